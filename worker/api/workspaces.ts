@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { newApp } from "../http/app";
+import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { requireRole } from "../auth/membership";
+import { createWorkspace, getMyWorkspace, listMyWorkspaces } from "../db/workspaces";
+import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
+import { findUser } from "../db/users";
+import { RoleSchema } from "../db/types";
+
+export const CreateWorkspaceSchema = z.object({ name: z.string().trim().min(1).max(100) });
+/** `user` is a user id, an email, or an exact display name. */
+export const AddMemberSchema = z.object({ user: z.string().trim().min(1).max(320), role: RoleSchema });
+export const ChangeRoleSchema = z.object({ role: RoleSchema });
+const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
+
+const lastOwner = () => new HttpError(409, "last_owner", "a workspace keeps at least one owner");
+
+function settle(change: MemberChange): void {
+  if (change === "not_member") throw notFound("member not found");
+  if (change === "last_owner") throw lastOwner();
+}
+
+/**
+ * /api/workspaces. Under /:ws the membership is already loaded (requireMember in index.ts), so a
+ * non-member never reaches these handlers.
+ */
+export const workspaceRoutes = newApp()
+  .post("/", async (c) => {
+    const { name } = await readJson(c, CreateWorkspaceSchema);
+    return c.json({ workspace: await createWorkspace(c.env.DB, c.var.user.id, name) }, 201);
+  })
+  .get("/", async (c) => c.json({ workspaces: await listMyWorkspaces(c.env.DB, c.var.user.id) }))
+  .get("/:ws", async (c) => {
+    const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
+    if (!workspace) throw notFound("workspace not found");
+    return c.json({ workspace });
+  })
+  .get("/:ws/members", async (c) => c.json({ members: await listMembers(c.env.DB, c.var.member.workspaceId) }))
+  .post("/:ws/members", async (c) => {
+    requireRole(c, "owner");
+    const body = await readJson(c, AddMemberSchema);
+    const workspaceId = c.var.member.workspaceId;
+    const found = await findUser(c.env.DB, body.user);
+    if (found.kind === "unknown") throw new HttpError(404, "unknown_user", "no user with this id, email or name", { field: "user" });
+    if (found.kind === "ambiguous") {
+      throw new HttpError(409, "ambiguous_user", `${found.count} users have this name: use their email or id`, { field: "user" });
+    }
+    if (!(await addMember(c.env.DB, workspaceId, found.user.id, body.role))) {
+      throw new HttpError(409, "already_member", `${found.user.name} is already a member`, { field: "user" });
+    }
+    return c.json({ member: await getMemberProfile(c.env.DB, workspaceId, found.user.id) }, 201);
+  })
+  .patch("/:ws/members/:userId", async (c) => {
+    requireRole(c, "owner");
+    const { userId } = parseInput(MemberParamsSchema, c.req.param());
+    const { role } = await readJson(c, ChangeRoleSchema);
+    settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
+    return c.json({ member: await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId) });
+  })
+  .delete("/:ws/members/:userId", async (c) => {
+    requireRole(c, "owner");
+    const { userId } = parseInput(MemberParamsSchema, c.req.param());
+    settle(await removeMember(c.env.DB, c.var.member.workspaceId, userId));
+    return c.body(null, 204);
+  });

@@ -1,0 +1,18 @@
+/** API tokens: `tdm_` and 32 random bytes in base64url; only their SHA-256 is stored. */
+export const API_TOKEN_PREFIX = "tdm_";
+
+export function generateApiToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return API_TOKEN_PREFIX + base64url(bytes);
+}
+
+export async function hashApiToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
