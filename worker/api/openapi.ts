@@ -1,0 +1,179 @@
+import { z } from "zod";
+import { newApp } from "../http/app";
+import { RoleSchema } from "../db/types";
+import { MODEL_IDS, RepoSchema } from "../protocol/session-config";
+import { PHASES } from "../session/lifecycle";
+import { CreateSessionSchema, MessageSchema, UpdateSessionSchema } from "./session-schemas";
+import { DevSignInSchema } from "./auth";
+import { CreateTokenSchema } from "./tokens";
+import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema } from "./workspaces";
+
+// Shapes of responses, for the document only: the handlers build these objects directly.
+const PhaseSchema = z.enum(PHASES);
+const schemas = {
+  Error: z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), phase: PhaseSchema.optional() }) }),
+  User: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }),
+  ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
+  Workspace: z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: z.int() }),
+  Member: z.object({ userId: z.string(), name: z.string(), email: z.string().nullable(), role: RoleSchema, createdAt: z.int() }),
+  Session: z.object({
+    id: z.string(), displayName: z.string(), model: z.enum(MODEL_IDS), temperature: z.number(), maxTokens: z.int(),
+    timeoutSeconds: z.int(), thinking: z.boolean(), phase: PhaseSchema, agentStatus: z.enum(["working", "idle", "waiting_input"]),
+    repos: z.array(RepoSchema), workflow: z.string().nullable(), origin: z.object({ kind: z.string() }).loose(),
+    createdBy: z.string(), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(),
+  }),
+  SessionEvent: z.object({ seq: z.int(), at: z.int(), type: z.string(), phase: PhaseSchema.optional(), actor: z.string().optional(), reason: z.string().optional() }),
+  Secret: z.object({ name: z.string(), updatedAt: z.int() }),
+  Trigger: z.object({ id: z.string(), name: z.string() }).loose(),
+  Delivery: z.object({ deliveryId: z.string(), sessionId: z.string().nullable() }).loose(),
+};
+
+const bodies = {
+  DevSignIn: DevSignInSchema,
+  CreateToken: CreateTokenSchema,
+  CreateWorkspace: CreateWorkspaceSchema,
+  AddMember: AddMemberSchema,
+  ChangeRole: ChangeRoleSchema,
+  CreateSession: CreateSessionSchema,
+  UpdateSession: UpdateSessionSchema,
+  Message: MessageSchema,
+  ExportToDrive: z.object({ format: z.literal("gdrive") }),
+  PutSecret: z.object({ value: z.string().min(1) }),
+  CreateTrigger: z.object({
+    name: z.string().trim().min(1).max(100), session: CreateSessionSchema, promptTemplate: z.string(),
+    filter: z.object({ event: z.string().optional(), action: z.string().optional() }).optional(),
+  }),
+};
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output") {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return rest;
+}
+
+interface Operation {
+  summary: string;
+  /** Who may call it, as SPEC §9 says. */
+  who: string;
+  body?: keyof typeof bodies;
+  query?: string[];
+  responses: Record<number, string | [string, object]>;
+  public?: boolean;
+}
+
+const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
+const list = (key: string, name: keyof typeof schemas, extra: object = {}) => ({
+  type: "object", required: [key], properties: { [key]: { type: "array", items: ref(name) }, ...extra },
+});
+const one = (key: string, name: keyof typeof schemas) => ({ type: "object", required: [key], properties: { [key]: ref(name) } });
+const file = (mime: string) => ({ [mime]: { schema: { type: "string", format: "binary" } } });
+
+function operation(op: Operation, path: string) {
+  const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+  const queryParams = (op.query ?? []).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } }));
+  const responses: Record<string, object> = {};
+  for (const [status, spec] of Object.entries(op.responses)) {
+    const [description, content] = typeof spec === "string" ? [spec, undefined] : spec;
+    const isFile = content && Object.keys(content).some((key) => key.includes("/"));
+    responses[status] = { description, ...(content && { content: isFile ? content : { "application/json": { schema: content } } }) };
+  }
+  responses.default = { description: "error", content: { "application/json": { schema: ref("Error") } } };
+  return {
+    summary: op.summary,
+    description: `Who: ${op.who}.`,
+    ...(op.public && { security: [] }),
+    ...(pathParams.length + queryParams.length > 0 && { parameters: [...pathParams, ...queryParams] }),
+    ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }),
+    responses,
+  };
+}
+
+const ws = "/api/workspaces/{ws}";
+const s = `${ws}/sessions/{id}`;
+const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "delete", Operation>>> = {
+  "/api/auth/dev": { post: { summary: "Dev sign-in", who: "anyone, only when AUTH_MODE=dev", body: "DevSignIn", public: true, responses: { 200: ["signed in; sets the session cookie", one("user", "User")] } } },
+  "/api/auth/signout": { post: { summary: "Sign out (clears the dev cookie)", who: "anyone", public: true, responses: { 204: "signed out" } } },
+  "/api/me": { get: { summary: "The signed-in user", who: "signed in", responses: { 200: ["the user", one("user", "User")] } } },
+  "/api/tokens": {
+    post: { summary: "Create an API token", who: "signed in", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
+    get: { summary: "List my API tokens (never their secrets)", who: "signed in", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
+  },
+  "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", responses: { 204: "revoked" } } },
+  "/api/workspaces": {
+    post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },
+    get: { summary: "My workspaces, with my role", who: "signed in", responses: { 200: ["workspaces", list("workspaces", "Workspace")] } },
+  },
+  [ws]: { get: { summary: "A workspace", who: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } } },
+  [`${ws}/members`]: {
+    get: { summary: "Members with roles", who: "member", responses: { 200: ["members", list("members", "Member")] } },
+    post: { summary: "Add a member by user id, email or exact name", who: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },
+  },
+  [`${ws}/members/{userId}`]: {
+    patch: { summary: "Change a member's role (a workspace keeps one owner)", who: "owner", body: "ChangeRole", responses: { 200: ["changed", one("member", "Member")] } },
+    delete: { summary: "Remove a member (a workspace keeps one owner)", who: "owner", responses: { 204: "removed" } },
+  },
+  [`${ws}/sessions`]: {
+    post: { summary: "Create a session", who: "owner, editor", body: "CreateSession", responses: { 201: ["created", one("session", "Session")] } },
+    get: { summary: "Sessions, newest first", who: "member", query: ["phase", "cursor", "limit"], responses: { 200: ["a page", list("sessions", "Session", { nextCursor: { type: ["string", "null"] } })] } },
+  },
+  [s]: {
+    get: { summary: "A session", who: "member", responses: { 200: ["the session", one("session", "Session")] } },
+    patch: { summary: "Edit a session that is not running", who: "owner, editor", body: "UpdateSession", responses: { 200: ["updated", one("session", "Session")] } },
+    delete: { summary: "Delete a session and all its data", who: "owner, editor", responses: { 204: "deleted" } },
+  },
+  [`${s}/events`]: { get: { summary: "The session's events", who: "member", responses: { 200: ["events", list("events", "SessionEvent")] } } },
+  [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
+  [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
+  [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", responses: { 202: ["stopping", one("session", "Session")] } } },
+  [`${s}/resume`]: { post: { summary: "Resume a Stopped session", who: "owner, editor", responses: { 202: ["resuming", one("session", "Session")] } } },
+  [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", responses: { 201: ["the clone", one("session", "Session")] } } },
+  [`${s}/export`]: {
+    get: { summary: "Export the transcript", who: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
+    post: { summary: "Upload the transcript to Google Drive", who: "member", body: "ExportToDrive", responses: { 200: ["uploaded", { type: "object", properties: { url: { type: "string" } } }] } },
+  },
+  [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", responses: { 200: ["artifacts", { type: "object", properties: { artifacts: { type: "array" } } }] } } },
+  [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
+  [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
+  [`${ws}/secrets/{name}`]: {
+    put: { summary: "Set a secret", who: "owner", body: "PutSecret", responses: { 204: "stored" } },
+    delete: { summary: "Delete a secret", who: "owner", responses: { 204: "deleted" } },
+  },
+  [`${ws}/triggers`]: {
+    get: { summary: "Webhook triggers", who: "owner", responses: { 200: ["triggers", list("triggers", "Trigger")] } },
+    post: { summary: "Create a webhook trigger (its secret shown once)", who: "owner", body: "CreateTrigger", responses: { 201: ["created", { ...one("trigger", "Trigger"), properties: { trigger: ref("Trigger"), secret: { type: "string" } } }] } },
+  },
+  [`${ws}/triggers/{id}`]: { delete: { summary: "Delete a trigger", who: "owner", responses: { 204: "deleted" } } },
+  [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
+  "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter", 401: "bad or missing signature", 413: "payload too large" } } },
+  "/api/openapi.json": { get: { summary: "This document", who: "anyone", public: true, responses: { 200: "OpenAPI 3.1" } } },
+};
+
+function buildDocument() {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [path, methods] of Object.entries(routes)) {
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, operation(op, path)]));
+  }
+  const components = {
+    schemas: {
+      ...Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, jsonSchema(schema, "output")])),
+      ...Object.fromEntries(Object.entries(bodies).map(([name, schema]) => [name, jsonSchema(schema, "input")])),
+    },
+    securitySchemes: {
+      cookie: { type: "apiKey", in: "cookie", name: "tandem_dev_session", description: "dev sign-in (AUTH_MODE=dev)" },
+      bearer: { type: "http", scheme: "bearer", description: "an API token (tdm_…); also accepted as ?token= on WebSockets" },
+      access: { type: "apiKey", in: "header", name: "Cf-Access-Jwt-Assertion", description: "Cloudflare Access (AUTH_MODE=access)" },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: { title: "Tandem API", version: "1.0.0", description: "Errors are always {error:{code,message,field?}}. Non-members get 404 for anything in a workspace." },
+    servers: [{ url: "/" }],
+    security: [{ cookie: [] }, { bearer: [] }, { access: [] }],
+    paths,
+    components,
+  };
+}
+
+let document: ReturnType<typeof buildDocument> | undefined;
+
+/** GET /api/openapi.json, public. */
+export const openapiRoutes = newApp().get("/", (c) => c.json((document ??= buildDocument())));

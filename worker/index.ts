@@ -1,0 +1,39 @@
+import { routePartykitRequest } from "partyserver";
+import type { Env } from "./env";
+import { newApp } from "./http/app";
+import { errorBody, handleError } from "./http/errors";
+import { requireUser } from "./auth";
+import { requireMember } from "./auth/membership";
+import { authRoutes, meRoutes } from "./api/auth";
+import { tokenRoutes } from "./api/tokens";
+import { workspaceRoutes } from "./api/workspaces";
+import { openapiRoutes } from "./api/openapi";
+import { sessionRoutes } from "./api/sessions";
+import { authorizeRoomConnection } from "./session/connect";
+
+export { SessionRoom } from "./session/room";
+
+const app = newApp();
+app.onError(handleError);
+app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+app.route("/api/auth", authRoutes);
+app.route("/api/openapi.json", openapiRoutes);
+app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" ? next() : requireUser(c, next)));
+app.route("/api/me", meRoutes);
+app.route("/api/tokens", tokenRoutes);
+app.use("/api/workspaces/:ws/*", requireMember);
+app.use("/api/workspaces/:ws", requireMember);
+app.route("/api/workspaces/:ws/sessions", sessionRoutes);
+app.route("/api/workspaces", workspaceRoutes);
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const room = await routePartykitRequest(request, env, {
+      onBeforeConnect: (req, lobby) => authorizeRoomConnection(req, env, lobby.name),
+      // The document is only served over the socket; plain HTTP to a room is not part of the API.
+      onBeforeRequest: () => Response.json(errorBody("not_found", "not found"), { status: 404 }),
+    });
+    return room ?? app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
