@@ -38,7 +38,7 @@ export async function getMembership(db: D1Database, workspaceId: string, userId:
 
 export async function listMembers(db: D1Database, workspaceId: string): Promise<MemberProfile[]> {
   const { results } = await db
-    .prepare(`${PROFILE_SELECT} WHERE m.workspace_id = ? ORDER BY m.created_at, u.name`)
+    .prepare(`${PROFILE_SELECT} WHERE m.workspace_id = ? ORDER BY m.created_at, m.rowid`)
     .bind(workspaceId)
     .all<MemberProfileRow>();
   return results.map(toMemberProfile);

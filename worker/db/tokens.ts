@@ -37,7 +37,7 @@ export async function listTokens(db: D1Database, userId: string): Promise<ApiTok
   const { results } = await db
     .prepare(
       `SELECT id, name, created_at, last_used_at FROM api_tokens
-       WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id`,
+       WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid`,
     )
     .bind(userId)
     .all<TokenRow>();

@@ -38,7 +38,7 @@ const MY_WORKSPACE_SELECT = `SELECT w.id, w.name, w.created_at, m.role
 
 export async function listMyWorkspaces(db: D1Database, userId: string): Promise<MyWorkspace[]> {
   const { results } = await db
-    .prepare(`${MY_WORKSPACE_SELECT} ORDER BY w.created_at, w.id`)
+    .prepare(`${MY_WORKSPACE_SELECT} ORDER BY w.created_at, w.rowid`)
     .bind(userId)
     .all<MyWorkspaceRow>();
   return results.map(toMyWorkspace);
