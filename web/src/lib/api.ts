@@ -1,0 +1,141 @@
+/** The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. */
+import type {
+  Artifact,
+  Member,
+  NewSession,
+  Phase,
+  Role,
+  Session,
+  SessionEvent,
+  SessionPatch,
+  User,
+  Workspace,
+} from "./types";
+
+/** An error as the API sends it (`{error:{code,message,field?}}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly phase: Phase | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string, phase?: Phase) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.phase = phase;
+  }
+}
+
+type Fetch = typeof fetch;
+let fetcher: Fetch = (...args) => fetch(...args);
+
+/** Tests swap the transport; the app uses the browser's fetch with the session cookie. */
+export function setFetch(f: Fetch): void {
+  fetcher = f;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy's error page, say): the status text is all there is.
+  }
+  const e = isRecord(body) && isRecord(body.error) ? body.error : null;
+  if (!e) return new ApiError(res.status, `http_${res.status}`, res.statusText || `Request failed (${res.status})`);
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return new ApiError(
+    res.status,
+    str(e.code) ?? `http_${res.status}`,
+    str(e.message) ?? `Request failed (${res.status})`,
+    str(e.field),
+    str(e.phase) as Phase | undefined,
+  );
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetcher(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, "network", err instanceof Error ? `Network error: ${err.message}` : "Network error");
+  }
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const enc = encodeURIComponent;
+const ws = (id: string) => `/api/workspaces/${enc(id)}`;
+const ses = (wsId: string, id: string) => `${ws(wsId)}/sessions/${enc(id)}`;
+
+export const api = {
+  signIn: (name: string) => request<{ user: User }>("POST", "/api/auth/dev", { name }),
+  me: () => request<{ user: User }>("GET", "/api/me"),
+
+  workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
+  createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
+  workspace: (id: string) => request<{ workspace: Workspace }>("GET", ws(id)),
+
+  members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
+  addMember: (wsId: string, user: string, role: Role) =>
+    request<{ member: Member }>("POST", `${ws(wsId)}/members`, { user, role }),
+  setRole: (wsId: string, userId: string, role: Role) =>
+    request<{ member: Member }>("PATCH", `${ws(wsId)}/members/${enc(userId)}`, { role }),
+  removeMember: (wsId: string, userId: string) => request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
+
+  sessions: (wsId: string, opts: { phase?: Phase | ""; cursor?: string } = {}) => {
+    const q = new URLSearchParams();
+    if (opts.phase) q.set("phase", opts.phase);
+    if (opts.cursor) q.set("cursor", opts.cursor);
+    const qs = q.toString();
+    return request<{ sessions: Session[]; nextCursor: string | null }>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
+  },
+  createSession: (wsId: string, body: NewSession) => request<{ session: Session }>("POST", `${ws(wsId)}/sessions`, body),
+  session: (wsId: string, id: string) => request<{ session: Session }>("GET", ses(wsId, id)),
+  updateSession: (wsId: string, id: string, patch: SessionPatch) =>
+    request<{ session: Session }>("PATCH", ses(wsId, id), patch),
+  events: (wsId: string, id: string) => request<{ events: SessionEvent[] }>("GET", `${ses(wsId, id)}/events`),
+  sendMessage: (wsId: string, id: string, text: string) =>
+    request<{ seq: number; queued: boolean }>("POST", `${ses(wsId, id)}/messages`, { text }),
+  stop: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/stop`),
+  resume: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/resume`),
+  clone: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/clone`),
+  deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
+  artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
+  exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
+};
+
+/** Addresses the browser opens directly (downloads), not through `request`. */
+export const links = {
+  artifact: (wsId: string, id: string, name: string) => `${ses(wsId, id)}/artifacts/${enc(name)}`,
+  export: (wsId: string, id: string, format: "markdown" | "pdf") => `${ses(wsId, id)}/export?format=${format}`,
+};
+
+/** Whether a download exists on this server (export may not be built yet): a HEAD that answers 2xx. */
+export async function exists(url: string): Promise<boolean> {
+  try {
+    const res = await fetcher(url, { method: "HEAD", credentials: "same-origin" });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError || err instanceof Error) return err.message;
+  return String(err);
+}

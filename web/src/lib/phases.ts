@@ -1,0 +1,69 @@
+/** What the UI offers in each phase (SPEC §3, §5): the API has the last word and answers 409 otherwise. */
+import type { AgentStatus, Phase, Role } from "./types";
+
+export const PHASES: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"];
+
+export type Operation = "stop" | "resume" | "clone" | "delete" | "edit" | "chat";
+
+const ACTIVE: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping"];
+
+const allowedIn: Record<Operation, (phase: Phase) => boolean> = {
+  stop: (p) => p === "Pending" || p === "Creating" || p === "Running",
+  resume: (p) => p === "Stopped",
+  clone: () => true,
+  // Deleting a live session would orphan its container: stop it first.
+  delete: (p) => !ACTIVE.includes(p),
+  // Repositories and workflow are cloned/applied at Creating, so they change only while not running.
+  edit: (p) => !ACTIVE.includes(p),
+  chat: (p) => p === "Running",
+};
+
+export function canOperate(role: Role | undefined): boolean {
+  return role === "owner" || role === "editor";
+}
+
+export function allowed(op: Operation, phase: Phase, role: Role | undefined): boolean {
+  return canOperate(role) && allowedIn[op](phase);
+}
+
+export function isActive(phase: Phase): boolean {
+  return ACTIVE.includes(phase);
+}
+
+export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
+  working: "Working",
+  idle: "Idle",
+  waiting_input: "Waiting for input",
+};
+
+/** Seconds of the timeout budget left: the stored active time plus the running stretch since `activeSince`. */
+export function remainingSeconds(
+  timeoutSeconds: number,
+  activeSeconds: number,
+  activeSince: number | null,
+  now: number,
+): number {
+  const running = activeSince === null ? 0 : Math.max(0, (now - activeSince) / 1000);
+  return Math.max(0, Math.floor(timeoutSeconds - activeSeconds - running));
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  if (h > 0) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** "3 min ago" style ages for lists. */
+export function age(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return "just now";
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} h ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}

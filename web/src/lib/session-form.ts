@@ -1,0 +1,87 @@
+/** The New Session dialog's values and their checks: the same bounds the Worker enforces (SPEC §2). */
+import { LIMITS, MODELS, type ModelId } from "./config";
+import type { NewSession, RepoRef } from "./types";
+
+export interface SessionForm {
+  displayName: string;
+  model: ModelId;
+  temperature: number;
+  maxTokens: number;
+  timeoutSeconds: number;
+  thinking: boolean;
+  repos: { url: string; branch: string }[];
+  workflow: string;
+  prompt: string;
+}
+
+export type FieldErrors = Partial<Record<string, string>>;
+
+export function defaultForm(): SessionForm {
+  return {
+    displayName: "",
+    model: "claude-sonnet-4-5",
+    temperature: LIMITS.temperature.default,
+    maxTokens: LIMITS.maxTokens.default,
+    timeoutSeconds: LIMITS.timeoutSeconds.default,
+    thinking: false,
+    repos: [],
+    workflow: "",
+    prompt: "",
+  };
+}
+
+function inRange(v: number, b: { min: number; max: number }): boolean {
+  return Number.isFinite(v) && v >= b.min && v <= b.max;
+}
+
+export function thinkingAllowed(maxTokens: number): boolean {
+  return maxTokens >= LIMITS.thinkingMinMaxTokens;
+}
+
+export function validate(f: SessionForm): FieldErrors {
+  const e: FieldErrors = {};
+  const name = f.displayName.trim();
+  if (name.length > LIMITS.displayName.max) e.displayName = `At most ${LIMITS.displayName.max} characters.`;
+  if (!(f.model in MODELS)) e.model = "Pick one of the listed models.";
+  if (!inRange(f.temperature, LIMITS.temperature))
+    e.temperature = `Between ${LIMITS.temperature.min} and ${LIMITS.temperature.max}.`;
+  if (!Number.isInteger(f.maxTokens) || !inRange(f.maxTokens, LIMITS.maxTokens))
+    e.maxTokens = `A whole number from ${LIMITS.maxTokens.min} to ${LIMITS.maxTokens.max}.`;
+  if (!Number.isInteger(f.timeoutSeconds) || !inRange(f.timeoutSeconds, LIMITS.timeoutSeconds))
+    e.timeoutSeconds = `Whole seconds from ${LIMITS.timeoutSeconds.min} to ${LIMITS.timeoutSeconds.max}.`;
+  if (f.thinking && !thinkingAllowed(f.maxTokens))
+    e.thinking = `Extended thinking needs max tokens of at least ${LIMITS.thinkingMinMaxTokens}.`;
+  if (f.repos.length > LIMITS.repos.max) e.repos = `At most ${LIMITS.repos.max} repositories.`;
+  f.repos.forEach((r, i) => {
+    if (!/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)/.test(r.url.trim())) e[`repos.${i}.url`] = "A git URL (https://, git@, ssh://, file:// or a path).";
+    if (r.branch.trim() && !/^[A-Za-z0-9._/-]+$/.test(r.branch.trim())) e[`repos.${i}.branch`] = "Letters, digits and . _ / - only.";
+  });
+  if (f.prompt.length > LIMITS.prompt.max) e.prompt = "The prompt is too long.";
+  return e;
+}
+
+export function toRepos(repos: SessionForm["repos"]): RepoRef[] {
+  return repos.map((r) => (r.branch.trim() ? { url: r.url.trim(), branch: r.branch.trim() } : { url: r.url.trim() }));
+}
+
+/** The request body: empty optional fields are left out so the server's defaults apply. */
+export function toBody(f: SessionForm): NewSession {
+  const body: NewSession = {
+    model: f.model,
+    maxTokens: f.maxTokens,
+    timeoutSeconds: f.timeoutSeconds,
+    thinking: f.thinking,
+  };
+  // The Anthropic API takes no temperature with extended thinking.
+  if (!f.thinking) body.temperature = f.temperature;
+  if (f.displayName.trim()) body.displayName = f.displayName.trim();
+  if (f.repos.length) body.repos = toRepos(f.repos);
+  if (f.workflow) body.workflow = f.workflow;
+  if (f.prompt.trim()) body.prompt = f.prompt;
+  return body;
+}
+
+/** Maps an API error's field (`repos.0.url`, `repos[0].url`, `temperature`) onto the form's keys. */
+export function fieldKey(field: string): string {
+  return field.replace(/\[(\d+)\]/g, ".$1");
+}
