@@ -1,0 +1,6 @@
+import type { Env as TandemEnv } from "../../worker/env";
+declare global {
+  namespace Cloudflare {
+    interface Env extends TandemEnv {}
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { signIn, workspaceWith } from "./helpers";
+import {
+  createSession,
+  eventually,
+  fakeAgent,
+  getSession,
+  textOf,
+  transcriptOf,
+  waitForAgentStatus,
+  waitForPhase,
+} from "./session-helpers";
+
+async function setup() {
+  const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+  const ws = await workspaceWith(owner);
+  return { owner, ws };
+}
+
+describe("session lifecycle with an agent", () => {
+  it("goes Pending → Creating → Running and streams a reply into the transcript", async () => {
+    const { owner, ws } = await setup();
+    const created = await createSession(owner, ws, { prompt: "hello there" });
+    expect(created.phase).toBe("Pending");
+    await waitForPhase(owner, ws, created.id, "Running");
+    const messages = await eventually(
+      () => transcriptOf(owner, ws, created.id),
+      (m) => textOf(m).includes("echo: hello there"),
+    );
+    expect(messages[0]).toMatchObject({ role: "user", author: owner.user.name });
+    expect(messages[1]).toMatchObject({ role: "assistant" });
+    await waitForAgentStatus(owner, ws, created.id, "idle");
+    const after = await transcriptOf(owner, ws, created.id);
+    expect(after[0].queued).toBe(false);
+
+    const events = (await (await owner.api(`/api/workspaces/${ws}/sessions/${created.id}/events`)).json()) as {
+      events: { seq: number; type: string; phase?: string; reason?: string }[];
+    };
+    const phases = events.events.filter((e) => e.type === "phase").map((e) => e.phase);
+    expect(phases).toEqual(["Creating", "Running"]);
+    expect(events.events.map((e) => e.seq)).toEqual([...events.events.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(events.events.some((e) => e.type === "progress" && e.reason === "starting agent")).toBe(true);
+  });
+
+  it("stops gracefully after the current turn, and resumes with the history", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/hold" } });
+    await waitForAgentStatus(owner, ws, id, "working");
+
+    const stop = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    expect(stop.status).toBe(202);
+    expect(((await stop.json()) as { session: { phase: string } }).session.phase).toBe("Stopping");
+    // The turn in flight finishes before the agent stops.
+    expect((await getSession(owner, ws, id)).phase).toBe("Stopping");
+    await fakeAgent(id, "release");
+    await waitForPhase(owner, ws, id, "Stopped");
+    expect(textOf(await transcriptOf(owner, ws, id))).toContain("released");
+
+    const again = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: "invalid_transition", phase: "Stopped" } });
+
+    const resume = await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
+    expect(resume.status).toBe(202);
+    await waitForPhase(owner, ws, id, "Running");
+    const agent = await fakeAgent(id);
+    const start = agent.received.find((f) => f.type === "start") as { history: { role: string; blocks: { text?: string }[] }[] };
+    expect(start.history.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(start.history[0].blocks[0].text).toBe("/hold");
+    expect(start.history[1].blocks[0].text).toBe("released");
+
+    const phases = ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; phase?: string; actor?: string }[];
+    }).events.filter((e) => e.type === "phase");
+    expect(phases.map((e) => e.phase)).toEqual(["Creating", "Running", "Stopping", "Stopped", "Pending", "Creating", "Running"]);
+    expect(phases.find((e) => e.phase === "Stopping")?.actor).toBe(owner.user.name);
+  });
+
+  it("fails with the agent's message on a fatal error", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws, { prompt: "/fail the API key was rejected" });
+    await waitForPhase(owner, ws, id, "Failed");
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; phase?: string; reason?: string }[];
+    };
+    expect(events.at(-1)).toMatchObject({ type: "phase", phase: "Failed", reason: "the API key was rejected" });
+  });
+
+  it("fails during Creating when a repository cannot be cloned", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws, { repos: [{ url: "https://example.com/missing.git" }] });
+    await waitForPhase(owner, ws, id, "Failed");
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; phase?: string; reason?: string }[];
+    };
+    expect(events.map((e) => e.phase).filter(Boolean)).toEqual(["Pending", "Creating", "Failed"]);
+    expect(events.at(-1)?.reason).toContain("not found");
+  });
+
+  it("completes when the agent finishes on its own", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws, { prompt: "/complete" });
+    await waitForPhase(owner, ws, id, "Completed");
+    const msg = await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "more" } });
+    expect(msg.status).toBe(409);
+  });
+
+  it("survives a dropped agent socket without losing a frame", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    await fakeAgent(id, "drop");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "after the blip" } });
+    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: after the blip"));
+    expect((await getSession(owner, ws, id)).phase).toBe("Running");
+    const agent = await fakeAgent(id);
+    expect(agent.received.filter((f) => f.type === "start")).toHaveLength(2);
+  });
+
+  it("fails within 5 s when the agent is gone for good", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    const killedAt = Date.now();
+    await fakeAgent(id, "kill");
+    await waitForPhase(owner, ws, id, "Failed", 6000);
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,55 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import { SELF } from "cloudflare:test";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+
+const MESSAGE_SYNC = 0;
+
+/** A minimal y-protocols sync client over the session WebSocket, as a browser would connect. */
+export interface RoomClient {
+  doc: Y.Doc;
+  socket: WebSocket;
+  synced: Promise<void>;
+  /** Sends a raw Yjs update, as a (misbehaving) client writing to the document would. */
+  sendUpdate(update: Uint8Array): void;
+  close(): void;
+}
+
+export async function connectRoom(sessionId: string, headers: Record<string, string>, query = ""): Promise<Response | RoomClient> {
+  const res = await SELF.fetch(`http://localhost:8787/parties/session-room/${sessionId}${query}`, {
+    headers: { Upgrade: "websocket", ...headers },
+  });
+  if (!res.webSocket) return res;
+  const socket = res.webSocket;
+  socket.accept();
+  const doc = new Y.Doc();
+  let markSynced: () => void = () => {};
+  const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data === "string") return;
+    const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
+    const reply = encoding.createEncoder();
+    encoding.writeVarUint(reply, MESSAGE_SYNC);
+    const type = syncProtocol.readSyncMessage(decoder, reply, doc, "server");
+    if (type === syncProtocol.messageYjsSyncStep2) markSynced();
+    if (encoding.length(reply) > 1) socket.send(encoding.toUint8Array(reply));
+  });
+  const hello = encoding.createEncoder();
+  encoding.writeVarUint(hello, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep1(hello, doc);
+  socket.send(encoding.toUint8Array(hello));
+  return {
+    doc,
+    socket,
+    synced,
+    sendUpdate(update) {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(encoder, update);
+      socket.send(encoding.toUint8Array(encoder));
+    },
+    close: () => socket.close(),
+  };
+}

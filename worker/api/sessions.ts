@@ -1,0 +1,156 @@
+import type { Context } from "hono";
+import { getServerByName } from "partyserver";
+import { requireRole } from "../auth/membership";
+import { deleteSessionRow, findSession, insertSession, listSessions, sessionSummary, type SessionPageCursor } from "../db/sessions";
+import type { Env } from "../env";
+import { newApp, type AppEnv } from "../http/app";
+import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { generateDisplayName } from "../session/names";
+import type { Actor, Origin } from "../session/record";
+import type { RoomResult, SessionInit } from "../session/room";
+import {
+  CreateSessionSchema,
+  ListSessionsQuerySchema,
+  MessageSchema,
+  SessionParamsSchema,
+  UpdateSessionSchema,
+  type CreateSessionBody,
+} from "./session-schemas";
+
+/** Sessions of a workspace: /api/workspaces/:ws/sessions (membership is checked before these run). */
+export const sessionRoutes = newApp();
+
+sessionRoutes.post("/", async (c) => {
+  requireRole(c, "owner", "editor");
+  const body = await readJson(c, CreateSessionSchema);
+  const session = await createSession(c.env, c.req.param("ws")!, body, actorOf(c), { kind: "person" });
+  return c.json({ session }, 201);
+});
+
+sessionRoutes.get("/", async (c) => {
+  const query = parseInput(ListSessionsQuerySchema, c.req.query());
+  const { rows, next } = await listSessions(c.env.DB, c.req.param("ws")!, {
+    phase: query.phase,
+    cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+    limit: query.limit,
+  });
+  return c.json({ sessions: rows.map(sessionSummary), nextCursor: next ? encodeCursor(next) : null });
+});
+
+sessionRoutes.get("/:id", async (c) => c.json({ session: unwrap(await (await room(c)).get()) }));
+
+sessionRoutes.patch("/:id", async (c) => {
+  requireRole(c, "owner", "editor");
+  const patch = await readJson(c, UpdateSessionSchema);
+  return c.json({ session: unwrap(await (await room(c)).update(patch, actorOf(c))) });
+});
+
+sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await room(c)).events()) }));
+sessionRoutes.get("/:id/transcript", async (c) => c.json({ messages: unwrap(await (await room(c)).transcript()) }));
+sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(await (await room(c)).artifacts()) }));
+
+sessionRoutes.post("/:id/messages", async (c) => {
+  requireRole(c, "owner", "editor");
+  const { text } = await readJson(c, MessageSchema);
+  return c.json(unwrap(await (await room(c)).postMessage(text, actorOf(c))), 202);
+});
+
+sessionRoutes.post("/:id/stop", async (c) => {
+  requireRole(c, "owner", "editor");
+  return c.json({ session: unwrap(await (await room(c)).stop(actorOf(c))) }, 202);
+});
+
+sessionRoutes.post("/:id/resume", async (c) => {
+  requireRole(c, "owner", "editor");
+  return c.json({ session: unwrap(await (await room(c)).resume(actorOf(c))) }, 202);
+});
+
+sessionRoutes.post("/:id/clone", async (c) => {
+  requireRole(c, "owner", "editor");
+  const source = unwrap(await (await room(c)).get());
+  const body: CreateSessionBody = {
+    displayName: cloneName(source.displayName),
+    model: source.model,
+    temperature: source.temperature,
+    maxTokens: source.maxTokens,
+    timeoutSeconds: source.timeoutSeconds,
+    thinking: source.thinking,
+    repos: source.repos,
+    workflow: source.workflow,
+  };
+  const session = await createSession(c.env, c.req.param("ws")!, body, actorOf(c), { kind: "person" });
+  return c.json({ session }, 201);
+});
+
+sessionRoutes.delete("/:id", async (c) => {
+  requireRole(c, "owner", "editor");
+  const stub = await room(c);
+  await stub.destroy();
+  await deleteSessionRow(c.env.DB, c.req.param("id")!);
+  return c.body(null, 204);
+});
+
+/** Creates a session: its index row first (so it is listed and authorized), then its room. */
+export async function createSession(env: Env, workspaceId: string, body: CreateSessionBody, createdBy: Actor, origin: Origin) {
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  const displayName = body.displayName ?? generateDisplayName();
+  await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now });
+  const init: SessionInit = {
+    id,
+    workspaceId,
+    displayName,
+    config: {
+      model: body.model,
+      temperature: body.temperature,
+      maxTokens: body.maxTokens,
+      timeoutSeconds: body.timeoutSeconds,
+      thinking: body.thinking,
+    },
+    repos: body.repos,
+    workflow: body.workflow ?? null,
+    origin,
+    createdBy,
+    createdAt: now,
+    prompt: body.prompt,
+  };
+  try {
+    const stub = await getServerByName(env.SessionRoom, id);
+    return unwrap(await stub.create(init));
+  } catch (err) {
+    await deleteSessionRow(env.DB, id);
+    throw err;
+  }
+}
+
+/** The room of the session named in the path, after checking it belongs to this workspace. */
+async function room(c: Context<AppEnv>) {
+  const { id } = parseInput(SessionParamsSchema, { id: c.req.param("id") });
+  const row = await findSession(c.env.DB, c.req.param("ws")!, id);
+  if (!row) throw notFound("session not found");
+  return getServerByName(c.env.SessionRoom, id);
+}
+
+function unwrap<T>(result: RoomResult<T>): T {
+  if (result.ok) return result.value;
+  const { status, code, message, phase } = result.error;
+  throw new HttpError(status, code, message, phase ? { phase } : {});
+}
+
+const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, name: c.var.user.name });
+
+const cloneName = (name: string) => `${name.slice(0, 93)} (copy)`;
+
+function encodeCursor(cursor: SessionPageCursor): string {
+  return btoa(JSON.stringify([cursor.createdAt, cursor.id])).replaceAll("=", "");
+}
+
+function decodeCursor(text: string): SessionPageCursor {
+  try {
+    const [createdAt, id] = JSON.parse(atob(text)) as [unknown, unknown];
+    if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
+  } catch {
+    // falls through to the 400 below
+  }
+  throw new HttpError(400, "invalid_input", "cursor: not a cursor this API returned", { field: "cursor" });
+}

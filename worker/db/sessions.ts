@@ -1,0 +1,89 @@
+import type { Phase } from "../session/lifecycle";
+import type { Origin } from "../session/record";
+
+export interface SessionRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  phase: Phase;
+  agent_status: string;
+  model: string;
+  created_by: string;
+  creator_name: string | null;
+  origin: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function insertSession(
+  db: D1Database,
+  row: { id: string; workspaceId: string; name: string; model: string; createdBy: string; origin: Origin; createdAt: number },
+): Promise<D1Result> {
+  return db
+    .prepare(
+      `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at)
+       VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?)`,
+    )
+    .bind(row.id, row.workspaceId, row.name, row.model, row.createdBy, JSON.stringify(row.origin), row.createdAt, row.createdAt)
+    .run();
+}
+
+/** The session's index row if it belongs to this workspace: the check behind every session route. */
+export function findSession(db: D1Database, workspaceId: string, sessionId: string): Promise<SessionRow | null> {
+  return db
+    .prepare(`SELECT s.*, u.name AS creator_name FROM sessions s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = ? AND s.workspace_id = ?`)
+    .bind(sessionId, workspaceId)
+    .first<SessionRow>();
+}
+
+export function deleteSessionRow(db: D1Database, sessionId: string): Promise<D1Result> {
+  return db.prepare(`DELETE FROM sessions WHERE id = ?`).bind(sessionId).run();
+}
+
+export interface SessionPageCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** Newest first; the cursor is the last row of the previous page (created_at, id), so pages never overlap. */
+export async function listSessions(
+  db: D1Database,
+  workspaceId: string,
+  options: { phase?: Phase; cursor?: SessionPageCursor; limit: number },
+): Promise<{ rows: SessionRow[]; next: SessionPageCursor | null }> {
+  const where = ["s.workspace_id = ?"];
+  const params: (string | number)[] = [workspaceId];
+  if (options.phase) {
+    where.push("s.phase = ?");
+    params.push(options.phase);
+  }
+  if (options.cursor) {
+    where.push("(s.created_at < ? OR (s.created_at = ? AND s.id < ?))");
+    params.push(options.cursor.createdAt, options.cursor.createdAt, options.cursor.id);
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT s.*, u.name AS creator_name FROM sessions s LEFT JOIN users u ON u.id = s.created_by
+       WHERE ${where.join(" AND ")} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`,
+    )
+    .bind(...params, options.limit + 1)
+    .all<SessionRow>();
+  const rows = results.slice(0, options.limit);
+  const last = rows[rows.length - 1];
+  return { rows, next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null };
+}
+
+export function sessionSummary(row: SessionRow) {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    displayName: row.name,
+    phase: row.phase,
+    agentStatus: row.agent_status,
+    model: row.model,
+    origin: JSON.parse(row.origin) as Origin,
+    createdBy: { id: row.created_by, name: row.creator_name ?? "" },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

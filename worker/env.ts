@@ -1,0 +1,19 @@
+import type { SessionRoom } from "./session/room";
+import type { AgentContainer } from "./session/container";
+
+export interface Env {
+  DB: D1Database;
+  SessionRoom: DurableObjectNamespace<SessionRoom>;
+  /** Production: one container per session, running containers/agent. */
+  AgentContainer: DurableObjectNamespace<AgentContainer>;
+  AUTH_MODE: "dev" | "access";
+  /** Signs the dev sign-in cookie; `npm start` writes a local one to .dev.vars. */
+  AUTH_SECRET?: string;
+  ACCESS_TEAM_DOMAIN: string;
+  ACCESS_AUDIENCE: string;
+  /** The local agent host; empty in production, where the AgentContainer is used. */
+  AGENT_URL: string;
+  PUBLIC_URL: string;
+  /** Only in tests: the D1 migrations the test setup applies. */
+  TEST_MIGRATIONS?: { name: string; queries: string[] }[];
+}

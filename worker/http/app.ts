@@ -1,0 +1,9 @@
+import { Hono } from "hono";
+import type { Env } from "../env";
+import type { Member, User } from "../db/types";
+
+/** Variables the middleware puts on the context: the signed-in user and, under a workspace, the membership. */
+export type AppVariables = { user: User; member: Member };
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+export const newApp = () => new Hono<AppEnv>();

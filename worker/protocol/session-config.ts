@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+/** The models a session may run, with the labels the UI shows (SPEC §2). */
+export const MODELS = {
+  "claude-sonnet-4-5": "Claude Sonnet 4.5",
+  "claude-opus-4-6": "Claude Opus 4.6",
+  "claude-opus-4-5": "Claude Opus 4.5",
+  "claude-haiku-4-5": "Claude Haiku 4.5",
+} as const;
+export type ModelId = keyof typeof MODELS;
+export const MODEL_IDS = Object.keys(MODELS) as [ModelId, ...ModelId[]];
+
+export const BUILTIN_WORKFLOWS = ["bug-fix", "triage", "spec-writing"] as const;
+
+export const LIMITS = {
+  displayName: { min: 1, max: 100 },
+  temperature: { min: 0, max: 2, default: 0.7 },
+  maxTokens: { min: 100, max: 8000, default: 4000 },
+  timeoutSeconds: { min: 60, max: 1800, default: 300 },
+  /** Extended thinking needs room for a thinking budget below max_tokens. */
+  thinkingMinMaxTokens: 1025,
+  repos: { max: 10 },
+  prompt: { max: 100_000 },
+} as const;
+
+export const RepoSchema = z.object({
+  url: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .refine((url) => /^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)/.test(url), "must be a git URL"),
+  branch: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9._\/-]+$/, "invalid branch name")
+    .optional(),
+});
+export type Repo = z.infer<typeof RepoSchema>;
+
+export const WorkflowNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "workflow names are lower-case words joined by '-'");
+
+/** The settings that drive the agent; stored with the session and sent in `start`. */
+export const SessionConfigSchema = z.object({
+  model: z.enum(MODEL_IDS),
+  temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max),
+  maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max),
+  timeoutSeconds: z.number().int().min(LIMITS.timeoutSeconds.min).max(LIMITS.timeoutSeconds.max),
+  thinking: z.boolean(),
+});
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+
+/** A workflow as the agent receives it: a system-prompt addition and a first-message template. */
+export const WorkflowSchema = z.object({
+  name: WorkflowNameSchema,
+  systemPrompt: z.string().max(20_000),
+  firstMessage: z.string().max(20_000),
+});
+export type Workflow = z.infer<typeof WorkflowSchema>;

@@ -1,0 +1,139 @@
+/**
+ * The DO's side of the DO ↔ agent socket: opens it, validates every inbound frame, and reconnects after
+ * an unexpected close. An ordinary (non-hibernating) outbound WebSocket: it keeps the DO awake while an
+ * agent works, which a running session needs.
+ */
+import {
+  FromAgentFrameSchema,
+  agentSocketPath,
+  parseFrame,
+  type FromAgentFrame,
+  type StartFrame,
+  type ToAgentFrame,
+} from "../protocol/agent";
+import type { Env } from "../env";
+
+/** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
+export const RECONNECT_WINDOW_MS = 3000;
+const RECONNECT_DELAYS_MS = [50, 200, 500, 1000, 1000];
+
+export interface AgentLinkHandlers {
+  /** Built fresh for every (re)connect, so it carries the latest acknowledged seq. */
+  startFrame(): StartFrame;
+  onFrame(frame: FromAgentFrame): void;
+  /** After every successful (re)connect: the place to re-send unread input. */
+  onConnected(reconnected: boolean): void;
+  /** The agent could not be reached again within the reconnect window. */
+  onLost(reason: string): void;
+  /** A frame that failed validation: dropped, and reported so it shows in the events log. */
+  onInvalidFrame(detail: string): void;
+}
+
+export type SocketOpener = () => Promise<WebSocket>;
+
+export class AgentLink {
+  #socket: WebSocket | null = null;
+  #closedOnPurpose = false;
+  readonly #open: SocketOpener;
+  readonly #handlers: AgentLinkHandlers;
+
+  constructor(open: SocketOpener, handlers: AgentLinkHandlers) {
+    this.#open = open;
+    this.#handlers = handlers;
+  }
+
+  get connected(): boolean {
+    return this.#socket !== null;
+  }
+
+  /** Opens the socket and sends `start`; throws when the agent cannot be reached. */
+  async connect(): Promise<void> {
+    await this.#attach(false);
+  }
+
+  send(frame: ToAgentFrame): boolean {
+    if (!this.#socket) return false;
+    try {
+      this.#socket.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes without reconnecting. */
+  close(reason = "session closed"): void {
+    this.#closedOnPurpose = true;
+    const socket = this.#socket;
+    this.#socket = null;
+    try {
+      socket?.close(1000, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  async #attach(reconnected: boolean): Promise<void> {
+    const socket = await this.#open();
+    if (this.#closedOnPurpose) {
+      socket.close(1000, "session closed");
+      return;
+    }
+    this.#socket = socket;
+    socket.addEventListener("message", (event) => this.#receive(event.data));
+    socket.addEventListener("close", () => this.#dropped(socket));
+    socket.addEventListener("error", () => this.#dropped(socket));
+    socket.send(JSON.stringify(this.#handlers.startFrame()));
+    this.#handlers.onConnected(reconnected);
+  }
+
+  #receive(data: unknown): void {
+    const frame = parseFrame(FromAgentFrameSchema, data);
+    if (!frame) {
+      this.#handlers.onInvalidFrame(typeof data === "string" ? data.slice(0, 200) : "binary frame");
+      return;
+    }
+    this.#handlers.onFrame(frame);
+  }
+
+  #dropped(socket: WebSocket): void {
+    if (this.#socket !== socket) return;
+    this.#socket = null;
+    if (this.#closedOnPurpose) return;
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    const deadline = Date.now() + RECONNECT_WINDOW_MS;
+    let lastError = "agent connection lost";
+    for (const delay of RECONNECT_DELAYS_MS) {
+      if (this.#closedOnPurpose) return;
+      if (Date.now() + delay > deadline) break;
+      await sleep(delay);
+      try {
+        await this.#attach(true);
+        return;
+      } catch (err) {
+        lastError = `agent connection lost: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (!this.#closedOnPurpose) this.#handlers.onLost(lastError);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens the session's agent socket: the local agent host when AGENT_URL is set, else its container. */
+export function agentSocketOpener(env: Env, sessionId: string): SocketOpener {
+  return async () => {
+    const path = agentSocketPath(sessionId);
+    const init = { headers: { Upgrade: "websocket" } };
+    const response = env.AGENT_URL
+      ? await fetch(new URL(path, env.AGENT_URL), init)
+      : await env.AgentContainer.get(env.AgentContainer.idFromName(sessionId)).fetch(new Request(`http://agent${path}`, init));
+    const socket = response.webSocket;
+    if (!socket) throw new Error(`agent answered ${response.status} instead of a WebSocket`);
+    socket.accept();
+    return socket;
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * The session lifecycle of SPEC §3 as data: one table of transitions and one function that applies it.
+ * Nothing else in the code decides whether a phase may change.
+ */
+export const PHASES = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const LIFECYCLE_EVENTS = ["provision", "ready", "stop", "stopped", "complete", "fail", "resume"] as const;
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {
+  Pending: { provision: "Creating", fail: "Failed" },
+  Creating: { ready: "Running", fail: "Failed" },
+  Running: { stop: "Stopping", complete: "Completed", fail: "Failed" },
+  Stopping: { stopped: "Stopped" },
+  Stopped: { resume: "Pending" },
+  Completed: {},
+  Failed: {},
+};
+
+/** Phases whose time counts against the session's timeout budget. */
+export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running", "Stopping"]);
+/** Phases in which an agent may be connected. */
+export const AGENT_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running", "Stopping"]);
+/** Phases a session never leaves. */
+export const FINAL_PHASES: ReadonlySet<Phase> = new Set(["Completed", "Failed"]);
+
+export type Transition = { ok: true; phase: Phase } | { ok: false; phase: Phase };
+
+/** The phase after `event`, or `ok: false` with the unchanged phase when the event is not allowed. */
+export function transition(phase: Phase, event: LifecycleEvent): Transition {
+  const next = TRANSITIONS[phase][event];
+  return next ? { ok: true, phase: next } : { ok: false, phase };
+}
+
+export function canApply(phase: Phase, event: LifecycleEvent): boolean {
+  return TRANSITIONS[phase][event] !== undefined;
+}

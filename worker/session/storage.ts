@@ -1,0 +1,152 @@
+/**
+ * The SessionRoom's SQLite tables: the session record, the append-only events log, the input queue,
+ * Yjs updates and artifacts. Every write is synchronous, so a state change and the Yjs update it
+ * causes land in the same implicit transaction of the Durable Object.
+ */
+import type { Phase } from "./lifecycle";
+import type { SessionRecord } from "./record";
+
+/** Yjs updates kept one row each until this many, then compacted into one snapshot. */
+export const COMPACT_AFTER_UPDATES = 500;
+
+export interface SessionEvent {
+  seq: number;
+  at: number;
+  type: string;
+  phase?: Phase;
+  actor?: string;
+  reason?: string;
+}
+
+export interface Input {
+  seq: number;
+  kind: "message" | "answer";
+  text: string;
+  authorId: string;
+  authorName: string;
+  consumed: boolean;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+export class RoomStore {
+  readonly #sql: SqlStorage;
+  #updateCount = 0;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL,
+      phase TEXT, actor TEXT, reason TEXT)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS inputs (
+      seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
+      author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    this.#updateCount = Number(sql.exec(`SELECT count(*) AS n FROM yjs_updates`).one().n);
+  }
+
+  loadSession(): SessionRecord | null {
+    const row = this.#sql.exec(`SELECT value FROM meta WHERE key = 'session'`).toArray()[0];
+    return row ? (JSON.parse(String(row.value)) as SessionRecord) : null;
+  }
+
+  saveSession(record: SessionRecord): void {
+    this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('session', ?)`, JSON.stringify(record));
+  }
+
+  appendEvent(event: Omit<SessionEvent, "seq">): SessionEvent {
+    const row = this.#sql
+      .exec(
+        `INSERT INTO events (at, type, phase, actor, reason) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+        event.at,
+        event.type,
+        event.phase ?? null,
+        event.actor ?? null,
+        event.reason ?? null,
+      )
+      .one();
+    return { seq: Number(row.seq), ...event };
+  }
+
+  events(): SessionEvent[] {
+    return this.#sql.exec(`SELECT * FROM events ORDER BY seq`).toArray().map(toEvent);
+  }
+
+  addInput(input: Input): void {
+    this.#sql.exec(
+      `INSERT INTO inputs (seq, kind, text, author_id, author_name, consumed) VALUES (?, ?, ?, ?, ?, 0)`,
+      input.seq,
+      input.kind,
+      input.text,
+      input.authorId,
+      input.authorName,
+    );
+  }
+
+  markInputsConsumed(upTo: number): void {
+    this.#sql.exec(`UPDATE inputs SET consumed = 1 WHERE seq <= ?`, upTo);
+  }
+
+  pendingInputs(): Input[] {
+    return this.#sql.exec(`SELECT * FROM inputs WHERE consumed = 0 ORDER BY seq`).toArray().map(toInput);
+  }
+
+  appendUpdate(update: Uint8Array): void {
+    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
+    this.#updateCount++;
+  }
+
+  updates(): Uint8Array[] {
+    return this.#sql
+      .exec(`SELECT data FROM yjs_updates ORDER BY id`)
+      .toArray()
+      .map((row) => new Uint8Array(row.data as ArrayBuffer));
+  }
+
+  needsCompaction(): boolean {
+    return this.#updateCount > COMPACT_AFTER_UPDATES;
+  }
+
+  /** Replaces every stored update with one snapshot of the whole document. */
+  compact(snapshot: Uint8Array): void {
+    this.#sql.exec(`DELETE FROM yjs_updates`);
+    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, snapshot);
+    this.#updateCount = 1;
+  }
+
+  updateCount(): number {
+    return this.#updateCount;
+  }
+
+  putArtifact(name: string, size: number, at: number): void {
+    this.#sql.exec(`INSERT OR REPLACE INTO artifacts (name, size, updated_at) VALUES (?, ?, ?)`, name, size, at);
+  }
+
+  artifacts(): { name: string; size: number; updatedAt: number }[] {
+    return this.#sql
+      .exec(`SELECT * FROM artifacts ORDER BY name`)
+      .toArray()
+      .map((row) => ({ name: String(row.name), size: Number(row.size), updatedAt: Number(row.updated_at) }));
+  }
+}
+
+function toEvent(row: Row): SessionEvent {
+  const event: SessionEvent = { seq: Number(row.seq), at: Number(row.at), type: String(row.type) };
+  if (row.phase !== null) event.phase = row.phase as Phase;
+  if (row.actor !== null) event.actor = String(row.actor);
+  if (row.reason !== null) event.reason = String(row.reason);
+  return event;
+}
+
+function toInput(row: Row): Input {
+  return {
+    seq: Number(row.seq),
+    kind: row.kind === "answer" ? "answer" : "message",
+    text: String(row.text),
+    authorId: String(row.author_id),
+    authorName: String(row.author_name),
+    consumed: Number(row.consumed) === 1,
+  };
+}
