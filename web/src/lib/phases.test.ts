@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { age, allowed, formatDuration, remainingSeconds } from "./phases";
+
+describe("phases", () => {
+  it("offers each operation in the phases SPEC §3/§5 allow", () => {
+    expect(allowed("stop", "Running", "editor")).toBe(true);
+    expect(allowed("stop", "Creating", "owner")).toBe(true);
+    expect(allowed("stop", "Stopped", "owner")).toBe(false);
+    expect(allowed("resume", "Stopped", "editor")).toBe(true);
+    expect(allowed("resume", "Failed", "editor")).toBe(false);
+    expect(allowed("clone", "Completed", "editor")).toBe(true);
+    expect(allowed("delete", "Running", "owner")).toBe(false);
+    expect(allowed("delete", "Failed", "owner")).toBe(true);
+    expect(allowed("chat", "Running", "editor")).toBe(true);
+    expect(allowed("chat", "Stopped", "editor")).toBe(false);
+  });
+
+  it("offers viewers nothing", () => {
+    for (const op of ["stop", "resume", "clone", "delete", "edit", "chat"] as const) {
+      expect(allowed(op, "Running", "viewer")).toBe(false);
+      expect(allowed(op, "Stopped", "viewer")).toBe(false);
+    }
+  });
+
+  it("counts the timeout budget down while active", () => {
+    expect(remainingSeconds(300, 100, null, 0)).toBe(200);
+    expect(remainingSeconds(300, 100, 1_000, 31_000)).toBe(170);
+    expect(remainingSeconds(300, 290, 0, 60_000)).toBe(0);
+  });
+
+  it("formats durations and ages", () => {
+    expect(formatDuration(65)).toBe("1:05");
+    expect(formatDuration(3725)).toBe("1h 02m");
+    const now = Date.parse("2026-01-01T12:00:00Z");
+    expect(age("2026-01-01T11:59:30Z", now)).toBe("just now");
+    expect(age("2026-01-01T11:55:00Z", now)).toBe("5 min ago");
+    expect(age("2025-12-30T12:00:00Z", now)).toBe("2 d ago");
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "./session-form";
+
+describe("session form", () => {
+  it("accepts the defaults of SPEC §2", () => {
+    const f = defaultForm();
+    expect(f).toMatchObject({ model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false });
+    expect(validate(f)).toEqual({});
+  });
+
+  it("enforces the bounds at both ends", () => {
+    const ok = { ...defaultForm(), temperature: 2, maxTokens: 100, timeoutSeconds: 1800 };
+    expect(validate(ok)).toEqual({});
+    const bad = { ...defaultForm(), temperature: 2.01, maxTokens: 8001, timeoutSeconds: 59, displayName: "x".repeat(101) };
+    expect(Object.keys(validate(bad)).sort()).toEqual(["displayName", "maxTokens", "temperature", "timeoutSeconds"]);
+    expect(validate({ ...defaultForm(), maxTokens: 99 }).maxTokens).toBeTruthy();
+    expect(validate({ ...defaultForm(), maxTokens: 1000.5 }).maxTokens).toBeTruthy();
+    expect(validate({ ...defaultForm(), temperature: -0.1 }).temperature).toBeTruthy();
+    expect(validate({ ...defaultForm(), timeoutSeconds: 1801 }).timeoutSeconds).toBeTruthy();
+    // An emptied number input binds null.
+    expect(validate({ ...defaultForm(), maxTokens: null as unknown as number }).maxTokens).toBeTruthy();
+  });
+
+  it("allows thinking only above 1024 max tokens", () => {
+    expect(thinkingAllowed(1024)).toBe(false);
+    expect(thinkingAllowed(1025)).toBe(true);
+    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1024 }).thinking).toBeTruthy();
+    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1025 })).toEqual({});
+  });
+
+  it("does not send temperature with thinking", () => {
+    expect(toBody({ ...defaultForm(), thinking: true })).not.toHaveProperty("temperature");
+    expect(toBody(defaultForm()).temperature).toBe(0.7);
+  });
+
+  it("leaves empty optionals out and trims repositories", () => {
+    const body = toBody({
+      ...defaultForm(),
+      displayName: "  fix  ",
+      repos: [{ url: " https://example.com/a.git ", branch: "" }, { url: "/tmp/b", branch: "dev" }],
+    });
+    expect(body.displayName).toBe("fix");
+    expect(body.repos).toEqual([{ url: "https://example.com/a.git" }, { url: "/tmp/b", branch: "dev" }]);
+    expect(body).not.toHaveProperty("workflow");
+    expect(body).not.toHaveProperty("prompt");
+  });
+
+  it("checks repository URLs and branches", () => {
+    const e = validate({ ...defaultForm(), repos: [{ url: "nope", branch: "bad branch" }] });
+    expect(e["repos.0.url"]).toBeTruthy();
+    expect(e["repos.0.branch"]).toBeTruthy();
+  });
+
+  it("maps API field paths to form keys", () => {
+    expect(fieldKey("repos[1].url")).toBe("repos.1.url");
+    expect(fieldKey("maxTokens")).toBe("maxTokens");
+  });
+});
