@@ -1,0 +1,155 @@
+/**
+ * The Claude tool loop: one turn = model calls and tool runs until the model ends its turn. People's
+ * messages that arrive meanwhile are added right after the current tool results (interrupting).
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { AgentStatus } from "../../worker/protocol/agent";
+import type { SessionConfig } from "../../worker/protocol/session-config";
+import { appendContent, authored } from "./history";
+import type { Inbox, Input } from "./inbox";
+import { type Model, ModelError } from "./models/types";
+import type { OutFrame } from "./outbox";
+import { readResponse } from "./response";
+import type { Redactor } from "./secrets";
+import { ASK_USER, WRITING_TOOLS, parseAskUser, runTool, toolDefinitions } from "./tools/index";
+import type { ArtifactTracker } from "./workspace";
+
+/** A turn that keeps calling tools this many times is ended: it is almost certainly stuck. */
+const MAX_STEPS_PER_TURN = 100;
+
+export type TurnOutcome = "ended" | "turn_error" | "fatal" | "aborted";
+
+export interface LoopOptions {
+  model: Model;
+  config: SessionConfig;
+  system: string;
+  messages?: Anthropic.MessageParam[];
+  workspace: string;
+  env: NodeJS.ProcessEnv;
+  redactor: Redactor;
+  inbox: Inbox;
+  artifacts?: ArtifactTracker;
+  emit(frame: OutFrame): void;
+  /** Aborted when the session is disposed: the model request and running tools stop. */
+  signal: AbortSignal;
+}
+
+export class AgentLoop {
+  readonly messages: Anthropic.MessageParam[];
+  readonly #options: LoopOptions;
+  readonly #tools = toolDefinitions();
+  readonly #idPrefix = Date.now().toString(36);
+  #messageCount = 0;
+  /** null until the first status is sent, so the initial `idle` is sent too. */
+  #status: AgentStatus | null = null;
+  /** Set by stop: a pending question is released and the turn ends after the current tool round. */
+  #stopping = false;
+
+  constructor(options: LoopOptions) {
+    this.#options = options;
+    this.messages = options.messages ?? [];
+  }
+
+  get model(): Model["kind"] {
+    return this.#options.model.kind;
+  }
+
+  get status(): AgentStatus | null {
+    return this.#status;
+  }
+
+  setStatus(state: AgentStatus): void {
+    if (state === this.#status) return;
+    this.#status = state;
+    this.#options.emit({ type: "status", state });
+  }
+
+  requestStop(): void {
+    this.#stopping = true;
+    this.#options.inbox.cancelWait();
+  }
+
+  /** Adds queued messages to the conversation (after `lead`, e.g. tool results) and reports them consumed. */
+  #consumeQueued(lead: Anthropic.ContentBlockParam[]): void {
+    const queued = this.#options.inbox.takeAll();
+    const texts = queued.map((input): Anthropic.TextBlockParam => ({ type: "text", text: authored(input.author, input.text) }));
+    appendContent(this.messages, "user", [...lead, ...texts]);
+    this.#reportConsumed(queued);
+  }
+
+  #reportConsumed(inputs: readonly Input[]): void {
+    if (!inputs.length) return;
+    const upTo = this.#options.inbox.markConsumed(inputs.map((i) => i.seq));
+    if (upTo !== null) this.#options.emit({ type: "input_consumed", upTo });
+  }
+
+  /** Runs one turn from the queued messages to the model's end_turn (or an error). */
+  async runTurn(): Promise<TurnOutcome> {
+    const { emit, signal } = this.#options;
+    this.setStatus("working");
+    this.#consumeQueued([]);
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    for (let step = 0; step < MAX_STEPS_PER_TURN; step++) {
+      const messageId = `msg-${this.#idPrefix}-${++this.#messageCount}`;
+      let response;
+      try {
+        const events = this.#options.model.stream({
+          config: this.#options.config,
+          system: this.#options.system,
+          messages: this.messages,
+          tools: this.#tools,
+          signal,
+        });
+        response = await readResponse(events, messageId, emit);
+      } catch (error) {
+        if (signal.aborted) return "aborted";
+        const failure = error instanceof ModelError ? error : new ModelError(String(error), false);
+        emit({ type: failure.fatal ? "error" : "turn_error", message: failure.message.slice(0, 4000) });
+        return failure.fatal ? "fatal" : "turn_error";
+      }
+      usage.inputTokens += response.inputTokens;
+      usage.outputTokens += response.outputTokens;
+      appendContent(this.messages, "assistant", response.content);
+      if (!response.toolUses.length) break;
+      const results: Anthropic.ToolResultBlockParam[] = [];
+      for (const use of response.toolUses) results.push(await this.#runToolUse(use, messageId));
+      if (signal.aborted) return "aborted";
+      if (this.#stopping) {
+        appendContent(this.messages, "user", results);
+        break;
+      }
+      this.#consumeQueued(results);
+    }
+    emit({ type: "turn_end", usage });
+    return "ended";
+  }
+
+  async #runToolUse(use: Anthropic.ToolUseBlockParam, messageId: string): Promise<Anthropic.ToolResultBlockParam> {
+    const { emit, redactor } = this.#options;
+    if (use.name === ASK_USER) return this.#askUser(use, messageId);
+    const outcome = await runTool(use.name, use.input, {
+      workspace: this.#options.workspace,
+      env: this.#options.env,
+      signal: this.#options.signal,
+    });
+    const output = redactor.text(outcome.output);
+    emit({ type: "tool_result", id: use.id, output, isError: outcome.isError });
+    if (WRITING_TOOLS.has(use.name) && this.#options.artifacts) {
+      for (const artifact of await this.#options.artifacts.scan()) emit({ type: "artifact", ...artifact });
+    }
+    return { type: "tool_result", tool_use_id: use.id, content: output, is_error: outcome.isError };
+  }
+
+  async #askUser(use: Anthropic.ToolUseBlockParam, messageId: string): Promise<Anthropic.ToolResultBlockParam> {
+    const input = parseAskUser(use.input);
+    if (!input) return { type: "tool_result", tool_use_id: use.id, content: "ask_user needs a non-empty `question`", is_error: true };
+    if (this.#stopping) return { type: "tool_result", tool_use_id: use.id, content: "the session is stopping; no one can answer", is_error: true };
+    this.#options.emit({ type: "question", id: use.id, messageId, text: input.question });
+    this.setStatus("waiting_input");
+    const answer = await this.#options.inbox.waitForAnswer();
+    if (!answer) return { type: "tool_result", tool_use_id: use.id, content: "the session was stopped before anyone answered", is_error: true };
+    this.setStatus("working");
+    this.#reportConsumed([answer]);
+    return { type: "tool_result", tool_use_id: use.id, content: authored(answer.author, answer.text) };
+  }
+}

@@ -1,0 +1,83 @@
+/** The real model: Anthropic's Messages API through the SDK's streaming helper. */
+import Anthropic from "@anthropic-ai/sdk";
+import type { SessionConfig } from "../../../worker/protocol/session-config";
+import { LIMITS } from "../../../worker/protocol/session-config";
+import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
+
+export interface AnthropicModelOptions {
+  apiKey: string;
+  /** Defaults to ANTHROPIC_BASE_URL, then the SDK's default. */
+  baseURL?: string;
+  /** SDK retries for 429/5xx/connection errors before a turn fails. */
+  maxRetries?: number;
+}
+
+const MIN_THINKING_BUDGET = 1024;
+
+/** A thinking budget of three quarters of max_tokens, at least the API's 1024 and always below max_tokens. */
+export function thinkingBudget(maxTokens: number): number | null {
+  if (maxTokens < LIMITS.thinkingMinMaxTokens) return null;
+  return Math.min(maxTokens - 1, Math.max(MIN_THINKING_BUDGET, Math.floor(maxTokens * 0.75)));
+}
+
+export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.MessageCreateParamsStreaming {
+  const { config } = request;
+  const budget = config.thinking ? thinkingBudget(config.maxTokens) : null;
+  return {
+    model: config.model,
+    max_tokens: config.maxTokens,
+    system: request.system,
+    messages: request.messages,
+    tools: request.tools,
+    stream: true,
+    // The API takes no temperature together with extended thinking.
+    ...(budget === null ? { temperature: config.temperature } : { thinking: { type: "enabled", budget_tokens: budget } }),
+  };
+}
+
+const FATAL_STATUSES = new Set([400, 401, 403, 404, 413, 422]);
+
+function apiMessage(error: InstanceType<typeof Anthropic.APIError>): string {
+  const body: unknown = error.error;
+  if (body && typeof body === "object" && "error" in body) {
+    const inner = (body as { error: unknown }).error;
+    if (inner && typeof inner === "object" && "message" in inner && typeof inner.message === "string") {
+      const type = "type" in inner && typeof inner.type === "string" ? `${inner.type}: ` : "";
+      return `Anthropic API ${error.status ?? "stream"} ${type}${inner.message}`;
+    }
+  }
+  return `Anthropic API error: ${error.message}`;
+}
+
+export function toModelError(error: unknown): ModelError {
+  if (error instanceof ModelError) return error;
+  if (error instanceof Anthropic.APIUserAbortError) return new ModelError("request aborted", false);
+  if (error instanceof Anthropic.APIConnectionError) return new ModelError(`cannot reach the Anthropic API: ${error.message}`, false);
+  if (error instanceof Anthropic.APIError) {
+    return new ModelError(apiMessage(error), error.status !== undefined && FATAL_STATUSES.has(error.status));
+  }
+  return new ModelError(error instanceof Error ? error.message : String(error), false);
+}
+
+export class AnthropicModel implements Model {
+  readonly kind = "anthropic";
+  readonly #client: Anthropic;
+
+  constructor(options: AnthropicModelOptions) {
+    this.#client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL ?? process.env.ANTHROPIC_BASE_URL ?? undefined,
+      maxRetries: options.maxRetries ?? 2,
+    });
+  }
+
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const { signal, ...rest } = request;
+    const { stream: _stream, ...params } = requestParams(rest);
+    try {
+      yield* this.#client.messages.stream(params, { signal });
+    } catch (error) {
+      throw toModelError(error);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The one interface the loop talks to. Both models yield the Messages API's raw stream events, so the
+ * loop's accumulation, framing and tool handling are shared by the real model and the offline one.
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { SessionConfig } from "../../../worker/protocol/session-config";
+
+export type ModelKind = "anthropic" | "offline";
+export type ModelStreamEvent = Anthropic.RawMessageStreamEvent;
+
+export interface ModelRequest {
+  config: SessionConfig;
+  system: string;
+  messages: Anthropic.MessageParam[];
+  tools: Anthropic.Tool[];
+  signal: AbortSignal;
+}
+
+export interface Model {
+  readonly kind: ModelKind;
+  stream(request: ModelRequest): AsyncIterable<ModelStreamEvent>;
+}
+
+/**
+ * A model call that failed. `fatal` errors (bad key, bad request) fail the session; the others
+ * (rate limits, overload, 5xx, network) end the turn and the session goes on.
+ */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly fatal: boolean,
+  ) {
+    super(message);
+  }
+}

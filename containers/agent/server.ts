@@ -1,0 +1,174 @@
+/**
+ * The agent host: HTTP + WebSocket server speaking the DO ↔ agent protocol. Locally one host serves many
+ * sessions, each in its own directory; in production the same server runs in one container per session.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { ToAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
+import { Session } from "./session";
+import { artifactFile } from "./workspace";
+
+export interface AgentHostOptions {
+  port?: number;
+  host?: string;
+  /** Parent directory of the per-session workspaces. */
+  workspaceRoot?: string;
+  /** One fixed workspace for every session (a container runs one session): /workspace in production. */
+  workspace?: string;
+  graceMs?: number;
+  anthropic?: { baseURL?: string; maxRetries?: number };
+  offlineTokenDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface AgentHost {
+  port: number;
+  url: string;
+  sessions: ReadonlyMap<string, Session>;
+  close(): Promise<void>;
+}
+
+const SOCKET_PATH = /^\/sessions\/([^/]+)\/socket$/;
+const ARTIFACT_PATH = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/;
+
+function dataText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** A directory name for a session id that cannot climb out of the workspace root. */
+function sessionDirName(sessionId: string): string {
+  return sessionId.replace(/[^A-Za-z0-9_-]/g, "_");
+}
+
+export async function startAgentHost(options: AgentHostOptions = {}): Promise<AgentHost> {
+  const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
+  const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
+  const sessions = new Map<string, Session>();
+
+  async function serveArtifact(res: ServerResponse, sessionId: string, name: string): Promise<void> {
+    const session = sessions.get(sessionId);
+    const file = session ? await artifactFile(session.workspace, name) : null;
+    if (!file) {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "no such artifact" } }));
+      return;
+    }
+    const { size } = await stat(file);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+    createReadStream(file).pipe(res);
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://agent-host");
+    if (req.method === "GET" && url.pathname === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, sessions: sessions.size }));
+      return;
+    }
+    const artifact = ARTIFACT_PATH.exec(url.pathname);
+    const sessionId = artifact && decode(artifact[1]);
+    const name = artifact && decode(artifact[2]);
+    if (req.method === "GET" && sessionId && name) {
+      serveArtifact(res, sessionId, name).catch(() => res.writeHead(500).end());
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "not found" } }));
+  }
+
+  function onConnection(ws: WebSocket, sessionId: string): void {
+    let session: Session | null = null;
+    ws.on("message", (data) => {
+      // Frames are never logged: a start frame carries secrets.
+      const frame = parseFrame(ToAgentFrameSchema, dataText(data));
+      if (!frame) return log(`session ${sessionId}: ignored an invalid frame`);
+      if (frame.type !== "start") {
+        // Frames from a socket that has been replaced (or sent before start) are stale.
+        if (session && session.socket === ws) session.handle(frame);
+        return;
+      }
+      if (frame.sessionId !== sessionId) return ws.close(1008, "session id does not match the socket path");
+      const live = sessions.get(sessionId);
+      if (live && !live.disposed) {
+        log(`session ${sessionId}: reconnected; replaying after ${frame.ackedUpTo}`);
+        session = live;
+        live.attach(ws, frame.ackedUpTo);
+        return;
+      }
+      session = new Session(frame, {
+        workspace: options.workspace ?? path.join(root, sessionDirName(sessionId)),
+        ownsWorkspace: !options.workspace,
+        graceMs: options.graceMs ?? 60_000,
+        anthropic: options.anthropic,
+        offlineTokenDelayMs: options.offlineTokenDelayMs,
+        log,
+        onDisposed: (disposed) => {
+          if (sessions.get(disposed.id) === disposed) sessions.delete(disposed.id);
+        },
+      });
+      sessions.set(sessionId, session);
+      session.attach(ws, frame.ackedUpTo);
+      void session.provision();
+    });
+    ws.on("close", () => session?.socketClosed(ws));
+    ws.on("error", () => ws.terminate());
+  }
+
+  const server = createServer(onRequest);
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    const match = SOCKET_PATH.exec(new URL(req.url ?? "/", "http://agent-host").pathname);
+    const sessionId = match && decode(match[1]);
+    if (!sessionId) {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, sessionId));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8788, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 8788);
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
+  log(`listening on ${url}`);
+
+  return {
+    port,
+    url,
+    sessions,
+    async close() {
+      for (const session of [...sessions.values()]) session.dispose();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain) {
+  const host = await startAgentHost({
+    port: Number(process.env.PORT ?? 8788),
+    host: process.env.HOST ?? "127.0.0.1",
+    workspaceRoot: process.env.AGENT_WORKSPACE_ROOT || undefined,
+    workspace: process.env.AGENT_WORKSPACE || undefined,
+  });
+  const shutdown = () => void host.close().then(() => process.exit(0));
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}

@@ -1,0 +1,99 @@
+/** bash: one shell command per call, in the workspace, with a time limit and capped output. */
+import { spawn } from "node:child_process";
+import { z } from "zod";
+import { ToolError } from "./paths";
+import { capOutput, defineTool } from "./types";
+
+export const BASH_DEFAULT_TIMEOUT_S = 30;
+export const BASH_MAX_TIMEOUT_S = 120;
+export const BASH_MAX_OUTPUT = 30_000;
+
+interface RunResult {
+  output: string;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL"); // negative pid: the whole process group, so children die too
+  } catch {
+    // already gone
+  }
+}
+
+export function runCommand(
+  command: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal },
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    // detached: the command leads its own process group, which is what a timeout kills.
+    const child = spawn("bash", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let dropped = 0;
+    let timedOut = false;
+    let exitCode: number | null = null;
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      const room = BASH_MAX_OUTPUT - output.length;
+      if (room >= text.length) output += text;
+      else {
+        output += text.slice(0, Math.max(0, room));
+        dropped += text.length - Math.max(0, room);
+      }
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const onAbort = () => killGroup(child.pid);
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, options.timeoutMs);
+    let lingering: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(lingering);
+      options.signal.removeEventListener("abort", onAbort);
+      if (dropped) output += `\n… [output truncated: ${dropped} more characters]`;
+      resolve({ output, exitCode, timedOut });
+    };
+    child.on("error", (error) => {
+      output += `failed to start bash: ${error.message}`;
+      finish();
+    });
+    child.on("exit", (code) => {
+      exitCode = code;
+      // A background process may hold the pipes open; do not wait for it past a moment.
+      lingering = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, 200);
+    });
+    child.on("close", finish);
+  });
+}
+
+export const bashTool = defineTool({
+  name: "bash",
+  description: `Run a shell command with bash in the workspace directory. Output (stdout and stderr) is capped at ${BASH_MAX_OUTPUT} characters. The command is killed after timeout_seconds (default ${BASH_DEFAULT_TIMEOUT_S}, at most ${BASH_MAX_TIMEOUT_S}). No input is available on stdin.`,
+  input: z.object({
+    command: z.string().min(1).describe("the command line, run with bash -c"),
+    timeout_seconds: z.number().int().min(1).max(BASH_MAX_TIMEOUT_S).optional(),
+  }),
+  async run(input, context) {
+    const seconds = input.timeout_seconds ?? BASH_DEFAULT_TIMEOUT_S;
+    const result = await runCommand(input.command, {
+      cwd: context.workspace,
+      env: context.env,
+      timeoutMs: seconds * 1000,
+      signal: context.signal,
+    });
+    const output = capOutput(result.output, BASH_MAX_OUTPUT + 100);
+    if (result.timedOut) throw new ToolError(`${output}\n[timed out after ${seconds} s: the command and its children were killed]`);
+    if (result.exitCode !== 0) throw new ToolError(`${output}\n[exit code ${result.exitCode ?? "signal"}]`);
+    return output || "(no output)";
+  },
+});

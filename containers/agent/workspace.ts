@@ -1,0 +1,102 @@
+/** The session's workspace on disk: cloning its repositories and noticing the artifacts written in it. */
+import { execFile } from "node:child_process";
+import type { Dirent } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Repo } from "../../worker/protocol/session-config";
+import { resolveInWorkspace } from "./tools/paths";
+
+export const ARTIFACTS_DIR = "artifacts";
+const CLONE_TIMEOUT_MS = 5 * 60_000;
+
+export class CloneError extends Error {}
+
+/** `https://host/org/my-repo.git` → `my-repo`; a name already taken gets `-2`, `-3`, … */
+export function repoDirName(url: string, taken: Set<string>): string {
+  const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
+  const base = last.replace(/\.git$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "repo";
+  const safe = base === "." || base === ".." || base === ARTIFACTS_DIR ? `repo-${base.replace(/\./g, "")}` : base;
+  let name = safe;
+  for (let n = 2; taken.has(name); n++) name = `${safe}-${n}`;
+  taken.add(name);
+  return name;
+}
+
+function gitClone(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile("git", args, { cwd, env, timeout: CLONE_TIMEOUT_MS, maxBuffer: 10_000_000 }, (error, _stdout, stderr) => {
+      if (!error) return resolve();
+      const detail = stderr.trim() || error.message;
+      reject(new CloneError(detail));
+    });
+  });
+}
+
+/** Shallow-clones each repository (its branch, if given) into `<workspace>/<repo name>`. */
+export async function cloneRepos(
+  workspace: string,
+  repos: readonly Repo[],
+  env: NodeJS.ProcessEnv,
+  onProgress: (detail: string) => void,
+): Promise<string[]> {
+  const taken = new Set<string>();
+  const dirs: string[] = [];
+  for (const [index, repo] of repos.entries()) {
+    const dir = repoDirName(repo.url, taken);
+    onProgress(`cloning repo ${index + 1} of ${repos.length}: ${repo.url}${repo.branch ? ` (${repo.branch})` : ""}`);
+    const branch = repo.branch ? ["--branch", repo.branch] : [];
+    await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dir], workspace, env);
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+export interface ArtifactInfo {
+  name: string;
+  size: number;
+}
+
+/** Remembers what is under workspace/artifacts so each scan reports only new or changed files. */
+export class ArtifactTracker {
+  readonly #dir: string;
+  readonly #seen = new Map<string, string>();
+
+  constructor(workspace: string) {
+    this.#dir = path.join(workspace, ARTIFACTS_DIR);
+  }
+
+  async scan(): Promise<ArtifactInfo[]> {
+    const changed: ArtifactInfo[] = [];
+    for (const file of await listFiles(this.#dir, "")) {
+      const info = await stat(path.join(this.#dir, file)).catch(() => null);
+      if (!info?.isFile()) continue;
+      const stamp = `${info.size}:${info.mtimeMs}`;
+      if (this.#seen.get(file) === stamp) continue;
+      this.#seen.set(file, stamp);
+      changed.push({ name: file, size: info.size });
+    }
+    return changed;
+  }
+}
+
+async function listFiles(dir: string, prefix: string): Promise<string[]> {
+  const entries: Dirent[] = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    else if (entry.isFile()) files.push(rel);
+  }
+  return files.sort();
+}
+
+/** The file behind an artifact name, or null if the name leaves the artifacts folder or does not exist. */
+export async function artifactFile(workspace: string, name: string): Promise<string | null> {
+  try {
+    const file = await resolveInWorkspace(path.join(workspace, ARTIFACTS_DIR), name);
+    const info = await stat(file);
+    return info.isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}
