@@ -6,8 +6,10 @@ export function generateApiToken(): string {
   return API_TOKEN_PREFIX + base64url(bytes);
 }
 
-export async function hashApiToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+export const hashApiToken = (token: string) => sha256Hex(token);
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import type { AppEnv } from "../http/app";
 import { getUser, upsertUserByEmail } from "../db/users";
 import type { User } from "../db/types";
+import { sha256Hex } from "./api-token";
 
 /** The dev sign-in cookie: the user id, HMAC-signed with AUTH_SECRET. */
 export const DEV_COOKIE = "tandem_dev_session";
@@ -37,8 +38,7 @@ export async function devEmail(name: string): Promise<string> {
   const key = name.trim().toLowerCase();
   const slug = key.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
   if (slug === key) return `${slug}@dev.local`;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  const hash = [...digest.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hash = (await sha256Hex(key)).slice(0, 8);
   return `${slug ? `${slug}-` : ""}${hash}@dev.local`;
 }
 
