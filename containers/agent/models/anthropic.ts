@@ -20,9 +20,22 @@ export function thinkingBudget(maxTokens: number): number | null {
   return Math.min(maxTokens - 1, Math.max(MIN_THINKING_BUDGET, Math.floor(maxTokens * 0.75)));
 }
 
+/**
+ * Models on which a fixed thinking budget is deprecated in favour of adaptive thinking (the model decides
+ * how much to think). The 4.5 models only know the budget form.
+ */
+const ADAPTIVE_THINKING_MODELS: ReadonlySet<string> = new Set(["claude-opus-4-6"]);
+
+function thinkingParam(config: SessionConfig): Anthropic.ThinkingConfigParam | null {
+  if (!config.thinking) return null;
+  if (ADAPTIVE_THINKING_MODELS.has(config.model)) return { type: "adaptive" };
+  const budget = thinkingBudget(config.maxTokens);
+  return budget === null ? null : { type: "enabled", budget_tokens: budget };
+}
+
 export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.MessageCreateParamsStreaming {
   const { config } = request;
-  const budget = config.thinking ? thinkingBudget(config.maxTokens) : null;
+  const thinking = thinkingParam(config);
   return {
     model: config.model,
     max_tokens: config.maxTokens,
@@ -31,7 +44,7 @@ export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.
     tools: request.tools,
     stream: true,
     // The API takes no temperature together with extended thinking.
-    ...(budget === null ? { temperature: config.temperature } : { thinking: { type: "enabled", budget_tokens: budget } }),
+    ...(thinking === null ? { temperature: config.temperature } : { thinking }),
   };
 }
 

@@ -1,0 +1,122 @@
+/** Shared test helpers: temp workspaces, a loop harness, and a DO stand-in speaking the protocol over ws. */
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import WebSocket from "ws";
+import { type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import type { SessionConfig } from "../../worker/protocol/session-config";
+
+export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false };
+
+const cleanups: string[] = [];
+export async function tempDir(prefix = "tandem-test-"): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  cleanups.push(dir);
+  return dir;
+}
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(cleanups.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {}): StartFrame {
+  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, history: [], ackedUpTo: 0, ...overrides };
+}
+
+/** Waits until `check` returns a value (not undefined), polling. */
+export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Plays the DO: opens the session socket, validates every frame with the protocol schema, optionally acks. */
+export class DoClient {
+  readonly frames: FromAgentFrame[] = [];
+  readonly raw: string[] = [];
+  readonly invalid: string[] = [];
+  closed: { code: number } | null = null;
+  #ws: WebSocket;
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.on("message", (data) => {
+      const text = String(data);
+      this.raw.push(text);
+      const parsed = FromAgentFrameSchema.safeParse(JSON.parse(text));
+      if (parsed.success) this.frames.push(parsed.data);
+      else this.invalid.push(text);
+    });
+    ws.on("close", (code) => {
+      this.closed = { code };
+    });
+  }
+
+  static async connect(hostURL: string, sessionId: string): Promise<DoClient> {
+    const ws = new WebSocket(`${hostURL.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    return new DoClient(ws);
+  }
+
+  send(frame: ToAgentFrame): void {
+    this.#ws.send(JSON.stringify(frame));
+  }
+
+  ack(): void {
+    const last = this.frames.at(-1);
+    if (last) this.send({ type: "ack", upTo: last.seq });
+  }
+
+  of<T extends FromAgentFrame["type"]>(type: T): Extract<FromAgentFrame, { type: T }>[] {
+    return this.frames.filter((f): f is Extract<FromAgentFrame, { type: T }> => f.type === type);
+  }
+
+  /** Waits for the n-th (1-based) frame matching `predicate`, counting from the start. */
+  waitFor(predicate: (f: FromAgentFrame) => boolean, what: string, nth = 1): Promise<FromAgentFrame> {
+    return until(() => this.frames.filter(predicate)[nth - 1], what);
+  }
+
+  waitForStatus(state: "idle" | "working" | "waiting_input", nth = 1): Promise<FromAgentFrame> {
+    return this.waitFor((f) => f.type === "status" && f.state === state, `status ${state} #${nth}`, nth);
+  }
+
+  /** All text streamed for one assistant message. */
+  textOf(messageId: string): string {
+    return this.of("text_delta").filter((f) => f.id === messageId).map((f) => f.text).join("");
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#ws.once("close", () => resolve());
+      this.#ws.close();
+    });
+  }
+}
+
+/** A bare repository with one commit on `main` and one on `dev`, reachable as a file:// URL. */
+export async function makeBareRepo(name = "demo"): Promise<{ url: string; bare: string }> {
+  const dir = await tempDir("tandem-repo-");
+  const bare = path.join(dir, `${name}.git`);
+  const work = path.join(dir, "work");
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" });
+  git(dir, "init", "--bare", bare);
+  git(dir, "init", work);
+  execFileSync("sh", ["-c", "echo '# demo' > README.md && mkdir src && echo 'export const x = 1;' > src/x.ts"], { cwd: work });
+  git(work, "add", ".");
+  git(work, "commit", "-m", "first");
+  git(work, "push", bare, "HEAD:refs/heads/main");
+  execFileSync("sh", ["-c", "echo 'dev only' > DEV.md"], { cwd: work });
+  git(work, "add", ".");
+  git(work, "commit", "-m", "dev");
+  git(work, "push", bare, "HEAD:refs/heads/dev");
+  return { url: `file://${bare}`, bare };
+}
