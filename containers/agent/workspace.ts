@@ -15,7 +15,8 @@ export class CloneError extends Error {}
 export function repoDirName(url: string, taken: Set<string>): string {
   const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
   const base = last.replace(/\.git$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "repo";
-  const safe = base === "." || base === ".." || base === ARTIFACTS_DIR ? `repo-${base.replace(/\./g, "")}` : base;
+  // `.`/`..` would escape the workspace and `artifacts/` is reserved for the agent's output.
+  const safe = base === "." || base === ".." ? "repo" : base === ARTIFACTS_DIR ? `repo-${base}` : base;
   let name = safe;
   for (let n = 2; taken.has(name); n++) name = `${safe}-${n}`;
   taken.add(name);
