@@ -6,7 +6,10 @@ import { z } from "zod";
 import { ToolError, displayPath, resolveInWorkspace } from "./paths";
 import { defineTool } from "./types";
 
+/** Not descended into: huge and rarely what the model is after (list shows node_modules/ itself). */
 const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+/** Not even listed: git's internals are noise in every listing. */
+const HIDDEN = new Set([".git"]);
 const MAX_ENTRIES = 1000;
 const MAX_MATCHES = 200;
 const MAX_GREP_FILE = 1_000_000;
@@ -50,6 +53,7 @@ async function* walk(dir: string, maxDepth: number): AsyncGenerator<Entry> {
       const children: Dirent[] = await readdir(abs, { withFileTypes: true }).catch(() => []);
       children.sort((a, b) => a.name.localeCompare(b.name));
       for (const child of children) {
+        if (HIDDEN.has(child.name)) continue;
         const childRel = rel ? `${rel}/${child.name}` : child.name;
         const childAbs = path.join(abs, child.name);
         const isDir = child.isDirectory();

@@ -1,0 +1,227 @@
+/** The agent host over a real WebSocket, driven like the DO drives it, with the offline model. */
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentHost, startAgentHost } from "../../containers/agent/server";
+import { OFFLINE_LABEL } from "../../containers/agent/models/offline";
+import { DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
+
+let host: AgentHost;
+const logLines: string[] = [];
+let sessionCounter = 0;
+const newId = () => `session-${++sessionCounter}`;
+
+beforeAll(async () => {
+  host = await startAgentHost({ port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
+});
+afterAll(async () => {
+  await host.close();
+  await removeTempDirs();
+});
+
+/** Opens a session and waits until it is ready and idle. */
+async function open(overrides: Parameters<typeof startFrame>[1] = {}) {
+  const id = newId();
+  const client = await DoClient.connect(host.url, id);
+  client.send(startFrame(id, overrides));
+  await client.waitForStatus("idle");
+  return { id, client };
+}
+
+function expectConsecutiveSeqs(client: DoClient, from = 1) {
+  expect(client.frames.map((f) => f.seq)).toEqual(client.frames.map((_, i) => from + i));
+  expect(client.invalid).toEqual([]);
+}
+
+describe("agent host", () => {
+  it("answers /health and 404 elsewhere", async () => {
+    expect((await fetch(`${host.url}/health`)).status).toBe(200);
+    expect((await fetch(`${host.url}/nope`)).status).toBe(404);
+  });
+
+  it("start → progress, ready (offline), idle; a message gets a streamed, labelled reply", async () => {
+    const { client } = await open();
+    expect(client.frames.slice(0, 3)).toEqual([
+      { type: "progress", seq: 1, step: "agent", detail: "starting agent" },
+      { type: "ready", seq: 2, model: "offline" },
+      { type: "status", seq: 3, state: "idle" },
+    ]);
+    client.send({ type: "user_message", seq: 1, text: "please look at the code", author: "alice" });
+    await client.waitForStatus("idle", 2);
+    const types = client.frames.slice(3).map((f) => f.type);
+    expect(types.slice(0, 3)).toEqual(["status", "input_consumed", "message_start"]);
+    expect(types.slice(-2)).toEqual(["turn_end", "status"]);
+    const [start] = client.of("message_start");
+    expect(client.of("text_delta").length).toBeGreaterThan(5);
+    const reply = client.textOf(start.id);
+    expect(reply.startsWith(OFFLINE_LABEL)).toBe(true);
+    expect(reply).toContain("> please look at the code");
+    expect(reply).toContain("The workspace is empty.");
+    expectConsecutiveSeqs(client);
+    await client.close();
+  });
+
+  it("clones repositories with progress, then the offline model lists them", async () => {
+    const repo = await makeBareRepo("demo");
+    const { client } = await open({ repos: [{ url: repo.url, branch: "main" }] });
+    expect(client.frames[0]).toEqual({ type: "progress", seq: 1, step: "clone", detail: `cloning repo 1 of 1: ${repo.url} (main)` });
+    client.send({ type: "user_message", seq: 1, text: "/ls demo", author: "alice" });
+    await client.waitForStatus("idle", 2);
+    expect(client.of("tool_use")[0]).toMatchObject({ name: "list", input: { path: "demo", pattern: "*" } });
+    expect(client.of("tool_result")[0].output).toBe("demo/README.md\ndemo/src/");
+    await client.close();
+  });
+
+  it("a clone failure sends an error frame with git's message and no ready", async () => {
+    const id = newId();
+    const client = await DoClient.connect(host.url, id);
+    client.send(startFrame(id, { repos: [{ url: "file:///nonexistent/repo.git" }] }));
+    const error = await client.waitFor((f) => f.type === "error", "error frame");
+    expect(error.type === "error" && error.message).toMatch(/does not appear to be a git repository|not found/);
+    expect(client.of("ready")).toHaveLength(0);
+    await client.close();
+  });
+
+  it("/write makes an artifact the host serves; /run output never carries a secret", async () => {
+    const secret = "s3cr3t-token-value-42";
+    const { id, client } = await open({ secrets: { API_TOKEN: secret } });
+    client.send({ type: "user_message", seq: 1, text: "/write artifacts/out.txt hello world", author: "alice" });
+    await client.waitForStatus("idle", 2);
+    expect(client.of("artifact")).toEqual([{ type: "artifact", seq: expect.any(Number), name: "out.txt", size: 11 }]);
+    const response = await fetch(`${host.url}/sessions/${id}/artifacts/out.txt`);
+    expect(await response.text()).toBe("hello world");
+    expect((await fetch(`${host.url}/sessions/${id}/artifacts/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+
+    client.send({ type: "user_message", seq: 2, text: "/run env; echo direct: $API_TOKEN", author: "alice" });
+    await client.waitForStatus("idle", 3);
+    const output = client.of("tool_result")[1].output;
+    expect(output).toContain("API_TOKEN=[redacted]");
+    expect(output).toContain("direct: [redacted]");
+    expect(client.raw.some((frame) => frame.includes(secret))).toBe(false);
+    expect(logLines.some((line) => line.includes(secret))).toBe(false);
+    await client.close();
+  });
+
+  it("/ask waits for input; the answer resumes the turn", async () => {
+    const { client } = await open();
+    client.send({ type: "user_message", seq: 1, text: "/ask Which branch should I use?", author: "alice" });
+    await client.waitForStatus("waiting_input");
+    const question = client.of("question")[0];
+    expect(question).toMatchObject({ text: "Which branch should I use?", messageId: client.of("message_start")[0].id });
+    expect(client.of("tool_use")).toHaveLength(0);
+    client.send({ type: "answer", seq: 2, text: "use dev", author: "bob" });
+    await client.waitForStatus("idle", 2);
+    const states = client.of("status").map((f) => f.state);
+    expect(states).toEqual(["idle", "working", "waiting_input", "working", "idle"]);
+    expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1, 2]);
+    const lastMessage = client.of("message_start").at(-1)!;
+    expect(client.textOf(lastMessage.id)).toContain("> [bob] use dev");
+    await client.close();
+  });
+
+  it("a message sent while working is read right after the current tool call", async () => {
+    const { client } = await open();
+    client.send({ type: "user_message", seq: 1, text: "/run sleep 0.3; echo slept", author: "alice" });
+    await client.waitFor((f) => f.type === "tool_use", "tool_use");
+    client.send({ type: "user_message", seq: 2, text: "/ls", author: "bob" });
+    await client.waitFor((f) => f.type === "turn_end", "turn_end");
+    await client.waitForStatus("idle", 2);
+    const sequence = client.frames.filter((f) => ["tool_use", "tool_result", "input_consumed", "turn_end"].includes(f.type));
+    expect(sequence.map((f) => (f.type === "tool_use" ? `tool_use:${f.name}` : f.type))).toEqual([
+      "input_consumed",
+      "tool_use:bash",
+      "tool_result",
+      "input_consumed",
+      "tool_use:list",
+      "tool_result",
+      "turn_end",
+    ]);
+    expect(client.of("turn_end")).toHaveLength(1);
+    await client.close();
+  });
+
+  it("ignores a user_message seq it has already received", async () => {
+    const { client } = await open();
+    const message = { type: "user_message", seq: 1, text: "once", author: "alice" } as const;
+    client.send(message);
+    client.send(message);
+    await client.waitForStatus("idle", 2);
+    client.send(message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(client.of("turn_end")).toHaveLength(1);
+    expect(client.of("input_consumed")).toHaveLength(1);
+    await client.close();
+  });
+
+  it("stop finishes the current turn, then sends stopped and closes", async () => {
+    const { id, client } = await open();
+    client.send({ type: "user_message", seq: 1, text: "/run sleep 0.2; echo finished", author: "alice" });
+    await client.waitFor((f) => f.type === "tool_use", "tool_use");
+    client.send({ type: "stop" });
+    client.send({ type: "user_message", seq: 2, text: "not started after stop", author: "alice" });
+    await client.waitFor((f) => f.type === "stopped", "stopped");
+    await until(() => client.closed ?? undefined, "socket closed");
+    expect(client.closed?.code).toBe(1000);
+    expect(client.of("tool_result")[0].output).toBe("finished\n");
+    expect(client.frames.slice(-3).map((f) => f.type)).toEqual(["turn_end", "status", "stopped"]);
+    expect(client.of("turn_end")).toHaveLength(1);
+    await until(() => (host.sessions.has(id) ? undefined : true), "session cleaned up");
+  });
+
+  it("stop while waiting for an answer releases the question and stops", async () => {
+    const { client } = await open();
+    client.send({ type: "user_message", seq: 1, text: "/ask ok?", author: "alice" });
+    await client.waitForStatus("waiting_input");
+    client.send({ type: "stop" });
+    await client.waitFor((f) => f.type === "stopped", "stopped");
+    expect(client.of("status").at(-1)?.state).toBe("idle");
+  });
+
+  it("after a reconnect, replays every frame not acknowledged, and keeps the running session", async () => {
+    const { id, client } = await open();
+    client.send({ type: "ack", upTo: 2 });
+    client.send({ type: "user_message", seq: 1, text: "a longer message so the reply streams for a while", author: "alice" });
+    await client.waitFor((f) => f.type === "text_delta", "first delta", 3);
+    await client.close(); // the DO's socket drops mid-stream; the agent goes on
+
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const again = await DoClient.connect(host.url, id);
+    again.send(startFrame(id, { ackedUpTo: 1 }));
+    await again.waitForStatus("idle", 1);
+    await again.waitFor((f) => f.type === "turn_end", "turn_end after replay");
+    await again.waitForStatus("idle", 1);
+    // Acked through 2 (ack frame) beats ackedUpTo 1: replay starts at 3.
+    expect(again.frames[0].seq).toBe(3);
+    expectConsecutiveSeqs(again, 3);
+    expect(again.of("ready")).toHaveLength(0);
+    expect(again.frames.at(-1)).toMatchObject({ type: "status", state: "idle" });
+
+    // The DO re-sends what it had not seen consumed; the agent does not run it twice.
+    again.send({ type: "user_message", seq: 1, text: "a longer message so the reply streams for a while", author: "alice" });
+    again.send({ type: "user_message", seq: 2, text: "next", author: "alice" });
+    await again.waitFor((f) => f.type === "turn_end", "second turn", 2);
+    expect(again.of("input_consumed").map((f) => f.upTo)).toEqual([1, 2]);
+    await again.close();
+  });
+
+  it("cleans a session up when its DO does not come back within the grace period", async () => {
+    const { id, client } = await open();
+    const workspace = host.sessions.get(id)!.workspace;
+    expect(existsSync(workspace)).toBe(true);
+    await client.close();
+    expect(host.sessions.has(id)).toBe(true);
+    await until(() => (host.sessions.has(id) ? undefined : true), "session cleaned up", 2000);
+    await until(() => (existsSync(workspace) ? undefined : true), "workspace removed", 2000);
+  });
+
+  it("ignores invalid frames and frames before start", async () => {
+    const id = newId();
+    const client = await DoClient.connect(host.url, id);
+    client.send({ type: "user_message", seq: 1, text: "too early", author: "alice" });
+    (client as unknown as { send(frame: unknown): void }).send({ type: "bogus" });
+    client.send(startFrame(id));
+    await client.waitForStatus("idle");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.of("turn_end")).toHaveLength(0);
+    await client.close();
+  });
+});
