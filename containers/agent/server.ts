@@ -59,6 +59,8 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
   const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
   const sessions = new Map<string, Session>();
+  /** Directory removals still running, awaited before the same session id provisions again. */
+  const removals = new Map<string, Promise<void>>();
 
   async function serveArtifact(res: ServerResponse, sessionId: string, name: string): Promise<void> {
     const session = sessions.get(sessionId);
@@ -101,7 +103,9 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
       }
       if (frame.sessionId !== sessionId) return ws.close(1008, "session id does not match the socket path");
       const live = sessions.get(sessionId);
-      if (live && !live.disposed) {
+      // A stopped session with nothing left to replay is being resumed: it starts afresh below.
+      if (live && !live.disposed && live.isSpent(frame.ackedUpTo)) live.dispose();
+      else if (live && !live.disposed) {
         log(`session ${sessionId}: reconnected; replaying after ${frame.ackedUpTo}`);
         session = live;
         live.attach(ws, frame.ackedUpTo);
@@ -114,13 +118,18 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
         anthropic: options.anthropic,
         offlineTokenDelayMs: options.offlineTokenDelayMs,
         log,
-        onDisposed: (disposed) => {
+        onDisposed: (disposed, removal) => {
           if (sessions.get(disposed.id) === disposed) sessions.delete(disposed.id);
+          const settled = removal.finally(() => {
+            if (removals.get(disposed.id) === settled) removals.delete(disposed.id);
+          });
+          removals.set(disposed.id, settled);
         },
       });
       sessions.set(sessionId, session);
       session.attach(ws, frame.ackedUpTo);
-      void session.provision();
+      const fresh = session;
+      void (removals.get(sessionId) ?? Promise.resolve()).then(() => fresh.provision());
     });
     ws.on("close", () => session?.socketClosed(ws));
     ws.on("error", () => ws.terminate());

@@ -25,7 +25,8 @@ export interface SessionOptions {
   anthropic?: { baseURL?: string; maxRetries?: number };
   offlineTokenDelayMs?: number;
   log(line: string): void;
-  onDisposed(session: Session): void;
+  /** Called once; `removal` settles when the session's directory is gone. */
+  onDisposed(session: Session, removal: Promise<void>): void;
 }
 
 type State = "provisioning" | "running" | "failed" | "finished";
@@ -58,6 +59,12 @@ export class Session {
 
   get disposed(): boolean {
     return this.#disposed;
+  }
+
+  /** Stopped or completed, and the DO has acknowledged everything up to `ackedUpTo`: nothing left to replay. */
+  isSpent(ackedUpTo: number): boolean {
+    this.#outbox.ack(ackedUpTo);
+    return this.#state === "finished" && this.#outbox.unackedCount === 0;
   }
 
   get socket(): WebSocket | null {
@@ -195,7 +202,7 @@ export class Session {
     this.#abort.abort();
     this.#inbox.cancelWait();
     this.#outbox.socket?.close(1001, "session closed");
-    if (this.#options.ownsWorkspace) void rm(this.workspace, { recursive: true, force: true }).catch(() => {});
-    this.#options.onDisposed(this);
+    const removal = this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }).catch(() => {}) : Promise.resolve();
+    this.#options.onDisposed(this, removal);
   }
 }

@@ -165,6 +165,25 @@ describe("agent host", () => {
     expect(client.frames.slice(-3).map((f) => f.type)).toEqual(["turn_end", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
     await until(() => (host.sessions.has(id) ? undefined : true), "session cleaned up");
+
+    // Resume: the same session id starts afresh, with its history.
+    const resumed = await DoClient.connect(host.url, id);
+    resumed.send(startFrame(id, { history: [{ role: "user", author: "alice", blocks: [{ type: "text", text: "earlier" }] }] }));
+    await resumed.waitForStatus("idle");
+    expect(resumed.of("ready")).toHaveLength(1);
+    expect(resumed.frames[0].seq).toBe(1);
+    await resumed.close();
+  });
+
+  it("a start right after stopped (before the socket closed) resumes instead of replaying", async () => {
+    const { id, client } = await open();
+    client.send({ type: "stop" });
+    const stopped = await client.waitFor((f) => f.type === "stopped", "stopped");
+    const resumed = await DoClient.connect(host.url, id);
+    resumed.send(startFrame(id, { ackedUpTo: stopped.seq }));
+    await resumed.waitForStatus("idle");
+    expect(resumed.of("ready")).toHaveLength(1);
+    await resumed.close();
   });
 
   it("stop while waiting for an answer releases the question and stops", async () => {
