@@ -23,6 +23,7 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts", "worker/**/*.test.ts"],
           globalSetup: ["test/worker/global-setup.ts"],
           setupFiles: ["test/worker/apply-migrations.ts"],
+          testTimeout: 15_000,
         },
       },
       {

@@ -67,7 +67,7 @@ export async function startFakeAgentHost(port = 0) {
       const current = sessions.get(id);
       if (frame.type === "start") {
         // A start for a live session is a reconnect; anything else starts a fresh agent run.
-        const live = current && !current.killed && current.socket === null && current.sent.length > 0 && frame.ackedUpTo > 0;
+        const live = current !== undefined && !current.killed && frame.ackedUpTo > 0;
         const target = live ? current : new FakeSession();
         if (!live) sessions.set(id, target);
         target.received.push(frame);

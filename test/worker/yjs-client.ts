@@ -23,6 +23,8 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
   if (!res.webSocket) return res;
   const socket = res.webSocket;
   socket.accept();
+  // Binary frames arrive as Blobs otherwise, which cannot be decoded in order synchronously.
+  (socket as WebSocket & { binaryType: string }).binaryType = "arraybuffer";
   const doc = new Y.Doc();
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => (markSynced = resolve));

@@ -28,8 +28,9 @@ export const BUILTIN_WORKFLOW_DEFINITIONS: Record<string, Workflow & { label: st
   },
 };
 
+/** The session's first message: the prompt, framed by the workflow's template; none without a prompt. */
 export function firstMessageFor(workflow: Workflow | null, prompt: string | undefined): string | null {
   const text = prompt?.trim() ?? "";
-  if (!workflow) return text === "" ? null : text;
-  return workflow.firstMessage.replaceAll("{{prompt}}", text).trim();
+  if (text === "") return null;
+  return workflow ? workflow.firstMessage.replaceAll("{{prompt}}", text) : text;
 }

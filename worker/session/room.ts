@@ -41,6 +41,8 @@ export class SessionRoom extends YServer<Env> {
   #record: SessionRecord | null;
   #transcript: Transcript | null = null;
   #link: AgentLink | null = null;
+  /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
+  #connecting: Promise<void> | null = null;
   #batcher: DeltaBatcher<FromAgentFrame>;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   #indexWrites: Promise<unknown> = Promise.resolve();
@@ -90,6 +92,7 @@ export class SessionRoom extends YServer<Env> {
       await this.ctx.storage.setAlarm(Date.now() + left);
       return;
     }
+    await this.#connecting;
     this.#link?.send({ type: "stop" });
     this.#closeAgent("timeout");
     this.#setAgentStatus("idle");
@@ -232,7 +235,15 @@ export class SessionRoom extends YServer<Env> {
     await this.#connectAgent();
   }
 
-  async #connectAgent(): Promise<void> {
+  #connectAgent(): Promise<void> {
+    const connecting = this.#openAgentLink().finally(() => {
+      if (this.#connecting === connecting) this.#connecting = null;
+    });
+    this.#connecting = connecting;
+    return connecting;
+  }
+
+  async #openAgentLink(): Promise<void> {
     const record = this.#record;
     if (!record) return;
     this.#link?.close();
