@@ -171,6 +171,10 @@ export class Session {
         if (outcome === "fatal") this.#state = "failed";
         if (outcome === "fatal" || outcome === "aborted") break;
       }
+    } catch (error) {
+      // A bug in one turn must not take down the host's other sessions: the turn fails, the session goes on.
+      this.#options.log(this.#redactor.text(`session ${this.id}: turn failed: ${error instanceof Error ? error.stack : String(error)}`));
+      this.#outbox.send({ type: "turn_error", message: `internal error in the agent: ${String(error)}`.slice(0, 4000) });
     } finally {
       this.#busy = false;
     }
