@@ -12,6 +12,7 @@ import { sessionRoutes } from "./api/sessions";
 import { authorizeRoomConnection } from "./session/connect";
 
 export { SessionRoom } from "./session/room";
+export { AgentContainer } from "./session/container";
 
 const app = newApp();
 app.onError(handleError);

@@ -66,7 +66,7 @@ describe("session lifecycle with an agent", () => {
     expect(resume.status).toBe(202);
     await waitForPhase(owner, ws, id, "Running");
     const agent = await fakeAgent(id);
-    const start = agent.received.find((f) => f.type === "start") as { history: { role: string; blocks: { text?: string }[] }[] };
+    const start = agent.received.find((f) => f.type === "start") as unknown as { history: { role: string; blocks: { text?: string }[] }[] };
     expect(start.history.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(start.history[0].blocks[0].text).toBe("/hold");
     expect(start.history[1].blocks[0].text).toBe("released");
