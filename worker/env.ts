@@ -3,6 +3,7 @@ import type { AgentContainer } from "./session/container";
 
 export interface Env {
   DB: D1Database;
+  ARTIFACTS: R2Bucket;
   SessionRoom: DurableObjectNamespace<SessionRoom>;
   /** Production: one container per session, running containers/agent. */
   AgentContainer: DurableObjectNamespace<AgentContainer>;

@@ -167,6 +167,14 @@ export async function startFakeAgentHost(port = 0) {
   }
 
   function control(req: IncomingMessage, res: ServerResponse): void {
+    const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
+    if (artifact) {
+      // Every artifact of the fake is 42 bytes naming itself.
+      const name = decodeURIComponent(artifact[2]);
+      res.writeHead(200, { "content-type": "text/markdown" });
+      res.end(`# ${name}\n`.padEnd(42, "."));
+      return;
+    }
     const match = /^\/control\/([^/]+)(?:\/(release|drop|kill))?$/.exec(req.url ?? "");
     const s = match ? sessions.get(decodeURIComponent(match[1])) : undefined;
     if (!match || !s) {

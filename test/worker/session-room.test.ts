@@ -190,6 +190,12 @@ describe("the chat", () => {
       (a) => a.length > 0,
     );
     expect(artifacts).toEqual([expect.objectContaining({ name: "report.md", size: 42 })]);
+    const download = await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/report.md`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-type")).toBe("text/markdown");
+    expect(await download.text()).toBe("# report.md\n".padEnd(42, "."));
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/other.md`)).status).toBe(404);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/..%2Fsecrets`)).status).toBe(400);
     expect((await getSession(owner, ws, id)).phase).toBe("Running");
   });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signIn, workspaceWith, type Client } from "./helpers";
-import { createSession, getSession, waitForPhase } from "./session-helpers";
+import { createSession, eventually, getSession, waitForPhase } from "./session-helpers";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -204,8 +204,9 @@ describe("clone and delete", () => {
 
   it("deletes the index row, the room's storage and its alarm", async () => {
     const { owner, ws } = await team();
-    const { id } = await createSession(owner, ws, { prompt: "hello" });
+    const { id } = await createSession(owner, ws, { prompt: "/artifact notes/summary.md" });
     await waitForPhase(owner, ws, id, "Running");
+    await eventually(async () => (await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects.length, (n) => n === 1);
     const res = await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`)).status).toBe(404);
@@ -219,5 +220,6 @@ describe("clone and delete", () => {
       keys: (await state.storage.list()).size,
     }));
     expect(left).toEqual({ tables: [], alarm: null, keys: 0 });
+    expect((await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects).toEqual([]);
   });
 });

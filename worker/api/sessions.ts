@@ -5,6 +5,7 @@ import { deleteSessionRow, findSession, insertSession, listSessions, sessionSumm
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { artifactKey, isSafeArtifactName } from "../session/artifacts";
 import { generateDisplayName } from "../session/names";
 import type { Actor, Origin } from "../session/record";
 import type { RoomResult, SessionInit } from "../session/room";
@@ -48,6 +49,24 @@ sessionRoutes.patch("/:id", async (c) => {
 sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await room(c)).events()) }));
 sessionRoutes.get("/:id/transcript", async (c) => c.json({ messages: unwrap(await (await room(c)).transcript()) }));
 sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(await (await room(c)).artifacts()) }));
+
+sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
+  const id = c.req.param("id")!;
+  const name = decodeURIComponent(c.req.param("name")!);
+  if (!isSafeArtifactName(name)) throw new HttpError(400, "invalid_input", "name: not an artifact name", { field: "name" });
+  const listed = unwrap(await (await room(c)).artifacts()).some((artifact) => artifact.name === name);
+  const object = listed ? await c.env.ARTIFACTS.get(artifactKey(id, name)) : null;
+  if (!object) throw notFound("artifact not found");
+  const filename = name.split("/").pop() ?? name;
+  return new Response(object.body, {
+    headers: {
+      "content-type": object.httpMetadata?.contentType ?? "application/octet-stream",
+      "content-length": String(object.size),
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      "x-content-type-options": "nosniff",
+    },
+  });
+});
 
 sessionRoutes.post("/:id/messages", async (c) => {
   requireRole(c, "owner", "editor");

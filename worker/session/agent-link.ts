@@ -123,17 +123,25 @@ export class AgentLink {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens the session's agent socket: the local agent host when AGENT_URL is set, else its container. */
-export function agentSocketOpener(env: Env, sessionId: string): SocketOpener {
-  return async () => {
-    const path = agentSocketPath(sessionId);
-    const init = { headers: { Upgrade: "websocket" } };
-    const response = env.AGENT_URL
-      ? await fetch(new URL(path, env.AGENT_URL), init)
-      : await env.AgentContainer.get(env.AgentContainer.idFromName(sessionId)).fetch(new Request(`http://agent${path}`, init));
-    const socket = response.webSocket;
-    if (!socket) throw new Error(`agent answered ${response.status} instead of a WebSocket`);
-    socket.accept();
-    return socket;
+/** How the DO reaches its session's agent: the local agent host when AGENT_URL is set, else its container. */
+export interface AgentEndpoint {
+  openSocket: SocketOpener;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export function agentEndpoint(env: Env, sessionId: string): AgentEndpoint {
+  const request = (path: string, init?: RequestInit) =>
+    env.AGENT_URL
+      ? fetch(new URL(path, env.AGENT_URL), init)
+      : env.AgentContainer.get(env.AgentContainer.idFromName(sessionId)).fetch(new Request(`http://agent${path}`, init));
+  return {
+    fetch: request,
+    openSocket: async () => {
+      const response = await request(agentSocketPath(sessionId), { headers: { Upgrade: "websocket" } });
+      const socket = response.webSocket;
+      if (!socket) throw new Error(`agent answered ${response.status} instead of a WebSocket`);
+      socket.accept();
+      return socket;
+    },
   };
 }

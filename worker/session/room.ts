@@ -10,7 +10,8 @@ import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import type { Workflow } from "../protocol/session-config";
 import { BUILTIN_WORKFLOW_DEFINITIONS, firstMessageFor } from "../protocol/workflows";
-import { AgentLink, agentSocketOpener } from "./agent-link";
+import { AgentLink, agentEndpoint } from "./agent-link";
+import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "./lifecycle";
 import { activeMs, remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
@@ -191,7 +192,9 @@ export class SessionRoom extends YServer<Env> {
   async destroy(): Promise<void> {
     this.#closeAgent("session deleted");
     for (const connection of this.getConnections()) connection.close(4404, "session deleted");
+    const id = this.#record?.id;
     this.#record = null;
+    if (id) await deleteArtifacts(this.env.ARTIFACTS, id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -247,7 +250,7 @@ export class SessionRoom extends YServer<Env> {
     const record = this.#record;
     if (!record) return;
     this.#link?.close();
-    const link = new AgentLink(agentSocketOpener(this.env, record.id), {
+    const link = new AgentLink(agentEndpoint(this.env, record.id).openSocket, {
       startFrame: () => ({
         type: "start",
         sessionId: record.id,
@@ -324,8 +327,11 @@ export class SessionRoom extends YServer<Env> {
         transcript.markConsumed(frame.upTo);
         return;
       case "artifact":
-        this.#store.putArtifact(frame.name, frame.size, now);
-        transcript.setInfo({ artifacts: this.#store.artifacts() });
+        if (!isSafeArtifactName(frame.name)) {
+          this.#store.appendEvent({ at: now, type: "invalid_frame", reason: `artifact name refused: ${frame.name.slice(0, 100)}` });
+          return;
+        }
+        this.ctx.waitUntil(this.#keepArtifact(frame.name, frame.size));
         return;
       case "turn_end":
         return;
@@ -356,6 +362,20 @@ export class SessionRoom extends YServer<Env> {
     const link = this.#link;
     this.#link = null;
     link?.close(reason);
+  }
+
+  /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
+  async #keepArtifact(name: string, reportedSize: number): Promise<void> {
+    const record = this.#record;
+    if (!record) return;
+    try {
+      const size = await copyArtifact(this.env.ARTIFACTS, agentEndpoint(this.env, record.id), record.id, name);
+      this.#store.putArtifact(name, size, Date.now());
+      this.#transcript?.setInfo({ artifacts: this.#store.artifacts() });
+    } catch (err) {
+      const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
+      this.#store.appendEvent({ at: Date.now(), type: "artifact_error", reason });
+    }
   }
 
   #setAgentStatus(state: SessionRecord["agentStatus"]): void {
