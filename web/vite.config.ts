@@ -2,7 +2,8 @@ import { sveltekit } from "@sveltejs/kit/vite";
 import adapter from "@sveltejs/adapter-static";
 import { defineConfig } from "vite";
 
-const api = "http://localhost:8787";
+// `npm start` serves the API on 8787; TANDEM_API points dev at another stack.
+const api = process.env.TANDEM_API ?? "http://localhost:8787";
 
 export default defineConfig({
   plugins: [sveltekit({ adapter: adapter({ fallback: "index.html" }) })],

@@ -32,6 +32,18 @@ export interface SessionState {
   activeSeconds: number;
   activeSince: number | null;
   timeoutSeconds: number | null;
+  /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
+  agentModel: string;
+  artifacts: { name: string; size: number }[] | null;
+}
+
+function readArtifacts(v: unknown): { name: string; size: number }[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.flatMap((a: unknown) => {
+    if (typeof a !== "object" || a === null) return [];
+    const { name, size } = a as Record<string, unknown>;
+    return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0 }] : [];
+  });
 }
 
 export function readSession(m: Y.Map<unknown>): SessionState {
@@ -40,9 +52,11 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     phase: (str(m, "phase") || null) as Phase | null,
     agentStatus: (str(m, "agentStatus") || null) as AgentStatus | null,
     step: str(m, "step"),
-    activeSeconds: num(m, "activeSeconds") ?? 0,
+    activeSeconds: num(m, "activeSeconds") ?? (num(m, "activeMs") ?? 0) / 1000,
     activeSince: num(m, "activeSince"),
     timeoutSeconds: num(m, "timeoutSeconds"),
+    agentModel: str(m, "agentModel"),
+    artifacts: readArtifacts(m.get("artifacts")),
   };
 }
 

@@ -1,0 +1,48 @@
+/** Debian's chromium driven by playwright-core: one browser, one context per person. */
+import { type Browser, chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export async function launch(): Promise<Browser> {
+  // launch() gives every run a fresh temporary user-data-dir.
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+export async function person(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  opts: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {},
+): Promise<Person> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: opts.viewport ?? { width: 1280, height: 800 },
+    colorScheme: opts.colorScheme ?? "light",
+  });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[${name} page error]`, err.message));
+  await page.goto("/");
+  await page.getByLabel("Your name").fill(name);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Workspaces" }).waitFor();
+  return { name, context, page };
+}

@@ -1,0 +1,192 @@
+/**
+ * Issue 4's scenario in real browsers against the real stack (wrangler dev + local agent host with the
+ * offline model): three people watch and steer one session.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it as test, type TestContext } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { launch, person, type Person } from "./browser.ts";
+import { startStack, type Stack } from "./stack.ts";
+
+const SHOTS = path.join(import.meta.dirname, "screenshots");
+const run = Date.now().toString(36).slice(-5);
+const WAIT = { timeout: 30_000 };
+
+let stack: Stack;
+let browser: Browser;
+let alice: Person;
+let bob: Person;
+let carol: Person;
+let sessionURL = "";
+let workspaceURL = "";
+
+const all = () => [alice, bob, carol];
+const transcript = (page: Page) => page.locator("section.transcript");
+const agentSaid = (page: Page, text: string) => transcript(page).locator('article[data-role="assistant"]', { hasText: text });
+
+async function send(page: Page, text: string) {
+  const box = page.locator("#composer-text");
+  await box.waitFor({ state: "visible" });
+  await box.fill(text);
+  await box.press("Enter");
+  // The composer empties once the API has accepted the message.
+  await page.waitForFunction(() => (document.querySelector("#composer-text") as HTMLTextAreaElement | null)?.value === "");
+}
+
+// The steps are one story: once one fails, the rest are skipped rather than each waiting out its timeout.
+let broken = false;
+function it(name: string, fn: () => Promise<void>) {
+  test(name, async (t: TestContext) => {
+    if (broken) return t.skip("an earlier step failed");
+    try {
+      await fn();
+    } catch (err) {
+      broken = true;
+      throw err;
+    }
+  });
+}
+
+async function phaseIs(page: Page, phase: string) {
+  await page.locator(`header.head [data-phase="${phase}"]`).waitFor(WAIT);
+}
+
+describe("a session watched and steered by three people", { timeout: 300_000 }, () => {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startStack();
+    browser = await launch();
+    alice = await person(browser, stack.baseURL, `Alice ${run}`);
+    bob = await person(browser, stack.baseURL, `Bob ${run}`);
+    carol = await person(browser, stack.baseURL, `Carol ${run}`, { colorScheme: "dark" });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it("A creates a workspace, adds B as editor and C as viewer, and starts a session", async () => {
+    const page = alice.page;
+    await page.getByLabel("Name").fill(`E2E ${run}`);
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(/\/w\/[^/]+$/);
+    workspaceURL = new URL(page.url()).pathname;
+    await page.getByRole("link", { name: "Members" }).click();
+    for (const [who, role] of [[bob.name, "editor"], [carol.name, "viewer"]] as const) {
+      await page.getByLabel("Name or email").fill(who);
+      await page.getByLabel("Role", { exact: true }).selectOption(role);
+      await page.getByRole("button", { name: "Add", exact: true }).click();
+      await page.getByRole("cell", { name: who, exact: true }).waitFor();
+    }
+    await page.goto(workspaceURL);
+    await page.getByRole("button", { name: "New session" }).click();
+    // The dialog enforces the bounds before the API sees them.
+    await page.getByLabel(/Max tokens/).fill("99");
+    await page.getByRole("button", { name: "Create session" }).click();
+    await page.locator("#ns-maxTokens-error").waitFor();
+    await page.getByLabel(/Max tokens/).fill("4000");
+    await page.getByLabel(/Timeout/).fill("900");
+    await page.getByLabel("Display name", { exact: false }).fill(`e2e-${run}`);
+    await page.getByRole("button", { name: "Create session" }).click();
+    await page.waitForURL(/\/s\/[^/]+$/);
+    sessionURL = new URL(page.url()).pathname;
+    await phaseIs(page, "Running");
+  });
+
+  it("B and C open it; everyone sees who is watching", async () => {
+    await bob.page.goto(sessionURL);
+    await carol.page.goto(sessionURL);
+    for (const p of all()) await phaseIs(p.page, "Running");
+    // A was there first, so A's awareness has both late joiners.
+    for (const p of [bob, carol]) await alice.page.locator(`[data-peer="${p.name}"]`).waitFor(WAIT);
+  });
+
+  it("A's message and the agent's streamed reply appear for all three", async () => {
+    await send(alice.page, "hello from Alice");
+    for (const p of all()) {
+      await transcript(p.page).locator('article[data-role="user"]', { hasText: "hello from Alice" }).waitFor(WAIT);
+      await transcript(p.page).locator('article[data-role="user"]', { hasText: alice.name }).first().waitFor(WAIT);
+      await agentSaid(p.page, "hello from Alice").waitFor(WAIT);
+    }
+  });
+
+  it("C, a viewer, cannot send and sees no operation buttons", async () => {
+    const page = carol.page;
+    assert.equal(await page.locator("#composer-text").count(), 0);
+    await page.getByRole("note").filter({ hasText: "viewer" }).waitFor();
+    for (const name of ["Stop", "Resume", "Clone", "Delete", "Rename session"]) {
+      assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, `viewer sees ${name}`);
+    }
+  });
+
+  it("B interrupts while the agent runs `/run sleep 2`", async () => {
+    await send(bob.page, "/run sleep 2");
+    const tool = bob.page.locator('details.tool[data-tool="bash"]', { hasText: "sleep 2" });
+    await tool.locator(".status", { hasText: "running" }).waitFor(WAIT);
+    await send(bob.page, "interrupt: use the main branch");
+    // Queued until the agent reads it after the tool call, then read in the same turn.
+    const queued = carol.page.locator("article.queued", { hasText: "interrupt: use the main branch" });
+    await queued.waitFor(WAIT);
+    await queued.waitFor({ state: "detached", ...WAIT });
+    for (const p of all()) {
+      await p.page.locator('details.tool[data-tool="bash"] .status', { hasText: "done" }).waitFor(WAIT);
+      await agentSaid(p.page, "interrupt: use the main branch").waitFor(WAIT);
+    }
+  });
+
+  it("a tool block expands to its input and result", async () => {
+    const tool = carol.page.locator('details.tool[data-tool="bash"]').first();
+    assert.equal(await tool.evaluate((d) => (d as HTMLDetailsElement).open), false);
+    await tool.locator("summary").click();
+    await tool.locator(".full", { hasText: "sleep 2" }).waitFor();
+    assert.equal(await tool.evaluate((d) => (d as HTMLDetailsElement).open), true);
+  });
+
+  it("`/ask` puts the session in waiting_input and B's answer resumes it", async () => {
+    await send(alice.page, "/ask Which branch should I use?");
+    for (const p of all()) {
+      await p.page.locator('[data-agent-status="waiting_input"]').waitFor(WAIT);
+      await p.page.locator(".question.waiting", { hasText: "Which branch should I use?" }).waitFor(WAIT);
+    }
+    await send(bob.page, "release-2");
+    for (const p of all()) {
+      await agentSaid(p.page, "release-2").waitFor(WAIT);
+      await p.page.locator(".question.waiting").waitFor({ state: "detached", ...WAIT });
+    }
+  });
+
+  it("a transcript containing <img onerror> renders as text", async () => {
+    const evil = '<img src=x onerror="window.__xss=1">';
+    await send(alice.page, evil);
+    for (const p of all()) {
+      await agentSaid(p.page, evil).waitFor(WAIT);
+      assert.equal(await transcript(p.page).locator("img").count(), 0);
+      assert.equal(await p.page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    }
+  });
+
+  it("takes screenshots of the session view at desktop and phone width", async () => {
+    await alice.page.screenshot({ path: path.join(SHOTS, "session-desktop.png") });
+    await carol.page.screenshot({ path: path.join(SHOTS, "session-viewer-dark-desktop.png") });
+    const phone = await bob.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(sessionURL);
+    await agentSaid(phone, "release-2").waitFor(WAIT);
+    await phone.screenshot({ path: path.join(SHOTS, "session-phone.png") });
+    await phone.screenshot({ path: path.join(SHOTS, "session-phone-full.png"), fullPage: true });
+    await phone.close();
+  });
+
+  it("A stops it and all three see Stopped", async () => {
+    await alice.page.getByRole("button", { name: "Stop", exact: true }).click();
+    for (const p of all()) await phaseIs(p.page, "Stopped");
+    await bob.page.getByRole("button", { name: "Resume", exact: true }).waitFor();
+    assert.equal(await bob.page.locator("#composer-text").isDisabled(), true);
+    await alice.page.goto(workspaceURL);
+    await alice.page.locator("tr", { hasText: `e2e-${run}` }).locator('[data-phase="Stopped"]').waitFor(WAIT);
+    await alice.page.screenshot({ path: path.join(SHOTS, "workspace-sessions.png") });
+  });
+});
