@@ -27,6 +27,30 @@ export default defineConfig({
         },
       },
       {
+        // The Worker with the real agent host and a fake Anthropic API: sessions end to end.
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                AGENT_URL: `http://127.0.0.1:${inject("integrationAgentPort" as never)}`,
+                AUTH_SECRET: "test-auth-secret",
+                TEST_CONTROL_URL: `http://127.0.0.1:${inject("integrationControlPort" as never)}`,
+                TEST_REPO_URL: inject("integrationRepoURL" as never),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/integration/global-setup.ts"],
+          setupFiles: ["test/worker/apply-migrations.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
         test: {
           name: "agent",
           environment: "node",

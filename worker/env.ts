@@ -17,4 +17,7 @@ export interface Env {
   PUBLIC_URL: string;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
+  /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */
+  TEST_CONTROL_URL?: string;
+  TEST_REPO_URL?: string;
 }

@@ -21,7 +21,8 @@ export interface AgentHostOptions {
   /** One fixed workspace for every session (a container runs one session): /workspace in production. */
   workspace?: string;
   graceMs?: number;
-  anthropic?: { baseURL?: string; maxRetries?: number };
+  /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
+  anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
   offlineTokenDelayMs?: number;
   log?: (line: string) => void;
 }

@@ -22,7 +22,8 @@ export interface SessionOptions {
   ownsWorkspace: boolean;
   /** How long a session waits for its DO to reconnect before it is cleaned up. */
   graceMs: number;
-  anthropic?: { baseURL?: string; maxRetries?: number };
+  /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
+  anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
   offlineTokenDelayMs?: number;
   log(line: string): void;
   /** Called once; `removal` settles when the session's directory is gone. */
@@ -52,7 +53,7 @@ export class Session {
     this.workspace = options.workspace;
     this.#start = start;
     this.#options = options;
-    const hostKey = process.env.ANTHROPIC_API_KEY;
+    const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
     this.#redactor = new Redactor([...Object.values(start.secrets), ...(hostKey ? [hostKey] : [])]);
     this.#outbox = new Outbox(this.#redactor);
   }
@@ -151,7 +152,7 @@ export class Session {
 
   #chooseModel(): Model {
     const { secrets } = this.#start;
-    const apiKey = secrets.ANTHROPIC_API_KEY || process.env.ANTHROPIC_API_KEY;
+    const apiKey = secrets.ANTHROPIC_API_KEY || this.#options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
     if (!apiKey) return new OfflineModel({ workspace: this.workspace, tokenDelayMs: this.#options.offlineTokenDelayMs });
     return new AnthropicModel({
       apiKey,

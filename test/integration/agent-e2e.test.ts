@@ -1,0 +1,112 @@
+/**
+ * Sessions end to end: the Worker and its SessionRoom (in workerd), the real agent host (a Node
+ * process) and the real Anthropic SDK against a fake Messages API scripted per step.
+ */
+import { env } from "cloudflare:test";
+import * as Y from "yjs";
+import { describe, expect, it } from "vitest";
+import type { FakeResponse } from "../fakes/anthropic";
+import { signIn, workspaceWith, type Client } from "../worker/helpers";
+import { createSession, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
+import { connectRoom, type RoomClient } from "../worker/yjs-client";
+
+type SentMessage = { role: "user" | "assistant"; content: string | { type: string; text?: string; tool_use_id?: string; content?: unknown }[] };
+
+const control = (path: string, body?: unknown) =>
+  fetch(`${env.TEST_CONTROL_URL}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+const script = (...responses: FakeResponse[]) => control("/anthropic/enqueue", responses);
+const sentRequests = async () =>
+  ((await (await control("/anthropic/requests")).json()) as { requests: { model: string; max_tokens: number; temperature?: number; messages: SentMessage[] }[] }).requests;
+
+const text = (value: string, chunks?: string[]): FakeResponse => ({ kind: "message", content: [{ type: "text", text: value, chunks }], eventDelayMs: 5 });
+const toolCall = (id: string, name: string, input: unknown): FakeResponse => ({ kind: "message", content: [{ type: "tool_use", id, name, input }] });
+
+function docText(doc: Y.Doc): string {
+  return doc
+    .getArray<Y.Map<unknown>>("messages")
+    .toArray()
+    .map((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray().map((b) => String(b.get("text") ?? "")).join(""))
+    .join("\n");
+}
+
+const say = (client: Client, ws: string, id: string, message: string) =>
+  client.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: message } });
+
+describe("a session with the real agent and the Anthropic SDK", () => {
+  it("clones, streams, takes an interrupt, asks, stops, resumes with history, and fails when the agent dies", async () => {
+    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const ws = await workspaceWith(owner);
+
+    // Create with a repository: Creating clones it, then Running; the prompt is the first turn.
+    await script(text("Hello from Claude! I see README.md.", ["Hello ", "from ", "Claude! ", "I see ", "README.md."]));
+    const { id } = await createSession(owner, ws, {
+      repos: [{ url: env.TEST_REPO_URL, branch: "main" }],
+      prompt: "Say hello",
+      temperature: 0.3,
+      maxTokens: 1500,
+    });
+    const viewer = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+    await viewer.synced;
+    await waitForPhase(owner, ws, id, "Running", 15_000);
+    await eventually(async () => docText(viewer.doc), (t) => t.includes("Hello from Claude! I see README.md."), 10_000);
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; reason?: string }[] };
+    expect(events.some((e) => e.type === "progress" && /cloning repo 1 of 1/.test(e.reason ?? ""))).toBe(true);
+    let requests = await sentRequests();
+    expect(requests[0]).toMatchObject({ model: "claude-sonnet-4-5", max_tokens: 1500, temperature: 0.3 });
+    await waitForAgentStatus(owner, ws, id, "idle");
+
+    // Interrupt: a message sent while a tool runs is read right after that tool's result.
+    await script(
+      toolCall("toolu_sleep", "bash", { command: "sleep 1; echo slept" }),
+      text("Changing course as asked."),
+    );
+    await say(owner, ws, id, "run the slow command");
+    await eventually(() => transcriptOf(owner, ws, id), (m) => m.some((x) => x.blocks.some((b) => b.type === "tool_use" && b.status === "running")));
+    const queued = (await (await say(owner, ws, id, "actually, summarise instead")).json()) as { queued: boolean };
+    expect(queued.queued).toBe(true);
+    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("Changing course as asked."), 10_000);
+    requests = await sentRequests();
+    const afterTool = requests.at(-1)!.messages.at(-1)!;
+    expect(afterTool.role).toBe("user");
+    const parts = afterTool.content as { type: string; text?: string; tool_use_id?: string; content?: unknown }[];
+    expect(parts[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_sleep" });
+    expect(JSON.stringify(parts[0].content)).toContain("slept");
+    expect(parts[1].type).toBe("text");
+    expect(parts[1].text).toContain("actually, summarise instead");
+    const tool = (await transcriptOf(owner, ws, id)).flatMap((m) => m.blocks).find((b) => b.type === "tool_use");
+    expect(tool).toMatchObject({ name: "bash", status: "done", isError: false });
+    await waitForAgentStatus(owner, ws, id, "idle");
+
+    // ask_user: the session waits for a person, whose next message is the answer.
+    await script(toolCall("toolu_ask", "ask_user", { question: "Which branch should I use?" }), text("Using main, then."));
+    await say(owner, ws, id, "pick a branch");
+    await waitForAgentStatus(owner, ws, id, "waiting_input");
+    expect(docText(viewer.doc)).toContain("Which branch should I use?");
+    await say(owner, ws, id, "main");
+    await eventually(async () => docText(viewer.doc), (t) => t.includes("Using main, then."), 10_000);
+    await waitForAgentStatus(owner, ws, id, "idle");
+
+    // Stop, then resume: the agent starts again with the whole history.
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Stopped", 10_000);
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Running", 15_000);
+    await script(text("Welcome back."));
+    await say(owner, ws, id, "where were we?");
+    await eventually(async () => docText(viewer.doc), (t) => t.includes("Welcome back."), 10_000);
+    requests = await sentRequests();
+    const resumed = JSON.stringify(requests.at(-1)!.messages);
+    for (const earlier of ["Say hello", "Hello from Claude!", "Which branch should I use?", "Using main, then.", "where were we?"]) {
+      expect(resumed).toContain(earlier);
+    }
+
+    // The agent host dies and does not come back: Failed within 5 s.
+    const killedAt = Date.now();
+    await control("/agent/kill");
+    await waitForPhase(owner, ws, id, "Failed", 6000);
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+    await control("/agent/start");
+    viewer.close();
+    expect((await getSession(owner, ws, id)).agentStatus).toBe("idle");
+  });
+});

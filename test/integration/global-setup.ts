@@ -1,0 +1,122 @@
+/**
+ * The real stack around the Worker under test: the real agent host (containers/agent) talking to a
+ * fake Anthropic Messages API through the real SDK, a local bare git repository to clone, and a small
+ * control server the tests (inside workerd) use to script the fake API and to kill/restart the host.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    integrationAgentPort: number;
+    integrationControlPort: number;
+    integrationRepoURL: string;
+  }
+}
+
+function makeRepository(dir: string): string {
+  const work = join(dir, "work");
+  const bare = join(dir, "app.git");
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, stdio: "ignore" });
+  execFileSync("git", ["init", "-q", "-b", "main", work]);
+  writeFileSync(join(work, "README.md"), "# app\n\nA tiny repository for Tandem's tests.\n");
+  git(work, "add", ".");
+  git(work, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "first");
+  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+  return `file://${bare}`;
+}
+
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-integration-"));
+  const repoURL = makeRepository(dir);
+  const anthropic = await startFakeAnthropic();
+  const agentPort = await freePort();
+  // The host runs as its own process, as `npm start` runs it: killing it is a real crash.
+  const startHost = async (): Promise<ChildProcess> => {
+    const child = spawn(join(process.cwd(), "node_modules/.bin/tsx"), ["containers/agent/server.ts"], {
+      stdio: "ignore",
+      // Its own process group: tsx runs the server in a child process, and a crash takes both.
+      detached: true,
+      env: {
+        ...process.env,
+        PORT: String(agentPort),
+        HOST: "127.0.0.1",
+        AGENT_WORKSPACE_ROOT: join(dir, "sessions"),
+        ANTHROPIC_API_KEY: "sk-ant-test-key",
+        ANTHROPIC_BASE_URL: anthropic.url,
+      },
+    });
+    await waitForHealth(`http://127.0.0.1:${agentPort}/health`, child);
+    return child;
+  };
+  let host = await startHost();
+
+  const control = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => parts.push(chunk));
+    req.on("end", async () => {
+      const reply = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.url === "/anthropic/enqueue") {
+        anthropic.enqueue(...(JSON.parse(Buffer.concat(parts).toString("utf8")) as FakeResponse[]));
+        return reply(200, { pending: anthropic.pending });
+      }
+      if (req.url === "/anthropic/requests") return reply(200, { requests: anthropic.requests.map((r) => r.body), pending: anthropic.pending });
+      if (req.url === "/agent/kill") {
+        killGroup(host);
+        return reply(200, {});
+      }
+      if (req.url === "/agent/start") {
+        host = await startHost();
+        return reply(200, {});
+      }
+      reply(404, {});
+    });
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  const address = control.address();
+
+  project.provide("integrationAgentPort", agentPort);
+  project.provide("integrationControlPort", typeof address === "object" && address ? address.port : 0);
+  project.provide("integrationRepoURL", repoURL);
+  return async () => {
+    control.close();
+    killGroup(host);
+    await anthropic.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`agent host exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("agent host did not start");
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
