@@ -30,7 +30,7 @@ export async function person(
   browser: Browser,
   baseURL: string,
   name: string,
-  opts: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number } } = {},
+  opts: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number }; initScript?: () => void } = {},
 ): Promise<Person> {
   const context = await browser.newContext({
     baseURL,
@@ -38,6 +38,7 @@ export async function person(
     colorScheme: opts.colorScheme ?? "light",
   });
   context.setDefaultTimeout(30_000);
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`[${name} page error]`, err.message));
   await page.goto("/");

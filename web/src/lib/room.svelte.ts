@@ -19,7 +19,8 @@ export interface Peer {
   self: boolean;
 }
 
-const COLORS = ["#d9480f", "#2b8a3e", "#1971c2", "#9c36b5", "#e8590c", "#0c8599", "#c2255c", "#5f3dc4"];
+// Distinct hues that keep white initials readable in light and dark.
+const COLORS = ["#c92a2a", "#2b8a3e", "#1864ab", "#862e9c", "#0b7285", "#a61e4d", "#5f3dc4", "#8f5300"];
 
 export function colorFor(id: string): string {
   let h = 0;
