@@ -1,0 +1,65 @@
+/**
+ * Session start-up: create → Running, over 50 sessions, on the local stack (`wrangler dev` + the local
+ * agent host with the offline model, no repositories). Prints p50/p95. Goal: p50 ≤ 300 ms.
+ *   npm run bench:start [-- --sessions 50]
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildWeb, startStack } from "../scripts/stack.mjs";
+import { connectRoom } from "./lib/room-client";
+import { summary } from "./lib/stats";
+
+const SESSIONS = Number(process.argv[process.argv.indexOf("--sessions") + 1]) || 50;
+const PORT = 8797;
+const AGENT_PORT = 8798;
+
+async function main() {
+  buildWeb();
+  const state = mkdtempSync(join(tmpdir(), "tandem-bench-"));
+  const stack = await startStack({ port: PORT, agentPort: AGENT_PORT, persistTo: state, quiet: true, agentEnv: { ANTHROPIC_API_KEY: "" } });
+  const base = `http://127.0.0.1:${PORT}`;
+  try {
+    const signIn = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "bench" }) });
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0];
+    const api = (path: string, body?: unknown) =>
+      fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+    const { workspace } = (await (await api("/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
+
+    const toRunning: number[] = [];
+    const createResponse: number[] = [];
+    for (let i = 0; i < SESSIONS + 3; i++) {
+      const started = performance.now();
+      const res = await api(`/api/workspaces/${workspace.id}/sessions`, {});
+      const created = performance.now();
+      const { session } = (await res.json()) as { session: { id: string } };
+      const room = connectRoom(`ws://127.0.0.1:${PORT}/parties/session-room/${session.id}`, { cookie });
+      await new Promise<void>((resolve, reject) => {
+        const check = () => room.doc.getMap("session").get("phase") === "Running" && resolve();
+        room.doc.getMap("session").observe(check);
+        room.synced.then(check, reject);
+        setTimeout(() => reject(new Error(`session ${session.id} not Running after 10 s`)), 10_000);
+      });
+      const running = performance.now();
+      room.close();
+      // The first few warm the Worker and the agent host up; they are not counted.
+      if (i >= 3) {
+        createResponse.push(created - started);
+        toRunning.push(running - started);
+      }
+    }
+    console.log(`create → 201 response:   ${summary(createResponse)}`);
+    console.log(`create → phase Running:  ${summary(toRunning)}`);
+  } finally {
+    stack.stop();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

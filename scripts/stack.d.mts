@@ -1,0 +1,18 @@
+import type { ChildProcess } from "node:child_process";
+
+export const root: string;
+export function buildWeb(): void;
+export function ensureDevVars(agentPort: number): void;
+export interface Stack {
+  url: string;
+  agent: ChildProcess;
+  worker: ChildProcess;
+  stop(): void;
+}
+export function startStack(options?: {
+  port?: number;
+  agentPort?: number;
+  persistTo?: string;
+  quiet?: boolean;
+  agentEnv?: Record<string, string>;
+}): Promise<Stack>;
