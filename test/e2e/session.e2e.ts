@@ -87,6 +87,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await page.getByLabel(/Max tokens/).fill("99");
     await page.getByRole("button", { name: "Create session" }).click();
     await page.locator("#ns-maxTokens-error").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "new-session-dialog.png") });
     await page.getByLabel(/Max tokens/).fill("4000");
     await page.getByLabel(/Timeout/).fill("900");
     await page.getByLabel("Display name", { exact: false }).fill(`e2e-${run}`);
@@ -120,6 +121,14 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     for (const name of ["Stop", "Resume", "Clone", "Delete", "Rename session"]) {
       assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, `viewer sees ${name}`);
     }
+  });
+
+  it("A sees B typing", async () => {
+    await bob.page.locator("#composer-text").pressSequentially("hm");
+    await alice.page.locator(".typing", { hasText: `${bob.name} is typing` }).waitFor(WAIT);
+    await bob.page.locator("#composer-text").fill("");
+    await bob.page.locator("#composer-text").blur();
+    await alice.page.locator(".typing", { hasText: "typing" }).waitFor({ state: "detached", ...WAIT });
   });
 
   it("B interrupts while the agent runs `/run sleep 2`", async () => {

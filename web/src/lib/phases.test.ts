@@ -35,5 +35,6 @@ describe("phases", () => {
     expect(age("2026-01-01T11:59:30Z", now)).toBe("just now");
     expect(age("2026-01-01T11:55:00Z", now)).toBe("5 min ago");
     expect(age("2025-12-30T12:00:00Z", now)).toBe("2 d ago");
+    expect(age(now - 3 * 3600_000, now)).toBe("3 h ago");
   });
 });

@@ -1,5 +1,5 @@
 /** What the UI offers in each phase (SPEC §3, §5): the API has the last word and answers 409 otherwise. */
-import type { AgentStatus, Phase, Role } from "./types";
+import type { AgentStatus, Phase, Role, Timestamp } from "./types";
 
 export const PHASES: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"];
 
@@ -56,8 +56,12 @@ export function formatDuration(seconds: number): string {
 }
 
 /** "3 min ago" style ages for lists. */
-export function age(iso: string, now: number): string {
-  const t = Date.parse(iso);
+export function toMs(t: Timestamp): number {
+  return typeof t === "number" ? t : Date.parse(t);
+}
+
+export function age(at: Timestamp, now: number): string {
+  const t = toMs(at);
   if (Number.isNaN(t)) return "";
   const s = Math.max(0, Math.round((now - t) / 1000));
   if (s < 60) return "just now";

@@ -1,6 +1,9 @@
 /** The shapes the Worker API returns (SPEC §9), as the web app reads them. */
 import type { ModelId } from "./config";
 
+/** The API sends times as ms since the epoch; ISO strings are read too. */
+export type Timestamp = number | string;
+
 export type Role = "owner" | "editor" | "viewer";
 export type Phase = "Pending" | "Creating" | "Running" | "Stopping" | "Stopped" | "Completed" | "Failed";
 export type AgentStatus = "working" | "idle" | "waiting_input";
@@ -15,7 +18,7 @@ export interface Workspace {
   id: string;
   name: string;
   role: Role;
-  createdAt: string;
+  createdAt: Timestamp;
 }
 
 export interface Member {
@@ -30,7 +33,9 @@ export interface RepoRef {
   branch?: string;
 }
 
-export type Origin = { kind: "person"; userId?: string; name?: string } | { kind: "trigger"; triggerId?: string; name?: string };
+export type Origin =
+  | { kind: "person" }
+  | { kind: "trigger"; triggerId: string; triggerName?: string; deliveryId?: string | null };
 
 export interface Session {
   id: string;
@@ -47,14 +52,14 @@ export interface Session {
   workflow: string | null;
   origin: Origin;
   createdBy: { id: string; name: string } | null;
-  createdAt: string;
-  updatedAt: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
   activeSeconds: number;
 }
 
 export interface SessionEvent {
   seq: number;
-  at: string;
+  at: Timestamp;
   type: string;
   phase?: Phase;
   actor?: string | { id: string; name: string };
