@@ -9,6 +9,8 @@ import { tokenRoutes } from "./api/tokens";
 import { workspaceRoutes } from "./api/workspaces";
 import { openapiRoutes } from "./api/openapi";
 import { sessionRoutes } from "./api/sessions";
+import { sessionExportRoutes } from "./api/exports";
+import { secretRoutes } from "./api/secrets";
 import { authorizeRoomConnection } from "./session/connect";
 
 export { SessionRoom } from "./session/room";
@@ -25,7 +27,9 @@ app.route("/api/me", meRoutes);
 app.route("/api/tokens", tokenRoutes);
 app.use("/api/workspaces/:ws/*", requireMember);
 app.use("/api/workspaces/:ws", requireMember);
+app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
+app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 export default {

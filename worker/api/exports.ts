@@ -1,0 +1,65 @@
+import type { Context } from "hono";
+import { getServerByName } from "partyserver";
+import { z } from "zod";
+import { findSession } from "../db/sessions";
+import { exportFileName, type ExportInput } from "../export/document";
+import { uploadToDrive } from "../export/gdrive";
+import { sessionToMarkdown } from "../export/markdown";
+import { sessionToPdf } from "../export/pdf";
+import { newApp, type AppEnv } from "../http/app";
+import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { loadWorkspaceSecrets, redactDeep } from "../secrets";
+import type { RoomResult } from "../session/room";
+
+export const ExportQuerySchema = z.object({ format: z.enum(["markdown", "pdf"]).default("markdown") });
+export const ExportToDriveSchema = z.strictObject({ format: z.literal("gdrive") });
+const Params = z.object({ id: z.string().min(1).max(100) });
+
+export const DRIVE_TOKEN_SECRET = "GOOGLE_DRIVE_TOKEN";
+
+/** Exports of a session, for every member (viewers too): mounted at /api/workspaces/:ws/sessions/:id/export. */
+export const sessionExportRoutes = newApp();
+
+sessionExportRoutes.get("/", async (c) => {
+  const { format } = parseInput(ExportQuerySchema, c.req.query());
+  const input = await exportInput(c);
+  if (format === "pdf") return file(await sessionToPdf(input), "application/pdf", exportFileName(input.session, "pdf"));
+  return file(sessionToMarkdown(input), "text/markdown; charset=utf-8", exportFileName(input.session, "md"));
+});
+
+sessionExportRoutes.post("/", async (c) => {
+  await readJson(c, ExportToDriveSchema);
+  const secrets = await loadWorkspaceSecrets(c.env, c.req.param("ws")!);
+  const token = secrets[DRIVE_TOKEN_SECRET];
+  if (!token) {
+    throw new HttpError(400, "gdrive_not_configured", `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`);
+  }
+  const input = await exportInput(c, Object.values(secrets));
+  const uploaded = await uploadToDrive(token, `${input.session.displayName} (Tandem transcript)`, sessionToMarkdown(input));
+  return c.json({ url: uploaded.webViewLink, fileId: uploaded.id });
+});
+
+/**
+ * The session, its events and its transcript, read from its room. The room keeps secrets out of them;
+ * they are redacted again here, so an export cannot carry one even if a value slipped through.
+ */
+async function exportInput(c: Context<AppEnv>, secretValues?: string[]): Promise<ExportInput> {
+  const ws = c.req.param("ws")!;
+  const { id } = parseInput(Params, { id: c.req.param("id") });
+  if (!(await findSession(c.env.DB, ws, id))) throw notFound("session not found");
+  const room = await getServerByName(c.env.SessionRoom, id);
+  const [session, events, messages] = await Promise.all([room.get(), room.events(), room.transcript()]);
+  const input: ExportInput = { session: unwrap(session), events: unwrap(events), messages: unwrap(messages) };
+  return redactDeep(input, secretValues ?? Object.values(await loadWorkspaceSecrets(c.env, ws)));
+}
+
+function unwrap<T>(result: RoomResult<T>): T {
+  if (result.ok) return result.value;
+  throw new HttpError(result.error.status, result.error.code, result.error.message);
+}
+
+function file(body: string | Uint8Array, type: string, name: string): Response {
+  return new Response(body, {
+    headers: { "content-type": type, "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
+  });
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { requireRole } from "../auth/membership";
+import { deleteSecret, listSecretRows } from "../db/secrets";
+import { newApp } from "../http/app";
+import { notFound, parseInput, readJson } from "../http/errors";
+import { putWorkspaceSecret } from "../secrets";
+
+/** Secret names are environment variable names: they become the agent's environment. */
+export const SecretNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (letters, digits, underscores)");
+export const PutSecretSchema = z.strictObject({ value: z.string().min(1).max(64 * 1024) });
+
+const Params = z.object({ name: SecretNameSchema });
+
+/** Secrets of a workspace, owners only: /api/workspaces/:ws/secrets. Values go in and never come out. */
+export const secretRoutes = newApp();
+
+secretRoutes.use(async (c, next) => {
+  requireRole(c, "owner");
+  await next();
+});
+
+secretRoutes.get("/", async (c) => {
+  const rows = await listSecretRows(c.env.DB, c.req.param("ws")!);
+  return c.json({ secrets: rows.map((row) => ({ name: row.name, updatedAt: row.updated_at })) });
+});
+
+secretRoutes.put("/:name", async (c) => {
+  const { name } = parseInput(Params, { name: c.req.param("name") });
+  const { value } = await readJson(c, PutSecretSchema);
+  await putWorkspaceSecret(c.env, c.req.param("ws")!, name, value);
+  return c.body(null, 204);
+});
+
+secretRoutes.delete("/:name", async (c) => {
+  const { name } = parseInput(Params, { name: c.req.param("name") });
+  if (!(await deleteSecret(c.env.DB, c.req.param("ws")!, name))) throw notFound("secret not found");
+  return c.body(null, 204);
+});

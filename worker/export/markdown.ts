@@ -1,0 +1,66 @@
+/** The transcript as Markdown: deterministic, readable as plain text, and valid CommonMark. */
+import {
+  authorOf,
+  eventRows,
+  formatTime,
+  settingsRows,
+  toolInputText,
+  toolStatus,
+  type ExportInput,
+  type ToolBlock,
+} from "./document";
+import type { TranscriptBlock, TranscriptMessage } from "../session/transcript";
+
+export function sessionToMarkdown({ session, events, messages }: ExportInput): string {
+  const out: string[] = [`# ${inline(session.displayName)}`, "", "## Settings", "", "| Setting | Value |", "|---|---|"];
+  for (const [label, value] of settingsRows(session)) out.push(`| ${label} | ${cell(value)} |`);
+  out.push("", "## Transcript", "");
+  if (messages.length === 0) out.push("_No messages._", "");
+  for (const message of messages) out.push(...messageLines(message));
+  out.push("## Events", "");
+  if (events.length === 0) out.push("_No events._");
+  else {
+    out.push("| # | Time | Event | By | Detail |", "|---|---|---|---|---|");
+    for (const row of eventRows(events)) out.push(`| ${row.seq} | ${row.at} | ${cell(row.what)} | ${cell(row.who)} | ${cell(row.why)} |`);
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+function messageLines(message: TranscriptMessage): string[] {
+  const lines = [`### ${inline(authorOf(message))} · ${formatTime(message.createdAt)}`, ""];
+  for (const block of message.blocks) lines.push(...blockLines(block), "");
+  return lines;
+}
+
+function blockLines(block: TranscriptBlock): string[] {
+  switch (block.type) {
+    case "text":
+      return [block.text.trimEnd() || "_(empty)_"];
+    case "thinking":
+      return ["> **Thinking**", ">", ...block.text.trimEnd().split("\n").map((line) => (line ? `> ${line}` : ">"))];
+    case "question":
+      return [`**Question:** ${block.text.trimEnd()}`];
+    case "error":
+      return [`**Error:** ${block.text.trimEnd()}`];
+    case "tool_use":
+      return toolLines(block);
+  }
+}
+
+function toolLines(block: ToolBlock): string[] {
+  const lines = [`**Tool \`${block.name}\`** (${toolStatus(block)})`, ""];
+  const input = toolInputText(block.input);
+  if (input) lines.push("Input:", "", ...fenced(input, typeof block.input === "string" ? "" : "json"), "");
+  if (block.result !== undefined) lines.push(block.isError ? "Error output:" : "Result:", "", ...fenced(block.result, "text"));
+  return lines;
+}
+
+/** A code fence longer than any backtick run inside, so tool output cannot close it early. */
+function fenced(text: string, language: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [`${fence}${language}`, ...text.replace(/\n$/, "").split("\n"), fence];
+}
+
+const inline = (text: string) => text.replace(/\s+/g, " ").trim();
+const cell = (text: string) => inline(text).replaceAll("\\", "\\\\").replaceAll("|", "\\|");

@@ -1,0 +1,56 @@
+/**
+ * Workspace secrets: stored sealed in D1, opened only to be handed to the agent (its `start` frame) or to
+ * an integration (Google Drive). No route returns a value; redactSecrets keeps them out of anything shown.
+ */
+import { getSecretRow, listSecretRows, upsertSecret } from "../db/secrets";
+import { secretsKey, seal, unseal, type SecretsEnv } from "./crypto";
+
+export type { SecretsEnv } from "./crypto";
+
+/** Shorter values would blank out ordinary words; such a value is not a credential anyway. */
+export const MIN_REDACTED_LENGTH = 4;
+export const REDACTED = "[redacted]";
+
+/** The additional data of a workspace secret's ciphertext: its workspace and name. */
+const secretContext = (workspaceId: string, name: string) => `secret:${workspaceId}:${name}`;
+
+export async function putWorkspaceSecret(env: SecretsEnv, workspaceId: string, name: string, value: string): Promise<void> {
+  const sealed = await seal(await secretsKey(env), value, secretContext(workspaceId, name));
+  await upsertSecret(env.DB, workspaceId, name, sealed, Date.now());
+}
+
+/** One secret's value, or null when the workspace has none by that name. */
+export async function readWorkspaceSecret(env: SecretsEnv, workspaceId: string, name: string): Promise<string | null> {
+  const row = await getSecretRow(env.DB, workspaceId, name);
+  return row ? unseal(await secretsKey(env), row, secretContext(workspaceId, name)) : null;
+}
+
+/** Every secret of the workspace by name: the environment the agent gets at Creating. */
+export async function loadWorkspaceSecrets(env: SecretsEnv, workspaceId: string): Promise<Record<string, string>> {
+  const rows = await listSecretRows(env.DB, workspaceId);
+  if (rows.length === 0) return {};
+  const key = await secretsKey(env);
+  const entries = await Promise.all(
+    rows.map(async (row) => [row.name, await unseal(key, row, secretContext(workspaceId, row.name))] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Replaces every occurrence of each value (longest first, so a value containing another goes whole). */
+export function redactSecrets(text: string, values: string[]): string {
+  const candidates = [...new Set(values)].filter((value) => value.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
+  let redacted = text;
+  for (const value of candidates) redacted = redacted.replaceAll(value, REDACTED);
+  return redacted;
+}
+
+/** redactSecrets over every string inside a JSON-like value. */
+export function redactDeep<T>(value: T, values: string[]): T {
+  if (values.length === 0) return value;
+  if (typeof value === "string") return redactSecrets(value, values) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, values)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, values)])) as T;
+  }
+  return value;
+}
