@@ -4,12 +4,15 @@ import { age, allowed, formatDuration, remainingSeconds } from "./phases";
 describe("phases", () => {
   it("offers each operation in the phases SPEC §3/§5 allow", () => {
     expect(allowed("stop", "Running", "editor")).toBe(true);
-    expect(allowed("stop", "Creating", "owner")).toBe(true);
+    expect(allowed("stop", "Creating", "owner")).toBe(false);
     expect(allowed("stop", "Stopped", "owner")).toBe(false);
     expect(allowed("resume", "Stopped", "editor")).toBe(true);
     expect(allowed("resume", "Failed", "editor")).toBe(false);
     expect(allowed("clone", "Completed", "editor")).toBe(true);
-    expect(allowed("delete", "Running", "owner")).toBe(false);
+    expect(allowed("delete", "Running", "owner")).toBe(true);
+    expect(allowed("edit", "Running", "owner")).toBe(false);
+    expect(allowed("edit", "Pending", "owner")).toBe(true);
+    expect(allowed("chat", "Creating", "editor")).toBe(true);
     expect(allowed("delete", "Failed", "owner")).toBe(true);
     expect(allowed("chat", "Running", "editor")).toBe(true);
     expect(allowed("chat", "Stopped", "editor")).toBe(false);

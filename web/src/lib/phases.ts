@@ -6,16 +6,19 @@ export const PHASES: readonly Phase[] = ["Pending", "Creating", "Running", "Stop
 export type Operation = "stop" | "resume" | "clone" | "delete" | "edit" | "chat";
 
 const ACTIVE: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping"];
+/** Phases in which an agent may be connected. */
+const AGENT: readonly Phase[] = ["Creating", "Running", "Stopping"];
 
 const allowedIn: Record<Operation, (phase: Phase) => boolean> = {
-  stop: (p) => p === "Pending" || p === "Creating" || p === "Running",
+  stop: (p) => p === "Running",
   resume: (p) => p === "Stopped",
   clone: () => true,
-  // Deleting a live session would orphan its container: stop it first.
-  delete: (p) => !ACTIVE.includes(p),
-  // Repositories and workflow are cloned/applied at Creating, so they change only while not running.
-  edit: (p) => !ACTIVE.includes(p),
-  chat: (p) => p === "Running",
+  // Deleting also ends a live agent, so it is offered in every phase (after a confirmation).
+  delete: () => true,
+  // Repositories and workflow are applied when the agent starts: they change only while none is connected.
+  edit: (p) => !AGENT.includes(p),
+  // Before Running, a message waits for the agent; after it, nobody reads it.
+  chat: (p) => p === "Pending" || p === "Creating" || p === "Running",
 };
 
 export function canOperate(role: Role | undefined): boolean {
