@@ -115,7 +115,7 @@ export async function createSession(env: Env, workspaceId: string, body: CreateS
   const now = Date.now();
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now });
-  const init: SessionInit = {
+  const init: SessionInit & { prompt?: string } = {
     id,
     workspaceId,
     displayName,

@@ -8,25 +8,20 @@ import { YServer } from "y-partyserver";
 import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
-import type { Workflow } from "../protocol/session-config";
-import { BUILTIN_WORKFLOW_DEFINITIONS, firstMessageFor } from "../protocol/workflows";
+import { firstMessageFor } from "../protocol/workflows";
+import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
-import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "./lifecycle";
-import { activeMs, remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
-import { RoomStore, type SessionEvent } from "./storage";
+import { ACTIVE_PHASES, AGENT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
+import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
+export type { SessionInit, SessionPatch } from "./state";
 export type RoomError = { status: 404 | 409; code: string; message: string; phase?: Phase };
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };
-
-export type SessionInit = Omit<
-  SessionRecord,
-  "phase" | "agentStatus" | "step" | "activeMs" | "activeSince" | "agentSeq" | "inputSeq" | "consumedSeq" | "updatedAt"
-> & { prompt?: string };
-
-export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 const gone: RoomResult<never> = { ok: false, error: { status: 404, code: "not_found", message: "session not found" } };
@@ -38,20 +33,22 @@ const wrongPhase = (phase: Phase, action: string): RoomResult<never> => ({
 export class SessionRoom extends YServer<Env> {
   static options = { hibernate: true };
 
-  #store: RoomStore;
-  #record: SessionRecord | null;
-  #transcript: Transcript | null = null;
+  readonly #store: RoomStore;
+  readonly #state: SessionState;
+  readonly #batcher: DeltaBatcher<FromAgentFrame>;
   #link: AgentLink | null = null;
   /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
   #connecting: Promise<void> | null = null;
-  #batcher: DeltaBatcher<FromAgentFrame>;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   #indexWrites: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage.sql);
-    this.#record = this.#store.loadSession();
+    this.#state = new SessionState(this.#store, {
+      phaseChanged: (record, wasActive, isActive) => this.#scheduleTimeout(record, wasActive, isActive),
+      indexChanged: (record) => this.#syncIndex(record),
+    });
     this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
   }
 
@@ -65,14 +62,14 @@ export class SessionRoom extends YServer<Env> {
 
   async onStart(): Promise<void> {
     await super.onStart();
-    this.#transcript = new Transcript(this.document);
+    this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
       this.#store.appendUpdate(update);
       if (this.#store.needsCompaction()) this.#store.compact(Y.encodeStateAsUpdate(this.document));
     });
-    const record = this.#record;
-    // After an eviction the agent may still be working: reattach; it replays what we did not acknowledge.
+    const record = this.#state.record;
+    // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
     if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#connectAgent());
   }
 
@@ -86,7 +83,7 @@ export class SessionRoom extends YServer<Env> {
   }
 
   async onAlarm(): Promise<void> {
-    const record = this.#record;
+    const record = this.#state.record;
     if (!record || !ACTIVE_PHASES.has(record.phase)) return;
     const left = remainingMs(record, Date.now());
     if (left > 0) {
@@ -96,145 +93,98 @@ export class SessionRoom extends YServer<Env> {
     await this.#connecting;
     this.#link?.send({ type: "stop" });
     this.#closeAgent("timeout");
-    this.#setAgentStatus("idle");
-    this.#apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
+    this.#state.setAgentStatus("idle");
+    this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
   }
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
-  create(init: SessionInit): RoomResult<SessionView> {
-    if (this.#record) return { ok: false, error: { status: 409, code: "exists", message: "session exists" } };
+  create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
+    if (this.#state.record) return { ok: false, error: { status: 409, code: "exists", message: "session exists" } };
     const { prompt, ...fields } = init;
-    const now = Date.now();
-    const record: SessionRecord = {
-      ...fields,
-      updatedAt: now,
-      phase: "Pending",
-      agentStatus: "idle",
-      step: null,
-      activeMs: 0,
-      activeSince: null,
-      agentSeq: 0,
-      inputSeq: 0,
-      consumedSeq: 0,
-    };
-    this.#record = record;
-    this.#store.saveSession(record);
-    this.#store.appendEvent({ at: now, type: "created", phase: "Pending", actor: init.createdBy.name });
-    this.#publishInfo();
-    const first = firstMessageFor(this.#workflow(), prompt);
+    const record = this.#state.create(fields, Date.now());
+    const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
-    if (first) this.#enqueueInput(first, author);
-    const view = sessionView(record, now);
-    this.ctx.waitUntil(this.#provision());
-    return ok(view);
-  }
-
-  get(): RoomResult<SessionView> {
-    return this.#record ? ok(sessionView(this.#record, Date.now())) : gone;
-  }
-
-  events(): RoomResult<SessionEvent[]> {
-    return this.#record ? ok(this.#store.events()) : gone;
-  }
-
-  transcript(): RoomResult<TranscriptMessage[]> {
-    return this.#record ? ok(transcriptToJSON(this.document)) : gone;
-  }
-
-  artifacts(): RoomResult<{ name: string; size: number; updatedAt: number }[]> {
-    return this.#record ? ok(this.#store.artifacts()) : gone;
-  }
-
-  update(patch: SessionPatch, actor: Actor): RoomResult<SessionView> {
-    const record = this.#record;
-    if (!record) return gone;
-    const changesSetup = patch.repos !== undefined || patch.workflow !== undefined;
-    if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
-    Object.assign(record, patch, { updatedAt: Date.now() });
-    this.#store.saveSession(record);
-    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).join(", ") });
-    this.#publishInfo();
-    this.#syncIndex();
-    return ok(sessionView(record, record.updatedAt));
-  }
-
-  postMessage(text: string, author: Actor): RoomResult<{ seq: number; queued: boolean }> {
-    const record = this.#record;
-    if (!record) return gone;
-    if (!["Pending", "Creating", "Running"].includes(record.phase)) return wrongPhase(record.phase, "send a message to");
-    const seq = this.#enqueueInput(text, author);
-    return ok({ seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#link?.connected });
-  }
-
-  stop(actor: Actor): RoomResult<SessionView> {
-    const record = this.#record;
-    if (!record) return gone;
-    if (!this.#apply("stop", { actor: actor.name })) return wrongPhase(record.phase, "stop");
-    // The agent finishes its current turn and answers `stopped`; without an agent there is nothing to wait for.
-    if (!this.#link?.send({ type: "stop" })) {
-      this.#closeAgent("stopped");
-      this.#apply("stopped", { reason: "no agent connected" });
-    }
-    return ok(sessionView(record, Date.now()));
-  }
-
-  resume(actor: Actor): RoomResult<SessionView> {
-    const record = this.#record;
-    if (!record) return gone;
-    if (!this.#apply("resume", { actor: actor.name })) return wrongPhase(record.phase, "resume");
+    if (first) this.#queueInput(first, author);
     const view = sessionView(record, Date.now());
     this.ctx.waitUntil(this.#provision());
     return ok(view);
   }
 
-  /** Removes everything of the session this object holds: agent, sockets, alarm, storage. */
+  get(): RoomResult<SessionView> {
+    const record = this.#state.record;
+    return record ? ok(sessionView(record, Date.now())) : gone;
+  }
+
+  events(): RoomResult<SessionEvent[]> {
+    return this.#state.record ? ok(this.#store.events()) : gone;
+  }
+
+  transcript(): RoomResult<TranscriptMessage[]> {
+    return this.#state.record ? ok(transcriptToJSON(this.document)) : gone;
+  }
+
+  artifacts(): RoomResult<{ name: string; size: number; updatedAt: number }[]> {
+    return this.#state.record ? ok(this.#store.artifacts()) : gone;
+  }
+
+  update(patch: SessionPatch, actor: Actor): RoomResult<SessionView> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    const changesSetup = patch.repos !== undefined || patch.workflow !== undefined;
+    if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
+    this.#state.update(patch, actor);
+    return ok(sessionView(record, record.updatedAt));
+  }
+
+  postMessage(text: string, author: Actor): RoomResult<{ seq: number; queued: boolean }> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    if (!["Pending", "Creating", "Running"].includes(record.phase)) return wrongPhase(record.phase, "send a message to");
+    const input = this.#queueInput(text, author);
+    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#link?.connected });
+  }
+
+  stop(actor: Actor): RoomResult<SessionView> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    if (!this.#state.apply("stop", { actor: actor.name })) return wrongPhase(record.phase, "stop");
+    // The agent finishes its current turn and answers `stopped`; without an agent there is nothing to wait for.
+    if (!this.#link?.send({ type: "stop" })) {
+      this.#closeAgent("stopped");
+      this.#state.apply("stopped", { reason: "no agent connected" });
+    }
+    return ok(sessionView(record, Date.now()));
+  }
+
+  resume(actor: Actor): RoomResult<SessionView> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    if (!this.#state.apply("resume", { actor: actor.name })) return wrongPhase(record.phase, "resume");
+    const view = sessionView(record, Date.now());
+    this.ctx.waitUntil(this.#provision());
+    return ok(view);
+  }
+
+  /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
   async destroy(): Promise<void> {
     this.#closeAgent("session deleted");
     for (const connection of this.getConnections()) connection.close(4404, "session deleted");
-    const id = this.#record?.id;
-    this.#record = null;
+    const id = this.#state.record?.id;
+    this.#state.forget();
     if (id) await deleteArtifacts(this.env.ARTIFACTS, id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
-  // ---- lifecycle ------------------------------------------------------------------------------
-
-  /** Applies a lifecycle event; false when the current phase does not allow it. */
-  #apply(event: LifecycleEvent, detail: { actor?: string; reason?: string }): boolean {
-    const record = this.#record;
-    if (!record) return false;
-    const next = transition(record.phase, event);
-    if (!next.ok) return false;
-    const now = Date.now();
-    const wasActive = ACTIVE_PHASES.has(record.phase);
-    const isActive = ACTIVE_PHASES.has(next.phase);
-    if (wasActive && !isActive) {
-      record.activeMs = activeMs(record, now);
-      record.activeSince = null;
-    } else if (!wasActive && isActive) {
-      record.activeSince = now;
-    }
-    record.phase = next.phase;
-    record.updatedAt = now;
-    if (next.phase !== "Creating") record.step = null;
-    if (!AGENT_PHASES.has(next.phase)) record.agentStatus = "idle";
-    this.#store.saveSession(record);
-    this.#store.appendEvent({ at: now, type: "phase", phase: next.phase, ...detail });
-    this.#publishInfo();
-    this.#syncIndex();
-    if (isActive) this.ctx.waitUntil(this.ctx.storage.setAlarm(now + Math.max(0, remainingMs(record, now))));
-    else if (wasActive) this.ctx.waitUntil(this.ctx.storage.deleteAlarm());
-    return true;
-  }
+  // ---- the agent ------------------------------------------------------------------------------
 
   async #provision(): Promise<void> {
-    const record = this.#record;
-    if (!record || !this.#apply("provision", {})) return;
+    const record = this.#state.record;
+    if (!record || !this.#state.apply("provision", {})) return;
     // A fresh agent run numbers its frames from 1 again.
     record.agentSeq = 0;
-    this.#store.saveSession(record);
+    this.#state.save();
     await this.#connectAgent();
   }
 
@@ -247,7 +197,7 @@ export class SessionRoom extends YServer<Env> {
   }
 
   async #openAgentLink(): Promise<void> {
-    const record = this.#record;
+    const record = this.#state.record;
     if (!record) return;
     this.#link?.close();
     const link = new AgentLink(agentEndpoint(this.env, record.id).openSocket, {
@@ -255,7 +205,7 @@ export class SessionRoom extends YServer<Env> {
         type: "start",
         sessionId: record.id,
         config: record.config,
-        workflow: this.#workflow(),
+        workflow: this.#state.workflow(),
         repos: record.repos,
         secrets: {},
         history: transcriptToHistory(this.document),
@@ -275,11 +225,11 @@ export class SessionRoom extends YServer<Env> {
   }
 
   #agentLost(reason: string): void {
-    const record = this.#record;
+    const record = this.#state.record;
     this.#closeAgent(reason);
     if (!record) return;
     this.#store.appendEvent({ at: Date.now(), type: "agent_lost", reason });
-    this.#apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
+    this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
   }
 
   #closeAgent(reason: string): void {
@@ -288,76 +238,34 @@ export class SessionRoom extends YServer<Env> {
     this.#link = null;
   }
 
-  // ---- agent frames ---------------------------------------------------------------------------
-
   #applyFrames(frames: FromAgentFrame[]): void {
-    const record = this.#record;
-    const transcript = this.#transcript;
-    if (!record || !transcript) return;
+    const record = this.#state.record;
+    if (!record) return;
     const now = Date.now();
     this.document.transact(() => {
       for (const frame of frames) {
         if (frame.seq <= record.agentSeq) continue;
         record.agentSeq = frame.seq;
-        this.#applyFrame(frame, record, transcript, now);
+        applyAgentFrame(frame, this.#state, this.#store, this.#frameEffects, now);
       }
     });
-    this.#store.saveSession(record);
+    this.#state.save();
     this.#scheduleAck();
   }
 
-  #applyFrame(frame: FromAgentFrame, record: SessionRecord, transcript: Transcript, now: number): void {
-    switch (frame.type) {
-      case "progress":
-        record.step = frame.detail ?? frame.step;
-        this.#store.appendEvent({ at: now, type: "progress", reason: record.step });
-        this.#publishInfo();
-        return;
-      case "ready":
-        this.#apply("ready", { reason: `agent ready (${frame.model} model)` });
-        transcript.setInfo({ agentModel: frame.model });
-        this.#sendPendingInputs();
-        return;
-      case "status":
-        this.#setAgentStatus(frame.state);
-        return;
-      case "input_consumed":
-        record.consumedSeq = Math.max(record.consumedSeq, frame.upTo);
-        this.#store.markInputsConsumed(frame.upTo);
-        transcript.markConsumed(frame.upTo);
-        return;
-      case "artifact":
-        if (!isSafeArtifactName(frame.name)) {
-          this.#store.appendEvent({ at: now, type: "invalid_frame", reason: `artifact name refused: ${frame.name.slice(0, 100)}` });
-          return;
-        }
-        this.ctx.waitUntil(this.#keepArtifact(frame.name, frame.size));
-        return;
-      case "turn_end":
-        return;
-      case "turn_error":
-        transcript.applyAgentFrame(frame, now);
-        this.#store.appendEvent({ at: now, type: "turn_error", reason: frame.message });
-        return;
-      case "stopped":
-        this.#finishAgent("stopped", "agent stopped");
-        return;
-      case "completed":
-        this.#finishAgent("complete", "agent finished");
-        return;
-      case "error":
-        this.#store.appendEvent({ at: now, type: "error", reason: frame.message });
-        this.#finishAgent(record.phase === "Stopping" ? "stopped" : "fail", frame.message);
-        return;
-      default:
-        transcript.applyAgentFrame(frame, now);
-    }
-  }
+  readonly #frameEffects: FrameEffects = {
+    agentReady: () => this.#sendPendingInputs(),
+    agentFinished: (event, reason) => this.#finishAgent(event, reason),
+    artifactWritten: (name, size) => {
+      if (isSafeArtifactName(name)) this.ctx.waitUntil(this.#keepArtifact(name, size));
+      else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
+    },
+  };
 
   #finishAgent(event: LifecycleEvent, reason: string): void {
-    this.#setAgentStatus("idle");
-    this.#apply(event, { reason });
-    // Closed after the current frames are acknowledged, so the agent does not replay them.
+    this.#state.setAgentStatus("idle");
+    this.#state.apply(event, { reason });
+    // Closed after the applied frames are acknowledged, so the agent does not replay them.
     this.#sendAck();
     const link = this.#link;
     this.#link = null;
@@ -366,25 +274,16 @@ export class SessionRoom extends YServer<Env> {
 
   /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
   async #keepArtifact(name: string, reportedSize: number): Promise<void> {
-    const record = this.#record;
+    const record = this.#state.record;
     if (!record) return;
     try {
       const size = await copyArtifact(this.env.ARTIFACTS, agentEndpoint(this.env, record.id), record.id, name);
       this.#store.putArtifact(name, size, Date.now());
-      this.#transcript?.setInfo({ artifacts: this.#store.artifacts() });
+      this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
     } catch (err) {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
       this.#store.appendEvent({ at: Date.now(), type: "artifact_error", reason });
     }
-  }
-
-  #setAgentStatus(state: SessionRecord["agentStatus"]): void {
-    const record = this.#record;
-    if (!record || record.agentStatus === state) return;
-    record.agentStatus = state;
-    this.#store.saveSession(record);
-    this.#transcript?.setInfo({ agentStatus: state });
-    this.#syncIndex();
   }
 
   #scheduleAck(): void {
@@ -394,38 +293,35 @@ export class SessionRoom extends YServer<Env> {
   #sendAck(): void {
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
     this.#ackTimer = null;
-    if (this.#record) this.#link?.send({ type: "ack", upTo: this.#record.agentSeq });
+    const record = this.#state.record;
+    if (record) this.#link?.send({ type: "ack", upTo: record.agentSeq });
   }
 
-  // ---- input queue ----------------------------------------------------------------------------
+  // ---- input ----------------------------------------------------------------------------------
 
-  #enqueueInput(text: string, author: Actor): number {
-    const record = this.#record!;
-    const seq = ++record.inputSeq;
-    const kind = record.agentStatus === "waiting_input" ? "answer" : "message";
-    const now = Date.now();
-    this.#store.addInput({ seq, kind, text, authorId: author.id, authorName: author.name, consumed: false });
-    this.#store.saveSession(record);
-    this.#transcript?.addPersonMessage({ id: `input-${seq}`, author: author.name, text, createdAt: now, seq });
-    if (record.phase === "Running") this.#sendInput(seq, kind, text, author.name);
-    return seq;
+  #queueInput(text: string, author: Actor): Input {
+    const input = this.#state.enqueueInput(text, author);
+    if (this.#state.record?.phase === "Running") this.#sendInput(input);
+    return input;
   }
 
   #sendPendingInputs(): void {
-    if (this.#record?.phase !== "Running") return;
-    for (const input of this.#store.pendingInputs()) this.#sendInput(input.seq, input.kind, input.text, input.authorName);
+    if (this.#state.record?.phase !== "Running") return;
+    for (const input of this.#store.pendingInputs()) this.#sendInput(input);
   }
 
-  #sendInput(seq: number, kind: "message" | "answer", text: string, author: string): void {
+  #sendInput({ seq, kind, text, authorName: author }: Input): void {
     if (kind === "answer") this.#link?.send({ type: "answer", seq, text, author });
     else this.#link?.send({ type: "user_message", seq, text, author });
   }
 
-  // ---- helpers --------------------------------------------------------------------------------
+  // ---- time and the index ---------------------------------------------------------------------
 
-  #workflow(): Workflow | null {
-    const name = this.#record?.workflow;
-    return name ? (BUILTIN_WORKFLOW_DEFINITIONS[name] ?? null) : null;
+  /** The timeout alarm rings when the remaining budget runs out; only active phases spend it. */
+  #scheduleTimeout(record: SessionRecord, wasActive: boolean, isActive: boolean): void {
+    const now = Date.now();
+    if (isActive) this.ctx.waitUntil(this.ctx.storage.setAlarm(now + Math.max(0, remainingMs(record, now))));
+    else if (wasActive) this.ctx.waitUntil(this.ctx.storage.deleteAlarm());
   }
 
   #viewerCount(): number {
@@ -434,30 +330,8 @@ export class SessionRoom extends YServer<Env> {
     return count;
   }
 
-  /** Mirrors the session's state into the document's `session` map, which every viewer watches. */
-  #publishInfo(): void {
-    const record = this.#record;
-    if (!record || !this.#transcript) return;
-    this.#transcript.setInfo({
-      id: record.id,
-      name: record.displayName,
-      phase: record.phase,
-      agentStatus: record.agentStatus,
-      step: record.step,
-      config: record.config,
-      repos: record.repos,
-      workflow: record.workflow,
-      origin: record.origin,
-      timeoutSeconds: record.config.timeoutSeconds,
-      activeMs: record.activeMs,
-      activeSince: record.activeSince,
-    });
-  }
-
   /** The D1 index follows the DO (the truth); writes are chained so they land in order. */
-  #syncIndex(): void {
-    const record = this.#record;
-    if (!record) return;
+  #syncIndex(record: SessionRecord): void {
     const { phase, agentStatus, displayName, updatedAt, id } = record;
     this.#indexWrites = this.#indexWrites.then(() =>
       this.env.DB.prepare(`UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ? WHERE id = ?`)

@@ -1,0 +1,182 @@
+/**
+ * A session's state as the SessionRoom keeps it: the record, the events log, the input queue and the
+ * mirror of it all in the Yjs document. Every change here is synchronous, so a state change, its event
+ * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
+ */
+import type { Workflow } from "../protocol/session-config";
+import { BUILTIN_WORKFLOW_DEFINITIONS } from "../protocol/workflows";
+import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent } from "./lifecycle";
+import { activeMs, type Actor, type SessionRecord } from "./record";
+import type { Input, RoomStore } from "./storage";
+import type { Transcript } from "./transcript";
+
+export type SessionInit = Omit<
+  SessionRecord,
+  "phase" | "agentStatus" | "step" | "activeMs" | "activeSince" | "agentSeq" | "inputSeq" | "consumedSeq" | "updatedAt"
+>;
+export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
+
+export interface SessionStateHooks {
+  /** After a phase change, with whether time counted before and counts now. */
+  phaseChanged(record: SessionRecord, wasActive: boolean, isActive: boolean): void;
+  /** After anything the D1 index mirrors (phase, agent status, name) changed. */
+  indexChanged(record: SessionRecord): void;
+}
+
+export class SessionState {
+  #record: SessionRecord | null;
+  readonly #store: RoomStore;
+  readonly #hooks: SessionStateHooks;
+  #transcript: Transcript | null = null;
+
+  constructor(store: RoomStore, hooks: SessionStateHooks) {
+    this.#store = store;
+    this.#hooks = hooks;
+    this.#record = store.loadSession();
+  }
+
+  get record(): SessionRecord | null {
+    return this.#record;
+  }
+
+  get transcript(): Transcript | null {
+    return this.#transcript;
+  }
+
+  /** Called once the document is loaded. */
+  attach(transcript: Transcript): void {
+    this.#transcript = transcript;
+  }
+
+  create(init: SessionInit, now: number): SessionRecord {
+    const record: SessionRecord = {
+      ...init,
+      updatedAt: now,
+      phase: "Pending",
+      agentStatus: "idle",
+      step: null,
+      activeMs: 0,
+      activeSince: null,
+      agentSeq: 0,
+      inputSeq: 0,
+      consumedSeq: 0,
+    };
+    this.#record = record;
+    this.save();
+    this.#store.appendEvent({ at: now, type: "created", phase: "Pending", actor: init.createdBy.name });
+    this.publish();
+    return record;
+  }
+
+  /** Forgets the session (its storage is being deleted). */
+  forget(): void {
+    this.#record = null;
+  }
+
+  save(): void {
+    if (this.#record) this.#store.saveSession(this.#record);
+  }
+
+  /** Applies a lifecycle event; false when the current phase does not allow it. */
+  apply(event: LifecycleEvent, detail: { actor?: string; reason?: string }): boolean {
+    const record = this.#record;
+    if (!record) return false;
+    const next = transition(record.phase, event);
+    if (!next.ok) return false;
+    const now = Date.now();
+    const wasActive = ACTIVE_PHASES.has(record.phase);
+    const isActive = ACTIVE_PHASES.has(next.phase);
+    if (wasActive && !isActive) {
+      record.activeMs = activeMs(record, now);
+      record.activeSince = null;
+    } else if (!wasActive && isActive) {
+      record.activeSince = now;
+    }
+    record.phase = next.phase;
+    record.updatedAt = now;
+    if (next.phase !== "Creating") record.step = null;
+    if (!AGENT_PHASES.has(next.phase)) record.agentStatus = "idle";
+    this.save();
+    this.#store.appendEvent({ at: now, type: "phase", phase: next.phase, ...detail });
+    this.publish();
+    this.#hooks.phaseChanged(record, wasActive, isActive);
+    this.#hooks.indexChanged(record);
+    return true;
+  }
+
+  update(patch: SessionPatch, actor: Actor): void {
+    const record = this.#record;
+    if (!record) return;
+    Object.assign(record, patch, { updatedAt: Date.now() });
+    this.save();
+    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).join(", ") });
+    this.publish();
+    this.#hooks.indexChanged(record);
+  }
+
+  setAgentStatus(state: SessionRecord["agentStatus"]): void {
+    const record = this.#record;
+    if (!record || record.agentStatus === state) return;
+    record.agentStatus = state;
+    this.save();
+    this.#transcript?.setInfo({ agentStatus: state });
+    this.#hooks.indexChanged(record);
+  }
+
+  setStep(step: string): void {
+    if (!this.#record) return;
+    this.#record.step = step;
+    this.#store.appendEvent({ at: Date.now(), type: "progress", reason: step });
+    this.publish();
+  }
+
+  /** Queues a person's input: persisted and shown (as queued) before it is sent to the agent. */
+  enqueueInput(text: string, author: Actor): Input {
+    const record = this.#record!;
+    const input: Input = {
+      seq: ++record.inputSeq,
+      kind: record.agentStatus === "waiting_input" ? "answer" : "message",
+      text,
+      authorId: author.id,
+      authorName: author.name,
+      consumed: false,
+    };
+    this.#store.addInput(input);
+    this.save();
+    this.#transcript?.addPersonMessage({ id: `input-${input.seq}`, author: author.name, text, createdAt: Date.now(), seq: input.seq });
+    return input;
+  }
+
+  markConsumed(upTo: number): void {
+    const record = this.#record;
+    if (!record) return;
+    record.consumedSeq = Math.max(record.consumedSeq, upTo);
+    this.#store.markInputsConsumed(upTo);
+    this.#transcript?.markConsumed(upTo);
+  }
+
+  workflow(): Workflow | null {
+    const name = this.#record?.workflow;
+    return name ? (BUILTIN_WORKFLOW_DEFINITIONS[name] ?? null) : null;
+  }
+
+  /** Mirrors the session into the document's `session` map, which every viewer watches. */
+  publish(): void {
+    const record = this.#record;
+    if (!record || !this.#transcript) return;
+    this.#transcript.setInfo({
+      id: record.id,
+      name: record.displayName,
+      phase: record.phase,
+      agentStatus: record.agentStatus,
+      step: record.step,
+      config: record.config,
+      repos: record.repos,
+      workflow: record.workflow,
+      origin: record.origin,
+      timeoutSeconds: record.config.timeoutSeconds,
+      activeMs: record.activeMs,
+      activeSince: record.activeSince,
+    });
+  }
+}
