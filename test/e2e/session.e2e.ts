@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it as test, type TestContext } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { axeViolations } from "./a11y.ts";
 import { launch, person, type Person } from "./browser.ts";
 import { startStack, type Stack } from "./stack.ts";
 
@@ -189,6 +190,20 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await phone.close();
   });
 
+  it("has no serious accessibility violations, light and dark, desktop and phone", async () => {
+    for (const page of [alice.page, carol.page]) {
+      const found = await axeViolations(page);
+      assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+    }
+    const phone = await carol.context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(sessionURL);
+    await agentSaid(phone, "release-2").waitFor(WAIT);
+    const found = await axeViolations(phone);
+    await phone.close();
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+  });
+
   it("A stops it and all three see Stopped", async () => {
     await alice.page.getByRole("button", { name: "Stop", exact: true }).click();
     for (const p of all()) await phaseIs(p.page, "Stopped");
@@ -197,5 +212,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await alice.page.goto(workspaceURL);
     await alice.page.locator("tr", { hasText: `e2e-${run}` }).locator('[data-phase="Stopped"]').waitFor(WAIT);
     await alice.page.screenshot({ path: path.join(SHOTS, "workspace-sessions.png") });
+    const found = await axeViolations(alice.page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
   });
 });

@@ -20,7 +20,7 @@ export interface Peer {
 }
 
 // Distinct hues that keep white initials readable in light and dark.
-const COLORS = ["#c92a2a", "#2b8a3e", "#1864ab", "#862e9c", "#0b7285", "#a61e4d", "#5f3dc4", "#8f5300"];
+const COLORS = ["#c92a2a", "#237032", "#1864ab", "#862e9c", "#0b7285", "#a61e4d", "#5f3dc4", "#8f5300"];
 
 export function colorFor(id: string): string {
   let h = 0;
