@@ -10,6 +10,8 @@ export interface Env {
   AUTH_MODE: "dev" | "access";
   /** Signs the dev sign-in cookie; `npm start` writes a local one to .dev.vars. */
   AUTH_SECRET?: string;
+  /** AES-GCM key (base64 of 32 bytes) sealing workspace secrets; `npm start` writes a local one to .dev.vars. */
+  SECRETS_KEY?: string;
   ACCESS_TEAM_DOMAIN: string;
   ACCESS_AUDIENCE: string;
   /** The local agent host; empty in production, where the AgentContainer is used. */

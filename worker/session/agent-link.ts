@@ -18,8 +18,8 @@ export const RECONNECT_WINDOW_MS = 3000;
 const RECONNECT_DELAYS_MS = [50, 200, 500, 1000, 1000];
 
 export interface AgentLinkHandlers {
-  /** Built fresh for every (re)connect, so it carries the latest acknowledged seq. */
-  startFrame(): StartFrame;
+  /** Built fresh for every (re)connect, so it carries the latest acknowledged seq and secrets. */
+  startFrame(): Promise<StartFrame>;
   onFrame(frame: FromAgentFrame): void;
   /** After every successful (re)connect: the place to re-send unread input. */
   onConnected(reconnected: boolean): void;
@@ -83,7 +83,7 @@ export class AgentLink {
     socket.addEventListener("message", (event) => this.#receive(event.data));
     socket.addEventListener("close", () => this.#dropped(socket));
     socket.addEventListener("error", () => this.#dropped(socket));
-    socket.send(JSON.stringify(this.#handlers.startFrame()));
+    socket.send(JSON.stringify(await this.#handlers.startFrame()));
     this.#handlers.onConnected(reconnected);
   }
 

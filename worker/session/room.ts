@@ -9,6 +9,7 @@ import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
+import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
@@ -40,6 +41,8 @@ export class SessionRoom extends YServer<Env> {
   /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
   #connecting: Promise<void> | null = null;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
+  #secretValues: string[] = [];
   #indexWrites: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -201,16 +204,20 @@ export class SessionRoom extends YServer<Env> {
     if (!record) return;
     this.#link?.close();
     const link = new AgentLink(agentEndpoint(this.env, record.id).openSocket, {
-      startFrame: () => ({
-        type: "start",
-        sessionId: record.id,
-        config: record.config,
-        workflow: this.#state.workflow(),
-        repos: record.repos,
-        secrets: {},
-        history: transcriptToHistory(this.document),
-        ackedUpTo: record.agentSeq,
-      }),
+      startFrame: async () => {
+        const secrets = await loadWorkspaceSecrets(this.env, record.workspaceId);
+        this.#secretValues = Object.values(secrets);
+        return {
+          type: "start",
+          sessionId: record.id,
+          config: record.config,
+          workflow: this.#state.workflow(),
+          repos: record.repos,
+          secrets,
+          history: transcriptToHistory(this.document),
+          ackedUpTo: record.agentSeq,
+        };
+      },
       onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
       onConnected: () => this.#sendPendingInputs(),
       onLost: (reason) => this.#agentLost(reason),
@@ -246,7 +253,8 @@ export class SessionRoom extends YServer<Env> {
       for (const frame of frames) {
         if (frame.seq <= record.agentSeq) continue;
         record.agentSeq = frame.seq;
-        applyAgentFrame(frame, this.#state, this.#store, this.#frameEffects, now);
+        // The agent redacts too; this is the line a secret must never cross whatever the agent does.
+        applyAgentFrame(redactDeep(frame, this.#secretValues), this.#state, this.#store, this.#frameEffects, now);
       }
     });
     this.#state.save();
