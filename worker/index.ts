@@ -11,6 +11,8 @@ import { openapiRoutes } from "./api/openapi";
 import { sessionRoutes } from "./api/sessions";
 import { sessionExportRoutes } from "./api/exports";
 import { secretRoutes } from "./api/secrets";
+import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
+import { webhookRoutes } from "./api/webhooks";
 import { authorizeRoomConnection } from "./session/connect";
 
 export { SessionRoom } from "./session/room";
@@ -22,6 +24,8 @@ app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} 
 
 app.route("/api/auth", authRoutes);
 app.route("/api/openapi.json", openapiRoutes);
+// Public: a webhook proves itself with its trigger's signature, not a user.
+app.route("/webhooks", webhookRoutes);
 app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" ? next() : requireUser(c, next)));
 app.route("/api/me", meRoutes);
 app.route("/api/tokens", tokenRoutes);
@@ -30,6 +34,8 @@ app.use("/api/workspaces/:ws", requireMember);
 app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
+app.route("/api/workspaces/:ws/triggers", triggerRoutes);
+app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 export default {

@@ -54,3 +54,17 @@ export function redactDeep<T>(value: T, values: string[]): T {
   }
   return value;
 }
+
+/** Seals a value that is not a workspace secret (a trigger's or a callback's signing secret) under `context`. */
+export async function sealValue(env: SecretsEnv, context: string, value: string) {
+  return seal(await secretsKey(env), value, context);
+}
+
+export async function openValue(env: SecretsEnv, context: string, sealed: { ciphertext: string; iv: string }): Promise<string> {
+  return unseal(await secretsKey(env), sealed, context);
+}
+
+/** A new random signing secret (256 bits, hex). */
+export function newSigningSecret(): string {
+  return [...crypto.getRandomValues(new Uint8Array(32))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}

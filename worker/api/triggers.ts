@@ -1,0 +1,147 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { requireRole } from "../auth/membership";
+import { deliveryView, listDeliveries } from "../db/deliveries";
+import {
+  deleteTrigger,
+  deleteWorkspaceCallback,
+  findTrigger,
+  getWorkspaceCallback,
+  insertTrigger,
+  listTriggers,
+  putWorkspaceCallback,
+  type TriggerRow,
+} from "../db/triggers";
+import { newApp, type AppEnv } from "../http/app";
+import { notFound, parseInput, readJson } from "../http/errors";
+import { LIMITS } from "../protocol/session-config";
+import { newSigningSecret, sealValue } from "../secrets";
+import { CreateSessionSchema } from "./session-schemas";
+
+export const CallbackURLSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
+
+export const TriggerFilterSchema = z.strictObject({
+  event: z.string().trim().min(1).max(100).optional(),
+  action: z.string().trim().min(1).max(100).optional(),
+});
+
+export const CreateTriggerSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    session: CreateSessionSchema,
+    promptTemplate: z.string().min(1).max(LIMITS.prompt.max),
+    filter: TriggerFilterSchema.optional(),
+    callbackUrl: CallbackURLSchema.nullable().optional(),
+  })
+  .refine((body) => body.session.prompt === undefined, {
+    path: ["session", "prompt"],
+    message: "a trigger's first message comes from promptTemplate",
+  });
+
+const Params = z.object({ id: z.string().min(1).max(100) });
+const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+/** The sealed trigger secret's additional data: it opens only as this trigger's. */
+export const triggerSecretContext = (triggerId: string) => `trigger:${triggerId}`;
+export const callbackSecretContext = (workspaceId: string) => `callback:${workspaceId}`;
+
+const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
+
+export function triggerView(row: TriggerRow, baseURL: string) {
+  return {
+    id: row.id,
+    name: row.name,
+    session: JSON.parse(row.session_config) as unknown,
+    promptTemplate: row.prompt_template,
+    filter: { event: row.filter_event, action: row.filter_action },
+    callbackUrl: row.callback_url,
+    webhookUrl: `${baseURL}/webhooks/${row.id}`,
+    createdBy: { id: row.created_by, name: row.creator_name ?? "" },
+    createdAt: row.created_at,
+  };
+}
+
+/** Webhook triggers of a workspace, owners only: /api/workspaces/:ws/triggers. */
+export const triggerRoutes = newApp();
+
+triggerRoutes.use(async (c, next) => {
+  requireRole(c, "owner");
+  await next();
+});
+
+triggerRoutes.get("/", async (c) => {
+  const rows = await listTriggers(c.env.DB, c.req.param("ws")!);
+  return c.json({ triggers: rows.map((row) => triggerView(row, publicURL(c))) });
+});
+
+triggerRoutes.post("/", async (c) => {
+  const body = await readJson(c, CreateTriggerSchema);
+  const ws = c.req.param("ws")!;
+  const id = crypto.randomUUID();
+  const secret = newSigningSecret();
+  await insertTrigger(c.env.DB, {
+    id,
+    workspaceId: ws,
+    name: body.name,
+    secret: await sealValue(c.env, triggerSecretContext(id), secret),
+    sessionConfig: body.session,
+    promptTemplate: body.promptTemplate,
+    filter: body.filter,
+    callbackUrl: body.callbackUrl ?? null,
+    createdBy: c.var.user.id,
+    createdAt: Date.now(),
+  });
+  const row = await findTrigger(c.env.DB, ws, id);
+  return c.json({ trigger: triggerView(row!, publicURL(c)), secret }, 201);
+});
+
+triggerRoutes.get("/:id", async (c) => c.json({ trigger: triggerView(await trigger(c), publicURL(c)) }));
+
+triggerRoutes.delete("/:id", async (c) => {
+  const { id } = parseInput(Params, { id: c.req.param("id") });
+  if (!(await deleteTrigger(c.env.DB, c.req.param("ws")!, id))) throw notFound("trigger not found");
+  return c.body(null, 204);
+});
+
+triggerRoutes.get("/:id/deliveries", async (c) => {
+  const { limit } = parseInput(DeliveriesQuery, c.req.query());
+  const row = await trigger(c);
+  return c.json({ deliveries: (await listDeliveries(c.env.DB, row.id, limit)).map(deliveryView) });
+});
+
+async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
+  const { id } = parseInput(Params, { id: c.req.param("id") });
+  const row = await findTrigger(c.env.DB, c.req.param("ws")!, id);
+  if (!row) throw notFound("trigger not found");
+  return row;
+}
+
+/**
+ * The workspace-wide callback, owners only: /api/workspaces/:ws/callback. Every phase change of every
+ * session of the workspace is POSTed there, signed with the secret returned (once) by PUT.
+ */
+export const workspaceCallbackRoutes = newApp();
+
+workspaceCallbackRoutes.use(async (c, next) => {
+  requireRole(c, "owner");
+  await next();
+});
+
+workspaceCallbackRoutes.get("/", async (c) => {
+  const row = await getWorkspaceCallback(c.env.DB, c.req.param("ws")!);
+  return c.json({ callback: row ? { url: row.url, updatedAt: row.updated_at } : null });
+});
+
+workspaceCallbackRoutes.put("/", async (c) => {
+  const { url } = await readJson(c, z.strictObject({ url: CallbackURLSchema }));
+  const ws = c.req.param("ws")!;
+  const secret = newSigningSecret();
+  const now = Date.now();
+  await putWorkspaceCallback(c.env.DB, ws, url, await sealValue(c.env, callbackSecretContext(ws), secret), now);
+  return c.json({ callback: { url, updatedAt: now }, secret });
+});
+
+workspaceCallbackRoutes.delete("/", async (c) => {
+  if (!(await deleteWorkspaceCallback(c.env.DB, c.req.param("ws")!))) throw notFound("no callback set");
+  return c.body(null, 204);
+});

@@ -1,0 +1,178 @@
+/**
+ * POST /webhooks/:triggerId — public, authenticated by the trigger's secret: GitHub's
+ * `X-Hub-Signature-256: sha256=<hmac of the raw body>`. An accepted delivery starts a session whose first
+ * message is the trigger's prompt template filled from the payload.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { claimDelivery, finishDelivery, getDelivery, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
+import { getTrigger, type TriggerRow } from "../db/triggers";
+import type { Env } from "../env";
+import { newApp, type AppEnv } from "../http/app";
+import { HttpError, notFound, parseInput } from "../http/errors";
+import { LIMITS } from "../protocol/session-config";
+import { openValue } from "../secrets";
+import { verifySignature } from "../secrets/hmac";
+import { createSession } from "./sessions";
+import { CreateSessionSchema } from "./session-schemas";
+import { triggerSecretContext } from "./triggers";
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+/** How long a copy of a delivery waits for the copy that is creating the session. */
+const DUPLICATE_WAIT_MS = 10_000;
+
+const Params = z.object({ triggerId: z.string().min(1).max(100) });
+const DeliveryIdSchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "must be printable ASCII");
+
+export const webhookRoutes = newApp();
+
+webhookRoutes.post("/:triggerId", async (c) => {
+  const { triggerId } = parseInput(Params, { triggerId: c.req.param("triggerId") });
+  const trigger = await getTrigger(c.env.DB, triggerId);
+  if (!trigger) throw notFound("trigger not found");
+
+  const raw = await readBody(c.req.raw);
+  const secret = await openValue(c.env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
+  if (!(await verifySignature(secret, raw, c.req.header("x-hub-signature-256")))) {
+    throw new HttpError(401, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body");
+  }
+  const payload = parseJson(raw);
+  const event = c.req.header("x-github-event")?.trim() || null;
+  const deliveryHeader = c.req.header("x-github-delivery") ?? c.req.header("idempotency-key");
+  const deliveryId = deliveryHeader === undefined ? crypto.randomUUID() : parseDeliveryId(deliveryHeader);
+
+  const now = Date.now();
+  const claimed =
+    (await claimDelivery(c.env.DB, { id: crypto.randomUUID(), triggerId: trigger.id, deliveryId, event, now })) ||
+    (await reclaimDelivery(c.env.DB, trigger.id, deliveryId, now));
+  if (!claimed) return replay(c, await settledDelivery(c.env.DB, trigger.id, deliveryId), trigger.workspace_id);
+
+  const skipped = skipReason(trigger, event, payload);
+  if (skipped) {
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "skipped", outcome: skipped });
+    return c.json({ skipped }, 200);
+  }
+  try {
+    const sessionId = await startSession(c.env, trigger, deliveryId, payload);
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "accepted", outcome: "session started", sessionId });
+    return c.json({ sessionId, url: sessionURL(c.env, trigger.workspace_id, sessionId) }, 202);
+  } catch (err) {
+    const outcome = err instanceof HttpError ? err.message : "the session could not be started";
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "failed", outcome });
+    throw err;
+  }
+});
+
+async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, payload: unknown): Promise<string> {
+  const prompt = renderTemplate(trigger.prompt_template, payload).slice(0, LIMITS.prompt.max);
+  const stored = JSON.parse(trigger.session_config) as Record<string, unknown>;
+  const config = CreateSessionSchema.safeParse({ ...stored, prompt: prompt.trim() ? prompt : undefined });
+  if (!config.success) throw new HttpError(422, "trigger_invalid", "the trigger's session configuration is no longer valid");
+  const session = await createSession(
+    env,
+    trigger.workspace_id,
+    config.data,
+    { id: trigger.created_by, name: trigger.creator_name ?? trigger.name },
+    { kind: "trigger", triggerId: trigger.id, triggerName: trigger.name, deliveryId },
+  );
+  return session.id;
+}
+
+/** The answer to a repeated delivery: the first one's session, or the same skip. */
+function replay(c: Context<AppEnv>, delivery: DeliveryRow, workspaceId: string): Response {
+  if (delivery.status === "accepted" && delivery.session_id) {
+    return c.json({ sessionId: delivery.session_id, url: sessionURL(c.env, workspaceId, delivery.session_id), duplicate: true }, 200);
+  }
+  if (delivery.status === "skipped") return c.json({ skipped: delivery.outcome ?? "skipped", duplicate: true }, 200);
+  throw new HttpError(409, "delivery_in_progress", "this delivery is still being processed; retry later");
+}
+
+/** Waits while another copy of this delivery is creating its session. */
+async function settledDelivery(db: D1Database, triggerId: string, deliveryId: string): Promise<DeliveryRow> {
+  const deadline = Date.now() + DUPLICATE_WAIT_MS;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+    const row = await getDelivery(db, triggerId, deliveryId);
+    if (!row) throw new HttpError(409, "delivery_in_progress", "this delivery is being processed; retry later");
+    if (row.status !== "pending" || Date.now() > deadline) return row;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/** Why a verified delivery starts nothing, or null when it should start a session. */
+function skipReason(trigger: TriggerRow, event: string | null, payload: unknown): string | null {
+  if (event === "ping") return "ping event";
+  if (trigger.filter_event && event !== trigger.filter_event) return `event ${event ?? "(none)"} does not match ${trigger.filter_event}`;
+  if (trigger.filter_action) {
+    const action = lookup(payload, "action");
+    if (action !== trigger.filter_action) return `action ${typeof action === "string" ? action : "(none)"} does not match ${trigger.filter_action}`;
+  }
+  return null;
+}
+
+/** The raw body, read once; over MAX_WEBHOOK_BYTES (declared or actual) is a 413 before anything is parsed. */
+async function readBody(request: Request): Promise<Uint8Array> {
+  const tooLarge = () => new HttpError(413, "payload_too_large", `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > MAX_WEBHOOK_BYTES) throw tooLarge();
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_WEBHOOK_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function parseJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(raw));
+  } catch {
+    throw new HttpError(400, "invalid_json", "the webhook body must be JSON");
+  }
+}
+
+function parseDeliveryId(header: string): string {
+  const parsed = DeliveryIdSchema.safeParse(header);
+  if (!parsed.success) throw new HttpError(400, "invalid_input", "delivery id: 1–200 printable characters", { field: "X-GitHub-Delivery" });
+  return parsed.data;
+}
+
+const sessionURL = (env: Env, workspaceId: string, sessionId: string) =>
+  `${env.PUBLIC_URL.replace(/\/+$/, "")}/w/${workspaceId}/s/${sessionId}`;
+
+const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
+
+/**
+ * Fills `{{a.b.0.c}}` placeholders from the payload. A missing path renders empty; objects render as JSON;
+ * only the payload's own properties are reachable (no `constructor`, no `__proto__`).
+ */
+export function renderTemplate(template: string, payload: unknown): string {
+  return template.replace(PLACEHOLDER, (_, path: string) => {
+    const value = lookup(payload, path);
+    if (value === undefined || value === null) return "";
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+  });
+}
+
+function lookup(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split(".")) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
