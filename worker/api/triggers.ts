@@ -3,6 +3,7 @@ import { z } from "zod";
 import { requireRole } from "../auth/membership";
 import { deliveryView, listDeliveries } from "../db/deliveries";
 import {
+  callbackSecretContext,
   deleteTrigger,
   deleteWorkspaceCallback,
   findTrigger,
@@ -10,6 +11,7 @@ import {
   insertTrigger,
   listTriggers,
   putWorkspaceCallback,
+  triggerSecretContext,
   type TriggerRow,
 } from "../db/triggers";
 import { newApp, type AppEnv } from "../http/app";
@@ -40,10 +42,6 @@ export const CreateTriggerSchema = z
 
 const Params = z.object({ id: z.string().min(1).max(100) });
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-
-/** The sealed trigger secret's additional data: it opens only as this trigger's. */
-export const triggerSecretContext = (triggerId: string) => `trigger:${triggerId}`;
-export const callbackSecretContext = (workspaceId: string) => `callback:${workspaceId}`;
 
 const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
 

@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { claimDelivery, finishDelivery, getDelivery, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
-import { getTrigger, type TriggerRow } from "../db/triggers";
+import { getTrigger, triggerSecretContext, type TriggerRow } from "../db/triggers";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
@@ -15,7 +15,6 @@ import { openValue } from "../secrets";
 import { verifySignature } from "../secrets/hmac";
 import { createSession } from "./sessions";
 import { CreateSessionSchema } from "./session-schemas";
-import { triggerSecretContext } from "./triggers";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 /** How long a copy of a delivery waits for the copy that is creating the session. */

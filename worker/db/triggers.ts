@@ -1,5 +1,10 @@
 import type { Sealed } from "../secrets/crypto";
 
+/** The additional data of a sealed trigger secret: it opens only as this trigger's. */
+export const triggerSecretContext = (triggerId: string) => `trigger:${triggerId}`;
+/** The additional data of a workspace callback's sealed signing secret. */
+export const callbackSecretContext = (workspaceId: string) => `callback:${workspaceId}`;
+
 export interface TriggerRow {
   id: string;
   workspace_id: string;

@@ -1,0 +1,243 @@
+/**
+ * Outgoing notifications: every phase change of a session is POSTed to the callback URL of the trigger
+ * that started it and to the workspace's callback URL, signed like GitHub signs webhooks
+ * (`X-Tandem-Signature-256: sha256=<HMAC-SHA256 of the body>`, keyed by the trigger's secret or the
+ * workspace callback's secret). The queue lives in the SessionRoom's SQLite, so a change is queued in the
+ * same transaction that makes it; the room's alarm delivers and retries with backoff.
+ */
+import { callbackSecretContext, getTrigger, getWorkspaceCallback, triggerSecretContext } from "../db/triggers";
+import { openValue, type SecretsEnv } from "../secrets";
+import { signBody } from "../secrets/hmac";
+import type { Phase } from "./lifecycle";
+
+export type NotificationsEnv = SecretsEnv & { PUBLIC_URL: string };
+
+/** What happened, as the room knows it when the phase changes. */
+export interface PhaseChange {
+  sessionId: string;
+  workspaceId: string;
+  /** The trigger that started the session, if one did: its callback URL is notified too. */
+  triggerId: string | null;
+  phase: Phase;
+  previousPhase?: Phase;
+  at: number;
+  reason?: string;
+  actor?: string;
+}
+
+export interface CallbackTarget {
+  /** One queue per target: its notifications go out in order, one at a time. */
+  key: string;
+  url: string;
+  secret: string;
+}
+
+/** A notification ready to be sent to one target. */
+export interface NotificationEntry {
+  id: number;
+  deliveryId: string;
+  url: string;
+  secret: string;
+  body: string;
+  attempts: number;
+}
+
+/** Waits after the 1st, 2nd, … failed attempt; after the last one the notification is dropped. */
+export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000];
+export const DELIVERY_TIMEOUT_MS = 10_000;
+export const SIGNATURE_HEADER = "X-Tandem-Signature-256";
+/** Sends per alarm before yielding: a long backlog continues at the next alarm, which is due at once. */
+const MAX_PASSES = 20;
+
+/** The delay before the next attempt, or null when `attempts` failures are enough to give up. */
+export function backoffMs(attempts: number): number | null {
+  return attempts >= 1 && attempts <= RETRY_DELAYS_MS.length ? RETRY_DELAYS_MS[attempts - 1] : null;
+}
+
+export function notificationBody(change: PhaseChange, deliveryId: string, publicURL: string): string {
+  return JSON.stringify({
+    type: "session.phase_changed",
+    deliveryId,
+    at: new Date(change.at).toISOString(),
+    session: {
+      id: change.sessionId,
+      workspaceId: change.workspaceId,
+      url: `${publicURL.replace(/\/+$/, "")}/w/${change.workspaceId}/s/${change.sessionId}`,
+      phase: change.phase,
+      previousPhase: change.previousPhase ?? null,
+      triggerId: change.triggerId,
+    },
+    reason: change.reason ?? null,
+    actor: change.actor ?? null,
+  });
+}
+
+/** The callback URLs a session's notifications go to, with their signing secrets. */
+export async function callbackTargets(env: NotificationsEnv, workspaceId: string, triggerId: string | null): Promise<CallbackTarget[]> {
+  const targets: CallbackTarget[] = [];
+  const trigger = triggerId ? await getTrigger(env.DB, triggerId) : null;
+  if (trigger?.callback_url) {
+    const secret = await openValue(env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
+    targets.push({ key: `trigger:${trigger.id}`, url: trigger.callback_url, secret });
+  }
+  const workspace = await getWorkspaceCallback(env.DB, workspaceId);
+  if (workspace) {
+    const secret = await openValue(env, callbackSecretContext(workspaceId), { ciphertext: workspace.secret_ciphertext, iv: workspace.secret_iv });
+    targets.push({ key: "workspace", url: workspace.url, secret });
+  }
+  return targets;
+}
+
+/** Sends one notification; any 2xx is delivered, anything else (status, network error, timeout) is a failure. */
+export async function deliver(entry: NotificationEntry, fetcher: typeof fetch = fetch): Promise<{ ok: true } | { ok: false; error: string }> {
+  try {
+    const res = await fetcher(entry.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Tandem-Notifications/1",
+        "x-tandem-event": "session.phase_changed",
+        "x-tandem-delivery": entry.deliveryId,
+        [SIGNATURE_HEADER]: await signBody(entry.secret, entry.body),
+      },
+      body: entry.body,
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    await res.body?.cancel();
+    return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+/**
+ * The queue in DO SQLite. A phase change is queued unresolved (synchronously, with the change); `resolve`
+ * turns it into one entry per callback target, looked up in D1 when it is sent.
+ */
+export class NotificationQueue {
+  readonly #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS notifications (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL, target TEXT, url TEXT, secret TEXT, body TEXT,
+      delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
+  }
+
+  enqueue(change: PhaseChange): void {
+    this.#sql.exec(
+      `INSERT INTO notifications (change, delivery_id, next_at) VALUES (?, ?, ?)`,
+      JSON.stringify(change),
+      crypto.randomUUID(),
+      change.at,
+    );
+  }
+
+  /** Expands queued changes into one entry per target; a change whose session has no callback is dropped. */
+  async resolve(env: NotificationsEnv): Promise<void> {
+    const pending = this.#sql.exec(`SELECT id, change FROM notifications WHERE target IS NULL ORDER BY id`).toArray();
+    const cache = new Map<string, Promise<CallbackTarget[]>>();
+    for (const row of pending) {
+      const change = JSON.parse(String(row.change)) as PhaseChange;
+      const cacheKey = `${change.workspaceId}/${change.triggerId ?? ""}`;
+      if (!cache.has(cacheKey)) cache.set(cacheKey, callbackTargets(env, change.workspaceId, change.triggerId));
+      const targets = await cache.get(cacheKey)!;
+      for (const target of targets) {
+        const deliveryId = crypto.randomUUID();
+        this.#sql.exec(
+          `INSERT INTO notifications (change, target, url, secret, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          String(row.change), target.key, target.url, target.secret, notificationBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
+        );
+      }
+      this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, row.id);
+    }
+  }
+
+  /** Entries to send now: per target only the oldest, so a target sees the changes in the order they happened. */
+  due(now: number): NotificationEntry[] {
+    return this.#sql
+      .exec(
+        `SELECT n.* FROM notifications n
+         JOIN (SELECT target, min(id) AS id FROM notifications WHERE target IS NOT NULL GROUP BY target) head ON head.id = n.id
+         WHERE n.next_at <= ? ORDER BY n.id`,
+        now,
+      )
+      .toArray()
+      .map(toEntry);
+  }
+
+  markDelivered(id: number): void {
+    this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, id);
+  }
+
+  /** Schedules the next attempt; returns false when the entry was dropped after its last attempt. */
+  markFailed(id: number, now: number, error: string): boolean {
+    const row = this.#sql.exec(`SELECT attempts FROM notifications WHERE id = ?`, id).toArray()[0];
+    if (!row) return false;
+    const attempts = Number(row.attempts) + 1;
+    const delay = backoffMs(attempts);
+    if (delay === null) {
+      this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, id);
+      return false;
+    }
+    this.#sql.exec(`UPDATE notifications SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`, attempts, now + delay, error, id);
+    return true;
+  }
+
+  /** When the alarm should ring for notifications next (heads of the targets' queues), or null when nothing is queued. */
+  nextDueAt(): number | null {
+    const row = this.#sql
+      .exec(
+        `SELECT min(next_at) AS at FROM notifications
+         WHERE target IS NULL OR id IN (SELECT min(id) FROM notifications WHERE target IS NOT NULL GROUP BY target)`,
+      )
+      .one();
+    return row.at === null ? null : Number(row.at);
+  }
+
+  /**
+   * One pass, from the room's alarm: resolves targets, sends what is due, schedules retries. Returns when
+   * to run again. A failure to resolve (D1 unreachable) is retried after the first backoff.
+   */
+  async flush(env: NotificationsEnv, fetcher: typeof fetch = fetch, now = Date.now()): Promise<{ nextAt: number | null; dropped: NotificationEntry[] }> {
+    try {
+      await this.resolve(env);
+    } catch (err) {
+      console.error("notification targets could not be resolved", err instanceof Error ? err.message : String(err));
+      this.#sql.exec(`UPDATE notifications SET next_at = ? WHERE target IS NULL`, now + RETRY_DELAYS_MS[0]);
+    }
+    const dropped: NotificationEntry[] = [];
+    // Each pass sends the head of every target's queue; a delivered head lets the next one go in the next pass.
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const entries = this.due(now);
+      if (entries.length === 0) break;
+      const results = await Promise.all(entries.map((entry) => deliver(entry, fetcher)));
+      let delivered = 0;
+      entries.forEach((entry, index) => {
+        const result = results[index];
+        if (result.ok) {
+          this.markDelivered(entry.id);
+          delivered++;
+        } else if (!this.markFailed(entry.id, now, result.error)) dropped.push(entry);
+      });
+      if (delivered === 0) break;
+    }
+    return { nextAt: this.nextDueAt(), dropped };
+  }
+
+  /** Drops everything queued (the session is deleted). */
+  clear(): void {
+    this.#sql.exec(`DELETE FROM notifications`);
+  }
+}
+
+const toEntry = (row: Row): NotificationEntry => ({
+  id: Number(row.id),
+  deliveryId: String(row.delivery_id),
+  url: String(row.url),
+  secret: String(row.secret),
+  body: String(row.body),
+  attempts: Number(row.attempts),
+});
