@@ -124,6 +124,14 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     }
   });
 
+  it("a non-member sees neither the session nor its transcript", async () => {
+    const dan = await person(browser, stack.baseURL, `Dan ${run}`);
+    await dan.page.goto(sessionURL);
+    await dan.page.getByText("This session does not exist, or you are not a member").waitFor(WAIT);
+    assert.equal(await dan.page.locator("section.transcript").count(), 0);
+    await dan.context.close();
+  });
+
   it("A sees B typing", async () => {
     await bob.page.locator("#composer-text").pressSequentially("hm");
     await alice.page.locator(".typing", { hasText: `${bob.name} is typing` }).waitFor(WAIT);
