@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "../protocol/session-config";
-import { BUILTIN_WORKFLOW_DEFINITIONS } from "../protocol/workflows";
+import { builtinWorkflow } from "../protocol/workflows";
 import { PHASES } from "../session/lifecycle";
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoSchema).max(LIMITS.repos.max);
-const Workflow = WorkflowNameSchema.refine((name) => name in BUILTIN_WORKFLOW_DEFINITIONS, "unknown workflow");
+const Workflow = WorkflowNameSchema.refine((name) => builtinWorkflow(name) !== null, "unknown workflow");
 
 /** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */
 export const CreateSessionSchema = z

@@ -1,36 +1,67 @@
 import type { Workflow } from "./session-config";
 
+/** Placeholder in a first-message template for what the person (or trigger) asked for. */
+export const WORKFLOW_PROMPT_PLACEHOLDER = "{{prompt}}";
+
 /**
  * The built-in workflows (SPEC §2): proven plans as a system-prompt addition and a first-message
- * template. `{{prompt}}` in the template is replaced by the session's initial prompt.
+ * template. The one definition: the SessionRoom sends the chosen one to the agent in `start`.
  */
-export const BUILTIN_WORKFLOW_DEFINITIONS: Record<string, Workflow & { label: string }> = {
+export const BUILTIN_WORKFLOW_DEFINITIONS = {
   "bug-fix": {
     name: "bug-fix",
     label: "Bug fix",
-    systemPrompt:
-      "You are fixing a bug. Work in this order: reproduce it (a failing test or a command that shows it), find the cause in the code, make the smallest change that fixes the cause, run the tests, and report what was wrong, what you changed and how you verified it.",
+    systemPrompt: [
+      "Workflow: bug fix.",
+      "1. Reproduce the bug first: find or write the smallest failing test or command.",
+      "2. Locate the root cause by reading the code; do not guess.",
+      "3. Make the smallest change that fixes the cause, not the symptom.",
+      "4. Run the failing test again and the surrounding test suite; report both results.",
+      "5. Summarise: cause, fix, files changed, how it was verified.",
+    ].join("\n"),
     firstMessage: "Please fix this bug:\n\n{{prompt}}",
   },
   triage: {
     name: "triage",
     label: "Triage",
-    systemPrompt:
-      "You are triaging a report. Read the relevant code, decide whether it is a bug, a feature request or a question, estimate severity (critical/high/medium/low) and the affected area, name the likely files, and ask the reporter one clarifying question if something essential is missing. Do not change code.",
+    systemPrompt: [
+      "Workflow: triage.",
+      "Read the report and the relevant code; do not change code.",
+      "Decide: is it reproducible, which component it belongs to, its severity (critical/high/medium/low),",
+      "likely cause, and a suggested owner or next step. Ask one clarifying question if the report is",
+      "missing something essential. End with a short triage summary as a bulleted list.",
+    ].join("\n"),
     firstMessage: "Please triage this report:\n\n{{prompt}}",
   },
   "spec-writing": {
     name: "spec-writing",
     label: "Spec writing",
-    systemPrompt:
-      "You are writing a specification. Study the existing code and docs, then write a concise spec in Markdown under artifacts/: goal, non-goals, user-visible behaviour with exact ranges and defaults, API shapes, edge cases, and open questions. Ask when a decision is not yours to make.",
+    systemPrompt: [
+      "Workflow: spec writing.",
+      "Write a specification in Markdown to artifacts/SPEC.md: goal, non-goals, users, behaviour",
+      "(precise, testable statements), interfaces, edge cases, open questions.",
+      "Read the existing code first so the spec matches what exists. Ask about anything ambiguous.",
+    ].join("\n"),
     firstMessage: "Please write a spec for:\n\n{{prompt}}",
   },
-};
+} as const satisfies Record<string, Workflow & { label: string }>;
+
+export type BuiltinWorkflowName = keyof typeof BUILTIN_WORKFLOW_DEFINITIONS;
+
+export function builtinWorkflow(name: string): (Workflow & { label: string }) | null {
+  return Object.hasOwn(BUILTIN_WORKFLOW_DEFINITIONS, name) ? BUILTIN_WORKFLOW_DEFINITIONS[name as BuiltinWorkflowName] : null;
+}
+
+/** Fills a workflow's first-message template; a template without the placeholder gets the prompt appended. */
+export function renderFirstMessage(workflow: Workflow, prompt: string): string {
+  const template = workflow.firstMessage;
+  if (template.includes(WORKFLOW_PROMPT_PLACEHOLDER)) return template.split(WORKFLOW_PROMPT_PLACEHOLDER).join(prompt);
+  return prompt ? `${template}\n\n${prompt}` : template;
+}
 
 /** The session's first message: the prompt, framed by the workflow's template; none without a prompt. */
 export function firstMessageFor(workflow: Workflow | null, prompt: string | undefined): string | null {
   const text = prompt?.trim() ?? "";
   if (text === "") return null;
-  return workflow ? workflow.firstMessage.replaceAll("{{prompt}}", text) : text;
+  return workflow ? renderFirstMessage(workflow, text) : text;
 }

@@ -4,7 +4,7 @@
  * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
  */
 import type { Workflow } from "../protocol/session-config";
-import { BUILTIN_WORKFLOW_DEFINITIONS } from "../protocol/workflows";
+import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent } from "./lifecycle";
 import { activeMs, type Actor, type SessionRecord } from "./record";
 import type { Input, RoomStore } from "./storage";
@@ -157,7 +157,7 @@ export class SessionState {
 
   workflow(): Workflow | null {
     const name = this.#record?.workflow;
-    return name ? (BUILTIN_WORKFLOW_DEFINITIONS[name] ?? null) : null;
+    return name ? builtinWorkflow(name) : null;
   }
 
   /** Mirrors the session into the document's `session` map, which every viewer watches. */
