@@ -4,8 +4,6 @@ import { loadWorkspaceSecrets, redactSecrets, REDACTED } from "../../worker/secr
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, fakeAgent, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
-const secretsEnv = env as typeof env & { SECRETS_KEY?: string };
-
 async function team() {
   const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
   const ws = await workspaceWith(owner, [
@@ -34,7 +32,7 @@ describe("workspace secrets", () => {
     expect(secrets.map((s) => s.name)).toEqual(["ANTHROPIC_API_KEY", "GITHUB_TOKEN"]);
     for (const secret of secrets) expect(Object.keys(secret).sort()).toEqual(["name", "updatedAt"]);
 
-    expect(await loadWorkspaceSecrets(secretsEnv, ws)).toEqual({ ANTHROPIC_API_KEY: "sk-ant-1234", GITHUB_TOKEN: value });
+    expect(await loadWorkspaceSecrets(env, ws)).toEqual({ ANTHROPIC_API_KEY: "sk-ant-1234", GITHUB_TOKEN: value });
   });
 
   it("replaces a value on a second PUT and removes it on DELETE", async () => {
@@ -42,9 +40,9 @@ describe("workspace secrets", () => {
     const path = `/api/workspaces/${ws}/secrets/GITHUB_TOKEN`;
     await owner.api(path, { method: "PUT", body: { value: "first-value" } });
     await owner.api(path, { method: "PUT", body: { value: "second-value" } });
-    expect(await loadWorkspaceSecrets(secretsEnv, ws)).toEqual({ GITHUB_TOKEN: "second-value" });
+    expect(await loadWorkspaceSecrets(env, ws)).toEqual({ GITHUB_TOKEN: "second-value" });
     expect((await owner.api(path, { method: "DELETE" })).status).toBe(204);
-    expect(await loadWorkspaceSecrets(secretsEnv, ws)).toEqual({});
+    expect(await loadWorkspaceSecrets(env, ws)).toEqual({});
     const again = await owner.api(path, { method: "DELETE" });
     expect(again.status).toBe(404);
   });
@@ -63,7 +61,7 @@ describe("workspace secrets", () => {
     await env.DB.prepare("UPDATE secrets SET ciphertext = ?, iv = ? WHERE workspace_id = ? AND name = 'OTHER_KEY'")
       .bind(results.find((r) => r.name === "API_KEY")!.ciphertext, results.find((r) => r.name === "API_KEY")!.iv, ws)
       .run();
-    await expect(loadWorkspaceSecrets(secretsEnv, ws)).rejects.toThrow();
+    await expect(loadWorkspaceSecrets(env, ws)).rejects.toThrow();
   });
 
   it("is owner-only: editors and viewers get 403, non-members 404", async () => {
@@ -74,7 +72,7 @@ describe("workspace secrets", () => {
       expect((await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "DELETE" })).status).toBe(403);
     }
     expect((await stranger.api(`/api/workspaces/${ws}/secrets`)).status).toBe(404);
-    expect(await loadWorkspaceSecrets(secretsEnv, ws)).toEqual({});
+    expect(await loadWorkspaceSecrets(env, ws)).toEqual({});
   });
 
   it("validates names and values with a 400 naming the field", async () => {

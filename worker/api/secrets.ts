@@ -1,7 +1,8 @@
+import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { requireRole } from "../auth/membership";
 import { deleteSecret, listSecretRows } from "../db/secrets";
-import { newApp } from "../http/app";
+import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput, readJson } from "../http/errors";
 import { putWorkspaceSecret } from "../secrets";
 
@@ -13,13 +14,16 @@ export const PutSecretSchema = z.strictObject({ value: z.string().min(1).max(64 
 
 const Params = z.object({ name: SecretNameSchema });
 
-/** Secrets of a workspace, owners only: /api/workspaces/:ws/secrets. Values go in and never come out. */
-export const secretRoutes = newApp();
-
-secretRoutes.use(async (c, next) => {
+/** For sub-apps whose every route is the owner's: integrations (secrets, triggers, callbacks). */
+export const ownerOnly = createMiddleware<AppEnv>(async (c, next) => {
   requireRole(c, "owner");
   await next();
 });
+
+/** Secrets of a workspace, owners only: /api/workspaces/:ws/secrets. Values go in and never come out. */
+export const secretRoutes = newApp();
+
+secretRoutes.use(ownerOnly);
 
 secretRoutes.get("/", async (c) => {
   const rows = await listSecretRows(c.env.DB, c.req.param("ws")!);

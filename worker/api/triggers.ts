@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { requireRole } from "../auth/membership";
 import { deliveryView, listDeliveries } from "../db/deliveries";
 import {
   callbackSecretContext,
@@ -18,6 +17,7 @@ import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput, readJson } from "../http/errors";
 import { LIMITS } from "../protocol/session-config";
 import { newSigningSecret, sealValue } from "../secrets";
+import { ownerOnly } from "./secrets";
 import { CreateSessionSchema } from "./session-schemas";
 
 export const CallbackURLSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
@@ -62,10 +62,7 @@ export function triggerView(row: TriggerRow, baseURL: string) {
 /** Webhook triggers of a workspace, owners only: /api/workspaces/:ws/triggers. */
 export const triggerRoutes = newApp();
 
-triggerRoutes.use(async (c, next) => {
-  requireRole(c, "owner");
-  await next();
-});
+triggerRoutes.use(ownerOnly);
 
 triggerRoutes.get("/", async (c) => {
   const rows = await listTriggers(c.env.DB, c.req.param("ws")!);
@@ -120,10 +117,7 @@ async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
  */
 export const workspaceCallbackRoutes = newApp();
 
-workspaceCallbackRoutes.use(async (c, next) => {
-  requireRole(c, "owner");
-  await next();
-});
+workspaceCallbackRoutes.use(ownerOnly);
 
 workspaceCallbackRoutes.get("/", async (c) => {
   const row = await getWorkspaceCallback(c.env.DB, c.req.param("ws")!);
