@@ -69,18 +69,21 @@ describe("Markdown export", () => {
   });
 });
 
-async function pdfText(bytes: Uint8Array): Promise<{ text: string; pages: number }> {
+/** The PDF's text as pdf.js reads it: `lines` keeps line breaks, `text` has all whitespace collapsed. */
+async function pdfText(bytes: Uint8Array): Promise<{ text: string; lines: string[]; pages: number }> {
   const doc = await getDocumentProxy(bytes.slice());
   const { text, totalPages } = await extractText(doc, { mergePages: true });
-  return { text: text.replace(/\s+/g, " "), pages: totalPages };
+  return { text: text.replace(/\s+/g, " "), lines: text.split("\n").map((line) => line.trim()), pages: totalPages };
 }
 
 describe("PDF export", () => {
   it("is a real PDF whose text reads back, with unicode transliterated to what the standard fonts encode", async () => {
     const bytes = await sessionToPdf(sample());
     expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe("%PDF-");
-    const { text, pages } = await pdfText(bytes);
+    const { text, lines, pages } = await pdfText(bytes);
     expect(pages).toBe(1);
+    // Line breaks of thinking, tool input and tool output are kept.
+    expect(lines).toEqual(expect.arrayContaining(["Let me look", "at the files", "{", '"command": "ls"', "}", "README.md", "```inner```"]));
     for (const expected of [
       "Fix | login -> [x]",
       "Claude Sonnet 4.5",

@@ -15,12 +15,12 @@ const LOOK_ALIKES: Record<string, string> = {
 
 const COMBINING_MARKS = /\p{M}+/gu;
 
-/** Makes `text` encodable by a font whose character set is `charset` (code points). */
+/** Makes `text` encodable by a font whose character set is `charset` (code points); line breaks stay for wrapping. */
 export function toEncodable(text: string, charset: ReadonlySet<number>): string {
   let out = "";
-  for (const char of text.normalize("NFC").replaceAll("\t", "    ")) {
+  for (const char of text.normalize("NFC").replace(/\r\n?/g, "\n").replaceAll("\t", "    ")) {
     const code = char.codePointAt(0) ?? 0;
-    if (charset.has(code)) out += char;
+    if (charset.has(code) || char === "\n") out += char;
     else if (code < 0x20 || code === 0x7f) continue;
     else out += transliterate(char, charset);
   }
