@@ -109,4 +109,17 @@ describe("a session with the real agent and the Anthropic SDK", () => {
     viewer.close();
     expect((await getSession(owner, ws, id)).agentStatus).toBe("idle");
   });
+
+  it("fails during Creating with git's own message when a repository cannot be cloned", async () => {
+    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const ws = await workspaceWith(owner);
+    const missing = env.TEST_REPO_URL!.replace(/app\.git$/, "no-such-repo.git");
+    const { id } = await createSession(owner, ws, { repos: [{ url: missing, branch: "main" }] });
+    await waitForPhase(owner, ws, id, "Failed", 15_000);
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; phase?: string; reason?: string }[];
+    };
+    expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Failed"]);
+    expect(events.at(-1)?.reason).toMatch(/no-such-repo\.git|does not exist|not found/i);
+  });
 });

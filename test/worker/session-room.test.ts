@@ -78,6 +78,44 @@ describe("the session WebSocket", () => {
   });
 });
 
+describe("presence", () => {
+  it("passes presence between viewers, including to one who joins later, and drops it on leave", async () => {
+    const { owner, ws, id } = await runningSession();
+    const viewer = await signIn(unique("viewer"));
+    const members = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: viewer.user.id, role: "viewer" } });
+    expect(members.status).toBe(201);
+    const first = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+    await first.synced;
+    first.setPresence({ user: { id: owner.user.id, name: owner.user.name, color: "#c33" }, typing: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // A late joiner is sent the states already present (cloudflare/partykit#420 is about exactly this).
+    const late = (await connectRoom(id, { cookie: viewer.cookie })) as RoomClient;
+    await late.synced;
+    const seen = () => [...late.awareness.getStates().values()].map((s) => (s as { user?: { name: string }; typing?: boolean }));
+    await eventually(async () => seen(), (states) => states.some((s) => s.user?.name === owner.user.name && s.typing === true));
+
+    late.setPresence({ user: { id: viewer.user.id, name: viewer.user.name, color: "#33c" }, typing: false });
+    await eventually(
+      async () => [...first.awareness.getStates().values()].map((s) => (s as { user?: { name: string } }).user?.name),
+      (names) => names.includes(viewer.user.name),
+    );
+    first.close();
+    await eventually(async () => seen(), (states) => !states.some((s) => s.user?.name === owner.user.name));
+
+    // Presence is only ever a person's own: claiming someone else, or another shape, is dropped.
+    const third = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+    await third.synced;
+    third.setPresence({ user: { id: viewer.user.id, name: "not really the viewer", color: "#000" }, typing: true });
+    third.setPresence({ user: { id: owner.user.id, name: owner.user.name, color: "javascript:alert(1)" }, typing: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen().map((s) => s.user?.name)).not.toContain("not really the viewer");
+    expect(seen().some((s) => s.user?.name === owner.user.name)).toBe(false);
+    third.close();
+    late.close();
+  });
+});
+
 describe("persistence", () => {
   it("keeps the same document, events and phase across an eviction", async () => {
     const { owner, ws, id } = await runningSession("remember me");

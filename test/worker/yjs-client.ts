@@ -1,15 +1,21 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { SELF } from "cloudflare:test";
+import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 
 const MESSAGE_SYNC = 0;
+const MESSAGE_AWARENESS = 1;
 
 /** A minimal y-protocols sync client over the session WebSocket, as a browser would connect. */
 export interface RoomClient {
   doc: Y.Doc;
+  /** Presence as this client sees it: its own state and everyone else's. */
+  awareness: awarenessProtocol.Awareness;
   socket: WebSocket;
+  /** Publishes this client's presence, as a browser does (`{user, typing}`). */
+  setPresence(state: Record<string, unknown>): void;
   synced: Promise<void>;
   /** Sends a raw Yjs update, as a (misbehaving) client writing to the document would. */
   sendUpdate(update: Uint8Array): void;
@@ -26,12 +32,18 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
   // Binary frames arrive as Blobs otherwise, which cannot be decoded in order synchronously.
   (socket as WebSocket & { binaryType: string }).binaryType = "arraybuffer";
   const doc = new Y.Doc();
+  const awareness = new awarenessProtocol.Awareness(doc);
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => (markSynced = resolve));
   socket.addEventListener("message", (event) => {
     if (typeof event.data === "string") return;
     const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
+    const kind = decoding.readVarUint(decoder);
+    if (kind === MESSAGE_AWARENESS) {
+      awarenessProtocol.applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), "server");
+      return;
+    }
+    if (kind !== MESSAGE_SYNC) return;
     const reply = encoding.createEncoder();
     encoding.writeVarUint(reply, MESSAGE_SYNC);
     const type = syncProtocol.readSyncMessage(decoder, reply, doc, "server");
@@ -44,7 +56,15 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
   socket.send(encoding.toUint8Array(hello));
   return {
     doc,
+    awareness,
     socket,
+    setPresence(state) {
+      awareness.setLocalState(state);
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
+      socket.send(encoding.toUint8Array(encoder));
+    },
     synced,
     sendUpdate(update) {
       const encoder = encoding.createEncoder();
@@ -52,6 +72,9 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
       syncProtocol.writeUpdate(encoder, update);
       socket.send(encoding.toUint8Array(encoder));
     },
-    close: () => socket.close(),
+    close: () => {
+      awareness.destroy();
+      socket.close();
+    },
   };
 }

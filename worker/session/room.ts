@@ -3,7 +3,7 @@
  * the Yjs transcript (server-authoritative: every browser connection is read-only) and the link to the
  * session's agent. The API calls its RPC methods after checking the caller's role.
  */
-import type { Connection, ConnectionContext } from "partyserver";
+import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import * as Y from "yjs";
 import type { Env } from "../env";
@@ -14,6 +14,7 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
+import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
@@ -83,6 +84,11 @@ export class SessionRoom extends YServer<Env> {
   onConnect(connection: Connection, ctx: ConnectionContext): void {
     connection.setState({ userId: ctx.request.headers.get("x-tandem-user-id") });
     super.onConnect(connection, ctx);
+  }
+
+  onMessage(connection: Connection, message: WSMessage): void {
+    const userId = (connection.state as { userId?: string | null } | null)?.userId ?? null;
+    if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
   }
 
   async onAlarm(): Promise<void> {
