@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { FakeResponse } from "../fakes/anthropic";
 import { signIn, workspaceWith, type Client } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
-import { connectRoom, type RoomClient } from "../worker/yjs-client";
+import { connectRoom, docText, type RoomClient } from "../worker/yjs-client";
 
 type SentMessage = { role: "user" | "assistant"; content: string | { type: string; text?: string; tool_use_id?: string; content?: unknown }[] };
 
@@ -21,13 +21,6 @@ const sentRequests = async () =>
 const text = (value: string, chunks?: string[]): FakeResponse => ({ kind: "message", content: [{ type: "text", text: value, chunks }], eventDelayMs: 5 });
 const toolCall = (id: string, name: string, input: unknown): FakeResponse => ({ kind: "message", content: [{ type: "tool_use", id, name, input }] });
 
-function docText(doc: Y.Doc): string {
-  return doc
-    .getArray<Y.Map<unknown>>("messages")
-    .toArray()
-    .map((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray().map((b) => String(b.get("text") ?? "")).join(""))
-    .join("\n");
-}
 
 const say = (client: Client, ws: string, id: string, message: string) =>
   client.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: message } });

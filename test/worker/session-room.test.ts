@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { signIn, workspaceWith } from "./helpers";
 import { createSession, eventually, fakeAgent, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
-import { connectRoom, type RoomClient } from "./yjs-client";
+import { connectRoom, docText, type RoomClient } from "./yjs-client";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));
@@ -28,13 +28,6 @@ async function runningSession(prompt = "hello") {
   return { owner, ws, id };
 }
 
-function docText(doc: Y.Doc): string {
-  return doc
-    .getArray<Y.Map<unknown>>("messages")
-    .toArray()
-    .map((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray().map((b) => String(b.get("text") ?? "")).join(""))
-    .join("\n");
-}
 
 describe("the session WebSocket", () => {
   it("serves the live transcript to members, read-only", async () => {

@@ -78,3 +78,12 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
     },
   };
 }
+
+/** All the text of a document's transcript, message by message. */
+export function docText(doc: Y.Doc): string {
+  return doc
+    .getArray<Y.Map<unknown>>("messages")
+    .toArray()
+    .map((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray().map((b) => String(b.get("text") ?? "")).join(""))
+    .join("\n");
+}
