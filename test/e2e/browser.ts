@@ -1,5 +1,5 @@
 /** Debian's chromium driven by playwright-core: one browser, one context per person. */
-import { type Browser, chromium, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, chromium, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -46,4 +46,32 @@ export async function person(
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Workspaces" }).waitFor();
   return { name, context, page };
+}
+
+export interface SocketSwitch {
+  /** Closes the context's session sockets from the server's side and refuses new ones, like a network drop. */
+  drop(): Promise<void>;
+  restore(): void;
+}
+
+/** Routes a context's session WebSockets through the test, so it can cut them. Call before opening pages. */
+export async function socketSwitch(context: BrowserContext): Promise<SocketSwitch> {
+  let down = false;
+  const open = new Set<WebSocketRoute>();
+  await context.routeWebSocket(/\/parties\//, (ws) => {
+    if (down) return void ws.close({ code: 4000, reason: "test: offline" });
+    open.add(ws);
+    // With no handlers of its own, the route passes every message through both ways.
+    ws.connectToServer();
+    ws.onClose(() => open.delete(ws));
+  });
+  return {
+    async drop() {
+      down = true;
+      for (const ws of [...open]) await ws.close({ code: 4000, reason: "test: offline" });
+    },
+    restore() {
+      down = false;
+    },
+  };
 }

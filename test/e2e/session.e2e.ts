@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, it as test, type TestContext } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
-import { launch, person, type Person } from "./browser.ts";
+import { launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { startStack, type Stack } from "./stack.ts";
 
 const SHOTS = path.join(import.meta.dirname, "screenshots");
@@ -20,6 +20,7 @@ let browser: Browser;
 let alice: Person;
 let bob: Person;
 let carol: Person;
+let carolNetwork: SocketSwitch;
 let sessionURL = "";
 let workspaceURL = "";
 
@@ -62,6 +63,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     alice = await person(browser, stack.baseURL, `Alice ${run}`);
     bob = await person(browser, stack.baseURL, `Bob ${run}`);
     carol = await person(browser, stack.baseURL, `Carol ${run}`, { colorScheme: "dark" });
+    carolNetwork = await socketSwitch(carol.context);
   });
 
   after(async () => {
@@ -212,15 +214,52 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
   });
 
+  it("a dropped connection shows as reconnecting and catches up", async () => {
+    await carolNetwork.drop();
+    await carol.page.locator('[data-connection="reconnecting"]').waitFor(WAIT);
+    await send(alice.page, "said while Carol was away");
+    carolNetwork.restore();
+    await carol.page.locator("[data-connection]").waitFor({ state: "detached", ...WAIT });
+    await agentSaid(carol.page, "said while Carol was away").waitFor(WAIT);
+  });
+
   it("A stops it and all three see Stopped", async () => {
     await alice.page.getByRole("button", { name: "Stop", exact: true }).click();
     for (const p of all()) await phaseIs(p.page, "Stopped");
     await bob.page.getByRole("button", { name: "Resume", exact: true }).waitFor();
     assert.equal(await bob.page.locator("#composer-text").isDisabled(), true);
+  });
+
+  it("B resumes it with its history, and the list shows phases live", async () => {
     await alice.page.goto(workspaceURL);
-    await alice.page.locator("tr", { hasText: `e2e-${run}` }).locator('[data-phase="Stopped"]').waitFor(WAIT);
+    const row = alice.page.locator("tr", { hasText: `e2e-${run}` });
+    await row.locator('[data-phase="Stopped"]').waitFor(WAIT);
+    await bob.page.getByRole("button", { name: "Resume", exact: true }).click();
+    for (const p of all().slice(1)) await phaseIs(p.page, "Running");
+    await row.locator('[data-phase="Running"]').waitFor(WAIT);
+    await send(bob.page, "still there?");
+    await agentSaid(carol.page, "still there?").waitFor(WAIT);
+    assert.ok((await transcript(carol.page).locator("article", { hasText: "hello from Alice" }).count()) > 0);
+    await bob.page.getByRole("button", { name: "Stop", exact: true }).click();
+    await row.locator('[data-phase="Stopped"]').waitFor(WAIT);
     await alice.page.screenshot({ path: path.join(SHOTS, "workspace-sessions.png") });
     const found = await axeViolations(alice.page);
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+  });
+
+  it("A clones it from the list and deletes the clone after confirming", async () => {
+    const page = alice.page;
+    await page.locator("tr", { hasText: `e2e-${run}` }).getByRole("button", { name: /^Clone/ }).click();
+    await page.waitForURL(/\/s\/[^/]+$/);
+    assert.notEqual(new URL(page.url()).pathname, sessionURL);
+    await page.waitForFunction(() => (document.querySelector("header.head h1")?.textContent?.trim() ?? "…") !== "…");
+    const cloneName = (await page.locator("header.head h1").textContent())?.trim() ?? "";
+    await page.goto(workspaceURL);
+    const clone = page.locator("tr", { hasText: cloneName });
+    await clone.waitFor(WAIT);
+    page.once("dialog", (d) => void d.accept());
+    await clone.getByRole("button", { name: /^Delete/ }).click();
+    await clone.waitFor({ state: "detached", ...WAIT });
+    await page.locator("tr", { hasText: `e2e-${run}` }).waitFor();
   });
 });
