@@ -6,7 +6,7 @@
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
- * Message scripts: "/hold", "/ask <q>", "/tool", "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete"; anything else is echoed back word by word.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -32,6 +32,8 @@ class FakeSession {
   stopping = false;
   release: (() => void) | null = null;
   pendingQuestion: ((answer: string) => void) | null = null;
+  /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
+  secrets: Record<string, string> = {};
 
   send(frame: Outgoing): void {
     const full = { ...frame, seq: ++this.seq } as FromAgentFrame;
@@ -71,6 +73,7 @@ export async function startFakeAgentHost(port = 0) {
         const target = live ? current : new FakeSession();
         if (!live) sessions.set(id, target);
         target.received.push(frame);
+        target.secrets = frame.secrets;
         target.socket = ws;
         ws.on("close", () => {
           if (target.socket === ws) target.socket = null;
@@ -147,6 +150,10 @@ export async function startFakeAgentHost(port = 0) {
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
+    } else if (command === "/env") {
+      const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
+      s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });
+      s.send({ type: "tool_result", id: `tool-${seq}`, output: `PATH=/usr/bin\n${output}\n`, isError: false });
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
     } else if (command === "/turn-error") {

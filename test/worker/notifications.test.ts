@@ -196,7 +196,7 @@ describe("workspace callback routes", () => {
 });
 
 // Runs once the SessionRoom queues its phase changes and flushes them from its alarm (see worker/session/notifications.ts).
-describe.skip("notifications from a running session", () => {
+describe("notifications from a running session", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("POSTs Pending → Creating → Running of a webhook-started session to the trigger's callback, signed", async () => {

@@ -14,6 +14,7 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
+import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
@@ -36,6 +37,8 @@ export class SessionRoom extends YServer<Env> {
   static options = { hibernate: true };
 
   readonly #store: RoomStore;
+  /** Outgoing callbacks on phase changes, sent (and retried) from the alarm. */
+  readonly #notifications: NotificationQueue;
   readonly #state: SessionState;
   readonly #batcher: DeltaBatcher<FromAgentFrame>;
   #link: AgentLink | null = null;
@@ -49,8 +52,22 @@ export class SessionRoom extends YServer<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage.sql);
+    this.#notifications = new NotificationQueue(ctx.storage.sql);
     this.#state = new SessionState(this.#store, {
-      phaseChanged: (record, wasActive, isActive) => this.#scheduleTimeout(record, wasActive, isActive),
+      phaseChanged: (record, change) => {
+        // Queued in the same synchronous turn as the change: a phase change is never announced twice or lost.
+        this.#notifications.enqueue({
+          sessionId: record.id,
+          workspaceId: record.workspaceId,
+          triggerId: record.origin.kind === "trigger" ? record.origin.triggerId : null,
+          phase: record.phase,
+          previousPhase: change.previousPhase,
+          at: record.updatedAt,
+          reason: change.reason,
+          actor: change.actor,
+        });
+        this.ctx.waitUntil(this.#scheduleAlarm());
+      },
       indexChanged: (record) => this.#syncIndex(record),
     });
     this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
@@ -91,19 +108,21 @@ export class SessionRoom extends YServer<Env> {
     if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
   }
 
+  /** One alarm serves two clocks: the timeout budget and the callbacks due. */
   async onAlarm(): Promise<void> {
-    const record = this.#state.record;
-    if (!record || !ACTIVE_PHASES.has(record.phase)) return;
-    const left = remainingMs(record, Date.now());
-    if (left > 0) {
-      await this.ctx.storage.setAlarm(Date.now() + left);
-      return;
+    const { dropped } = await this.#notifications.flush(this.env);
+    for (const entry of dropped) {
+      this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
     }
-    await this.#connecting;
-    this.#link?.send({ type: "stop" });
-    this.#closeAgent("timeout");
-    this.#state.setAgentStatus("idle");
-    this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
+    const record = this.#state.record;
+    if (record && ACTIVE_PHASES.has(record.phase) && remainingMs(record, Date.now()) <= 0) {
+      await this.#connecting;
+      this.#link?.send({ type: "stop" });
+      this.#closeAgent("timeout");
+      this.#state.setAgentStatus("idle");
+      this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
+    }
+    await this.#scheduleAlarm();
   }
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
@@ -331,11 +350,14 @@ export class SessionRoom extends YServer<Env> {
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The timeout alarm rings when the remaining budget runs out; only active phases spend it. */
-  #scheduleTimeout(record: SessionRecord, wasActive: boolean, isActive: boolean): void {
+  /** The alarm rings at the earlier of the end of the timeout budget (active phases only) and the next callback due. */
+  async #scheduleAlarm(): Promise<void> {
+    const record = this.#state.record;
     const now = Date.now();
-    if (isActive) this.ctx.waitUntil(this.ctx.storage.setAlarm(now + Math.max(0, remainingMs(record, now))));
-    else if (wasActive) this.ctx.waitUntil(this.ctx.storage.deleteAlarm());
+    const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
+    const times = [timeoutAt, this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
+    if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
+    else await this.ctx.storage.deleteAlarm();
   }
 
   #viewerCount(): number {

@@ -5,7 +5,7 @@
  */
 import type { Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
-import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent } from "./lifecycle";
+import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "./lifecycle";
 import { activeMs, type Actor, type SessionRecord } from "./record";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";
@@ -17,8 +17,8 @@ export type SessionInit = Omit<
 export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
 
 export interface SessionStateHooks {
-  /** After a phase change, with whether time counted before and counts now. */
-  phaseChanged(record: SessionRecord, wasActive: boolean, isActive: boolean): void;
+  /** After a phase change (also the first, to Pending), with whether time counted before and counts now. */
+  phaseChanged(record: SessionRecord, change: { previousPhase?: Phase; wasActive: boolean; isActive: boolean; actor?: string; reason?: string }): void;
   /** After anything the D1 index mirrors (phase, agent status, name) changed. */
   indexChanged(record: SessionRecord): void;
 }
@@ -65,6 +65,7 @@ export class SessionState {
     this.save();
     this.#store.appendEvent({ at: now, type: "created", phase: "Pending", actor: init.createdBy.name });
     this.publish();
+    this.#hooks.phaseChanged(record, { wasActive: false, isActive: false, actor: init.createdBy.name });
     return record;
   }
 
@@ -84,6 +85,7 @@ export class SessionState {
     const next = transition(record.phase, event);
     if (!next.ok) return false;
     const now = Date.now();
+    const previousPhase = record.phase;
     const wasActive = ACTIVE_PHASES.has(record.phase);
     const isActive = ACTIVE_PHASES.has(next.phase);
     if (wasActive && !isActive) {
@@ -99,7 +101,7 @@ export class SessionState {
     this.save();
     this.#store.appendEvent({ at: now, type: "phase", phase: next.phase, ...detail });
     this.publish();
-    this.#hooks.phaseChanged(record, wasActive, isActive);
+    this.#hooks.phaseChanged(record, { previousPhase, wasActive, isActive, ...detail });
     this.#hooks.indexChanged(record);
     return true;
   }
