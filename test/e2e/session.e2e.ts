@@ -3,7 +3,7 @@
  * offline model): three people watch and steer one session.
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it as test, type TestContext } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -186,6 +186,16 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
       assert.equal(await transcript(p.page).locator("img").count(), 0);
       assert.equal(await p.page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
     }
+  });
+
+  it("C, a viewer, exports the transcript as Markdown", async () => {
+    const link = carol.page.getByRole("link", { name: "Export Markdown" });
+    await link.waitFor(WAIT);
+    const [download] = await Promise.all([carol.page.waitForEvent("download"), link.click()]);
+    const file = await download.path();
+    const text = readFileSync(file, "utf8");
+    assert.match(text, /hello from Alice/);
+    assert.match(text, /interrupt: use the main branch/);
   });
 
   it("takes screenshots of the session view at desktop and phone width", async () => {
