@@ -7,6 +7,9 @@ import { CreateSessionSchema, MessageSchema, UpdateSessionSchema } from "./sessi
 import { DevSignInSchema } from "./auth";
 import { CreateTokenSchema } from "./tokens";
 import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema } from "./workspaces";
+import { ExportToDriveSchema } from "./exports";
+import { PutSecretSchema } from "./secrets";
+import { CreateTriggerSchema, PutCallbackSchema } from "./triggers";
 
 // Shapes of responses, for the document only: the handlers build these objects directly.
 const PhaseSchema = z.enum(PHASES);
@@ -37,12 +40,10 @@ const bodies = {
   CreateSession: CreateSessionSchema,
   UpdateSession: UpdateSessionSchema,
   Message: MessageSchema,
-  ExportToDrive: z.object({ format: z.literal("gdrive") }),
-  PutSecret: z.object({ value: z.string().min(1) }),
-  CreateTrigger: z.object({
-    name: z.string().trim().min(1).max(100), session: CreateSessionSchema, promptTemplate: z.string(),
-    filter: z.object({ event: z.string().optional(), action: z.string().optional() }).optional(),
-  }),
+  ExportToDrive: ExportToDriveSchema,
+  PutSecret: PutSecretSchema,
+  CreateTrigger: CreateTriggerSchema,
+  PutCallback: PutCallbackSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -141,9 +142,17 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "Webhook triggers", who: "owner", responses: { 200: ["triggers", list("triggers", "Trigger")] } },
     post: { summary: "Create a webhook trigger (its secret shown once)", who: "owner", body: "CreateTrigger", responses: { 201: ["created", { ...one("trigger", "Trigger"), properties: { trigger: ref("Trigger"), secret: { type: "string" } } }] } },
   },
-  [`${ws}/triggers/{id}`]: { delete: { summary: "Delete a trigger", who: "owner", responses: { 204: "deleted" } } },
+  [`${ws}/triggers/{id}`]: {
+    get: { summary: "A trigger", who: "owner", responses: { 200: ["the trigger", one("trigger", "Trigger")] } },
+    delete: { summary: "Delete a trigger", who: "owner", responses: { 204: "deleted" } },
+  },
+  [`${ws}/callback`]: {
+    get: { summary: "The workspace's phase-change callback", who: "owner", responses: { 200: ["the callback or null", { type: "object", properties: { callback: { type: ["object", "null"] } } }] } },
+    put: { summary: "Set the callback (its signing secret shown once)", who: "owner", body: "PutCallback", responses: { 200: ["set", { type: "object", properties: { callback: { type: "object" }, secret: { type: "string" } } }] } },
+    delete: { summary: "Remove the callback", who: "owner", responses: { 204: "removed" } },
+  },
   [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
-  "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter", 401: "bad or missing signature", 413: "payload too large" } } },
+  "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   "/api/openapi.json": { get: { summary: "This document", who: "anyone", public: true, responses: { 200: "OpenAPI 3.1" } } },
 };
 

@@ -115,6 +115,8 @@ async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
  * The workspace-wide callback, owners only: /api/workspaces/:ws/callback. Every phase change of every
  * session of the workspace is POSTed there, signed with the secret returned (once) by PUT.
  */
+export const PutCallbackSchema = z.strictObject({ url: CallbackURLSchema });
+
 export const workspaceCallbackRoutes = newApp();
 
 workspaceCallbackRoutes.use(ownerOnly);
@@ -125,7 +127,7 @@ workspaceCallbackRoutes.get("/", async (c) => {
 });
 
 workspaceCallbackRoutes.put("/", async (c) => {
-  const { url } = await readJson(c, z.strictObject({ url: CallbackURLSchema }));
+  const { url } = await readJson(c, PutCallbackSchema);
   const ws = c.req.param("ws")!;
   const secret = newSigningSecret();
   const now = Date.now();
