@@ -75,3 +75,20 @@ export async function socketSwitch(context: BrowserContext): Promise<SocketSwitc
     },
   };
 }
+
+/** Through the UI, from the workspace list: a new workspace with these members; returns its path. */
+export async function createWorkspace(page: Page, name: string, members: [string, "owner" | "editor" | "viewer"][]): Promise<string> {
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await page.waitForURL(/\/w\/[^/]+$/);
+  const workspaceURL = new URL(page.url()).pathname;
+  await page.getByRole("link", { name: "Members" }).click();
+  for (const [who, role] of members) {
+    await page.getByLabel("Name or email").fill(who);
+    await page.getByLabel("Role", { exact: true }).selectOption(role);
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("cell", { name: who, exact: true }).waitFor();
+  }
+  await page.goto(workspaceURL);
+  return workspaceURL;
+}

@@ -5,7 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { startAgentTap, type Delta } from "./agent-tap.ts";
-import { launch, person } from "./browser.ts";
+import { createWorkspace, launch, person } from "./browser.ts";
 import { startStack } from "./stack.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
@@ -81,17 +81,7 @@ async function main() {
     const a = await person(browser, stack.baseURL, `Ann ${run}`, { initScript: stampSocketMessages });
     const b = await person(browser, stack.baseURL, `Ben ${run}`, { initScript: stampSocketMessages });
     const c = await person(browser, stack.baseURL, `Cat ${run}`, { initScript: stampSocketMessages });
-    await a.page.getByLabel("Name").fill(`Bench ${run}`);
-    await a.page.getByRole("button", { name: "Create workspace" }).click();
-    await a.page.waitForURL(/\/w\/[^/]+$/);
-    const wsURL = new URL(a.page.url()).pathname;
-    await a.page.goto(`${wsURL}/members`);
-    for (const who of [b.name, c.name]) {
-      await a.page.getByLabel("Name or email").fill(who);
-      await a.page.getByRole("button", { name: "Add", exact: true }).click();
-      await a.page.getByRole("cell", { name: who, exact: true }).waitFor();
-    }
-    await a.page.goto(wsURL);
+    await createWorkspace(a.page, `Bench ${run}`, [[b.name, "viewer"], [c.name, "viewer"]]);
     await a.page.getByRole("button", { name: "New session" }).click();
     await a.page.getByRole("button", { name: "Create session" }).click();
     await a.page.waitForURL(/\/s\/[^/]+$/);

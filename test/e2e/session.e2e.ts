@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, it as test, type TestContext } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
-import { launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
+import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { startStack, type Stack } from "./stack.ts";
 
 const SHOTS = path.join(import.meta.dirname, "screenshots");
@@ -73,18 +73,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
 
   it("A creates a workspace, adds B as editor and C as viewer, and starts a session", async () => {
     const page = alice.page;
-    await page.getByLabel("Name").fill(`E2E ${run}`);
-    await page.getByRole("button", { name: "Create workspace" }).click();
-    await page.waitForURL(/\/w\/[^/]+$/);
-    workspaceURL = new URL(page.url()).pathname;
-    await page.getByRole("link", { name: "Members" }).click();
-    for (const [who, role] of [[bob.name, "editor"], [carol.name, "viewer"]] as const) {
-      await page.getByLabel("Name or email").fill(who);
-      await page.getByLabel("Role", { exact: true }).selectOption(role);
-      await page.getByRole("button", { name: "Add", exact: true }).click();
-      await page.getByRole("cell", { name: who, exact: true }).waitFor();
-    }
-    await page.goto(workspaceURL);
+    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob.name, "editor"], [carol.name, "viewer"]]);
     await page.getByRole("button", { name: "New session" }).click();
     // The dialog enforces the bounds before the API sees them.
     await page.getByLabel(/Max tokens/).fill("99");
