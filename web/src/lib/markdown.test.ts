@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown } from "./markdown";
+import { renderBlocks, renderMarkdown } from "./markdown";
 
 describe("renderMarkdown", () => {
   it("renders markdown", () => {
@@ -24,5 +24,28 @@ describe("renderMarkdown", () => {
     expect(links.some((a) => (a.getAttribute("href") ?? "").startsWith("javascript"))).toBe(false);
     const b = links.find((a) => a.textContent === "b");
     expect(b?.getAttribute("rel")).toContain("noopener");
+  });
+});
+
+describe("renderBlocks", () => {
+  it("splits a message into blocks that render like the whole", () => {
+    const text = "# Title\n\nSome **bold** text.\n\n- a\n- b\n\n```\ncode\n\nmore\n```\n";
+    const blocks = renderBlocks(text);
+    expect(blocks.map((b) => b.html.split(">")[0])).toEqual(["<h1", "<p", "<ul", "<pre"]);
+    expect(blocks.map((b) => b.html).join("").replace(/\s/g, "")).toBe(renderMarkdown(text).replace(/\s/g, ""));
+  });
+
+  it("keeps finished blocks as they were while the last one grows", () => {
+    const first = renderBlocks("Done paragraph.\n\nGrow");
+    const next = renderBlocks("Done paragraph.\n\nGrowing");
+    expect(next[0].html).toBe(first[0].html);
+    expect(next[1].html).toContain("Growing");
+  });
+
+  it("escapes raw HTML in every block", () => {
+    const el = document.createElement("div");
+    el.innerHTML = renderBlocks('ok\n\n<img src=x onerror="alert(1)">\n\n> <script>x</script>').map((b) => b.html).join("");
+    expect(el.querySelector("img, script")).toBeNull();
+    expect(el.textContent).toContain("<img src=x");
   });
 });

@@ -36,3 +36,31 @@ function purify(html: string): string {
 export function renderMarkdown(text: string): string {
   return purify(marked.parse(text) as string);
 }
+
+export interface RenderedBlock {
+  raw: string;
+  html: string;
+}
+
+// Finished blocks of a streaming message come back unchanged on every token: sanitize each once.
+const cache = new Map<string, string>();
+const CACHE_MAX = 2000;
+
+/**
+ * Agent text as top-level markdown blocks (paragraphs, lists, code…), each rendered on its own, so a
+ * token appended to a long message re-renders only the block it lands in.
+ */
+export function renderBlocks(text: string): RenderedBlock[] {
+  const out: RenderedBlock[] = [];
+  for (const token of marked.lexer(text)) {
+    if (token.type === "space") continue;
+    let html = cache.get(token.raw);
+    if (html === undefined) {
+      html = purify(marked.parser([token]) as string);
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(token.raw, html);
+    }
+    out.push({ raw: token.raw, html });
+  }
+  return out;
+}
