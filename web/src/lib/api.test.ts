@@ -63,4 +63,42 @@ describe("api client", () => {
     setFetch(reply(404, { error: { code: "not_found", message: "no" } }));
     expect(await exists("/x")).toBe(false);
   });
+
+  it("puts secrets by name and never reads a value back", async () => {
+    const seen: { url: string; init?: RequestInit }[] = [];
+    setFetch(async (url, init) => {
+      seen.push({ url: String(url), init });
+      return init?.method === "GET"
+        ? new Response(JSON.stringify({ secrets: [{ name: "GITHUB_TOKEN", updatedAt: 1 }] }), { status: 200 })
+        : new Response(null, { status: 204 });
+    });
+    await api.putSecret("w", "GITHUB_TOKEN", "ghp_x");
+    await api.deleteSecret("w", "GITHUB_TOKEN");
+    expect((await api.secrets("w")).secrets).toEqual([{ name: "GITHUB_TOKEN", updatedAt: 1 }]);
+    expect(seen.map((s) => `${s.init?.method} ${s.url}`)).toEqual([
+      "PUT /api/workspaces/w/secrets/GITHUB_TOKEN",
+      "DELETE /api/workspaces/w/secrets/GITHUB_TOKEN",
+      "GET /api/workspaces/w/secrets",
+    ]);
+    expect(JSON.parse(String(seen[0].init?.body))).toEqual({ value: "ghp_x" });
+  });
+
+  it("creates triggers and reads their deliveries", async () => {
+    const seen: string[] = [];
+    setFetch(async (url, init) => {
+      seen.push(`${init?.method} ${String(url)}`);
+      if (init?.method === "POST") return new Response(JSON.stringify({ trigger: { id: "t1" }, secret: "s3cret" }), { status: 201 });
+      if (init?.method === "DELETE") return new Response(null, { status: 204 });
+      return new Response(JSON.stringify({ deliveries: [] }), { status: 200 });
+    });
+    const created = await api.createTrigger("w", { name: "issues", session: {}, promptTemplate: "{{issue.title}}" });
+    expect(created.secret).toBe("s3cret");
+    await api.deliveries("w", "t1");
+    await api.deleteTrigger("w", "t1");
+    expect(seen).toEqual([
+      "POST /api/workspaces/w/triggers",
+      "GET /api/workspaces/w/triggers/t1/deliveries",
+      "DELETE /api/workspaces/w/triggers/t1",
+    ]);
+  });
 });

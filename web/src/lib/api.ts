@@ -1,13 +1,17 @@
 /** The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. */
 import type {
   Artifact,
+  Delivery,
   Member,
   NewSession,
   Phase,
+  NewTrigger,
   Role,
+  Secret,
   Session,
   SessionEvent,
   SessionPatch,
+  Trigger,
   User,
   Workspace,
 } from "./types";
@@ -117,6 +121,18 @@ export const api = {
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
+
+  secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
+  putSecret: (wsId: string, name: string, value: string) =>
+    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
+  deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
+
+  triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
+  createTrigger: (wsId: string, body: NewTrigger) =>
+    request<{ trigger: Trigger; secret: string }>("POST", `${ws(wsId)}/triggers`, body),
+  deleteTrigger: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/triggers/${enc(id)}`),
+  deliveries: (wsId: string, id: string) =>
+    request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */

@@ -83,6 +83,49 @@ export interface NewSession {
   prompt?: string;
 }
 
+/** A workspace secret as listed: its value never leaves the server. */
+export interface Secret {
+  name: string;
+  updatedAt: Timestamp;
+}
+
+export interface TriggerFilter {
+  event?: string;
+  action?: string;
+}
+
+export interface Trigger {
+  id: string;
+  name: string;
+  session: NewSession;
+  promptTemplate: string;
+  filter: { event: string | null; action: string | null };
+  callbackUrl: string | null;
+  webhookUrl: string;
+  createdBy: { id: string; name: string };
+  createdAt: Timestamp;
+}
+
+export interface NewTrigger {
+  name: string;
+  session: NewSession;
+  promptTemplate: string;
+  filter?: TriggerFilter;
+  callbackUrl?: string;
+}
+
+export type DeliveryStatus = "pending" | "accepted" | "skipped" | "failed";
+
+export interface Delivery {
+  deliveryId: string;
+  event: string | null;
+  status: DeliveryStatus;
+  outcome: string | null;
+  sessionId: string | null;
+  receivedAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
 export interface SessionPatch {
   displayName?: string;
   repos?: RepoRef[];
