@@ -2,7 +2,7 @@
 // `wrangler dev`. Used by `npm start` and by the end-to-end tests (with their own ports and state).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,12 +15,24 @@ function run(command, args, options = {}) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed with ${result.status}`);
 }
 
-/** Installs and builds web/ unless its build is already there (TANDEM_REBUILD_WEB=1 forces it). */
+/** Newest modification time of the files below `dir`. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Installs and builds web/ unless its build is newer than its sources and the shared protocol. */
 export function buildWeb() {
   const web = join(root, "web");
   if (!existsSync(join(web, "package.json"))) return;
   if (!existsSync(join(web, "node_modules"))) run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: web });
-  if (existsSync(join(web, "build", "index.html")) && process.env.TANDEM_REBUILD_WEB !== "1") return;
+  const built = join(web, "build", "index.html");
+  const sources = Math.max(newest(join(web, "src")), newest(join(root, "worker", "protocol")), statSync(join(web, "vite.config.ts")).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs > sources && process.env.TANDEM_REBUILD_WEB !== "1") return;
   run("npm", ["run", "build"], { cwd: web });
 }
 
