@@ -81,6 +81,12 @@ export function toBody(f: SessionForm): NewSession {
   return body;
 }
 
+/** The aria attributes of a form control whose error, if any, is `<prefix>-<key>-error` (see FieldError). */
+export function fieldAria(errors: FieldErrors, prefix: string, key: string, hint?: string) {
+  const describedBy = [errors[key] ? `${prefix}-${key}-error` : "", hint ?? ""].filter(Boolean).join(" ");
+  return { "aria-invalid": errors[key] ? ("true" as const) : undefined, "aria-describedby": describedBy || undefined };
+}
+
 /** Maps an API error's field (`repos.0.url`, `repos[0].url`, `temperature`) onto the form's keys. */
 export function fieldKey(field: string): string {
   return field.replace(/\[(\d+)\]/g, ".$1");
