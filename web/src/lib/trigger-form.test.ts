@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { defaultTriggerForm, toTriggerBody, triggerFieldKey, validateTrigger } from "./trigger-form";
+
+const named = () => ({ ...defaultTriggerForm(), name: "New issues" });
+
+describe("trigger form", () => {
+  it("needs a name and a template; the rest has defaults", () => {
+    expect(validateTrigger(named())).toEqual({});
+    const e = validateTrigger({ ...defaultTriggerForm(), promptTemplate: "  " });
+    expect(Object.keys(e).sort()).toEqual(["name", "promptTemplate"]);
+  });
+
+  it("checks the session settings with the New Session dialog's rules", () => {
+    const f = named();
+    f.session.maxTokens = 99;
+    f.session.temperature = 3;
+    expect(Object.keys(validateTrigger(f)).sort()).toEqual(["maxTokens", "temperature"]);
+  });
+
+  it("accepts only http(s) callback URLs and short filters", () => {
+    expect(validateTrigger({ ...named(), callbackUrl: "ftp://x" }).callbackUrl).toBeTruthy();
+    expect(validateTrigger({ ...named(), callbackUrl: "https://hooks.example.com/t" })).toEqual({});
+    expect(validateTrigger({ ...named(), event: "e".repeat(101) })["filter.event"]).toBeTruthy();
+  });
+
+  it("builds the create body: no session prompt, empty optionals left out", () => {
+    const body = toTriggerBody({ ...named(), name: "  New issues ", session: { ...named().session, prompt: "ignored" } });
+    expect(body.name).toBe("New issues");
+    expect(body.session).not.toHaveProperty("prompt");
+    expect(body).not.toHaveProperty("filter");
+    expect(body).not.toHaveProperty("callbackUrl");
+    expect(toTriggerBody({ ...named(), event: " issues ", action: "" }).filter).toEqual({ event: "issues" });
+    expect(toTriggerBody({ ...named(), event: "issues", action: "opened", callbackUrl: " https://x.test/cb " })).toMatchObject({
+      filter: { event: "issues", action: "opened" },
+      callbackUrl: "https://x.test/cb",
+    });
+  });
+
+  it("maps the API's field paths onto the form", () => {
+    expect(triggerFieldKey("session.maxTokens")).toBe("maxTokens");
+    expect(triggerFieldKey("session.repos[0].url")).toBe("repos.0.url");
+    expect(triggerFieldKey("filter.event")).toBe("filter.event");
+  });
+});

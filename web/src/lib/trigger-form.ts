@@ -1,0 +1,69 @@
+/** The trigger form: a name, the New Session settings, a prompt template, a filter and a callback (SPEC §7). */
+import { LIMITS } from "./config";
+import { defaultForm, fieldKey, toBody, validate, type FieldErrors, type SessionForm } from "./session-form";
+import type { NewTrigger } from "./types";
+
+export interface TriggerForm {
+  name: string;
+  session: SessionForm;
+  promptTemplate: string;
+  event: string;
+  action: string;
+  callbackUrl: string;
+}
+
+export const FILTER_MAX = 100;
+
+export function defaultTriggerForm(): TriggerForm {
+  return {
+    name: "",
+    session: defaultForm(),
+    promptTemplate: "Triage this GitHub issue: {{issue.title}}\n\n{{issue.body}}\n\n{{issue.html_url}}",
+    event: "",
+    action: "",
+    callbackUrl: "",
+  };
+}
+
+function isHttpURL(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** Errors keyed like the form: the session settings by their own keys, the trigger's by `name`, `filter.event`, …. */
+export function validateTrigger(f: TriggerForm): FieldErrors {
+  // A trigger's first message is its template, so the session's own prompt is not part of the form.
+  const e: FieldErrors = validate({ ...f.session, prompt: "" });
+  const name = f.name.trim();
+  if (!name) e.name = "Give the trigger a name.";
+  else if (name.length > 100) e.name = "At most 100 characters.";
+  if (!f.promptTemplate.trim()) e.promptTemplate = "The template becomes the session's first message: it cannot be empty.";
+  else if (f.promptTemplate.length > LIMITS.prompt.max) e.promptTemplate = "The template is too long.";
+  if (f.event.trim().length > FILTER_MAX) e["filter.event"] = `At most ${FILTER_MAX} characters.`;
+  if (f.action.trim().length > FILTER_MAX) e["filter.action"] = `At most ${FILTER_MAX} characters.`;
+  const callback = f.callbackUrl.trim();
+  if (callback && (!isHttpURL(callback) || callback.length > 2000)) e.callbackUrl = "An http:// or https:// URL.";
+  return e;
+}
+
+export function toTriggerBody(f: TriggerForm): NewTrigger {
+  const body: NewTrigger = {
+    name: f.name.trim(),
+    session: toBody({ ...f.session, prompt: "" }),
+    promptTemplate: f.promptTemplate,
+  };
+  const event = f.event.trim();
+  const action = f.action.trim();
+  if (event || action) body.filter = { ...(event && { event }), ...(action && { action }) };
+  if (f.callbackUrl.trim()) body.callbackUrl = f.callbackUrl.trim();
+  return body;
+}
+
+/** Maps an API error's field (`session.maxTokens`, `filter.event`) onto the form's keys. */
+export function triggerFieldKey(field: string): string {
+  return fieldKey(field).replace(/^session\./, "");
+}
