@@ -129,14 +129,14 @@ export interface AgentEndpoint {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function agentEndpoint(env: Env, sessionId: string): AgentEndpoint {
+export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number): AgentEndpoint {
+  const container = () => env.AgentContainer.get(env.AgentContainer.idFromName(sessionId));
   const request = (path: string, init?: RequestInit) =>
-    env.AGENT_URL
-      ? fetch(new URL(path, env.AGENT_URL), init)
-      : env.AgentContainer.get(env.AgentContainer.idFromName(sessionId)).fetch(new Request(`http://agent${path}`, init));
+    env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), init) : container().fetch(new Request(`http://agent${path}`, init));
   return {
     fetch: request,
     openSocket: async () => {
+      if (!env.AGENT_URL) await container().setSessionTimeout(timeoutSeconds);
       const response = await request(agentSocketPath(sessionId), { headers: { Upgrade: "websocket" } });
       const socket = response.webSocket;
       if (!socket) throw new Error(`agent answered ${response.status} instead of a WebSocket`);
