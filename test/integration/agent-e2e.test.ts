@@ -115,4 +115,30 @@ describe("a session with the real agent and the Anthropic SDK", () => {
     expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Failed"]);
     expect(events.at(-1)?.reason).toMatch(/no-such-repo\.git|does not exist|not found/i);
   });
+
+  it("keeps a workspace secret out of everything, even when the agent prints its environment", async () => {
+    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const ws = await workspaceWith(owner);
+    const value = `ghp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const put = await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value } });
+    expect(put.status).toBe(204);
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running", 15_000);
+    await script(toolCall("toolu_env", "bash", { command: "env; echo token=$GITHUB_TOKEN" }), text("Printed the environment."));
+    await say(owner, ws, id, "show me your environment");
+    const messages = await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("Printed the environment."), 10_000);
+    const result = messages.flatMap((m) => m.blocks).find((b) => b.type === "tool_use")?.result as string;
+    expect(result).toContain("GITHUB_TOKEN=[redacted]");
+    expect(result).toContain("token=[redacted]");
+    const seen = [
+      JSON.stringify(messages),
+      await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).text(),
+      await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/export?format=markdown`)).text(),
+      await (await owner.api(`/api/workspaces/${ws}/sessions/${id}`)).text(),
+      await (await owner.api(`/api/workspaces/${ws}/secrets`)).text(),
+      // What the model was sent: the tool result goes back to the API redacted as well.
+      JSON.stringify(await sentRequests()),
+    ];
+    for (const text of seen) expect(text).not.toContain(value);
+  });
 });
