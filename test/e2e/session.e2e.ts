@@ -9,6 +9,7 @@ import { after, before, describe, it as test, type TestContext } from "node:test
 import type { Browser, Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
+import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
 
 const SHOTS = path.join(import.meta.dirname, "screenshots");
@@ -260,5 +261,40 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await clone.getByRole("button", { name: /^Delete/ }).click();
     await clone.waitFor({ state: "detached", ...WAIT });
     await page.locator("tr", { hasText: `e2e-${run}` }).waitFor();
+  });
+
+  it("A sets a secret and creates a trigger; a signed webhook starts a session shown with its delivery", async () => {
+    const page = alice.page;
+    const value = `ghp_e2e_${run}_never_shown`;
+    await page.goto(workspaceURL);
+    await page.getByRole("link", { name: "Secrets" }).click();
+    await setSecret(page, "GITHUB_TOKEN", value);
+    assert.ok(!(await pageText(page)).includes(value), "the secret's value is still in the page");
+
+    await page.goto(workspaceURL);
+    await page.getByRole("link", { name: "Triggers" }).click();
+    const trigger = await createTrigger(page, `issues ${run}`, { event: "issues", action: "opened" });
+    assert.match(trigger.secret, /\S{16,}/);
+    assert.ok(trigger.curl.includes(trigger.secret) && trigger.curl.includes(trigger.webhookUrl), trigger.curl);
+    assert.match(trigger.curl, /X-Hub-Signature-256: sha256=\$sig/);
+    await page.screenshot({ path: path.join(SHOTS, "trigger-created.png") });
+    await page.getByRole("button", { name: "I have copied the secret" }).click();
+    await page.reload();
+    await page.locator(`tr[data-trigger="${trigger.id}"]`).waitFor(WAIT);
+    assert.ok(!(await pageText(page)).includes(trigger.secret), "the trigger's secret is shown a second time");
+
+    const sent = await deliver(trigger.webhookUrl, trigger.secret, { action: "opened", issue: { title: `Example ${run}`, number: 7 } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    await page.getByRole("button", { name: `Deliveries of issues ${run}` }).click();
+    const row = page.locator(`tr[data-delivery="${sent.deliveryId}"]`);
+    await row.locator('[data-status="accepted"]').waitFor(WAIT);
+    await page.screenshot({ path: path.join(SHOTS, "triggers.png"), fullPage: true });
+    const found = await axeViolations(page);
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+
+    await row.getByRole("link", { name: /Open session/ }).click();
+    await page.waitForURL(`**/s/${sent.body.sessionId}`);
+    await page.locator("header.head [data-origin]", { hasText: `Started by trigger issues ${run} (delivery ${sent.deliveryId})` }).waitFor(WAIT);
+    await transcript(page).locator('article[data-role="user"]', { hasText: `Look at issue Example ${run} (7)` }).waitFor(WAIT);
   });
 });

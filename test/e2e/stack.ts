@@ -4,6 +4,7 @@
  * web app. E2E_BASE_URL skips all this and tests a stack that is already running.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -127,7 +128,8 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
       [
         "dev", "--port", String(apiPort), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", state,
         "--var", `AGENT_URL:http://127.0.0.1:${dialPort}`, "--var", "AUTH_SECRET:e2e-auth-secret",
-        "--var", `PUBLIC_URL:http://127.0.0.1:${apiPort}`, "--show-interactive-dev-session=false",
+        "--var", `PUBLIC_URL:http://127.0.0.1:${apiPort}`, "--var", `SECRETS_KEY:${randomBytes(32).toString("base64")}`,
+        "--show-interactive-dev-session=false",
       ],
       { cwd: ROOT, env: { CI: "1" } },
     );
