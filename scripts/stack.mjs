@@ -46,7 +46,8 @@ export function ensureDevVars(agentPort) {
   writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
 }
 
-async function waitFor(url, timeoutMs, child) {
+/** Resolves once `url` answers below 500; fails when `child` exits or the time runs out. */
+export async function waitFor(url, timeoutMs, child) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);

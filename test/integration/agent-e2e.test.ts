@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import type { FakeResponse } from "../fakes/anthropic";
-import { signIn, workspaceWith, type Client } from "../worker/helpers";
+import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
 import { connectRoom, docText, type RoomClient } from "../worker/yjs-client";
 
@@ -27,7 +27,7 @@ const say = (client: Client, ws: string, id: string, message: string) =>
 
 describe("a session with the real agent and the Anthropic SDK", () => {
   it("clones, streams, takes an interrupt, asks, stops, resumes with history, and fails when the agent dies", async () => {
-    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
 
     // Create with a repository: Creating clones it, then Running; the prompt is the first turn.
@@ -104,7 +104,7 @@ describe("a session with the real agent and the Anthropic SDK", () => {
   });
 
   it("fails during Creating with git's own message when a repository cannot be cloned", async () => {
-    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const missing = env.TEST_REPO_URL!.replace(/app\.git$/, "no-such-repo.git");
     const { id } = await createSession(owner, ws, { repos: [{ url: missing, branch: "main" }] });
@@ -117,7 +117,7 @@ describe("a session with the real agent and the Anthropic SDK", () => {
   });
 
   it("keeps a workspace secret out of everything, even when the agent prints its environment", async () => {
-    const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+    const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const value = `ghp_${crypto.randomUUID().replaceAll("-", "")}`;
     const put = await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value } });

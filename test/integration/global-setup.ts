@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { waitFor } from "../../scripts/stack.mjs";
 import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
 
 declare module "vitest" {
@@ -51,7 +52,7 @@ export default async function setup(project: TestProject) {
         ANTHROPIC_BASE_URL: anthropic.url,
       },
     });
-    await waitForHealth(`http://127.0.0.1:${agentPort}/health`, child);
+    await waitFor(`http://127.0.0.1:${agentPort}/health`, 20_000, child);
     return child;
   };
   let host = await startHost();
@@ -97,20 +98,6 @@ async function freePort(): Promise<number> {
   const address = probe.address();
   await new Promise((resolve) => probe.close(resolve));
   return typeof address === "object" && address ? address.port : 0;
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`agent host exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("agent host did not start");
 }
 
 function killGroup(child: ChildProcess): void {

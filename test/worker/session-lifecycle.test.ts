@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signIn, workspaceWith } from "./helpers";
+import { signIn, uniqueName, workspaceWith } from "./helpers";
 import {
   createSession,
   eventually,
@@ -12,7 +12,7 @@ import {
 } from "./session-helpers";
 
 async function setup() {
-  const owner = await signIn(`owner-${crypto.randomUUID().slice(0, 8)}`);
+  const owner = await signIn(uniqueName("owner"));
   const ws = await workspaceWith(owner);
   return { owner, ws };
 }

@@ -1,11 +1,10 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { signIn, workspaceWith } from "./helpers";
+import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, fakeAgent, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 import { connectRoom, docText, type RoomClient } from "./yjs-client";
 
-const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));
 
 /**
@@ -19,7 +18,7 @@ async function restartRoom(id: string): Promise<void> {
 }
 
 async function runningSession(prompt = "hello") {
-  const owner = await signIn(unique("owner"));
+  const owner = await signIn(uniqueName("owner"));
   const ws = await workspaceWith(owner);
   const { id } = await createSession(owner, ws, { prompt, timeoutSeconds: 60 });
   await waitForPhase(owner, ws, id, "Running");
@@ -57,7 +56,7 @@ describe("the session WebSocket", () => {
 
   it("refuses strangers and the signed-out before the upgrade, and takes ?token=", async () => {
     const { owner, id } = await runningSession();
-    const stranger = await signIn(unique("stranger"));
+    const stranger = await signIn(uniqueName("stranger"));
     expect(((await connectRoom(id, {})) as Response).status).toBe(401);
     expect(((await connectRoom(id, { cookie: stranger.cookie })) as Response).status).toBe(404);
     expect(((await connectRoom("no-such-session", { cookie: owner.cookie })) as Response).status).toBe(404);
@@ -74,7 +73,7 @@ describe("the session WebSocket", () => {
 describe("presence", () => {
   it("passes presence between viewers, including to one who joins later, and drops it on leave", async () => {
     const { owner, ws, id } = await runningSession();
-    const viewer = await signIn(unique("viewer"));
+    const viewer = await signIn(uniqueName("viewer"));
     const members = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: viewer.user.id, role: "viewer" } });
     expect(members.status).toBe(201);
     const first = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;

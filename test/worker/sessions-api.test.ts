@@ -1,12 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { signIn, workspaceWith, type Client } from "./helpers";
+import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, getSession, waitForPhase } from "./session-helpers";
 
-const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 async function team() {
-  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(unique(n))));
+  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -140,15 +139,9 @@ describe("roles on session routes", () => {
 
   it("needs a signed-in user", async () => {
     const { ws } = await team();
-    const anonymous: Client["api"] = (path, init) => fetchAnon(path, init);
-    expect((await anonymous(`/api/workspaces/${ws}/sessions`)).status).toBe(401);
+    expect((await request(`/api/workspaces/${ws}/sessions`)).status).toBe(401);
   });
 });
-
-async function fetchAnon(path: string, init?: { method?: string; body?: unknown }) {
-  const { request } = await import("./helpers");
-  return request(path, init);
-}
 
 describe("listing sessions", () => {
   it("lists newest first with cursor pagination and a phase filter", async () => {
