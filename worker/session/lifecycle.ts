@@ -22,6 +22,8 @@ const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {
 export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running", "Stopping"]);
 /** Phases in which an agent may be connected. */
 export const AGENT_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running", "Stopping"]);
+/** Phases in which a person's message is accepted: queued until the agent is ready, then read. */
+export const INPUT_PHASES: ReadonlySet<Phase> = new Set(["Pending", "Creating", "Running"]);
 /** Phases a session never leaves. */
 export const FINAL_PHASES: ReadonlySet<Phase> = new Set(["Completed", "Failed"]);
 

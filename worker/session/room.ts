@@ -16,7 +16,7 @@ import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
-import { ACTIVE_PHASES, AGENT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
+import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
@@ -168,7 +168,7 @@ export class SessionRoom extends YServer<Env> {
   postMessage(text: string, author: Actor): RoomResult<{ seq: number; queued: boolean }> {
     const record = this.#state.record;
     if (!record) return gone;
-    if (!["Pending", "Creating", "Running"].includes(record.phase)) return wrongPhase(record.phase, "send a message to");
+    if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#queueInput(text, author);
     return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#link?.connected });
   }

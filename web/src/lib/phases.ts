@@ -1,24 +1,24 @@
 /** What the UI offers in each phase (SPEC §3, §5): the API has the last word and answers 409 otherwise. */
+import { AGENT_PHASES, INPUT_PHASES, canApply } from "./config";
 import type { AgentStatus, Phase, Role, Timestamp } from "./types";
 
-export const PHASES: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"];
+export { PHASES } from "./config";
 
 export type Operation = "stop" | "resume" | "clone" | "delete" | "edit" | "chat";
 
+/** Phases whose clock the header shows: the budget is spent from Creating on, and Pending is about to. */
 const ACTIVE: readonly Phase[] = ["Pending", "Creating", "Running", "Stopping"];
-/** Phases in which an agent may be connected. */
-const AGENT: readonly Phase[] = ["Creating", "Running", "Stopping"];
 
 const allowedIn: Record<Operation, (phase: Phase) => boolean> = {
-  stop: (p) => p === "Running",
-  resume: (p) => p === "Stopped",
+  stop: (p) => canApply(p, "stop"),
+  resume: (p) => canApply(p, "resume"),
   clone: () => true,
   // Deleting also ends a live agent, so it is offered in every phase (after a confirmation).
   delete: () => true,
   // Repositories and workflow are applied when the agent starts: they change only while none is connected.
-  edit: (p) => !AGENT.includes(p),
+  edit: (p) => !AGENT_PHASES.has(p),
   // Before Running, a message waits for the agent; after it, nobody reads it.
-  chat: (p) => p === "Pending" || p === "Creating" || p === "Running",
+  chat: (p) => INPUT_PHASES.has(p),
 };
 
 export function canOperate(role: Role | undefined): boolean {
