@@ -24,8 +24,6 @@ export const ACTIVE_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running",
 export const AGENT_PHASES: ReadonlySet<Phase> = new Set(["Creating", "Running", "Stopping"]);
 /** Phases in which a person's message is accepted: queued until the agent is ready, then read. */
 export const INPUT_PHASES: ReadonlySet<Phase> = new Set(["Pending", "Creating", "Running"]);
-/** Phases a session never leaves. */
-export const FINAL_PHASES: ReadonlySet<Phase> = new Set(["Completed", "Failed"]);
 
 export type Transition = { ok: true; phase: Phase } | { ok: false; phase: Phase };
 

@@ -116,10 +116,6 @@ export class RoomStore {
     this.#updateCount = 1;
   }
 
-  updateCount(): number {
-    return this.#updateCount;
-  }
-
   putArtifact(name: string, size: number, at: number): void {
     this.#sql.exec(`INSERT OR REPLACE INTO artifacts (name, size, updated_at) VALUES (?, ?, ?)`, name, size, at);
   }
