@@ -29,9 +29,11 @@ export class DeltaBatcher<T> {
   /** `deferrable` items may wait for the next flush; others are applied now, after what waits. */
   push(item: T, deferrable: boolean): void {
     this.#pending.push(item);
+    // With a flush already scheduled, a delta just joins it: viewers are counted once per flush, not per token.
+    if (this.#timer && deferrable) return;
     const interval = deferrable ? flushIntervalMs(this.#viewers()) : 0;
     if (interval === 0) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), interval);
+    else this.#timer = setTimeout(() => this.flush(), interval);
   }
 
   flush(): void {
