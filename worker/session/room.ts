@@ -51,7 +51,7 @@ export class SessionRoom extends YServer<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = new RoomStore(ctx.storage.sql);
+    this.#store = new RoomStore(ctx.storage);
     this.#notifications = new NotificationQueue(ctx.storage.sql);
     this.#state = new SessionState(this.#store, {
       phaseChanged: (record, change) => {

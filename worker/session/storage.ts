@@ -1,13 +1,13 @@
 /**
  * The SessionRoom's SQLite tables: the session record, the append-only events log, the input queue,
- * Yjs updates and artifacts. Every write is synchronous, so a state change and the Yjs update it
- * causes land in the same implicit transaction of the Durable Object.
+ * the Yjs log (yjs-log.ts) and artifacts. Every write is synchronous, so a state change and the Yjs
+ * update it causes land in the same implicit transaction of the Durable Object. Every write also goes
+ * through the production row limit (sql-limits.ts), which local workerd does not enforce.
  */
 import type { Phase } from "./lifecycle";
 import type { SessionRecord } from "./record";
-
-/** Yjs updates kept one row each until this many, then compacted into one snapshot. */
-export const COMPACT_AFTER_UPDATES = 500;
+import { rowLimited } from "./sql-limits";
+import { YjsLog } from "./yjs-log";
 
 export interface SessionEvent {
   seq: number;
@@ -31,9 +31,10 @@ type Row = Record<string, SqlStorageValue>;
 
 export class RoomStore {
   readonly #sql: SqlStorage;
-  #updateCount = 0;
+  readonly #yjs: YjsLog;
 
-  constructor(sql: SqlStorage) {
+  constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
+    const sql = rowLimited(storage.sql);
     this.#sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS events (
@@ -42,9 +43,8 @@ export class RoomStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS inputs (
       seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
       author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    this.#updateCount = Number(sql.exec(`SELECT count(*) AS n FROM yjs_updates`).one().n);
+    this.#yjs = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
   }
 
   loadSession(): SessionRecord | null {
@@ -94,26 +94,26 @@ export class RoomStore {
   }
 
   appendUpdate(update: Uint8Array): void {
-    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
-    this.#updateCount++;
+    this.#yjs.append(update);
   }
 
+  /** The stored Yjs entries (snapshot, then updates), to rebuild the document from. */
   updates(): Uint8Array[] {
-    return this.#sql
-      .exec(`SELECT data FROM yjs_updates ORDER BY id`)
-      .toArray()
-      .map((row) => new Uint8Array(row.data as ArrayBuffer));
+    return this.#yjs.entries();
   }
 
   needsCompaction(): boolean {
-    return this.#updateCount > COMPACT_AFTER_UPDATES;
+    return this.#yjs.needsCompaction();
   }
 
-  /** Replaces every stored update with one snapshot of the whole document. */
+  /** Replaces every stored update with one snapshot of the whole document, in one transaction. */
   compact(snapshot: Uint8Array): void {
-    this.#sql.exec(`DELETE FROM yjs_updates`);
-    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, snapshot);
-    this.#updateCount = 1;
+    this.#yjs.compact(snapshot);
+  }
+
+  /** Bytes of the stored document (snapshot plus updates). */
+  get documentBytes(): number {
+    return this.#yjs.storedBytes;
   }
 
   putArtifact(name: string, size: number, at: number): void {
