@@ -18,6 +18,7 @@ import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
@@ -47,12 +48,14 @@ export class SessionRoom extends YServer<Env> {
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
   #secretValues: string[] = [];
-  #indexWrites: Promise<unknown> = Promise.resolve();
+  /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
+  readonly #index: SessionIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage);
     this.#notifications = new NotificationQueue(ctx.storage.sql);
+    this.#index = new SessionIndex(env.DB, ctx.storage.sql, () => this.ctx.waitUntil(this.#scheduleAlarm()));
     this.#state = new SessionState(this.#store, {
       phaseChanged: (record, change) => {
         // Queued in the same synchronous turn as the change: a phase change is never announced twice or lost.
@@ -68,7 +71,7 @@ export class SessionRoom extends YServer<Env> {
         });
         this.ctx.waitUntil(this.#scheduleAlarm());
       },
-      indexChanged: (record) => this.#syncIndex(record),
+      indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
     });
     this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
   }
@@ -108,8 +111,9 @@ export class SessionRoom extends YServer<Env> {
     if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
   }
 
-  /** One alarm serves two clocks: the timeout budget and the callbacks due. */
+  /** One alarm serves three clocks: the timeout budget, the callbacks due and the D1 index retry. */
   async onAlarm(): Promise<void> {
+    await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
     for (const entry of dropped) {
       this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
@@ -350,12 +354,12 @@ export class SessionRoom extends YServer<Env> {
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The alarm rings at the earlier of the end of the timeout budget (active phases only) and the next callback due. */
+  /** The alarm rings at the earliest of the end of the timeout budget (active phases only), the next callback due and the index retry. */
   async #scheduleAlarm(): Promise<void> {
     const record = this.#state.record;
     const now = Date.now();
     const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-    const times = [timeoutAt, this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
+    const times = [timeoutAt, this.#notifications.nextDueAt(), this.#index.nextDueAt()].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }
@@ -364,17 +368,5 @@ export class SessionRoom extends YServer<Env> {
     let count = 0;
     for (const _ of this.getConnections()) count++;
     return count;
-  }
-
-  /** The D1 index follows the DO (the truth); writes are chained so they land in order. */
-  #syncIndex(record: SessionRecord): void {
-    const { phase, agentStatus, displayName, updatedAt, id } = record;
-    this.#indexWrites = this.#indexWrites.then(() =>
-      this.env.DB.prepare(`UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ? WHERE id = ?`)
-        .bind(phase, agentStatus, displayName, updatedAt, id)
-        .run()
-        .catch((err: unknown) => console.error("session index update failed", err)),
-    );
-    this.ctx.waitUntil(this.#indexWrites);
   }
 }
