@@ -28,7 +28,9 @@ export async function startAgentTap(agentPort: number): Promise<{ port: number; 
   });
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (client) => {
-      const agent = new WebSocket(`ws://127.0.0.1:${agentPort}${req.url ?? "/"}`);
+      // The room's token goes through: the agent host refuses a socket without it.
+      const authorization = req.headers.authorization;
+      const agent = new WebSocket(`ws://127.0.0.1:${agentPort}${req.url ?? "/"}`, { headers: authorization ? { authorization } : {} });
       const early: [Buffer, boolean][] = [];
       agent.on("open", () => {
         for (const [data, isBinary] of early.splice(0)) agent.send(data, { binary: isBinary });

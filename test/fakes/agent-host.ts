@@ -6,6 +6,8 @@
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
+ * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket and on
+ * artifact downloads, so the Worker tests run the real check; the control API needs no token.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete"; anything else is echoed back word by word.
  */
@@ -13,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
 import { ToAgentFrameSchema, type FromAgentFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -46,13 +49,22 @@ class FakeSession {
   }
 }
 
-export async function startFakeAgentHost(port = 0) {
+export async function startFakeAgentHost(key: string, port = 0) {
+  requireAgentKey(key);
+  /** Requests the link check refused, for tests that prove the room presents its token. */
+  const refused: { url: string; status: number }[] = [];
   const sessions = new Map<string, FakeSession>();
   const session = (id: string) => sessions.get(id) ?? sessions.set(id, new FakeSession()).get(id)!;
 
-  const server = createServer((req, res) => control(req, res));
+  const server = createServer((req, res) => void control(req, res));
   const wss = new WebSocketServer({ noServer: true });
-  server.on("upgrade", (req, socket, head) => {
+  server.on("upgrade", async (req, socket, head) => {
+    const check = await checkAgentRequest(req, key);
+    if (!check.ok) {
+      refused.push({ url: req.url ?? "", status: check.status });
+      socket.end(`HTTP/1.1 ${check.status} Refused\r\ncontent-type: application/json\r\n\r\n${refusalBody(check)}`);
+      return;
+    }
     const id = /^\/sessions\/([^/]+)\/socket$/.exec(req.url ?? "")?.[1];
     if (!id || sessions.get(decodeURIComponent(id))?.killed) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -173,9 +185,19 @@ export async function startFakeAgentHost(port = 0) {
     s.socket?.close(1000, "stopped");
   }
 
-  function control(req: IncomingMessage, res: ServerResponse): void {
+  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === "/control/refused") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ refused }));
+      return;
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
+      const check: LinkCheck = await checkAgentRequest(req, key);
+      if (!check.ok) {
+        refused.push({ url: req.url ?? "", status: check.status });
+        res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
+        return;
+      }
       // Every artifact of the fake is 42 bytes naming itself.
       const name = decodeURIComponent(artifact[2]);
       res.writeHead(200, { "content-type": "text/markdown" });

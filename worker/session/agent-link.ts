@@ -12,6 +12,7 @@ import {
   type ToAgentFrame,
 } from "../protocol/agent";
 import type { Env } from "../env";
+import { agentCredential } from "./agent-auth";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
 export const RECONNECT_WINDOW_MS = 3000;
@@ -129,10 +130,15 @@ export interface AgentEndpoint {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number): AgentEndpoint {
+export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number, storage: DurableObjectStorage): AgentEndpoint {
   const container = () => env.AgentContainer.get(env.AgentContainer.idFromName(sessionId));
-  const request = (path: string, init?: RequestInit) =>
-    env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), init) : container().fetch(new Request(`http://agent${path}`, init));
+  // Every request carries the session's token (agent-auth.ts): the agent answers nothing without it.
+  const request = async (path: string, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    headers.set("Authorization", `Bearer ${await agentCredential(env, storage, sessionId)}`);
+    const authorized = { ...init, headers };
+    return env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), authorized) : container().fetch(new Request(`http://agent${path}`, authorized));
+  };
   return {
     fetch: request,
     openSocket: async () => {

@@ -228,7 +228,7 @@ export class SessionRoom extends YServer<Env> {
     const record = this.#state.record;
     if (!record) return;
     this.#link?.close();
-    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds).openSocket, {
+    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage).openSocket, {
       startFrame: async () => {
         const secrets = await loadWorkspaceSecrets(this.env, record.workspaceId);
         this.#secretValues = Object.values(secrets);
@@ -310,7 +310,7 @@ export class SessionRoom extends YServer<Env> {
     const record = this.#state.record;
     if (!record) return;
     try {
-      const size = await copyArtifact(this.env.ARTIFACTS, agentEndpoint(this.env, record.id, record.config.timeoutSeconds), record.id, name);
+      const size = await copyArtifact(this.env.ARTIFACTS, agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage), record.id, name);
       this.#store.putArtifact(name, size, Date.now());
       this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
     } catch (err) {
