@@ -9,7 +9,10 @@
  * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket and on
  * artifact downloads, so the Worker tests run the real check; the control API needs no token.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/complete"; anything else is echoed back word by word.
+ * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
+ * "/invalid-frame" (an invalid frame quoting the secrets); anything else is echoed back word by word.
+ * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
+ * binary without them; any other name is 42 bytes naming itself.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
@@ -174,6 +177,17 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "error", message: argument });
     } else if (command === "/complete") {
       s.send({ type: "completed" });
+    } else if (command === "/leak-split") {
+      for (const value of Object.values(s.secrets)) {
+        for (const form of [value, btoa(`user:${value}`), encodeURIComponent(value)]) {
+          const half = Math.floor(form.length / 2);
+          s.send({ type: "text_delta", id, text: `[${form.slice(0, half)}` });
+          s.send({ type: "text_delta", id, text: `${form.slice(half)}] ` });
+        }
+      }
+    } else if (command === "/invalid-frame") {
+      // Not a valid text_delta (no id): the room must not store its text.
+      s.socket?.send(JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }));
     } else {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
@@ -198,10 +212,14 @@ export async function startFakeAgentHost(key: string, port = 0) {
         res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
         return;
       }
-      // Every artifact of the fake is 42 bytes naming itself.
       const name = decodeURIComponent(artifact[2]);
-      res.writeHead(200, { "content-type": "text/markdown" });
-      res.end(`# ${name}\n`.padEnd(42, "."));
+      const secrets = Object.values(sessions.get(decodeURIComponent(artifact[1]))?.secrets ?? {});
+      const binary = (text: string) => Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(text)]);
+      res.writeHead(200, { "content-type": name.startsWith("binary-") ? "application/octet-stream" : "text/markdown" });
+      if (name.startsWith("secret-")) res.end(secrets.map((v) => `token: ${v}\nbasic: ${btoa(`u:${v}`)}\nurl: ?t=${encodeURIComponent(v)}\n`).join(""));
+      else if (name.startsWith("binary-secret-")) res.end(binary(`key=${secrets.join(",")};`));
+      else if (name.startsWith("binary-")) res.end(binary("no secrets in here"));
+      else res.end(`# ${name}\n`.padEnd(42, ".")); // 42 bytes naming itself
       return;
     }
     const match = /^\/control\/([^/]+)(?:\/(release|drop|kill))?$/.exec(req.url ?? "");

@@ -13,6 +13,7 @@ import {
 } from "../protocol/agent";
 import type { Env } from "../env";
 import { agentCredential } from "./agent-auth";
+import { describeInvalidFrame } from "./invalid-frame";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
 export const RECONNECT_WINDOW_MS = 3000;
@@ -26,8 +27,8 @@ export interface AgentLinkHandlers {
   onConnected(reconnected: boolean): void;
   /** The agent could not be reached again within the reconnect window. */
   onLost(reason: string): void;
-  /** A frame that failed validation: dropped, and reported so it shows in the events log. */
-  onInvalidFrame(detail: string): void;
+  /** A frame that failed validation: dropped, and described (never quoted) so it shows in the events log. */
+  onInvalidFrame(description: string): void;
 }
 
 export type SocketOpener = () => Promise<WebSocket>;
@@ -91,7 +92,7 @@ export class AgentLink {
   #receive(data: unknown): void {
     const frame = parseFrame(FromAgentFrameSchema, data);
     if (!frame) {
-      this.#handlers.onInvalidFrame(typeof data === "string" ? data.slice(0, 200) : "binary frame");
+      this.#handlers.onInvalidFrame(describeInvalidFrame(data));
       return;
     }
     this.#handlers.onFrame(frame);
