@@ -2,14 +2,16 @@
  * Who may talk to the agent host: only the session's room. Every request but the liveness probe must
  * carry the room's Bearer token for the session its path names; a request from a browser (any Origin
  * header) is refused whatever it carries, so no web page open beside `npm start` can drive an agent.
+ * An accepted request gets the agent's proof for the room's nonce (the room trusts no answer without it).
  * One check for the HTTP handler and the WebSocket upgrade alike, so every endpoint is covered.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { MIN_AGENT_KEY_LENGTH, agentLinkToken } from "../../worker/protocol/agent-auth";
+import { LINK_NONCE_HEADER, MIN_AGENT_KEY_LENGTH, NONCE_PATTERN, agentLinkToken, agentProof } from "../../worker/protocol/agent-auth";
 
 export type LinkCheck =
-  | { ok: true; sessionId: string }
+  /** `proof` answers the room's nonce: the value of the AGENT_PROOF_HEADER response header. */
+  | { ok: true; sessionId: string; proof: string | null }
   | { ok: false; status: 401 | 403 | 404; code: "unauthenticated" | "forbidden" | "not_found"; message: string };
 
 /** Every session endpoint lives under /sessions/<id>/. */
@@ -52,7 +54,9 @@ export async function checkAgentRequest(req: IncomingMessage, key: string): Prom
   if (!given || !sameToken(given.toLowerCase(), await agentLinkToken(key, sessionId))) {
     return { ok: false, status: 401, code: "unauthenticated", message: "the agent link needs the session's token" };
   }
-  return { ok: true, sessionId };
+  const nonce = req.headers[LINK_NONCE_HEADER];
+  const proof = typeof nonce === "string" && NONCE_PATTERN.test(nonce) ? await agentProof(key, sessionId, nonce) : null;
+  return { ok: true, sessionId, proof };
 }
 
 /** The refusal as a JSON error body, the shape every error of the project has. */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { ToAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
-import { AGENT_KEY_ENV } from "../../worker/protocol/agent-auth";
+import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
 import { Session } from "./session";
 import { artifactFile } from "./workspace";
@@ -93,6 +93,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     }
     const check = await checkAgentRequest(req, key);
     if (!check.ok) return refuse(res, check);
+    if (check.proof) res.setHeader(AGENT_PROOF_HEADER, check.proof);
     const artifact = ARTIFACT_PATH.exec(url.pathname);
     const sessionId = artifact && decode(artifact[1]);
     const name = artifact && decode(artifact[2]);
@@ -154,6 +155,12 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     });
   });
   const wss = new WebSocketServer({ noServer: true });
+  /** The proof for each accepted upgrade, added to its 101 response. */
+  const proofs = new WeakMap<IncomingMessage, string>();
+  wss.on("headers", (headers, req) => {
+    const proof = proofs.get(req);
+    if (proof) headers.push(`${AGENT_PROOF_HEADER}: ${proof}`);
+  });
   server.on("upgrade", async (req, socket, head) => {
     const check = await checkAgentRequest(req, key).catch((): LinkCheck => ({ ok: false, status: 401, code: "unauthenticated", message: "refused" }));
     if (!check.ok) {
@@ -162,6 +169,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       return;
     }
     if (socket.destroyed) return;
+    if (check.proof) proofs.set(req, check.proof);
     const match = SOCKET_PATH.exec(new URL(req.url ?? "/", "http://agent-host").pathname);
     const sessionId = match && decode(match[1]);
     if (!sessionId) {

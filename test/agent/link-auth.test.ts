@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
+import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER, agentProof } from "../../worker/protocol/agent-auth";
 import { DoClient, HOST_KEY, linkHeaders, removeTempDirs, startFrame, tempDir, until } from "./helpers";
 
 let host: AgentHost;
@@ -91,6 +92,31 @@ describe("the agent link is authenticated", () => {
     expect(await (await fetch(`${host.url}/health`)).json()).toEqual({ ok: true });
     expect((await fetch(`${host.url}/health`, { headers: { origin: "http://evil.example" } })).status).toBe(403);
     await client.close();
+  });
+
+  it("proves it holds the key to an authenticated caller's nonce, on the socket and over HTTP, and to no one else", async () => {
+    const id = newId();
+    const nonce = "0123456789abcdef0123456789abcdef";
+    const expected = await agentProof(HOST_KEY, id, nonce);
+    const upgraded = await new Promise<string | undefined>((resolve, reject) => {
+      const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/sessions/${id}/socket`, { headers: { [LINK_NONCE_HEADER]: nonce } });
+      ws.once("unexpected-response", (_req, res) => resolve(String(res.headers[AGENT_PROOF_HEADER] ?? "")));
+      ws.once("error", reject);
+    });
+    expect(upgraded).toBe(""); // refused, and no proof for an unauthenticated caller
+    const headers = { ...(await linkHeaders(id)), [LINK_NONCE_HEADER]: nonce };
+    const signed = await new Promise<string | undefined>((resolve, reject) => {
+      const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/sessions/${id}/socket`, { headers });
+      ws.once("upgrade", (res) => resolve(res.headers[AGENT_PROOF_HEADER] as string | undefined));
+      ws.once("open", () => ws.close());
+      ws.once("error", reject);
+    });
+    expect(signed).toBe(expected);
+    const download = await fetch(`${host.url}/sessions/${id}/artifacts/none.txt`, { headers });
+    expect(download.status).toBe(404);
+    expect(download.headers.get(AGENT_PROOF_HEADER)).toBe(expected);
+    const malformed = await fetch(`${host.url}/sessions/${id}/artifacts/none.txt`, { headers: { ...(await linkHeaders(id)), [LINK_NONCE_HEADER]: "not a nonce" } });
+    expect(malformed.headers.get(AGENT_PROOF_HEADER)).toBeNull();
   });
 
   it("listens on loopback by default and will not start without a strong key", async () => {

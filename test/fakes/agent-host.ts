@@ -7,7 +7,9 @@
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
  * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket and on
- * artifact downloads, so the Worker tests run the real check; the control API needs no token.
+ * artifact downloads, and answers with its proof, so the Worker tests run the real check both ways; the
+ * control API needs no token. `POST /control/impostor/:id` (body "on"/"off") makes it answer that
+ * session without its proof, as a process that took the agent's port would.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets); anything else is echoed back word by word.
@@ -19,6 +21,7 @@ import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
 import { ToAgentFrameSchema, type FromAgentFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
+import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -61,6 +64,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
 
   const server = createServer((req, res) => void control(req, res));
   const wss = new WebSocketServer({ noServer: true });
+  /** Sessions the fake answers without its proof. */
+  const impostors = new Set<string>();
+  const proofs = new WeakMap<IncomingMessage, string>();
+  wss.on("headers", (headers, req) => {
+    const proof = proofs.get(req);
+    if (proof) headers.push(`${AGENT_PROOF_HEADER}: ${proof}`);
+  });
   server.on("upgrade", async (req, socket, head) => {
     const check = await checkAgentRequest(req, key);
     if (!check.ok) {
@@ -68,6 +78,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       socket.end(`HTTP/1.1 ${check.status} Refused\r\ncontent-type: application/json\r\n\r\n${refusalBody(check)}`);
       return;
     }
+    if (check.proof && !impostors.has(check.sessionId)) proofs.set(req, check.proof);
     const id = /^\/sessions\/([^/]+)\/socket$/.exec(req.url ?? "")?.[1];
     if (!id || sessions.get(decodeURIComponent(id))?.killed) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -204,6 +215,16 @@ export async function startFakeAgentHost(key: string, port = 0) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ refused }));
       return;
     }
+    const impostor = /^\/control\/impostor\/([^/]+)$/.exec(req.url ?? "");
+    if (impostor) {
+      const body: Buffer[] = [];
+      for await (const chunk of req) body.push(chunk as Buffer);
+      const id = decodeURIComponent(impostor[1]);
+      if (Buffer.concat(body).toString() === "on") impostors.add(id);
+      else impostors.delete(id);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ impostor: impostors.has(id) }));
+      return;
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
       const check: LinkCheck = await checkAgentRequest(req, key);
@@ -212,6 +233,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
         res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
         return;
       }
+      if (check.proof && !impostors.has(check.sessionId)) res.setHeader(AGENT_PROOF_HEADER, check.proof);
       const name = decodeURIComponent(artifact[2]);
       const secrets = Object.values(sessions.get(decodeURIComponent(artifact[1]))?.secrets ?? {});
       const binary = (text: string) => Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(text)]);

@@ -6,7 +6,7 @@ import { AgentAuthError, agentCredential } from "../../worker/session/agent-auth
 import { agentEndpoint } from "../../worker/session/agent-link";
 import type { Env } from "../../worker/env";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, waitForPhase } from "./session-helpers";
+import { createSession, eventually, fakeAgent, waitForPhase } from "./session-helpers";
 
 async function runningSession() {
   const [owner, viewer] = await Promise.all([signIn(uniqueName("owner")), signIn(uniqueName("viewer"))]);
@@ -36,6 +36,22 @@ describe("the room's agent link", () => {
     const socket = await fetch(`${env.AGENT_URL}/sessions/${id}/socket`, { headers: { upgrade: "websocket" } });
     expect(socket.status).toBe(401);
     expect(socket.webSocket).toBeNull();
+  });
+
+  it("believes only an agent that proves its key: an impostor at the agent's address gets no start and no trust", async () => {
+    const { owner, ws, id } = await runningSession();
+    await fetch(`${env.AGENT_URL}/control/impostor/${id}`, { method: "POST", body: "on" });
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/artifact forged.md" } });
+    const events = async () => ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; reason?: string }[] }).events;
+    const failed = await eventually(events, (list) => list.some((e) => e.type === "artifact_error"));
+    expect(failed.find((e) => e.type === "artifact_error")?.reason).toContain("without proving it holds the session's key");
+    expect(((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts`)).json()) as { artifacts: unknown[] }).artifacts).toEqual([]);
+
+    // The socket drops; every reconnect reaches the impostor, which never gets a start frame (nor its secrets).
+    await fakeAgent(id, "drop");
+    await waitForPhase(owner, ws, id, "Failed", 6000);
+    expect((await events()).find((e) => e.type === "agent_lost")?.reason).toContain("without proving it holds the session's key");
+    expect((await fakeAgent(id)).received.filter((frame) => frame.type === "start")).toHaveLength(1);
   });
 
   it("will not dial the local agent host without AGENT_KEY", async () => {

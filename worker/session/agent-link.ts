@@ -12,7 +12,7 @@ import {
   type ToAgentFrame,
 } from "../protocol/agent";
 import type { Env } from "../env";
-import { agentCredential } from "./agent-auth";
+import { signedAgentRequest } from "./agent-auth";
 import { describeInvalidFrame } from "./invalid-frame";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
@@ -133,13 +133,11 @@ export interface AgentEndpoint {
 
 export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number, storage: DurableObjectStorage): AgentEndpoint {
   const container = () => env.AgentContainer.get(env.AgentContainer.idFromName(sessionId));
-  // Every request carries the session's token (agent-auth.ts): the agent answers nothing without it.
-  const request = async (path: string, init?: RequestInit) => {
-    const headers = new Headers(init?.headers);
-    headers.set("Authorization", `Bearer ${await agentCredential(env, storage, sessionId)}`);
-    const authorized = { ...init, headers };
-    return env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), authorized) : container().fetch(new Request(`http://agent${path}`, authorized));
-  };
+  // Every request carries the session's token, every answer the agent's proof (agent-auth.ts).
+  const request = (path: string, init?: RequestInit) =>
+    signedAgentRequest(env, storage, sessionId, init, (signed) =>
+      env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), signed) : container().fetch(new Request(`http://agent${path}`, signed)),
+    );
   return {
     fetch: request,
     openSocket: async () => {
