@@ -38,7 +38,7 @@ export default defineConfig({
         include: ["test/worker/**/*.test.ts", "worker/**/*.test.ts"],
         globalSetup: "test/worker/global-setup.ts",
         testTimeout: 15_000,
-        bindings: (inject) => ({ AGENT_URL: `http://127.0.0.1:${inject("fakeAgentPort")}` }),
+        bindings: (inject) => ({ AGENT_URL: `http://127.0.0.1:${inject("fakeAgentPort")}`, AGENT_KEY: inject("fakeAgentKey") }),
       }),
       // The Worker with the real agent host and a fake Anthropic API: sessions end to end.
       workerProject("integration", {
@@ -47,6 +47,7 @@ export default defineConfig({
         testTimeout: 30_000,
         bindings: (inject) => ({
           AGENT_URL: `http://127.0.0.1:${inject("integrationAgentPort")}`,
+          AGENT_KEY: inject("integrationAgentKey"),
           TEST_CONTROL_URL: `http://127.0.0.1:${inject("integrationControlPort")}`,
           TEST_REPO_URL: inject("integrationRepoURL"),
         }),

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 
 export const root: string;
 export function buildWeb(): void;
-export function ensureDevVars(agentPort: number): void;
+export function ensureDevVars(agentPort: number): Record<string, string>;
 export function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void>;
 export interface Stack {
   url: string;

@@ -36,14 +36,19 @@ export function buildWeb() {
   run("npm", ["run", "build"], { cwd: web });
 }
 
-/** Local secrets for `wrangler dev`, made once: the cookie key, the secrets key, the agent host URL. */
+/**
+ * Local secrets for `wrangler dev`, made once: the cookie key, the secrets key, the agent host's key (the
+ * room's link tokens are made with it; the host gets it too), the agent host URL. Returns them.
+ */
 export function ensureDevVars(agentPort) {
   const file = join(root, ".dev.vars");
   const vars = existsSync(file) ? Object.fromEntries(readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2))) : {};
   vars.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   vars.SECRETS_KEY ??= randomBytes(32).toString("base64");
+  vars.AGENT_KEY ??= randomBytes(32).toString("base64url");
   vars.AGENT_URL = `http://127.0.0.1:${agentPort}`;
-  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  return vars;
 }
 
 /** Resolves once `url` answers below 500; fails when `child` exits or the time runs out. */
@@ -67,14 +72,14 @@ export async function waitFor(url, timeoutMs, child) {
  * fresh temp folder); `quiet` sends their output to the parent's only on failure.
  */
 export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {} } = {}) {
-  ensureDevVars(agentPort);
+  const { AGENT_KEY } = ensureDevVars(agentPort);
   const persist = persistTo ? ["--persist-to", persistTo] : [];
   run(bin("wrangler"), ["d1", "migrations", "apply", "tandem", "--local", ...persist], quiet ? { stdio: "ignore" } : {});
   const stdio = quiet ? "ignore" : "inherit";
   const agent = spawn(bin("tsx"), [join(root, "containers/agent/server.ts")], {
     cwd: root,
     stdio,
-    env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", ...agentEnv },
+    env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...agentEnv },
   });
   const worker = spawn(
     bin("wrangler"),

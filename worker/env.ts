@@ -16,6 +16,8 @@ export interface Env {
   ACCESS_AUDIENCE: string;
   /** The local agent host; empty in production, where the AgentContainer is used. */
   AGENT_URL: string;
+  /** The local agent host's key (AGENT_URL set): the room's link tokens are made with it. `npm start` writes one to .dev.vars. */
+  AGENT_KEY?: string;
   PUBLIC_URL: string;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];

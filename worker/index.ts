@@ -38,8 +38,19 @@ app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
+/**
+ * Only session rooms are reachable from outside. routePartykitRequest routes every Durable Object
+ * namespace it finds in env, AgentContainer included (anyone could start a session's container, keep it
+ * awake or pick its port), so it sees only paths it would parse as the session-room party.
+ */
+function isSessionRoomPath(request: Request): boolean {
+  const [prefix, party] = new URL(request.url).pathname.split("/").filter(Boolean);
+  return prefix === "parties" && party === "session-room";
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    if (!isSessionRoomPath(request)) return app.fetch(request, env, ctx);
     const room = await routePartykitRequest(request, env, {
       onBeforeConnect: (req, lobby) => authorizeRoomConnection(req, env, lobby.name),
       // The document is only served over the socket; plain HTTP to a room is not part of the API.

@@ -1,7 +1,10 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
 import type { FromAgentFrame } from "../../worker/protocol/agent";
+import { StreamRedaction } from "../../worker/protocol/redaction";
 import type { Redactor } from "./secrets";
+
+type TextStream = { type: "text_delta" | "thinking_delta"; id: string };
 
 type WithoutSeq<T> = T extends unknown ? Omit<T, "seq"> : never;
 /** A frame before the outbox numbers it. */
@@ -12,18 +15,40 @@ export class Outbox {
   #unacked: FromAgentFrame[] = [];
   #socket: WebSocket | null = null;
   readonly #redactor: Redactor;
+  /** Streamed text, redacted across deltas: a tail that could still become a secret waits for the next. */
+  readonly #streams: StreamRedaction<TextStream>;
 
   constructor(redactor: Redactor) {
     this.#redactor = redactor;
+    this.#streams = new StreamRedaction(redactor, (stream) => `${stream.type}:${stream.id}`);
   }
 
-  /** Numbers a frame and sends it now if a socket is attached; it stays buffered until acked either way. */
-  send(frame: OutFrame): FromAgentFrame {
-    // Redacting here is the last line of defence: no secret value leaves the agent in any frame.
-    const numbered = this.#redactor.deep({ ...frame, seq: ++this.#seq } as FromAgentFrame);
+  /**
+   * Numbers a frame and sends it now if a socket is attached; it stays buffered until acked either way.
+   * Redacting here is the agent's last line: no secret leaves it in any frame. A delta whose text is all
+   * held back is not sent; what a stream holds goes out before any frame of another stream or kind.
+   */
+  send(frame: OutFrame): void {
+    if (frame.type === "text_delta" || frame.type === "thinking_delta") {
+      const stream: TextStream = { type: frame.type, id: frame.id };
+      this.#flushStreams(stream);
+      const text = this.#streams.push(stream, frame.text);
+      if (text || (frame.type === "thinking_delta" && frame.signature)) this.#number(this.#redactor.deep({ ...frame, text: "" }), text);
+      return;
+    }
+    this.#flushStreams();
+    this.#number(this.#redactor.deep(frame));
+  }
+
+  #flushStreams(except?: TextStream): void {
+    for (const { stream, text } of this.#streams.flush(except)) if (text) this.#number({ ...stream, text }, text);
+  }
+
+  /** `text`, already redacted as part of its stream, replaces the frame's own. */
+  #number(frame: OutFrame, text?: string): void {
+    const numbered = { ...frame, ...(text === undefined ? {} : { text }), seq: ++this.#seq } as FromAgentFrame;
     this.#unacked.push(numbered);
     this.#write(numbered);
-    return numbered;
   }
 
   ack(upTo: number): void {

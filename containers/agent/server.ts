@@ -10,10 +10,14 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { ToAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
+import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
+import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
 import { Session } from "./session";
 import { artifactFile } from "./workspace";
 
 export interface AgentHostOptions {
+  /** The key the room's tokens are made with (link-auth.ts); the host answers nobody without it. */
+  key: string;
   port?: number;
   host?: string;
   /** Parent directory of the per-session workspaces. */
@@ -56,7 +60,8 @@ function sessionDirName(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
-export async function startAgentHost(options: AgentHostOptions = {}): Promise<AgentHost> {
+export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
+  const key = requireAgentKey(options.key);
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
   const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
   const sessions = new Map<string, Session>();
@@ -75,12 +80,20 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
     createReadStream(file).pipe(res);
   }
 
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  function refuse(res: ServerResponse, check: Extract<LinkCheck, { ok: false }>): void {
+    res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://agent-host");
-    if (req.method === "GET" && url.pathname === "/health") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, sessions: sessions.size }));
+    // The liveness probe (Dockerfile HEALTHCHECK, start scripts) holds no key and learns nothing.
+    if (req.method === "GET" && url.pathname === "/health" && req.headers.origin === undefined) {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
       return;
     }
+    const check = await checkAgentRequest(req, key);
+    if (!check.ok) return refuse(res, check);
+    if (check.proof) res.setHeader(AGENT_PROOF_HEADER, check.proof);
     const artifact = ARTIFACT_PATH.exec(url.pathname);
     const sessionId = artifact && decode(artifact[1]);
     const name = artifact && decode(artifact[2]);
@@ -136,9 +149,27 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
     ws.on("error", () => ws.terminate());
   }
 
-  const server = createServer(onRequest);
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
   const wss = new WebSocketServer({ noServer: true });
-  server.on("upgrade", (req, socket, head) => {
+  /** The proof for each accepted upgrade, added to its 101 response. */
+  const proofs = new WeakMap<IncomingMessage, string>();
+  wss.on("headers", (headers, req) => {
+    const proof = proofs.get(req);
+    if (proof) headers.push(`${AGENT_PROOF_HEADER}: ${proof}`);
+  });
+  server.on("upgrade", async (req, socket, head) => {
+    const check = await checkAgentRequest(req, key).catch((): LinkCheck => ({ ok: false, status: 401, code: "unauthenticated", message: "refused" }));
+    if (!check.ok) {
+      const reason = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found" }[check.status];
+      socket.end(`HTTP/1.1 ${check.status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${refusalBody(check)}`);
+      return;
+    }
+    if (socket.destroyed) return;
+    if (check.proof) proofs.set(req, check.proof);
     const match = SOCKET_PATH.exec(new URL(req.url ?? "/", "http://agent-host").pathname);
     const sessionId = match && decode(match[1]);
     if (!sessionId) {
@@ -172,7 +203,11 @@ export async function startAgentHost(options: AgentHostOptions = {}): Promise<Ag
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
+  const key = process.env[AGENT_KEY_ENV];
+  // Nothing the host spawns inherits it (childEnv starts from a clean base); dropped here all the same.
+  delete process.env[AGENT_KEY_ENV];
   const host = await startAgentHost({
+    key: requireAgentKey(key),
     port: Number(process.env.PORT ?? 8788),
     host: process.env.HOST ?? "127.0.0.1",
     workspaceRoot: process.env.AGENT_WORKSPACE_ROOT || undefined,

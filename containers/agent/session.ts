@@ -152,13 +152,14 @@ export class Session {
 
   #chooseModel(): Model {
     const { secrets } = this.#start;
-    const apiKey = secrets.ANTHROPIC_API_KEY || this.#options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
-    if (!apiKey) return new OfflineModel({ workspace: this.workspace, tokenDelayMs: this.#options.offlineTokenDelayMs });
-    return new AnthropicModel({
-      apiKey,
-      baseURL: secrets.ANTHROPIC_BASE_URL || this.#options.anthropic?.baseURL,
-      maxRetries: this.#options.anthropic?.maxRetries,
-    });
+    const host = this.#options.anthropic;
+    // A workspace's ANTHROPIC_BASE_URL goes only with the workspace's own key: the host's key is sent to
+    // the host's base URL (its option, else its environment, else Anthropic's), never to one a secret names.
+    const settings = secrets.ANTHROPIC_API_KEY
+      ? { apiKey: secrets.ANTHROPIC_API_KEY, baseURL: secrets.ANTHROPIC_BASE_URL || host?.baseURL }
+      : { apiKey: host?.apiKey || process.env.ANTHROPIC_API_KEY, baseURL: host?.baseURL };
+    if (!settings.apiKey) return new OfflineModel({ workspace: this.workspace, tokenDelayMs: this.#options.offlineTokenDelayMs });
+    return new AnthropicModel({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: host?.maxRetries });
   }
 
   /** Runs turns while messages are queued; one at a time, in order. */

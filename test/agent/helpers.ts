@@ -6,6 +6,15 @@ import path from "node:path";
 import WebSocket from "ws";
 import { type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
+import { agentLinkToken } from "../../worker/protocol/agent-auth";
+
+/** The agent host's key in these tests; DoClient signs its socket with it, as the room does. */
+export const HOST_KEY = "test-agent-host-key-0123456789abcdef";
+
+/** The headers the room sends on every request to the agent. */
+export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await agentLinkToken(key, sessionId)}` };
+}
 
 export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false };
 
@@ -56,8 +65,10 @@ export class DoClient {
     });
   }
 
-  static async connect(hostURL: string, sessionId: string): Promise<DoClient> {
-    const ws = new WebSocket(`${hostURL.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`);
+  static async connect(hostURL: string, sessionId: string, headers?: Record<string, string>): Promise<DoClient> {
+    const ws = new WebSocket(`${hostURL.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`, {
+      headers: headers ?? (await linkHeaders(sessionId)),
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

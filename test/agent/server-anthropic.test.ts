@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { WORKFLOWS } from "../../containers/agent/workflows";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
-import { DoClient, removeTempDirs, startFrame, tempDir } from "./helpers";
+import { DoClient, removeTempDirs, startFrame, tempDir, HOST_KEY } from "./helpers";
 
 const API_KEY = "sk-ant-test-key-123456";
 let host: AgentHost;
@@ -12,7 +12,7 @@ let counter = 0;
 
 beforeAll(async () => {
   api = await startFakeAnthropic();
-  host = await startAgentHost({ port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
 });
 afterAll(async () => {
   await host.close();

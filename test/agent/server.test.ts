@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { OFFLINE_LABEL } from "../../containers/agent/models/offline";
-import { DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
+import { DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until, HOST_KEY, linkHeaders } from "./helpers";
 
 let host: AgentHost;
 const logLines: string[] = [];
@@ -11,7 +11,7 @@ let sessionCounter = 0;
 const newId = () => `session-${++sessionCounter}`;
 
 beforeAll(async () => {
-  host = await startAgentHost({ port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
 });
 afterAll(async () => {
   await host.close();
@@ -87,9 +87,10 @@ describe("agent host", () => {
     client.send({ type: "user_message", seq: 1, text: "/write artifacts/out.txt hello world", author: "alice" });
     await client.waitForStatus("idle", 2);
     expect(client.of("artifact")).toEqual([{ type: "artifact", seq: expect.any(Number), name: "out.txt", size: 11 }]);
-    const response = await fetch(`${host.url}/sessions/${id}/artifacts/out.txt`);
+    const headers = await linkHeaders(id);
+    const response = await fetch(`${host.url}/sessions/${id}/artifacts/out.txt`, { headers });
     expect(await response.text()).toBe("hello world");
-    expect((await fetch(`${host.url}/sessions/${id}/artifacts/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    expect((await fetch(`${host.url}/sessions/${id}/artifacts/..%2F..%2Fetc%2Fpasswd`, { headers })).status).toBe(404);
 
     client.send({ type: "user_message", seq: 2, text: "/run env; echo direct: $API_TOKEN", author: "alice" });
     await client.waitForStatus("idle", 3);

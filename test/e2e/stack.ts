@@ -108,9 +108,11 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
   const npx = path.join(ROOT, "node_modules", ".bin");
   try {
     const agentPort = await freePort();
+    // The agent host's key: the Worker makes its link tokens with it, the host checks them.
+    const agentKey = randomBytes(32).toString("base64url");
     const agent = start("agent", path.join(npx, "tsx"), ["containers/agent/server.ts"], {
       cwd: ROOT,
-      env: { PORT: String(agentPort), AGENT_WORKSPACE_ROOT: path.join(state, "agent"), ANTHROPIC_API_KEY: "" },
+      env: { PORT: String(agentPort), AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), ANTHROPIC_API_KEY: "" },
     });
     procs.push(agent);
     await waitFor(`http://127.0.0.1:${agentPort}/`, procs);
@@ -127,7 +129,7 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
       path.join(npx, "wrangler"),
       [
         "dev", "--port", String(apiPort), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", state,
-        "--var", `AGENT_URL:http://127.0.0.1:${dialPort}`, "--var", "AUTH_SECRET:e2e-auth-secret",
+        "--var", `AGENT_URL:http://127.0.0.1:${dialPort}`, "--var", `AGENT_KEY:${agentKey}`, "--var", "AUTH_SECRET:e2e-auth-secret",
         "--var", `PUBLIC_URL:http://127.0.0.1:${apiPort}`, "--var", `SECRETS_KEY:${randomBytes(32).toString("base64")}`,
         "--show-interactive-dev-session=false",
       ],

@@ -6,13 +6,22 @@
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
+ * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket and on
+ * artifact downloads, and answers with its proof, so the Worker tests run the real check both ways; the
+ * control API needs no token. `POST /control/impostor/:id` (body "on"/"off") makes it answer that
+ * session without its proof, as a process that took the agent's port would.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/complete"; anything else is echoed back word by word.
+ * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
+ * "/invalid-frame" (an invalid frame quoting the secrets); anything else is echoed back word by word.
+ * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
+ * binary without them; any other name is 42 bytes naming itself.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
 import { ToAgentFrameSchema, type FromAgentFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
+import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -46,13 +55,30 @@ class FakeSession {
   }
 }
 
-export async function startFakeAgentHost(port = 0) {
+export async function startFakeAgentHost(key: string, port = 0) {
+  requireAgentKey(key);
+  /** Requests the link check refused, for tests that prove the room presents its token. */
+  const refused: { url: string; status: number }[] = [];
   const sessions = new Map<string, FakeSession>();
   const session = (id: string) => sessions.get(id) ?? sessions.set(id, new FakeSession()).get(id)!;
 
-  const server = createServer((req, res) => control(req, res));
+  const server = createServer((req, res) => void control(req, res));
   const wss = new WebSocketServer({ noServer: true });
-  server.on("upgrade", (req, socket, head) => {
+  /** Sessions the fake answers without its proof. */
+  const impostors = new Set<string>();
+  const proofs = new WeakMap<IncomingMessage, string>();
+  wss.on("headers", (headers, req) => {
+    const proof = proofs.get(req);
+    if (proof) headers.push(`${AGENT_PROOF_HEADER}: ${proof}`);
+  });
+  server.on("upgrade", async (req, socket, head) => {
+    const check = await checkAgentRequest(req, key);
+    if (!check.ok) {
+      refused.push({ url: req.url ?? "", status: check.status });
+      socket.end(`HTTP/1.1 ${check.status} Refused\r\ncontent-type: application/json\r\n\r\n${refusalBody(check)}`);
+      return;
+    }
+    if (check.proof && !impostors.has(check.sessionId)) proofs.set(req, check.proof);
     const id = /^\/sessions\/([^/]+)\/socket$/.exec(req.url ?? "")?.[1];
     if (!id || sessions.get(decodeURIComponent(id))?.killed) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -162,6 +188,17 @@ export async function startFakeAgentHost(port = 0) {
       s.send({ type: "error", message: argument });
     } else if (command === "/complete") {
       s.send({ type: "completed" });
+    } else if (command === "/leak-split") {
+      for (const value of Object.values(s.secrets)) {
+        for (const form of [value, btoa(`user:${value}`), encodeURIComponent(value)]) {
+          const half = Math.floor(form.length / 2);
+          s.send({ type: "text_delta", id, text: `[${form.slice(0, half)}` });
+          s.send({ type: "text_delta", id, text: `${form.slice(half)}] ` });
+        }
+      }
+    } else if (command === "/invalid-frame") {
+      // Not a valid text_delta (no id): the room must not store its text.
+      s.socket?.send(JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }));
     } else {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
@@ -173,13 +210,38 @@ export async function startFakeAgentHost(port = 0) {
     s.socket?.close(1000, "stopped");
   }
 
-  function control(req: IncomingMessage, res: ServerResponse): void {
+  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === "/control/refused") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ refused }));
+      return;
+    }
+    const impostor = /^\/control\/impostor\/([^/]+)$/.exec(req.url ?? "");
+    if (impostor) {
+      const body: Buffer[] = [];
+      for await (const chunk of req) body.push(chunk as Buffer);
+      const id = decodeURIComponent(impostor[1]);
+      if (Buffer.concat(body).toString() === "on") impostors.add(id);
+      else impostors.delete(id);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ impostor: impostors.has(id) }));
+      return;
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
-      // Every artifact of the fake is 42 bytes naming itself.
+      const check: LinkCheck = await checkAgentRequest(req, key);
+      if (!check.ok) {
+        refused.push({ url: req.url ?? "", status: check.status });
+        res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
+        return;
+      }
+      if (check.proof && !impostors.has(check.sessionId)) res.setHeader(AGENT_PROOF_HEADER, check.proof);
       const name = decodeURIComponent(artifact[2]);
-      res.writeHead(200, { "content-type": "text/markdown" });
-      res.end(`# ${name}\n`.padEnd(42, "."));
+      const secrets = Object.values(sessions.get(decodeURIComponent(artifact[1]))?.secrets ?? {});
+      const binary = (text: string) => Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(text)]);
+      res.writeHead(200, { "content-type": name.startsWith("binary-") ? "application/octet-stream" : "text/markdown" });
+      if (name.startsWith("secret-")) res.end(secrets.map((v) => `token: ${v}\nbasic: ${btoa(`u:${v}`)}\nurl: ?t=${encodeURIComponent(v)}\n`).join(""));
+      else if (name.startsWith("binary-secret-")) res.end(binary(`key=${secrets.join(",")};`));
+      else if (name.startsWith("binary-")) res.end(binary("no secrets in here"));
+      else res.end(`# ${name}\n`.padEnd(42, ".")); // 42 bytes naming itself
       return;
     }
     const match = /^\/control\/([^/]+)(?:\/(release|drop|kill))?$/.exec(req.url ?? "");

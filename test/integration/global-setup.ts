@@ -11,10 +11,12 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { waitFor } from "../../scripts/stack.mjs";
 import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
+import { newAgentKey } from "../../worker/protocol/agent-auth";
 
 declare module "vitest" {
   export interface ProvidedContext {
     integrationAgentPort: number;
+    integrationAgentKey: string;
     integrationControlPort: number;
     integrationRepoURL: string;
   }
@@ -37,6 +39,7 @@ export default async function setup(project: TestProject) {
   const repoURL = makeRepository(dir);
   const anthropic = await startFakeAnthropic();
   const agentPort = await freePort();
+  const agentKey = newAgentKey();
   // The host runs as its own process, as `npm start` runs it: killing it is a real crash.
   const startHost = async (): Promise<ChildProcess> => {
     const child = spawn(join(process.cwd(), "node_modules/.bin/tsx"), ["containers/agent/server.ts"], {
@@ -47,6 +50,7 @@ export default async function setup(project: TestProject) {
         ...process.env,
         PORT: String(agentPort),
         HOST: "127.0.0.1",
+        AGENT_KEY: agentKey,
         AGENT_WORKSPACE_ROOT: join(dir, "sessions"),
         ANTHROPIC_API_KEY: "sk-ant-test-key",
         ANTHROPIC_BASE_URL: anthropic.url,
@@ -82,6 +86,7 @@ export default async function setup(project: TestProject) {
   const address = control.address();
 
   project.provide("integrationAgentPort", agentPort);
+  project.provide("integrationAgentKey", agentKey);
   project.provide("integrationControlPort", typeof address === "object" && address ? address.port : 0);
   project.provide("integrationRepoURL", repoURL);
   return async () => {

@@ -4,13 +4,19 @@ import { requireRole } from "../auth/membership";
 import { deleteSecret, listSecretRows } from "../db/secrets";
 import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput, readJson } from "../http/errors";
-import { putWorkspaceSecret } from "../secrets";
+import { MIN_SECRET_LENGTH, putWorkspaceSecret } from "../secrets";
 
 /** Secret names are environment variable names: they become the agent's environment. */
 export const SecretNameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (letters, digits, underscores)");
-export const PutSecretSchema = z.strictObject({ value: z.string().min(1).max(64 * 1024) });
+/** A value shorter than MIN_SECRET_LENGTH cannot be redacted reliably (it would match ordinary text): refused. */
+export const PutSecretSchema = z.strictObject({
+  value: z
+    .string()
+    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be kept out of transcripts reliably`)
+    .max(64 * 1024),
+});
 
 const Params = z.object({ name: SecretNameSchema });
 

@@ -3,13 +3,12 @@
  * an integration (Google Drive). No route returns a value; redactSecrets keeps them out of anything shown.
  */
 import { getSecretRow, listSecretRows, upsertSecret } from "../db/secrets";
+import { Redaction } from "../protocol/redaction";
 import { secretsKey, seal, unseal, type SecretsEnv } from "./crypto";
 
 export type { SecretsEnv } from "./crypto";
 
-/** Shorter values would blank out ordinary words; such a value is not a credential anyway. */
-export const MIN_REDACTED_LENGTH = 4;
-export const REDACTED = "[redacted]";
+export { MIN_SECRET_LENGTH, REDACTED } from "../protocol/redaction";
 
 /** The additional data of a workspace secret's ciphertext: its workspace and name. */
 const secretContext = (workspaceId: string, name: string) => `secret:${workspaceId}:${name}`;
@@ -36,23 +35,14 @@ export async function loadWorkspaceSecrets(env: SecretsEnv, workspaceId: string)
   return Object.fromEntries(entries);
 }
 
-/** Replaces every occurrence of each value (longest first, so a value containing another goes whole). */
+/** Replaces every occurrence of each value, as itself and in its base64 and URL-encoded forms (protocol/redaction.ts). */
 export function redactSecrets(text: string, values: string[]): string {
-  const candidates = [...new Set(values)].filter((value) => value.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
-  let redacted = text;
-  for (const value of candidates) redacted = redacted.replaceAll(value, REDACTED);
-  return redacted;
+  return new Redaction(values).text(text);
 }
 
 /** redactSecrets over every string inside a JSON-like value. */
 export function redactDeep<T>(value: T, values: string[]): T {
-  if (values.length === 0) return value;
-  if (typeof value === "string") return redactSecrets(value, values) as T;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, values)) as T;
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, values)])) as T;
-  }
-  return value;
+  return new Redaction(values).deep(value);
 }
 
 /** Seals a value that is not a workspace secret (a trigger's or a callback's signing secret) under `context`. */

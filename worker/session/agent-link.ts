@@ -12,6 +12,8 @@ import {
   type ToAgentFrame,
 } from "../protocol/agent";
 import type { Env } from "../env";
+import { signedAgentRequest } from "./agent-auth";
+import { describeInvalidFrame } from "./invalid-frame";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
 export const RECONNECT_WINDOW_MS = 3000;
@@ -25,8 +27,8 @@ export interface AgentLinkHandlers {
   onConnected(reconnected: boolean): void;
   /** The agent could not be reached again within the reconnect window. */
   onLost(reason: string): void;
-  /** A frame that failed validation: dropped, and reported so it shows in the events log. */
-  onInvalidFrame(detail: string): void;
+  /** A frame that failed validation: dropped, and described (never quoted) so it shows in the events log. */
+  onInvalidFrame(description: string): void;
 }
 
 export type SocketOpener = () => Promise<WebSocket>;
@@ -90,7 +92,7 @@ export class AgentLink {
   #receive(data: unknown): void {
     const frame = parseFrame(FromAgentFrameSchema, data);
     if (!frame) {
-      this.#handlers.onInvalidFrame(typeof data === "string" ? data.slice(0, 200) : "binary frame");
+      this.#handlers.onInvalidFrame(describeInvalidFrame(data));
       return;
     }
     this.#handlers.onFrame(frame);
@@ -129,10 +131,13 @@ export interface AgentEndpoint {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number): AgentEndpoint {
+export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number, storage: DurableObjectStorage): AgentEndpoint {
   const container = () => env.AgentContainer.get(env.AgentContainer.idFromName(sessionId));
+  // Every request carries the session's token, every answer the agent's proof (agent-auth.ts).
   const request = (path: string, init?: RequestInit) =>
-    env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), init) : container().fetch(new Request(`http://agent${path}`, init));
+    signedAgentRequest(env, storage, sessionId, init, (signed) =>
+      env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), signed) : container().fetch(new Request(`http://agent${path}`, signed)),
+    );
   return {
     fetch: request,
     openSocket: async () => {

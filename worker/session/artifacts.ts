@@ -1,3 +1,4 @@
+import { type Redaction, screenArtifact } from "../protocol/redaction";
 import type { AgentEndpoint } from "./agent-link";
 
 /** Where a session's artifact lives in R2: one prefix a session, so delete removes them all. */
@@ -8,16 +9,23 @@ export function isSafeArtifactName(name: string): boolean {
   return name.length > 0 && name.length <= 500 && !name.startsWith("/") && !name.split("/").some((part) => part === ".." || part === "." || part === "");
 }
 
-/** Copies one artifact from the agent into R2 (the agent's workspace goes away with its container). */
-export async function copyArtifact(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, name: string): Promise<number> {
+export type ArtifactCopy = { kept: true; size: number; redacted: boolean } | { kept: false; code: "artifact_refused"; reason: string };
+
+/**
+ * Copies one artifact from the agent into R2 (the agent's workspace goes away with its container). Its
+ * bytes pass the secrets first: a text file is kept redacted, a binary one holding a secret is refused.
+ * Throws when the agent cannot be reached or answers with an error.
+ */
+export async function copyArtifact(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, name: string, secrets: Redaction): Promise<ArtifactCopy> {
   const path = `/sessions/${encodeURIComponent(sessionId)}/artifacts/${name.split("/").map(encodeURIComponent).join("/")}`;
   const response = await agent.fetch(path);
   if (!response.ok || !response.body) throw new Error(`agent answered ${response.status} for artifact ${name}`);
-  const bytes = await response.arrayBuffer();
-  await bucket.put(artifactKey(sessionId, name), bytes, {
+  const screened = screenArtifact(new Uint8Array(await response.arrayBuffer()), secrets);
+  if (screened.kind === "refused") return { kept: false, code: "artifact_refused", reason: `artifact ${name} not kept: ${screened.reason}` };
+  await bucket.put(artifactKey(sessionId, name), screened.bytes, {
     httpMetadata: { contentType: response.headers.get("content-type") ?? "application/octet-stream" },
   });
-  return bytes.byteLength;
+  return { kept: true, size: screened.bytes.byteLength, redacted: screened.kind === "redacted" };
 }
 
 export async function deleteArtifacts(bucket: R2Bucket, sessionId: string): Promise<void> {

@@ -1,9 +1,11 @@
 import { Container } from "@cloudflare/containers";
 import type { Env } from "../env";
+import { AGENT_KEY_ENV } from "../protocol/agent-auth";
 
 /** Beyond the session's budget: time for a graceful stop and the final frames. */
 const GRACE_SECONDS = 60;
 const SLEEP_AFTER_KEY = "sleepAfterSeconds";
+const AGENT_KEY = "agentKey";
 
 /**
  * The per-session container running containers/agent (production; AGENT_URL replaces it locally).
@@ -19,7 +21,19 @@ export class AgentContainer extends Container<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<number>(SLEEP_AFTER_KEY);
       if (stored) this.sleepAfter = stored;
+      const agentKey = await ctx.storage.get<string>(AGENT_KEY);
+      if (agentKey) this.envVars = { [AGENT_KEY_ENV]: agentKey };
     });
+  }
+
+  /**
+   * Called by the SessionRoom before every request: the key its link tokens are made with, which the
+   * container is started with (the agent refuses to run without one). Kept, so a restart uses it too.
+   */
+  async useAgentKey(key: string): Promise<void> {
+    if (this.envVars?.[AGENT_KEY_ENV] === key) return;
+    this.envVars = { [AGENT_KEY_ENV]: key };
+    await this.ctx.storage.put(AGENT_KEY, key);
   }
 
   /** Called by the SessionRoom before it connects: ties the container's lifetime to the session's timeout. */

@@ -9,11 +9,12 @@ import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
-import { loadWorkspaceSecrets, redactDeep } from "../secrets";
+import { loadWorkspaceSecrets, REDACTED } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
+import { FrameRedaction } from "./frame-redaction";
 import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
@@ -47,7 +48,7 @@ export class SessionRoom extends YServer<Env> {
   #connecting: Promise<void> | null = null;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
-  #secretValues: string[] = [];
+  readonly #redaction = new FrameRedaction();
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
 
@@ -232,10 +233,10 @@ export class SessionRoom extends YServer<Env> {
     const record = this.#state.record;
     if (!record) return;
     this.#link?.close();
-    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds).openSocket, {
+    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage).openSocket, {
       startFrame: async () => {
         const secrets = await loadWorkspaceSecrets(this.env, record.workspaceId);
-        this.#secretValues = Object.values(secrets);
+        this.#redaction.setSecrets(Object.values(secrets));
         return {
           type: "start",
           sessionId: record.id,
@@ -270,6 +271,7 @@ export class SessionRoom extends YServer<Env> {
 
   #closeAgent(reason: string): void {
     this.#batcher.flush();
+    this.#applyHeldText();
     this.#link?.close(reason);
     this.#link = null;
   }
@@ -283,11 +285,21 @@ export class SessionRoom extends YServer<Env> {
         if (frame.seq <= record.agentSeq) continue;
         record.agentSeq = frame.seq;
         // The agent redacts too; this is the line a secret must never cross whatever the agent does.
-        applyAgentFrame(redactDeep(frame, this.#secretValues), this.#state, this.#store, this.#frameEffects, now);
+        for (const redacted of this.#redaction.frames(frame)) applyAgentFrame(redacted, this.#state, this.#store, this.#frameEffects, now);
       }
     });
     this.#state.save();
     this.#scheduleAck();
+  }
+
+  /** Streamed text the redaction held back (it could have become a secret): the agent is gone, so it is shown. */
+  #applyHeldText(): void {
+    const held = this.#redaction.release();
+    if (held.length === 0) return;
+    const now = Date.now();
+    this.document.transact(() => {
+      for (const frame of held) applyAgentFrame(frame, this.#state, this.#store, this.#frameEffects, now);
+    });
   }
 
   readonly #frameEffects: FrameEffects = {
@@ -314,8 +326,14 @@ export class SessionRoom extends YServer<Env> {
     const record = this.#state.record;
     if (!record) return;
     try {
-      const size = await copyArtifact(this.env.ARTIFACTS, agentEndpoint(this.env, record.id, record.config.timeoutSeconds), record.id, name);
-      this.#store.putArtifact(name, size, Date.now());
+      const agent = agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage);
+      const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#redaction.secrets);
+      if (!copy.kept) {
+        this.#store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
+        return;
+      }
+      if (copy.redacted) this.#store.appendEvent({ at: Date.now(), type: "artifact_redacted", reason: `artifact ${name}: workspace secrets replaced by ${REDACTED}` });
+      this.#store.putArtifact(name, copy.size, Date.now());
       this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
     } catch (err) {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;

@@ -1,31 +1,38 @@
 /** Confines every path a tool touches to the session's workspace, symlinks included. */
-import { realpath } from "node:fs/promises";
+import { lstat, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 
 export class ToolError extends Error {}
 
-function isInside(root: string, target: string): boolean {
+/** Linux gives up after 40 links in one path; so do we (a loop of links would never end). */
+const MAX_LINKS = 40;
+
+/** Whether `target` is `root` or below it. `..foo` is a name like any other, not a step up. */
+export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
-/** The real path of `target`, or of its deepest existing ancestor joined with the missing rest. */
-async function realpathOfExisting(target: string): Promise<string> {
-  const missing: string[] = [];
-  let current = target;
-  for (;;) {
-    try {
-      const real = await realpath(current);
-      return missing.length ? path.join(real, ...missing.reverse()) : real;
-    } catch {
-      const parent = path.dirname(current);
-      if (parent === current) return target;
-      missing.push(path.basename(current));
-      current = parent;
-    }
+/**
+ * Where `target` really leads: its real path when it exists; else symlinks are followed even when they
+ * dangle (writing through a dangling link creates its target), and a missing rest is joined on to the
+ * real path of the deepest existing ancestor.
+ */
+async function realTarget(target: string, links = { count: 0 }): Promise<string> {
+  try {
+    return await realpath(target);
+  } catch {
+    // missing, or a dangling link: resolved step by step below
   }
+  const info = await lstat(target).catch(() => null);
+  if (info?.isSymbolicLink()) {
+    if (++links.count > MAX_LINKS) throw new ToolError(`too many levels of symbolic links: ${target}`);
+    return realTarget(path.resolve(path.dirname(target), await readlink(target)), links);
+  }
+  const parent = path.dirname(target);
+  if (parent === target) return target;
+  return path.join(await realTarget(parent, links), path.basename(target));
 }
-
 /**
  * Resolves a path given by the model (relative to the workspace, or absolute inside it) and refuses
  * anything outside: `..`, absolute paths elsewhere, and symlinks that point out of the workspace.
@@ -36,7 +43,7 @@ export async function resolveInWorkspace(workspace: string, given: string): Prom
   const lexical = path.resolve(workspace, given);
   const outside = `path is outside the workspace: ${given} (the workspace is ${workspace}; use a path inside it)`;
   if (!isInside(path.resolve(workspace), lexical) && !isInside(root, lexical)) throw new ToolError(outside);
-  const real = await realpathOfExisting(lexical);
+  const real = await realTarget(lexical);
   if (!isInside(root, real)) throw new ToolError(`${outside}; it resolves through a symlink to ${real}`);
   return real;
 }

@@ -3,7 +3,7 @@ import type { Dirent } from "node:fs";
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ToolError, displayPath, resolveInWorkspace } from "./paths";
+import { ToolError, displayPath, isInside, resolveInWorkspace } from "./paths";
 import { defineTool } from "./types";
 
 /** Not descended into: huge and rarely what the model is after (list shows node_modules/ itself). */
@@ -120,9 +120,12 @@ export const grepTool = defineTool({
     const matches: string[] = [];
     for await (const entry of walk(dir, Infinity)) {
       if (entry.isDir || (fileFilter && !fileFilter.test(entry.rel))) continue;
-      const info = await stat(entry.absolute).catch(() => null);
+      // Containment by real path: a symlink is read only when it leads to a file inside the workspace.
+      const file = await realpath(entry.absolute).catch(() => null);
+      if (!file || !isInside(root, file)) continue;
+      const info = await stat(file).catch(() => null);
       if (!info?.isFile() || info.size > MAX_GREP_FILE) continue;
-      const buffer = await readFile(entry.absolute);
+      const buffer = await readFile(file);
       if (buffer.subarray(0, 8000).includes(0)) continue; // binary
       const lines = buffer.toString("utf8").split("\n");
       for (let i = 0; i < lines.length; i++) {

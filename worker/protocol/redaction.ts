@@ -1,0 +1,204 @@
+/**
+ * Keeping workspace secrets out of everything shown, the same way in the agent and in the room (the
+ * room is the last line). A secret is caught as itself, base64-encoded (at any alignment, either
+ * alphabet) and URL-encoded; a secret split across streamed deltas is caught by holding back the tail of
+ * a stream that could still become one (never longer than the longest form). Pure TypeScript: the agent
+ * (Node) imports it too.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** The shortest value PUT …/secrets accepts: shorter ones cannot be told apart from ordinary text. */
+export const MIN_SECRET_LENGTH = 8;
+/** Values stored before that rule are still redacted as themselves down to this length (not encoded). */
+const MIN_LEGACY_LENGTH = 4;
+/** Encoded forms shorter than this would match ordinary text. */
+const MIN_FORM_LENGTH = 8;
+
+function toBinaryString(bytes: Uint8Array): string {
+  let out = "";
+  for (let at = 0; at < bytes.length; at += 8192) out += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  return out;
+}
+
+/**
+ * The base64 text that encodes `value` wherever it sits in the encoded data: for each of the three
+ * alignments, the characters that depend only on the value's bytes (those mixing in the bytes around it
+ * are dropped), in the standard and the URL-safe alphabet.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = new TextEncoder().encode(value);
+  const forms: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const shifted = new Uint8Array(shift + bytes.length);
+    shifted.set(bytes, shift);
+    const encoded = btoa(toBinaryString(shifted));
+    const lead = [0, 2, 3][shift];
+    const rest = shifted.length % 3;
+    const trail = rest === 0 ? 0 : 3 - rest + 1; // the padding, and the character that mixes in the next byte
+    const core = encoded.slice(lead, encoded.length - trail);
+    forms.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return forms;
+}
+
+/** URL-encoded spellings: encodeURIComponent's, with lower-case escapes, with `+` for spaces, with `/` left as is. */
+function urlForms(value: string): string[] {
+  const encoded = encodeURIComponent(value);
+  const lower = encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  return [encoded, lower, encoded.replace(/%20/g, "+"), encoded.replace(/%2F/g, "/")];
+}
+
+/** Every form of `value` that is redacted. */
+export function secretForms(value: string): string[] {
+  if (value.length < MIN_LEGACY_LENGTH) return [];
+  if (value.length < MIN_SECRET_LENGTH) return [value];
+  const encoded = [...base64Forms(value), ...urlForms(value)].filter((form) => form.length >= MIN_FORM_LENGTH && form !== value);
+  return [...new Set([value, ...encoded])];
+}
+
+export interface ScanResult {
+  /** The text with every complete form replaced. */
+  out: string;
+  /** A tail that may be the start of a form: held until more text comes (empty when `final`). */
+  held: string;
+}
+
+export class Redaction {
+  /** Forms by their first character, longest first. */
+  readonly #byFirst = new Map<string, string[]>();
+  readonly #forms: string[];
+
+  constructor(values: Iterable<string>) {
+    this.#forms = [...new Set([...values].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    for (const form of this.#forms) {
+      const list = this.#byFirst.get(form[0]) ?? [];
+      list.push(form);
+      this.#byFirst.set(form[0], list);
+    }
+  }
+
+  get empty(): boolean {
+    return this.#forms.length === 0;
+  }
+
+  /**
+   * Left to right, the longest form that starts at each position is replaced. Unless `final`, the scan
+   * stops where the rest of the text is the beginning of a form that more text could complete.
+   */
+  scan(text: string, final: boolean): ScanResult {
+    let out = "";
+    let copied = 0;
+    let at = 0;
+    while (at < text.length) {
+      const candidates = this.#byFirst.get(text[at]);
+      if (!candidates) {
+        at++;
+        continue;
+      }
+      let match: string | null = null;
+      let mayGrow = false;
+      for (const form of candidates) {
+        if (text.startsWith(form, at)) {
+          match = form;
+          break;
+        }
+        if (!final && !mayGrow && text.length - at < form.length && form.startsWith(text.slice(at))) mayGrow = true;
+      }
+      if (mayGrow) return { out: out + text.slice(copied, at), held: text.slice(at) };
+      if (match === null) {
+        at++;
+        continue;
+      }
+      out += text.slice(copied, at) + REDACTED;
+      at += match.length;
+      copied = at;
+    }
+    return { out: out + text.slice(copied), held: "" };
+  }
+
+  text(input: string): string {
+    return this.empty ? input : this.scan(input, true).out;
+  }
+
+  /** Redacts every string inside a JSON-like value (frames, tool inputs), keys included. */
+  deep<T>(value: T): T {
+    return this.empty ? value : (this.#deep(value) as T);
+  }
+
+  #deep(value: unknown): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (Array.isArray(value)) return value.map((item) => this.#deep(item));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.text(key), this.#deep(item)]));
+    }
+    return value;
+  }
+
+  /** Whether any form occurs in raw bytes (as UTF-8): how a binary file is checked. */
+  foundInBytes(bytes: Uint8Array): boolean {
+    const haystack = toBinaryString(bytes);
+    return this.#forms.some((form) => haystack.includes(toBinaryString(new TextEncoder().encode(form))));
+  }
+}
+
+/**
+ * Streams of text (the agent's text and thinking deltas, one stream per block) redacted as they flow:
+ * each push gives what may be shown now and holds back a tail that could still become a secret.
+ */
+export class StreamRedaction<S> {
+  /** May be replaced (new secrets): held text is scanned again with the next push or flush. */
+  redaction: Redaction;
+  readonly #held = new Map<string, { stream: S; text: string }>();
+  readonly #keyOf: (stream: S) => string;
+
+  constructor(redaction: Redaction, keyOf: (stream: S) => string) {
+    this.redaction = redaction;
+    this.#keyOf = keyOf;
+  }
+
+  push(stream: S, text: string): string {
+    const key = this.#keyOf(stream);
+    const { out, held } = this.redaction.scan((this.#held.get(key)?.text ?? "") + text, false);
+    if (held) this.#held.set(key, { stream, text: held });
+    else this.#held.delete(key);
+    return out;
+  }
+
+  /** Ends every stream but `except`: what each held, redacted as final text, in the order they began. */
+  flush(except?: S): { stream: S; text: string }[] {
+    const skip = except === undefined ? null : this.#keyOf(except);
+    const flushed: { stream: S; text: string }[] = [];
+    for (const [key, { stream, text }] of this.#held) {
+      if (key === skip) continue;
+      this.#held.delete(key);
+      flushed.push({ stream, text: this.redaction.text(text) });
+    }
+    return flushed;
+  }
+}
+
+export type ArtifactScreening =
+  | { kind: "unchanged" | "redacted"; bytes: Uint8Array }
+  | { kind: "refused"; reason: string };
+
+/** Text (UTF-8, no NUL in its first 8000 bytes) or null for a binary file. */
+function artifactText(bytes: Uint8Array): string | null {
+  if (bytes.subarray(0, 8000).includes(0)) return null;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** A text artifact comes out redacted; a binary one that contains a secret is refused whole. */
+export function screenArtifact(bytes: Uint8Array, redaction: Redaction): ArtifactScreening {
+  if (redaction.empty) return { kind: "unchanged", bytes };
+  const text = artifactText(bytes);
+  if (text === null) {
+    return redaction.foundInBytes(bytes) ? { kind: "refused", reason: "it is a binary file that contains a workspace secret" } : { kind: "unchanged", bytes };
+  }
+  const redacted = redaction.text(text);
+  return redacted === text ? { kind: "unchanged", bytes } : { kind: "redacted", bytes: new TextEncoder().encode(redacted) };
+}
