@@ -6,6 +6,7 @@ import { createWorkspace, getMyWorkspace, listMyWorkspaces } from "../db/workspa
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
 import { findUser } from "../db/users";
 import { RoleSchema } from "../db/types";
+import { revokeInWorkspace } from "../session/revoke";
 
 export const CreateWorkspaceSchema = z.object({ name: z.string().trim().min(1).max(100) });
 /** `user` is a user id, an email, or an exact display name. */
@@ -55,11 +56,14 @@ export const workspaceRoutes = newApp()
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     const { role } = await readJson(c, ChangeRoleSchema);
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
+    // Their sockets reconnect at once, authorized for the new role.
+    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
     return c.json({ member: await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId) });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     settle(await removeMember(c.env.DB, c.var.member.workspaceId, userId));
+    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
     return c.body(null, 204);
   });

@@ -5,6 +5,7 @@
  */
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
+import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
@@ -15,7 +16,7 @@ import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { NotificationQueue } from "./notifications";
-import { acceptsClientFrame } from "./presence";
+import { RoomConnections, type RevokeFilter } from "./connections";
 import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
@@ -48,6 +49,8 @@ export class SessionRoom extends YServer<Env> {
   /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
   #secretValues: string[] = [];
   #indexWrites: Promise<unknown> = Promise.resolve();
+  /** Who is on each browser socket: revocation, expiry and presence. */
+  readonly #connections = new RoomConnections(() => this.getConnections());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -99,17 +102,24 @@ export class SessionRoom extends YServer<Env> {
   }
 
   onConnect(connection: Connection, ctx: ConnectionContext): void {
-    connection.setState({ userId: ctx.request.headers.get("x-tandem-user-id") });
+    if (!this.#connections.admit(connection, ctx.request, Date.now())) return;
     super.onConnect(connection, ctx);
+    if (this.#connections.nextExpiry() !== null) this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   onMessage(connection: Connection, message: WSMessage): void {
-    const userId = (connection.state as { userId?: string | null } | null)?.userId ?? null;
-    if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
+    const frame = this.#connections.clientFrame(connection, message);
+    if (frame) super.onMessage(connection, frame);
   }
 
-  /** One alarm serves two clocks: the timeout budget and the callbacks due. */
+  onClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
+    super.onClose(connection, code, reason, wasClean);
+    awarenessProtocol.removeAwarenessStates(this.document.awareness, this.#connections.release(connection), null);
+  }
+
+  /** One alarm serves three clocks: the timeout budget, the callbacks due and the sockets' credentials. */
   async onAlarm(): Promise<void> {
+    this.#connections.closeExpired(Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
     for (const entry of dropped) {
       this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
@@ -192,6 +202,11 @@ export class SessionRoom extends YServer<Env> {
     const view = sessionView(record, Date.now());
     this.ctx.waitUntil(this.#provision());
     return ok(view);
+  }
+
+  /** Closes the browser sockets of a removed member or a revoked API token (called by the API after the change). */
+  revokeConnections(filter: RevokeFilter): number {
+    return this.#connections.revoke(filter);
   }
 
   /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
@@ -350,12 +365,12 @@ export class SessionRoom extends YServer<Env> {
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The alarm rings at the earlier of the end of the timeout budget (active phases only) and the next callback due. */
+  /** The alarm rings at the earliest of the end of the timeout budget (active phases only), the next callback due and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
     const record = this.#state.record;
     const now = Date.now();
     const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-    const times = [timeoutAt, this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
+    const times = [timeoutAt, this.#notifications.nextDueAt(), this.#connections.nextExpiry()].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }
