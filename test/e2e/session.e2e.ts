@@ -74,7 +74,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
 
   it("A creates a workspace, adds B as editor and C as viewer, and starts a session", async () => {
     const page = alice.page;
-    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob.name, "editor"], [carol.name, "viewer"]]);
+    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob, "editor"], [carol, "viewer"]]);
     await page.getByRole("button", { name: "New session" }).click();
     // The dialog enforces the bounds before the API sees them.
     await page.getByLabel(/Max tokens/).fill("99");

@@ -74,7 +74,7 @@ describe("presence", () => {
   it("passes presence between viewers, including to one who joins later, and drops it on leave", async () => {
     const { owner, ws, id } = await runningSession();
     const viewer = await signIn(uniqueName("viewer"));
-    const members = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: viewer.user.id, role: "viewer" } });
+    const members = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: viewer.user.email, role: "viewer" } });
     expect(members.status).toBe(201);
     const first = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
     await first.synced;
