@@ -6,6 +6,8 @@
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
+ * Artifacts: "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length; "huge…" declares 200 MB;
+ * any other name is 42 bytes naming itself.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete"; anything else is echoed back word by word.
  */
@@ -44,6 +46,25 @@ class FakeSession {
   replayAfter(upTo: number): void {
     for (const frame of this.sent) if (frame.seq > upTo) this.socket?.send(JSON.stringify(frame));
   }
+}
+
+/** Byte `i` of a "chunked-<n>.bin" artifact. */
+export const patternByte = (i: number) => i % 251;
+
+/** n bytes of the pattern, sent without a Content-Length (chunked), 64 KiB a write. */
+function streamPattern(res: ServerResponse, n: number): void {
+  res.writeHead(200, { "content-type": "application/octet-stream" });
+  let sent = 0;
+  const next = () => {
+    while (sent < n) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, n - sent));
+      for (let i = 0; i < chunk.length; i++) chunk[i] = patternByte(sent + i);
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once("drain", next);
+    }
+    res.end();
+  };
+  next();
 }
 
 export async function startFakeAgentHost(port = 0) {
@@ -176,8 +197,17 @@ export async function startFakeAgentHost(port = 0) {
   function control(req: IncomingMessage, res: ServerResponse): void {
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
-      // Every artifact of the fake is 42 bytes naming itself.
       const name = decodeURIComponent(artifact[2]);
+      const chunked = /^chunked-(\d+)\.bin$/.exec(name);
+      if (chunked) return void streamPattern(res, Number(chunked[1]));
+      if (name.startsWith("huge")) {
+        // Declares far more than any artifact may hold, then stalls: the room must refuse it on the header.
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(200 * 1024 * 1024) });
+        res.write(Buffer.alloc(64 * 1024));
+        setTimeout(() => res.destroy(), 10_000).unref();
+        return;
+      }
+      // Every other artifact of the fake is 42 bytes naming itself.
       res.writeHead(200, { "content-type": "text/markdown" });
       res.end(`# ${name}\n`.padEnd(42, "."));
       return;

@@ -52,7 +52,8 @@ sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(awai
 
 sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
   const id = c.req.param("id")!;
-  const name = decodeURIComponent(c.req.param("name")!);
+  // The router has decoded the path once already; decoding again would turn `100%25.txt` into an error.
+  const name = c.req.param("name")!;
   if (!isSafeArtifactName(name)) throw new HttpError(400, "invalid_input", "name: not an artifact name", { field: "name" });
   const listed = unwrap(await (await room(c)).artifacts()).some((artifact) => artifact.name === name);
   const object = listed ? await c.env.ARTIFACTS.get(artifactKey(id, name)) : null;

@@ -13,7 +13,7 @@ import { firstMessageFor } from "../protocol/workflows";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
-import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
+import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { NotificationQueue } from "./notifications";
 import { RoomConnections, type RevokeFilter } from "./connections";
@@ -330,7 +330,7 @@ export class SessionRoom extends YServer<Env> {
       this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
     } catch (err) {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
-      this.#store.appendEvent({ at: Date.now(), type: "artifact_error", reason });
+      this.#store.appendEvent({ at: Date.now(), type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error", reason });
     }
   }
 
