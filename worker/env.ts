@@ -17,6 +17,10 @@ export interface Env {
   /** The local agent host; empty in production, where the AgentContainer is used. */
   AGENT_URL: string;
   PUBLIC_URL: string;
+  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger. */
+  SESSION_CREATION_LIMIT: RateLimit;
+  MESSAGE_LIMIT: RateLimit;
+  DELIVERY_LIMIT: RateLimit;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */

@@ -34,6 +34,8 @@ export const CreateTriggerSchema = z
     promptTemplate: z.string().min(1).max(LIMITS.prompt.max),
     filter: TriggerFilterSchema.optional(),
     callbackUrl: CallbackURLSchema.nullable().optional(),
+    /** Sessions it starts wait in Pending until an owner or editor approves them. */
+    requireApproval: z.boolean().default(false),
   })
   .refine((body) => body.session.prompt === undefined, {
     path: ["session", "prompt"],
@@ -53,6 +55,7 @@ export function triggerView(row: TriggerRow, baseURL: string) {
     promptTemplate: row.prompt_template,
     filter: { event: row.filter_event, action: row.filter_action },
     callbackUrl: row.callback_url,
+    requireApproval: row.require_approval === 1,
     webhookUrl: `${baseURL}/webhooks/${row.id}`,
     createdBy: { id: row.created_by, name: row.creator_name ?? "" },
     createdAt: row.created_at,
@@ -83,6 +86,7 @@ triggerRoutes.post("/", async (c) => {
     promptTemplate: body.promptTemplate,
     filter: body.filter,
     callbackUrl: body.callbackUrl ?? null,
+    requireApproval: body.requireApproval,
     createdBy: c.var.user.id,
     createdAt: Date.now(),
   });

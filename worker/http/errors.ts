@@ -10,6 +10,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly extra: { field?: string; phase?: string } = {},
+    /** Response headers that go with it (`Retry-After` on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -24,7 +26,7 @@ export function errorBody(code: string, message: string, extra: object = {}) {
 
 /** The single place where thrown errors become responses: a bad request is never a 500. */
 export function handleError(err: Error, c: Context): Response {
-  if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, err.extra), err.status);
+  if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, err.extra), err.status, err.headers);
   if (err instanceof z.ZodError) return c.json(zodErrorBody(err), 400);
   console.error("unhandled error", err);
   return c.json(errorBody("internal", "internal error"), 500);

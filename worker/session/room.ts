@@ -17,7 +17,7 @@ import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } f
 import { DeltaBatcher } from "./batcher";
 import { NotificationQueue } from "./notifications";
 import { RoomConnections, type RevokeFilter } from "./connections";
-import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
+import { ACTIVE_PHASES, AGENT_PHASES, canApply, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
@@ -144,6 +144,21 @@ export class SessionRoom extends YServer<Env> {
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#queueInput(first, author);
+    const view = sessionView(record, Date.now());
+    if (record.awaitingApproval) this.#store.appendEvent({ at: Date.now(), type: "awaiting_approval", reason: "an owner or editor must approve it before it starts" });
+    else this.ctx.waitUntil(this.#provision());
+    return ok(view);
+  }
+
+  /** Starts a session that waits for approval (a trigger's, with `requireApproval`). */
+  approve(actor: Actor): RoomResult<SessionView> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    if (!canApply(record.phase, "provision")) return wrongPhase(record.phase, "approve");
+    if (!record.awaitingApproval) {
+      return { ok: false, error: { status: 409, code: "not_awaiting_approval", message: "this session does not wait for approval", phase: record.phase } };
+    }
+    this.#state.approve(actor);
     const view = sessionView(record, Date.now());
     this.ctx.waitUntil(this.#provision());
     return ok(view);
