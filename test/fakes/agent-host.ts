@@ -6,6 +6,8 @@
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
+ * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
+ * answers 307 to the sink.
  * Artifacts: "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length; "huge…" declares 200 MB;
  * any other name is 42 bytes naming itself.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
@@ -194,7 +196,27 @@ export async function startFakeAgentHost(port = 0) {
     s.socket?.close(1000, "stopped");
   }
 
+  /** What reached the callback sink: as a receiver of phase-change callbacks would see them. */
+  const callbacks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+
   function control(req: IncomingMessage, res: ServerResponse): void {
+    if (req.url === "/callback/redirect") {
+      res.writeHead(307, { location: "/callback/sink" }).end();
+      return;
+    }
+    if (req.url === "/callback/sink") {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      req.on("end", () => {
+        callbacks.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    if (req.url === "/control-callbacks") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
+      return;
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
       const name = decodeURIComponent(artifact[2]);

@@ -14,7 +14,8 @@ import {
   type TriggerRow,
 } from "../db/triggers";
 import { newApp, type AppEnv } from "../http/app";
-import { notFound, parseInput, readJson } from "../http/errors";
+import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { callbackURLRefusal } from "../http/outbound";
 import { LIMITS } from "../protocol/session-config";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
@@ -47,6 +48,12 @@ const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200
 
 const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
 
+/** A callback URL is checked when it is set (and again at every send): no private, loopback or link-local host. */
+function checkCallbackURL(c: Context<AppEnv>, url: string | null | undefined, field: string): void {
+  const refused = url ? callbackURLRefusal(url, c.env.AUTH_MODE) : null;
+  if (refused) throw new HttpError(400, "invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
+}
+
 export function triggerView(row: TriggerRow, baseURL: string) {
   return {
     id: row.id,
@@ -74,6 +81,7 @@ triggerRoutes.get("/", async (c) => {
 
 triggerRoutes.post("/", async (c) => {
   const body = await readJson(c, CreateTriggerSchema);
+  checkCallbackURL(c, body.callbackUrl, "callbackUrl");
   const ws = c.req.param("ws")!;
   const id = crypto.randomUUID();
   const secret = newSigningSecret();
@@ -132,6 +140,7 @@ workspaceCallbackRoutes.get("/", async (c) => {
 
 workspaceCallbackRoutes.put("/", async (c) => {
   const { url } = await readJson(c, PutCallbackSchema);
+  checkCallbackURL(c, url, "url");
   const ws = c.req.param("ws")!;
   const secret = newSigningSecret();
   const now = Date.now();

@@ -15,7 +15,7 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
-import { NotificationQueue } from "./notifications";
+import { droppedReason, NotificationQueue } from "./notifications";
 import { RoomConnections, type RevokeFilter } from "./connections";
 import { ACTIVE_PHASES, AGENT_PHASES, canApply, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
@@ -121,9 +121,7 @@ export class SessionRoom extends YServer<Env> {
   async onAlarm(): Promise<void> {
     this.#connections.closeExpired(Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
-    for (const entry of dropped) {
-      this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
-    }
+    for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: droppedReason(entry) });
     const record = this.#state.record;
     if (record && ACTIVE_PHASES.has(record.phase) && remainingMs(record, Date.now()) <= 0) {
       await this.#connecting;
