@@ -204,7 +204,7 @@ export async function startFakeAgentHost(port = 0) {
       res.writeHead(307, { location: "/callback/sink" }).end();
       return;
     }
-    if (req.url === "/callback/sink") {
+    if (req.url?.split("?")[0] === "/callback/sink") {
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
       req.on("end", () => {
