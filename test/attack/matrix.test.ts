@@ -9,38 +9,16 @@ import { env, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { signBody } from "../../worker/secrets/hmac";
 import { accessFetch, accessJwt, stubAccessKeys } from "./access";
+import { loadDocument, type Operation } from "./operations";
 import { countLeaks, observe, reportFigures, type Observed } from "./probe";
-import { buildWorld, d1Snapshot, type World } from "./world";
+import { buildWorld, d1Snapshot, sampleBody, type World } from "./world";
 
 reportFigures();
 
-type Access = "public" | "signedIn" | "self" | "member" | "editor" | "owner" | "signature";
 type Identity = "none" | "revokedToken" | "expiredJwt" | "stranger" | "viewer" | "editor" | "owner" | "foreign";
 const IDENTITIES: Identity[] = ["none", "revokedToken", "expiredJwt", "stranger", "foreign", "viewer", "editor", "owner"];
 
-interface DocOperation {
-  "x-tandem-access": Access;
-  requestBody?: { content: { "application/json": { schema: { $ref: string } } } };
-  responses: Record<string, unknown>;
-}
-interface Operation {
-  method: string;
-  path: string;
-  access: Access;
-  body: string | null;
-  success: number[];
-}
-
-const doc = (await (await SELF.fetch("http://localhost:8787/api/openapi.json")).json()) as { paths: Record<string, Record<string, DocOperation>> };
-const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, methods]) =>
-  Object.entries(methods).map(([method, op]) => ({
-    method: method.toUpperCase(),
-    path,
-    access: op["x-tandem-access"],
-    body: op.requestBody?.content["application/json"].schema.$ref.split("/").pop() ?? null,
-    success: Object.keys(op.responses).filter((status) => /^2\d\d$/.test(status)).map(Number),
-  })),
-);
+const { operations } = await loadDocument();
 
 /** What each caller should get: "allowed" (a documented outcome), an exact status, or nothing to check. */
 function expected(op: Operation, who: Identity): "allowed" | number | "skip" {
@@ -84,25 +62,6 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     if (value === undefined) throw new Error(`no value for {${param}} in ${op.path}`);
     return `/${collection}/${encodeURIComponent(value)}`;
   });
-}
-
-function sampleBody(name: string, world: World): unknown {
-  const samples: Record<string, unknown> = {
-    DevSignIn: { name: `matrix ${crypto.randomUUID().slice(0, 8)}` },
-    CreateToken: { name: "matrix" },
-    CreateWorkspace: { name: "matrix" },
-    AddMember: { user: world.candidate.user.email, role: "viewer" },
-    ChangeRole: { role: "editor" },
-    CreateSession: { timeoutSeconds: 1800 },
-    UpdateSession: { displayName: "renamed by the matrix" },
-    Message: { text: "hello from the matrix" },
-    ExportToDrive: { format: "gdrive" },
-    PutSecret: { value: "matrix-secret-value" },
-    CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
-    PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
-  };
-  if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
-  return samples[name];
 }
 
 async function call(op: Operation, world: World, other: World, who: Identity, jwt: string): Promise<{ res: Observed; sent: string }> {

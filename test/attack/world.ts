@@ -121,3 +121,23 @@ export async function roomSnapshot(sessionId: string): Promise<string> {
     return JSON.stringify(dump);
   });
 }
+
+/** A valid body for the schema `name` of the OpenAPI document, in this world. */
+export function sampleBody(name: string, world: World): unknown {
+  const samples: Record<string, unknown> = {
+    DevSignIn: { name: `matrix ${crypto.randomUUID().slice(0, 8)}` },
+    CreateToken: { name: "matrix" },
+    CreateWorkspace: { name: "matrix" },
+    AddMember: { user: world.candidate.user.email, role: "viewer" },
+    ChangeRole: { role: "editor" },
+    CreateSession: { timeoutSeconds: 1800 },
+    UpdateSession: { displayName: "renamed by the matrix" },
+    Message: { text: "hello from the matrix" },
+    ExportToDrive: { format: "gdrive" },
+    PutSecret: { value: "matrix-secret-value" },
+    CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
+    PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
+  };
+  if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
+  return samples[name];
+}

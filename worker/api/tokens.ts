@@ -5,7 +5,7 @@ import { generateApiToken, hashApiToken } from "../auth/api-token";
 import { insertToken, listTokens, revokeToken } from "../db/tokens";
 import { revokeForUser } from "../session/revoke";
 
-export const CreateTokenSchema = z.object({ name: z.string().trim().min(1).max(100) });
+export const CreateTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 const TokenParamsSchema = z.object({ id: z.uuid() });
 
 /** /api/tokens: the signed-in user's own API tokens. The secret is returned once, at creation. */

@@ -8,13 +8,13 @@ import { findUserByEmail } from "../db/users";
 import { RoleSchema } from "../db/types";
 import { revokeInWorkspace } from "../session/revoke";
 
-export const CreateWorkspaceSchema = z.object({ name: z.string().trim().min(1).max(100) });
+export const CreateWorkspaceSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 /**
  * `user` is the person's exact email. Only an email: a display name (or id) would let an owner learn the
  * email of anyone who ever signed in, from the member added.
  */
-export const AddMemberSchema = z.object({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
-export const ChangeRoleSchema = z.object({ role: RoleSchema });
+export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
+export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 
 const lastOwner = () => new HttpError(409, "last_owner", "a workspace keeps at least one owner");

@@ -54,11 +54,35 @@ export function parseJsonText(bytes: Uint8Array, what = "request body"): unknown
     throw new HttpError(400, "invalid_json", `the ${what} must be UTF-8 JSON`);
   }
   if (exceedsDepth(text, MAX_JSON_DEPTH)) throw new HttpError(400, "invalid_json", `the ${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new HttpError(400, "invalid_json", `the ${what} must be JSON`);
   }
+  // `\ud800` escapes make text no UTF-8 can carry: stored, it would come back as something else.
+  if (hasLoneSurrogate(value)) throw new HttpError(400, "invalid_json", `the ${what} has a lone surrogate (\\uD800–\\uDFFF): not Unicode text`);
+  return value;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether any string (or key) in a parsed JSON value holds half a surrogate pair. */
+function hasLoneSurrogate(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) return true;
+    } else if (Array.isArray(value)) pending.push(...value);
+    else if (value && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 /** Whether JSON text opens more than `max` arrays or objects inside each other (strings skipped). */
