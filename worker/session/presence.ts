@@ -1,15 +1,18 @@
 /**
- * What a browser may send on the session socket: Yjs sync messages (the room is read-only, so only
- * their reading half has any effect) and presence. Presence is the DESIGN.md shape, only for awareness
+ * What a browser may send on the session socket: the reading half of the Yjs sync protocol (step 1: "here
+ * is what I have", answered with what the client lacks; the document is the server's, so a client's
+ * step 2 or update, a write, is dropped here) and presence. Presence is the DESIGN.md shape, only for awareness
  * client ids its socket may speak for, and its `user.id` and `user.name` are the authenticated person's
  * whatever the client claimed. Anything else drops the whole frame.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
 import { z } from "zod";
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
+const SYNC_STEP_1 = 0;
 /** No legitimate client frame comes near this; a larger one is dropped unread. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 
@@ -50,7 +53,7 @@ export function admitClientFrame(message: ArrayBuffer | ArrayBufferView | string
   try {
     const decoder = decoding.createDecoder(bytes);
     const kind = decoding.readVarUint(decoder);
-    if (kind === MESSAGE_SYNC) return { frame: bytes, clientIds: [] };
+    if (kind === MESSAGE_SYNC) return isSyncStep1(decoder) ? { frame: bytes, clientIds: [] } : null;
     if (kind !== MESSAGE_AWARENESS) return null;
     const entries = readPresenceUpdate(decoding.readVarUint8Array(decoder), owner.user);
     if (!entries || decoding.hasContent(decoder)) return null;
@@ -60,6 +63,15 @@ export function admitClientFrame(message: ArrayBuffer | ArrayBufferView | string
   } catch {
     return null;
   }
+}
+
+/** A well-formed sync step 1: nothing but a state vector. */
+function isSyncStep1(decoder: decoding.Decoder): boolean {
+  if (decoding.readVarUint(decoder) !== SYNC_STEP_1) return false;
+  const stateVector = decoding.readVarUint8Array(decoder);
+  if (decoding.hasContent(decoder)) return false;
+  Y.decodeStateVector(stateVector);
+  return true;
 }
 
 /** Every state in an awareness update, each null (leaving) or a valid presence made the owner's own. */
