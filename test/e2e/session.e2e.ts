@@ -314,6 +314,8 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await row.getByText("awaiting approval").waitFor(WAIT);
     await row.getByRole("link", { name: /^Open/ }).click();
     await b.waitForURL(`**/s/${sent.body.sessionId}`);
+    await b.getByRole("button", { name: "Approve", exact: true }).waitFor(WAIT);
+    await b.screenshot({ path: path.join(SHOTS, "session-awaiting-approval.png") });
     await b.getByRole("button", { name: "Approve", exact: true }).click();
     await phaseIs(b, "Running");
     await b.getByRole("button", { name: "Approve", exact: true }).waitFor({ state: "detached", ...WAIT });
