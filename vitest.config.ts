@@ -52,6 +52,17 @@ export default defineConfig({
           TEST_REPO_URL: inject("integrationRepoURL"),
         }),
       }),
+      // The attack suite: every route and socket against every kind of caller and malformed input.
+      workerProject("attack", {
+        include: ["test/attack/**/*.test.ts"],
+        globalSetup: "test/attack/global-setup.ts",
+        testTimeout: 120_000,
+        bindings: (inject) => ({
+          AGENT_URL: `http://127.0.0.1:${inject("attackAgentPort")}`,
+          AGENT_KEY: inject("attackAgentKey"),
+          TEST_TALLY_URL: `http://127.0.0.1:${inject("attackTallyPort")}`,
+        }),
+      }),
       // The agent on Node.
       {
         test: {

@@ -13,6 +13,7 @@ import { summary } from "./lib/stats";
 const SESSIONS = Number(process.argv[process.argv.indexOf("--sessions") + 1]) || 50;
 const PORT = 8797;
 const AGENT_PORT = 8798;
+const PER_PERSON = 25;
 
 async function main() {
   buildWeb();
@@ -20,15 +21,28 @@ async function main() {
   const stack = await startStack({ port: PORT, agentPort: AGENT_PORT, persistTo: state, quiet: true, agentEnv: { ANTHROPIC_API_KEY: "" } });
   const base = `http://127.0.0.1:${PORT}`;
   try {
-    const signIn = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "bench" }) });
-    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0];
-    const api = (path: string, body?: unknown) =>
-      fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
-    const { workspace } = (await (await api("/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
+    const signIn = async (name: string) => {
+      const res = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+      const { user } = (await res.json()) as { user: { email: string } };
+      const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
+      const api = (path: string, body?: unknown) =>
+        fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+      return { email: user.email, cookie, api };
+    };
+    const owner = await signIn("bench");
+    const { workspace } = (await (await owner.api("/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
+    // Session creation is rate limited per person (30 a minute): the sessions are shared out among editors.
+    const editors = [owner];
+    for (let n = 1; n < Math.ceil((SESSIONS + 3) / PER_PERSON); n++) {
+      const editor = await signIn(`bench editor ${n}`);
+      await owner.api(`/api/workspaces/${workspace.id}/members`, { user: editor.email, role: "editor" });
+      editors.push(editor);
+    }
 
     const toRunning: number[] = [];
     const createResponse: number[] = [];
     for (let i = 0; i < SESSIONS + 3; i++) {
+      const { api, cookie } = editors[Math.floor(i / PER_PERSON)];
       const started = performance.now();
       const res = await api(`/api/workspaces/${workspace.id}/sessions`, {});
       const created = performance.now();

@@ -19,9 +19,15 @@ export interface Env {
   /** The local agent host's key (AGENT_URL set): the room's link tokens are made with it. `npm start` writes one to .dev.vars. */
   AGENT_KEY?: string;
   PUBLIC_URL: string;
+  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger. */
+  SESSION_CREATION_LIMIT: RateLimit;
+  MESSAGE_LIMIT: RateLimit;
+  DELIVERY_LIMIT: RateLimit;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */
   TEST_CONTROL_URL?: string;
   TEST_REPO_URL?: string;
+  /** Only in the attack suite: where its files report their figures. */
+  TEST_TALLY_URL?: string;
 }

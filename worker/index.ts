@@ -14,6 +14,7 @@ import { secretRoutes } from "./api/secrets";
 import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { authorizeRoomConnection } from "./session/connect";
+import { rejectCrossSite } from "./http/origin";
 
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
@@ -22,6 +23,8 @@ const app = newApp();
 app.onError(handleError);
 app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
+// Before every /api route, the dev sign-in included (a forged sign-in is a forgery too).
+app.use("/api/*", rejectCrossSite);
 app.route("/api/auth", authRoutes);
 app.route("/api/openapi.json", openapiRoutes);
 // Public: a webhook proves itself with its trigger's signature, not a user.

@@ -22,6 +22,8 @@ export async function launch(): Promise<Browser> {
 
 export interface Person {
   name: string;
+  /** The email the person signed in as: how an owner adds them to a workspace. */
+  email: string;
   context: BrowserContext;
   page: Page;
 }
@@ -45,7 +47,8 @@ export async function person(
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Workspaces" }).waitFor();
-  return { name, context, page };
+  const me = (await (await page.request.get("/api/me")).json()) as { user: { email: string } };
+  return { name, email: me.user.email, context, page };
 }
 
 export interface SocketSwitch {
@@ -77,17 +80,17 @@ export async function socketSwitch(context: BrowserContext): Promise<SocketSwitc
 }
 
 /** Through the UI, from the workspace list: a new workspace with these members; returns its path. */
-export async function createWorkspace(page: Page, name: string, members: [string, "owner" | "editor" | "viewer"][]): Promise<string> {
+export async function createWorkspace(page: Page, name: string, members: [Pick<Person, "name" | "email">, "owner" | "editor" | "viewer"][]): Promise<string> {
   await page.getByLabel("Name").fill(name);
   await page.getByRole("button", { name: "Create workspace" }).click();
   await page.waitForURL(/\/w\/[^/]+$/);
   const workspaceURL = new URL(page.url()).pathname;
   await page.getByRole("link", { name: "Members" }).click();
   for (const [who, role] of members) {
-    await page.getByLabel("Name or email").fill(who);
+    await page.getByLabel("Email", { exact: true }).fill(who.email);
     await page.getByLabel("Role", { exact: true }).selectOption(role);
     await page.getByRole("button", { name: "Add", exact: true }).click();
-    await page.getByRole("cell", { name: who, exact: true }).waitFor();
+    await page.getByRole("cell", { name: who.name, exact: true }).waitFor();
   }
   await page.goto(workspaceURL);
   return workspaceURL;

@@ -26,11 +26,17 @@ export interface CreatedTrigger {
 }
 
 /** Creates a trigger with the dialog on the triggers page (already open); returns what the page shows once. */
-export async function createTrigger(page: Page, name: string, filter: { event: string; action: string }): Promise<CreatedTrigger> {
+export async function createTrigger(
+  page: Page,
+  name: string,
+  filter: { event: string; action: string },
+  options: { requireApproval?: boolean } = {},
+): Promise<CreatedTrigger> {
   await page.getByRole("button", { name: "New trigger" }).click();
   await page.getByLabel("Trigger name").fill(name);
   await page.getByLabel(/^Event/).fill(filter.event);
   await page.getByLabel(/^Action/).fill(filter.action);
+  if (options.requireApproval) await page.getByLabel("Require approval").check();
   await page.getByLabel("Prompt template").fill("Look at issue {{issue.title}} ({{issue.number}}){{missing.path}}");
   await page.getByRole("button", { name: "Create trigger" }).click();
   const panel = page.locator("[data-trigger-created]");

@@ -81,7 +81,7 @@ async function main() {
     const a = await person(browser, stack.baseURL, `Ann ${run}`, { initScript: stampSocketMessages });
     const b = await person(browser, stack.baseURL, `Ben ${run}`, { initScript: stampSocketMessages });
     const c = await person(browser, stack.baseURL, `Cat ${run}`, { initScript: stampSocketMessages });
-    await createWorkspace(a.page, `Bench ${run}`, [[b.name, "viewer"], [c.name, "viewer"]]);
+    await createWorkspace(a.page, `Bench ${run}`, [[b, "viewer"], [c, "viewer"]]);
     await a.page.getByRole("button", { name: "New session" }).click();
     await a.page.getByRole("button", { name: "Create session" }).click();
     await a.page.waitForURL(/\/s\/[^/]+$/);

@@ -74,7 +74,7 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
 
   it("A creates a workspace, adds B as editor and C as viewer, and starts a session", async () => {
     const page = alice.page;
-    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob.name, "editor"], [carol.name, "viewer"]]);
+    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob, "editor"], [carol, "viewer"]]);
     await page.getByRole("button", { name: "New session" }).click();
     // The dialog enforces the bounds before the API sees them.
     await page.getByLabel(/Max tokens/).fill("99");
@@ -295,6 +295,29 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     await row.getByRole("link", { name: /Open session/ }).click();
     await page.waitForURL(`**/s/${sent.body.sessionId}`);
     await page.locator("header.head [data-origin]", { hasText: `Started by trigger issues ${run} (delivery ${sent.deliveryId})` }).waitFor(WAIT);
-    await transcript(page).locator('article[data-role="user"]', { hasText: `Look at issue Example ${run} (7)` }).waitFor(WAIT);
+    // Payload text arrives quoted: data for the agent, not instructions.
+    await transcript(page).locator('article[data-role="user"]', { hasText: `Look at issue "Example ${run}" (7)` }).waitFor(WAIT);
+  });
+
+  it("a trigger that requires approval starts a session that waits until B approves it", async () => {
+    const page = alice.page;
+    await page.goto(workspaceURL);
+    await page.getByRole("link", { name: "Triggers" }).click();
+    const trigger = await createTrigger(page, `approved ${run}`, { event: "issues", action: "opened" }, { requireApproval: true });
+    await page.getByRole("button", { name: "I have copied the secret" }).click();
+    const sent = await deliver(trigger.webhookUrl, trigger.secret, { action: "opened", issue: { title: `Needs a look ${run}`, number: 8 } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+
+    const b = bob.page;
+    await b.goto(workspaceURL);
+    const row = b.locator(`tr[data-session="${sent.body.sessionId}"]`);
+    await row.getByText("awaiting approval").waitFor(WAIT);
+    await row.getByRole("link", { name: /^Open/ }).click();
+    await b.waitForURL(`**/s/${sent.body.sessionId}`);
+    await b.getByRole("button", { name: "Approve", exact: true }).waitFor(WAIT);
+    await b.screenshot({ path: path.join(SHOTS, "session-awaiting-approval.png") });
+    await b.getByRole("button", { name: "Approve", exact: true }).click();
+    await phaseIs(b, "Running");
+    await b.getByRole("button", { name: "Approve", exact: true }).waitFor({ state: "detached", ...WAIT });
   });
 });

@@ -10,6 +10,9 @@
  * artifact downloads, and answers with its proof, so the Worker tests run the real check both ways; the
  * control API needs no token. `POST /control/impostor/:id` (body "on"/"off") makes it answer that
  * session without its proof, as a process that took the agent's port would.
+ * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
+ * answers 307 to the sink.
+ * More artifacts: "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length; "huge…" declares 200 MB.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets); anything else is echoed back word by word.
@@ -53,6 +56,25 @@ class FakeSession {
   replayAfter(upTo: number): void {
     for (const frame of this.sent) if (frame.seq > upTo) this.socket?.send(JSON.stringify(frame));
   }
+}
+
+/** Byte `i` of a "chunked-<n>.bin" artifact. */
+export const patternByte = (i: number) => i % 251;
+
+/** n bytes of the pattern, sent without a Content-Length (chunked), 64 KiB a write. */
+function streamPattern(res: ServerResponse, n: number): void {
+  res.writeHead(200, { "content-type": "application/octet-stream" });
+  let sent = 0;
+  const next = () => {
+    while (sent < n) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, n - sent));
+      for (let i = 0; i < chunk.length; i++) chunk[i] = patternByte(sent + i);
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once("drain", next);
+    }
+    res.end();
+  };
+  next();
 }
 
 export async function startFakeAgentHost(key: string, port = 0) {
@@ -210,6 +232,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     s.socket?.close(1000, "stopped");
   }
 
+  /** What reached the callback sink: as a receiver of phase-change callbacks would see them. */
+  const callbacks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+
   async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.url === "/control/refused") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ refused }));
@@ -225,6 +250,23 @@ export async function startFakeAgentHost(key: string, port = 0) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ impostor: impostors.has(id) }));
       return;
     }
+    if (req.url === "/callback/redirect") {
+      res.writeHead(307, { location: "/callback/sink" }).end();
+      return;
+    }
+    if (req.url?.split("?")[0] === "/callback/sink") {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      req.on("end", () => {
+        callbacks.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    if (req.url === "/control-callbacks") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
+      return;
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
       const check: LinkCheck = await checkAgentRequest(req, key);
@@ -235,6 +277,15 @@ export async function startFakeAgentHost(key: string, port = 0) {
       }
       if (check.proof && !impostors.has(check.sessionId)) res.setHeader(AGENT_PROOF_HEADER, check.proof);
       const name = decodeURIComponent(artifact[2]);
+      const chunked = /^chunked-(\d+)\.bin$/.exec(name);
+      if (chunked) return void streamPattern(res, Number(chunked[1]));
+      if (name.startsWith("huge")) {
+        // Declares far more than any artifact may hold, then stalls: the room must refuse it on the header.
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(200 * 1024 * 1024) });
+        res.write(Buffer.alloc(64 * 1024));
+        setTimeout(() => res.destroy(), 10_000).unref();
+        return;
+      }
       const secrets = Object.values(sessions.get(decodeURIComponent(artifact[1]))?.secrets ?? {});
       const binary = (text: string) => Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(text)]);
       res.writeHead(200, { "content-type": name.startsWith("binary-") ? "application/octet-stream" : "text/markdown" });

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 
 export interface Client {
   cookie: string;
-  user: { id: string; name: string };
+  user: { id: string; name: string; email: string };
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -48,7 +48,7 @@ export async function workspaceWith(
   if (res.status !== 201) throw new Error(`workspace create failed: ${res.status} ${await res.text()}`);
   const { workspace } = (await res.json()) as { workspace: { id: string } };
   for (const { client, role } of others) {
-    const added = await owner.api(`/api/workspaces/${workspace.id}/members`, { body: { user: client.user.id, role } });
+    const added = await owner.api(`/api/workspaces/${workspace.id}/members`, { body: { user: client.user.email, role } });
     if (added.status !== 201) throw new Error(`member add failed: ${added.status} ${await added.text()}`);
   }
   return workspace.id;

@@ -75,12 +75,12 @@ describe("workspaces", () => {
 });
 
 describe("roles on every workspace and member route", () => {
-  const routes: { name: string; call: (c: Client, ws: string, target: string) => Promise<Response>; allowed: Role[]; ok: number }[] = [
+  const routes: { name: string; call: (c: Client, ws: string, target: Client) => Promise<Response>; allowed: Role[]; ok: number }[] = [
     { name: "GET workspace", call: (c, ws) => c.api(`/api/workspaces/${ws}`), allowed: ["owner", "editor", "viewer"], ok: 200 },
     { name: "GET members", call: (c, ws) => c.api(`/api/workspaces/${ws}/members`), allowed: ["owner", "editor", "viewer"], ok: 200 },
-    { name: "POST member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members`, { body: { user: target, role: "viewer" } }), allowed: ["owner"], ok: 201 },
-    { name: "PATCH member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target}`, { method: "PATCH", body: { role: "editor" } }), allowed: ["owner"], ok: 200 },
-    { name: "DELETE member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target}`, { method: "DELETE" }), allowed: ["owner"], ok: 204 },
+    { name: "POST member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } }), allowed: ["owner"], ok: 201 },
+    { name: "PATCH member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "PATCH", body: { role: "editor" } }), allowed: ["owner"], ok: 200 },
+    { name: "DELETE member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "DELETE" }), allowed: ["owner"], ok: 204 },
   ];
 
   for (const route of routes) {
@@ -89,10 +89,10 @@ describe("roles on every workspace and member route", () => {
       // A fresh person to add, already a member for PATCH/DELETE, so each call has a valid target.
       const target = await signIn(uniqueName("Target"));
       if (route.name !== "POST member") {
-        await owner.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.id, role: "viewer" } });
+        await owner.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } });
       }
       for (const role of ["viewer", "editor", "owner"] as Role[]) {
-        const res = await route.call(byRole[role], ws, target.user.id);
+        const res = await route.call(byRole[role], ws, target);
         if (route.allowed.includes(role)) {
           expect(res.status, `${role}: ${await res.clone().text()}`).toBe(route.ok);
         } else {
@@ -100,11 +100,11 @@ describe("roles on every workspace and member route", () => {
           expect((await error(res)).code).toBe("forbidden");
         }
       }
-      const stranger = await route.call(outsider, ws, target.user.id);
+      const stranger = await route.call(outsider, ws, target);
       expect(stranger.status).toBe(404);
       expect((await error(stranger)).code).toBe("not_found");
-      expect((await route.call(owner, crypto.randomUUID(), target.user.id)).status).toBe(404);
-      expect((await route.call(owner, "not-a-workspace", target.user.id)).status).toBe(404);
+      expect((await route.call(owner, crypto.randomUUID(), target)).status).toBe(404);
+      expect((await route.call(owner, "not-a-workspace", target)).status).toBe(404);
     });
   }
 
@@ -131,35 +131,37 @@ describe("members", () => {
     );
   });
 
-  it("adds a person by id, by email, or by exact name", async () => {
+  it("adds a person by their exact email, in any case", async () => {
     const { owner, ws } = await team();
-    const [byId, byEmail, byName] = await Promise.all(["Id", "Email", "Name"].map((n) => signIn(uniqueName(n))));
-    const email = ((await (await byEmail.api("/api/me")).json()) as { user: { email: string } }).user.email;
-    for (const [client, user, role] of [[byId, byId.user.id, "viewer"], [byEmail, email.toUpperCase(), "editor"], [byName, byName.user.name, "owner"]] as const) {
+    const [lower, upper] = await Promise.all(["Lower", "Upper"].map((n) => signIn(uniqueName(n))));
+    for (const [client, user, role] of [[lower, lower.user.email, "viewer"], [upper, upper.user.email.toUpperCase(), "editor"]] as const) {
       const res = await owner.api(`/api/workspaces/${ws}/members`, { body: { user, role } });
       expect(res.status).toBe(201);
-      expect(await res.json()).toEqual({ member: { userId: client.user.id, name: client.user.name, email: expect.any(String), role, createdAt: expect.any(Number) } });
+      expect(await res.json()).toEqual({ member: { userId: client.user.id, name: client.user.name, email: client.user.email, role, createdAt: expect.any(Number) } });
       expect((await client.api(`/api/workspaces/${ws}`)).status).toBe(200);
     }
   });
 
-  it("refuses an unknown person (404, field user), an ambiguous name and an existing member (409)", async () => {
+  it("never adds by display name or id, so adding reveals no one's email", async () => {
+    const { owner, ws } = await team();
+    const person = await signIn(uniqueName("Private Person"));
+    for (const user of [person.user.name, person.user.id]) {
+      const res = await owner.api(`/api/workspaces/${ws}/members`, { body: { user, role: "viewer" } });
+      const text = await res.text();
+      expect(res.status, user).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: "invalid_input", field: "user" } });
+      expect(text).not.toContain(person.user.email);
+    }
+    expect((await person.api(`/api/workspaces/${ws}`)).status).toBe(404);
+  });
+
+  it("refuses an unknown email (404, field user) and an existing member (409)", async () => {
     const { owner, editor, ws } = await team();
-    const unknown = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: "Nobody At All", role: "viewer" } });
+    const unknown = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: "nobody-at-all@example.com", role: "viewer" } });
     expect(unknown.status).toBe(404);
     expect(await error(unknown)).toMatchObject({ code: "unknown_user", field: "user" });
 
-    const twin = uniqueName("Twin");
-    for (const email of ["twin-a@example.com", "twin-b@example.com"]) {
-      await env.DB.prepare("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)")
-        .bind(crypto.randomUUID(), twin, `${crypto.randomUUID()}-${email}`, Date.now())
-        .run();
-    }
-    const ambiguous = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: twin, role: "viewer" } });
-    expect(ambiguous.status).toBe(409);
-    expect(await error(ambiguous)).toMatchObject({ code: "ambiguous_user", field: "user" });
-
-    const again = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: editor.user.id, role: "viewer" } });
+    const again = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: editor.user.email, role: "viewer" } });
     expect(again.status).toBe(409);
     expect((await error(again)).code).toBe("already_member");
     const roles = ((await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string; role: string }[] }).members;
@@ -170,8 +172,8 @@ describe("members", () => {
     ["no body", undefined, "missing_body", undefined],
     ["no user", { role: "viewer" }, "invalid_input", "user"],
     ["a numeric user", { user: 5, role: "viewer" }, "invalid_input", "user"],
-    ["no role", { user: "someone" }, "invalid_input", "role"],
-    ["an unknown role", { user: "someone", role: "admin" }, "invalid_input", "role"],
+    ["no role", { user: "someone@example.com" }, "invalid_input", "role"],
+    ["an unknown role", { user: "someone@example.com", role: "admin" }, "invalid_input", "role"],
   ])("rejects adding with %s: 400", async (_, body, code, field) => {
     const { owner, ws } = await team();
     const res = await owner.api(`/api/workspaces/${ws}/members`, { method: "POST", body });
@@ -185,7 +187,7 @@ describe("members", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ member: { userId: editor.user.id, role: "owner" } });
     const outsider = await signIn(uniqueName("New"));
-    expect((await editor.api(`/api/workspaces/${ws}/members`, { body: { user: outsider.user.id, role: "viewer" } })).status).toBe(201);
+    expect((await editor.api(`/api/workspaces/${ws}/members`, { body: { user: outsider.user.email, role: "viewer" } })).status).toBe(201);
   });
 
   it("rejects a bad role change (400) and an unknown member (404)", async () => {

@@ -14,6 +14,8 @@ export interface RoomClient {
   /** Presence as this client sees it: its own state and everyone else's. */
   awareness: awarenessProtocol.Awareness;
   socket: WebSocket;
+  /** Resolves with the close code once the server closes the socket. */
+  closed: Promise<{ code: number; reason: string; at: number }>;
   /** Publishes this client's presence, as a browser does (`{user, typing}`). */
   setPresence(state: Record<string, unknown>): void;
   synced: Promise<void>;
@@ -22,8 +24,13 @@ export interface RoomClient {
   close(): void;
 }
 
-export async function connectRoom(sessionId: string, headers: Record<string, string>, query = ""): Promise<Response | RoomClient> {
-  const res = await SELF.fetch(`http://localhost:8787/parties/session-room/${sessionId}${query}`, {
+export async function connectRoom(
+  sessionId: string,
+  headers: Record<string, string>,
+  query = "",
+  fetcher: (url: string, init: RequestInit) => Promise<Response> = (url, init) => SELF.fetch(url, init),
+): Promise<Response | RoomClient> {
+  const res = await fetcher(`http://localhost:8787/parties/session-room/${sessionId}${query}`, {
     headers: { Upgrade: "websocket", ...headers },
   });
   if (!res.webSocket) return res;
@@ -50,6 +57,9 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
     if (type === syncProtocol.messageYjsSyncStep2) markSynced();
     if (encoding.length(reply) > 1) socket.send(encoding.toUint8Array(reply));
   });
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    socket.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason, at: Date.now() })),
+  );
   const hello = encoding.createEncoder();
   encoding.writeVarUint(hello, MESSAGE_SYNC);
   syncProtocol.writeSyncStep1(hello, doc);
@@ -58,6 +68,7 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
     doc,
     awareness,
     socket,
+    closed,
     setPresence(state) {
       awareness.setLocalState(state);
       const encoder = encoding.createEncoder();

@@ -3,7 +3,7 @@ import { newApp } from "../http/app";
 import { notFound, readJson } from "../http/errors";
 import { clearDevCookie, setDevCookie, signInDevUser } from "../auth/dev";
 
-export const DevSignInSchema = z.object({ name: z.string().trim().min(1).max(100) });
+export const DevSignInSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 /** /api/auth: the dev sign-in (AUTH_MODE=dev only) and sign-out. */
 export const authRoutes = newApp()

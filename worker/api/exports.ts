@@ -29,6 +29,8 @@ sessionExportRoutes.get("/", async (c) => {
 
 sessionExportRoutes.post("/", async (c) => {
   await readJson(c, ExportToDriveSchema);
+  // The session first: another workspace's session id is a 404 whatever this workspace has configured.
+  await sessionOfPath(c);
   const secrets = await loadWorkspaceSecrets(c.env, c.req.param("ws")!);
   const token = secrets[DRIVE_TOKEN_SECRET];
   if (!token) {
@@ -45,12 +47,18 @@ sessionExportRoutes.post("/", async (c) => {
  */
 async function exportInput(c: Context<AppEnv>, secretValues?: string[]): Promise<ExportInput> {
   const ws = c.req.param("ws")!;
-  const { id } = parseInput(Params, { id: c.req.param("id") });
-  if (!(await findSession(c.env.DB, ws, id))) throw notFound("session not found");
+  const id = await sessionOfPath(c);
   const room = await getServerByName(c.env.SessionRoom, id);
   const [session, events, messages] = await Promise.all([room.get(), room.events(), room.transcript()]);
   const input: ExportInput = { session: unwrap(session), events: unwrap(events), messages: unwrap(messages) };
   return redactDeep(input, secretValues ?? Object.values(await loadWorkspaceSecrets(c.env, ws)));
+}
+
+/** The id of the session in the path, once it is known to belong to this workspace. */
+async function sessionOfPath(c: Context<AppEnv>): Promise<string> {
+  const { id } = parseInput(Params, { id: c.req.param("id") });
+  if (!(await findSession(c.env.DB, c.req.param("ws")!, id))) throw notFound("session not found");
+  return id;
 }
 
 function unwrap<T>(result: RoomResult<T>): T {

@@ -23,7 +23,8 @@ const schemas = {
     id: z.string(), displayName: z.string(), model: z.enum(MODEL_IDS), temperature: z.number(), maxTokens: z.int(),
     timeoutSeconds: z.int(), thinking: z.boolean(), phase: PhaseSchema, agentStatus: z.enum(["working", "idle", "waiting_input"]),
     repos: z.array(RepoSchema), workflow: z.string().nullable(), origin: z.object({ kind: z.string() }).loose(),
-    createdBy: z.string(), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(),
+    createdBy: z.object({ id: z.string(), name: z.string() }), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(),
+    awaitingApproval: z.boolean(),
   }),
   SessionEvent: z.object({ seq: z.int(), at: z.int(), type: z.string(), phase: PhaseSchema.optional(), actor: z.string().optional(), reason: z.string().optional() }),
   Secret: z.object({ name: z.string(), updatedAt: z.int() }),
@@ -51,10 +52,18 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output") {
   return rest;
 }
 
+/**
+ * Who may call an operation, for machines (the attack suite checks every route against it): anyone; any
+ * signed-in person; the person the resource belongs to (their own API token); a workspace member; an
+ * owner or editor; an owner; or whoever holds the trigger's signing secret.
+ */
+type Access = "public" | "signedIn" | "self" | "member" | "editor" | "owner" | "signature";
+
 interface Operation {
   summary: string;
   /** Who may call it, as SPEC §9 says. */
   who: string;
+  access: Access;
   body?: keyof typeof bodies;
   query?: string[];
   responses: Record<number, string | [string, object]>;
@@ -81,6 +90,7 @@ function operation(op: Operation, path: string) {
   return {
     summary: op.summary,
     description: `Who: ${op.who}.`,
+    "x-tandem-access": op.access,
     ...(op.public && { security: [] }),
     ...(pathParams.length + queryParams.length > 0 && { parameters: [...pathParams, ...queryParams] }),
     ...(op.body && { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }),
@@ -91,69 +101,70 @@ function operation(op: Operation, path: string) {
 const ws = "/api/workspaces/{ws}";
 const s = `${ws}/sessions/{id}`;
 const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "delete", Operation>>> = {
-  "/api/auth/dev": { post: { summary: "Dev sign-in", who: "anyone, only when AUTH_MODE=dev", body: "DevSignIn", public: true, responses: { 200: ["signed in; sets the session cookie", one("user", "User")] } } },
-  "/api/auth/signout": { post: { summary: "Sign out (clears the dev cookie)", who: "anyone", public: true, responses: { 204: "signed out" } } },
-  "/api/me": { get: { summary: "The signed-in user", who: "signed in", responses: { 200: ["the user", one("user", "User")] } } },
+  "/api/auth/dev": { post: { summary: "Dev sign-in", who: "anyone, only when AUTH_MODE=dev", access: "public", body: "DevSignIn", public: true, responses: { 200: ["signed in; sets the session cookie", one("user", "User")] } } },
+  "/api/auth/signout": { post: { summary: "Sign out (clears the dev cookie)", who: "anyone", access: "public", public: true, responses: { 204: "signed out" } } },
+  "/api/me": { get: { summary: "The signed-in user", who: "signed in", access: "signedIn", responses: { 200: ["the user", one("user", "User")] } } },
   "/api/tokens": {
-    post: { summary: "Create an API token", who: "signed in", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
-    get: { summary: "List my API tokens (never their secrets)", who: "signed in", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
+    post: { summary: "Create an API token", who: "signed in", access: "signedIn", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
+    get: { summary: "List my API tokens (never their secrets)", who: "signed in", access: "signedIn", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
   },
-  "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", responses: { 204: "revoked" } } },
+  "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", access: "self", responses: { 204: "revoked" } } },
   "/api/workspaces": {
-    post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },
-    get: { summary: "My workspaces, with my role", who: "signed in", responses: { 200: ["workspaces", list("workspaces", "Workspace")] } },
+    post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", access: "signedIn", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },
+    get: { summary: "My workspaces, with my role", who: "signed in", access: "signedIn", responses: { 200: ["workspaces", list("workspaces", "Workspace")] } },
   },
-  [ws]: { get: { summary: "A workspace", who: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } } },
+  [ws]: { get: { summary: "A workspace", who: "member", access: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } } },
   [`${ws}/members`]: {
-    get: { summary: "Members with roles", who: "member", responses: { 200: ["members", list("members", "Member")] } },
-    post: { summary: "Add a member by user id, email or exact name", who: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },
+    get: { summary: "Members with roles", who: "member", access: "member", responses: { 200: ["members", list("members", "Member")] } },
+    post: { summary: "Add a member by their exact email (never by name or id)", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },
   },
   [`${ws}/members/{userId}`]: {
-    patch: { summary: "Change a member's role (a workspace keeps one owner)", who: "owner", body: "ChangeRole", responses: { 200: ["changed", one("member", "Member")] } },
-    delete: { summary: "Remove a member (a workspace keeps one owner)", who: "owner", responses: { 204: "removed" } },
+    patch: { summary: "Change a member's role (a workspace keeps one owner)", who: "owner", access: "owner", body: "ChangeRole", responses: { 200: ["changed", one("member", "Member")] } },
+    delete: { summary: "Remove a member (a workspace keeps one owner)", who: "owner", access: "owner", responses: { 204: "removed" } },
   },
   [`${ws}/sessions`]: {
-    post: { summary: "Create a session", who: "owner, editor", body: "CreateSession", responses: { 201: ["created", one("session", "Session")] } },
-    get: { summary: "Sessions, newest first", who: "member", query: ["phase", "cursor", "limit"], responses: { 200: ["a page", list("sessions", "Session", { nextCursor: { type: ["string", "null"] } })] } },
+    post: { summary: "Create a session", who: "owner, editor", access: "editor", body: "CreateSession", responses: { 201: ["created", one("session", "Session")] } },
+    get: { summary: "Sessions, newest first", who: "member", access: "member", query: ["phase", "cursor", "limit"], responses: { 200: ["a page", list("sessions", "Session", { nextCursor: { type: ["string", "null"] } })] } },
   },
   [s]: {
-    get: { summary: "A session", who: "member", responses: { 200: ["the session", one("session", "Session")] } },
-    patch: { summary: "Edit a session that is not running", who: "owner, editor", body: "UpdateSession", responses: { 200: ["updated", one("session", "Session")] } },
-    delete: { summary: "Delete a session and all its data", who: "owner, editor", responses: { 204: "deleted" } },
+    get: { summary: "A session", who: "member", access: "member", responses: { 200: ["the session", one("session", "Session")] } },
+    patch: { summary: "Edit a session that is not running", who: "owner, editor", access: "editor", body: "UpdateSession", responses: { 200: ["updated", one("session", "Session")] } },
+    delete: { summary: "Delete a session and all its data", who: "owner, editor", access: "editor", responses: { 204: "deleted" } },
   },
-  [`${s}/events`]: { get: { summary: "The session's events", who: "member", responses: { 200: ["events", list("events", "SessionEvent")] } } },
-  [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
-  [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
-  [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", responses: { 202: ["stopping", one("session", "Session")] } } },
-  [`${s}/resume`]: { post: { summary: "Resume a Stopped session", who: "owner, editor", responses: { 202: ["resuming", one("session", "Session")] } } },
-  [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", responses: { 201: ["the clone", one("session", "Session")] } } },
+  [`${s}/events`]: { get: { summary: "The session's events", who: "member", access: "member", responses: { 200: ["events", list("events", "SessionEvent")] } } },
+  [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", access: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
+  [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", access: "editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
+  [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", access: "editor", responses: { 202: ["stopping", one("session", "Session")] } } },
+  [`${s}/resume`]: { post: { summary: "Resume a Stopped session", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
+  [`${s}/approve`]: { post: { summary: "Approve a session that waits for approval (started by a trigger with requireApproval)", who: "owner, editor", access: "editor", responses: { 202: ["starting", one("session", "Session")] } } },
+  [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", access: "editor", responses: { 201: ["the clone", one("session", "Session")] } } },
   [`${s}/export`]: {
-    get: { summary: "Export the transcript", who: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
-    post: { summary: "Upload the transcript to Google Drive", who: "member", body: "ExportToDrive", responses: { 200: ["uploaded", { type: "object", properties: { url: { type: "string" } } }] } },
+    get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
+    post: { summary: "Upload the transcript to Google Drive", who: "member", access: "member", body: "ExportToDrive", responses: { 200: ["uploaded", { type: "object", properties: { url: { type: "string" } } }] } },
   },
-  [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", responses: { 200: ["artifacts", { type: "object", properties: { artifacts: { type: "array" } } }] } } },
-  [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
-  [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
+  [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", { type: "object", properties: { artifacts: { type: "array" } } }] } } },
+  [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
+  [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
   [`${ws}/secrets/{name}`]: {
-    put: { summary: "Set a secret", who: "owner", body: "PutSecret", responses: { 204: "stored" } },
-    delete: { summary: "Delete a secret", who: "owner", responses: { 204: "deleted" } },
+    put: { summary: "Set a secret", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
+    delete: { summary: "Delete a secret", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   [`${ws}/triggers`]: {
-    get: { summary: "Webhook triggers", who: "owner", responses: { 200: ["triggers", list("triggers", "Trigger")] } },
-    post: { summary: "Create a webhook trigger (its secret shown once)", who: "owner", body: "CreateTrigger", responses: { 201: ["created", { ...one("trigger", "Trigger"), properties: { trigger: ref("Trigger"), secret: { type: "string" } } }] } },
+    get: { summary: "Webhook triggers", who: "owner", access: "owner", responses: { 200: ["triggers", list("triggers", "Trigger")] } },
+    post: { summary: "Create a webhook trigger (its secret shown once)", who: "owner", access: "owner", body: "CreateTrigger", responses: { 201: ["created", { ...one("trigger", "Trigger"), properties: { trigger: ref("Trigger"), secret: { type: "string" } } }] } },
   },
   [`${ws}/triggers/{id}`]: {
-    get: { summary: "A trigger", who: "owner", responses: { 200: ["the trigger", one("trigger", "Trigger")] } },
-    delete: { summary: "Delete a trigger", who: "owner", responses: { 204: "deleted" } },
+    get: { summary: "A trigger", who: "owner", access: "owner", responses: { 200: ["the trigger", one("trigger", "Trigger")] } },
+    delete: { summary: "Delete a trigger", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   [`${ws}/callback`]: {
-    get: { summary: "The workspace's phase-change callback", who: "owner", responses: { 200: ["the callback or null", { type: "object", properties: { callback: { type: ["object", "null"] } } }] } },
-    put: { summary: "Set the callback (its signing secret shown once)", who: "owner", body: "PutCallback", responses: { 200: ["set", { type: "object", properties: { callback: { type: "object" }, secret: { type: "string" } } }] } },
-    delete: { summary: "Remove the callback", who: "owner", responses: { 204: "removed" } },
+    get: { summary: "The workspace's phase-change callback", who: "owner", access: "owner", responses: { 200: ["the callback or null", { type: "object", properties: { callback: { type: ["object", "null"] } } }] } },
+    put: { summary: "Set the callback (its signing secret shown once)", who: "owner", access: "owner", body: "PutCallback", responses: { 200: ["set", { type: "object", properties: { callback: { type: "object" }, secret: { type: "string" } } }] } },
+    delete: { summary: "Remove the callback", who: "owner", access: "owner", responses: { 204: "removed" } },
   },
-  [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
-  "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
-  "/api/openapi.json": { get: { summary: "This document", who: "anyone", public: true, responses: { 200: "OpenAPI 3.1" } } },
+  [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", access: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
+  "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
+  "/api/openapi.json": { get: { summary: "This document", who: "anyone", access: "public", public: true, responses: { 200: "OpenAPI 3.1" } } },
 };
 
 function buildDocument() {
@@ -174,7 +185,15 @@ function buildDocument() {
   };
   return {
     openapi: "3.1.0",
-    info: { title: "Tandem API", version: "1.0.0", description: "Errors are always {error:{code,message,field?}}. Non-members get 404 for anything in a workspace." },
+    info: {
+      title: "Tandem API",
+      version: "1.0.0",
+      description:
+        "Errors are always {error:{code,message,field?}}. Non-members get 404 for anything in a workspace. JSON bodies need " +
+        "Content-Type: application/json (else 415) and at most 1 MiB (else 413). A cookie-authenticated change from another " +
+        "site's page is 403 (cross_site_request). Session creations and messages (per person) and webhook deliveries (per " +
+        "trigger) are rate limited: 429 with Retry-After. x-tandem-access names who may call each operation.",
+    },
     servers: [{ url: "/" }],
     security: [{ cookie: [] }, { bearer: [] }, { access: [] }],
     paths,

@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { getServerByName } from "partyserver";
 import { requireRole } from "../auth/membership";
-import { deleteSessionRow, findSession, insertSession, listSessions, sessionSummary, type SessionPageCursor } from "../db/sessions";
+import { deleteSessionRow, findSession, insertSession, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { enforceRateLimit } from "../http/rate-limit";
 import { artifactKey, isSafeArtifactName } from "../session/artifacts";
 import { generateDisplayName } from "../session/names";
 import type { Actor, Origin } from "../session/record";
@@ -24,6 +25,7 @@ export const sessionRoutes = newApp();
 sessionRoutes.post("/", async (c) => {
   requireRole(c, "owner", "editor");
   const body = await readJson(c, CreateSessionSchema);
+  await enforceRateLimit(c.env, "sessionCreation", `user:${c.var.user.id}`);
   const session = await createSession(c.env, c.req.param("ws")!, body, actorOf(c), { kind: "person" });
   return c.json({ session }, 201);
 });
@@ -52,7 +54,8 @@ sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(awai
 
 sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
   const id = c.req.param("id")!;
-  const name = decodeURIComponent(c.req.param("name")!);
+  // The router has decoded the path once already; decoding again would turn `100%25.txt` into an error.
+  const name = c.req.param("name")!;
   if (!isSafeArtifactName(name)) throw new HttpError(400, "invalid_input", "name: not an artifact name", { field: "name" });
   const listed = unwrap(await (await room(c)).artifacts()).some((artifact) => artifact.name === name);
   const object = listed ? await c.env.ARTIFACTS.get(artifactKey(id, name)) : null;
@@ -71,6 +74,7 @@ sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
 sessionRoutes.post("/:id/messages", async (c) => {
   requireRole(c, "owner", "editor");
   const { text } = await readJson(c, MessageSchema);
+  await enforceRateLimit(c.env, "message", `user:${c.var.user.id}`);
   return c.json(unwrap(await (await room(c)).postMessage(text, actorOf(c))), 202);
 });
 
@@ -82,6 +86,14 @@ sessionRoutes.post("/:id/stop", async (c) => {
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
   return c.json({ session: unwrap(await (await room(c)).resume(actorOf(c))) }, 202);
+});
+
+sessionRoutes.post("/:id/approve", async (c) => {
+  requireRole(c, "owner", "editor");
+  const { id } = parseInput(SessionParamsSchema, { id: c.req.param("id") });
+  const session = unwrap(await (await room(c)).approve(actorOf(c)));
+  await markApproved(c.env.DB, id);
+  return c.json({ session }, 202);
 });
 
 sessionRoutes.post("/:id/clone", async (c) => {
@@ -97,6 +109,7 @@ sessionRoutes.post("/:id/clone", async (c) => {
     repos: source.repos,
     workflow: source.workflow,
   };
+  await enforceRateLimit(c.env, "sessionCreation", `user:${c.var.user.id}`);
   const session = await createSession(c.env, c.req.param("ws")!, body, actorOf(c), { kind: "person" });
   return c.json({ session }, 201);
 });
@@ -109,12 +122,22 @@ sessionRoutes.delete("/:id", async (c) => {
   return c.body(null, 204);
 });
 
-/** Creates a session: its index row first (so it is listed and authorized), then its room. */
-export async function createSession(env: Env, workspaceId: string, body: CreateSessionBody, createdBy: Actor, origin: Origin) {
+/**
+ * Creates a session: its index row first (so it is listed and authorized), then its room. One that awaits
+ * approval stays in Pending until an owner or editor approves it.
+ */
+export async function createSession(
+  env: Env,
+  workspaceId: string,
+  body: CreateSessionBody,
+  createdBy: Actor,
+  origin: Origin,
+  { awaitingApproval = false } = {},
+) {
   const id = crypto.randomUUID();
   const now = Date.now();
   const displayName = body.displayName ?? generateDisplayName();
-  await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now });
+  await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
   const init: SessionInit & { prompt?: string } = {
     id,
     workspaceId,
@@ -132,6 +155,7 @@ export async function createSession(env: Env, workspaceId: string, body: CreateS
     createdBy,
     createdAt: now,
     prompt: body.prompt,
+    awaitingApproval,
   };
   try {
     const stub = await getServerByName(env.SessionRoom, id);

@@ -3,8 +3,9 @@ import { newApp } from "../http/app";
 import { notFound, parseInput, readJson } from "../http/errors";
 import { generateApiToken, hashApiToken } from "../auth/api-token";
 import { insertToken, listTokens, revokeToken } from "../db/tokens";
+import { revokeForUser } from "../session/revoke";
 
-export const CreateTokenSchema = z.object({ name: z.string().trim().min(1).max(100) });
+export const CreateTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 const TokenParamsSchema = z.object({ id: z.uuid() });
 
 /** /api/tokens: the signed-in user's own API tokens. The secret is returned once, at creation. */
@@ -19,5 +20,6 @@ export const tokenRoutes = newApp()
   .delete("/:id", async (c) => {
     const { id } = parseInput(TokenParamsSchema, c.req.param());
     if (!(await revokeToken(c.env.DB, c.var.user.id, id))) throw notFound("token not found");
+    c.executionCtx.waitUntil(revokeForUser(c.env, c.var.user.id, { tokenId: id }));
     return c.body(null, 204);
   });

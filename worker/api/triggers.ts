@@ -14,7 +14,8 @@ import {
   type TriggerRow,
 } from "../db/triggers";
 import { newApp, type AppEnv } from "../http/app";
-import { notFound, parseInput, readJson } from "../http/errors";
+import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { callbackURLRefusal } from "../http/outbound";
 import { LIMITS } from "../protocol/session-config";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
@@ -34,6 +35,8 @@ export const CreateTriggerSchema = z
     promptTemplate: z.string().min(1).max(LIMITS.prompt.max),
     filter: TriggerFilterSchema.optional(),
     callbackUrl: CallbackURLSchema.nullable().optional(),
+    /** Sessions it starts wait in Pending until an owner or editor approves them. */
+    requireApproval: z.boolean().default(false),
   })
   .refine((body) => body.session.prompt === undefined, {
     path: ["session", "prompt"],
@@ -45,6 +48,12 @@ const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200
 
 const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
 
+/** A callback URL is checked when it is set (and again at every send): no private, loopback or link-local host. */
+function checkCallbackURL(c: Context<AppEnv>, url: string | null | undefined, field: string): void {
+  const refused = url ? callbackURLRefusal(url, c.env.AUTH_MODE) : null;
+  if (refused) throw new HttpError(400, "invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
+}
+
 export function triggerView(row: TriggerRow, baseURL: string) {
   return {
     id: row.id,
@@ -53,6 +62,7 @@ export function triggerView(row: TriggerRow, baseURL: string) {
     promptTemplate: row.prompt_template,
     filter: { event: row.filter_event, action: row.filter_action },
     callbackUrl: row.callback_url,
+    requireApproval: row.require_approval === 1,
     webhookUrl: `${baseURL}/webhooks/${row.id}`,
     createdBy: { id: row.created_by, name: row.creator_name ?? "" },
     createdAt: row.created_at,
@@ -71,6 +81,7 @@ triggerRoutes.get("/", async (c) => {
 
 triggerRoutes.post("/", async (c) => {
   const body = await readJson(c, CreateTriggerSchema);
+  checkCallbackURL(c, body.callbackUrl, "callbackUrl");
   const ws = c.req.param("ws")!;
   const id = crypto.randomUUID();
   const secret = newSigningSecret();
@@ -83,6 +94,7 @@ triggerRoutes.post("/", async (c) => {
     promptTemplate: body.promptTemplate,
     filter: body.filter,
     callbackUrl: body.callbackUrl ?? null,
+    requireApproval: body.requireApproval,
     createdBy: c.var.user.id,
     createdAt: Date.now(),
   });
@@ -128,6 +140,7 @@ workspaceCallbackRoutes.get("/", async (c) => {
 
 workspaceCallbackRoutes.put("/", async (c) => {
   const { url } = await readJson(c, PutCallbackSchema);
+  checkCallbackURL(c, url, "url");
   const ws = c.req.param("ws")!;
   const secret = newSigningSecret();
   const now = Date.now();

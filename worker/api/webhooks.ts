@@ -1,20 +1,26 @@
 /**
  * POST /webhooks/:triggerId — public, authenticated by the trigger's secret: GitHub's
  * `X-Hub-Signature-256: sha256=<hmac of the raw body>`. An accepted delivery starts a session whose first
- * message is the trigger's prompt template filled from the payload.
+ * message is the trigger's prompt template filled from the payload (as quoted, untrusted data). The
+ * delivery id is not signed, so a delivery is also known by its body's SHA-256: the same signed body under
+ * a fresh id, within 72 hours, is a replay and starts nothing new.
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { claimDelivery, finishDelivery, getDelivery, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
+import { sha256Hex } from "../auth/api-token";
+import { claimBody, claimDelivery, finishDelivery, getDelivery, pruneBodies, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
 import { getTrigger, triggerSecretContext, type TriggerRow } from "../db/triggers";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
+import { parseJsonText, readBodyBytes } from "../http/body";
 import { HttpError, notFound, parseInput } from "../http/errors";
+import { enforceRateLimit } from "../http/rate-limit";
 import { LIMITS } from "../protocol/session-config";
 import { openValue } from "../secrets";
 import { verifySignature } from "../secrets/hmac";
 import { createSession } from "./sessions";
 import { CreateSessionSchema } from "./session-schemas";
+import { lookup, triggerPrompt } from "./webhook-prompt";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 /** How long a copy of a delivery waits for the copy that is creating the session. */
@@ -30,21 +36,30 @@ webhookRoutes.post("/:triggerId", async (c) => {
   const trigger = await getTrigger(c.env.DB, triggerId);
   if (!trigger) throw notFound("trigger not found");
 
-  const raw = await readBody(c.req.raw);
+  const raw = await readBodyBytes(c.req.raw, MAX_WEBHOOK_BYTES);
   const secret = await openValue(c.env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
   if (!(await verifySignature(secret, raw, c.req.header("x-hub-signature-256")))) {
     throw new HttpError(401, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body");
   }
-  const payload = parseJson(raw);
+  // Counted only once signed: without the secret no one can use up a trigger's deliveries.
+  await enforceRateLimit(c.env, "delivery", `trigger:${trigger.id}`);
+  const payload = parseJsonText(raw, "webhook body");
   const event = c.req.header("x-github-event")?.trim() || null;
+  const bodyHash = await sha256Hex(raw);
   const deliveryHeader = c.req.header("x-github-delivery") ?? c.req.header("idempotency-key");
-  const deliveryId = deliveryHeader === undefined ? crypto.randomUUID() : parseDeliveryId(deliveryHeader);
+  const deliveryId = deliveryHeader === undefined ? `sha256:${bodyHash}` : parseDeliveryId(deliveryHeader);
 
   const now = Date.now();
   const claimed =
     (await claimDelivery(c.env.DB, { id: crypto.randomUUID(), triggerId: trigger.id, deliveryId, event, now })) ||
     (await reclaimDelivery(c.env.DB, trigger.id, deliveryId, now));
   if (!claimed) return replay(c, await settledDelivery(c.env.DB, trigger.id, deliveryId), trigger.workspace_id);
+  const holder = await claimBody(c.env.DB, trigger.id, bodyHash, deliveryId, now);
+  if (holder !== deliveryId) {
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "skipped", outcome: `replay of delivery ${holder} (same body)` });
+    return replay(c, await settledDelivery(c.env.DB, trigger.id, holder), trigger.workspace_id);
+  }
+  c.executionCtx.waitUntil(pruneBodies(c.env.DB, trigger.id, now));
 
   const skipped = skipReason(trigger, event, payload);
   if (skipped) {
@@ -53,7 +68,8 @@ webhookRoutes.post("/:triggerId", async (c) => {
   }
   try {
     const sessionId = await startSession(c.env, trigger, deliveryId, payload);
-    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "accepted", outcome: "session started", sessionId });
+    const outcome = trigger.require_approval === 1 ? "session waits for approval" : "session started";
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "accepted", outcome, sessionId });
     return c.json({ sessionId, url: sessionURL(c.env, trigger.workspace_id, sessionId) }, 202);
   } catch (err) {
     const outcome = err instanceof HttpError ? err.message : "the session could not be started";
@@ -63,7 +79,7 @@ webhookRoutes.post("/:triggerId", async (c) => {
 });
 
 async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, payload: unknown): Promise<string> {
-  const prompt = renderTemplate(trigger.prompt_template, payload).slice(0, LIMITS.prompt.max);
+  const prompt = triggerPrompt(trigger.prompt_template, payload).slice(0, LIMITS.prompt.max);
   const stored = JSON.parse(trigger.session_config) as Record<string, unknown>;
   const config = CreateSessionSchema.safeParse({ ...stored, prompt: prompt.trim() ? prompt : undefined });
   if (!config.success) throw new HttpError(422, "trigger_invalid", "the trigger's session configuration is no longer valid");
@@ -73,6 +89,7 @@ async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, p
     config.data,
     { id: trigger.created_by, name: trigger.creator_name ?? trigger.name },
     { kind: "trigger", triggerId: trigger.id, triggerName: trigger.name, deliveryId },
+    { awaitingApproval: trigger.require_approval === 1 },
   );
   return session.id;
 }
@@ -108,42 +125,6 @@ function skipReason(trigger: TriggerRow, event: string | null, payload: unknown)
   return null;
 }
 
-/** The raw body, read once; over MAX_WEBHOOK_BYTES (declared or actual) is a 413 before anything is parsed. */
-async function readBody(request: Request): Promise<Uint8Array> {
-  const tooLarge = () => new HttpError(413, "payload_too_large", `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes`);
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_WEBHOOK_BYTES) throw tooLarge();
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_WEBHOOK_BYTES) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
-function parseJson(raw: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(raw));
-  } catch {
-    throw new HttpError(400, "invalid_json", "the webhook body must be JSON");
-  }
-}
-
 function parseDeliveryId(header: string): string {
   const parsed = DeliveryIdSchema.safeParse(header);
   if (!parsed.success) throw new HttpError(400, "invalid_input", "delivery id: 1–200 printable characters", { field: "X-GitHub-Delivery" });
@@ -152,26 +133,3 @@ function parseDeliveryId(header: string): string {
 
 const sessionURL = (env: Env, workspaceId: string, sessionId: string) =>
   `${env.PUBLIC_URL.replace(/\/+$/, "")}/w/${workspaceId}/s/${sessionId}`;
-
-const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
-
-/**
- * Fills `{{a.b.0.c}}` placeholders from the payload. A missing path renders empty; objects render as JSON;
- * only the payload's own properties are reachable (no `constructor`, no `__proto__`).
- */
-export function renderTemplate(template: string, payload: unknown): string {
-  return template.replace(PLACEHOLDER, (_, path: string) => {
-    const value = lookup(payload, path);
-    if (value === undefined || value === null) return "";
-    return typeof value === "object" ? JSON.stringify(value) : String(value);
-  });
-}
-
-function lookup(value: unknown, path: string): unknown {
-  let current = value;
-  for (const key of path.split(".")) {
-    if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}

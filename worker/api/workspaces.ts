@@ -4,13 +4,17 @@ import { HttpError, notFound, parseInput, readJson } from "../http/errors";
 import { requireRole } from "../auth/membership";
 import { createWorkspace, getMyWorkspace, listMyWorkspaces } from "../db/workspaces";
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
-import { findUser } from "../db/users";
+import { findUserByEmail } from "../db/users";
 import { RoleSchema } from "../db/types";
+import { revokeInWorkspace } from "../session/revoke";
 
-export const CreateWorkspaceSchema = z.object({ name: z.string().trim().min(1).max(100) });
-/** `user` is a user id, an email, or an exact display name. */
-export const AddMemberSchema = z.object({ user: z.string().trim().min(1).max(320), role: RoleSchema });
-export const ChangeRoleSchema = z.object({ role: RoleSchema });
+export const CreateWorkspaceSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+/**
+ * `user` is the person's exact email. Only an email: a display name (or id) would let an owner learn the
+ * email of anyone who ever signed in, from the member added.
+ */
+export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
+export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 
 const lastOwner = () => new HttpError(409, "last_owner", "a workspace keeps at least one owner");
@@ -40,26 +44,26 @@ export const workspaceRoutes = newApp()
     requireRole(c, "owner");
     const body = await readJson(c, AddMemberSchema);
     const workspaceId = c.var.member.workspaceId;
-    const found = await findUser(c.env.DB, body.user);
-    if (found.kind === "unknown") throw new HttpError(404, "unknown_user", "no user with this id, email or name", { field: "user" });
-    if (found.kind === "ambiguous") {
-      throw new HttpError(409, "ambiguous_user", `${found.count} users have this name: use their email or id`, { field: "user" });
+    const found = await findUserByEmail(c.env.DB, body.user);
+    if (!found) throw new HttpError(404, "unknown_user", "no one has signed in with this email yet", { field: "user" });
+    if (!(await addMember(c.env.DB, workspaceId, found.id, body.role))) {
+      throw new HttpError(409, "already_member", `${found.name} is already a member`, { field: "user" });
     }
-    if (!(await addMember(c.env.DB, workspaceId, found.user.id, body.role))) {
-      throw new HttpError(409, "already_member", `${found.user.name} is already a member`, { field: "user" });
-    }
-    return c.json({ member: await getMemberProfile(c.env.DB, workspaceId, found.user.id) }, 201);
+    return c.json({ member: await getMemberProfile(c.env.DB, workspaceId, found.id) }, 201);
   })
   .patch("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     const { role } = await readJson(c, ChangeRoleSchema);
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
+    // Their sockets reconnect at once, authorized for the new role.
+    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
     return c.json({ member: await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId) });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     settle(await removeMember(c.env.DB, c.var.member.workspaceId, userId));
+    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
     return c.body(null, 204);
   });

@@ -24,8 +24,11 @@ function accessJwtOf(request: Request): string | null {
   return cookies ? (parse(cookies, "CF_Authorization").CF_Authorization ?? null) : null;
 }
 
-/** The person Cloudflare Access vouches for, created on first sight; null when the JWT is absent or invalid. */
-export async function accessUser(request: Request, env: Env): Promise<User | null> {
+/**
+ * The person Cloudflare Access vouches for, created on first sight, and when the JWT expires (ms); null
+ * when the JWT is absent or invalid.
+ */
+export async function accessUser(request: Request, env: Env): Promise<{ user: User; expiresAt: number | null } | null> {
   const jwt = accessJwtOf(request);
   if (!jwt) return null;
   const teamDomain = env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, "");
@@ -47,5 +50,6 @@ export async function accessUser(request: Request, env: Env): Promise<User | nul
   if (typeof payload.email !== "string" || !payload.email.includes("@")) return null;
   const email = payload.email.toLowerCase();
   const claimedName = typeof payload.name === "string" ? payload.name.trim().slice(0, 100) : "";
-  return upsertUserByEmail(env.DB, email, claimedName || email.slice(0, email.indexOf("@")));
+  const user = await upsertUserByEmail(env.DB, email, claimedName || email.slice(0, email.indexOf("@")));
+  return { user, expiresAt: typeof payload.exp === "number" ? payload.exp * 1000 : null };
 }

@@ -8,22 +8,43 @@ import { accessUser } from "./access";
 import { API_TOKEN_PREFIX, hashApiToken } from "./api-token";
 import { devUserFromCookie } from "./dev";
 
+/** Who is making a request and with what: the API token's id, and when the credential stops being valid. */
+export interface Credential {
+  user: User;
+  /** Set when an API token was presented. */
+  tokenId: string | null;
+  /** When the credential expires (ms since the epoch): an Access JWT's `exp`; null when it does not. */
+  expiresAt: number | null;
+}
+
 /**
  * Who is making this request: an API token (`Authorization: Bearer`, or `?token=` where a browser cannot
  * set headers, i.e. WebSockets), else the dev cookie or the Access JWT depending on AUTH_MODE.
  * A token that is presented but not valid is a failure, never a fall-through to another credential.
  */
-export async function authenticate(request: Request, env: Env): Promise<User | null> {
-  const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  const token = bearer ?? new URL(request.url).searchParams.get("token");
-  if (token) return userForApiToken(env, token);
+export async function authenticateRequest(request: Request, env: Env): Promise<Credential | null> {
+  const token = presentedToken(request);
+  if (token) {
+    const found = token.startsWith(API_TOKEN_PREFIX) ? await userForTokenHash(env.DB, await hashApiToken(token)) : null;
+    return found && { user: found.user, tokenId: found.tokenId, expiresAt: null };
+  }
   if (request.headers.has("authorization")) return null;
-  return env.AUTH_MODE === "access" ? accessUser(request, env) : devUserFromCookie(request, env);
+  if (env.AUTH_MODE === "access") {
+    const access = await accessUser(request, env);
+    return access && { user: access.user, tokenId: null, expiresAt: access.expiresAt };
+  }
+  const user = await devUserFromCookie(request, env);
+  return user && { user, tokenId: null, expiresAt: null };
 }
 
-async function userForApiToken(env: Env, token: string): Promise<User | null> {
-  if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  return userForTokenHash(env.DB, await hashApiToken(token));
+export async function authenticate(request: Request, env: Env): Promise<User | null> {
+  return (await authenticateRequest(request, env))?.user ?? null;
+}
+
+/** The API token a request carries, if any: such a request is not authenticated by a cookie. */
+export function presentedToken(request: Request): string | null {
+  const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  return bearer ?? new URL(request.url).searchParams.get("token");
 }
 
 /** Every /api route but the dev sign-in goes through this. */

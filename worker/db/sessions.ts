@@ -13,19 +13,25 @@ export interface SessionRow {
   origin: string;
   created_at: number;
   updated_at: number;
+  awaiting_approval: number;
 }
 
 export function insertSession(
   db: D1Database,
-  row: { id: string; workspaceId: string; name: string; model: string; createdBy: string; origin: Origin; createdAt: number },
+  row: { id: string; workspaceId: string; name: string; model: string; createdBy: string; origin: Origin; createdAt: number; awaitingApproval: boolean },
 ): Promise<D1Result> {
   return db
     .prepare(
-      `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at)
-       VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at, awaiting_approval)
+       VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(row.id, row.workspaceId, row.name, row.model, row.createdBy, JSON.stringify(row.origin), row.createdAt, row.createdAt)
+    .bind(row.id, row.workspaceId, row.name, row.model, row.createdBy, JSON.stringify(row.origin), row.createdAt, row.createdAt, row.awaitingApproval ? 1 : 0)
     .run();
+}
+
+/** The index follows an approval (the room is the truth; the list shows who still waits). */
+export function markApproved(db: D1Database, sessionId: string): Promise<D1Result> {
+  return db.prepare(`UPDATE sessions SET awaiting_approval = 0 WHERE id = ?`).bind(sessionId).run();
 }
 
 /** The session's index row if it belongs to this workspace: the check behind every session route. */
@@ -85,5 +91,6 @@ export function sessionSummary(row: SessionRow) {
     createdBy: { id: row.created_by, name: row.creator_name ?? "" },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    awaitingApproval: row.phase === "Pending" && row.awaiting_approval === 1,
   };
 }

@@ -53,8 +53,8 @@ export async function revokeToken(db: D1Database, userId: string, id: string): P
   return result.meta.changes > 0;
 }
 
-/** The owner of a live token with this hash, recording the use. */
-export async function userForTokenHash(db: D1Database, hash: string): Promise<User | null> {
+/** The owner of a live token with this hash and the token's id, recording the use. */
+export async function userForTokenHash(db: D1Database, hash: string): Promise<{ user: User; tokenId: string } | null> {
   const row = await db
     .prepare(
       `SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.email
@@ -68,5 +68,5 @@ export async function userForTokenHash(db: D1Database, hash: string): Promise<Us
   if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
     await db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(now, row.token_id).run();
   }
-  return { id: row.id, name: row.name, email: row.email };
+  return { user: { id: row.id, name: row.name, email: row.email }, tokenId: row.token_id };
 }

@@ -17,6 +17,7 @@ export interface TriggerRow {
   filter_event: string | null;
   filter_action: string | null;
   callback_url: string | null;
+  require_approval: number;
   created_by: string;
   creator_name: string | null;
   created_at: number;
@@ -31,6 +32,7 @@ export interface NewTrigger {
   promptTemplate: string;
   filter: { event?: string; action?: string } | undefined;
   callbackUrl: string | null;
+  requireApproval: boolean;
   createdBy: string;
   createdAt: number;
 }
@@ -41,12 +43,12 @@ export async function insertTrigger(db: D1Database, t: NewTrigger): Promise<void
   await db
     .prepare(
       `INSERT INTO triggers (id, workspace_id, name, secret_ciphertext, secret_iv, session_config, prompt_template,
-         filter_event, filter_action, callback_url, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         filter_event, filter_action, callback_url, require_approval, created_by, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       t.id, t.workspaceId, t.name, t.secret.ciphertext, t.secret.iv, JSON.stringify(t.sessionConfig), t.promptTemplate,
-      t.filter?.event ?? null, t.filter?.action ?? null, t.callbackUrl, t.createdBy, t.createdAt,
+      t.filter?.event ?? null, t.filter?.action ?? null, t.callbackUrl, t.requireApproval ? 1 : 0, t.createdBy, t.createdAt,
     )
     .run();
 }

@@ -34,19 +34,8 @@ export async function upsertUserByEmail(db: D1Database, email: string, name: str
   return toUser(row!);
 }
 
-/** How a person names someone to add: a user id, an email, or an exact display name. */
-export type UserLookup = { kind: "found"; user: User } | { kind: "unknown" } | { kind: "ambiguous"; count: number };
-
-export async function findUser(db: D1Database, reference: string): Promise<UserLookup> {
-  const { results } = await db
-    .prepare("SELECT id, name, email FROM users WHERE id = ?1 OR email = lower(?1) OR name = ?1 LIMIT 20")
-    .bind(reference)
-    .all<UserRow>();
-  const byId = results.find((row) => row.id === reference);
-  if (byId) return { kind: "found", user: toUser(byId) };
-  const byEmail = results.find((row) => row.email !== null && row.email === reference.toLowerCase());
-  if (byEmail) return { kind: "found", user: toUser(byEmail) };
-  const byName = results.filter((row) => row.name === reference);
-  if (byName.length === 1) return { kind: "found", user: toUser(byName[0]) };
-  return byName.length === 0 ? { kind: "unknown" } : { kind: "ambiguous", count: byName.length };
+/** The user with exactly this email (case-insensitive), or null. */
+export async function findUserByEmail(db: D1Database, email: string): Promise<User | null> {
+  const row = await db.prepare("SELECT id, name, email FROM users WHERE email = lower(?)").bind(email).first<UserRow>();
+  return row ? toUser(row) : null;
 }

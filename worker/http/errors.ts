@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
+import { isJsonContentType, MAX_JSON_BODY_BYTES, parseJsonText, readBodyBytes } from "./body";
 
 /** The one error type of the API: becomes `{error:{code,message,field?}}` with its status. */
 export class HttpError extends Error {
@@ -9,6 +10,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly extra: { field?: string; phase?: string } = {},
+    /** Response headers that go with it (`Retry-After` on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -23,7 +26,7 @@ export function errorBody(code: string, message: string, extra: object = {}) {
 
 /** The single place where thrown errors become responses: a bad request is never a 500. */
 export function handleError(err: Error, c: Context): Response {
-  if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, err.extra), err.status);
+  if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, err.extra), err.status, err.headers);
   if (err instanceof z.ZodError) return c.json(zodErrorBody(err), 400);
   console.error("unhandled error", err);
   return c.json(errorBody("internal", "internal error"), 500);
@@ -46,15 +49,15 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-/** Reads a JSON body; a missing or malformed one is a 400, not a 500. */
+/**
+ * Reads a JSON body: a missing, malformed, oversized or too deeply nested one is a 4xx, not a 500, and so
+ * is one not sent as JSON (a cross-site form can post `text/plain`, never `application/json`).
+ */
 export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  let body: unknown;
-  try {
-    const text = await c.req.text();
-    body = text.trim() === "" ? undefined : JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "invalid_json", "request body must be JSON");
+  const bytes = await readBodyBytes(c.req.raw, MAX_JSON_BODY_BYTES);
+  if (new TextDecoder().decode(bytes).trim() === "") throw new HttpError(400, "missing_body", "request body is required");
+  if (!isJsonContentType(c.req.header("content-type") ?? null)) {
+    throw new HttpError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
   }
-  if (body === undefined) throw new HttpError(400, "missing_body", "request body is required");
-  return parseInput(schema, body);
+  return parseInput(schema, parseJsonText(bytes));
 }

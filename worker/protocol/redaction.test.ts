@@ -1,6 +1,6 @@
-/** Redaction, shared by the agent and the room: the forms of a secret, streams split anywhere, artifacts. */
+/** Redaction, shared by the agent and the room: the forms of a secret, streams split anywhere. */
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redaction, StreamRedaction, screenArtifact, secretForms } from "./redaction";
+import { REDACTED, Redaction, StreamRedaction, secretForms } from "./redaction";
 
 const VALUE = "tok/4f9a2c+e=Z q8!";
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
@@ -78,27 +78,5 @@ describe("streamed text", () => {
     expect(streams.flush("text")).toEqual([{ stream: "thinking", text: "tok/4" }]);
     expect(streams.push("text", "efghXYZ123")).toBe(REDACTED);
     expect(streams.flush()).toEqual([]);
-  });
-});
-
-describe("artifacts", () => {
-  const redaction = new Redaction([VALUE]);
-  const utf8 = (text: string) => new TextEncoder().encode(text);
-
-  it("a text file is redacted (its BOM kept), an untouched one is the same bytes", () => {
-    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(`key: ${VALUE}\n`)]);
-    const screened = screenArtifact(withBom, redaction);
-    expect(screened.kind).toBe("redacted");
-    expect(screened.kind !== "refused" && [...screened.bytes]).toEqual([0xef, 0xbb, 0xbf, ...utf8(`key: ${REDACTED}\n`)]);
-    const clean = utf8("nothing here");
-    expect(screenArtifact(clean, redaction)).toEqual({ kind: "unchanged", bytes: clean });
-  });
-
-  it("a binary file (a NUL byte, or not UTF-8) holding a secret in any form is refused; without one it is kept as is", () => {
-    for (const bytes of [new Uint8Array([0, ...utf8(VALUE)]), new Uint8Array([0xff, 0xfe, ...utf8(b64(`u:${VALUE}`))])]) {
-      expect(screenArtifact(bytes, redaction)).toEqual({ kind: "refused", reason: expect.stringContaining("binary") });
-    }
-    const image = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0xff]);
-    expect(screenArtifact(image, redaction)).toEqual({ kind: "unchanged", bytes: image });
   });
 });

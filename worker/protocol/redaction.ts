@@ -15,6 +15,17 @@ const MIN_LEGACY_LENGTH = 4;
 /** Encoded forms shorter than this would match ordinary text. */
 const MIN_FORM_LENGTH = 8;
 
+/** Bytes as a string of one character (U+0000–U+00FF) a byte, and back: what `bytewise` scans. */
+export function bytesToBinary(bytes: Uint8Array): string {
+  return toBinaryString(bytes);
+}
+
+export function binaryToBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 function toBinaryString(bytes: Uint8Array): string {
   let out = "";
   for (let at = 0; at < bytes.length; at += 8192) out += String.fromCharCode(...bytes.subarray(at, at + 8192));
@@ -69,8 +80,8 @@ export class Redaction {
   readonly #byFirst = new Map<string, string[]>();
   readonly #forms: string[];
 
-  constructor(values: Iterable<string>) {
-    this.#forms = [...new Set([...values].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  constructor(values: Iterable<string>, expand: (value: string) => string[] = secretForms) {
+    this.#forms = [...new Set([...values].flatMap(expand))].sort((a, b) => b.length - a.length);
     for (const form of this.#forms) {
       const list = this.#byFirst.get(form[0]) ?? [];
       list.push(form);
@@ -135,10 +146,18 @@ export class Redaction {
     return value;
   }
 
-  /** Whether any form occurs in raw bytes (as UTF-8): how a binary file is checked. */
-  foundInBytes(bytes: Uint8Array): boolean {
-    const haystack = toBinaryString(bytes);
-    return this.#forms.some((form) => haystack.includes(toBinaryString(new TextEncoder().encode(form))));
+  /** The longest form, in characters: what a stream may have to hold back. */
+  get longestForm(): number {
+    return this.#forms[0]?.length ?? 0;
+  }
+
+  /**
+   * The same forms as UTF-8 bytes spelled one character a byte (see `bytesToBinary`), so bytes of any
+   * kind can be scanned and redacted a chunk at a time without decoding them.
+   */
+  bytewise(): Redaction {
+    const encoder = new TextEncoder();
+    return new Redaction(this.#forms, (form) => [toBinaryString(encoder.encode(form))]);
   }
 }
 
@@ -176,29 +195,4 @@ export class StreamRedaction<S> {
     }
     return flushed;
   }
-}
-
-export type ArtifactScreening =
-  | { kind: "unchanged" | "redacted"; bytes: Uint8Array }
-  | { kind: "refused"; reason: string };
-
-/** Text (UTF-8, no NUL in its first 8000 bytes) or null for a binary file. */
-function artifactText(bytes: Uint8Array): string | null {
-  if (bytes.subarray(0, 8000).includes(0)) return null;
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
-/** A text artifact comes out redacted; a binary one that contains a secret is refused whole. */
-export function screenArtifact(bytes: Uint8Array, redaction: Redaction): ArtifactScreening {
-  if (redaction.empty) return { kind: "unchanged", bytes };
-  const text = artifactText(bytes);
-  if (text === null) {
-    return redaction.foundInBytes(bytes) ? { kind: "refused", reason: "it is a binary file that contains a workspace secret" } : { kind: "unchanged", bytes };
-  }
-  const redacted = redaction.text(text);
-  return redacted === text ? { kind: "unchanged", bytes } : { kind: "redacted", bytes: new TextEncoder().encode(redacted) };
 }

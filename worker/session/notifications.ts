@@ -3,14 +3,17 @@
  * that started it and to the workspace's callback URL, signed like GitHub signs webhooks
  * (`X-Tandem-Signature-256: sha256=<HMAC-SHA256 of the body>`, keyed by the trigger's secret or the
  * workspace callback's secret). The queue lives in the SessionRoom's SQLite, so a change is queued in the
- * same transaction that makes it; the room's alarm delivers and retries with backoff.
+ * same transaction that makes it; the room's alarm delivers and retries with backoff. Signing secrets are
+ * kept sealed there like workspace secrets; redirects are never followed (the signature would go along),
+ * and private addresses are refused outside AUTH_MODE=dev.
  */
 import { callbackSecretContext, getTrigger, getWorkspaceCallback, triggerSecretContext } from "../db/triggers";
-import { openValue, type SecretsEnv } from "../secrets";
+import { callbackURLRefusal } from "../http/outbound";
+import { openValue, sealValue, type SecretsEnv } from "../secrets";
 import { signBody } from "../secrets/hmac";
 import type { Phase } from "./lifecycle";
 
-export type NotificationsEnv = SecretsEnv & { PUBLIC_URL: string };
+export type NotificationsEnv = SecretsEnv & { PUBLIC_URL: string; AUTH_MODE: string };
 
 /** What happened, as the room knows it when the phase changes. */
 export interface PhaseChange {
@@ -32,7 +35,7 @@ export interface CallbackTarget {
   secret: string;
 }
 
-/** A notification ready to be sent to one target. */
+/** A notification ready to be sent to one target (its secret opened only in memory, to sign it). */
 export interface NotificationEntry {
   id: number;
   deliveryId: string;
@@ -40,6 +43,14 @@ export interface NotificationEntry {
   secret: string;
   body: string;
   attempts: number;
+  /** Set when it was dropped at once: why its URL is refused. */
+  refused?: string;
+}
+
+/** What a dropped notification's event says. */
+export function droppedReason(entry: NotificationEntry): string {
+  const host = URL.canParse(entry.url) ? new URL(entry.url).host : entry.url;
+  return entry.refused ? `refused to send to ${host}: ${entry.refused}` : `gave up on ${host} after ${entry.attempts + 1} attempts`;
 }
 
 /** Waits after the 1st, 2nd, … failed attempt; after the last one the notification is dropped. */
@@ -88,8 +99,15 @@ export async function callbackTargets(env: NotificationsEnv, workspaceId: string
   return targets;
 }
 
-/** Sends one notification; any 2xx is delivered, anything else (status, network error, timeout) is a failure. */
-export async function deliver(entry: NotificationEntry, fetcher: typeof fetch = fetch): Promise<{ ok: true } | { ok: false; error: string }> {
+type Delivered = { ok: true } | { ok: false; error: string; permanent?: boolean };
+
+/**
+ * Sends one notification; any 2xx is delivered, anything else (status, redirect, network error, timeout)
+ * is a failure to retry, and a refused URL one that never will succeed.
+ */
+export async function deliver(entry: NotificationEntry, authMode: string, fetcher: typeof fetch = fetch): Promise<Delivered> {
+  const refused = callbackURLRefusal(entry.url, authMode);
+  if (refused) return { ok: false, error: refused, permanent: true };
   try {
     const res = await fetcher(entry.url, {
       method: "POST",
@@ -102,8 +120,10 @@ export async function deliver(entry: NotificationEntry, fetcher: typeof fetch = 
       },
       body: entry.body,
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      redirect: "manual",
     });
     await res.body?.cancel();
+    if (res.status >= 300 && res.status < 400) return { ok: false, error: `HTTP ${res.status} redirect to ${res.headers.get("location") ?? "?"}, not followed` };
     return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -111,6 +131,9 @@ export async function deliver(entry: NotificationEntry, fetcher: typeof fetch = 
 }
 
 type Row = Record<string, SqlStorageValue>;
+
+/** The additional data of a sealed signing secret in the queue. */
+const secretContext = (target: string) => `callback-notification:${target}`;
 
 /**
  * The queue in DO SQLite. A phase change is queued unresolved (synchronously, with the change); `resolve`
@@ -124,6 +147,10 @@ export class NotificationQueue {
     sql.exec(`CREATE TABLE IF NOT EXISTS notifications (
       id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL, target TEXT, url TEXT, secret TEXT, body TEXT,
       delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
+    // The signing secret is sealed; `secret` holds a clear one only in rows queued before that, sealed at the next flush.
+    const columns = new Set(sql.exec(`PRAGMA table_info(notifications)`).toArray().map((row) => String(row.name)));
+    if (!columns.has("secret_ciphertext")) sql.exec(`ALTER TABLE notifications ADD COLUMN secret_ciphertext TEXT`);
+    if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE notifications ADD COLUMN secret_iv TEXT`);
   }
 
   enqueue(change: PhaseChange): void {
@@ -146,26 +173,45 @@ export class NotificationQueue {
       const targets = await cache.get(cacheKey)!;
       for (const target of targets) {
         const deliveryId = crypto.randomUUID();
+        const sealed = await sealValue(env, secretContext(target.key), target.secret);
         this.#sql.exec(
-          `INSERT INTO notifications (change, target, url, secret, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          String(row.change), target.key, target.url, target.secret, notificationBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
+          `INSERT INTO notifications (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, notificationBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
         );
       }
       this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, row.id);
     }
   }
 
+  /** Seals the clear signing secrets of rows queued before secrets were sealed. */
+  async sealLegacySecrets(env: NotificationsEnv): Promise<void> {
+    for (const row of this.#sql.exec(`SELECT id, target, secret FROM notifications WHERE secret IS NOT NULL`).toArray()) {
+      const sealed = await sealValue(env, secretContext(String(row.target)), String(row.secret));
+      this.#sql.exec(`UPDATE notifications SET secret = NULL, secret_ciphertext = ?, secret_iv = ? WHERE id = ?`, sealed.ciphertext, sealed.iv, row.id);
+    }
+  }
+
   /** Entries to send now: per target only the oldest, so a target sees the changes in the order they happened. */
-  due(now: number): NotificationEntry[] {
-    return this.#sql
+  async due(env: NotificationsEnv, now: number): Promise<NotificationEntry[]> {
+    const rows = this.#sql
       .exec(
         `SELECT n.* FROM notifications n
          JOIN (SELECT target, min(id) AS id FROM notifications WHERE target IS NOT NULL GROUP BY target) head ON head.id = n.id
          WHERE n.next_at <= ? ORDER BY n.id`,
         now,
       )
-      .toArray()
-      .map(toEntry);
+      .toArray();
+    const entries: NotificationEntry[] = [];
+    for (const row of rows) {
+      try {
+        const secret = await openValue(env, secretContext(String(row.target)), { ciphertext: String(row.secret_ciphertext), iv: String(row.secret_iv) });
+        entries.push({ ...toEntry(row), secret });
+      } catch {
+        // Without its secret it cannot be signed; it waits (and is retried) like any failed send.
+        this.markFailed(Number(row.id), now, "the signing secret could not be opened");
+      }
+    }
+    return entries;
   }
 
   markDelivered(id: number): void {
@@ -203,6 +249,7 @@ export class NotificationQueue {
    */
   async flush(env: NotificationsEnv, fetcher: typeof fetch = fetch, now = Date.now()): Promise<{ nextAt: number | null; dropped: NotificationEntry[] }> {
     try {
+      await this.sealLegacySecrets(env);
       await this.resolve(env);
     } catch (err) {
       console.error("notification targets could not be resolved", err instanceof Error ? err.message : String(err));
@@ -211,14 +258,19 @@ export class NotificationQueue {
     const dropped: NotificationEntry[] = [];
     // Each pass sends the head of every target's queue; a delivered head lets the next one go in the next pass.
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const entries = this.due(now);
+      const entries = await this.due(env, now);
       if (entries.length === 0) break;
-      const results = await Promise.all(entries.map((entry) => deliver(entry, fetcher)));
+      const results = await Promise.all(entries.map((entry) => deliver(entry, env.AUTH_MODE, fetcher)));
       let delivered = 0;
       entries.forEach((entry, index) => {
         const result = results[index];
         if (result.ok) {
           this.markDelivered(entry.id);
+          delivered++;
+        } else if (result.permanent) {
+          // Dropped at once, and the queue behind it moves on.
+          this.markDelivered(entry.id);
+          dropped.push({ ...entry, refused: result.error });
           delivered++;
         } else if (!this.markFailed(entry.id, now, result.error)) dropped.push(entry);
       });
@@ -233,11 +285,10 @@ export class NotificationQueue {
   }
 }
 
-const toEntry = (row: Row): NotificationEntry => ({
+const toEntry = (row: Row): Omit<NotificationEntry, "secret"> => ({
   id: Number(row.id),
   deliveryId: String(row.delivery_id),
   url: String(row.url),
-  secret: String(row.secret),
   body: String(row.body),
   attempts: Number(row.attempts),
 });

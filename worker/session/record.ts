@@ -45,6 +45,8 @@ export interface SessionRecord {
   inputSeq: number;
   /** The last input the agent has read. */
   consumedSeq: number;
+  /** Started by a trigger that requires approval, and not approved yet: waits in Pending. */
+  awaitingApproval?: boolean;
 }
 
 /** The session as the API returns it (SPEC §9). */
@@ -68,6 +70,7 @@ export function sessionView(record: SessionRecord, now: number) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     activeSeconds: Math.floor(activeMs(record, now) / 1000),
+    awaitingApproval: record.awaitingApproval === true,
   };
 }
 export type SessionView = ReturnType<typeof sessionView>;

@@ -5,6 +5,7 @@
  */
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
+import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
@@ -12,12 +13,12 @@ import { firstMessageFor } from "../protocol/workflows";
 import { loadWorkspaceSecrets, REDACTED } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
-import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
+import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { FrameRedaction } from "./frame-redaction";
-import { NotificationQueue } from "./notifications";
-import { acceptsClientFrame } from "./presence";
-import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
+import { droppedReason, NotificationQueue } from "./notifications";
+import { RoomConnections, type RevokeFilter } from "./connections";
+import { ACTIVE_PHASES, AGENT_PHASES, canApply, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
@@ -51,6 +52,8 @@ export class SessionRoom extends YServer<Env> {
   readonly #redaction = new FrameRedaction();
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
+  /** Who is on each browser socket: revocation, expiry and presence. */
+  readonly #connections = new RoomConnections(() => this.getConnections());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -103,22 +106,27 @@ export class SessionRoom extends YServer<Env> {
   }
 
   onConnect(connection: Connection, ctx: ConnectionContext): void {
-    connection.setState({ userId: ctx.request.headers.get("x-tandem-user-id") });
+    if (!this.#connections.admit(connection, ctx.request, Date.now())) return;
     super.onConnect(connection, ctx);
+    if (this.#connections.nextExpiry() !== null) this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   onMessage(connection: Connection, message: WSMessage): void {
-    const userId = (connection.state as { userId?: string | null } | null)?.userId ?? null;
-    if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
+    const frame = this.#connections.clientFrame(connection, message);
+    if (frame) super.onMessage(connection, frame);
   }
 
-  /** One alarm serves three clocks: the timeout budget, the callbacks due and the D1 index retry. */
+  onClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
+    super.onClose(connection, code, reason, wasClean);
+    awarenessProtocol.removeAwarenessStates(this.document.awareness, this.#connections.release(connection), null);
+  }
+
+  /** One alarm serves four clocks: the timeout budget, the callbacks due, the D1 index retry and the sockets' credentials. */
   async onAlarm(): Promise<void> {
+    this.#connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
-    for (const entry of dropped) {
-      this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
-    }
+    for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: droppedReason(entry) });
     const record = this.#state.record;
     if (record && ACTIVE_PHASES.has(record.phase) && remainingMs(record, Date.now()) <= 0) {
       await this.#connecting;
@@ -139,6 +147,21 @@ export class SessionRoom extends YServer<Env> {
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#queueInput(first, author);
+    const view = sessionView(record, Date.now());
+    if (record.awaitingApproval) this.#store.appendEvent({ at: Date.now(), type: "awaiting_approval", reason: "an owner or editor must approve it before it starts" });
+    else this.ctx.waitUntil(this.#provision());
+    return ok(view);
+  }
+
+  /** Starts a session that waits for approval (a trigger's, with `requireApproval`). */
+  approve(actor: Actor): RoomResult<SessionView> {
+    const record = this.#state.record;
+    if (!record) return gone;
+    if (!canApply(record.phase, "provision")) return wrongPhase(record.phase, "approve");
+    if (!record.awaitingApproval) {
+      return { ok: false, error: { status: 409, code: "not_awaiting_approval", message: "this session does not wait for approval", phase: record.phase } };
+    }
+    this.#state.approve(actor);
     const view = sessionView(record, Date.now());
     this.ctx.waitUntil(this.#provision());
     return ok(view);
@@ -197,6 +220,11 @@ export class SessionRoom extends YServer<Env> {
     const view = sessionView(record, Date.now());
     this.ctx.waitUntil(this.#provision());
     return ok(view);
+  }
+
+  /** Closes the browser sockets of a removed member or a revoked API token (called by the API after the change). */
+  revokeConnections(filter: RevokeFilter): number {
+    return this.#connections.revoke(filter);
   }
 
   /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
@@ -337,7 +365,7 @@ export class SessionRoom extends YServer<Env> {
       this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
     } catch (err) {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
-      this.#store.appendEvent({ at: Date.now(), type: "artifact_error", reason });
+      this.#store.appendEvent({ at: Date.now(), type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error", reason });
     }
   }
 
@@ -372,12 +400,12 @@ export class SessionRoom extends YServer<Env> {
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The alarm rings at the earliest of the end of the timeout budget (active phases only), the next callback due and the index retry. */
+  /** The alarm rings at the earliest of the end of the timeout budget (active phases only), the next callback due, the index retry and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
     const record = this.#state.record;
     const now = Date.now();
     const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-    const times = [timeoutAt, this.#notifications.nextDueAt(), this.#index.nextDueAt()].filter((at): at is number => at !== null);
+    const times = [timeoutAt, this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.#connections.nextExpiry()].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }

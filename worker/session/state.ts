@@ -106,6 +106,17 @@ export class SessionState {
     return true;
   }
 
+  /** Lets a session that waits for approval be provisioned; the event names who approved. */
+  approve(actor: Actor): void {
+    const record = this.#record;
+    if (!record) return;
+    record.awaitingApproval = false;
+    record.updatedAt = Date.now();
+    this.save();
+    this.#store.appendEvent({ at: record.updatedAt, type: "approved", actor: actor.name });
+    this.publish();
+  }
+
   update(patch: SessionPatch, actor: Actor): void {
     const record = this.#record;
     if (!record) return;
@@ -179,6 +190,7 @@ export class SessionState {
       timeoutSeconds: record.config.timeoutSeconds,
       activeMs: record.activeMs,
       activeSince: record.activeSince,
+      awaitingApproval: record.awaitingApproval === true,
     });
   }
 }

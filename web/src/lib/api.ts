@@ -117,6 +117,7 @@ export const api = {
     request<{ seq: number; queued: boolean }>("POST", `${ses(wsId, id)}/messages`, { text }),
   stop: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/stop`),
   resume: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/resume`),
+  approve: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/approve`),
   clone: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),

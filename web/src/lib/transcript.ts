@@ -35,6 +35,7 @@ export interface SessionState {
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: string;
   artifacts: { name: string; size: number }[] | null;
+  awaitingApproval: boolean;
 }
 
 function readArtifacts(v: unknown): { name: string; size: number }[] | null {
@@ -57,6 +58,7 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     timeoutSeconds: num(m, "timeoutSeconds"),
     agentModel: str(m, "agentModel"),
     artifacts: readArtifacts(m.get("artifacts")),
+    awaitingApproval: m.get("awaitingApproval") === true,
   };
 }
 

@@ -29,6 +29,8 @@ describe("trigger form", () => {
     expect(body.session).not.toHaveProperty("prompt");
     expect(body).not.toHaveProperty("filter");
     expect(body).not.toHaveProperty("callbackUrl");
+    expect(body).not.toHaveProperty("requireApproval");
+    expect(toTriggerBody({ ...named(), requireApproval: true }).requireApproval).toBe(true);
     expect(toTriggerBody({ ...named(), event: " issues ", action: "" }).filter).toEqual({ event: "issues" });
     expect(toTriggerBody({ ...named(), event: "issues", action: "opened", callbackUrl: " https://x.test/cb " })).toMatchObject({
       filter: { event: "issues", action: "opened" },

@@ -10,6 +10,7 @@ export interface TriggerForm {
   event: string;
   action: string;
   callbackUrl: string;
+  requireApproval: boolean;
 }
 
 export const FILTER_MAX = 100;
@@ -22,6 +23,7 @@ export function defaultTriggerForm(): TriggerForm {
     event: "",
     action: "",
     callbackUrl: "",
+    requireApproval: false,
   };
 }
 
@@ -60,6 +62,7 @@ export function toTriggerBody(f: TriggerForm): NewTrigger {
   const action = f.action.trim();
   if (event || action) body.filter = { ...(event && { event }), ...(action && { action }) };
   if (f.callbackUrl.trim()) body.callbackUrl = f.callbackUrl.trim();
+  if (f.requireApproval) body.requireApproval = true;
   return body;
 }
 

@@ -55,6 +55,8 @@ export interface Session {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   activeSeconds: number;
+  /** Started by a trigger that requires approval, not approved yet: it waits in Pending. */
+  awaitingApproval?: boolean;
 }
 
 export interface SessionEvent {
@@ -101,6 +103,7 @@ export interface Trigger {
   promptTemplate: string;
   filter: { event: string | null; action: string | null };
   callbackUrl: string | null;
+  requireApproval: boolean;
   webhookUrl: string;
   createdBy: { id: string; name: string };
   createdAt: Timestamp;
@@ -112,6 +115,7 @@ export interface NewTrigger {
   promptTemplate: string;
   filter?: TriggerFilter;
   callbackUrl?: string;
+  requireApproval?: boolean;
 }
 
 export type DeliveryStatus = "pending" | "accepted" | "skipped" | "failed";

@@ -1,0 +1,143 @@
+/**
+ * A workspace with everything the API can point at — members of each role, a running session with an
+ * artifact, a trigger, a secret, a callback, API tokens (one revoked) — and the markers that must never
+ * appear in an answer to anyone outside it.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "../worker/helpers";
+import { createSession, eventually, waitForPhase } from "../worker/session-helpers";
+
+export interface World {
+  ws: string;
+  owner: Client;
+  editor: Client;
+  viewer: Client;
+  /** Signed in, member of nothing here. */
+  stranger: Client;
+  /** Signed in, not a member: the person an owner adds. */
+  candidate: Client;
+  /** A viewer the member routes act on (change role, remove). */
+  target: Client;
+  sessionId: string;
+  artifactName: string;
+  triggerId: string;
+  triggerSecret: string;
+  secretName: string;
+  /** One of the owner's API tokens, live; and one revoked. */
+  tokenId: string;
+  revokedToken: string;
+  /** What only members may ever see: ids, names, the secret's value. */
+  markers: string[];
+  /** The secret's value: no one may ever see it. */
+  secretValue: string;
+}
+
+export async function buildWorld(label: string, needs: { session?: boolean; artifact?: boolean } = {}): Promise<World> {
+  const marker = `CANARY${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const [owner, editor, viewer, stranger, candidate, target] = await Promise.all(
+    ["owner", "editor", "viewer", "stranger", "candidate", "target"].map((role) => signIn(uniqueName(`${label} ${role} ${marker}`))),
+  );
+  const ws = await workspaceWith(owner, [
+    { client: editor, role: "editor" },
+    { client: viewer, role: "viewer" },
+    { client: target, role: "viewer" },
+  ]);
+  let sessionId = "";
+  const artifactName = `report-${marker}.md`;
+  if (needs.session || needs.artifact) {
+    sessionId = (await createSession(owner, ws, { displayName: `session ${marker}`, timeoutSeconds: 1800 })).id;
+    await waitForPhase(owner, ws, sessionId, "Running");
+    if (needs.artifact) {
+      await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, { body: { text: `/artifact ${artifactName}` } });
+      await eventually(
+        async () => ((await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/artifacts`)).json()) as { artifacts: unknown[] }).artifacts,
+        (list) => list.length > 0,
+      );
+    }
+  }
+  const created = (await (await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: `trigger ${marker}`, session: {}, promptTemplate: `do ${marker}` } })).json()) as {
+    trigger: { id: string };
+    secret: string;
+  };
+  const secretName = `SECRET_${marker}`;
+  const secretValue = `value-${marker}-${crypto.randomUUID()}`;
+  await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
+  // A receiver that answers (the fake host's sink), so the rooms' phase-change callbacks go nowhere outside.
+  await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
+  const live = await tokenClient(owner, `token ${marker}`);
+  const revoked = await tokenClient(owner, `revoked ${marker}`);
+  await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
+  // Settled: the room's last index writes (agent status) are in D1 before anyone compares snapshots.
+  if (sessionId) {
+    await eventually(
+      async () => ((await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: { agentStatus: string }[] }).sessions,
+      (list) => list.every((session) => session.agentStatus === "idle"),
+    );
+  }
+  const people = [owner, editor, viewer, candidate, target];
+  return {
+    ws,
+    owner,
+    editor,
+    viewer,
+    stranger,
+    candidate,
+    target,
+    sessionId,
+    artifactName,
+    triggerId: created.trigger.id,
+    triggerSecret: created.secret,
+    secretName,
+    tokenId: live.tokenId,
+    revokedToken: revoked.token,
+    markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    secretValue,
+  };
+}
+
+/** Every row of every table of D1, in a stable order: what must not change. */
+export async function d1Snapshot(): Promise<string> {
+  const { results: tables } = await env.DB.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name`,
+  ).all<{ name: string }>();
+  const dump: Record<string, unknown[]> = {};
+  for (const { name } of tables) dump[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
+  return JSON.stringify(dump);
+}
+
+/** Every row of every table of a session's room, in a stable order. */
+export async function roomSnapshot(sessionId: string): Promise<string> {
+  const stub = env.SessionRoom.get(env.SessionRoom.idFromName(sessionId));
+  return runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`).toArray();
+    const dump: Record<string, unknown[]> = {};
+    for (const { name } of tables) {
+      dump[String(name)] = sql
+        .exec(`SELECT * FROM "${String(name)}" ORDER BY rowid`)
+        .toArray()
+        .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof ArrayBuffer ? [...new Uint8Array(v)].join(",") : v])));
+    }
+    return JSON.stringify(dump);
+  });
+}
+
+/** A valid body for the schema `name` of the OpenAPI document, in this world. */
+export function sampleBody(name: string, world: World): unknown {
+  const samples: Record<string, unknown> = {
+    DevSignIn: { name: `matrix ${crypto.randomUUID().slice(0, 8)}` },
+    CreateToken: { name: "matrix" },
+    CreateWorkspace: { name: "matrix" },
+    AddMember: { user: world.candidate.user.email, role: "viewer" },
+    ChangeRole: { role: "editor" },
+    CreateSession: { timeoutSeconds: 1800 },
+    UpdateSession: { displayName: "renamed by the matrix" },
+    Message: { text: "hello from the matrix" },
+    ExportToDrive: { format: "gdrive" },
+    PutSecret: { value: "matrix-secret-value" },
+    CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
+    PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
+  };
+  if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
+  return samples[name];
+}
