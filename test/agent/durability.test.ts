@@ -38,14 +38,14 @@ async function open(on: AgentHost, id: string, overrides: Parameters<typeof star
 const incarnationOf = (client: DoClient) => client.hellos.at(-1)!.incarnation;
 
 /** What the DO does with an archive: GET it from the incarnation that made it. */
-async function pullArchive(on: AgentHost, id: string, incarnation: string): Promise<Uint8Array> {
+async function pullArchive(on: AgentHost, id: string, incarnation: string): Promise<ArrayBuffer> {
   const res = await fetch(`${on.url}/sessions/${id}/workspace`, { headers: { [INCARNATION_HEADER]: incarnation } });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/gzip");
-  return new Uint8Array(await res.arrayBuffer());
+  return res.arrayBuffer();
 }
 
-async function pushArchive(on: AgentHost, id: string, incarnation: string, archive: Uint8Array): Promise<Response> {
+async function pushArchive(on: AgentHost, id: string, incarnation: string, archive: ArrayBuffer): Promise<Response> {
   return fetch(`${on.url}/sessions/${id}/workspace`, { method: "PUT", headers: { [INCARNATION_HEADER]: incarnation }, body: archive });
 }
 

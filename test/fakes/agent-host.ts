@@ -2,17 +2,22 @@
  * A scriptable stand-in for the agent host, for Worker tests: it speaks the real DO ↔ agent protocol
  * (frames validated with the same zod schemas) and is steered by the messages people send and by a small
  * control API that tests inside workerd reach over HTTP:
- *   GET  /control/:id            what it received and sent
+ *   GET  /control/:id            what it received and sent, its incarnation and its files
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
+ *   POST /control/:id/restart    forgets the session, as a restarted host would: the next start is a new incarnation
+ *   POST /control/:id/deaf       the agent stops answering `stop`
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/complete"; anything else is echoed back word by word.
+ * "/complete", "/write <file> <text>" (the workspace changes and is archived after the turn), "/files" (lists
+ * the workspace), "/huge" (an archive over the cap); anything else is echoed back word by word.
+ * Its workspace is a map of files; its "archive" is that map as JSON, served and restored like the real one.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
-import { ToAgentFrameSchema, type FromAgentFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -20,6 +25,7 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof impor
 type Outgoing = FromAgentFrame extends infer F ? (F extends FromAgentFrame ? Omit<F, "seq"> : never) : never;
 
 class FakeSession {
+  readonly incarnation = randomUUID();
   seq = 0;
   socket: NodeWebSocket | null = null;
   received: ToAgentFrame[] = [];
@@ -34,6 +40,27 @@ class FakeSession {
   pendingQuestion: ((answer: string) => void) | null = null;
   /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
   secrets: Record<string, string> = {};
+  files: Record<string, string> = {};
+  /** The archive the room may fetch (the files as JSON when it was made). */
+  archive: string | null = null;
+  changed = false;
+  needsWorkspace = false;
+  ready = false;
+  deaf = false;
+  finished = false;
+  stop: (() => void) | null = null;
+  readonly start: StartFrame;
+
+  constructor(start: StartFrame) {
+    this.start = start;
+    this.secrets = start.secrets;
+    this.needsWorkspace = start.restore;
+  }
+
+  hello(): void {
+    const hello: AgentHello = { type: "hello", incarnation: this.incarnation, needsWorkspace: this.needsWorkspace };
+    this.socket?.send(JSON.stringify(hello));
+  }
 
   send(frame: Outgoing): void {
     const full = { ...frame, seq: ++this.seq } as FromAgentFrame;
@@ -48,7 +75,6 @@ class FakeSession {
 
 export async function startFakeAgentHost(port = 0) {
   const sessions = new Map<string, FakeSession>();
-  const session = (id: string) => sessions.get(id) ?? sessions.set(id, new FakeSession()).get(id)!;
 
   const server = createServer((req, res) => control(req, res));
   const wss = new WebSocketServer({ noServer: true });
@@ -68,18 +94,21 @@ export async function startFakeAgentHost(port = 0) {
       const frame = parsed.data;
       const current = sessions.get(id);
       if (frame.type === "start") {
-        // A start for a live session is a reconnect; anything else starts a fresh agent run.
-        const live = current !== undefined && !current.killed && frame.ackedUpTo > 0;
-        const target = live ? current : new FakeSession();
-        if (!live) sessions.set(id, target);
+        // A start naming the live incarnation is a reconnect; anything else starts a new incarnation.
+        const live = current !== undefined && !current.killed && frame.incarnation === current.incarnation;
+        const target = live ? current : new FakeSession(frame);
+        if (!live) {
+          if (current) current.stop?.();
+          sessions.set(id, target);
+        }
         target.received.push(frame);
-        target.secrets = frame.secrets;
         target.socket = ws;
         ws.on("close", () => {
           if (target.socket === ws) target.socket = null;
         });
+        target.hello();
         if (live) target.replayAfter(frame.ackedUpTo);
-        else void provision(target, frame.repos.map((repo) => repo.url));
+        else if (!target.needsWorkspace) void provision(target, frame.repos.map((repo) => repo.url));
         return;
       }
       if (!current) return;
@@ -96,16 +125,32 @@ export async function startFakeAgentHost(port = 0) {
         return;
       }
     }
+    if (repos.length > 0) {
+      for (const [index, url] of repos.entries()) s.files[`repo-${index + 1}/README.md`] = `cloned from ${url}`;
+      saveArchive(s);
+    }
     s.send({ type: "progress", step: "agent", detail: "starting agent" });
     s.send({ type: "ready", model: "offline" });
     s.send({ type: "status", state: "idle" });
+    s.ready = true;
+    if (s.stopping) stopNow(s);
+    else if (s.queue.length > 0) void drain(s);
+  }
+
+  function saveArchive(s: FakeSession): void {
+    s.archive = JSON.stringify(s.files);
+    s.changed = false;
+    s.send({ type: "workspace_archive", size: Buffer.byteLength(s.archive), overLimit: false });
   }
 
   function handle(s: FakeSession, frame: ToAgentFrame): void {
     if (frame.type === "ack") s.acked = Math.max(s.acked, frame.upTo);
     else if (frame.type === "stop") {
+      if (s.deaf || s.finished) return;
       s.stopping = true;
-      if (!s.busy) stopNow(s);
+      // A stop cancels the turn in flight: a held turn ends at once.
+      if (s.busy) s.stop?.();
+      else if (s.ready || s.needsWorkspace) stopNow(s);
     } else if (frame.type === "answer") {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
@@ -115,7 +160,7 @@ export async function startFakeAgentHost(port = 0) {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
       s.queue.push(frame);
-      if (!s.busy) void drain(s);
+      if (!s.busy && s.ready) void drain(s);
     }
   }
 
@@ -126,8 +171,13 @@ export async function startFakeAgentHost(port = 0) {
       if (next?.type === "user_message") await turn(s, next.seq, next.text);
     }
     s.busy = false;
+    if (s.changed) saveArchive(s);
+    if (s.stopping) return stopNow(s);
     s.send({ type: "status", state: "idle" });
-    if (s.stopping) stopNow(s);
+    if (!s.start.config.interactive && s.queue.length === 0) {
+      s.finished = true;
+      s.send({ type: "completed" });
+    }
   }
 
   async function turn(s: FakeSession, seq: number, text: string): Promise<void> {
@@ -138,13 +188,31 @@ export async function startFakeAgentHost(port = 0) {
     const [command, ...rest] = text.split(" ");
     const argument = rest.join(" ");
     if (command === "/hold") {
-      await new Promise<void>((resolve) => (s.release = resolve));
+      s.send({ type: "text_delta", id, text: "holding " });
+      const outcome = await new Promise<string>((resolve) => {
+        s.release = () => resolve("released");
+        s.stop = () => resolve("stopped");
+      });
+      s.release = s.stop = null;
+      if (outcome === "stopped") return void s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 1 } });
       s.send({ type: "text_delta", id, text: "released" });
+    } else if (command === "/write") {
+      const [file, ...words] = rest;
+      s.files[file] = words.join(" ");
+      s.changed = true;
+      s.send({ type: "text_delta", id, text: `wrote ${file}` });
+    } else if (command === "/files") {
+      s.send({ type: "text_delta", id, text: `files: ${Object.entries(s.files).map(([file, text]) => `${file}=${text}`).join("; ")}` });
+    } else if (command === "/huge") {
+      s.send({ type: "workspace_archive", size: 2 * 1024 ** 3, overLimit: true });
     } else if (command === "/ask") {
       s.send({ type: "question", id: `q-${seq}`, messageId: id, text: argument });
       s.send({ type: "status", state: "waiting_input" });
-      const answer = await new Promise<string>((resolve) => (s.pendingQuestion = resolve));
-      s.pendingQuestion = null;
+      const answer = await new Promise<string>((resolve) => {
+        s.pendingQuestion = resolve;
+        s.stop = () => resolve("(stopped)");
+      });
+      s.pendingQuestion = s.stop = null;
       s.send({ type: "status", state: "working" });
       s.send({ type: "text_delta", id, text: `thanks: ${answer}` });
     } else if (command === "/tool") {
@@ -169,11 +237,36 @@ export async function startFakeAgentHost(port = 0) {
   }
 
   function stopNow(s: FakeSession): void {
+    s.finished = true;
+    s.send({ type: "status", state: "idle" });
     s.send({ type: "stopped" });
-    s.socket?.close(1000, "stopped");
+  }
+
+  /** GET: the archive of the incarnation named; PUT: the workspace a new incarnation waits for. */
+  function workspace(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const s = sessions.get(id);
+    if (!s || s.killed) return void res.writeHead(404).end();
+    if (req.headers[INCARNATION_HEADER] !== s.incarnation) return void res.writeHead(409).end();
+    if (req.method === "GET") {
+      if (s.archive === null) return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(s.archive) }).end(s.archive);
+      return;
+    }
+    const parts: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => parts.push(chunk));
+    req.on("end", () => {
+      if (!s.needsWorkspace) return void res.writeHead(409).end();
+      s.files = JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, string>;
+      s.needsWorkspace = false;
+      res.writeHead(204).end();
+      s.send({ type: "progress", step: "restore", detail: "restored the saved workspace" });
+      void provision(s, []);
+    });
   }
 
   function control(req: IncomingMessage, res: ServerResponse): void {
+    const archive = /^\/sessions\/([^/]+)\/workspace$/.exec(req.url ?? "");
+    if (archive) return workspace(req, res, decodeURIComponent(archive[1]));
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
       // Every artifact of the fake is 42 bytes naming itself.
@@ -182,7 +275,7 @@ export async function startFakeAgentHost(port = 0) {
       res.end(`# ${name}\n`.padEnd(42, "."));
       return;
     }
-    const match = /^\/control\/([^/]+)(?:\/(release|drop|kill))?$/.exec(req.url ?? "");
+    const match = /^\/control\/([^/]+)(?:\/(release|drop|kill|restart|deaf))?$/.exec(req.url ?? "");
     const s = match ? sessions.get(decodeURIComponent(match[1])) : undefined;
     if (!match || !s) {
       res.writeHead(404).end();
@@ -194,8 +287,14 @@ export async function startFakeAgentHost(port = 0) {
       s.killed = true;
       s.socket?.terminate();
     }
+    if (match[2] === "restart") {
+      sessions.delete(decodeURIComponent(match[1]));
+      s.socket?.terminate();
+    }
+    if (match[2] === "deaf") s.deaf = true;
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ received: s.received, sent: s.sent, acked: s.acked, connected: s.socket !== null }));
+    const { received, sent, acked, incarnation, files } = s;
+    res.end(JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files }));
   }
 
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

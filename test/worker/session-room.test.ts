@@ -158,13 +158,13 @@ describe("timeout", () => {
     await restartRoom(id);
     expect(await runDurableObjectAlarm(roomStub(id))).toBe(true);
 
-    const failed = await getSession(owner, ws, id);
-    expect(failed.phase).toBe("Failed");
+    // The agent is stopped and its workspace saved first; then Failed.
+    const failed = await waitForPhase(owner, ws, id, "Failed");
     expect(failed.activeSeconds).toBeGreaterThanOrEqual(60);
     const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { phase?: string; reason?: string }[] };
     expect(events.at(-1)).toMatchObject({ phase: "Failed", reason: "timeout" });
     const agent = await eventually(() => fakeAgent(id), (a) => a.received.some((f) => f.type === "stop"));
-    expect(agent.received.at(-1)?.type).toBe("stop");
+    expect(agent.sent.at(-1)?.type).toBe("stopped");
   });
 
   it("does not count time while Stopped", async () => {
@@ -192,7 +192,7 @@ describe("the chat", () => {
     await fakeAgent(id, "release");
     const done = await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: third"));
     const replies = done.filter((m) => m.role === "assistant").map((m) => m.blocks.map((b) => b.text).join(""));
-    expect(replies.slice(-3)).toEqual(["released", "echo: second", "echo: third"]);
+    expect(replies.slice(-3)).toEqual(["holding released", "echo: second", "echo: third"]);
   });
 
   it("turns a message into the answer while the agent waits for input", async () => {

@@ -4,9 +4,10 @@
  * agent works, which a running session needs.
  */
 import {
-  FromAgentFrameSchema,
+  AgentMessageSchema,
   agentSocketPath,
   parseFrame,
+  type AgentHello,
   type FromAgentFrame,
   type StartFrame,
   type ToAgentFrame,
@@ -20,6 +21,8 @@ const RECONNECT_DELAYS_MS = [50, 200, 500, 1000, 1000];
 export interface AgentLinkHandlers {
   /** Built fresh for every (re)connect, so it carries the latest acknowledged seq and secrets. */
   startFrame(): Promise<StartFrame>;
+  /** The first message on every socket: which agent incarnation answered. */
+  onHello(hello: AgentHello): void;
   onFrame(frame: FromAgentFrame): void;
   /** After every successful (re)connect: the place to re-send unread input. */
   onConnected(reconnected: boolean): void;
@@ -88,12 +91,13 @@ export class AgentLink {
   }
 
   #receive(data: unknown): void {
-    const frame = parseFrame(FromAgentFrameSchema, data);
+    const frame = parseFrame(AgentMessageSchema, data);
     if (!frame) {
       this.#handlers.onInvalidFrame(typeof data === "string" ? data.slice(0, 200) : "binary frame");
       return;
     }
-    this.#handlers.onFrame(frame);
+    if (frame.type === "hello") this.#handlers.onHello(frame);
+    else this.#handlers.onFrame(frame);
   }
 
   #dropped(socket: WebSocket): void {

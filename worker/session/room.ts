@@ -6,18 +6,20 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import * as Y from "yjs";
+import { idleStopMinutes } from "../db/workspaces";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
-import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
-import { AgentLink, agentEndpoint } from "./agent-link";
+import { agentEndpoint } from "./agent-link";
+import { AgentRun } from "./agent-run";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
+import { dueAction, nextClockAt } from "./clock";
 import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
-import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
-import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { AGENT_PHASES, INPUT_PHASES, type Phase } from "./lifecycle";
+import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
@@ -41,12 +43,8 @@ export class SessionRoom extends YServer<Env> {
   readonly #notifications: NotificationQueue;
   readonly #state: SessionState;
   readonly #batcher: DeltaBatcher<FromAgentFrame>;
-  #link: AgentLink | null = null;
-  /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
-  #connecting: Promise<void> | null = null;
-  #ackTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
-  #secretValues: string[] = [];
+  /** The agent of the current run: its link, its workspace archives, and how its run ends. */
+  readonly #agent: AgentRun;
   #indexWrites: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -69,8 +67,20 @@ export class SessionRoom extends YServer<Env> {
         this.ctx.waitUntil(this.#scheduleAlarm());
       },
       indexChanged: (record) => this.#syncIndex(record),
+      idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
     this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
+    this.#agent = new AgentRun({
+      env,
+      ctx,
+      state: this.#state,
+      store: this.#store,
+      history: () => transcriptToHistory(this.document),
+      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
+      flushFrames: () => this.#batcher.flush(),
+      onConnected: () => this.#sendPendingInputs(),
+      scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
+    });
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -91,7 +101,7 @@ export class SessionRoom extends YServer<Env> {
     });
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
-    if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#connectAgent());
+    if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#agent.connect());
   }
 
   isReadOnly(): boolean {
@@ -108,20 +118,13 @@ export class SessionRoom extends YServer<Env> {
     if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
   }
 
-  /** One alarm serves two clocks: the timeout budget and the callbacks due. */
+  /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline) and the callbacks due. */
   async onAlarm(): Promise<void> {
     const { dropped } = await this.#notifications.flush(this.env);
     for (const entry of dropped) {
       this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: `gave up on ${new URL(entry.url).host} after ${entry.attempts + 1} attempts` });
     }
-    const record = this.#state.record;
-    if (record && ACTIVE_PHASES.has(record.phase) && remainingMs(record, Date.now()) <= 0) {
-      await this.#connecting;
-      this.#link?.send({ type: "stop" });
-      this.#closeAgent("timeout");
-      this.#state.setAgentStatus("idle");
-      this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
-    }
+    this.#runDueClock();
     await this.#scheduleAlarm();
   }
 
@@ -135,7 +138,7 @@ export class SessionRoom extends YServer<Env> {
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#queueInput(first, author);
     const view = sessionView(record, Date.now());
-    this.ctx.waitUntil(this.#provision());
+    this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
 
@@ -170,33 +173,31 @@ export class SessionRoom extends YServer<Env> {
     if (!record) return gone;
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#queueInput(text, author);
-    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#link?.connected });
+    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
   }
 
   stop(actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
     if (!this.#state.apply("stop", { actor: actor.name })) return wrongPhase(record.phase, "stop");
-    // The agent finishes its current turn and answers `stopped`; without an agent there is nothing to wait for.
-    if (!this.#link?.send({ type: "stop" })) {
-      this.#closeAgent("stopped");
-      this.#state.apply("stopped", { reason: "no agent connected" });
-    }
+    // The agent cancels what runs, saves the workspace and answers `stopped`; without an agent nothing waits.
+    this.#agent.end({ event: "stopped", reason: "agent stopped" });
     return ok(sessionView(record, Date.now()));
   }
 
+  /** A new run from Stopped, Failed or Completed: same transcript, and the saved workspace instead of a clone. */
   resume(actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
     if (!this.#state.apply("resume", { actor: actor.name })) return wrongPhase(record.phase, "resume");
     const view = sessionView(record, Date.now());
-    this.ctx.waitUntil(this.#provision());
+    this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
 
-  /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
+  /** Removes everything of the session this object holds: agent, sockets, artifacts and archives, alarm, storage. */
   async destroy(): Promise<void> {
-    this.#closeAgent("session deleted");
+    this.#agent.release("session deleted");
     for (const connection of this.getConnections()) connection.close(4404, "session deleted");
     const id = this.#state.record?.id;
     this.#state.forget();
@@ -205,70 +206,7 @@ export class SessionRoom extends YServer<Env> {
     await this.ctx.storage.deleteAll();
   }
 
-  // ---- the agent ------------------------------------------------------------------------------
-
-  async #provision(): Promise<void> {
-    const record = this.#state.record;
-    if (!record || !this.#state.apply("provision", {})) return;
-    // A fresh agent run numbers its frames from 1 again.
-    record.agentSeq = 0;
-    this.#state.save();
-    await this.#connectAgent();
-  }
-
-  #connectAgent(): Promise<void> {
-    const connecting = this.#openAgentLink().finally(() => {
-      if (this.#connecting === connecting) this.#connecting = null;
-    });
-    this.#connecting = connecting;
-    return connecting;
-  }
-
-  async #openAgentLink(): Promise<void> {
-    const record = this.#state.record;
-    if (!record) return;
-    this.#link?.close();
-    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds).openSocket, {
-      startFrame: async () => {
-        const secrets = await loadWorkspaceSecrets(this.env, record.workspaceId);
-        this.#secretValues = Object.values(secrets);
-        return {
-          type: "start",
-          sessionId: record.id,
-          config: record.config,
-          workflow: this.#state.workflow(),
-          repos: record.repos,
-          secrets,
-          history: transcriptToHistory(this.document),
-          ackedUpTo: record.agentSeq,
-        };
-      },
-      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
-      onConnected: () => this.#sendPendingInputs(),
-      onLost: (reason) => this.#agentLost(reason),
-      onInvalidFrame: (detail) => this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: detail }),
-    });
-    this.#link = link;
-    try {
-      await link.connect();
-    } catch (err) {
-      if (this.#link === link) this.#agentLost(`agent unreachable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  #agentLost(reason: string): void {
-    const record = this.#state.record;
-    this.#closeAgent(reason);
-    if (!record) return;
-    this.#store.appendEvent({ at: Date.now(), type: "agent_lost", reason });
-    this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
-  }
-
-  #closeAgent(reason: string): void {
-    this.#batcher.flush();
-    this.#link?.close(reason);
-    this.#link = null;
-  }
+  // ---- the agent's frames --------------------------------------------------------------------
 
   #applyFrames(frames: FromAgentFrame[]): void {
     const record = this.#state.record;
@@ -278,32 +216,22 @@ export class SessionRoom extends YServer<Env> {
       for (const frame of frames) {
         if (frame.seq <= record.agentSeq) continue;
         record.agentSeq = frame.seq;
-        // The agent redacts too; this is the line a secret must never cross whatever the agent does.
-        applyAgentFrame(redactDeep(frame, this.#secretValues), this.#state, this.#store, this.#frameEffects, now);
+        applyAgentFrame(this.#agent.redact(frame), this.#state, this.#store, this.#frameEffects, now);
       }
     });
     this.#state.save();
-    this.#scheduleAck();
+    this.#agent.scheduleAck();
   }
 
   readonly #frameEffects: FrameEffects = {
     agentReady: () => this.#sendPendingInputs(),
-    agentFinished: (event, reason) => this.#finishAgent(event, reason),
+    agentFinished: (event, reason) => this.#agent.agentDone(event, reason),
     artifactWritten: (name, size) => {
       if (isSafeArtifactName(name)) this.ctx.waitUntil(this.#keepArtifact(name, size));
       else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
     },
+    workspaceArchived: (size, overLimit) => this.#agent.workspaceArchived(size, overLimit),
   };
-
-  #finishAgent(event: LifecycleEvent, reason: string): void {
-    this.#state.setAgentStatus("idle");
-    this.#state.apply(event, { reason });
-    // Closed after the applied frames are acknowledged, so the agent does not replay them.
-    this.#sendAck();
-    const link = this.#link;
-    this.#link = null;
-    link?.close(reason);
-  }
 
   /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
   async #keepArtifact(name: string, reportedSize: number): Promise<void> {
@@ -317,17 +245,6 @@ export class SessionRoom extends YServer<Env> {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
       this.#store.appendEvent({ at: Date.now(), type: "artifact_error", reason });
     }
-  }
-
-  #scheduleAck(): void {
-    this.#ackTimer ??= setTimeout(() => this.#sendAck(), 20);
-  }
-
-  #sendAck(): void {
-    if (this.#ackTimer) clearTimeout(this.#ackTimer);
-    this.#ackTimer = null;
-    const record = this.#state.record;
-    if (record) this.#link?.send({ type: "ack", upTo: record.agentSeq });
   }
 
   // ---- input ----------------------------------------------------------------------------------
@@ -344,20 +261,43 @@ export class SessionRoom extends YServer<Env> {
   }
 
   #sendInput({ seq, kind, text, authorName: author }: Input): void {
-    if (kind === "answer") this.#link?.send({ type: "answer", seq, text, author });
-    else this.#link?.send({ type: "user_message", seq, text, author });
+    if (kind === "answer") this.#agent.send({ type: "answer", seq, text, author });
+    else this.#agent.send({ type: "user_message", seq, text, author });
   }
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The alarm rings at the earlier of the end of the timeout budget (active phases only) and the next callback due. */
+  /** The alarm rings at the earliest of the session's clocks and the next callback due. */
   async #scheduleAlarm(): Promise<void> {
-    const record = this.#state.record;
-    const now = Date.now();
-    const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-    const times = [timeoutAt, this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
+    const times = [nextClockAt(this.#state.record, Date.now()), this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Timeout: the agent stops, its workspace is saved, then Failed. Idle stop: Stopping → Stopped, reason idle. */
+  #runDueClock(): void {
+    switch (dueAction(this.#state.record, Date.now())) {
+      case "ending_overdue":
+        return this.#agent.endingOverdue();
+      case "timeout":
+        return this.#agent.end({ event: "fail", reason: "timeout" });
+      case "idle_stop":
+        if (this.#state.apply("stop", { reason: "idle" })) this.#agent.end({ event: "stopped", reason: "idle" });
+        return;
+    }
+  }
+
+  /** The idle clock started (the workspace's idleStopMinutes is read again, it may have changed) or stopped. */
+  async #idleClockChanged(record: SessionRecord): Promise<void> {
+    if (record.idleSince !== null) {
+      try {
+        record.idleStopMinutes = await idleStopMinutes(this.env.DB, record.workspaceId);
+        this.#state.save();
+      } catch (err) {
+        console.error("idle stop setting not read", err);
+      }
+    }
+    await this.#scheduleAlarm();
   }
 
   #viewerCount(): number {
