@@ -5,6 +5,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { clockTimes } from "../../worker/session/clock";
 import type { SessionRecord } from "../../worker/session/record";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, eventually, getSession, waitForAgentStatus, waitForPhase } from "./session-helpers";
@@ -42,8 +43,8 @@ describe("idle stop", () => {
     await waitForPhase(owner, ws, id, "Running");
     // The idle clock runs from the agent's first idle, with the workspace's setting read then.
     const record = await eventually(() => storedRecord(id), (r) => r.idleSince !== null && r.idleStopMinutes === 1);
-    // Once the phase-change callbacks are out, the alarm is the idle stop's.
-    await eventually(() => runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm()), (at) => at === record.idleSince! + 60_000);
+    expect(clockTimes(record, Date.now()).idleStopAt).toBe(record.idleSince! + 60_000);
+    expect(await runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm())).toBeLessThanOrEqual(record.idleSince! + 60_000);
 
     // A person's message restarts the clock.
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "still here" } });
@@ -65,9 +66,9 @@ describe("idle stop", () => {
     const { owner, ws, id } = await running({ timeoutSeconds: 1800 });
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/hold" } });
     await waitForAgentStatus(owner, ws, id, "working");
-    expect((await storedRecord(id)).idleSince).toBeNull();
-    const alarm = await runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm());
-    expect(alarm).toBeGreaterThan(Date.now() + 1_700_000);
+    const record = await storedRecord(id);
+    expect(record.idleSince).toBeNull();
+    expect(clockTimes(record, Date.now()).idleStopAt).toBeNull();
   });
 });
 
@@ -86,8 +87,9 @@ describe("timeout per run", () => {
     const resumed = await waitForPhase(owner, ws, id, "Running");
     expect(resumed.runSeconds).toBeLessThan(5);
     expect(resumed.activeSeconds).toBeGreaterThanOrEqual(60);
-    const alarm = await eventually(() => runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm()), (at) => at !== null && at > Date.now() + 50_000);
-    expect(alarm).toBeLessThanOrEqual(Date.now() + 60_000);
+    const timeoutAt = clockTimes(await storedRecord(id), Date.now()).timeoutAt!;
+    expect(timeoutAt).toBeGreaterThan(Date.now() + 50_000);
+    expect(timeoutAt).toBeLessThanOrEqual(Date.now() + 60_000);
     expect((await getSession(owner, ws, id)).phase).toBe("Running");
   });
 });

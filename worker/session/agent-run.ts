@@ -58,6 +58,11 @@ export class AgentRun {
     return this.#link?.connected ?? false;
   }
 
+  /** Whether a link is open or being (re)opened. */
+  get linked(): boolean {
+    return this.#link !== null;
+  }
+
   /** The agent redacts too; this is the line a secret must never cross whatever the agent does. */
   redact<T>(frame: T): T {
     return redactDeep(frame, this.#secretValues);

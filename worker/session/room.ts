@@ -276,7 +276,10 @@ export class SessionRoom extends YServer<Env> {
 
   /** Timeout: the agent stops, its workspace is saved, then Failed. Idle stop: Stopping → Stopped, reason idle. */
   #runDueClock(): void {
-    switch (dueAction(this.#state.record, Date.now())) {
+    const record = this.#state.record;
+    // The watch: a room that restarted with nobody watching reattaches to its agent.
+    if (record && AGENT_PHASES.has(record.phase) && !this.#agent.linked) this.ctx.waitUntil(this.#agent.connect());
+    switch (dueAction(record, Date.now())) {
       case "ending_overdue":
         return this.#agent.endingOverdue();
       case "timeout":

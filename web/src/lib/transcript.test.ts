@@ -40,6 +40,9 @@ describe("transcript reading", () => {
     b.set("isError", true);
     b.set("result", "exit 1");
     expect(readToolUse(b)).toMatchObject({ status: "error", isError: true, result: "exit 1" });
+    b.set("status", "stopped");
+    b.set("result", "partial output\n[stopped]");
+    expect(readToolUse(b)).toMatchObject({ status: "stopped", isError: true, result: "partial output\n[stopped]" });
   });
 
   it("summarises tool input on one line", () => {

@@ -7,7 +7,8 @@ import type { AgentStatus, Phase } from "./types";
 
 export type Role = "user" | "assistant" | "system";
 export type BlockType = "text" | "thinking" | "tool_use" | "question" | "error";
-export type ToolStatus = "running" | "done" | "error";
+/** `stopped`: cancelled by a stop (its result is what it wrote until then). */
+export type ToolStatus = "running" | "done" | "error" | "stopped";
 
 export const sessionMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap("session");
 export const messagesArray = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray("messages");
@@ -110,12 +111,12 @@ export interface ToolUse {
 export function readToolUse(b: Y.Map<unknown>): ToolUse {
   const status = str(b, "status");
   const result = b.get("result");
-  const isError = b.get("isError") === true || status === "error";
+  const isError = b.get("isError") === true || status === "error" || status === "stopped";
   return {
     id: str(b, "id"),
     name: str(b, "name") || "tool",
     input: b.get("input"),
-    status: isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
+    status: status === "stopped" ? "stopped" : isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
     result: typeof result === "string" ? result : result === undefined || result === null ? "" : JSON.stringify(result, null, 2),
     isError,
     startedAt: num(b, "startedAt"),
