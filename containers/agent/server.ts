@@ -253,6 +253,7 @@ if (isMain) {
     workspaceRoot: process.env.AGENT_WORKSPACE_ROOT || undefined,
     workspace: process.env.AGENT_WORKSPACE || undefined,
     archiveRoot: process.env.AGENT_ARCHIVE_ROOT || undefined,
+    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));
   process.on("SIGINT", shutdown);

@@ -4,7 +4,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { TURN_LOST_TEXT } from "../../worker/session/agent-run";
+import { TURN_LOST_TEXT } from "../../worker/session/transcript";
 import { workspaceArchiveKey } from "../../worker/session/workspace-archive";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, eventually, fakeAgent, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";

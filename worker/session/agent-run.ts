@@ -12,6 +12,7 @@ import { ENDING_DEADLINE_MS } from "./clock";
 import type { Ending, SessionRecord } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
+import { TURN_LOST_TEXT } from "./transcript";
 import { WorkspaceArchiveError, formatBytes, restoreWorkspaceArchive, saveWorkspaceArchive } from "./workspace-archive";
 import { WORKSPACE_ARCHIVE_MAX_BYTES } from "../protocol/agent";
 
@@ -31,9 +32,6 @@ export interface AgentRunHost {
   onConnected(): void;
   scheduleAlarm(): void;
 }
-
-export const TURN_LOST_TEXT =
-  "The agent restarted and the turn in progress was lost. The workspace is as it was last saved; messages it had not read are sent to the new agent.";
 
 export class AgentRun {
   readonly #host: AgentRunHost;

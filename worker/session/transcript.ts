@@ -6,6 +6,10 @@
 import * as Y from "yjs";
 import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";
 
+/** The error block shown when the agent process died with a turn in progress (a new one took over). */
+export const TURN_LOST_TEXT =
+  "The agent restarted and the turn in progress was lost. The workspace is as it was last saved; messages it had not read are sent to the new agent.";
+
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
 
