@@ -42,7 +42,12 @@ export class FrameTap {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const tap = new FrameTap(server, typeof address === "object" && address ? address.port : 0);
-    server.on("upgrade", (req, socket, head) => tap.#wss.handleUpgrade(req, socket, head, (client) => tap.#pipe(client, agentPort, req.url ?? "/")));
+    server.on("upgrade", (req, socket, head) => {
+      // The agent's socket first, as the real host would answer: no agent, no upgrade.
+      const agent = new WebSocket(`ws://127.0.0.1:${agentPort}${req.url ?? "/"}`);
+      agent.once("open", () => tap.#wss.handleUpgrade(req, socket, head, (room) => tap.#pipe(room, agent, req.url ?? "/")));
+      agent.once("error", () => socket.end("HTTP/1.1 502 Bad Gateway\r\n\r\n"));
+    });
     return tap;
   }
 
@@ -50,20 +55,14 @@ export class FrameTap {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  #pipe(room: WebSocket, agentPort: number, url: string): void {
+  #pipe(room: WebSocket, agent: WebSocket, url: string): void {
     const sessionId = decodeURIComponent(/^\/sessions\/([^/]+)\/socket/.exec(url)?.[1] ?? "");
-    const agent = new WebSocket(`ws://127.0.0.1:${agentPort}${url}`);
-    const early: string[] = [];
     let incarnation: string | null = null;
-    agent.on("open", () => {
-      for (const data of early.splice(0)) agent.send(data);
-    });
     room.on("message", (data) => {
       const text = String(data);
       const frame = ToAgentFrameSchema.safeParse(safeJSON(text));
       if (frame.success && frame.data.type === "ack" && incarnation) this.#ack(sessionId, incarnation, frame.data.upTo);
       if (agent.readyState === WebSocket.OPEN) agent.send(text);
-      else early.push(text);
     });
     agent.on("message", (data) => {
       const text = String(data);
@@ -72,14 +71,15 @@ export class FrameTap {
       else if (parsed.success && parsed.data.type !== "hello" && incarnation) this.#record(sessionId, incarnation, parsed.data);
       room.send(text);
     });
-    const closeBoth = () => {
-      room.terminate();
-      agent.terminate();
+    // A close code passes through (the host tells a finished session's normal close from a drop).
+    const forward = (to: WebSocket) => (code: number, reason: Buffer) => {
+      if (code === 1000 || (code >= 3000 && code < 5000)) to.close(code, reason);
+      else to.terminate();
     };
-    room.on("close", closeBoth);
-    agent.on("close", closeBoth);
-    room.on("error", closeBoth);
-    agent.on("error", closeBoth);
+    room.on("close", forward(agent));
+    agent.on("close", forward(room));
+    room.on("error", () => agent.terminate());
+    agent.on("error", () => room.terminate());
   }
 
   #record(sessionId: string, incarnation: string, frame: FromAgentFrame): void {

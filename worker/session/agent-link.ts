@@ -37,6 +37,8 @@ export type SocketOpener = () => Promise<WebSocket>;
 export class AgentLink {
   #socket: WebSocket | null = null;
   #closedOnPurpose = false;
+  /** When the agent was last heard from before the link dropped: the reconnect window counts from here until a hello. */
+  #lostSince: number | null = null;
   readonly #open: SocketOpener;
   readonly #handlers: AgentLinkHandlers;
 
@@ -96,19 +98,23 @@ export class AgentLink {
       this.#handlers.onInvalidFrame(typeof data === "string" ? data.slice(0, 200) : "binary frame");
       return;
     }
-    if (frame.type === "hello") this.#handlers.onHello(frame);
-    else this.#handlers.onFrame(frame);
+    if (frame.type === "hello") {
+      // An agent answered: only now is the link back (an upgrade that is dropped at once is not).
+      this.#lostSince = null;
+      this.#handlers.onHello(frame);
+    } else this.#handlers.onFrame(frame);
   }
 
   #dropped(socket: WebSocket): void {
     if (this.#socket !== socket) return;
     this.#socket = null;
     if (this.#closedOnPurpose) return;
+    this.#lostSince ??= Date.now();
     void this.#reconnect();
   }
 
   async #reconnect(): Promise<void> {
-    const deadline = Date.now() + RECONNECT_WINDOW_MS;
+    const deadline = (this.#lostSince ?? Date.now()) + RECONNECT_WINDOW_MS;
     let lastError = "agent connection lost";
     for (const delay of RECONNECT_DELAYS_MS) {
       if (this.#closedOnPurpose) return;
