@@ -94,6 +94,9 @@ describe.each([
     expect((await session.events()).some((e) => e.reason === "restoring the saved workspace")).toBe(true);
     count(`stop → resume round trips of an edited clone (${container ? "container" : "local host"} layout)`, 1);
 
+    // A container runs one session: this one must not reattach to the host the next test starts.
+    await session.op("stop");
+    await session.waitForPhase("Stopped");
     if (container) {
       await stack.killAgent();
       await stack.startAgent({ tokenDelayMs: 1 });

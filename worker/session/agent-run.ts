@@ -13,7 +13,7 @@ import type { Ending, SessionRecord } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
 import { TURN_LOST_TEXT } from "./transcript";
-import { WorkspaceArchiveError, formatBytes, restoreWorkspaceArchive, saveWorkspaceArchive } from "./workspace-archive";
+import { WorkspaceArchiveError, formatBytes, restoreWorkspaceArchive, saveWorkspaceArchive, workspaceArchiveKey } from "./workspace-archive";
 import { WORKSPACE_ARCHIVE_MAX_BYTES } from "../protocol/agent";
 
 /** What the run needs from its room. */
@@ -208,6 +208,8 @@ export class AgentRun {
     try {
       if (!record) return;
       const size = await saveWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
+      // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
+      if (!this.#host.state.record) return void (await this.#host.env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
       record.savedWorkspace = { size, savedAt: Date.now() };
     } catch (err) {
       this.#host.store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
