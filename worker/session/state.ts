@@ -221,6 +221,8 @@ export class SessionState {
       timeoutSeconds: record.config.timeoutSeconds,
       activeMs: record.activeMs,
       activeSince: record.activeSince,
+      // The timeout counts from here: the active time when the current run began.
+      runBaseMs: record.runBaseMs,
     });
   }
 }

@@ -30,7 +30,8 @@ export interface SessionState {
   phase: Phase | null;
   agentStatus: AgentStatus | null;
   step: string;
-  activeSeconds: number;
+  /** Active seconds of the current run (the timeout applies per run), before `activeSince`. */
+  runSeconds: number;
   activeSince: number | null;
   timeoutSeconds: number | null;
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
@@ -53,7 +54,7 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     phase: (str(m, "phase") || null) as Phase | null,
     agentStatus: (str(m, "agentStatus") || null) as AgentStatus | null,
     step: str(m, "step"),
-    activeSeconds: num(m, "activeSeconds") ?? (num(m, "activeMs") ?? 0) / 1000,
+    runSeconds: ((num(m, "activeMs") ?? 0) - (num(m, "runBaseMs") ?? 0)) / 1000,
     activeSince: num(m, "activeSince"),
     timeoutSeconds: num(m, "timeoutSeconds"),
     agentModel: str(m, "agentModel"),

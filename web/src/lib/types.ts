@@ -55,6 +55,9 @@ export interface Session {
   createdAt: Timestamp;
   updatedAt: Timestamp;
   activeSeconds: number;
+  /** Active seconds of the current run: the timeout applies per run. */
+  runSeconds: number;
+  interactive: boolean;
 }
 
 export interface SessionEvent {
