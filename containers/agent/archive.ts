@@ -63,7 +63,7 @@ export class WorkspaceArchive {
     await mkdir(path.dirname(this.file), { recursive: true });
     const partial = `${this.file}.${process.pid}.${Date.now()}.partial`;
     try {
-      await tar(["-czf", partial, "--warning=no-file-changed", "-C", this.workspace, "."]);
+      await tar(["-czf", partial, "-C", this.workspace, "."]);
       const { size } = await stat(partial);
       if (size > this.maxBytes) {
         await rm(partial, { force: true });

@@ -256,6 +256,8 @@ export class Session {
   async #saveArchive(): Promise<void> {
     try {
       const { size, overLimit } = await this.archive.save();
+      // Disposed while tar ran: nobody will fetch it, and dispose has already removed the file it replaced.
+      if (this.#disposed) return void (await this.archive.remove());
       this.#send({ type: "workspace_archive", size, overLimit });
     } catch (error) {
       this.#options.log(`session ${this.id}: workspace archive failed: ${String(error)}`);
