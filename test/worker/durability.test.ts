@@ -86,6 +86,21 @@ describe("the workspace archive", () => {
     expect(await env.ARTIFACTS.head(workspaceArchiveKey(id))).toBeNull();
   });
 
+  it("fails a resume whose saved workspace is gone from storage, and the next resume clones afresh", async () => {
+    const { owner, ws, id, post } = await runningSession({ repos: [{ url: "https://example.com/app.git" }] });
+    await eventually(() => getSession(owner, ws, id), (s) => s.savedWorkspace !== null);
+    await post("stop");
+    await waitForPhase(owner, ws, id, "Stopped");
+    await env.ARTIFACTS.delete(workspaceArchiveKey(id));
+    await post("resume");
+    const failed = await waitForPhase(owner, ws, id, "Failed");
+    expect(failed.savedWorkspace).toBeNull();
+    expect((await eventsOf(owner, ws, id)).find((e) => e.type === "workspace_restore_failed")?.reason).toContain("missing from storage");
+    await post("resume");
+    await waitForPhase(owner, ws, id, "Running");
+    expect((await fakeAgent(id)).received.find((f) => f.type === "start")).toMatchObject({ restore: false });
+  });
+
   it("reports an archive over the 1 GiB cap as an event and keeps the last one", async () => {
     const { owner, ws, id, say } = await runningSession();
     await say("/huge");

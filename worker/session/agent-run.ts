@@ -175,9 +175,10 @@ export class AgentRun {
       await restoreWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
     } catch (err) {
       // Another incarnation answers now; its own hello says what it needs.
-      if (err instanceof WorkspaceArchiveError && err.status === 409) return;
+      if (err instanceof WorkspaceArchiveError && err.detail.status === 409) return;
       const reason = `the saved workspace could not be restored: ${message(err)}`;
       this.#host.store.appendEvent({ at: Date.now(), type: "workspace_restore_failed", reason });
+      if (err instanceof WorkspaceArchiveError && err.detail.missing) record.savedWorkspace = null;
       if (this.#record?.agentIncarnation === incarnation) this.#giveUp(reason, null);
     }
   }

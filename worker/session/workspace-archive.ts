@@ -12,8 +12,12 @@ export const workspaceArchiveKey = (sessionId: string) => `sessions/${sessionId}
 export class WorkspaceArchiveError extends Error {
   constructor(
     message: string,
-    /** 409: the agent runs another incarnation now (a newer hello will say what to do). */
-    readonly status?: number,
+    readonly detail: {
+      /** The agent's answer; 409: it runs another incarnation now (a newer hello says what to do). */
+      status?: number;
+      /** The stored archive is gone: the next run clones instead. */
+      missing?: boolean;
+    } = {},
   ) {
     super(message);
   }
@@ -24,7 +28,7 @@ export async function saveWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoin
   const response = await agent.fetch(agentWorkspacePath(sessionId), { headers: { [INCARNATION_HEADER]: incarnation } });
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new WorkspaceArchiveError(`the agent answered ${response.status} for the workspace archive`, response.status);
+    throw new WorkspaceArchiveError(`the agent answered ${response.status} for the workspace archive`, { status: response.status });
   }
   const size = Number(response.headers.get("content-length"));
   if (!Number.isSafeInteger(size) || size < 0) {
@@ -44,7 +48,7 @@ export async function saveWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoin
 /** Streams the stored archive to the agent incarnation waiting for it. */
 export async function restoreWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, incarnation: string): Promise<void> {
   const object = await bucket.get(workspaceArchiveKey(sessionId));
-  if (!object) throw new WorkspaceArchiveError("the saved workspace is missing from storage");
+  if (!object) throw new WorkspaceArchiveError("the saved workspace is missing from storage", { missing: true });
   const response = await agent.fetch(agentWorkspacePath(sessionId), {
     method: "PUT",
     headers: { [INCARNATION_HEADER]: incarnation, "content-type": "application/gzip", "content-length": String(object.size) },
@@ -52,7 +56,7 @@ export async function restoreWorkspaceArchive(bucket: R2Bucket, agent: AgentEndp
   });
   const detail = await response.text().catch(() => "");
   if (response.status !== 204) {
-    throw new WorkspaceArchiveError(`the agent refused the saved workspace (${response.status}): ${detail.slice(0, 300)}`, response.status);
+    throw new WorkspaceArchiveError(`the agent refused the saved workspace (${response.status}): ${detail.slice(0, 300)}`, { status: response.status });
   }
 }
 
