@@ -1,6 +1,7 @@
 /**
  * The Claude tool loop: one turn = model calls and tool runs until the model ends its turn. People's
- * messages that arrive meanwhile are added right after the current tool results (interrupting).
+ * messages that arrive meanwhile are added right after the current tool results (interrupting). A stop
+ * aborts the turn at once: the model stream and the running command are cancelled, what was streamed stays.
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentStatus } from "../../worker/protocol/agent";
@@ -17,7 +18,8 @@ import type { ArtifactTracker } from "./workspace";
 /** A turn that keeps calling tools this many times is ended: it is almost certainly stuck. */
 const MAX_STEPS_PER_TURN = 100;
 
-export type TurnOutcome = "ended" | "turn_error" | "fatal" | "aborted";
+/** `fatal`: the session cannot go on (its message is for the `error` frame the session sends). */
+export type TurnOutcome = { kind: "ended" | "turn_error" | "aborted" } | { kind: "fatal"; message: string };
 
 export interface LoopOptions {
   model: Model;
@@ -42,8 +44,11 @@ export class AgentLoop {
   #messageCount = 0;
   /** null until the first status is sent, so the initial `idle` is sent too. */
   #status: AgentStatus | null = null;
-  /** Set by stop: a pending question is released and the turn ends after the current tool round. */
+  /** Set by stop: a pending question is released and the turn in flight is aborted. */
   #stopping = false;
+  /** Aborts the turn in flight (stop); the session's own signal aborts it too (dispose). */
+  #turn: AbortController | null = null;
+  #workspaceTouched = false;
 
   constructor(options: LoopOptions) {
     this.#options = options;
@@ -66,7 +71,15 @@ export class AgentLoop {
 
   requestStop(): void {
     this.#stopping = true;
+    this.#turn?.abort();
     this.#options.inbox.cancelWait();
+  }
+
+  /** Whether a tool that can change files ran since the last call. */
+  takeWorkspaceTouched(): boolean {
+    const touched = this.#workspaceTouched;
+    this.#workspaceTouched = false;
+    return touched;
   }
 
   /** Adds queued messages to the conversation (after `lead`, e.g. tool results) and reports them consumed. */
@@ -85,7 +98,18 @@ export class AgentLoop {
 
   /** Runs one turn from the queued messages to the model's end_turn (or an error). */
   async runTurn(): Promise<TurnOutcome> {
-    const { emit, signal } = this.#options;
+    const turn = new AbortController();
+    this.#turn = turn;
+    try {
+      return await this.#runTurn(AbortSignal.any([this.#options.signal, turn.signal]));
+    } finally {
+      this.#turn = null;
+    }
+  }
+
+  async #runTurn(signal: AbortSignal): Promise<TurnOutcome> {
+    const { emit } = this.#options;
+    if (this.#stopping) return { kind: "aborted" };
     this.setStatus("working");
     this.#consumeQueued([]);
     const usage = { inputTokens: 0, outputTokens: 0 };
@@ -102,37 +126,51 @@ export class AgentLoop {
         });
         response = await readResponse(events, messageId, emit);
       } catch (error) {
-        if (signal.aborted) return "aborted";
+        // Stopped mid-stream: the text streamed so far is in the transcript already.
+        if (signal.aborted) return this.#aborted(usage);
         const failure = error instanceof ModelError ? error : new ModelError(String(error), false);
-        emit({ type: failure.fatal ? "error" : "turn_error", message: failure.message.slice(0, 4000) });
-        return failure.fatal ? "fatal" : "turn_error";
+        if (failure.fatal) return { kind: "fatal", message: failure.message.slice(0, 4000) };
+        emit({ type: "turn_error", message: failure.message.slice(0, 4000) });
+        return { kind: "turn_error" };
       }
       usage.inputTokens += response.inputTokens;
       usage.outputTokens += response.outputTokens;
       appendContent(this.messages, "assistant", response.content);
       if (!response.toolUses.length) break;
       const results: Anthropic.ToolResultBlockParam[] = [];
-      for (const use of response.toolUses) results.push(await this.#runToolUse(use, messageId));
-      if (signal.aborted) return "aborted";
-      if (this.#stopping) {
-        appendContent(this.messages, "user", results);
-        break;
+      for (const use of response.toolUses) {
+        if (signal.aborted) this.#emitStopped(use, "");
+        else results.push(await this.#runToolUse(use, messageId, signal));
       }
+      if (signal.aborted) return this.#aborted(usage);
       this.#consumeQueued(results);
     }
     emit({ type: "turn_end", usage });
-    return "ended";
+    return { kind: "ended" };
   }
 
-  async #runToolUse(use: Anthropic.ToolUseBlockParam, messageId: string): Promise<Anthropic.ToolResultBlockParam> {
+  #aborted(usage: { inputTokens: number; outputTokens: number }): TurnOutcome {
+    this.#options.emit({ type: "turn_end", usage });
+    return { kind: "aborted" };
+  }
+
+  /** A tool block the stop cut short: marked stopped, with what it wrote until then. */
+  #emitStopped(use: Anthropic.ToolUseBlockParam, output: string): void {
+    if (use.name === ASK_USER) return;
+    const text = `${output}${output ? "\n" : ""}[stopped]`;
+    this.#options.emit({ type: "tool_result", id: use.id, output: text, isError: true, stopped: true });
+  }
+
+  async #runToolUse(use: Anthropic.ToolUseBlockParam, messageId: string, signal: AbortSignal): Promise<Anthropic.ToolResultBlockParam> {
     const { emit, redactor } = this.#options;
     if (use.name === ASK_USER) return this.#askUser(use, messageId);
-    const outcome = await runTool(use.name, use.input, {
-      workspace: this.#options.workspace,
-      env: this.#options.env,
-      signal: this.#options.signal,
-    });
+    if (WRITING_TOOLS.has(use.name)) this.#workspaceTouched = true;
+    const outcome = await runTool(use.name, use.input, { workspace: this.#options.workspace, env: this.#options.env, signal });
     const output = redactor.text(outcome.output);
+    if (signal.aborted) {
+      this.#emitStopped(use, output);
+      return { type: "tool_result", tool_use_id: use.id, content: `${output}\n[stopped]`, is_error: true };
+    }
     emit({ type: "tool_result", id: use.id, output, isError: outcome.isError });
     if (WRITING_TOOLS.has(use.name) && this.#options.artifacts) {
       for (const artifact of await this.#options.artifacts.scan()) emit({ type: "artifact", ...artifact });

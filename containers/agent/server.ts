@@ -7,12 +7,13 @@ import { stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { Transform } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { ToAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, parseFrame } from "../../worker/protocol/agent";
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
-import { Session } from "./session";
+import { RestoreRefused, Session } from "./session";
 import { artifactFile } from "./workspace";
 
 export interface AgentHostOptions {
@@ -24,6 +25,10 @@ export interface AgentHostOptions {
   workspaceRoot?: string;
   /** One fixed workspace for every session (a container runs one session): /workspace in production. */
   workspace?: string;
+  /** Where workspace archives are made, outside every workspace. */
+  archiveRoot?: string;
+  /** The largest workspace archive kept (and accepted for a restore). */
+  archiveMaxBytes?: number;
   graceMs?: number;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
   anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
@@ -40,6 +45,7 @@ export interface AgentHost {
 
 const SOCKET_PATH = /^\/sessions\/([^/]+)\/socket$/;
 const ARTIFACT_PATH = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/;
+const WORKSPACE_PATH = /^\/sessions\/([^/]+)\/workspace$/;
 
 function dataText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
@@ -64,6 +70,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const key = requireAgentKey(options.key);
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
   const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
+  const archiveRoot = options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives");
+  const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -78,6 +86,44 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const { size } = await stat(file);
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
     createReadStream(file).pipe(res);
+  }
+
+  /** The live session an archive request names, if it is the incarnation the request was meant for. */
+  function incarnationOf(req: IncomingMessage, res: ServerResponse, sessionId: string): Session | null {
+    const session = sessions.get(sessionId);
+    if (!session || session.disposed) {
+      fail(res, 404, "not_found", "no such session");
+      return null;
+    }
+    if (req.headers[INCARNATION_HEADER] !== session.incarnation) {
+      fail(res, 409, "other_incarnation", "the session runs another agent incarnation");
+      return null;
+    }
+    return session;
+  }
+
+  async function serveWorkspace(req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<void> {
+    const session = incarnationOf(req, res, sessionId);
+    if (!session) return;
+    const file = session.archive.file;
+    const size = await session.archive.size();
+    if (size === null) return fail(res, 404, "not_found", "no workspace archive yet");
+    res.writeHead(200, { "content-type": "application/gzip", "content-length": size });
+    createReadStream(file).pipe(res);
+  }
+
+  async function restoreWorkspace(req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<void> {
+    const session = incarnationOf(req, res, sessionId);
+    if (!session) return;
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > archiveMaxBytes) return fail(res, 413, "too_large", `a workspace archive is at most ${archiveMaxBytes} bytes`);
+    try {
+      await session.restore(req.pipe(byteLimit(archiveMaxBytes)));
+      res.writeHead(204).end();
+    } catch (error) {
+      if (error instanceof RestoreRefused) return fail(res, 409, "not_restoring", error.message);
+      fail(res, 400, "bad_archive", error instanceof Error ? error.message : String(error));
+    }
   }
 
   function refuse(res: ServerResponse, check: Extract<LinkCheck, { ok: false }>): void {
@@ -101,7 +147,17 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       serveArtifact(res, sessionId, name).catch(() => res.writeHead(500).end());
       return;
     }
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "not found" } }));
+    const workspace = WORKSPACE_PATH.exec(url.pathname);
+    const workspaceOf = workspace && decode(workspace[1]);
+    if (workspaceOf && req.method === "GET") {
+      serveWorkspace(req, res, workspaceOf).catch(() => fail(res, 500, "internal", "the archive could not be read"));
+      return;
+    }
+    if (workspaceOf && req.method === "PUT") {
+      restoreWorkspace(req, res, workspaceOf).catch(() => fail(res, 500, "internal", "the archive could not be restored"));
+      return;
+    }
+    fail(res, 404, "not_found", "not found");
   }
 
   function onConnection(ws: WebSocket, sessionId: string): void {
@@ -117,21 +173,25 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       }
       if (frame.sessionId !== sessionId) return ws.close(1008, "session id does not match the socket path");
       const live = sessions.get(sessionId);
-      // A stopped session with nothing left to replay is being resumed: it starts afresh below.
-      if (live && !live.disposed && live.isSpent(frame.ackedUpTo)) live.dispose();
-      else if (live && !live.disposed) {
+      if (live && !live.disposed && frame.incarnation === live.incarnation) {
         log(`session ${sessionId}: reconnected; replaying after ${frame.ackedUpTo}`);
         session = live;
         live.attach(ws, frame.ackedUpTo);
         return;
       }
+      // A fresh run, or the incarnation the DO knew is gone: a new one starts, numbering its frames from 1.
+      live?.dispose();
+      const dirName = sessionDirName(sessionId);
       session = new Session(frame, {
-        workspace: options.workspace ?? path.join(root, sessionDirName(sessionId)),
+        workspace: options.workspace ?? path.join(root, dirName),
         ownsWorkspace: !options.workspace,
+        archiveFile: path.join(archiveRoot, `${dirName}.tar.gz`),
+        archiveMaxBytes,
         graceMs: options.graceMs ?? 60_000,
         anthropic: options.anthropic,
         offlineTokenDelayMs: options.offlineTokenDelayMs,
         log,
+        previous: removals.get(sessionId) ?? Promise.resolve(),
         onDisposed: (disposed, removal) => {
           if (sessions.get(disposed.id) === disposed) sessions.delete(disposed.id);
           const settled = removal.finally(() => {
@@ -142,10 +202,9 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       });
       sessions.set(sessionId, session);
       session.attach(ws, frame.ackedUpTo);
-      const fresh = session;
-      void (removals.get(sessionId) ?? Promise.resolve()).then(() => fresh.provision());
+      if (!frame.restore) void session.provision();
     });
-    ws.on("close", () => session?.socketClosed(ws));
+    ws.on("close", (code) => session?.socketClosed(ws, code));
     ws.on("error", () => ws.terminate());
   }
 
@@ -201,6 +260,22 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   };
 }
 
+function fail(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message } }));
+}
+
+/** Passes bytes through until `max`, then fails the stream: a body may not outgrow what it declared. */
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > max ? new Error(`more than ${max} bytes`) : null, chunk);
+    },
+  });
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   const key = process.env[AGENT_KEY_ENV];
@@ -212,6 +287,8 @@ if (isMain) {
     host: process.env.HOST ?? "127.0.0.1",
     workspaceRoot: process.env.AGENT_WORKSPACE_ROOT || undefined,
     workspace: process.env.AGENT_WORKSPACE || undefined,
+    archiveRoot: process.env.AGENT_ARCHIVE_ROOT || undefined,
+    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));
   process.on("SIGINT", shutdown);

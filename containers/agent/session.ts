@@ -1,40 +1,54 @@
 /**
- * One session on the agent host: its workspace, its agent loop, and the link to its DO. The session
- * outlives its socket: frames are buffered while the DO reconnects, for a grace period.
+ * One session on the agent host: its workspace, its agent loop, and the link to its DO. Each Session is
+ * one agent incarnation (a fresh id, frames numbered from 1). It outlives its socket: frames are
+ * buffered while the DO reconnects, for a grace period.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import type { WebSocket } from "ws";
-import type { StartFrame, ToAgentFrame } from "../../worker/protocol/agent";
+import type { AgentHello, StartFrame, ToAgentFrame } from "../../worker/protocol/agent";
+import { WorkspaceArchive, emptyDirectory } from "./archive";
 import { Inbox } from "./inbox";
 import { historyToMessages } from "./history";
 import { AgentLoop } from "./loop";
 import { AnthropicModel } from "./models/anthropic";
 import { OfflineModel } from "./models/offline";
 import type { Model } from "./models/types";
-import { Outbox } from "./outbox";
+import { type OutFrame, Outbox } from "./outbox";
 import { systemPrompt } from "./prompt";
 import { Redactor, childEnv } from "./secrets";
-import { ArtifactTracker, CloneError, cloneRepos } from "./workspace";
+import { ArtifactTracker, CloneError, cloneRepos, repoDirs } from "./workspace";
 
 export interface SessionOptions {
   workspace: string;
-  /** Whether the workspace belongs to this session alone (removed on dispose, reset on start). */
+  /** Whether the workspace belongs to this session alone (removed on dispose). */
   ownsWorkspace: boolean;
+  /** Where the workspace archive is kept: outside the workspace. */
+  archiveFile: string;
+  archiveMaxBytes: number;
   /** How long a session waits for its DO to reconnect before it is cleaned up. */
   graceMs: number;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
   anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
   offlineTokenDelayMs?: number;
   log(line: string): void;
-  /** Called once; `removal` settles when the session's directory is gone. */
+  /** Settles once the previous session of this id has cleaned up; waited for before the workspace is touched. */
+  previous: Promise<void>;
+  /** Called once; `removal` settles when the session's files are gone. */
   onDisposed(session: Session, removal: Promise<void>): void;
 }
 
-type State = "provisioning" | "running" | "failed" | "finished";
+/** `restoring`: waiting for the DO to PUT the saved workspace; `stopping`: saving it before `stopped`. */
+type State = "restoring" | "provisioning" | "running" | "stopping" | "failed" | "finished";
+
+export class RestoreRefused extends Error {}
 
 export class Session {
   readonly id: string;
+  readonly incarnation = randomUUID();
   readonly workspace: string;
+  readonly archive: WorkspaceArchive;
   readonly #start: StartFrame;
   readonly #options: SessionOptions;
   readonly #redactor: Redactor;
@@ -42,7 +56,7 @@ export class Session {
   readonly #inbox = new Inbox();
   readonly #abort = new AbortController();
   #loop: AgentLoop | null = null;
-  #state: State = "provisioning";
+  #state: State;
   #busy = false;
   #stopRequested = false;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -51,8 +65,10 @@ export class Session {
   constructor(start: StartFrame, options: SessionOptions) {
     this.id = start.sessionId;
     this.workspace = options.workspace;
+    this.archive = new WorkspaceArchive({ workspace: options.workspace, file: options.archiveFile, maxBytes: options.archiveMaxBytes });
     this.#start = start;
     this.#options = options;
+    this.#state = start.restore ? "restoring" : "provisioning";
     const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
     this.#redactor = new Redactor([...Object.values(start.secrets), ...(hostKey ? [hostKey] : [])]);
     this.#outbox = new Outbox(this.#redactor);
@@ -62,28 +78,29 @@ export class Session {
     return this.#disposed;
   }
 
-  /** Stopped or completed, and the DO has acknowledged everything up to `ackedUpTo`: nothing left to replay. */
-  isSpent(ackedUpTo: number): boolean {
-    this.#outbox.ack(ackedUpTo);
-    return this.#state === "finished" && this.#outbox.unackedCount === 0;
+  /** A new incarnation told to restore: it waits for the DO's PUT of the saved workspace. */
+  get needsWorkspace(): boolean {
+    return this.#state === "restoring";
   }
 
   get socket(): WebSocket | null {
     return this.#outbox.socket;
   }
 
-  /** Attaches the DO's (new) socket and replays what it has not acknowledged. */
+  /** Attaches the DO's (new) socket: hello first, then every frame it has not acknowledged. */
   attach(socket: WebSocket, ackedUpTo: number): void {
     clearTimeout(this.#graceTimer);
     const previous = this.#outbox.socket;
     if (previous && previous !== socket) previous.close(4000, "replaced by a newer connection");
+    const hello: AgentHello = { type: "hello", incarnation: this.incarnation, needsWorkspace: this.needsWorkspace };
+    socket.send(JSON.stringify(hello));
     this.#outbox.attach(socket, ackedUpTo);
-    if (this.#state === "finished") socket.close(1000, "session finished");
   }
 
-  socketClosed(socket: WebSocket): void {
+  /** A finished session goes once the DO closes normally; otherwise it waits for the DO to come back. */
+  socketClosed(socket: WebSocket, code: number): void {
     if (!this.#outbox.detach(socket)) return;
-    if (this.#state === "finished" || this.#state === "failed") return this.dispose();
+    if ((this.#state === "finished" || this.#state === "failed") && code === 1000) return this.dispose();
     this.#options.log(`session ${this.id}: socket lost; keeping the agent for ${this.#options.graceMs} ms`);
     this.#graceTimer = setTimeout(() => {
       this.#options.log(`session ${this.id}: no reconnect; cleaning up`);
@@ -103,20 +120,42 @@ export class Session {
       case "stop":
         this.#stopRequested = true;
         this.#loop?.requestStop();
-        if (this.#state === "running" && !this.#busy) this.#finishStop();
+        // Nothing was restored yet, so there is nothing newer than the saved workspace to keep.
+        if (this.#state === "restoring") this.#finish({ type: "stopped" });
+        else if (this.#state === "running" && !this.#busy) void this.#finishStop();
         return;
     }
   }
 
-  /** Prepares the workspace (clones), picks the model, and reports ready. */
-  async provision(): Promise<void> {
-    const { repos, secrets, workflow, history } = this.#start;
-    const send = this.#outbox.send.bind(this.#outbox);
+  /** Extracts the saved workspace the DO sent, then provisions without cloning. */
+  async restore(body: Readable): Promise<void> {
+    if (this.#state !== "restoring") throw new RestoreRefused(`session ${this.id} is not waiting for a workspace`);
+    this.#state = "provisioning";
     try {
-      if (this.#options.ownsWorkspace) await rm(this.workspace, { recursive: true, force: true });
-      await mkdir(this.workspace, { recursive: true });
+      await this.#options.previous;
+      this.#send({ type: "progress", step: "restore", detail: "restoring the saved workspace" });
+      await this.archive.restore(body);
+    } catch (error) {
+      this.#state = "restoring";
+      throw error;
+    }
+    void this.provision(true);
+  }
+
+  /** Prepares the workspace (clones, unless restored), picks the model, and reports ready. */
+  async provision(restored = false): Promise<void> {
+    const { repos, secrets, workflow, history } = this.#start;
+    const send = this.#send.bind(this);
+    let dirs: string[];
+    try {
+      await this.#options.previous;
       const env = childEnv(secrets, this.workspace);
-      const repoDirs = await cloneRepos(this.workspace, repos, env, (detail) => send({ type: "progress", step: "clone", detail }));
+      if (restored) dirs = repoDirs(repos);
+      else {
+        // A container's /workspace may still hold an earlier run's files: never clone over them.
+        await emptyDirectory(this.workspace);
+        dirs = await cloneRepos(this.workspace, repos, env, (detail) => send({ type: "progress", step: "clone", detail }));
+      }
       send({ type: "progress", step: "agent", detail: "starting agent" });
       const artifacts = new ArtifactTracker(this.workspace);
       await artifacts.scan(); // files present before the agent ran are not its artifacts
@@ -124,7 +163,7 @@ export class Session {
       this.#loop = new AgentLoop({
         model,
         config: this.#start.config,
-        system: systemPrompt({ workspace: this.workspace, repoDirs, workflow }),
+        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow }),
         messages: historyToMessages(history),
         workspace: this.workspace,
         env,
@@ -143,10 +182,13 @@ export class Session {
     }
     if (this.#disposed) return;
     this.#state = "running";
+    // What was just cloned is saved at once: a resumed agent never clones again.
+    if (!restored && repos.length > 0) await this.#saveArchive();
+    if (this.#disposed) return;
     send({ type: "ready", model: this.#loop.model });
     this.#loop.setStatus("idle");
-    this.#options.log(`session ${this.id}: running (${this.#loop.model} model)`);
-    if (this.#stopRequested) this.#finishStop();
+    this.#options.log(`session ${this.id}: running (${this.#loop.model} model${restored ? ", workspace restored" : ""})`);
+    if (this.#stopRequested) void this.#finishStop();
     else void this.#drain();
   }
 
@@ -162,43 +204,70 @@ export class Session {
     return new AnthropicModel({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: host?.maxRetries });
   }
 
-  /** Runs turns while messages are queued; one at a time, in order. */
+  /** Runs turns while messages are queued; one at a time, in order. The workspace is saved after each that touched it. */
   async #drain(): Promise<void> {
     const loop = this.#loop;
     if (!loop || this.#busy || this.#state !== "running") return;
     this.#busy = true;
+    let fatal: string | null = null;
+    let turns = 0;
     try {
       while (this.#inbox.pending && !this.#stopRequested && this.#state === "running") {
+        turns++;
         const outcome = await loop.runTurn();
-        if (outcome === "fatal") this.#state = "failed";
-        if (outcome === "fatal" || outcome === "aborted") break;
+        if (loop.takeWorkspaceTouched() && !this.#disposed) await this.#saveArchive();
+        if (outcome.kind === "fatal") fatal = outcome.message;
+        if (outcome.kind === "fatal" || outcome.kind === "aborted") break;
       }
     } catch (error) {
       // A bug in one turn must not take down the host's other sessions: the turn fails, the session goes on.
       this.#options.log(this.#redactor.text(`session ${this.id}: turn failed: ${error instanceof Error ? error.stack : String(error)}`));
-      this.#outbox.send({ type: "turn_error", message: `internal error in the agent: ${String(error)}`.slice(0, 4000) });
+      this.#send({ type: "turn_error", message: `internal error in the agent: ${String(error)}`.slice(0, 4000) });
     } finally {
       this.#busy = false;
     }
-    if (this.#state !== "running") return;
+    if (this.#disposed || this.#state !== "running") return;
+    if (fatal !== null) {
+      this.#state = "failed";
+      this.#send({ type: "error", message: fatal });
+      return;
+    }
+    if (this.#stopRequested) return void this.#finishStop();
     loop.setStatus("idle");
-    if (this.#stopRequested) this.#finishStop();
+    // A non-interactive session is done when a turn ends with nothing queued.
+    if (!this.#start.config.interactive && turns > 0 && !this.#inbox.pending) this.#finish({ type: "completed" });
   }
 
-  #finishStop(): void {
+  /** Saves what changed since the last archive, then answers `stopped`. */
+  async #finishStop(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "stopping";
+    if (this.#loop?.takeWorkspaceTouched()) await this.#saveArchive();
+    if (!this.#disposed) this.#finish({ type: "stopped" });
+  }
+
+  /** The last frame of this incarnation: the DO saves what it needs and closes the socket. */
+  #finish(frame: { type: "stopped" } | { type: "completed" }): void {
     this.#state = "finished";
     this.#loop?.setStatus("idle");
-    this.#outbox.send({ type: "stopped" });
-    this.#options.log(`session ${this.id}: stopped`);
-    this.#outbox.socket?.close(1000, "stopped");
+    this.#send(frame);
+    this.#options.log(`session ${this.id}: ${frame.type}`);
   }
 
-  /** The agent finished its work on its own (kept for agents that exit; the offline model never does). */
-  complete(): void {
-    if (this.#state !== "running") return;
-    this.#state = "finished";
-    this.#outbox.send({ type: "completed" });
-    this.#outbox.socket?.close(1000, "completed");
+  async #saveArchive(): Promise<void> {
+    try {
+      const { size, overLimit } = await this.archive.save();
+      // Disposed while tar ran: nobody will fetch it, and dispose has already removed the file it replaced.
+      if (this.#disposed) return void (await this.archive.remove());
+      this.#send({ type: "workspace_archive", size, overLimit });
+    } catch (error) {
+      this.#options.log(`session ${this.id}: workspace archive failed: ${String(error)}`);
+      this.#send({ type: "turn_error", message: `the workspace could not be saved: ${String(error)}`.slice(0, 4000) });
+    }
+  }
+
+  #send(frame: OutFrame): void {
+    this.#outbox.send(frame);
   }
 
   dispose(): void {
@@ -208,7 +277,7 @@ export class Session {
     this.#abort.abort();
     this.#inbox.cancelWait();
     this.#outbox.socket?.close(1001, "session closed");
-    const removal = this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }).catch(() => {}) : Promise.resolve();
-    this.#options.onDisposed(this, removal);
+    const files = [this.archive.remove(), this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }) : Promise.resolve()];
+    this.#options.onDisposed(this, Promise.all(files).then(() => undefined, () => undefined));
   }
 }

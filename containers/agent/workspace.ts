@@ -33,6 +33,12 @@ function gitClone(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
+/** The directory each repository is cloned into, in order (the same names every time). */
+export function repoDirs(repos: readonly Repo[]): string[] {
+  const taken = new Set<string>();
+  return repos.map((repo) => repoDirName(repo.url, taken));
+}
+
 /** Shallow-clones each repository (its branch, if given) into `<workspace>/<repo name>`. */
 export async function cloneRepos(
   workspace: string,
@@ -40,14 +46,11 @@ export async function cloneRepos(
   env: NodeJS.ProcessEnv,
   onProgress: (detail: string) => void,
 ): Promise<string[]> {
-  const taken = new Set<string>();
-  const dirs: string[] = [];
+  const dirs = repoDirs(repos);
   for (const [index, repo] of repos.entries()) {
-    const dir = repoDirName(repo.url, taken);
     onProgress(`cloning repo ${index + 1} of ${repos.length}: ${repo.url}${repo.branch ? ` (${repo.branch})` : ""}`);
     const branch = repo.branch ? ["--branch", repo.branch] : [];
-    await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dir], workspace, env);
-    dirs.push(dir);
+    await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dirs[index]], workspace, env);
   }
   return dirs;
 }

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { type AgentHello, AgentHelloSchema, type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
 import { agentLinkToken } from "../../worker/protocol/agent-auth";
 
@@ -16,7 +16,7 @@ export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Re
   return { authorization: `Bearer ${await agentLinkToken(key, sessionId)}` };
 }
 
-export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false };
+export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true };
 
 const cleanups: string[] = [];
 export async function tempDir(prefix = "tandem-test-"): Promise<string> {
@@ -29,7 +29,7 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {}): StartFrame {
-  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, history: [], ackedUpTo: 0, ...overrides };
+  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
 }
 
 /** Waits until `check` returns a value (not undefined), polling. */
@@ -46,6 +46,8 @@ export async function until<T>(check: () => T | undefined, what: string, timeout
 /** Plays the DO: opens the session socket, validates every frame with the protocol schema, optionally acks. */
 export class DoClient {
   readonly frames: FromAgentFrame[] = [];
+  /** The hello of each attach (outside the numbered frames). */
+  readonly hellos: AgentHello[] = [];
   readonly raw: string[] = [];
   readonly invalid: string[] = [];
   closed: { code: number } | null = null;
@@ -56,7 +58,10 @@ export class DoClient {
     ws.on("message", (data) => {
       const text = String(data);
       this.raw.push(text);
-      const parsed = FromAgentFrameSchema.safeParse(JSON.parse(text));
+      const json: unknown = JSON.parse(text);
+      const hello = AgentHelloSchema.safeParse(json);
+      if (hello.success) return void this.hellos.push(hello.data);
+      const parsed = FromAgentFrameSchema.safeParse(json);
       if (parsed.success) this.frames.push(parsed.data);
       else this.invalid.push(text);
     });

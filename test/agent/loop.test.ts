@@ -57,7 +57,7 @@ describe("agent loop against the fake Messages API", () => {
     const h = await harness();
     api.enqueue({ kind: "message", content: [fake.text("Hello there, alice!")], usage: { input_tokens: 42, output_tokens: 7 } });
     h.say("hello");
-    expect(await h.loop.runTurn()).toBe("ended");
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     expect(h.types()).toEqual(["status", "input_consumed", "message_start", ...h.of("text_delta").map(() => "text_delta"), "turn_end"]);
     expect(h.of("text_delta").length).toBeGreaterThan(1);
@@ -84,7 +84,7 @@ describe("agent loop against the fake Messages API", () => {
       fake.message(fake.text("Done.")),
     );
     h.say("write a report");
-    expect(await h.loop.runTurn()).toBe("ended");
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     expect(await readFile(path.join(h.workspace, "artifacts/report.md"), "utf8")).toBe("# Report\n");
     expect(h.of("tool_use").map((f) => [f.id, f.name])).toEqual([["toolu_1", "write_file"], ["toolu_2", "bash"]]);
@@ -116,7 +116,7 @@ describe("agent loop against the fake Messages API", () => {
       if (frame.type === "tool_use") h.say("actually, use step two", "bob");
     });
     h.say("do step one");
-    expect(await h.loop.runTurn()).toBe("ended");
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     const last = api.requests[1].body.messages.at(-1);
     expect(last).toEqual({
@@ -148,7 +148,7 @@ describe("agent loop against the fake Messages API", () => {
       fake.message(fake.thinking("Now I know.", "sig-def456"), fake.text("There are no files.")),
     );
     h.say("what is here?");
-    expect(await h.loop.runTurn()).toBe("ended");
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     const first = api.requests[0].body;
     expect(first.temperature).toBeUndefined();
@@ -181,7 +181,7 @@ describe("agent loop against the fake Messages API", () => {
     const h = await harness();
     api.enqueue(fake.error(status, "try later"), fake.error(status, "try later"), fake.error(status, "try later"));
     h.say("first");
-    expect(await h.loop.runTurn()).toBe("turn_error");
+    expect(await h.loop.runTurn()).toEqual({ kind: "turn_error" });
     expect(api.requests).toHaveLength(3); // 1 + maxRetries
     const [error] = h.of("turn_error");
     expect(error.message).toContain(type);
@@ -190,7 +190,7 @@ describe("agent loop against the fake Messages API", () => {
 
     api.enqueue(fake.message(fake.text("Back again.")));
     h.say("second");
-    expect(await h.loop.runTurn()).toBe("ended");
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
     expect(api.requests[3].body.messages).toEqual([
       { role: "user", content: [{ type: "text", text: "[alice] first" }, { type: "text", text: "[alice] second" }] },
     ]);
@@ -200,7 +200,7 @@ describe("agent loop against the fake Messages API", () => {
     const h = await harness();
     api.enqueue({ kind: "stream_error", type: "overloaded_error", message: "Overloaded" });
     h.say("hi");
-    expect(await h.loop.runTurn()).toBe("turn_error");
+    expect(await h.loop.runTurn()).toEqual({ kind: "turn_error" });
     expect(h.of("turn_error")[0].message).toContain("Overloaded");
   });
 
@@ -208,13 +208,14 @@ describe("agent loop against the fake Messages API", () => {
     [401, "invalid x-api-key"],
     [403, "not allowed"],
     [400, "messages: field required"],
-  ])("a %i is fatal: an error frame with the API's message, no retries", async (status, message) => {
+  ])("a %i is fatal: the outcome carries the API's message (the session sends the error), no retries", async (status, message) => {
     const h = await harness();
     api.enqueue(fake.error(status, message));
     h.say("hi");
-    expect(await h.loop.runTurn()).toBe("fatal");
+    const outcome = await h.loop.runTurn();
+    expect(outcome.kind).toBe("fatal");
+    expect(outcome.kind === "fatal" && outcome.message).toContain(message);
     expect(api.requests).toHaveLength(1);
-    expect(h.of("error")[0].message).toContain(message);
     expect(h.of("turn_error")).toHaveLength(0);
   });
 });

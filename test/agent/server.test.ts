@@ -153,30 +153,36 @@ describe("agent host", () => {
     await client.close();
   });
 
-  it("stop finishes the current turn, then sends stopped and closes", async () => {
+  it("stop cancels the running command at once, saves the workspace, and answers stopped", async () => {
     const { id, client } = await open();
-    client.send({ type: "user_message", seq: 1, text: "/run sleep 0.2; echo finished", author: "alice" });
+    client.send({ type: "user_message", seq: 1, text: "/run sleep 20; echo never", author: "alice" });
     await client.waitFor((f) => f.type === "tool_use", "tool_use");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stoppedAt = Date.now();
     client.send({ type: "stop" });
     client.send({ type: "user_message", seq: 2, text: "not started after stop", author: "alice" });
     await client.waitFor((f) => f.type === "stopped", "stopped");
-    await until(() => client.closed ?? undefined, "socket closed");
-    expect(client.closed?.code).toBe(1000);
-    expect(client.of("tool_result")[0].output).toBe("finished\n");
-    expect(client.frames.slice(-3).map((f) => f.type)).toEqual(["turn_end", "status", "stopped"]);
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(client.of("tool_result")[0]).toMatchObject({ isError: true, stopped: true, output: expect.stringContaining("[stopped]") });
+    expect(client.of("tool_result")[0].output).not.toContain("never");
+    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["tool_result", "turn_end", "workspace_archive", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
+    expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1]);
+    // The DO closes once it has what it needs; the session goes then.
+    await client.close();
     await until(() => (host.sessions.has(id) ? undefined : true), "session cleaned up");
 
-    // Resume: the same session id starts afresh, with its history.
+    // Resume: the same session id starts afresh, a new incarnation, with its history.
     const resumed = await DoClient.connect(host.url, id);
     resumed.send(startFrame(id, { history: [{ role: "user", author: "alice", blocks: [{ type: "text", text: "earlier" }] }] }));
     await resumed.waitForStatus("idle");
     expect(resumed.of("ready")).toHaveLength(1);
     expect(resumed.frames[0].seq).toBe(1);
+    expect(resumed.hellos[0].incarnation).not.toBe(client.hellos[0].incarnation);
     await resumed.close();
   });
 
-  it("a start right after stopped (before the socket closed) resumes instead of replaying", async () => {
+  it("a fresh start right after stopped (before the socket closed) starts a new incarnation", async () => {
     const { id, client } = await open();
     client.send({ type: "stop" });
     const stopped = await client.waitFor((f) => f.type === "stopped", "stopped");
@@ -184,6 +190,8 @@ describe("agent host", () => {
     resumed.send(startFrame(id, { ackedUpTo: stopped.seq }));
     await resumed.waitForStatus("idle");
     expect(resumed.of("ready")).toHaveLength(1);
+    expect(resumed.hellos[0]).toMatchObject({ type: "hello", needsWorkspace: false });
+    expect(resumed.hellos[0].incarnation).not.toBe(client.hellos[0].incarnation);
     await resumed.close();
   });
 
@@ -205,7 +213,7 @@ describe("agent host", () => {
 
     await new Promise((resolve) => setTimeout(resolve, 80));
     const again = await DoClient.connect(host.url, id);
-    again.send(startFrame(id, { ackedUpTo: 1 }));
+    again.send(startFrame(id, { ackedUpTo: 1, incarnation: client.hellos[0].incarnation }));
     await again.waitForStatus("idle", 1);
     await again.waitFor((f) => f.type === "turn_end", "turn_end after replay");
     await again.waitForStatus("idle", 1);
@@ -213,6 +221,7 @@ describe("agent host", () => {
     expect(again.frames[0].seq).toBe(3);
     expectConsecutiveSeqs(again, 3);
     expect(again.of("ready")).toHaveLength(0);
+    expect(again.hellos).toEqual([client.hellos[0]]);
     expect(again.frames.at(-1)).toMatchObject({ type: "status", state: "idle" });
 
     // The DO re-sends what it had not seen consumed; the agent does not run it twice.

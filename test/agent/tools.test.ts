@@ -156,6 +156,32 @@ describe("bash", () => {
     expect(await isAlive(childPid)).toBe(false); // the background child died with the group
   });
 
+  it("leaves nothing running once a command ends: a background process dies with it", async () => {
+    const started = Date.now();
+    // A duration no other process on the machine uses, so `ps` finds only ours.
+    const duration = `${900_000 + Math.floor(Math.random() * 99_999)}`;
+    const result = await run("bash", { command: `sleep ${duration} & echo $! > bg.pid; (sleep ${duration} > /dev/null 2>&1 &); echo done` });
+    expect(result).toEqual({ output: "done\n", isError: false });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const pid = Number(await readFile(path.join(ctx.workspace, "bg.pid"), "utf8"));
+    expect(await isAlive(pid)).toBe(false);
+    // The detached one too: it stayed in the command's process group.
+    const { execFileSync } = await import("node:child_process");
+    const survivors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.trim() === `sleep ${duration}`);
+    expect(survivors).toEqual([]);
+  });
+
+  it("kills the running command when the turn is stopped", async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    setTimeout(() => stop.abort(), 200);
+    const result = await runTool("bash", { command: "sleep 20 & echo $! > stopped.pid; echo before; wait" }, { ...ctx, signal: stop.signal });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(result.isError).toBe(true);
+    expect(result.output).toContain("before");
+    expect(await isAlive(Number(await readFile(path.join(ctx.workspace, "stopped.pid"), "utf8")))).toBe(false);
+  });
+
   it("refuses a time limit above the maximum", async () => {
     expect((await run("bash", { command: "true", timeout_seconds: 600 })).output).toContain("invalid input for bash");
   });

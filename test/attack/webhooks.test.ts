@@ -91,7 +91,8 @@ describe("payload text in the prompt", () => {
 describe("triggers that require approval", () => {
   it("start sessions that wait in Pending until an owner or editor approves, with an event naming who", async () => {
     const { owner, editor, viewer, ws } = await team();
-    const { trigger, secret } = await createTrigger(owner, ws, { requireApproval: true });
+    // Interactive, so the approved session stays Running (a trigger's sessions complete after their turn by default).
+    const { trigger, secret } = await createTrigger(owner, ws, { requireApproval: true, session: { timeoutSeconds: 120, interactive: true } });
     expect(trigger.requireApproval).toBe(true);
     const res = await deliver(trigger.id, secret, JSON.stringify(issuesOpened));
     expect(res.status).toBe(202);

@@ -128,6 +128,7 @@ export function sampleBody(name: string, world: World): unknown {
     DevSignIn: { name: `matrix ${crypto.randomUUID().slice(0, 8)}` },
     CreateToken: { name: "matrix" },
     CreateWorkspace: { name: "matrix" },
+    UpdateWorkspace: { idleStopMinutes: 30 },
     AddMember: { user: world.candidate.user.email, role: "viewer" },
     ChangeRole: { role: "editor" },
     CreateSession: { timeoutSeconds: 1800 },

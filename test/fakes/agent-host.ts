@@ -2,27 +2,33 @@
  * A scriptable stand-in for the agent host, for Worker tests: it speaks the real DO ↔ agent protocol
  * (frames validated with the same zod schemas) and is steered by the messages people send and by a small
  * control API that tests inside workerd reach over HTTP:
- *   GET  /control/:id            what it received and sent
+ *   GET  /control/:id            what it received and sent, its incarnation and its files
  *   POST /control/:id/release    finishes a turn held by "/hold"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
- * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket and on
- * artifact downloads, and answers with its proof, so the Worker tests run the real check both ways; the
- * control API needs no token. `POST /control/impostor/:id` (body "on"/"off") makes it answer that
- * session without its proof, as a process that took the agent's port would.
+ *   POST /control/:id/restart    forgets the session, as a restarted host would: the next start is a new incarnation
+ *   POST /control/:id/deaf       the agent stops answering `stop`
+ * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket, on
+ * artifact downloads and on workspace archives, and answers with its proof, so the Worker tests run the
+ * real check both ways; the control API needs no token. `POST /control/impostor/:id` (body "on"/"off")
+ * makes it answer that session without its proof, as a process that took the agent's port would.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
- * More artifacts: "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length; "huge…" declares 200 MB.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
- * "/invalid-frame" (an invalid frame quoting the secrets); anything else is echoed back word by word.
+ * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
+ * is archived after the turn), "/files" (lists the workspace), "/huge" (an archive over the cap); anything
+ * else is echoed back word by word.
  * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
- * binary without them; any other name is 42 bytes naming itself.
+ * binary without them, "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length, "huge…"
+ * declares 200 MB; any other name is 42 bytes naming itself.
+ * Its workspace is a map of files; its "archive" is that map as JSON, served and restored like the real one.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
-import { ToAgentFrameSchema, type FromAgentFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
 import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 
@@ -32,6 +38,7 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof impor
 type Outgoing = FromAgentFrame extends infer F ? (F extends FromAgentFrame ? Omit<F, "seq"> : never) : never;
 
 class FakeSession {
+  readonly incarnation = randomUUID();
   seq = 0;
   socket: NodeWebSocket | null = null;
   received: ToAgentFrame[] = [];
@@ -46,6 +53,27 @@ class FakeSession {
   pendingQuestion: ((answer: string) => void) | null = null;
   /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
   secrets: Record<string, string> = {};
+  files: Record<string, string> = {};
+  /** The archive the room may fetch (the files as JSON when it was made). */
+  archive: string | null = null;
+  changed = false;
+  needsWorkspace = false;
+  ready = false;
+  deaf = false;
+  finished = false;
+  stop: (() => void) | null = null;
+  readonly start: StartFrame;
+
+  constructor(start: StartFrame) {
+    this.start = start;
+    this.secrets = start.secrets;
+    this.needsWorkspace = start.restore;
+  }
+
+  hello(): void {
+    const hello: AgentHello = { type: "hello", incarnation: this.incarnation, needsWorkspace: this.needsWorkspace };
+    this.socket?.send(JSON.stringify(hello));
+  }
 
   send(frame: Outgoing): void {
     const full = { ...frame, seq: ++this.seq } as FromAgentFrame;
@@ -82,7 +110,6 @@ export async function startFakeAgentHost(key: string, port = 0) {
   /** Requests the link check refused, for tests that prove the room presents its token. */
   const refused: { url: string; status: number }[] = [];
   const sessions = new Map<string, FakeSession>();
-  const session = (id: string) => sessions.get(id) ?? sessions.set(id, new FakeSession()).get(id)!;
 
   const server = createServer((req, res) => void control(req, res));
   const wss = new WebSocketServer({ noServer: true });
@@ -116,18 +143,21 @@ export async function startFakeAgentHost(key: string, port = 0) {
       const frame = parsed.data;
       const current = sessions.get(id);
       if (frame.type === "start") {
-        // A start for a live session is a reconnect; anything else starts a fresh agent run.
-        const live = current !== undefined && !current.killed && frame.ackedUpTo > 0;
-        const target = live ? current : new FakeSession();
-        if (!live) sessions.set(id, target);
+        // A start naming the live incarnation is a reconnect; anything else starts a new incarnation.
+        const live = current !== undefined && !current.killed && frame.incarnation === current.incarnation;
+        const target = live ? current : new FakeSession(frame);
+        if (!live) {
+          if (current) current.stop?.();
+          sessions.set(id, target);
+        }
         target.received.push(frame);
-        target.secrets = frame.secrets;
         target.socket = ws;
         ws.on("close", () => {
           if (target.socket === ws) target.socket = null;
         });
+        target.hello();
         if (live) target.replayAfter(frame.ackedUpTo);
-        else void provision(target, frame.repos.map((repo) => repo.url));
+        else if (!target.needsWorkspace) void provision(target, frame.repos.map((repo) => repo.url));
         return;
       }
       if (!current) return;
@@ -144,16 +174,32 @@ export async function startFakeAgentHost(key: string, port = 0) {
         return;
       }
     }
+    if (repos.length > 0) {
+      for (const [index, url] of repos.entries()) s.files[`repo-${index + 1}/README.md`] = `cloned from ${url}`;
+      saveArchive(s);
+    }
     s.send({ type: "progress", step: "agent", detail: "starting agent" });
     s.send({ type: "ready", model: "offline" });
     s.send({ type: "status", state: "idle" });
+    s.ready = true;
+    if (s.stopping) stopNow(s);
+    else if (s.queue.length > 0) void drain(s);
+  }
+
+  function saveArchive(s: FakeSession): void {
+    s.archive = JSON.stringify(s.files);
+    s.changed = false;
+    s.send({ type: "workspace_archive", size: Buffer.byteLength(s.archive), overLimit: false });
   }
 
   function handle(s: FakeSession, frame: ToAgentFrame): void {
     if (frame.type === "ack") s.acked = Math.max(s.acked, frame.upTo);
     else if (frame.type === "stop") {
+      if (s.deaf || s.finished) return;
       s.stopping = true;
-      if (!s.busy) stopNow(s);
+      // A stop cancels the turn in flight: a held turn ends at once.
+      if (s.busy) s.stop?.();
+      else if (s.ready || s.needsWorkspace) stopNow(s);
     } else if (frame.type === "answer") {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
@@ -163,7 +209,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
       s.queue.push(frame);
-      if (!s.busy) void drain(s);
+      if (!s.busy && s.ready) void drain(s);
     }
   }
 
@@ -174,8 +220,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
       if (next?.type === "user_message") await turn(s, next.seq, next.text);
     }
     s.busy = false;
+    if (s.changed) saveArchive(s);
+    if (s.stopping) return stopNow(s);
     s.send({ type: "status", state: "idle" });
-    if (s.stopping) stopNow(s);
+    if (!s.start.config.interactive && s.queue.length === 0) {
+      s.finished = true;
+      s.send({ type: "completed" });
+    }
   }
 
   async function turn(s: FakeSession, seq: number, text: string): Promise<void> {
@@ -186,13 +237,31 @@ export async function startFakeAgentHost(key: string, port = 0) {
     const [command, ...rest] = text.split(" ");
     const argument = rest.join(" ");
     if (command === "/hold") {
-      await new Promise<void>((resolve) => (s.release = resolve));
+      s.send({ type: "text_delta", id, text: "holding " });
+      const outcome = await new Promise<string>((resolve) => {
+        s.release = () => resolve("released");
+        s.stop = () => resolve("stopped");
+      });
+      s.release = s.stop = null;
+      if (outcome === "stopped") return void s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 1 } });
       s.send({ type: "text_delta", id, text: "released" });
+    } else if (command === "/write") {
+      const [file, ...words] = rest;
+      s.files[file] = words.join(" ");
+      s.changed = true;
+      s.send({ type: "text_delta", id, text: `wrote ${file}` });
+    } else if (command === "/files") {
+      s.send({ type: "text_delta", id, text: `files: ${Object.entries(s.files).map(([file, text]) => `${file}=${text}`).join("; ")}` });
+    } else if (command === "/huge") {
+      s.send({ type: "workspace_archive", size: 2 * 1024 ** 3, overLimit: true });
     } else if (command === "/ask") {
       s.send({ type: "question", id: `q-${seq}`, messageId: id, text: argument });
       s.send({ type: "status", state: "waiting_input" });
-      const answer = await new Promise<string>((resolve) => (s.pendingQuestion = resolve));
-      s.pendingQuestion = null;
+      const answer = await new Promise<string>((resolve) => {
+        s.pendingQuestion = resolve;
+        s.stop = () => resolve("(stopped)");
+      });
+      s.pendingQuestion = s.stop = null;
       s.send({ type: "status", state: "working" });
       s.send({ type: "text_delta", id, text: `thanks: ${answer}` });
     } else if (command === "/tool") {
@@ -228,8 +297,43 @@ export async function startFakeAgentHost(key: string, port = 0) {
   }
 
   function stopNow(s: FakeSession): void {
+    s.finished = true;
+    s.send({ type: "status", state: "idle" });
     s.send({ type: "stopped" });
-    s.socket?.close(1000, "stopped");
+  }
+
+  /** GET: the archive of the incarnation named; PUT: the workspace a new incarnation waits for. */
+  function workspace(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const s = sessions.get(id);
+    if (!s || s.killed) return void res.writeHead(404).end();
+    if (req.headers[INCARNATION_HEADER] !== s.incarnation) return void res.writeHead(409).end();
+    if (req.method === "GET") {
+      if (s.archive === null) return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(s.archive) }).end(s.archive);
+      return;
+    }
+    const parts: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => parts.push(chunk));
+    req.on("end", () => {
+      if (!s.needsWorkspace) return void res.writeHead(409).end();
+      s.files = JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, string>;
+      s.needsWorkspace = false;
+      res.writeHead(204).end();
+      s.send({ type: "progress", step: "restore", detail: "restored the saved workspace" });
+      void provision(s, []);
+    });
+  }
+
+  /** The real host's check on a session request; false (and answered) when it is refused. */
+  async function linkChecked(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const check: LinkCheck = await checkAgentRequest(req, key);
+    if (!check.ok) {
+      refused.push({ url: req.url ?? "", status: check.status });
+      res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
+      return false;
+    }
+    if (check.proof && !impostors.has(check.sessionId)) res.setHeader(AGENT_PROOF_HEADER, check.proof);
+    return true;
   }
 
   /** What reached the callback sink: as a receiver of phase-change callbacks would see them. */
@@ -267,15 +371,14 @@ export async function startFakeAgentHost(key: string, port = 0) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
       return;
     }
+    const archive = /^\/sessions\/([^/]+)\/workspace$/.exec(req.url ?? "");
+    if (archive) {
+      if (!(await linkChecked(req, res))) return;
+      return workspace(req, res, decodeURIComponent(archive[1]));
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
-      const check: LinkCheck = await checkAgentRequest(req, key);
-      if (!check.ok) {
-        refused.push({ url: req.url ?? "", status: check.status });
-        res.writeHead(check.status, { "content-type": "application/json" }).end(refusalBody(check));
-        return;
-      }
-      if (check.proof && !impostors.has(check.sessionId)) res.setHeader(AGENT_PROOF_HEADER, check.proof);
+      if (!(await linkChecked(req, res))) return;
       const name = decodeURIComponent(artifact[2]);
       const chunked = /^chunked-(\d+)\.bin$/.exec(name);
       if (chunked) return void streamPattern(res, Number(chunked[1]));
@@ -295,7 +398,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       else res.end(`# ${name}\n`.padEnd(42, ".")); // 42 bytes naming itself
       return;
     }
-    const match = /^\/control\/([^/]+)(?:\/(release|drop|kill))?$/.exec(req.url ?? "");
+    const match = /^\/control\/([^/]+)(?:\/(release|drop|kill|restart|deaf))?$/.exec(req.url ?? "");
     const s = match ? sessions.get(decodeURIComponent(match[1])) : undefined;
     if (!match || !s) {
       res.writeHead(404).end();
@@ -307,8 +410,14 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.killed = true;
       s.socket?.terminate();
     }
+    if (match[2] === "restart") {
+      sessions.delete(decodeURIComponent(match[1]));
+      s.socket?.terminate();
+    }
+    if (match[2] === "deaf") s.deaf = true;
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ received: s.received, sent: s.sent, acked: s.acked, connected: s.socket !== null }));
+    const { received, sent, acked, incarnation, files } = s;
+    res.end(JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files }));
   }
 
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

@@ -16,7 +16,8 @@ function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
       timeoutSeconds: 300, thinking: false, phase: "Completed", agentStatus: "idle", step: null,
       repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix",
       origin: { kind: "trigger", triggerId: "t1", triggerName: "GitHub issues", deliveryId: "d-42" },
-      createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, awaitingApproval: false,
+      createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, runSeconds: 42,
+      interactive: false, savedWorkspace: null, awaitingApproval: false,
       ...overrides,
     },
     events: [

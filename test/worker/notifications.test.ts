@@ -199,7 +199,7 @@ describe("workspace callback routes", () => {
 describe("notifications from a running session", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("POSTs Pending → Creating → Running of a webhook-started session to the trigger's callback, signed", async () => {
+  it("POSTs Creating → Running → Completed of a webhook-started (non-interactive) session to the trigger's callback, signed", async () => {
     const { owner, ws, triggerId, triggerSecret } = await setup({ workspaceCallback: false });
     const original = globalThis.fetch;
     const received: { body: string; signature: string | null }[] = [];
@@ -217,11 +217,11 @@ describe("notifications from a running session", () => {
     });
     expect(res.status).toBe(202);
     const { sessionId } = (await res.json()) as { sessionId: string };
-    await waitForPhase(owner, ws, sessionId, "Running");
-    await eventually(async () => received.map((r) => (JSON.parse(r.body) as { session: { phase: string } }).session.phase), (phases) => phases.includes("Running"));
+    await waitForPhase(owner, ws, sessionId, "Completed");
+    await eventually(async () => received.map((r) => (JSON.parse(r.body) as { session: { phase: string } }).session.phase), (phases) => phases.includes("Completed"));
     for (const r of received) expect(await verifySignature(triggerSecret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
     const phases = received.map((r) => (JSON.parse(r.body) as { session: { id: string; phase: string } }).session);
     expect(phases.every((p) => p.id === sessionId)).toBe(true);
-    expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["Creating", "Running"]));
+    expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["Creating", "Running", "Completed"]));
   });
 });

@@ -51,7 +51,19 @@ export const textOf = (messages: Awaited<ReturnType<typeof transcriptOf>>) =>
   messages.map((m) => m.blocks.map((b) => b.text ?? "").join("")).join("\n");
 
 /** What the fake agent host received from and sent to this session's room. */
-export async function fakeAgent(id: string, action?: "release" | "drop" | "kill") {
+export async function fakeAgent(id: string, action?: "release" | "drop" | "kill" | "restart" | "deaf") {
   const res = await fetch(`${env.AGENT_URL}/control/${id}${action ? `/${action}` : ""}`, { method: action ? "POST" : "GET" });
-  return (await res.json()) as { received: { type: string; [k: string]: unknown }[]; sent: { type: string; seq: number }[]; acked: number; connected: boolean };
+  return (await res.json()) as {
+    received: { type: string; [k: string]: unknown }[];
+    sent: { type: string; seq: number; [k: string]: unknown }[];
+    acked: number;
+    connected: boolean;
+    incarnation: string;
+    files: Record<string, string>;
+  };
+}
+
+export async function eventsOf(client: Client, ws: string, id: string) {
+  const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/events`);
+  return ((await res.json()) as { events: { seq: number; type: string; phase?: string; actor?: string; reason?: string }[] }).events;
 }

@@ -42,21 +42,20 @@ describe("session lifecycle with an agent", () => {
     expect(events.events.some((e) => e.type === "progress" && e.reason === "starting agent")).toBe(true);
   });
 
-  it("stops gracefully after the current turn, and resumes with the history", async () => {
+  it("stop cancels the turn in flight, keeps what was streamed, and resumes with the history", async () => {
     const { owner, ws } = await setup();
     const { id } = await createSession(owner, ws);
     await waitForPhase(owner, ws, id, "Running");
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/hold" } });
     await waitForAgentStatus(owner, ws, id, "working");
+    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("holding"));
 
     const stop = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
     expect(stop.status).toBe(202);
     expect(((await stop.json()) as { session: { phase: string } }).session.phase).toBe("Stopping");
-    // The turn in flight finishes before the agent stops.
-    expect((await getSession(owner, ws, id)).phase).toBe("Stopping");
-    await fakeAgent(id, "release");
-    await waitForPhase(owner, ws, id, "Stopped");
-    expect(textOf(await transcriptOf(owner, ws, id))).toContain("released");
+    // No release: the stop itself ends the turn.
+    await waitForPhase(owner, ws, id, "Stopped", 2000);
+    expect(textOf(await transcriptOf(owner, ws, id))).toContain("holding");
 
     const again = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
     expect(again.status).toBe(409);
@@ -66,10 +65,11 @@ describe("session lifecycle with an agent", () => {
     expect(resume.status).toBe(202);
     await waitForPhase(owner, ws, id, "Running");
     const agent = await fakeAgent(id);
-    const start = agent.received.find((f) => f.type === "start") as unknown as { history: { role: string; blocks: { text?: string }[] }[] };
+    const start = agent.received.find((f) => f.type === "start") as unknown as { incarnation: string | null; history: { role: string; blocks: { text?: string }[] }[] };
+    expect(start.incarnation).toBeNull();
     expect(start.history.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(start.history[0].blocks[0].text).toBe("/hold");
-    expect(start.history[1].blocks[0].text).toBe("released");
+    expect(start.history[1].blocks[0].text).toBe("holding ");
 
     const phases = ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
       events: { type: string; phase?: string; actor?: string }[];
@@ -99,12 +99,16 @@ describe("session lifecycle with an agent", () => {
     expect(events.at(-1)?.reason).toContain("not found");
   });
 
-  it("completes when the agent finishes on its own", async () => {
+  it("completes when the agent finishes on its own, and resumes from Completed", async () => {
     const { owner, ws } = await setup();
     const { id } = await createSession(owner, ws, { prompt: "/complete" });
     await waitForPhase(owner, ws, id, "Completed");
     const msg = await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "more" } });
     expect(msg.status).toBe(409);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    await waitForPhase(owner, ws, id, "Running");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "more" } });
+    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: more"));
   });
 
   it("survives a dropped agent socket without losing a frame", async () => {
@@ -127,5 +131,9 @@ describe("session lifecycle with an agent", () => {
     await fakeAgent(id, "kill");
     await waitForPhase(owner, ws, id, "Failed", 6000);
     expect(Date.now() - killedAt).toBeLessThan(5000);
+    // Failed is not the end: once an agent can be reached again, Resume starts a new run.
+    await fakeAgent(id, "restart");
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    await waitForPhase(owner, ws, id, "Running");
   });
 });

@@ -27,6 +27,7 @@ describe("creating a session", () => {
       maxTokens: 4000,
       timeoutSeconds: 300,
       thinking: false,
+      interactive: true,
       phase: "Pending",
       repos: [],
       workflow: null,
@@ -46,6 +47,7 @@ describe("creating a session", () => {
     ["timeout 1800", { timeoutSeconds: 1800 }],
     ["thinking with 1025 max tokens", { thinking: true, maxTokens: 1025 }],
     ["every model", { model: "claude-opus-4-6" }],
+    ["a non-interactive session", { interactive: false }],
     ["a trimmed name", { displayName: "  Fix login  " }],
     ["a repo and a workflow", { repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix" }],
   ];
@@ -69,6 +71,7 @@ describe("creating a session", () => {
     ["timeout 1801", { timeoutSeconds: 1801 }, "timeoutSeconds"],
     ["an unknown model", { model: "gpt-4" }, "model"],
     ["a string temperature", { temperature: "hot" }, "temperature"],
+    ["a string interactive", { interactive: "no" }, "interactive"],
     ["thinking with 1024 max tokens", { thinking: true, maxTokens: 1024 }, "thinking"],
     ["an empty name", { displayName: "   " }, "displayName"],
     ["a 101-character name", { displayName: "x".repeat(101) }, "displayName"],

@@ -4,7 +4,7 @@ import { renderTemplate, UNTRUSTED_DATA_NOTICE } from "../../worker/api/webhook-
 import { signBody } from "../../worker/secrets/hmac";
 import issuesOpened from "../fixtures/github-issues-opened.json";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { eventually, transcriptOf } from "./session-helpers";
+import { eventually, transcriptOf, waitForPhase } from "./session-helpers";
 
 interface TriggerJSON {
   id: string;
@@ -125,8 +125,11 @@ describe("POST /webhooks/:triggerId", () => {
     expect(session).toMatchObject({
       model: "claude-haiku-4-5",
       timeoutSeconds: 600,
+      // A trigger's session is not interactive unless its configuration says so: it completes when done.
+      interactive: false,
       origin: { kind: "trigger", triggerId: trigger.id, triggerName: "GitHub issues", deliveryId: delivery },
     });
+    await waitForPhase(owner, ws, sessionId, "Completed");
     const messages = await eventually(() => transcriptOf(owner, ws, sessionId), (m) => m.some((x) => x.role === "assistant"));
     const first = messages[0];
     expect(first.author).toBe("GitHub issues");

@@ -28,7 +28,7 @@ describe("workspaces", () => {
     const res = await alice.api("/api/workspaces", { body: { name: "  Platform team " } });
     expect(res.status).toBe(201);
     const { workspace } = (await res.json()) as { workspace: { id: string } };
-    expect(workspace).toEqual({ id: expect.any(String), name: "Platform team", role: "owner", createdAt: expect.any(Number) });
+    expect(workspace).toEqual({ id: expect.any(String), name: "Platform team", role: "owner", createdAt: expect.any(Number), idleStopMinutes: 15 });
 
     expect(await (await alice.api("/api/workspaces")).json()).toEqual({ workspaces: [workspace] });
     expect(await (await alice.api(`/api/workspaces/${workspace.id}`)).json()).toEqual({ workspace });
@@ -74,9 +74,36 @@ describe("workspaces", () => {
   });
 });
 
+describe("workspace settings", () => {
+  it("lets an owner set idleStopMinutes (1–1440) and the name; each member sees them", async () => {
+    const { owner, viewer, ws } = await team();
+    const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1440, name: " Renamed " } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { workspace: unknown }).workspace).toMatchObject({ id: ws, name: "Renamed", idleStopMinutes: 1440, role: "owner" });
+    expect(await (await viewer.api(`/api/workspaces/${ws}`)).json()).toMatchObject({ workspace: { idleStopMinutes: 1440, role: "viewer" } });
+    expect(((await (await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1 } })).json()) as { workspace: { idleStopMinutes: number } }).workspace.idleStopMinutes).toBe(1);
+  });
+
+  it.each([
+    ["0 minutes", { idleStopMinutes: 0 }, "idleStopMinutes"],
+    ["1441 minutes", { idleStopMinutes: 1441 }, "idleStopMinutes"],
+    ["a fraction", { idleStopMinutes: 2.5 }, "idleStopMinutes"],
+    ["a string", { idleStopMinutes: "15" }, "idleStopMinutes"],
+    ["an unknown setting", { idleStopMinutes: 5, color: "red" }, undefined],
+    ["nothing", {}, undefined],
+  ])("refuses %s: 400 naming the field, nothing changed", async (_, body, field) => {
+    const { owner, ws } = await team();
+    const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body });
+    expect(res.status).toBe(400);
+    expect((await error(res)).field).toBe(field);
+    expect(await (await owner.api(`/api/workspaces/${ws}`)).json()).toMatchObject({ workspace: { idleStopMinutes: 15 } });
+  });
+});
+
 describe("roles on every workspace and member route", () => {
   const routes: { name: string; call: (c: Client, ws: string, target: Client) => Promise<Response>; allowed: Role[]; ok: number }[] = [
     { name: "GET workspace", call: (c, ws) => c.api(`/api/workspaces/${ws}`), allowed: ["owner", "editor", "viewer"], ok: 200 },
+    { name: "PATCH workspace", call: (c, ws) => c.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 30 } }), allowed: ["owner"], ok: 200 },
     { name: "GET members", call: (c, ws) => c.api(`/api/workspaces/${ws}/members`), allowed: ["owner", "editor", "viewer"], ok: 200 },
     { name: "POST member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } }), allowed: ["owner"], ok: 201 },
     { name: "PATCH member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "PATCH", body: { role: "editor" } }), allowed: ["owner"], ok: 200 },

@@ -6,7 +6,7 @@ import { PHASES } from "../session/lifecycle";
 import { CreateSessionSchema, MessageSchema, UpdateSessionSchema } from "./session-schemas";
 import { DevSignInSchema } from "./auth";
 import { CreateTokenSchema } from "./tokens";
-import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema } from "./workspaces";
+import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema } from "./workspaces";
 import { ExportToDriveSchema } from "./exports";
 import { PutSecretSchema } from "./secrets";
 import { CreateTriggerSchema, PutCallbackSchema } from "./triggers";
@@ -17,14 +17,14 @@ const schemas = {
   Error: z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), phase: PhaseSchema.optional() }) }),
   User: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }),
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
-  Workspace: z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: z.int() }),
+  Workspace: z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: z.int(), idleStopMinutes: z.int() }),
   Member: z.object({ userId: z.string(), name: z.string(), email: z.string().nullable(), role: RoleSchema, createdAt: z.int() }),
   Session: z.object({
     id: z.string(), displayName: z.string(), model: z.enum(MODEL_IDS), temperature: z.number(), maxTokens: z.int(),
-    timeoutSeconds: z.int(), thinking: z.boolean(), phase: PhaseSchema, agentStatus: z.enum(["working", "idle", "waiting_input"]),
+    timeoutSeconds: z.int(), thinking: z.boolean(), interactive: z.boolean(), phase: PhaseSchema, agentStatus: z.enum(["working", "idle", "waiting_input"]),
     repos: z.array(RepoSchema), workflow: z.string().nullable(), origin: z.object({ kind: z.string() }).loose(),
-    createdBy: z.object({ id: z.string(), name: z.string() }), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(),
-    awaitingApproval: z.boolean(),
+    createdBy: z.object({ id: z.string(), name: z.string() }), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(), runSeconds: z.number(),
+    awaitingApproval: z.boolean(), savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
   }),
   SessionEvent: z.object({ seq: z.int(), at: z.int(), type: z.string(), phase: PhaseSchema.optional(), actor: z.string().optional(), reason: z.string().optional() }),
   Secret: z.object({ name: z.string(), updatedAt: z.int() }),
@@ -36,6 +36,7 @@ const bodies = {
   DevSignIn: DevSignInSchema,
   CreateToken: CreateTokenSchema,
   CreateWorkspace: CreateWorkspaceSchema,
+  UpdateWorkspace: UpdateWorkspaceSchema,
   AddMember: AddMemberSchema,
   ChangeRole: ChangeRoleSchema,
   CreateSession: CreateSessionSchema,
@@ -113,7 +114,10 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", access: "signedIn", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },
     get: { summary: "My workspaces, with my role", who: "signed in", access: "signedIn", responses: { 200: ["workspaces", list("workspaces", "Workspace")] } },
   },
-  [ws]: { get: { summary: "A workspace", who: "member", access: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } } },
+  [ws]: {
+    get: { summary: "A workspace", who: "member", access: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } },
+    patch: { summary: "Change the workspace's settings (name, idleStopMinutes 1–1440)", who: "owner", access: "owner", body: "UpdateWorkspace", responses: { 200: ["changed", one("workspace", "Workspace")] } },
+  },
   [`${ws}/members`]: {
     get: { summary: "Members with roles", who: "member", access: "member", responses: { 200: ["members", list("members", "Member")] } },
     post: { summary: "Add a member by their exact email (never by name or id)", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },
@@ -135,7 +139,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", access: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
   [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", access: "editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
   [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", access: "editor", responses: { 202: ["stopping", one("session", "Session")] } } },
-  [`${s}/resume`]: { post: { summary: "Resume a Stopped session", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
+  [`${s}/resume`]: { post: { summary: "Resume a Stopped, Failed or Completed session (a new run: the saved workspace, never a new clone)", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
   [`${s}/approve`]: { post: { summary: "Approve a session that waits for approval (started by a trigger with requireApproval)", who: "owner, editor", access: "editor", responses: { 202: ["starting", one("session", "Session")] } } },
   [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", access: "editor", responses: { 201: ["the clone", one("session", "Session")] } } },
   [`${s}/export`]: {

@@ -21,6 +21,8 @@ export const CreateSessionSchema = z
       .max(LIMITS.timeoutSeconds.max)
       .default(LIMITS.timeoutSeconds.default),
     thinking: z.boolean().default(false),
+    /** false: the session completes when a turn ends with nothing queued. Unset: true for people, false for triggers. */
+    interactive: z.boolean().optional(),
     repos: Repos.default([]),
     workflow: Workflow.nullable().optional(),
     prompt: z.string().max(LIMITS.prompt.max).optional(),

@@ -106,6 +106,7 @@ sessionRoutes.post("/:id/clone", async (c) => {
     maxTokens: source.maxTokens,
     timeoutSeconds: source.timeoutSeconds,
     thinking: source.thinking,
+    interactive: source.interactive,
     repos: source.repos,
     workflow: source.workflow,
   };
@@ -148,6 +149,8 @@ export async function createSession(
       maxTokens: body.maxTokens,
       timeoutSeconds: body.timeoutSeconds,
       thinking: body.thinking,
+      // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
+      interactive: body.interactive ?? origin.kind === "person",
     },
     repos: body.repos,
     workflow: body.workflow ?? null,

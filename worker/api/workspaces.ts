@@ -2,13 +2,22 @@ import { z } from "zod";
 import { newApp } from "../http/app";
 import { HttpError, notFound, parseInput, readJson } from "../http/errors";
 import { requireRole } from "../auth/membership";
-import { createWorkspace, getMyWorkspace, listMyWorkspaces } from "../db/workspaces";
+import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } from "../db/workspaces";
+import { LIMITS } from "../protocol/session-config";
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
 import { findUserByEmail } from "../db/users";
 import { RoleSchema } from "../db/types";
 import { revokeInWorkspace } from "../session/revoke";
 
-export const CreateWorkspaceSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+const WorkspaceName = z.string().trim().min(1).max(100);
+export const CreateWorkspaceSchema = z.strictObject({ name: WorkspaceName });
+/** Workspace settings (SPEC §3, §10): owners only. */
+export const UpdateWorkspaceSchema = z
+  .strictObject({
+    name: WorkspaceName.optional(),
+    idleStopMinutes: z.number().int().min(LIMITS.idleStopMinutes.min).max(LIMITS.idleStopMinutes.max).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, "nothing to change");
 /**
  * `user` is the person's exact email. Only an email: a display name (or id) would let an owner learn the
  * email of anyone who ever signed in, from the member added.
@@ -35,6 +44,14 @@ export const workspaceRoutes = newApp()
   })
   .get("/", async (c) => c.json({ workspaces: await listMyWorkspaces(c.env.DB, c.var.user.id) }))
   .get("/:ws", async (c) => {
+    const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
+    if (!workspace) throw notFound("workspace not found");
+    return c.json({ workspace });
+  })
+  .patch("/:ws", async (c) => {
+    requireRole(c, "owner");
+    const patch = await readJson(c, UpdateWorkspaceSchema);
+    await updateWorkspace(c.env.DB, c.var.member.workspaceId, patch);
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
     return c.json({ workspace });

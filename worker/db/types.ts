@@ -19,4 +19,6 @@ export interface Workspace {
   id: string;
   name: string;
   createdAt: number;
+  /** A Running session idle this long is stopped (reason `idle`). */
+  idleStopMinutes: number;
 }

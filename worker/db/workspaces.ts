@@ -1,3 +1,4 @@
+import { LIMITS } from "../protocol/session-config";
 import type { Role, Workspace } from "./types";
 
 /** A workspace as one of its members sees it: with their role. */
@@ -9,6 +10,7 @@ interface MyWorkspaceRow {
   id: string;
   name: string;
   created_at: number;
+  idle_stop_minutes: number;
   role: Role;
 }
 
@@ -17,11 +19,12 @@ const toMyWorkspace = (row: MyWorkspaceRow): MyWorkspace => ({
   name: row.name,
   role: row.role,
   createdAt: row.created_at,
+  idleStopMinutes: row.idle_stop_minutes,
 });
 
 /** Creates the workspace and makes its creator the owner, atomically. */
 export async function createWorkspace(db: D1Database, userId: string, name: string): Promise<MyWorkspace> {
-  const workspace: MyWorkspace = { id: crypto.randomUUID(), name, role: "owner", createdAt: Date.now() };
+  const workspace: MyWorkspace = { id: crypto.randomUUID(), name, role: "owner", createdAt: Date.now(), idleStopMinutes: LIMITS.idleStopMinutes.default };
   await db.batch([
     db
       .prepare("INSERT INTO workspaces (id, name, created_by, created_at) VALUES (?, ?, ?, ?)")
@@ -33,7 +36,7 @@ export async function createWorkspace(db: D1Database, userId: string, name: stri
   return workspace;
 }
 
-const MY_WORKSPACE_SELECT = `SELECT w.id, w.name, w.created_at, m.role
+const MY_WORKSPACE_SELECT = `SELECT w.id, w.name, w.created_at, w.idle_stop_minutes, m.role
   FROM workspaces w JOIN members m ON m.workspace_id = w.id AND m.user_id = ?`;
 
 export async function listMyWorkspaces(db: D1Database, userId: string): Promise<MyWorkspace[]> {
@@ -50,4 +53,26 @@ export async function getMyWorkspace(db: D1Database, userId: string, workspaceId
     .bind(userId, workspaceId)
     .first<MyWorkspaceRow>();
   return row ? toMyWorkspace(row) : null;
+}
+
+/** Changes a workspace's settings; only the fields given. */
+export async function updateWorkspace(db: D1Database, workspaceId: string, patch: { name?: string; idleStopMinutes?: number }): Promise<void> {
+  const sets: string[] = [];
+  const values: (string | number)[] = [];
+  if (patch.name !== undefined) {
+    sets.push("name = ?");
+    values.push(patch.name);
+  }
+  if (patch.idleStopMinutes !== undefined) {
+    sets.push("idle_stop_minutes = ?");
+    values.push(patch.idleStopMinutes);
+  }
+  if (sets.length === 0) return;
+  await db.prepare(`UPDATE workspaces SET ${sets.join(", ")} WHERE id = ?`).bind(...values, workspaceId).run();
+}
+
+/** How long a session of this workspace may sit idle before it is stopped (SPEC §3). */
+export async function idleStopMinutes(db: D1Database, workspaceId: string): Promise<number> {
+  const row = await db.prepare("SELECT idle_stop_minutes FROM workspaces WHERE id = ?").bind(workspaceId).first<{ idle_stop_minutes: number }>();
+  return row?.idle_stop_minutes ?? LIMITS.idleStopMinutes.default;
 }

@@ -32,6 +32,11 @@ export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 const seq = z.number().int().nonnegative();
 const id = z.string().min(1).max(200);
 
+/** The largest workspace archive kept (SPEC §3); a larger one is reported and not stored. */
+export const WORKSPACE_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024;
+/** Names the agent incarnation an HTTP request is meant for; another incarnation answers 409. */
+export const INCARNATION_HEADER = "x-tandem-incarnation";
+
 // ---- DO → agent -------------------------------------------------------------------------------
 
 export const StartFrameSchema = z.object({
@@ -45,6 +50,13 @@ export const StartFrameSchema = z.object({
   history: z.array(HistoryMessageSchema),
   /** The last agent frame the DO has applied; a live agent replays everything after it. */
   ackedUpTo: seq,
+  /**
+   * The agent incarnation to reattach to, or null for a fresh run. When the host no longer runs that
+   * incarnation it starts a new one, whose frames are numbered from 1 again.
+   */
+  incarnation: z.string().min(1).max(100).nullable(),
+  /** A saved workspace exists: a new incarnation restores it (PUT by the DO) instead of cloning. */
+  restore: z.boolean(),
 });
 export const UserMessageFrameSchema = z.object({
   type: z.literal("user_message"),
@@ -83,11 +95,17 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text_delta"), seq, id, text: z.string() }),
   z.object({ type: z.literal("thinking_delta"), seq, id, text: z.string(), signature: z.string().optional() }),
   z.object({ type: z.literal("tool_use"), seq, id, messageId: id, name: z.string().max(200), input: z.unknown() }),
-  z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean() }),
+  /** `stopped`: the tool was cancelled by a stop; `output` is what it wrote until then. */
+  z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
   z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string() }),
   z.object({ type: z.literal("turn_end"), seq, usage: Usage }),
   z.object({ type: z.literal("input_consumed"), seq, upTo: seq }),
   z.object({ type: z.literal("artifact"), seq, name: z.string().max(500), size: z.number().int().nonnegative() }),
+  /**
+   * The workspace was archived (after a turn that changed files, on stop, before a fatal error): the DO
+   * fetches it (GET agentWorkspacePath) into R2. `overLimit`: larger than the cap, not kept.
+   */
+  z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
   /** A turn-level error: shown in the transcript, the session goes on. */
   z.object({ type: z.literal("turn_error"), seq, message: z.string().max(4000) }),
   /** The agent finished after a `stop`; its state is saved. */
@@ -99,6 +117,16 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
 export type FromAgentFrameType = FromAgentFrame["type"];
+
+/**
+ * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and
+ * whether it waits for its workspace (a new incarnation with `start.restore`).
+ */
+export const AgentHelloSchema = z.object({ type: z.literal("hello"), incarnation: z.string().min(1).max(100), needsWorkspace: z.boolean() });
+export type AgentHello = z.infer<typeof AgentHelloSchema>;
+/** Anything the agent sends: its hello or a numbered frame. */
+export const AgentMessageSchema = z.union([AgentHelloSchema, FromAgentFrameSchema]);
+export type AgentMessage = z.infer<typeof AgentMessageSchema>;
 
 /** Parses one frame from text; returns null (never throws) on anything that is not a valid frame. */
 export function parseFrame<T>(schema: z.ZodType<T>, data: unknown): T | null {
@@ -116,4 +144,9 @@ export function parseFrame<T>(schema: z.ZodType<T>, data: unknown): T | null {
 /** Path on the agent host / container where the DO opens the session's socket. */
 export function agentSocketPath(sessionId: string): string {
   return `/sessions/${encodeURIComponent(sessionId)}/socket`;
+}
+
+/** The session's workspace archive on the agent: GET the latest (tar.gz), PUT one to restore. */
+export function agentWorkspacePath(sessionId: string): string {
+  return `/sessions/${encodeURIComponent(sessionId)}/workspace`;
 }

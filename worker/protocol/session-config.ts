@@ -17,6 +17,8 @@ export const LIMITS = {
   temperature: { min: 0, max: 2, default: 0.7 },
   maxTokens: { min: 100, max: 8000, default: 4000 },
   timeoutSeconds: { min: 60, max: 1800, default: 300 },
+  /** A workspace setting: a Running session idle this long is stopped (SPEC §3). */
+  idleStopMinutes: { min: 1, max: 1440, default: 15 },
   /** Extended thinking needs room for a thinking budget below max_tokens. */
   thinkingMinMaxTokens: 1025,
   repos: { max: 10 },
@@ -54,6 +56,8 @@ export const SessionConfigSchema = z.object({
   maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max),
   timeoutSeconds: z.number().int().min(LIMITS.timeoutSeconds.min).max(LIMITS.timeoutSeconds.max),
   thinking: z.boolean(),
+  /** false: the session completes when a turn ends with nothing queued (triggers, schedules). */
+  interactive: z.boolean(),
 });
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 

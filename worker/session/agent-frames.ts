@@ -3,17 +3,19 @@
  * (one Yjs transaction a batch) and skips any it has applied before (seq ≤ the last applied).
  */
 import type { FromAgentFrame } from "../protocol/agent";
-import type { LifecycleEvent } from "./lifecycle";
+import type { Ending } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
 
 export interface FrameEffects {
   /** The agent is ready: queued input may go out now. */
   agentReady(): void;
-  /** The agent is done (stopped, completed or failed): apply `event` and let go of it. */
-  agentFinished(event: LifecycleEvent, reason: string): void;
+  /** The agent's last frame (stopped, completed or a fatal error): `event` applies once its workspace is stored. */
+  agentFinished(event: Ending["event"], reason: string): void;
   /** An artifact was written: keep its bytes. */
   artifactWritten(name: string, size: number): void;
+  /** The workspace was archived: store it. */
+  workspaceArchived(size: number, overLimit: boolean): void;
 }
 
 export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
@@ -22,7 +24,9 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
   if (!record || !transcript) return;
   switch (frame.type) {
     case "progress":
-      state.setStep(frame.detail ?? frame.step);
+      // A new incarnation provisions again while the session is Running: that is an event, not a step.
+      if (record.phase === "Creating") state.setStep(frame.detail ?? frame.step);
+      else store.appendEvent({ at: now, type: "progress", reason: frame.detail ?? frame.step });
       return;
     case "ready":
       state.apply("ready", { reason: `agent ready (${frame.model} model)` });
@@ -38,6 +42,9 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
     case "artifact":
       effects.artifactWritten(frame.name, frame.size);
       return;
+    case "workspace_archive":
+      effects.workspaceArchived(frame.size, frame.overLimit);
+      return;
     case "turn_end":
       return;
     case "turn_error":
@@ -48,7 +55,7 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       effects.agentFinished("stopped", "agent stopped");
       return;
     case "completed":
-      effects.agentFinished("complete", "agent finished");
+      effects.agentFinished("complete", "agent finished its work");
       return;
     case "error":
       store.appendEvent({ at: now, type: "error", reason: frame.message });

@@ -4,9 +4,10 @@
  * agent works, which a running session needs.
  */
 import {
-  FromAgentFrameSchema,
+  AgentMessageSchema,
   agentSocketPath,
   parseFrame,
+  type AgentHello,
   type FromAgentFrame,
   type StartFrame,
   type ToAgentFrame,
@@ -22,6 +23,8 @@ const RECONNECT_DELAYS_MS = [50, 200, 500, 1000, 1000];
 export interface AgentLinkHandlers {
   /** Built fresh for every (re)connect, so it carries the latest acknowledged seq and secrets. */
   startFrame(): Promise<StartFrame>;
+  /** The first message on every socket: which agent incarnation answered. */
+  onHello(hello: AgentHello): void;
   onFrame(frame: FromAgentFrame): void;
   /** After every successful (re)connect: the place to re-send unread input. */
   onConnected(reconnected: boolean): void;
@@ -36,6 +39,8 @@ export type SocketOpener = () => Promise<WebSocket>;
 export class AgentLink {
   #socket: WebSocket | null = null;
   #closedOnPurpose = false;
+  /** When the agent was last heard from before the link dropped: the reconnect window counts from here until a hello. */
+  #lostSince: number | null = null;
   readonly #open: SocketOpener;
   readonly #handlers: AgentLinkHandlers;
 
@@ -90,23 +95,28 @@ export class AgentLink {
   }
 
   #receive(data: unknown): void {
-    const frame = parseFrame(FromAgentFrameSchema, data);
+    const frame = parseFrame(AgentMessageSchema, data);
     if (!frame) {
       this.#handlers.onInvalidFrame(describeInvalidFrame(data));
       return;
     }
-    this.#handlers.onFrame(frame);
+    if (frame.type === "hello") {
+      // An agent answered: only now is the link back (an upgrade that is dropped at once is not).
+      this.#lostSince = null;
+      this.#handlers.onHello(frame);
+    } else this.#handlers.onFrame(frame);
   }
 
   #dropped(socket: WebSocket): void {
     if (this.#socket !== socket) return;
     this.#socket = null;
     if (this.#closedOnPurpose) return;
+    this.#lostSince ??= Date.now();
     void this.#reconnect();
   }
 
   async #reconnect(): Promise<void> {
-    const deadline = Date.now() + RECONNECT_WINDOW_MS;
+    const deadline = (this.#lostSince ?? Date.now()) + RECONNECT_WINDOW_MS;
     let lastError = "agent connection lost";
     for (const delay of RECONNECT_DELAYS_MS) {
       if (this.#closedOnPurpose) return;

@@ -12,6 +12,8 @@ const ALLOWED: [Phase, LifecycleEvent, Phase][] = [
   ["Running", "fail", "Failed"],
   ["Stopping", "stopped", "Stopped"],
   ["Stopped", "resume", "Pending"],
+  ["Failed", "resume", "Pending"],
+  ["Completed", "resume", "Pending"],
 ];
 
 describe("lifecycle", () => {

@@ -14,8 +14,8 @@ const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {
   Running: { stop: "Stopping", complete: "Completed", fail: "Failed" },
   Stopping: { stopped: "Stopped" },
   Stopped: { resume: "Pending" },
-  Completed: {},
-  Failed: {},
+  Completed: { resume: "Pending" },
+  Failed: { resume: "Pending" },
 };
 
 /** Phases whose time counts against the session's timeout budget. */

@@ -47,6 +47,42 @@ export interface SessionRecord {
   consumedSeq: number;
   /** Started by a trigger that requires approval, and not approved yet: waits in Pending. */
   awaitingApproval?: boolean;
+  /** Active time when the current run began: the timeout applies to each run (a Resume starts one). */
+  runBaseMs: number;
+  /** The agent incarnation the DO hears from; null before the first hello of a run. */
+  agentIncarnation: string | null;
+  /** Since when the agent has been idle or waiting for input while Running; null otherwise. */
+  idleSince: number | null;
+  /** The workspace's idleStopMinutes, as last read. */
+  idleStopMinutes: number;
+  /** The latest workspace archive stored in R2 (restored before a resumed agent starts). */
+  savedWorkspace: { size: number; savedAt: number } | null;
+  /** The agent announced an archive not stored yet (fetched again after a restart). */
+  archivePending: boolean;
+  /** Set while the session ends: `event` applies once the agent is done and its workspace stored. */
+  ending: Ending | null;
+}
+
+export interface Ending {
+  event: "stopped" | "complete" | "fail";
+  reason: string;
+  /** The agent sent its last frame (stopped, completed or error). */
+  agentDone: boolean;
+  /** Past this, an agent that has not answered is let go and `event` applies anyway. */
+  deadline: number;
+}
+
+/** Fields a record stored before they existed gets on load. */
+export function withDefaults(record: SessionRecord, idleStopMinutes: number): SessionRecord {
+  record.config.interactive ??= true;
+  record.runBaseMs ??= 0;
+  record.agentIncarnation ??= null;
+  record.idleSince ??= null;
+  record.idleStopMinutes ??= idleStopMinutes;
+  record.savedWorkspace ??= null;
+  record.archivePending ??= false;
+  record.ending ??= null;
+  return record;
 }
 
 /** The session as the API returns it (SPEC §9). */
@@ -60,6 +96,7 @@ export function sessionView(record: SessionRecord, now: number) {
     maxTokens: record.config.maxTokens,
     timeoutSeconds: record.config.timeoutSeconds,
     thinking: record.config.thinking,
+    interactive: record.config.interactive,
     phase: record.phase,
     agentStatus: record.agentStatus,
     step: record.step,
@@ -71,6 +108,9 @@ export function sessionView(record: SessionRecord, now: number) {
     updatedAt: record.updatedAt,
     activeSeconds: Math.floor(activeMs(record, now) / 1000),
     awaitingApproval: record.awaitingApproval === true,
+    /** The current run's active time, which the timeout limits. */
+    runSeconds: Math.floor(runMs(record, now) / 1000),
+    savedWorkspace: record.savedWorkspace,
   };
 }
 export type SessionView = ReturnType<typeof sessionView>;
@@ -79,6 +119,11 @@ export function activeMs(record: SessionRecord, now: number): number {
   return record.activeMs + (record.activeSince === null ? 0 : Math.max(0, now - record.activeSince));
 }
 
+/** Active time of the current run (since its Creating). */
+export function runMs(record: SessionRecord, now: number): number {
+  return activeMs(record, now) - record.runBaseMs;
+}
+
 export function remainingMs(record: SessionRecord, now: number): number {
-  return record.config.timeoutSeconds * 1000 - activeMs(record, now);
+  return record.config.timeoutSeconds * 1000 - runMs(record, now);
 }

@@ -7,19 +7,21 @@ import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
+import { idleStopMinutes } from "../db/workspaces";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
-import { loadWorkspaceSecrets, REDACTED } from "../secrets";
+import { REDACTED } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
-import { AgentLink, agentEndpoint } from "./agent-link";
+import { agentEndpoint } from "./agent-link";
+import { AgentRun } from "./agent-run";
 import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
-import { FrameRedaction } from "./frame-redaction";
+import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
 import { RoomConnections, type RevokeFilter } from "./connections";
-import { ACTIVE_PHASES, AGENT_PHASES, canApply, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
-import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "./lifecycle";
+import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
@@ -44,12 +46,8 @@ export class SessionRoom extends YServer<Env> {
   readonly #notifications: NotificationQueue;
   readonly #state: SessionState;
   readonly #batcher: DeltaBatcher<FromAgentFrame>;
-  #link: AgentLink | null = null;
-  /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
-  #connecting: Promise<void> | null = null;
-  #ackTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The workspace's secret values the agent was given: redacted from whatever it sends back. */
-  readonly #redaction = new FrameRedaction();
+  /** The agent of the current run: its link, its workspace archives, its redaction, and how its run ends. */
+  readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
   /** Who is on each browser socket: revocation, expiry and presence. */
@@ -76,8 +74,23 @@ export class SessionRoom extends YServer<Env> {
         this.ctx.waitUntil(this.#scheduleAlarm());
       },
       indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
+      idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
     this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
+    this.#agent = new AgentRun({
+      env,
+      ctx,
+      state: this.#state,
+      store: this.#store,
+      history: () => transcriptToHistory(this.document),
+      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
+      flushFrames: (endOfStreams) => {
+        this.#batcher.flush();
+        if (endOfStreams) this.#applyHeldText();
+      },
+      onConnected: () => this.#sendPendingInputs(),
+      scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
+    });
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -98,7 +111,7 @@ export class SessionRoom extends YServer<Env> {
     });
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
-    if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#connectAgent());
+    if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#agent.connect());
   }
 
   isReadOnly(): boolean {
@@ -121,20 +134,13 @@ export class SessionRoom extends YServer<Env> {
     awarenessProtocol.removeAwarenessStates(this.document.awareness, this.#connections.release(connection), null);
   }
 
-  /** One alarm serves four clocks: the timeout budget, the callbacks due, the D1 index retry and the sockets' credentials. */
+  /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */
   async onAlarm(): Promise<void> {
     this.#connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
     for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: droppedReason(entry) });
-    const record = this.#state.record;
-    if (record && ACTIVE_PHASES.has(record.phase) && remainingMs(record, Date.now()) <= 0) {
-      await this.#connecting;
-      this.#link?.send({ type: "stop" });
-      this.#closeAgent("timeout");
-      this.#state.setAgentStatus("idle");
-      this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason: "timeout" });
-    }
+    this.#runDueClock();
     await this.#scheduleAlarm();
   }
 
@@ -149,7 +155,7 @@ export class SessionRoom extends YServer<Env> {
     if (first) this.#queueInput(first, author);
     const view = sessionView(record, Date.now());
     if (record.awaitingApproval) this.#store.appendEvent({ at: Date.now(), type: "awaiting_approval", reason: "an owner or editor must approve it before it starts" });
-    else this.ctx.waitUntil(this.#provision());
+    else this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
 
@@ -163,7 +169,7 @@ export class SessionRoom extends YServer<Env> {
     }
     this.#state.approve(actor);
     const view = sessionView(record, Date.now());
-    this.ctx.waitUntil(this.#provision());
+    this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
 
@@ -198,27 +204,25 @@ export class SessionRoom extends YServer<Env> {
     if (!record) return gone;
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#queueInput(text, author);
-    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#link?.connected });
+    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
   }
 
   stop(actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
     if (!this.#state.apply("stop", { actor: actor.name })) return wrongPhase(record.phase, "stop");
-    // The agent finishes its current turn and answers `stopped`; without an agent there is nothing to wait for.
-    if (!this.#link?.send({ type: "stop" })) {
-      this.#closeAgent("stopped");
-      this.#state.apply("stopped", { reason: "no agent connected" });
-    }
+    // The agent cancels what runs, saves the workspace and answers `stopped`; without an agent nothing waits.
+    this.#agent.end({ event: "stopped", reason: "agent stopped" });
     return ok(sessionView(record, Date.now()));
   }
 
+  /** A new run from Stopped, Failed or Completed: same transcript, and the saved workspace instead of a clone. */
   resume(actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
     if (!this.#state.apply("resume", { actor: actor.name })) return wrongPhase(record.phase, "resume");
     const view = sessionView(record, Date.now());
-    this.ctx.waitUntil(this.#provision());
+    this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
 
@@ -227,9 +231,9 @@ export class SessionRoom extends YServer<Env> {
     return this.#connections.revoke(filter);
   }
 
-  /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
+  /** Removes everything of the session this object holds: agent, sockets, artifacts and archives, alarm, storage. */
   async destroy(): Promise<void> {
-    this.#closeAgent("session deleted");
+    this.#agent.release("session deleted");
     for (const connection of this.getConnections()) connection.close(4404, "session deleted");
     const id = this.#state.record?.id;
     this.#state.forget();
@@ -238,71 +242,7 @@ export class SessionRoom extends YServer<Env> {
     await this.ctx.storage.deleteAll();
   }
 
-  // ---- the agent ------------------------------------------------------------------------------
-
-  async #provision(): Promise<void> {
-    const record = this.#state.record;
-    if (!record || !this.#state.apply("provision", {})) return;
-    // A fresh agent run numbers its frames from 1 again.
-    record.agentSeq = 0;
-    this.#state.save();
-    await this.#connectAgent();
-  }
-
-  #connectAgent(): Promise<void> {
-    const connecting = this.#openAgentLink().finally(() => {
-      if (this.#connecting === connecting) this.#connecting = null;
-    });
-    this.#connecting = connecting;
-    return connecting;
-  }
-
-  async #openAgentLink(): Promise<void> {
-    const record = this.#state.record;
-    if (!record) return;
-    this.#link?.close();
-    const link = new AgentLink(agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage).openSocket, {
-      startFrame: async () => {
-        const secrets = await loadWorkspaceSecrets(this.env, record.workspaceId);
-        this.#redaction.setSecrets(Object.values(secrets));
-        return {
-          type: "start",
-          sessionId: record.id,
-          config: record.config,
-          workflow: this.#state.workflow(),
-          repos: record.repos,
-          secrets,
-          history: transcriptToHistory(this.document),
-          ackedUpTo: record.agentSeq,
-        };
-      },
-      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
-      onConnected: () => this.#sendPendingInputs(),
-      onLost: (reason) => this.#agentLost(reason),
-      onInvalidFrame: (detail) => this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: detail }),
-    });
-    this.#link = link;
-    try {
-      await link.connect();
-    } catch (err) {
-      if (this.#link === link) this.#agentLost(`agent unreachable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  #agentLost(reason: string): void {
-    const record = this.#state.record;
-    this.#closeAgent(reason);
-    if (!record) return;
-    this.#store.appendEvent({ at: Date.now(), type: "agent_lost", reason });
-    this.#state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
-  }
-
-  #closeAgent(reason: string): void {
-    this.#batcher.flush();
-    this.#applyHeldText();
-    this.#link?.close(reason);
-    this.#link = null;
-  }
+  // ---- the agent's frames --------------------------------------------------------------------
 
   #applyFrames(frames: FromAgentFrame[]): void {
     const record = this.#state.record;
@@ -313,16 +253,16 @@ export class SessionRoom extends YServer<Env> {
         if (frame.seq <= record.agentSeq) continue;
         record.agentSeq = frame.seq;
         // The agent redacts too; this is the line a secret must never cross whatever the agent does.
-        for (const redacted of this.#redaction.frames(frame)) applyAgentFrame(redacted, this.#state, this.#store, this.#frameEffects, now);
+        for (const redacted of this.#agent.redaction.frames(frame)) applyAgentFrame(redacted, this.#state, this.#store, this.#frameEffects, now);
       }
     });
     this.#state.save();
-    this.#scheduleAck();
+    this.#agent.scheduleAck();
   }
 
   /** Streamed text the redaction held back (it could have become a secret): the agent is gone, so it is shown. */
   #applyHeldText(): void {
-    const held = this.#redaction.release();
+    const held = this.#agent.redaction.release();
     if (held.length === 0) return;
     const now = Date.now();
     this.document.transact(() => {
@@ -332,22 +272,13 @@ export class SessionRoom extends YServer<Env> {
 
   readonly #frameEffects: FrameEffects = {
     agentReady: () => this.#sendPendingInputs(),
-    agentFinished: (event, reason) => this.#finishAgent(event, reason),
+    agentFinished: (event, reason) => this.#agent.agentDone(event, reason),
     artifactWritten: (name, size) => {
       if (isSafeArtifactName(name)) this.ctx.waitUntil(this.#keepArtifact(name, size));
       else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
     },
+    workspaceArchived: (size, overLimit) => this.#agent.workspaceArchived(size, overLimit),
   };
-
-  #finishAgent(event: LifecycleEvent, reason: string): void {
-    this.#state.setAgentStatus("idle");
-    this.#state.apply(event, { reason });
-    // Closed after the applied frames are acknowledged, so the agent does not replay them.
-    this.#sendAck();
-    const link = this.#link;
-    this.#link = null;
-    link?.close(reason);
-  }
 
   /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
   async #keepArtifact(name: string, reportedSize: number): Promise<void> {
@@ -355,7 +286,7 @@ export class SessionRoom extends YServer<Env> {
     if (!record) return;
     try {
       const agent = agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage);
-      const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#redaction.secrets);
+      const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#agent.redaction.secrets);
       if (!copy.kept) {
         this.#store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
         return;
@@ -367,17 +298,6 @@ export class SessionRoom extends YServer<Env> {
       const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
       this.#store.appendEvent({ at: Date.now(), type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error", reason });
     }
-  }
-
-  #scheduleAck(): void {
-    this.#ackTimer ??= setTimeout(() => this.#sendAck(), 20);
-  }
-
-  #sendAck(): void {
-    if (this.#ackTimer) clearTimeout(this.#ackTimer);
-    this.#ackTimer = null;
-    const record = this.#state.record;
-    if (record) this.#link?.send({ type: "ack", upTo: record.agentSeq });
   }
 
   // ---- input ----------------------------------------------------------------------------------
@@ -394,20 +314,49 @@ export class SessionRoom extends YServer<Env> {
   }
 
   #sendInput({ seq, kind, text, authorName: author }: Input): void {
-    if (kind === "answer") this.#link?.send({ type: "answer", seq, text, author });
-    else this.#link?.send({ type: "user_message", seq, text, author });
+    if (kind === "answer") this.#agent.send({ type: "answer", seq, text, author });
+    else this.#agent.send({ type: "user_message", seq, text, author });
   }
 
   // ---- time and the index ---------------------------------------------------------------------
 
-  /** The alarm rings at the earliest of the end of the timeout budget (active phases only), the next callback due, the index retry and the next socket's expiry. */
+  /** The alarm rings at the earliest of the session's clocks, the next callback due, the index retry and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
-    const record = this.#state.record;
     const now = Date.now();
-    const timeoutAt = record && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-    const times = [timeoutAt, this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.#connections.nextExpiry()].filter((at): at is number => at !== null);
+    const times = [nextClockAt(this.#state.record, now), this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.#connections.nextExpiry()].filter(
+      (at): at is number => at !== null,
+    );
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Timeout: the agent stops, its workspace is saved, then Failed. Idle stop: Stopping → Stopped, reason idle. */
+  #runDueClock(): void {
+    const record = this.#state.record;
+    // The watch: a room that restarted with nobody watching reattaches to its agent.
+    if (record && AGENT_PHASES.has(record.phase) && !this.#agent.linked) this.ctx.waitUntil(this.#agent.connect());
+    switch (dueAction(record, Date.now())) {
+      case "ending_overdue":
+        return this.#agent.endingOverdue();
+      case "timeout":
+        return this.#agent.end({ event: "fail", reason: "timeout" });
+      case "idle_stop":
+        if (this.#state.apply("stop", { reason: "idle" })) this.#agent.end({ event: "stopped", reason: "idle" });
+        return;
+    }
+  }
+
+  /** The idle clock started (the workspace's idleStopMinutes is read again, it may have changed) or stopped. */
+  async #idleClockChanged(record: SessionRecord): Promise<void> {
+    if (record.idleSince !== null) {
+      try {
+        record.idleStopMinutes = await idleStopMinutes(this.env.DB, record.workspaceId);
+        this.#state.save();
+      } catch (err) {
+        console.error("idle stop setting not read", err);
+      }
+    }
+    await this.#scheduleAlarm();
   }
 
   #viewerCount(): number {

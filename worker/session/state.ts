@@ -3,16 +3,31 @@
  * mirror of it all in the Yjs document. Every change here is synchronous, so a state change, its event
  * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
  */
-import type { Workflow } from "../protocol/session-config";
+import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "./lifecycle";
-import { activeMs, type Actor, type SessionRecord } from "./record";
+import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";
 
 export type SessionInit = Omit<
   SessionRecord,
-  "phase" | "agentStatus" | "step" | "activeMs" | "activeSince" | "agentSeq" | "inputSeq" | "consumedSeq" | "updatedAt"
+  | "phase"
+  | "agentStatus"
+  | "step"
+  | "activeMs"
+  | "activeSince"
+  | "agentSeq"
+  | "inputSeq"
+  | "consumedSeq"
+  | "updatedAt"
+  | "runBaseMs"
+  | "agentIncarnation"
+  | "idleSince"
+  | "idleStopMinutes"
+  | "savedWorkspace"
+  | "archivePending"
+  | "ending"
 >;
 export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
 
@@ -21,6 +36,8 @@ export interface SessionStateHooks {
   phaseChanged(record: SessionRecord, change: { previousPhase?: Phase; wasActive: boolean; isActive: boolean; actor?: string; reason?: string }): void;
   /** After anything the D1 index mirrors (phase, agent status, name) changed. */
   indexChanged(record: SessionRecord): void;
+  /** After the idle clock started or stopped (idle stop is timed from `record.idleSince`). */
+  idleChanged(record: SessionRecord): void;
 }
 
 export class SessionState {
@@ -32,7 +49,8 @@ export class SessionState {
   constructor(store: RoomStore, hooks: SessionStateHooks) {
     this.#store = store;
     this.#hooks = hooks;
-    this.#record = store.loadSession();
+    const loaded = store.loadSession();
+    this.#record = loaded && withDefaults(loaded, LIMITS.idleStopMinutes.default);
   }
 
   get record(): SessionRecord | null {
@@ -60,6 +78,14 @@ export class SessionState {
       agentSeq: 0,
       inputSeq: 0,
       consumedSeq: 0,
+      runBaseMs: 0,
+      agentIncarnation: null,
+      idleSince: null,
+      // Read from the workspace whenever the idle clock starts.
+      idleStopMinutes: LIMITS.idleStopMinutes.default,
+      savedWorkspace: null,
+      archivePending: false,
+      ending: null,
     };
     this.#record = record;
     this.save();
@@ -96,8 +122,11 @@ export class SessionState {
     }
     record.phase = next.phase;
     record.updatedAt = now;
+    // A run begins at Creating: its timeout counts from here.
+    if (event === "provision") record.runBaseMs = record.activeMs;
     if (next.phase !== "Creating") record.step = null;
     if (!AGENT_PHASES.has(next.phase)) record.agentStatus = "idle";
+    this.#trackIdle(now);
     this.save();
     this.#store.appendEvent({ at: now, type: "phase", phase: next.phase, ...detail });
     this.publish();
@@ -131,9 +160,21 @@ export class SessionState {
     const record = this.#record;
     if (!record || record.agentStatus === state) return;
     record.agentStatus = state;
+    this.#trackIdle(Date.now());
     this.save();
     this.#transcript?.setInfo({ agentStatus: state });
     this.#hooks.indexChanged(record);
+  }
+
+  /** The idle clock runs while a Running agent is idle or waits for input; `restart` starts it again (a person spoke). */
+  #trackIdle(now: number, restart = false): void {
+    const record = this.#record;
+    if (!record) return;
+    const idle = record.phase === "Running" && record.agentStatus !== "working";
+    const since = idle ? (restart ? now : (record.idleSince ?? now)) : null;
+    if (since === record.idleSince) return;
+    record.idleSince = since;
+    this.#hooks.idleChanged(record);
   }
 
   setStep(step: string): void {
@@ -155,6 +196,7 @@ export class SessionState {
       consumed: false,
     };
     this.#store.addInput(input);
+    this.#trackIdle(Date.now(), true);
     this.save();
     this.#transcript?.addPersonMessage({ id: `input-${input.seq}`, author: author.name, text, createdAt: Date.now(), seq: input.seq });
     return input;
@@ -191,6 +233,8 @@ export class SessionState {
       activeMs: record.activeMs,
       activeSince: record.activeSince,
       awaitingApproval: record.awaitingApproval === true,
+      // The timeout counts from here: the active time when the current run began.
+      runBaseMs: record.runBaseMs,
     });
   }
 }

@@ -6,6 +6,10 @@
 import * as Y from "yjs";
 import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";
 
+/** The error block shown when the agent process died with a turn in progress (a new one took over). */
+export const TURN_LOST_TEXT =
+  "The agent restarted and the turn in progress was lost. The workspace is as it was last saved; messages it had not read are sent to the new agent.";
+
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
 
@@ -19,7 +23,8 @@ export type TranscriptBlock =
       id: string;
       name: string;
       input: unknown;
-      status: "running" | "done" | "error";
+      /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
+      status: "running" | "done" | "error" | "stopped";
       result?: string;
       isError?: boolean;
       startedAt: number;
@@ -81,6 +86,17 @@ export class Transcript {
     this.#append(newMessage(id, "system", null, createdAt, [plainBlock({ type: "error", text })]));
   }
 
+  /** Ends the tool blocks still running (their agent is gone), so none shows as running forever. */
+  closeRunningTools(reason: string, now: number): void {
+    for (const block of this.#tools.values()) {
+      if (block.get("status") !== "running") continue;
+      block.set("result", reason);
+      block.set("isError", true);
+      block.set("status", "error");
+      block.set("endedAt", now);
+    }
+  }
+
   /** Applies one streamed agent frame; frames that do not touch the transcript are ignored. */
   applyAgentFrame(frame: FromAgentFrame, now: number): void {
     switch (frame.type) {
@@ -107,7 +123,7 @@ export class Transcript {
         if (!block) break;
         block.set("result", capToolResult(frame.output));
         block.set("isError", frame.isError);
-        block.set("status", frame.isError ? "error" : "done");
+        block.set("status", frame.stopped ? "stopped" : frame.isError ? "error" : "done");
         block.set("endedAt", now);
         break;
       }

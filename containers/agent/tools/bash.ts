@@ -1,4 +1,7 @@
-/** bash: one shell command per call, in the workspace, with a time limit and capped output. */
+/**
+ * bash: one shell command per call, in the workspace, with a time limit and capped output. Each command
+ * leads its own process group, killed when the command ends, times out, or the turn is stopped.
+ */
 import { spawn } from "node:child_process";
 import { z } from "zod";
 import { ToolError } from "./paths";
@@ -34,6 +37,7 @@ export function runCommand(
     let dropped = 0;
     let timedOut = false;
     let exitCode: number | null = null;
+    let settled = false;
     const collect = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       const room = BASH_MAX_OUTPUT - output.length;
@@ -46,13 +50,16 @@ export function runCommand(
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     const onAbort = () => killGroup(child.pid);
-    options.signal.addEventListener("abort", onAbort, { once: true });
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
     }, options.timeoutMs);
     let lingering: NodeJS.Timeout | undefined;
     const finish = () => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       clearTimeout(lingering);
       options.signal.removeEventListener("abort", onAbort);
@@ -65,7 +72,9 @@ export function runCommand(
     });
     child.on("exit", (code) => {
       exitCode = code;
-      // A background process may hold the pipes open; do not wait for it past a moment.
+      // Nothing the command started outlives it (`sleep 1e6 &` included): its whole group goes with it.
+      killGroup(child.pid);
+      // A process that left the group (setsid) may still hold the pipes open; do not wait for it past a moment.
       lingering = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();

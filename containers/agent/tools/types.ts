@@ -5,7 +5,7 @@ export interface ToolContext {
   workspace: string;
   /** Environment of spawned processes: a clean base plus the session's secrets. */
   env: NodeJS.ProcessEnv;
-  /** Aborted when the session is disposed: long-running tools stop. */
+  /** Aborted when the turn is stopped or the session disposed: a running command is killed. */
   signal: AbortSignal;
 }
 

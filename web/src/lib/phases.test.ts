@@ -7,7 +7,9 @@ describe("phases", () => {
     expect(allowed("stop", "Creating", "owner")).toBe(false);
     expect(allowed("stop", "Stopped", "owner")).toBe(false);
     expect(allowed("resume", "Stopped", "editor")).toBe(true);
-    expect(allowed("resume", "Failed", "editor")).toBe(false);
+    expect(allowed("resume", "Failed", "editor")).toBe(true);
+    expect(allowed("resume", "Completed", "editor")).toBe(true);
+    expect(allowed("resume", "Running", "editor")).toBe(false);
     expect(allowed("clone", "Completed", "editor")).toBe(true);
     expect(allowed("delete", "Running", "owner")).toBe(true);
     expect(allowed("edit", "Running", "owner")).toBe(false);

@@ -39,15 +39,15 @@ export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
   waiting_input: "Waiting for input",
 };
 
-/** Seconds of the timeout budget left: the stored active time plus the running stretch since `activeSince`. */
+/** Seconds of the run's timeout budget left: its stored active time plus the running stretch since `activeSince`. */
 export function remainingSeconds(
   timeoutSeconds: number,
-  activeSeconds: number,
+  runSeconds: number,
   activeSince: number | null,
   now: number,
 ): number {
   const running = activeSince === null ? 0 : Math.max(0, (now - activeSince) / 1000);
-  return Math.max(0, Math.floor(timeoutSeconds - activeSeconds - running));
+  return Math.max(0, Math.floor(timeoutSeconds - runSeconds - running));
 }
 
 export function formatDuration(seconds: number): string {

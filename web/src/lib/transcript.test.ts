@@ -6,12 +6,13 @@ import { readSession, readToolUse, sessionMap, shortInput } from "./transcript";
 describe("transcript reading", () => {
   it("reads the session map with safe fallbacks", () => {
     const doc = new Y.Doc();
-    expect(readSession(sessionMap(doc))).toMatchObject({ phase: null, agentStatus: null, activeSeconds: 0, activeSince: null, artifacts: null });
+    expect(readSession(sessionMap(doc))).toMatchObject({ phase: null, agentStatus: null, runSeconds: 0, activeSince: null, artifacts: null });
     doc.transact(() => {
       const m = sessionMap(doc);
       m.set("phase", "Creating");
       m.set("step", "cloning repo 1 of 2");
-      m.set("activeMs", 12_500);
+      m.set("activeMs", 42_500);
+      m.set("runBaseMs", 30_000);
       m.set("activeSince", 1000);
       m.set("timeoutSeconds", 300);
       m.set("agentModel", "offline");
@@ -20,7 +21,7 @@ describe("transcript reading", () => {
     expect(readSession(sessionMap(doc))).toMatchObject({
       phase: "Creating",
       step: "cloning repo 1 of 2",
-      activeSeconds: 12.5,
+      runSeconds: 12.5,
       activeSince: 1000,
       timeoutSeconds: 300,
       agentModel: "offline",
@@ -40,6 +41,9 @@ describe("transcript reading", () => {
     b.set("isError", true);
     b.set("result", "exit 1");
     expect(readToolUse(b)).toMatchObject({ status: "error", isError: true, result: "exit 1" });
+    b.set("status", "stopped");
+    b.set("result", "partial output\n[stopped]");
+    expect(readToolUse(b)).toMatchObject({ status: "stopped", isError: true, result: "partial output\n[stopped]" });
   });
 
   it("summarises tool input on one line", () => {

@@ -7,7 +7,8 @@ import type { AgentStatus, Phase } from "./types";
 
 export type Role = "user" | "assistant" | "system";
 export type BlockType = "text" | "thinking" | "tool_use" | "question" | "error";
-export type ToolStatus = "running" | "done" | "error";
+/** `stopped`: cancelled by a stop (its result is what it wrote until then). */
+export type ToolStatus = "running" | "done" | "error" | "stopped";
 
 export const sessionMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap("session");
 export const messagesArray = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray("messages");
@@ -29,7 +30,8 @@ export interface SessionState {
   phase: Phase | null;
   agentStatus: AgentStatus | null;
   step: string;
-  activeSeconds: number;
+  /** Active seconds of the current run (the timeout applies per run), before `activeSince`. */
+  runSeconds: number;
   activeSince: number | null;
   timeoutSeconds: number | null;
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
@@ -53,7 +55,7 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     phase: (str(m, "phase") || null) as Phase | null,
     agentStatus: (str(m, "agentStatus") || null) as AgentStatus | null,
     step: str(m, "step"),
-    activeSeconds: num(m, "activeSeconds") ?? (num(m, "activeMs") ?? 0) / 1000,
+    runSeconds: ((num(m, "activeMs") ?? 0) - (num(m, "runBaseMs") ?? 0)) / 1000,
     activeSince: num(m, "activeSince"),
     timeoutSeconds: num(m, "timeoutSeconds"),
     agentModel: str(m, "agentModel"),
@@ -112,12 +114,12 @@ export interface ToolUse {
 export function readToolUse(b: Y.Map<unknown>): ToolUse {
   const status = str(b, "status");
   const result = b.get("result");
-  const isError = b.get("isError") === true || status === "error";
+  const isError = b.get("isError") === true || status === "error" || status === "stopped";
   return {
     id: str(b, "id"),
     name: str(b, "name") || "tool",
     input: b.get("input"),
-    status: isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
+    status: status === "stopped" ? "stopped" : isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
     result: typeof result === "string" ? result : result === undefined || result === null ? "" : JSON.stringify(result, null, 2),
     isError,
     startedAt: num(b, "startedAt"),

@@ -57,6 +57,9 @@ export interface Session {
   activeSeconds: number;
   /** Started by a trigger that requires approval, not approved yet: it waits in Pending. */
   awaitingApproval?: boolean;
+  /** Active seconds of the current run: the timeout applies per run. */
+  runSeconds: number;
+  interactive: boolean;
 }
 
 export interface SessionEvent {

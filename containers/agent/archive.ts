@@ -1,0 +1,95 @@
+/**
+ * The session's workspace as one tar.gz (the system `tar`, `.git` folders included): made by the agent
+ * after a turn that changed files and on every stop, pulled by the DO into R2, and pushed back to a new
+ * agent, which extracts it instead of cloning.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+export class ArchiveError extends Error {}
+
+export interface ArchiveResult {
+  size: number;
+  /** Larger than the cap: the archive was not kept. */
+  overLimit: boolean;
+}
+
+/** Removes everything inside `dir` but not `dir` itself (in a container /workspace belongs to root's tree). */
+export async function emptyDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(dir);
+  await Promise.all(entries.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
+}
+
+/** Runs tar; GNU tar exits 1 when a file changed while it was read, which still leaves a usable archive. */
+function tar(args: string[], input?: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("tar", args, { stdio: [input ? "pipe" : "ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString("utf8");
+    });
+    child.on("error", (error) => reject(new ArchiveError(`tar could not start: ${error.message}`)));
+    child.on("close", (code) => {
+      if (code === 0 || (code === 1 && !input)) resolve();
+      else reject(new ArchiveError(`tar exited with ${code}: ${stderr.trim().slice(0, 1000)}`));
+    });
+    if (input && child.stdin) {
+      pipeline(input, child.stdin).catch((error: Error) => {
+        child.kill("SIGKILL");
+        reject(new ArchiveError(`the archive could not be read: ${error.message}`));
+      });
+    }
+  });
+}
+
+export class WorkspaceArchive {
+  readonly workspace: string;
+  /** The latest archive; replaced by rename, so a download in progress keeps reading the one it opened. */
+  readonly file: string;
+  readonly maxBytes: number;
+
+  constructor(options: { workspace: string; file: string; maxBytes: number }) {
+    this.workspace = options.workspace;
+    this.file = options.file;
+    this.maxBytes = options.maxBytes;
+  }
+
+  /** Archives the whole workspace; an archive over the cap is deleted and reported as such. */
+  async save(): Promise<ArchiveResult> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const partial = `${this.file}.${process.pid}.${Date.now()}.partial`;
+    try {
+      await tar(["-czf", partial, "-C", this.workspace, "."]);
+      const { size } = await stat(partial);
+      if (size > this.maxBytes) {
+        await rm(partial, { force: true });
+        return { size, overLimit: true };
+      }
+      await rename(partial, this.file);
+      return { size, overLimit: false };
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error instanceof ArchiveError ? error : new ArchiveError(String(error));
+    }
+  }
+
+  /** The latest archive's size, or null when none was made. */
+  async size(): Promise<number | null> {
+    const info = await stat(this.file).catch(() => null);
+    return info?.isFile() ? info.size : null;
+  }
+
+  /** Replaces the workspace's contents with an archive's (tar refuses members that climb out with `..`). */
+  async restore(body: Readable): Promise<void> {
+    await emptyDirectory(this.workspace);
+    await tar(["-xzf", "-", "--no-same-owner", "-C", this.workspace], body);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+}
