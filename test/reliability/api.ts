@@ -24,13 +24,22 @@ export class Api {
   private constructor(
     readonly baseURL: () => string,
     readonly cookie: string,
+    readonly user: { id: string; name: string; email: string },
   ) {}
 
   /** `baseURL` is read on every call: the runtime's address stays, its process may not. */
   static async signIn(baseURL: () => string, name: string): Promise<Api> {
     const res = await fetch(`${baseURL()}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    return new Api(baseURL, (res.headers.get("set-cookie") ?? "").split(";")[0]);
+    const { user } = (await res.json()) as { user: Api["user"] };
+    return new Api(baseURL, (res.headers.get("set-cookie") ?? "").split(";")[0], user);
+  }
+
+  /** Another person, added to `ws` by its owner (this one) in `role`. */
+  async member(ws: string, name: string, role: "editor" | "viewer"): Promise<Api> {
+    const person = await Api.signIn(this.baseURL, name);
+    await this.json(`/api/workspaces/${ws}/members`, { body: { user: person.user.email, role } });
+    return person;
   }
 
   async call(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {

@@ -51,7 +51,10 @@ function storedUpdates(state: string): { rows: number; entries: number; largest:
 
 it("keeps a transcript over 5 MB byte for byte through compaction and a restart", async () => {
   const api = await Api.signIn(() => stack.baseURL, "reliability");
-  const session = await api.createSession(await api.workspace(), { timeoutSeconds: 1800 });
+  const ws = await api.workspace();
+  const session = await api.createSession(ws, { timeoutSeconds: 1800 });
+  // A team writes it: one person may send 60 messages a minute (the rate limit), and this takes some 170.
+  const writers = [session, ...(await Promise.all([1, 2, 3].map((n) => api.member(ws, `writer ${n}`, "editor")))).map((editor) => editor.session(ws, session.id))];
   await session.waitForPhase("Running");
   await session.waitForIdle();
   // The document is watched over the socket (as a browser does), not polled as 5 MB of JSON.
@@ -65,7 +68,7 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   while (size < TARGET_BYTES) {
     turns++;
     // About 30 000 characters of output a turn, each line numbered so no two turns are alike.
-    await session.say(`/run seq -f "turn ${turns} line %g: the quick brown fox jumps over the lazy dog" 1 600`);
+    await writers[turns % writers.length].say(`/run seq -f "turn ${turns} line %g: the quick brown fox jumps over the lazy dog" 1 600`);
     await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === turns && status === "idle", `turn ${turns}`, 30_000, 20);
     if (turns % 20 === 0) size = Buffer.byteLength(await (await session.api.call(`${session.path}/transcript`)).text());
   }
