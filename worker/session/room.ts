@@ -13,12 +13,12 @@ import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
-import { DeltaBatcher } from "./batcher";
 import { NotificationQueue } from "./notifications";
 import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { LeadingEdgeThrottle } from "./throttle";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
@@ -40,7 +40,8 @@ export class SessionRoom extends YServer<Env> {
   /** Outgoing callbacks on phase changes, sent (and retried) from the alarm. */
   readonly #notifications: NotificationQueue;
   readonly #state: SessionState;
-  readonly #batcher: DeltaBatcher<FromAgentFrame>;
+  /** Streamed deltas go out at once while the room is under its frame budget, together only under pressure. */
+  readonly #throttle: LeadingEdgeThrottle<FromAgentFrame>;
   #link: AgentLink | null = null;
   /** The agent connection being opened, if any: a stop must wait for it rather than be lost. */
   #connecting: Promise<void> | null = null;
@@ -70,7 +71,7 @@ export class SessionRoom extends YServer<Env> {
       },
       indexChanged: (record) => this.#syncIndex(record),
     });
-    this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
+    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.#viewerCount());
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -243,7 +244,7 @@ export class SessionRoom extends YServer<Env> {
           ackedUpTo: record.agentSeq,
         };
       },
-      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
+      onFrame: (frame) => this.#throttle.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
       onConnected: () => this.#sendPendingInputs(),
       onLost: (reason) => this.#agentLost(reason),
       onInvalidFrame: (detail) => this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: detail }),
@@ -265,7 +266,7 @@ export class SessionRoom extends YServer<Env> {
   }
 
   #closeAgent(reason: string): void {
-    this.#batcher.flush();
+    this.#throttle.flush();
     this.#link?.close(reason);
     this.#link = null;
   }
