@@ -7,7 +7,8 @@
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/complete"; anything else is echoed back word by word.
+ * "/complete", "/long-output <n>" (n tool calls with 30,000-character results, as the agent caps them);
+ * anything else is echoed back word by word.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
@@ -154,6 +155,11 @@ export async function startFakeAgentHost(port = 0) {
       const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: `PATH=/usr/bin\n${output}\n`, isError: false });
+    } else if (command === "/long-output") {
+      for (let i = 0; i < Number(argument); i++) {
+        s.send({ type: "tool_use", id: `tool-${seq}-${i}`, messageId: id, name: "bash", input: { command: `cat part-${i}.log` } });
+        s.send({ type: "tool_result", id: `tool-${seq}-${i}`, output: `${i}:`.padEnd(30_000, "abcdefghij"), isError: false });
+      }
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
     } else if (command === "/turn-error") {

@@ -17,6 +17,10 @@ export interface RoomClient {
   /** Publishes this client's presence, as a browser does (`{user, typing}`). */
   setPresence(state: Record<string, unknown>): void;
   synced: Promise<void>;
+  /** Every binary frame received, as sent (the sync answer arrives in parts when large). */
+  frames: Uint8Array[];
+  /** Resolves with the close code and reason when the server closes the socket. */
+  closed: Promise<{ code: number; reason: string }>;
   /** Sends a raw Yjs update, as a (misbehaving) client writing to the document would. */
   sendUpdate(update: Uint8Array): void;
   close(): void;
@@ -35,8 +39,13 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
   const awareness = new awarenessProtocol.Awareness(doc);
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  const frames: Uint8Array[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason })),
+  );
   socket.addEventListener("message", (event) => {
     if (typeof event.data === "string") return;
+    frames.push(new Uint8Array(event.data as ArrayBuffer));
     const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
     const kind = decoding.readVarUint(decoder);
     if (kind === MESSAGE_AWARENESS) {
@@ -66,6 +75,8 @@ export async function connectRoom(sessionId: string, headers: Record<string, str
       socket.send(encoding.toUint8Array(encoder));
     },
     synced,
+    frames,
+    closed,
     sendUpdate(update) {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_SYNC);

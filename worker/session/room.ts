@@ -3,8 +3,6 @@
  * the Yjs transcript (server-authoritative: every browser connection is read-only) and the link to the
  * session's agent. The API calls its RPC methods after checking the caller's role.
  */
-import type { Connection, ConnectionContext, WSMessage } from "partyserver";
-import { YServer } from "y-partyserver";
 import * as Y from "yjs";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
@@ -14,11 +12,11 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint } from "./agent-link";
 import { copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { NotificationQueue } from "./notifications";
-import { acceptsClientFrame } from "./presence";
 import { ACTIVE_PHASES, AGENT_PHASES, INPUT_PHASES, type LifecycleEvent, type Phase } from "./lifecycle";
 import { remainingMs, sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { LeadingEdgeThrottle } from "./throttle";
+import { ViewerRoom } from "./viewer-room";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
@@ -33,7 +31,7 @@ const wrongPhase = (phase: Phase, action: string): RoomResult<never> => ({
   error: { status: 409, code: "invalid_transition", message: `cannot ${action} a session that is ${phase}`, phase },
 });
 
-export class SessionRoom extends YServer<Env> {
+export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
 
   readonly #store: RoomStore;
@@ -71,14 +69,15 @@ export class SessionRoom extends YServer<Env> {
       },
       indexChanged: (record) => this.#syncIndex(record),
     });
-    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.#viewerCount());
+    // Streamed deltas go out at once while the room is under its frame budget, together only under pressure.
+    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut());
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
 
   async onLoad(): Promise<Y.Doc> {
     const doc = new Y.Doc();
-    for (const update of this.#store.updates()) Y.applyUpdate(doc, update);
+    for (const update of this.#store.document.updates()) Y.applyUpdate(doc, update);
     return doc;
   }
 
@@ -87,26 +86,12 @@ export class SessionRoom extends YServer<Env> {
     this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
-      this.#store.appendUpdate(update);
-      if (this.#store.needsCompaction()) this.#store.compact(Y.encodeStateAsUpdate(this.document));
+      this.#store.document.append(update);
+      if (this.#store.document.needsCompaction()) this.#store.document.compact(Y.encodeStateAsUpdate(this.document));
     });
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
     if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#connectAgent());
-  }
-
-  isReadOnly(): boolean {
-    return true;
-  }
-
-  onConnect(connection: Connection, ctx: ConnectionContext): void {
-    connection.setState({ userId: ctx.request.headers.get("x-tandem-user-id") });
-    super.onConnect(connection, ctx);
-  }
-
-  onMessage(connection: Connection, message: WSMessage): void {
-    const userId = (connection.state as { userId?: string | null } | null)?.userId ?? null;
-    if (acceptsClientFrame(message, userId)) super.onMessage(connection, message);
   }
 
   /** One alarm serves two clocks: the timeout budget and the callbacks due. */
@@ -195,10 +180,10 @@ export class SessionRoom extends YServer<Env> {
     return ok(view);
   }
 
-  /** Removes everything of the session this object holds: agent, sockets, artifacts, alarm, storage. */
+  /** Removes everything of the session this object holds: agent, sockets (shards' too), artifacts, alarm, storage. */
   async destroy(): Promise<void> {
     this.#closeAgent("session deleted");
-    for (const connection of this.getConnections()) connection.close(4404, "session deleted");
+    await this.closeViewers(4404, "session deleted");
     const id = this.#state.record?.id;
     this.#state.forget();
     if (id) await deleteArtifacts(this.env.ARTIFACTS, id);
@@ -359,12 +344,6 @@ export class SessionRoom extends YServer<Env> {
     const times = [timeoutAt, this.#notifications.nextDueAt()].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
-  }
-
-  #viewerCount(): number {
-    let count = 0;
-    for (const _ of this.getConnections()) count++;
-    return count;
   }
 
   /** The D1 index follows the DO (the truth); writes are chained so they land in order. */

@@ -3,11 +3,9 @@
  * Yjs updates and artifacts. Every write is synchronous, so a state change and the Yjs update it
  * causes land in the same implicit transaction of the Durable Object.
  */
+import { DocumentLog } from "../sync/document-log";
 import type { Phase } from "./lifecycle";
 import type { SessionRecord } from "./record";
-
-/** Yjs updates kept one row each until this many, then compacted into one snapshot. */
-export const COMPACT_AFTER_UPDATES = 500;
 
 export interface SessionEvent {
   seq: number;
@@ -31,7 +29,8 @@ type Row = Record<string, SqlStorageValue>;
 
 export class RoomStore {
   readonly #sql: SqlStorage;
-  #updateCount = 0;
+  /** The transcript document's updates (table yjs_updates). */
+  readonly document: DocumentLog;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -42,9 +41,8 @@ export class RoomStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS inputs (
       seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
       author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    this.#updateCount = Number(sql.exec(`SELECT count(*) AS n FROM yjs_updates`).one().n);
+    this.document = new DocumentLog(sql, "yjs_updates");
   }
 
   loadSession(): SessionRecord | null {
@@ -91,29 +89,6 @@ export class RoomStore {
 
   pendingInputs(): Input[] {
     return this.#sql.exec(`SELECT * FROM inputs WHERE consumed = 0 ORDER BY seq`).toArray().map(toInput);
-  }
-
-  appendUpdate(update: Uint8Array): void {
-    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
-    this.#updateCount++;
-  }
-
-  updates(): Uint8Array[] {
-    return this.#sql
-      .exec(`SELECT data FROM yjs_updates ORDER BY id`)
-      .toArray()
-      .map((row) => new Uint8Array(row.data as ArrayBuffer));
-  }
-
-  needsCompaction(): boolean {
-    return this.#updateCount > COMPACT_AFTER_UPDATES;
-  }
-
-  /** Replaces every stored update with one snapshot of the whole document. */
-  compact(snapshot: Uint8Array): void {
-    this.#sql.exec(`DELETE FROM yjs_updates`);
-    this.#sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, snapshot);
-    this.#updateCount = 1;
   }
 
   putArtifact(name: string, size: number, at: number): void {

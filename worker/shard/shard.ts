@@ -1,0 +1,214 @@
+/**
+ * SessionShard: a viewer shard of one SessionRoom (DESIGN.md, fan-out). It holds a replica of the
+ * session's document, kept in its own SQLite so it survives hibernation and is the late-join source
+ * for its viewers, and a slice of the session's hibernated viewer sockets. The room relays each
+ * update once; the shard applies it (several at once only when its own frame budget is overdrawn)
+ * and its YServer fans the change out. Presence goes both ways through the room. Viewer sockets are
+ * handled exactly as on the room (viewers.ts): read-only, own presence only, revocable, expiring.
+ */
+import { getServerByName, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
+import { YServer } from "y-partyserver";
+import * as encoding from "lib0/encoding";
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { Env } from "../env";
+import { LeadingEdgeThrottle } from "../session/throttle";
+import { CLOSE_EXPIRED, CLOSE_REVOKED, admitViewer, closeViewers, isRevoked, nextExpiry, viewerFrame, type Revocation } from "../session/viewers";
+import { DocumentLog } from "../sync/document-log";
+import { MESSAGE_AWARENESS } from "../sync/sync-answer";
+import { sessionIdOfShard } from "./config";
+
+/** Changes that came from the room: applied and fanned out here, never sent back. */
+const FROM_ROOM = Symbol("from-room");
+const AWARENESS_IDS_KEY = "__ypsAwarenessIds";
+
+export class SessionShard extends YServer<Env> {
+  static options = { hibernate: true };
+
+  readonly #log: DocumentLog;
+  /** Relayed updates go out at once while this shard is under its frame budget, together under pressure. */
+  readonly #throttle: LeadingEdgeThrottle<Uint8Array>;
+  #healing = false;
+  #attachedCache: boolean | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#log = new DocumentLog(ctx.storage.sql, "replica_updates");
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.#viewerCount());
+  }
+
+  // ---- YServer hooks ----------------------------------------------------------------------------
+
+  async onLoad(): Promise<Y.Doc> {
+    const doc = new Y.Doc();
+    for (const update of this.#log.updates()) Y.applyUpdate(doc, update);
+    return doc;
+  }
+
+  async onStart(): Promise<void> {
+    await super.onStart();
+    this.document.on("update", (update: Uint8Array) => {
+      if (!this.#attached) return;
+      this.#log.append(update);
+      if (this.#log.needsCompaction()) this.#log.compact(Y.encodeStateAsUpdate(this.document));
+    });
+    // Presence of this shard's own viewers (set, renewed, or removed on close) goes to the room.
+    this.document.awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      if (origin === FROM_ROOM || !this.#attached) return;
+      const update = encodeAwarenessUpdate(this.document.awareness, [...added, ...updated, ...removed]);
+      this.ctx.waitUntil(this.#room().then((room) => room.shardPresence(this.name, update)).catch((err: unknown) => console.error("presence to room failed", err)));
+    });
+  }
+
+  isReadOnly(): boolean {
+    return true;
+  }
+
+  async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
+    const access = admitViewer(connection, ctx.request);
+    if (!access) return;
+    // Nothing else runs until the replica holds the whole document: a viewer never syncs from half of it.
+    if (!this.#attached) await this.ctx.blockConcurrencyWhile(() => this.#attach());
+    if (access.expiresAt !== null) await this.#scheduleExpiry();
+    super.onConnect(connection, ctx);
+  }
+
+  onMessage(connection: Connection, message: WSMessage): void {
+    if (viewerFrame(connection, message, this.document)) super.onMessage(connection, message);
+  }
+
+  async onClose(connection: Connection, code: number, reason: string, wasClean: boolean): Promise<void> {
+    const presence = awarenessIdsOf(connection);
+    super.onClose(connection, code, reason, wasClean);
+    if (!this.#attached) return;
+    const others = () => [...this.getConnections()].filter((other) => other.id !== connection.id).length;
+    // The room removes this viewer's presence everywhere even if this shard lost it while hibernating.
+    const dropped = await (await this.#room()).shardViewerLeft(this.name, others(), presence);
+    if (!dropped) return;
+    // A viewer placed here while the room was dropping this shard must not miss what follows.
+    if (others() === 0) this.#detach();
+    else await this.ctx.blockConcurrencyWhile(() => this.#attach());
+  }
+
+  /** Closes the sockets whose credential has expired. */
+  async onAlarm(): Promise<void> {
+    const now = Date.now();
+    closeViewers(this.getConnections(), (access) => access.expiresAt !== null && access.expiresAt <= now, CLOSE_EXPIRED, "access expired");
+    await this.#scheduleExpiry();
+  }
+
+  // ---- RPC from the room ------------------------------------------------------------------------
+
+  async relay(update: Uint8Array): Promise<void> {
+    await this.#started();
+    this.#throttle.push(update, true);
+  }
+
+  async relayAwareness(update: Uint8Array): Promise<void> {
+    await this.#started();
+    applyAwarenessUpdate(this.document.awareness, update, FROM_ROOM);
+    // The YServer broadcasts only what its own sockets sent; what the room sent is ours to pass on.
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(encoder, update);
+    const message = encoding.toUint8Array(encoder);
+    for (const connection of this.getConnections()) connection.send(message);
+  }
+
+  async revokeConnections(revocation: Revocation): Promise<number> {
+    await this.#started();
+    return closeViewers(this.getConnections(), (access) => isRevoked(access, revocation), CLOSE_REVOKED, "access revoked");
+  }
+
+  /** The session was deleted. */
+  async closeAll(code: number, reason: string): Promise<void> {
+    await this.#started();
+    for (const connection of this.getConnections()) connection.close(code, reason);
+    this.#detach();
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  // ---- the replica ------------------------------------------------------------------------------
+
+  /** Whether the room relays here; kept in SQLite so it survives hibernation. */
+  get #attached(): boolean {
+    this.#attachedCache ??= this.ctx.storage.sql.exec(`SELECT value FROM shard_meta WHERE key = 'attached'`).toArray().length > 0;
+    return this.#attachedCache;
+  }
+
+  #setAttached(attached: boolean): void {
+    if (attached) this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO shard_meta (key, value) VALUES ('attached', '1')`);
+    else this.ctx.storage.sql.exec(`DELETE FROM shard_meta WHERE key = 'attached'`);
+    this.#attachedCache = attached;
+  }
+
+  /** Joins the room's relay and takes the whole document from it; relayed updates that race with this merge (CRDT). */
+  async #attach(): Promise<void> {
+    const room = await this.#room();
+    const { parts, presence } = await room.attachShard(this.name);
+    this.document.transact(() => {
+      for (const part of parts) Y.applyUpdate(this.document, part);
+    }, FROM_ROOM);
+    this.#setAttached(true);
+    this.#log.compact(Y.encodeStateAsUpdate(this.document));
+    if (presence) applyAwarenessUpdate(this.document.awareness, presence, FROM_ROOM);
+  }
+
+  /** No viewers left: the room no longer relays here, and the replica is dropped until a viewer comes back. */
+  #detach(): void {
+    this.#throttle.flush();
+    this.#setAttached(false);
+    this.#log.clear();
+  }
+
+  #applyRelayed(updates: Uint8Array[]): void {
+    // One transaction: the viewers get one frame for all of them.
+    this.document.transact(() => {
+      for (const update of updates) Y.applyUpdate(this.document, update);
+    }, FROM_ROOM);
+    const store = this.document.store;
+    if ((store.pendingStructs || store.pendingDs) && !this.#healing) this.ctx.waitUntil(this.#heal());
+  }
+
+  /** An update missed (a failed relay) leaves later ones pending: fetch what is missing from the room. */
+  async #heal(): Promise<void> {
+    this.#healing = true;
+    try {
+      const missing = await (await this.#room()).stateSince(Y.encodeStateVector(this.document));
+      this.#applyRelayed(missing);
+    } catch (err) {
+      console.error("shard heal failed", err);
+    } finally {
+      this.#healing = false;
+    }
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /** RPC from the room arrives without partyserver's start-up: run it (load the replica) first. */
+  #started(): Promise<void> {
+    return this.setName(this.name);
+  }
+
+  #room() {
+    return getServerByName(this.env.SessionRoom, sessionIdOfShard(this.name));
+  }
+
+  #viewerCount(): number {
+    let count = 0;
+    for (const _ of this.getConnections()) count++;
+    return count;
+  }
+
+  async #scheduleExpiry(): Promise<void> {
+    const next = nextExpiry(this.getConnections());
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+}
+
+function awarenessIdsOf(connection: Connection): number[] {
+  const ids = (connection.state as Record<string, unknown> | null)?.[AWARENESS_IDS_KEY];
+  return Array.isArray(ids) ? ids.filter((id): id is number => typeof id === "number") : [];
+}
