@@ -65,11 +65,18 @@ export class SessionShard extends YServer<Env> {
     return true;
   }
 
+  /** Before a viewer's socket is accepted, the replica holds the whole document: nobody syncs from half of it. */
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
+      await this.#started();
+      if (!this.#attached) await this.ctx.blockConcurrencyWhile(() => this.#attach());
+    }
+    return super.fetch(request);
+  }
+
   async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
     const access = admitViewer(connection, ctx.request);
     if (!access) return;
-    // Nothing else runs until the replica holds the whole document: a viewer never syncs from half of it.
-    if (!this.#attached) await this.ctx.blockConcurrencyWhile(() => this.#attach());
     if (access.expiresAt !== null) await this.#scheduleExpiry();
     super.onConnect(connection, ctx);
   }
