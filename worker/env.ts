@@ -11,6 +11,8 @@ export interface Env {
   /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in shard/config.ts. */
   SHARD_AFTER_VIEWERS?: string;
   VIEWERS_PER_SHARD?: string;
+  /** Frames a second one room or shard aims to send at most; default in session/throttle.ts. */
+  FRAME_BUDGET_PER_SECOND?: string;
   /** Production: one container per session, running containers/agent. */
   AgentContainer: DurableObjectNamespace<AgentContainer>;
   AUTH_MODE: "dev" | "access";

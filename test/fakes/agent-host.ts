@@ -7,7 +7,8 @@
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/complete", "/long-output <n>" (n tool calls with 30,000-character results, as the agent caps them);
+ * "/complete", "/long-output <n>" (n tool calls with 30,000-character results, as the agent caps them),
+ * "/transcript <n>" (n more assistant messages with thinking, text and every third a tool call);
  * anything else is echoed back word by word.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -160,6 +161,8 @@ export async function startFakeAgentHost(port = 0) {
         s.send({ type: "tool_use", id: `tool-${seq}-${i}`, messageId: id, name: "bash", input: { command: `cat part-${i}.log` } });
         s.send({ type: "tool_result", id: `tool-${seq}-${i}`, output: `${i}:`.padEnd(30_000, "abcdefghij"), isError: false });
       }
+    } else if (command === "/transcript") {
+      for (let i = 0; i < Number(argument); i++) transcriptMessage(s, `${id}-${i}`, i);
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
     } else if (command === "/turn-error") {
@@ -172,6 +175,19 @@ export async function startFakeAgentHost(port = 0) {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
     s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 5 } });
+  }
+
+  /** One assistant message as a model writes one: thinking, text in a few deltas, sometimes a tool call. */
+  function transcriptMessage(s: FakeSession, id: string, i: number): void {
+    s.send({ type: "message_start", id });
+    s.send({ type: "thinking_delta", id, text: `Step ${i}: the failing test points at the parser; check how it handles an empty line before changing anything.` });
+    for (const part of ["I looked at `src/parser.ts` ", `and the case on line ${i % 400}: `, "an empty line ends the block early, ", "so the fix is to skip blank lines before the header."]) {
+      s.send({ type: "text_delta", id, text: part });
+    }
+    if (i % 3 === 0) {
+      s.send({ type: "tool_use", id: `${id}-tool`, messageId: id, name: "bash", input: { command: `npm test -- parser --grep case-${i}` } });
+      s.send({ type: "tool_result", id: `${id}-tool`, output: `> parser@1.0.0 test\n  ✓ parses headers (3 ms)\n  ✓ case-${i} skips blank lines (1 ms)\n\n  2 passing (12 ms)\n`, isError: false });
+    }
   }
 
   function stopNow(s: FakeSession): void {

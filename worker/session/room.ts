@@ -70,7 +70,7 @@ export class SessionRoom extends ViewerRoom {
       indexChanged: (record) => this.#syncIndex(record),
     });
     // Streamed deltas go out at once while the room is under its frame budget, together only under pressure.
-    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut());
+    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut(), this.frameBudget());
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -87,7 +87,7 @@ export class SessionRoom extends ViewerRoom {
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
       this.#store.document.append(update);
-      if (this.#store.document.needsCompaction()) this.#store.document.compact(Y.encodeStateAsUpdate(this.document));
+      if (this.#store.document.needsCompaction()) this.#store.document.compact(this.document);
     });
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.

@@ -9,7 +9,7 @@ import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
 import type { Env } from "../env";
 import type { SessionShard } from "../shard/shard";
-import { shardName, type ShardConfig } from "../shard/config";
+import { shardName, type FanOutConfig } from "../shard/config";
 import { MESSAGE_AWARENESS } from "../sync/sync-answer";
 import type { Revocation } from "./viewers";
 
@@ -27,7 +27,7 @@ export class ViewerShards {
   readonly #sql: SqlStorage;
   readonly #env: Env;
   readonly #sessionId: () => string;
-  readonly #config: ShardConfig;
+  readonly #config: FanOutConfig;
   /** Shards the room relays to, with the viewers placed on (or reported by) each. */
   readonly #viewers = new Map<string, number>();
   readonly #stubs = new Map<string, ShardStub>();
@@ -35,7 +35,7 @@ export class ViewerShards {
   #placedOnRoom: number[] = [];
   #awareness: Awareness | null = null;
 
-  constructor(sql: SqlStorage, env: Env, sessionId: () => string, config: ShardConfig) {
+  constructor(sql: SqlStorage, env: Env, sessionId: () => string, config: FanOutConfig) {
     this.#sql = sql;
     this.#env = env;
     this.#sessionId = sessionId;

@@ -1,26 +1,39 @@
 import { z } from "zod";
 import type { Env } from "../env";
+import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "../session/throttle";
 
 /**
- * When the SessionRoom hands viewers to shards, from the Worker's vars. Measured on local workerd
- * (bench/README.md, "Where the shard threshold comes from"): one object keeps p99 under a frame while
- * it sends fewer than its frame budget, which is a few hundred viewers at 50 deltas a second.
+ * The fan-out's tuning, from the Worker's vars (empty: these defaults; how they were measured is in
+ * bench/README.md, "Where the numbers come from"). One object sends at most its frame budget; with
+ * more viewers than the budget allows at the agent's delta rate, deltas are coalesced, and the
+ * interval between updates grows with the viewers. A room keeps it under MAX_COALESCE_MS: past
+ * budget × MAX_COALESCE_MS viewers, new viewers go to shards, as many to each.
  */
-export const DEFAULT_SHARD_AFTER_VIEWERS = 200;
-export const DEFAULT_VIEWERS_PER_SHARD = 200;
+export const MAX_COALESCE_MS = 100;
 
-const ShardConfigSchema = z.object({
+const FanOutConfigSchema = z.object({
+  /** Frames a second one object (room or shard) aims to send at most. */
+  framesPerSecond: z.coerce.number().positive().catch(DEFAULT_FRAME_BUDGET.perSecond),
   /** Viewers the room holds itself before it places new ones on shards; 0 shards every viewer. */
-  shardAfterViewers: z.coerce.number().int().nonnegative().catch(DEFAULT_SHARD_AFTER_VIEWERS),
-  viewersPerShard: z.coerce.number().int().positive().catch(DEFAULT_VIEWERS_PER_SHARD),
+  shardAfterViewers: z.coerce.number().int().nonnegative().optional().catch(undefined),
+  viewersPerShard: z.coerce.number().int().positive().optional().catch(undefined),
 });
-export type ShardConfig = z.infer<typeof ShardConfigSchema>;
+export type FanOutConfig = { framesPerSecond: number; shardAfterViewers: number; viewersPerShard: number };
 
-export function shardConfig(env: Env): ShardConfig {
-  return ShardConfigSchema.parse({
+export function fanOutConfig(env: Env): FanOutConfig {
+  const vars = FanOutConfigSchema.parse({
+    framesPerSecond: env.FRAME_BUDGET_PER_SECOND || undefined,
     shardAfterViewers: env.SHARD_AFTER_VIEWERS || undefined,
     viewersPerShard: env.VIEWERS_PER_SHARD || undefined,
   });
+  const perObject = Math.max(1, Math.floor((vars.framesPerSecond * MAX_COALESCE_MS) / 1000));
+  return { framesPerSecond: vars.framesPerSecond, shardAfterViewers: vars.shardAfterViewers ?? perObject, viewersPerShard: vars.viewersPerShard ?? perObject };
+}
+
+export function frameBudget(env: Env): FrameBudget {
+  const { framesPerSecond } = fanOutConfig(env);
+  // A burst of a fifth of a second's budget: a quiet room answers the first deltas at once.
+  return { perSecond: framesPerSecond, burst: framesPerSecond / 5 };
 }
 
 /** Shard `i` of a session; the shard finds its room from its own name. */

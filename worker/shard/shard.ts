@@ -6,25 +6,23 @@
  * and its YServer fans the change out. Presence goes both ways through the room. Viewer sockets are
  * handled exactly as on the room (viewers.ts): read-only, own presence only, revocable, expiring.
  */
-import { getServerByName, type Connection, type ConnectionContext, type WSMessage } from "partyserver";
-import { YServer } from "y-partyserver";
+import { getServerByName, type Connection } from "partyserver";
 import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Env } from "../env";
 import { LeadingEdgeThrottle } from "../session/throttle";
-import { CLOSE_EXPIRED, CLOSE_REVOKED, admitViewer, closeViewers, isRevoked, nextExpiry, viewerFrame, type Revocation } from "../session/viewers";
+import { ViewerServer } from "../session/viewer-server";
+import { CLOSE_EXPIRED, closeViewers, nextExpiry, type Revocation, type ViewerAccess } from "../session/viewers";
 import { DocumentLog } from "../sync/document-log";
 import { MESSAGE_AWARENESS } from "../sync/sync-answer";
-import { sessionIdOfShard } from "./config";
+import { frameBudget, sessionIdOfShard } from "./config";
 
 /** Changes that came from the room: applied and fanned out here, never sent back. */
 const FROM_ROOM = Symbol("from-room");
 const AWARENESS_IDS_KEY = "__ypsAwarenessIds";
 
-export class SessionShard extends YServer<Env> {
-  static options = { hibernate: true };
-
+export class SessionShard extends ViewerServer {
   readonly #log: DocumentLog;
   /** Relayed updates go out at once while this shard is under its frame budget, together under pressure. */
   readonly #throttle: LeadingEdgeThrottle<Uint8Array>;
@@ -35,7 +33,7 @@ export class SessionShard extends YServer<Env> {
     super(ctx, env);
     this.#log = new DocumentLog(ctx.storage.sql, "replica_updates");
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.#viewerCount());
+    this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.viewerCount(), frameBudget(env));
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -51,7 +49,7 @@ export class SessionShard extends YServer<Env> {
     this.document.on("update", (update: Uint8Array) => {
       if (!this.#attached) return;
       this.#log.append(update);
-      if (this.#log.needsCompaction()) this.#log.compact(Y.encodeStateAsUpdate(this.document));
+      if (this.#log.needsCompaction()) this.#log.compact(this.document);
     });
     // Presence of this shard's own viewers (set, renewed, or removed on close) goes to the room.
     this.document.awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
@@ -59,10 +57,6 @@ export class SessionShard extends YServer<Env> {
       const update = encodeAwarenessUpdate(this.document.awareness, [...added, ...updated, ...removed]);
       this.ctx.waitUntil(this.#room().then((room) => room.shardPresence(this.name, update)).catch((err: unknown) => console.error("presence to room failed", err)));
     });
-  }
-
-  isReadOnly(): boolean {
-    return true;
   }
 
   /** Before a viewer's socket is accepted, the replica holds the whole document: nobody syncs from half of it. */
@@ -74,15 +68,8 @@ export class SessionShard extends YServer<Env> {
     return super.fetch(request);
   }
 
-  async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
-    const access = admitViewer(connection, ctx.request);
-    if (!access) return;
+  protected async viewerJoined(_connection: Connection, access: ViewerAccess): Promise<void> {
     if (access.expiresAt !== null) await this.#scheduleExpiry();
-    super.onConnect(connection, ctx);
-  }
-
-  onMessage(connection: Connection, message: WSMessage): void {
-    if (viewerFrame(connection, message, this.document)) super.onMessage(connection, message);
   }
 
   async onClose(connection: Connection, code: number, reason: string, wasClean: boolean): Promise<void> {
@@ -125,7 +112,7 @@ export class SessionShard extends YServer<Env> {
 
   async revokeConnections(revocation: Revocation): Promise<number> {
     await this.#started();
-    return closeViewers(this.getConnections(), (access) => isRevoked(access, revocation), CLOSE_REVOKED, "access revoked");
+    return super.revokeConnections(revocation);
   }
 
   /** The session was deleted. */
@@ -158,7 +145,7 @@ export class SessionShard extends YServer<Env> {
       for (const part of parts) Y.applyUpdate(this.document, part);
     }, FROM_ROOM);
     this.#setAttached(true);
-    this.#log.compact(Y.encodeStateAsUpdate(this.document));
+    this.#log.compact(this.document);
     if (presence) applyAwarenessUpdate(this.document.awareness, presence, FROM_ROOM);
   }
 
@@ -200,12 +187,6 @@ export class SessionShard extends YServer<Env> {
 
   #room() {
     return getServerByName(this.env.SessionRoom, sessionIdOfShard(this.name));
-  }
-
-  #viewerCount(): number {
-    let count = 0;
-    for (const _ of this.getConnections()) count++;
-    return count;
   }
 
   async #scheduleExpiry(): Promise<void> {

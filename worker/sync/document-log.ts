@@ -4,12 +4,15 @@
  * holds at most 2 MB on the platform, so a snapshot (or an unusually large update) is stored as
  * several updates of at most ROW_BYTES (update-parts.ts); loading applies them in order.
  */
-import { splitUpdate } from "./update-parts";
+import * as Y from "yjs";
+import { encodeStateAsUpdateParts, splitUpdate } from "./update-parts";
 
 /** Updates kept one row each until this many, then compacted into one snapshot. */
 export const COMPACT_AFTER_UPDATES = 500;
 /** Under the platform's 2 MB per row, with room to spare. */
 export const ROW_BYTES = 1_000_000;
+
+const EVERYTHING = Y.encodeStateVector(new Y.Doc());
 
 export class DocumentLog {
   readonly #sql: SqlStorage;
@@ -41,11 +44,14 @@ export class DocumentLog {
     return this.#rows > COMPACT_AFTER_UPDATES;
   }
 
-  /** Replaces every stored update with a snapshot of the whole document (all writes in one synchronous turn: atomic). */
-  compact(snapshot: Uint8Array): void {
+  /** Replaces every stored update with a snapshot of the whole document, in rows (all writes in one synchronous turn: atomic). */
+  compact(doc: Y.Doc): void {
     this.#sql.exec(`DELETE FROM ${this.#table}`);
     this.#rows = 0;
-    this.append(snapshot);
+    for (const part of encodeStateAsUpdateParts(doc, EVERYTHING, ROW_BYTES)) {
+      this.#sql.exec(`INSERT INTO ${this.#table} (data) VALUES (?)`, part);
+      this.#rows++;
+    }
   }
 
   /** Bytes of document the log holds (the bench reports them before and after compaction). */

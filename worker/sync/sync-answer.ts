@@ -6,8 +6,8 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
-import * as Y from "yjs";
-import { splitUpdate } from "./update-parts";
+import type * as Y from "yjs";
+import { encodeStateAsUpdateParts } from "./update-parts";
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -30,7 +30,7 @@ export function syncStep1StateVector(bytes: Uint8Array): Uint8Array | null {
 }
 
 export function syncAnswer(doc: Y.Doc, stateVector: Uint8Array): Uint8Array[] {
-  const parts = splitUpdate(Y.encodeStateAsUpdate(doc, stateVector), SYNC_PART_BYTES);
+  const parts = encodeStateAsUpdateParts(doc, stateVector, SYNC_PART_BYTES);
   return parts.map((part, i) => {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);

@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { splitUpdate } from "./update-parts";
+import { encodeStateAsUpdateParts, splitUpdate } from "./update-parts";
 
 /** A transcript-shaped document: messages with streamed text, long results, edits and deletions, two writers. */
 function transcriptDoc(messages: number): Y.Doc {
@@ -60,5 +60,27 @@ describe("splitUpdate", () => {
     Y.applyUpdate(half, splitUpdate(Y.encodeStateAsUpdate(doc), 300_000)[0]);
     for (const part of splitUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(half)), 100_000)) Y.applyUpdate(half, part);
     expect(json(half)).toBe(json(doc));
+  });
+
+  it("encodes a document, or what a state vector lacks, in parts read straight from its store", () => {
+    const doc = transcriptDoc(600);
+    const everything = Y.encodeStateVector(new Y.Doc());
+    const parts = encodeStateAsUpdateParts(doc, everything, 200_000);
+    expect(parts.length).toBeGreaterThanOrEqual(8);
+    for (const part of parts) expect(part.byteLength).toBeLessThanOrEqual(200_000);
+    const rebuilt = new Y.Doc();
+    for (const part of parts) Y.applyUpdate(rebuilt, part);
+    expect(json(rebuilt)).toBe(json(doc));
+    expect(Y.encodeStateVector(rebuilt)).toEqual(Y.encodeStateVector(doc));
+    // What a client halfway lacks, including a cut in the middle of a merged struct.
+    const half = new Y.Doc();
+    Y.applyUpdate(half, parts[0]);
+    Y.applyUpdate(half, parts[1]);
+    for (const part of encodeStateAsUpdateParts(doc, Y.encodeStateVector(half), 50_000)) Y.applyUpdate(half, part);
+    expect(json(half)).toBe(json(doc));
+    expect(encodeStateAsUpdateParts(doc, Y.encodeStateVector(doc), 50_000)).toHaveLength(1);
+    // Small enough: one part, byte for byte what Yjs encodes.
+    const small = transcriptDoc(20);
+    expect(encodeStateAsUpdateParts(small, everything, 1_000_000)).toEqual([Y.encodeStateAsUpdate(small)]);
   });
 });

@@ -1,0 +1,12 @@
+import * as Y from "yjs";
+import { encodeStateAsUpdateParts } from "../worker/sync/update-parts";
+const doc = new Y.Doc();
+const m = doc.getArray<Y.Map<unknown>>("messages");
+const y = new Y.Map<unknown>(); m.push([y]); y.set("id", "a"); y.set("role", "assistant");
+const t = new Y.Text(); y.set("text", t); t.insert(0, "hello"); t.insert(5, " world");
+const full = Y.encodeStateAsUpdate(doc);
+const [part] = encodeStateAsUpdateParts(doc, Y.encodeStateVector(new Y.Doc()), 1e6);
+console.log(full.byteLength, part.byteLength);
+console.log(Buffer.from(full).toString("hex"));
+console.log(Buffer.from(part).toString("hex"));
+Y.logUpdate(full); Y.logUpdate(part);

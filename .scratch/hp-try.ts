@@ -1,0 +1,21 @@
+import { fork } from "node:child_process";
+import { openViewer, now } from "../bench/lib/viewers";
+const child = fork("bench/lib/hocuspocus-server.ts", { execArgv: ["--import", "tsx"] });
+const ready = await new Promise<{ port: number }>((r) => child.once("message", (m: any) => r(m)));
+console.log("ready", ready);
+const N = Number(process.argv[2] ?? 10), T = 100;
+const t0 = now();
+const viewers = Array.from({ length: N }, () => openViewer(`ws://127.0.0.1:${ready.port}/bench`, { kind: "hocuspocus", document: "bench" }, { tokens: T }));
+await Promise.all(viewers.map((v) => v.synced));
+console.log("connected", N, (now() - t0).toFixed(1), "ms");
+child.send({ type: "stream", document: "bench", tokens: T, intervalMs: 20 });
+const { sentAt } = await new Promise<any>((r) => child.on("message", (m: any) => m.type === "streamed" && r(m)));
+await new Promise((r) => setTimeout(r, 500));
+const lat: number[] = [];
+let missing = 0;
+for (const v of viewers) for (let i = 0; i < T; i++) { const d = v.received[i] - sentAt[i]; if (Number.isNaN(d)) missing++; else lat.push(d); }
+lat.sort((a, b) => a - b);
+const p = (q: number) => lat[Math.min(lat.length - 1, Math.ceil(q * lat.length) - 1)];
+console.log({ p50: p(0.5).toFixed(2), p95: p(0.95).toFixed(2), p99: p(0.99).toFixed(2), missing, bytes: viewers[0].bytes });
+for (const v of viewers) v.close();
+child.send({ type: "stop" });
