@@ -4,18 +4,14 @@
  * them once (shards.ts). The SessionRoom extends it with everything else a session is.
  */
 import type { Connection } from "partyserver";
-import * as Y from "yjs";
 import type { Env } from "../env";
 import { fanOutConfig, frameBudget } from "../shard/config";
 import { SYNC_PART_BYTES } from "../sync/sync-answer";
-import { encodeStateAsUpdateParts } from "../sync/update-parts";
+import { EVERYTHING, encodeStateAsUpdateParts } from "../sync/update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
 import type { Revocation, ViewerAccess } from "./viewers";
-
-/** The state vector of an empty document: "send me everything". */
-const EVERYTHING = Y.encodeStateVector(new Y.Doc());
 
 export abstract class ViewerRoom extends ViewerServer {
   readonly #shards: ViewerShards;

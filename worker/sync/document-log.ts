@@ -4,15 +4,13 @@
  * holds at most 2 MB on the platform, so a snapshot (or an unusually large update) is stored as
  * several updates of at most ROW_BYTES (update-parts.ts); loading applies them in order.
  */
-import * as Y from "yjs";
-import { encodeStateAsUpdateParts, splitUpdate } from "./update-parts";
+import type * as Y from "yjs";
+import { EVERYTHING, encodeStateAsUpdateParts, splitUpdate } from "./update-parts";
 
 /** Updates kept one row each until this many, then compacted into one snapshot. */
 export const COMPACT_AFTER_UPDATES = 500;
 /** Under the platform's 2 MB per row, with room to spare. */
 export const ROW_BYTES = 1_000_000;
-
-const EVERYTHING = Y.encodeStateVector(new Y.Doc());
 
 export class DocumentLog {
   readonly #sql: SqlStorage;

@@ -8,6 +8,9 @@
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 
+/** The state vector of an empty document, asking for everything (a constant: no Y.Doc at module scope in a Worker). */
+export const EVERYTHING = new Uint8Array([0]);
+
 type Struct = ReturnType<typeof Y.decodeUpdate>["structs"][number];
 type DeleteSet = ReturnType<typeof Y.decodeUpdate>["ds"];
 
