@@ -15,7 +15,7 @@ import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
 import { authorizeRoomConnection } from "./session/connect";
-import { placeViewer } from "./shard/placement";
+import { connectViewer } from "./shard/placement";
 
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
@@ -49,7 +49,7 @@ export default {
         // Only session rooms take sockets from outside; shards are reached through their room's placement.
         if (lobby.className !== "SessionRoom") return Response.json(errorBody("not_found", "not found"), { status: 404 });
         const authorized = await authorizeRoomConnection(req, env, lobby.name);
-        return authorized instanceof Response ? authorized : placeViewer(authorized, env, lobby.name);
+        return authorized instanceof Response ? authorized : connectViewer(authorized, env, lobby.name);
       },
       // The document is only served over the socket; plain HTTP to a room is not part of the API.
       onBeforeRequest: () => Response.json(errorBody("not_found", "not found"), { status: 404 }),

@@ -4,10 +4,15 @@
  * host and SDK, which streams to the SessionRoom under `wrangler dev`. Hocuspocus: a server-side
  * writer in the Hocuspocus process. Both the same way: same viewers, same rate, same window.
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as encoding from "lib0/encoding";
+import WebSocket from "ws";
+import { root, waitFor } from "../../scripts/stack.mjs";
 import type { FakeAnthropic } from "../../test/fakes/anthropic";
-import { rssOf, waitForSession, type Tandem } from "./stack";
+import { freePort, rssOf, waitForSession, workerdRSS, type Tandem } from "./stack";
 import { marker, now, openViewer, type Framing, type Viewer } from "./viewers";
 
 export const TOKEN_INTERVAL_MS = 20;
@@ -138,5 +143,59 @@ export class HocuspocusFanOut {
 
   stop(): void {
     this.#child?.send({ type: "stop" });
+  }
+}
+
+/**
+ * The floor under any Durable Object design here: a bare object under `wrangler dev` that relays what
+ * a writer socket sends (as the agent's socket does) to every viewer socket, with no document, no
+ * storage, no throttle. What Tandem adds to it is Tandem's; the rest is the runtime's.
+ */
+export class WorkerdFloorFanOut {
+  #worker: ChildProcess | null = null;
+  #port = 0;
+  #state = "";
+
+  async start(): Promise<void> {
+    this.#port = await freePort();
+    this.#state = mkdtempSync(join(tmpdir(), "tandem-floor-"));
+    const config = join(root, "bench", "workerd-floor", "wrangler.toml");
+    this.#worker = spawn(join(root, "node_modules", ".bin", "wrangler"), ["dev", "--config", config, "--port", String(this.#port), "--ip", "127.0.0.1", "--persist-to", this.#state], {
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    await waitFor(`http://127.0.0.1:${this.#port}/health`, 90_000, this.#worker);
+  }
+
+  async round(count: number, tokens: number, firstToken: number): Promise<Round> {
+    const path = `ws://127.0.0.1:${this.#port}/floor-${firstToken}`;
+    const { viewers, connectMs } = await connectAll(count, () => openViewer(path, { kind: "tandem" }, { tokens, firstToken }));
+    const writer = new WebSocket(`${path}?writer`);
+    await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
+    await settle(500);
+    const serverRSS = workerdRSS(this.#worker?.pid ?? 0);
+    for (const viewer of viewers) viewer.resetCounters();
+    const sentAt = new Float64Array(tokens);
+    const start = now();
+    for (let i = 0; i < tokens; i++) {
+      const wait = start + i * TOKEN_INTERVAL_MS - now();
+      if (wait > 0) await settle(wait);
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      encoding.writeVarUint(encoder, 2);
+      encoding.writeVarString(encoder, `${marker(firstToken + i)} `);
+      sentAt[i] = now();
+      writer.send(encoding.toUint8Array(encoder));
+    }
+    const result = await collect(viewers, sentAt, 3000);
+    writer.close();
+    for (const viewer of viewers) viewer.close();
+    await settle(500);
+    return { viewers: count, connectMs, serverRSS, ...result };
+  }
+
+  stop(): void {
+    this.#worker?.kill("SIGTERM");
+    rmSync(this.#state, { recursive: true, force: true });
   }
 }

@@ -48,5 +48,8 @@ process.on("message", (command: Command) => {
   }
 });
 
+// The bench went away (even abruptly): so does this server.
+process.on("disconnect", () => process.exit(0));
+
 await server.listen();
 process.send?.({ type: "ready", port: server.address.port });

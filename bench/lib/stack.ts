@@ -68,7 +68,7 @@ export async function startTandem(options: { vars?: Record<string, string>; agen
       const { url } = (await res.json()) as { url: string };
       return `ws://127.0.0.1:${port}${url}`;
     },
-    runtimeRSS: () => descendants(stack.worker.pid ?? 0).filter((pid) => commandOf(pid).includes("workerd")).reduce((sum, pid) => sum + rssOf(pid), 0),
+    runtimeRSS: () => workerdRSS(stack.worker.pid ?? 0),
     stop() {
       stack.stop();
       rmSync(persistTo, { recursive: true, force: true });
@@ -86,6 +86,11 @@ export async function waitForSession(tandem: Tandem, sessionId: string, check: (
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`session ${sessionId}: condition not met within ${timeoutMs} ms`);
+}
+
+/** Resident memory of the workerd processes `wrangler dev` (process `pid`) runs. */
+export function workerdRSS(pid: number): number {
+  return descendants(pid).filter((child) => commandOf(child).includes("workerd")).reduce((sum, child) => sum + rssOf(child), 0);
 }
 
 function descendants(pid: number): number[] {

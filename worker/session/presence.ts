@@ -21,7 +21,8 @@ export const PresenceSchema = z.strictObject({
 });
 export type Presence = z.infer<typeof PresenceSchema>;
 
-export function acceptsClientFrame(message: ArrayBuffer | ArrayBufferView | string, userId: string | null): boolean {
+/** `userId` is asked for only when the frame is presence: sync frames, nearly all of them, never pay for it. */
+export function acceptsClientFrame(message: ArrayBuffer | ArrayBufferView | string, userId: () => string | null): boolean {
   if (typeof message === "string") return false;
   const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
   if (bytes.byteLength === 0 || bytes.byteLength > MAX_CLIENT_FRAME_BYTES) return false;
@@ -29,8 +30,9 @@ export function acceptsClientFrame(message: ArrayBuffer | ArrayBufferView | stri
     const decoder = decoding.createDecoder(bytes);
     const kind = decoding.readVarUint(decoder);
     if (kind === MESSAGE_SYNC) return true;
-    if (kind !== MESSAGE_AWARENESS || !userId) return false;
-    return presenceUpdateIsOwn(decoding.readVarUint8Array(decoder), userId);
+    if (kind !== MESSAGE_AWARENESS) return false;
+    const user = userId();
+    return user !== null && presenceUpdateIsOwn(decoding.readVarUint8Array(decoder), user);
   } catch {
     return false;
   }

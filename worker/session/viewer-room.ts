@@ -5,7 +5,7 @@
  */
 import type { Connection } from "partyserver";
 import type { Env } from "../env";
-import { fanOutConfig, frameBudget } from "../shard/config";
+import { SHARD_HEADER, fanOutConfig, frameBudget } from "../shard/config";
 import { SYNC_PART_BYTES } from "../sync/sync-answer";
 import { EVERYTHING, encodeStateAsUpdateParts } from "../sync/update-parts";
 import { ViewerShards } from "./shards";
@@ -52,12 +52,20 @@ export abstract class ViewerRoom extends ViewerServer {
     return (await super.revokeConnections(revocation)) + (await this.#shards.revoke(revocation));
   }
 
-  // ---- viewer shards (RPC from the Worker at the upgrade, and from the shards) ------------------
-
-  /** Where the viewer about to connect goes: null for this room, else a shard's name. */
-  placeViewer(): string | null {
-    return this.#shards.place(this.viewerCount());
+  /**
+   * A viewer's upgrade comes here first: under the threshold the room takes it; past it the room
+   * answers with the shard it placed the viewer on, and the Worker sends the upgrade there
+   * (shard/placement.ts), so the socket never passes through the room.
+   */
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
+      const shard = this.#shards.place(this.viewerCount());
+      if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
+    }
+    return super.fetch(request);
   }
+
+  // ---- viewer shards (RPC from the shards) -----------------------------------------------------
 
   /** A shard joins the relay and gets the whole document, in parts, and the presence states. */
   attachShard(name: string): { parts: Uint8Array[]; presence: Uint8Array | null } {

@@ -76,7 +76,7 @@ export function admitViewer(connection: Connection, request: Request): ViewerAcc
  * returns true only for the frames the YServer should handle (awareness, and sync it treats read-only).
  */
 export function viewerFrame(connection: Connection, message: WSMessage, doc: Y.Doc): boolean {
-  if (!acceptsClientFrame(message, accessOf(connection)?.userId ?? null) || typeof message === "string") return false;
+  if (!acceptsClientFrame(message, () => accessOf(connection)?.userId ?? null) || typeof message === "string") return false;
   const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
   const stateVector = syncStep1StateVector(bytes);
   if (!stateVector) return true;

@@ -36,6 +36,9 @@ export function frameBudget(env: Env): FrameBudget {
   return { perSecond: framesPerSecond, burst: framesPerSecond / 5 };
 }
 
+/** How a room answers an upgrade it places on a shard: the shard's name. */
+export const SHARD_HEADER = "x-tandem-shard";
+
 /** Shard `i` of a session; the shard finds its room from its own name. */
 export const shardName = (sessionId: string, index: number) => `${sessionId}:shard:${index}`;
 
