@@ -152,6 +152,27 @@ describe("viewer shards", () => {
     for (const client of [clients[1], back, again]) client.close();
   });
 
+  it("heal a gap: a relayed update that depends on what the shard never got brings the rest from the room", async () => {
+    const { owner, viewer, ws, id } = await runningSession();
+    const [onRoom] = await viewers(id, viewer, 1);
+    const before = Y.encodeStateVector(onRoom.doc);
+    await say(owner, ws, id, "after the gap");
+    await eventually(async () => docText(onRoom.doc), (text) => text.includes("echo: after the gap"));
+    // A shard relayed to that holds nothing gets only the last change, which depends on all before it.
+    const lastChange = Y.encodeStateAsUpdate(onRoom.doc, before);
+    const shard = env.SessionShard.get(env.SessionShard.idFromName(shardName(id, 9)));
+    await runInDurableObject(shard, (_instance, state) => {
+      state.storage.sql.exec(`INSERT OR REPLACE INTO shard_meta (key, value) VALUES ('attached', '1')`);
+    });
+    await shard.relay(lastChange);
+    const healed = await eventually(
+      () => runInDurableObject(shard, (instance) => docText(instance.document)),
+      (text) => text === docText(onRoom.doc),
+    );
+    expect(healed).toContain("echo: hello shards");
+    onRoom.close();
+  });
+
   it("close their sockets when the session is deleted", async () => {
     const { owner, viewer, ws, id } = await runningSession();
     const clients = await viewers(id, viewer, 3);

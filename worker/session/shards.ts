@@ -58,9 +58,16 @@ export class ViewerShards {
     }
     for (let index = 0; ; index++) {
       const name = shardName(this.#sessionId(), index);
-      const viewers = this.#viewers.get(name) ?? 0;
+      const viewers = this.#viewers.get(name);
+      if (viewers === undefined) {
+        // A new shard is in the registry before its first viewer's upgrade reaches it.
+        this.#setViewers(name, 1);
+        return name;
+      }
       if (viewers < this.#config.viewersPerShard) {
-        this.#setViewers(name, viewers + 1);
+        // Counted in memory only: a storage write here would hold the answer to every upgrade until it
+        // is confirmed. The count is approximate anyway; shards report their real one as viewers leave.
+        this.#viewers.set(name, viewers + 1);
         return name;
       }
     }

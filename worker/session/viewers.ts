@@ -66,7 +66,7 @@ export function accessOf(connection: Connection): ViewerAccess | null {
 /** Keeps who the socket belongs to in its state; a socket the Worker did not vouch for is closed. */
 export function admitViewer(connection: Connection, request: Request): ViewerAccess | null {
   const access = accessFromHeaders(request.headers);
-  if (!access) connection.close(4401, "not authorized");
+  if (!access) connection.close(1008, "not authorized");
   else connection.setState(access);
   return access;
 }
