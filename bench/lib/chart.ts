@@ -6,9 +6,9 @@ export interface Series {
   points: { viewers: number; p50: number; p99: number }[];
 }
 
-const W = 760;
+const W = 840;
 const H = 420;
-const M = { left: 70, right: 190, top: 40, bottom: 50 };
+const M = { left: 70, right: 250, top: 40, bottom: 50 };
 
 export function latencyChart(title: string, series: Series[]): string {
   const xs = series.flatMap((s) => s.points.map((p) => p.viewers));
