@@ -69,7 +69,7 @@ export class SessionRoom extends ViewerRoom {
       },
       indexChanged: (record) => this.#syncIndex(record),
     });
-    // Streamed deltas go out at once while the room is under its frame budget, together only under pressure.
+    // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
     this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut(), this.frameBudget());
   }
 
