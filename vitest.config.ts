@@ -38,7 +38,13 @@ export default defineConfig({
         include: ["test/worker/**/*.test.ts", "worker/**/*.test.ts"],
         globalSetup: "test/worker/global-setup.ts",
         testTimeout: 15_000,
-        bindings: (inject) => ({ AGENT_URL: `http://127.0.0.1:${inject("fakeAgentPort")}`, AGENT_KEY: inject("fakeAgentKey") }),
+        // Small shard thresholds, so a handful of sockets reaches the viewer shards.
+        bindings: (inject) => ({
+          AGENT_URL: `http://127.0.0.1:${inject("fakeAgentPort")}`,
+          AGENT_KEY: inject("fakeAgentKey"),
+          SHARD_AFTER_VIEWERS: "2",
+          VIEWERS_PER_SHARD: "2",
+        }),
       }),
       // The Worker with the real agent host and a fake Anthropic API: sessions end to end.
       workerProject("integration", {

@@ -6,7 +6,8 @@ export function ensureDevVars(agentPort: number): Record<string, string>;
 export function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void>;
 export interface Stack {
   url: string;
-  agent: ChildProcess;
+  /** Null when the caller runs the agent host (`agentURL`). */
+  agent: ChildProcess | null;
   worker: ChildProcess;
   stop(): void;
 }
@@ -16,4 +17,8 @@ export function startStack(options?: {
   persistTo?: string;
   quiet?: boolean;
   agentEnv?: Record<string, string>;
+  /** Extra Worker vars (`wrangler dev --var`). */
+  vars?: Record<string, string>;
+  /** An agent host the caller runs; none is started. */
+  agentURL?: string;
 }): Promise<Stack>;

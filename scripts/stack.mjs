@@ -69,28 +69,32 @@ export async function waitFor(url, timeoutMs, child) {
 
 /**
  * Starts the agent host and the Worker. `persistTo` keeps local D1 and DO state apart (tests use a
- * fresh temp folder); `quiet` sends their output to the parent's only on failure.
+ * fresh temp folder); `quiet` sends their output to the parent's only on failure. `vars` are extra
+ * Worker vars; with `agentURL` the Worker talks to an agent host the caller runs (none is started).
  */
-export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {} } = {}) {
+export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {}, vars = {}, agentURL } = {}) {
   const { AGENT_KEY } = ensureDevVars(agentPort);
   const persist = persistTo ? ["--persist-to", persistTo] : [];
   run(bin("wrangler"), ["d1", "migrations", "apply", "tandem", "--local", ...persist], quiet ? { stdio: "ignore" } : {});
   const stdio = quiet ? "ignore" : "inherit";
-  const agent = spawn(bin("tsx"), [join(root, "containers/agent/server.ts")], {
-    cwd: root,
-    stdio,
-    env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...agentEnv },
-  });
+  const agent = agentURL
+    ? null
+    : spawn(bin("tsx"), [join(root, "containers/agent/server.ts")], {
+        cwd: root,
+        stdio,
+        env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...agentEnv },
+      });
+  const allVars = { AGENT_URL: agentURL ?? `http://127.0.0.1:${agentPort}`, ...vars };
   const worker = spawn(
     bin("wrangler"),
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `AGENT_URL:http://127.0.0.1:${agentPort}`, ...persist],
+    ["dev", "--port", String(port), "--ip", "127.0.0.1", ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), ...persist],
     { cwd: root, stdio, env },
   );
   const stop = () => {
-    for (const child of [worker, agent]) if (child.exitCode === null) child.kill("SIGTERM");
+    for (const child of [worker, agent]) if (child && child.exitCode === null) child.kill("SIGTERM");
   };
   try {
-    await waitFor(`http://127.0.0.1:${agentPort}/health`, 30_000, agent);
+    if (agent) await waitFor(`http://127.0.0.1:${agentPort}/health`, 30_000, agent);
     await waitFor(`http://127.0.0.1:${port}/api/openapi.json`, 90_000, worker);
   } catch (err) {
     stop();

@@ -1,10 +1,18 @@
 import type { SessionRoom } from "./session/room";
 import type { AgentContainer } from "./session/container";
+import type { SessionShard } from "./shard/shard";
 
 export interface Env {
   DB: D1Database;
   ARTIFACTS: R2Bucket;
   SessionRoom: DurableObjectNamespace<SessionRoom>;
+  /** Viewer shards: past a threshold a room relays its document to these, each holding a slice of the sockets. */
+  SessionShard: DurableObjectNamespace<SessionShard>;
+  /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in shard/config.ts. */
+  SHARD_AFTER_VIEWERS?: string;
+  VIEWERS_PER_SHARD?: string;
+  /** Frames a second one room or shard aims to send at most; default in session/throttle.ts. */
+  FRAME_BUDGET_PER_SECOND?: string;
   /** Production: one container per session, running containers/agent. */
   AgentContainer: DurableObjectNamespace<AgentContainer>;
   AUTH_MODE: "dev" | "access";

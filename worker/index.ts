@@ -13,11 +13,14 @@ import { sessionExportRoutes } from "./api/exports";
 import { secretRoutes } from "./api/secrets";
 import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
+import { ticketRoutes } from "./api/tickets";
 import { authorizeRoomConnection } from "./session/connect";
 import { rejectCrossSite } from "./http/origin";
+import { connectViewer } from "./shard/placement";
 
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
+export { SessionShard } from "./shard/shard";
 
 const app = newApp();
 app.onError(handleError);
@@ -35,6 +38,7 @@ app.route("/api/tokens", tokenRoutes);
 app.use("/api/workspaces/:ws/*", requireMember);
 app.use("/api/workspaces/:ws", requireMember);
 app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
+app.route("/api/workspaces/:ws/sessions/:id/ticket", ticketRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
@@ -55,7 +59,12 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     if (!isSessionRoomPath(request)) return app.fetch(request, env, ctx);
     const room = await routePartykitRequest(request, env, {
-      onBeforeConnect: (req, lobby) => authorizeRoomConnection(req, env, lobby.name),
+      onBeforeConnect: async (req, lobby) => {
+        // Only session rooms take sockets from outside; shards are reached through their room's placement.
+        if (lobby.className !== "SessionRoom") return Response.json(errorBody("not_found", "not found"), { status: 404 });
+        const authorized = await authorizeRoomConnection(req, env, lobby.name);
+        return authorized instanceof Response ? authorized : connectViewer(authorized, env, lobby.name);
+      },
       // The document is only served over the socket; plain HTTP to a room is not part of the API.
       onBeforeRequest: () => Response.json(errorBody("not_found", "not found"), { status: 404 }),
     });

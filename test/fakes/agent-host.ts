@@ -17,8 +17,10 @@
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
- * is archived after the turn), "/files" (lists the workspace), "/huge" (an archive over the cap); anything
- * else is echoed back word by word.
+ * is archived after the turn), "/files" (lists the workspace), "/huge" (an archive over the cap),
+ * "/long-output <n>" (n tool calls with 30,000-character results, as the agent caps them), "/transcript <n>"
+ * (n more assistant messages with thinking, text and every third a tool call); anything else is echoed back
+ * word by word.
  * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
  * binary without them, "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length, "huge…"
  * declares 200 MB; any other name is 42 bytes naming itself.
@@ -271,6 +273,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
       const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: `PATH=/usr/bin\n${output}\n`, isError: false });
+    } else if (command === "/long-output") {
+      for (let i = 0; i < Number(argument); i++) {
+        s.send({ type: "tool_use", id: `tool-${seq}-${i}`, messageId: id, name: "bash", input: { command: `cat part-${i}.log` } });
+        s.send({ type: "tool_result", id: `tool-${seq}-${i}`, output: `${i}:`.padEnd(30_000, "abcdefghij"), isError: false });
+      }
+    } else if (command === "/transcript") {
+      for (let i = 0; i < Number(argument); i++) transcriptMessage(s, `${id}-${i}`, i);
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
     } else if (command === "/turn-error") {
@@ -294,6 +303,19 @@ export async function startFakeAgentHost(key: string, port = 0) {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
     s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 5 } });
+  }
+
+  /** One assistant message as a model writes one: thinking, text in a few deltas, sometimes a tool call. */
+  function transcriptMessage(s: FakeSession, id: string, i: number): void {
+    s.send({ type: "message_start", id });
+    s.send({ type: "thinking_delta", id, text: `Step ${i}: the failing test points at the parser; check how it handles an empty line before changing anything.` });
+    for (const part of ["I looked at `src/parser.ts` ", `and the case on line ${i % 400}: `, "an empty line ends the block early, ", "so the fix is to skip blank lines before the header."]) {
+      s.send({ type: "text_delta", id, text: part });
+    }
+    if (i % 3 === 0) {
+      s.send({ type: "tool_use", id: `${id}-tool`, messageId: id, name: "bash", input: { command: `npm test -- parser --grep case-${i}` } });
+      s.send({ type: "tool_result", id: `${id}-tool`, output: `> parser@1.0.0 test\n  ✓ parses headers (3 ms)\n  ✓ case-${i} skips blank lines (1 ms)\n\n  2 passing (12 ms)\n`, isError: false });
+    }
   }
 
   function stopNow(s: FakeSession): void {

@@ -149,16 +149,20 @@ function messageEvents(response: Extract<FakeResponse, { kind: "message" }>, mod
   return events;
 }
 
-async function sendStream(res: ServerResponse, events: [string, unknown][], delayMs: number): Promise<void> {
+/** Called as each SSE event is written: benchmarks take a token's send time from here. */
+export type SentListener = (event: string, data: unknown) => void;
+
+async function sendStream(res: ServerResponse, events: [string, unknown][], delayMs: number, onSent?: SentListener): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": requestId() });
   for (const [event, data] of events) {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    onSent?.(event, data);
   }
   res.end();
 }
 
-export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(options: { onSent?: SentListener } = {}): Promise<FakeAnthropic> {
   const queue: Script[] = [];
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -178,7 +182,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         const start = messageEvents({ kind: "message", content: [] }, recorded.body.model).slice(0, 2);
         return void sendStream(res, [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]], 0);
       }
-      void sendStream(res, messageEvents(response, recorded.body.model), response.eventDelayMs ?? 0);
+      void sendStream(res, messageEvents(response, recorded.body.model), response.eventDelayMs ?? 0, options.onSent);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

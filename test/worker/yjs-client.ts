@@ -19,6 +19,8 @@ export interface RoomClient {
   /** Publishes this client's presence, as a browser does (`{user, typing}`). */
   setPresence(state: Record<string, unknown>): void;
   synced: Promise<void>;
+  /** Every binary frame received, as sent (the sync answer arrives in parts when large). */
+  frames: Uint8Array[];
   /** Sends a raw Yjs update, as a (misbehaving) client writing to the document would. */
   sendUpdate(update: Uint8Array): void;
   close(): void;
@@ -42,8 +44,10 @@ export async function connectRoom(
   const awareness = new awarenessProtocol.Awareness(doc);
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  const frames: Uint8Array[] = [];
   socket.addEventListener("message", (event) => {
     if (typeof event.data === "string") return;
+    frames.push(new Uint8Array(event.data as ArrayBuffer));
     const decoder = decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer));
     const kind = decoding.readVarUint(decoder);
     if (kind === MESSAGE_AWARENESS) {
@@ -77,6 +81,7 @@ export async function connectRoom(
       socket.send(encoding.toUint8Array(encoder));
     },
     synced,
+    frames,
     sendUpdate(update) {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_SYNC);

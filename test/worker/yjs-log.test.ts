@@ -57,7 +57,7 @@ describe("the Yjs log", () => {
       growDocument(doc, 10, 1000);
 
       const reloaded = new YjsLog(limited(state));
-      const copy = rebuild(reloaded.entries());
+      const copy = rebuild(reloaded.updates());
       expect(Y.encodeStateAsUpdate(copy)).toEqual(Y.encodeStateAsUpdate(doc));
       expect(copy.getArray("outputs").length).toBe(211);
       expect(reloaded.storedBytes).toBeGreaterThan(8_500_000);
@@ -89,7 +89,7 @@ describe("the Yjs log", () => {
       };
       expect(() => new YjsLog(failing).compact(Y.encodeStateAsUpdate(doc))).toThrow("disk full");
       expect(state.storage.sql.exec(`SELECT count(*) AS n FROM yjs_log`).one().n).toBe(before);
-      expect(Y.encodeStateAsUpdate(rebuild(new YjsLog(limited(state)).entries()))).toEqual(Y.encodeStateAsUpdate(doc));
+      expect(Y.encodeStateAsUpdate(rebuild(new YjsLog(limited(state)).updates()))).toEqual(Y.encodeStateAsUpdate(doc));
     });
   });
 
@@ -115,7 +115,7 @@ describe("the Yjs log", () => {
       expect(compactions).toBe(0);
       for (let i = 0; i < 1100; i++) text.insert(text.length, "token ");
       expect(compactions).toBe(1);
-      expect(rebuild(new YjsLog(limited(state)).entries()).getText("reply").toString()).toBe(text.toString());
+      expect(rebuild(new YjsLog(limited(state)).updates()).getText("reply").toString()).toBe(text.toString());
     });
   });
 
@@ -129,7 +129,7 @@ describe("the Yjs log", () => {
       state.storage.sql.exec(`CREATE TABLE yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
       for (const update of legacy) state.storage.sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
       const log = new YjsLog(limited(state));
-      expect(Y.encodeStateAsUpdate(rebuild(log.entries()))).toEqual(Y.encodeStateAsUpdate(doc));
+      expect(Y.encodeStateAsUpdate(rebuild(log.updates()))).toEqual(Y.encodeStateAsUpdate(doc));
       expect(state.storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'yjs_updates'`).one().n).toBe(0);
     });
   });

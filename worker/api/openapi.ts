@@ -135,6 +135,17 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     patch: { summary: "Edit a session that is not running", who: "owner, editor", access: "editor", body: "UpdateSession", responses: { 200: ["updated", one("session", "Session")] } },
     delete: { summary: "Delete a session and all its data", who: "owner, editor", access: "editor", responses: { 204: "deleted" } },
   },
+  [`${s}/ticket`]: {
+    get: {
+      summary: "A room ticket: a signed pass to the session's WebSocket for 60 s (/parties/session-room/{id}?ticket=…), checked at the upgrade without a database read",
+      who: "member",
+      access: "member",
+      responses: {
+        200: ["the ticket and the socket's path", { type: "object", required: ["ticket", "expiresAt", "url"], properties: { ticket: { type: "string" }, expiresAt: { type: "integer" }, url: { type: "string" } } }],
+        503: "AUTH_SECRET is not set, so no ticket can be signed",
+      },
+    },
+  },
   [`${s}/events`]: { get: { summary: "The session's events", who: "member", access: "member", responses: { 200: ["events", list("events", "SessionEvent")] } } },
   [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", access: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
   [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", access: "editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
@@ -183,7 +194,7 @@ function buildDocument() {
     },
     securitySchemes: {
       cookie: { type: "apiKey", in: "cookie", name: "tandem_dev_session", description: "dev sign-in (AUTH_MODE=dev)" },
-      bearer: { type: "http", scheme: "bearer", description: "an API token (tdm_…); also accepted as ?token= on WebSockets" },
+      bearer: { type: "http", scheme: "bearer", description: "an API token (tdm_…); also accepted as ?token= on WebSockets, which also take a room ticket as ?ticket=" },
       access: { type: "apiKey", in: "header", name: "Cf-Access-Jwt-Assertion", description: "Cloudflare Access (AUTH_MODE=access)" },
     },
   };

@@ -15,7 +15,7 @@ const DEV_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 // AUTH_MODE is "access", so this key signs nothing in production.
 const DEV_FALLBACK_SECRET = "tandem-dev-only-not-a-secret";
 
-const secretOf = (env: Env) => env.AUTH_SECRET || DEV_FALLBACK_SECRET;
+export const secretOf = (env: Env) => env.AUTH_SECRET || DEV_FALLBACK_SECRET;
 
 export async function devUserFromCookie(request: Request, env: Env): Promise<User | null> {
   const cookieHeader = request.headers.get("cookie");

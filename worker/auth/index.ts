@@ -49,8 +49,9 @@ export function presentedToken(request: Request): string | null {
 
 /** Every /api route but the dev sign-in goes through this. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
-  const user = await authenticate(c.req.raw, c.env);
-  if (!user) return c.json(errorBody("unauthenticated", "sign in or send an API token"), 401);
-  c.set("user", user);
+  const credential = await authenticateRequest(c.req.raw, c.env);
+  if (!credential) return c.json(errorBody("unauthenticated", "sign in or send an API token"), 401);
+  c.set("user", credential.user);
+  c.set("credential", credential);
   await next();
 });

@@ -87,7 +87,11 @@ export class AgentLink {
       return;
     }
     this.#socket = socket;
-    socket.addEventListener("message", (event) => this.#receive(event.data));
+    // A frame still in flight on a socket the room has let go of (closed, or replaced by a reconnect)
+    // belongs to a run that is over: applied now, it would land in the next run (seq restarts there).
+    socket.addEventListener("message", (event) => {
+      if (this.#socket === socket) this.#receive(event.data);
+    });
     socket.addEventListener("close", () => this.#dropped(socket));
     socket.addEventListener("error", () => this.#dropped(socket));
     socket.send(JSON.stringify(await this.#handlers.startFrame()));

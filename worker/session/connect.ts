@@ -1,17 +1,21 @@
 import { authenticateRequest } from "../auth";
 import { getMembership } from "../auth/membership";
+import { authorizeWithTicket } from "../auth/room-ticket";
 import type { Env } from "../env";
 import { errorBody } from "../http/errors";
 import { crossSiteRefusal } from "../http/origin";
-import { withIdentity } from "./connections";
+import { identityOf, withIdentity } from "./connections";
 
 /**
- * Authorizes a WebSocket to a session room before the upgrade: a signed-in member of the session's
+ * Authorizes a WebSocket to a session room before the upgrade: a room ticket from the API (`?ticket=`,
+ * checked without D1; only the app's own pages can read one), or a signed-in member of the session's
  * workspace (cookie, Bearer or `?token=`), else 401/404; a cookie-authenticated upgrade from another
  * site's page is 403. The room learns who connected from headers only the Worker can set, since a Durable
  * Object is not reachable from outside.
  */
 export async function authorizeRoomConnection(request: Request, env: Env, sessionId: string): Promise<Request | Response> {
+  const ticket = new URL(request.url).searchParams.get("ticket");
+  if (ticket !== null) return authorizeWithTicket(request, env, sessionId, ticket);
   const crossSite = crossSiteRefusal(request, env.PUBLIC_URL);
   if (crossSite) return Response.json(errorBody(crossSite.code, crossSite.message), { status: crossSite.status });
   const credential = await authenticateRequest(request, env);
@@ -19,5 +23,5 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   const row = await env.DB.prepare(`SELECT workspace_id FROM sessions WHERE id = ?`).bind(sessionId).first<{ workspace_id: string }>();
   const member = row ? await getMembership(env.DB, row.workspace_id, credential.user.id) : null;
   if (!member) return Response.json(errorBody("not_found", "session not found"), { status: 404 });
-  return withIdentity(request, credential, member.role);
+  return withIdentity(request, identityOf(credential, member.role));
 }

@@ -1,8 +1,9 @@
 /**
- * Who is on each of a room's sockets, as the Worker vouched for them at the upgrade (headers only the
- * Worker can set), kept in the connection's state so it survives hibernation. With it the room closes a
- * socket whose membership or API token is revoked or whose credential expires, and owns each socket's
- * presence: a socket speaks only for the awareness client ids it introduced, as the person it is.
+ * Who is on each viewer socket (of the SessionRoom or of one of its viewer shards), as the Worker vouched
+ * for them at the upgrade (headers only the Worker can set), kept in the connection's state so it
+ * survives hibernation. With it the room or shard closes a socket whose membership or API token is
+ * revoked or whose credential expires, and owns each socket's presence: a socket speaks only for the
+ * awareness client ids it introduced, as the person it is.
  */
 import type { Connection, WSMessage } from "partyserver";
 import { z } from "zod";
@@ -18,7 +19,7 @@ const HEADER = {
   expiresAt: "x-tandem-expires-at",
 } as const;
 
-const IdentitySchema = z.object({
+export const IdentitySchema = z.object({
   userId: z.string().min(1).max(100),
   userName: z.string().max(100),
   role: RoleSchema,
@@ -44,16 +45,21 @@ interface ConnectionFacts {
   clientIds?: number[];
 }
 
-/** The upgrade request as the room receives it: the caller's identity set, anything a client sent under those names gone. */
-export function withIdentity(request: Request, credential: Credential, role: z.infer<typeof RoleSchema>): Request {
+/** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
+export function identityOf(credential: Credential, role: z.infer<typeof RoleSchema>): ConnectionIdentity {
+  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
+}
+
+/** The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under those names gone. */
+export function withIdentity(request: Request, identity: ConnectionIdentity): Request {
   const forwarded = new Request(request);
   for (const name of Object.values(HEADER)) forwarded.headers.delete(name);
-  forwarded.headers.set(HEADER.userId, credential.user.id);
+  forwarded.headers.set(HEADER.userId, identity.userId);
   // Header values are bytes; a name may be any Unicode.
-  forwarded.headers.set(HEADER.userName, encodeURIComponent(credential.user.name));
-  forwarded.headers.set(HEADER.role, role);
-  if (credential.tokenId) forwarded.headers.set(HEADER.tokenId, credential.tokenId);
-  if (credential.expiresAt !== null) forwarded.headers.set(HEADER.expiresAt, String(credential.expiresAt));
+  forwarded.headers.set(HEADER.userName, encodeURIComponent(identity.userName));
+  forwarded.headers.set(HEADER.role, identity.role);
+  if (identity.tokenId) forwarded.headers.set(HEADER.tokenId, identity.tokenId);
+  if (identity.expiresAt !== null) forwarded.headers.set(HEADER.expiresAt, String(identity.expiresAt));
   return forwarded;
 }
 
@@ -78,28 +84,36 @@ function identityFrom(request: Request): ConnectionIdentity | null {
 
 const factsOf = (connection: Connection): ConnectionFacts => (connection.state as ConnectionFacts | null) ?? {};
 
-export class RoomConnections {
+export class ViewerConnections {
   readonly #all: () => Iterable<Connection>;
+  readonly #ownedElsewhere: (clientId: number) => boolean;
   /** Awareness client id → the connection that introduced it; rebuilt from connection states after a wake. */
   #owners: Map<number, string> | null = null;
 
-  constructor(all: () => Iterable<Connection>) {
+  /** `ownedElsewhere`: a client id a viewer on another object (room or shard) speaks for, which no socket here may claim. */
+  constructor(all: () => Iterable<Connection>, ownedElsewhere: (clientId: number) => boolean = () => false) {
     this.#all = all;
+    this.#ownedElsewhere = ownedElsewhere;
   }
 
-  /** Records who is on a new socket; false (and the socket closed) when the Worker's word is missing or already expired. */
-  admit(connection: Connection, request: Request, now: number): boolean {
+  /** Whether a socket here speaks for this awareness client id. */
+  owns(clientId: number): boolean {
+    return this.#ownerMap().has(clientId);
+  }
+
+  /** Records who is on a new socket; null (and the socket closed) when the Worker's word is missing or already expired. */
+  admit(connection: Connection, request: Request, now: number): ConnectionIdentity | null {
     const identity = identityFrom(request);
     if (!identity) {
       connection.close(1008, "unauthorized");
-      return false;
+      return null;
     }
     if (identity.expiresAt !== null && identity.expiresAt <= now) {
       connection.close(CLOSE_EXPIRED, "credential expired");
-      return false;
+      return null;
     }
     connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [] }));
-    return true;
+    return identity;
   }
 
   /** Closes every socket matching the filter (an empty filter matches none); returns how many. */
@@ -151,7 +165,7 @@ export class RoomConnections {
       user: { id: identity.userId, name: identity.userName },
       mayClaim: (ids) => {
         const fresh = ids.filter((id) => !owned.has(id));
-        return fresh.every((id) => !owners.has(id)) && owned.size + fresh.length <= MAX_CLIENT_IDS;
+        return fresh.every((id) => !owners.has(id) && !this.#ownedElsewhere(id)) && owned.size + fresh.length <= MAX_CLIENT_IDS;
       },
     };
     const admitted = admitClientFrame(message, owner);

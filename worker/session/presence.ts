@@ -107,3 +107,23 @@ function encodePresenceFrame(entries: Entry[]): Uint8Array {
   encoding.writeVarUint8Array(frame, encoding.toUint8Array(update));
   return encoding.toUint8Array(frame);
 }
+
+/**
+ * The client ids an awareness update (as relayed between the room and its shards) speaks for, each with
+ * whether it removes that client's presence; null for an update that does not decode.
+ */
+export function awarenessEntries(update: Uint8Array): { clientId: number; removed: boolean }[] | null {
+  try {
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    const entries: { clientId: number; removed: boolean }[] = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder); // clock
+      entries.push({ clientId, removed: JSON.parse(decoding.readVarString(decoder)) === null });
+    }
+    return entries;
+  } catch {
+    return null;
+  }
+}

@@ -3,9 +3,8 @@
  * the Yjs transcript (server-authoritative: every browser connection is read-only) and the link to the
  * session's agent. The API calls its RPC methods after checking the caller's role.
  */
-import type { Connection, ConnectionContext, WSMessage } from "partyserver";
-import { YServer } from "y-partyserver";
-import * as awarenessProtocol from "y-protocols/awareness";
+
+import type { Connection } from "partyserver";
 import * as Y from "yjs";
 import { idleStopMinutes } from "../db/workspaces";
 import type { Env } from "../env";
@@ -16,14 +15,15 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { agentEndpoint } from "./agent-link";
 import { AgentRun } from "./agent-run";
 import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
-import { DeltaBatcher } from "./batcher";
 import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
-import { RoomConnections, type RevokeFilter } from "./connections";
+import type { ConnectionIdentity } from "./connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "./lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { LeadingEdgeThrottle } from "./throttle";
+import { ViewerRoom } from "./viewer-room";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
@@ -38,20 +38,19 @@ const wrongPhase = (phase: Phase, action: string): RoomResult<never> => ({
   error: { status: 409, code: "invalid_transition", message: `cannot ${action} a session that is ${phase}`, phase },
 });
 
-export class SessionRoom extends YServer<Env> {
+export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
 
   readonly #store: RoomStore;
   /** Outgoing callbacks on phase changes, sent (and retried) from the alarm. */
   readonly #notifications: NotificationQueue;
   readonly #state: SessionState;
-  readonly #batcher: DeltaBatcher<FromAgentFrame>;
+  /** Streamed deltas go out at once while the room is under its frame budget, together only under pressure. */
+  readonly #throttle: LeadingEdgeThrottle<FromAgentFrame>;
   /** The agent of the current run: its link, its workspace archives, its redaction, and how its run ends. */
   readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
-  /** Who is on each browser socket: revocation, expiry and presence. */
-  readonly #connections = new RoomConnections(() => this.getConnections());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,16 +75,17 @@ export class SessionRoom extends YServer<Env> {
       indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
       idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
-    this.#batcher = new DeltaBatcher((frames) => this.#applyFrames(frames), () => this.#viewerCount());
+    // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
+    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut(), this.frameBudget());
     this.#agent = new AgentRun({
       env,
       ctx,
       state: this.#state,
       store: this.#store,
       history: () => transcriptToHistory(this.document),
-      onFrame: (frame) => this.#batcher.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
+      onFrame: (frame) => this.#throttle.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
       flushFrames: (endOfStreams) => {
-        this.#batcher.flush();
+        this.#throttle.flush();
         if (endOfStreams) this.#applyHeldText();
       },
       onConnected: () => this.#sendPendingInputs(),
@@ -97,7 +97,7 @@ export class SessionRoom extends YServer<Env> {
 
   async onLoad(): Promise<Y.Doc> {
     const doc = new Y.Doc();
-    for (const update of this.#store.updates()) Y.applyUpdate(doc, update);
+    for (const update of this.#store.document.updates()) Y.applyUpdate(doc, update);
     return doc;
   }
 
@@ -106,37 +106,23 @@ export class SessionRoom extends YServer<Env> {
     this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
-      this.#store.appendUpdate(update);
-      if (this.#store.needsCompaction()) this.#store.compact(Y.encodeStateAsUpdate(this.document));
+      this.#store.document.append(update);
+      if (this.#store.document.needsCompaction()) this.#store.document.compact(this.document);
     });
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
     if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#agent.connect());
   }
 
-  isReadOnly(): boolean {
-    return true;
-  }
-
-  onConnect(connection: Connection, ctx: ConnectionContext): void {
-    if (!this.#connections.admit(connection, ctx.request, Date.now())) return;
-    super.onConnect(connection, ctx);
-    if (this.#connections.nextExpiry() !== null) this.ctx.waitUntil(this.#scheduleAlarm());
-  }
-
-  onMessage(connection: Connection, message: WSMessage): void {
-    const frame = this.#connections.clientFrame(connection, message);
-    if (frame) super.onMessage(connection, frame);
-  }
-
-  onClose(connection: Connection, code: number, reason: string, wasClean: boolean): void {
-    super.onClose(connection, code, reason, wasClean);
-    awarenessProtocol.removeAwarenessStates(this.document.awareness, this.#connections.release(connection), null);
+  /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
+  protected viewerJoined(connection: Connection, identity: ConnectionIdentity): void {
+    super.viewerJoined(connection, identity);
+    if (identity.expiresAt !== null) this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */
   async onAlarm(): Promise<void> {
-    this.#connections.closeExpired(Date.now());
+    this.connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#notifications.flush(this.env);
     for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: droppedReason(entry) });
@@ -226,15 +212,10 @@ export class SessionRoom extends YServer<Env> {
     return ok(view);
   }
 
-  /** Closes the browser sockets of a removed member or a revoked API token (called by the API after the change). */
-  revokeConnections(filter: RevokeFilter): number {
-    return this.#connections.revoke(filter);
-  }
-
-  /** Removes everything of the session this object holds: agent, sockets, artifacts and archives, alarm, storage. */
+  /** Removes everything of the session this object holds: agent, sockets (shards' too), artifacts and archives, alarm, storage. */
   async destroy(): Promise<void> {
     this.#agent.release("session deleted");
-    for (const connection of this.getConnections()) connection.close(4404, "session deleted");
+    await this.closeViewers(4404, "session deleted");
     const id = this.#state.record?.id;
     this.#state.forget();
     if (id) await deleteArtifacts(this.env.ARTIFACTS, id);
@@ -323,7 +304,7 @@ export class SessionRoom extends YServer<Env> {
   /** The alarm rings at the earliest of the session's clocks, the next callback due, the index retry and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const times = [nextClockAt(this.#state.record, now), this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.#connections.nextExpiry()].filter(
+    const times = [nextClockAt(this.#state.record, now), this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.connections.nextExpiry()].filter(
       (at): at is number => at !== null,
     );
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
@@ -357,11 +338,5 @@ export class SessionRoom extends YServer<Env> {
       }
     }
     await this.#scheduleAlarm();
-  }
-
-  #viewerCount(): number {
-    let count = 0;
-    for (const _ of this.getConnections()) count++;
-    return count;
   }
 }

@@ -31,7 +31,8 @@ type Row = Record<string, SqlStorageValue>;
 
 export class RoomStore {
   readonly #sql: SqlStorage;
-  readonly #yjs: YjsLog;
+  /** The transcript document's log of updates and snapshots (yjs-log.ts). */
+  readonly document: YjsLog;
 
   constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
     const sql = rowLimited(storage.sql);
@@ -44,7 +45,7 @@ export class RoomStore {
       seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
       author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
-    this.#yjs = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
+    this.document = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
   }
 
   loadSession(): SessionRecord | null {
@@ -91,29 +92,6 @@ export class RoomStore {
 
   pendingInputs(): Input[] {
     return this.#sql.exec(`SELECT * FROM inputs WHERE consumed = 0 ORDER BY seq`).toArray().map(toInput);
-  }
-
-  appendUpdate(update: Uint8Array): void {
-    this.#yjs.append(update);
-  }
-
-  /** The stored Yjs entries (snapshot, then updates), to rebuild the document from. */
-  updates(): Uint8Array[] {
-    return this.#yjs.entries();
-  }
-
-  needsCompaction(): boolean {
-    return this.#yjs.needsCompaction();
-  }
-
-  /** Replaces every stored update with one snapshot of the whole document, in one transaction. */
-  compact(snapshot: Uint8Array): void {
-    this.#yjs.compact(snapshot);
-  }
-
-  /** Bytes of the stored document (snapshot plus updates). */
-  get documentBytes(): number {
-    return this.#yjs.storedBytes;
   }
 
   putArtifact(name: string, size: number, at: number): void {

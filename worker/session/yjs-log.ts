@@ -5,6 +5,8 @@
  * whole log in one `transactionSync`: it lands whole or not at all.
  */
 
+import * as Y from "yjs";
+
 /** Bytes per stored part: half the row limit, leaving room for the row's other columns. */
 export const CHUNK_BYTES = 1_000_000;
 /** Updates kept as they came before a compaction is considered. */
@@ -44,7 +46,7 @@ export class YjsLog {
   }
 
   /** Every stored entry in order, parts joined: apply them all to rebuild the document. */
-  entries(): Uint8Array[] {
+  updates(): Uint8Array[] {
     const parts = new Map<number, Uint8Array[]>();
     for (const row of this.#storage.sql.exec(`SELECT entry, data FROM yjs_log ORDER BY entry, part`)) {
       const entry = Number(row.entry);
@@ -72,8 +74,9 @@ export class YjsLog {
     return this.#updates > COMPACT_ALWAYS_AFTER_UPDATES || this.#updateBytes * 4 >= this.#snapshotBytes;
   }
 
-  /** Replaces the whole log with `snapshot`, atomically. */
-  compact(snapshot: Uint8Array): void {
+  /** Replaces the whole log with a snapshot of `doc` (or the snapshot given), atomically. */
+  compact(doc: Y.Doc | Uint8Array): void {
+    const snapshot = doc instanceof Y.Doc ? Y.encodeStateAsUpdate(doc) : doc;
     this.#storage.transactionSync(() => {
       this.#storage.sql.exec(`DELETE FROM yjs_log`);
       this.#write(1, snapshot, true);
@@ -84,8 +87,18 @@ export class YjsLog {
     this.#snapshotBytes = snapshot.byteLength;
   }
 
+  /** Bytes of document the log holds (the bench reports them before and after compaction). */
   get storedBytes(): number {
     return this.#snapshotBytes + this.#updateBytes;
+  }
+
+  /** Forgets the whole document (a viewer shard's replica, once its viewers are gone). */
+  clear(): void {
+    this.#storage.sql.exec(`DELETE FROM yjs_log`);
+    this.#nextEntry = 1;
+    this.#updates = 0;
+    this.#updateBytes = 0;
+    this.#snapshotBytes = 0;
   }
 
   #write(entry: number, bytes: Uint8Array, snapshot: boolean): void {

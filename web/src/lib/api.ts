@@ -122,6 +122,7 @@ export const api = {
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
+  roomTicket: (wsId: string, id: string) => request<{ ticket: string; expiresAt: number; url: string }>("GET", `${ses(wsId, id)}/ticket`),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
   putSecret: (wsId: string, name: string, value: string) =>
@@ -135,6 +136,18 @@ export const api = {
   deliveries: (wsId: string, id: string) =>
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
 };
+
+/**
+ * The query of the session socket, fetched before every (re)connect: a fresh room ticket, which the
+ * upgrade checks without a database read. Without one the socket still opens on the session cookie.
+ */
+export async function roomSocketParams(wsId: string, id: string): Promise<Record<string, string>> {
+  try {
+    return { ticket: (await api.roomTicket(wsId, id)).ticket };
+  } catch {
+    return {};
+  }
+}
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
 export const links = {

@@ -1,9 +1,11 @@
 /**
  * One session's live connection: the Yjs transcript over /parties/session-room/<id> plus awareness
- * (presence, typing). Reconnects are the provider's; `status` makes them visible.
+ * (presence, typing), opened with a fresh room ticket each time. Reconnects are the provider's;
+ * `status` makes them visible.
  */
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
+import { roomSocketParams } from "./api";
 import { messagesArray, readSession, sessionMap, type SessionState } from "./transcript";
 import type { User } from "./types";
 import { YView } from "./yreactive";
@@ -59,7 +61,7 @@ export class Room {
   peers = $state<Peer[]>([]);
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(sessionId: string, user: User, host = location.host) {
+  constructor(workspaceId: string, sessionId: string, user: User, host = location.host) {
     const meta = sessionMap(this.doc);
     const list = messagesArray(this.doc);
     this.session = new YView(meta, () => readSession(meta));
@@ -70,6 +72,7 @@ export class Room {
       // Every viewer syncs from the server, never from another tab of the same browser.
       disableBc: true,
       maxBackoffTime: 5000,
+      params: () => roomSocketParams(workspaceId, sessionId),
     });
     let wasConnected = false;
     this.provider.on("status", ({ status }: { status: string }) => {

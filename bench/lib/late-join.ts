@@ -1,0 +1,95 @@
+/**
+ * Late joins of long sessions: a transcript written into a SessionRoom through the real DO ↔ agent
+ * protocol (the scriptable agent host of the tests stands in for the agent, so 10,000 messages take
+ * seconds, not an afternoon of model calls), then fresh viewers join and sync it.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { waitForSession, type Tandem } from "./stack";
+import { now, openViewer } from "./viewers";
+
+export interface LateJoin {
+  messages: number;
+  /** The transcript as the API serves it (GET …/transcript). */
+  jsonBytes: number;
+  /** Everything a new viewer receives to be fully synced. */
+  syncBytes: number;
+  ratioToJSON: number;
+  syncParts: number;
+  largestSyncPart: number;
+  /** From opening the socket to the whole document applied, per join. */
+  syncMs: number[];
+  /** The room's Yjs log: every update as appended, against what is stored after compaction. */
+  appendedBytes: number;
+  storedBytes: number;
+  storedRows: number;
+  largestRow: number;
+}
+
+export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: number, joins: number): Promise<LateJoin> {
+  const { owner, workspaceId } = tandem;
+  const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { prompt, timeoutSeconds: 1800 });
+  const sessionId = ((await res.json()) as { session: { id: string } }).session.id;
+  // Watches the whole seeding: the updates it receives are the updates the room appended to its log.
+  const watcher = openViewer(await tandem.socketURL(sessionId), { kind: "tandem" }, { tokens: 0 });
+  await watcher.synced;
+  const transcriptPath = `/api/workspaces/${workspaceId}/sessions/${sessionId}/transcript`;
+  let jsonBytes = 0;
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    await waitForSession(tandem, sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle", 600_000);
+    const body = await (await tandem.api(owner, transcriptPath)).text();
+    const count = (JSON.parse(body) as { messages: unknown[] }).messages.length;
+    if (count >= expectMessages) {
+      jsonBytes = Buffer.byteLength(body);
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`only ${count} of ${expectMessages} messages`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const appendedBytes = watcher.syncBytes + watcher.updateBytes;
+  watcher.close();
+
+  const syncMs: number[] = [];
+  let last = { syncBytes: 0, syncParts: 0, largestSyncPart: 0 };
+  for (let i = 0; i < joins; i++) {
+    const url = await tandem.socketURL(sessionId);
+    const started = now();
+    const viewer = openViewer(url, { kind: "tandem" }, { tokens: 0, keepDoc: true });
+    syncMs.push((await viewer.synced) - started);
+    const messages = viewer.doc!.getArray("messages").length;
+    if (messages < expectMessages) throw new Error(`late joiner synced ${messages} of ${expectMessages} messages`);
+    viewer.close();
+    last = viewer;
+  }
+  return {
+    messages: expectMessages,
+    jsonBytes,
+    syncBytes: last.syncBytes,
+    ratioToJSON: last.syncBytes / jsonBytes,
+    syncParts: last.syncParts,
+    largestSyncPart: last.largestSyncPart,
+    syncMs,
+    appendedBytes,
+    ...roomLog(tandem.persistTo, sessionId),
+  };
+}
+
+/** The room's stored Yjs log, read from its SQLite file in wrangler's local state. */
+function roomLog(persistTo: string, sessionId: string): { storedBytes: number; storedRows: number; largestRow: number } {
+  const dir = join(persistTo, "v3", "do", "tandem-SessionRoom");
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".sqlite"))) {
+    const db = new DatabaseSync(join(dir, file), { readOnly: true });
+    try {
+      const meta = db.prepare(`SELECT value FROM meta WHERE key = 'session'`).get() as { value: string } | undefined;
+      if (!meta || (JSON.parse(meta.value) as { id: string }).id !== sessionId) continue;
+      const row = db.prepare(`SELECT coalesce(sum(length(data)), 0) AS bytes, count(*) AS rows, coalesce(max(length(data)), 0) AS largest FROM yjs_updates`).get() as { bytes: number; rows: number; largest: number };
+      return { storedBytes: Number(row.bytes), storedRows: Number(row.rows), largestRow: Number(row.largest) };
+    } finally {
+      db.close();
+    }
+  }
+  throw new Error(`no SQLite file for session ${sessionId} under ${dir}`);
+}

@@ -1,0 +1,58 @@
+import * as decoding from "lib0/decoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { describe, expect, it } from "vitest";
+import { SYNC_PART_BYTES } from "../../worker/sync/sync-answer";
+import { signIn, uniqueName, workspaceWith } from "./helpers";
+import { createSession, eventually, transcriptOf, waitForPhase } from "./session-helpers";
+import { connectRoom, type RoomClient } from "./yjs-client";
+
+/** The kind of each sync frame a client received: 1 = SyncStep2, 2 = update. */
+function syncKinds(frames: Uint8Array[]): { kind: number; bytes: number }[] {
+  return frames.flatMap((frame) => {
+    const decoder = decoding.createDecoder(frame);
+    if (decoding.readVarUint(decoder) !== 0) return [];
+    return [{ kind: decoding.readVarUint(decoder), bytes: frame.byteLength }];
+  });
+}
+
+const toolResults = (doc: Y.Doc) =>
+  doc
+    .getArray<Y.Map<unknown>>("messages")
+    .toArray()
+    .flatMap((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray())
+    .filter((b) => b.get("type") === "tool_use")
+    .map((b) => String(b.get("result") ?? "").length);
+
+describe("a late joiner of a large transcript", () => {
+  it("gets the state in parts under the message limit, the last a SyncStep2, from the room and from a shard", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    // 80 tool results of 30,000 characters: 2.4 MB of state.
+    const { id } = await createSession(owner, ws, { prompt: "/long-output 80", timeoutSeconds: 60 });
+    await waitForPhase(owner, ws, id, "Running");
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (messages) => messages.flatMap((m) => m.blocks).filter((b) => b.type === "tool_use" && typeof b.result === "string").length === 80,
+      15_000,
+    );
+    const clients: RoomClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+      await client.synced;
+      clients.push(client);
+    }
+    // The third viewer is on a shard (SHARD_AFTER_VIEWERS=2 in the worker project).
+    for (const client of [clients[0], clients[2]]) {
+      const answer = syncKinds(client.frames).filter((frame) => frame.kind !== syncProtocol.messageYjsSyncStep1);
+      expect(answer.length).toBeGreaterThanOrEqual(3);
+      for (const frame of answer) expect(frame.bytes).toBeLessThanOrEqual(SYNC_PART_BYTES + 16);
+      expect(answer.at(-1)?.kind).toBe(syncProtocol.messageYjsSyncStep2);
+      expect(answer.slice(0, -1).every((frame) => frame.kind === syncProtocol.messageYjsUpdate)).toBe(true);
+      const results = toolResults(client.doc);
+      expect(results).toHaveLength(80);
+      expect(results.every((length) => length === 30_000)).toBe(true);
+    }
+    for (const client of clients) client.close();
+  });
+});

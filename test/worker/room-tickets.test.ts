@@ -1,0 +1,126 @@
+import { SELF, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { issueRoomTicket } from "../../worker/auth/room-ticket";
+import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "./helpers";
+import { createSession, eventually, textOf, transcriptOf, waitForPhase } from "./session-helpers";
+import { connectRoom, docText, type RoomClient } from "./yjs-client";
+
+async function runningSession(owner: Client, ws: string) {
+  const { id } = await createSession(owner, ws, { prompt: "ticketed", timeoutSeconds: 60 });
+  await waitForPhase(owner, ws, id, "Running");
+  await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: ticketed"));
+  return id;
+}
+
+async function ticketFor(client: Client, ws: string, id: string) {
+  const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/ticket`);
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as { ticket: string; expiresAt: number; url: string };
+}
+
+describe("room tickets", () => {
+  it("are issued to any member and open the session's socket with no cookie, read-only", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const viewer = await signIn(uniqueName("viewer"));
+    const ws = await workspaceWith(owner, [{ client: viewer, role: "viewer" }]);
+    const id = await runningSession(owner, ws);
+
+    const issued = await ticketFor(viewer, ws, id);
+    expect(issued.expiresAt - Date.now()).toBeGreaterThan(30_000);
+    expect(issued.expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(issued.url).toBe(`/parties/session-room/${id}?ticket=${issued.ticket}`);
+    const client = (await connectRoom(id, {}, `?ticket=${issued.ticket}`)) as RoomClient;
+    await client.synced;
+    expect(docText(client.doc)).toContain("echo: ticketed");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "live over a ticket" } });
+    await eventually(async () => docText(client.doc), (text) => text.includes("echo: live over a ticket"));
+    client.close();
+  });
+
+  it("are checked at the upgrade without looking up membership: a removed member's ticket works until it expires", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const editor = await signIn(uniqueName("editor"));
+    const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
+    const id = await runningSession(owner, ws);
+    const { ticket } = await ticketFor(editor, ws, id);
+    expect((await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status).toBe(204);
+    // The cookie path reads D1 and refuses at once; the ticket is a pass of at most a minute.
+    expect(((await connectRoom(id, { cookie: editor.cookie })) as Response).status).toBe(404);
+    const client = (await connectRoom(id, {}, `?ticket=${ticket}`)) as RoomClient;
+    await client.synced;
+    client.close();
+  });
+
+  it("refuses a ticket that is forged, expired, for another session or of another signing key, with 401", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const id = await runningSession(owner, ws);
+    const other = await createSession(owner, ws, { timeoutSeconds: 60 });
+    const { ticket } = await ticketFor(owner, ws, id);
+    const access = { userId: owner.user.id, userName: owner.user.name, role: "owner" as const, tokenId: null, expiresAt: null };
+
+    const refused = async (query: string, target = id) => {
+      const res = (await connectRoom(target, {}, query)) as Response;
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_ticket");
+    };
+    await refused(`?ticket=${ticket}`, other.id);
+    const [header, payload, signature] = ticket.split(".");
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+    const forged = btoa(JSON.stringify({ ...claims, sid: other.id, role: "owner" })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    await refused(`?ticket=${header}.${forged}.${signature}`, other.id);
+    await refused(`?ticket=${ticket.slice(0, -2)}xx`);
+    await refused(`?ticket=not-a-ticket`);
+    const expired = await issueRoomTicket(env, id, access, Date.now() - 120_000);
+    await refused(`?ticket=${expired!.ticket}`);
+    const otherKey = await issueRoomTicket({ ...env, AUTH_SECRET: "some other secret" }, id, access);
+    await refused(`?ticket=${otherKey!.ticket}`);
+    const credentialExpired = await issueRoomTicket(env, id, { ...access, expiresAt: Date.now() - 1 });
+    await refused(`?ticket=${credentialExpired!.ticket}`);
+  });
+
+  it("are only issued to members, for sessions of their workspace", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const stranger = await signIn(uniqueName("stranger"));
+    const ws = await workspaceWith(owner);
+    const strangerWs = await workspaceWith(stranger);
+    const id = await runningSession(owner, ws);
+    expect((await stranger.api(`/api/workspaces/${ws}/sessions/${id}/ticket`)).status).toBe(404);
+    expect((await stranger.api(`/api/workspaces/${strangerWs}/sessions/${id}/ticket`)).status).toBe(404);
+    expect((await SELF.fetch(`http://localhost:8787/api/workspaces/${ws}/sessions/${id}/ticket`)).status).toBe(401);
+  });
+
+  it("carry the API token they were issued through: revoking the token's access closes the socket", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const id = await runningSession(owner, ws);
+    const cli = await tokenClient(owner, "cli");
+    const { ticket } = await ticketFor(cli, ws, id);
+    const viaToken = (await connectRoom(id, {}, `?ticket=${ticket}`)) as RoomClient;
+    const viaCookie = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+    await Promise.all([viaToken.synced, viaCookie.synced]);
+    const room = env.SessionRoom.get(env.SessionRoom.idFromName(id));
+    expect(await room.revokeConnections({ tokenId: cli.tokenId })).toBe(1);
+    expect(await viaToken.closed).toMatchObject({ code: 4403, reason: "access revoked" });
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "still here" } });
+    await eventually(async () => docText(viaCookie.doc), (text) => text.includes("echo: still here"));
+    viaCookie.close();
+  });
+
+  it("are in the OpenAPI document", async () => {
+    const doc = (await (await SELF.fetch("http://localhost:8787/api/openapi.json")).json()) as { paths: Record<string, { get?: { description: string } }> };
+    expect(doc.paths["/api/workspaces/{ws}/sessions/{id}/ticket"]?.get?.description).toBe("Who: member.");
+  });
+});
+
+describe("the session socket's namespace", () => {
+  it("takes sockets only for session rooms: shards and containers are not reachable from outside", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const id = await runningSession(owner, ws);
+    for (const path of [`session-shard/${id}:shard:0`, `agent-container/${id}`]) {
+      const res = await SELF.fetch(`http://localhost:8787/parties/${path}`, { headers: { Upgrade: "websocket", cookie: owner.cookie } });
+      expect(res.status).toBe(404);
+    }
+  });
+});
