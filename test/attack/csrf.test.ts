@@ -100,6 +100,20 @@ describe("cookie-authenticated state changes", () => {
     expect(signInAs.headers.get("set-cookie")).toBeNull();
   });
 
+  it("refuses a forged stop whose URL carries an empty or blank ?token= (a token named but not given is no token)", async () => {
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    await waitForPhase(alice, ws, session.id, "Running");
+    for (const query of ["?token=", "?token=&token=tdm_x", "?token=%20"]) {
+      const res = await observe(await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/stop${query}`, { origin: EVIL }));
+      expect(res.status, query).toBe(401);
+      expect(res.errorShaped).toBe(true);
+    }
+    const view = (await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as { session: { phase: string } };
+    expect(view.session.phase).toBe("Running");
+  });
+
   it("lets API tokens through from anywhere: they are not cookies a page can borrow", async () => {
     const alice = await signIn(uniqueName("alice"));
     const cli = await tokenClient(alice);
@@ -133,5 +147,18 @@ describe("cookie-authenticated WebSocket upgrades", () => {
     await viaToken.synced;
     own.close();
     viaToken.close();
+  });
+
+  it("refuses another site's page that names an empty ?token= to borrow the cookie", async () => {
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    for (const query of ["?token=", "?token=&token=x"]) {
+      const hijack = await connectRoom(session.id, { cookie: alice.cookie, origin: EVIL }, query);
+      expect(hijack, query).toBeInstanceOf(Response);
+      const refused = await observe(hijack as Response);
+      expect(refused.status, query).toBe(401);
+      expect(refused.errorShaped).toBe(true);
+    }
   });
 });
