@@ -15,7 +15,7 @@ import { REDACTED } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { agentEndpoint } from "./agent-link";
 import { AgentRun } from "./agent-run";
-import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
+import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { DeltaBatcher } from "./batcher";
 import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
@@ -287,6 +287,8 @@ export class SessionRoom extends YServer<Env> {
     try {
       const agent = agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage);
       const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#agent.redaction.secrets);
+      // Deleted while it streamed: the session's prefix is already gone, so this copy goes too.
+      if (!this.#state.record) return void (copy.kept && (await this.env.ARTIFACTS.delete(artifactKey(record.id, name))));
       if (!copy.kept) {
         this.#store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
         return;
