@@ -14,6 +14,7 @@ import { secretRoutes } from "./api/secrets";
 import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { authorizeRoomConnection } from "./session/connect";
+import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
 
 export { SessionRoom } from "./session/room";
@@ -53,6 +54,8 @@ function isSessionRoomPath(request: Request): boolean {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const foreignHost = foreignHostRefusal(request, env);
+    if (foreignHost) return foreignHost;
     if (!isSessionRoomPath(request)) return app.fetch(request, env, ctx);
     const room = await routePartykitRequest(request, env, {
       onBeforeConnect: (req, lobby) => authorizeRoomConnection(req, env, lobby.name),

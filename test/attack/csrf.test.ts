@@ -162,3 +162,43 @@ describe("cookie-authenticated WebSocket upgrades", () => {
     }
   });
 });
+
+describe("a page that rebinds its own name to the dev server (DNS rebinding)", () => {
+  // The page's origin is its own name on the dev server's port: same-origin to it, so the Origin check passes.
+  const REBOUND = "http://rebind.evil.example:8787";
+
+  it("gets no dev sign-in, no API, no socket and no webhook under a host name that is not Tandem's", async () => {
+    const signInAs = await observe(
+      await SELF.fetch(`${REBOUND}/api/auth/dev`, { method: "POST", headers: { origin: REBOUND, "content-type": "application/json" }, body: JSON.stringify({ name: "mallory" }) }),
+    );
+    expect(signInAs.status).toBe(403);
+    expect(JSON.parse(signInAs.text)).toMatchObject({ error: { code: "host_not_allowed" } });
+    expect(signInAs.headers.get("set-cookie")).toBeNull();
+
+    // With a cookie got some other way, nothing else answers either: the API, a socket, a webhook.
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    const create = await observe(
+      await SELF.fetch(`${REBOUND}/api/workspaces/${ws}/sessions`, {
+        method: "POST",
+        headers: { cookie: alice.cookie, origin: REBOUND, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "/run id" }),
+      }),
+    );
+    expect(create.status).toBe(403);
+    expect(create.errorShaped).toBe(true);
+    const socket = await connectRoom(session.id, { cookie: alice.cookie, origin: REBOUND }, "", (url, init) => SELF.fetch(url.replace(OWN, REBOUND), init));
+    expect(socket).toBeInstanceOf(Response);
+    expect((socket as Response).status).toBe(403);
+    const webhook = await SELF.fetch(`${REBOUND}/webhooks/any`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(webhook.status).toBe(403);
+  });
+
+  it("still answers Tandem's own names: PUBLIC_URL's, localhost and 127.0.0.1", async () => {
+    for (const base of [OWN, "http://127.0.0.1:8787", "http://localhost:5173", "http://[::1]:8787"]) {
+      const res = await SELF.fetch(`${base}/api/openapi.json`);
+      expect(res.status, base).toBe(200);
+    }
+  });
+});
