@@ -28,7 +28,7 @@ function killGroup(pid: number | undefined): void {
 
 export function runCommand(
   command: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal },
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal; cut?: (head: string) => string },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     // detached: the command leads its own process group, which is what a timeout kills.
@@ -63,7 +63,7 @@ export function runCommand(
       clearTimeout(timer);
       clearTimeout(lingering);
       options.signal.removeEventListener("abort", onAbort);
-      if (dropped) output += `\n… [output truncated: ${dropped} more characters]`;
+      if (dropped) output = `${options.cut ? options.cut(output) : output}\n… [output truncated: ${dropped} more characters]`;
       resolve({ output, exitCode, timedOut });
     };
     child.on("error", (error) => {
@@ -99,8 +99,9 @@ export const bashTool = defineTool({
       env: context.env,
       timeoutMs: seconds * 1000,
       signal: context.signal,
+      cut: context.cut,
     });
-    const output = capOutput(result.output, BASH_MAX_OUTPUT + 100);
+    const output = capOutput(result.output, BASH_MAX_OUTPUT + 100, context.cut);
     if (result.timedOut) throw new ToolError(`${output}\n[timed out after ${seconds} s: the command and its children were killed]`);
     if (result.exitCode !== 0) throw new ToolError(`${output}\n[exit code ${result.exitCode ?? "signal"}]`);
     return output || "(no output)";

@@ -23,12 +23,12 @@ export const readFileTool = defineTool({
     offset: z.number().int().min(1).optional().describe("first line to read, 1-based"),
     limit: z.number().int().min(1).optional().describe("number of lines to read"),
   }),
-  async run(input, { workspace }) {
+  async run(input, { workspace, cut }) {
     const text = await readText(await resolveInWorkspace(workspace, input.path), input.path);
-    if (input.offset === undefined && input.limit === undefined) return capOutput(text, MAX_READ);
+    if (input.offset === undefined && input.limit === undefined) return capOutput(text, MAX_READ, cut);
     const lines = text.split("\n");
     const start = (input.offset ?? 1) - 1;
-    return capOutput(lines.slice(start, input.limit === undefined ? undefined : start + input.limit).join("\n"), MAX_READ);
+    return capOutput(lines.slice(start, input.limit === undefined ? undefined : start + input.limit).join("\n"), MAX_READ, cut);
   },
 });
 
