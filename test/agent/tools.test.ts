@@ -171,6 +171,24 @@ describe("bash", () => {
     expect(survivors).toEqual([]);
   });
 
+  it("leaves nothing running that left the command's process group (setsid, a daemon), with the secrets in its environment", async () => {
+    const duration = `${900_000 + Math.floor(Math.random() * 99_999)}`;
+    const secrets = { ...ctx, env: childEnv({ DEPLOY_TOKEN: "deploy-token-value" }, ctx.workspace) };
+    const survivors = async () => {
+      const { execFileSync } = await import("node:child_process");
+      return execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.trim() === `sleep ${duration}`);
+    };
+    // Its own session (so its own group), its output detached: what a daemon does.
+    const result = await runTool("bash", { command: `setsid sleep ${duration} > /dev/null 2>&1 < /dev/null & echo done` }, secrets);
+    expect(result).toEqual({ output: "done\n", isError: false });
+    expect(await survivors()).toEqual([]);
+    // Started by a command that is stopped: it goes too.
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    await runTool("bash", { command: `setsid sleep ${duration} > /dev/null 2>&1 < /dev/null & sleep 20` }, { ...secrets, signal: stop.signal });
+    expect(await survivors()).toEqual([]);
+  });
+
   it("kills the running command when the turn is stopped", async () => {
     const stop = new AbortController();
     const started = Date.now();
