@@ -3,7 +3,7 @@
  * sessions, each in its own directory; in production the same server runs in one container per session.
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -66,11 +66,28 @@ function sessionDirName(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
+/**
+ * A directory only this user can enter: workspaces hold cloned private repositories and whatever the
+ * agent wrote, archives all of it. The defaults live in the shared temp directory, where another local
+ * user could have made the name first (or planted a link to a place they can read): such a directory is
+ * refused, and one of ours is closed to everyone else.
+ */
+async function privateDirectory(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  const mine = process.getuid === undefined || info.uid === process.getuid();
+  if (info.isSymbolicLink() || !info.isDirectory() || !mine) {
+    throw new Error(`${dir} is not a directory of this user: the agent host keeps workspaces and archives only in its own`);
+  }
+  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  return dir;
+}
+
 export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
   const key = requireAgentKey(options.key);
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
-  const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
-  const archiveRoot = options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives");
+  const root = await privateDirectory(options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent"));
+  const archiveRoot = await privateDirectory(options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"));
   const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */

@@ -254,3 +254,32 @@ describe("agent host", () => {
     await client.close();
   });
 });
+
+describe("the host's directories", () => {
+  it("keeps workspaces and archives where only its own user can enter, and will not use someone else's (or a link)", async () => {
+    const { chmod, lstat, mkdir, symlink } = await import("node:fs/promises");
+    const path = await import("node:path");
+    const base = await tempDir("tandem-dirs-");
+    // As `mkdir` leaves them under a usual umask, or as another user might have made them in /tmp.
+    const workspaceRoot = path.join(base, "agent");
+    const archiveRoot = path.join(base, "archives");
+    await mkdir(workspaceRoot, { mode: 0o777 });
+    await chmod(workspaceRoot, 0o777);
+    const open = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, graceMs: 150, log: () => {} });
+    const id = newId();
+    const client = await DoClient.connect(open.url, id);
+    client.send(startFrame(id));
+    await client.waitForStatus("idle");
+    client.send({ type: "user_message", seq: 1, text: "/write notes.txt private", author: "alice" });
+    await client.waitFor((f) => f.type === "workspace_archive", "workspace_archive");
+    for (const dir of [workspaceRoot, archiveRoot]) expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
+    await client.close();
+    await open.close();
+
+    // A root that is a symbolic link (planted in /tmp by another user, say) is refused: the host does not start.
+    const elsewhere = await tempDir("tandem-elsewhere-");
+    const planted = path.join(base, "planted");
+    await symlink(elsewhere, planted);
+    await expect(startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
+  });
+});
