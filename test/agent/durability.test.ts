@@ -202,3 +202,29 @@ describe("stop and completion", () => {
     }
   });
 });
+
+describe("the workspace archive of a sparse file", () => {
+  it("keeps a file's holes: a 1 GiB sparse file is archived and restored without writing 1 GiB", async () => {
+    const { WorkspaceArchive } = await import("../../containers/agent/archive");
+    const { stat } = await import("node:fs/promises");
+    const { Readable } = await import("node:stream");
+    const { createReadStream } = await import("node:fs");
+    // A disk image, a core dump or a pre-sized database: mostly holes. Read as data, every turn's archive
+    // reads all of it, and a restore writes all of it, filling a container's disk (a resume that always fails).
+    const workspace = await tempDir("tandem-sparse-ws-");
+    execFileSync("truncate", ["-s", "1G", path.join(workspace, "disk.img")]);
+    await writeFile(path.join(workspace, "notes.txt"), "kept\n");
+    const archive = new WorkspaceArchive({ workspace, file: path.join(await tempDir("tandem-sparse-arch-"), "ws.tar.gz"), maxBytes: 1024 ** 3 });
+    const { size, overLimit } = await archive.save();
+    expect(overLimit).toBe(false);
+    expect(size).toBeLessThan(1024 * 1024);
+
+    const restoredInto = await tempDir("tandem-sparse-restored-");
+    const target = new WorkspaceArchive({ workspace: restoredInto, file: path.join(restoredInto, "..", "unused.tar.gz"), maxBytes: 1024 ** 3 });
+    await target.restore(Readable.from(createReadStream(archive.file)));
+    const restored = await stat(path.join(restoredInto, "disk.img"));
+    expect(restored.size).toBe(1024 ** 3);
+    expect(restored.blocks * 512).toBeLessThan(16 * 1024 * 1024);
+    expect(await readFile(path.join(restoredInto, "notes.txt"), "utf8")).toBe("kept\n");
+  }, 60_000);
+});
