@@ -39,6 +39,17 @@ export const COMMAND_TAG_ENV = "TANDEM_COMMAND";
  * own environment is not found.
  */
 async function killTagged(tag: string): Promise<void> {
+  // A process caught in the middle of exec shows an empty environment for a moment: look again shortly.
+  for (const wait of SWEEP_PASSES_MS) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await sweep(tag);
+  }
+}
+
+/** When the passes over /proc run, after the first: a stray missed by one is caught by the next. */
+const SWEEP_PASSES_MS = [0, 25, 100];
+
+async function sweep(tag: string): Promise<void> {
   const entries = await readdir("/proc").catch((): string[] => []);
   const marker = `${COMMAND_TAG_ENV}=${tag}`;
   await Promise.all(
