@@ -165,7 +165,7 @@ describe("agent host", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
     expect(client.of("tool_result")[0]).toMatchObject({ isError: true, stopped: true, output: expect.stringContaining("[stopped]") });
     expect(client.of("tool_result")[0].output).not.toContain("never");
-    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["tool_result", "turn_end", "workspace_archive", "status", "stopped"]);
+    expect(client.frames.slice(-6).map((f) => f.type)).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
     expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1]);
     // The DO closes once it has what it needs; the session goes then.

@@ -278,6 +278,7 @@ export class SessionRoom extends YServer<Env> {
       else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
     },
     workspaceArchived: (size, overLimit) => this.#agent.workspaceArchived(size, overLimit),
+    agentSaving: () => this.#agent.agentSaving(),
   };
 
   /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
