@@ -81,6 +81,19 @@ describe("agent host", () => {
     await client.close();
   });
 
+  it("shows no password or token of a repository URL in its progress or its error", async () => {
+    // Nothing listens on port 9: the clone fails at once, after its progress frame.
+    for (const url of ["https://builder:ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git", "https://ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git"]) {
+      const id = newId();
+      const client = await DoClient.connect(host.url, id);
+      client.send(startFrame(id, { repos: [{ url, branch: "main" }] }));
+      await client.waitFor((f) => f.type === "error", "error frame");
+      expect(client.of("progress")[0]).toMatchObject({ step: "clone", detail: "cloning repo 1 of 1: https://127.0.0.1:9/org/app.git (main)" });
+      for (const raw of client.raw) expect(raw).not.toContain("ghp_tok3nInTheUrl");
+      await client.close();
+    }
+  });
+
   it("/write makes an artifact the host serves; /run output never carries a secret", async () => {
     const secret = "s3cr3t-token-value-42";
     const { id, client } = await open({ secrets: { API_TOKEN: secret } });
