@@ -3,7 +3,7 @@
  * sessions, each in its own directory; in production the same server runs in one container per session.
  */
 import { createReadStream } from "node:fs";
-import { chmod, lstat, mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, parseFrame } from "../../worker/protocol/agent";
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
+import { privateDirectory } from "./directories";
 import { RestoreRefused, Session } from "./session";
 import { artifactFile } from "./workspace";
 
@@ -64,23 +65,6 @@ function decode(segment: string): string | null {
 /** A directory name for a session id that cannot climb out of the workspace root. */
 function sessionDirName(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9_-]/g, "_");
-}
-
-/**
- * A directory only this user can enter: workspaces hold cloned private repositories and whatever the
- * agent wrote, archives all of it. The defaults live in the shared temp directory, where another local
- * user could have made the name first (or planted a link to a place they can read): such a directory is
- * refused, and one of ours is closed to everyone else.
- */
-async function privateDirectory(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const info = await lstat(dir);
-  const mine = process.getuid === undefined || info.uid === process.getuid();
-  if (info.isSymbolicLink() || !info.isDirectory() || !mine) {
-    throw new Error(`${dir} is not a directory of this user: the agent host keeps workspaces and archives only in its own`);
-  }
-  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
-  return dir;
 }
 
 export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
