@@ -15,6 +15,7 @@ import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
 import { authorizeRoomConnection } from "./session/connect";
+import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
 import { connectViewer } from "./shard/placement";
 
@@ -57,6 +58,8 @@ function isSessionRoomPath(request: Request): boolean {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const foreignHost = foreignHostRefusal(request, env);
+    if (foreignHost) return foreignHost;
     if (!isSessionRoomPath(request)) return app.fetch(request, env, ctx);
     const room = await routePartykitRequest(request, env, {
       onBeforeConnect: async (req, lobby) => {

@@ -3,7 +3,7 @@
  * after a turn that changed files and on every stop, pulled by the DO into R2, and pushed back to a new
  * agent, which extracts it instead of cloning.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -46,6 +46,20 @@ function tar(args: string[], input?: Readable): Promise<void> {
   });
 }
 
+let sparseFlags: Promise<string[]> | null = null;
+
+/**
+ * GNU tar reads a sparse file's holes as data unless told `--sparse`: a 1 GiB disk image or core dump
+ * took every archive many seconds, and its restore wrote the whole size to disk. bsdtar (libarchive) finds
+ * the holes by itself and knows no such flag.
+ */
+function sparseCreateFlags(): Promise<string[]> {
+  sparseFlags ??= new Promise((resolve) => {
+    execFile("tar", ["--version"], (error, stdout) => resolve(!error && stdout.includes("GNU tar") ? ["--sparse"] : []));
+  });
+  return sparseFlags;
+}
+
 export class WorkspaceArchive {
   readonly workspace: string;
   /** The latest archive; replaced by rename, so a download in progress keeps reading the one it opened. */
@@ -63,7 +77,7 @@ export class WorkspaceArchive {
     await mkdir(path.dirname(this.file), { recursive: true });
     const partial = `${this.file}.${process.pid}.${Date.now()}.partial`;
     try {
-      await tar(["-czf", partial, "-C", this.workspace, "."]);
+      await tar([...(await sparseCreateFlags()), "-czf", partial, "-C", this.workspace, "."]);
       const { size } = await stat(partial);
       if (size > this.maxBytes) {
         await rm(partial, { force: true });

@@ -165,7 +165,7 @@ export class AgentLoop {
     const { emit, redactor } = this.#options;
     if (use.name === ASK_USER) return this.#askUser(use, messageId);
     if (WRITING_TOOLS.has(use.name)) this.#workspaceTouched = true;
-    const outcome = await runTool(use.name, use.input, { workspace: this.#options.workspace, env: this.#options.env, signal });
+    const outcome = await runTool(use.name, use.input, { workspace: this.#options.workspace, env: this.#options.env, signal, cut: (head) => redactor.cut(head) });
     const output = redactor.text(outcome.output);
     if (signal.aborted) {
       this.#emitStopped(use, output);

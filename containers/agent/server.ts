@@ -13,6 +13,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, parseFrame } from "../../worker/protocol/agent";
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
+import { privateDirectory } from "./directories";
 import { RestoreRefused, Session } from "./session";
 import { artifactFile } from "./workspace";
 
@@ -69,8 +70,8 @@ function sessionDirName(sessionId: string): string {
 export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
   const key = requireAgentKey(options.key);
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
-  const root = options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent");
-  const archiveRoot = options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives");
+  const root = await privateDirectory(options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent"));
+  const archiveRoot = await privateDirectory(options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"));
   const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { WebSocket } from "ws";
-import type { AgentHello, StartFrame, ToAgentFrame } from "../../worker/protocol/agent";
+import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import { WorkspaceArchive, emptyDirectory } from "./archive";
 import { Inbox } from "./inbox";
 import { historyToMessages } from "./history";
@@ -255,6 +255,10 @@ export class Session {
   }
 
   async #saveArchive(): Promise<void> {
+    // Said now and every few seconds while tar runs: a large workspace takes longer than a stop's deadline.
+    const saying = () => this.#send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
+    saying();
+    const heartbeat = setInterval(saying, SAVE_PROGRESS_EVERY_MS);
     try {
       const { size, overLimit } = await this.archive.save();
       // Disposed while tar ran: nobody will fetch it, and dispose has already removed the file it replaced.
@@ -263,6 +267,8 @@ export class Session {
     } catch (error) {
       this.#options.log(`session ${this.id}: workspace archive failed: ${String(error)}`);
       this.#send({ type: "turn_error", message: `the workspace could not be saved: ${String(error)}`.slice(0, 4000) });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

@@ -33,6 +33,20 @@ function gitClone(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<
   });
 }
 
+/**
+ * A repository URL as it may be shown (progress, events, exports): without its user part, which holds a
+ * password or a token (`https://<token>@github.com/…` needs no password), as git itself shows it. Events
+ * outlive an edit that takes the token out of the session.
+ */
+export function displayURL(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
+}
+
 /** The directory each repository is cloned into, in order (the same names every time). */
 export function repoDirs(repos: readonly Repo[]): string[] {
   const taken = new Set<string>();
@@ -48,7 +62,7 @@ export async function cloneRepos(
 ): Promise<string[]> {
   const dirs = repoDirs(repos);
   for (const [index, repo] of repos.entries()) {
-    onProgress(`cloning repo ${index + 1} of ${repos.length}: ${repo.url}${repo.branch ? ` (${repo.branch})` : ""}`);
+    onProgress(`cloning repo ${index + 1} of ${repos.length}: ${displayURL(repo.url)}${repo.branch ? ` (${repo.branch})` : ""}`);
     const branch = repo.branch ? ["--branch", repo.branch] : [];
     await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dirs[index]], workspace, env);
   }

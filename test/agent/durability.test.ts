@@ -180,7 +180,8 @@ describe("stop and completion", () => {
     expect(client.of("completed")).toHaveLength(0); // no turn yet, nothing to complete
     client.send({ type: "user_message", seq: 1, text: "/write notes.md done", author: "trigger" });
     await client.waitFor((f) => f.type === "completed", "completed");
-    expect(client.frames.slice(-4).map((f) => f.type)).toEqual(["turn_end", "workspace_archive", "status", "completed"]);
+    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["turn_end", "progress", "workspace_archive", "status", "completed"]);
+    expect(client.frames.at(-4)).toMatchObject({ type: "progress", step: "save" });
     await client.close();
   });
 
@@ -201,4 +202,62 @@ describe("stop and completion", () => {
       await small.close();
     }
   });
+});
+
+describe("the workspace archive of a sparse file", () => {
+  it("keeps a file's holes: a 1 GiB sparse file is archived and restored without writing 1 GiB", async () => {
+    const { WorkspaceArchive } = await import("../../containers/agent/archive");
+    const { stat } = await import("node:fs/promises");
+    const { Readable } = await import("node:stream");
+    const { createReadStream } = await import("node:fs");
+    // A disk image, a core dump or a pre-sized database: mostly holes. Read as data, every turn's archive
+    // reads all of it, and a restore writes all of it, filling a container's disk (a resume that always fails).
+    const workspace = await tempDir("tandem-sparse-ws-");
+    execFileSync("truncate", ["-s", "1G", path.join(workspace, "disk.img")]);
+    await writeFile(path.join(workspace, "notes.txt"), "kept\n");
+    const archive = new WorkspaceArchive({ workspace, file: path.join(await tempDir("tandem-sparse-arch-"), "ws.tar.gz"), maxBytes: 1024 ** 3 });
+    const { size, overLimit } = await archive.save();
+    expect(overLimit).toBe(false);
+    expect(size).toBeLessThan(1024 * 1024);
+
+    const restoredInto = await tempDir("tandem-sparse-restored-");
+    const target = new WorkspaceArchive({ workspace: restoredInto, file: path.join(restoredInto, "..", "unused.tar.gz"), maxBytes: 1024 ** 3 });
+    await target.restore(Readable.from(createReadStream(archive.file)));
+    const restored = await stat(path.join(restoredInto, "disk.img"));
+    expect(restored.size).toBe(1024 ** 3);
+    expect(restored.blocks * 512).toBeLessThan(16 * 1024 * 1024);
+    expect(await readFile(path.join(restoredInto, "notes.txt"), "utf8")).toBe("kept\n");
+  }, 60_000);
+});
+
+describe("a slow workspace archive", () => {
+  it("says it is saving when the archive starts and every few seconds while tar runs, then answers stopped", async () => {
+    const { chmod, mkdir } = await import("node:fs/promises");
+    // tar as slow as on a large workspace (node_modules, a build): 7 s for each archive it makes.
+    const realTar = execFileSync("sh", ["-c", "command -v tar"], { encoding: "utf8" }).trim();
+    const shims = await tempDir("tandem-slow-tar-");
+    await mkdir(shims, { recursive: true });
+    await writeFile(path.join(shims, "tar"), `#!/bin/sh\ncase "$*" in *-czf*) sleep 7;; esac\nexec ${realTar} "$@"\n`);
+    await chmod(path.join(shims, "tar"), 0o755);
+    const id = newId();
+    const client = await open(host, id);
+    await client.waitForStatus("idle");
+    const path0 = process.env.PATH;
+    process.env.PATH = `${shims}:${path0}`;
+    try {
+      client.send({ type: "user_message", seq: 1, text: "/run echo the turn's work > work.txt", author: "alice" });
+      await client.waitFor((f) => f.type === "progress" && f.step === "save", "saving");
+      client.send({ type: "stop" });
+      await until(() => client.of("stopped")[0], "stopped", 20_000);
+    } finally {
+      process.env.PATH = path0;
+    }
+    const saving = client.frames.filter((f) => f.type === "progress" && f.step === "save");
+    // At 0 s, 3 s and 6 s of a 7-second tar: never silent for as long as a stop's deadline (10 s).
+    expect(saving.length).toBeGreaterThanOrEqual(3);
+    const types = client.frames.map((f) => f.type);
+    expect(types.indexOf("workspace_archive")).toBeLessThan(types.indexOf("stopped"));
+    expect(types.lastIndexOf("progress")).toBeLessThan(types.indexOf("workspace_archive"));
+    await client.close();
+  }, 30_000);
 });

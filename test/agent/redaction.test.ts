@@ -43,3 +43,49 @@ describe("the agent's outbox", () => {
     await client.close();
   });
 });
+
+describe("a secret in a command's output", () => {
+  // 60 characters, like a long API key: its base64 runs past one 76-column line of `base64`'s output.
+  const LONG = "lk_live_9Qv2XwT7bN4mZp8Rc1Ls6Hd3Fy5Gj0Ka2Ue7Wq9Tz4Vx6Nb8Mr1Py3";
+  let host: AgentHost;
+  beforeAll(async () => {
+    host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-redact-out-"), graceMs: 200, log: () => {} });
+  });
+  afterAll(async () => {
+    await host.close();
+    await removeTempDirs();
+  });
+
+  async function runInSession(id: string, command: string): Promise<DoClient> {
+    const client = await DoClient.connect(host.url, id);
+    client.send(startFrame(id, { secrets: { LONG_KEY: LONG } }));
+    await client.waitForStatus("idle");
+    client.send({ type: "user_message", seq: 1, text: `/run ${command}`, author: "alice" });
+    await client.waitFor((f) => f.type === "turn_end", "turn_end");
+    return client;
+  }
+
+  /** Every stretch of `length` characters of `text`: none may show, wherever a frame was cut. */
+  const pieces = (text: string, length: number) => Array.from({ length: text.length - length + 1 }, (_, i) => text.slice(i, i + length));
+
+  it("is redacted in base64 that `base64` wraps at 76 columns, wherever the line break falls", async () => {
+    // Each prefix length moves the secret's encoding across the line break.
+    for (const pad of [0, 1, 2, 20, 21, 22, 40]) {
+      const client = await runInSession(`wrapped-${pad}`, `printf '%s%s' "${"p".repeat(pad)}" "$LONG_KEY" | base64`);
+      const output = client.of("tool_result")[0].output;
+      expect(output, `pad ${pad}`).toContain("[redacted]");
+      const joined = client.raw.join("").replace(/\\n|\n/g, "");
+      for (const piece of pieces(Buffer.from(LONG).toString("base64"), 24)) expect(joined, `pad ${pad}`).not.toContain(piece);
+      await client.close();
+    }
+  });
+
+  it("leaves no head of a secret that the output cap cut in two", async () => {
+    // 29,990 characters of padding: the 30,000-character cap falls inside the secret.
+    const client = await runInSession("capped", `head -c 29990 /dev/zero | tr '\\0' x; printf '%s' "$LONG_KEY"`);
+    const output = client.of("tool_result")[0].output;
+    expect(output).toContain("[output truncated");
+    for (const raw of client.raw) for (const piece of pieces(LONG, 8)) expect(raw).not.toContain(piece);
+    await client.close();
+  });
+});

@@ -81,6 +81,19 @@ describe("agent host", () => {
     await client.close();
   });
 
+  it("shows no password or token of a repository URL in its progress or its error", async () => {
+    // Nothing listens on port 9: the clone fails at once, after its progress frame.
+    for (const url of ["https://builder:ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git", "https://ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git"]) {
+      const id = newId();
+      const client = await DoClient.connect(host.url, id);
+      client.send(startFrame(id, { repos: [{ url, branch: "main" }] }));
+      await client.waitFor((f) => f.type === "error", "error frame");
+      expect(client.of("progress")[0]).toMatchObject({ step: "clone", detail: "cloning repo 1 of 1: https://127.0.0.1:9/org/app.git (main)" });
+      for (const raw of client.raw) expect(raw).not.toContain("ghp_tok3nInTheUrl");
+      await client.close();
+    }
+  });
+
   it("/write makes an artifact the host serves; /run output never carries a secret", async () => {
     const secret = "s3cr3t-token-value-42";
     const { id, client } = await open({ secrets: { API_TOKEN: secret } });
@@ -165,7 +178,7 @@ describe("agent host", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
     expect(client.of("tool_result")[0]).toMatchObject({ isError: true, stopped: true, output: expect.stringContaining("[stopped]") });
     expect(client.of("tool_result")[0].output).not.toContain("never");
-    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["tool_result", "turn_end", "workspace_archive", "status", "stopped"]);
+    expect(client.frames.slice(-6).map((f) => f.type)).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
     expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1]);
     // The DO closes once it has what it needs; the session goes then.
@@ -252,5 +265,34 @@ describe("agent host", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(client.of("turn_end")).toHaveLength(0);
     await client.close();
+  });
+});
+
+describe("the host's directories", () => {
+  it("keeps workspaces and archives where only its own user can enter, and will not use someone else's (or a link)", async () => {
+    const { chmod, lstat, mkdir, symlink } = await import("node:fs/promises");
+    const path = await import("node:path");
+    const base = await tempDir("tandem-dirs-");
+    // As `mkdir` leaves them under a usual umask, or as another user might have made them in /tmp.
+    const workspaceRoot = path.join(base, "agent");
+    const archiveRoot = path.join(base, "archives");
+    await mkdir(workspaceRoot, { mode: 0o777 });
+    await chmod(workspaceRoot, 0o777);
+    const open = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, graceMs: 150, log: () => {} });
+    const id = newId();
+    const client = await DoClient.connect(open.url, id);
+    client.send(startFrame(id));
+    await client.waitForStatus("idle");
+    client.send({ type: "user_message", seq: 1, text: "/write notes.txt private", author: "alice" });
+    await client.waitFor((f) => f.type === "workspace_archive", "workspace_archive");
+    for (const dir of [workspaceRoot, archiveRoot]) expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
+    await client.close();
+    await open.close();
+
+    // A root that is a symbolic link (planted in /tmp by another user, say) is refused: the host does not start.
+    const elsewhere = await tempDir("tandem-elsewhere-");
+    const planted = path.join(base, "planted");
+    await symlink(elsewhere, planted);
+    await expect(startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
   });
 });

@@ -40,6 +40,39 @@ afterAll(removeTempDirs);
 const run = (name: string, input: unknown) => runTool(name, input, ctx);
 
 describe("file tools", () => {
+  it("read_file and edit_file read a huge file (a hostile repository's) without holding it in memory, and refuse a FIFO", async () => {
+    // 400 MB of zeros, sparse: a few KB in git, yet read whole into a 400 MB string it exhausts a small heap
+    // (a container's memory; locally, the one host process that every session's agent shares).
+    const { execFileSync, spawnSync } = await import("node:child_process");
+    execFileSync("truncate", ["-s", "400M", path.join(ctx.workspace, "big.log")]);
+    execFileSync("mkfifo", [path.join(ctx.workspace, "pipe")]);
+    const script = [
+      `import { runTool } from ${JSON.stringify(path.resolve("containers/agent/tools/index.ts"))};`,
+      `const ctx = { workspace: ${JSON.stringify(ctx.workspace)}, env: {}, signal: new AbortController().signal };`,
+      `const results = [];`,
+      `for (const [name, input] of [["read_file", { path: "big.log" }], ["read_file", { path: "big.log", offset: 1, limit: 1 }], ["edit_file", { path: "big.log", old_string: "x", new_string: "y" }], ["read_file", { path: "pipe" }]])`,
+      `  results.push(await runTool(name, input, ctx));`,
+      `console.log(JSON.stringify(results.map((r) => ({ isError: r.isError, length: r.output.length, tail: r.output.slice(-160) }))));`,
+    ].join("\n");
+    const file = path.join(outside, "read-huge.mts");
+    await writeFile(file, script);
+    const child = spawnSync(path.resolve("node_modules/.bin/tsx"), [file], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=160" },
+    });
+    expect(child.status, child.stderr.slice(-500)).toBe(0);
+    const [whole, range, edit, fifo] = JSON.parse(child.stdout.trim().split("\n").pop()!) as { isError: boolean; length: number; tail: string }[];
+    expect(whole.isError).toBe(false);
+    expect(whole.length).toBeLessThan(51_000);
+    expect(whole.tail).toContain("419430400 bytes");
+    expect(range.isError).toBe(false);
+    expect(edit).toMatchObject({ isError: true });
+    expect(edit.tail).toContain("too large");
+    expect(fifo).toMatchObject({ isError: true });
+    expect(fifo.tail).toContain("not a regular file");
+  }, 60_000);
+
   it("read_file reads whole files and line ranges", async () => {
     expect(await run("read_file", { path: "README.md" })).toEqual({ output: "# Demo\nhello world\n", isError: false });
     expect((await run("read_file", { path: "src/lib/add.ts", offset: 2, limit: 1 })).output).toBe("  return a + b;");
@@ -169,6 +202,24 @@ describe("bash", () => {
     const { execFileSync } = await import("node:child_process");
     const survivors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.trim() === `sleep ${duration}`);
     expect(survivors).toEqual([]);
+  });
+
+  it("leaves nothing running that left the command's process group (setsid, a daemon), with the secrets in its environment", async () => {
+    const duration = `${900_000 + Math.floor(Math.random() * 99_999)}`;
+    const secrets = { ...ctx, env: childEnv({ DEPLOY_TOKEN: "deploy-token-value" }, ctx.workspace) };
+    const survivors = async () => {
+      const { execFileSync } = await import("node:child_process");
+      return execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.trim() === `sleep ${duration}`);
+    };
+    // Its own session (so its own group), its output detached: what a daemon does.
+    const result = await runTool("bash", { command: `setsid sleep ${duration} > /dev/null 2>&1 < /dev/null & echo done` }, secrets);
+    expect(result).toEqual({ output: "done\n", isError: false });
+    expect(await survivors()).toEqual([]);
+    // Started by a command that is stopped: it goes too.
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    await runTool("bash", { command: `setsid sleep ${duration} > /dev/null 2>&1 < /dev/null & sleep 20` }, { ...secrets, signal: stop.signal });
+    expect(await survivors()).toEqual([]);
   });
 
   it("kills the running command when the turn is stopped", async () => {

@@ -100,6 +100,20 @@ describe("cookie-authenticated state changes", () => {
     expect(signInAs.headers.get("set-cookie")).toBeNull();
   });
 
+  it("refuses a forged stop whose URL carries an empty or blank ?token= (a token named but not given is no token)", async () => {
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    await waitForPhase(alice, ws, session.id, "Running");
+    for (const query of ["?token=", "?token=&token=tdm_x", "?token=%20"]) {
+      const res = await observe(await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/stop${query}`, { origin: EVIL }));
+      expect(res.status, query).toBe(401);
+      expect(res.errorShaped).toBe(true);
+    }
+    const view = (await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as { session: { phase: string } };
+    expect(view.session.phase).toBe("Running");
+  });
+
   it("lets API tokens through from anywhere: they are not cookies a page can borrow", async () => {
     const alice = await signIn(uniqueName("alice"));
     const cli = await tokenClient(alice);
@@ -133,5 +147,58 @@ describe("cookie-authenticated WebSocket upgrades", () => {
     await viaToken.synced;
     own.close();
     viaToken.close();
+  });
+
+  it("refuses another site's page that names an empty ?token= to borrow the cookie", async () => {
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    for (const query of ["?token=", "?token=&token=x"]) {
+      const hijack = await connectRoom(session.id, { cookie: alice.cookie, origin: EVIL }, query);
+      expect(hijack, query).toBeInstanceOf(Response);
+      const refused = await observe(hijack as Response);
+      expect(refused.status, query).toBe(401);
+      expect(refused.errorShaped).toBe(true);
+    }
+  });
+});
+
+describe("a page that rebinds its own name to the dev server (DNS rebinding)", () => {
+  // The page's origin is its own name on the dev server's port: same-origin to it, so the Origin check passes.
+  const REBOUND = "http://rebind.evil.example:8787";
+
+  it("gets no dev sign-in, no API, no socket and no webhook under a host name that is not Tandem's", async () => {
+    const signInAs = await observe(
+      await SELF.fetch(`${REBOUND}/api/auth/dev`, { method: "POST", headers: { origin: REBOUND, "content-type": "application/json" }, body: JSON.stringify({ name: "mallory" }) }),
+    );
+    expect(signInAs.status).toBe(403);
+    expect(JSON.parse(signInAs.text)).toMatchObject({ error: { code: "host_not_allowed" } });
+    expect(signInAs.headers.get("set-cookie")).toBeNull();
+
+    // With a cookie got some other way, nothing else answers either: the API, a socket, a webhook.
+    const alice = await signIn(uniqueName("alice"));
+    const ws = await workspaceWith(alice);
+    const session = await createSession(alice, ws, { timeoutSeconds: 120 });
+    const create = await observe(
+      await SELF.fetch(`${REBOUND}/api/workspaces/${ws}/sessions`, {
+        method: "POST",
+        headers: { cookie: alice.cookie, origin: REBOUND, "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "/run id" }),
+      }),
+    );
+    expect(create.status).toBe(403);
+    expect(create.errorShaped).toBe(true);
+    const socket = await connectRoom(session.id, { cookie: alice.cookie, origin: REBOUND }, "", (url, init) => SELF.fetch(url.replace(OWN, REBOUND), init));
+    expect(socket).toBeInstanceOf(Response);
+    expect((socket as Response).status).toBe(403);
+    const webhook = await SELF.fetch(`${REBOUND}/webhooks/any`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(webhook.status).toBe(403);
+  });
+
+  it("still answers Tandem's own names: PUBLIC_URL's, localhost and 127.0.0.1", async () => {
+    for (const base of [OWN, "http://127.0.0.1:8787", "http://localhost:5173", "http://[::1]:8787"]) {
+      const res = await SELF.fetch(`${base}/api/openapi.json`);
+      expect(res.status, base).toBe(200);
+    }
   });
 });

@@ -3,7 +3,7 @@
  * (frames validated with the same zod schemas) and is steered by the messages people send and by a small
  * control API that tests inside workerd reach over HTTP:
  *   GET  /control/:id            what it received and sent, its incarnation and its files
- *   POST /control/:id/release    finishes a turn held by "/hold"
+ *   POST /control/:id/release    finishes a turn held by "/hold", or a save held by "/slow-save"
  *   POST /control/:id/drop       closes the socket abruptly (the agent lives on, as after a network blip)
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
  *   POST /control/:id/restart    forgets the session, as a restarted host would: the next start is a new incarnation
@@ -17,10 +17,11 @@
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
- * is archived after the turn), "/files" (lists the workspace), "/huge" (an archive over the cap),
- * "/long-output <n>" (n tool calls with 30,000-character results, as the agent caps them), "/transcript <n>"
- * (n more assistant messages with thinking, text and every third a tool call); anything else is echoed back
- * word by word.
+ * is archived after the turn), "/slow-save <file> <text>" (the same, but the archive takes until released,
+ * saying `progress {step: "save"}` every 500 ms meanwhile, as the real agent does while tar runs), "/files"
+ * (lists the workspace), "/huge" (an archive over the cap), "/long-output <n>" (n tool calls with
+ * 30,000-character results, as the agent caps them), "/transcript <n>" (n more assistant messages with
+ * thinking, text and every third a tool call); anything else is echoed back word by word.
  * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
  * binary without them, "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length, "huge…"
  * declares 200 MB; any other name is 42 bytes naming itself.
@@ -30,7 +31,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
-import { INCARNATION_HEADER, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
 import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 
@@ -59,6 +60,8 @@ class FakeSession {
   /** The archive the room may fetch (the files as JSON when it was made). */
   archive: string | null = null;
   changed = false;
+  /** The next archive is slow: it waits for the control API's release, saying it is saving. */
+  slowSave = false;
   needsWorkspace = false;
   ready = false;
   deaf = false;
@@ -188,6 +191,17 @@ export async function startFakeAgentHost(key: string, port = 0) {
     else if (s.queue.length > 0) void drain(s);
   }
 
+  /** A large workspace's archive: a stop does not cut it short; it says it is saving until released. */
+  async function slowSave(s: FakeSession): Promise<void> {
+    s.slowSave = false;
+    const saying = () => s.send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
+    saying();
+    const timer = setInterval(saying, 500);
+    await new Promise<void>((resolve) => (s.release = resolve));
+    clearInterval(timer);
+    s.release = null;
+  }
+
   function saveArchive(s: FakeSession): void {
     s.archive = JSON.stringify(s.files);
     s.changed = false;
@@ -221,6 +235,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       const next = s.queue.shift();
       if (next?.type === "user_message") await turn(s, next.seq, next.text);
     }
+    if (s.changed && s.slowSave) await slowSave(s);
     s.busy = false;
     if (s.changed) saveArchive(s);
     if (s.stopping) return stopNow(s);
@@ -247,7 +262,8 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.release = s.stop = null;
       if (outcome === "stopped") return void s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 1 } });
       s.send({ type: "text_delta", id, text: "released" });
-    } else if (command === "/write") {
+    } else if (command === "/write" || command === "/slow-save") {
+      s.slowSave = command === "/slow-save";
       const [file, ...words] = rest;
       s.files[file] = words.join(" ");
       s.changed = true;

@@ -4,6 +4,8 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { SAVE_PROGRESS_STEP } from "../../worker/protocol/agent";
+import { ENDING_DEADLINE_MS, ENDING_MAX_MS } from "../../worker/session/clock";
 import { TURN_LOST_TEXT } from "../../worker/session/transcript";
 import { workspaceArchiveKey } from "../../worker/session/workspace-archive";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
@@ -129,6 +131,47 @@ describe("ending a run", () => {
     expect(stopped.agentStatus).toBe("idle");
     const events = await eventsOf(owner, ws, id);
     expect(events.some((e) => e.type === "agent_unresponsive")).toBe(true);
+  });
+
+  it("waits past the deadline for an agent that is still saving its workspace, and keeps what it saved", async () => {
+    const { owner, ws, id, say, post } = await runningSession();
+    // The turn's work, then an archive as slow as a large workspace's (tar of node_modules and a build).
+    await say("/slow-save report.md the turn's work");
+    await eventually(() => fakeAgent(id), (agent) => agent.sent.some((f) => f.type === "progress" && f.step === SAVE_PROGRESS_STEP));
+    await post("stop");
+    // Past the 10 s an agent that does not answer gets: this one keeps saying it is saving.
+    await new Promise((resolve) => setTimeout(resolve, ENDING_DEADLINE_MS + 1500));
+    await runDurableObjectAlarm(roomStub(id));
+    expect((await getSession(owner, ws, id)).phase).toBe("Stopping");
+    await fakeAgent(id, "release");
+    const stopped = await waitForPhase(owner, ws, id, "Stopped");
+    expect(stopped.savedWorkspace).not.toBeNull();
+    const events = await eventsOf(owner, ws, id);
+    expect(events.map((e) => e.type)).not.toContain("agent_unresponsive");
+    // Saying it saves is not news: no event for each time it said so.
+    expect(events.filter((e) => e.type === "progress" && /sav/.test(e.reason ?? ""))).toEqual([]);
+    const saved = await env.ARTIFACTS.get(workspaceArchiveKey(id));
+    expect(await saved?.text()).toContain("the turn's work");
+  }, 40_000);
+
+  it("lets an agent that keeps saying it saves go at the longest a save may take", async () => {
+    const { owner, ws, id, say, post } = await runningSession();
+    await say("/slow-save report.md never finished");
+    await eventually(() => fakeAgent(id), (agent) => agent.sent.some((f) => f.type === "progress" && f.step === SAVE_PROGRESS_STEP));
+    await post("stop");
+    // The ending began longer ago than any save may take: the next alarm lets it go.
+    await runInDurableObject(roomStub(id), (_room, state) => {
+      const row = state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one();
+      const record = JSON.parse(String(row.value));
+      record.ending.since = Date.now() - ENDING_MAX_MS - 1;
+      record.ending.deadline = Date.now() - 1;
+      state.storage.sql.exec(`UPDATE meta SET value = ? WHERE key = 'session'`, JSON.stringify(record));
+    });
+    await runInDurableObject(roomStub(id), (_room, state) => state.abort("restart")).catch(() => undefined);
+    await runDurableObjectAlarm(roomStub(id));
+    await waitForPhase(owner, ws, id, "Stopped");
+    expect((await eventsOf(owner, ws, id)).map((e) => e.type)).toContain("agent_unresponsive");
+    await fakeAgent(id, "release");
   });
 
   it("a non-interactive session completes when its turn ends with nothing queued", async () => {

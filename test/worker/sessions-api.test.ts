@@ -218,4 +218,17 @@ describe("clone and delete", () => {
     expect(left).toEqual({ tables: [], alarm: null, keys: 0 });
     expect((await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects).toEqual([]);
   });
+
+  it("leaves nothing of the session behind when an artifact is still being copied as it is deleted", async () => {
+    const { owner, ws } = await team();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    // About 40 MiB streamed without a length: the copy (multipart, part by part) is still under way when Delete comes.
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/artifact chunked-40000000.bin" } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" })).status).toBe(204);
+    // Long enough for the copy to have finished had it gone on (on main it lands within about 4 s here).
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect((await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects.map((o) => o.key)).toEqual([]);
+  });
 });

@@ -24,7 +24,8 @@ export interface Credential {
  */
 export async function authenticateRequest(request: Request, env: Env): Promise<Credential | null> {
   const token = presentedToken(request);
-  if (token) {
+  // Presented, even empty (`?token=`): the cross-site check lets such a request through as not a cookie's.
+  if (token !== null) {
     const found = token.startsWith(API_TOKEN_PREFIX) ? await userForTokenHash(env.DB, await hashApiToken(token)) : null;
     return found && { user: found.user, tokenId: found.tokenId, expiresAt: null };
   }
@@ -41,10 +42,16 @@ export async function authenticate(request: Request, env: Env): Promise<User | n
   return (await authenticateRequest(request, env))?.user ?? null;
 }
 
-/** The API token a request carries, if any: such a request is not authenticated by a cookie. */
+/**
+ * The API token a request carries, if any: such a request is not authenticated by a cookie. A `token`
+ * parameter counts however it is spelled (empty, repeated): it is what exempts a request from the
+ * cross-site check, so it must never fall through to the cookie.
+ */
 export function presentedToken(request: Request): string | null {
   const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  return bearer ?? new URL(request.url).searchParams.get("token");
+  if (bearer !== undefined) return bearer;
+  const params = new URL(request.url).searchParams;
+  return params.has("token") ? params.getAll("token").join(",") : null;
 }
 
 /** Every /api route but the dev sign-in goes through this. */

@@ -34,6 +34,13 @@ const id = z.string().min(1).max(200);
 
 /** The largest workspace archive kept (SPEC §3); a larger one is reported and not stored. */
 export const WORKSPACE_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024;
+/**
+ * `progress {step: SAVE_PROGRESS_STEP}`: the agent is archiving its workspace. Said when an archive
+ * starts and every SAVE_PROGRESS_EVERY_MS while tar runs, so a room waiting for a stop knows the agent is
+ * saving (a large workspace takes longer than the stop's deadline), not hung.
+ */
+export const SAVE_PROGRESS_STEP = "save";
+export const SAVE_PROGRESS_EVERY_MS = 3000;
 /** Names the agent incarnation an HTTP request is meant for; another incarnation answers 409. */
 export const INCARNATION_HEADER = "x-tandem-incarnation";
 

@@ -68,6 +68,38 @@ export function secretForms(value: string): string[] {
   return [...new Set([value, ...encoded])];
 }
 
+/** `matchAt` found the text ending before the form did: more text could still complete it. */
+const RAN_OUT = -2;
+
+/**
+ * Where a match of `form` starting at `at` ends, or -1, or RAN_OUT. A line break (`\n` or `\r\n`) may
+ * fall between any two of the form's characters: `base64` wraps its output at 76 columns, PEM and MIME at
+ * 64 or 76, so an encoded secret is often split over lines (and a raw one folded).
+ */
+function matchAt(text: string, at: number, form: string): number {
+  let j = at;
+  for (let i = 0; i < form.length; i++) {
+    if (j >= text.length) return RAN_OUT;
+    if (text[j] === form[i]) {
+      j++;
+      continue;
+    }
+    if (i === 0) return -1;
+    // One line break between two of the form's characters is stepped over.
+    let k = j;
+    if (text[k] === "\r") {
+      if (k + 1 >= text.length) return RAN_OUT;
+      k++;
+    }
+    if (text[k] !== "\n") return -1;
+    k++;
+    if (k >= text.length) return RAN_OUT;
+    if (text[k] !== form[i]) return -1;
+    j = k + 1;
+  }
+  return j;
+}
+
 export interface ScanResult {
   /** The text with every complete form replaced. */
   out: string;
@@ -107,22 +139,23 @@ export class Redaction {
         at++;
         continue;
       }
-      let match: string | null = null;
+      let end = -1;
       let mayGrow = false;
       for (const form of candidates) {
-        if (text.startsWith(form, at)) {
-          match = form;
+        const found = matchAt(text, at, form);
+        if (found > 0) {
+          end = found;
           break;
         }
-        if (!final && !mayGrow && text.length - at < form.length && form.startsWith(text.slice(at))) mayGrow = true;
+        if (!final && !mayGrow && found === RAN_OUT) mayGrow = true;
       }
       if (mayGrow) return { out: out + text.slice(copied, at), held: text.slice(at) };
-      if (match === null) {
+      if (end < 0) {
         at++;
         continue;
       }
       out += text.slice(copied, at) + REDACTED;
-      at += match.length;
+      at = end;
       copied = at;
     }
     return { out: out + text.slice(copied), held: "" };
@@ -130,6 +163,14 @@ export class Redaction {
 
   text(input: string): string {
     return this.empty ? input : this.scan(input, true).out;
+  }
+
+  /**
+   * Text cut short at its end (an output cap): redacted, and a tail that could be the beginning of a
+   * secret is dropped, since the rest that would have made it one was cut off.
+   */
+  cut(input: string): string {
+    return this.empty ? input : this.scan(input, false).out;
   }
 
   /** Redacts every string inside a JSON-like value (frames, tool inputs), keys included. */
@@ -149,6 +190,11 @@ export class Redaction {
   /** The longest form, in characters: what a stream may have to hold back. */
   get longestForm(): number {
     return this.#forms[0]?.length ?? 0;
+  }
+
+  /** The most text a match can cover: the longest form with a `\r\n` between each two of its characters. */
+  get longestSpan(): number {
+    return Math.max(0, 3 * this.longestForm - 2);
   }
 
   /**

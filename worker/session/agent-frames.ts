@@ -2,7 +2,7 @@
  * What each agent frame does to a session. Frames arrive in order; the room applies them in batches
  * (one Yjs transaction a batch) and skips any it has applied before (seq ≤ the last applied).
  */
-import type { FromAgentFrame } from "../protocol/agent";
+import { SAVE_PROGRESS_STEP, type FromAgentFrame } from "../protocol/agent";
 import type { Ending } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
@@ -16,6 +16,8 @@ export interface FrameEffects {
   artifactWritten(name: string, size: number): void;
   /** The workspace was archived: store it. */
   workspaceArchived(size: number, overLimit: boolean): void;
+  /** The agent says it is archiving its workspace (and so is not hung while a run ends). */
+  agentSaving(): void;
 }
 
 export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
@@ -24,8 +26,11 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
   if (!record || !transcript) return;
   switch (frame.type) {
     case "progress":
+      if (frame.step === SAVE_PROGRESS_STEP) effects.agentSaving();
       // A new incarnation provisions again while the session is Running: that is an event, not a step.
       if (record.phase === "Creating") state.setStep(frame.detail ?? frame.step);
+      // A save said every few seconds is not news.
+      else if (frame.step === SAVE_PROGRESS_STEP) return;
       else store.appendEvent({ at: now, type: "progress", reason: frame.detail ?? frame.step });
       return;
     case "ready":

@@ -9,7 +9,7 @@ import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFra
 import { loadWorkspaceSecrets } from "../secrets";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { FrameRedaction } from "./frame-redaction";
-import { ENDING_DEADLINE_MS } from "./clock";
+import { ENDING_DEADLINE_MS, ENDING_MAX_MS } from "./clock";
 import type { Ending, SessionRecord } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
@@ -227,7 +227,8 @@ export class AgentRun {
   end(request: Pick<Ending, "event" | "reason">): void {
     const record = this.#record;
     if (!record || record.ending) return;
-    record.ending = { ...request, agentDone: false, deadline: Date.now() + ENDING_DEADLINE_MS };
+    const now = Date.now();
+    record.ending = { ...request, agentDone: false, deadline: now + ENDING_DEADLINE_MS, since: now };
     this.#host.state.save();
     this.#host.scheduleAlarm();
     if (!this.#link) return this.#finish("no agent connected");
@@ -242,6 +243,22 @@ export class AgentRun {
     record.ending = record.ending ? { ...record.ending, agentDone: true } : { event, reason, agentDone: true, deadline: Date.now() };
     this.#host.state.save();
     this.#settle();
+  }
+
+  /**
+   * The agent says it is archiving its workspace: while a run ends, that is an agent at work, not a hung
+   * one (a large workspace takes longer to archive than the stop's deadline), so the deadline moves, up to
+   * ENDING_MAX_MS after the ending began.
+   */
+  agentSaving(): void {
+    const ending = this.#record?.ending;
+    if (!ending || ending.agentDone) return;
+    const now = Date.now();
+    const deadline = Math.min(now + ENDING_DEADLINE_MS, (ending.since ?? ending.deadline - ENDING_DEADLINE_MS) + ENDING_MAX_MS);
+    if (deadline <= ending.deadline) return;
+    ending.deadline = deadline;
+    this.#host.state.save();
+    this.#host.scheduleAlarm();
   }
 
   /** The agent did not answer a stop in time: the run ends with what was saved. */

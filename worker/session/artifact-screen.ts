@@ -33,7 +33,7 @@ function looksLikeText(head: Uint8Array): boolean {
 export function screenArtifact(secrets: Redaction): ArtifactScreen {
   if (secrets.empty) return { stream: new TransformStream(), redacted: () => false };
   const forms = secrets.bytewise();
-  const overlap = Math.max(0, forms.longestForm - 1);
+  const overlap = Math.max(0, forms.longestSpan - 1);
   let kind: "text" | "binary" | null = null;
   let probe: Uint8Array[] = [];
   let probeBytes = 0;

@@ -8,6 +8,8 @@ import { remainingMs, type SessionRecord } from "./record";
 
 /** How long an agent asked to stop may take before it is let go (a healthy one answers in well under 2 s). */
 export const ENDING_DEADLINE_MS = 10_000;
+/** An agent that keeps saying it saves its workspace gets a new deadline each time, but no more than this after the ending began. */
+export const ENDING_MAX_MS = 5 * 60_000;
 /**
  * While an agent may be connected the alarm also rings this often, so a room restarted with nobody
  * watching reattaches well within the agent's grace period (60 s) and nothing of its turn is lost.

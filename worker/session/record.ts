@@ -70,6 +70,8 @@ export interface Ending {
   agentDone: boolean;
   /** Past this, an agent that has not answered is let go and `event` applies anyway. */
   deadline: number;
+  /** When the ending began: an agent saying it saves moves the deadline, up to ENDING_MAX_MS after this. */
+  since?: number;
 }
 
 /** Fields a record stored before they existed gets on load. */

@@ -14,7 +14,7 @@ import { REDACTED } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { agentEndpoint } from "./agent-link";
 import { AgentRun } from "./agent-run";
-import { ArtifactTooLarge, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
+import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
 import type { ConnectionIdentity } from "./connections";
@@ -259,6 +259,7 @@ export class SessionRoom extends ViewerRoom {
       else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
     },
     workspaceArchived: (size, overLimit) => this.#agent.workspaceArchived(size, overLimit),
+    agentSaving: () => this.#agent.agentSaving(),
   };
 
   /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
@@ -268,6 +269,8 @@ export class SessionRoom extends ViewerRoom {
     try {
       const agent = agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage);
       const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#agent.redaction.secrets);
+      // Deleted while it streamed: the session's prefix is already gone, so this copy goes too.
+      if (!this.#state.record) return void (copy.kept && (await this.env.ARTIFACTS.delete(artifactKey(record.id, name))));
       if (!copy.kept) {
         this.#store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
         return;

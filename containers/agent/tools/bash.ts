@@ -1,8 +1,11 @@
 /**
  * bash: one shell command per call, in the workspace, with a time limit and capped output. Each command
- * leads its own process group, killed when the command ends, times out, or the turn is stopped.
+ * leads its own process group, killed when the command ends, times out, or the turn is stopped; so is
+ * every process that left the group (setsid, a daemon) but still carries the command's tag.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFile, readdir } from "node:fs/promises";
 import { z } from "zod";
 import { ToolError } from "./paths";
 import { capOutput, defineTool } from "./types";
@@ -26,13 +29,59 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** In the environment of every process a command starts (children inherit it): how its strays are found. */
+export const COMMAND_TAG_ENV = "TANDEM_COMMAND";
+
+/**
+ * Kills every process of ours whose environment carries `tag`: those that left the command's process
+ * group with `setsid` or by daemonizing (a build daemon, an agent) keep it, and the session's secrets
+ * with it. Linux only (/proc); elsewhere the process group is all there is. A process that clears its
+ * own environment is not found.
+ */
+async function killTagged(tag: string): Promise<void> {
+  // A process caught in the middle of exec shows an empty environment for a moment: look again shortly.
+  for (const wait of SWEEP_PASSES_MS) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await sweep(tag);
+  }
+}
+
+/** When the passes over /proc run, after the first: a stray missed by one is caught by the next. */
+const SWEEP_PASSES_MS = [0, 25, 100];
+
+async function sweep(tag: string): Promise<void> {
+  const entries = await readdir("/proc").catch((): string[] => []);
+  const marker = `${COMMAND_TAG_ENV}=${tag}`;
+  await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+      .map(async (entry) => {
+        // Other users' processes are unreadable: they were never ours.
+        const environ = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
+        if (!environ.split("\0").includes(marker)) return;
+        try {
+          process.kill(Number(entry), "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }),
+  );
+}
+
 export function runCommand(
   command: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal },
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal; cut?: (head: string) => string },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     // detached: the command leads its own process group, which is what a timeout kills.
-    const child = spawn("bash", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const tag = randomUUID();
+    const env = { ...options.env, [COMMAND_TAG_ENV]: tag };
+    const child = spawn("bash", ["-c", command], { cwd: options.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    /** The group, then the strays: settles once both are dead. */
+    const killAll = () => {
+      killGroup(child.pid);
+      return killTagged(tag);
+    };
     let output = "";
     let dropped = 0;
     let timedOut = false;
@@ -49,12 +98,12 @@ export function runCommand(
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const onAbort = () => killGroup(child.pid);
+    const onAbort = () => void killAll();
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      void killAll();
     }, options.timeoutMs);
     let lingering: NodeJS.Timeout | undefined;
     const finish = () => {
@@ -63,8 +112,9 @@ export function runCommand(
       clearTimeout(timer);
       clearTimeout(lingering);
       options.signal.removeEventListener("abort", onAbort);
-      if (dropped) output += `\n… [output truncated: ${dropped} more characters]`;
-      resolve({ output, exitCode, timedOut });
+      if (dropped) output = `${options.cut ? options.cut(output) : output}\n… [output truncated: ${dropped} more characters]`;
+      // Nothing the command started is left running when its result is given.
+      void killAll().then(() => resolve({ output, exitCode, timedOut }));
     };
     child.on("error", (error) => {
       output += `failed to start bash: ${error.message}`;
@@ -72,8 +122,9 @@ export function runCommand(
     });
     child.on("exit", (code) => {
       exitCode = code;
-      // Nothing the command started outlives it (`sleep 1e6 &` included): its whole group goes with it.
-      killGroup(child.pid);
+      // Nothing the command started outlives it (`sleep 1e6 &` included): its whole group goes with it,
+      // and whatever left the group.
+      void killAll();
       // A process that left the group (setsid) may still hold the pipes open; do not wait for it past a moment.
       lingering = setTimeout(() => {
         child.stdout.destroy();
@@ -99,8 +150,9 @@ export const bashTool = defineTool({
       env: context.env,
       timeoutMs: seconds * 1000,
       signal: context.signal,
+      cut: context.cut,
     });
-    const output = capOutput(result.output, BASH_MAX_OUTPUT + 100);
+    const output = capOutput(result.output, BASH_MAX_OUTPUT + 100, context.cut);
     if (result.timedOut) throw new ToolError(`${output}\n[timed out after ${seconds} s: the command and its children were killed]`);
     if (result.exitCode !== 0) throw new ToolError(`${output}\n[exit code ${result.exitCode ?? "signal"}]`);
     return output || "(no output)";

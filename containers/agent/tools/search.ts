@@ -107,7 +107,7 @@ export const grepTool = defineTool({
     glob: z.string().min(1).optional().describe("only files whose path (relative to `path`) matches, e.g. `**/*.ts`"),
     ignore_case: z.boolean().optional(),
   }),
-  async run(input, { workspace }) {
+  async run(input, { workspace, cut = (head: string) => head }) {
     let regex: RegExp;
     try {
       regex = new RegExp(input.pattern, input.ignore_case ? "i" : "");
@@ -131,7 +131,7 @@ export const grepTool = defineTool({
       for (let i = 0; i < lines.length; i++) {
         if (!regex.test(lines[i])) continue;
         if (matches.length === MAX_MATCHES) return `${matches.join("\n")}\n… [more than ${MAX_MATCHES} matches]`;
-        matches.push(`${displayPath(root, entry.absolute)}:${i + 1}: ${lines[i].slice(0, 300)}`);
+        matches.push(`${displayPath(root, entry.absolute)}:${i + 1}: ${lines[i].length > 300 ? `${cut(lines[i].slice(0, 300))}…` : lines[i]}`);
       }
     }
     return matches.length ? matches.join("\n") : `no matches for /${input.pattern}/`;

@@ -7,6 +7,11 @@ export interface ToolContext {
   env: NodeJS.ProcessEnv;
   /** Aborted when the turn is stopped or the session disposed: a running command is killed. */
   signal: AbortSignal;
+  /**
+   * For output cut short by a cap: drops a tail that could be the beginning of a secret (the redaction of
+   * the whole output would not know it for one, since the rest of it was cut off). None: nothing to hide.
+   */
+  cut?: (head: string) => string;
 }
 
 /** A tool with its input type erased: `execute` validates the raw input the model sent. */
@@ -37,8 +42,8 @@ export function defineTool<S extends z.ZodType>(tool: {
   };
 }
 
-/** Caps text sent back to the model, keeping the head and saying how much was cut. */
-export function capOutput(text: string, max: number): string {
+/** Caps text sent back to the model, keeping the head (less a tail that may start a secret) and saying how much was cut. */
+export function capOutput(text: string, max: number, cut: (head: string) => string = (head) => head): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… [output truncated: ${text.length - max} more characters]`;
+  return `${cut(text.slice(0, max))}\n… [output truncated: ${text.length - max} more characters]`;
 }
