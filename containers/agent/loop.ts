@@ -129,8 +129,8 @@ export class AgentLoop {
         // Stopped mid-stream: the text streamed so far is in the transcript already.
         if (signal.aborted) return this.#aborted(usage);
         const failure = error instanceof ModelError ? error : new ModelError(String(error), false);
-        if (failure.fatal) return { kind: "fatal", message: failure.message.slice(0, 4000) };
-        emit({ type: "turn_error", message: failure.message.slice(0, 4000) });
+        if (failure.fatal) return { kind: "fatal", message: failure.message };
+        emit({ type: "turn_error", message: failure.message });
         return { kind: "turn_error" };
       }
       usage.inputTokens += response.inputTokens;

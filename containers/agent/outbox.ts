@@ -1,6 +1,6 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
-import type { FromAgentFrame } from "../../worker/protocol/agent";
+import { fitFrame, type FromAgentFrame } from "../../worker/protocol/agent";
 import { StreamRedaction } from "../../worker/protocol/redaction";
 import type { Redactor } from "./secrets";
 
@@ -37,7 +37,7 @@ export class Outbox {
       return;
     }
     this.#flushStreams();
-    this.#number(this.#redactor.deep(frame));
+    this.#number(fitFrame(this.#redactor.deep(frame)));
   }
 
   #flushStreams(except?: TextStream): void {

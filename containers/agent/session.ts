@@ -177,7 +177,7 @@ export class Session {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
       this.#state = "failed";
-      send({ type: "error", message: this.#redactor.text(message).slice(0, 4000) });
+      send({ type: "error", message });
       return;
     }
     if (this.#disposed) return;
@@ -222,7 +222,7 @@ export class Session {
     } catch (error) {
       // A bug in one turn must not take down the host's other sessions: the turn fails, the session goes on.
       this.#options.log(this.#redactor.text(`session ${this.id}: turn failed: ${error instanceof Error ? error.stack : String(error)}`));
-      this.#send({ type: "turn_error", message: `internal error in the agent: ${String(error)}`.slice(0, 4000) });
+      this.#send({ type: "turn_error", message: `internal error in the agent: ${String(error)}` });
     } finally {
       this.#busy = false;
     }
@@ -266,7 +266,7 @@ export class Session {
       this.#send({ type: "workspace_archive", size, overLimit });
     } catch (error) {
       this.#options.log(`session ${this.id}: workspace archive failed: ${String(error)}`);
-      this.#send({ type: "turn_error", message: `the workspace could not be saved: ${String(error)}`.slice(0, 4000) });
+      this.#send({ type: "turn_error", message: `the workspace could not be saved: ${String(error)}` });
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,6 +1,9 @@
 /** The agent's outbox redacts over a real socket, with the real SDK streaming a secret split across deltas. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WebSocket } from "ws";
+import { Outbox } from "../../containers/agent/outbox";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
+import { FRAME_LIMITS, FromAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
 import { Redaction } from "../../worker/protocol/redaction";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { DoClient, HOST_KEY, removeTempDirs, startFrame, tempDir } from "./helpers";
@@ -87,5 +90,26 @@ describe("a secret in a command's output", () => {
     expect(output).toContain("[output truncated");
     for (const raw of client.raw) for (const piece of pieces(LONG, 8)) expect(raw).not.toContain(piece);
     await client.close();
+  });
+});
+
+describe("a frame that redaction makes longer", () => {
+  it("is cut to its limit, so the room does not drop it as invalid (an error frame lost would strand its session)", () => {
+    const secret = "short-k8"; // 8 characters, replaced by the 10 of "[redacted]"
+    const sent: string[] = [];
+    const socket = { readyState: 1, send: (data: string) => sent.push(data) } as unknown as WebSocket;
+    const outbox = new Outbox(new Redaction([secret]));
+    outbox.attach(socket, 0);
+    const message = `${"x".repeat(3000)}${` ${secret}`.repeat(100)}`.slice(0, FRAME_LIMITS.message);
+    outbox.send({ type: "error", message });
+    outbox.send({ type: "progress", step: "clone", detail: `cloning ${secret}`.repeat(200).slice(0, FRAME_LIMITS.detail) });
+    expect(sent).toHaveLength(2);
+    for (const raw of sent) {
+      expect(raw).not.toContain(secret);
+      const frame = parseFrame(FromAgentFrameSchema, raw);
+      expect(frame, raw.slice(0, 80)).not.toBeNull();
+    }
+    const error = parseFrame(FromAgentFrameSchema, sent[0]);
+    expect(error?.type === "error" && error.message.length).toBe(FRAME_LIMITS.message);
   });
 });

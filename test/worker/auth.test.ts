@@ -198,6 +198,18 @@ describe("Cloudflare Access", () => {
   });
 });
 
+describe("an AUTH_MODE that is neither dev nor access", () => {
+  it("signs nobody in by the dev cookie (fail closed), and API tokens still work", async () => {
+    const alice = await signIn(uniqueName("Alice"));
+    const mistyped = { ...env, AUTH_MODE: "production" } as unknown as typeof env;
+    const call = (path: string, headers: Record<string, string>) =>
+      worker.fetch(new Request(`http://localhost:8787${path}`, { headers }), mistyped, createExecutionContext());
+    expect((await call("/api/me", { cookie: alice.cookie })).status).toBe(401);
+    const { token } = (await (await alice.api("/api/tokens", { body: { name: "cli" } })).json()) as { token: string };
+    expect((await call("/api/me", { authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+});
+
 describe("OpenAPI", () => {
   it("serves an OpenAPI 3.1 document to anyone", async () => {
     const res = await request("/api/openapi.json");

@@ -18,14 +18,17 @@ export interface Credential {
 }
 
 /**
- * Who is making this request: an API token (`Authorization: Bearer`, or `?token=` where a browser cannot
- * set headers, i.e. WebSockets), else the dev cookie or the Access JWT depending on AUTH_MODE.
+ * Who is making this request: an API token (`Authorization: Bearer`, or `?token=` on a WebSocket upgrade,
+ * where a browser cannot set headers), else the dev cookie or the Access JWT depending on AUTH_MODE.
  * A token that is presented but not valid is a failure, never a fall-through to another credential.
  */
 export async function authenticateRequest(request: Request, env: Env): Promise<Credential | null> {
   const token = presentedToken(request);
   // Presented, even empty (`?token=`): the cross-site check lets such a request through as not a cookie's.
   if (token !== null) {
+    // In a URL a token ends up in logs and histories: only a WebSocket upgrade, which cannot carry a
+    // header from a browser, may put it there. Named in any other request's URL it is refused, not ignored.
+    if (!fromHeader(request) && !isUpgrade(request)) return null;
     const found = token.startsWith(API_TOKEN_PREFIX) ? await userForTokenHash(env.DB, await hashApiToken(token)) : null;
     return found && { user: found.user, tokenId: found.tokenId, expiresAt: null };
   }
@@ -34,6 +37,9 @@ export async function authenticateRequest(request: Request, env: Env): Promise<C
     const access = await accessUser(request, env);
     return access && { user: access.user, tokenId: null, expiresAt: access.expiresAt };
   }
+  // Fail closed: a mistyped AUTH_MODE must not fall back to dev cookies (signed with a known key if
+  // AUTH_SECRET is unset too).
+  if (env.AUTH_MODE !== "dev") return null;
   const user = await devUserFromCookie(request, env);
   return user && { user, tokenId: null, expiresAt: null };
 }
@@ -53,6 +59,9 @@ export function presentedToken(request: Request): string | null {
   const params = new URL(request.url).searchParams;
   return params.has("token") ? params.getAll("token").join(",") : null;
 }
+
+const fromHeader = (request: Request) => /^Bearer\s/i.test(request.headers.get("authorization") ?? "");
+const isUpgrade = (request: Request) => request.headers.get("upgrade")?.toLowerCase() === "websocket";
 
 /** Every /api route but the dev sign-in goes through this. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {

@@ -30,6 +30,23 @@ export const HistoryMessageSchema = z.object({
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 
 const seq = z.number().int().nonnegative();
+
+/** The longest the bounded texts of agent frames may be. */
+export const FRAME_LIMITS = { step: 200, detail: 2000, message: 4000 } as const;
+
+/**
+ * A frame with its bounded texts cut to their limits. Redaction may make a text longer ("[redacted]" for
+ * a shorter secret), and a frame over a limit would be dropped as invalid: an `error` lost that way would
+ * leave its session waiting for an agent that has already given up.
+ */
+export function fitFrame<T extends object>(frame: T): T {
+  const out = { ...frame } as Record<string, unknown>;
+  for (const [field, max] of Object.entries(FRAME_LIMITS)) {
+    const value = out[field];
+    if (typeof value === "string" && value.length > max) out[field] = `${value.slice(0, max - 1)}…`;
+  }
+  return out as T;
+}
 const id = z.string().min(1).max(200);
 
 /** The largest workspace archive kept (SPEC §3); a larger one is reported and not stored. */
@@ -94,7 +111,7 @@ const Usage = z.object({
 
 export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   /** Provisioning progress during Creating (cloning repo x of y, starting agent). */
-  z.object({ type: z.literal("progress"), seq, step: z.string().max(200), detail: z.string().max(2000).optional() }),
+  z.object({ type: z.literal("progress"), seq, step: z.string().max(FRAME_LIMITS.step), detail: z.string().max(FRAME_LIMITS.detail).optional() }),
   /** Provisioning is done: the session may become Running. */
   z.object({ type: z.literal("ready"), seq, model: z.enum(["anthropic", "offline"]) }),
   z.object({ type: z.literal("status"), seq, state: AgentStatusSchema }),
@@ -114,13 +131,13 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
    */
   z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
   /** A turn-level error: shown in the transcript, the session goes on. */
-  z.object({ type: z.literal("turn_error"), seq, message: z.string().max(4000) }),
+  z.object({ type: z.literal("turn_error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
   /** The agent finished after a `stop`; its state is saved. */
   z.object({ type: z.literal("stopped"), seq }),
   /** The agent finished its work and exits on its own. */
   z.object({ type: z.literal("completed"), seq }),
   /** A fatal error: the session fails with this message. */
-  z.object({ type: z.literal("error"), seq, message: z.string().max(4000) }),
+  z.object({ type: z.literal("error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
 ]);
 export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
 export type FromAgentFrameType = FromAgentFrame["type"];

@@ -172,6 +172,9 @@ export class AgentRun {
   async #restore(incarnation: string): Promise<void> {
     const record = this.#record;
     if (!record) return;
+    // A save of the previous run may still be streaming into R2 (its run ended while it did): the new
+    // agent starts from that, the newest workspace, not from the one before it. Bounded, like a stop.
+    if (this.#saves > 0) await within(this.#saving, ENDING_MAX_MS);
     try {
       await restoreWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
     } catch (err) {
@@ -323,6 +326,13 @@ export class AgentRun {
   #endpoint(record: SessionRecord): AgentEndpoint {
     return agentEndpoint(this.#host.env, record.id, record.config.timeoutSeconds, this.#host.ctx.storage);
   }
+}
+
+/** Waits for `work`, or for `ms` at most. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
