@@ -42,6 +42,17 @@ describe("session lifecycle with an agent", () => {
     expect(events.events.some((e) => e.type === "progress" && e.reason === "starting agent")).toBe(true);
   });
 
+  it("gives a new agent each person's message once: a queued one comes as a message, never also in its history", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws, { prompt: "the first prompt" });
+    await waitForPhase(owner, ws, id, "Running");
+    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: the first prompt"));
+    const agent = await fakeAgent(id);
+    const start = agent.received.find((f) => f.type === "start") as unknown as { history: unknown[] };
+    expect(start.history).toEqual([]);
+    expect(agent.received.filter((f) => f.type === "user_message").map((f) => f.text)).toEqual(["the first prompt"]);
+  });
+
   it("stop cancels the turn in flight, keeps what was streamed, and resumes with the history", async () => {
     const { owner, ws } = await setup();
     const { id } = await createSession(owner, ws);

@@ -237,7 +237,8 @@ function blockToJSON(block: YBlock): TranscriptBlock {
 export function transcriptToHistory(doc: Y.Doc): HistoryMessage[] {
   const history: HistoryMessage[] = [];
   for (const message of transcriptToJSON(doc)) {
-    if (message.role === "system") continue;
+    // A message still queued is not history yet: the input queue sends it to the agent (once).
+    if (message.role === "system" || message.queued) continue;
     const blocks: HistoryMessage["blocks"] = [];
     for (const block of message.blocks) {
       if (block.type === "text") blocks.push({ type: "text", text: block.text });
