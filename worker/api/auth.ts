@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { newApp } from "../http/app";
-import { notFound, readJson } from "../http/errors";
+import { notFound } from "../http/errors";
+import { readJson } from "../http/body";
 import { clearDevCookie, setDevCookie, signInDevUser } from "../auth/dev";
 
 export const DevSignInSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });

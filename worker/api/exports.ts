@@ -7,7 +7,8 @@ import { uploadToDrive } from "../export/gdrive";
 import { sessionToMarkdown } from "../export/markdown";
 import { sessionToPdf } from "../export/pdf";
 import { newApp, type AppEnv } from "../http/app";
-import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { HttpError, notFound, parseInput } from "../http/errors";
+import { readJson } from "../http/body";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import type { RoomResult } from "../session/room";
 

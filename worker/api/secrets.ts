@@ -3,7 +3,8 @@ import { z } from "zod";
 import { requireRole } from "../auth/membership";
 import { deleteSecret, listSecretRows } from "../db/secrets";
 import { newApp, type AppEnv } from "../http/app";
-import { notFound, parseInput, readJson } from "../http/errors";
+import { notFound, parseInput } from "../http/errors";
+import { readJson } from "../http/body";
 import { MIN_SECRET_LENGTH, putWorkspaceSecret } from "../secrets";
 
 /** Secret names are environment variable names: they become the agent's environment. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { newApp } from "../http/app";
-import { notFound, parseInput, readJson } from "../http/errors";
+import { notFound, parseInput } from "../http/errors";
+import { readJson } from "../http/body";
 import { generateApiToken, hashApiToken } from "../auth/api-token";
 import { insertToken, listTokens, revokeToken } from "../db/tokens";
 import { revokeForUser } from "../session/revoke";

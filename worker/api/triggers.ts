@@ -14,7 +14,8 @@ import {
   type TriggerRow,
 } from "../db/triggers";
 import { newApp, type AppEnv } from "../http/app";
-import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { HttpError, notFound, parseInput } from "../http/errors";
+import { readJson } from "../http/body";
 import { callbackURLRefusal } from "../http/outbound";
 import { LIMITS } from "../protocol/session-config";
 import { newSigningSecret, sealValue } from "../secrets";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { newApp } from "../http/app";
-import { HttpError, notFound, parseInput, readJson } from "../http/errors";
+import { HttpError, notFound, parseInput } from "../http/errors";
+import { readJson } from "../http/body";
 import { requireRole } from "../auth/membership";
 import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } from "../db/workspaces";
 import { LIMITS } from "../protocol/session-config";

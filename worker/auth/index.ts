@@ -3,19 +3,12 @@ import type { Env } from "../env";
 import type { AppEnv } from "../http/app";
 import { errorBody } from "../http/errors";
 import { userForTokenHash } from "../db/tokens";
-import type { User } from "../db/types";
+import type { Credential, User } from "../db/types";
 import { accessUser } from "./access";
 import { API_TOKEN_PREFIX, hashApiToken } from "./api-token";
 import { devUserFromCookie } from "./dev";
 
-/** Who is making a request and with what: the API token's id, and when the credential stops being valid. */
-export interface Credential {
-  user: User;
-  /** Set when an API token was presented. */
-  tokenId: string | null;
-  /** When the credential expires (ms since the epoch): an Access JWT's `exp`; null when it does not. */
-  expiresAt: number | null;
-}
+export type { Credential } from "../db/types";
 
 /**
  * Who is making this request: an API token (`Authorization: Bearer`, or `?token=` on a WebSocket upgrade,

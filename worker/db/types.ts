@@ -22,3 +22,12 @@ export interface Workspace {
   /** A Running session idle this long is stopped (reason `idle`). */
   idleStopMinutes: number;
 }
+
+/** Who is making a request and with what: the API token's id, and when the credential stops being valid. */
+export interface Credential {
+  user: User;
+  /** Set when an API token was presented. */
+  tokenId: string | null;
+  /** When the credential expires (ms since the epoch): an Access JWT's `exp`; null when it does not. */
+  expiresAt: number | null;
+}

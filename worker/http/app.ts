@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Credential } from "../auth";
+import type { Credential } from "../db/types";
 import type { Env } from "../env";
 import type { Member, User } from "../db/types";
 

@@ -3,7 +3,9 @@
  * says it is JSON, and never nested deeper than anything Tandem accepts (a nesting bomb would otherwise
  * overflow the stack of whatever walks it later).
  */
-import { HttpError } from "./errors";
+import type { Context } from "hono";
+import type { z } from "zod";
+import { HttpError, parseInput } from "./errors";
 
 /** No JSON body of the API comes near this (the largest, a trigger, holds a 100,000-character template). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -100,4 +102,17 @@ export function exceedsDepth(text: string, max: number): boolean {
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
   return false;
+}
+
+/**
+ * Reads a JSON body: a missing, malformed, oversized or too deeply nested one is a 4xx, not a 500, and so
+ * is one not sent as JSON (a cross-site form can post `text/plain`, never `application/json`).
+ */
+export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const bytes = await readBodyBytes(c.req.raw, MAX_JSON_BODY_BYTES);
+  if (new TextDecoder().decode(bytes).trim() === "") throw new HttpError(400, "missing_body", "request body is required");
+  if (!isJsonContentType(c.req.header("content-type") ?? null)) {
+    throw new HttpError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+  }
+  return parseInput(schema, parseJsonText(bytes));
 }

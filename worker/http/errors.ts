@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { isJsonContentType, MAX_JSON_BODY_BYTES, parseJsonText, readBodyBytes } from "./body";
 
 /** The one error type of the API: becomes `{error:{code,message,field?}}` with its status. */
 export class HttpError extends Error {
@@ -47,17 +46,4 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
     throw new HttpError(400, "invalid_input", body.message, body.field ? { field: body.field } : {});
   }
   return result.data;
-}
-
-/**
- * Reads a JSON body: a missing, malformed, oversized or too deeply nested one is a 4xx, not a 500, and so
- * is one not sent as JSON (a cross-site form can post `text/plain`, never `application/json`).
- */
-export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const bytes = await readBodyBytes(c.req.raw, MAX_JSON_BODY_BYTES);
-  if (new TextDecoder().decode(bytes).trim() === "") throw new HttpError(400, "missing_body", "request body is required");
-  if (!isJsonContentType(c.req.header("content-type") ?? null)) {
-    throw new HttpError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
-  }
-  return parseInput(schema, parseJsonText(bytes));
 }

@@ -7,7 +7,7 @@
  */
 import type { Connection, WSMessage } from "partyserver";
 import { z } from "zod";
-import type { Credential } from "../auth";
+import type { Credential } from "../db/types";
 import { RoleSchema } from "../db/types";
 import { admitClientFrame, type PresenceOwner } from "./presence";
 
