@@ -33,11 +33,45 @@ export function isActive(phase: Phase): boolean {
   return ACTIVE.includes(phase);
 }
 
+/** What each phase means (SPEC §3), for the badge's tooltip. */
+export const PHASE_MEANING: Record<Phase, string> = {
+  Pending: "Accepted, waiting to be scheduled",
+  Creating: "Provisioning the container, cloning repositories, injecting secrets",
+  Running: "The agent is active and accepts messages",
+  Stopping: "A stop was requested: the agent cancels what runs and the workspace is saved",
+  Stopped: "Stopped by a person or after idle time; can be resumed",
+  Completed: "The agent finished its work on its own; can be resumed",
+  Failed: "Something went wrong (see Events); can be resumed",
+};
+
 export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
   working: "Working",
   idle: "Idle",
   waiting_input: "Waiting for input",
 };
+
+/** What the composer of an owner or editor says: why it is closed, or when the agent reads what is sent. */
+export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awaitingApproval: boolean): string {
+  switch (phase) {
+    case "Completed":
+      return "The agent finished its work and the session is Completed: resume it to send more.";
+    case "Stopped":
+      return "The session is Stopped: resume it to send more.";
+    case "Failed":
+      return "The session failed (its events say why): resume it to try again.";
+    case "Stopping":
+      return "The session is stopping: messages are accepted while it runs.";
+    case "Pending":
+      if (awaitingApproval) return "This session waits for an owner or editor to approve it: a message sent now waits for the agent…";
+      return "The agent is starting: your message waits for it…";
+    case "Creating":
+      return "The agent is starting: your message waits for it…";
+    case "Running":
+      if (agentStatus === "waiting_input") return "Answer the agent's question…";
+      if (agentStatus === "working") return "Interrupt: the agent reads this after its current step…";
+      return "Message the agent…";
+  }
+}
 
 /** Seconds of the run's timeout budget left: its stored active time plus the running stretch since `activeSince`. */
 export function remainingSeconds(
