@@ -18,7 +18,8 @@ export const FILTER_MAX = 100;
 export function defaultTriggerForm(): TriggerForm {
   return {
     name: "",
-    session: defaultForm(),
+    // Nobody is there to send a next message: a trigger's session completes when its work is done.
+    session: { ...defaultForm(), interactive: false },
     promptTemplate: "Triage this GitHub issue: {{issue.title}}\n\n{{issue.body}}\n\n{{issue.html_url}}",
     event: "",
     action: "",
