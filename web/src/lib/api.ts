@@ -15,6 +15,7 @@ import type {
   Trigger,
   User,
   Workspace,
+  WorkspaceCallback,
   WorkspacePatch,
 } from "./types";
 
@@ -126,6 +127,11 @@ export const api = {
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<{ ticket: string; expiresAt: number; url: string }>("GET", `${ses(wsId, id)}/ticket`),
+
+  workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
+  setWorkspaceCallback: (wsId: string, url: string) =>
+    request<{ callback: WorkspaceCallback; secret: string }>("PUT", `${ws(wsId)}/callback`, { url }),
+  deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
   putSecret: (wsId: string, name: string, value: string) =>

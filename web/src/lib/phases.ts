@@ -92,6 +92,12 @@ export function formatDuration(seconds: number): string {
   return `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** "3 min ago" style ages for lists. */
 export function toMs(t: Timestamp): number {
   return typeof t === "number" ? t : Date.parse(t);

@@ -29,6 +29,12 @@ export interface WorkspacePatch {
   idleStopMinutes?: number;
 }
 
+/** Where every phase change of every session of the workspace is POSTed, signed (its secret is shown once). */
+export interface WorkspaceCallback {
+  url: string;
+  updatedAt: Timestamp;
+}
+
 export interface Member {
   userId: string;
   name: string;
