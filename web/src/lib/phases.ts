@@ -73,6 +73,32 @@ export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awai
   }
 }
 
+/**
+ * Why a session that ended is where it is, from the reason of the phase change that brought it there
+ * (its last `phase` event): for the notice above the composer. Null when there is nothing to explain.
+ */
+export function endingNote(phase: Phase, reason: string | undefined, interactive: boolean | null): { title: string; text: string } | null {
+  switch (phase) {
+    case "Completed":
+      return {
+        title: "Completed.",
+        text: interactive === false
+          ? "The agent finished on its own: this session ends when a turn ends with no message queued."
+          : "The agent finished its work.",
+      };
+    case "Stopped":
+      return reason === "idle"
+        ? { title: "Stopped while idle.", text: "The agent waited longer than the workspace's idle stop. Its files are saved." }
+        : null;
+    case "Failed":
+      return reason === "timeout"
+        ? { title: "Timed out.", text: "This run reached the session's timeout. Its files are saved." }
+        : { title: "Failed.", text: reason ? `Reason: ${reason}.` : "The session's events say why." };
+    default:
+      return null;
+  }
+}
+
 /** Seconds of the run's timeout budget left: its stored active time plus the running stretch since `activeSince`. */
 export function remainingSeconds(
   timeoutSeconds: number,
