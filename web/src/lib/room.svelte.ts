@@ -105,7 +105,7 @@ export class Room {
     this.provider.on("sync", (synced: boolean) => {
       if (synced) this.synced = true;
     });
-    // Runs before the provider schedules its reconnect, so a final close never schedules one.
+    // Runs before the provider sets its reconnect timer: once disconnected here, that timer opens nothing.
     this.provider.on("connection-close", (event: CloseEvent) => this.#closed(event.code));
     const awareness = this.provider.awareness;
     awareness.setLocalState({ user: { id: user.id, name: user.name, color: colorFor(user.id) }, typing: false });
