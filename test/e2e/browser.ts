@@ -55,6 +55,8 @@ export interface SocketSwitch {
   /** Closes the context's session sockets from the server's side and refuses new ones, like a network drop. */
   drop(): Promise<void>;
   restore(): void;
+  /** Closes the open session sockets from the server's side with this close code, as the SessionRoom does. */
+  closeAll(code: number, reason: string): Promise<void>;
 }
 
 /** Routes a context's session WebSockets through the test, so it can cut them. Call before opening pages. */
@@ -68,14 +70,18 @@ export async function socketSwitch(context: BrowserContext): Promise<SocketSwitc
     ws.connectToServer();
     ws.onClose(() => open.delete(ws));
   });
+  const closeAll = async (code: number, reason: string) => {
+    for (const ws of [...open]) await ws.close({ code, reason });
+  };
   return {
     async drop() {
       down = true;
-      for (const ws of [...open]) await ws.close({ code: 4000, reason: "test: offline" });
+      await closeAll(4000, "test: offline");
     },
     restore() {
       down = false;
     },
+    closeAll,
   };
 }
 

@@ -5,16 +5,16 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it as test, type TestContext } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { after, before, describe } from "node:test";
+import type { Browser } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
+import { accessSteps } from "./access.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
+import { agentSaid, it, phaseIs, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
 
-const SHOTS = path.join(import.meta.dirname, "screenshots");
 const run = Date.now().toString(36).slice(-5);
-const WAIT = { timeout: 30_000 };
 
 let stack: Stack;
 let browser: Browser;
@@ -26,37 +26,9 @@ let sessionURL = "";
 let workspaceURL = "";
 
 const all = () => [alice, bob, carol];
-const transcript = (page: Page) => page.locator("section.transcript");
-const agentSaid = (page: Page, text: string) => transcript(page).locator('article[data-role="assistant"]', { hasText: text });
+const cast = (): Cast => ({ run, stack, browser, alice, bob, carol, carolNetwork, workspaceURL, sessionURL });
 
-async function send(page: Page, text: string) {
-  const box = page.locator("#composer-text");
-  await box.waitFor({ state: "visible" });
-  await box.fill(text);
-  await box.press("Enter");
-  // The composer empties once the API has accepted the message.
-  await page.waitForFunction(() => (document.querySelector("#composer-text") as HTMLTextAreaElement | null)?.value === "");
-}
-
-// The steps are one story: once one fails, the rest are skipped rather than each waiting out its timeout.
-let broken = false;
-function it(name: string, fn: () => Promise<void>) {
-  test(name, async (t: TestContext) => {
-    if (broken) return t.skip("an earlier step failed");
-    try {
-      await fn();
-    } catch (err) {
-      broken = true;
-      throw err;
-    }
-  });
-}
-
-async function phaseIs(page: Page, phase: string) {
-  await page.locator(`header.head [data-phase="${phase}"]`).waitFor(WAIT);
-}
-
-describe("a session watched and steered by three people", { timeout: 300_000 }, () => {
+describe("a session watched and steered by three people", { timeout: 600_000 }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack();
@@ -311,13 +283,28 @@ describe("a session watched and steered by three people", { timeout: 300_000 }, 
     const b = bob.page;
     await b.goto(workspaceURL);
     const row = b.locator(`tr[data-session="${sent.body.sessionId}"]`);
-    await row.getByText("awaiting approval").waitFor(WAIT);
+    await row.locator('[data-phase="Pending"][data-awaiting-approval]', { hasText: "awaiting approval" }).waitFor(WAIT);
     await row.getByRole("link", { name: /^Open/ }).click();
     await b.waitForURL(`**/s/${sent.body.sessionId}`);
+    // Everyone sees that it waits; only owners and editors can approve it.
+    await carol.page.goto(new URL(b.url()).pathname);
+    const waiting = carol.page.locator('[data-notice="approval"]');
+    await waiting.getByText("an owner or editor of the workspace approves it").waitFor(WAIT);
+    assert.equal(await waiting.getByRole("button", { name: "Approve" }).count(), 0);
+    assert.match((await b.locator("#composer-text").getAttribute("placeholder")) ?? "", /waits for an owner or editor to approve it/);
     await b.getByRole("button", { name: "Approve", exact: true }).waitFor(WAIT);
     await b.screenshot({ path: path.join(SHOTS, "session-awaiting-approval.png") });
     await b.getByRole("button", { name: "Approve", exact: true }).click();
-    await phaseIs(b, "Running");
     await b.getByRole("button", { name: "Approve", exact: true }).waitFor({ state: "detached", ...WAIT });
+    // A trigger's session finishes on its own: once the agent has answered the delivery, it is Completed.
+    for (const page of [b, carol.page]) {
+      await phaseIs(page, "Completed");
+      await page.locator('[data-notice="completed"]', { hasText: "finished on its own" }).waitFor(WAIT);
+    }
+    await carol.page.locator("dd[data-interactive=false]", { hasText: "on its own" }).waitFor(WAIT);
+    await b.getByRole("button", { name: "Resume", exact: true }).waitFor(WAIT);
+    assert.equal(await b.getByRole("button", { name: "Resume", exact: true }).isEnabled(), true);
   });
+
+  accessSteps(cast);
 });

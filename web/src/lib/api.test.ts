@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiError, exists, roomSocketParams, setFetch } from "./api";
+import { api, ApiError, exists, setFetch } from "./api";
 
 function reply(status: number, body?: unknown): typeof fetch {
   return async () =>
@@ -100,17 +100,5 @@ describe("api client", () => {
       "GET /api/workspaces/w/triggers/t1/deliveries",
       "DELETE /api/workspaces/w/triggers/t1",
     ]);
-  });
-
-  it("opens the session socket with a fresh room ticket, and on the cookie alone when none can be had", async () => {
-    const seen: string[] = [];
-    setFetch(async (url) => {
-      seen.push(String(url));
-      return new Response(JSON.stringify({ ticket: "t.k.n", expiresAt: 1, url: "/parties/session-room/s1?ticket=t.k.n" }), { status: 200 });
-    });
-    expect(await roomSocketParams("w1", "s 1")).toEqual({ ticket: "t.k.n" });
-    expect(seen).toEqual(["/api/workspaces/w1/sessions/s%201/ticket"]);
-    setFetch(reply(503, { error: { code: "not_configured", message: "room tickets need AUTH_SECRET" } }));
-    expect(await roomSocketParams("w1", "s1")).toEqual({});
   });
 });

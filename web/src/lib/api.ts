@@ -11,9 +11,12 @@ import type {
   Session,
   SessionEvent,
   SessionPatch,
+  SessionSummary,
   Trigger,
   User,
   Workspace,
+  WorkspaceCallback,
+  WorkspacePatch,
 } from "./types";
 
 /** An error as the API sends it (`{error:{code,message,field?}}`), or a network failure (status 0). */
@@ -93,6 +96,7 @@ export const api = {
   workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
   createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
   workspace: (id: string) => request<{ workspace: Workspace }>("GET", ws(id)),
+  updateWorkspace: (id: string, patch: WorkspacePatch) => request<{ workspace: Workspace }>("PATCH", ws(id), patch),
 
   members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
@@ -106,7 +110,7 @@ export const api = {
     if (opts.phase) q.set("phase", opts.phase);
     if (opts.cursor) q.set("cursor", opts.cursor);
     const qs = q.toString();
-    return request<{ sessions: Session[]; nextCursor: string | null }>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
+    return request<{ sessions: SessionSummary[]; nextCursor: string | null }>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
   },
   createSession: (wsId: string, body: NewSession) => request<{ session: Session }>("POST", `${ws(wsId)}/sessions`, body),
   session: (wsId: string, id: string) => request<{ session: Session }>("GET", ses(wsId, id)),
@@ -124,6 +128,11 @@ export const api = {
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<{ ticket: string; expiresAt: number; url: string }>("GET", `${ses(wsId, id)}/ticket`),
 
+  workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
+  setWorkspaceCallback: (wsId: string, url: string) =>
+    request<{ callback: WorkspaceCallback; secret: string }>("PUT", `${ws(wsId)}/callback`, { url }),
+  deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
+
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
   putSecret: (wsId: string, name: string, value: string) =>
     request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
@@ -136,18 +145,6 @@ export const api = {
   deliveries: (wsId: string, id: string) =>
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
 };
-
-/**
- * The query of the session socket, fetched before every (re)connect: a fresh room ticket, which the
- * upgrade checks without a database read. Without one the socket still opens on the session cookie.
- */
-export async function roomSocketParams(wsId: string, id: string): Promise<Record<string, string>> {
-  try {
-    return { ticket: (await api.roomTicket(wsId, id)).ticket };
-  } catch {
-    return {};
-  }
-}
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
 export const links = {

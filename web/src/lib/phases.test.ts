@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, allowed, formatDuration, remainingSeconds } from "./phases";
+import { age, allowed, composerHint, formatDuration, remainingSeconds } from "./phases";
 
 describe("phases", () => {
   it("offers each operation in the phases SPEC §3/§5 allow", () => {
@@ -41,5 +41,15 @@ describe("phases", () => {
     expect(age("2026-01-01T11:55:00Z", now)).toBe("5 min ago");
     expect(age("2025-12-30T12:00:00Z", now)).toBe("2 d ago");
     expect(age(now - 3 * 3600_000, now)).toBe("3 h ago");
+  });
+
+  it("says why the composer waits: approval, a starting agent, or a finished session", () => {
+    expect(composerHint("Pending", "idle", true)).toMatch(/waits for an owner or editor to approve it/);
+    expect(composerHint("Pending", "idle", false)).toMatch(/agent is starting/);
+    expect(composerHint("Creating", "idle", false)).toMatch(/agent is starting/);
+    expect(composerHint("Completed", "idle", false)).toMatch(/Completed: resume it/);
+    expect(composerHint("Failed", "idle", false)).toMatch(/resume it to try again/);
+    expect(composerHint("Running", "working", false)).toMatch(/^Interrupt/);
+    expect(composerHint("Running", "waiting_input", false)).toMatch(/question/);
   });
 });

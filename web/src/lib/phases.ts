@@ -33,11 +33,71 @@ export function isActive(phase: Phase): boolean {
   return ACTIVE.includes(phase);
 }
 
+/** What each phase means (SPEC §3), for the badge's tooltip. */
+export const PHASE_MEANING: Record<Phase, string> = {
+  Pending: "Accepted, waiting to be scheduled",
+  Creating: "Provisioning the container, cloning repositories, injecting secrets",
+  Running: "The agent is active and accepts messages",
+  Stopping: "A stop was requested: the agent cancels what runs and the workspace is saved",
+  Stopped: "Stopped by a person or after idle time; can be resumed",
+  Completed: "The agent finished its work on its own; can be resumed",
+  Failed: "Something went wrong (see Events); can be resumed",
+};
+
 export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
   working: "Working",
   idle: "Idle",
   waiting_input: "Waiting for input",
 };
+
+/** What the composer of an owner or editor says: why it is closed, or when the agent reads what is sent. */
+export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awaitingApproval: boolean): string {
+  switch (phase) {
+    case "Completed":
+      return "The agent finished its work and the session is Completed: resume it to send more.";
+    case "Stopped":
+      return "The session is Stopped: resume it to send more.";
+    case "Failed":
+      return "The session failed (its events say why): resume it to try again.";
+    case "Stopping":
+      return "The session is stopping: messages are accepted while it runs.";
+    case "Pending":
+      if (awaitingApproval) return "This session waits for an owner or editor to approve it: a message sent now waits for the agent…";
+      return "The agent is starting: your message waits for it…";
+    case "Creating":
+      return "The agent is starting: your message waits for it…";
+    case "Running":
+      if (agentStatus === "waiting_input") return "Answer the agent's question…";
+      if (agentStatus === "working") return "Interrupt: the agent reads this after its current step…";
+      return "Message the agent…";
+  }
+}
+
+/**
+ * Why a session that ended is where it is, from the reason of the phase change that brought it there
+ * (its last `phase` event): for the notice above the composer. Null when there is nothing to explain.
+ */
+export function endingNote(phase: Phase, reason: string | undefined, interactive: boolean | null): { title: string; text: string } | null {
+  switch (phase) {
+    case "Completed":
+      return {
+        title: "Completed.",
+        text: interactive === false
+          ? "The agent finished on its own: this session ends when a turn ends with no message queued."
+          : "The agent finished its work.",
+      };
+    case "Stopped":
+      return reason === "idle"
+        ? { title: "Stopped while idle.", text: "The agent waited longer than the workspace's idle stop. Its files are saved." }
+        : null;
+    case "Failed":
+      return reason === "timeout"
+        ? { title: "Timed out.", text: "This run reached the session's timeout. Its files are saved." }
+        : { title: "Failed.", text: reason ? `Reason: ${reason}.` : "The session's events say why." };
+    default:
+      return null;
+  }
+}
 
 /** Seconds of the run's timeout budget left: its stored active time plus the running stretch since `activeSince`. */
 export function remainingSeconds(
@@ -56,6 +116,12 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(m / 60);
   if (h > 0) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
   return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** "3 min ago" style ages for lists. */

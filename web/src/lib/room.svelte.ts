@@ -1,11 +1,12 @@
 /**
  * One session's live connection: the Yjs transcript over /parties/session-room/<id> plus awareness
- * (presence, typing), opened with a fresh room ticket each time. Reconnects are the provider's;
- * `status` makes them visible.
+ * (presence, typing), opened with a fresh room ticket each time. Ordinary drops reconnect (the provider's
+ * backoff, `status` makes them visible); a socket the server closed because access ended, the credential
+ * expired or the session was deleted does not, and `ended` says why.
  */
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import { roomSocketParams } from "./api";
+import { admission, closeVerdict, type RoomEnd } from "./room-access";
 import { messagesArray, readSession, sessionMap, type SessionState } from "./transcript";
 import type { User } from "./types";
 import { YView } from "./yreactive";
@@ -51,6 +52,12 @@ export function peersOf(states: Map<number, Record<string, unknown>>, selfId: nu
   return peers;
 }
 
+export interface RoomOptions {
+  host?: string;
+  /** Tests put a scripted socket here; the browser's WebSocket otherwise. */
+  WebSocket?: typeof WebSocket;
+}
+
 export class Room {
   readonly doc = new Y.Doc();
   readonly provider: YProvider;
@@ -59,20 +66,34 @@ export class Room {
   status = $state<ConnectionStatus>("connecting");
   synced = $state(false);
   peers = $state<Peer[]>([]);
+  /** Set once the live view is over for good: no socket opens again. */
+  ended = $state<RoomEnd | null>(null);
+  /** Counts the times the server closed the socket over a change of access that left this person in: their role may be new. */
+  accessChanges = $state(0);
+  readonly #workspaceId: string;
+  readonly #sessionId: string;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The query fetched by `#open`, for the provider's next connect to use instead of fetching another. */
+  #admitted: Record<string, string> | null = null;
+  #destroyed = false;
 
-  constructor(workspaceId: string, sessionId: string, user: User, host = location.host) {
+  constructor(workspaceId: string, sessionId: string, user: User, options: RoomOptions = {}) {
+    this.#workspaceId = workspaceId;
+    this.#sessionId = sessionId;
     const meta = sessionMap(this.doc);
     const list = messagesArray(this.doc);
     this.session = new YView(meta, () => readSession(meta));
     this.messages = new YView(list, () => list.toArray());
-    this.provider = new YProvider(host, sessionId, this.doc, {
+    this.provider = new YProvider(options.host ?? location.host, sessionId, this.doc, {
       party: "session-room",
       protocol: location.protocol === "https:" ? "wss" : "ws",
       // Every viewer syncs from the server, never from another tab of the same browser.
       disableBc: true,
       maxBackoffTime: 5000,
-      params: () => roomSocketParams(workspaceId, sessionId),
+      // The first socket waits for `#open`'s verdict on access.
+      connect: false,
+      params: () => this.#params(),
+      ...(options.WebSocket && { WebSocketPolyfill: options.WebSocket }),
     });
     let wasConnected = false;
     this.provider.on("status", ({ status }: { status: string }) => {
@@ -84,6 +105,8 @@ export class Room {
     this.provider.on("sync", (synced: boolean) => {
       if (synced) this.synced = true;
     });
+    // Runs before the provider sets its reconnect timer: once disconnected here, that timer opens nothing.
+    this.provider.on("connection-close", (event: CloseEvent) => this.#closed(event.code));
     const awareness = this.provider.awareness;
     awareness.setLocalState({ user: { id: user.id, name: user.name, color: colorFor(user.id) }, typing: false });
     const refresh = () => {
@@ -91,6 +114,44 @@ export class Room {
     };
     awareness.on("change", refresh);
     refresh();
+    void this.#open(false);
+  }
+
+  /** Asks for a ticket, then connects with it; or ends the view when access is over. */
+  async #open(afterAccessChange: boolean): Promise<void> {
+    const verdict = await admission(this.#workspaceId, this.#sessionId);
+    if (this.#destroyed || this.ended) return;
+    if ("end" in verdict) return this.#end(verdict.end);
+    if (afterAccessChange) this.accessChanges++;
+    this.#admitted = verdict.params;
+    await this.provider.connect();
+  }
+
+  /** The provider asks before every connect (reconnects included): a fresh ticket, unless `#open` just got one. */
+  async #params(): Promise<Record<string, string>> {
+    const admitted = this.#admitted;
+    this.#admitted = null;
+    if (admitted) return admitted;
+    const verdict = await admission(this.#workspaceId, this.#sessionId);
+    if (!("end" in verdict)) return verdict.params;
+    // The provider opens nothing once disconnected.
+    this.#end(verdict.end);
+    return {};
+  }
+
+  #closed(code: number): void {
+    const verdict = closeVerdict(code);
+    if (verdict === "reconnect" || this.#destroyed) return;
+    this.provider.disconnect();
+    if (verdict === "check") void this.#open(true);
+    else this.#end(verdict);
+  }
+
+  #end(reason: RoomEnd): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.provider.disconnect();
+    this.stopTyping();
   }
 
   /** Marks this person as typing; it clears itself a few seconds after the last keystroke. */
@@ -108,6 +169,7 @@ export class Room {
   }
 
   destroy(): void {
+    this.#destroyed = true;
     clearTimeout(this.#typingTimer);
     this.provider.awareness.setLocalState(null);
     this.provider.destroy();

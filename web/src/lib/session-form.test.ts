@@ -4,7 +4,7 @@ import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "./sess
 describe("session form", () => {
   it("accepts the defaults of SPEC §2", () => {
     const f = defaultForm();
-    expect(f).toMatchObject({ model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false });
+    expect(f).toMatchObject({ model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
     expect(validate(f)).toEqual({});
   });
 
@@ -54,5 +54,10 @@ describe("session form", () => {
   it("maps API field paths to form keys", () => {
     expect(fieldKey("repos[1].url")).toBe("repos.1.url");
     expect(fieldKey("maxTokens")).toBe("maxTokens");
+  });
+
+  it("sends whether the session finishes on its own", () => {
+    expect(toBody(defaultForm()).interactive).toBe(true);
+    expect(toBody({ ...defaultForm(), interactive: false }).interactive).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ export interface SessionForm {
   maxTokens: number;
   timeoutSeconds: number;
   thinking: boolean;
+  /** false: the session goes to Completed when a turn ends with nothing queued (SPEC §3). */
+  interactive: boolean;
   repos: { url: string; branch: string }[];
   workflow: string;
   prompt: string;
@@ -24,6 +26,8 @@ export function defaultForm(): SessionForm {
     maxTokens: LIMITS.maxTokens.default,
     timeoutSeconds: LIMITS.timeoutSeconds.default,
     thinking: false,
+    // People's sessions wait for the next message; a trigger's default is set by its own form.
+    interactive: true,
     repos: [],
     workflow: "",
     prompt: "",
@@ -71,6 +75,7 @@ export function toBody(f: SessionForm): NewSession {
     maxTokens: f.maxTokens,
     timeoutSeconds: f.timeoutSeconds,
     thinking: f.thinking,
+    interactive: f.interactive,
   };
   // The Anthropic API takes no temperature with extended thinking.
   if (!f.thinking) body.temperature = f.temperature;
@@ -79,6 +84,12 @@ export function toBody(f: SessionForm): NewSession {
   if (f.workflow) body.workflow = f.workflow;
   if (f.prompt.trim()) body.prompt = f.prompt;
   return body;
+}
+
+/** How a session ends, in the words the dialog and the sidebar use. */
+export const FINISH_LABEL = "Finish on its own when a turn ends with nothing queued";
+export function finishesIn(interactive: boolean): string {
+  return interactive ? "when someone stops it (or it idles): it waits for the next message" : "on its own, when a turn ends with nothing queued";
 }
 
 /** The aria attributes of a form control whose error, if any, is `<prefix>-<key>-error` (see FieldError). */

@@ -43,4 +43,11 @@ describe("trigger form", () => {
     expect(triggerFieldKey("session.repos[0].url")).toBe("repos.0.url");
     expect(triggerFieldKey("filter.event")).toBe("filter.event");
   });
+
+  it("starts sessions that finish on their own unless the person asks otherwise", () => {
+    expect(toTriggerBody(named()).session.interactive).toBe(false);
+    const f = named();
+    f.session.interactive = true;
+    expect(toTriggerBody(f).session.interactive).toBe(true);
+  });
 });

@@ -18,7 +18,8 @@ export const FILTER_MAX = 100;
 export function defaultTriggerForm(): TriggerForm {
   return {
     name: "",
-    session: defaultForm(),
+    // Nobody is there to send a next message: a trigger's session completes when its work is done.
+    session: { ...defaultForm(), interactive: false },
     promptTemplate: "Triage this GitHub issue: {{issue.title}}\n\n{{issue.body}}\n\n{{issue.html_url}}",
     event: "",
     action: "",
@@ -36,6 +37,11 @@ function isHttpURL(value: string): boolean {
   }
 }
 
+/** Why a callback URL (a trigger's or the workspace's) is refused before the server sees it, or undefined. */
+export function callbackURLError(value: string): string | undefined {
+  return !isHttpURL(value) || value.length > 2000 ? "An http:// or https:// URL." : undefined;
+}
+
 /** Errors keyed like the form: the session settings by their own keys, the trigger's by `name`, `filter.event`, …. */
 export function validateTrigger(f: TriggerForm): FieldErrors {
   // A trigger's first message is its template, so the session's own prompt is not part of the form.
@@ -47,8 +53,8 @@ export function validateTrigger(f: TriggerForm): FieldErrors {
   else if (f.promptTemplate.length > LIMITS.prompt.max) e.promptTemplate = "The template is too long.";
   if (f.event.trim().length > FILTER_MAX) e["filter.event"] = `At most ${FILTER_MAX} characters.`;
   if (f.action.trim().length > FILTER_MAX) e["filter.action"] = `At most ${FILTER_MAX} characters.`;
-  const callback = f.callbackUrl.trim();
-  if (callback && (!isHttpURL(callback) || callback.length > 2000)) e.callbackUrl = "An http:// or https:// URL.";
+  const callbackError = f.callbackUrl.trim() ? callbackURLError(f.callbackUrl.trim()) : undefined;
+  if (callbackError) e.callbackUrl = callbackError;
   return e;
 }
 

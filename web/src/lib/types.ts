@@ -11,7 +11,7 @@ export type AgentStatus = "working" | "idle" | "waiting_input";
 export interface User {
   id: string;
   name: string;
-  email: string;
+  email: string | null;
 }
 
 export interface Workspace {
@@ -19,12 +19,26 @@ export interface Workspace {
   name: string;
   role: Role;
   createdAt: Timestamp;
+  /** A Running session idle this long is stopped (reason `idle`); SPEC §3. */
+  idleStopMinutes: number;
+}
+
+/** What an owner may change of a workspace (`PATCH /api/workspaces/:ws`). */
+export interface WorkspacePatch {
+  name?: string;
+  idleStopMinutes?: number;
+}
+
+/** Where every phase change of every session of the workspace is POSTed, signed (its secret is shown once). */
+export interface WorkspaceCallback {
+  url: string;
+  updatedAt: Timestamp;
 }
 
 export interface Member {
   userId: string;
   name: string;
-  email: string;
+  email: string | null;
   role: Role;
 }
 
@@ -56,11 +70,20 @@ export interface Session {
   updatedAt: Timestamp;
   activeSeconds: number;
   /** Started by a trigger that requires approval, not approved yet: it waits in Pending. */
-  awaitingApproval?: boolean;
+  awaitingApproval: boolean;
   /** Active seconds of the current run: the timeout applies per run. */
   runSeconds: number;
+  /** false: the session goes to Completed when a turn ends with nothing queued. */
   interactive: boolean;
+  /** The latest saved copy of the agent's workspace (restored on Resume), if any. */
+  savedWorkspace: { size: number; savedAt: Timestamp } | null;
 }
+
+/** A row of the session list: the index's fields, not the whole session. */
+export type SessionSummary = Pick<
+  Session,
+  "id" | "workspaceId" | "displayName" | "phase" | "agentStatus" | "model" | "origin" | "createdBy" | "createdAt" | "updatedAt" | "awaitingApproval"
+>;
 
 export interface SessionEvent {
   seq: number;
@@ -83,6 +106,7 @@ export interface NewSession {
   maxTokens?: number;
   timeoutSeconds?: number;
   thinking?: boolean;
+  interactive?: boolean;
   repos?: RepoRef[];
   workflow?: string;
   prompt?: string;

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { minutesInWords, validateWorkspace, workspaceForm, workspacePatch } from "./workspace-form";
+
+const ws = { id: "w", name: "Team", role: "owner" as const, createdAt: 0, idleStopMinutes: 15 };
+
+describe("workspace settings form", () => {
+  it("starts from the workspace, with the default of SPEC §3", () => {
+    expect(workspaceForm(ws)).toEqual({ name: "Team", idleStopMinutes: 15 });
+    expect(validateWorkspace(workspaceForm(ws))).toEqual({});
+  });
+
+  it("takes idleStopMinutes as whole minutes from 1 to 1440", () => {
+    for (const ok of [1, 60, 1440]) expect(validateWorkspace({ name: "T", idleStopMinutes: ok })).toEqual({});
+    for (const bad of [0, 1441, 2.5, -1, null]) expect(validateWorkspace({ name: "T", idleStopMinutes: bad }).idleStopMinutes).toBeTruthy();
+  });
+
+  it("needs a name of 1 to 100 characters", () => {
+    expect(validateWorkspace({ name: "  ", idleStopMinutes: 15 }).name).toBeTruthy();
+    expect(validateWorkspace({ name: "x".repeat(101), idleStopMinutes: 15 }).name).toBeTruthy();
+    expect(validateWorkspace({ name: "x".repeat(100), idleStopMinutes: 15 })).toEqual({});
+  });
+
+  it("sends only what changed, trimmed", () => {
+    expect(workspacePatch(ws, { name: "Team", idleStopMinutes: 15 })).toBeNull();
+    expect(workspacePatch(ws, { name: " Team B ", idleStopMinutes: 15 })).toEqual({ name: "Team B" });
+    expect(workspacePatch(ws, { name: "Team", idleStopMinutes: 90 })).toEqual({ idleStopMinutes: 90 });
+  });
+
+  it("reads minutes in words", () => {
+    expect([1, 15, 60, 90, 1440].map(minutesInWords)).toEqual(["1 minute", "15 minutes", "1 hour", "1 hour 30 minutes", "24 hours"]);
+  });
+});
