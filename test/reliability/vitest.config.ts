@@ -2,7 +2,7 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 /**
- * The reliability suite (`npm run test:reliability`, run by .ci/run): the real runtime (`wrangler dev`
+ * The reliability suite (`npm run test:reliability`, the last part of `npm test`): the real runtime (`wrangler dev`
  * and the agent host) stopped and started under load. Files run one after another: each starts its own
  * runtime, and they would compete for the machine's two cores.
  */
