@@ -77,7 +77,7 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
   };
 }
 
-/** The room's stored Yjs log, read from its SQLite file in wrangler's local state. */
+/** The room's stored Yjs log (worker/session/yjs-log.ts), read from its SQLite file in wrangler's local state. */
 function roomLog(persistTo: string, sessionId: string): { storedBytes: number; storedRows: number; largestRow: number } {
   const dir = join(persistTo, "v3", "do", "tandem-SessionRoom");
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".sqlite"))) {
@@ -85,7 +85,7 @@ function roomLog(persistTo: string, sessionId: string): { storedBytes: number; s
     try {
       const meta = db.prepare(`SELECT value FROM meta WHERE key = 'session'`).get() as { value: string } | undefined;
       if (!meta || (JSON.parse(meta.value) as { id: string }).id !== sessionId) continue;
-      const row = db.prepare(`SELECT coalesce(sum(length(data)), 0) AS bytes, count(*) AS rows, coalesce(max(length(data)), 0) AS largest FROM yjs_updates`).get() as { bytes: number; rows: number; largest: number };
+      const row = db.prepare(`SELECT coalesce(sum(length(data)), 0) AS bytes, count(*) AS rows, coalesce(max(length(data)), 0) AS largest FROM yjs_log`).get() as { bytes: number; rows: number; largest: number };
       return { storedBytes: Number(row.bytes), storedRows: Number(row.rows), largestRow: Number(row.largest) };
     } finally {
       db.close();

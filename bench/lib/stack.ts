@@ -21,6 +21,7 @@ export async function freePort(): Promise<number> {
 
 export interface Person {
   id: string;
+  email: string;
   cookie: string;
 }
 
@@ -48,13 +49,15 @@ export async function startTandem(options: { vars?: Record<string, string>; agen
     fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie: who.cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
   const signIn = async (name: string): Promise<Person> => {
     const res = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
-    const { user } = (await res.json()) as { user: { id: string } };
-    return { id: user.id, cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] };
+    const { user } = (await res.json()) as { user: { id: string; email: string } };
+    return { id: user.id, email: user.email, cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] };
   };
   const owner = await signIn("bench owner");
   const viewer = await signIn("bench viewer");
   const { workspace } = (await (await api(owner, "/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
-  await api(owner, `/api/workspaces/${workspace.id}/members`, { user: viewer.id, role: "viewer" });
+  // Members are added by their exact email.
+  const added = await api(owner, `/api/workspaces/${workspace.id}/members`, { user: viewer.email, role: "viewer" });
+  if (added.status !== 201) throw new Error(`adding the viewer: ${added.status} ${await added.text()}`);
   return {
     base,
     persistTo,
