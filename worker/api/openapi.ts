@@ -2,7 +2,7 @@ import { z } from "zod";
 import { newApp } from "../http/app";
 import { RoleSchema } from "../db/types";
 import { MODEL_IDS, RepoSchema } from "../protocol/session-config";
-import { PHASES } from "../session/lifecycle";
+import { PHASES } from "../protocol/lifecycle";
 import { CreateSessionSchema, MessageSchema, UpdateSessionSchema } from "./session-schemas";
 import { DevSignInSchema } from "./auth";
 import { CreateTokenSchema } from "./tokens";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
-import { PHASES } from "../session/lifecycle";
+import { PHASES } from "../protocol/lifecycle";
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoSchema).max(LIMITS.repos.max);

@@ -1,4 +1,4 @@
-import type { Phase } from "../session/lifecycle";
+import type { Phase } from "../protocol/lifecycle";
 import type { Origin } from "../session/record";
 
 export interface SessionRow {

@@ -3,7 +3,7 @@
  * and the deadline of an ending agent. The room's one alarm rings at the earliest of them (and of the
  * callbacks due); what is due when it rings is decided here.
  */
-import { ACTIVE_PHASES, AGENT_PHASES } from "./lifecycle";
+import { ACTIVE_PHASES, AGENT_PHASES } from "../protocol/lifecycle";
 import { remainingMs, type SessionRecord } from "./record";
 
 /** How long an agent asked to stop may take before it is let go (a healthy one answers in well under 2 s). */

@@ -11,7 +11,7 @@ import { callbackSecretContext, getTrigger, getWorkspaceCallback, triggerSecretC
 import { callbackURLRefusal } from "../http/outbound";
 import { openValue, sealValue, type SecretsEnv } from "../secrets";
 import { signBody } from "../secrets/hmac";
-import type { Phase } from "./lifecycle";
+import type { Phase } from "../protocol/lifecycle";
 
 export type NotificationsEnv = SecretsEnv & { PUBLIC_URL: string; AUTH_MODE: string };
 

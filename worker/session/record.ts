@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AgentStatus } from "../protocol/agent";
 import type { Repo, SessionConfig } from "../protocol/session-config";
-import type { Phase } from "./lifecycle";
+import type { Phase } from "../protocol/lifecycle";
 
 export const OriginSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("person") }),

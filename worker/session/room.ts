@@ -18,7 +18,7 @@ import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArt
 import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
 import type { ConnectionIdentity } from "./connections";
-import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "./lifecycle";
+import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";

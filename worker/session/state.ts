@@ -5,7 +5,7 @@
  */
 import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
-import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "./lifecycle";
+import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";

@@ -4,7 +4,7 @@
  * update it causes land in the same implicit transaction of the Durable Object. Every write also goes
  * through the production row limit (sql-limits.ts), which local workerd does not enforce.
  */
-import type { Phase } from "./lifecycle";
+import type { Phase } from "../protocol/lifecycle";
 import type { SessionRecord } from "./record";
 import { rowLimited } from "./sql-limits";
 import { YjsLog } from "./yjs-log";

@@ -3,4 +3,4 @@ export { MODELS, LIMITS, BUILTIN_WORKFLOWS } from "../../../worker/protocol/sess
 export type { ModelId } from "../../../worker/protocol/session-config";
 export { MIN_SECRET_LENGTH } from "../../../worker/protocol/redaction";
 // The lifecycle is the Worker's too: the UI offers what its transition table allows.
-export { PHASES, AGENT_PHASES, INPUT_PHASES, canApply } from "../../../worker/session/lifecycle";
+export { PHASES, AGENT_PHASES, INPUT_PHASES, canApply } from "../../../worker/protocol/lifecycle";
