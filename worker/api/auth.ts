@@ -1,10 +1,9 @@
-import { z } from "zod";
 import { newApp } from "../http/app";
 import { notFound } from "../http/errors";
 import { readJson } from "../http/body";
 import { clearDevCookie, setDevCookie, signInDevUser } from "../auth/dev";
+import { DevSignInSchema, type User } from "../protocol/workspace";
 
-export const DevSignInSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 /** /api/auth: the dev sign-in (AUTH_MODE=dev only) and sign-out. */
 export const authRoutes = newApp()
@@ -13,7 +12,7 @@ export const authRoutes = newApp()
     const { name } = await readJson(c, DevSignInSchema);
     const user = await signInDevUser(c.env, name);
     await setDevCookie(c, user.id);
-    return c.json({ user });
+    return c.json({ user: user satisfies User });
   })
   .post("/signout", (c) => {
     clearDevCookie(c);
@@ -21,4 +20,4 @@ export const authRoutes = newApp()
   });
 
 /** /api/me: who the request is made as. */
-export const meRoutes = newApp().get("/", (c) => c.json({ user: c.var.user }));
+export const meRoutes = newApp().get("/", (c) => c.json({ user: c.var.user satisfies User }));

@@ -1,35 +1,52 @@
 import { z } from "zod";
 import { newApp } from "../http/app";
-import { RoleSchema } from "../db/types";
-import { MODEL_IDS, RepoSchema } from "../protocol/session-config";
 import { PHASES } from "../protocol/lifecycle";
-import { CreateSessionSchema, MessageSchema, UpdateSessionSchema } from "./session-schemas";
-import { DevSignInSchema } from "./auth";
+import {
+  ArtifactSchema,
+  CreateSessionSchema,
+  DriveExportSchema,
+  MessageAcceptedSchema,
+  MessageSchema,
+  RoomTicketSchema,
+  SessionEventSchema,
+  SessionSummarySchema,
+  SessionViewSchema,
+  UpdateSessionSchema,
+} from "../protocol/session";
+import { CreateTriggerSchema, DeliverySchema, PutCallbackSchema, TriggerSchema, WorkspaceCallbackSchema } from "../protocol/triggers";
+import {
+  AddMemberSchema,
+  ChangeRoleSchema,
+  CreateWorkspaceSchema,
+  DevSignInSchema,
+  MemberSchema,
+  PutSecretSchema,
+  SecretSchema,
+  UpdateWorkspaceSchema,
+  UserSchema,
+  WorkspaceSchema,
+} from "../protocol/workspace";
 import { CreateTokenSchema } from "./tokens";
-import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema } from "./workspaces";
 import { ExportToDriveSchema } from "./exports";
-import { PutSecretSchema } from "./secrets";
-import { CreateTriggerSchema, PutCallbackSchema } from "./triggers";
 
-// Shapes of responses, for the document only: the handlers build these objects directly.
-const PhaseSchema = z.enum(PHASES);
+// The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
 const schemas = {
-  Error: z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), phase: PhaseSchema.optional() }) }),
-  User: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }),
+  Error: z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional() }) }),
+  User: UserSchema,
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
-  Workspace: z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: z.int(), idleStopMinutes: z.int() }),
-  Member: z.object({ userId: z.string(), name: z.string(), email: z.string().nullable(), role: RoleSchema, createdAt: z.int() }),
-  Session: z.object({
-    id: z.string(), displayName: z.string(), model: z.enum(MODEL_IDS), temperature: z.number(), maxTokens: z.int(),
-    timeoutSeconds: z.int(), thinking: z.boolean(), interactive: z.boolean(), phase: PhaseSchema, agentStatus: z.enum(["working", "idle", "waiting_input"]),
-    repos: z.array(RepoSchema), workflow: z.string().nullable(), origin: z.object({ kind: z.string() }).loose(),
-    createdBy: z.object({ id: z.string(), name: z.string() }), createdAt: z.int(), updatedAt: z.int(), activeSeconds: z.number(), runSeconds: z.number(),
-    awaitingApproval: z.boolean(), savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
-  }),
-  SessionEvent: z.object({ seq: z.int(), at: z.int(), type: z.string(), phase: PhaseSchema.optional(), actor: z.string().optional(), reason: z.string().optional() }),
-  Secret: z.object({ name: z.string(), updatedAt: z.int() }),
-  Trigger: z.object({ id: z.string(), name: z.string() }).loose(),
-  Delivery: z.object({ deliveryId: z.string(), sessionId: z.string().nullable() }).loose(),
+  Workspace: WorkspaceSchema,
+  Member: MemberSchema,
+  Session: SessionViewSchema,
+  SessionSummary: SessionSummarySchema,
+  SessionEvent: SessionEventSchema,
+  Artifact: ArtifactSchema,
+  MessageAccepted: MessageAcceptedSchema,
+  RoomTicket: RoomTicketSchema,
+  DriveExport: DriveExportSchema,
+  Secret: SecretSchema,
+  Trigger: TriggerSchema,
+  Delivery: DeliverySchema,
+  WorkspaceCallback: WorkspaceCallbackSchema,
 };
 
 const bodies = {
@@ -128,7 +145,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   },
   [`${ws}/sessions`]: {
     post: { summary: "Create a session", who: "owner, editor", access: "editor", body: "CreateSession", responses: { 201: ["created", one("session", "Session")] } },
-    get: { summary: "Sessions, newest first", who: "member", access: "member", query: ["phase", "cursor", "limit"], responses: { 200: ["a page", list("sessions", "Session", { nextCursor: { type: ["string", "null"] } })] } },
+    get: { summary: "Sessions, newest first", who: "member", access: "member", query: ["phase", "cursor", "limit"], responses: { 200: ["a page", list("sessions", "SessionSummary", { nextCursor: { type: ["string", "null"] } })] } },
   },
   [s]: {
     get: { summary: "A session", who: "member", access: "member", responses: { 200: ["the session", one("session", "Session")] } },
@@ -141,23 +158,23 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
       who: "member",
       access: "member",
       responses: {
-        200: ["the ticket and the socket's path", { type: "object", required: ["ticket", "expiresAt", "url"], properties: { ticket: { type: "string" }, expiresAt: { type: "integer" }, url: { type: "string" } } }],
+        200: ["the ticket and the socket's path", ref("RoomTicket")],
         503: "AUTH_SECRET is not set, so no ticket can be signed",
       },
     },
   },
   [`${s}/events`]: { get: { summary: "The session's events", who: "member", access: "member", responses: { 200: ["events", list("events", "SessionEvent")] } } },
   [`${s}/transcript`]: { get: { summary: "The transcript as JSON", who: "member", access: "member", responses: { 200: ["messages", { type: "object", properties: { messages: { type: "array" } } }] } } },
-  [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", access: "editor", body: "Message", responses: { 202: ["accepted", { type: "object", properties: { seq: { type: "integer" }, queued: { type: "boolean" } } }] } } },
+  [`${s}/messages`]: { post: { summary: "Send a message (queued while the agent works)", who: "owner, editor", access: "editor", body: "Message", responses: { 202: ["accepted", ref("MessageAccepted")] } } },
   [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", access: "editor", responses: { 202: ["stopping", one("session", "Session")] } } },
   [`${s}/resume`]: { post: { summary: "Resume a Stopped, Failed or Completed session (a new run: the saved workspace, never a new clone)", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
   [`${s}/approve`]: { post: { summary: "Approve a session that waits for approval (started by a trigger with requireApproval)", who: "owner, editor", access: "editor", responses: { 202: ["starting", one("session", "Session")] } } },
   [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", access: "editor", responses: { 201: ["the clone", one("session", "Session")] } } },
   [`${s}/export`]: {
     get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
-    post: { summary: "Upload the transcript to Google Drive", who: "member", access: "member", body: "ExportToDrive", responses: { 200: ["uploaded", { type: "object", properties: { url: { type: "string" } } }] } },
+    post: { summary: "Upload the transcript to Google Drive", who: "member", access: "member", body: "ExportToDrive", responses: { 200: ["uploaded", ref("DriveExport")] } },
   },
-  [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", { type: "object", properties: { artifacts: { type: "array" } } }] } } },
+  [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
   [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
   [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
   [`${ws}/secrets/{name}`]: {
@@ -173,8 +190,8 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     delete: { summary: "Delete a trigger", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   [`${ws}/callback`]: {
-    get: { summary: "The workspace's phase-change callback", who: "owner", access: "owner", responses: { 200: ["the callback or null", { type: "object", properties: { callback: { type: ["object", "null"] } } }] } },
-    put: { summary: "Set the callback (its signing secret shown once)", who: "owner", access: "owner", body: "PutCallback", responses: { 200: ["set", { type: "object", properties: { callback: { type: "object" }, secret: { type: "string" } } }] } },
+    get: { summary: "The workspace's phase-change callback", who: "owner", access: "owner", responses: { 200: ["the callback or null", { type: "object", required: ["callback"], properties: { callback: { oneOf: [ref("WorkspaceCallback"), { type: "null" }] } } }] } },
+    put: { summary: "Set the callback (its signing secret shown once)", who: "owner", access: "owner", body: "PutCallback", responses: { 200: ["set", { type: "object", required: ["callback", "secret"], properties: { callback: ref("WorkspaceCallback"), secret: { type: "string" } } }] } },
     delete: { summary: "Remove the callback", who: "owner", access: "owner", responses: { 204: "removed" } },
   },
   [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", access: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },

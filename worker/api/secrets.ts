@@ -5,19 +5,8 @@ import { deleteSecret, listSecretRows } from "../db/secrets";
 import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
-import { MIN_SECRET_LENGTH, putWorkspaceSecret } from "../secrets";
-
-/** Secret names are environment variable names: they become the agent's environment. */
-export const SecretNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (letters, digits, underscores)");
-/** A value shorter than MIN_SECRET_LENGTH cannot be redacted reliably (it would match ordinary text): refused. */
-export const PutSecretSchema = z.strictObject({
-  value: z
-    .string()
-    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be kept out of transcripts reliably`)
-    .max(64 * 1024),
-});
+import { PutSecretSchema, SecretNameSchema, type Secret } from "../protocol/workspace";
+import { putWorkspaceSecret } from "../secrets";
 
 const Params = z.object({ name: SecretNameSchema });
 
@@ -34,7 +23,7 @@ secretRoutes.use(ownerOnly);
 
 secretRoutes.get("/", async (c) => {
   const rows = await listSecretRows(c.env.DB, c.req.param("ws")!);
-  return c.json({ secrets: rows.map((row) => ({ name: row.name, updatedAt: row.updated_at })) });
+  return c.json({ secrets: rows.map((row): Secret => ({ name: row.name, updatedAt: row.updated_at })) });
 });
 
 secretRoutes.put("/:name", async (c) => {

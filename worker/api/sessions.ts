@@ -9,7 +9,7 @@ import { readJson } from "../http/body";
 import { enforceRateLimit } from "../http/rate-limit";
 import { artifactKey, isSafeArtifactName } from "../session/artifacts";
 import { generateDisplayName } from "../session/names";
-import type { Actor, Origin } from "../session/record";
+import type { Actor, Origin } from "../protocol/session";
 import type { RoomResult, SessionInit } from "../session/room";
 import {
   CreateSessionSchema,
@@ -18,7 +18,7 @@ import {
   SessionParamsSchema,
   UpdateSessionSchema,
   type CreateSessionBody,
-} from "./session-schemas";
+} from "../protocol/session";
 
 /** Sessions of a workspace: /api/workspaces/:ws/sessions (membership is checked before these run). */
 export const sessionRoutes = newApp();

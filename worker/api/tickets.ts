@@ -3,7 +3,7 @@ import { findSession } from "../db/sessions";
 import { newApp } from "../http/app";
 import { identityOf } from "../session/connections";
 import { HttpError, notFound, parseInput } from "../http/errors";
-import { SessionParamsSchema } from "./session-schemas";
+import { SessionParamsSchema } from "../protocol/session";
 
 /**
  * GET /api/workspaces/:ws/sessions/:id/ticket (member): a short-lived signed pass to the session's

@@ -17,32 +17,10 @@ import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { callbackURLRefusal } from "../http/outbound";
-import { LIMITS } from "../protocol/session-config";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
-import { CreateSessionSchema } from "./session-schemas";
-
-export const CallbackURLSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
-
-export const TriggerFilterSchema = z.strictObject({
-  event: z.string().trim().min(1).max(100).optional(),
-  action: z.string().trim().min(1).max(100).optional(),
-});
-
-export const CreateTriggerSchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(100),
-    session: CreateSessionSchema,
-    promptTemplate: z.string().min(1).max(LIMITS.prompt.max),
-    filter: TriggerFilterSchema.optional(),
-    callbackUrl: CallbackURLSchema.nullable().optional(),
-    /** Sessions it starts wait in Pending until an owner or editor approves them. */
-    requireApproval: z.boolean().default(false),
-  })
-  .refine((body) => body.session.prompt === undefined, {
-    path: ["session", "prompt"],
-    message: "a trigger's first message comes from promptTemplate",
-  });
+import type { CreateSessionBody } from "../protocol/session";
+import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
 
 const Params = z.object({ id: z.string().min(1).max(100) });
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -55,11 +33,11 @@ function checkCallbackURL(c: Context<AppEnv>, url: string | null | undefined, fi
   if (refused) throw new HttpError(400, "invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
 }
 
-export function triggerView(row: TriggerRow, baseURL: string) {
+export function triggerView(row: TriggerRow, baseURL: string): Trigger {
   return {
     id: row.id,
     name: row.name,
-    session: JSON.parse(row.session_config) as unknown,
+    session: JSON.parse(row.session_config) as CreateSessionBody,
     promptTemplate: row.prompt_template,
     filter: { event: row.filter_event, action: row.filter_action },
     callbackUrl: row.callback_url,
@@ -114,7 +92,7 @@ triggerRoutes.delete("/:id", async (c) => {
 triggerRoutes.get("/:id/deliveries", async (c) => {
   const { limit } = parseInput(DeliveriesQuery, c.req.query());
   const row = await trigger(c);
-  return c.json({ deliveries: (await listDeliveries(c.env.DB, row.id, limit)).map(deliveryView) });
+  return c.json({ deliveries: (await listDeliveries(c.env.DB, row.id, limit)).map((d): Delivery => deliveryView(d)) });
 });
 
 async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
@@ -128,15 +106,14 @@ async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
  * The workspace-wide callback, owners only: /api/workspaces/:ws/callback. Every phase change of every
  * session of the workspace is POSTed there, signed with the secret returned (once) by PUT.
  */
-export const PutCallbackSchema = z.strictObject({ url: CallbackURLSchema });
-
 export const workspaceCallbackRoutes = newApp();
 
 workspaceCallbackRoutes.use(ownerOnly);
 
 workspaceCallbackRoutes.get("/", async (c) => {
   const row = await getWorkspaceCallback(c.env.DB, c.req.param("ws")!);
-  return c.json({ callback: row ? { url: row.url, updatedAt: row.updated_at } : null });
+  const callback: WorkspaceCallback | null = row ? { url: row.url, updatedAt: row.updated_at } : null;
+  return c.json({ callback });
 });
 
 workspaceCallbackRoutes.put("/", async (c) => {
@@ -146,7 +123,7 @@ workspaceCallbackRoutes.put("/", async (c) => {
   const secret = newSigningSecret();
   const now = Date.now();
   await putWorkspaceCallback(c.env.DB, ws, url, await sealValue(c.env, callbackSecretContext(ws), secret), now);
-  return c.json({ callback: { url, updatedAt: now }, secret });
+  return c.json({ callback: { url, updatedAt: now } satisfies WorkspaceCallback, secret });
 });
 
 workspaceCallbackRoutes.delete("/", async (c) => {

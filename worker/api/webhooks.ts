@@ -19,7 +19,7 @@ import { LIMITS } from "../protocol/session-config";
 import { openValue } from "../secrets";
 import { verifySignature } from "../secrets/hmac";
 import { createSession } from "./sessions";
-import { CreateSessionSchema } from "./session-schemas";
+import { CreateSessionSchema } from "../protocol/session";
 import { lookup, triggerPrompt } from "./webhook-prompt";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;

@@ -4,27 +4,11 @@ import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { requireRole } from "../auth/membership";
 import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } from "../db/workspaces";
-import { LIMITS } from "../protocol/session-config";
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
 import { findUserByEmail } from "../db/users";
-import { RoleSchema } from "../db/types";
+import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema, type Member, type Workspace } from "../protocol/workspace";
 import { revokeInWorkspace } from "../session/revoke";
 
-const WorkspaceName = z.string().trim().min(1).max(100);
-export const CreateWorkspaceSchema = z.strictObject({ name: WorkspaceName });
-/** Workspace settings (SPEC §3, §10): owners only. */
-export const UpdateWorkspaceSchema = z
-  .strictObject({
-    name: WorkspaceName.optional(),
-    idleStopMinutes: z.number().int().min(LIMITS.idleStopMinutes.min).max(LIMITS.idleStopMinutes.max).optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, "nothing to change");
-/**
- * `user` is the person's exact email. Only an email: a display name (or id) would let an owner learn the
- * email of anyone who ever signed in, from the member added.
- */
-export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
-export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 
 const lastOwner = () => new HttpError(409, "last_owner", "a workspace keeps at least one owner");
@@ -41,13 +25,13 @@ function settle(change: MemberChange): void {
 export const workspaceRoutes = newApp()
   .post("/", async (c) => {
     const { name } = await readJson(c, CreateWorkspaceSchema);
-    return c.json({ workspace: await createWorkspace(c.env.DB, c.var.user.id, name) }, 201);
+    return c.json({ workspace: (await createWorkspace(c.env.DB, c.var.user.id, name)) satisfies Workspace }, 201);
   })
-  .get("/", async (c) => c.json({ workspaces: await listMyWorkspaces(c.env.DB, c.var.user.id) }))
+  .get("/", async (c) => c.json({ workspaces: (await listMyWorkspaces(c.env.DB, c.var.user.id)) satisfies Workspace[] }))
   .get("/:ws", async (c) => {
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
-    return c.json({ workspace });
+    return c.json({ workspace: workspace satisfies Workspace });
   })
   .patch("/:ws", async (c) => {
     requireRole(c, "owner");
@@ -55,9 +39,9 @@ export const workspaceRoutes = newApp()
     await updateWorkspace(c.env.DB, c.var.member.workspaceId, patch);
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
-    return c.json({ workspace });
+    return c.json({ workspace: workspace satisfies Workspace });
   })
-  .get("/:ws/members", async (c) => c.json({ members: await listMembers(c.env.DB, c.var.member.workspaceId) }))
+  .get("/:ws/members", async (c) => c.json({ members: (await listMembers(c.env.DB, c.var.member.workspaceId)) satisfies Member[] }))
   .post("/:ws/members", async (c) => {
     requireRole(c, "owner");
     const body = await readJson(c, AddMemberSchema);
@@ -67,7 +51,7 @@ export const workspaceRoutes = newApp()
     if (!(await addMember(c.env.DB, workspaceId, found.id, body.role))) {
       throw new HttpError(409, "already_member", `${found.name} is already a member`, { field: "user" });
     }
-    return c.json({ member: await getMemberProfile(c.env.DB, workspaceId, found.id) }, 201);
+    return c.json({ member: (await getMemberProfile(c.env.DB, workspaceId, found.id)) satisfies Member | null }, 201);
   })
   .patch("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
@@ -76,7 +60,7 @@ export const workspaceRoutes = newApp()
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
     // Their sockets reconnect at once, authorized for the new role.
     c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
-    return c.json({ member: await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId) });
+    return c.json({ member: (await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId)) satisfies Member | null });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");

@@ -1,13 +1,15 @@
+import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
-import type { Origin } from "../session/record";
+import type { Origin, SessionSummary } from "../protocol/session";
+import type { ModelId } from "../protocol/session-config";
 
 export interface SessionRow {
   id: string;
   workspace_id: string;
   name: string;
   phase: Phase;
-  agent_status: string;
-  model: string;
+  agent_status: AgentStatus;
+  model: ModelId;
   created_by: string;
   creator_name: string | null;
   origin: string;
@@ -79,7 +81,8 @@ export async function listSessions(
   return { rows, next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null };
 }
 
-export function sessionSummary(row: SessionRow) {
+/** A row of the session list (worker/protocol/session.ts SessionSummary). */
+export function sessionSummary(row: SessionRow): SessionSummary {
   return {
     id: row.id,
     workspaceId: row.workspace_id,

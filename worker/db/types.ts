@@ -1,13 +1,6 @@
-import { z } from "zod";
-
-export const RoleSchema = z.enum(["owner", "editor", "viewer"]);
-export type Role = z.infer<typeof RoleSchema>;
-
-export interface User {
-  id: string;
-  name: string;
-  email: string | null;
-}
+// Roles and users are the API's vocabulary (worker/protocol/workspace.ts); the database stores the same.
+import type { Role, User } from "../protocol/workspace";
+export { RoleSchema, type Role, type User } from "../protocol/workspace";
 
 export interface Member {
   workspaceId: string;

@@ -3,9 +3,9 @@
  * of its events. Markdown and PDF render the same facts in the same order.
  */
 import { MODELS } from "../protocol/session-config";
-import type { SessionView } from "../session/record";
+import type { SessionView } from "../protocol/session";
 import type { SessionEvent } from "../session/storage";
-import type { TranscriptBlock, TranscriptMessage } from "../session/transcript";
+import type { TranscriptBlock, TranscriptMessage } from "../protocol/transcript";
 
 export interface ExportInput {
   session: SessionView;

@@ -9,7 +9,7 @@ import {
   type ExportInput,
   type ToolBlock,
 } from "./document";
-import type { TranscriptBlock, TranscriptMessage } from "../session/transcript";
+import type { TranscriptBlock, TranscriptMessage } from "../protocol/transcript";
 
 export function sessionToMarkdown({ session, events, messages }: ExportInput): string {
   const out: string[] = [`# ${inline(session.displayName)}`, "", "## Settings", "", "| Setting | Value |", "|---|---|"];

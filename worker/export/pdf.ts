@@ -15,7 +15,7 @@ import {
   type ToolBlock,
 } from "./document";
 import { toEncodable } from "./winansi";
-import type { TranscriptBlock } from "../session/transcript";
+import type { TranscriptBlock } from "../protocol/transcript";
 
 const PAGE = { width: 595.28, height: 841.89 };
 const MARGIN = { x: 56, top: 56, bottom: 64 };

@@ -1,40 +1,20 @@
 /**
  * What a browser may send on the session socket: the reading half of the Yjs sync protocol (step 1: "here
  * is what I have", answered with what the client lacks; the document is the server's, so a client's
- * step 2 or update, a write, is dropped here) and presence. Presence is the DESIGN.md shape, only for awareness
+ * step 2 or update, a write, is dropped here) and presence. Presence is worker/protocol/presence.ts, only for awareness
  * client ids its socket may speak for, and its `user.id` and `user.name` are the authenticated person's
  * whatever the client claimed. Anything else drops the whole frame.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
-import { z } from "zod";
+import { ClaimedPresenceSchema, type Presence } from "../protocol/presence";
 
 const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
 const SYNC_STEP_1 = 0;
 /** No legitimate client frame comes near this; a larger one is dropped unread. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
-
-export const PresenceSchema = z.strictObject({
-  user: z.strictObject({
-    id: z.string().max(100),
-    name: z.string().max(100),
-    color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/),
-  }),
-  typing: z.boolean(),
-});
-export type Presence = z.infer<typeof PresenceSchema>;
-
-/** What a client may claim: its colour and whether it types. Who it is comes from its socket. */
-const ClaimedPresenceSchema = z.strictObject({
-  user: z.strictObject({
-    id: z.string().max(100).optional(),
-    name: z.string().max(100).optional(),
-    color: PresenceSchema.shape.user.shape.color,
-  }),
-  typing: z.boolean(),
-});
 
 export interface PresenceOwner {
   /** The authenticated person the socket belongs to. */

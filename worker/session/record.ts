@@ -1,23 +1,10 @@
-import { z } from "zod";
 import type { AgentStatus } from "../protocol/agent";
-import type { Repo, SessionConfig } from "../protocol/session-config";
 import type { Phase } from "../protocol/lifecycle";
+import type { Actor, Origin, SessionView } from "../protocol/session";
+import type { Repo, SessionConfig } from "../protocol/session-config";
 
-export const OriginSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("person") }),
-  z.object({
-    kind: z.literal("trigger"),
-    triggerId: z.string(),
-    triggerName: z.string(),
-    deliveryId: z.string().nullable(),
-  }),
-]);
-export type Origin = z.infer<typeof OriginSchema>;
-
-export interface Actor {
-  id: string;
-  name: string;
-}
+// The room's files name these through the record; their one definition is the protocol's.
+export type { Actor, Origin, SessionView };
 
 /** Everything the SessionRoom knows about its session, kept in DO storage (the truth). */
 export interface SessionRecord {
@@ -87,8 +74,8 @@ export function withDefaults(record: SessionRecord, idleStopMinutes: number): Se
   return record;
 }
 
-/** The session as the API returns it (SPEC §9). */
-export function sessionView(record: SessionRecord, now: number) {
+/** The session as the API returns it (SPEC §9; worker/protocol/session.ts). */
+export function sessionView(record: SessionRecord, now: number): SessionView {
   return {
     id: record.id,
     workspaceId: record.workspaceId,
@@ -110,12 +97,10 @@ export function sessionView(record: SessionRecord, now: number) {
     updatedAt: record.updatedAt,
     activeSeconds: Math.floor(activeMs(record, now) / 1000),
     awaitingApproval: record.awaitingApproval === true,
-    /** The current run's active time, which the timeout limits. */
     runSeconds: Math.floor(runMs(record, now) / 1000),
     savedWorkspace: record.savedWorkspace,
   };
 }
-export type SessionView = ReturnType<typeof sessionView>;
 
 export function activeMs(record: SessionRecord, now: number): number {
   return record.activeMs + (record.activeSince === null ? 0 : Math.max(0, now - record.activeSince));

@@ -1,10 +1,13 @@
 /**
- * The Yjs schema of a session's transcript (DESIGN.md "Transcript"), shared with web/. The SessionRoom
- * is the only writer; browsers read. Token deltas are `Y.Text.insert` at the end, so a viewer receives
+ * Writes a session's Yjs document, whose shape is worker/protocol/transcript.ts (read by web/ too). The
+ * SessionRoom is the only writer; browsers read. Token deltas are `Y.Text.insert` at the end, so a viewer receives
  * only the new characters.
  */
 import * as Y from "yjs";
 import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";
+import { messageList, sessionInfo, type MessageRole, type SessionInfo, type TranscriptBlock, type TranscriptMessage } from "../protocol/transcript";
+
+export { messageList, sessionInfo, type TranscriptBlock, type TranscriptMessage };
 
 /** The error block shown when the agent process died with a turn in progress (a new one took over). */
 export const TURN_LOST_TEXT =
@@ -13,41 +16,8 @@ export const TURN_LOST_TEXT =
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
 
-export type Role = "user" | "assistant" | "system";
-
-export type TranscriptBlock =
-  | { type: "text"; text: string }
-  | { type: "thinking"; text: string; signature?: string }
-  | {
-      type: "tool_use";
-      id: string;
-      name: string;
-      input: unknown;
-      /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
-      status: "running" | "done" | "error" | "stopped";
-      result?: string;
-      isError?: boolean;
-      startedAt: number;
-      endedAt?: number;
-    }
-  | { type: "question"; id: string; text: string }
-  | { type: "error"; text: string };
-
-export interface TranscriptMessage {
-  id: string;
-  role: Role;
-  author: string | null;
-  createdAt: number;
-  queued?: boolean;
-  seq?: number;
-  blocks: TranscriptBlock[];
-}
-
 type YBlock = Y.Map<unknown>;
 type YMessage = Y.Map<unknown>;
-
-export const sessionInfo = (doc: Y.Doc) => doc.getMap<unknown>("session");
-export const messageList = (doc: Y.Doc) => doc.getArray<YMessage>("messages");
 
 /** Writes agent events and people's messages into a session's document, keeping lookups by id. */
 export class Transcript {
@@ -60,7 +30,8 @@ export class Transcript {
     for (const message of messageList(doc)) this.#index(message);
   }
 
-  setInfo(fields: Record<string, unknown>): void {
+  /** Mirrors these session fields into the document's `session` map, writing only what changed. */
+  setInfo(fields: Partial<SessionInfo>): void {
     const info = sessionInfo(this.#doc);
     for (const [key, value] of Object.entries(fields)) {
       if (info.get(key) !== value) info.set(key, value);
@@ -174,7 +145,7 @@ export class Transcript {
 }
 
 /** A message not yet in the document: Yjs types can be written but not read before they are added. */
-function newMessage(id: string, role: Role, author: string | null, createdAt: number, blocks: YBlock[] = []): YMessage {
+function newMessage(id: string, role: MessageRole, author: string | null, createdAt: number, blocks: YBlock[] = []): YMessage {
   const message = new Y.Map<unknown>();
   message.set("id", id);
   message.set("role", role);
@@ -215,7 +186,7 @@ export function transcriptToJSON(doc: Y.Doc): TranscriptMessage[] {
     .map((message) => {
       const json: TranscriptMessage = {
         id: message.get("id") as string,
-        role: message.get("role") as Role,
+        role: message.get("role") as MessageRole,
         author: (message.get("author") as string | null) ?? null,
         createdAt: message.get("createdAt") as number,
         blocks: blocksOf(message).toArray().map(blockToJSON),

@@ -1,0 +1,152 @@
+/**
+ * A session as the API speaks it (SPEC §2, §9): what GET …/sessions/:id and the list return, its events
+ * and artifacts, and the bodies that create and change one. The Worker builds its answers to these types
+ * and validates requests with these schemas; the web app's client and forms are typed by them; the
+ * OpenAPI document is generated from them. No Worker-runtime imports: web/ imports this file.
+ */
+import { z } from "zod";
+import { AgentStatusSchema } from "./agent";
+import { PHASES } from "./lifecycle";
+import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "./session-config";
+import { builtinWorkflow } from "./workflows";
+
+export const PhaseSchema = z.enum(PHASES);
+
+/** Who started a session: a person, or a webhook trigger (and which delivery). */
+export const OriginSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("person") }),
+  z.object({
+    kind: z.literal("trigger"),
+    triggerId: z.string(),
+    triggerName: z.string(),
+    deliveryId: z.string().nullable(),
+  }),
+]);
+export type Origin = z.infer<typeof OriginSchema>;
+
+/** A person as a session names them: who created it, who acted. */
+export const ActorSchema = z.object({ id: z.string(), name: z.string() });
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** The session as GET …/sessions/:id (and every call that changes one) returns it. Times are ms since the epoch. */
+export const SessionViewSchema = z.object({
+  id: z.string(),
+  workspaceId: z.string(),
+  displayName: z.string(),
+  model: z.enum(MODEL_IDS),
+  temperature: z.number(),
+  maxTokens: z.int(),
+  timeoutSeconds: z.int(),
+  thinking: z.boolean(),
+  /** false: the session goes to Completed when a turn ends with nothing queued. */
+  interactive: z.boolean(),
+  phase: PhaseSchema,
+  agentStatus: AgentStatusSchema,
+  /** Provisioning step shown during Creating ("cloning repo 1 of 2"). */
+  step: z.string().nullable(),
+  repos: z.array(RepoSchema),
+  workflow: z.string().nullable(),
+  origin: OriginSchema,
+  createdBy: ActorSchema,
+  createdAt: z.int(),
+  updatedAt: z.int(),
+  /** Active seconds over all runs. */
+  activeSeconds: z.int(),
+  /** Started by a trigger that requires approval, not approved yet: it waits in Pending. */
+  awaitingApproval: z.boolean(),
+  /** Active seconds of the current run: the timeout applies per run. */
+  runSeconds: z.int(),
+  /** The latest saved copy of the agent's workspace (restored on Resume), if any. */
+  savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
+});
+export type SessionView = z.infer<typeof SessionViewSchema>;
+
+/** A row of the session list: the D1 index's fields, not the whole session (no settings, repos or times). */
+export const SessionSummarySchema = SessionViewSchema.pick({
+  id: true,
+  workspaceId: true,
+  displayName: true,
+  phase: true,
+  agentStatus: true,
+  model: true,
+  origin: true,
+  createdBy: true,
+  createdAt: true,
+  updatedAt: true,
+  awaitingApproval: true,
+});
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const SessionPageSchema = z.object({ sessions: z.array(SessionSummarySchema), nextCursor: z.string().nullable() });
+export type SessionPage = z.infer<typeof SessionPageSchema>;
+
+/** One entry of the session's append-only events log; `actor` is the acting person's name. */
+export const SessionEventSchema = z.object({
+  seq: z.int(),
+  at: z.int(),
+  type: z.string(),
+  phase: PhaseSchema.optional(),
+  actor: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type SessionEvent = z.infer<typeof SessionEventSchema>;
+
+export const ArtifactSchema = z.object({ name: z.string(), size: z.int(), updatedAt: z.int() });
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+/** A person's message, accepted: its place in the input queue, and whether it waits behind a turn. */
+export const MessageAcceptedSchema = z.object({ seq: z.int(), queued: z.boolean() });
+export type MessageAccepted = z.infer<typeof MessageAcceptedSchema>;
+
+/** A signed pass to the session's WebSocket (GET …/ticket). */
+export const RoomTicketSchema = z.object({ ticket: z.string(), expiresAt: z.int(), url: z.string() });
+export type RoomTicket = z.infer<typeof RoomTicketSchema>;
+
+export const DriveExportSchema = z.object({ url: z.string() });
+
+const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
+const Repos = z.array(RepoSchema).max(LIMITS.repos.max);
+const Workflow = WorkflowNameSchema.refine((name) => builtinWorkflow(name) !== null, "unknown workflow");
+
+/** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */
+export const CreateSessionSchema = z
+  .strictObject({
+    displayName: DisplayName.optional(),
+    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).default("claude-sonnet-4-5"),
+    temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(LIMITS.temperature.default),
+    maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max).default(LIMITS.maxTokens.default),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(LIMITS.timeoutSeconds.min)
+      .max(LIMITS.timeoutSeconds.max)
+      .default(LIMITS.timeoutSeconds.default),
+    thinking: z.boolean().default(false),
+    /** false: the session completes when a turn ends with nothing queued. Unset: true for people, false for triggers. */
+    interactive: z.boolean().optional(),
+    repos: Repos.default([]),
+    workflow: Workflow.nullable().optional(),
+    prompt: z.string().max(LIMITS.prompt.max).optional(),
+  })
+  .refine((body) => !body.thinking || body.maxTokens >= LIMITS.thinkingMinMaxTokens, {
+    path: ["thinking"],
+    message: "extended thinking needs max tokens above 1024",
+  });
+export type CreateSessionBody = z.infer<typeof CreateSessionSchema>;
+/** What a client may send to create a session (defaults not applied yet). */
+export type NewSession = z.input<typeof CreateSessionSchema>;
+
+export const UpdateSessionSchema = z
+  .strictObject({ displayName: DisplayName.optional(), repos: Repos.optional(), workflow: Workflow.nullable().optional() })
+  .refine((body) => Object.keys(body).length > 0, "nothing to change");
+export type SessionPatch = z.input<typeof UpdateSessionSchema>;
+
+export const MessageSchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.prompt.max) });
+
+export const ListSessionsQuerySchema = z.object({
+  phase: PhaseSchema.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const SessionParamsSchema = z.object({ id: z.string().min(1).max(100) });

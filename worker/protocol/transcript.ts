@@ -1,0 +1,87 @@
+/**
+ * The session's Yjs document (DESIGN.md "Transcript"): its keys, its message and block shapes, and the
+ * `session` map the SessionRoom mirrors the session into. The room writes it (worker/session/transcript.ts);
+ * browsers only read it (web/src/lib/transcript.ts). web/ imports this file: no Worker-runtime imports.
+ */
+import type * as Y from "yjs";
+import { z } from "zod";
+import { AgentStatusSchema } from "./agent";
+import { RepoSchema, SessionConfigSchema } from "./session-config";
+import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
+
+/** The document's top-level keys. */
+export const DOC_KEYS = { info: "session", messages: "messages" } as const;
+
+export const sessionInfo = (doc: Y.Doc): Y.Map<unknown> => doc.getMap<unknown>(DOC_KEYS.info);
+export const messageList = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray<Y.Map<unknown>>(DOC_KEYS.messages);
+
+/**
+ * What the room writes into the `session` map: the record's live fields, so viewers see phase, status
+ * and the timeout's clock change without polling. The run's active time is
+ * `activeMs - runBaseMs + (now - activeSince)` while `activeSince` is set.
+ */
+export const SessionInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  phase: PhaseSchema,
+  agentStatus: AgentStatusSchema,
+  step: z.string().nullable(),
+  config: SessionConfigSchema,
+  repos: z.array(RepoSchema),
+  workflow: z.string().nullable(),
+  origin: OriginSchema,
+  timeoutSeconds: z.int(),
+  /** Active time before `activeSince`, over all runs. */
+  activeMs: z.number(),
+  /** When the current active stretch began; null outside active phases. */
+  activeSince: z.number().nullable(),
+  /** Active time when the current run began: the timeout applies per run. */
+  runBaseMs: z.number(),
+  awaitingApproval: z.boolean(),
+  /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
+  agentModel: z.string(),
+  artifacts: z.array(ArtifactSchema),
+});
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
+
+export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "error"] as const;
+export type BlockType = (typeof BLOCK_TYPES)[number];
+
+/** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
+export const TOOL_STATUSES = ["running", "done", "error", "stopped"] as const;
+export type ToolStatus = (typeof TOOL_STATUSES)[number];
+
+export interface ToolUseBlock {
+  type: "tool_use";
+  id: string;
+  name: string;
+  input: unknown;
+  status: ToolStatus;
+  result?: string;
+  isError?: boolean;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
+export type TranscriptBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; text: string; signature?: string }
+  | ToolUseBlock
+  | { type: "question"; id: string; text: string }
+  | { type: "error"; text: string };
+
+/** A message as JSON; in the document, a Y.Map with these keys and `blocks` a Y.Array of Y.Maps. */
+export interface TranscriptMessage {
+  id: string;
+  role: MessageRole;
+  author: string | null;
+  createdAt: number;
+  /** A person's message the agent has not read yet. */
+  queued?: boolean;
+  seq?: number;
+  blocks: TranscriptBlock[];
+}
