@@ -5,18 +5,13 @@
  * through the production row limit (sql-limits.ts), which local workerd does not enforce.
  */
 import type { Phase } from "../protocol/lifecycle";
+import type { Artifact, SessionEvent } from "../protocol/session";
 import type { SessionRecord } from "./record";
 import { rowLimited } from "./sql-limits";
 import { YjsLog } from "./yjs-log";
 
-export interface SessionEvent {
-  seq: number;
-  at: number;
-  type: string;
-  phase?: Phase;
-  actor?: string;
-  reason?: string;
-}
+// The events log and the artifacts list are what the API returns: their shapes are the protocol's.
+export type { Artifact, SessionEvent };
 
 export interface Input {
   seq: number;
@@ -98,7 +93,7 @@ export class RoomStore {
     this.#sql.exec(`INSERT OR REPLACE INTO artifacts (name, size, updated_at) VALUES (?, ?, ?)`, name, size, at);
   }
 
-  artifacts(): { name: string; size: number; updatedAt: number }[] {
+  artifacts(): Artifact[] {
     return this.#sql
       .exec(`SELECT * FROM artifacts ORDER BY name`)
       .toArray()

@@ -1,23 +1,30 @@
-/** The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. */
+/**
+ * The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. What each call sends and
+ * returns is the Worker's own vocabulary (worker/protocol): the same zod schemas the Worker validates
+ * requests with and types its answers by, so a field renamed there fails this app's type-check.
+ */
+import type { Phase } from "../../../worker/protocol/lifecycle";
 import type {
   Artifact,
-  Delivery,
-  Member,
+  MessageAccepted,
   NewSession,
-  Phase,
-  NewTrigger,
-  Role,
-  Secret,
-  Session,
+  RoomTicket,
   SessionEvent,
+  SessionPage,
   SessionPatch,
-  SessionSummary,
-  Trigger,
-  User,
-  Workspace,
-  WorkspaceCallback,
-  WorkspacePatch,
-} from "./types";
+  SessionView,
+} from "../../../worker/protocol/session";
+import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
+import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+
+export type { AgentStatus } from "../../../worker/protocol/agent";
+export type { Phase } from "../../../worker/protocol/lifecycle";
+export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "../../../worker/protocol/session";
+export type { Repo } from "../../../worker/protocol/session-config";
+export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
+export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+/** The session as GET …/sessions/:id returns it. */
+export type Session = SessionView;
 
 /** An error as the API sends it (`{error:{code,message,field?}}`), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -110,23 +117,23 @@ export const api = {
     if (opts.phase) q.set("phase", opts.phase);
     if (opts.cursor) q.set("cursor", opts.cursor);
     const qs = q.toString();
-    return request<{ sessions: SessionSummary[]; nextCursor: string | null }>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
+    return request<SessionPage>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
   },
-  createSession: (wsId: string, body: NewSession) => request<{ session: Session }>("POST", `${ws(wsId)}/sessions`, body),
-  session: (wsId: string, id: string) => request<{ session: Session }>("GET", ses(wsId, id)),
+  createSession: (wsId: string, body: NewSession) => request<{ session: SessionView }>("POST", `${ws(wsId)}/sessions`, body),
+  session: (wsId: string, id: string) => request<{ session: SessionView }>("GET", ses(wsId, id)),
   updateSession: (wsId: string, id: string, patch: SessionPatch) =>
-    request<{ session: Session }>("PATCH", ses(wsId, id), patch),
+    request<{ session: SessionView }>("PATCH", ses(wsId, id), patch),
   events: (wsId: string, id: string) => request<{ events: SessionEvent[] }>("GET", `${ses(wsId, id)}/events`),
   sendMessage: (wsId: string, id: string, text: string) =>
-    request<{ seq: number; queued: boolean }>("POST", `${ses(wsId, id)}/messages`, { text }),
-  stop: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/stop`),
-  resume: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/resume`),
-  approve: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/approve`),
-  clone: (wsId: string, id: string) => request<{ session: Session }>("POST", `${ses(wsId, id)}/clone`),
+    request<MessageAccepted>("POST", `${ses(wsId, id)}/messages`, { text }),
+  stop: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/stop`),
+  resume: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/resume`),
+  approve: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/approve`),
+  clone: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
-  roomTicket: (wsId: string, id: string) => request<{ ticket: string; expiresAt: number; url: string }>("GET", `${ses(wsId, id)}/ticket`),
+  roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
 
   workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
   setWorkspaceCallback: (wsId: string, url: string) =>

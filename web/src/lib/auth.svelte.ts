@@ -1,6 +1,6 @@
 /** Who is signed in, for every page: loaded once from /api/me by the root layout. */
 import { api, ApiError } from "./api";
-import type { User } from "./types";
+import type { User } from "./api";
 
 export const auth = $state<{ user: User | null; checked: boolean; error: string }>({
   user: null,

@@ -1,5 +1,5 @@
 /** How a session came to be, in words (SPEC §7: sessions started by a trigger show their origin). */
-import type { Origin } from "./types";
+import type { Origin } from "./api";
 
 /** "trigger <name> (delivery <id>)", or null for a session a person created. */
 export function triggerOrigin(origin: Origin | undefined): string | null {

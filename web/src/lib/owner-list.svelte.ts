@@ -1,6 +1,6 @@
 /** An owner-only list of a workspace (secrets, triggers): the workspace first, then the list if the person owns it. */
 import { api, errorMessage } from "./api";
-import type { Workspace } from "./types";
+import type { Workspace } from "./api";
 
 export class OwnerList<T> {
   workspace = $state<Workspace | null>(null);

@@ -1,6 +1,9 @@
 /** What the UI offers in each phase (SPEC §3, §5): the API has the last word and answers 409 otherwise. */
 import { AGENT_PHASES, INPUT_PHASES, canApply } from "./config";
-import type { AgentStatus, Phase, Role, Timestamp } from "./types";
+import type { AgentStatus, Phase, Role } from "./api";
+
+/** A time as the API sends it (ms since the epoch); an ISO string is read too. */
+export type Timestamp = number | string;
 
 export { PHASES } from "./config";
 

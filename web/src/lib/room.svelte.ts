@@ -7,8 +7,9 @@
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import { admission, closeVerdict, type RoomEnd } from "./room-access";
-import { messagesArray, readSession, sessionMap, type SessionState } from "./transcript";
-import type { User } from "./types";
+import { messageList, readSession, sessionInfo, type SessionState } from "./transcript";
+import type { Presence } from "../../../worker/protocol/presence";
+import type { User } from "./api";
 import { YView } from "./yreactive";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting";
@@ -35,10 +36,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-export function peersOf(states: Map<number, Record<string, unknown>>, selfId: number): Peer[] {
+const presenceKey = (key: keyof Presence) => key;
+
+/** Peers from awareness states (the room has made each a valid Presence; a malformed one is skipped). */
+export function peersOf(states: Map<number, Partial<Record<keyof Presence, unknown>>>, selfId: number): Peer[] {
   const peers: Peer[] = [];
   for (const [clientId, state] of states) {
-    const u = state.user;
+    const u = state.user as Partial<Record<keyof Presence["user"], unknown>> | undefined;
     if (!isRecord(u) || typeof u.id !== "string") continue;
     peers.push({
       clientId,
@@ -80,8 +84,8 @@ export class Room {
   constructor(workspaceId: string, sessionId: string, user: User, options: RoomOptions = {}) {
     this.#workspaceId = workspaceId;
     this.#sessionId = sessionId;
-    const meta = sessionMap(this.doc);
-    const list = messagesArray(this.doc);
+    const meta = sessionInfo(this.doc);
+    const list = messageList(this.doc);
     this.session = new YView(meta, () => readSession(meta));
     this.messages = new YView(list, () => list.toArray());
     this.provider = new YProvider(options.host ?? location.host, sessionId, this.doc, {
@@ -108,7 +112,8 @@ export class Room {
     // Runs before the provider sets its reconnect timer: once disconnected here, that timer opens nothing.
     this.provider.on("connection-close", (event: CloseEvent) => this.#closed(event.code));
     const awareness = this.provider.awareness;
-    awareness.setLocalState({ user: { id: user.id, name: user.name, color: colorFor(user.id) }, typing: false });
+    const presence: Presence = { user: { id: user.id, name: user.name, color: colorFor(user.id) }, typing: false };
+    awareness.setLocalState(presence);
     const refresh = () => {
       this.peers = peersOf(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID);
     };
@@ -157,7 +162,7 @@ export class Room {
   /** Marks this person as typing; it clears itself a few seconds after the last keystroke. */
   typing(): void {
     const aw = this.provider.awareness;
-    if (aw.getLocalState()?.typing !== true) aw.setLocalStateField("typing", true);
+    if (aw.getLocalState()?.typing !== true) aw.setLocalStateField(presenceKey("typing"), true);
     clearTimeout(this.#typingTimer);
     this.#typingTimer = setTimeout(() => this.stopTyping(), 3000);
   }
@@ -165,7 +170,7 @@ export class Room {
   stopTyping(): void {
     clearTimeout(this.#typingTimer);
     const aw = this.provider.awareness;
-    if (aw.getLocalState()?.typing === true) aw.setLocalStateField("typing", false);
+    if (aw.getLocalState()?.typing === true) aw.setLocalStateField(presenceKey("typing"), false);
   }
 
   destroy(): void {

@@ -1,6 +1,6 @@
 /** The New Session dialog's values and their checks: the same bounds the Worker enforces (SPEC §2). */
 import { LIMITS, MODELS, type ModelId } from "./config";
-import type { NewSession, RepoRef } from "./types";
+import type { NewSession, Repo } from "./api";
 
 export interface SessionForm {
   displayName: string;
@@ -64,7 +64,7 @@ export function validate(f: SessionForm): FieldErrors {
   return e;
 }
 
-export function toRepos(repos: SessionForm["repos"]): RepoRef[] {
+export function toRepos(repos: SessionForm["repos"]): Repo[] {
   return repos.map((r) => (r.branch.trim() ? { url: r.url.trim(), branch: r.branch.trim() } : { url: r.url.trim() }));
 }
 

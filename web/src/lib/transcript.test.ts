@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { peersOf } from "./room.svelte";
-import { readSession, readToolUse, sessionMap, shortInput } from "./transcript";
+import { readSession, readToolUse, sessionInfo, shortInput } from "./transcript";
 
 describe("transcript reading", () => {
   it("reads the session map with safe fallbacks", () => {
     const doc = new Y.Doc();
-    expect(readSession(sessionMap(doc))).toMatchObject({ phase: null, agentStatus: null, runSeconds: 0, activeSince: null, artifacts: null });
+    expect(readSession(sessionInfo(doc))).toMatchObject({ phase: null, agentStatus: null, runSeconds: 0, activeSince: null, artifacts: null });
     doc.transact(() => {
-      const m = sessionMap(doc);
+      const m = sessionInfo(doc);
       m.set("phase", "Creating");
       m.set("step", "cloning repo 1 of 2");
       m.set("activeMs", 42_500);
@@ -18,7 +18,7 @@ describe("transcript reading", () => {
       m.set("agentModel", "offline");
       m.set("artifacts", [{ name: "report.md", size: 12 }, { bogus: true }]);
     });
-    expect(readSession(sessionMap(doc))).toMatchObject({
+    expect(readSession(sessionInfo(doc))).toMatchObject({
       phase: "Creating",
       step: "cloning repo 1 of 2",
       runSeconds: 12.5,

@@ -3,15 +3,25 @@
  * SessionRoom is its only author, so everything here is a read with a safe fallback.
  */
 import * as Y from "yjs";
-import type { AgentStatus, Phase } from "./types";
+import {
+  BLOCK_TYPES,
+  messageList,
+  sessionInfo,
+  type BlockType,
+  type MessageRole,
+  type SessionInfo,
+  type ToolStatus,
+  type ToolUseBlock,
+  type TranscriptMessage,
+} from "../../../worker/protocol/transcript";
+import type { AgentStatus, Artifact, Phase } from "./api";
 
-export type Role = "user" | "assistant" | "system";
-export type BlockType = "text" | "thinking" | "tool_use" | "question" | "error";
-/** `stopped`: cancelled by a stop (its result is what it wrote until then). */
-export type ToolStatus = "running" | "done" | "error" | "stopped";
+export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
 
-export const sessionMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap("session");
-export const messagesArray = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray("messages");
+// The document's field names are the protocol's: a key renamed there fails this file's type-check.
+const infoKey = (key: keyof SessionInfo) => key;
+const messageKey = (key: keyof TranscriptMessage) => key;
+const toolKey = (key: keyof ToolUseBlock) => key;
 
 export function str(m: Y.Map<unknown>, key: string): string {
   const v = m.get(key);
@@ -36,62 +46,62 @@ export interface SessionState {
   timeoutSeconds: number | null;
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: string;
-  artifacts: { name: string; size: number }[] | null;
+  artifacts: Artifact[] | null;
   awaitingApproval: boolean;
 }
 
-function readArtifacts(v: unknown): { name: string; size: number }[] | null {
+function readArtifacts(v: unknown): Artifact[] | null {
   if (!Array.isArray(v)) return null;
   return v.flatMap((a: unknown) => {
     if (typeof a !== "object" || a === null) return [];
-    const { name, size } = a as Record<string, unknown>;
-    return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0 }] : [];
+    const { name, size, updatedAt } = a as Partial<Record<keyof Artifact, unknown>>;
+    return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0, updatedAt: typeof updatedAt === "number" ? updatedAt : 0 }] : [];
   });
 }
 
 export function readSession(m: Y.Map<unknown>): SessionState {
   return {
-    name: str(m, "name"),
-    phase: (str(m, "phase") || null) as Phase | null,
-    agentStatus: (str(m, "agentStatus") || null) as AgentStatus | null,
-    step: str(m, "step"),
-    runSeconds: ((num(m, "activeMs") ?? 0) - (num(m, "runBaseMs") ?? 0)) / 1000,
-    activeSince: num(m, "activeSince"),
-    timeoutSeconds: num(m, "timeoutSeconds"),
-    agentModel: str(m, "agentModel"),
-    artifacts: readArtifacts(m.get("artifacts")),
-    awaitingApproval: m.get("awaitingApproval") === true,
+    name: str(m, infoKey("name")),
+    phase: (str(m, infoKey("phase")) || null) as Phase | null,
+    agentStatus: (str(m, infoKey("agentStatus")) || null) as AgentStatus | null,
+    step: str(m, infoKey("step")),
+    runSeconds: ((num(m, infoKey("activeMs")) ?? 0) - (num(m, infoKey("runBaseMs")) ?? 0)) / 1000,
+    activeSince: num(m, infoKey("activeSince")),
+    timeoutSeconds: num(m, infoKey("timeoutSeconds")),
+    agentModel: str(m, infoKey("agentModel")),
+    artifacts: readArtifacts(m.get(infoKey("artifacts"))),
+    awaitingApproval: m.get(infoKey("awaitingApproval")) === true,
   };
 }
 
 export interface MessageHead {
   id: string;
-  role: Role;
+  role: MessageRole;
   author: string;
   createdAt: number | null;
   queued: boolean;
 }
 
 export function readMessage(m: Y.Map<unknown>): MessageHead {
-  const role = str(m, "role");
-  const created = m.get("createdAt");
+  const role = str(m, messageKey("role"));
+  const created = m.get(messageKey("createdAt"));
   return {
-    id: str(m, "id"),
+    id: str(m, messageKey("id")),
     role: role === "user" || role === "system" ? role : "assistant",
-    author: str(m, "author"),
+    author: str(m, messageKey("author")),
     createdAt: typeof created === "number" ? created : typeof created === "string" ? Date.parse(created) || null : null,
-    queued: m.get("queued") === true,
+    queued: m.get(messageKey("queued")) === true,
   };
 }
 
 export function blocksOf(m: Y.Map<unknown>): Y.Array<Y.Map<unknown>> | null {
-  const b = m.get("blocks");
+  const b = m.get(messageKey("blocks"));
   return b instanceof Y.Array ? (b as Y.Array<Y.Map<unknown>>) : null;
 }
 
 export function blockType(b: Y.Map<unknown>): BlockType | null {
   const t = str(b, "type");
-  return t === "text" || t === "thinking" || t === "tool_use" || t === "question" || t === "error" ? t : null;
+  return (BLOCK_TYPES as readonly string[]).includes(t) ? (t as BlockType) : null;
 }
 
 /** A block's text as a Y.Text to observe, or null when it is a plain string (already final). */
@@ -112,18 +122,18 @@ export interface ToolUse {
 }
 
 export function readToolUse(b: Y.Map<unknown>): ToolUse {
-  const status = str(b, "status");
-  const result = b.get("result");
-  const isError = b.get("isError") === true || status === "error" || status === "stopped";
+  const status = str(b, toolKey("status"));
+  const result = b.get(toolKey("result"));
+  const isError = b.get(toolKey("isError")) === true || status === "error" || status === "stopped";
   return {
-    id: str(b, "id"),
-    name: str(b, "name") || "tool",
-    input: b.get("input"),
+    id: str(b, toolKey("id")),
+    name: str(b, toolKey("name")) || "tool",
+    input: b.get(toolKey("input")),
     status: status === "stopped" ? "stopped" : isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
     result: typeof result === "string" ? result : result === undefined || result === null ? "" : JSON.stringify(result, null, 2),
     isError,
-    startedAt: num(b, "startedAt"),
-    endedAt: num(b, "endedAt"),
+    startedAt: num(b, toolKey("startedAt")),
+    endedAt: num(b, toolKey("endedAt")),
   };
 }
 

@@ -2,7 +2,7 @@
  * A shell snippet that sends a trigger a correctly signed sample delivery, as GitHub would: the body's
  * HMAC-SHA256 under the trigger's secret in `X-Hub-Signature-256: sha256=<hex>` (SPEC §7).
  */
-import type { Trigger } from "./types";
+import type { Trigger } from "./api";
 
 export const SECRET_PLACEHOLDER = "the secret shown when the trigger was created";
 

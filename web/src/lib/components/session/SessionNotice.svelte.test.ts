@@ -1,7 +1,7 @@
 import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { setFetch } from "#lib/api.ts";
-import type { Phase, Role, Session } from "#lib/types.ts";
+import type { Phase, Role, Session } from "#lib/api.ts";
 import SessionNotice from "./SessionNotice.svelte";
 
 let cleanup: (() => void) | undefined;

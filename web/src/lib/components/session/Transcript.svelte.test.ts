@@ -1,20 +1,20 @@
 import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { messagesArray } from "#lib/transcript.ts";
+import { messageList } from "#lib/transcript.ts";
 import Transcript from "./Transcript.svelte";
 
 /** Writes a message the way the SessionRoom does; the browser itself never writes to the document. */
 function addMessage(doc: Y.Doc, role: string, author: string, blocks: Record<string, unknown>[]): Y.Map<unknown> {
   const m = new Y.Map<unknown>();
   doc.transact(() => {
-    m.set("id", `m${messagesArray(doc).length}`);
+    m.set("id", `m${messageList(doc).length}`);
     m.set("role", role);
     m.set("author", author);
     m.set("createdAt", Date.now());
     const arr = new Y.Array<Y.Map<unknown>>();
     m.set("blocks", arr);
-    messagesArray(doc).push([m]);
+    messageList(doc).push([m]);
     for (const b of blocks) {
       const ym = new Y.Map<unknown>();
       arr.push([ym]);
@@ -27,8 +27,8 @@ function addMessage(doc: Y.Doc, role: string, author: string, blocks: Record<str
 function render(doc: Y.Doc, agentStatus: "working" | "idle" | "waiting_input" = "idle") {
   const target = document.createElement("div");
   document.body.append(target);
-  const props = $state({ messages: messagesArray(doc).toArray(), agentStatus, synced: true });
-  messagesArray(doc).observe(() => (props.messages = messagesArray(doc).toArray()));
+  const props = $state({ messages: messageList(doc).toArray(), agentStatus, synced: true });
+  messageList(doc).observe(() => (props.messages = messageList(doc).toArray()));
   const app = mount(Transcript, { target, props });
   flushSync();
   return { target, props, destroy: () => unmount(app) };
