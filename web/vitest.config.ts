@@ -7,6 +7,6 @@ export default defineConfig({
   resolve: { conditions: ["browser"], dedupe: ["zod", "yjs"] },
   test: {
     environment: "jsdom",
-    include: ["src/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
   },
 });

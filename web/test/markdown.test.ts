@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderBlocks, renderMarkdown } from "./markdown";
+import { renderBlocks, renderMarkdown } from "#lib/markdown.ts";
 
 describe("renderMarkdown", () => {
   it("renders markdown", () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { setFetch } from "./api";
-import { OwnerList } from "./owner-list.svelte";
+import { setFetch } from "#lib/api.ts";
+import { OwnerList } from "#lib/owner-list.svelte.ts";
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretNameError, WELL_KNOWN_SECRETS } from "./secret-name";
+import { secretNameError, WELL_KNOWN_SECRETS } from "#lib/secret-name.ts";
 
 describe("secret names", () => {
   it("are environment variable names", () => {

@@ -1,7 +1,7 @@
 import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultForm, FINISH_LABEL, toBody } from "#lib/session-form.ts";
-import SessionSettingsFields from "./SessionSettingsFields.svelte";
+import SessionSettingsFields from "#lib/components/SessionSettingsFields.svelte";
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "./session-form";
+import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "#lib/session-form.ts";
 
 describe("session form", () => {
   it("accepts the defaults of SPEC §2", () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { setFetch } from "./api";
-import { Room } from "./room.svelte";
+import { setFetch } from "#lib/api.ts";
+import { Room } from "#lib/room.svelte.ts";
 
 /** A socket the test plays the server of: the provider drives it exactly as it drives the browser's. */
 class ScriptedSocket extends EventTarget {

@@ -2,7 +2,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { messageList } from "#lib/transcript.ts";
-import Transcript from "./Transcript.svelte";
+import Transcript from "#lib/components/session/Transcript.svelte";
 
 /** Writes a message the way the SessionRoom does; the browser itself never writes to the document. */
 function addMessage(doc: Y.Doc, role: string, author: string, blocks: Record<string, unknown>[]): Y.Map<unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { triggerOrigin } from "./origin";
+import { triggerOrigin } from "#lib/origin.ts";
 
 describe("triggerOrigin", () => {
   it("names the trigger and the delivery", () => {

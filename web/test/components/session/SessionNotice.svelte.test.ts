@@ -2,7 +2,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { setFetch } from "#lib/api.ts";
 import type { Phase, Role, Session } from "#lib/api.ts";
-import SessionNotice from "./SessionNotice.svelte";
+import SessionNotice from "#lib/components/session/SessionNotice.svelte";
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { peersOf } from "./room.svelte";
-import { readSession, readToolUse, sessionInfo, shortInput } from "./transcript";
+import { peersOf } from "#lib/room.svelte.ts";
+import { readSession, readToolUse, sessionInfo, shortInput } from "#lib/transcript.ts";
 
 describe("transcript reading", () => {
   it("reads the session map with safe fallbacks", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { minutesInWords, validateWorkspace, workspaceForm, workspacePatch } from "./workspace-form";
+import { minutesInWords, validateWorkspace, workspaceForm, workspacePatch } from "#lib/workspace-form.ts";
 
 const ws = { id: "w", name: "Team", role: "owner" as const, createdAt: 0, idleStopMinutes: 15 };
 

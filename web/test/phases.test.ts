@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, allowed, composerHint, formatDuration, remainingSeconds } from "./phases";
+import { age, allowed, composerHint, formatDuration, remainingSeconds } from "#lib/phases.ts";
 
 describe("phases", () => {
   it("offers each operation in the phases SPEC §3/§5 allow", () => {

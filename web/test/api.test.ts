@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiError, exists, setFetch } from "./api";
+import { api, ApiError, exists, setFetch } from "#lib/api.ts";
 
 function reply(status: number, body?: unknown): typeof fetch {
   return async () =>

@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { curlExample, SECRET_PLACEHOLDER, samplePayload, shellQuote } from "./webhook-example";
+import { curlExample, SECRET_PLACEHOLDER, samplePayload, shellQuote } from "#lib/webhook-example.ts";
 
 const trigger = { webhookUrl: "http://127.0.0.1:1/webhooks/t1", filter: { event: null, action: null } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTriggerForm, toTriggerBody, triggerFieldKey, validateTrigger } from "./trigger-form";
+import { defaultTriggerForm, toTriggerBody, triggerFieldKey, validateTrigger } from "#lib/trigger-form.ts";
 
 const named = () => ({ ...defaultTriggerForm(), name: "New issues" });
 
