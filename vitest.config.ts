@@ -74,7 +74,7 @@ export default defineConfig({
         test: {
           name: "agent",
           environment: "node",
-          include: ["test/agent/**/*.test.ts", "containers/**/*.test.ts"],
+          include: ["test/agent/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },
