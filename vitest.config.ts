@@ -1,5 +1,21 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+
+/**
+ * Tests live under test/<part>/ (README's Tests section). A test file beside the code would match no
+ * project's glob and silently never run, so one there stops vitest instead.
+ */
+function testsBesideCode(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : testsBesideCode(path);
+    return /\.test\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+const misplaced = ["worker", "containers"].flatMap((dir) => testsBesideCode(dir));
+if (misplaced.length > 0) throw new Error(`tests belong under test/<part>/, not beside the code: ${misplaced.join(", ")}`);
 
 /**
  * A project that runs the Worker and its Durable Objects inside workerd, with the agent it talks to
@@ -35,7 +51,7 @@ export default defineConfig({
     projects: [
       // The Worker against a scriptable fake agent host.
       workerProject("worker", {
-        include: ["test/worker/**/*.test.ts", "worker/**/*.test.ts"],
+        include: ["test/worker/**/*.test.ts"],
         globalSetup: "test/worker/global-setup.ts",
         testTimeout: 15_000,
         // Small shard thresholds, so a handful of sockets reaches the viewer shards.
@@ -74,7 +90,7 @@ export default defineConfig({
         test: {
           name: "agent",
           environment: "node",
-          include: ["test/agent/**/*.test.ts", "containers/**/*.test.ts"],
+          include: ["test/agent/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

@@ -1,7 +1,7 @@
 /** Keeping workspace secrets out of everything but the environment of spawned processes. */
 
 // One redaction for the agent and the room: the value itself, its base64 and URL-encoded forms.
-export { REDACTED, Redaction as Redactor } from "../../worker/protocol/redaction";
+export { Redaction as Redactor } from "../../worker/protocol/redaction";
 
 /** Host variables a spawned command may see; the host's own keys (e.g. ANTHROPIC_API_KEY) are not among them. */
 const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SHELL", "USER"];

@@ -2,12 +2,7 @@
 import type { Workflow } from "../../worker/protocol/session-config";
 import { BUILTIN_WORKFLOW_DEFINITIONS } from "../../worker/protocol/workflows";
 
-export {
-  WORKFLOW_PROMPT_PLACEHOLDER,
-  builtinWorkflow,
-  renderFirstMessage,
-  type BuiltinWorkflowName,
-} from "../../worker/protocol/workflows";
+export { builtinWorkflow, renderFirstMessage } from "../../worker/protocol/workflows";
 
 export const WORKFLOWS = BUILTIN_WORKFLOW_DEFINITIONS;
 export const BUILTIN_WORKFLOW_LIST: readonly Workflow[] = Object.values(WORKFLOWS);

@@ -6,7 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { verifySignature } from "../../worker/secrets/hmac";
-import { NotificationQueue, type PhaseChange } from "../../worker/session/notifications";
+import { CallbackQueue, type PhaseChange } from "../../worker/session/callbacks";
 import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { accessFetch, stubAccessKeys } from "./access";
 import { observe, reportFigures } from "./probe";
@@ -45,10 +45,10 @@ describe("callback redirects", () => {
     const before = (await received()).length;
     const secret = await workspaceCallback(owner, ws, `${env.AGENT_URL}/callback/redirect`);
     const result = await inRoomStorage(async (sql) => {
-      const queue = new NotificationQueue(sql);
+      const queue = new CallbackQueue(sql);
       queue.enqueue(change(ws));
       const flushed = await queue.flush(env, fetch, T0);
-      const row = sql.exec(`SELECT last_error FROM notifications`).one();
+      const row = sql.exec(`SELECT last_error FROM callbacks`).one();
       return { flushed, lastError: String(row.last_error) };
     });
     expect(result.lastError).toMatch(/^HTTP 307 redirect to \/callback\/sink, not followed$/);
@@ -58,7 +58,7 @@ describe("callback redirects", () => {
     // The sink itself receives a direct callback, signed: the redirect above really was the only way there.
     await workspaceCallback(owner, ws, `${env.AGENT_URL}/callback/sink`).then(async (sinkSecret) => {
       await inRoomStorage(async (sql) => {
-        const queue = new NotificationQueue(sql);
+        const queue = new CallbackQueue(sql);
         queue.enqueue(change(ws, "Stopped"));
         await queue.flush(env, fetch, T0);
       });
@@ -129,9 +129,9 @@ describe("callback hosts", () => {
       return new Response(null, { status: 204 });
     }) as typeof fetch;
     const result = await inRoomStorage(async (sql) => {
-      const queue = new NotificationQueue(sql);
+      const queue = new CallbackQueue(sql);
       queue.enqueue(change(ws));
-      return { flushed: await queue.flush(accessMode, recorder, T0), left: Number(sql.exec(`SELECT count(*) AS n FROM notifications`).one().n) };
+      return { flushed: await queue.flush(accessMode, recorder, T0), left: Number(sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n) };
     });
     expect(sent).toEqual([]);
     expect(result.left).toBe(0);
@@ -146,10 +146,10 @@ describe("callback signing secrets in the queue", () => {
     const ws = await workspaceWith(owner);
     const secret = await workspaceCallback(owner, ws, "https://ops.example.com/hooks");
     const rows = await inRoomStorage(async (sql) => {
-      const queue = new NotificationQueue(sql);
+      const queue = new CallbackQueue(sql);
       queue.enqueue(change(ws));
       await queue.flush(env, (async () => new Response(null, { status: 500 })) as typeof fetch, T0);
-      return sql.exec(`SELECT * FROM notifications`).toArray();
+      return sql.exec(`SELECT * FROM callbacks`).toArray();
     });
     expect(rows).toHaveLength(1);
     expect(rows[0].secret).toBeNull();
@@ -168,8 +168,8 @@ describe("callback signing secrets in the queue", () => {
       return new Response(null, { status: statuses.shift() ?? 204 });
     }) as typeof fetch;
     const after = await inRoomStorage(async (sql) => {
-      // The queue as it was: one clear secret per row.
-      sql.exec(`DROP TABLE IF EXISTS notifications`);
+      // The queue as it was: under its former name, one clear secret per row.
+      sql.exec(`DROP TABLE callbacks`);
       sql.exec(`CREATE TABLE notifications (
         id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL, target TEXT, url TEXT, secret TEXT, body TEXT,
         delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
@@ -177,11 +177,11 @@ describe("callback signing secrets in the queue", () => {
         `INSERT INTO notifications (change, target, url, secret, body, delivery_id, next_at) VALUES ('{}', 'workspace', 'https://ops.example.com/h', ?, ?, 'd-legacy', ?)`,
         legacySecret, body, T0,
       );
-      const queue = new NotificationQueue(sql);
+      const queue = new CallbackQueue(sql);
       const first = await queue.flush(env, recorder, T0);
-      const stored = sql.exec(`SELECT * FROM notifications`).toArray();
+      const stored = sql.exec(`SELECT * FROM callbacks`).toArray();
       const second = await queue.flush(env, recorder, first.nextAt!);
-      return { stored, left: Number(sql.exec(`SELECT count(*) AS n FROM notifications`).one().n), second };
+      return { stored, left: Number(sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n), second };
     });
     expect(JSON.stringify(after.stored)).not.toContain(legacySecret);
     expect(after.stored[0].secret).toBeNull();

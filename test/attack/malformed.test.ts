@@ -64,7 +64,7 @@ describe("malformed requests", () => {
     // The room's phase-change callbacks are out, so its storage holds still.
     const stub = env.SessionRoom.get(env.SessionRoom.idFromName(world.sessionId));
     await eventually(
-      () => runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec(`SELECT count(*) AS n FROM notifications`).one().n)),
+      () => runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n)),
       (n) => n === 0,
     );
   }, 60_000);

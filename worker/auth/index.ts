@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import type { AppEnv } from "../http/app";
 import { errorBody } from "../http/errors";
 import { userForTokenHash } from "../db/tokens";
-import type { Credential, User } from "../db/types";
+import type { Credential } from "../db/types";
 import { accessUser } from "./access";
 import { API_TOKEN_PREFIX, hashApiToken } from "./api-token";
 import { devUserFromCookie } from "./dev";
@@ -35,10 +35,6 @@ export async function authenticateRequest(request: Request, env: Env): Promise<C
   if (env.AUTH_MODE !== "dev") return null;
   const user = await devUserFromCookie(request, env);
   return user && { user, tokenId: null, expiresAt: null };
-}
-
-export async function authenticate(request: Request, env: Env): Promise<User | null> {
-  return (await authenticateRequest(request, env))?.user ?? null;
 }
 
 /**

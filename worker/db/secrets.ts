@@ -13,13 +13,6 @@ export async function listSecretRows(db: D1Database, workspaceId: string): Promi
   return results;
 }
 
-export function getSecretRow(db: D1Database, workspaceId: string, name: string): Promise<SecretRow | null> {
-  return db
-    .prepare("SELECT name, ciphertext, iv, updated_at FROM secrets WHERE workspace_id = ? AND name = ?")
-    .bind(workspaceId, name)
-    .first<SecretRow>();
-}
-
 export async function upsertSecret(db: D1Database, workspaceId: string, name: string, sealed: Sealed, now: number): Promise<void> {
   await db
     .prepare(

@@ -71,8 +71,3 @@ export async function userForTokenHash(db: D1Database, hash: string): Promise<{ 
   return { user: { id: row.id, name: row.name, email: row.email }, tokenId: row.token_id };
 }
 
-/** The id of a live token with this hash (which credential a request came with), or null. */
-export async function liveTokenIdForHash(db: D1Database, hash: string): Promise<string | null> {
-  const row = await db.prepare("SELECT id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL").bind(hash).first<{ id: string }>();
-  return row?.id ?? null;
-}

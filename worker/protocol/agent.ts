@@ -140,7 +140,6 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
 ]);
 export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
-export type FromAgentFrameType = FromAgentFrame["type"];
 
 /**
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and
@@ -150,7 +149,6 @@ export const AgentHelloSchema = z.object({ type: z.literal("hello"), incarnation
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
 /** Anything the agent sends: its hello or a numbered frame. */
 export const AgentMessageSchema = z.union([AgentHelloSchema, FromAgentFrameSchema]);
-export type AgentMessage = z.infer<typeof AgentMessageSchema>;
 
 /** Parses one frame from text; returns null (never throws) on anything that is not a valid frame. */
 export function parseFrame<T>(schema: z.ZodType<T>, data: unknown): T | null {

@@ -2,7 +2,7 @@
  * Workspace secrets: stored sealed in D1, opened only to be handed to the agent (its `start` frame) or to
  * an integration (Google Drive). No route returns a value; redactSecrets keeps them out of anything shown.
  */
-import { getSecretRow, listSecretRows, upsertSecret } from "../db/secrets";
+import { listSecretRows, upsertSecret } from "../db/secrets";
 import { Redaction } from "../protocol/redaction";
 import { secretsKey, seal, unseal, type SecretsEnv } from "./crypto";
 
@@ -16,12 +16,6 @@ const secretContext = (workspaceId: string, name: string) => `secret:${workspace
 export async function putWorkspaceSecret(env: SecretsEnv, workspaceId: string, name: string, value: string): Promise<void> {
   const sealed = await seal(await secretsKey(env), value, secretContext(workspaceId, name));
   await upsertSecret(env.DB, workspaceId, name, sealed, Date.now());
-}
-
-/** One secret's value, or null when the workspace has none by that name. */
-export async function readWorkspaceSecret(env: SecretsEnv, workspaceId: string, name: string): Promise<string | null> {
-  const row = await getSecretRow(env.DB, workspaceId, name);
-  return row ? unseal(await secretsKey(env), row, secretContext(workspaceId, name)) : null;
 }
 
 /** Every secret of the workspace by name: the environment the agent gets at Creating. */

@@ -16,7 +16,7 @@ import { agentEndpoint } from "./agent-link";
 import { AgentRun } from "./agent-run";
 import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
-import { droppedReason, NotificationQueue } from "./notifications";
+import { CallbackQueue, droppedReason } from "./callbacks";
 import type { ConnectionIdentity } from "./connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
@@ -43,7 +43,7 @@ export class SessionRoom extends ViewerRoom {
 
   readonly #store: RoomStore;
   /** Outgoing callbacks on phase changes, sent (and retried) from the alarm. */
-  readonly #notifications: NotificationQueue;
+  readonly #callbacks: CallbackQueue;
   readonly #state: SessionState;
   /** Streamed deltas go out at once while the room is under its frame budget, together only under pressure. */
   readonly #throttle: LeadingEdgeThrottle<FromAgentFrame>;
@@ -55,12 +55,12 @@ export class SessionRoom extends ViewerRoom {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage);
-    this.#notifications = new NotificationQueue(ctx.storage.sql);
+    this.#callbacks = new CallbackQueue(ctx.storage.sql);
     this.#index = new SessionIndex(env.DB, ctx.storage.sql, () => this.ctx.waitUntil(this.#scheduleAlarm()));
     this.#state = new SessionState(this.#store, {
       phaseChanged: (record, change) => {
         // Queued in the same synchronous turn as the change: a phase change is never announced twice or lost.
-        this.#notifications.enqueue({
+        this.#callbacks.enqueue({
           sessionId: record.id,
           workspaceId: record.workspaceId,
           triggerId: record.origin.kind === "trigger" ? record.origin.triggerId : null,
@@ -124,8 +124,8 @@ export class SessionRoom extends ViewerRoom {
   async onAlarm(): Promise<void> {
     this.connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
-    const { dropped } = await this.#notifications.flush(this.env);
-    for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "notification_dropped", reason: droppedReason(entry) });
+    const { dropped } = await this.#callbacks.flush(this.env);
+    for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "callback_dropped", reason: droppedReason(entry) });
     this.#runDueClock();
     await this.#scheduleAlarm();
   }
@@ -307,7 +307,7 @@ export class SessionRoom extends ViewerRoom {
   /** The alarm rings at the earliest of the session's clocks, the next callback due, the index retry and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const times = [nextClockAt(this.#state.record, now), this.#notifications.nextDueAt(), this.#index.nextDueAt(), this.connections.nextExpiry()].filter(
+    const times = [nextClockAt(this.#state.record, now), this.#callbacks.nextDueAt(), this.#index.nextDueAt(), this.connections.nextExpiry()].filter(
       (at): at is number => at !== null,
     );
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));

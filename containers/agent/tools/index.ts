@@ -6,7 +6,6 @@ import { editFileTool, readFileTool, writeFileTool } from "./files";
 import { grepTool, listTool } from "./search";
 import type { ToolContext, ToolDefinition } from "./types";
 
-export { ToolError } from "./paths";
 export type { ToolContext } from "./types";
 
 export const ASK_USER = "ask_user";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redaction } from "../protocol/redaction";
-import { ArtifactRefused, screenArtifact } from "./artifact-screen";
+import { REDACTED, Redaction } from "../../worker/protocol/redaction";
+import { ArtifactRefused, screenArtifact } from "../../worker/session/artifact-screen";
 
 const VALUE = "tok/4f9a2c+e=Z q8!é";
 const utf8 = (text: string) => new TextEncoder().encode(text);

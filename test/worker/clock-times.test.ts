@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_WATCH_MS, ENDING_DEADLINE_MS, clockTimes, dueAction, nextClockAt } from "./clock";
-import type { SessionRecord } from "./record";
+import { AGENT_WATCH_MS, ENDING_DEADLINE_MS, clockTimes, dueAction, nextClockAt } from "../../worker/session/clock";
+import type { SessionRecord } from "../../worker/session/record";
 
 const NOW = 1_800_000_000_000;
 

@@ -1,5 +1,5 @@
 /**
- * Outgoing notifications: every phase change of a session is POSTed to the callback URL of the trigger
+ * Callbacks: every phase change of a session is POSTed to the callback URL of the trigger
  * that started it and to the workspace's callback URL, signed like GitHub signs webhooks
  * (`X-Tandem-Signature-256: sha256=<HMAC-SHA256 of the body>`, keyed by the trigger's secret or the
  * workspace callback's secret). The queue lives in the SessionRoom's SQLite, so a change is queued in the
@@ -13,13 +13,13 @@ import { openValue, sealValue, type SecretsEnv } from "../secrets";
 import { signBody } from "../secrets/hmac";
 import type { Phase } from "../protocol/lifecycle";
 
-export type NotificationsEnv = SecretsEnv & { PUBLIC_URL: string; AUTH_MODE: string };
+export type CallbacksEnv = SecretsEnv & { PUBLIC_URL: string; AUTH_MODE: string };
 
 /** What happened, as the room knows it when the phase changes. */
 export interface PhaseChange {
   sessionId: string;
   workspaceId: string;
-  /** The trigger that started the session, if one did: its callback URL is notified too. */
+  /** The trigger that started the session, if one did: its callback URL is called too. */
   triggerId: string | null;
   phase: Phase;
   previousPhase?: Phase;
@@ -29,14 +29,14 @@ export interface PhaseChange {
 }
 
 export interface CallbackTarget {
-  /** One queue per target: its notifications go out in order, one at a time. */
+  /** One queue per target: its callbacks go out in order, one at a time. */
   key: string;
   url: string;
   secret: string;
 }
 
-/** A notification ready to be sent to one target (its secret opened only in memory, to sign it). */
-export interface NotificationEntry {
+/** A callback ready to be sent to one target (its secret opened only in memory, to sign it). */
+export interface CallbackEntry {
   id: number;
   deliveryId: string;
   url: string;
@@ -47,13 +47,13 @@ export interface NotificationEntry {
   refused?: string;
 }
 
-/** What a dropped notification's event says. */
-export function droppedReason(entry: NotificationEntry): string {
+/** What a dropped callback's event says. */
+export function droppedReason(entry: CallbackEntry): string {
   const host = URL.canParse(entry.url) ? new URL(entry.url).host : entry.url;
   return entry.refused ? `refused to send to ${host}: ${entry.refused}` : `gave up on ${host} after ${entry.attempts + 1} attempts`;
 }
 
-/** Waits after the 1st, 2nd, … failed attempt; after the last one the notification is dropped. */
+/** Waits after the 1st, 2nd, … failed attempt; after the last one the callback is dropped. */
 export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000];
 export const DELIVERY_TIMEOUT_MS = 10_000;
 export const SIGNATURE_HEADER = "X-Tandem-Signature-256";
@@ -65,7 +65,11 @@ export function backoffMs(attempts: number): number | null {
   return attempts >= 1 && attempts <= RETRY_DELAYS_MS.length ? RETRY_DELAYS_MS[attempts - 1] : null;
 }
 
-export function notificationBody(change: PhaseChange, deliveryId: string, publicURL: string): string {
+/**
+ * The signed body. `type` names the kind of event the callback carries: a phase change today; other events
+ * (a budget reached, issue 13) will travel through the same callback with a type of their own.
+ */
+export function callbackBody(change: PhaseChange, deliveryId: string, publicURL: string): string {
   return JSON.stringify({
     type: "session.phase_changed",
     deliveryId,
@@ -83,8 +87,8 @@ export function notificationBody(change: PhaseChange, deliveryId: string, public
   });
 }
 
-/** The callback URLs a session's notifications go to, with their signing secrets. */
-export async function callbackTargets(env: NotificationsEnv, workspaceId: string, triggerId: string | null): Promise<CallbackTarget[]> {
+/** The callback URLs a session's phase changes go to, with their signing secrets. */
+export async function callbackTargets(env: CallbacksEnv, workspaceId: string, triggerId: string | null): Promise<CallbackTarget[]> {
   const targets: CallbackTarget[] = [];
   const trigger = triggerId ? await getTrigger(env.DB, triggerId) : null;
   if (trigger?.callback_url) {
@@ -102,10 +106,10 @@ export async function callbackTargets(env: NotificationsEnv, workspaceId: string
 type Delivered = { ok: true } | { ok: false; error: string; permanent?: boolean };
 
 /**
- * Sends one notification; any 2xx is delivered, anything else (status, redirect, network error, timeout)
+ * Sends one callback; any 2xx is delivered, anything else (status, redirect, network error, timeout)
  * is a failure to retry, and a refused URL one that never will succeed.
  */
-export async function deliver(entry: NotificationEntry, authMode: string, fetcher: typeof fetch = fetch): Promise<Delivered> {
+export async function deliver(entry: CallbackEntry, authMode: string, fetcher: typeof fetch = fetch): Promise<Delivered> {
   const refused = callbackURLRefusal(entry.url, authMode);
   if (refused) return { ok: false, error: refused, permanent: true };
   try {
@@ -113,7 +117,7 @@ export async function deliver(entry: NotificationEntry, authMode: string, fetche
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "user-agent": "Tandem-Notifications/1",
+        "user-agent": "Tandem-Callbacks/1",
         "x-tandem-event": "session.phase_changed",
         "x-tandem-delivery": entry.deliveryId,
         [SIGNATURE_HEADER]: await signBody(entry.secret, entry.body),
@@ -132,30 +136,37 @@ export async function deliver(entry: NotificationEntry, authMode: string, fetche
 
 type Row = Record<string, SqlStorageValue>;
 
-/** The additional data of a sealed signing secret in the queue. */
+/**
+ * The additional data of a sealed signing secret in the queue. It keeps the queue's former name: rows
+ * sealed before the rename must still open.
+ */
 const secretContext = (target: string) => `callback-notification:${target}`;
 
 /**
  * The queue in DO SQLite. A phase change is queued unresolved (synchronously, with the change); `resolve`
  * turns it into one entry per callback target, looked up in D1 when it is sent.
  */
-export class NotificationQueue {
+export class CallbackQueue {
   readonly #sql: SqlStorage;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS notifications (
+    // The queue's table was called `notifications`: a room upgraded with callbacks still queued keeps them
+    // (same rows, ids and AUTOINCREMENT counter). The constructor runs in one implicit transaction, so the
+    // rename happens once, whole.
+    if (sql.exec(`PRAGMA table_info(notifications)`).toArray().length > 0) sql.exec(`ALTER TABLE notifications RENAME TO callbacks`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS callbacks (
       id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL, target TEXT, url TEXT, secret TEXT, body TEXT,
       delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
     // The signing secret is sealed; `secret` holds a clear one only in rows queued before that, sealed at the next flush.
-    const columns = new Set(sql.exec(`PRAGMA table_info(notifications)`).toArray().map((row) => String(row.name)));
-    if (!columns.has("secret_ciphertext")) sql.exec(`ALTER TABLE notifications ADD COLUMN secret_ciphertext TEXT`);
-    if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE notifications ADD COLUMN secret_iv TEXT`);
+    const columns = new Set(sql.exec(`PRAGMA table_info(callbacks)`).toArray().map((row) => String(row.name)));
+    if (!columns.has("secret_ciphertext")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_ciphertext TEXT`);
+    if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_iv TEXT`);
   }
 
   enqueue(change: PhaseChange): void {
     this.#sql.exec(
-      `INSERT INTO notifications (change, delivery_id, next_at) VALUES (?, ?, ?)`,
+      `INSERT INTO callbacks (change, delivery_id, next_at) VALUES (?, ?, ?)`,
       JSON.stringify(change),
       crypto.randomUUID(),
       change.at,
@@ -163,8 +174,8 @@ export class NotificationQueue {
   }
 
   /** Expands queued changes into one entry per target; a change whose session has no callback is dropped. */
-  async resolve(env: NotificationsEnv): Promise<void> {
-    const pending = this.#sql.exec(`SELECT id, change FROM notifications WHERE target IS NULL ORDER BY id`).toArray();
+  async resolve(env: CallbacksEnv): Promise<void> {
+    const pending = this.#sql.exec(`SELECT id, change FROM callbacks WHERE target IS NULL ORDER BY id`).toArray();
     const cache = new Map<string, Promise<CallbackTarget[]>>();
     for (const row of pending) {
       const change = JSON.parse(String(row.change)) as PhaseChange;
@@ -175,33 +186,33 @@ export class NotificationQueue {
         const deliveryId = crypto.randomUUID();
         const sealed = await sealValue(env, secretContext(target.key), target.secret);
         this.#sql.exec(
-          `INSERT INTO notifications (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, notificationBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
+          `INSERT INTO callbacks (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, callbackBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
         );
       }
-      this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, row.id);
+      this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, row.id);
     }
   }
 
   /** Seals the clear signing secrets of rows queued before secrets were sealed. */
-  async sealLegacySecrets(env: NotificationsEnv): Promise<void> {
-    for (const row of this.#sql.exec(`SELECT id, target, secret FROM notifications WHERE secret IS NOT NULL`).toArray()) {
+  async sealLegacySecrets(env: CallbacksEnv): Promise<void> {
+    for (const row of this.#sql.exec(`SELECT id, target, secret FROM callbacks WHERE secret IS NOT NULL`).toArray()) {
       const sealed = await sealValue(env, secretContext(String(row.target)), String(row.secret));
-      this.#sql.exec(`UPDATE notifications SET secret = NULL, secret_ciphertext = ?, secret_iv = ? WHERE id = ?`, sealed.ciphertext, sealed.iv, row.id);
+      this.#sql.exec(`UPDATE callbacks SET secret = NULL, secret_ciphertext = ?, secret_iv = ? WHERE id = ?`, sealed.ciphertext, sealed.iv, row.id);
     }
   }
 
   /** Entries to send now: per target only the oldest, so a target sees the changes in the order they happened. */
-  async due(env: NotificationsEnv, now: number): Promise<NotificationEntry[]> {
+  async due(env: CallbacksEnv, now: number): Promise<CallbackEntry[]> {
     const rows = this.#sql
       .exec(
-        `SELECT n.* FROM notifications n
-         JOIN (SELECT target, min(id) AS id FROM notifications WHERE target IS NOT NULL GROUP BY target) head ON head.id = n.id
-         WHERE n.next_at <= ? ORDER BY n.id`,
+        `SELECT c.* FROM callbacks c
+         JOIN (SELECT target, min(id) AS id FROM callbacks WHERE target IS NOT NULL GROUP BY target) head ON head.id = c.id
+         WHERE c.next_at <= ? ORDER BY c.id`,
         now,
       )
       .toArray();
-    const entries: NotificationEntry[] = [];
+    const entries: CallbackEntry[] = [];
     for (const row of rows) {
       try {
         const secret = await openValue(env, secretContext(String(row.target)), { ciphertext: String(row.secret_ciphertext), iv: String(row.secret_iv) });
@@ -215,29 +226,29 @@ export class NotificationQueue {
   }
 
   markDelivered(id: number): void {
-    this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, id);
+    this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, id);
   }
 
   /** Schedules the next attempt; returns false when the entry was dropped after its last attempt. */
   markFailed(id: number, now: number, error: string): boolean {
-    const row = this.#sql.exec(`SELECT attempts FROM notifications WHERE id = ?`, id).toArray()[0];
+    const row = this.#sql.exec(`SELECT attempts FROM callbacks WHERE id = ?`, id).toArray()[0];
     if (!row) return false;
     const attempts = Number(row.attempts) + 1;
     const delay = backoffMs(attempts);
     if (delay === null) {
-      this.#sql.exec(`DELETE FROM notifications WHERE id = ?`, id);
+      this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, id);
       return false;
     }
-    this.#sql.exec(`UPDATE notifications SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`, attempts, now + delay, error, id);
+    this.#sql.exec(`UPDATE callbacks SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`, attempts, now + delay, error, id);
     return true;
   }
 
-  /** When the alarm should ring for notifications next (heads of the targets' queues), or null when nothing is queued. */
+  /** When the alarm should ring for callbacks next (heads of the targets' queues), or null when nothing is queued. */
   nextDueAt(): number | null {
     const row = this.#sql
       .exec(
-        `SELECT min(next_at) AS at FROM notifications
-         WHERE target IS NULL OR id IN (SELECT min(id) FROM notifications WHERE target IS NOT NULL GROUP BY target)`,
+        `SELECT min(next_at) AS at FROM callbacks
+         WHERE target IS NULL OR id IN (SELECT min(id) FROM callbacks WHERE target IS NOT NULL GROUP BY target)`,
       )
       .one();
     return row.at === null ? null : Number(row.at);
@@ -247,15 +258,15 @@ export class NotificationQueue {
    * One pass, from the room's alarm: resolves targets, sends what is due, schedules retries. Returns when
    * to run again. A failure to resolve (D1 unreachable) is retried after the first backoff.
    */
-  async flush(env: NotificationsEnv, fetcher: typeof fetch = fetch, now = Date.now()): Promise<{ nextAt: number | null; dropped: NotificationEntry[] }> {
+  async flush(env: CallbacksEnv, fetcher: typeof fetch = fetch, now = Date.now()): Promise<{ nextAt: number | null; dropped: CallbackEntry[] }> {
     try {
       await this.sealLegacySecrets(env);
       await this.resolve(env);
     } catch (err) {
-      console.error("notification targets could not be resolved", err instanceof Error ? err.message : String(err));
-      this.#sql.exec(`UPDATE notifications SET next_at = ? WHERE target IS NULL`, now + RETRY_DELAYS_MS[0]);
+      console.error("callback targets could not be resolved", err instanceof Error ? err.message : String(err));
+      this.#sql.exec(`UPDATE callbacks SET next_at = ? WHERE target IS NULL`, now + RETRY_DELAYS_MS[0]);
     }
-    const dropped: NotificationEntry[] = [];
+    const dropped: CallbackEntry[] = [];
     // Each pass sends the head of every target's queue; a delivered head lets the next one go in the next pass.
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const entries = await this.due(env, now);
@@ -281,11 +292,11 @@ export class NotificationQueue {
 
   /** Drops everything queued (the session is deleted). */
   clear(): void {
-    this.#sql.exec(`DELETE FROM notifications`);
+    this.#sql.exec(`DELETE FROM callbacks`);
   }
 }
 
-const toEntry = (row: Row): Omit<NotificationEntry, "secret"> => ({
+const toEntry = (row: Row): Omit<CallbackEntry, "secret"> => ({
   id: Number(row.id),
   deliveryId: String(row.delivery_id),
   url: String(row.url),

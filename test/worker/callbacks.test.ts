@@ -1,10 +1,11 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sealValue } from "../../worker/secrets";
 import { verifySignature } from "../../worker/secrets/hmac";
-import { backoffMs, NotificationQueue, RETRY_DELAYS_MS, type PhaseChange } from "../../worker/session/notifications";
+import { backoffMs, CallbackQueue, RETRY_DELAYS_MS, type PhaseChange } from "../../worker/session/callbacks";
 import { signBody } from "../../worker/secrets/hmac";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { eventually, waitForPhase } from "./session-helpers";
+import { createSession, eventsOf, eventually, waitForPhase } from "./session-helpers";
 
 const T0 = Date.UTC(2026, 10, 26, 15, 0, 0);
 
@@ -27,10 +28,10 @@ function recorder(statuses: (number | Error)[] = []) {
   return { sent, fetcher };
 }
 
-/** Runs `body` with a notification queue in a fresh Durable Object's SQLite storage. */
-function withQueue<T>(body: (queue: NotificationQueue) => Promise<T>): Promise<T> {
-  const stub = env.SessionRoom.get(env.SessionRoom.idFromName(`notifications-${crypto.randomUUID()}`));
-  return runInDurableObject(stub, (_instance, state) => body(new NotificationQueue(state.storage.sql)));
+/** Runs `body` with a callback queue in a fresh Durable Object's SQLite storage. */
+function withQueue<T>(body: (queue: CallbackQueue) => Promise<T>): Promise<T> {
+  const stub = env.SessionRoom.get(env.SessionRoom.idFromName(`callbacks-${crypto.randomUUID()}`));
+  return runInDurableObject(stub, (_instance, state) => body(new CallbackQueue(state.storage.sql)));
 }
 
 async function setup(options: { triggerCallback?: boolean; workspaceCallback?: boolean } = {}) {
@@ -65,7 +66,7 @@ async function setup(options: { triggerCallback?: boolean; workspaceCallback?: b
 
 const bodyOf = (sent: Sent) => JSON.parse(sent.body) as Record<string, unknown> & { session: Record<string, unknown> };
 
-describe("notification queue", () => {
+describe("callback queue", () => {
   it("POSTs each phase change to the trigger's and the workspace's callback, signed with their secrets", async () => {
     const { ws, triggerId, triggerSecret, workspaceSecret, change } = await setup();
     const { sent, fetcher } = recorder();
@@ -117,13 +118,13 @@ describe("notification queue", () => {
 
       result = await queue.flush(env, fetcher, result.nextAt!);
       expect(sent.map((s) => bodyOf(s).session.phase)).toEqual(["Creating", "Creating", "Creating", "Running"]);
-      // A retry is the same notification: same delivery id, same signed body.
+      // A retry is the same callback: same delivery id, same signed body.
       expect(new Set(sent.slice(0, 3).map((s) => s.body)).size).toBe(1);
       expect(result).toEqual({ nextAt: null, dropped: [] });
     });
   });
 
-  it("drops a notification after its last retry and reports it", async () => {
+  it("drops a callback after its last retry and reports it", async () => {
     const { change } = await setup({ workspaceCallback: false });
     const { sent, fetcher } = recorder(Array.from({ length: 20 }, () => 500));
     await withQueue(async (queue) => {
@@ -195,8 +196,8 @@ describe("workspace callback routes", () => {
   });
 });
 
-// Runs once the SessionRoom queues its phase changes and flushes them from its alarm (see worker/session/notifications.ts).
-describe("notifications from a running session", () => {
+// Runs once the SessionRoom queues its phase changes and flushes them from its alarm (see worker/session/callbacks.ts).
+describe("callbacks from a running session", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("POSTs Creating → Running → Completed of a webhook-started (non-interactive) session to the trigger's callback, signed", async () => {
@@ -223,5 +224,57 @@ describe("notifications from a running session", () => {
     const phases = received.map((r) => (JSON.parse(r.body) as { session: { id: string; phase: string } }).session);
     expect(phases.every((p) => p.id === sessionId)).toBe(true);
     expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["Creating", "Running", "Completed"]));
+  });
+});
+
+describe("the queue's upgrade from its former table name", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("delivers a row queued under `notifications` once the room restarts, and reports a drop as callback_dropped", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    // A fresh stub each time: one that saw the room restart stays broken.
+    const room = () => env.SessionRoom.get(env.SessionRoom.idFromName(id));
+    const secret = "upgrade-signing-secret-0123456789abcdef";
+    const original = globalThis.fetch;
+    const received: { url: string; body: string; signature: string | null }[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input, init);
+      if (!req.url.startsWith("https://upgrade.example.com/")) return original(input, init);
+      received.push({ url: req.url, body: await req.text(), signature: req.headers.get("x-tandem-signature-256") });
+      return new Response(null, { status: req.url.endsWith("/gone") ? 500 : 204 });
+    });
+    await runInDurableObject(room(), async (_room, state) => {
+      const sql = state.storage.sql;
+      // The room's storage as the previous version left it: the queue under its former name, one row due
+      // and one on its last attempt, their secrets sealed under the context they were sealed with then.
+      sql.exec(`ALTER TABLE callbacks RENAME TO notifications`);
+      for (const [target, attempts] of [["ok", 0], ["gone", RETRY_DELAYS_MS.length]] as const) {
+        const sealed = await sealValue(env, `callback-notification:trigger:${target}`, secret);
+        sql.exec(
+          `INSERT INTO notifications (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, attempts, next_at) VALUES ('{}', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `trigger:${target}`, `https://upgrade.example.com/${target}`, sealed.ciphertext, sealed.iv, `{"queued":"${target}"}`, `d-${target}`, attempts, Date.now(),
+        );
+      }
+      // Far ahead, so it rings only when the test runs it, after the restart.
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    await runInDurableObject(room(), (_room, state) => state.abort("upgrade")).catch(() => undefined);
+    expect(await runDurableObjectAlarm(room())).toBe(true);
+
+    expect(received.map((r) => [r.url, r.body]).sort()).toEqual([
+      ["https://upgrade.example.com/gone", `{"queued":"gone"}`],
+      ["https://upgrade.example.com/ok", `{"queued":"ok"}`],
+    ]);
+    for (const r of received) expect(await verifySignature(secret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
+    const tables = await runInDurableObject(room(), (_room, state) => ({
+      old: state.storage.sql.exec(`PRAGMA table_info(notifications)`).toArray().length,
+      left: Number(state.storage.sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n),
+    }));
+    expect(tables).toEqual({ old: 0, left: 0 });
+    const dropped = (await eventsOf(owner, ws, id)).filter((e) => e.type === "callback_dropped");
+    expect(dropped.map((e) => e.reason)).toEqual([`gave up on upgrade.example.com after ${RETRY_DELAYS_MS.length + 1} attempts`]);
   });
 });
