@@ -287,7 +287,8 @@ export class AgentRun {
     this.release(reason ?? ending.reason);
     state.setAgentStatus("idle");
     const detail = { reason: reason ?? ending.reason };
-    if (!state.apply(record.phase === "Stopping" ? "stopped" : ending.event, detail)) state.apply("fail", detail);
+    // An ending the phase refuses (a completion while Creating, a timeout while Stopping) is an agent lost.
+    if (!state.apply(ending.event, detail)) state.apply("agent_lost", detail);
     state.save();
   }
 
@@ -300,7 +301,7 @@ export class AgentRun {
     if (eventType) store.appendEvent({ at: Date.now(), type: eventType, reason });
     if (record.ending) return this.#finish(reason);
     state.setAgentStatus("idle");
-    state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
+    state.apply("agent_lost", { reason });
   }
 
   /** Lets the agent go: told to stop (it kills what still runs), then the socket closes. */
