@@ -73,8 +73,7 @@ export class AgentRun {
   async provision(): Promise<void> {
     const record = this.#record;
     if (!record || !this.#host.state.apply("provision", {})) return;
-    Object.assign(record, { agentSeq: 0, agentIncarnation: null, archivePending: false, ending: null });
-    this.#host.state.save();
+    this.#host.state.run.begin();
     await this.connect();
   }
 
@@ -141,8 +140,7 @@ export class AgentRun {
     if (fresh) {
       const previous = record.agentIncarnation;
       // A new incarnation numbers its frames from 1: nothing of it is a duplicate.
-      Object.assign(record, { agentIncarnation: hello.incarnation, agentSeq: 0, archivePending: false });
-      this.#host.state.save();
+      this.#host.state.run.newIncarnation(hello.incarnation);
       if (previous !== null) this.#incarnationLost();
     } else if (record.archivePending && this.#saves === 0) {
       // A restart interrupted a save; the incarnation still has the archive.
@@ -165,8 +163,7 @@ export class AgentRun {
     state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
     state.setAgentStatus("idle");
     // An ending waited for that agent; it can save nothing newer now.
-    if (record.ending) record.ending.agentDone = true;
-    state.save();
+    state.run.agentGone();
   }
 
   async #restore(incarnation: string): Promise<void> {
@@ -182,7 +179,7 @@ export class AgentRun {
       if (err instanceof WorkspaceArchiveError && err.detail.status === 409) return;
       const reason = `the saved workspace could not be restored: ${message(err)}`;
       this.#host.store.appendEvent({ at: Date.now(), type: "workspace_restore_failed", reason });
-      if (err instanceof WorkspaceArchiveError && err.detail.missing) record.savedWorkspace = null;
+      if (err instanceof WorkspaceArchiveError && err.detail.missing) this.#host.state.run.setSavedWorkspace(null);
       if (this.#record?.agentIncarnation === incarnation) this.#giveUp(reason, null);
     }
   }
@@ -196,7 +193,7 @@ export class AgentRun {
       this.#host.store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason });
       return;
     }
-    record.archivePending = true;
+    this.#host.state.run.setArchivePending(true);
     this.#queueSave();
   }
 
@@ -215,13 +212,12 @@ export class AgentRun {
       const size = await saveWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
       // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
       if (!this.#host.state.record) return void (await this.#host.env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
-      record.savedWorkspace = { size, savedAt: Date.now() };
+      this.#host.state.run.setSavedWorkspace({ size, savedAt: Date.now() });
     } catch (err) {
       this.#host.store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
     } finally {
       this.#saves--;
-      if (record && this.#saves === 0) record.archivePending = false;
-      this.#host.state.save();
+      if (this.#saves === 0) this.#host.state.run.setArchivePending(false);
       this.#settle();
     }
   }
@@ -231,8 +227,7 @@ export class AgentRun {
     const record = this.#record;
     if (!record || record.ending) return;
     const now = Date.now();
-    record.ending = { ...request, agentDone: false, deadline: now + ENDING_DEADLINE_MS, since: now };
-    this.#host.state.save();
+    this.#host.state.run.beginEnding(request, now, now + ENDING_DEADLINE_MS);
     this.#host.scheduleAlarm();
     if (!this.#link) return this.#finish("no agent connected");
     // Sent now, or by #connected once a link that is (re)connecting is up.
@@ -241,10 +236,8 @@ export class AgentRun {
 
   /** The agent's last frame (stopped, completed, error): its event applies unless the room was already ending the run. */
   agentDone(event: Ending["event"], reason: string): void {
-    const record = this.#record;
-    if (!record) return;
-    record.ending = record.ending ? { ...record.ending, agentDone: true } : { event, reason, agentDone: true, deadline: Date.now() };
-    this.#host.state.save();
+    if (!this.#record) return;
+    this.#host.state.run.agentDone(event, reason, Date.now());
     this.#settle();
   }
 
@@ -259,8 +252,7 @@ export class AgentRun {
     const now = Date.now();
     const deadline = Math.min(now + ENDING_DEADLINE_MS, (ending.since ?? ending.deadline - ENDING_DEADLINE_MS) + ENDING_MAX_MS);
     if (deadline <= ending.deadline) return;
-    ending.deadline = deadline;
-    this.#host.state.save();
+    this.#host.state.run.extendEnding(deadline);
     this.#host.scheduleAlarm();
   }
 
@@ -278,10 +270,8 @@ export class AgentRun {
   /** Applies the ending (Stopped, Completed or Failed) and lets the agent go. */
   #finish(reason?: string): void {
     const { state } = this.#host;
-    const record = this.#record;
-    const ending = record?.ending;
-    if (!record || !ending) return;
-    record.ending = null;
+    const ending = state.run.takeEnding();
+    if (!ending) return;
     // Acknowledged before the socket closes, so the agent does not replay what was applied.
     this.#sendAck();
     this.release(reason ?? ending.reason);

@@ -18,25 +18,16 @@ import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArt
 import { dueAction, nextClockAt } from "./clock";
 import { droppedReason, NotificationQueue } from "./notifications";
 import type { ConnectionIdentity } from "./connections";
-import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "./lifecycle";
+import { AGENT_PHASES, canApply, INPUT_PHASES } from "./lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
 import { LeadingEdgeThrottle } from "./throttle";
 import { ViewerRoom } from "./viewer-room";
 import { RoomStore, type Input, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
-export type { SessionInit, SessionPatch } from "./state";
-export type RoomError = { status: 404 | 409; code: string; message: string; phase?: Phase };
-export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };
-
-const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
-const gone: RoomResult<never> = { ok: false, error: { status: 404, code: "not_found", message: "session not found" } };
-const wrongPhase = (phase: Phase, action: string): RoomResult<never> => ({
-  ok: false,
-  error: { status: 409, code: "invalid_transition", message: `cannot ${action} a session that is ${phase}`, phase },
-});
 
 export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
@@ -133,7 +124,7 @@ export class SessionRoom extends ViewerRoom {
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
   create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
-    if (this.#state.record) return { ok: false, error: { status: 409, code: "exists", message: "session exists" } };
+    if (this.#state.record) return refused("exists", "session exists");
     const { prompt, ...fields } = init;
     const record = this.#state.create(fields, Date.now());
     const first = firstMessageFor(this.#state.workflow(), prompt);
@@ -151,7 +142,7 @@ export class SessionRoom extends ViewerRoom {
     if (!record) return gone;
     if (!canApply(record.phase, "provision")) return wrongPhase(record.phase, "approve");
     if (!record.awaitingApproval) {
-      return { ok: false, error: { status: 409, code: "not_awaiting_approval", message: "this session does not wait for approval", phase: record.phase } };
+      return refused("not_awaiting_approval", "this session does not wait for approval", record.phase);
     }
     this.#state.approve(actor);
     const view = sessionView(record, Date.now());
@@ -231,8 +222,7 @@ export class SessionRoom extends ViewerRoom {
     const now = Date.now();
     this.document.transact(() => {
       for (const frame of frames) {
-        if (frame.seq <= record.agentSeq) continue;
-        record.agentSeq = frame.seq;
+        if (!this.#state.run.acceptFrame(frame.seq)) continue;
         // The agent redacts too; this is the line a secret must never cross whatever the agent does.
         for (const redacted of this.#agent.redaction.frames(frame)) applyAgentFrame(redacted, this.#state, this.#store, this.#frameEffects, now);
       }
@@ -334,8 +324,7 @@ export class SessionRoom extends ViewerRoom {
   async #idleClockChanged(record: SessionRecord): Promise<void> {
     if (record.idleSince !== null) {
       try {
-        record.idleStopMinutes = await idleStopMinutes(this.env.DB, record.workspaceId);
-        this.#state.save();
+        this.#state.setIdleStopMinutes(await idleStopMinutes(this.env.DB, record.workspaceId));
       } catch (err) {
         console.error("idle stop setting not read", err);
       }
