@@ -1,6 +1,7 @@
 import { authenticateRequest } from "../auth";
 import { getMembership } from "../auth/membership";
 import { authorizeWithTicket } from "../auth/room-ticket";
+import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
 import { crossSiteRefusal } from "../http/origin";
@@ -20,8 +21,8 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   if (crossSite) return errorResponse(crossSite.code, crossSite.message);
   const credential = await authenticateRequest(request, env);
   if (!credential) return errorResponse("unauthenticated", "sign in first");
-  const row = await env.DB.prepare(`SELECT workspace_id FROM sessions WHERE id = ?`).bind(sessionId).first<{ workspace_id: string }>();
-  const member = row ? await getMembership(env.DB, row.workspace_id, credential.user.id) : null;
+  const workspaceId = await workspaceOfSession(env.DB, sessionId);
+  const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
   if (!member) return errorResponse("not_found", "session not found");
   return withIdentity(request, identityOf(credential, member.role));
 }
