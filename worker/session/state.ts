@@ -57,7 +57,8 @@ export class SessionState {
     this.run = new RunState(() => this.#record, () => this.save());
   }
 
-  get record(): SessionRecord | null {
+  /** Read-only outside: a write goes through a named method here (or `run`), never straight to the record. */
+  get record(): Readonly<SessionRecord> | null {
     return this.#record;
   }
 
