@@ -1,7 +1,7 @@
 import { routePartykitRequest } from "partyserver";
 import type { Env } from "./env";
 import { newApp } from "./http/app";
-import { errorBody, handleError } from "./http/errors";
+import { ERROR_STATUS, errorBody, errorResponse, handleError } from "./http/errors";
 import { requireUser } from "./auth";
 import { requireMember } from "./auth/membership";
 import { authRoutes, meRoutes } from "./api/auth";
@@ -25,7 +25,7 @@ export { SessionShard } from "./shard/shard";
 
 const app = newApp();
 app.onError(handleError);
-app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), ERROR_STATUS.not_found));
 
 // Before every /api route, the dev sign-in included (a forged sign-in is a forgery too).
 app.use("/api/*", rejectCrossSite);
@@ -64,12 +64,12 @@ export default {
     const room = await routePartykitRequest(request, env, {
       onBeforeConnect: async (req, lobby) => {
         // Only session rooms take sockets from outside; shards are reached through their room's placement.
-        if (lobby.className !== "SessionRoom") return Response.json(errorBody("not_found", "not found"), { status: 404 });
+        if (lobby.className !== "SessionRoom") return errorResponse("not_found", "not found");
         const authorized = await authorizeRoomConnection(req, env, lobby.name);
         return authorized instanceof Response ? authorized : connectViewer(authorized, env, lobby.name);
       },
       // The document is only served over the socket; plain HTTP to a room is not part of the API.
-      onBeforeRequest: () => Response.json(errorBody("not_found", "not found"), { status: 404 }),
+      onBeforeRequest: () => errorResponse("not_found", "not found"),
     });
     return room ?? app.fetch(request, env, ctx);
   },

@@ -5,12 +5,17 @@ import { ACTIVE_PHASES, LIFECYCLE_EVENTS, PHASES, transition, type LifecycleEven
 const ALLOWED: [Phase, LifecycleEvent, Phase][] = [
   ["Pending", "provision", "Creating"],
   ["Pending", "fail", "Failed"],
+  ["Pending", "agent_lost", "Failed"],
   ["Creating", "ready", "Running"],
   ["Creating", "fail", "Failed"],
+  ["Creating", "agent_lost", "Failed"],
   ["Running", "stop", "Stopping"],
   ["Running", "complete", "Completed"],
   ["Running", "fail", "Failed"],
+  ["Running", "agent_lost", "Failed"],
   ["Stopping", "stopped", "Stopped"],
+  // An agent lost (or failing) while the session stops: the stop still ends in Stopped.
+  ["Stopping", "agent_lost", "Stopped"],
   ["Stopped", "resume", "Pending"],
   ["Failed", "resume", "Pending"],
   ["Completed", "resume", "Pending"],

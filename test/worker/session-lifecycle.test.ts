@@ -134,6 +134,19 @@ describe("session lifecycle with an agent", () => {
     expect(agent.received.filter((f) => f.type === "start")).toHaveLength(2);
   });
 
+  it("ends in Stopped, not Failed, when the agent is gone for good while the session stops", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    await fakeAgent(id, "kill");
+    const stop = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    expect(stop.status).toBe(202);
+    await waitForPhase(owner, ws, id, "Stopped", 12_000);
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; phase?: string }[] };
+    expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Running", "Stopping", "Stopped"]);
+    await fakeAgent(id, "restart");
+  });
+
   it("fails within 5 s when the agent is gone for good", async () => {
     const { owner, ws } = await setup();
     const { id } = await createSession(owner, ws);

@@ -1,20 +1,17 @@
 import type { Context } from "hono";
-import { getServerByName } from "partyserver";
 import { z } from "zod";
-import { findSession } from "../db/sessions";
 import { exportFileName, type ExportInput } from "../export/document";
 import { uploadToDrive } from "../export/gdrive";
 import { sessionToMarkdown } from "../export/markdown";
 import { sessionToPdf } from "../export/pdf";
 import { newApp, type AppEnv } from "../http/app";
-import { HttpError, notFound, parseInput } from "../http/errors";
+import { HttpError, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
-import type { RoomResult } from "../session/room";
+import { roomOf, sessionIdOfPath, unwrap } from "./room";
 
 export const ExportQuerySchema = z.object({ format: z.enum(["markdown", "pdf"]).default("markdown") });
 export const ExportToDriveSchema = z.strictObject({ format: z.literal("gdrive") });
-const Params = z.object({ id: z.string().min(1).max(100) });
 
 export const DRIVE_TOKEN_SECRET = "GOOGLE_DRIVE_TOKEN";
 
@@ -31,11 +28,11 @@ sessionExportRoutes.get("/", async (c) => {
 sessionExportRoutes.post("/", async (c) => {
   await readJson(c, ExportToDriveSchema);
   // The session first: another workspace's session id is a 404 whatever this workspace has configured.
-  await sessionOfPath(c);
+  await sessionIdOfPath(c);
   const secrets = await loadWorkspaceSecrets(c.env, c.req.param("ws")!);
   const token = secrets[DRIVE_TOKEN_SECRET];
   if (!token) {
-    throw new HttpError(400, "gdrive_not_configured", `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`);
+    throw new HttpError("gdrive_not_configured", `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`);
   }
   const input = await exportInput(c, Object.values(secrets));
   const uploaded = await uploadToDrive(token, `${input.session.displayName} (Tandem transcript)`, sessionToMarkdown(input));
@@ -48,23 +45,10 @@ sessionExportRoutes.post("/", async (c) => {
  */
 async function exportInput(c: Context<AppEnv>, secretValues?: string[]): Promise<ExportInput> {
   const ws = c.req.param("ws")!;
-  const id = await sessionOfPath(c);
-  const room = await getServerByName(c.env.SessionRoom, id);
+  const room = await roomOf(c.env, await sessionIdOfPath(c));
   const [session, events, messages] = await Promise.all([room.get(), room.events(), room.transcript()]);
   const input: ExportInput = { session: unwrap(session), events: unwrap(events), messages: unwrap(messages) };
   return redactDeep(input, secretValues ?? Object.values(await loadWorkspaceSecrets(c.env, ws)));
-}
-
-/** The id of the session in the path, once it is known to belong to this workspace. */
-async function sessionOfPath(c: Context<AppEnv>): Promise<string> {
-  const { id } = parseInput(Params, { id: c.req.param("id") });
-  if (!(await findSession(c.env.DB, c.req.param("ws")!, id))) throw notFound("session not found");
-  return id;
-}
-
-function unwrap<T>(result: RoomResult<T>): T {
-  if (result.ok) return result.value;
-  throw new HttpError(result.error.status, result.error.code, result.error.message);
 }
 
 function file(body: string | Uint8Array, type: string, name: string): Response {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { newApp } from "../http/app";
+import { ERROR_CODES } from "../http/errors";
 import { PHASES } from "../protocol/lifecycle";
 import {
   ArtifactSchema,
@@ -31,7 +32,7 @@ import { ExportToDriveSchema } from "./exports";
 
 // The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
 const schemas = {
-  Error: z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional() }) }),
+  Error: z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional() }) }),
   User: UserSchema,
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
   Workspace: WorkspaceSchema,

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
-import { getServerByName } from "partyserver";
 import { requireRole } from "../auth/membership";
-import { deleteSessionRow, findSession, insertSession, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
+import { deleteSessionRow, insertSession, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
@@ -10,12 +9,12 @@ import { enforceRateLimit } from "../http/rate-limit";
 import { artifactKey, isSafeArtifactName } from "../session/artifacts";
 import { generateDisplayName } from "../session/names";
 import type { Actor, Origin } from "../protocol/session";
-import type { RoomResult, SessionInit } from "../session/room";
+import type { SessionInit } from "../session/state";
+import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
   MessageSchema,
-  SessionParamsSchema,
   UpdateSessionSchema,
   type CreateSessionBody,
 } from "../protocol/session";
@@ -41,24 +40,24 @@ sessionRoutes.get("/", async (c) => {
   return c.json({ sessions: rows.map(sessionSummary), nextCursor: next ? encodeCursor(next) : null });
 });
 
-sessionRoutes.get("/:id", async (c) => c.json({ session: unwrap(await (await room(c)).get()) }));
+sessionRoutes.get("/:id", async (c) => c.json({ session: unwrap(await (await roomOfPath(c)).get()) }));
 
 sessionRoutes.patch("/:id", async (c) => {
   requireRole(c, "owner", "editor");
   const patch = await readJson(c, UpdateSessionSchema);
-  return c.json({ session: unwrap(await (await room(c)).update(patch, actorOf(c))) });
+  return c.json({ session: unwrap(await (await roomOfPath(c)).update(patch, actorOf(c))) });
 });
 
-sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await room(c)).events()) }));
-sessionRoutes.get("/:id/transcript", async (c) => c.json({ messages: unwrap(await (await room(c)).transcript()) }));
-sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(await (await room(c)).artifacts()) }));
+sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await roomOfPath(c)).events()) }));
+sessionRoutes.get("/:id/transcript", async (c) => c.json({ messages: unwrap(await (await roomOfPath(c)).transcript()) }));
+sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(await (await roomOfPath(c)).artifacts()) }));
 
 sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
-  const id = c.req.param("id")!;
   // The router has decoded the path once already; decoding again would turn `100%25.txt` into an error.
   const name = c.req.param("name")!;
-  if (!isSafeArtifactName(name)) throw new HttpError(400, "invalid_input", "name: not an artifact name", { field: "name" });
-  const listed = unwrap(await (await room(c)).artifacts()).some((artifact) => artifact.name === name);
+  if (!isSafeArtifactName(name)) throw new HttpError("invalid_input", "name: not an artifact name", { field: "name" });
+  const id = await sessionIdOfPath(c);
+  const listed = unwrap(await (await roomOf(c.env, id)).artifacts()).some((artifact) => artifact.name === name);
   const object = listed ? await c.env.ARTIFACTS.get(artifactKey(id, name)) : null;
   if (!object) throw notFound("artifact not found");
   const filename = name.split("/").pop() ?? name;
@@ -76,30 +75,30 @@ sessionRoutes.post("/:id/messages", async (c) => {
   requireRole(c, "owner", "editor");
   const { text } = await readJson(c, MessageSchema);
   await enforceRateLimit(c.env, "message", `user:${c.var.user.id}`);
-  return c.json(unwrap(await (await room(c)).postMessage(text, actorOf(c))), 202);
+  return c.json(unwrap(await (await roomOfPath(c)).postMessage(text, actorOf(c))), 202);
 });
 
 sessionRoutes.post("/:id/stop", async (c) => {
   requireRole(c, "owner", "editor");
-  return c.json({ session: unwrap(await (await room(c)).stop(actorOf(c))) }, 202);
+  return c.json({ session: unwrap(await (await roomOfPath(c)).stop(actorOf(c))) }, 202);
 });
 
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
-  return c.json({ session: unwrap(await (await room(c)).resume(actorOf(c))) }, 202);
+  return c.json({ session: unwrap(await (await roomOfPath(c)).resume(actorOf(c))) }, 202);
 });
 
 sessionRoutes.post("/:id/approve", async (c) => {
   requireRole(c, "owner", "editor");
-  const { id } = parseInput(SessionParamsSchema, { id: c.req.param("id") });
-  const session = unwrap(await (await room(c)).approve(actorOf(c)));
+  const id = await sessionIdOfPath(c);
+  const session = unwrap(await (await roomOf(c.env, id)).approve(actorOf(c)));
   await markApproved(c.env.DB, id);
   return c.json({ session }, 202);
 });
 
 sessionRoutes.post("/:id/clone", async (c) => {
   requireRole(c, "owner", "editor");
-  const source = unwrap(await (await room(c)).get());
+  const source = unwrap(await (await roomOfPath(c)).get());
   const body: CreateSessionBody = {
     displayName: cloneName(source.displayName),
     model: source.model,
@@ -118,9 +117,9 @@ sessionRoutes.post("/:id/clone", async (c) => {
 
 sessionRoutes.delete("/:id", async (c) => {
   requireRole(c, "owner", "editor");
-  const stub = await room(c);
-  await stub.destroy();
-  await deleteSessionRow(c.env.DB, c.req.param("id")!);
+  const id = await sessionIdOfPath(c);
+  await (await roomOf(c.env, id)).destroy();
+  await deleteSessionRow(c.env.DB, id);
   return c.body(null, 204);
 });
 
@@ -162,26 +161,11 @@ export async function createSession(
     awaitingApproval,
   };
   try {
-    const stub = await getServerByName(env.SessionRoom, id);
-    return unwrap(await stub.create(init));
+    return unwrap(await (await roomOf(env, id)).create(init));
   } catch (err) {
     await deleteSessionRow(env.DB, id);
     throw err;
   }
-}
-
-/** The room of the session named in the path, after checking it belongs to this workspace. */
-async function room(c: Context<AppEnv>) {
-  const { id } = parseInput(SessionParamsSchema, { id: c.req.param("id") });
-  const row = await findSession(c.env.DB, c.req.param("ws")!, id);
-  if (!row) throw notFound("session not found");
-  return getServerByName(c.env.SessionRoom, id);
-}
-
-function unwrap<T>(result: RoomResult<T>): T {
-  if (result.ok) return result.value;
-  const { status, code, message, phase } = result.error;
-  throw new HttpError(status, code, message, phase ? { phase } : {});
 }
 
 const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, name: c.var.user.name });
@@ -199,5 +183,5 @@ function decodeCursor(text: string): SessionPageCursor {
   } catch {
     // falls through to the 400 below
   }
-  throw new HttpError(400, "invalid_input", "cursor: not a cursor this API returned", { field: "cursor" });
+  throw new HttpError("invalid_input", "cursor: not a cursor this API returned", { field: "cursor" });
 }

@@ -1,9 +1,8 @@
 import { issueRoomTicket } from "../auth/room-ticket";
-import { findSession } from "../db/sessions";
 import { newApp } from "../http/app";
 import { identityOf } from "../session/connections";
-import { HttpError, notFound, parseInput } from "../http/errors";
-import { SessionParamsSchema } from "../protocol/session";
+import { HttpError } from "../http/errors";
+import { sessionIdOfPath } from "./room";
 
 /**
  * GET /api/workspaces/:ws/sessions/:id/ticket (member): a short-lived signed pass to the session's
@@ -12,10 +11,9 @@ import { SessionParamsSchema } from "../protocol/session";
 export const ticketRoutes = newApp();
 
 ticketRoutes.get("/", async (c) => {
-  const { id } = parseInput(SessionParamsSchema, { id: c.req.param("id") });
-  if (!(await findSession(c.env.DB, c.req.param("ws")!, id))) throw notFound("session not found");
+  const id = await sessionIdOfPath(c);
   // Issued through an API token, the socket dies with the token; through an Access JWT, at its expiry.
   const issued = await issueRoomTicket(c.env, id, identityOf(c.var.credential, c.var.member.role));
-  if (!issued) throw new HttpError(503, "not_configured", "room tickets need AUTH_SECRET to be set");
+  if (!issued) throw new HttpError("not_configured", "room tickets need AUTH_SECRET to be set");
   return c.json({ ...issued, url: `/parties/session-room/${encodeURIComponent(id)}?ticket=${issued.ticket}` });
 });

@@ -30,7 +30,7 @@ const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
 /** A callback URL is checked when it is set (and again at every send): no private, loopback or link-local host. */
 function checkCallbackURL(c: Context<AppEnv>, url: string | null | undefined, field: string): void {
   const refused = url ? callbackURLRefusal(url, c.env.AUTH_MODE) : null;
-  if (refused) throw new HttpError(400, "invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
+  if (refused) throw new HttpError("invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
 }
 
 export function triggerView(row: TriggerRow, baseURL: string): Trigger {

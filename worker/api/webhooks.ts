@@ -39,7 +39,7 @@ webhookRoutes.post("/:triggerId", async (c) => {
   const raw = await readBodyBytes(c.req.raw, MAX_WEBHOOK_BYTES);
   const secret = await openValue(c.env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
   if (!(await verifySignature(secret, raw, c.req.header("x-hub-signature-256")))) {
-    throw new HttpError(401, "bad_signature", "X-Hub-Signature-256 is missing or does not match the body");
+    throw new HttpError("bad_signature", "X-Hub-Signature-256 is missing or does not match the body");
   }
   // Counted only once signed: without the secret no one can use up a trigger's deliveries.
   await enforceRateLimit(c.env, "delivery", `trigger:${trigger.id}`);
@@ -82,7 +82,7 @@ async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, p
   const prompt = triggerPrompt(trigger.prompt_template, payload).slice(0, LIMITS.prompt.max);
   const stored = JSON.parse(trigger.session_config) as Record<string, unknown>;
   const config = CreateSessionSchema.safeParse({ ...stored, prompt: prompt.trim() ? prompt : undefined });
-  if (!config.success) throw new HttpError(422, "trigger_invalid", "the trigger's session configuration is no longer valid");
+  if (!config.success) throw new HttpError("trigger_invalid", "the trigger's session configuration is no longer valid");
   const session = await createSession(
     env,
     trigger.workspace_id,
@@ -100,7 +100,7 @@ function replay(c: Context<AppEnv>, delivery: DeliveryRow, workspaceId: string):
     return c.json({ sessionId: delivery.session_id, url: sessionURL(c.env, workspaceId, delivery.session_id), duplicate: true }, 200);
   }
   if (delivery.status === "skipped") return c.json({ skipped: delivery.outcome ?? "skipped", duplicate: true }, 200);
-  throw new HttpError(409, "delivery_in_progress", "this delivery is still being processed; retry later");
+  throw new HttpError("delivery_in_progress", "this delivery is still being processed; retry later");
 }
 
 /** Waits while another copy of this delivery is creating its session. */
@@ -108,7 +108,7 @@ async function settledDelivery(db: D1Database, triggerId: string, deliveryId: st
   const deadline = Date.now() + DUPLICATE_WAIT_MS;
   for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
     const row = await getDelivery(db, triggerId, deliveryId);
-    if (!row) throw new HttpError(409, "delivery_in_progress", "this delivery is being processed; retry later");
+    if (!row) throw new HttpError("delivery_in_progress", "this delivery is being processed; retry later");
     if (row.status !== "pending" || Date.now() > deadline) return row;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
@@ -127,7 +127,7 @@ function skipReason(trigger: TriggerRow, event: string | null, payload: unknown)
 
 function parseDeliveryId(header: string): string {
   const parsed = DeliveryIdSchema.safeParse(header);
-  if (!parsed.success) throw new HttpError(400, "invalid_input", "delivery id: 1–200 printable characters", { field: "X-GitHub-Delivery" });
+  if (!parsed.success) throw new HttpError("invalid_input", "delivery id: 1–200 printable characters", { field: "X-GitHub-Delivery" });
   return parsed.data;
 }
 

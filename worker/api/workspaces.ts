@@ -11,7 +11,7 @@ import { revokeInWorkspace } from "../session/revoke";
 
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 
-const lastOwner = () => new HttpError(409, "last_owner", "a workspace keeps at least one owner");
+const lastOwner = () => new HttpError("last_owner", "a workspace keeps at least one owner");
 
 function settle(change: MemberChange): void {
   if (change === "not_member") throw notFound("member not found");
@@ -47,9 +47,9 @@ export const workspaceRoutes = newApp()
     const body = await readJson(c, AddMemberSchema);
     const workspaceId = c.var.member.workspaceId;
     const found = await findUserByEmail(c.env.DB, body.user);
-    if (!found) throw new HttpError(404, "unknown_user", "no one has signed in with this email yet", { field: "user" });
+    if (!found) throw new HttpError("unknown_user", "no one has signed in with this email yet", { field: "user" });
     if (!(await addMember(c.env.DB, workspaceId, found.id, body.role))) {
-      throw new HttpError(409, "already_member", `${found.name} is already a member`, { field: "user" });
+      throw new HttpError("already_member", `${found.name} is already a member`, { field: "user" });
     }
     return c.json({ member: (await getMemberProfile(c.env.DB, workspaceId, found.id)) satisfies Member | null }, 201);
   })

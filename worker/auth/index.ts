@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { Env } from "../env";
 import type { AppEnv } from "../http/app";
-import { errorBody } from "../http/errors";
+import { ERROR_STATUS, errorBody } from "../http/errors";
 import { userForTokenHash } from "../db/tokens";
 import type { Credential } from "../db/types";
 import { accessUser } from "./access";
@@ -55,7 +55,7 @@ const isUpgrade = (request: Request) => request.headers.get("upgrade")?.toLowerC
 /** Every /api route but the dev sign-in goes through this. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const credential = await authenticateRequest(c.req.raw, c.env);
-  if (!credential) return c.json(errorBody("unauthenticated", "sign in or send an API token"), 401);
+  if (!credential) return c.json(errorBody("unauthenticated", "sign in or send an API token"), ERROR_STATUS.unauthenticated);
   c.set("user", credential.user);
   c.set("credential", credential);
   await next();

@@ -9,7 +9,7 @@ import { SignJWT, jwtVerify } from "jose";
 import { z } from "zod";
 import { RoleSchema } from "../db/types";
 import type { Env } from "../env";
-import { errorBody } from "../http/errors";
+import { errorResponse } from "../http/errors";
 import { withIdentity, type ConnectionIdentity } from "../session/connections";
 import { secretOf } from "./dev";
 
@@ -80,6 +80,6 @@ export async function verifyRoomTicket(env: Env, ticket: string, sessionId: stri
 /** The upgrade with a `?ticket=`: forwarded with the ticket's access in headers, or 401. */
 export async function authorizeWithTicket(request: Request, env: Env, sessionId: string, ticket: string): Promise<Request | Response> {
   const access = await verifyRoomTicket(env, ticket, sessionId);
-  if (!access) return Response.json(errorBody("invalid_ticket", "the room ticket is invalid or expired; ask the API for a new one"), { status: 401 });
+  if (!access) return errorResponse("invalid_ticket", "the room ticket is invalid or expired; ask the API for a new one");
   return withIdentity(request, access);
 }

@@ -44,6 +44,38 @@ export function findSession(db: D1Database, workspaceId: string, sessionId: stri
     .first<SessionRow>();
 }
 
+/** The workspace a session belongs to (a room's WebSocket upgrade names only the session), or null. */
+export async function workspaceOfSession(db: D1Database, sessionId: string): Promise<string | null> {
+  const row = await db.prepare(`SELECT workspace_id FROM sessions WHERE id = ?`).bind(sessionId).first<{ workspace_id: string }>();
+  return row?.workspace_id ?? null;
+}
+
+/** The index fields the room keeps in step with its record (the room is the truth). */
+export function updateSessionIndex(
+  db: D1Database,
+  row: { id: string; phase: Phase; agentStatus: string; name: string; updatedAt: number },
+): Promise<D1Result> {
+  return db
+    .prepare(`UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ? WHERE id = ?`)
+    .bind(row.phase, row.agentStatus, row.name, row.updatedAt, row.id)
+    .run();
+}
+
+/** The ids of a workspace's sessions. */
+export async function sessionIdsOfWorkspace(db: D1Database, workspaceId: string): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT id FROM sessions WHERE workspace_id = ?`).bind(workspaceId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** The ids of the sessions of every workspace the user belongs to. */
+export async function sessionIdsOfUser(db: D1Database, userId: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT s.id FROM sessions s JOIN members m ON m.workspace_id = s.workspace_id WHERE m.user_id = ?`)
+    .bind(userId)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
 export function deleteSessionRow(db: D1Database, sessionId: string): Promise<D1Result> {
   return db.prepare(`DELETE FROM sessions WHERE id = ?`).bind(sessionId).run();
 }

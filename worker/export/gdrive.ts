@@ -40,15 +40,15 @@ export async function uploadToDrive(token: string, name: string, markdown: strin
       body: driveUploadBody(name, markdown, boundary),
     });
   } catch {
-    throw new HttpError(502, "gdrive_unreachable", "Google Drive could not be reached");
+    throw new HttpError("gdrive_unreachable", "Google Drive could not be reached");
   }
   const body = (await res.json().catch(() => null)) as { id?: unknown; webViewLink?: unknown; error?: { message?: unknown } } | null;
   const detail = typeof body?.error?.message === "string" ? `: ${body.error.message.slice(0, 200)}` : "";
   if (res.status === 401 || res.status === 403) {
-    throw new HttpError(400, "gdrive_token_rejected", `Google Drive rejected the workspace's GOOGLE_DRIVE_TOKEN${detail}`);
+    throw new HttpError("gdrive_token_rejected", `Google Drive rejected the workspace's GOOGLE_DRIVE_TOKEN${detail}`);
   }
   if (!res.ok || typeof body?.id !== "string" || typeof body.webViewLink !== "string") {
-    throw new HttpError(502, "gdrive_failed", `Google Drive upload failed (${res.status})${detail}`);
+    throw new HttpError("gdrive_failed", `Google Drive upload failed (${res.status})${detail}`);
   }
   return { id: body.id, webViewLink: body.webViewLink };
 }

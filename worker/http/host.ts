@@ -6,7 +6,7 @@
  * hostnames the deployment names, so no other name can reach the Worker.)
  */
 import ipaddr from "ipaddr.js";
-import { errorBody } from "./errors";
+import { errorResponse } from "./errors";
 
 /** Whether `hostname` (as URL gives it) can only mean this machine. */
 function isLoopback(hostname: string): boolean {
@@ -23,5 +23,5 @@ export function foreignHostRefusal(request: Request, env: { AUTH_MODE: string; P
   if (isLoopback(hostname)) return null;
   if (URL.canParse(env.PUBLIC_URL) && new URL(env.PUBLIC_URL).hostname === hostname) return null;
   const message = `this dev server answers only under localhost, 127.0.0.1 or PUBLIC_URL's host, not ${hostname.slice(0, 200)}`;
-  return Response.json(errorBody("host_not_allowed", message), { status: 403 });
+  return errorResponse("host_not_allowed", message);
 }

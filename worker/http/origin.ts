@@ -41,4 +41,4 @@ function originOf(url: string): string | null {
 }
 
 const refused = (what: string) =>
-  new HttpError(403, "cross_site_request", `refused a cookie-authenticated request from another site (${what}); use an API token for scripts`);
+  new HttpError("cross_site_request", `refused a cookie-authenticated request from another site (${what}); use an API token for scripts`);

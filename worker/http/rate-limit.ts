@@ -21,7 +21,6 @@ export async function enforceRateLimit(env: Env, limiter: keyof typeof LIMITERS,
   const { success } = await env[binding].limit({ key });
   if (success) return;
   throw new HttpError(
-    429,
     "rate_limited",
     `too many ${what}: try again in ${RATE_LIMIT_PERIOD_SECONDS} seconds`,
     {},

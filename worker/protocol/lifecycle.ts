@@ -5,14 +5,18 @@
 export const PHASES = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const LIFECYCLE_EVENTS = ["provision", "ready", "stop", "stopped", "complete", "fail", "resume"] as const;
+/**
+ * `agent_lost`: the run's agent is gone (lost, unreachable, a fatal error) or its own ending does not fit
+ * the phase. The run fails, except while it stops: a stop the agent could not finish still ends in Stopped.
+ */
+export const LIFECYCLE_EVENTS = ["provision", "ready", "stop", "stopped", "complete", "fail", "agent_lost", "resume"] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {
-  Pending: { provision: "Creating", fail: "Failed" },
-  Creating: { ready: "Running", fail: "Failed" },
-  Running: { stop: "Stopping", complete: "Completed", fail: "Failed" },
-  Stopping: { stopped: "Stopped" },
+  Pending: { provision: "Creating", fail: "Failed", agent_lost: "Failed" },
+  Creating: { ready: "Running", fail: "Failed", agent_lost: "Failed" },
+  Running: { stop: "Stopping", complete: "Completed", fail: "Failed", agent_lost: "Failed" },
+  Stopping: { stopped: "Stopped", agent_lost: "Stopped" },
   Stopped: { resume: "Pending" },
   Completed: { resume: "Pending" },
   Failed: { resume: "Pending" },

@@ -21,11 +21,11 @@ const keys = new Map<string, Promise<CryptoKey>>();
 /** The AES-GCM key of this deployment; a missing or malformed SECRETS_KEY is a configuration error. */
 export function secretsKey(env: SecretsEnv): Promise<CryptoKey> {
   const encoded = env.SECRETS_KEY?.trim();
-  if (!encoded) throw new HttpError(503, "secrets_unavailable", "SECRETS_KEY is not configured on this server");
+  if (!encoded) throw new HttpError("secrets_unavailable", "SECRETS_KEY is not configured on this server");
   let cached = keys.get(encoded);
   if (!cached) {
     const raw = decodeBase64(encoded);
-    if (raw?.byteLength !== 32) throw new HttpError(503, "secrets_unavailable", "SECRETS_KEY must be base64 of 32 bytes");
+    if (raw?.byteLength !== 32) throw new HttpError("secrets_unavailable", "SECRETS_KEY must be base64 of 32 bytes");
     cached = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(encoded, cached);
   }

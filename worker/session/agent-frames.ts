@@ -64,7 +64,7 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       return;
     case "error":
       store.appendEvent({ at: now, type: "error", reason: frame.message });
-      effects.agentFinished(record.phase === "Stopping" ? "stopped" : "fail", frame.message);
+      effects.agentFinished("agent_lost", frame.message);
       return;
     default:
       transcript.applyAgentFrame(frame, now);

@@ -1,21 +1,22 @@
 /**
  * The session's agent as its room sees it, from provisioning to the end of a run: it opens (and reopens)
- * the link, learns from each hello which agent incarnation answers, stores the workspace archives the
- * agent makes in R2, restores the saved workspace into a new incarnation, and ends the run (stop, idle
- * stop, timeout, completion, fatal error) only once the agent is done and its workspace is stored.
+ * the link, learns from each hello which agent incarnation answers, applies the agent's frames, sends
+ * people's input, and acknowledges what was applied. Its workspace archives are workspace-saves.ts's; how
+ * the run ends (only once the agent is done and its workspace stored) is run-ending.ts's.
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
 import { loadWorkspaceSecrets } from "../secrets";
+import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { FrameRedaction } from "./frame-redaction";
-import { ENDING_DEADLINE_MS, ENDING_MAX_MS } from "./clock";
-import type { Ending, SessionRecord } from "./record";
+import { keepArtifact } from "./keep-artifact";
+import type { Actor, SessionRecord } from "./record";
+import { RunEnding } from "./run-ending";
 import type { SessionState } from "./state";
-import type { RoomStore } from "./storage";
+import type { Input, RoomStore } from "./storage";
 import { TURN_LOST_TEXT } from "./transcript";
-import { WorkspaceArchiveError, formatBytes, restoreWorkspaceArchive, saveWorkspaceArchive, workspaceArchiveKey } from "./workspace-archive";
-import { WORKSPACE_ARCHIVE_MAX_BYTES } from "../protocol/agent";
+import { WorkspaceSaves, message } from "./workspace-saves";
 
 /** What the run needs from its room. */
 export interface AgentRunHost {
@@ -25,15 +26,12 @@ export interface AgentRunHost {
   readonly store: RoomStore;
   /** The transcript as the agent needs it to continue. */
   history(): HistoryMessage[];
-  /** A numbered frame, in order: the room applies it (in batches). */
+  /** A numbered frame, in order: the room batches frames and hands them back to applyFrames. */
   onFrame(frame: FromAgentFrame): void;
-  /**
-   * Applies every frame received so far, before the run changes course. With `endOfStreams` the agent's
-   * streams are over (it is gone, or a new incarnation answers), so text held back by redaction is shown.
-   */
-  flushFrames(endOfStreams: boolean): void;
-  /** The agent is connected (again): unread input may go out. */
-  onConnected(): void;
+  /** Hands every frame received so far to applyFrames now, before the run changes course. */
+  flushFrames(): void;
+  /** Runs `change` in one transaction of the session's Yjs document. */
+  transact(change: () => void): void;
   scheduleAlarm(): void;
 }
 
@@ -44,12 +42,33 @@ export class AgentRun {
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secrets the agent was given, redacted from whatever it sends back (streamed text too). */
   readonly redaction = new FrameRedaction();
-  /** Archive saves not finished yet; an ending waits for them. */
-  #saves = 0;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #saves: WorkspaceSaves;
+  /** How the run ends: the room's stop, idle stop and timeout go through it too. */
+  readonly ending: RunEnding;
 
   constructor(host: AgentRunHost) {
     this.#host = host;
+    const { env, ctx, state, store } = host;
+    this.#saves = new WorkspaceSaves({
+      env,
+      ctx,
+      state,
+      store,
+      endpoint: (record) => this.#endpoint(record),
+      settled: () => this.ending.settle(),
+      restoreFailed: (reason) => this.#giveUp(reason, null),
+    });
+    this.ending = new RunEnding({
+      state,
+      store,
+      scheduleAlarm: () => host.scheduleAlarm(),
+      linked: () => this.linked,
+      // Sent now, or by #connected once a link that is (re)connecting is up.
+      sendStop: () => void this.send({ type: "stop" }),
+      saving: () => this.#saves.busy,
+      sendAck: () => this.#sendAck(),
+      release: (reason) => this.release(reason),
+    });
   }
 
   get #record(): SessionRecord | null {
@@ -73,8 +92,7 @@ export class AgentRun {
   async provision(): Promise<void> {
     const record = this.#record;
     if (!record || !this.#host.state.apply("provision", {})) return;
-    Object.assign(record, { agentSeq: 0, agentIncarnation: null, archivePending: false, ending: null });
-    this.#host.state.save();
+    this.#host.state.run.begin();
     await this.connect();
   }
 
@@ -127,7 +145,7 @@ export class AgentRun {
   }
 
   #connected(): void {
-    this.#host.onConnected();
+    this.#sendPendingInputs();
     const ending = this.#record?.ending;
     if (ending && !ending.agentDone) this.send({ type: "stop" });
   }
@@ -137,19 +155,18 @@ export class AgentRun {
     if (!record) return;
     const fresh = hello.incarnation !== record.agentIncarnation;
     // A reattached incarnation continues its streams (held text may still become a secret); a new one does not.
-    this.#host.flushFrames(fresh);
+    this.#flushFrames(fresh);
     if (fresh) {
       const previous = record.agentIncarnation;
       // A new incarnation numbers its frames from 1: nothing of it is a duplicate.
-      Object.assign(record, { agentIncarnation: hello.incarnation, agentSeq: 0, archivePending: false });
-      this.#host.state.save();
+      this.#host.state.run.newIncarnation(hello.incarnation);
       if (previous !== null) this.#incarnationLost();
-    } else if (record.archivePending && this.#saves === 0) {
+    } else {
       // A restart interrupted a save; the incarnation still has the archive.
-      this.#queueSave();
+      this.#saves.resumeInterrupted();
     }
-    if (record.ending?.agentDone) return this.#settle();
-    if (hello.needsWorkspace) this.#host.ctx.waitUntil(this.#restore(hello.incarnation));
+    if (record.ending?.agentDone) return this.ending.settle();
+    if (hello.needsWorkspace) this.#host.ctx.waitUntil(this.#saves.restore(hello.incarnation));
   }
 
   /** The incarnation the room knew is gone: what it was doing is reported, and the session goes on. */
@@ -165,156 +182,79 @@ export class AgentRun {
     state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
     state.setAgentStatus("idle");
     // An ending waited for that agent; it can save nothing newer now.
-    if (record.ending) record.ending.agentDone = true;
-    state.save();
+    state.run.agentGone();
   }
 
-  async #restore(incarnation: string): Promise<void> {
-    const record = this.#record;
-    if (!record) return;
-    // A save of the previous run may still be streaming into R2 (its run ended while it did): the new
-    // agent starts from that, the newest workspace, not from the one before it. Bounded, like a stop.
-    if (this.#saves > 0) await within(this.#saving, ENDING_MAX_MS);
-    try {
-      await restoreWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
-    } catch (err) {
-      // Another incarnation answers now; its own hello says what it needs.
-      if (err instanceof WorkspaceArchiveError && err.detail.status === 409) return;
-      const reason = `the saved workspace could not be restored: ${message(err)}`;
-      this.#host.store.appendEvent({ at: Date.now(), type: "workspace_restore_failed", reason });
-      if (err instanceof WorkspaceArchiveError && err.detail.missing) record.savedWorkspace = null;
-      if (this.#record?.agentIncarnation === incarnation) this.#giveUp(reason, null);
-    }
-  }
-
-  /** The agent archived its workspace: stored in R2 in order, and an ending waits for it. */
-  workspaceArchived(size: number, overLimit: boolean): void {
-    const record = this.#record;
-    if (!record) return;
-    if (overLimit) {
-      const reason = `the workspace archive is ${formatBytes(size)}, over the ${formatBytes(WORKSPACE_ARCHIVE_MAX_BYTES)} cap: not saved; a resume restores the last saved workspace`;
-      this.#host.store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason });
-      return;
-    }
-    record.archivePending = true;
-    this.#queueSave();
-  }
-
-  #queueSave(): void {
-    const incarnation = this.#record?.agentIncarnation;
-    if (!incarnation) return;
-    this.#saves++;
-    this.#saving = this.#saving.then(() => this.#save(incarnation));
-    this.#host.ctx.waitUntil(this.#saving);
-  }
-
-  async #save(incarnation: string): Promise<void> {
-    const record = this.#record;
-    try {
-      if (!record) return;
-      const size = await saveWorkspaceArchive(this.#host.env.ARTIFACTS, this.#endpoint(record), record.id, incarnation);
-      // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
-      if (!this.#host.state.record) return void (await this.#host.env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
-      record.savedWorkspace = { size, savedAt: Date.now() };
-    } catch (err) {
-      this.#host.store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
-    } finally {
-      this.#saves--;
-      if (record && this.#saves === 0) record.archivePending = false;
-      this.#host.state.save();
-      this.#settle();
-    }
-  }
-
-  /** Asks the agent to stop; `request.event` applies once it is done and its workspace stored. */
-  end(request: Pick<Ending, "event" | "reason">): void {
-    const record = this.#record;
-    if (!record || record.ending) return;
-    const now = Date.now();
-    record.ending = { ...request, agentDone: false, deadline: now + ENDING_DEADLINE_MS, since: now };
-    this.#host.state.save();
-    this.#host.scheduleAlarm();
-    if (!this.#link) return this.#finish("no agent connected");
-    // Sent now, or by #connected once a link that is (re)connecting is up.
-    this.send({ type: "stop" });
-  }
-
-  /** The agent's last frame (stopped, completed, error): its event applies unless the room was already ending the run. */
-  agentDone(event: Ending["event"], reason: string): void {
-    const record = this.#record;
-    if (!record) return;
-    record.ending = record.ending ? { ...record.ending, agentDone: true } : { event, reason, agentDone: true, deadline: Date.now() };
-    this.#host.state.save();
-    this.#settle();
-  }
-
-  /**
-   * The agent says it is archiving its workspace: while a run ends, that is an agent at work, not a hung
-   * one (a large workspace takes longer to archive than the stop's deadline), so the deadline moves, up to
-   * ENDING_MAX_MS after the ending began.
-   */
-  agentSaving(): void {
-    const ending = this.#record?.ending;
-    if (!ending || ending.agentDone) return;
-    const now = Date.now();
-    const deadline = Math.min(now + ENDING_DEADLINE_MS, (ending.since ?? ending.deadline - ENDING_DEADLINE_MS) + ENDING_MAX_MS);
-    if (deadline <= ending.deadline) return;
-    ending.deadline = deadline;
-    this.#host.state.save();
-    this.#host.scheduleAlarm();
-  }
-
-  /** The agent did not answer a stop in time: the run ends with what was saved. */
-  endingOverdue(): void {
-    const seconds = ENDING_DEADLINE_MS / 1000;
-    this.#host.store.appendEvent({ at: Date.now(), type: "agent_unresponsive", reason: `the agent did not stop within ${seconds} s; the workspace is as it was last saved` });
-    this.#finish();
-  }
-
-  #settle(): void {
-    if (this.#record?.ending?.agentDone && this.#saves === 0) this.#finish();
-  }
-
-  /** Applies the ending (Stopped, Completed or Failed) and lets the agent go. */
-  #finish(reason?: string): void {
-    const { state } = this.#host;
-    const record = this.#record;
-    const ending = record?.ending;
-    if (!record || !ending) return;
-    record.ending = null;
-    // Acknowledged before the socket closes, so the agent does not replay what was applied.
-    this.#sendAck();
-    this.release(reason ?? ending.reason);
-    state.setAgentStatus("idle");
-    const detail = { reason: reason ?? ending.reason };
-    if (!state.apply(record.phase === "Stopping" ? "stopped" : ending.event, detail)) state.apply("fail", detail);
-    state.save();
-  }
-
-  /** The agent is gone or unusable: an ending applies now, otherwise the run fails. */
+  /** The agent is gone or unusable: an ending applies now, otherwise the run ends as lost (lifecycle.ts). */
   #giveUp(reason: string, eventType: "agent_lost" | null): void {
     const { state, store } = this.#host;
     const record = this.#record;
     this.release(reason);
     if (!record) return;
     if (eventType) store.appendEvent({ at: Date.now(), type: eventType, reason });
-    if (record.ending) return this.#finish(reason);
+    if (record.ending) return this.ending.finish(reason);
     state.setAgentStatus("idle");
-    state.apply(record.phase === "Stopping" ? "stopped" : "fail", { reason });
+    state.apply("agent_lost", { reason });
   }
 
   /** Lets the agent go: told to stop (it kills what still runs), then the socket closes. */
   release(reason: string): void {
-    this.#host.flushFrames(true);
+    this.#flushFrames(true);
     const link = this.#link;
     this.#link = null;
     link?.send({ type: "stop" });
     link?.close(reason);
   }
 
-  scheduleAck(): void {
+  // ---- the agent's frames --------------------------------------------------------------------
+
+  /** A batch of frames, in one Yjs transaction; frames applied before (a replay) are skipped. */
+  applyFrames(frames: FromAgentFrame[]): void {
+    if (!this.#record) return;
+    const now = Date.now();
+    this.#host.transact(() => {
+      for (const frame of frames) {
+        if (!this.#host.state.run.acceptFrame(frame.seq)) continue;
+        // The agent redacts too; this is the line a secret must never cross whatever the agent does.
+        for (const redacted of this.redaction.frames(frame)) this.#apply(redacted, now);
+      }
+    });
+    this.#host.state.save();
     this.#ackTimer ??= setTimeout(() => this.#sendAck(), 20);
   }
+
+  /**
+   * Applies every frame received so far. With `endOfStreams` the agent's streams are over (it is gone, or
+   * a new incarnation answers), so streamed text redaction held back (it could have become a secret) is shown.
+   */
+  #flushFrames(endOfStreams: boolean): void {
+    this.#host.flushFrames();
+    if (!endOfStreams) return;
+    const held = this.redaction.release();
+    if (held.length === 0) return;
+    const now = Date.now();
+    this.#host.transact(() => {
+      for (const frame of held) this.#apply(frame, now);
+    });
+  }
+
+  #apply(frame: FromAgentFrame, now: number): void {
+    applyAgentFrame(frame, this.#host.state, this.#host.store, this.#frameEffects, now);
+  }
+
+  readonly #frameEffects: FrameEffects = {
+    agentReady: () => this.#sendPendingInputs(),
+    agentFinished: (event, reason) => this.ending.agentDone(event, reason),
+    artifactWritten: (name, size) => {
+      const record = this.#record;
+      if (!record) return;
+      const { env, state, store } = this.#host;
+      const keeper = { env, state, store, agent: this.#endpoint(record), secrets: this.redaction.secrets };
+      this.#host.ctx.waitUntil(keepArtifact(keeper, name, size));
+    },
+    workspaceArchived: (size, overLimit) => this.#saves.archived(size, overLimit),
+    agentSaving: () => this.ending.agentSaving(),
+  };
 
   #sendAck(): void {
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
@@ -323,16 +263,26 @@ export class AgentRun {
     if (record) this.send({ type: "ack", upTo: record.agentSeq });
   }
 
+  // ---- people's input -------------------------------------------------------------------------
+
+  /** Queues a person's message (persisted and shown first); a Running agent gets it at once. */
+  queueInput(text: string, author: Actor): Input {
+    const input = this.#host.state.enqueueInput(text, author);
+    if (this.#record?.phase === "Running") this.#sendInput(input);
+    return input;
+  }
+
+  #sendPendingInputs(): void {
+    if (this.#record?.phase !== "Running") return;
+    for (const input of this.#host.store.pendingInputs()) this.#sendInput(input);
+  }
+
+  #sendInput({ seq, kind, text, authorName: author }: Input): void {
+    if (kind === "answer") this.send({ type: "answer", seq, text, author });
+    else this.send({ type: "user_message", seq, text, author });
+  }
+
   #endpoint(record: SessionRecord): AgentEndpoint {
     return agentEndpoint(this.#host.env, record.id, record.config.timeoutSeconds, this.#host.ctx.storage);
   }
 }
-
-/** Waits for `work`, or for `ms` at most. */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

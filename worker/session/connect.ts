@@ -1,8 +1,9 @@
 import { authenticateRequest } from "../auth";
 import { getMembership } from "../auth/membership";
 import { authorizeWithTicket } from "../auth/room-ticket";
+import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
-import { errorBody } from "../http/errors";
+import { errorResponse } from "../http/errors";
 import { crossSiteRefusal } from "../http/origin";
 import { identityOf, withIdentity } from "./connections";
 
@@ -17,11 +18,11 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   const ticket = new URL(request.url).searchParams.get("ticket");
   if (ticket !== null) return authorizeWithTicket(request, env, sessionId, ticket);
   const crossSite = crossSiteRefusal(request, env.PUBLIC_URL);
-  if (crossSite) return Response.json(errorBody(crossSite.code, crossSite.message), { status: crossSite.status });
+  if (crossSite) return errorResponse(crossSite.code, crossSite.message);
   const credential = await authenticateRequest(request, env);
-  if (!credential) return Response.json(errorBody("unauthenticated", "sign in first"), { status: 401 });
-  const row = await env.DB.prepare(`SELECT workspace_id FROM sessions WHERE id = ?`).bind(sessionId).first<{ workspace_id: string }>();
-  const member = row ? await getMembership(env.DB, row.workspace_id, credential.user.id) : null;
-  if (!member) return Response.json(errorBody("not_found", "session not found"), { status: 404 });
+  if (!credential) return errorResponse("unauthenticated", "sign in first");
+  const workspaceId = await workspaceOfSession(env.DB, sessionId);
+  const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
+  if (!member) return errorResponse("not_found", "session not found");
   return withIdentity(request, identityOf(credential, member.role));
 }

@@ -51,7 +51,8 @@ export interface SessionRecord {
 }
 
 export interface Ending {
-  event: "stopped" | "complete" | "fail";
+  /** Applied when the run ends; a phase that refuses it applies `agent_lost` (lifecycle.ts decides). */
+  event: "stopped" | "complete" | "fail" | "agent_lost";
   reason: string;
   /** The agent sent its last frame (stopped, completed or error). */
   agentDone: boolean;

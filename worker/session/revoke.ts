@@ -3,6 +3,7 @@
  * revoked, the API asks every room the person could be watching to close their sockets. A room without
  * sockets answers at once without loading its session (the RPC skips partyserver's start-up).
  */
+import { sessionIdsOfUser, sessionIdsOfWorkspace } from "../db/sessions";
 import type { Env } from "../env";
 import type { RevokeFilter } from "./connections";
 
@@ -10,18 +11,12 @@ import type { RevokeFilter } from "./connections";
 const CONCURRENCY = 25;
 
 export async function revokeInWorkspace(env: Env, workspaceId: string, filter: RevokeFilter): Promise<void> {
-  const { results } = await env.DB.prepare(`SELECT id FROM sessions WHERE workspace_id = ?`).bind(workspaceId).all<{ id: string }>();
-  await revokeInRooms(env, results.map((row) => row.id), filter);
+  await revokeInRooms(env, await sessionIdsOfWorkspace(env.DB, workspaceId), filter);
 }
 
 /** Every session of every workspace the user belongs to: where one of their API tokens may hold a socket. */
 export async function revokeForUser(env: Env, userId: string, filter: RevokeFilter): Promise<void> {
-  const { results } = await env.DB.prepare(
-    `SELECT s.id FROM sessions s JOIN members m ON m.workspace_id = s.workspace_id WHERE m.user_id = ?`,
-  )
-    .bind(userId)
-    .all<{ id: string }>();
-  await revokeInRooms(env, results.map((row) => row.id), filter);
+  await revokeInRooms(env, await sessionIdsOfUser(env.DB, userId), filter);
 }
 
 async function revokeInRooms(env: Env, sessionIds: string[], filter: RevokeFilter): Promise<void> {

@@ -1,7 +1,10 @@
 /**
- * SessionRoom: one Durable Object per session. It owns the lifecycle, the events log, the input queue,
- * the Yjs transcript (server-authoritative: every browser connection is read-only) and the link to the
- * session's agent. The API calls its RPC methods after checking the caller's role.
+ * SessionRoom: one Durable Object per session, a state machine plus adapters. The room keeps only the
+ * Durable Object's hooks (load, start, alarm, viewers joining) and the RPC surface the API calls (through
+ * api/room.ts, after checking the caller's role). The state machine is SessionState (state.ts, run-state.ts)
+ * applying lifecycle.ts's table; the adapters are the agent run (agent-run.ts: link, frames, input;
+ * workspace-saves.ts; run-ending.ts), the D1 index (session-index.ts), outgoing notifications, the
+ * clocks (clock.ts) and the viewers (ViewerRoom: the read-only Yjs transcript and its shards).
  */
 
 import type { Connection } from "partyserver";
@@ -10,33 +13,21 @@ import { idleStopMinutes } from "../db/workspaces";
 import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
-import { REDACTED } from "../secrets";
-import { applyAgentFrame, type FrameEffects } from "./agent-frames";
-import { agentEndpoint } from "./agent-link";
 import { AgentRun } from "./agent-run";
-import { ArtifactTooLarge, artifactKey, copyArtifact, deleteArtifacts, isSafeArtifactName } from "./artifacts";
+import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
 import { CallbackQueue, droppedReason } from "./callbacks";
 import type { ConnectionIdentity } from "./connections";
-import { AGENT_PHASES, canApply, INPUT_PHASES, type Phase } from "../protocol/lifecycle";
+import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
 import { LeadingEdgeThrottle } from "./throttle";
 import { ViewerRoom } from "./viewer-room";
-import { RoomStore, type Input, type SessionEvent } from "./storage";
+import { RoomStore, type SessionEvent } from "./storage";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
-export type { SessionInit, SessionPatch } from "./state";
-export type RoomError = { status: 404 | 409; code: string; message: string; phase?: Phase };
-export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };
-
-const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
-const gone: RoomResult<never> = { ok: false, error: { status: 404, code: "not_found", message: "session not found" } };
-const wrongPhase = (phase: Phase, action: string): RoomResult<never> => ({
-  ok: false,
-  error: { status: 409, code: "invalid_transition", message: `cannot ${action} a session that is ${phase}`, phase },
-});
 
 export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
@@ -47,7 +38,7 @@ export class SessionRoom extends ViewerRoom {
   readonly #state: SessionState;
   /** Streamed deltas go out at once while the room is under its frame budget, together only under pressure. */
   readonly #throttle: LeadingEdgeThrottle<FromAgentFrame>;
-  /** The agent of the current run: its link, its workspace archives, its redaction, and how its run ends. */
+  /** The agent of the current run (agent-run.ts): its link, frames, input, workspace archives and ending. */
   readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
@@ -76,7 +67,7 @@ export class SessionRoom extends ViewerRoom {
       idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
     // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
-    this.#throttle = new LeadingEdgeThrottle((frames) => this.#applyFrames(frames), () => this.fanOut(), this.frameBudget());
+    this.#throttle = new LeadingEdgeThrottle((frames) => this.#agent.applyFrames(frames), () => this.fanOut(), this.frameBudget());
     this.#agent = new AgentRun({
       env,
       ctx,
@@ -84,11 +75,8 @@ export class SessionRoom extends ViewerRoom {
       store: this.#store,
       history: () => transcriptToHistory(this.document),
       onFrame: (frame) => this.#throttle.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
-      flushFrames: (endOfStreams) => {
-        this.#throttle.flush();
-        if (endOfStreams) this.#applyHeldText();
-      },
-      onConnected: () => this.#sendPendingInputs(),
+      flushFrames: () => this.#throttle.flush(),
+      transact: (change) => this.document.transact(change),
       scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
     });
   }
@@ -133,12 +121,12 @@ export class SessionRoom extends ViewerRoom {
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
   create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
-    if (this.#state.record) return { ok: false, error: { status: 409, code: "exists", message: "session exists" } };
+    if (this.#state.record) return refused("exists", "session exists");
     const { prompt, ...fields } = init;
     const record = this.#state.create(fields, Date.now());
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
-    if (first) this.#queueInput(first, author);
+    if (first) this.#agent.queueInput(first, author);
     const view = sessionView(record, Date.now());
     if (record.awaitingApproval) this.#store.appendEvent({ at: Date.now(), type: "awaiting_approval", reason: "an owner or editor must approve it before it starts" });
     else this.ctx.waitUntil(this.#agent.provision());
@@ -151,7 +139,7 @@ export class SessionRoom extends ViewerRoom {
     if (!record) return gone;
     if (!canApply(record.phase, "provision")) return wrongPhase(record.phase, "approve");
     if (!record.awaitingApproval) {
-      return { ok: false, error: { status: 409, code: "not_awaiting_approval", message: "this session does not wait for approval", phase: record.phase } };
+      return refused("not_awaiting_approval", "this session does not wait for approval", record.phase);
     }
     this.#state.approve(actor);
     const view = sessionView(record, Date.now());
@@ -189,7 +177,7 @@ export class SessionRoom extends ViewerRoom {
     const record = this.#state.record;
     if (!record) return gone;
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
-    const input = this.#queueInput(text, author);
+    const input = this.#agent.queueInput(text, author);
     return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
   }
 
@@ -198,7 +186,7 @@ export class SessionRoom extends ViewerRoom {
     if (!record) return gone;
     if (!this.#state.apply("stop", { actor: actor.name })) return wrongPhase(record.phase, "stop");
     // The agent cancels what runs, saves the workspace and answers `stopped`; without an agent nothing waits.
-    this.#agent.end({ event: "stopped", reason: "agent stopped" });
+    this.#agent.ending.end({ event: "stopped", reason: "agent stopped" });
     return ok(sessionView(record, Date.now()));
   }
 
@@ -223,85 +211,6 @@ export class SessionRoom extends ViewerRoom {
     await this.ctx.storage.deleteAll();
   }
 
-  // ---- the agent's frames --------------------------------------------------------------------
-
-  #applyFrames(frames: FromAgentFrame[]): void {
-    const record = this.#state.record;
-    if (!record) return;
-    const now = Date.now();
-    this.document.transact(() => {
-      for (const frame of frames) {
-        if (frame.seq <= record.agentSeq) continue;
-        record.agentSeq = frame.seq;
-        // The agent redacts too; this is the line a secret must never cross whatever the agent does.
-        for (const redacted of this.#agent.redaction.frames(frame)) applyAgentFrame(redacted, this.#state, this.#store, this.#frameEffects, now);
-      }
-    });
-    this.#state.save();
-    this.#agent.scheduleAck();
-  }
-
-  /** Streamed text the redaction held back (it could have become a secret): the agent is gone, so it is shown. */
-  #applyHeldText(): void {
-    const held = this.#agent.redaction.release();
-    if (held.length === 0) return;
-    const now = Date.now();
-    this.document.transact(() => {
-      for (const frame of held) applyAgentFrame(frame, this.#state, this.#store, this.#frameEffects, now);
-    });
-  }
-
-  readonly #frameEffects: FrameEffects = {
-    agentReady: () => this.#sendPendingInputs(),
-    agentFinished: (event, reason) => this.#agent.agentDone(event, reason),
-    artifactWritten: (name, size) => {
-      if (isSafeArtifactName(name)) this.ctx.waitUntil(this.#keepArtifact(name, size));
-      else this.#store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
-    },
-    workspaceArchived: (size, overLimit) => this.#agent.workspaceArchived(size, overLimit),
-    agentSaving: () => this.#agent.agentSaving(),
-  };
-
-  /** Listed once its bytes are in R2, so a listed artifact can always be downloaded. */
-  async #keepArtifact(name: string, reportedSize: number): Promise<void> {
-    const record = this.#state.record;
-    if (!record) return;
-    try {
-      const agent = agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage);
-      const copy = await copyArtifact(this.env.ARTIFACTS, agent, record.id, name, this.#agent.redaction.secrets);
-      // Deleted while it streamed: the session's prefix is already gone, so this copy goes too.
-      if (!this.#state.record) return void (copy.kept && (await this.env.ARTIFACTS.delete(artifactKey(record.id, name))));
-      if (!copy.kept) {
-        this.#store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
-        return;
-      }
-      if (copy.redacted) this.#store.appendEvent({ at: Date.now(), type: "artifact_redacted", reason: `artifact ${name}: workspace secrets replaced by ${REDACTED}` });
-      this.#store.putArtifact(name, copy.size, Date.now());
-      this.#state.transcript?.setInfo({ artifacts: this.#store.artifacts() });
-    } catch (err) {
-      const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
-      this.#store.appendEvent({ at: Date.now(), type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error", reason });
-    }
-  }
-
-  // ---- input ----------------------------------------------------------------------------------
-
-  #queueInput(text: string, author: Actor): Input {
-    const input = this.#state.enqueueInput(text, author);
-    if (this.#state.record?.phase === "Running") this.#sendInput(input);
-    return input;
-  }
-
-  #sendPendingInputs(): void {
-    if (this.#state.record?.phase !== "Running") return;
-    for (const input of this.#store.pendingInputs()) this.#sendInput(input);
-  }
-
-  #sendInput({ seq, kind, text, authorName: author }: Input): void {
-    if (kind === "answer") this.#agent.send({ type: "answer", seq, text, author });
-    else this.#agent.send({ type: "user_message", seq, text, author });
-  }
-
   // ---- time and the index ---------------------------------------------------------------------
 
   /** The alarm rings at the earliest of the session's clocks, the next callback due, the index retry and the next socket's expiry. */
@@ -321,11 +230,11 @@ export class SessionRoom extends ViewerRoom {
     if (record && AGENT_PHASES.has(record.phase) && !this.#agent.linked) this.ctx.waitUntil(this.#agent.connect());
     switch (dueAction(record, Date.now())) {
       case "ending_overdue":
-        return this.#agent.endingOverdue();
+        return this.#agent.ending.overdue();
       case "timeout":
-        return this.#agent.end({ event: "fail", reason: "timeout" });
+        return this.#agent.ending.end({ event: "fail", reason: "timeout" });
       case "idle_stop":
-        if (this.#state.apply("stop", { reason: "idle" })) this.#agent.end({ event: "stopped", reason: "idle" });
+        if (this.#state.apply("stop", { reason: "idle" })) this.#agent.ending.end({ event: "stopped", reason: "idle" });
         return;
     }
   }
@@ -334,8 +243,7 @@ export class SessionRoom extends ViewerRoom {
   async #idleClockChanged(record: SessionRecord): Promise<void> {
     if (record.idleSince !== null) {
       try {
-        record.idleStopMinutes = await idleStopMinutes(this.env.DB, record.workspaceId);
-        this.#state.save();
+        this.#state.setIdleStopMinutes(await idleStopMinutes(this.env.DB, record.workspaceId));
       } catch (err) {
         console.error("idle stop setting not read", err);
       }

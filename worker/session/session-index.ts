@@ -4,6 +4,7 @@
  * with backoff, until one lands; the retry's due time is kept in the room's SQLite, so it survives a
  * restart.
  */
+import { updateSessionIndex } from "../db/sessions";
 import type { SessionRecord } from "./record";
 
 /** Waits after the 1st, 2nd, … failed write; the last one repeats until a write lands. */
@@ -32,10 +33,7 @@ export class SessionIndex {
     const { phase, agentStatus, displayName, updatedAt, id } = record;
     this.#writes = this.#writes.then(async () => {
       try {
-        await this.#db
-          .prepare(`UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ? WHERE id = ?`)
-          .bind(phase, agentStatus, displayName, updatedAt, id)
-          .run();
+        await updateSessionIndex(this.#db, { id, phase, agentStatus, name: displayName, updatedAt });
         this.#setRetry(null);
       } catch (err) {
         console.error("session index update failed; retrying from the alarm", err);

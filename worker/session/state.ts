@@ -7,6 +7,7 @@ import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
+import { RunState } from "./run-state";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";
 
@@ -45,15 +46,19 @@ export class SessionState {
   readonly #store: RoomStore;
   readonly #hooks: SessionStateHooks;
   #transcript: Transcript | null = null;
+  /** The current run's fields (incarnation, frames applied, archives, ending): changed only through it. */
+  readonly run: RunState;
 
   constructor(store: RoomStore, hooks: SessionStateHooks) {
     this.#store = store;
     this.#hooks = hooks;
     const loaded = store.loadSession();
     this.#record = loaded && withDefaults(loaded, LIMITS.idleStopMinutes.default);
+    this.run = new RunState(() => this.#record, () => this.save());
   }
 
-  get record(): SessionRecord | null {
+  /** Read-only outside: a write goes through a named method here (or `run`), never straight to the record. */
+  get record(): Readonly<SessionRecord> | null {
     return this.#record;
   }
 
@@ -175,6 +180,13 @@ export class SessionState {
     if (since === record.idleSince) return;
     record.idleSince = since;
     this.#hooks.idleChanged(record);
+  }
+
+  /** The workspace's idle stop setting, read again each time the idle clock starts (it may have changed). */
+  setIdleStopMinutes(minutes: number): void {
+    if (!this.#record) return;
+    this.#record.idleStopMinutes = minutes;
+    this.save();
   }
 
   setStep(step: string): void {
