@@ -50,7 +50,7 @@ export function formatFigures(f: Figures): string {
     `  requests sent:        ${f.requests}`,
     `  statuses seen:        ${statuses || "none"}`,
     `  5xx responses:        ${f.serverErrors}`,
-    `  errors not JSON-shaped: ${f.badErrorShapes}`,
+    `  errors not JSON-shaped or off the code list: ${f.badErrorShapes}`,
     `  leaks found:          ${f.leaks}`,
     `  WebSocket frames sent: ${f.socketFrames}`,
     `  client Yjs writes:    ${f.yjsWritesSent} sent, ${f.yjsWritesApplied} applied`,

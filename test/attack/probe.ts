@@ -5,6 +5,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { afterAll } from "vitest";
+import { ERROR_STATUS, type ErrorCode } from "../../worker/http/errors";
 import { emptyFigures, type Figures } from "./figures";
 
 export const figures: Figures = emptyFigures();
@@ -12,7 +13,10 @@ export const figures: Figures = emptyFigures();
 export interface Observed {
   status: number;
   text: string;
-  /** Set for error responses: whether the body is `{error:{code,message,field?}}` JSON. */
+  /**
+   * Set for error responses: whether the body is `{error:{code,message,field?}}` JSON whose code is one of
+   * the API's error codes, sent with that code's status.
+   */
   errorShaped: boolean | null;
   headers: Headers;
 }
@@ -25,16 +29,17 @@ export async function observe(res: Response): Promise<Observed> {
   if (res.status >= 500) figures.serverErrors++;
   let errorShaped: boolean | null = null;
   if (res.status >= 400) {
-    errorShaped = isErrorBody(text) && (res.headers.get("content-type") ?? "").startsWith("application/json");
+    errorShaped = isErrorBody(text, res.status) && (res.headers.get("content-type") ?? "").startsWith("application/json");
     if (!errorShaped) figures.badErrorShapes++;
   }
   return { status: res.status, text, errorShaped, headers: res.headers };
 }
 
-function isErrorBody(text: string): boolean {
+function isErrorBody(text: string, status: number): boolean {
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    return typeof body.error?.code === "string" && typeof body.error.message === "string";
+    const code = body.error?.code;
+    return typeof code === "string" && Object.hasOwn(ERROR_STATUS, code) && ERROR_STATUS[code as ErrorCode] === status && typeof body.error?.message === "string";
   } catch {
     return false;
   }
