@@ -22,6 +22,8 @@ function filler(op: Operation, world: World) {
     ws: world.ws,
     userId: world.target.user.id,
     triggerId: world.triggerId,
+    shareId: world.shareId,
+    token: world.shareToken,
   };
   const byCollection: Record<string, string> = {
     sessions: world.sessionId,

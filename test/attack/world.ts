@@ -19,6 +19,9 @@ export interface World {
   /** A viewer the member routes act on (change role, remove). */
   target: Client;
   sessionId: string;
+  /** A live share link of the session (when there is one): its id, and its token (a guest's credential). */
+  shareId: string;
+  shareToken: string;
   artifactName: string;
   triggerId: string;
   triggerSecret: string;
@@ -55,6 +58,13 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
       );
     }
   }
+  let shareId = "";
+  let shareToken = "";
+  if (sessionId) {
+    const { share } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`, { body: {} })).json()) as { share: { id: string; url: string } };
+    shareId = share.id;
+    shareToken = share.url.split("/share/")[1]!;
+  }
   const created = (await (await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: `trigger ${marker}`, session: {}, promptTemplate: `do ${marker}` } })).json()) as {
     trigger: { id: string };
     secret: string;
@@ -84,13 +94,15 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     candidate,
     target,
     sessionId,
+    shareId,
+    shareToken,
     artifactName,
     triggerId: created.trigger.id,
     triggerSecret: created.secret,
     secretName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
     secretValue,
   };
 }
@@ -138,6 +150,7 @@ export function sampleBody(name: string, world: World): unknown {
     PutSecret: { value: "matrix-secret-value" },
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
+    CreateShare: { expiresInHours: 24 },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

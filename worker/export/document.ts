@@ -77,7 +77,7 @@ export function eventRows(events: SessionEvent[]): EventRow[] {
 }
 
 /** A name safe for a Content-Disposition filename and a Drive title. */
-export function exportFileName(session: SessionView, extension: string): string {
+export function exportFileName(session: Pick<SessionView, "displayName">, extension: string): string {
   const base = session.displayName.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "session";
   return `${base}.${extension}`;
 }
