@@ -15,6 +15,7 @@ import type {
   SessionView,
 } from "../../../worker/protocol/session";
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
+import type { CreatedShare, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
@@ -23,6 +24,7 @@ export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionS
 export type { Repo } from "../../../worker/protocol/session-config";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -151,12 +153,18 @@ export const api = {
   deleteTrigger: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/triggers/${enc(id)}`),
   deliveries: (wsId: string, id: string) =>
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
+
+  shares: (wsId: string, id: string) => request<{ shares: Share[] }>("GET", `${ses(wsId, id)}/shares`),
+  createShare: (wsId: string, id: string, body: NewShare) => request<{ share: CreatedShare }>("POST", `${ses(wsId, id)}/shares`, body),
+  revokeShare: (wsId: string, id: string, shareId: string) => request<void>("DELETE", `${ses(wsId, id)}/shares/${enc(shareId)}`),
+  guestView: (token: string) => request<GuestView>("GET", `/api/shares/${enc(token)}`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
 export const links = {
   artifact: (wsId: string, id: string, name: string) => `${ses(wsId, id)}/artifacts/${enc(name)}`,
   export: (wsId: string, id: string, format: "markdown" | "pdf") => `${ses(wsId, id)}/export?format=${format}`,
+  guestExport: (token: string) => `/api/shares/${enc(token)}/export?format=markdown`,
 };
 
 /** Whether a download exists on this server (export may not be built yet): a HEAD that answers 2xx. */
