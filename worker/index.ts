@@ -15,6 +15,7 @@ import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
 import { guestRoutes, shareRoutes } from "./api/shares";
+import { scheduleRoutes } from "./api/schedules";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -23,6 +24,7 @@ import { connectViewer } from "./shard/placement";
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
 export { SessionShard } from "./shard/shard";
+export { ScheduleClock } from "./schedule/clock";
 
 const app = newApp();
 app.onError(handleError);
@@ -47,6 +49,7 @@ app.route("/api/workspaces/:ws/sessions/:id/shares", shareRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
+app.route("/api/workspaces/:ws/schedules", scheduleRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 

@@ -28,6 +28,7 @@ function filler(op: Operation, world: World) {
   const byCollection: Record<string, string> = {
     sessions: world.sessionId,
     triggers: world.triggerId,
+    schedules: world.scheduleId,
     tokens: world.tokenId,
     secrets: world.secretName,
     artifacts: world.artifactName,

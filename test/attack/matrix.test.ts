@@ -49,6 +49,7 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
   const from = (w: World) => ({
     sessions: w.sessionId,
     triggers: w.triggerId,
+    schedules: w.scheduleId,
     tokens: w.tokenId,
     secrets: w.secretName,
     artifacts: w.artifactName,

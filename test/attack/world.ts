@@ -25,6 +25,7 @@ export interface World {
   artifactName: string;
   triggerId: string;
   triggerSecret: string;
+  scheduleId: string;
   secretName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
@@ -69,6 +70,9 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     trigger: { id: string };
     secret: string;
   };
+  const { schedule } = (await (await owner.api(`/api/workspaces/${ws}/schedules`, {
+    body: { name: `schedule ${marker}`, cron: "0 9 * * 1", timezone: "Europe/Berlin", session: {}, prompt: `scheduled ${marker}` },
+  })).json()) as { schedule: { id: string } };
   const secretName = `SECRET_${marker}`;
   const secretValue = `value-${marker}-${crypto.randomUUID()}`;
   await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
@@ -99,10 +103,11 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     artifactName,
     triggerId: created.trigger.id,
     triggerSecret: created.secret,
+    scheduleId: schedule.id,
     secretName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
     secretValue,
   };
 }
@@ -151,6 +156,8 @@ export function sampleBody(name: string, world: World): unknown {
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
     CreateShare: { expiresInHours: 24 },
+    CreateSchedule: { name: "matrix", cron: "30 8 * * *", timezone: "UTC", session: { timeoutSeconds: 600 }, prompt: "scheduled by the matrix" },
+    UpdateSchedule: { enabled: false },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

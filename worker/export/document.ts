@@ -37,6 +37,7 @@ export function settingsRows(session: SessionView): [string, string][] {
 
 function originText(origin: SessionView["origin"]): string {
   if (origin.kind === "person") return "started by a person";
+  if (origin.kind === "schedule") return `schedule "${origin.scheduleName}"`;
   return `webhook trigger "${origin.triggerName}"${origin.deliveryId ? ` (delivery ${origin.deliveryId})` : ""}`;
 }
 
