@@ -101,10 +101,10 @@ export async function listSchedules(db: D1Database, workspaceId: string): Promis
   return results.map(scheduleOf);
 }
 
-/** The schedule's latest runs, newest first. */
+/** The schedule's latest runs, newest first (in the order they were recorded). */
 export async function listRuns(db: D1Database, scheduleId: string, limit = 20): Promise<ScheduleRun[]> {
   const { results } = await db
-    .prepare(`SELECT id, slot, ran_at, session_id, outcome, reason FROM schedule_runs WHERE schedule_id = ? ORDER BY ran_at DESC, rowid DESC LIMIT ?`)
+    .prepare(`SELECT id, slot, ran_at, session_id, outcome, reason FROM schedule_runs WHERE schedule_id = ? ORDER BY rowid DESC LIMIT ?`)
     .bind(scheduleId, limit)
     .all<RunRow>();
   return results.map(runOf);
@@ -147,7 +147,7 @@ export async function finishRun(db: D1Database, runId: string, outcome: Exclude<
 /** The session of the schedule's latest run that started one (for the overlap rule), if any. */
 export async function lastStartedSession(db: D1Database, scheduleId: string, exceptRun: string): Promise<string | null> {
   const row = await db
-    .prepare(`SELECT session_id FROM schedule_runs WHERE schedule_id = ? AND outcome = 'started' AND id <> ? ORDER BY ran_at DESC, rowid DESC LIMIT 1`)
+    .prepare(`SELECT session_id FROM schedule_runs WHERE schedule_id = ? AND outcome = 'started' AND id <> ? ORDER BY rowid DESC LIMIT 1`)
     .bind(scheduleId, exceptRun)
     .first<{ session_id: string }>();
   return row?.session_id ?? null;

@@ -1,0 +1,307 @@
+/**
+ * Schedules (SPEC §10) through the API, with time driven by the test: the schedule's clock (the
+ * ScheduleClock Durable Object) is told the time with `tick(now)` (its alarm passes the real time), and
+ * its real alarm is run with runDurableObjectAlarm. Covers CRUD and validation, a run's session and
+ * record, DST in Europe/Berlin (2027-03-28), a restart of the clock between two runs and a ring repeated
+ * for the same slot, overlapping runs, and a failure recorded with its reason.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ScheduleClock } from "../../worker/schedule/clock";
+import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
+import { eventually, getSession, textOf, transcriptOf, waitForPhase } from "./session-helpers";
+
+interface ScheduleJSON {
+  id: string;
+  name: string;
+  enabled: boolean;
+  nextRunAt: number | null;
+  interactive: boolean;
+  session: Record<string, unknown>;
+}
+interface RunJSON {
+  id: string;
+  scheduledFor: number | null;
+  manual: boolean;
+  sessionId: string | null;
+  outcome: string;
+  reason: string | null;
+}
+
+const at = (iso: string) => Date.parse(iso);
+
+async function team() {
+  const [owner, editor, viewer] = await Promise.all(["owner", "editor", "viewer"].map((r) => signIn(uniqueName(`schedule ${r}`))));
+  const ws = await workspaceWith(owner, [
+    { client: editor, role: "editor" },
+    { client: viewer, role: "viewer" },
+  ]);
+  return { owner, editor, viewer, ws };
+}
+
+async function create(client: Client, ws: string, body: Record<string, unknown>): Promise<ScheduleJSON> {
+  const res = await client.api(`/api/workspaces/${ws}/schedules`, { body: { name: "nightly", session: {}, prompt: "run the report", ...body } });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { schedule: ScheduleJSON }).schedule;
+}
+
+async function read(client: Client, ws: string, id: string) {
+  const res = await client.api(`/api/workspaces/${ws}/schedules/${id}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as { schedule: ScheduleJSON; runs: RunJSON[] };
+}
+
+const clock = (id: string) => env.ScheduleClock.get(env.ScheduleClock.idFromName(id));
+const tick = (id: string, now: number) => runInDurableObject(clock(id), (instance: ScheduleClock) => instance.tick(now));
+const armedFor = (id: string) => clock(id).armedFor();
+
+/** Restarts the clock's object: its memory is gone, its storage (and alarm) stays. */
+async function restartClock(id: string) {
+  await runInDurableObject(clock(id), (_instance, state) => {
+    try {
+      state.abort("restart");
+    } catch {
+      // abort() throws in the caller by design
+    }
+  }).catch(() => undefined);
+}
+
+async function schedulesSessions(client: Client, ws: string, scheduleId: string) {
+  const res = await client.api(`/api/workspaces/${ws}/sessions`);
+  const { sessions } = (await res.json()) as { sessions: { id: string; origin: { kind: string; scheduleId?: string } }[] };
+  return sessions.filter((s) => s.origin.kind === "schedule" && s.origin.scheduleId === scheduleId);
+}
+
+describe("schedules: the API", () => {
+  it("owners and editors create, edit, pause, resume and delete; members read; the clock follows", async () => {
+    const { owner, editor, viewer, ws } = await team();
+    const before = Date.now();
+    const schedule = await create(editor, ws, { cron: "0 9 * * *", timezone: "Europe/Berlin" });
+    expect(schedule).toMatchObject({ enabled: true, interactive: false, name: "nightly" });
+    // 09:00 in Berlin is 07:00 or 08:00 UTC, within a day.
+    const next = new Date(schedule.nextRunAt!);
+    expect([7, 8]).toContain(next.getUTCHours());
+    expect(next.getUTCMinutes()).toBe(0);
+    expect(schedule.nextRunAt! - before).toBeLessThanOrEqual(86_400_000);
+    expect(await armedFor(schedule.id)).toBe(schedule.nextRunAt);
+
+    expect((await viewer.api(`/api/workspaces/${ws}/schedules`, { body: { name: "x", cron: "0 9 * * *", session: {}, prompt: "p" } })).status).toBe(403);
+    const listed = (await (await viewer.api(`/api/workspaces/${ws}/schedules`)).json()) as { schedules: ScheduleJSON[] };
+    expect(listed.schedules.map((s) => s.id)).toEqual([schedule.id]);
+    expect(await read(viewer, ws, schedule.id)).toMatchObject({ schedule: { id: schedule.id }, runs: [] });
+
+    const renamed = await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { name: "weekly", cron: "0 9 * * 1" } });
+    expect(renamed.status).toBe(200);
+    const weekly = ((await renamed.json()) as { schedule: ScheduleJSON }).schedule;
+    expect(new Date(weekly.nextRunAt!).getUTCDay()).toBe(1);
+    expect(await armedFor(schedule.id)).toBe(weekly.nextRunAt);
+
+    const paused = ((await (await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { enabled: false } })).json()) as { schedule: ScheduleJSON }).schedule;
+    expect(paused).toMatchObject({ enabled: false, nextRunAt: null });
+    expect(await armedFor(schedule.id)).toBeNull();
+    const resumed = ((await (await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { enabled: true } })).json()) as { schedule: ScheduleJSON }).schedule;
+    expect(resumed.nextRunAt).toBe(weekly.nextRunAt);
+    expect(await armedFor(schedule.id)).toBe(weekly.nextRunAt);
+
+    expect((await viewer.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(403);
+    expect((await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`)).status).toBe(404);
+    expect(await armedFor(schedule.id)).toBeNull();
+  });
+
+  it("refuses a bad cron, an unknown time zone, a too-frequent cron and an invalid session body with 400 naming the field", async () => {
+    const { owner, ws } = await team();
+    const cases: [Record<string, unknown>, string, RegExp?][] = [
+      [{ cron: "61 * * * *" }, "cron"],
+      [{ cron: "0 9 * * * *" }, "cron", /exactly 5 fields/],
+      [{ cron: "@daily" }, "cron"],
+      [{ cron: "0 0 31 2 *" }, "cron", /never runs/],
+      [{ cron: "* * * * *" }, "cron", /at least 5 minutes apart/],
+      [{ cron: "*/4 * * * *" }, "cron", /at least 5 minutes apart/],
+      [{ cron: "0,2 9 * * *" }, "cron", /at least 5 minutes apart/],
+      [{ cron: "0 9 * * *", timezone: "Mars/Olympus_Mons" }, "timezone", /IANA/],
+      [{ cron: "0 9 * * *", session: { model: "gpt-4" } }, "session.model"],
+      [{ cron: "0 9 * * *", session: { prompt: "x" } }, "session.prompt"],
+      [{ cron: "0 9 * * *", session: { interactive: true } }, "session.interactive"],
+      [{ cron: "0 9 * * *", prompt: "" }, "prompt"],
+      [{ cron: "0 9 * * *", name: "" }, "name"],
+    ];
+    for (const [body, field, message] of cases) {
+      const res = await owner.api(`/api/workspaces/${ws}/schedules`, { body: { name: "n", session: {}, prompt: "p", ...body } });
+      const text = await res.text();
+      expect(res.status, `${JSON.stringify(body)}: ${text}`).toBe(400);
+      const error = (JSON.parse(text) as { error: { field?: string; message: string } }).error;
+      expect(error.field, JSON.stringify(body)).toBe(field);
+      if (message) expect(error.message).toMatch(message);
+    }
+    expect((await owner.api(`/api/workspaces/${ws}/schedules`, { body: { name: "n", cron: "*/5 * * * *", session: {}, prompt: "p" } })).status).toBe(201);
+    const { schedules } = (await (await owner.api(`/api/workspaces/${ws}/schedules`)).json()) as { schedules: unknown[] };
+    expect(schedules).toHaveLength(1);
+    const id = (schedules[0] as { id: string }).id;
+    const patch = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, { method: "PATCH", body: { cron: "*/2 * * * *" } });
+    expect(patch.status).toBe(400);
+    expect(((await patch.json()) as { error: { field: string } }).error.field).toBe("cron");
+  });
+
+  it("another workspace's schedule is a 404", async () => {
+    const a = await team();
+    const b = await team();
+    const theirs = await create(b.owner, b.ws, { cron: "0 9 * * *" });
+    for (const [method, path] of [["GET", ""], ["PATCH", ""], ["DELETE", ""], ["POST", "/run"]] as const) {
+      const res = await a.owner.api(`/api/workspaces/${a.ws}/schedules/${theirs.id}${path}`, { method, ...(method === "PATCH" && { body: { name: "x" } }) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+  });
+});
+
+describe("schedules: the clock", () => {
+  it("a run records itself, starts a non-interactive session with the prompt whose origin is the schedule, and moves on", async () => {
+    const { owner, ws } = await team();
+    const schedule = await create(owner, ws, { name: "morning report", cron: "0 9 * * *", timezone: "Europe/Berlin" });
+    const slot = schedule.nextRunAt!;
+    // Rung early (a stale alarm): nothing runs.
+    await tick(schedule.id, slot - 1000);
+    expect((await read(owner, ws, schedule.id)).runs).toEqual([]);
+
+    await tick(schedule.id, slot);
+    const { schedule: after, runs } = await read(owner, ws, schedule.id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ scheduledFor: slot, manual: false, outcome: "started", reason: null });
+    expect(after.nextRunAt! - slot).toBeGreaterThanOrEqual(23 * 3_600_000);
+    expect(await armedFor(schedule.id)).toBe(after.nextRunAt);
+
+    const session = await getSession(owner, ws, runs[0]!.sessionId!);
+    expect(session.origin).toEqual({ kind: "schedule", scheduleId: schedule.id, scheduleName: "morning report" });
+    expect(session.interactive).toBe(false);
+    await waitForPhase(owner, ws, session.id, "Completed");
+    expect(textOf(await transcriptOf(owner, ws, session.id))).toContain("run the report");
+  });
+
+  it("follows Europe/Berlin across the spring-forward of 2027-03-28: 09:00 local is 08:00Z, then 07:00Z; 02:30 runs once, at 03:30", async () => {
+    const { owner, ws } = await team();
+    const nine = await create(owner, ws, { cron: "0 9 * * *", timezone: "Europe/Berlin" });
+    // The clock was down until the 26th: the missed slot runs once, late, and the next is the first after now.
+    await tick(nine.id, at("2027-03-26T12:00:00Z"));
+    expect((await read(owner, ws, nine.id)).schedule.nextRunAt).toBe(at("2027-03-27T08:00:00Z"));
+    const expected = ["2027-03-28T07:00:00Z", "2027-03-29T07:00:00Z"];
+    let now = at("2027-03-27T08:00:00Z");
+    for (const next of expected) {
+      await waitForPrevious(owner, ws, nine.id);
+      await tick(nine.id, now);
+      const { schedule } = await read(owner, ws, nine.id);
+      expect(new Date(schedule.nextRunAt!).toISOString()).toBe(new Date(at(next)).toISOString());
+      expect(await armedFor(nine.id)).toBe(schedule.nextRunAt);
+      now = schedule.nextRunAt!;
+    }
+    const runs = (await read(owner, ws, nine.id)).runs;
+    expect(runs.map((r) => r.outcome)).toEqual(["started", "started", "started"]);
+    expect(runs.map((r) => r.scheduledFor).slice(0, 2)).toEqual([at("2027-03-28T07:00:00Z"), at("2027-03-27T08:00:00Z")]);
+
+    // 02:30 does not exist in Berlin on the 28th: it runs once that day, at 03:30 CEST (01:30Z).
+    const gap = await create(owner, ws, { cron: "30 2 * * *", timezone: "Europe/Berlin" });
+    await tick(gap.id, at("2027-03-27T12:00:00Z"));
+    expect((await read(owner, ws, gap.id)).schedule.nextRunAt).toBe(at("2027-03-28T01:30:00Z"));
+    await waitForPrevious(owner, ws, gap.id);
+    await tick(gap.id, at("2027-03-28T01:30:00Z"));
+    expect((await read(owner, ws, gap.id)).schedule.nextRunAt).toBe(at("2027-03-29T00:30:00Z"));
+  });
+
+  it("a restart between two runs loses nothing, and a ring repeated for a slot (or a run cut short) starts no second session", async () => {
+    const { owner, ws } = await team();
+    const schedule = await create(owner, ws, { cron: "0 6 * * *", timezone: "UTC" });
+    const first = schedule.nextRunAt!;
+    await tick(schedule.id, first);
+    const second = (await read(owner, ws, schedule.id)).schedule.nextRunAt!;
+    expect(second - first).toBe(86_400_000);
+
+    await restartClock(schedule.id);
+    // The new instance has the alarm the old one set, and runs the next slot.
+    expect(await armedFor(schedule.id)).toBe(second);
+    await waitForPrevious(owner, ws, schedule.id);
+    await tick(schedule.id, second);
+    // The same slot rung again (an alarm retried after a crash before the clock moved on).
+    await env.DB.prepare("UPDATE schedules SET next_run_at = ? WHERE id = ?").bind(second, schedule.id).run();
+    await tick(schedule.id, second + 5000);
+    let runs = (await read(owner, ws, schedule.id)).runs;
+    expect(runs.map((r) => r.scheduledFor)).toEqual([second, first]);
+    expect(await schedulesSessions(owner, ws, schedule.id)).toHaveLength(2);
+
+    // A run cut short after it was recorded but before its session started: the next ring starts that very session.
+    const third = (await read(owner, ws, schedule.id)).schedule.nextRunAt!;
+    const chosen = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO schedule_runs (id, schedule_id, slot, ran_at, session_id, outcome) VALUES (?, ?, ?, ?, ?, 'starting')")
+      .bind(crypto.randomUUID(), schedule.id, third, third, chosen)
+      .run();
+    await waitForPrevious(owner, ws, schedule.id);
+    await restartClock(schedule.id);
+    await tick(schedule.id, third);
+    runs = (await read(owner, ws, schedule.id)).runs;
+    expect(runs[0]).toMatchObject({ scheduledFor: third, sessionId: chosen, outcome: "started" });
+    const sessions = await schedulesSessions(owner, ws, schedule.id);
+    expect(sessions.map((s) => s.id)).toContain(chosen);
+    expect(sessions).toHaveLength(3);
+  });
+
+  it("skips (and records) a run while the previous run's session is still active", async () => {
+    const { owner, ws } = await team();
+    // Interactive: its session waits for the next message in Running after its first turn.
+    const schedule = await create(owner, ws, { cron: "0 * * * *", timezone: "UTC", interactive: true });
+    const first = schedule.nextRunAt!;
+    await tick(schedule.id, first);
+    const started = (await read(owner, ws, schedule.id)).runs[0]!;
+    await waitForPhase(owner, ws, started.sessionId!, "Running");
+    await tick(schedule.id, first + 3_600_000);
+    const { runs, schedule: after } = await read(owner, ws, schedule.id);
+    expect(runs[0]).toMatchObject({ scheduledFor: first + 3_600_000, outcome: "skipped", sessionId: null });
+    expect(runs[0]!.reason).toContain(`${started.sessionId} is still Running`);
+    expect(after.nextRunAt).toBe(first + 2 * 3_600_000);
+    expect(await schedulesSessions(owner, ws, schedule.id)).toHaveLength(1);
+
+    // Once it is stopped, the next slot runs.
+    await owner.api(`/api/workspaces/${ws}/sessions/${started.sessionId}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, started.sessionId!, "Stopped");
+    await tick(schedule.id, first + 2 * 3_600_000);
+    expect((await read(owner, ws, schedule.id)).runs[0]).toMatchObject({ outcome: "started" });
+  });
+
+  it("a run that cannot start fails with its reason recorded; run now answers 202 with the session as the caller", async () => {
+    const { owner, editor, ws } = await team();
+    const schedule = await create(editor, ws, { cron: "0 6 * * *", timezone: "UTC" });
+    // Its creator is an editor no more: the clock may not start sessions in their name.
+    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "viewer" } });
+    await tick(schedule.id, schedule.nextRunAt!);
+    const { runs } = await read(owner, ws, schedule.id);
+    expect(runs[0]).toMatchObject({ outcome: "failed", sessionId: null });
+    expect(runs[0]!.reason).toMatch(/no longer an owner or editor/);
+    expect(await schedulesSessions(owner, ws, schedule.id)).toHaveLength(0);
+
+    const res = await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}/run`, { method: "POST" });
+    expect(res.status).toBe(202);
+    const { sessionId } = (await res.json()) as { sessionId: string };
+    const session = await getSession(owner, ws, sessionId);
+    expect(session.origin).toMatchObject({ kind: "schedule", scheduleId: schedule.id });
+    expect((session.createdBy as { id: string }).id).toBe(owner.user.id);
+    const latest = (await read(owner, ws, schedule.id)).runs[0]!;
+    expect(latest).toMatchObject({ manual: true, scheduledFor: null, sessionId, outcome: "started" });
+    expect((await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}/run`, { method: "POST" })).status).toBe(403);
+  });
+
+  it("the real alarm runs a due slot", async () => {
+    const { owner, ws } = await team();
+    const schedule = await create(owner, ws, { cron: "0 6 * * *", timezone: "UTC" });
+    const due = Date.now() - 1000;
+    await env.DB.prepare("UPDATE schedules SET next_run_at = ? WHERE id = ?").bind(due, schedule.id).run();
+    await clock(schedule.id).arm(schedule.id, due);
+    expect(await runDurableObjectAlarm(clock(schedule.id))).toBe(true);
+    const { runs, schedule: after } = await read(owner, ws, schedule.id);
+    expect(runs[0]).toMatchObject({ scheduledFor: due, outcome: "started" });
+    expect(after.nextRunAt).toBeGreaterThan(Date.now());
+  });
+});
+
+/** Waits until the schedule's last started session is no longer active, so the next slot is not skipped. */
+async function waitForPrevious(client: Client, ws: string, scheduleId: string) {
+  const last = (await read(client, ws, scheduleId)).runs.find((r) => r.outcome === "started");
+  if (!last?.sessionId) return;
+  await eventually(() => getSession(client, ws, last.sessionId!), (s) => s.phase === "Completed" || s.phase === "Stopped" || s.phase === "Failed", 10_000);
+}
