@@ -16,6 +16,7 @@ import type {
 } from "../../../worker/protocol/session";
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
+import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
@@ -25,6 +26,7 @@ export type { Repo } from "../../../worker/protocol/session-config";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
+export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -158,6 +160,14 @@ export const api = {
   createShare: (wsId: string, id: string, body: NewShare) => request<{ share: CreatedShare }>("POST", `${ses(wsId, id)}/shares`, body),
   revokeShare: (wsId: string, id: string, shareId: string) => request<void>("DELETE", `${ses(wsId, id)}/shares/${enc(shareId)}`),
   guestView: (token: string) => request<GuestView>("GET", `/api/shares/${enc(token)}`),
+
+  schedules: (wsId: string) => request<{ schedules: Schedule[] }>("GET", `${ws(wsId)}/schedules`),
+  schedule: (wsId: string, id: string) => request<{ schedule: Schedule; runs: ScheduleRun[] }>("GET", `${ws(wsId)}/schedules/${enc(id)}`),
+  createSchedule: (wsId: string, body: NewSchedule) => request<{ schedule: Schedule }>("POST", `${ws(wsId)}/schedules`, body),
+  updateSchedule: (wsId: string, id: string, patch: SchedulePatch) =>
+    request<{ schedule: Schedule }>("PATCH", `${ws(wsId)}/schedules/${enc(id)}`, patch),
+  deleteSchedule: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/schedules/${enc(id)}`),
+  runSchedule: (wsId: string, id: string) => request<{ sessionId: string }>("POST", `${ws(wsId)}/schedules/${enc(id)}/run`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
