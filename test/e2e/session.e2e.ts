@@ -10,6 +10,7 @@ import type { Browser } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { accessSteps } from "./access.steps.ts";
 import { shareSteps } from "./share.steps.ts";
+import { scheduleSteps } from "./schedule.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -309,5 +310,6 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     assert.equal(await b.getByRole("button", { name: "Resume", exact: true }).isEnabled(), true);
   });
 
+  scheduleSteps(cast);
   accessSteps(cast);
 });
