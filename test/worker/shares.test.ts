@@ -158,6 +158,12 @@ describe("share links: the guest's surface", () => {
     await member.synced;
     const guest = await openGuest(t.sessionId, link.token);
     expect(docText(guest.doc)).toContain("hello guests");
+    // The socket's document is the members' one (architecture.md, "Share links"): it carries the session's
+    // repositories and workflow, but never the workspace's id, its people's emails or ids, or a secret.
+    const docJson = JSON.stringify({ session: guest.doc.getMap("session").toJSON(), messages: guest.doc.getArray("messages").toJSON() });
+    const [, repo, marker, ...rest] = t.markers;
+    expect(docJson).toContain(repo);
+    expect(leaks(docJson, [t.ws, ...rest].filter((m) => m !== marker))).toEqual([]);
     guest.setPresence({ user: { id: t.owner.user.id, name: "Totally the owner", color: "#c33" }, typing: false });
     await eventually(
       async () => [...member.awareness.getStates().values()].map((s) => (s as { user?: { name?: string } }).user?.name),

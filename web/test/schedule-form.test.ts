@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { setFetch } from "#lib/api.ts";
 import { guestAdmission } from "#lib/room-access.ts";
-import { defaultScheduleForm, scheduleToForm, toScheduleBody, validateSchedule } from "#lib/schedule-form.ts";
+import { defaultScheduleForm, inViewerZone, scheduleToForm, toScheduleBody, validateSchedule } from "#lib/schedule-form.ts";
 import type { Schedule } from "#lib/api.ts";
 
 describe("the schedule form", () => {
@@ -34,6 +34,14 @@ describe("the schedule form", () => {
     const body = toScheduleBody(scheduleToForm(schedule));
     expect(body).toMatchObject({ name: "weekly", cron: "0 6 * * 1", timezone: "Europe/Berlin", prompt: "look", interactive: false });
     expect(body.session).toMatchObject({ model: "claude-sonnet-4-5", maxTokens: 4000, timeoutSeconds: 900, workflow: "bug-fix", repos: [{ url: "https://github.com/a/b.git", branch: "main" }] });
+  });
+});
+
+describe("a run's time", () => {
+  it("is shown in the viewer's zone, with the zone named", () => {
+    const shown = inViewerZone(Date.UTC(2027, 2, 28, 7, 0));
+    expect(shown).toMatch(/2027/);
+    expect(shown).toMatch(/UTC|GMT|[A-Z]{3,4}/);
   });
 });
 

@@ -76,5 +76,6 @@ export function scheduleFieldKey(field: string): string {
 
 /** A time in the viewer's own zone, with the zone named. */
 export function inViewerZone(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  // dateStyle/timeStyle cannot be combined with timeZoneName: the fields are spelled out.
+  return new Date(ms).toLocaleString(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 }
