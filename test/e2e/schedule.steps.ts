@@ -32,7 +32,7 @@ export function scheduleSteps(cast: () => Cast) {
     const found = await axeViolations(page);
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
 
-    await row.getByRole("button", { name: `Run standup ${run} now` }).click();
+    await row.getByRole("button", { name: `Run now: standup ${run}` }).click();
     await page.waitForURL(/\/s\/[^/]+$/);
     await page.locator("header.head [data-origin]", { hasText: `Started by schedule standup ${run}` }).waitFor(WAIT);
     await phaseIs(page, "Completed");

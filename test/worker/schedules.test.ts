@@ -7,6 +7,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ScheduleRunSchema, ScheduleSchema } from "../../worker/protocol/schedules";
 import type { ScheduleClock } from "../../worker/schedule/clock";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { eventually, getSession, textOf, transcriptOf, waitForPhase } from "./session-helpers";
@@ -48,7 +49,11 @@ async function create(client: Client, ws: string, body: Record<string, unknown>)
 async function read(client: Client, ws: string, id: string) {
   const res = await client.api(`/api/workspaces/${ws}/schedules/${id}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { schedule: ScheduleJSON; runs: RunJSON[] };
+  const body = (await res.json()) as { schedule: ScheduleJSON; runs: RunJSON[] };
+  // Exactly the protocol's shapes: nothing missing, mistyped or extra.
+  ScheduleSchema.strict().parse(body.schedule);
+  for (const run of body.runs) ScheduleRunSchema.strict().parse(run);
+  return body;
 }
 
 const clock = (id: string) => env.ScheduleClock.get(env.ScheduleClock.idFromName(id));
