@@ -10,6 +10,7 @@ import type { Env } from "../env";
 import { newApp } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
+import { enforceRateLimit } from "../http/rate-limit";
 import { CreateScheduleSchema, UpdateScheduleSchema, type Schedule, type ScheduleRun } from "../protocol/schedules";
 import { clockOf } from "../schedule/clock";
 import { nextRunAfter, validateCron } from "../schedule/cron";
@@ -65,6 +66,8 @@ scheduleRoutes.delete("/:id", async (c) => {
 scheduleRoutes.post("/:id/run", async (c) => {
   requireRole(c, "owner", "editor");
   const schedule = await scheduleOfPath(c.env, c.req.param("ws")!, c.req.param("id"));
+  // A session started by hand, as the caller: it counts as theirs, like a creation or a clone.
+  await enforceRateLimit(c.env, "sessionCreation", `user:${c.var.user.id}`);
   const sessionId = await runNow(c.env, schedule, { id: c.var.user.id, name: c.var.user.name });
   return c.json({ sessionId }, 202);
 });
