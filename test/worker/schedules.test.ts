@@ -291,6 +291,21 @@ describe("schedules: the clock", () => {
     expect((await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}/run`, { method: "POST" })).status).toBe(403);
   });
 
+  it("a session body that no longer validates (a model gone from the catalog) fails the run with the reason, and the schedule still lists", async () => {
+    const { owner, ws } = await team();
+    const schedule = await create(owner, ws, { cron: "0 6 * * *", timezone: "UTC", session: { model: "claude-sonnet-4-5" } });
+    const stored = JSON.parse((await env.DB.prepare("SELECT session_config FROM schedules WHERE id = ?").bind(schedule.id).first<{ session_config: string }>())!.session_config);
+    await env.DB.prepare("UPDATE schedules SET session_config = ? WHERE id = ?").bind(JSON.stringify({ ...stored, model: "claude-retired-1" }), schedule.id).run();
+    expect((await owner.api(`/api/workspaces/${ws}/schedules`)).status).toBe(200);
+    await tick(schedule.id, schedule.nextRunAt!);
+    const run = await env.DB.prepare("SELECT outcome, reason, session_id FROM schedule_runs WHERE schedule_id = ?").bind(schedule.id).first<{ outcome: string; reason: string; session_id: string | null }>();
+    expect(run).toMatchObject({ outcome: "failed", session_id: null });
+    expect(run!.reason).toMatch(/^invalid_input: session\.model/);
+    // The clock moved on: the next slot will try again (and fail again until the schedule is edited).
+    expect(await armedFor(schedule.id)).toBe(schedule.nextRunAt! + 86_400_000);
+    expect(await schedulesSessions(owner, ws, schedule.id)).toHaveLength(0);
+  });
+
   it("the real alarm runs a due slot", async () => {
     const { owner, ws } = await team();
     const schedule = await create(owner, ws, { cron: "0 6 * * *", timezone: "UTC" });

@@ -11,10 +11,10 @@ import { getMembership } from "../db/members";
 import { claimSlot, finishRun, insertManualRun, lastStartedSession } from "../db/schedules";
 import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
-import { HttpError } from "../http/errors";
+import { HttpError, zodErrorBody } from "../http/errors";
 import { ACTIVE_PHASES } from "../protocol/lifecycle";
 import type { Schedule } from "../protocol/schedules";
-import type { Actor, CreateSessionBody } from "../protocol/session";
+import { CreateSessionSchema, type Actor, type CreateSessionBody } from "../protocol/session";
 
 /** Phases in which a session still holds its schedule's turn (Pending included: it is about to start). */
 const isBusy = (phase: string) => phase === "Pending" || ACTIVE_PHASES.has(phase as never);
@@ -54,7 +54,14 @@ async function start(env: Env, schedule: Schedule, runId: string, sessionId: str
     await finishRun(env.DB, runId, "started", sessionId, null);
     return null;
   }
-  const body: CreateSessionBody = { ...schedule.session, prompt: schedule.prompt, interactive: schedule.interactive };
+  // Checked again at each run: what was valid when the schedule was saved may not be now (a retired model).
+  const checked = CreateSessionSchema.safeParse({ ...schedule.session, prompt: schedule.prompt, interactive: schedule.interactive });
+  if (!checked.success) {
+    const failure = new HttpError("invalid_input", `session.${zodErrorBody(checked.error).error.message}`, { field: "session" });
+    await finishRun(env.DB, runId, "failed", null, `${failure.code}: ${failure.message}`);
+    return failure;
+  }
+  const body: CreateSessionBody = checked.data;
   const origin = { kind: "schedule" as const, scheduleId: schedule.id, scheduleName: schedule.name };
   try {
     await createSession(env, schedule.workspaceId, body, actor, origin, { id: sessionId });
