@@ -1,6 +1,7 @@
 import type { SessionRoom } from "./session/room";
 import type { AgentContainer } from "./session/container";
 import type { SessionShard } from "./shard/shard";
+import type { ScheduleClock } from "./schedule/clock";
 
 export interface Env {
   DB: D1Database;
@@ -13,6 +14,8 @@ export interface Env {
   VIEWERS_PER_SHARD?: string;
   /** Frames a second one room or shard aims to send at most; default in session/throttle.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
+  /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
+  ScheduleClock: DurableObjectNamespace<ScheduleClock>;
   /** Production: one container per session, running containers/agent. */
   AgentContainer: DurableObjectNamespace<AgentContainer>;
   AUTH_MODE: "dev" | "access";

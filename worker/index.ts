@@ -14,6 +14,8 @@ import { secretRoutes } from "./api/secrets";
 import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
+import { guestRoutes, shareRoutes } from "./api/shares";
+import { scheduleRoutes } from "./api/schedules";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -22,6 +24,7 @@ import { connectViewer } from "./shard/placement";
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
 export { SessionShard } from "./shard/shard";
+export { ScheduleClock } from "./schedule/clock";
 
 const app = newApp();
 app.onError(handleError);
@@ -33,16 +36,20 @@ app.route("/api/auth", authRoutes);
 app.route("/api/openapi.json", openapiRoutes);
 // Public: a webhook proves itself with its trigger's signature, not a user.
 app.route("/webhooks", webhookRoutes);
-app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" ? next() : requireUser(c, next)));
+// Public: a share link's token is a guest's only credential (api/shares.ts).
+app.route("/api/shares", guestRoutes);
+app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" || c.req.path.startsWith("/api/shares/") ? next() : requireUser(c, next)));
 app.route("/api/me", meRoutes);
 app.route("/api/tokens", tokenRoutes);
 app.use("/api/workspaces/:ws/*", requireMember);
 app.use("/api/workspaces/:ws", requireMember);
 app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
 app.route("/api/workspaces/:ws/sessions/:id/ticket", ticketRoutes);
+app.route("/api/workspaces/:ws/sessions/:id/shares", shareRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
+app.route("/api/workspaces/:ws/schedules", scheduleRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 

@@ -22,10 +22,13 @@ function filler(op: Operation, world: World) {
     ws: world.ws,
     userId: world.target.user.id,
     triggerId: world.triggerId,
+    shareId: world.shareId,
+    token: world.shareToken,
   };
   const byCollection: Record<string, string> = {
     sessions: world.sessionId,
     triggers: world.triggerId,
+    schedules: world.scheduleId,
     tokens: world.tokenId,
     secrets: world.secretName,
     artifacts: world.artifactName,

@@ -45,10 +45,11 @@ const ALSO_ALLOWED: Record<string, [number, string]> = {
 
 function fillPath(op: Operation, world: World, other: World, who: Identity): string {
   const foreign = who === "foreign";
-  const idsBeyondWs = /\{(id|userId|name|triggerId)\}/.test(op.path);
+  const idsBeyondWs = /\{(id|userId|name|triggerId|shareId)\}/.test(op.path);
   const from = (w: World) => ({
     sessions: w.sessionId,
     triggers: w.triggerId,
+    schedules: w.scheduleId,
     tokens: w.tokenId,
     secrets: w.secretName,
     artifacts: w.artifactName,
@@ -58,6 +59,9 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     if (param === "ws") return `/${collection}/${foreign && !idsBeyondWs ? other.ws : world.ws}`;
     if (param === "userId") return `/${collection}/${source.target.user.id}`;
     if (param === "triggerId") return `/${collection}/${source.triggerId}`;
+    if (param === "shareId") return `/${collection}/${source.shareId}`;
+    // A guest's token names its session by itself: "another workspace's id" has no meaning for it.
+    if (param === "token") return `/${collection}/${world.shareToken}`;
     const value = from(source)[collection as keyof ReturnType<typeof from>];
     if (value === undefined) throw new Error(`no value for {${param}} in ${op.path}`);
     return `/${collection}/${encodeURIComponent(value)}`;
@@ -84,7 +88,7 @@ function leaksIn(res: Observed, sent: string, world: World, other: World): numbe
   return countLeaks(res.text, markers);
 }
 
-const needs = (op: Operation) => ({ session: op.path.includes("/sessions/{id}"), artifact: op.path.includes("/artifacts/{name}") });
+const needs = (op: Operation) => ({ session: op.path.includes("/sessions/{id}") || op.path.includes("/shares/{token}"), artifact: op.path.includes("/artifacts/{name}") });
 
 describe("every route × every caller", () => {
   let other: World;

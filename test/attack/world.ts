@@ -19,9 +19,13 @@ export interface World {
   /** A viewer the member routes act on (change role, remove). */
   target: Client;
   sessionId: string;
+  /** A live share link of the session (when there is one): its id, and its token (a guest's credential). */
+  shareId: string;
+  shareToken: string;
   artifactName: string;
   triggerId: string;
   triggerSecret: string;
+  scheduleId: string;
   secretName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
@@ -55,10 +59,20 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
       );
     }
   }
+  let shareId = "";
+  let shareToken = "";
+  if (sessionId) {
+    const { share } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`, { body: {} })).json()) as { share: { id: string; url: string } };
+    shareId = share.id;
+    shareToken = share.url.split("/share/")[1]!;
+  }
   const created = (await (await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: `trigger ${marker}`, session: {}, promptTemplate: `do ${marker}` } })).json()) as {
     trigger: { id: string };
     secret: string;
   };
+  const { schedule } = (await (await owner.api(`/api/workspaces/${ws}/schedules`, {
+    body: { name: `schedule ${marker}`, cron: "0 9 * * 1", timezone: "Europe/Berlin", session: {}, prompt: `scheduled ${marker}` },
+  })).json()) as { schedule: { id: string } };
   const secretName = `SECRET_${marker}`;
   const secretValue = `value-${marker}-${crypto.randomUUID()}`;
   await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
@@ -84,13 +98,16 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     candidate,
     target,
     sessionId,
+    shareId,
+    shareToken,
     artifactName,
     triggerId: created.trigger.id,
     triggerSecret: created.secret,
+    scheduleId: schedule.id,
     secretName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
     secretValue,
   };
 }
@@ -138,6 +155,9 @@ export function sampleBody(name: string, world: World): unknown {
     PutSecret: { value: "matrix-secret-value" },
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
+    CreateShare: { expiresInHours: 24 },
+    CreateSchedule: { name: "matrix", cron: "30 8 * * *", timezone: "UTC", session: { timeoutSeconds: 600 }, prompt: "scheduled by the matrix" },
+    UpdateSchedule: { enabled: false },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

@@ -9,6 +9,8 @@ import { after, before, describe } from "node:test";
 import type { Browser } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { accessSteps } from "./access.steps.ts";
+import { shareSteps } from "./share.steps.ts";
+import { scheduleSteps } from "./schedule.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -78,6 +80,8 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
       await agentSaid(p.page, "hello from Alice").waitFor(WAIT);
     }
   });
+
+  shareSteps(cast);
 
   it("C, a viewer, cannot send and sees no operation buttons", async () => {
     const page = carol.page;
@@ -306,5 +310,6 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     assert.equal(await b.getByRole("button", { name: "Resume", exact: true }).isEnabled(), true);
   });
 
+  scheduleSteps(cast);
   accessSteps(cast);
 });

@@ -13,4 +13,8 @@ describe("triggerOrigin", () => {
     expect(triggerOrigin({ kind: "person" })).toBeNull();
     expect(triggerOrigin(undefined)).toBeNull();
   });
+
+  it("names the schedule a session was started by", () => {
+    expect(triggerOrigin({ kind: "schedule", scheduleId: "s1", scheduleName: "nightly report" })).toBe("schedule nightly report");
+  });
 });

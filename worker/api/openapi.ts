@@ -29,6 +29,8 @@ import {
 } from "../protocol/workspace";
 import { CreateTokenSchema } from "./tokens";
 import { ExportToDriveSchema } from "./exports";
+import { CreateShareSchema, CreatedShareSchema, GuestViewSchema, ShareSchema } from "../protocol/shares";
+import { CreateScheduleSchema, RunStartedSchema, ScheduleRunSchema, ScheduleSchema, UpdateScheduleSchema } from "../protocol/schedules";
 
 // The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
 const schemas = {
@@ -48,6 +50,12 @@ const schemas = {
   Trigger: TriggerSchema,
   Delivery: DeliverySchema,
   WorkspaceCallback: WorkspaceCallbackSchema,
+  Share: ShareSchema,
+  CreatedShare: CreatedShareSchema,
+  GuestView: GuestViewSchema,
+  Schedule: ScheduleSchema,
+  ScheduleRun: ScheduleRunSchema,
+  RunStarted: RunStartedSchema,
 };
 
 const bodies = {
@@ -64,6 +72,9 @@ const bodies = {
   PutSecret: PutSecretSchema,
   CreateTrigger: CreateTriggerSchema,
   PutCallback: PutCallbackSchema,
+  CreateShare: CreateShareSchema,
+  CreateSchedule: CreateScheduleSchema,
+  UpdateSchedule: UpdateScheduleSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -197,6 +208,23 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   },
   [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", access: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
+  [`${s}/shares`]: {
+    post: { summary: "Create a read-only share link for guests (its token shown once in the url; expiresInHours 1–720, none: until revoked)", who: "owner, editor", access: "editor", body: "CreateShare", responses: { 201: ["created", one("share", "CreatedShare")] } },
+    get: { summary: "The session's live share links (never their tokens)", who: "member", access: "member", responses: { 200: ["share links", list("shares", "Share")] } },
+  },
+  [`${s}/shares/{shareId}`]: { delete: { summary: "Revoke a share link (its guests' sockets close at once)", who: "owner, editor", access: "editor", responses: { 204: "revoked" } } },
+  "/api/shares/{token}": { get: { summary: "A shared session as a guest sees it: no workspace data, phase changes only", who: "anyone with a live share link", access: "public", public: true, responses: { 200: ["the guest view", ref("GuestView")] } } },
+  "/api/shares/{token}/export": { get: { summary: "A shared session's transcript as Markdown", who: "anyone with a live share link", access: "public", public: true, query: ["format"], responses: { 200: ["the file", file("text/markdown")] } } },
+  [`${ws}/schedules`]: {
+    post: { summary: "Create a schedule: a 5-field cron in an IANA time zone (runs at least 5 minutes apart), the create-session body, the first message", who: "owner, editor", access: "editor", body: "CreateSchedule", responses: { 201: ["created", one("schedule", "Schedule")] } },
+    get: { summary: "Schedules, with their next run", who: "member", access: "member", responses: { 200: ["schedules", list("schedules", "Schedule")] } },
+  },
+  [`${ws}/schedules/{id}`]: {
+    get: { summary: "A schedule and its last runs (time, session, outcome), newest first", who: "member", access: "member", responses: { 200: ["the schedule", { type: "object", required: ["schedule", "runs"], properties: { schedule: ref("Schedule"), runs: { type: "array", items: ref("ScheduleRun") } } }] } },
+    patch: { summary: "Edit a schedule; enabled: false pauses it", who: "owner, editor", access: "editor", body: "UpdateSchedule", responses: { 200: ["changed", one("schedule", "Schedule")] } },
+    delete: { summary: "Delete a schedule (its sessions stay)", who: "owner, editor", access: "editor", responses: { 204: "deleted" } },
+  },
+  [`${ws}/schedules/{id}/run`]: { post: { summary: "Run a schedule now, as the caller", who: "owner, editor", access: "editor", responses: { 202: ["started", ref("RunStarted")] } } },
   "/api/openapi.json": { get: { summary: "This document", who: "anyone", access: "public", public: true, responses: { 200: "OpenAPI 3.1" } } },
 };
 

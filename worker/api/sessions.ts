@@ -133,9 +133,9 @@ export async function createSession(
   body: CreateSessionBody,
   createdBy: Actor,
   origin: Origin,
-  { awaitingApproval = false } = {},
+  /** `id`: a schedule's run chooses its session's id before it starts it, so a retried run finds it. */
+  { awaitingApproval = false, id = crypto.randomUUID() }: { awaitingApproval?: boolean; id?: string } = {},
 ) {
-  const id = crypto.randomUUID();
   const now = Date.now();
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });

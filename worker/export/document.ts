@@ -37,6 +37,7 @@ export function settingsRows(session: SessionView): [string, string][] {
 
 function originText(origin: SessionView["origin"]): string {
   if (origin.kind === "person") return "started by a person";
+  if (origin.kind === "schedule") return `schedule "${origin.scheduleName}"`;
   return `webhook trigger "${origin.triggerName}"${origin.deliveryId ? ` (delivery ${origin.deliveryId})` : ""}`;
 }
 
@@ -77,7 +78,7 @@ export function eventRows(events: SessionEvent[]): EventRow[] {
 }
 
 /** A name safe for a Content-Disposition filename and a Drive title. */
-export function exportFileName(session: SessionView, extension: string): string {
+export function exportFileName(session: Pick<SessionView, "displayName">, extension: string): string {
   const base = session.displayName.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "session";
   return `${base}.${extension}`;
 }

@@ -26,7 +26,8 @@ export function sessionToMarkdown({ session, events, messages }: ExportInput): s
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-function messageLines(message: TranscriptMessage): string[] {
+/** One message as Markdown lines (also the guest export's, `guest-markdown.ts`). */
+export function messageLines(message: TranscriptMessage): string[] {
   const lines = [`### ${inline(authorOf(message))} · ${formatTime(message.createdAt)}`, ""];
   for (const block of message.blocks) lines.push(...blockLines(block), "");
   return lines;

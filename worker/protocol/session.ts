@@ -12,7 +12,7 @@ import { builtinWorkflow } from "./workflows";
 
 export const PhaseSchema = z.enum(PHASES);
 
-/** Who started a session: a person, or a webhook trigger (and which delivery). */
+/** Who started a session: a person, a webhook trigger (and which delivery), or a schedule. */
 export const OriginSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("person") }),
   z.object({
@@ -21,6 +21,7 @@ export const OriginSchema = z.discriminatedUnion("kind", [
     triggerName: z.string(),
     deliveryId: z.string().nullable(),
   }),
+  z.object({ kind: z.literal("schedule"), scheduleId: z.string(), scheduleName: z.string() }),
 ]);
 export type Origin = z.infer<typeof OriginSchema>;
 

@@ -50,6 +50,17 @@ export function identityOf(credential: Credential, role: z.infer<typeof RoleSche
   return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
 }
 
+/** The token id a guest's socket carries: revoking the share link closes the sockets opened with it. */
+export const shareTokenId = (shareId: string) => `share:${shareId}`;
+
+/**
+ * A guest with a share link: a viewer (sockets are read-only for everyone), named "guest" in presence,
+ * whose socket closes when the link is revoked (its token id) or expires (its expires-at).
+ */
+export function guestIdentity(share: { id: string; expiresAt: number | null }): ConnectionIdentity {
+  return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt };
+}
+
 /** The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under those names gone. */
 export function withIdentity(request: Request, identity: ConnectionIdentity): Request {
   const forwarded = new Request(request);

@@ -15,6 +15,8 @@ import type {
   SessionView,
 } from "../../../worker/protocol/session";
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
+import type { CreatedShare, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
+import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
@@ -23,6 +25,8 @@ export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionS
 export type { Repo } from "../../../worker/protocol/session-config";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
+export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -151,12 +155,26 @@ export const api = {
   deleteTrigger: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/triggers/${enc(id)}`),
   deliveries: (wsId: string, id: string) =>
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
+
+  shares: (wsId: string, id: string) => request<{ shares: Share[] }>("GET", `${ses(wsId, id)}/shares`),
+  createShare: (wsId: string, id: string, body: NewShare) => request<{ share: CreatedShare }>("POST", `${ses(wsId, id)}/shares`, body),
+  revokeShare: (wsId: string, id: string, shareId: string) => request<void>("DELETE", `${ses(wsId, id)}/shares/${enc(shareId)}`),
+  guestView: (token: string) => request<GuestView>("GET", `/api/shares/${enc(token)}`),
+
+  schedules: (wsId: string) => request<{ schedules: Schedule[] }>("GET", `${ws(wsId)}/schedules`),
+  schedule: (wsId: string, id: string) => request<{ schedule: Schedule; runs: ScheduleRun[] }>("GET", `${ws(wsId)}/schedules/${enc(id)}`),
+  createSchedule: (wsId: string, body: NewSchedule) => request<{ schedule: Schedule }>("POST", `${ws(wsId)}/schedules`, body),
+  updateSchedule: (wsId: string, id: string, patch: SchedulePatch) =>
+    request<{ schedule: Schedule }>("PATCH", `${ws(wsId)}/schedules/${enc(id)}`, patch),
+  deleteSchedule: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/schedules/${enc(id)}`),
+  runSchedule: (wsId: string, id: string) => request<{ sessionId: string }>("POST", `${ws(wsId)}/schedules/${enc(id)}/run`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
 export const links = {
   artifact: (wsId: string, id: string, name: string) => `${ses(wsId, id)}/artifacts/${enc(name)}`,
   export: (wsId: string, id: string, format: "markdown" | "pdf") => `${ses(wsId, id)}/export?format=${format}`,
+  guestExport: (token: string) => `/api/shares/${enc(token)}/export?format=markdown`,
 };
 
 /** Whether a download exists on this server (export may not be built yet): a HEAD that answers 2xx. */

@@ -48,6 +48,19 @@ export async function admission(wsId: string, sessionId: string): Promise<Admiss
   }
 }
 
+/**
+ * A guest's socket query: the share link itself. A link the API no longer knows (revoked, expired, its
+ * session deleted) ends the view; anything else (a network blip) lets the provider keep trying.
+ */
+export async function guestAdmission(token: string): Promise<Admission> {
+  try {
+    await api.guestView(token);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return { end: "revoked" };
+  }
+  return { params: { share: token } };
+}
+
 /** What the page says when the live view ended: a heading and what the person can do next. */
 export const END_MESSAGES: Record<RoomEnd, { title: string; detail: string }> = {
   revoked: {

@@ -6,7 +6,7 @@
  */
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import { admission, closeVerdict, type RoomEnd } from "./room-access";
+import { admission, closeVerdict, type Admission, type RoomEnd } from "./room-access";
 import { messageList, readSession, sessionInfo, type SessionState } from "./transcript";
 import type { Presence } from "../../../worker/protocol/presence";
 import type { User } from "./api";
@@ -60,6 +60,8 @@ export interface RoomOptions {
   host?: string;
   /** Tests put a scripted socket here; the browser's WebSocket otherwise. */
   WebSocket?: typeof WebSocket;
+  /** How each socket is admitted: a member's room ticket unless given (a guest's share link: `guestAdmission`). */
+  admit?: () => Promise<Admission>;
 }
 
 export class Room {
@@ -76,6 +78,7 @@ export class Room {
   accessChanges = $state(0);
   readonly #workspaceId: string;
   readonly #sessionId: string;
+  readonly #admit: () => Promise<Admission>;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   /** The query fetched by `#open`, for the provider's next connect to use instead of fetching another. */
   #admitted: Record<string, string> | null = null;
@@ -84,6 +87,7 @@ export class Room {
   constructor(workspaceId: string, sessionId: string, user: User, options: RoomOptions = {}) {
     this.#workspaceId = workspaceId;
     this.#sessionId = sessionId;
+    this.#admit = options.admit ?? (() => admission(this.#workspaceId, this.#sessionId));
     const meta = sessionInfo(this.doc);
     const list = messageList(this.doc);
     this.session = new YView(meta, () => readSession(meta));
@@ -124,7 +128,7 @@ export class Room {
 
   /** Asks for a ticket, then connects with it; or ends the view when access is over. */
   async #open(afterAccessChange: boolean): Promise<void> {
-    const verdict = await admission(this.#workspaceId, this.#sessionId);
+    const verdict = await this.#admit();
     if (this.#destroyed || this.ended) return;
     if ("end" in verdict) return this.#end(verdict.end);
     if (afterAccessChange) this.accessChanges++;
@@ -137,7 +141,7 @@ export class Room {
     const admitted = this.#admitted;
     this.#admitted = null;
     if (admitted) return admitted;
-    const verdict = await admission(this.#workspaceId, this.#sessionId);
+    const verdict = await this.#admit();
     if (!("end" in verdict)) return verdict.params;
     // The provider opens nothing once disconnected.
     this.#end(verdict.end);
