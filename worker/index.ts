@@ -14,6 +14,7 @@ import { secretRoutes } from "./api/secrets";
 import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
+import { workflowRoutes } from "./api/workflows";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -44,6 +45,7 @@ app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
+app.route("/api/workspaces/:ws/workflows", workflowRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 /**

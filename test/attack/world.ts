@@ -23,6 +23,8 @@ export interface World {
   triggerId: string;
   triggerSecret: string;
   secretName: string;
+  /** A workflow of the workspace's own. */
+  workflowName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
   revokedToken: string;
@@ -64,6 +66,8 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
   // A receiver that answers (the fake host's sink), so the rooms' phase-change callbacks go nowhere outside.
   await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
+  const workflowName = `flow-${marker.toLowerCase()}`;
+  await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
   await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
@@ -88,6 +92,7 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     triggerId: created.trigger.id,
     triggerSecret: created.secret,
     secretName,
+    workflowName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
     markers: [marker, ws, created.trigger.id, live.tokenId, ...(sessionId ? [sessionId] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
@@ -138,6 +143,8 @@ export function sampleBody(name: string, world: World): unknown {
     PutSecret: { value: "matrix-secret-value" },
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
+    CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
+    UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

@@ -27,6 +27,7 @@ import {
   UserSchema,
   WorkspaceSchema,
 } from "../protocol/workspace";
+import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateTokenSchema } from "./tokens";
 import { ExportToDriveSchema } from "./exports";
 
@@ -48,6 +49,7 @@ const schemas = {
   Trigger: TriggerSchema,
   Delivery: DeliverySchema,
   WorkspaceCallback: WorkspaceCallbackSchema,
+  Workflow: WorkspaceWorkflowSchema,
 };
 
 const bodies = {
@@ -64,6 +66,8 @@ const bodies = {
   PutSecret: PutSecretSchema,
   CreateTrigger: CreateTriggerSchema,
   PutCallback: PutCallbackSchema,
+  CreateWorkflow: CreateWorkflowSchema,
+  UpdateWorkflow: UpdateWorkflowSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -196,6 +200,15 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     delete: { summary: "Remove the callback", who: "owner", access: "owner", responses: { 204: "removed" } },
   },
   [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", access: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
+  [`${ws}/workflows`]: {
+    get: { summary: "Workflows: the built-ins (builtIn: true, not editable) and the workspace's own", who: "member", access: "member", responses: { 200: ["workflows", list("workflows", "Workflow")] } },
+    post: { summary: "Create a workflow (slug name, title, system-prompt addition, first-message template with {{prompt}})", who: "owner, editor", access: "editor", body: "CreateWorkflow", responses: { 201: ["created", one("workflow", "Workflow")], 409: "the workspace has a workflow of that name (exists); a built-in's name is a 400" } },
+  },
+  [`${ws}/workflows/{name}`]: {
+    get: { summary: "A workflow (built-in or the workspace's)", who: "member", access: "member", responses: { 200: ["the workflow", one("workflow", "Workflow")] } },
+    put: { summary: "Change a workspace workflow (a built-in: 409 workflow_builtin)", who: "owner, editor", access: "editor", body: "UpdateWorkflow", responses: { 200: ["changed", one("workflow", "Workflow")] } },
+    delete: { summary: "Delete a workspace workflow; one that sessions use needs ?force=true (else 409 workflow_in_use naming how many)", who: "owner, editor", access: "editor", query: ["force"], responses: { 204: "deleted" } },
+  },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   "/api/openapi.json": { get: { summary: "This document", who: "anyone", access: "public", public: true, responses: { 200: "OpenAPI 3.1" } } },
 };

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   last_owner: 409,
   already_member: 409,
   delivery_in_progress: 409,
+  workflow_builtin: 409,
+  workflow_in_use: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   trigger_invalid: 422,

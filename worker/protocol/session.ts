@@ -8,7 +8,6 @@ import { z } from "zod";
 import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
 import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "./session-config";
-import { builtinWorkflow } from "./workflows";
 
 export const PhaseSchema = z.enum(PHASES);
 
@@ -106,7 +105,8 @@ export const DriveExportSchema = z.object({ url: z.string() });
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoSchema).max(LIMITS.repos.max);
-const Workflow = WorkflowNameSchema.refine((name) => builtinWorkflow(name) !== null, "unknown workflow");
+// A built-in or one of the workspace's own: the API checks which exists (worker/api/workflow-lookup.ts).
+const Workflow = WorkflowNameSchema;
 
 /** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */
 export const CreateSessionSchema = z

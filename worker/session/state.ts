@@ -30,7 +30,7 @@ export type SessionInit = Omit<
   | "archivePending"
   | "ending"
 >;
-export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
+export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">>;
 
 export interface SessionStateHooks {
   /** After a phase change (also the first, to Pending), with whether time counted before and counts now. */
@@ -156,7 +156,7 @@ export class SessionState {
     if (!record) return;
     Object.assign(record, patch, { updatedAt: Date.now() });
     this.save();
-    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).join(", ") });
+    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).filter((key) => key !== "workflowDefinition").join(", ") });
     this.publish();
     this.#hooks.indexChanged(record);
   }
@@ -223,8 +223,9 @@ export class SessionState {
   }
 
   workflow(): Workflow | null {
-    const name = this.#record?.workflow;
-    return name ? builtinWorkflow(name) : null;
+    const record = this.#record;
+    if (!record?.workflow) return null;
+    return record.workflowDefinition ?? builtinWorkflow(record.workflow);
   }
 
   /** Mirrors the session into the document's `session` map, which every viewer watches. */
