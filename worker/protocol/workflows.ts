@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { WorkflowNameSchema, WorkflowSchema, type Workflow } from "./session-config";
+import { WorkflowSchema, type Workflow } from "./session-config";
 
 /** Placeholder in a first-message template for what the person (or trigger) asked for. */
 export const WORKFLOW_PROMPT_PLACEHOLDER = "{{prompt}}";
@@ -83,9 +83,15 @@ const Title = z.string().trim().min(1).max(100);
 const SystemPrompt = WorkflowSchema.shape.systemPrompt;
 const FirstMessage = WorkflowSchema.shape.firstMessage.trim().min(1);
 
+/** A workflow's name exactly as given (no trimming: it is an identifier, in paths too). */
+const WorkflowSlug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "workflow names are lower-case words joined by '-'");
+
 /** POST …/workflows: a name no built-in has. */
 export const CreateWorkflowSchema = z.strictObject({
-  name: WorkflowNameSchema.refine((name) => builtinWorkflow(name) === null, "a built-in workflow has this name"),
+  name: WorkflowSlug.refine((name) => builtinWorkflow(name) === null, "a built-in workflow has this name"),
   title: Title,
   systemPrompt: SystemPrompt,
   firstMessage: FirstMessage,
@@ -96,7 +102,7 @@ export type NewWorkflow = z.input<typeof CreateWorkflowSchema>;
 export const UpdateWorkflowSchema = CreateWorkflowSchema.omit({ name: true });
 export type WorkflowChange = z.input<typeof UpdateWorkflowSchema>;
 
-export const WorkflowParamsSchema = z.object({ name: WorkflowNameSchema });
+export const WorkflowParamsSchema = z.object({ name: WorkflowSlug });
 export const DeleteWorkflowQuerySchema = z.object({ force: z.enum(["true", "false"]).optional() });
 
 /** The built-ins as GET …/workflows lists them. */

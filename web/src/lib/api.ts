@@ -16,6 +16,7 @@ import type {
 } from "../../../worker/protocol/session";
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
 export type { Phase } from "../../../worker/protocol/lifecycle";
@@ -23,6 +24,7 @@ export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionS
 export type { Repo } from "../../../worker/protocol/session-config";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -151,6 +153,13 @@ export const api = {
   deleteTrigger: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/triggers/${enc(id)}`),
   deliveries: (wsId: string, id: string) =>
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
+
+  workflows: (wsId: string) => request<{ workflows: WorkspaceWorkflow[] }>("GET", `${ws(wsId)}/workflows`),
+  createWorkflow: (wsId: string, body: NewWorkflow) => request<{ workflow: WorkspaceWorkflow }>("POST", `${ws(wsId)}/workflows`, body),
+  updateWorkflow: (wsId: string, name: string, body: WorkflowChange) =>
+    request<{ workflow: WorkspaceWorkflow }>("PUT", `${ws(wsId)}/workflows/${enc(name)}`, body),
+  deleteWorkflow: (wsId: string, name: string, force = false) =>
+    request<void>("DELETE", `${ws(wsId)}/workflows/${enc(name)}${force ? "?force=true" : ""}`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */
