@@ -16,6 +16,7 @@ import { AnthropicModel } from "./models/anthropic";
 import { OfflineModel } from "./models/offline";
 import type { Model } from "./models/types";
 import { type OutFrame, Outbox } from "./outbox";
+import { readRepoInstructions } from "./instructions";
 import { systemPrompt } from "./prompt";
 import { Redactor, childEnv } from "./secrets";
 import { ArtifactTracker, CloneError, cloneRepos, repoDirs } from "./workspace";
@@ -156,14 +157,16 @@ export class Session {
         await emptyDirectory(this.workspace);
         dirs = await cloneRepos(this.workspace, repos, env, (detail) => send({ type: "progress", step: "clone", detail }));
       }
-      send({ type: "progress", step: "agent", detail: "starting agent" });
+      const instructions = await readRepoInstructions(this.workspace, repos, dirs);
+      const from = instructions.map((i) => i.source).join(", ");
+      send({ type: "progress", step: "agent", detail: from ? `starting agent with the instructions of ${from}` : "starting agent" });
       const artifacts = new ArtifactTracker(this.workspace);
       await artifacts.scan(); // files present before the agent ran are not its artifacts
       const model = this.#chooseModel();
       this.#loop = new AgentLoop({
         model,
         config: this.#start.config,
-        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow }),
+        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow, instructions }),
         messages: historyToMessages(history),
         workspace: this.workspace,
         env,
