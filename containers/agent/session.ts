@@ -17,6 +17,7 @@ import { OfflineModel } from "./models/offline";
 import type { Model } from "./models/types";
 import { type OutFrame, Outbox } from "./outbox";
 import { readRepoInstructions } from "./instructions";
+import type { PushContext } from "./push";
 import { systemPrompt } from "./prompt";
 import { Redactor, childEnv } from "./secrets";
 import { ArtifactTracker, CloneError, cloneRepos, repoDirs } from "./workspace";
@@ -82,6 +83,17 @@ export class Session {
   /** A new incarnation told to restore: it waits for the DO's PUT of the saved workspace. */
   get needsWorkspace(): boolean {
     return this.#state === "restoring";
+  }
+
+  /** What the room's git requests (changes, push) work on: only while the cloned or restored workspace is live. */
+  get git(): PushContext | null {
+    if (this.#state !== "running" || this.#disposed) return null;
+    const { repos, secrets } = this.#start;
+    return { workspace: this.workspace, repos, env: childEnv(secrets, this.workspace), secrets };
+  }
+
+  redact(text: string): string {
+    return this.#redactor.text(text);
   }
 
   get socket(): WebSocket | null {
