@@ -144,6 +144,7 @@ export function sampleBody(name: string, world: World): unknown {
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
     CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
+    Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);

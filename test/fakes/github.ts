@@ -7,6 +7,9 @@
 import { spawn } from "node:child_process";
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from "node:http";
 
+/** The token the fake GitHub of the integration tests requires. */
+export const FAKE_GITHUB_TOKEN = "ghp_faketoken0123456789abcdefABCDEFgh";
+
 export interface PullRequestCall {
   owner: string;
   repo: string;

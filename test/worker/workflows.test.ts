@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { WorkspaceWorkflowSchema } from "../../worker/protocol/workflows";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, fakeAgent, transcriptOf, textOf, waitForPhase } from "./session-helpers";
 
@@ -34,7 +35,10 @@ async function errorOf(res: Response) {
 async function listOf(client: Client, ws: string): Promise<WorkflowJSON[]> {
   const res = await client.api(`/api/workspaces/${ws}/workflows`);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { workflows: WorkflowJSON[] }).workflows;
+  const { workflows } = (await res.json()) as { workflows: WorkflowJSON[] };
+  // Exactly the protocol's shape: the web's client is typed by it.
+  for (const workflow of workflows) expect(WorkspaceWorkflowSchema.parse(workflow)).toEqual(workflow);
+  return workflows;
 }
 
 describe("workspace workflows", () => {

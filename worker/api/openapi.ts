@@ -27,6 +27,7 @@ import {
   UserSchema,
   WorkspaceSchema,
 } from "../protocol/workspace";
+import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateTokenSchema } from "./tokens";
 import { ExportToDriveSchema } from "./exports";
@@ -50,6 +51,8 @@ const schemas = {
   Delivery: DeliverySchema,
   WorkspaceCallback: WorkspaceCallbackSchema,
   Workflow: WorkspaceWorkflowSchema,
+  Changes: ChangesSchema,
+  PushResult: PushResultSchema,
 };
 
 const bodies = {
@@ -68,6 +71,7 @@ const bodies = {
   PutCallback: PutCallbackSchema,
   CreateWorkflow: CreateWorkflowSchema,
   UpdateWorkflow: UpdateWorkflowSchema,
+  Push: PushSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -178,6 +182,23 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   [`${s}/export`]: {
     get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
     post: { summary: "Upload the transcript to Google Drive", who: "member", access: "member", body: "ExportToDrive", responses: { 200: ["uploaded", ref("DriveExport")] } },
+  },
+  [`${s}/changes`]: {
+    get: {
+      summary: "What the agent changed in each repository: files with status and +/- counts, and the unified diff (cut at 256 KB with a marker), against the cloned commit, uncommitted and new files included. Asks the running agent: 409 agent_not_running in other phases",
+      who: "member",
+      access: "member",
+      responses: { 200: ["the changes", ref("Changes")] },
+    },
+  },
+  [`${s}/push`]: {
+    post: {
+      summary: "Commit what changed on a new branch (default tandem/<display name>), push it with the workspace's GITHUB_TOKEN, optionally open a pull request through GITHUB_API_URL. Running with the agent idle (else 409 agent_not_running / agent_busy); no token 400 github_token_missing; nothing changed 409 nothing_to_push; refused push 409 push_rejected (git's message); GitHub's refusal 502 github_error (its message)",
+      who: "owner, editor",
+      access: "editor",
+      body: "Push",
+      responses: { 200: ["pushed", ref("PushResult")] },
+    },
   },
   [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
   [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },

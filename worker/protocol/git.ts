@@ -5,7 +5,9 @@
  * imports this file: no Worker-runtime imports.
  */
 import { z } from "zod";
-import { RepoSchema } from "./session-config";
+
+/** Tools after which the workspace may have changed: the Changes panel refreshes when one finishes. */
+export const WRITING_TOOL_NAMES = ["write_file", "edit_file", "bash"] as const;
 
 /** A unified diff is cut here (with a marker): a session's diff is for reading, not for applying. */
 export const DIFF_MAX_BYTES = 256 * 1024;
@@ -36,7 +38,13 @@ export type RepoChanges = z.infer<typeof RepoChangesSchema>;
 export const ChangesSchema = z.object({ repos: z.array(RepoChangesSchema) });
 export type Changes = z.infer<typeof ChangesSchema>;
 
-const BranchName = RepoSchema.shape.branch.unwrap().refine(
+// Exactly as given (no trimming): a branch name is an identifier.
+const BranchName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._\/-]+$/, "invalid branch name")
+  .refine(
   (name) => !name.startsWith("/") && !name.endsWith("/") && !name.endsWith(".lock") && !name.includes("..") && !name.includes("//"),
   "invalid branch name",
 );

@@ -57,6 +57,8 @@ export const SessionViewSchema = z.object({
   runSeconds: z.int(),
   /** The latest saved copy of the agent's workspace (restored on Resume), if any. */
   savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
+  /** The pull request the last push opened (POST …/push with pullRequest). */
+  pullRequestUrl: z.string().nullable(),
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 
@@ -73,6 +75,7 @@ export const SessionSummarySchema = SessionViewSchema.pick({
   createdAt: true,
   updatedAt: true,
   awaitingApproval: true,
+  pullRequestUrl: true,
 });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 

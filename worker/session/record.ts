@@ -50,6 +50,8 @@ export interface SessionRecord {
   archivePending: boolean;
   /** Set while the session ends: `event` applies once the agent is done and its workspace stored. */
   ending: Ending | null;
+  /** The pull request the last push opened (unset before the first). */
+  pullRequestUrl?: string | null;
 }
 
 export interface Ending {
@@ -102,6 +104,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     awaitingApproval: record.awaitingApproval === true,
     runSeconds: Math.floor(runMs(record, now) / 1000),
     savedWorkspace: record.savedWorkspace,
+    pullRequestUrl: record.pullRequestUrl ?? null,
   };
 }
 

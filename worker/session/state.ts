@@ -3,6 +3,7 @@
  * mirror of it all in the Yjs document. Every change here is synchronous, so a state change, its event
  * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
  */
+import type { PushResult } from "../protocol/git";
 import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
@@ -159,6 +160,17 @@ export class SessionState {
     this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).filter((key) => key !== "workflowDefinition").join(", ") });
     this.publish();
     this.#hooks.indexChanged(record);
+  }
+
+  /** A push went out: the event names branch, commit and pull request; the pull request is shown from now on. */
+  recordPush(result: PushResult, actor: Actor): void {
+    const record = this.#record;
+    if (!record) return;
+    if (result.pullRequestUrl) record.pullRequestUrl = result.pullRequestUrl;
+    this.save();
+    const pr = result.pullRequestUrl ? `, pull request ${result.pullRequestUrl}` : "";
+    this.#store.appendEvent({ at: Date.now(), type: "pushed", actor: actor.name, reason: `${result.repo}: branch ${result.branch}, commit ${result.commit}${pr}` });
+    if (result.pullRequestUrl) this.#transcript?.setInfo({ pullRequestUrl: result.pullRequestUrl });
   }
 
   setAgentStatus(state: SessionRecord["agentStatus"]): void {

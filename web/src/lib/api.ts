@@ -17,6 +17,7 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
+import type { Changes, NewPush, PushResult } from "../../../worker/protocol/git";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
 export type { Phase } from "../../../worker/protocol/lifecycle";
@@ -25,6 +26,7 @@ export type { Repo } from "../../../worker/protocol/session-config";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
+export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "../../../worker/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -136,6 +138,8 @@ export const api = {
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
+  changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
+  push: (wsId: string, id: string, body: NewPush) => request<PushResult>("POST", `${ses(wsId, id)}/push`, body),
 
   workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
   setWorkspaceCallback: (wsId: string, url: string) =>
