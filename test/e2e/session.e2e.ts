@@ -9,6 +9,7 @@ import { after, before, describe } from "node:test";
 import type { Browser } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { accessSteps } from "./access.steps.ts";
+import { gitSteps } from "./git.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -307,4 +308,5 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   });
 
   accessSteps(cast);
+  gitSteps(cast);
 });
