@@ -81,12 +81,15 @@ export function gitSteps(cast: () => Cast) {
     await carol.page.goto(sessionURL);
     await phaseIs(carol.page, "Running");
     await carol.page.locator("[data-changes]").getByText("No changes yet.").waitFor(WAIT);
-    await send(alice.page, "/write app/NOTES.md Fixed the <b>login</b> flow.");
-    await agentSaid(alice.page, "NOTES.md").first().waitFor(WAIT);
-    for (const page of [alice.page, carol.page]) await page.locator('[data-changes] li[data-file="NOTES.md"]').waitFor(WAIT);
+    await send(alice.page, '/write app/login.ts export const fixed = "the <b>login</b> flow";');
+    await agentSaid(alice.page, "login.ts").first().waitFor(WAIT);
+    for (const page of [alice.page, carol.page]) await page.locator('[data-changes] li[data-file="login.ts"]').waitFor(WAIT);
     const panel = carol.page.locator("[data-changes]");
     await panel.getByRole("button", { name: "Show the diff" }).click();
-    await panel.locator("[data-diff] .line.add", { hasText: "+Fixed the <b>login</b> flow." }).waitFor(WAIT);
+    const added = panel.locator("[data-diff] .line.add", { hasText: 'export const fixed = "the <b>login</b> flow";' });
+    await added.waitFor(WAIT);
+    // highlight.js loads on demand and colours the code; the markup in it stays text.
+    await added.locator(".hljs-keyword", { hasText: "export" }).waitFor(WAIT);
     assert.equal(await panel.locator("[data-diff] b").count(), 0, "markup in a diff must show as text");
     assert.equal(await carol.page.getByRole("button", { name: "Push…" }).count(), 0, "a viewer cannot push");
     await carol.page.screenshot({ path: path.join(SHOTS, "changes-panel.png") });

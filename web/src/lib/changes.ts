@@ -30,16 +30,26 @@ export function finishedWrites(doc: Y.Doc): YView<number> {
 }
 
 export type DiffLineKind = "add" | "del" | "hunk" | "meta" | "context";
+export interface DiffLine {
+  kind: DiffLineKind;
+  text: string;
+  /** The file the line belongs to (from its `diff --git` header). */
+  path: string;
+}
 
-/** Each line of a unified diff with its kind, for colouring; the text itself is shown as text, never as markup. */
-export function diffLines(diff: string): { kind: DiffLineKind; text: string }[] {
+const META = ["+++ ", "--- ", "diff --git", "index ", "new file", "deleted file", "old mode", "new mode", "similarity", "rename ", "Binary files"];
+
+/** Each line of a unified diff with its kind and file, for colouring; the text itself is shown as text, never as markup. */
+export function diffLines(diff: string): DiffLine[] {
   const lines = diff.endsWith("\n") ? diff.slice(0, -1).split("\n") : diff.split("\n");
-  return lines.map((text) => {
-    if (text.startsWith("+++ ") || text.startsWith("--- ") || text.startsWith("diff --git") || text.startsWith("index ") || text.startsWith("new file") || text.startsWith("deleted file")) return { kind: "meta", text };
-    if (text.startsWith("@@")) return { kind: "hunk", text };
-    if (text.startsWith("+")) return { kind: "add", text };
-    if (text.startsWith("-")) return { kind: "del", text };
-    return { kind: "context", text };
+  let path = "";
+  return lines.map((text): DiffLine => {
+    if (text.startsWith("diff --git ")) path = /^diff --git a\/.* b\/(.*)$/.exec(text)?.[1] ?? "";
+    if (META.some((prefix) => text.startsWith(prefix))) return { kind: "meta", text, path };
+    if (text.startsWith("@@")) return { kind: "hunk", text, path };
+    if (text.startsWith("+")) return { kind: "add", text, path };
+    if (text.startsWith("-")) return { kind: "del", text, path };
+    return { kind: "context", text, path };
   });
 }
 
