@@ -139,6 +139,12 @@ describe("push", () => {
     expect([apiError.status, apiError.body.error?.code]).toEqual([502, "github_error"]);
     expect(apiError.body.error?.message).toContain("A pull request already exists for acme:tandem/pr.");
 
+    // A refusal that quotes the token (as a careless API might) reaches the room redacted.
+    github.failNextPull(500, `token ${TOKEN} may not open pull requests`);
+    const quoting = await push(id, { branch: "tandem/pr2", message: "m", pullRequest: { title: "t" } });
+    expect(quoting.body.error?.message).toContain("may not open pull requests");
+    expect(quoting.body.error?.message).not.toContain(TOKEN);
+
     expect((await push(id, { branch: "bad..name", message: "m" })).status).toBe(400);
     expect(JSON.stringify([rejected, apiError])).not.toContain(TOKEN);
     await client.close();
