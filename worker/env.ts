@@ -39,6 +39,8 @@ export interface Env {
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */
   TEST_CONTROL_URL?: string;
   TEST_REPO_URL?: string;
+  /** Only in integration tests: a fake GitHub (git over HTTP behind a token, and its REST API). */
+  TEST_GITHUB_URL?: string;
   /** Only in the attack suite: where its files report their figures. */
   TEST_TALLY_URL?: string;
 }

@@ -16,6 +16,8 @@ import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
 import { guestRoutes, shareRoutes } from "./api/shares";
 import { scheduleRoutes } from "./api/schedules";
+import { workflowRoutes } from "./api/workflows";
+import { sessionGitRoutes } from "./api/git";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -46,11 +48,13 @@ app.use("/api/workspaces/:ws", requireMember);
 app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
 app.route("/api/workspaces/:ws/sessions/:id/ticket", ticketRoutes);
 app.route("/api/workspaces/:ws/sessions/:id/shares", shareRoutes);
+app.route("/api/workspaces/:ws/sessions/:id", sessionGitRoutes);
 app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/schedules", scheduleRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
+app.route("/api/workspaces/:ws/workflows", workflowRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 /**

@@ -1,7 +1,13 @@
-/** The system prompt: how a Tandem session works, plus the workflow's addition. */
+/** The system prompt: how a Tandem session works, the repositories' own instructions, and the workflow's addition. */
 import type { Workflow } from "../../worker/protocol/session-config";
+import type { RepoInstructions } from "./instructions";
 
-export function systemPrompt(options: { workspace: string; repoDirs: readonly string[]; workflow: Workflow | null }): string {
+export function systemPrompt(options: {
+  workspace: string;
+  repoDirs: readonly string[];
+  workflow: Workflow | null;
+  instructions?: readonly RepoInstructions[];
+}): string {
   const repos = options.repoDirs.length
     ? `Repositories cloned into the workspace: ${options.repoDirs.map((d) => `${d}/`).join(", ")}.`
     : "No repositories were cloned into the workspace.";
@@ -14,5 +20,10 @@ export function systemPrompt(options: { workspace: string; repoDirs: readonly st
     "Use ask_user when you need a decision only a person can make; otherwise keep working until the task is done.",
     "Answer in Markdown, concisely.",
   ].join("\n");
-  return options.workflow?.systemPrompt ? `${base}\n\n${options.workflow.systemPrompt}` : base;
+  const parts = [base];
+  for (const { source, text } of options.instructions ?? []) {
+    parts.push(`Instructions from the repository ${source}; follow them where they apply:\n<repository-instructions source="${source}">\n${text}\n</repository-instructions>`);
+  }
+  if (options.workflow?.systemPrompt) parts.push(options.workflow.systemPrompt);
+  return parts.join("\n\n");
 }

@@ -14,6 +14,7 @@ import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, pa
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
 import { privateDirectory } from "./directories";
+import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { RestoreRefused, Session } from "./session";
 import { artifactFile } from "./workspace";
 
@@ -146,6 +147,13 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const name = artifact && decode(artifact[2]);
     if (req.method === "GET" && sessionId && name) {
       serveArtifact(res, sessionId, name).catch(() => res.writeHead(500).end());
+      return;
+    }
+    const gitRequest = GIT_PATH.exec(url.pathname);
+    const gitSession = gitRequest && decode(gitRequest[1]);
+    if (gitRequest && gitSession) {
+      const action = gitRequest[2] as "changes" | "push";
+      serveGitRequest(req, res, sessions.get(gitSession), action).catch((error: unknown) => fail(res, 500, "internal", `git ${action} failed: ${sessions.get(gitSession)?.redact(String(error)) ?? "session gone"}`));
       return;
     }
     const workspace = WORKSPACE_PATH.exec(url.pathname);

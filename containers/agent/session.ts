@@ -16,6 +16,8 @@ import { AnthropicModel } from "./models/anthropic";
 import { OfflineModel } from "./models/offline";
 import type { Model } from "./models/types";
 import { type OutFrame, Outbox } from "./outbox";
+import { readRepoInstructions } from "./instructions";
+import type { PushContext } from "./push";
 import { systemPrompt } from "./prompt";
 import { Redactor, childEnv } from "./secrets";
 import { ArtifactTracker, CloneError, cloneRepos, repoDirs } from "./workspace";
@@ -81,6 +83,17 @@ export class Session {
   /** A new incarnation told to restore: it waits for the DO's PUT of the saved workspace. */
   get needsWorkspace(): boolean {
     return this.#state === "restoring";
+  }
+
+  /** What the room's git requests (changes, push) work on: only while the cloned or restored workspace is live. */
+  get git(): PushContext | null {
+    if (this.#state !== "running" || this.#disposed) return null;
+    const { repos, secrets } = this.#start;
+    return { workspace: this.workspace, repos, env: childEnv(secrets, this.workspace), secrets };
+  }
+
+  redact(text: string): string {
+    return this.#redactor.text(text);
   }
 
   get socket(): WebSocket | null {
@@ -156,14 +169,16 @@ export class Session {
         await emptyDirectory(this.workspace);
         dirs = await cloneRepos(this.workspace, repos, env, (detail) => send({ type: "progress", step: "clone", detail }));
       }
-      send({ type: "progress", step: "agent", detail: "starting agent" });
+      const instructions = await readRepoInstructions(this.workspace, repos, dirs);
+      const from = instructions.map((i) => i.source).join(", ");
+      send({ type: "progress", step: "agent", detail: from ? `starting agent with the instructions of ${from}` : "starting agent" });
       const artifacts = new ArtifactTracker(this.workspace);
       await artifacts.scan(); // files present before the agent ran are not its artifacts
       const model = this.#chooseModel();
       this.#loop = new AgentLoop({
         model,
         config: this.#start.config,
-        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow }),
+        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow, instructions }),
         messages: historyToMessages(history),
         workspace: this.workspace,
         env,

@@ -4,6 +4,7 @@ import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Repo } from "../../worker/protocol/session-config";
+import { recordBase } from "./changes";
 import { resolveInWorkspace } from "./tools/paths";
 
 export const ARTIFACTS_DIR = "artifacts";
@@ -65,6 +66,7 @@ export async function cloneRepos(
     onProgress(`cloning repo ${index + 1} of ${repos.length}: ${displayURL(repo.url)}${repo.branch ? ` (${repo.branch})` : ""}`);
     const branch = repo.branch ? ["--branch", repo.branch] : [];
     await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dirs[index]], workspace, env);
+    await recordBase(path.join(workspace, dirs[index]), env);
   }
   return dirs;
 }

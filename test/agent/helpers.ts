@@ -1,5 +1,6 @@
 /** Shared test helpers: temp workspaces, a loop harness, and a DO stand-in speaking the protocol over ws. */
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -117,8 +118,15 @@ export class DoClient {
   }
 }
 
-/** A bare repository with one commit on `main` and one on `dev`, reachable as a file:// URL. */
-export async function makeBareRepo(name = "demo"): Promise<{ url: string; bare: string }> {
+/**
+ * A bare repository with one commit on `main` and one on `dev`, reachable as a file:// URL; `files` are
+ * written (and `setup` run) in the working copy before the first commit.
+ */
+export async function makeBareRepo(
+  name = "demo",
+  files: Record<string, string | Buffer> = {},
+  setup?: (work: string) => void,
+): Promise<{ url: string; bare: string }> {
   const dir = await tempDir("tandem-repo-");
   const bare = path.join(dir, `${name}.git`);
   const work = path.join(dir, "work");
@@ -127,6 +135,8 @@ export async function makeBareRepo(name = "demo"): Promise<{ url: string; bare: 
   git(dir, "init", "--bare", bare);
   git(dir, "init", work);
   execFileSync("sh", ["-c", "echo '# demo' > README.md && mkdir src && echo 'export const x = 1;' > src/x.ts"], { cwd: work });
+  for (const [file, content] of Object.entries(files)) writeFileSync(path.join(work, file), content);
+  setup?.(work);
   git(work, "add", ".");
   git(work, "commit", "-m", "first");
   git(work, "push", bare, "HEAD:refs/heads/main");

@@ -32,6 +32,7 @@ function filler(op: Operation, world: World) {
     tokens: world.tokenId,
     secrets: world.secretName,
     artifacts: world.artifactName,
+    workflows: world.workflowName,
   };
   return (overrides: Record<string, string> = {}) =>
     op.path.replace(/\/([a-z]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {

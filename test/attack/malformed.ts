@@ -41,7 +41,11 @@ function wrongValues(schema: JsonSchema): unknown[] {
   else values.push(-1e308, 1e308, "1", true);
   if (types.has("integer")) values.push(0.5);
   if (!types.has("boolean")) values.push(false);
-  if (schema.enum || schema.pattern || schema.format) values.push("claude-🎉", "OWNER", "\u202eowner", " viewer", "ownér", "\u0000");
+  if (schema.enum || schema.pattern || schema.format) {
+    // A look-alike the schema itself allows (an upper-case git branch name) is not a wrong value.
+    const allowed = (value: string) => (schema.pattern ? new RegExp(schema.pattern).test(value) : false) || (schema.enum?.includes(value) ?? false);
+    values.push(...["claude-🎉", "OWNER", "\u202eowner", " viewer", "ownér", "\u0000"].filter((value) => !allowed(value)));
+  }
   if (types.has("array")) values.push(Array.from({ length: 10_000 }, () => ({})), [null], [42]);
   return values;
 }

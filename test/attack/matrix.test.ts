@@ -53,6 +53,7 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     tokens: w.tokenId,
     secrets: w.secretName,
     artifacts: w.artifactName,
+    workflows: w.workflowName,
   });
   return op.path.replace(/\/([a-z]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
     const source = foreign ? other : world;

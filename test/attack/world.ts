@@ -27,6 +27,8 @@ export interface World {
   triggerSecret: string;
   scheduleId: string;
   secretName: string;
+  /** A workflow of the workspace's own. */
+  workflowName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
   revokedToken: string;
@@ -78,6 +80,8 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
   // A receiver that answers (the fake host's sink), so the rooms' phase-change callbacks go nowhere outside.
   await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
+  const workflowName = `flow-${marker.toLowerCase()}`;
+  await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
   await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
@@ -105,6 +109,7 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     triggerSecret: created.secret,
     scheduleId: schedule.id,
     secretName,
+    workflowName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
     markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
@@ -158,6 +163,9 @@ export function sampleBody(name: string, world: World): unknown {
     CreateShare: { expiresInHours: 24 },
     CreateSchedule: { name: "matrix", cron: "30 8 * * *", timezone: "UTC", session: { timeoutSeconds: 600 }, prompt: "scheduled by the matrix" },
     UpdateSchedule: { enabled: false },
+    CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
+    Push: { branch: "tandem/matrix", message: "from the matrix" },
+    UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

@@ -18,7 +18,8 @@
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
  * is archived after the turn), "/slow-save <file> <text>" (the same, but the archive takes until released,
- * saying `progress {step: "save"}` every 500 ms meanwhile, as the real agent does while tar runs), "/files"
+ * saying `progress {step: "save"}` every 500 ms meanwhile, as the real agent does while tar runs), "/push-refuse
+ * <status> <code> <message>" (the next push is refused so: agent-git.ts answers changes and pushes), "/files"
  * (lists the workspace), "/huge" (an archive over the cap), "/long-output <n>" (n tool calls with
  * 30,000-character results, as the agent caps them), "/transcript <n>" (n more assistant messages with
  * thinking, text and every third a tool call); anything else is echoed back word by word.
@@ -34,6 +35,8 @@ import type { WebSocket as NodeWebSocket } from "ws";
 import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
 import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
+import type { AgentPush } from "../../worker/protocol/git";
+import { fakeGitRequest } from "./agent-git";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -57,6 +60,9 @@ class FakeSession {
   /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
   secrets: Record<string, string> = {};
   files: Record<string, string> = {};
+  /** What the room asked to push (agent-git.ts), and the refusal "/push-refuse" scripted. */
+  pushes: AgentPush[] = [];
+  pushRefusal: { status: number; code: string; message: string } | null = null;
   /** The archive the room may fetch (the files as JSON when it was made). */
   archive: string | null = null;
   changed = false;
@@ -268,6 +274,10 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.files[file] = words.join(" ");
       s.changed = true;
       s.send({ type: "text_delta", id, text: `wrote ${file}` });
+    } else if (command === "/push-refuse") {
+      const [status, code, ...words] = rest;
+      s.pushRefusal = { status: Number(status), code, message: words.join(" ") };
+      s.send({ type: "text_delta", id, text: `the next push is refused with ${code}` });
     } else if (command === "/files") {
       s.send({ type: "text_delta", id, text: `files: ${Object.entries(s.files).map(([file, text]) => `${file}=${text}`).join("; ")}` });
     } else if (command === "/huge") {
@@ -414,6 +424,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
       if (!(await linkChecked(req, res))) return;
       return workspace(req, res, decodeURIComponent(archive[1]));
     }
+    const git = /^\/sessions\/([^/]+)\/(changes|push)$/.exec(req.url ?? "");
+    if (git) {
+      if (!(await linkChecked(req, res))) return;
+      return fakeGitRequest(req, res, sessions.get(decodeURIComponent(git[1])), git[2]);
+    }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {
       if (!(await linkChecked(req, res))) return;
@@ -454,8 +469,8 @@ export async function startFakeAgentHost(key: string, port = 0) {
     }
     if (match[2] === "deaf") s.deaf = true;
     res.writeHead(200, { "content-type": "application/json" });
-    const { received, sent, acked, incarnation, files } = s;
-    res.end(JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files }));
+    const { received, sent, acked, incarnation, files, pushes } = s;
+    res.end(JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files, pushes }));
   }
 
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

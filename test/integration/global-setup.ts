@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { waitFor } from "../../scripts/stack.mjs";
 import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
+import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github";
 import { newAgentKey } from "../../worker/protocol/agent-auth";
 
 declare module "vitest" {
@@ -19,6 +20,7 @@ declare module "vitest" {
     integrationAgentKey: string;
     integrationControlPort: number;
     integrationRepoURL: string;
+    integrationGitHubURL: string;
   }
 }
 
@@ -38,6 +40,10 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "tandem-integration-"));
   const repoURL = makeRepository(dir);
   const anthropic = await startFakeAnthropic();
+  // A private repository on a fake GitHub that requires the token (the tests set it as a workspace secret).
+  const githubRoot = join(dir, "github");
+  execFileSync("git", ["clone", "-q", "--bare", repoURL.replace("file://", ""), join(githubRoot, "acme", "private.git")]);
+  const github = await startFakeGitHub({ root: githubRoot, token: FAKE_GITHUB_TOKEN });
   const agentPort = await freePort();
   const agentKey = newAgentKey();
   // The host runs as its own process, as `npm start` runs it: killing it is a real crash.
@@ -54,6 +60,8 @@ export default async function setup(project: TestProject) {
         AGENT_WORKSPACE_ROOT: join(dir, "sessions"),
         ANTHROPIC_API_KEY: "sk-ant-test-key",
         ANTHROPIC_BASE_URL: anthropic.url,
+        // A deployment's GitHub (Enterprise) API: its host gets the credential helper, pull requests go there.
+        GITHUB_API_URL: github.apiURL,
       },
     });
     await waitFor(`http://127.0.0.1:${agentPort}/health`, 20_000, child);
@@ -71,6 +79,17 @@ export default async function setup(project: TestProject) {
         return reply(200, { pending: anthropic.pending });
       }
       if (req.url === "/anthropic/requests") return reply(200, { requests: anthropic.requests.map((r) => r.body), pending: anthropic.pending });
+      if (req.url === "/github/pulls") return reply(200, { pulls: github.pulls });
+      const show = /^\/github\/show\/(.+)$/.exec(req.url ?? "");
+      if (show) {
+        // What the fake GitHub holds at `<ref>:<path>` of acme/private.
+        const spec = decodeURIComponent(show[1]);
+        try {
+          return reply(200, { text: execFileSync("git", ["show", spec], { cwd: join(githubRoot, "acme", "private.git"), encoding: "utf8" }) });
+        } catch {
+          return reply(404, {});
+        }
+      }
       if (req.url === "/agent/kill") {
         killGroup(host);
         return reply(200, {});
@@ -89,10 +108,12 @@ export default async function setup(project: TestProject) {
   project.provide("integrationAgentKey", agentKey);
   project.provide("integrationControlPort", typeof address === "object" && address ? address.port : 0);
   project.provide("integrationRepoURL", repoURL);
+  project.provide("integrationGitHubURL", github.url);
   return async () => {
     control.close();
     killGroup(host);
     await anthropic.close();
+    await github.close();
     rmSync(dir, { recursive: true, force: true });
   };
 }

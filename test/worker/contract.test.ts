@@ -57,7 +57,7 @@ describe("the API speaks worker/protocol", () => {
     const page = exactly(SessionPageSchema, await answer(owner, `/api/workspaces/${ws}/sessions`));
     // The list row is the index's summary: no settings, repos or clock.
     expect(Object.keys(page.sessions[0]).sort()).toEqual(
-      ["agentStatus", "awaitingApproval", "createdAt", "createdBy", "displayName", "id", "model", "origin", "phase", "updatedAt", "workspaceId"],
+      ["agentStatus", "awaitingApproval", "createdAt", "createdBy", "displayName", "id", "model", "origin", "phase", "pullRequestUrl", "updatedAt", "workspaceId"],
     );
 
     exactly(MessageAcceptedSchema, await answer(owner, `/api/workspaces/${ws}/sessions/${created.id}/messages`, { body: { text: "hello" } }));

@@ -56,6 +56,7 @@ describe("schedules: the API", () => {
       [{ cron: "0 9 * * *", session: { model: "gpt-4" } }, "session.model"],
       [{ cron: "0 9 * * *", session: { prompt: "x" } }, "session.prompt"],
       [{ cron: "0 9 * * *", session: { interactive: true } }, "session.interactive"],
+      [{ cron: "0 9 * * *", session: { workflow: "no-such-flow" } }, "session.workflow", /no workflow named/],
       [{ cron: "0 9 * * *", prompt: "" }, "prompt"],
       [{ cron: "0 9 * * *", name: "" }, "name"],
     ];
@@ -74,6 +75,9 @@ describe("schedules: the API", () => {
     const patch = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, { method: "PATCH", body: { cron: "*/2 * * * *" } });
     expect(patch.status).toBe(400);
     expect(((await patch.json()) as { error: { field: string } }).error.field).toBe("cron");
+    const unknownFlow = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, { method: "PATCH", body: { session: { workflow: "no-such-flow" } } });
+    expect(unknownFlow.status).toBe(400);
+    expect(((await unknownFlow.json()) as { error: { field: string } }).error.field).toBe("session.workflow");
   });
 
   it("another workspace's schedule is a 404", async () => {

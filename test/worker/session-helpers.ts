@@ -60,6 +60,7 @@ export async function fakeAgent(id: string, action?: "release" | "drop" | "kill"
     connected: boolean;
     incarnation: string;
     files: Record<string, string>;
+    pushes: unknown[];
   };
 }
 

@@ -27,6 +27,8 @@ import {
   UserSchema,
   WorkspaceSchema,
 } from "../protocol/workspace";
+import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
+import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateTokenSchema } from "./tokens";
 import { ExportToDriveSchema } from "./exports";
 import { CreateShareSchema, CreatedShareSchema, GuestViewSchema, ShareSchema } from "../protocol/shares";
@@ -56,6 +58,9 @@ const schemas = {
   Schedule: ScheduleSchema,
   ScheduleRun: ScheduleRunSchema,
   RunStarted: RunStartedSchema,
+  Workflow: WorkspaceWorkflowSchema,
+  Changes: ChangesSchema,
+  PushResult: PushResultSchema,
 };
 
 const bodies = {
@@ -75,6 +80,9 @@ const bodies = {
   CreateShare: CreateShareSchema,
   CreateSchedule: CreateScheduleSchema,
   UpdateSchedule: UpdateScheduleSchema,
+  CreateWorkflow: CreateWorkflowSchema,
+  UpdateWorkflow: UpdateWorkflowSchema,
+  Push: PushSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -186,6 +194,23 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
     post: { summary: "Upload the transcript to Google Drive", who: "member", access: "member", body: "ExportToDrive", responses: { 200: ["uploaded", ref("DriveExport")] } },
   },
+  [`${s}/changes`]: {
+    get: {
+      summary: "What the agent changed in each repository: files with status and +/- counts, and the unified diff (cut at 256 KB with a marker), against the cloned commit, uncommitted and new files included. Asks the running agent: 409 agent_not_running in other phases",
+      who: "member",
+      access: "member",
+      responses: { 200: ["the changes", ref("Changes")] },
+    },
+  },
+  [`${s}/push`]: {
+    post: {
+      summary: "Commit what changed on a new branch (default tandem/<display name>), push it with the workspace's GITHUB_TOKEN, optionally open a pull request through GITHUB_API_URL. Running with the agent idle (else 409 agent_not_running / agent_busy); no token 400 github_token_missing; nothing changed 409 nothing_to_push; refused push 409 push_rejected (git's message); GitHub's refusal 502 github_error (its message)",
+      who: "owner, editor",
+      access: "editor",
+      body: "Push",
+      responses: { 200: ["pushed", ref("PushResult")] },
+    },
+  },
   [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
   [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
   [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
@@ -207,6 +232,15 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     delete: { summary: "Remove the callback", who: "owner", access: "owner", responses: { 204: "removed" } },
   },
   [`${ws}/triggers/{id}/deliveries`]: { get: { summary: "A trigger's deliveries and outcomes", who: "owner", access: "owner", responses: { 200: ["deliveries", list("deliveries", "Delivery")] } } },
+  [`${ws}/workflows`]: {
+    get: { summary: "Workflows: the built-ins (builtIn: true, not editable) and the workspace's own", who: "member", access: "member", responses: { 200: ["workflows", list("workflows", "Workflow")] } },
+    post: { summary: "Create a workflow (slug name, title, system-prompt addition, first-message template with {{prompt}})", who: "owner, editor", access: "editor", body: "CreateWorkflow", responses: { 201: ["created", one("workflow", "Workflow")], 409: "the workspace has a workflow of that name (exists); a built-in's name is a 400" } },
+  },
+  [`${ws}/workflows/{name}`]: {
+    get: { summary: "A workflow (built-in or the workspace's)", who: "member", access: "member", responses: { 200: ["the workflow", one("workflow", "Workflow")] } },
+    put: { summary: "Change a workspace workflow (a built-in: 409 workflow_builtin)", who: "owner, editor", access: "editor", body: "UpdateWorkflow", responses: { 200: ["changed", one("workflow", "Workflow")] } },
+    delete: { summary: "Delete a workspace workflow; one that sessions use needs ?force=true (else 409 workflow_in_use naming how many)", who: "owner, editor", access: "editor", query: ["force"], responses: { 204: "deleted" } },
+  },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   [`${s}/shares`]: {
     post: { summary: "Create a read-only share link for guests (its token shown once in the url; expiresInHours 1–720, none: until revoked)", who: "owner, editor", access: "editor", body: "CreateShare", responses: { 201: ["created", one("share", "CreatedShare")] } },

@@ -32,6 +32,6 @@ export function roomOf(env: Env, id: string) {
 /** A room's answer as a value, or thrown as an HttpError (a refused phase change keeps its phase). */
 export function unwrap<T>(result: RoomResult<T>): T {
   if (result.ok) return result.value;
-  const { code, message, phase } = result.error;
-  throw new HttpError(code, message, phase ? { phase } : {});
+  const { code, message, phase, field } = result.error;
+  throw new HttpError(code, message, { ...(phase && { phase }), ...(field && { field }) });
 }

@@ -11,6 +11,8 @@ import { generateDisplayName } from "../session/names";
 import type { Actor, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
 import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
+import { resolveWorkflow } from "./workflow-lookup";
+import { setSessionWorkflow } from "../db/workflows";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
@@ -45,7 +47,12 @@ sessionRoutes.get("/:id", async (c) => c.json({ session: unwrap(await (await roo
 sessionRoutes.patch("/:id", async (c) => {
   requireRole(c, "owner", "editor");
   const patch = await readJson(c, UpdateSessionSchema);
-  return c.json({ session: unwrap(await (await roomOfPath(c)).update(patch, actorOf(c))) });
+  const id = await sessionIdOfPath(c);
+  if (patch.workflow === undefined) return c.json({ session: unwrap(await (await roomOf(c.env, id)).update(patch, actorOf(c))) });
+  const workflowDefinition = await resolveWorkflow(c.env.DB, c.req.param("ws")!, patch.workflow);
+  const session = unwrap(await (await roomOf(c.env, id)).update({ ...patch, workflowDefinition }, actorOf(c)));
+  await setSessionWorkflow(c.env.DB, id, session.workflow);
+  return c.json({ session });
 });
 
 sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await roomOfPath(c)).events()) }));
@@ -136,9 +143,11 @@ export async function createSession(
   /** `id`: a schedule's run chooses its session's id before it starts it, so a retried run finds it. */
   { awaitingApproval = false, id = crypto.randomUUID() }: { awaitingApproval?: boolean; id?: string } = {},
 ) {
+  const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
   const now = Date.now();
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
+  if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
   const init: SessionInit & { prompt?: string } = {
     id,
     workspaceId,
@@ -154,6 +163,7 @@ export async function createSession(
     },
     repos: body.repos,
     workflow: body.workflow ?? null,
+    workflowDefinition,
     origin,
     createdBy,
     createdAt: now,

@@ -20,6 +20,7 @@ import { callbackURLRefusal } from "../http/outbound";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
 import type { CreateSessionBody } from "../protocol/session";
+import { resolveWorkflow } from "./workflow-lookup";
 import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
 
 const Params = z.object({ id: z.string().min(1).max(100) });
@@ -62,6 +63,7 @@ triggerRoutes.post("/", async (c) => {
   const body = await readJson(c, CreateTriggerSchema);
   checkCallbackURL(c, body.callbackUrl, "callbackUrl");
   const ws = c.req.param("ws")!;
+  await resolveWorkflow(c.env.DB, ws, body.session.workflow, "session.workflow");
   const id = crypto.randomUUID();
   const secret = newSigningSecret();
   await insertTrigger(c.env.DB, {

@@ -16,6 +16,7 @@ export interface SessionRow {
   created_at: number;
   updated_at: number;
   awaiting_approval: number;
+  pull_request_url: string | null;
 }
 
 export function insertSession(
@@ -127,5 +128,6 @@ export function sessionSummary(row: SessionRow): SessionSummary {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     awaitingApproval: row.phase === "Pending" && row.awaiting_approval === 1,
+    pullRequestUrl: row.pull_request_url ?? null,
   };
 }

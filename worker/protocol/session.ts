@@ -8,7 +8,6 @@ import { z } from "zod";
 import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
 import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "./session-config";
-import { builtinWorkflow } from "./workflows";
 
 export const PhaseSchema = z.enum(PHASES);
 
@@ -59,6 +58,8 @@ export const SessionViewSchema = z.object({
   runSeconds: z.int(),
   /** The latest saved copy of the agent's workspace (restored on Resume), if any. */
   savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
+  /** The pull request the last push opened (POST …/push with pullRequest). */
+  pullRequestUrl: z.string().nullable(),
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 
@@ -75,6 +76,7 @@ export const SessionSummarySchema = SessionViewSchema.pick({
   createdAt: true,
   updatedAt: true,
   awaitingApproval: true,
+  pullRequestUrl: true,
 });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
@@ -107,7 +109,8 @@ export const DriveExportSchema = z.object({ url: z.string() });
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoSchema).max(LIMITS.repos.max);
-const Workflow = WorkflowNameSchema.refine((name) => builtinWorkflow(name) !== null, "unknown workflow");
+// A built-in or one of the workspace's own: the API checks which exists (worker/api/workflow-lookup.ts).
+const Workflow = WorkflowNameSchema;
 
 /** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */
 export const CreateSessionSchema = z

@@ -41,6 +41,8 @@ export const SessionInfoSchema = z.object({
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: z.string(),
   artifacts: z.array(ArtifactSchema),
+  /** The pull request the last push opened, if any. */
+  pullRequestUrl: z.string().nullable().optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 

@@ -1,4 +1,5 @@
-import type { Workflow } from "./session-config";
+import { z } from "zod";
+import { WorkflowSchema, type Workflow } from "./session-config";
 
 /** Placeholder in a first-message template for what the person (or trigger) asked for. */
 export const WORKFLOW_PROMPT_PLACEHOLDER = "{{prompt}}";
@@ -65,3 +66,52 @@ export function firstMessageFor(workflow: Workflow | null, prompt: string | unde
   if (text === "") return null;
   return workflow ? renderFirstMessage(workflow, text) : text;
 }
+
+/** A workflow as GET …/workflows lists it: a built-in (not editable) or one of the workspace's own. */
+export const WorkspaceWorkflowSchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  systemPrompt: z.string(),
+  firstMessage: z.string(),
+  builtIn: z.boolean(),
+  createdAt: z.int().nullable(),
+  updatedAt: z.int().nullable(),
+});
+export type WorkspaceWorkflow = z.infer<typeof WorkspaceWorkflowSchema>;
+
+const Title = z.string().trim().min(1).max(100);
+const SystemPrompt = WorkflowSchema.shape.systemPrompt;
+const FirstMessage = WorkflowSchema.shape.firstMessage.trim().min(1);
+
+/** A workflow's name exactly as given (no trimming: it is an identifier, in paths too). */
+const WorkflowSlug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "workflow names are lower-case words joined by '-'");
+
+/** POST …/workflows: a name no built-in has. */
+export const CreateWorkflowSchema = z.strictObject({
+  name: WorkflowSlug.refine((name) => builtinWorkflow(name) === null, "a built-in workflow has this name"),
+  title: Title,
+  systemPrompt: SystemPrompt,
+  firstMessage: FirstMessage,
+});
+export type NewWorkflow = z.input<typeof CreateWorkflowSchema>;
+
+/** PUT …/workflows/:name: the whole definition but its name. */
+export const UpdateWorkflowSchema = CreateWorkflowSchema.omit({ name: true });
+export type WorkflowChange = z.input<typeof UpdateWorkflowSchema>;
+
+export const WorkflowParamsSchema = z.object({ name: WorkflowSlug });
+export const DeleteWorkflowQuerySchema = z.object({ force: z.enum(["true", "false"]).optional() });
+
+/** The built-ins as GET …/workflows lists them. */
+export const BUILTIN_WORKFLOW_LIST: WorkspaceWorkflow[] = Object.values(BUILTIN_WORKFLOW_DEFINITIONS).map((w) => ({
+  name: w.name,
+  title: w.label,
+  systemPrompt: w.systemPrompt,
+  firstMessage: w.firstMessage,
+  builtIn: true,
+  createdAt: null,
+  updatedAt: null,
+}));

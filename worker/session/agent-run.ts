@@ -88,6 +88,12 @@ export class AgentRun {
     return this.#link?.send(frame) ?? false;
   }
 
+  /** A signed HTTP request to the agent of this run (its changes, a push); null without one. */
+  request(path: string, init?: RequestInit): Promise<Response> | null {
+    const record = this.#record;
+    return record && this.connected ? this.#endpoint(record).fetch(path, init) : null;
+  }
+
   /** Starts a new run (Pending → Creating): a new incarnation, which restores the saved workspace if there is one. */
   async provision(): Promise<void> {
     const record = this.#record;

@@ -1,7 +1,7 @@
 import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, Origin, SessionView } from "../protocol/session";
-import type { Repo, SessionConfig } from "../protocol/session-config";
+import type { Repo, SessionConfig, Workflow } from "../protocol/session-config";
 
 // The room's files name these through the record; their one definition is the protocol's.
 export type { Actor, Origin, SessionView };
@@ -14,6 +14,8 @@ export interface SessionRecord {
   config: SessionConfig;
   repos: Repo[];
   workflow: string | null;
+  /** The workflow's text as it was when chosen (a workspace's own may change or go later); unset for records older than it. */
+  workflowDefinition?: Workflow | null;
   origin: Origin;
   createdBy: Actor;
   createdAt: number;
@@ -48,6 +50,8 @@ export interface SessionRecord {
   archivePending: boolean;
   /** Set while the session ends: `event` applies once the agent is done and its workspace stored. */
   ending: Ending | null;
+  /** The pull request the last push opened (unset before the first). */
+  pullRequestUrl?: string | null;
 }
 
 export interface Ending {
@@ -100,6 +104,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     awaitingApproval: record.awaitingApproval === true,
     runSeconds: Math.floor(runMs(record, now) / 1000),
     savedWorkspace: record.savedWorkspace,
+    pullRequestUrl: record.pullRequestUrl ?? null,
   };
 }
 

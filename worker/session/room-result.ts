@@ -5,8 +5,21 @@
 import type { ErrorCode } from "../http/errors";
 import type { Phase } from "../protocol/lifecycle";
 
-export type RoomErrorCode = Extract<ErrorCode, "not_found" | "exists" | "invalid_transition" | "not_awaiting_approval">;
-export type RoomError = { code: RoomErrorCode; message: string; phase?: Phase };
+export type RoomErrorCode = Extract<
+  ErrorCode,
+  | "not_found"
+  | "exists"
+  | "invalid_transition"
+  | "not_awaiting_approval"
+  | "invalid_input"
+  | "agent_not_running"
+  | "agent_busy"
+  | "github_token_missing"
+  | "nothing_to_push"
+  | "push_rejected"
+  | "github_error"
+>;
+export type RoomError = { code: RoomErrorCode; message: string; phase?: Phase; field?: string };
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };
 
 export const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });

@@ -14,6 +14,8 @@ import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
+import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
+import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
 import { CallbackQueue, droppedReason } from "./callbacks";
@@ -79,6 +81,15 @@ export class SessionRoom extends ViewerRoom {
       transact: (change) => this.document.transact(change),
       scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
     });
+  }
+
+  #git(): GitRequester {
+    return {
+      record: this.#state.record,
+      request: (path, init) => this.#agent.request(path, init),
+      redact: (text) => this.#agent.redaction.secrets.text(text),
+      sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
+    };
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -171,6 +182,18 @@ export class SessionRoom extends ViewerRoom {
     if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
     this.#state.update(patch, actor);
     return ok(sessionView(record, record.updatedAt));
+  }
+
+  /** The agent's changes against the cloned commits (git-requests.ts): only while it runs. */
+  async changes(): Promise<RoomResult<Changes>> {
+    return sessionChanges(this.#git());
+  }
+
+  /** Commits and pushes the agent's changes (and opens a pull request), recorded as an event. */
+  async push(body: PushBody, actor: Actor): Promise<RoomResult<PushResult>> {
+    const result = await pushChanges(this.#git(), body, actor);
+    if (result.ok) this.#state.recordPush(result.value, actor);
+    return result;
   }
 
   postMessage(text: string, author: Actor): RoomResult<{ seq: number; queued: boolean }> {

@@ -3,6 +3,7 @@
  * mirror of it all in the Yjs document. Every change here is synchronous, so a state change, its event
  * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
  */
+import type { PushResult } from "../protocol/git";
 import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
@@ -30,7 +31,7 @@ export type SessionInit = Omit<
   | "archivePending"
   | "ending"
 >;
-export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
+export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">>;
 
 export interface SessionStateHooks {
   /** After a phase change (also the first, to Pending), with whether time counted before and counts now. */
@@ -156,9 +157,20 @@ export class SessionState {
     if (!record) return;
     Object.assign(record, patch, { updatedAt: Date.now() });
     this.save();
-    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).join(", ") });
+    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).filter((key) => key !== "workflowDefinition").join(", ") });
     this.publish();
     this.#hooks.indexChanged(record);
+  }
+
+  /** A push went out: the event names branch, commit and pull request; the pull request is shown from now on. */
+  recordPush(result: PushResult, actor: Actor): void {
+    const record = this.#record;
+    if (!record) return;
+    if (result.pullRequestUrl) record.pullRequestUrl = result.pullRequestUrl;
+    this.save();
+    const pr = result.pullRequestUrl ? `, pull request ${result.pullRequestUrl}` : "";
+    this.#store.appendEvent({ at: Date.now(), type: "pushed", actor: actor.name, reason: `${result.repo}: branch ${result.branch}, commit ${result.commit}${pr}` });
+    if (result.pullRequestUrl) this.#transcript?.setInfo({ pullRequestUrl: result.pullRequestUrl });
   }
 
   setAgentStatus(state: SessionRecord["agentStatus"]): void {
@@ -223,8 +235,9 @@ export class SessionState {
   }
 
   workflow(): Workflow | null {
-    const name = this.#record?.workflow;
-    return name ? builtinWorkflow(name) : null;
+    const record = this.#record;
+    if (!record?.workflow) return null;
+    return record.workflowDefinition ?? builtinWorkflow(record.workflow);
   }
 
   /** Mirrors the session into the document's `session` map, which every viewer watches. */

@@ -5,6 +5,7 @@ import { bashTool } from "./bash";
 import { editFileTool, readFileTool, writeFileTool } from "./files";
 import { grepTool, listTool } from "./search";
 import type { ToolContext, ToolDefinition } from "./types";
+import { WRITING_TOOL_NAMES } from "../../../worker/protocol/git";
 
 export type { ToolContext } from "./types";
 
@@ -26,7 +27,7 @@ const TOOLS: readonly ToolDefinition[] = [
 ];
 
 /** Tools after which files may have changed (artifacts are rescanned). */
-export const WRITING_TOOLS = new Set(["write_file", "edit_file", "bash"]);
+export const WRITING_TOOLS = new Set<string>(WRITING_TOOL_NAMES);
 
 function inputSchema(schema: z.ZodType): Anthropic.Tool.InputSchema {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;

@@ -18,6 +18,8 @@ import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../
 import type { CreatedShare, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
+import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
+import type { Changes, NewPush, PushResult } from "../../../worker/protocol/git";
 
 export type { AgentStatus } from "../../../worker/protocol/agent";
 export type { Phase } from "../../../worker/protocol/lifecycle";
@@ -27,6 +29,8 @@ export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback }
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
+export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
+export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "../../../worker/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 
@@ -138,6 +142,8 @@ export const api = {
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
+  changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
+  push: (wsId: string, id: string, body: NewPush) => request<PushResult>("POST", `${ses(wsId, id)}/push`, body),
 
   workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
   setWorkspaceCallback: (wsId: string, url: string) =>
@@ -168,6 +174,12 @@ export const api = {
     request<{ schedule: Schedule }>("PATCH", `${ws(wsId)}/schedules/${enc(id)}`, patch),
   deleteSchedule: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/schedules/${enc(id)}`),
   runSchedule: (wsId: string, id: string) => request<{ sessionId: string }>("POST", `${ws(wsId)}/schedules/${enc(id)}/run`),
+  workflows: (wsId: string) => request<{ workflows: WorkspaceWorkflow[] }>("GET", `${ws(wsId)}/workflows`),
+  createWorkflow: (wsId: string, body: NewWorkflow) => request<{ workflow: WorkspaceWorkflow }>("POST", `${ws(wsId)}/workflows`, body),
+  updateWorkflow: (wsId: string, name: string, body: WorkflowChange) =>
+    request<{ workflow: WorkspaceWorkflow }>("PUT", `${ws(wsId)}/workflows/${enc(name)}`, body),
+  deleteWorkflow: (wsId: string, name: string, force = false) =>
+    request<void>("DELETE", `${ws(wsId)}/workflows/${enc(name)}${force ? "?force=true" : ""}`),
 };
 
 /** Addresses the browser opens directly (downloads), not through `request`. */

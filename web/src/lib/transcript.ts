@@ -48,6 +48,8 @@ export interface SessionState {
   agentModel: string;
   artifacts: Artifact[] | null;
   awaitingApproval: boolean;
+  /** The pull request the last push opened. */
+  pullRequestUrl: string | null;
 }
 
 function readArtifacts(v: unknown): Artifact[] | null {
@@ -71,6 +73,7 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     agentModel: str(m, infoKey("agentModel")),
     artifacts: readArtifacts(m.get(infoKey("artifacts"))),
     awaitingApproval: m.get(infoKey("awaitingApproval")) === true,
+    pullRequestUrl: str(m, infoKey("pullRequestUrl")) || null,
   };
 }
 

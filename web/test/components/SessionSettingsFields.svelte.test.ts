@@ -40,3 +40,28 @@ describe("SessionSettingsFields", () => {
     expect(form.interactive).toBe(true);
   });
 });
+
+describe("SessionSettingsFields: workflows", () => {
+  it("lists the workspace's workflows beside the built-ins, and the chosen one goes into the body", () => {
+    const target = document.createElement("div");
+    document.body.append(target);
+    const form = $state(defaultForm());
+    const workflows = [
+      { name: "bug-fix", title: "Bug fix", builtIn: true },
+      { name: "release-notes", title: "Release notes", builtIn: false },
+    ];
+    const app = mount(SessionSettingsFields, { target, props: { form, errors: {}, idPrefix: "t", workflows } });
+    flushSync();
+    cleanup = () => unmount(app);
+    const select = target.querySelector<HTMLSelectElement>("#t-workflow")!;
+    const groups = [...select.querySelectorAll("optgroup")].map((g) => [g.label, [...g.querySelectorAll("option")].map((o) => o.value)]);
+    expect(groups).toEqual([
+      ["Built-in", ["bug-fix"]],
+      ["This workspace", ["release-notes"]],
+    ]);
+    select.value = "release-notes";
+    select.dispatchEvent(new Event("change"));
+    flushSync();
+    expect(toBody(form).workflow).toBe("release-notes");
+  });
+});

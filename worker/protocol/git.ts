@@ -1,0 +1,96 @@
+/**
+ * The git round trip (SPEC §10) as the API and the agent speak it: a session's changes against the commits
+ * it cloned, and a push of them (optionally with a pull request). The room asks the agent host over HTTP
+ * (like artifacts and workspace archives: bodies too large for a frame, and nothing to replay). web/
+ * imports this file: no Worker-runtime imports.
+ */
+import { z } from "zod";
+
+/** Tools after which the workspace may have changed: the Changes panel refreshes when one finishes. */
+export const WRITING_TOOL_NAMES = ["write_file", "edit_file", "bash"] as const;
+
+/** A unified diff is cut here (with a marker): a session's diff is for reading, not for applying. */
+export const DIFF_MAX_BYTES = 256 * 1024;
+
+export const ChangedFileSchema = z.object({
+  path: z.string(),
+  status: z.enum(["added", "modified", "deleted", "type_changed"]),
+  /** Lines; 0 for a binary file. */
+  additions: z.int(),
+  deletions: z.int(),
+  binary: z.boolean(),
+});
+export type ChangedFile = z.infer<typeof ChangedFileSchema>;
+
+export const RepoChangesSchema = z.object({
+  url: z.string(),
+  /** The branch that was cloned. */
+  branch: z.string().nullable(),
+  /** The commit that was cloned: the diff is against it, so the agent's own commits are included. */
+  baseCommit: z.string(),
+  files: z.array(ChangedFileSchema),
+  diff: z.string(),
+  /** The diff was longer than DIFF_MAX_BYTES and ends in a marker. */
+  diffTruncated: z.boolean(),
+});
+export type RepoChanges = z.infer<typeof RepoChangesSchema>;
+
+export const ChangesSchema = z.object({ repos: z.array(RepoChangesSchema) });
+export type Changes = z.infer<typeof ChangesSchema>;
+
+// Exactly as given (no trimming): a branch name is an identifier.
+const BranchName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9._\/-]+$/, "invalid branch name")
+  .refine(
+  (name) => !name.startsWith("/") && !name.endsWith("/") && !name.endsWith(".lock") && !name.includes("..") && !name.includes("//"),
+  "invalid branch name",
+);
+
+/** POST …/sessions/:id/push. */
+export const PushSchema = z.strictObject({
+  /** Which repository (its URL as the session lists it); may be left out when the session has one. */
+  repo: z.string().min(1).max(2000).optional(),
+  /** Default: tandem/<display name>. */
+  branch: BranchName.optional(),
+  message: z.string().trim().min(1).max(10_000).optional(),
+  pullRequest: z.strictObject({ title: z.string().trim().min(1).max(256), body: z.string().max(60_000).optional() }).optional(),
+});
+export type PushBody = z.infer<typeof PushSchema>;
+export type NewPush = z.input<typeof PushSchema>;
+
+/** What the room sends the agent host: the body with its defaults filled in. */
+export const AgentPushSchema = z.strictObject({
+  repo: z.string().min(1).max(2000).optional(),
+  branch: BranchName,
+  message: z.string().min(1).max(12_000),
+  pullRequest: PushSchema.shape.pullRequest,
+});
+export type AgentPush = z.infer<typeof AgentPushSchema>;
+
+export const PushResultSchema = z.object({
+  repo: z.string(),
+  branch: z.string(),
+  commit: z.string(),
+  pullRequestUrl: z.string().optional(),
+});
+export type PushResult = z.infer<typeof PushResultSchema>;
+
+/** The agent host's refusals of a push, each with the API's code (and so its status). */
+export const PUSH_ERROR_CODES = ["invalid_input", "github_token_missing", "nothing_to_push", "push_rejected", "github_error"] as const;
+export const AgentErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+
+/** The default branch of a push: `tandem/` and the session's display name as a branch-safe slug. */
+export function defaultBranch(displayName: string): string {
+  const slug = displayName
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, 80)
+    .replace(/[-.]+$/, "")
+    .replace(/\.lock$/, "-lock");
+  return `tandem/${slug || "session"}`;
+}
