@@ -1,6 +1,7 @@
 /** Redaction, shared by the agent and the room: the forms of a secret, streams split anywhere. */
 import { describe, expect, it } from "vitest";
 import { REDACTED, Redaction, StreamRedaction, secretForms } from "../../worker/protocol/redaction";
+import { urlHasCredentials, withoutCredentials } from "../../worker/protocol/session-config";
 
 const VALUE = "tok/4f9a2c+e=Z q8!";
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
@@ -78,5 +79,18 @@ describe("streamed text", () => {
     expect(streams.flush("text")).toEqual([{ stream: "thinking", text: "tok/4" }]);
     expect(streams.push("text", "efghXYZ123")).toBe(REDACTED);
     expect(streams.flush()).toEqual([]);
+  });
+});
+
+describe("repository URLs with credentials", () => {
+  it("are told apart from plain ones, and shown without the credentials", () => {
+    expect(urlHasCredentials("https://x-access-token:ghp_secret@github.com/acme/app")).toBe(true);
+    expect(urlHasCredentials("https://ghp_secret@github.com/acme/app")).toBe(true);
+    expect(urlHasCredentials("ssh://git:hunter2@example.com/acme/app.git")).toBe(true);
+    expect(urlHasCredentials("ssh://git@example.com/acme/app.git")).toBe(false);
+    expect(urlHasCredentials("git@github.com:acme/app.git")).toBe(false);
+    expect(urlHasCredentials("https://github.com/acme/app")).toBe(false);
+    expect(withoutCredentials("https://x-access-token:ghp_secret@github.com/acme/app")).toBe("https://github.com/acme/app");
+    expect(withoutCredentials("git@github.com:acme/app.git")).toBe("git@github.com:acme/app.git");
   });
 });

@@ -77,6 +77,8 @@ describe("creating a session", () => {
     ["a 101-character name", { displayName: "x".repeat(101) }, "displayName"],
     ["an unknown workflow", { workflow: "world-domination" }, "workflow"],
     ["a repo without a URL", { repos: [{ branch: "main" }] }, "repos.0.url"],
+    ["a repo URL with a token in it", { repos: [{ url: "https://x-access-token:ghp_secret@github.com/acme/app" }] }, "repos.0.url"],
+    ["a repo URL with a token as its user", { repos: [{ url: "https://ghp_secret@github.com/acme/app" }] }, "repos.0.url"],
     ["an unknown field", { max_tokens: 100 }, undefined],
     ["an array body", [], undefined],
   ];

@@ -42,6 +42,34 @@ export const RepoSchema = z.object({
 });
 export type Repo = z.infer<typeof RepoSchema>;
 
+/**
+ * Whether a repository URL carries credentials (`https://user:token@host/…`, `ssh://user:password@…`).
+ * A credential in a URL would show wherever the URL does (the sidebar, exports, a share link's guest,
+ * `.git/config` in saved workspaces), so sessions refuse them: a `GITHUB_TOKEN` secret reaches git
+ * through a credential helper instead. `git@host:…` names a user, not a secret, and stays allowed.
+ */
+export function urlHasCredentials(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, username, password } = new URL(url);
+  if (protocol === "http:" || protocol === "https:") return username !== "" || password !== "";
+  return password !== "";
+}
+
+/** The URL with any credentials removed: what the shared document shows of a session stored before the rule. */
+export function withoutCredentials(url: string): string {
+  if (!urlHasCredentials(url)) return url;
+  const parsed = new URL(url);
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
+}
+
+/** A repository as a person names it: a URL with no credentials in it. */
+export const RepoInputSchema = RepoSchema.refine((repo) => !urlHasCredentials(repo.url), {
+  message: "a repository URL must not carry credentials: store a GITHUB_TOKEN workspace secret instead",
+  path: ["url"],
+});
+
 export const WorkflowNameSchema = z
   .string()
   .trim()

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
-import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "./session-config";
+import { LIMITS, MODEL_IDS, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
 
 export const PhaseSchema = z.enum(PHASES);
 
@@ -108,7 +108,7 @@ export type RoomTicket = z.infer<typeof RoomTicketSchema>;
 export const DriveExportSchema = z.object({ url: z.string() });
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
-const Repos = z.array(RepoSchema).max(LIMITS.repos.max);
+const Repos = z.array(RepoInputSchema).max(LIMITS.repos.max);
 // A built-in or one of the workspace's own: the API checks which exists (worker/api/workflow-lookup.ts).
 const Workflow = WorkflowNameSchema;
 

@@ -4,7 +4,7 @@
  * and the Yjs update it causes are stored in one implicit transaction of the Durable Object.
  */
 import type { PushResult } from "../protocol/git";
-import { LIMITS, type Workflow } from "../protocol/session-config";
+import { LIMITS, withoutCredentials, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
@@ -251,7 +251,8 @@ export class SessionState {
       agentStatus: record.agentStatus,
       step: record.step,
       config: record.config,
-      repos: record.repos,
+      // Every viewer (a share link's guest too) sees the repositories: never with credentials.
+      repos: record.repos.map((repo) => ({ ...repo, url: withoutCredentials(repo.url) })),
       workflow: record.workflow,
       origin: record.origin,
       timeoutSeconds: record.config.timeoutSeconds,
