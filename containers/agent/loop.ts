@@ -6,6 +6,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentStatus } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
+import { CATALOG, entryOf } from "../../worker/protocol/models";
 import { appendContent, authored } from "./history";
 import type { Inbox, Input } from "./inbox";
 import { type Model, ModelError } from "./models/types";
@@ -49,6 +50,7 @@ export class AgentLoop {
   /** Aborts the turn in flight (stop); the session's own signal aborts it too (dispose). */
   #turn: AbortController | null = null;
   #workspaceTouched = false;
+  #endOfLifeSaid = false;
 
   constructor(options: LoopOptions) {
     this.#options = options;
@@ -111,6 +113,7 @@ export class AgentLoop {
     const { emit } = this.#options;
     if (this.#stopping) return { kind: "aborted" };
     this.setStatus("working");
+    this.#sayEndOfLife();
     this.#consumeQueued([]);
     const usage = { inputTokens: 0, outputTokens: 0 };
     for (let step = 0; step < MAX_STEPS_PER_TURN; step++) {
@@ -147,6 +150,16 @@ export class AgentLoop {
     }
     emit({ type: "turn_end", usage });
     return { kind: "ended" };
+  }
+
+  /** A model with an end-of-life date is said once, as an event (the SDK's own warning is not printed: models/anthropic.ts). */
+  #sayEndOfLife(): void {
+    if (this.#endOfLifeSaid || this.#options.model.kind !== "anthropic") return;
+    this.#endOfLifeSaid = true;
+    const entry = entryOf(CATALOG, this.#options.config.model);
+    if (entry.endOfLife === null) return;
+    const successor = entry.successor ? `; its successor is ${entry.successor}` : "";
+    this.#options.emit({ type: "notice", kind: "model_deprecated", detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}` });
   }
 
   #aborted(usage: { inputTokens: number; outputTokens: number }): TurnOutcome {

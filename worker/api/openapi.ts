@@ -28,11 +28,12 @@ import {
   WorkspaceSchema,
 } from "../protocol/workspace";
 import { CreateTokenSchema } from "./tokens";
+import { ModelViewSchema } from "../protocol/models";
 import { ExportToDriveSchema } from "./exports";
 
 // The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
 const schemas = {
-  Error: z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional() }) }),
+  Error: z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional(), successor: z.string().optional() }) }),
   User: UserSchema,
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
   Workspace: WorkspaceSchema,
@@ -48,6 +49,7 @@ const schemas = {
   Trigger: TriggerSchema,
   Delivery: DeliverySchema,
   WorkspaceCallback: WorkspaceCallbackSchema,
+  Model: ModelViewSchema,
 };
 
 const bodies = {
@@ -127,6 +129,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     post: { summary: "Create an API token", who: "signed in", access: "signedIn", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
     get: { summary: "List my API tokens (never their secrets)", who: "signed in", access: "signedIn", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
   },
+  "/api/models": { get: { summary: "The model catalog: the default, each model's end of life, successor, limits and prices", who: "signed in", access: "signedIn", responses: { 200: ["models", list("models", "Model")] } } },
   "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", access: "self", responses: { 204: "revoked" } } },
   "/api/workspaces": {
     post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", access: "signedIn", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },

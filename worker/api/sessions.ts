@@ -11,6 +11,8 @@ import { generateDisplayName } from "../session/names";
 import type { Actor, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
 import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
+import { catalogOf, requireLiveModel } from "../models/catalog";
+import { defaultModel } from "../protocol/models";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
@@ -85,7 +87,9 @@ sessionRoutes.post("/:id/stop", async (c) => {
 
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
-  return c.json({ session: unwrap(await (await roomOfPath(c)).resume(actorOf(c))) }, 202);
+  const room = await roomOfPath(c);
+  requireLiveModel(catalogOf(c.env), unwrap(await room.get()).model, Date.now());
+  return c.json({ session: unwrap(await room.resume(actorOf(c))) }, 202);
 });
 
 sessionRoutes.post("/:id/approve", async (c) => {
@@ -135,16 +139,18 @@ export async function createSession(
   origin: Origin,
   { awaitingApproval = false } = {},
 ) {
-  const id = crypto.randomUUID();
   const now = Date.now();
+  const catalog = catalogOf(env);
+  const model = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now).id;
+  const id = crypto.randomUUID();
   const displayName = body.displayName ?? generateDisplayName();
-  await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
+  await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
   const init: SessionInit & { prompt?: string } = {
     id,
     workspaceId,
     displayName,
     config: {
-      model: body.model,
+      model,
       temperature: body.temperature,
       maxTokens: body.maxTokens,
       timeoutSeconds: body.timeoutSeconds,

@@ -112,7 +112,8 @@ const Workflow = WorkflowNameSchema.refine((name) => builtinWorkflow(name) !== n
 export const CreateSessionSchema = z
   .strictObject({
     displayName: DisplayName.optional(),
-    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).default("claude-sonnet-4-5"),
+    /** Unset: the catalog's default at the time of creation (the first live model; worker/protocol/models.ts). */
+    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).optional(),
     temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(LIMITS.temperature.default),
     maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max).default(LIMITS.maxTokens.default),
     timeoutSeconds: z

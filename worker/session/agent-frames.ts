@@ -52,6 +52,11 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       return;
     case "turn_end":
       return;
+    case "notice":
+      // A deprecated model is said once a session, however often its agent starts again.
+      if (frame.kind === "model_deprecated" && store.hasEvent(frame.kind)) return;
+      store.appendEvent({ at: now, type: frame.kind, reason: frame.detail });
+      return;
     case "turn_error":
       transcript.applyAgentFrame(frame, now);
       store.appendEvent({ at: now, type: "turn_error", reason: frame.message });

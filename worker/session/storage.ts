@@ -66,6 +66,10 @@ export class RoomStore {
     return { seq: Number(row.seq), ...event };
   }
 
+  hasEvent(type: string): boolean {
+    return this.#sql.exec(`SELECT 1 FROM events WHERE type = ? LIMIT 1`, type).toArray().length > 0;
+  }
+
   events(): SessionEvent[] {
     return this.#sql.exec(`SELECT * FROM events ORDER BY seq`).toArray().map(toEvent);
   }

@@ -1,5 +1,6 @@
 /** The real model: Anthropic's Messages API through the SDK's streaming helper. */
 import Anthropic from "@anthropic-ai/sdk";
+import type { Stream } from "@anthropic-ai/sdk/core/streaming";
 import type { SessionConfig } from "../../../worker/protocol/session-config";
 import { LIMITS } from "../../../worker/protocol/session-config";
 import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
@@ -84,11 +85,22 @@ export class AnthropicModel implements Model {
     });
   }
 
+  /**
+   * The raw event stream of POST /v1/messages. Not `messages.create`/`messages.stream`: in SDK 1.14.0 those
+   * print the deprecation warning of a model in its table (resources/messages/messages.js) with a bare
+   * `console.warn` on every request, with no option or logger to turn it off. The same request through the
+   * client's `post` (the SDK's documented way to make a request by hand) prints nothing; the loop says the
+   * end of life once, as an event, from the catalog (worker/protocol/models.ts) that holds the same dates.
+   */
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { signal, ...rest } = request;
-    const { stream: _stream, ...params } = requestParams(rest);
     try {
-      yield* this.#client.messages.stream(params, { signal });
+      const events = await this.#client.post<Stream<ModelStreamEvent>>("/v1/messages", {
+        body: requestParams(rest),
+        stream: true,
+        signal,
+      });
+      yield* events;
     } catch (error) {
       throw toModelError(error);
     }
