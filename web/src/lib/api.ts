@@ -4,6 +4,7 @@
  * requests with and types its answers by, so a field renamed there fails this app's type-check.
  */
 import type { Phase } from "../../../worker/protocol/lifecycle";
+import type { ModelView } from "../../../worker/protocol/models";
 import type {
   Artifact,
   MessageAccepted,
@@ -21,6 +22,7 @@ export type { AgentStatus } from "../../../worker/protocol/agent";
 export type { Phase } from "../../../worker/protocol/lifecycle";
 export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "../../../worker/protocol/session";
 export type { Repo } from "../../../worker/protocol/session-config";
+export type { ModelView } from "../../../worker/protocol/models";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 /** The session as GET …/sessions/:id returns it. */
@@ -99,6 +101,7 @@ const ses = (wsId: string, id: string) => `${ws(wsId)}/sessions/${enc(id)}`;
 export const api = {
   signIn: (name: string) => request<{ user: User }>("POST", "/api/auth/dev", { name }),
   me: () => request<{ user: User }>("GET", "/api/me"),
+  models: () => request<{ models: ModelView[] }>("GET", "/api/models"),
 
   workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
   createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
