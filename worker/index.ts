@@ -15,6 +15,7 @@ import { triggerRoutes, workspaceCallbackRoutes } from "./api/triggers";
 import { webhookRoutes } from "./api/webhooks";
 import { ticketRoutes } from "./api/tickets";
 import { modelRoutes } from "./api/models";
+import { usageRoutes } from "./api/usage";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -46,6 +47,7 @@ app.route("/api/workspaces/:ws/sessions", sessionRoutes);
 app.route("/api/workspaces/:ws/secrets", secretRoutes);
 app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
+app.route("/api/workspaces/:ws/usage", usageRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 /**

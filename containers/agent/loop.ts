@@ -4,14 +4,14 @@
  * aborts the turn at once: the model stream and the running command are cancelled, what was streamed stays.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { AgentStatus } from "../../worker/protocol/agent";
+import type { AgentStatus, TurnUsage } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
 import { CATALOG, entryOf } from "../../worker/protocol/models";
 import { appendContent, authored } from "./history";
 import type { Inbox, Input } from "./inbox";
 import { type Model, ModelError } from "./models/types";
 import type { OutFrame } from "./outbox";
-import { readResponse } from "./response";
+import { type AssistantResponse, readResponse } from "./response";
 import type { Redactor } from "./secrets";
 import { ASK_USER, WRITING_TOOLS, parseAskUser, runTool, toolDefinitions } from "./tools/index";
 import type { ArtifactTracker } from "./workspace";
@@ -115,7 +115,7 @@ export class AgentLoop {
     this.setStatus("working");
     this.#sayEndOfLife();
     this.#consumeQueued([]);
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    const usage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
     for (let step = 0; step < MAX_STEPS_PER_TURN; step++) {
       const messageId = `msg-${this.#idPrefix}-${++this.#messageCount}`;
       let response;
@@ -136,8 +136,7 @@ export class AgentLoop {
         emit({ type: "turn_error", message: failure.message });
         return { kind: "turn_error" };
       }
-      usage.inputTokens += response.inputTokens;
-      usage.outputTokens += response.outputTokens;
+      addResponseUsage(usage, response);
       appendContent(this.messages, "assistant", response.content);
       if (!response.toolUses.length) break;
       const results: Anthropic.ToolResultBlockParam[] = [];
@@ -162,7 +161,7 @@ export class AgentLoop {
     this.#options.emit({ type: "notice", kind: "model_deprecated", detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}` });
   }
 
-  #aborted(usage: { inputTokens: number; outputTokens: number }): TurnOutcome {
+  #aborted(usage: TurnUsage): TurnOutcome {
     this.#options.emit({ type: "turn_end", usage });
     return { kind: "aborted" };
   }
@@ -203,4 +202,12 @@ export class AgentLoop {
     this.#reportConsumed([answer]);
     return { type: "tool_result", tool_use_id: use.id, content: authored(answer.author, answer.text) };
   }
+}
+
+/** Adds one model response's tokens to the turn's. */
+function addResponseUsage(usage: TurnUsage, response: AssistantResponse): void {
+  usage.inputTokens += response.inputTokens;
+  usage.outputTokens += response.outputTokens;
+  usage.cacheReadTokens = (usage.cacheReadTokens ?? 0) + response.cacheReadTokens;
+  usage.cacheWriteTokens = (usage.cacheWriteTokens ?? 0) + response.cacheWriteTokens;
 }

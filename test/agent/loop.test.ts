@@ -25,14 +25,14 @@ const harness = (config: SessionConfig = CONFIG) => loopHarness(api, config);
 describe("agent loop against the fake Messages API", () => {
   it("streams a text reply as deltas and records usage", async () => {
     const h = await harness();
-    api.enqueue({ kind: "message", content: [fake.text("Hello there, alice!")], usage: { input_tokens: 42, output_tokens: 7 } });
+    api.enqueue({ kind: "message", content: [fake.text("Hello there, alice!")], usage: { input_tokens: 42, output_tokens: 7, cache_read_input_tokens: 300, cache_creation_input_tokens: 50 } });
     h.say("hello");
     expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     expect(h.types()).toEqual(["status", "input_consumed", "message_start", ...h.of("text_delta").map(() => "text_delta"), "turn_end"]);
     expect(h.of("text_delta").length).toBeGreaterThan(1);
     expect(h.of("text_delta").map((f) => f.text).join("")).toBe("Hello there, alice!");
-    expect(h.of("turn_end")[0].usage).toEqual({ inputTokens: 42, outputTokens: 7 });
+    expect(h.of("turn_end")[0].usage).toEqual({ inputTokens: 42, outputTokens: 7, cacheReadTokens: 300, cacheWriteTokens: 50 });
     expect(h.of("input_consumed")[0].upTo).toBe(1);
 
     const body = api.requests[0].body;

@@ -15,7 +15,7 @@ export type FakeResponse =
       content: FakeBlock[];
       /** Default: tool_use when a tool_use block is present, else end_turn. */
       stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence" | "refusal";
-      usage?: { input_tokens: number; output_tokens: number };
+      usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
       /** Pause between SSE events, to make streaming observable. */
       eventDelayMs?: number;
     }
@@ -109,7 +109,12 @@ function messageEvents(response: Extract<FakeResponse, { kind: "message" }>, mod
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+          usage: {
+            input_tokens: usage.input_tokens,
+            output_tokens: 1,
+            cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
+          },
         },
       },
     ],

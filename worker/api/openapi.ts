@@ -29,6 +29,7 @@ import {
 } from "../protocol/workspace";
 import { CreateTokenSchema } from "./tokens";
 import { ModelViewSchema } from "../protocol/models";
+import { WorkspaceUsageSchema } from "../protocol/usage";
 import { ExportToDriveSchema } from "./exports";
 
 // The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
@@ -50,6 +51,7 @@ const schemas = {
   Delivery: DeliverySchema,
   WorkspaceCallback: WorkspaceCallbackSchema,
   Model: ModelViewSchema,
+  WorkspaceUsage: WorkspaceUsageSchema,
 };
 
 const bodies = {
@@ -139,6 +141,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "A workspace", who: "member", access: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } },
     patch: { summary: "Change the workspace's settings (name, idleStopMinutes 1–1440)", who: "owner", access: "owner", body: "UpdateWorkspace", responses: { 200: ["changed", one("workspace", "Workspace")] } },
   },
+  [`${ws}/usage`]: { get: { summary: "Token usage and cost per day (UTC) and model, from–to inclusive (default the last 30 days, at most 366), and the month's spend against the budget", who: "member", access: "member", query: ["from", "to"], responses: { 200: ["usage", ref("WorkspaceUsage")] } } },
   [`${ws}/members`]: {
     get: { summary: "Members with roles", who: "member", access: "member", responses: { 200: ["members", list("members", "Member")] } },
     post: { summary: "Add a member by their exact email (never by name or id)", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },

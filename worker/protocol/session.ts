@@ -9,6 +9,7 @@ import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
 import { LIMITS, MODEL_IDS, RepoSchema, WorkflowNameSchema } from "./session-config";
 import { builtinWorkflow } from "./workflows";
+import { SessionUsageSchema } from "./usage";
 
 export const PhaseSchema = z.enum(PHASES);
 
@@ -58,6 +59,8 @@ export const SessionViewSchema = z.object({
   runSeconds: z.int(),
   /** The latest saved copy of the agent's workspace (restored on Resume), if any. */
   savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
+  /** Tokens over all turns, and their cost at the catalog's prices (SPEC §10). Not copied by a clone. */
+  usage: SessionUsageSchema,
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 

@@ -5,6 +5,7 @@
  */
 import type * as Y from "yjs";
 import { z } from "zod";
+import { SessionUsageSchema } from "./usage";
 import { AgentStatusSchema } from "./agent";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
@@ -41,6 +42,8 @@ export const SessionInfoSchema = z.object({
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: z.string(),
   artifacts: z.array(ArtifactSchema),
+  /** The session's token usage and cost so far (SPEC §10). */
+  usage: SessionUsageSchema,
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 

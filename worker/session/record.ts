@@ -2,6 +2,7 @@ import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, Origin, SessionView } from "../protocol/session";
 import type { Repo, SessionConfig } from "../protocol/session-config";
+import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 
 // The room's files name these through the record; their one definition is the protocol's.
 export type { Actor, Origin, SessionView };
@@ -48,6 +49,8 @@ export interface SessionRecord {
   archivePending: boolean;
   /** Set while the session ends: `event` applies once the agent is done and its workspace stored. */
   ending: Ending | null;
+  /** Summed from each turn's usage (usage.ts keeps the turns); a new session, clones included, starts at zero. */
+  usage: SessionUsage;
 }
 
 export interface Ending {
@@ -72,6 +75,7 @@ export function withDefaults(record: SessionRecord, idleStopMinutes: number): Se
   record.savedWorkspace ??= null;
   record.archivePending ??= false;
   record.ending ??= null;
+  record.usage ??= { ...NO_USAGE };
   return record;
 }
 
@@ -100,6 +104,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     awaitingApproval: record.awaitingApproval === true,
     runSeconds: Math.floor(runMs(record, now) / 1000),
     savedWorkspace: record.savedWorkspace,
+    usage: record.usage,
   };
 }
 

@@ -20,6 +20,7 @@ import { CallbackQueue, droppedReason } from "./callbacks";
 import type { ConnectionIdentity } from "./connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { reportUsage } from "./usage";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
@@ -78,6 +79,7 @@ export class SessionRoom extends ViewerRoom {
       flushFrames: () => this.#throttle.flush(),
       transact: (change) => this.document.transact(change),
       scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
+      usageRecorded: () => this.ctx.waitUntil(this.#reportUsage()),
     });
   }
 
@@ -100,6 +102,8 @@ export class SessionRoom extends ViewerRoom {
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
     if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#agent.connect());
+    // Usage a report missed before the restart goes now.
+    if (record) this.ctx.waitUntil(this.#reportUsage());
   }
 
   /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
@@ -116,6 +120,17 @@ export class SessionRoom extends ViewerRoom {
     for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "callback_dropped", reason: droppedReason(entry) });
     this.#runDueClock();
     await this.#scheduleAlarm();
+  }
+
+  /** Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. */
+  async #reportUsage(): Promise<void> {
+    const record = this.#state.record;
+    if (!record) return;
+    try {
+      await reportUsage(this.env.DB, this.#store.usage, record);
+    } catch (err) {
+      console.error("usage report failed", err);
+    }
   }
 
   // ---- RPC (called by the API after authorization) -------------------------------------------

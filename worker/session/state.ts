@@ -7,7 +7,9 @@ import { LIMITS, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
+import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 import { RunState } from "./run-state";
+import { addUsage } from "./usage";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";
 
@@ -29,6 +31,7 @@ export type SessionInit = Omit<
   | "savedWorkspace"
   | "archivePending"
   | "ending"
+  | "usage"
 >;
 export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow">>;
 
@@ -91,6 +94,7 @@ export class SessionState {
       savedWorkspace: null,
       archivePending: false,
       ending: null,
+      usage: { ...NO_USAGE },
     };
     this.#record = record;
     this.save();
@@ -196,6 +200,13 @@ export class SessionState {
     this.publish();
   }
 
+  /** Adds a turn's priced usage to the session's totals, shown to viewers at once. */
+  addUsage(turn: SessionUsage): void {
+    if (!this.#record) return;
+    this.#record.usage = addUsage(this.#record.usage, turn);
+    this.publish();
+  }
+
   /** Queues a person's input: persisted and shown (as queued) before it is sent to the agent. */
   enqueueInput(text: string, author: Actor): Input {
     const record = this.#record!;
@@ -247,6 +258,7 @@ export class SessionState {
       awaitingApproval: record.awaitingApproval === true,
       // The timeout counts from here: the active time when the current run began.
       runBaseMs: record.runBaseMs,
+      usage: record.usage,
     });
   }
 }
