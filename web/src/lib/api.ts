@@ -5,6 +5,7 @@
  */
 import type { Phase } from "../../../worker/protocol/lifecycle";
 import type { ModelView } from "../../../worker/protocol/models";
+import type { WorkspaceUsage } from "../../../worker/protocol/usage";
 import type {
   Artifact,
   MessageAccepted,
@@ -23,6 +24,7 @@ export type { Phase } from "../../../worker/protocol/lifecycle";
 export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "../../../worker/protocol/session";
 export type { Repo } from "../../../worker/protocol/session-config";
 export type { ModelView } from "../../../worker/protocol/models";
+export type { SessionUsage, UsageDay, WorkspaceUsage } from "../../../worker/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 /** The session as GET …/sessions/:id returns it. */
@@ -107,6 +109,8 @@ export const api = {
   createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
   workspace: (id: string) => request<{ workspace: Workspace }>("GET", ws(id)),
   updateWorkspace: (id: string, patch: WorkspacePatch) => request<{ workspace: Workspace }>("PATCH", ws(id), patch),
+  usage: (id: string, range: { from?: string; to?: string } = {}) =>
+    request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
   members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
