@@ -13,6 +13,7 @@ import type { SessionInit } from "../session/state";
 import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
 import { catalogOf, requireLiveModel } from "../models/catalog";
 import { defaultModel } from "../protocol/models";
+import { requireBudgetLeft } from "../session/budget";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
@@ -89,6 +90,7 @@ sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
   const room = await roomOfPath(c);
   requireLiveModel(catalogOf(c.env), unwrap(await room.get()).model, Date.now());
+  await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
   return c.json({ session: unwrap(await room.resume(actorOf(c))) }, 202);
 });
 
@@ -142,6 +144,7 @@ export async function createSession(
   const now = Date.now();
   const catalog = catalogOf(env);
   const model = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now).id;
+  await requireBudgetLeft(env.DB, workspaceId, now);
   const id = crypto.randomUUID();
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });

@@ -18,3 +18,9 @@ export async function claimBudgetAlert(db: D1Database, workspaceId: string, mont
     .run();
   return result.meta.changes > 0;
 }
+
+/** The workspace's sessions that run now (Running): a reached budget stops them. */
+export async function runningSessionIds(db: D1Database, workspaceId: string): Promise<string[]> {
+  const { results } = await db.prepare(`SELECT id FROM sessions WHERE workspace_id = ? AND phase = 'Running'`).bind(workspaceId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}

@@ -21,6 +21,7 @@ import type { ConnectionIdentity } from "./connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
 import { reportUsage } from "./usage";
+import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
@@ -122,14 +123,25 @@ export class SessionRoom extends ViewerRoom {
     await this.#scheduleAlarm();
   }
 
-  /** Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. */
+  /**
+   * Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. Then the
+   * workspace's budget (budget.ts): alerts to its callback, and at 100% its running sessions stop.
+   */
   async #reportUsage(): Promise<void> {
     const record = this.#state.record;
     if (!record) return;
     try {
-      await reportUsage(this.env.DB, this.#store.usage, record);
+      if (!(await reportUsage(this.env.DB, this.#store.usage, record))) return;
+      const now = Date.now();
+      const standing = await budgetStanding(this.env.DB, record.workspaceId, now);
+      const alerts = await newBudgetAlerts(this.env.DB, standing, record.workspaceId, record.id, now);
+      for (const alert of alerts) this.#callbacks.enqueue(alert);
+      if (alerts.length) await this.#scheduleAlarm();
+      if (standing.level !== "reached") return;
+      this.stopForBudget();
+      await stopRunningSessions(this.env, record.workspaceId, record.id);
     } catch (err) {
-      console.error("usage report failed", err);
+      console.error("usage report or budget check failed", err);
     }
   }
 
@@ -194,6 +206,13 @@ export class SessionRoom extends ViewerRoom {
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#agent.queueInput(text, author);
     return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
+  }
+
+  /** The workspace's budget is spent: a Running session stops gracefully, reason `budget`. */
+  stopForBudget(): boolean {
+    if (!this.#state.apply("stop", { reason: "budget" })) return false;
+    this.#agent.ending.end({ event: "stopped", reason: "budget" });
+    return true;
   }
 
   stop(actor: Actor): RoomResult<SessionView> {
