@@ -7,6 +7,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentStatus, TurnUsage } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
 import { CATALOG, entryOf } from "../../worker/protocol/models";
+import { ContextKeeper, type Overflow } from "./context";
 import { appendContent, authored } from "./history";
 import type { Inbox, Input } from "./inbox";
 import { type Model, ModelError } from "./models/types";
@@ -35,6 +36,8 @@ export interface LoopOptions {
   emit(frame: OutFrame): void;
   /** Aborted when the session is disposed: the model request and running tools stop. */
   signal: AbortSignal;
+  /** The model's context window in tokens; default the catalog's (tests use a small one). */
+  contextWindow?: number;
 }
 
 export class AgentLoop {
@@ -52,9 +55,21 @@ export class AgentLoop {
   #workspaceTouched = false;
   #endOfLifeSaid = false;
 
+  readonly #context: ContextKeeper;
+
   constructor(options: LoopOptions) {
     this.#options = options;
     this.messages = options.messages ?? [];
+    this.#context = new ContextKeeper({
+      model: options.model,
+      window: options.contextWindow ?? entryOf(CATALOG, options.config.model).contextWindow,
+      notice: (kind, detail) => options.emit({ type: "notice", kind, detail }),
+    });
+  }
+
+  /** What context management did so far (figures for tests and benchmarks). */
+  get contextStats(): ContextKeeper["stats"] {
+    return this.#context.stats;
   }
 
   get model(): Model["kind"] {
@@ -116,26 +131,32 @@ export class AgentLoop {
     this.#sayEndOfLife();
     this.#consumeQueued([]);
     const usage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    // An overflow the estimate missed is retried once, after a harder trim; a second one ends the turn.
+    let overflowRetried = false;
+    let trimHard: Overflow | null = null;
     for (let step = 0; step < MAX_STEPS_PER_TURN; step++) {
       const messageId = `msg-${this.#idPrefix}-${++this.#messageCount}`;
+      const request = { config: this.#options.config, system: this.#options.system, tools: this.#tools, messages: this.messages };
       let response;
       try {
-        const events = this.#options.model.stream({
-          config: this.#options.config,
-          system: this.#options.system,
-          messages: this.messages,
-          tools: this.#tools,
-          signal,
-        });
-        response = await readResponse(events, messageId, emit);
+        await this.#context.fit(request, signal, { hard: trimHard });
+        trimHard = null;
+        response = await readResponse(this.#options.model.stream({ ...request, signal }), messageId, emit);
       } catch (error) {
         // Stopped mid-stream: the text streamed so far is in the transcript already.
         if (signal.aborted) return this.#aborted(usage);
         const failure = error instanceof ModelError ? error : new ModelError(String(error), false);
+        if (failure.overflow && !overflowRetried) {
+          overflowRetried = true;
+          trimHard = failure.overflow;
+          step--;
+          continue;
+        }
         if (failure.fatal) return { kind: "fatal", message: failure.message };
         emit({ type: "turn_error", message: failure.message });
         return { kind: "turn_error" };
       }
+      this.#context.recordSent(this.messages, response.inputTokens + response.cacheReadTokens + response.cacheWriteTokens);
       addResponseUsage(usage, response);
       appendContent(this.messages, "assistant", response.content);
       if (!response.toolUses.length) break;

@@ -50,6 +50,8 @@ export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.
 }
 
 const FATAL_STATUSES = new Set([400, 401, 403, 404, 413, 422]);
+/** How the API words a request over the context window ("prompt is too long: 210000 tokens > 200000 maximum"). */
+const CONTEXT_OVERFLOW = /prompt is too long|exceeds? (the )?(model'?s? )?context|context (window|limit)/i;
 
 function apiMessage(error: InstanceType<typeof Anthropic.APIError>): string {
   const body: unknown = error.error;
@@ -68,7 +70,12 @@ export function toModelError(error: unknown): ModelError {
   if (error instanceof Anthropic.APIUserAbortError) return new ModelError("request aborted", false);
   if (error instanceof Anthropic.APIConnectionError) return new ModelError(`cannot reach the Anthropic API: ${error.message}`, false);
   if (error instanceof Anthropic.APIError) {
-    return new ModelError(apiMessage(error), error.status !== undefined && FATAL_STATUSES.has(error.status));
+    const message = apiMessage(error);
+    if (error.status === 400 && CONTEXT_OVERFLOW.test(message)) {
+      const figures = /(\d+) tokens > (\d+) maximum/.exec(message);
+      return new ModelError(message, false, { tokens: figures ? Number(figures[1]) : null, maximum: figures ? Number(figures[2]) : null });
+    }
+    return new ModelError(message, error.status !== undefined && FATAL_STATUSES.has(error.status));
   }
   return new ModelError(error instanceof Error ? error.message : String(error), false);
 }
@@ -92,6 +99,17 @@ export class AnthropicModel implements Model {
    * client's `post` (the SDK's documented way to make a request by hand) prints nothing; the loop says the
    * end of life once, as an event, from the catalog (worker/protocol/models.ts) that holds the same dates.
    */
+  async countTokens(request: ModelRequest): Promise<number> {
+    const { signal, ...rest } = request;
+    const { model, system, messages, tools, thinking } = requestParams(rest);
+    try {
+      const counted = await this.#client.messages.countTokens({ model, system, messages, tools, ...(thinking ? { thinking } : {}) }, { signal });
+      return counted.input_tokens;
+    } catch (error) {
+      throw toModelError(error);
+    }
+  }
+
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { signal, ...rest } = request;
     try {
