@@ -97,6 +97,7 @@ sessionRoutes.post("/:id/resume", async (c) => {
 sessionRoutes.post("/:id/approve", async (c) => {
   requireRole(c, "owner", "editor");
   const id = await sessionIdOfPath(c);
+  await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
   const session = unwrap(await (await roomOf(c.env, id)).approve(actorOf(c)));
   await markApproved(c.env.DB, id);
   return c.json({ session }, 202);
