@@ -60,6 +60,9 @@ export default defineConfig({
           AGENT_KEY: inject("fakeAgentKey"),
           SHARD_AFTER_VIEWERS: "2",
           VIEWERS_PER_SHARD: "2",
+          // The deployment override of the model catalog: here it retires Opus 4.5 early, so the refusals
+          // of a retired model are tested through HTTP today (test/worker/models.test.ts).
+          MODEL_CATALOG: JSON.stringify({ "claude-opus-4-5": { endOfLife: "2026-01-01" } }),
         }),
       }),
       // The Worker with the real agent host and a fake Anthropic API: sessions end to end.

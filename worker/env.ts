@@ -30,6 +30,8 @@ export interface Env {
   /** The local agent host's key (AGENT_URL set): the room's link tokens are made with it. `npm start` writes one to .dev.vars. */
   AGENT_KEY?: string;
   PUBLIC_URL: string;
+  /** Optional: a JSON object of changes to the model catalog per model id (worker/models/catalog.ts). */
+  MODEL_CATALOG?: string;
   /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger. */
   SESSION_CREATION_LIMIT: RateLimit;
   MESSAGE_LIMIT: RateLimit;

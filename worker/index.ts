@@ -18,6 +18,8 @@ import { guestRoutes, shareRoutes } from "./api/shares";
 import { scheduleRoutes } from "./api/schedules";
 import { workflowRoutes } from "./api/workflows";
 import { sessionGitRoutes } from "./api/git";
+import { modelRoutes } from "./api/models";
+import { usageRoutes } from "./api/usage";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -43,6 +45,7 @@ app.route("/api/shares", guestRoutes);
 app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" || c.req.path.startsWith("/api/shares/") ? next() : requireUser(c, next)));
 app.route("/api/me", meRoutes);
 app.route("/api/tokens", tokenRoutes);
+app.route("/api/models", modelRoutes);
 app.use("/api/workspaces/:ws/*", requireMember);
 app.use("/api/workspaces/:ws", requireMember);
 app.route("/api/workspaces/:ws/sessions/:id/export", sessionExportRoutes);
@@ -55,6 +58,7 @@ app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/schedules", scheduleRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces/:ws/workflows", workflowRoutes);
+app.route("/api/workspaces/:ws/usage", usageRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 /**

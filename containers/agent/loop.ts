@@ -4,13 +4,15 @@
  * aborts the turn at once: the model stream and the running command are cancelled, what was streamed stays.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { AgentStatus } from "../../worker/protocol/agent";
+import type { AgentStatus, TurnUsage } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
+import { CATALOG, entryOf } from "../../worker/protocol/models";
+import { ContextKeeper, type Overflow } from "./context";
 import { appendContent, authored } from "./history";
 import type { Inbox, Input } from "./inbox";
 import { type Model, ModelError } from "./models/types";
 import type { OutFrame } from "./outbox";
-import { readResponse } from "./response";
+import { type AssistantResponse, readResponse } from "./response";
 import type { Redactor } from "./secrets";
 import { ASK_USER, WRITING_TOOLS, parseAskUser, runTool, toolDefinitions } from "./tools/index";
 import type { ArtifactTracker } from "./workspace";
@@ -34,6 +36,8 @@ export interface LoopOptions {
   emit(frame: OutFrame): void;
   /** Aborted when the session is disposed: the model request and running tools stop. */
   signal: AbortSignal;
+  /** The model's context window in tokens; default the catalog's (tests use a small one). */
+  contextWindow?: number;
 }
 
 export class AgentLoop {
@@ -49,10 +53,23 @@ export class AgentLoop {
   /** Aborts the turn in flight (stop); the session's own signal aborts it too (dispose). */
   #turn: AbortController | null = null;
   #workspaceTouched = false;
+  #endOfLifeSaid = false;
+
+  readonly #context: ContextKeeper;
 
   constructor(options: LoopOptions) {
     this.#options = options;
     this.messages = options.messages ?? [];
+    this.#context = new ContextKeeper({
+      model: options.model,
+      window: options.contextWindow ?? entryOf(CATALOG, options.config.model).contextWindow,
+      notice: (kind, detail) => options.emit({ type: "notice", kind, detail }),
+    });
+  }
+
+  /** What context management did so far (figures for tests and benchmarks). */
+  get contextStats(): ContextKeeper["stats"] {
+    return this.#context.stats;
   }
 
   get model(): Model["kind"] {
@@ -111,30 +128,36 @@ export class AgentLoop {
     const { emit } = this.#options;
     if (this.#stopping) return { kind: "aborted" };
     this.setStatus("working");
+    this.#sayEndOfLife();
     this.#consumeQueued([]);
-    const usage = { inputTokens: 0, outputTokens: 0 };
+    const usage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    // An overflow the estimate missed is retried once, after a harder trim; a second one ends the turn.
+    let overflowRetried = false;
+    let trimHard: Overflow | null = null;
     for (let step = 0; step < MAX_STEPS_PER_TURN; step++) {
       const messageId = `msg-${this.#idPrefix}-${++this.#messageCount}`;
+      const request = { config: this.#options.config, system: this.#options.system, tools: this.#tools, messages: this.messages };
       let response;
       try {
-        const events = this.#options.model.stream({
-          config: this.#options.config,
-          system: this.#options.system,
-          messages: this.messages,
-          tools: this.#tools,
-          signal,
-        });
-        response = await readResponse(events, messageId, emit);
+        await this.#context.fit(request, signal, { hard: trimHard });
+        trimHard = null;
+        response = await readResponse(this.#options.model.stream({ ...request, signal }), messageId, emit);
       } catch (error) {
         // Stopped mid-stream: the text streamed so far is in the transcript already.
         if (signal.aborted) return this.#aborted(usage);
         const failure = error instanceof ModelError ? error : new ModelError(String(error), false);
+        if (failure.overflow && !overflowRetried) {
+          overflowRetried = true;
+          trimHard = failure.overflow;
+          step--;
+          continue;
+        }
         if (failure.fatal) return { kind: "fatal", message: failure.message };
         emit({ type: "turn_error", message: failure.message });
         return { kind: "turn_error" };
       }
-      usage.inputTokens += response.inputTokens;
-      usage.outputTokens += response.outputTokens;
+      this.#context.recordSent(this.messages, response.inputTokens + response.cacheReadTokens + response.cacheWriteTokens);
+      addResponseUsage(usage, response);
       appendContent(this.messages, "assistant", response.content);
       if (!response.toolUses.length) break;
       const results: Anthropic.ToolResultBlockParam[] = [];
@@ -149,7 +172,17 @@ export class AgentLoop {
     return { kind: "ended" };
   }
 
-  #aborted(usage: { inputTokens: number; outputTokens: number }): TurnOutcome {
+  /** A model with an end-of-life date is said once, as an event (the SDK's own warning is not printed: models/anthropic.ts). */
+  #sayEndOfLife(): void {
+    if (this.#endOfLifeSaid || this.#options.model.kind !== "anthropic") return;
+    this.#endOfLifeSaid = true;
+    const entry = entryOf(CATALOG, this.#options.config.model);
+    if (entry.endOfLife === null) return;
+    const successor = entry.successor ? `; its successor is ${entry.successor}` : "";
+    this.#options.emit({ type: "notice", kind: "model_deprecated", detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}` });
+  }
+
+  #aborted(usage: TurnUsage): TurnOutcome {
     this.#options.emit({ type: "turn_end", usage });
     return { kind: "aborted" };
   }
@@ -190,4 +223,12 @@ export class AgentLoop {
     this.#reportConsumed([answer]);
     return { type: "tool_result", tool_use_id: use.id, content: authored(answer.author, answer.text) };
   }
+}
+
+/** Adds one model response's tokens to the turn's. */
+function addResponseUsage(usage: TurnUsage, response: AssistantResponse): void {
+  usage.inputTokens += response.inputTokens;
+  usage.outputTokens += response.outputTokens;
+  usage.cacheReadTokens = (usage.cacheReadTokens ?? 0) + response.cacheReadTokens;
+  usage.cacheWriteTokens = (usage.cacheWriteTokens ?? 0) + response.cacheWriteTokens;
 }

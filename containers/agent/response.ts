@@ -10,6 +10,9 @@ export interface AssistantResponse {
   stopReason: Anthropic.StopReason | null;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache reads and writes (billed apart from inputTokens). */
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
 }
 
 type Building =
@@ -50,12 +53,14 @@ export async function readResponse(
   emit: (frame: OutFrame) => void,
 ): Promise<AssistantResponse> {
   const blocks = new Map<number, Building>();
-  const response: AssistantResponse = { content: [], toolUses: [], stopReason: null, inputTokens: 0, outputTokens: 0 };
+  const response: AssistantResponse = { content: [], toolUses: [], stopReason: null, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
   for await (const event of events) {
     switch (event.type) {
       case "message_start":
         response.inputTokens = event.message.usage.input_tokens;
         response.outputTokens = event.message.usage.output_tokens;
+        response.cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
+        response.cacheWriteTokens = event.message.usage.cache_creation_input_tokens ?? 0;
         emit({ type: "message_start", id: messageId });
         break;
       case "content_block_start": {
@@ -100,6 +105,10 @@ export async function readResponse(
       case "message_delta":
         response.stopReason = event.delta.stop_reason;
         response.outputTokens = event.usage.output_tokens;
+        // The final counts, where the API sends them here too.
+        response.inputTokens = event.usage.input_tokens ?? response.inputTokens;
+        response.cacheReadTokens = event.usage.cache_read_input_tokens ?? response.cacheReadTokens;
+        response.cacheWriteTokens = event.usage.cache_creation_input_tokens ?? response.cacheWriteTokens;
         break;
       case "message_stop":
         break;

@@ -3,14 +3,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SessionConfig } from "../../worker/protocol/session-config";
-import { Inbox } from "../../containers/agent/inbox";
-import { AgentLoop } from "../../containers/agent/loop";
-import { AnthropicModel } from "../../containers/agent/models/anthropic";
-import type { OutFrame } from "../../containers/agent/outbox";
-import { Redactor, childEnv } from "../../containers/agent/secrets";
-import { ArtifactTracker } from "../../containers/agent/workspace";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
-import { CONFIG, removeTempDirs, tempDir } from "./helpers";
+import { CONFIG, removeTempDirs } from "./helpers";
+import { loopHarness } from "./loop-harness";
 
 let api: FakeAnthropic;
 beforeAll(async () => {
@@ -25,44 +20,19 @@ afterEach(() => {
   expect(api.pending).toBe(0);
 });
 
-async function harness(config: SessionConfig = CONFIG) {
-  const workspace = await tempDir();
-  const inbox = new Inbox();
-  const frames: OutFrame[] = [];
-  let onFrame: (frame: OutFrame) => void = () => {};
-  const loop = new AgentLoop({
-    model: new AnthropicModel({ apiKey: "sk-test-key", baseURL: api.url, maxRetries: 2 }),
-    config,
-    system: "You are a test agent.",
-    workspace,
-    env: childEnv({}, workspace),
-    redactor: new Redactor([]),
-    inbox,
-    artifacts: new ArtifactTracker(workspace),
-    emit: (frame) => {
-      frames.push(frame);
-      onFrame(frame);
-    },
-    signal: new AbortController().signal,
-  });
-  let seq = 0;
-  const say = (text: string, author = "alice") => inbox.accept({ seq: ++seq, text, author });
-  const types = () => frames.map((f) => f.type);
-  const of = <T extends OutFrame["type"]>(type: T) => frames.filter((f): f is Extract<OutFrame, { type: T }> => f.type === type);
-  return { workspace, inbox, loop, frames, say, types, of, setOnFrame: (fn: (f: OutFrame) => void) => (onFrame = fn) };
-}
+const harness = (config: SessionConfig = CONFIG) => loopHarness(api, config);
 
 describe("agent loop against the fake Messages API", () => {
   it("streams a text reply as deltas and records usage", async () => {
     const h = await harness();
-    api.enqueue({ kind: "message", content: [fake.text("Hello there, alice!")], usage: { input_tokens: 42, output_tokens: 7 } });
+    api.enqueue({ kind: "message", content: [fake.text("Hello there, alice!")], usage: { input_tokens: 42, output_tokens: 7, cache_read_input_tokens: 300, cache_creation_input_tokens: 50 } });
     h.say("hello");
     expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
 
     expect(h.types()).toEqual(["status", "input_consumed", "message_start", ...h.of("text_delta").map(() => "text_delta"), "turn_end"]);
     expect(h.of("text_delta").length).toBeGreaterThan(1);
     expect(h.of("text_delta").map((f) => f.text).join("")).toBe("Hello there, alice!");
-    expect(h.of("turn_end")[0].usage).toEqual({ inputTokens: 42, outputTokens: 7 });
+    expect(h.of("turn_end")[0].usage).toEqual({ inputTokens: 42, outputTokens: 7, cacheReadTokens: 300, cacheWriteTokens: 50 });
     expect(h.of("input_consumed")[0].upTo).toBe(1);
 
     const body = api.requests[0].body;

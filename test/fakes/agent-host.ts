@@ -15,6 +15,7 @@
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
  * is archived after the turn), "/slow-save <file> <text>" (the same, but the archive takes until released,
@@ -308,6 +309,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
       for (let i = 0; i < Number(argument); i++) transcriptMessage(s, `${id}-${i}`, i);
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
+    } else if (command === "/notice") {
+      s.send({ type: "notice", kind: "model_deprecated", detail: argument });
+    } else if (command === "/usage") {
+      const [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens] = argument.split(" ").map(Number);
+      s.send({ type: "text_delta", id, text: "counted" });
+      return void s.send({ type: "turn_end", usage: { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens } });
     } else if (command === "/turn-error") {
       s.send({ type: "turn_error", message: argument });
     } else if (command === "/fail") {

@@ -1,6 +1,10 @@
 /**
  * A fake Anthropic Messages API for tests: `POST /v1/messages` answers with the API's exact streaming
  * SSE (or its JSON error shape), scripted per test, and records every request body the SDK sent.
+ * `POST /v1/messages/count_tokens` answers `{input_tokens}`. With a context window set (per test), a
+ * request whose input is longer is refused as the API refuses it (400 invalid_request_error "prompt is
+ * too long: N tokens > W maximum"), before any scripted response is used. Its tokens are
+ * `fakeTokens(body)`: a quarter of the characters of the request's system, messages and tools as JSON.
  */
 import { type IncomingHttpHeaders, type ServerResponse, createServer } from "node:http";
 
@@ -15,7 +19,7 @@ export type FakeResponse =
       content: FakeBlock[];
       /** Default: tool_use when a tool_use block is present, else end_turn. */
       stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence" | "refusal";
-      usage?: { input_tokens: number; output_tokens: number };
+      usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
       /** Pause between SSE events, to make streaming observable. */
       eventDelayMs?: number;
     }
@@ -48,7 +52,20 @@ export interface FakeAnthropic {
   enqueue(...responses: Script[]): void;
   /** Responses still queued. */
   readonly pending: number;
+  /** The context window enforced from now on (null: none, the default). */
+  contextWindow: number | null;
+  /** count_tokens answers this share of the true count (1 by default): below 1 it under-counts, so an overflow gets through. */
+  countScale: number;
+  /** count_tokens requests answered. */
+  readonly counts: number;
+  /** Requests refused as longer than the context window. */
+  readonly overflows: number;
   close(): Promise<void>;
+}
+
+/** The fake's token count of a request: what count_tokens answers and the context window is checked against. */
+export function fakeTokens(body: { system?: unknown; messages?: unknown; tools?: unknown }): number {
+  return Math.ceil(JSON.stringify([body.system ?? "", body.messages ?? [], body.tools ?? []]).length / 4);
 }
 
 export const fake = {
@@ -109,7 +126,12 @@ function messageEvents(response: Extract<FakeResponse, { kind: "message" }>, mod
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+          usage: {
+            input_tokens: usage.input_tokens,
+            output_tokens: 1,
+            cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
+            cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
+          },
         },
       },
     ],
@@ -165,15 +187,27 @@ async function sendStream(res: ServerResponse, events: [string, unknown][], dela
 export async function startFakeAnthropic(options: { onSent?: SentListener } = {}): Promise<FakeAnthropic> {
   const queue: Script[] = [];
   const requests: RecordedRequest[] = [];
+  const window = { contextWindow: null as number | null, countScale: 1, counts: 0, overflows: 0 };
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on("data", (chunk: Buffer) => parts.push(chunk));
     req.on("end", () => {
+      if (req.method === "POST" && req.url?.split("?")[0] === "/v1/messages/count_tokens") {
+        window.counts++;
+        const tokens = fakeTokens(JSON.parse(Buffer.concat(parts).toString("utf8")) as RecordedRequest["body"]);
+        res.writeHead(200, { "content-type": "application/json", "request-id": requestId() });
+        return void res.end(JSON.stringify({ input_tokens: Math.ceil(tokens * window.countScale) }));
+      }
       if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
         return sendError(res, { kind: "error", status: 404, message: `fake anthropic: no route ${req.method} ${req.url}` });
       }
       const recorded: RecordedRequest = { body: JSON.parse(Buffer.concat(parts).toString("utf8")), headers: req.headers };
       requests.push(recorded);
+      const tokens = fakeTokens(recorded.body);
+      if (window.contextWindow !== null && tokens > window.contextWindow) {
+        window.overflows++;
+        return sendError(res, { kind: "error", status: 400, type: "invalid_request_error", message: `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum` });
+      }
       const script = queue.shift();
       const response = typeof script === "function" ? script(recorded) : script;
       if (!response) return sendError(res, { kind: "error", status: 400, message: "fake anthropic: no scripted response left" });
@@ -182,7 +216,9 @@ export async function startFakeAnthropic(options: { onSent?: SentListener } = {}
         const start = messageEvents({ kind: "message", content: [] }, recorded.body.model).slice(0, 2);
         return void sendStream(res, [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]], 0);
       }
-      void sendStream(res, messageEvents(response, recorded.body.model), response.eventDelayMs ?? 0, options.onSent);
+      // With a window set, the input tokens a response reports are the fake's count of the request.
+      const sized = window.contextWindow !== null && !response.usage ? { ...response, usage: { input_tokens: tokens, output_tokens: 10 } } : response;
+      void sendStream(res, messageEvents(sized, recorded.body.model), response.eventDelayMs ?? 0, options.onSent);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -194,6 +230,24 @@ export async function startFakeAnthropic(options: { onSent?: SentListener } = {}
     enqueue: (...responses) => void queue.push(...responses),
     get pending() {
       return queue.length;
+    },
+    get contextWindow() {
+      return window.contextWindow;
+    },
+    set contextWindow(tokens: number | null) {
+      window.contextWindow = tokens;
+    },
+    get countScale() {
+      return window.countScale;
+    },
+    set countScale(scale: number) {
+      window.countScale = scale;
+    },
+    get counts() {
+      return window.counts;
+    },
+    get overflows() {
+      return window.overflows;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
+import { CATALOG, defaultModel } from "../../worker/protocol/models";
 import type { FakeResponse } from "../fakes/anthropic";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
@@ -45,7 +46,7 @@ describe("a session with the real agent and the Anthropic SDK", () => {
     const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; reason?: string }[] };
     expect(events.some((e) => e.type === "progress" && /cloning repo 1 of 1/.test(e.reason ?? ""))).toBe(true);
     let requests = await sentRequests();
-    expect(requests[0]).toMatchObject({ model: "claude-sonnet-4-5", max_tokens: 1500, temperature: 0.3 });
+    expect(requests[0]).toMatchObject({ model: defaultModel(CATALOG, Date.now()).id, max_tokens: 1500, temperature: 0.3 });
     await waitForAgentStatus(owner, ws, id, "idle");
 
     // Interrupt: a message sent while a tool runs is read right after that tool's result.

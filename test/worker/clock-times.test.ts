@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NO_USAGE } from "../../worker/protocol/usage";
 import { AGENT_WATCH_MS, ENDING_DEADLINE_MS, clockTimes, dueAction, nextClockAt } from "../../worker/session/clock";
 import type { SessionRecord } from "../../worker/session/record";
 
@@ -10,7 +11,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
     config: { model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true },
     createdAt: NOW, updatedAt: NOW, phase: "Running", agentStatus: "idle", step: null, activeMs: 0, activeSince: NOW,
     agentSeq: 0, inputSeq: 0, consumedSeq: 0, runBaseMs: 0, agentIncarnation: null, idleSince: null, idleStopMinutes: 15,
-    savedWorkspace: null, archivePending: false, ending: null,
+    savedWorkspace: null, archivePending: false, ending: null, usage: { ...NO_USAGE },
     ...overrides,
   };
 }

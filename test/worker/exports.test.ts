@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { NO_USAGE } from "../../worker/protocol/usage";
 import { extractText, getDocumentProxy } from "unpdf";
 import type { ExportInput } from "../../worker/export/document";
 import { DRIVE_UPLOAD_URL } from "../../worker/export/gdrive";
@@ -17,7 +18,7 @@ function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
       repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix",
       origin: { kind: "trigger", triggerId: "t1", triggerName: "GitHub issues", deliveryId: "d-42" },
       createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, runSeconds: 42,
-      interactive: false, savedWorkspace: null, awaitingApproval: false, pullRequestUrl: null,
+      interactive: false, savedWorkspace: null, awaitingApproval: false, pullRequestUrl: null, usage: { ...NO_USAGE },
       ...overrides,
     },
     events: [

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { Client } from "./helpers";
 
@@ -67,4 +67,16 @@ export async function fakeAgent(id: string, action?: "release" | "drop" | "kill"
 export async function eventsOf(client: Client, ws: string, id: string) {
   const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/events`);
   return ((await res.json()) as { events: { seq: number; type: string; phase?: string; actor?: string; reason?: string }[] }).events;
+}
+
+export const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));
+
+/**
+ * Restarts the room as a crash or redeploy would: its memory is gone, its storage and alarm stay.
+ * (evictDurableObject waits for the room to be idle, which it never is while its agent socket is open.)
+ */
+export async function restartRoom(id: string): Promise<void> {
+  const marker = await runInDurableObject(roomStub(id), (instance) => instance);
+  await runInDurableObject(roomStub(id), (_instance, state) => state.abort("restart")).catch(() => undefined);
+  expect(await runInDurableObject(roomStub(id), (instance) => instance)).not.toBe(marker);
 }

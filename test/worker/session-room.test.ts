@@ -3,20 +3,8 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { AGENT_WATCH_MS } from "../../worker/session/clock";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, fakeAgent, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import { createSession, eventually, fakeAgent, restartRoom, roomStub, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 import { connectRoom, docText, type RoomClient } from "./yjs-client";
-
-const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));
-
-/**
- * Restarts the room as a crash or redeploy would: its memory is gone, its storage and alarm stay.
- * (evictDurableObject waits for the room to be idle, which it never is while its agent socket is open.)
- */
-async function restartRoom(id: string): Promise<void> {
-  const marker = await runInDurableObject(roomStub(id), (instance) => instance);
-  await runInDurableObject(roomStub(id), (_instance, state) => state.abort("restart")).catch(() => undefined);
-  expect(await runInDurableObject(roomStub(id), (instance) => instance)).not.toBe(marker);
-}
 
 async function runningSession(prompt = "hello") {
   const owner = await signIn(uniqueName("owner"));

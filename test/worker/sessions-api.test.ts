@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, getSession, waitForPhase } from "./session-helpers";
+import { catalogOf } from "../../worker/models/catalog";
+import { defaultModel } from "../../worker/protocol/models";
 
 
 async function team() {
@@ -22,7 +24,8 @@ describe("creating a session", () => {
     const { owner, ws } = await team();
     const session = await createSession(owner, ws);
     expect(session).toMatchObject({
-      model: "claude-sonnet-4-5",
+      // The default is date-driven (the first live model of the catalog): test/worker/models.test.ts.
+      model: defaultModel(catalogOf(env), Date.now()).id,
       temperature: 0.7,
       maxTokens: 4000,
       timeoutSeconds: 300,

@@ -28,7 +28,7 @@ describe("workspaces", () => {
     const res = await alice.api("/api/workspaces", { body: { name: "  Platform team " } });
     expect(res.status).toBe(201);
     const { workspace } = (await res.json()) as { workspace: { id: string } };
-    expect(workspace).toEqual({ id: expect.any(String), name: "Platform team", role: "owner", createdAt: expect.any(Number), idleStopMinutes: 15 });
+    expect(workspace).toEqual({ id: expect.any(String), name: "Platform team", role: "owner", createdAt: expect.any(Number), idleStopMinutes: 15, monthlyBudgetUsd: null });
 
     expect(await (await alice.api("/api/workspaces")).json()).toEqual({ workspaces: [workspace] });
     expect(await (await alice.api(`/api/workspaces/${workspace.id}`)).json()).toEqual({ workspace });

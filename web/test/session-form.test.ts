@@ -4,8 +4,11 @@ import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "#lib/s
 describe("session form", () => {
   it("accepts the defaults of SPEC §2", () => {
     const f = defaultForm();
-    expect(f).toMatchObject({ model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
+    expect(f).toMatchObject({ model: "", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
     expect(validate(f)).toEqual({});
+    // No model chosen: the server picks the catalog's default at creation (the first live model).
+    expect(toBody(f)).not.toHaveProperty("model");
+    expect(toBody({ ...f, model: "claude-haiku-4-5" }).model).toBe("claude-haiku-4-5");
   });
 
   it("enforces the bounds at both ends", () => {

@@ -29,6 +29,16 @@ describe("transcript reading", () => {
     });
   });
 
+  it("reads the session's usage live, and nothing from a malformed one", () => {
+    const doc = new Y.Doc();
+    expect(readSession(sessionInfo(doc)).usage).toBeNull();
+    const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 5000, cacheWriteTokens: 0, costUsd: 0.0096 };
+    sessionInfo(doc).set("usage", usage);
+    expect(readSession(sessionInfo(doc)).usage).toEqual(usage);
+    sessionInfo(doc).set("usage", { inputTokens: "lots" });
+    expect(readSession(sessionInfo(doc)).usage).toBeNull();
+  });
+
   it("reads tool calls in every state", () => {
     const doc = new Y.Doc();
     const b = doc.getMap("b");

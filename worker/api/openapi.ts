@@ -30,13 +30,15 @@ import {
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateTokenSchema } from "./tokens";
+import { ModelViewSchema } from "../protocol/models";
+import { WorkspaceUsageSchema } from "../protocol/usage";
 import { ExportToDriveSchema } from "./exports";
 import { CreateShareSchema, CreatedShareSchema, GuestViewSchema, ShareSchema } from "../protocol/shares";
 import { CreateScheduleSchema, RunStartedSchema, ScheduleRunSchema, ScheduleSchema, UpdateScheduleSchema } from "../protocol/schedules";
 
 // The responses are the protocol's schemas (worker/protocol): the handlers are typed by the same ones.
 const schemas = {
-  Error: z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional() }) }),
+  Error: z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), field: z.string().optional(), phase: z.enum(PHASES).optional(), successor: z.string().optional() }) }),
   User: UserSchema,
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
   Workspace: WorkspaceSchema,
@@ -61,6 +63,8 @@ const schemas = {
   Workflow: WorkspaceWorkflowSchema,
   Changes: ChangesSchema,
   PushResult: PushResultSchema,
+  Model: ModelViewSchema,
+  WorkspaceUsage: WorkspaceUsageSchema,
 };
 
 const bodies = {
@@ -146,6 +150,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     post: { summary: "Create an API token", who: "signed in", access: "signedIn", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
     get: { summary: "List my API tokens (never their secrets)", who: "signed in", access: "signedIn", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
   },
+  "/api/models": { get: { summary: "The model catalog: the default, each model's end of life, successor, limits and prices", who: "signed in", access: "signedIn", responses: { 200: ["models", list("models", "Model")] } } },
   "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", access: "self", responses: { 204: "revoked" } } },
   "/api/workspaces": {
     post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", access: "signedIn", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },
@@ -155,6 +160,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "A workspace", who: "member", access: "member", responses: { 200: ["the workspace", one("workspace", "Workspace")] } },
     patch: { summary: "Change the workspace's settings (name, idleStopMinutes 1–1440)", who: "owner", access: "owner", body: "UpdateWorkspace", responses: { 200: ["changed", one("workspace", "Workspace")] } },
   },
+  [`${ws}/usage`]: { get: { summary: "Token usage and cost per day (UTC) and model, from–to inclusive (default the last 30 days, at most 366), and the month's spend against the budget", who: "member", access: "member", query: ["from", "to"], responses: { 200: ["usage", ref("WorkspaceUsage")] } } },
   [`${ws}/members`]: {
     get: { summary: "Members with roles", who: "member", access: "member", responses: { 200: ["members", list("members", "Member")] } },
     post: { summary: "Add a member by their exact email (never by name or id)", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },

@@ -13,6 +13,9 @@ import type { SessionInit } from "../session/state";
 import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
 import { resolveWorkflow } from "./workflow-lookup";
 import { setSessionWorkflow } from "../db/workflows";
+import { catalogOf, requireLiveModel } from "../models/catalog";
+import { defaultModel } from "../protocol/models";
+import { requireBudgetLeft } from "../session/budget";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
@@ -92,12 +95,16 @@ sessionRoutes.post("/:id/stop", async (c) => {
 
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
-  return c.json({ session: unwrap(await (await roomOfPath(c)).resume(actorOf(c))) }, 202);
+  const room = await roomOfPath(c);
+  requireLiveModel(catalogOf(c.env), unwrap(await room.get()).model, Date.now());
+  await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
+  return c.json({ session: unwrap(await room.resume(actorOf(c))) }, 202);
 });
 
 sessionRoutes.post("/:id/approve", async (c) => {
   requireRole(c, "owner", "editor");
   const id = await sessionIdOfPath(c);
+  await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
   const session = unwrap(await (await roomOf(c.env, id)).approve(actorOf(c)));
   await markApproved(c.env.DB, id);
   return c.json({ session }, 202);
@@ -145,15 +152,18 @@ export async function createSession(
 ) {
   const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
   const now = Date.now();
+  const catalog = catalogOf(env);
+  const model = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now).id;
+  await requireBudgetLeft(env.DB, workspaceId, now);
   const displayName = body.displayName ?? generateDisplayName();
-  await insertSession(env.DB, { id, workspaceId, name: displayName, model: body.model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
+  await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
   if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
   const init: SessionInit & { prompt?: string } = {
     id,
     workspaceId,
     displayName,
     config: {
-      model: body.model,
+      model,
       temperature: body.temperature,
       maxTokens: body.maxTokens,
       timeoutSeconds: body.timeoutSeconds,

@@ -8,6 +8,7 @@ import { addMember, changeRole, getMemberProfile, listMembers, removeMember, typ
 import { findUserByEmail } from "../db/users";
 import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema, type Member, type Workspace } from "../protocol/workspace";
 import { revokeInWorkspace } from "../session/revoke";
+import { stopIfBudgetReached } from "../session/budget";
 
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 
@@ -37,6 +38,8 @@ export const workspaceRoutes = newApp()
     requireRole(c, "owner");
     const patch = await readJson(c, UpdateWorkspaceSchema);
     await updateWorkspace(c.env.DB, c.var.member.workspaceId, patch);
+    // A budget set below what the month has spent already stops the running sessions now.
+    if (patch.monthlyBudgetUsd != null) c.executionCtx.waitUntil(stopIfBudgetReached(c.env, c.var.member.workspaceId));
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
     return c.json({ workspace: workspace satisfies Workspace });

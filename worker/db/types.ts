@@ -14,6 +14,8 @@ export interface Workspace {
   createdAt: number;
   /** A Running session idle this long is stopped (reason `idle`). */
   idleStopMinutes: number;
+  /** The month's spend that stops its sessions (migrations/0006); null: none. */
+  monthlyBudgetUsd: number | null;
 }
 
 /** Who is making a request and with what: the API token's id, and when the credential stops being valid. */

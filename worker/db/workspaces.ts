@@ -11,6 +11,7 @@ interface MyWorkspaceRow {
   name: string;
   created_at: number;
   idle_stop_minutes: number;
+  monthly_budget_usd: number | null;
   role: Role;
 }
 
@@ -20,11 +21,12 @@ const toMyWorkspace = (row: MyWorkspaceRow): MyWorkspace => ({
   role: row.role,
   createdAt: row.created_at,
   idleStopMinutes: row.idle_stop_minutes,
+  monthlyBudgetUsd: row.monthly_budget_usd,
 });
 
 /** Creates the workspace and makes its creator the owner, atomically. */
 export async function createWorkspace(db: D1Database, userId: string, name: string): Promise<MyWorkspace> {
-  const workspace: MyWorkspace = { id: crypto.randomUUID(), name, role: "owner", createdAt: Date.now(), idleStopMinutes: LIMITS.idleStopMinutes.default };
+  const workspace: MyWorkspace = { id: crypto.randomUUID(), name, role: "owner", createdAt: Date.now(), idleStopMinutes: LIMITS.idleStopMinutes.default, monthlyBudgetUsd: null };
   await db.batch([
     db
       .prepare("INSERT INTO workspaces (id, name, created_by, created_at) VALUES (?, ?, ?, ?)")
@@ -36,7 +38,7 @@ export async function createWorkspace(db: D1Database, userId: string, name: stri
   return workspace;
 }
 
-const MY_WORKSPACE_SELECT = `SELECT w.id, w.name, w.created_at, w.idle_stop_minutes, m.role
+const MY_WORKSPACE_SELECT = `SELECT w.id, w.name, w.created_at, w.idle_stop_minutes, w.monthly_budget_usd, m.role
   FROM workspaces w JOIN members m ON m.workspace_id = w.id AND m.user_id = ?`;
 
 export async function listMyWorkspaces(db: D1Database, userId: string): Promise<MyWorkspace[]> {
@@ -56,9 +58,9 @@ export async function getMyWorkspace(db: D1Database, userId: string, workspaceId
 }
 
 /** Changes a workspace's settings; only the fields given. */
-export async function updateWorkspace(db: D1Database, workspaceId: string, patch: { name?: string; idleStopMinutes?: number }): Promise<void> {
+export async function updateWorkspace(db: D1Database, workspaceId: string, patch: { name?: string; idleStopMinutes?: number; monthlyBudgetUsd?: number | null }): Promise<void> {
   const sets: string[] = [];
-  const values: (string | number)[] = [];
+  const values: (string | number | null)[] = [];
   if (patch.name !== undefined) {
     sets.push("name = ?");
     values.push(patch.name);
@@ -66,6 +68,10 @@ export async function updateWorkspace(db: D1Database, workspaceId: string, patch
   if (patch.idleStopMinutes !== undefined) {
     sets.push("idle_stop_minutes = ?");
     values.push(patch.idleStopMinutes);
+  }
+  if (patch.monthlyBudgetUsd !== undefined) {
+    sets.push("monthly_budget_usd = ?");
+    values.push(patch.monthlyBudgetUsd);
   }
   if (sets.length === 0) return;
   await db.prepare(`UPDATE workspaces SET ${sets.join(", ")} WHERE id = ?`).bind(...values, workspaceId).run();

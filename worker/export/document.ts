@@ -2,7 +2,7 @@
  * What an export shows, independent of its format: the session's settings, its transcript and a summary
  * of its events. Markdown and PDF render the same facts in the same order.
  */
-import { MODELS } from "../protocol/session-config";
+import { MODEL_LABELS } from "../protocol/session-config";
 import type { SessionView } from "../protocol/session";
 import type { SessionEvent } from "../session/storage";
 import type { TranscriptBlock, TranscriptMessage } from "../protocol/transcript";
@@ -20,7 +20,7 @@ export const formatTime = (ms: number) => new Date(ms).toISOString().replace(/\.
 
 export function settingsRows(session: SessionView): [string, string][] {
   const rows: [string, string][] = [
-    ["Model", `${MODELS[session.model] ?? session.model} (${session.model})`],
+    ["Model", `${MODEL_LABELS[session.model] ?? session.model} (${session.model})`],
     ["Temperature", session.thinking ? "not sent (extended thinking)" : String(session.temperature)],
     ["Max tokens", String(session.maxTokens)],
     ["Timeout", `${session.timeoutSeconds} s`],

@@ -14,7 +14,11 @@ export const ERROR_STATUS = {
   gdrive_not_configured: 400,
   gdrive_token_rejected: 400,
   github_token_missing: 400,
+  /** The model is past its end of life; `successor` names the one to use (SPEC §10). */
+  model_retired: 400,
   unauthenticated: 401,
+  /** The workspace has spent its monthly budget (SPEC §10). */
+  budget_exceeded: 402,
   invalid_ticket: 401,
   bad_signature: 401,
   forbidden: 403,
@@ -50,9 +54,9 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 /** What an error may carry besides its code and message. */
-export type ErrorExtra = { field?: string; phase?: string };
+export type ErrorExtra = { field?: string; phase?: string; successor?: string };
 
-/** The one error type of the API: becomes `{error:{code,message,field?,phase?}}` with its code's status. */
+/** The one error type of the API: becomes `{error:{code,message,field?,phase?,successor?}}` with its code's status. */
 export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,

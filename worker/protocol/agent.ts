@@ -107,7 +107,14 @@ export type StartFrame = z.infer<typeof StartFrameSchema>;
 const Usage = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /** Prompt-cache reads and writes (the API's cache_read_input_tokens, cache_creation_input_tokens); older agents omit them. */
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
 });
+export type TurnUsage = z.infer<typeof Usage>;
+
+/** What the agent reports once, as an event of the session (not in the transcript). */
+export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised"] as const;
 
 export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   /** Provisioning progress during Creating (cloning repo x of y, starting agent). */
@@ -130,6 +137,8 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
    * fetches it (GET agentWorkspacePath) into R2. `overLimit`: larger than the cap, not kept.
    */
   z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
+  /** Something the session's events should record (a deprecated model, a trimmed context): appended as an event of that type. */
+  z.object({ type: z.literal("notice"), seq, kind: z.enum(NOTICE_KINDS), detail: z.string().max(FRAME_LIMITS.detail) }),
   /** A turn-level error: shown in the transcript, the session goes on. */
   z.object({ type: z.literal("turn_error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
   /** The agent finished after a `stop`; its state is saved. */

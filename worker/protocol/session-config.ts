@@ -1,14 +1,8 @@
 import { z } from "zod";
+import { MODEL_IDS } from "./models";
 
-/** The models a session may run, with the labels the UI shows (SPEC §2). */
-export const MODELS = {
-  "claude-sonnet-4-5": "Claude Sonnet 4.5",
-  "claude-opus-4-6": "Claude Opus 4.6",
-  "claude-opus-4-5": "Claude Opus 4.5",
-  "claude-haiku-4-5": "Claude Haiku 4.5",
-} as const;
-export type ModelId = keyof typeof MODELS;
-export const MODEL_IDS = Object.keys(MODELS) as [ModelId, ...ModelId[]];
+/** The models a session may run: the catalog in ./models (ids, labels, limits, prices, end of life). */
+export { MODEL_IDS, MODEL_LABELS, type ModelId } from "./models";
 
 export const BUILTIN_WORKFLOWS = ["bug-fix", "triage", "spec-writing"] as const;
 

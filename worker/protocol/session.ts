@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
 import { LIMITS, MODEL_IDS, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
+import { SessionUsageSchema } from "./usage";
 
 export const PhaseSchema = z.enum(PHASES);
 
@@ -60,6 +61,8 @@ export const SessionViewSchema = z.object({
   savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
   /** The pull request the last push opened (POST …/push with pullRequest). */
   pullRequestUrl: z.string().nullable(),
+  /** Tokens over all turns, and their cost at the catalog's prices (SPEC §10). Not copied by a clone. */
+  usage: SessionUsageSchema,
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
 
@@ -116,7 +119,8 @@ const Workflow = WorkflowNameSchema;
 export const CreateSessionSchema = z
   .strictObject({
     displayName: DisplayName.optional(),
-    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).default("claude-sonnet-4-5"),
+    /** Unset: the catalog's default at the time of creation (the first live model; worker/protocol/models.ts). */
+    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).optional(),
     temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(LIMITS.temperature.default),
     maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max).default(LIMITS.maxTokens.default),
     timeoutSeconds: z

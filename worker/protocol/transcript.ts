@@ -5,6 +5,7 @@
  */
 import type * as Y from "yjs";
 import { z } from "zod";
+import { SessionUsageSchema } from "./usage";
 import { AgentStatusSchema } from "./agent";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
@@ -43,6 +44,8 @@ export const SessionInfoSchema = z.object({
   artifacts: z.array(ArtifactSchema),
   /** The pull request the last push opened, if any. */
   pullRequestUrl: z.string().nullable().optional(),
+  /** The session's token usage and cost so far (SPEC §10). */
+  usage: SessionUsageSchema,
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 

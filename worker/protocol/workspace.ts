@@ -20,6 +20,8 @@ export const WorkspaceSchema = z.object({
   createdAt: z.int(),
   /** A Running session idle this long is stopped (reason `idle`); SPEC §3. */
   idleStopMinutes: z.int(),
+  /** The most the workspace may spend on models a calendar month (UTC), in US dollars; null: no budget (SPEC §10). */
+  monthlyBudgetUsd: z.number().nullable(),
 });
 export type Workspace = z.infer<typeof WorkspaceSchema>;
 
@@ -46,6 +48,8 @@ export const UpdateWorkspaceSchema = z
   .strictObject({
     name: WorkspaceName.optional(),
     idleStopMinutes: z.number().int().min(LIMITS.idleStopMinutes.min).max(LIMITS.idleStopMinutes.max).optional(),
+    /** null removes the budget. */
+    monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "nothing to change");
 export type WorkspacePatch = z.input<typeof UpdateWorkspaceSchema>;

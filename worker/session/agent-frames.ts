@@ -2,7 +2,7 @@
  * What each agent frame does to a session. Frames arrive in order; the room applies them in batches
  * (one Yjs transaction a batch) and skips any it has applied before (seq ≤ the last applied).
  */
-import { SAVE_PROGRESS_STEP, type FromAgentFrame } from "../protocol/agent";
+import { SAVE_PROGRESS_STEP, type FromAgentFrame, type TurnUsage } from "../protocol/agent";
 import type { Ending } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
@@ -18,6 +18,8 @@ export interface FrameEffects {
   workspaceArchived(size: number, overLimit: boolean): void;
   /** The agent says it is archiving its workspace (and so is not hung while a run ends). */
   agentSaving(): void;
+  /** A turn ended with this usage: keep it, price it and report it (usage.ts). */
+  turnEnded(seq: number, usage: TurnUsage): void;
 }
 
 export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
@@ -51,6 +53,12 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       effects.workspaceArchived(frame.size, frame.overLimit);
       return;
     case "turn_end":
+      effects.turnEnded(frame.seq, frame.usage);
+      return;
+    case "notice":
+      // A deprecated model is said once a session, however often its agent starts again.
+      if (frame.kind === "model_deprecated" && store.hasEvent(frame.kind)) return;
+      store.appendEvent({ at: now, type: frame.kind, reason: frame.detail });
       return;
     case "turn_error":
       transcript.applyAgentFrame(frame, now);

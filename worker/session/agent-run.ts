@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
+import { pricedTurn } from "./usage";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
@@ -33,6 +34,8 @@ export interface AgentRunHost {
   /** Runs `change` in one transaction of the session's Yjs document. */
   transact(change: () => void): void;
   scheduleAlarm(): void;
+  /** A turn's usage was kept: report it to the workspace (and check its budget). */
+  usageRecorded(): void;
 }
 
 export class AgentRun {
@@ -260,6 +263,14 @@ export class AgentRun {
     },
     workspaceArchived: (size, overLimit) => this.#saves.archived(size, overLimit),
     agentSaving: () => this.ending.agentSaving(),
+    turnEnded: (seq, usage) => {
+      const record = this.#record;
+      if (!record) return;
+      const { env, state, store } = this.#host;
+      const turn = pricedTurn(env, record, seq, usage, Date.now());
+      if (store.usage.record(turn)) state.addUsage(turn.usage);
+      this.#host.usageRecorded();
+    },
   };
 
   #sendAck(): void {

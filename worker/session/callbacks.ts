@@ -12,6 +12,7 @@ import { callbackURLRefusal } from "../http/outbound";
 import { openValue, sealValue, type SecretsEnv } from "../secrets";
 import { signBody } from "../secrets/hmac";
 import type { Phase } from "../protocol/lifecycle";
+import { budgetCallbackBody, type BudgetAlert } from "./budget";
 
 export type CallbacksEnv = SecretsEnv & { PUBLIC_URL: string; AUTH_MODE: string };
 
@@ -87,6 +88,15 @@ export function callbackBody(change: PhaseChange, deliveryId: string, publicURL:
   });
 }
 
+const bodyOf = (change: PhaseChange | BudgetAlert, deliveryId: string, publicURL: string) =>
+  "kind" in change ? budgetCallbackBody(change, deliveryId, publicURL) : callbackBody(change, deliveryId, publicURL);
+
+/** The body's `type`, which the X-Tandem-Event header repeats. */
+function eventType(body: string): string {
+  const type: unknown = (JSON.parse(body) as { type?: unknown }).type;
+  return typeof type === "string" ? type : "session.phase_changed";
+}
+
 /** The callback URLs a session's phase changes go to, with their signing secrets. */
 export async function callbackTargets(env: CallbacksEnv, workspaceId: string, triggerId: string | null): Promise<CallbackTarget[]> {
   const targets: CallbackTarget[] = [];
@@ -118,7 +128,7 @@ export async function deliver(entry: CallbackEntry, authMode: string, fetcher: t
       headers: {
         "content-type": "application/json",
         "user-agent": "Tandem-Callbacks/1",
-        "x-tandem-event": "session.phase_changed",
+        "x-tandem-event": eventType(entry.body),
         "x-tandem-delivery": entry.deliveryId,
         [SIGNATURE_HEADER]: await signBody(entry.secret, entry.body),
       },
@@ -164,7 +174,8 @@ export class CallbackQueue {
     if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_iv TEXT`);
   }
 
-  enqueue(change: PhaseChange): void {
+  /** A phase change, or a workspace's budget alert (budget.ts: to the workspace's callback only). */
+  enqueue(change: PhaseChange | BudgetAlert): void {
     this.#sql.exec(
       `INSERT INTO callbacks (change, delivery_id, next_at) VALUES (?, ?, ?)`,
       JSON.stringify(change),
@@ -178,7 +189,7 @@ export class CallbackQueue {
     const pending = this.#sql.exec(`SELECT id, change FROM callbacks WHERE target IS NULL ORDER BY id`).toArray();
     const cache = new Map<string, Promise<CallbackTarget[]>>();
     for (const row of pending) {
-      const change = JSON.parse(String(row.change)) as PhaseChange;
+      const change = JSON.parse(String(row.change)) as PhaseChange | BudgetAlert;
       const cacheKey = `${change.workspaceId}/${change.triggerId ?? ""}`;
       if (!cache.has(cacheKey)) cache.set(cacheKey, callbackTargets(env, change.workspaceId, change.triggerId));
       const targets = await cache.get(cacheKey)!;
@@ -187,7 +198,7 @@ export class CallbackQueue {
         const sealed = await sealValue(env, secretContext(target.key), target.secret);
         this.#sql.exec(
           `INSERT INTO callbacks (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, callbackBody(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
+          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, bodyOf(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
         );
       }
       this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, row.id);

@@ -2,6 +2,7 @@ import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, Origin, SessionView } from "../protocol/session";
 import type { Repo, SessionConfig, Workflow } from "../protocol/session-config";
+import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 
 // The room's files name these through the record; their one definition is the protocol's.
 export type { Actor, Origin, SessionView };
@@ -52,6 +53,8 @@ export interface SessionRecord {
   ending: Ending | null;
   /** The pull request the last push opened (unset before the first). */
   pullRequestUrl?: string | null;
+  /** Summed from each turn's usage (usage.ts keeps the turns); a new session, clones included, starts at zero. */
+  usage: SessionUsage;
 }
 
 export interface Ending {
@@ -76,6 +79,7 @@ export function withDefaults(record: SessionRecord, idleStopMinutes: number): Se
   record.savedWorkspace ??= null;
   record.archivePending ??= false;
   record.ending ??= null;
+  record.usage ??= { ...NO_USAGE };
   return record;
 }
 
@@ -105,6 +109,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     runSeconds: Math.floor(runMs(record, now) / 1000),
     savedWorkspace: record.savedWorkspace,
     pullRequestUrl: record.pullRequestUrl ?? null,
+    usage: record.usage,
   };
 }
 

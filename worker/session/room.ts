@@ -22,6 +22,8 @@ import { CallbackQueue, droppedReason } from "./callbacks";
 import type { ConnectionIdentity } from "./connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
+import { reportUsage } from "./usage";
+import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
@@ -80,6 +82,7 @@ export class SessionRoom extends ViewerRoom {
       flushFrames: () => this.#throttle.flush(),
       transact: (change) => this.document.transact(change),
       scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
+      usageRecorded: () => this.ctx.waitUntil(this.#reportUsage()),
     });
   }
 
@@ -111,6 +114,8 @@ export class SessionRoom extends ViewerRoom {
     const record = this.#state.record;
     // After a restart the agent may still be working: reattach; it replays what was not acknowledged.
     if (record && AGENT_PHASES.has(record.phase)) this.ctx.waitUntil(this.#agent.connect());
+    // Usage a report missed before the restart goes now.
+    if (record) this.ctx.waitUntil(this.#reportUsage());
   }
 
   /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
@@ -127,6 +132,28 @@ export class SessionRoom extends ViewerRoom {
     for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "callback_dropped", reason: droppedReason(entry) });
     this.#runDueClock();
     await this.#scheduleAlarm();
+  }
+
+  /**
+   * Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. Then the
+   * workspace's budget (budget.ts): alerts to its callback, and at 100% its running sessions stop.
+   */
+  async #reportUsage(): Promise<void> {
+    const record = this.#state.record;
+    if (!record) return;
+    try {
+      if (!(await reportUsage(this.env.DB, this.#store.usage, record))) return;
+      const now = Date.now();
+      const standing = await budgetStanding(this.env.DB, record.workspaceId, now);
+      const alerts = await newBudgetAlerts(this.env.DB, standing, record.workspaceId, record.id, now);
+      for (const alert of alerts) this.#callbacks.enqueue(alert);
+      if (alerts.length) await this.#scheduleAlarm();
+      if (standing.level !== "reached") return;
+      this.stopForBudget();
+      await stopRunningSessions(this.env, record.workspaceId, record.id);
+    } catch (err) {
+      console.error("usage report or budget check failed", err);
+    }
   }
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
@@ -202,6 +229,13 @@ export class SessionRoom extends ViewerRoom {
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#agent.queueInput(text, author);
     return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
+  }
+
+  /** The workspace's budget is spent: a Running session stops gracefully, reason `budget`. */
+  stopForBudget(): boolean {
+    if (!this.#state.apply("stop", { reason: "budget" })) return false;
+    this.#agent.ending.end({ event: "stopped", reason: "budget" });
+    return true;
   }
 
   stop(actor: Actor): RoomResult<SessionView> {

@@ -8,7 +8,9 @@ import { LIMITS, withoutCredentials, type Workflow } from "../protocol/session-c
 import { builtinWorkflow } from "../protocol/workflows";
 import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
+import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 import { RunState } from "./run-state";
+import { addUsage } from "./usage";
 import type { Input, RoomStore } from "./storage";
 import type { Transcript } from "./transcript";
 
@@ -30,6 +32,7 @@ export type SessionInit = Omit<
   | "savedWorkspace"
   | "archivePending"
   | "ending"
+  | "usage"
 >;
 export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">>;
 
@@ -92,6 +95,7 @@ export class SessionState {
       savedWorkspace: null,
       archivePending: false,
       ending: null,
+      usage: { ...NO_USAGE },
     };
     this.#record = record;
     this.save();
@@ -208,6 +212,13 @@ export class SessionState {
     this.publish();
   }
 
+  /** Adds a turn's priced usage to the session's totals, shown to viewers at once. */
+  addUsage(turn: SessionUsage): void {
+    if (!this.#record) return;
+    this.#record.usage = addUsage(this.#record.usage, turn);
+    this.publish();
+  }
+
   /** Queues a person's input: persisted and shown (as queued) before it is sent to the agent. */
   enqueueInput(text: string, author: Actor): Input {
     const record = this.#record!;
@@ -261,6 +272,7 @@ export class SessionState {
       awaitingApproval: record.awaitingApproval === true,
       // The timeout counts from here: the active time when the current run began.
       runBaseMs: record.runBaseMs,
+      usage: record.usage,
     });
   }
 }

@@ -8,6 +8,7 @@ import type { Phase } from "../protocol/lifecycle";
 import type { Artifact, SessionEvent } from "../protocol/session";
 import type { SessionRecord } from "./record";
 import { rowLimited } from "./sql-limits";
+import { UsageLedger } from "./usage";
 import { YjsLog } from "./yjs-log";
 
 // The events log and the artifacts list are what the API returns: their shapes are the protocol's.
@@ -28,6 +29,8 @@ export class RoomStore {
   readonly #sql: SqlStorage;
   /** The transcript document's log of updates and snapshots (yjs-log.ts). */
   readonly document: YjsLog;
+  /** Each turn's token usage (usage.ts). */
+  readonly usage: UsageLedger;
 
   constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
     const sql = rowLimited(storage.sql);
@@ -40,6 +43,7 @@ export class RoomStore {
       seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
       author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    this.usage = new UsageLedger(sql);
     this.document = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
   }
 
@@ -64,6 +68,10 @@ export class RoomStore {
       )
       .one();
     return { seq: Number(row.seq), ...event };
+  }
+
+  hasEvent(type: string): boolean {
+    return this.#sql.exec(`SELECT 1 FROM events WHERE type = ? LIMIT 1`, type).toArray().length > 0;
   }
 
   events(): SessionEvent[] {

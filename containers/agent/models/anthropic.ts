@@ -1,5 +1,6 @@
 /** The real model: Anthropic's Messages API through the SDK's streaming helper. */
 import Anthropic from "@anthropic-ai/sdk";
+import type { Stream } from "@anthropic-ai/sdk/core/streaming";
 import type { SessionConfig } from "../../../worker/protocol/session-config";
 import { LIMITS } from "../../../worker/protocol/session-config";
 import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
@@ -49,6 +50,8 @@ export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.
 }
 
 const FATAL_STATUSES = new Set([400, 401, 403, 404, 413, 422]);
+/** How the API words a request over the context window ("prompt is too long: 210000 tokens > 200000 maximum"). */
+const CONTEXT_OVERFLOW = /prompt is too long|exceeds? (the )?(model'?s? )?context|context (window|limit)/i;
 
 function apiMessage(error: InstanceType<typeof Anthropic.APIError>): string {
   const body: unknown = error.error;
@@ -67,7 +70,12 @@ export function toModelError(error: unknown): ModelError {
   if (error instanceof Anthropic.APIUserAbortError) return new ModelError("request aborted", false);
   if (error instanceof Anthropic.APIConnectionError) return new ModelError(`cannot reach the Anthropic API: ${error.message}`, false);
   if (error instanceof Anthropic.APIError) {
-    return new ModelError(apiMessage(error), error.status !== undefined && FATAL_STATUSES.has(error.status));
+    const message = apiMessage(error);
+    if (error.status === 400 && CONTEXT_OVERFLOW.test(message)) {
+      const figures = /(\d+) tokens > (\d+) maximum/.exec(message);
+      return new ModelError(message, false, { tokens: figures ? Number(figures[1]) : null, maximum: figures ? Number(figures[2]) : null });
+    }
+    return new ModelError(message, error.status !== undefined && FATAL_STATUSES.has(error.status));
   }
   return new ModelError(error instanceof Error ? error.message : String(error), false);
 }
@@ -84,11 +92,33 @@ export class AnthropicModel implements Model {
     });
   }
 
+  /**
+   * The raw event stream of POST /v1/messages. Not `messages.create`/`messages.stream`: in SDK 1.14.0 those
+   * print the deprecation warning of a model in its table (resources/messages/messages.js) with a bare
+   * `console.warn` on every request, with no option or logger to turn it off. The same request through the
+   * client's `post` (the SDK's documented way to make a request by hand) prints nothing; the loop says the
+   * end of life once, as an event, from the catalog (worker/protocol/models.ts) that holds the same dates.
+   */
+  async countTokens(request: ModelRequest): Promise<number> {
+    const { signal, ...rest } = request;
+    const { model, system, messages, tools, thinking } = requestParams(rest);
+    try {
+      const counted = await this.#client.messages.countTokens({ model, system, messages, tools, ...(thinking ? { thinking } : {}) }, { signal });
+      return counted.input_tokens;
+    } catch (error) {
+      throw toModelError(error);
+    }
+  }
+
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { signal, ...rest } = request;
-    const { stream: _stream, ...params } = requestParams(rest);
     try {
-      yield* this.#client.messages.stream(params, { signal });
+      const events = await this.#client.post<Stream<ModelStreamEvent>>("/v1/messages", {
+        body: requestParams(rest),
+        stream: true,
+        signal,
+      });
+      yield* events;
     } catch (error) {
       throw toModelError(error);
     }

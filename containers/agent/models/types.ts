@@ -19,6 +19,8 @@ export interface ModelRequest {
 export interface Model {
   readonly kind: ModelKind;
   stream(request: ModelRequest): AsyncIterable<ModelStreamEvent>;
+  /** The request's input tokens as the API counts them (count_tokens); absent where there is no API. */
+  countTokens?(request: ModelRequest): Promise<number>;
 }
 
 /**
@@ -29,6 +31,11 @@ export class ModelError extends Error {
   constructor(
     message: string,
     readonly fatal: boolean,
+    /**
+     * The request was longer than the model's context window (a 400 the loop answers by trimming harder),
+     * with the API's figures when it gave them.
+     */
+    readonly overflow: false | { tokens: number | null; maximum: number | null } = false,
   ) {
     super(message);
   }

@@ -4,6 +4,8 @@
  * requests with and types its answers by, so a field renamed there fails this app's type-check.
  */
 import type { Phase } from "../../../worker/protocol/lifecycle";
+import type { ModelView } from "../../../worker/protocol/models";
+import type { WorkspaceUsage } from "../../../worker/protocol/usage";
 import type {
   Artifact,
   MessageAccepted,
@@ -25,6 +27,8 @@ export type { AgentStatus } from "../../../worker/protocol/agent";
 export type { Phase } from "../../../worker/protocol/lifecycle";
 export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "../../../worker/protocol/session";
 export type { Repo } from "../../../worker/protocol/session-config";
+export type { ModelView } from "../../../worker/protocol/models";
+export type { SessionUsage, UsageDay, WorkspaceUsage } from "../../../worker/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
 export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
@@ -107,11 +111,14 @@ const ses = (wsId: string, id: string) => `${ws(wsId)}/sessions/${enc(id)}`;
 export const api = {
   signIn: (name: string) => request<{ user: User }>("POST", "/api/auth/dev", { name }),
   me: () => request<{ user: User }>("GET", "/api/me"),
+  models: () => request<{ models: ModelView[] }>("GET", "/api/models"),
 
   workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
   createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
   workspace: (id: string) => request<{ workspace: Workspace }>("GET", ws(id)),
   updateWorkspace: (id: string, patch: WorkspacePatch) => request<{ workspace: Workspace }>("PATCH", ws(id), patch),
+  usage: (id: string, range: { from?: string; to?: string } = {}) =>
+    request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
   members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>

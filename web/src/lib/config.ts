@@ -1,5 +1,5 @@
 // The session settings' models and bounds are the Worker's: one definition, validated on both sides.
-export { MODELS, LIMITS, BUILTIN_WORKFLOWS } from "../../../worker/protocol/session-config";
+export { MODEL_LABELS as MODELS, LIMITS, BUILTIN_WORKFLOWS } from "../../../worker/protocol/session-config";
 export type { ModelId } from "../../../worker/protocol/session-config";
 export { MIN_SECRET_LENGTH } from "../../../worker/protocol/redaction";
 // The lifecycle is the Worker's too: the UI offers what its transition table allows.

@@ -39,7 +39,7 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
     session: {
       ...base,
       displayName: s.session.displayName ?? "",
-      model: s.session.model,
+      model: s.session.model ?? "",
       temperature: s.session.temperature,
       maxTokens: s.session.maxTokens,
       timeoutSeconds: s.session.timeoutSeconds,

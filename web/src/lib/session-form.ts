@@ -4,7 +4,8 @@ import type { NewSession, Repo } from "./api";
 
 export interface SessionForm {
   displayName: string;
-  model: ModelId;
+  /** "": the catalog's default when the session is created (the first live model). */
+  model: ModelId | "";
   temperature: number;
   maxTokens: number;
   timeoutSeconds: number;
@@ -21,7 +22,7 @@ export type FieldErrors = Partial<Record<string, string>>;
 export function defaultForm(): SessionForm {
   return {
     displayName: "",
-    model: "claude-sonnet-4-5",
+    model: "",
     temperature: LIMITS.temperature.default,
     maxTokens: LIMITS.maxTokens.default,
     timeoutSeconds: LIMITS.timeoutSeconds.default,
@@ -46,7 +47,7 @@ export function validate(f: SessionForm): FieldErrors {
   const e: FieldErrors = {};
   const name = f.displayName.trim();
   if (name.length > LIMITS.displayName.max) e.displayName = `At most ${LIMITS.displayName.max} characters.`;
-  if (!(f.model in MODELS)) e.model = "Pick one of the listed models.";
+  if (f.model !== "" && !(f.model in MODELS)) e.model = "Pick one of the listed models.";
   if (!inRange(f.temperature, LIMITS.temperature))
     e.temperature = `Between ${LIMITS.temperature.min} and ${LIMITS.temperature.max}.`;
   if (!Number.isInteger(f.maxTokens) || !inRange(f.maxTokens, LIMITS.maxTokens))
@@ -71,7 +72,6 @@ export function toRepos(repos: SessionForm["repos"]): Repo[] {
 /** The request body: empty optional fields are left out so the server's defaults apply. */
 export function toBody(f: SessionForm): NewSession {
   const body: NewSession = {
-    model: f.model,
     maxTokens: f.maxTokens,
     timeoutSeconds: f.timeoutSeconds,
     thinking: f.thinking,
@@ -79,6 +79,7 @@ export function toBody(f: SessionForm): NewSession {
   };
   // The Anthropic API takes no temperature with extended thinking.
   if (!f.thinking) body.temperature = f.temperature;
+  if (f.model) body.model = f.model;
   if (f.displayName.trim()) body.displayName = f.displayName.trim();
   if (f.repos.length) body.repos = toRepos(f.repos);
   if (f.workflow) body.workflow = f.workflow;

@@ -14,6 +14,7 @@ import {
   type ToolUseBlock,
   type TranscriptMessage,
 } from "../../../worker/protocol/transcript";
+import { SessionUsageSchema, type SessionUsage } from "../../../worker/protocol/usage";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
 export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
@@ -50,6 +51,8 @@ export interface SessionState {
   awaitingApproval: boolean;
   /** The pull request the last push opened. */
   pullRequestUrl: string | null;
+  /** Tokens and cost so far, live; null until the room has written them. */
+  usage: SessionUsage | null;
 }
 
 function readArtifacts(v: unknown): Artifact[] | null {
@@ -59,6 +62,11 @@ function readArtifacts(v: unknown): Artifact[] | null {
     const { name, size, updatedAt } = a as Partial<Record<keyof Artifact, unknown>>;
     return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0, updatedAt: typeof updatedAt === "number" ? updatedAt : 0 }] : [];
   });
+}
+
+function readUsage(v: unknown): SessionUsage | null {
+  const parsed = SessionUsageSchema.safeParse(v);
+  return parsed.success ? parsed.data : null;
 }
 
 export function readSession(m: Y.Map<unknown>): SessionState {
@@ -74,6 +82,7 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     artifacts: readArtifacts(m.get(infoKey("artifacts"))),
     awaitingApproval: m.get(infoKey("awaitingApproval")) === true,
     pullRequestUrl: str(m, infoKey("pullRequestUrl")) || null,
+    usage: readUsage(m.get(infoKey("usage"))),
   };
 }
 

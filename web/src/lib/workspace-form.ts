@@ -7,12 +7,16 @@ export interface WorkspaceForm {
   name: string;
   /** A number input that is emptied binds null. */
   idleStopMinutes: number | null;
+  /** US dollars a month; null (an empty input): no budget. */
+  monthlyBudgetUsd: number | null;
 }
+
+export const BUDGET_MAX_USD = 1_000_000;
 
 export const WORKSPACE_NAME_MAX = 100;
 
 export function workspaceForm(w: Workspace): WorkspaceForm {
-  return { name: w.name, idleStopMinutes: w.idleStopMinutes ?? LIMITS.idleStopMinutes.default };
+  return { name: w.name, idleStopMinutes: w.idleStopMinutes ?? LIMITS.idleStopMinutes.default, monthlyBudgetUsd: w.monthlyBudgetUsd ?? null };
 }
 
 export function validateWorkspace(f: WorkspaceForm): FieldErrors {
@@ -24,6 +28,9 @@ export function validateWorkspace(f: WorkspaceForm): FieldErrors {
   const minutes = f.idleStopMinutes;
   if (minutes === null || !Number.isInteger(minutes) || minutes < min || minutes > max)
     e.idleStopMinutes = `Whole minutes from ${min} to ${max} (${max / 60} hours).`;
+  const budget = f.monthlyBudgetUsd;
+  if (budget !== null && !(Number.isFinite(budget) && budget > 0 && budget <= BUDGET_MAX_USD))
+    e.monthlyBudgetUsd = `More than $0 and at most $${BUDGET_MAX_USD.toLocaleString("en-US")}, or empty for no budget.`;
   return e;
 }
 
@@ -32,6 +39,7 @@ export function workspacePatch(w: Workspace, f: WorkspaceForm): WorkspacePatch |
   const patch: WorkspacePatch = {};
   if (f.name.trim() !== w.name) patch.name = f.name.trim();
   if (f.idleStopMinutes !== null && f.idleStopMinutes !== w.idleStopMinutes) patch.idleStopMinutes = f.idleStopMinutes;
+  if ((f.monthlyBudgetUsd ?? null) !== (w.monthlyBudgetUsd ?? null)) patch.monthlyBudgetUsd = f.monthlyBudgetUsd;
   return Object.keys(patch).length ? patch : null;
 }
 
