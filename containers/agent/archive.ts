@@ -6,7 +6,7 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 export class ArchiveError extends Error {}
@@ -60,6 +60,22 @@ function sparseCreateFlags(): Promise<string[]> {
   return sparseFlags;
 }
 
+/** Unpacks a workspace archive into `dir` as a restore does (tar refuses members that climb out with `..`). */
+export function extractArchive(dir: string, body: Readable): Promise<void> {
+  return tar(["-xzf", "-", "--no-same-owner", "-C", dir], body);
+}
+
+/** Passes bytes through until `max`, then fails the stream: a body may not outgrow what it declared. */
+export function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > max ? new Error(`more than ${max} bytes`) : null, chunk);
+    },
+  });
+}
+
 export class WorkspaceArchive {
   readonly workspace: string;
   /** The latest archive; replaced by rename, so a download in progress keeps reading the one it opened. */
@@ -97,10 +113,10 @@ export class WorkspaceArchive {
     return info?.isFile() ? info.size : null;
   }
 
-  /** Replaces the workspace's contents with an archive's (tar refuses members that climb out with `..`). */
+  /** Replaces the workspace's contents with an archive's. */
   async restore(body: Readable): Promise<void> {
     await emptyDirectory(this.workspace);
-    await tar(["-xzf", "-", "--no-same-owner", "-C", this.workspace], body);
+    await extractArchive(this.workspace, body);
   }
 
   async remove(): Promise<void> {

@@ -7,15 +7,16 @@ import { stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { Transform } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, parseFrame } from "../../worker/protocol/agent";
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
+import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { RestoreRefused, Session } from "./session";
+import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
 import { artifactFile } from "./workspace";
 
 export interface AgentHostOptions {
@@ -29,6 +30,8 @@ export interface AgentHostOptions {
   workspace?: string;
   /** Where workspace archives are made, outside every workspace. */
   archiveRoot?: string;
+  /** Where a stopped session's saved workspace is unpacked for its changes or a push, outside every workspace. */
+  workbenchRoot?: string;
   /** The largest workspace archive kept (and accepted for a restore). */
   archiveMaxBytes?: number;
   graceMs?: number;
@@ -74,6 +77,12 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const root = await privateDirectory(options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent"));
   const archiveRoot = await privateDirectory(options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"));
   const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
+  const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
+  const workbench = {
+    root: await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench")),
+    archiveMaxBytes,
+    hostSecrets: hostKey ? [hostKey] : [],
+  };
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -154,6 +163,12 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     if (gitRequest && gitSession) {
       const action = gitRequest[2] as "changes" | "push";
       serveGitRequest(req, res, sessions.get(gitSession), action).catch((error: unknown) => fail(res, 500, "internal", `git ${action} failed: ${sessions.get(gitSession)?.redact(String(error)) ?? "session gone"}`));
+      return;
+    }
+    const bench = WORKBENCH_PATH.exec(url.pathname);
+    if (bench && decode(bench[1])) {
+      const action = bench[2] as "changes" | "push";
+      serveWorkbench(req, res, action, workbench).catch(() => fail(res, 500, "internal", `git ${action} of the saved workspace failed`));
       return;
     }
     const workspace = WORKSPACE_PATH.exec(url.pathname);
@@ -274,16 +289,6 @@ function fail(res: ServerResponse, status: number, code: string, message: string
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message } }));
 }
 
-/** Passes bytes through until `max`, then fails the stream: a body may not outgrow what it declared. */
-function byteLimit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      callback(seen > max ? new Error(`more than ${max} bytes`) : null, chunk);
-    },
-  });
-}
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
@@ -297,6 +302,7 @@ if (isMain) {
     workspaceRoot: process.env.AGENT_WORKSPACE_ROOT || undefined,
     workspace: process.env.AGENT_WORKSPACE || undefined,
     archiveRoot: process.env.AGENT_ARCHIVE_ROOT || undefined,
+    workbenchRoot: process.env.AGENT_WORKBENCH_ROOT || undefined,
     offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));

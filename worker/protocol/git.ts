@@ -5,6 +5,7 @@
  * imports this file: no Worker-runtime imports.
  */
 import { z } from "zod";
+import { RepoSchema } from "./session-config";
 
 /** Tools after which the workspace may have changed: the Changes panel refreshes when one finishes. */
 export const WRITING_TOOL_NAMES = ["write_file", "edit_file", "bash"] as const;
@@ -93,4 +94,22 @@ export function defaultBranch(displayName: string): string {
     .replace(/[-.]+$/, "")
     .replace(/\.lock$/, "-lock");
   return `tandem/${slug || "session"}`;
+}
+
+/**
+ * Changes and push of a session whose agent is gone (Stopped, Completed, Failed), from its saved workspace:
+ * the room POSTs this first line (what the start frame would carry), then the workspace's tar.gz, to a
+ * fresh directory on the agent host. `push`: the same request the live push route takes.
+ */
+export const WORKBENCH_LINE_MAX_BYTES = 64 * 1024;
+export const WorkbenchLineSchema = z.strictObject({
+  repos: z.array(RepoSchema),
+  secrets: z.record(z.string(), z.string()),
+  push: AgentPushSchema.optional(),
+});
+export type WorkbenchLine = z.infer<typeof WorkbenchLineSchema>;
+export type GitAction = "changes" | "push";
+
+export function agentWorkbenchPath(sessionId: string, action: GitAction): string {
+  return `/sessions/${encodeURIComponent(sessionId)}/workbench/${action}`;
 }
