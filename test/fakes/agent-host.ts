@@ -12,6 +12,8 @@
  * artifact downloads and on workspace archives, and answers with its proof, so the Worker tests run the
  * real check both ways; the control API needs no token. `POST /control/impostor/:id` (body "on"/"off")
  * makes it answer that session without its proof, as a process that took the agent's port would.
+ * POST /sessions/:id/workbench/(changes|push) answers from the saved workspace the room sends (agent-git.ts);
+ * GET /control-workbench lists what it was sent.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
@@ -37,7 +39,7 @@ import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentH
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
 import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
 import type { AgentPush } from "../../worker/protocol/git";
-import { fakeGitRequest } from "./agent-git";
+import { fakeGitRequest, fakeWorkbench, workbenchCalls } from "./agent-git";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).
 const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof import("ws");
@@ -422,6 +424,10 @@ export async function startFakeAgentHost(key: string, port = 0) {
       });
       return;
     }
+    if (req.url === "/control-workbench") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(workbenchCalls));
+      return;
+    }
     if (req.url === "/control-callbacks") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
       return;
@@ -435,6 +441,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (git) {
       if (!(await linkChecked(req, res))) return;
       return fakeGitRequest(req, res, sessions.get(decodeURIComponent(git[1])), git[2]);
+    }
+    const bench = /^\/sessions\/([^/]+)\/workbench\/(changes|push)$/.exec(req.url ?? "");
+    if (bench) {
+      if (!(await linkChecked(req, res))) return;
+      return fakeWorkbench(req, res, sessions.get(decodeURIComponent(bench[1])), bench[2]);
     }
     const artifact = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/.exec(req.url ?? "");
     if (artifact) {

@@ -1,20 +1,23 @@
 /**
  * The changes and push routes through the Worker and the room to the (fake) agent host: who may call them,
  * in which phase, what the room sends the agent (default branch, commit message), the event and the pull
- * request link on the session and the list, and the agent's refusals with their statuses.
+ * request link on the session and the list, and the agent's refusals with their statuses. Once no agent
+ * runs (Stopped, Completed), the same requests go to the agent host's workbench with the saved workspace.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ChangesSchema, PushResultSchema } from "../../worker/protocol/git";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, fakeAgent, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
-async function running() {
+/** A running session; without repositories the fake agent saves no workspace (it archives a clone and edits). */
+async function running(repos = [{ url: "https://github.com/acme/app.git", branch: "main" }]) {
   const [owner, editor, viewer] = await Promise.all(["owner", "editor", "viewer"].map((n) => signIn(uniqueName(n))));
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
   ]);
-  const session = await createSession(owner, ws, { displayName: "Fix the Login flow!", repos: [{ url: "https://github.com/acme/app.git", branch: "main" }] });
+  const session = await createSession(owner, ws, { displayName: "Fix the Login flow!", repos });
   await waitForPhase(owner, ws, session.id, "Running");
   await waitForAgentStatus(owner, ws, session.id, "idle");
   const path = `/api/workspaces/${ws}/sessions/${session.id}`;
@@ -28,7 +31,7 @@ async function running() {
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 
 describe("changes", () => {
-  it("a viewer reads the agent's changes while it runs; 409 agent_not_running once stopped", async () => {
+  it("a viewer reads the agent's changes while it runs, and from the saved workspace once stopped", async () => {
     const { owner, viewer, ws, id, path, say } = await running();
     await say("/write repo-1/src/login.ts export const fixed = true;");
     const res = await viewer.api(`${path}/changes`);
@@ -43,9 +46,31 @@ describe("changes", () => {
     await owner.api(`${path}/stop`, { method: "POST" });
     await waitForPhase(owner, ws, id, "Stopped");
     const stopped = await viewer.api(`${path}/changes`);
-    const error = await errorOf(stopped);
-    expect([stopped.status, error.code]).toEqual([409, "agent_not_running"]);
-    expect(error.message).toContain("Stopped");
+    expect(stopped.status).toBe(200);
+    const saved = ChangesSchema.parse(await stopped.json());
+    expect(saved.repos[0]).toMatchObject({ url: "https://github.com/acme/app.git", files: [{ path: "src/login.ts", status: "added" }] });
+    expect(saved.repos[0].diff).toContain("+export const fixed = true;");
+    // It came from the workbench, sent the saved workspace and the session's repositories.
+    const calls = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; files: Record<string, string> }[];
+    expect(calls.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(true);
+  });
+
+  it("a Completed session's changes come from its saved workspace; with nothing saved, 409 saying so", async () => {
+    const { owner, viewer, ws, id, path, say } = await running();
+    await say("/write repo-1/done.txt finished");
+    await owner.api(`${path}/messages`, { body: { text: "/complete" } });
+    await waitForPhase(owner, ws, id, "Completed");
+    const completed = await viewer.api(`${path}/changes`);
+    expect(completed.status).toBe(200);
+    expect(ChangesSchema.parse(await completed.json()).repos[0].files).toMatchObject([{ path: "done.txt" }]);
+
+    const other = await running([]);
+    await other.owner.api(`${other.path}/stop`, { method: "POST" });
+    await waitForPhase(other.owner, other.ws, other.id, "Stopped");
+    const nothing = await other.viewer.api(`${other.path}/changes`);
+    const error = await errorOf(nothing);
+    expect([nothing.status, error.code]).toEqual([409, "agent_not_running"]);
+    expect(error.message).toContain("Stopped and has no saved workspace");
   });
 });
 
@@ -93,8 +118,28 @@ describe("push", () => {
     }
   });
 
-  it("refuses while the agent works (409 agent_busy) and after the session stopped (409 agent_not_running)", async () => {
-    const { owner, ws, id, path } = await running();
+  it("after the session stopped, pushes its saved workspace: the message, the event and the pull request link", async () => {
+    const { owner, editor, ws, id, path, say } = await running();
+    await say("/write repo-1/a.txt hello");
+    await owner.api(`${path}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Stopped");
+    const res = await editor.api(`${path}/push`, { body: { pullRequest: { title: "After stop" } } });
+    expect(res.status).toBe(200);
+    const result = PushResultSchema.parse(await res.json());
+    expect(result).toMatchObject({ branch: "tandem/fix-the-login-flow", commit: "e".repeat(40) });
+    const [sent] = (await fakeAgent(id)).pushes as { branch: string; message: string; pullRequest: unknown }[];
+    expect(sent.message).toContain(`Asked by: ${editor.user.name}`);
+    expect(sent.pullRequest).toEqual({ title: "After stop" });
+    const pushed = (await eventsOf(owner, ws, id)).find((e) => e.type === "pushed");
+    expect(pushed?.reason).toContain(`branch tandem/fix-the-login-flow, commit ${result.commit}, pull request ${result.pullRequestUrl}`);
+    const session = (await (await owner.api(path)).json()) as { session: { phase: string; pullRequestUrl: string } };
+    expect(session.session).toMatchObject({ phase: "Stopped", pullRequestUrl: result.pullRequestUrl });
+    const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: { id: string; pullRequestUrl: string | null }[] };
+    expect(list.sessions.find((s) => s.id === id)?.pullRequestUrl).toBe(result.pullRequestUrl);
+  });
+
+  it("refuses while the agent works (409 agent_busy) and, with nothing saved, after the session stopped (409 agent_not_running)", async () => {
+    const { owner, ws, id, path } = await running([]);
     await owner.api(`${path}/messages`, { body: { text: "/hold" } });
     await waitForAgentStatus(owner, ws, id, "working");
     const busy = await owner.api(`${path}/push`, { body: {} });
@@ -104,6 +149,8 @@ describe("push", () => {
     await owner.api(`${path}/stop`, { method: "POST" });
     await waitForPhase(owner, ws, id, "Stopped");
     const stopped = await owner.api(`${path}/push`, { body: {} });
-    expect([stopped.status, (await errorOf(stopped)).code]).toEqual([409, "agent_not_running"]);
+    const error = await errorOf(stopped);
+    expect([stopped.status, error.code]).toEqual([409, "agent_not_running"]);
+    expect(error.message).toContain("no saved workspace");
   });
 });

@@ -1,50 +1,81 @@
 /**
  * A session's changes and a push of them, asked of its running agent over HTTP (the agent host's
- * /sessions/:id/changes and /push, signed like every request to it). The agent's refusals keep their code
- * (and so the API's status); anything the agent says passes the workspace's redaction once more here.
+ * /sessions/:id/changes and /push, signed like every request to it), or, when no agent runs (Stopped,
+ * Completed, Failed), of the agent host's workbench with the saved workspace (workbench.ts). The agent's
+ * refusals keep their code (and so the API's status); anything the agent says passes the workspace's
+ * redaction once more here.
  */
 import type { z } from "zod";
-import { AgentErrorSchema, ChangesSchema, PushResultSchema, defaultBranch, type AgentPush, type Changes, type PushBody, type PushResult } from "../protocol/git";
+import { AgentErrorSchema, ChangesSchema, PushResultSchema, defaultBranch, type AgentPush, type Changes, type GitAction, type PushBody, type PushResult } from "../protocol/git";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, SessionRecord } from "./record";
 import { gone, ok, refused, type RoomErrorCode, type RoomResult } from "./room-result";
+import type { WorkbenchRequest } from "./workbench";
 
 export interface GitRequester {
   readonly record: Readonly<SessionRecord> | null;
   /** A signed request to the run's agent; null when no agent is linked. */
   request(path: string, init?: RequestInit): Promise<Response> | null;
   redact(text: string): string;
+  /** The request on the saved workspace, when no agent runs; null when storage holds no archive. */
+  workbench(action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null>;
   /** The session's page, named in the commit message. */
   sessionURL(record: Readonly<SessionRecord>): string;
 }
 
 const AGENT_CODES = new Set<RoomErrorCode>(["invalid_input", "github_token_missing", "nothing_to_push", "push_rejected", "github_error", "agent_not_running"]);
 
-const notRunning = (phase: Phase, detail = "") =>
+/** Phases with no agent, whose saved workspace (if any) answers instead. */
+const SAVED_PHASES = new Set<Phase>(["Stopped", "Completed", "Failed"]);
+
+type Failure = (phase: Phase, detail?: string) => RoomResult<never>;
+
+const notRunning: Failure = (phase, detail = "") =>
   refused("agent_not_running", `the session is ${phase}${detail}: changes and push need its agent running; resume the session first`, phase);
 
-async function answer<T>(pending: Promise<Response>, schema: z.ZodType<T>, redact: (text: string) => string, phase: Phase): Promise<RoomResult<T>> {
+const benchFailed: Failure = (phase, detail = "") => refused("agent_not_running", `the session is ${phase}, and its saved workspace could not be read${detail}`, phase);
+
+const nothingSaved = (phase: Phase) =>
+  refused("agent_not_running", `the session is ${phase} and has no saved workspace: there is nothing saved to read changes from or push; resume the session to clone its repositories again`, phase);
+
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function answer<T>(pending: Promise<Response>, schema: z.ZodType<T>, redact: (text: string) => string, phase: Phase, fail: Failure = notRunning): Promise<RoomResult<T>> {
   let res: Response;
   try {
     res = await pending;
   } catch (err) {
-    return notRunning(phase, ` but its agent could not be reached (${redact(err instanceof Error ? err.message : String(err))})`);
+    return fail(phase, ` but its agent could not be reached (${redact(reason(err))})`);
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.ok) {
     const parsed = schema.safeParse(body);
-    return parsed.success ? ok(parsed.data) : notRunning(phase, " but its agent's answer was not understood");
+    return parsed.success ? ok(parsed.data) : fail(phase, " but its agent's answer was not understood");
   }
   const error = AgentErrorSchema.safeParse(body);
   const code = error.success ? (error.data.error.code as RoomErrorCode) : null;
-  if (!error.success || !code || !AGENT_CODES.has(code)) return notRunning(phase, ` but its agent answered ${res.status}`);
+  if (!error.success || !code || !AGENT_CODES.has(code)) return fail(phase, ` but its agent answered ${res.status}${error.success ? `: ${redact(error.data.error.message)}` : ""}`);
   const { message, field } = error.data.error;
   return { ok: false, error: { code, message: redact(message), ...(field && { field }) } };
+}
+
+/** The request on the saved workspace: redacted with the workspace's secrets as loaded for it, and the room's. */
+async function fromWorkbench<T>(git: GitRequester, phase: Phase, schema: z.ZodType<T>, action: GitAction, push?: AgentPush): Promise<RoomResult<T>> {
+  let bench: WorkbenchRequest | null;
+  try {
+    bench = await git.workbench(action, push);
+  } catch (err) {
+    return benchFailed(phase, ` (${git.redact(reason(err))})`);
+  }
+  if (!bench) return nothingSaved(phase);
+  const { response, redact } = bench;
+  return answer(response, schema, (text) => git.redact(redact(text)), phase, benchFailed);
 }
 
 export function sessionChanges(git: GitRequester): Promise<RoomResult<Changes>> | RoomResult<Changes> {
   const record = git.record;
   if (!record) return gone;
+  if (SAVED_PHASES.has(record.phase)) return record.savedWorkspace ? fromWorkbench(git, record.phase, ChangesSchema, "changes") : nothingSaved(record.phase);
   const pending = record.phase === "Running" ? git.request(`/sessions/${encodeURIComponent(record.id)}/changes`) : null;
   if (!pending) return notRunning(record.phase);
   return answer(pending, ChangesSchema, (text) => git.redact(text), record.phase);
@@ -59,14 +90,17 @@ export function commitMessage(record: Readonly<SessionRecord>, message: string |
 export function pushChanges(git: GitRequester, body: PushBody, actor: Actor): Promise<RoomResult<PushResult>> | RoomResult<PushResult> {
   const record = git.record;
   if (!record) return gone;
-  if (record.phase !== "Running") return notRunning(record.phase);
-  if (record.agentStatus !== "idle") return refused("agent_busy", "the agent is working: push once it is idle, so the commit holds a finished change");
+  const saved = SAVED_PHASES.has(record.phase);
+  if (saved && !record.savedWorkspace) return nothingSaved(record.phase);
+  if (!saved && record.phase !== "Running") return notRunning(record.phase);
+  if (!saved && record.agentStatus !== "idle") return refused("agent_busy", "the agent is working: push once it is idle, so the commit holds a finished change");
   const request: AgentPush = {
     repo: body.repo,
     branch: body.branch ?? defaultBranch(record.displayName),
     message: commitMessage(record, body.message, actor, git.sessionURL(record)),
     pullRequest: body.pullRequest,
   };
+  if (saved) return fromWorkbench(git, record.phase, PushResultSchema, "push", request);
   const pending = git.request(`/sessions/${encodeURIComponent(record.id)}/push`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -14,7 +14,9 @@ import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
+import { agentEndpoint } from "./agent-link";
 import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
+import { askWorkbench } from "./workbench";
 import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
@@ -91,6 +93,11 @@ export class SessionRoom extends ViewerRoom {
       record: this.#state.record,
       request: (path, init) => this.#agent.request(path, init),
       redact: (text) => this.#agent.redaction.secrets.text(text),
+      workbench: async (action, push) => {
+        const record = this.#state.record;
+        if (!record) return null;
+        return askWorkbench(this.env, agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage), record, action, push);
+      },
       sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }
@@ -211,7 +218,7 @@ export class SessionRoom extends ViewerRoom {
     return ok(sessionView(record, record.updatedAt));
   }
 
-  /** The agent's changes against the cloned commits (git-requests.ts): only while it runs. */
+  /** The agent's changes against the cloned commits (git-requests.ts): from its agent, or its saved workspace. */
   async changes(): Promise<RoomResult<Changes>> {
     return sessionChanges(this.#git());
   }

@@ -1,0 +1,48 @@
+/**
+ * Changes and push of a session no agent runs for (Stopped, Completed, Failed), from its saved workspace:
+ * one JSON line (the repositories and the workspace's secrets, which the credential helper and the
+ * redaction need, and the push) and then the archive in R2, streamed to the agent endpoint's workbench
+ * route (containers/agent/workbench.ts: the local host, or the session's container, started for it).
+ */
+import type { Env } from "../env";
+import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
+import { Redaction } from "../protocol/redaction";
+import { loadWorkspaceSecrets } from "../secrets";
+import type { AgentEndpoint } from "./agent-link";
+import type { SessionRecord } from "./record";
+import { workspaceArchiveKey } from "./workspace-archive";
+
+export interface WorkbenchRequest {
+  response: Promise<Response>;
+  /** The workspace's secrets as they are now: the answer is redacted with them. */
+  redact(text: string): string;
+}
+
+export class WorkbenchError extends Error {}
+
+/** Sends the saved workspace to the workbench; null when storage holds no archive for the session. */
+export async function askWorkbench(env: Env, endpoint: AgentEndpoint, record: Readonly<SessionRecord>, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
+  const secrets = await loadWorkspaceSecrets(env, record.workspaceId);
+  const line: WorkbenchLine = { repos: record.repos, secrets, ...(push && { push }) };
+  const head = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
+  if (head.byteLength > WORKBENCH_LINE_MAX_BYTES) throw new WorkbenchError(`its repositories, secrets and push request take more than ${WORKBENCH_LINE_MAX_BYTES / 1024} KB`);
+  const object = await env.ARTIFACTS.get(workspaceArchiveKey(record.id));
+  if (!object) return null;
+  // Streamed with its length known (the container's fetch, like R2, wants it): the line, then the archive.
+  const { readable, writable } = new FixedLengthStream(head.byteLength + object.size);
+  const writing = (async () => {
+    const writer = writable.getWriter();
+    await writer.write(head);
+    writer.releaseLock();
+    await object.body.pipeTo(writable);
+  })();
+  // A failed write fails the request's body, which the response reports.
+  writing.catch(() => undefined);
+  const response = endpoint.fetch(agentWorkbenchPath(record.id, action), {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream", "content-length": String(head.byteLength + object.size) },
+    body: readable,
+  });
+  const redaction = new Redaction(Object.values(secrets));
+  return { response, redact: (text) => redaction.text(text) };
+}
