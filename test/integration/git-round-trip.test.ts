@@ -63,4 +63,41 @@ describe("the git round trip with a private repository", () => {
     ]);
     expect(everything).not.toContain(FAKE_GITHUB_TOKEN);
   });
+
+  it("once stopped, the saved workspace shows the edit and pushes it with a pull request; the token in nothing shown", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const repo = { url: `${env.TEST_GITHUB_URL}/acme/private.git`, branch: "main" };
+    await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value: FAKE_GITHUB_TOKEN } });
+    await script(toolCall("toolu_stop", "write_file", { path: "private/STOPPED.md", content: "Written before the stop.\n" }), text("Wrote it."));
+    const session = await createSession(owner, ws, { displayName: "Saved work", repos: [repo], prompt: "write it" });
+    await waitForPhase(owner, ws, session.id, "Running", 20_000);
+    await waitForAgentStatus(owner, ws, session.id, "idle");
+    const path = `/api/workspaces/${ws}/sessions/${session.id}`;
+    await owner.api(`${path}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, session.id, "Stopped", 20_000);
+
+    const res = await owner.api(`${path}/changes`);
+    const changes = (await res.json()) as Changes;
+    expect(res.status, JSON.stringify(changes)).toBe(200);
+    expect(changes.repos[0]).toMatchObject({ url: repo.url, branch: "main", files: [{ path: "STOPPED.md", status: "added", additions: 1, deletions: 0 }] });
+    expect(changes.repos[0].diff).toContain("+Written before the stop.");
+
+    const pushRes = await owner.api(`${path}/push`, { body: { pullRequest: { title: "Saved work", body: "Pushed after the stop" } } });
+    const pushed = (await pushRes.json()) as PushResult;
+    expect(pushRes.status, JSON.stringify(pushed)).toBe(200);
+    expect(pushed).toMatchObject({ repo: repo.url, branch: "tandem/saved-work" });
+    const shown = (await (await control(`/github/show/${encodeURIComponent("tandem/saved-work:STOPPED.md")}`)).json()) as { text: string };
+    expect(shown.text).toBe("Written before the stop.\n");
+    const { pulls } = (await (await control("/github/pulls")).json()) as { pulls: { body: { title: string; head: string; base: string } }[] };
+    expect(pulls.at(-1)?.body).toMatchObject({ title: "Saved work", head: "tandem/saved-work", base: "main" });
+    expect(pushed.pullRequestUrl).toBe(`${env.TEST_GITHUB_URL}/acme/private/pull/${pulls.length}`);
+
+    const view = (await (await owner.api(path)).json()) as { session: { phase: string; pullRequestUrl: string } };
+    expect(view.session).toMatchObject({ phase: "Stopped", pullRequestUrl: pushed.pullRequestUrl });
+    const events = await eventsOf(owner, ws, session.id);
+    expect(events.find((e) => e.type === "pushed")?.reason).toContain(`branch tandem/saved-work, commit ${pushed.commit}`);
+    const everything = JSON.stringify([events, await (await owner.api(`${path}/transcript`)).json(), changes, pushed]);
+    expect(everything).not.toContain(FAKE_GITHUB_TOKEN);
+  });
 });
