@@ -31,7 +31,7 @@ const NEWLINE = 0x0a;
  * Splits a body into its first line and the bytes after it, counting every byte against `max`; the rest is
  * read on demand (tar's pace). `over` says whether the body went past `max`.
  */
-async function splitFirstLine(req: IncomingMessage, max: number): Promise<{ line: string | null; rest: Readable; over: () => boolean }> {
+async function splitFirstLine(req: IncomingMessage, max: number): Promise<{ line: string | null; rest: Readable; over: () => boolean; discard: () => void }> {
   const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let seen = 0;
   let over = false;
@@ -66,7 +66,19 @@ async function splitFirstLine(req: IncomingMessage, max: number): Promise<{ line
       yield count(next.value);
     }
   }
-  return { line, rest: Readable.from(rest(), { objectMode: false }), over: () => over };
+  /**
+   * Reads what is left and drops it, so an early answer reaches a client still sending (the iterator's
+   * listener makes `req.resume()` a no-op); past the cap the request is dropped instead.
+   */
+  const discard = () =>
+    void (async () => {
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return;
+        count(next.value);
+      }
+    })().catch(() => req.destroy());
+  return { line, rest: Readable.from(rest(), { objectMode: false }), over: () => over, discard };
 }
 
 function parseLine(line: string | null) {
@@ -88,19 +100,19 @@ export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, 
   };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > max) return tooLarge();
-  const { line, rest, over } = await splitFirstLine(req, max);
+  const { line, rest, over, discard } = await splitFirstLine(req, max);
   const parsed = parseLine(line);
   if (!parsed?.success) {
     const issue = parsed?.error.issues[0];
     const message = line === null ? `the body must start with one JSON line of at most ${WORKBENCH_LINE_MAX_BYTES} bytes` : issue ? `${issue.path.join(".") || "line"}: ${issue.message}` : "the first line is not JSON";
-    req.resume();
+    discard();
     return reply(res, plain, 400, refusal("invalid_input", message, issue?.path.join(".") || undefined));
   }
   const { repos, secrets, push } = parsed.data;
   const redactor = new Redactor([...Object.values(secrets), ...options.hostSecrets]);
   const redact = (text: string) => redactor.text(text);
   if (action === "push" && !push) {
-    req.resume();
+    discard();
     return reply(res, redact, 400, refusal("invalid_input", "push: the push request is missing from the first line", "push"));
   }
   const dir = await mkdtemp(path.join(options.root, "workbench-"));
@@ -116,6 +128,6 @@ export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, 
     await rm(dir, { recursive: true, force: true });
   }
   if (answer === "too_large") return tooLarge();
-  req.resume();
+  discard();
   reply(res, redact, answer.status, answer.body);
 }
