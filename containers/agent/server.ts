@@ -78,11 +78,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const archiveRoot = await privateDirectory(options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"));
   const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
   const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
-  const workbench = {
-    root: await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench")),
-    archiveMaxBytes,
-    hostSecrets: hostKey ? [hostKey] : [],
-  };
+  const workbenchRoot = await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench"));
+  const workbench = { root: workbenchRoot, archiveMaxBytes, hostSecrets: hostKey ? [hostKey] : [] };
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -167,9 +164,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     }
     const bench = WORKBENCH_PATH.exec(url.pathname);
     if (bench && decode(bench[1])) {
-      const action = bench[2] as "changes" | "push";
-      serveWorkbench(req, res, action, workbench).catch(() => fail(res, 500, "internal", `git ${action} of the saved workspace failed`));
-      return;
+      return void serveWorkbench(req, res, bench[2] as "changes" | "push", workbench).catch(() => fail(res, 500, "internal", "git on the saved workspace failed"));
     }
     const workspace = WORKSPACE_PATH.exec(url.pathname);
     const workspaceOf = workspace && decode(workspace[1]);

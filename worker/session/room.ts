@@ -14,7 +14,6 @@ import type { Env } from "../env";
 import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
-import { agentEndpoint } from "./agent-link";
 import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
 import { askWorkbench } from "./workbench";
 import type { Changes, PushBody, PushResult } from "../protocol/git";
@@ -93,11 +92,7 @@ export class SessionRoom extends ViewerRoom {
       record: this.#state.record,
       request: (path, init) => this.#agent.request(path, init),
       redact: (text) => this.#agent.redaction.secrets.text(text),
-      workbench: async (action, push) => {
-        const record = this.#state.record;
-        if (!record) return null;
-        return askWorkbench(this.env, agentEndpoint(this.env, record.id, record.config.timeoutSeconds, this.ctx.storage), record, action, push);
-      },
+      workbench: (action, push) => askWorkbench(this.env, this.ctx.storage, this.#state.record, action, push),
       sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }

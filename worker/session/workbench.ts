@@ -8,7 +8,7 @@ import type { Env } from "../env";
 import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
 import { Redaction } from "../protocol/redaction";
 import { loadWorkspaceSecrets } from "../secrets";
-import type { AgentEndpoint } from "./agent-link";
+import { agentEndpoint } from "./agent-link";
 import type { SessionRecord } from "./record";
 import { workspaceArchiveKey } from "./workspace-archive";
 
@@ -21,7 +21,8 @@ export interface WorkbenchRequest {
 export class WorkbenchError extends Error {}
 
 /** Sends the saved workspace to the workbench; null when storage holds no archive for the session. */
-export async function askWorkbench(env: Env, endpoint: AgentEndpoint, record: Readonly<SessionRecord>, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
+export async function askWorkbench(env: Env, storage: DurableObjectStorage, record: Readonly<SessionRecord> | null, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
+  if (!record) return null;
   const secrets = await loadWorkspaceSecrets(env, record.workspaceId);
   const line: WorkbenchLine = { repos: record.repos, secrets, ...(push && { push }) };
   const head = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
@@ -38,6 +39,7 @@ export async function askWorkbench(env: Env, endpoint: AgentEndpoint, record: Re
   })();
   // A failed write fails the request's body, which the response reports.
   writing.catch(() => undefined);
+  const endpoint = agentEndpoint(env, record.id, record.config.timeoutSeconds, storage);
   const response = endpoint.fetch(agentWorkbenchPath(record.id, action), {
     method: "POST",
     headers: { "content-type": "application/octet-stream", "content-length": String(head.byteLength + object.size) },
