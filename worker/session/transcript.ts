@@ -16,6 +16,17 @@ export const TURN_LOST_TEXT =
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
 
+/**
+ * Whether a field would be written unchanged. Objects (repos, config, origin, usage) compare by value: the
+ * room rebuilds some of them on every publish, and an equal copy must not become a document update sent to
+ * every viewer.
+ */
+function sameValue(stored: unknown, value: unknown): boolean {
+  if (stored === value) return true;
+  if (typeof stored !== "object" || typeof value !== "object" || stored === null || value === null) return false;
+  return JSON.stringify(stored) === JSON.stringify(value);
+}
+
 type YBlock = Y.Map<unknown>;
 type YMessage = Y.Map<unknown>;
 
@@ -34,7 +45,7 @@ export class Transcript {
   setInfo(fields: Partial<SessionInfo>): void {
     const info = sessionInfo(this.#doc);
     for (const [key, value] of Object.entries(fields)) {
-      if (info.get(key) !== value) info.set(key, value);
+      if (!sameValue(info.get(key), value)) info.set(key, value);
     }
   }
 
