@@ -5,10 +5,10 @@
 import type { GuestPhaseChange, GuestSession } from "../protocol/shares";
 import type { TranscriptMessage } from "../protocol/transcript";
 import { formatTime } from "./document";
-import { messageLines } from "./markdown";
+import { inline, messageLines } from "./markdown";
 
 export function guestSessionToMarkdown(session: GuestSession, phases: GuestPhaseChange[], messages: TranscriptMessage[]): string {
-  const out: string[] = [`# ${session.displayName.replace(/\s+/g, " ").trim()}`, ""];
+  const out: string[] = [`# ${inline(session.displayName)}`, ""];
   out.push(`Shared read-only. Phase: ${session.phase}. Model: ${session.model}. Created ${formatTime(session.createdAt)}.`, "");
   out.push("## Transcript", "");
   if (messages.length === 0) out.push("_No messages._", "");

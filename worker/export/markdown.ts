@@ -63,5 +63,6 @@ function fenced(text: string, language: string): string[] {
   return [`${fence}${language}`, ...text.replace(/\n$/, "").split("\n"), fence];
 }
 
-const inline = (text: string) => text.replace(/\s+/g, " ").trim();
+/** Text on one line (a heading, a cell): runs of whitespace, newlines included, become one space. */
+export const inline = (text: string) => text.replace(/\s+/g, " ").trim();
 const cell = (text: string) => inline(text).replaceAll("\\", "\\\\").replaceAll("|", "\\|");
