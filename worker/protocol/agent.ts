@@ -113,6 +113,18 @@ const Usage = z.object({
 });
 export type TurnUsage = z.infer<typeof Usage>;
 
+/**
+ * One question of Claude Code's AskUserQuestion tool (its input's `questions`), shown with its options so
+ * a person can pick one; the answer goes back through the message route as the tool's result.
+ */
+export const AskedQuestionSchema = z.object({
+  question: z.string().max(FRAME_LIMITS.detail),
+  header: z.string().max(FRAME_LIMITS.step).optional(),
+  options: z.array(z.object({ label: z.string().max(FRAME_LIMITS.step), description: z.string().max(FRAME_LIMITS.detail).optional() })).max(10),
+  multiSelect: z.boolean().optional(),
+});
+export type AskedQuestion = z.infer<typeof AskedQuestionSchema>;
+
 /** What the agent reports once, as an event of the session (not in the transcript). */
 export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised"] as const;
 
@@ -125,10 +137,12 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message_start"), seq, id }),
   z.object({ type: z.literal("text_delta"), seq, id, text: z.string() }),
   z.object({ type: z.literal("thinking_delta"), seq, id, text: z.string(), signature: z.string().optional() }),
-  z.object({ type: z.literal("tool_use"), seq, id, messageId: id, name: z.string().max(200), input: z.unknown() }),
+  /** `parentId`: the subagent call (Claude Code's Task/Agent tool) this call runs inside, if any. */
+  z.object({ type: z.literal("tool_use"), seq, id, messageId: id, name: z.string().max(200), input: z.unknown(), parentId: id.optional() }),
   /** `stopped`: the tool was cancelled by a stop; `output` is what it wrote until then. */
   z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
-  z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string() }),
+  /** `questions`: AskUserQuestion's questions with their options, when the agent asked through that tool. */
+  z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string(), questions: z.array(AskedQuestionSchema).max(8).optional() }),
   z.object({ type: z.literal("turn_end"), seq, usage: Usage }),
   z.object({ type: z.literal("input_consumed"), seq, upTo: seq }),
   z.object({ type: z.literal("artifact"), seq, name: z.string().max(500), size: z.number().int().nonnegative() }),

@@ -6,7 +6,7 @@
 import type * as Y from "yjs";
 import { z } from "zod";
 import { SessionUsageSchema } from "./usage";
-import { AgentStatusSchema } from "./agent";
+import { AgentStatusSchema, type AskedQuestion } from "./agent";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
 
@@ -69,6 +69,19 @@ export interface ToolUseBlock {
   isError?: boolean;
   startedAt: number;
   endedAt?: number;
+  /** The subagent call (Task/Agent tool block) this call runs inside; absent at the top level. */
+  parentId?: string;
+}
+
+/** A question the agent asked; `questions` when it asked through AskUserQuestion (with options). */
+export interface QuestionBlock {
+  type: "question";
+  id: string;
+  text: string;
+  questions?: AskedQuestion[];
+  /** The answer a person gave, and who, once answered. */
+  answer?: string;
+  answeredBy?: string;
 }
 
 /** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
@@ -76,7 +89,7 @@ export type TranscriptBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; text: string; signature?: string }
   | ToolUseBlock
-  | { type: "question"; id: string; text: string }
+  | QuestionBlock
   | { type: "error"; text: string };
 
 /** A message as JSON; in the document, a Y.Map with these keys and `blocks` a Y.Array of Y.Maps. */
