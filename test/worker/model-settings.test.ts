@@ -9,7 +9,7 @@ import { catalogOf } from "../../worker/models/catalog";
 import type { ModelView } from "../../worker/protocol/models";
 import { effortOptions, settingsProblems } from "../../worker/protocol/model-settings";
 import { liveModel } from "../fakes/catalog";
-import { signIn, uniqueName, workspaceWith } from "./helpers";
+import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession } from "./session-helpers";
 
 const catalog = catalogOf(env);
@@ -83,5 +83,12 @@ describe("GET /api/models", () => {
       pricing: always.pricing,
     });
     expect(models.find((m) => m.id === noEffort.id)?.effort).toEqual({ levels: [], default: null });
+  });
+
+  it("is in the OpenAPI document, with the create body's effort", async () => {
+    const doc = (await (await request("/api/openapi.json")).json()) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const { CreateSession, Model } = doc.components.schemas;
+    expect(JSON.stringify(CreateSession.properties.effort)).toContain('"xhigh"');
+    expect(Object.keys(Model.properties)).toEqual(expect.arrayContaining(["thinking", "effort", "sampling", "maxOutputTokens", "pricing"]));
   });
 });
