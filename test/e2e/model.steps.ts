@@ -71,9 +71,9 @@ export function modelSteps(cast: () => Cast) {
     await page.locator("#ns-thinking-hint", { hasText: `${model.label} always thinks` }).waitFor(WAIT);
     assert.equal(await page.getByLabel(/^Temperature/).count(), 0, "the dialog offers Effort in temperature's place");
     await page.locator("#ns-effort").selectOption({ label: "low" });
+    await page.screenshot({ path: path.join(SHOTS, "new-session-effort.png") });
     await page.getByLabel("Display name", { exact: false }).fill(`Effort ${run}`);
     await page.getByLabel("First prompt", { exact: false }).fill("Say hello briefly");
-    await page.screenshot({ path: path.join(SHOTS, "new-session-effort.png") });
     await page.getByRole("button", { name: "Create session" }).click();
     await page.waitForURL(/\/s\/[^/]+$/);
     await phaseIs(page, "Running");

@@ -48,6 +48,11 @@ describe("the model select", () => {
     expect(form.model).toBe(standard.id);
     expect(target.querySelector<HTMLSelectElement>("#t-model")?.value).toBe(standard.id);
     expect(toBody(form).model).toBe(standard.id);
+    // The dialog resets its form each time it opens: the default is chosen again, not left blank.
+    form.model = "";
+    flushSync();
+    expect(target.querySelector<HTMLSelectElement>("#t-model")?.value).toBe(standard.id);
+    expect(target.querySelector("#t-model-capabilities")?.textContent).toBeTruthy();
   });
 
   it("shows the chosen model's capabilities, offers its efforts with the reason others are disabled, and locks thinking on where it always thinks", async () => {
