@@ -54,7 +54,7 @@ describe("Claude Code's tool inputs", () => {
 
   it("sums up reads and searches on one line", () => {
     const read = { file_path: "/workspace/app/src/app.ts", offset: 10, limit: 5 } satisfies FileReadInput;
-    expect(toolView("Read", read)).toEqual({ kind: "compact", summary: "/workspace/app/src/app.ts lines 10–14", detail: "" });
+    expect(toolView("Read", read)).toEqual({ kind: "compact", summary: "app/src/app.ts lines 10–14", detail: "" });
     expect(toolView("Glob", { pattern: "**/*.ts", path: "src" } satisfies GlobInput)).toMatchObject({ summary: "**/*.ts in src" });
     expect(toolView("Grep", { pattern: "greeting", glob: "*.ts", "-i": true } satisfies GrepInput)).toMatchObject({ summary: "greeting  *.ts" });
     expect(toolView("WebFetch", { url: "https://example.com/a", prompt: "the title" } satisfies WebFetchInput)).toEqual({

@@ -99,17 +99,17 @@ function compact(name: string, input: unknown): ToolView | null {
       const read = ReadSchema.safeParse(input);
       if (!read.success) return null;
       const { file_path, offset, limit, pages } = read.data;
-      return { kind: "compact", summary: file_path + lines(offset, limit) + (pages ? ` pages ${pages}` : ""), detail: "" };
+      return { kind: "compact", summary: shownPath(file_path) + lines(offset, limit) + (pages ? ` pages ${pages}` : ""), detail: "" };
     }
     case "Glob": {
       const glob = GlobSchema.safeParse(input);
-      return glob.success ? { kind: "compact", summary: glob.data.pattern + (glob.data.path ? ` in ${glob.data.path}` : ""), detail: "" } : null;
+      return glob.success ? { kind: "compact", summary: glob.data.pattern + (glob.data.path ? ` in ${shownPath(glob.data.path)}` : ""), detail: "" } : null;
     }
     case "Grep": {
       const grep = GrepSchema.safeParse(input);
       if (!grep.success) return null;
       const { pattern, path, glob, type } = grep.data;
-      const within = [glob, type && `type ${type}`, path && `in ${path}`].filter(Boolean).join(" ");
+      const within = [glob, type && `type ${type}`, path && `in ${shownPath(path)}`].filter(Boolean).join(" ");
       return { kind: "compact", summary: within ? `${pattern}  ${within}` : pattern, detail: "" };
     }
     case "WebFetch": {
@@ -124,7 +124,7 @@ function compact(name: string, input: unknown): ToolView | null {
       const edit = NotebookEditSchema.safeParse(input);
       if (!edit.success) return null;
       const { notebook_path, cell_id, edit_mode, new_source } = edit.data;
-      return { kind: "compact", summary: [notebook_path, edit_mode, cell_id && `cell ${cell_id}`].filter(Boolean).join(" · "), detail: new_source };
+      return { kind: "compact", summary: [shownPath(notebook_path), edit_mode, cell_id && `cell ${cell_id}`].filter(Boolean).join(" · "), detail: new_source };
     }
     default:
       return null;

@@ -108,7 +108,7 @@ describe("Claude Code's tool blocks", () => {
     addMessage(doc, "assistant", [finished(toolCall("r1", "Read", read), READ_OUTPUT), finished(toolCall("g1", "Grep", grep), GREP_OUTPUT), toolCall("f1", "WebFetch", fetch)]);
     const target = render(doc);
     const readBlock = target.querySelector('details[data-tool="Read"]') as HTMLDetailsElement;
-    expect(readBlock.querySelector("summary .input")?.textContent).toBe("/workspace/app/src/app.ts");
+    expect(readBlock.querySelector("summary .input")?.textContent).toBe("app/src/app.ts");
     expect(target.querySelector('details[data-tool="Grep"] summary .input')?.textContent).toBe("greeting");
     expect(target.querySelector('details[data-tool="WebFetch"] summary .input')?.textContent).toBe("https://example.com/docs");
     // A URL is shown, never followed: no link out of the transcript.
