@@ -136,3 +136,16 @@ describe("a question of the agent", () => {
     expect(options(view.target)).toHaveLength(0);
   });
 });
+
+describe("a plain question", () => {
+  it("takes no answer from another tool's result that shares its id", () => {
+    const doc = new Y.Doc();
+    addMessage(doc, "assistant", [{ ...toolCall("same", "Bash", { command: "ls" }), status: "done", result: "a.txt" }, question("same", "Which branch should I use?")]);
+    const view = renderTranscript(doc, { agentStatus: "waiting_input", answerRoute: route });
+    cleanup = view.destroy;
+    const block = view.target.querySelector(".question.waiting")!;
+    expect(block.querySelector(".text")?.textContent).toBe("Which branch should I use?");
+    expect(block.querySelector(".answer")).toBeNull();
+    expect(view.target.querySelector('[data-tool="Bash"]')).not.toBeNull();
+  });
+});
