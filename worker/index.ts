@@ -23,11 +23,11 @@ import { usageRoutes } from "./api/usage";
 import { authorizeRoomConnection } from "./session/connect";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
-import { connectViewer } from "./shard/placement";
+import { connectViewer } from "./viewers/placement";
 
 export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./session/container";
-export { SessionShard } from "./shard/shard";
+export { SessionShard } from "./viewers/shard";
 export { ScheduleClock } from "./schedule/clock";
 
 const app = newApp();

@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { MAX_ROW_BYTES, RowTooBigError, rowLimited } from "../../worker/session/sql-limits";
-import { CHUNK_BYTES, YjsLog, type YjsLogStorage } from "../../worker/session/yjs-log";
+import { MAX_ROW_BYTES, RowTooBigError, rowLimited } from "../../worker/viewers/sql-limits";
+import { CHUNK_BYTES, YjsLog, type YjsLogStorage } from "../../worker/viewers/yjs-log";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, transcriptOf, waitForPhase } from "./session-helpers";
 

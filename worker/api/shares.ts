@@ -18,7 +18,7 @@ import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { CreateShareSchema, GuestSessionSchema, type CreatedShare, type GuestView } from "../protocol/shares";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
-import { shareTokenId } from "../session/connections";
+import { shareTokenId } from "../viewers/connections";
 import { roomOf, sessionIdOfPath, unwrap } from "./room";
 
 const ShareParamsSchema = z.object({ shareId: z.uuid() });

@@ -1,6 +1,6 @@
 import { issueRoomTicket } from "../auth/room-ticket";
 import { newApp } from "../http/app";
-import { identityOf } from "../session/connections";
+import { identityOf } from "../viewers/connections";
 import { HttpError } from "../http/errors";
 import { sessionIdOfPath } from "./room";
 

@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
 import { crossSiteRefusal } from "../http/origin";
 import { shareOfToken } from "../auth/share-link";
-import { guestIdentity, identityOf, withIdentity } from "./connections";
+import { guestIdentity, identityOf, withIdentity } from "../viewers/connections";
 
 /**
  * Authorizes a WebSocket to a session room before the upgrade: a room ticket from the API (`?ticket=`,

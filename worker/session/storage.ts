@@ -7,9 +7,9 @@
 import type { Phase } from "../protocol/lifecycle";
 import type { Artifact, SessionEvent } from "../protocol/session";
 import type { SessionRecord } from "./record";
-import { rowLimited } from "./sql-limits";
+import { rowLimited } from "../viewers/sql-limits";
 import { UsageLedger } from "./usage";
-import { YjsLog } from "./yjs-log";
+import { YjsLog } from "../viewers/yjs-log";
 
 // The events log and the artifacts list are what the API returns: their shapes are the protocol's.
 export type { Artifact, SessionEvent };

@@ -12,14 +12,14 @@ import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Env } from "../env";
-import { LeadingEdgeThrottle } from "../session/throttle";
-import { ViewerServer } from "../session/viewer-server";
-import type { ConnectionIdentity, RevokeFilter } from "../session/connections";
-import { awarenessEntries } from "../session/presence";
-import { rowLimited } from "../session/sql-limits";
-import { YjsLog } from "../session/yjs-log";
-import { MESSAGE_AWARENESS } from "../sync/sync-answer";
-import { frameBudget, sessionIdOfShard } from "./config";
+import { LeadingEdgeThrottle } from "./throttle";
+import { ViewerServer } from "./viewer-server";
+import type { ConnectionIdentity, RevokeFilter } from "./connections";
+import { awarenessEntries } from "./presence";
+import { rowLimited } from "./sql-limits";
+import { YjsLog } from "./yjs-log";
+import { MESSAGE_AWARENESS } from "./sync-answer";
+import { frameBudget, sessionIdOfShard } from "./fan-out-config";
 
 /** Changes that came from the room: applied and fanned out here, never sent back. */
 const FROM_ROOM = Symbol("from-room");

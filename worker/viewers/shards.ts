@@ -8,9 +8,9 @@
 import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
 import type { Env } from "../env";
-import type { SessionShard } from "../shard/shard";
-import { shardName, type FanOutConfig } from "../shard/config";
-import { MESSAGE_AWARENESS } from "../sync/sync-answer";
+import type { SessionShard } from "./shard";
+import { shardName, type FanOutConfig } from "./fan-out-config";
+import { MESSAGE_AWARENESS } from "./sync-answer";
 import type { RevokeFilter } from "./connections";
 import { awarenessEntries } from "./presence";
 
