@@ -1,5 +1,5 @@
 import type { SessionRoom } from "./session/room";
-import type { AgentContainer } from "./session/container";
+import type { AgentContainer } from "./container/agent-container";
 import type { SessionShard } from "./viewers/shard";
 import type { ScheduleClock } from "./schedule/clock";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomOf } from "../../worker/api/room";
+import { roomOf } from "../../worker/sessions/rooms";
 import { insertSession } from "../../worker/db/sessions";
 import { catalogOf } from "../../worker/models/catalog";
 import { CATALOG, costUsd, dayOf, defaultModel, isRetired, liveSuccessor, modelViews, withOverride, type ModelView } from "../../worker/protocol/models";

@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { newApp } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
-import { resolveWorkflow } from "./workflow-lookup";
+import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { enforceRateLimit } from "../http/rate-limit";
 import { CreateScheduleSchema, UpdateScheduleSchema, type Schedule, type ScheduleRun } from "../protocol/schedules";
 import { clockOf } from "../schedule/clock";

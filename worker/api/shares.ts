@@ -19,7 +19,8 @@ import { readJson } from "../http/body";
 import { CreateShareSchema, GuestSessionSchema, type CreatedShare, type GuestView } from "../protocol/shares";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
 import { shareTokenId } from "../viewers/connections";
-import { roomOf, sessionIdOfPath, unwrap } from "./room";
+import { sessionIdOfPath } from "./room";
+import { roomOf, unwrap } from "../sessions/rooms";
 
 const ShareParamsSchema = z.object({ shareId: z.uuid() });
 

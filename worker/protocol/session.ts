@@ -112,7 +112,7 @@ export const DriveExportSchema = z.object({ url: z.string() });
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoInputSchema).max(LIMITS.repos.max);
-// A built-in or one of the workspace's own: the API checks which exists (worker/api/workflow-lookup.ts).
+// A built-in or one of the workspace's own: the API checks which exists (worker/sessions/workflow-lookup.ts).
 const Workflow = WorkflowNameSchema;
 
 /** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */

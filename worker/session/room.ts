@@ -1,7 +1,7 @@
 /**
  * SessionRoom: one Durable Object per session, a state machine plus adapters. The room keeps only the
  * Durable Object's hooks (load, start, alarm, viewers joining) and the RPC surface the API calls (through
- * api/room.ts, after checking the caller's role). The state machine is SessionState (state.ts, run-state.ts)
+ * api/room.ts and sessions/rooms.ts, after checking the caller's role). The state machine is SessionState (state.ts, run-state.ts)
  * applying lifecycle.ts's table; the adapters are the agent run (agent-run.ts: link, frames, input;
  * workspace-saves.ts; run-ending.ts), the D1 index (session-index.ts), outgoing notifications, the
  * clocks (clock.ts) and the viewers (ViewerRoom: the read-only Yjs transcript and its shards).
