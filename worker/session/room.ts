@@ -31,6 +31,7 @@ import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
 import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
+import { applyRoomSchema } from "./schema";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
 
 
@@ -49,6 +50,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #index: SessionIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
+    // Before the viewer side reads its table: every table first (schema.ts).
+    applyRoomSchema(ctx.storage);
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage);
     this.#callbacks = new CallbackQueue(ctx.storage.sql);

@@ -1,6 +1,6 @@
 /**
- * The SessionRoom's SQLite tables: the session record, the append-only events log, the input queue,
- * the Yjs log (yjs-log.ts) and artifacts. Every write is synchronous, so a state change and the Yjs
+ * The SessionRoom's SQLite tables (schema.ts creates them): the session record, the append-only events
+ * log, the input queue, the Yjs log (viewers/yjs-log.ts) and artifacts. Every write is synchronous, so a state change and the Yjs
  * update it causes land in the same implicit transaction of the Durable Object. Every write also goes
  * through the production row limit (sql-limits.ts), which local workerd does not enforce.
  */
@@ -35,14 +35,6 @@ export class RoomStore {
   constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
     const sql = rowLimited(storage.sql);
     this.#sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL,
-      phase TEXT, actor TEXT, reason TEXT)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS inputs (
-      seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
-      author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
     this.usage = new UsageLedger(sql);
     this.document = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
   }

@@ -17,7 +17,7 @@ import { ViewerServer } from "./viewer-server";
 import type { ConnectionIdentity, RevokeFilter } from "./connections";
 import { awarenessEntries } from "./presence";
 import { rowLimited } from "./sql-limits";
-import { YjsLog } from "./yjs-log";
+import { YjsLog, createYjsLogTable } from "./yjs-log";
 import { MESSAGE_AWARENESS } from "./sync-answer";
 import { frameBudget, sessionIdOfShard } from "./fan-out-config";
 
@@ -35,8 +35,11 @@ export class SessionShard extends ViewerServer {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#log = new YjsLog({ sql: rowLimited(ctx.storage.sql), transactionSync: (closure) => ctx.storage.transactionSync(closure) });
+    // The shard's whole schema: its replica's log and what it knows of its room.
+    const storage = { sql: rowLimited(ctx.storage.sql), transactionSync: <T>(closure: () => T) => ctx.storage.transactionSync(closure) };
+    createYjsLogTable(storage);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.#log = new YjsLog(storage);
     this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.viewerCount(), frameBudget(env));
   }
 
