@@ -13,8 +13,8 @@ import {
   type ToolStatus,
   type ToolUseBlock,
   type TranscriptMessage,
-} from "../../../worker/protocol/transcript";
-import { SessionUsageSchema, type SessionUsage } from "../../../worker/protocol/usage";
+} from "@tandem/protocol/transcript";
+import { SessionUsageSchema, type SessionUsage } from "@tandem/protocol/usage";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
 export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
