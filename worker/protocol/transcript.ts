@@ -1,6 +1,6 @@
 /**
  * The session's Yjs document (DESIGN.md "Transcript"): its keys, its message and block shapes, and the
- * `session` map the SessionRoom mirrors the session into. The room writes it (worker/session/transcript.ts);
+ * `session` map the SessionRoom mirrors the session into. The room writes it (worker/session/transcript-doc.ts);
  * browsers only read it (web/src/lib/transcript.ts). web/ imports this file: no Worker-runtime imports.
  */
 import type * as Y from "yjs";

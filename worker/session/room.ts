@@ -23,7 +23,7 @@ import { CallbackQueue, droppedReason } from "./callbacks";
 import type { ConnectionIdentity } from "../viewers/connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
-import { reportUsage } from "./usage";
+import { reportUsage } from "./usage-ledger";
 import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
@@ -32,7 +32,7 @@ import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
 import { applyRoomSchema } from "./schema";
-import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
+import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
 
 export class SessionRoom extends ViewerRoom {
@@ -140,7 +140,7 @@ export class SessionRoom extends ViewerRoom {
   }
 
   /**
-   * Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. Then the
+   * Turns' usage to D1 (usage-ledger.ts); one that fails stays unreported and goes with the next. Then the
    * workspace's budget (budget.ts): alerts to its callback, and at 100% its running sessions stop.
    */
   async #reportUsage(): Promise<void> {

@@ -8,7 +8,7 @@ import type { Phase } from "../protocol/lifecycle";
 import type { Artifact, SessionEvent } from "../protocol/session";
 import type { SessionRecord } from "./record";
 import { rowLimited } from "../viewers/sql-limits";
-import { UsageLedger } from "./usage";
+import { UsageLedger } from "./usage-ledger";
 import { YjsLog } from "../viewers/yjs-log";
 
 // The events log and the artifacts list are what the API returns: their shapes are the protocol's.
@@ -29,7 +29,7 @@ export class RoomStore {
   readonly #sql: SqlStorage;
   /** The transcript document's log of updates and snapshots (yjs-log.ts). */
   readonly document: YjsLog;
-  /** Each turn's token usage (usage.ts). */
+  /** Each turn's token usage (usage-ledger.ts). */
   readonly usage: UsageLedger;
 
   constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
