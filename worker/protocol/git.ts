@@ -79,8 +79,6 @@ export const PushResultSchema = z.object({
 });
 export type PushResult = z.infer<typeof PushResultSchema>;
 
-/** The agent host's refusals of a push, each with the API's code (and so its status). */
-export const PUSH_ERROR_CODES = ["invalid_input", "github_token_missing", "nothing_to_push", "push_rejected", "github_error"] as const;
 export const AgentErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
 
 /** The default branch of a push: `tandem/` and the session's display name as a branch-safe slug. */

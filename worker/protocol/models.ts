@@ -143,7 +143,6 @@ export function liveSuccessor(catalog: Catalog, id: ModelId, now: number): Model
 /** What GET /api/models answers (SPEC §10). */
 export const ModelViewSchema = ModelEntrySchema.extend({ default: z.boolean(), retired: z.boolean() });
 export type ModelView = z.infer<typeof ModelViewSchema>;
-export const ModelListSchema = z.object({ models: z.array(ModelViewSchema) });
 
 export function modelViews(catalog: Catalog, now: number): ModelView[] {
   const fallback = defaultModel(catalog, now).id;
