@@ -1,4 +1,4 @@
-import type { Sealed } from "../secrets/crypto";
+import type { Sealed } from "./types";
 
 /** The additional data of a sealed trigger secret: it opens only as this trigger's. */
 export const triggerSecretContext = (triggerId: string) => `trigger:${triggerId}`;
