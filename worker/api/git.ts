@@ -7,7 +7,7 @@ import { roomOfPath, sessionIdOfPath } from "./room";
 import { roomOf, unwrap } from "../sessions/rooms";
 
 /**
- * The git round trip of a session (SPEC §10), mounted at /api/workspaces/:ws/sessions/:id: its changes
+ * The git round trip of a session, mounted at /api/workspaces/:ws/sessions/:id: its changes
  * for every member, a push (and pull request) for owners and editors. Both ask the session's running agent.
  */
 export const sessionGitRoutes = newApp();

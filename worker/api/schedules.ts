@@ -1,5 +1,5 @@
 /**
- * Schedules of a workspace (SPEC §10): /api/workspaces/:ws/schedules. Owners and editors create, edit,
+ * Schedules of a workspace: /api/workspaces/:ws/schedules. Owners and editors create, edit,
  * pause (enabled: false), delete and run them now; every member lists them and reads their runs. Each
  * change sets the schedule's clock (worker/schedule/clock.ts) to its next run.
  */

@@ -11,7 +11,7 @@ export interface TriggerRow {
   name: string;
   secret_ciphertext: string;
   secret_iv: string;
-  /** The create-session body (SPEC §2) as JSON, defaults applied. */
+  /** The create-session body as JSON, defaults applied. */
   session_config: string;
   prompt_template: string;
   filter_event: string | null;

@@ -1,5 +1,5 @@
 /**
- * The git round trip (SPEC §10) as the API and the agent speak it: a session's changes against the commits
+ * The git round trip as the API and the agent speak it: a session's changes against the commits
  * it cloned, and a push of them (optionally with a pull request). The room asks the agent host over HTTP
  * (like artifacts and workspace archives: bodies too large for a frame, and nothing to replay). web/
  * imports this file: no Worker-runtime imports.

@@ -1,5 +1,5 @@
 /**
- * Presence (DESIGN.md "Presence"): the Yjs awareness state each viewer publishes on the session socket.
+ * Presence (docs/architecture.md, "Who is on a socket"): the Yjs awareness state each viewer publishes on the session socket.
  * The browser sets it (web/src/lib/room.svelte.ts); the room admits it (worker/viewers/presence.ts), with
  * `user.id` and `user.name` rewritten to the authenticated person's. web/ imports this file.
  */

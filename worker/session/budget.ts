@@ -1,5 +1,5 @@
 /**
- * A workspace's monthly budget (SPEC §10): the month's spend is the sum of its sessions' reported turns
+ * A workspace's monthly budget: the month's spend is the sum of its sessions' reported turns
  * (D1 usage_turns, UTC months). At 80% the workspace callback is sent a `workspace.budget_warning` once a
  * month; at 100% a `workspace.budget_reached`, its running sessions stop gracefully with reason `budget`,
  * and new ones are refused with 402 until the month ends or the budget is raised.

@@ -1,5 +1,5 @@
 /**
- * SessionShard: a viewer shard of one SessionRoom (DESIGN.md, fan-out). It holds a replica of the
+ * SessionShard: a viewer shard of one SessionRoom (docs/architecture.md, "Viewers"). It holds a replica of the
  * session's document, kept in its own SQLite so it survives hibernation and is the late-join source
  * for its viewers, and a slice of the session's hibernated viewer sockets. The room relays each
  * update once; the shard applies it (several at once only when its own frame budget is overdrawn)

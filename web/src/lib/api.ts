@@ -1,5 +1,5 @@
 /**
- * The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. What each call sends and
+ * The typed client of the Worker API. Every failure is an `ApiError`. What each call sends and
  * returns is the Worker's own vocabulary (worker/protocol): the same zod schemas the Worker validates
  * requests with and types its answers by, so a field renamed there fails this app's type-check.
  */

@@ -1,5 +1,5 @@
 /**
- * Reading the transcript document (DESIGN.md "Transcript"). The browser never writes to it: the
+ * Reading the transcript document (docs/architecture.md, "Transcript"). The browser never writes to it: the
  * SessionRoom is its only author, so everything here is a read with a safe fallback.
  */
 import * as Y from "yjs";

@@ -1,4 +1,4 @@
-/** The workflows a session may name: the built-ins, then the workspace's own (SPEC §10). */
+/** The workflows a session may name: the built-ins, then the workspace's own. */
 import { BUILTIN_WORKFLOW_LIST } from "@tandem/protocol/workflows";
 import { api } from "./api";
 
