@@ -68,7 +68,7 @@ export function backoffMs(attempts: number): number | null {
 
 /**
  * The signed body. `type` names the kind of event the callback carries: a phase change today; other events
- * (a budget reached, issue 13) will travel through the same callback with a type of their own.
+ * (a budget reached) will travel through the same callback with a type of their own.
  */
 export function callbackBody(change: PhaseChange, deliveryId: string, publicURL: string): string {
   return JSON.stringify({
