@@ -4,8 +4,8 @@
  * fake refuses nothing, so no request the agent builds is one the real API would refuse.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settingsProblems } from "../../worker/protocol/model-settings";
-import type { Effort } from "../../worker/protocol/models";
+import { settingsProblems } from "@tandem/protocol/model-settings";
+import type { Effort } from "@tandem/protocol/models";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { liveModels } from "../fakes/catalog";
 import { CONFIG, removeTempDirs } from "./helpers";

@@ -1,6 +1,6 @@
 /** The SDK's per-request deprecation warning is not printed; the loop says a model's end of life once, as an event. */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { CATALOG } from "../../worker/protocol/models";
+import { CATALOG } from "@tandem/protocol/models";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { CONFIG, removeTempDirs } from "./helpers";
 import { loopHarness } from "./loop-harness";

@@ -11,7 +11,7 @@ export const LIMITS = {
   temperature: { min: 0, max: 2, default: 0.7 },
   maxTokens: { min: 100, max: 8000, default: 4000 },
   timeoutSeconds: { min: 60, max: 1800, default: 300 },
-  /** A workspace setting: a Running session idle this long is stopped (SPEC §3). */
+  /** A workspace setting: a Running session idle this long is stopped. */
   idleStopMinutes: { min: 1, max: 1440, default: 15 },
   /** Extended thinking needs room for a thinking budget below max_tokens. */
   thinkingMinMaxTokens: 1025,
@@ -74,7 +74,7 @@ export const WorkflowNameSchema = z
 /** The settings that drive the agent; stored with the session and sent in `start`. */
 export const SessionConfigSchema = z.object({
   model: z.enum(MODEL_IDS),
-  /** Stored and shown, never sent: API version 2026-10-21 refuses sampling parameters (SPEC §2). */
+  /** Stored and shown, never sent: API version 2026-10-21 refuses sampling parameters. */
   temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max),
   maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max),
   timeoutSeconds: z.number().int().min(LIMITS.timeoutSeconds.min).max(LIMITS.timeoutSeconds.max),

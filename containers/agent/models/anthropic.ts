@@ -1,6 +1,6 @@
 /** The real model: Anthropic's Messages API through the SDK's typed `messages.create` (streaming) and `countTokens`. */
 import Anthropic from "@anthropic-ai/sdk";
-import { CATALOG, entryOf } from "../../../worker/protocol/models";
+import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { shapeCountRequest, shapeRequest } from "./request-shape";
 import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
 
