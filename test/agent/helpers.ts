@@ -17,7 +17,7 @@ export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Re
   return { authorization: `Bearer ${await agentLinkToken(key, sessionId)}` };
 }
 
-export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true };
+export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
 
 const cleanups: string[] = [];
 export async function tempDir(prefix = "tandem-test-"): Promise<string> {
