@@ -1,75 +1,45 @@
 /**
- * The session's settings applied to a request body Claude Code built (issue 20's gateway).
- *
- * PLACEHOLDER for issue 18's capability table and request shaper (worker/protocol/models.ts gains each
- * model's thinking mode and efforts; containers/agent/models/ gets the shaper): this file keeps the same
- * role until that lands, then delegates to it.
+ * The session's settings applied to a request Claude Code built, by issue 18's request shaper and the
+ * catalog's capability table (containers/agent/models/request-shape.ts, worker/protocol/models.ts): the
+ * session's model, max_tokens capped, thinking and effort as the model takes them, no sampling parameter.
  */
-import { z } from "zod";
-import { CATALOG, type ModelId } from "../../../worker/protocol/models";
-import type { CountTokensRequest } from "./request-body";
+import type { MessageCountTokensParams as BetaCountParams, MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import { CATALOG, entryOf } from "../../../worker/protocol/models";
+import { type RequestSettings, shapeCountRequest, shapeRequest } from "../models/request-shape";
+import type { CountTokensRequest, MessagesRequest } from "./request-body";
+import type { GatewaySettings } from "./types";
 
-export const EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
-export const EffortSchema = z.enum(EFFORTS);
-export type Effort = z.infer<typeof EffortSchema>;
-
-export interface ShapeSettings {
-  model: ModelId;
-  maxTokens: number;
-  thinking: boolean;
-  effort?: Effort;
+function requestSettings(settings: GatewaySettings): RequestSettings {
+  return { model: settings.model, maxTokens: settings.maxTokens, thinking: settings.thinking, effort: settings.effort ?? null };
 }
 
-/** How a model takes extended thinking: a fixed budget below max_tokens, or adaptive (it decides). */
-const ADAPTIVE_THINKING: ReadonlySet<ModelId> = new Set(["claude-opus-4-6", "claude-sonnet-4-6"]);
-/** Models that take output_config.effort. */
-const TAKES_EFFORT: ReadonlySet<ModelId> = new Set(["claude-opus-4-5", "claude-opus-4-6", "claude-sonnet-4-6"]);
-const MIN_THINKING_BUDGET = 1024;
-
-/** Never sent: API version 2026-10-21 refuses them with a 400 (Claude Code sends temperature 1 with thinking off). */
-const SAMPLING_PARAMETERS = ["temperature", "top_p", "top_k"] as const;
-
-function thinkingFor(settings: ShapeSettings, maxTokens: number, asked: Record<string, unknown> | undefined): Record<string, unknown> | null {
-  if (!settings.thinking) return null;
-  const display = asked && "display" in asked ? { display: asked.display } : {};
-  if (ADAPTIVE_THINKING.has(settings.model)) return { type: "adaptive", ...display };
-  if (maxTokens <= MIN_THINKING_BUDGET) return null;
-  const budget = Math.min(maxTokens - 1, Math.max(MIN_THINKING_BUDGET, Math.floor(maxTokens * 0.75)));
-  return { type: "enabled", budget_tokens: budget, ...display };
-}
-
-function withoutThinkingEdits(management: CountTokensRequest["context_management"]): CountTokensRequest["context_management"] {
-  if (!management?.edits) return management;
-  const edits = management.edits.filter((edit) => !edit.type.startsWith("clear_thinking"));
-  return edits.length ? { ...management, edits } : undefined;
+/** Whether a shaped request has the model think. */
+export function asksForThinking(body: { thinking?: { type: string } }): boolean {
+  return body.thinking !== undefined && (body.thinking.type === "enabled" || body.thinking.type === "adaptive");
 }
 
 /**
- * The body with the session's model, its max_tokens cap (and the model's maximum output), thinking and
- * effort as the model takes them, and no sampling parameter. Other fields pass through.
+ * Claude Code asks to clear old thinking blocks (context_management's `clear_thinking_…` edit) whenever it
+ * thinks; where the session's settings turn thinking off, that edit has nothing to act on and is dropped.
  */
-export function shapeRequest<T extends CountTokensRequest & { max_tokens?: number }>(body: T, settings: ShapeSettings): T {
-  const shaped: Record<string, unknown> = { ...body, model: settings.model };
-  for (const name of SAMPLING_PARAMETERS) delete shaped[name];
-  const entry = CATALOG.find((model) => model.id === settings.model);
-  const maxTokens = Math.min(body.max_tokens ?? settings.maxTokens, settings.maxTokens, entry?.maxOutputTokens ?? settings.maxTokens);
-  if (body.max_tokens !== undefined) shaped.max_tokens = maxTokens;
-  const thinking = thinkingFor(settings, maxTokens, body.thinking);
-  if (thinking) shaped.thinking = thinking;
-  else {
-    delete shaped.thinking;
-    const management = withoutThinkingEdits(body.context_management);
-    if (management) shaped.context_management = management;
-    else delete shaped.context_management;
-  }
-  const { effort: _asked, ...outputConfig } = body.output_config ?? {};
-  const effort = settings.effort && TAKES_EFFORT.has(settings.model) ? { effort: settings.effort } : {};
-  if (Object.keys(outputConfig).length || effort.effort) shaped.output_config = { ...outputConfig, ...effort };
-  else delete shaped.output_config;
-  return shaped as T;
+function withoutStrayThinkingEdits<T extends CountTokensRequest>(body: T): T {
+  const edits = body.context_management?.edits;
+  if (asksForThinking(body) || !edits?.some((edit) => edit.type.startsWith("clear_thinking"))) return body;
+  const kept = edits.filter((edit) => !edit.type.startsWith("clear_thinking"));
+  const { context_management: management, ...rest } = body;
+  return (kept.length ? { ...rest, context_management: { ...management, edits: kept } } : rest) as T;
 }
 
-/** Whether a shaped request asks for thinking (the offline model then thinks aloud, briefly). */
-export function asksForThinking(body: CountTokensRequest): boolean {
-  return body.thinking !== undefined && body.thinking.type !== "disabled";
+// Claude Code's body is a request to the beta Messages API (it calls /v1/messages?beta=true), checked in
+// request-body.ts for the fields the gateway reads. The shaper changes only model, max_tokens, thinking,
+// output_config and the sampling parameters, so its result still passes that check: hence the casts.
+
+export function shapeMessages(body: MessagesRequest, settings: GatewaySettings): MessagesRequest {
+  const shaped = shapeRequest(body as unknown as BetaCreateParams, requestSettings(settings), entryOf(CATALOG, settings.model));
+  return withoutStrayThinkingEdits(shaped as unknown as MessagesRequest);
+}
+
+export function shapeCountTokens(body: CountTokensRequest, settings: GatewaySettings): CountTokensRequest {
+  const shaped = shapeCountRequest(body as unknown as BetaCountParams, requestSettings(settings), entryOf(CATALOG, settings.model));
+  return withoutStrayThinkingEdits(shaped as unknown as CountTokensRequest);
 }

@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type Anthropic from "@anthropic-ai/sdk";
 import { ApiError, sendApiError } from "./api-error";
-import { shapeRequest } from "./capabilities";
+import { shapeCountTokens, shapeMessages } from "./capabilities";
 import { answerOffline, countTokensOffline } from "./offline";
 import { parseCountTokensRequest, parseMessagesRequest } from "./request-body";
 import { type GatewayRoute, type GatewayRouteOptions, type GatewaySettings, GatewaySettingsSchema, type GatewayUsage } from "./types";
@@ -99,7 +99,7 @@ export class Route implements GatewayRoute {
   async #countTokens(call: RouteCall, signal: AbortSignal): Promise<void> {
     let error: ApiError | null = null;
     try {
-      const body = shapeRequest(parseCountTokensRequest(call.raw), this.#settings);
+      const body = shapeCountTokens(parseCountTokensRequest(call.raw), this.#settings);
       if (!this.#client) return countTokensOffline(call.res, body);
       error = await forward(this.#client, { path: "/v1/messages/count_tokens", query: call.query, body, headers: call.headers, signal }, call.res);
     } catch (thrown) {
@@ -116,7 +116,7 @@ export class Route implements GatewayRoute {
     const meter = new UsageMeter();
     let error: ApiError | null = null;
     try {
-      const body = shapeRequest(parseMessagesRequest(call.raw), settings);
+      const body = shapeMessages(parseMessagesRequest(call.raw), settings);
       if (this.#client) error = await forward(this.#client, { path: "/v1/messages", query: call.query, body, headers: call.headers, signal, meter }, call.res);
       else await answerOffline(call.res, { body, workspace: this.#options.workspace, tokenDelayMs: this.#tokenDelayMs, signal, meter });
     } catch (thrown) {
