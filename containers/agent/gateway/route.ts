@@ -82,6 +82,12 @@ export class Route implements GatewayRoute {
     }
   }
 
+  /** A request refused before it was read (a body over the limit): the CLI gets the API's error, the driver hears it. */
+  refuse(res: ServerResponse, error: ApiError): void {
+    sendApiError(res, error, { connection: "close" });
+    this.#refused(error);
+  }
+
   async handle(call: RouteCall): Promise<void> {
     const controller = new AbortController();
     this.#inFlight.add(controller);

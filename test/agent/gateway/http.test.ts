@@ -3,7 +3,8 @@
  * fake Messages API: what it refuses and how, what it forwards, and how it counts.
  */
 import { randomBytes } from "node:crypto";
-import { request as httpRequest } from "node:http";
+import { type IncomingMessage, createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -47,6 +48,7 @@ beforeEach(() => {
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 const hello = { model: "any-model", max_tokens: 64, messages: [{ role: "user", content: "hello" }] };
 
 describe("what the gateway answers", () => {
@@ -97,6 +99,10 @@ describe("what the gateway answers", () => {
       req.end();
     });
     expect(streamed).toBe(413);
+    expect(errors.map((e) => [e.status, e.type])).toEqual([
+      [413, "request_too_large"],
+      [413, "request_too_large"],
+    ]);
   });
 
   it("refuses a body that is not a Messages request with the API's 400, and tells the driver", async () => {
@@ -146,6 +152,34 @@ describe("forwarding, through the installed SDK as the client", () => {
     await expect(stream.finalMessage()).rejects.toThrow(/Overloaded/);
     expect(usage).toEqual([expect.objectContaining({ failed: true })]);
     expect(errors).toEqual([{ status: 529, type: "overloaded_error", message: "Overloaded" }]);
+  });
+
+  it("closing a route cuts a stream its CLI stopped reading, and counts the request as failed", async () => {
+    // An API that sends far more at once than the loopback sockets hold, so the gateway waits on the CLI.
+    const deltas = Array.from({ length: 2_000 }, (_, i) => sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: `${"x".repeat(10_000)}${i}` } }));
+    const flood = [sse("message_start", { type: "message_start", message: { id: "msg_flood", type: "message", role: "assistant", model: model.id, content: [], usage: { input_tokens: 5, output_tokens: 1 } } }), ...deltas].join("");
+    const fastAPI = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(flood);
+    });
+    await new Promise<void>((resolve) => fastAPI.listen(0, "127.0.0.1", resolve));
+    const paused = gateway.open({ settings, upstream: { apiKey: REAL_KEY, baseURL: `http://127.0.0.1:${(fastAPI.address() as AddressInfo).port}` }, onUsage: (u) => usage.push(u) });
+    const client = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(`${paused.baseURL}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        res.pause();
+        resolve(res);
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify({ ...hello, stream: true }));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(usage).toEqual([]);
+    paused.close();
+    await expect.poll(() => usage, { timeout: 5000 }).toEqual([expect.objectContaining({ inputTokens: 5, failed: true })]);
+    client.destroy();
+    fastAPI.closeAllConnections();
+    fastAPI.close();
   });
 
   it("answers 502 in the API's shape when the API cannot be reached", async () => {
