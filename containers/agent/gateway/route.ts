@@ -63,7 +63,7 @@ export class Route implements GatewayRoute {
   }
 
   #log(line: string): void {
-    this.#options.log?.(`gateway: ${line}`);
+    this.#options.log?.(line);
   }
 
   #report(usage: GatewayUsage): void {

@@ -47,7 +47,7 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
 
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      options.log?.(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      options.log?.(error instanceof Error ? (error.stack ?? error.message) : String(error));
       sendApiError(res, new ApiError(500, "api_error", "The model gateway failed on this request."));
     });
   });
