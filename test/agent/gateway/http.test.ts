@@ -140,6 +140,17 @@ describe("forwarding, through the installed SDK as the client", () => {
     expect(usage).toEqual([{ requestId: expect.any(String), model: model.id, inputTokens: 21, outputTokens: 4, cacheReadTokens: 3, cacheWriteTokens: 2, failed: false }]);
   });
 
+  it("leaves the offline model's thinking out of a conversation going upstream (a session resumed with a key)", async () => {
+    respond = () => fake.message(fake.text("Online now."));
+    offline.update({ thinking: true, maxTokens: 2000 });
+    const offlineReply = await new Anthropic({ apiKey: "dummy", baseURL: offline.baseURL, maxRetries: 0 }).messages.create({ ...hello, max_tokens: 2000 } as Anthropic.MessageCreateParamsNonStreaming).finally(() => offline.update(settings));
+    expect(offlineReply.content.map((block) => block.type)).toEqual(["thinking", "text"]);
+    const earlier = { role: "assistant" as const, content: [{ type: "thinking", thinking: "real", signature: "sig-from-the-api" }, ...offlineReply.content] };
+    const messages = [hello.messages[0], earlier, { role: "user", content: "and now?" }];
+    await client().messages.create({ ...hello, messages } as Anthropic.MessageCreateParamsNonStreaming);
+    expect(api.requests[0].body.messages[1].content).toEqual([{ type: "thinking", thinking: "real", signature: "sig-from-the-api" }, expect.objectContaining({ type: "text" })]);
+  });
+
   it("forwards count_tokens with the session's model", async () => {
     const counted = await client().messages.countTokens({ model: "any-model", messages: [{ role: "user", content: "count me" }] });
     expect(counted.input_tokens).toBe(fakeTokens({ messages: [{ role: "user", content: "count me" }] }));

@@ -10,6 +10,8 @@ import { COMMAND_HELP, parseCommand } from "./commands";
 import { type Conversation, type ResultToSummarise, resultText } from "./conversation";
 
 export const OFFLINE_LABEL = "_(offline model)_";
+/** The signature of the offline model's thinking blocks: no API would take it (see withoutOfflineThinking). */
+export const OFFLINE_SIGNATURE = "tandem-offline-model";
 const MAX_QUOTED_OUTPUT = 2000;
 
 export type PlannedBlock =
@@ -118,7 +120,7 @@ export async function planReply(conversation: Conversation, options: ReplyOption
     if (!conversation.results.length && !next) parts.push(COMMAND_HELP);
   }
   const blocks: PlannedBlock[] = [];
-  if (options.thinking) blocks.push({ type: "thinking", thinking: `Offline rules. ${ruleOf(next, conversation)}`, signature: "offline-model" });
+  if (options.thinking) blocks.push({ type: "thinking", thinking: `Offline rules. ${ruleOf(next, conversation)}`, signature: OFFLINE_SIGNATURE });
   if (next && !conversation.offered.has(next.name)) {
     parts.push(`Claude Code does not offer the ${next.name} tool here, so I cannot do that.`);
   } else if (next) {
