@@ -88,7 +88,8 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
     response = await client
       .post(request.path, {
         body: request.body,
-        query: Object.fromEntries(request.query),
+        // Only the beta switch Claude Code sets (`?beta=true`) goes on; any other query parameter stays here.
+        query: request.query.has("beta") ? { beta: request.query.get("beta") } : {},
         headers: beta ? { "anthropic-beta": Array.isArray(beta) ? beta.join(",") : beta } : {},
         stream: request.body.stream === true,
         signal: request.signal,

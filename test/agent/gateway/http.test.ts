@@ -151,9 +151,17 @@ describe("forwarding, through the installed SDK as the client", () => {
     expect(api.requests[0].body.messages[1].content).toEqual([{ type: "thinking", thinking: "real", signature: "sig-from-the-api" }, expect.objectContaining({ type: "text" })]);
   });
 
+  it("passes on Claude Code's beta switch and no other query parameter", async () => {
+    respond = () => fake.message(fake.text("ok"));
+    await post(`${route.baseURL}/v1/messages?beta=true&other=1`, hello);
+    expect(api.requests[0].path).toBe("/v1/messages?beta=true");
+  });
+
   it("forwards count_tokens with the session's model", async () => {
+    // The fake refuses an unknown model with a 404, count_tokens too: only the session's gets through.
     const counted = await client().messages.countTokens({ model: "any-model", messages: [{ role: "user", content: "count me" }] });
     expect(counted.input_tokens).toBe(fakeTokens({ messages: [{ role: "user", content: "count me" }] }));
+    expect(api.refusals).toEqual([]);
     expect(usage).toEqual([]);
   });
 
