@@ -12,8 +12,10 @@ export interface Env {
   /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in viewers/fan-out-config.ts. */
   SHARD_AFTER_VIEWERS?: string;
   VIEWERS_PER_SHARD?: string;
-  /** Frames a second one room or shard aims to send at most; default in viewers/throttle.ts. */
+  /** Frames a second one room or shard sends at most (its adaptive budget's ceiling); defaults in viewers/fan-out-config.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
+  /** "false": the budget stays at FRAME_BUDGET_PER_SECOND instead of adapting to the object's thread. */
+  FRAME_BUDGET_ADAPTIVE?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;
   /** Production: one container per session, running containers/agent. */
