@@ -122,7 +122,7 @@ async function throughMiniflare(persistTo: string, options: TandemOptions): Prom
   }
   const secrets = { AUTH_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64"), AGENT_KEY };
   const vars = { AGENT_URL: options.agentURL ?? `http://127.0.0.1:${agentPort}`, PUBLIC_URL: `http://127.0.0.1:${port}`, ...secrets, ...options.vars };
-  const worker = await WorkerRuntime.start({ state: persistTo, port, vars });
+  const worker = await WorkerRuntime.start({ state: persistTo, port, vars, verbose: Boolean(process.env.BENCH_VERBOSE) });
   return {
     port,
     rss: () => miniflareRSS(port),

@@ -15,6 +15,8 @@ export interface FrameBudget {
   readonly burst: number;
   /** Told after a flush of `frames` how long it kept the object's thread busy. */
   sent?(frames: number, busyMs: number): void;
+  /** Told when deltas start waiting for it. */
+  waited?(): void;
 }
 
 /** The fixed budget (FRAME_BUDGET_ADAPTIVE=false): a frame budget measured once, bench/README.md. */
@@ -51,6 +53,7 @@ export class LeadingEdgeThrottle<T> {
     if (this.#tokens >= 0) return this.flush();
     const waitMs = (-this.#tokens * 1000) / this.#budget.perSecond;
     this.#timer = setTimeout(() => this.flush(), Math.ceil(waitMs));
+    this.#budget.waited?.();
   }
 
   /** Applies everything waiting as one batch and pays for it. */
