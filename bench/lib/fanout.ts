@@ -22,6 +22,8 @@ export interface Round {
   delivered: number;
   /** From opening the first socket to the last viewer synced. */
   connectMs: number;
+  /** From opening the first socket to the last one upgraded (the rest of connectMs is the sync). */
+  upgradedMs: number;
   /** Bytes each viewer received while the tokens streamed. */
   bytesPerViewer: number;
   /** Resident memory of the server side with these viewers connected (workerd, or the Hocuspocus process). */
@@ -67,6 +69,7 @@ export function pool(rounds: Round[]): Round {
     p99: percentile(samples, 99),
     delivered: mean((r) => r.delivered),
     connectMs: connects[Math.floor(connects.length / 2)],
+    upgradedMs: rounds.map((r) => r.upgradedMs).sort((a, b) => a - b)[Math.floor(rounds.length / 2)],
     bytesPerViewer: mean((r) => r.bytesPerViewer),
     serverRSS: Math.max(...rounds.map((r) => r.serverRSS)),
     serverRSSAfter: Math.max(...rounds.map((r) => r.serverRSSAfter)),
@@ -74,14 +77,14 @@ export function pool(rounds: Round[]): Round {
   };
 }
 
-export async function connectAll(count: number, open: () => Viewer): Promise<{ viewers: Viewer[]; connectMs: number }> {
+export async function connectAll(count: number, open: () => Viewer): Promise<{ viewers: Viewer[]; connectMs: number; upgradedMs: number }> {
   const started = now();
   const viewers = Array.from({ length: count }, open);
   const synced = await Promise.all(viewers.map((viewer) => viewer.synced));
-  return { viewers, connectMs: Math.max(...synced) - started };
+  return { viewers, connectMs: Math.max(...synced) - started, upgradedMs: Math.max(...viewers.map((viewer) => viewer.openedAt)) - started };
 }
 
-type Measured = Omit<Round, "viewers" | "connectMs" | "serverRSS" | "serverRSSAfter">;
+type Measured = Omit<Round, "viewers" | "connectMs" | "upgradedMs" | "serverRSS" | "serverRSSAfter">;
 
 /** Waits until every viewer has every token, or `graceMs` after the last token was sent. */
 export async function collect(viewers: Viewer[], sentAt: Float64Array, graceMs: number): Promise<Measured> {
@@ -149,7 +152,7 @@ export class TandemFanOut implements Contender {
     const tandem = this.#tandem!;
     if (Date.now() - this.#sessionStarted > SESSION_REUSE_MS) await this.#newSession();
     const url = await tandem.socketURL(this.#sessionId);
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(url, { kind: "tandem" }, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(url, { kind: "tandem" }, { tokens, firstToken }));
     await settle(500);
     const serverRSS = tandem.runtimeRSS();
     for (const viewer of viewers) viewer.resetCounters();
@@ -167,7 +170,7 @@ export class TandemFanOut implements Contender {
     for (const viewer of viewers) viewer.close();
     await waitForSession(tandem, this.#sessionId, (s) => s.agentStatus === "idle");
     await settle(500);
-    return { viewers: count, connectMs, serverRSS, serverRSSAfter, ...result };
+    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
   }
 
   async stop(): Promise<void> {
@@ -194,7 +197,7 @@ export class HocuspocusFanOut implements Contender {
     const child = this.#child!;
     const document = `bench-${firstToken}`;
     const framing: Framing = { kind: "hocuspocus", document };
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }));
     await settle(500);
     const serverRSS = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.resetCounters();
@@ -211,7 +214,7 @@ export class HocuspocusFanOut implements Contender {
     const serverRSSAfter = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.close();
     await settle(500);
-    return { viewers: count, connectMs, serverRSS, serverRSSAfter, ...result };
+    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
   }
 
   async stop(): Promise<void> {

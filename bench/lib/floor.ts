@@ -63,7 +63,7 @@ export class WorkerdFloorFanOut implements Contender {
 
   async round(count: number, tokens: number, firstToken: number): Promise<Round> {
     const path = `ws://127.0.0.1:${this.#port}/floor-${firstToken}`;
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(path, { kind: "tandem" }, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(path, { kind: "tandem" }, { tokens, firstToken }));
     const writer = new WebSocket(`${path}?writer`);
     await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
     await settle(500);
@@ -86,7 +86,7 @@ export class WorkerdFloorFanOut implements Contender {
     writer.close();
     for (const viewer of viewers) viewer.close();
     await settle(500);
-    return { viewers: count, connectMs, serverRSS, serverRSSAfter, ...result };
+    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
   }
 
   async stop(): Promise<void> {

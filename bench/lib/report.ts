@@ -56,8 +56,8 @@ export function tables(results: Results): string {
   const out = [
     `Token → every viewer, ms (p50 / p95 / p99; delivered when under 100%), ${results.config.tokens} tokens at 50/s:`,
     table(["viewers", ...names], n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => triple(results.rounds[name][i]))])),
-    "\nConnect all, ms:",
-    table(["viewers", ...names], row((r) => fmt(r.connectMs, 0))),
+    "\nConnect all, ms (all synced; all upgraded):",
+    table(["viewers", ...names], row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}`)),
     "\nServer memory with the viewers connected (workerd processes of the path, or the Hocuspocus process):",
     table(["viewers", ...names], row((r) => mb(r.serverRSS))),
     "\nBytes per viewer while the tokens streamed:",
