@@ -10,6 +10,7 @@ import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedTurn } from "./usage";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
+import { sessionContainer, type SessionContainer } from "./container";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -42,6 +43,8 @@ export class AgentRun {
   readonly #host: AgentRunHost;
   #link: AgentLink | null = null;
   #connecting: Promise<void> | null = null;
+  /** The container's stop or destroy under way: a new run's provisioning waits for it. */
+  #retiring: Promise<void> = Promise.resolve();
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secrets the agent was given, redacted from whatever it sends back (streamed text too). */
   readonly redaction = new FrameRedaction();
@@ -102,6 +105,8 @@ export class AgentRun {
     const record = this.#record;
     if (!record || !this.#host.state.apply("provision", {})) return;
     this.#host.state.run.begin();
+    // The previous run's container goes first: the new run's is a new one.
+    await this.#retiring;
     await this.connect();
   }
 
@@ -206,13 +211,35 @@ export class AgentRun {
     state.apply("agent_lost", { reason });
   }
 
-  /** Lets the agent go: told to stop (it kills what still runs), then the socket closes. */
-  release(reason: string): void {
+  /**
+   * Lets the agent go: told to stop (it kills what still runs), then the socket closes. The run is over
+   * (its workspace saved, or the agent lost), so its container stops too: a Resume starts a new one from
+   * the saved workspace, and nothing runs or is billed meanwhile.
+   */
+  release(reason: string, container: "stop" | "destroy" = "stop"): void {
     this.#flushFrames(true);
     const link = this.#link;
     this.#link = null;
     link?.send({ type: "stop" });
     link?.close(reason);
+    this.#retire((session) => (container === "stop" ? session.stop() : session.destroy()));
+  }
+
+  /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */
+  async forget(): Promise<void> {
+    this.release("session deleted", "destroy");
+    await this.#retiring;
+  }
+
+  /** Stops or destroys the session's container after whatever retirement is under way; a failure is an event, not an error. */
+  #retire(step: (container: SessionContainer) => Promise<void>): void {
+    const record = this.#record;
+    const container = record && sessionContainer(this.#host.env, record.id);
+    if (!container) return;
+    this.#retiring = this.#retiring.then(() => step(container)).catch((err: unknown) => {
+      if (this.#record) this.#host.store.appendEvent({ at: Date.now(), type: "container_not_stopped", reason: `the session's container was not stopped: ${message(err)}` });
+    });
+    this.#host.ctx.waitUntil(this.#retiring);
   }
 
   // ---- the agent's frames --------------------------------------------------------------------
