@@ -104,7 +104,7 @@ export class SessionContainers {
    * The session's container for one request or socket, started first if none runs; `release` when the
    * request or socket is over. Throws ContainerStartError with the reason when it cannot start.
    */
-  async acquire(sessionId: string): Promise<{ port: number; release: () => void }> {
+  async acquire(sessionId: string, purpose: string): Promise<{ port: number; release: () => void }> {
     const slot = this.#slot(sessionId);
     slot.open += 1;
     slot.lastActivity = Date.now();
@@ -116,7 +116,7 @@ export class SessionContainers {
       slot.lastActivity = Date.now();
     };
     try {
-      const container = slot.container ?? (await this.#serial(slot, () => this.#start(sessionId, slot)));
+      const container = slot.container ?? (await this.#serial(slot, () => this.#start(sessionId, slot, purpose)));
       return { port: container.port, release };
     } catch (error) {
       release();
@@ -152,6 +152,7 @@ export class SessionContainers {
     const slot = this.#slot(sessionId);
     await this.#serial(slot, async () => {
       slot.container = null;
+      this.#log(`session ${sessionId}: deleted, its containers removed`);
       // Whatever this runner ever started for the session, under any name.
       for (const id of await this.#options.docker.withLabels({ [SESSION_LABEL]: sessionId, [RUNNER_LABEL]: this.#options.runnerName })) {
         await this.#options.docker.remove(id);
@@ -171,7 +172,7 @@ export class SessionContainers {
     await this.removeAll();
   }
 
-  async #start(sessionId: string, slot: Slot): Promise<Running> {
+  async #start(sessionId: string, slot: Slot, purpose: string): Promise<Running> {
     if (slot.container) return slot.container;
     const started = Date.now();
     const { docker } = this.#options;
@@ -193,7 +194,7 @@ export class SessionContainers {
       slot.container = { id, port };
       slot.lastStartMs = Date.now() - started;
       slot.lastActivity = Date.now();
-      this.#log(`session ${sessionId}: container ${id.slice(0, 12)} ready in ${slot.lastStartMs} ms on 127.0.0.1:${port}`);
+      this.#log(`session ${sessionId}: container ${id.slice(0, 12)} ready in ${slot.lastStartMs} ms on 127.0.0.1:${port} (for ${purpose})`);
       return slot.container;
     } catch (error) {
       const reason = error instanceof DockerError || error instanceof ContainerStartError ? error.message : String(error);

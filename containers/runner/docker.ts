@@ -51,7 +51,8 @@ export class Docker {
 
   /** Starts a detached container; its id. */
   async start(spec: RunSpec): Promise<string> {
-    const args = ["run", "--detach", "--name", spec.name, "--publish", `127.0.0.1::${spec.port}`];
+    // Never pulled: the image is built here (a missing one is a failure to start, with the engine's reason).
+    const args = ["run", "--detach", "--pull", "never", "--name", spec.name, "--publish", `127.0.0.1::${spec.port}`];
     for (const [key, value] of Object.entries(spec.labels)) args.push("--label", `${key}=${value}`);
     for (const name of Object.keys(spec.env)) args.push("--env", name);
     if (spec.memory) args.push("--memory", spec.memory);

@@ -102,7 +102,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   async function toContainer(req: IncomingMessage, res: ServerResponse, { sessionId, forwardPath }: Target): Promise<void> {
     let lease: Awaited<ReturnType<SessionContainers["acquire"]>>;
     try {
-      lease = await live.acquire(sessionId);
+      lease = await live.acquire(sessionId, `${req.method} ${forwardPath}`);
     } catch (error) {
       return fail(res, 503, "container_unavailable", error instanceof Error ? error.message : String(error));
     }
@@ -164,7 +164,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     void (async () => {
       let lease: Awaited<ReturnType<SessionContainers["acquire"]>>;
       try {
-        lease = await live.acquire(found.sessionId);
+        lease = await live.acquire(found.sessionId, `upgrade ${found.forwardPath}`);
       } catch (error) {
         const message = JSON.stringify({ error: { code: "container_unavailable", message: error instanceof Error ? error.message : String(error) } });
         socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: container_unavailable\r\nconnection: close\r\n\r\n${message}`);

@@ -42,6 +42,14 @@ function makeRepository(dir: string): string {
   return bare;
 }
 
+/** The host's address on Docker's default bridge: its Gateway, or (the engine leaves it unset) the subnet's first address. */
+async function bridgeGateway(docker: Docker): Promise<string> {
+  const [{ Gateway, Subnet }] = JSON.parse(await docker.run(["network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"])) as { Gateway?: string; Subnet: string }[];
+  if (Gateway) return Gateway;
+  const [network] = Subnet.split("/");
+  return network.replace(/\.\d+$/, ".1");
+}
+
 export default async function setup(project: TestProject) {
   const host = dockerHost();
   const unavailable = dockerUnavailable(host);
@@ -61,7 +69,7 @@ export default async function setup(project: TestProject) {
   const image = agentImage(host);
   console.log(`[containers] agent image ${image} ready in ${Date.now() - building} ms`);
   const docker = new Docker({ host });
-  const gateway = await docker.run(["network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
+  const gateway = await bridgeGateway(docker);
 
   const dir = mkdtempSync(join(tmpdir(), "tandem-containers-"));
   makeRepository(dir);
@@ -101,7 +109,9 @@ export default async function setup(project: TestProject) {
         const containersOf = /^\/sessions\/([^/]+)\/containers$/.exec(url.pathname);
         if (containersOf) {
           const ids = await docker.withLabels({ [SESSION_LABEL]: decodeURIComponent(containersOf[1]), [RUNNER_LABEL]: runnerName });
-          return reply(200, { containers: await Promise.all(ids.map(facts)), lastStartMs: live.containers.describe(decodeURIComponent(containersOf[1])).lastStartMs });
+          // One removed between the listing and its inspection is gone: not listed.
+          const found = await Promise.all(ids.map((id) => facts(id).catch(() => null)));
+          return reply(200, { containers: found.filter((c) => c !== null), lastStartMs: live.containers.describe(decodeURIComponent(containersOf[1])).lastStartMs });
         }
         const exec = /^\/containers\/([0-9a-f]+)\/exec$/.exec(url.pathname);
         if (exec) {

@@ -80,14 +80,14 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
 
     // Stop: the workspace goes to R2 and the container is stopped and removed.
     const stopAt = Date.now();
-    expect((await owner.api(`${path}/stop`, { method: "POST" })).status).toBe(200);
+    expect((await owner.api(`${path}/stop`, { method: "POST" })).status).toBe(202);
     await waitForPhase(owner, ws, id, "Stopped", 30_000);
     await eventually(() => containersOf(id), (c) => c.containers.length === 0, 30_000);
     const stopToGone = Date.now() - stopAt;
 
     // Resume: a new container, the workspace restored from the archive, not cloned again.
     const resumeAt = Date.now();
-    expect((await owner.api(`${path}/resume`, { method: "POST" })).status).toBe(200);
+    expect((await owner.api(`${path}/resume`, { method: "POST" })).status).toBe(202);
     await waitForPhase(owner, ws, id, "Running", 120_000);
     const resumeToRunning = Date.now() - resumeAt;
     const [second] = (await containersOf(id)).containers;

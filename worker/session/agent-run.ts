@@ -10,7 +10,7 @@ import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedTurn } from "./usage";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
-import { sessionContainer, type SessionContainer } from "./container";
+import { RunContainer } from "./run-container";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -43,8 +43,8 @@ export class AgentRun {
   readonly #host: AgentRunHost;
   #link: AgentLink | null = null;
   #connecting: Promise<void> | null = null;
-  /** The container's stop or destroy under way: a new run's provisioning waits for it. */
-  #retiring: Promise<void> = Promise.resolve();
+  /** The session's container between runs: stopped when a run ends, destroyed with the session. */
+  readonly #container: RunContainer;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secrets the agent was given, redacted from whatever it sends back (streamed text too). */
   readonly redaction = new FrameRedaction();
@@ -55,6 +55,7 @@ export class AgentRun {
   constructor(host: AgentRunHost) {
     this.#host = host;
     const { env, ctx, state, store } = host;
+    this.#container = new RunContainer(env, ctx, store);
     this.#saves = new WorkspaceSaves({
       env,
       ctx,
@@ -106,7 +107,7 @@ export class AgentRun {
     if (!record || !this.#host.state.apply("provision", {})) return;
     this.#host.state.run.begin();
     // The previous run's container goes first: the new run's is a new one.
-    await this.#retiring;
+    await this.#container.settled();
     await this.connect();
   }
 
@@ -222,24 +223,16 @@ export class AgentRun {
     this.#link = null;
     link?.send({ type: "stop" });
     link?.close(reason);
-    this.#retire((session) => (container === "stop" ? session.stop() : session.destroy()));
+    const record = this.#record;
+    if (!record) return;
+    if (container === "stop") this.#container.stop(record.id);
+    else void this.#container.destroy(record.id);
   }
 
   /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */
   async forget(): Promise<void> {
     this.release("session deleted", "destroy");
-    await this.#retiring;
-  }
-
-  /** Stops or destroys the session's container after whatever retirement is under way; a failure is an event, not an error. */
-  #retire(step: (container: SessionContainer) => Promise<void>): void {
-    const record = this.#record;
-    const container = record && sessionContainer(this.#host.env, record.id);
-    if (!container) return;
-    this.#retiring = this.#retiring.then(() => step(container)).catch((err: unknown) => {
-      if (this.#record) this.#host.store.appendEvent({ at: Date.now(), type: "container_not_stopped", reason: `the session's container was not stopped: ${message(err)}` });
-    });
-    this.#host.ctx.waitUntil(this.#retiring);
+    await this.#container.settled();
   }
 
   // ---- the agent's frames --------------------------------------------------------------------
@@ -327,6 +320,10 @@ export class AgentRun {
   }
 
   #endpoint(record: SessionRecord): AgentEndpoint {
+    if (this.#container.deleted) {
+      const deleted = () => Promise.reject(new Error("the session was deleted"));
+      return { fetch: deleted, openSocket: deleted };
+    }
     return agentEndpoint(this.#host.env, record.id, record.config.timeoutSeconds, this.#host.ctx.storage);
   }
 }
