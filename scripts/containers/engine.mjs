@@ -2,8 +2,10 @@
 // --containers` (scripts/stack.mjs) and the container suite (test/containers/global-setup.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { root } from "../stack.mjs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The engine scripts/containers/docker-up.sh starts (its own socket), unless DOCKER_HOST names another. */
 export function dockerHost() {

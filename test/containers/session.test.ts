@@ -74,6 +74,22 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     const output = await runInSession(owner, ws, id, "id -un; pwd; git -C app log --format=%s; cat /proc/1/cmdline | tr '\\0' ' '");
     expect(output).toContain("node\n/workspace\nfirst");
     expect(output).toContain("tini");
+    // The toolchains a project's tests need, in the agent's own commands (a clean environment, no network).
+    const tools = await runInSession(
+      owner,
+      ws,
+      id,
+      [
+        "git --version", "rg --version | head -1", "curl --version | head -1", "jq --version", "make --version | head -1",
+        "printf 'int main(void){return 0;}' | gcc -x c - -o /tmp/c && /tmp/c && echo c-ok",
+        "python3 -m venv /tmp/venv && /tmp/venv/bin/pip --version", "node --version", "echo npm $(npm --version)",
+        "echo pnpm $(pnpm --version)", "echo yarn $(yarn --version)",
+        `printf 'package main\\nfunc main() { println("go-ok") }\\n' > /tmp/m.go && go run /tmp/m.go 2>&1 && go version`,
+      ].join(" && "),
+    );
+    for (const expected of [/git version/, /ripgrep \d/, /curl \d/, /jq-\d/, /GNU Make/, /c-ok/, /pip \d+.*venv/, /v22\./, /npm \d/, /pnpm \d+\./, /yarn \d+\./, /go-ok/, /go version go1/]) {
+      expect(tools).toMatch(expected);
+    }
     const edit = await runInSession(owner, ws, id, "cd app && echo 'Edited in a container.' >> README.md && git -c user.name=Agent -c user.email=agent@example.com commit -qam 'edit in the container' && git log --format=%s");
     expect(edit).toContain("edit in the container\nfirst");
     await runInSession(owner, ws, id, "echo 'not committed' > app/DRAFT.md");
