@@ -104,6 +104,15 @@ export default defineConfig({
           TEST_GITHUB_URL: inject("containersGitHubURL"),
         }),
       }),
+      // The Docker runner's own guards and forwarding, on Node, without Docker.
+      {
+        test: {
+          name: "runner",
+          environment: "node",
+          include: ["test/runner/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
       // The agent on Node.
       {
         test: {
