@@ -25,4 +25,13 @@ echo "[agent-image] building $NAME on $BASE" >&2
 # image do not.
 DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE_IMAGE=$BASE" -f "$CONTEXT/$DOCKERFILE" -t "$NAME" "$CONTEXT" >"$CONTEXT/build.log" 2>&1 \
   || { tail -30 "$CONTEXT/build.log" >&2; exit 1; }
+# Images of other inputs a day old or more go (what they share with this one stays); a newer one may be
+# another checkout's, in use.
+cutoff=$(( $(date +%s) - 86400 ))
+for old in $(docker image ls tandem-agent --format '{{.Repository}}:{{.Tag}}'); do
+  [ "$old" = "$NAME" ] && continue
+  created="$(date -d "$(docker image inspect -f '{{.Created}}' "$old")" +%s 2>/dev/null || echo "$cutoff")"
+  [ "$created" -lt "$cutoff" ] && docker image rm "$old" >/dev/null 2>&1 || true
+done
+docker image prune --force >/dev/null 2>&1 || true
 echo "$NAME"

@@ -26,18 +26,23 @@ if docker version >/dev/null 2>&1; then
 else
   [ "$(id -u)" = 0 ] || { say "dockerd does not answer at $SOCKET and only root can start it"; exit 1; }
   mkdir -p "$ROOT/data" "$ROOT/exec"
-  # A socket or pid file left by a dockerd that was killed would stop the new one.
-  if [ -f "$ROOT/dockerd.pid" ] && ! kill -0 "$(cat "$ROOT/dockerd.pid")" 2>/dev/null; then rm -f "$ROOT/dockerd.pid"; fi
+  # A pid file or socket left by a dockerd that was killed would stop the new one (a zombie is no dockerd).
+  old_pid="$(cat "$ROOT/dockerd.pid" 2>/dev/null || true)"
+  if [ -n "$old_pid" ] && ! ps -o stat=,comm= -p "$old_pid" 2>/dev/null | grep -q '^[^Z][^ ]* *dockerd$'; then rm -f "$ROOT/dockerd.pid"; fi
+  if [ -f "$ROOT/dockerd.pid" ]; then say "dockerd $old_pid runs but does not answer at $SOCKET"; exit 1; fi
   rm -f "$SOCKET"
+  : >"$ROOT/dockerd.log"
   say "starting dockerd (data root $ROOT/data, log $ROOT/dockerd.log)"
   setsid dockerd \
     --data-root "$ROOT/data" --exec-root "$ROOT/exec" --pidfile "$ROOT/dockerd.pid" \
     --host "$DOCKER_HOST" --iptables=false --ip-masq=false \
     >>"$ROOT/dockerd.log" 2>&1 </dev/null &
+  dockerd_pid=$!
   for _ in $(seq 1 150); do
     docker version >/dev/null 2>&1 && break
+    kill -0 "$dockerd_pid" 2>/dev/null || break
     sleep 0.2
   done
-  docker version >/dev/null 2>&1 || { say "dockerd did not answer within 30 s; the end of its log:"; tail -20 "$ROOT/dockerd.log" >&2; exit 1; }
+  docker version >/dev/null 2>&1 || { say "dockerd did not answer; the end of its log:"; tail -20 "$ROOT/dockerd.log" >&2; exit 1; }
 fi
 echo "export DOCKER_HOST=$DOCKER_HOST"
