@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Docker } from "../containers/runner/docker";
 import { agentImage, dockerHost, dockerUnavailable } from "../scripts/containers/engine.mjs";
 import { startFakeAnthropic, type FakeResponse } from "../test/fakes/anthropic";
-import { newAgentKey } from "../worker/protocol/agent-auth";
-import { CATALOG, defaultModel } from "../worker/protocol/models";
+import { newAgentKey } from "@tandem/protocol/agent-auth";
+import { CATALOG, defaultModel } from "@tandem/protocol/models";
 
 const host = dockerHost();
 const unavailable = dockerUnavailable(host);

@@ -5,7 +5,7 @@
  * time, when the room stops it (the run is over) and when the session is deleted. A session's starts and
  * stops run one at a time, in the order asked.
  */
-import { AGENT_CONTAINER_PORT, type RunnerSession, type RunnerSessionPatch } from "../../worker/protocol/runner";
+import { AGENT_CONTAINER_PORT, type RunnerSession, type RunnerSessionPatch } from "@tandem/protocol/runner";
 import { Docker, DockerError } from "./docker";
 
 export class ContainerStartError extends Error {}

@@ -6,7 +6,7 @@
 import { type IncomingMessage, type ServerResponse, request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { RUNNER_KEY_HEADER } from "../../worker/protocol/runner";
+import { RUNNER_KEY_HEADER } from "@tandem/protocol/runner";
 
 /** The request's headers for the container: the runner's key never reaches it. */
 function forwardedHeaders(req: IncomingMessage): string[] {

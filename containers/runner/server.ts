@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "../../worker/protocol/runner";
+import { MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "@tandem/protocol/runner";
 import { ContainerStartError, SessionContainers } from "./containers";
 import { Docker } from "./docker";
 import { forwardRequest, forwardUpgrade } from "./proxy";

@@ -16,7 +16,7 @@ import { RUNNER_LABEL, SESSION_LABEL } from "../../containers/runner/containers"
 import { startRunner } from "../../containers/runner/server";
 import { agentImage, dockerHost, dockerUnavailable } from "../../scripts/containers/engine.mjs";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github";
-import { newAgentKey } from "../../worker/protocol/agent-auth";
+import { newAgentKey } from "@tandem/protocol/agent-auth";
 import type { ContainerFacts } from "./facts";
 
 declare module "vitest" {

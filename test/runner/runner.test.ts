@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import { forwardRequest, forwardUpgrade } from "../../containers/runner/proxy";
 import { startRunner, type Runner } from "../../containers/runner/server";
-import { RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER } from "../../worker/protocol/runner";
+import { RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER } from "@tandem/protocol/runner";
 
 const KEY = "runner-key-for-tests-0123456789abcdef";
 let runner: Runner;

@@ -1,5 +1,5 @@
 /**
- * The session's container seam (worker/session/container.ts): which container a room gets in each
+ * The session's container seam (worker/container/session-container.ts): which container a room gets in each
  * configuration, and what each call becomes. The AgentContainer class itself cannot be constructed here
  * (local workerd refuses a container-enabled Durable Object without Docker and Cloudflare's sidecar); the
  * container suite (test/containers/) runs the room's side of the same calls against the image under Docker.
@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
-import { sessionContainer } from "../../worker/session/container";
+import { sessionContainer } from "../../worker/container/session-container";
 
 describe("the session's container, by configuration", () => {
   const calls: string[] = [];

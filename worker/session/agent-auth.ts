@@ -16,7 +16,7 @@ import {
   newNonce,
 } from "../protocol/agent-auth";
 import type { Env } from "../env";
-import { sessionContainer } from "./container";
+import { sessionContainer } from "../container/session-container";
 
 const STORAGE_KEY = "agentLinkKey";
 

@@ -14,7 +14,7 @@ import {
 } from "../protocol/agent";
 import type { Env } from "../env";
 import { signedAgentRequest } from "./agent-auth";
-import { sessionContainer } from "./container";
+import { sessionContainer } from "../container/session-container";
 import { describeInvalidFrame } from "./invalid-frame";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */

@@ -5,7 +5,7 @@
  * reach it again. One step at a time, and a new run waits for the previous run's container to be gone.
  */
 import type { Env } from "../env";
-import { sessionContainer, type SessionContainer } from "./container";
+import { sessionContainer, type SessionContainer } from "../container/session-container";
 import type { RoomStore } from "./storage";
 
 export class RunContainer {

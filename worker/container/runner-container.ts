@@ -14,7 +14,8 @@ import {
   type RunnerSessionPatch,
 } from "../protocol/runner";
 import { AGENT_KEY_ENV } from "../protocol/agent-auth";
-import { CONTAINER_GRACE_SECONDS, type SessionContainer } from "./container";
+import { CONTAINER_GRACE_SECONDS } from "./agent-container";
+import type { SessionContainer } from "./session-container";
 
 export class ContainerUnavailable extends Error {}
 
