@@ -9,6 +9,8 @@ import { AGENT_CONTAINER_PORT, type RunnerSession, type RunnerSessionPatch } fro
 import { Docker, DockerError } from "./docker";
 
 export class ContainerStartError extends Error {}
+/** A request for a session deleted here: it never gets a container again (a request in flight at the delete would start one). */
+export class SessionDeleted extends Error {}
 
 export interface SessionContainersOptions {
   docker: Docker;
@@ -47,6 +49,8 @@ const STOP_GRACE_SECONDS = 3;
 
 export class SessionContainers {
   readonly #slots = new Map<string, Slot>();
+  /** Sessions deleted while this runner ran (ids are never reused). */
+  readonly #deleted = new Set<string>();
   readonly #options: SessionContainersOptions;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #log: (line: string) => void;
@@ -105,6 +109,7 @@ export class SessionContainers {
    * request or socket is over. Throws ContainerStartError with the reason when it cannot start.
    */
   async acquire(sessionId: string, purpose: string): Promise<{ port: number; release: () => void }> {
+    if (this.#deleted.has(sessionId)) throw new SessionDeleted("the session was deleted");
     const slot = this.#slot(sessionId);
     slot.open += 1;
     slot.lastActivity = Date.now();
@@ -149,6 +154,7 @@ export class SessionContainers {
 
   /** The session is deleted: its container is killed and removed, and nothing of it is kept. */
   async destroy(sessionId: string): Promise<void> {
+    this.#deleted.add(sessionId);
     const slot = this.#slot(sessionId);
     await this.#serial(slot, async () => {
       slot.container = null;
@@ -178,6 +184,7 @@ export class SessionContainers {
     const { docker } = this.#options;
     const name = `tandem-${this.#options.runnerName}-${sessionId.replace(/[^A-Za-z0-9_.-]/g, "_")}`.slice(0, 120);
     let id: string | null = null;
+    this.#log(`session ${sessionId}: starting a container for ${purpose}`);
     try {
       // A container of an earlier run that was not removed (a runner that died) would hold the name.
       await docker.remove(name);

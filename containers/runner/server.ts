@@ -10,7 +10,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "@tandem/protocol/runner";
-import { ContainerStartError, SessionContainers } from "./containers";
+import { SessionContainers, SessionDeleted } from "./containers";
 import { Docker } from "./docker";
 import { forwardRequest, forwardUpgrade } from "./proxy";
 
@@ -104,6 +104,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     try {
       lease = await live.acquire(sessionId, `${req.method} ${forwardPath}`);
     } catch (error) {
+      if (error instanceof SessionDeleted) return fail(res, 410, "session_deleted", error.message);
       return fail(res, 503, "container_unavailable", error instanceof Error ? error.message : String(error));
     }
     try {
@@ -166,8 +167,9 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       try {
         lease = await live.acquire(found.sessionId, `upgrade ${found.forwardPath}`);
       } catch (error) {
-        const message = JSON.stringify({ error: { code: "container_unavailable", message: error instanceof Error ? error.message : String(error) } });
-        socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: container_unavailable\r\nconnection: close\r\n\r\n${message}`);
+        const [status, code] = error instanceof SessionDeleted ? ["410 Gone", "session_deleted"] : ["503 Service Unavailable", "container_unavailable"];
+        const message = JSON.stringify({ error: { code, message: error instanceof Error ? error.message : String(error) } });
+        socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: ${code}\r\nconnection: close\r\n\r\n${message}`);
         return;
       }
       try {

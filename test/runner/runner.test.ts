@@ -71,6 +71,14 @@ describe("the Docker runner", () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/could not start: .*Cannot connect to the Docker daemon/s);
     expect(await (await call("/sessions/s1")).json()).toEqual({ running: false, containerId: null, lastStartMs: null });
   });
+
+  it("never starts a container for a session deleted here, even for a request that was on its way", async () => {
+    await call("/sessions/gone", { method: "DELETE" });
+    expect((await call("/sessions/gone", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ env: { AGENT_KEY: "k".repeat(43) } }) })).status).toBe(204);
+    const res = await call("/sessions/gone/container/sessions/gone/workspace");
+    expect(res.status).toBe(410);
+    expect(res.headers.get(RUNNER_ERROR_HEADER)).toBe("session_deleted");
+  });
 });
 
 describe("forwarding to a container", () => {
