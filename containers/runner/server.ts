@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "@tandem/protocol/runner";
+import { CONTAINER_MEMORY, MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "@tandem/protocol/runner";
 import { SessionContainers, SessionDeleted } from "./containers";
 import { Docker } from "./docker";
 import { forwardRequest, forwardUpgrade } from "./proxy";
@@ -23,6 +23,7 @@ export interface RunnerOptions {
   dockerHost?: string;
   /** Labels this runner's containers (default "local"); a restarted runner removes what its namesake left. */
   runnerName?: string;
+  /** Each container's memory limit (default: the instance type's, CONTAINER_MEMORY). */
   memory?: string;
   sleepAfterSeconds?: number;
   startTimeoutMs?: number;
@@ -87,7 +88,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const log = options.log ?? ((line: string) => console.log(`[runner] ${line}`));
   const docker = new Docker({ host: options.dockerHost });
   const runnerName = options.runnerName ?? "local";
-  const live = new SessionContainers({ docker, image: options.image, runnerName, memory: options.memory, sleepAfterSeconds: options.sleepAfterSeconds, startTimeoutMs: options.startTimeoutMs, log });
+  const live = new SessionContainers({ docker, image: options.image, runnerName, memory: options.memory ?? CONTAINER_MEMORY, sleepAfterSeconds: options.sleepAfterSeconds, startTimeoutMs: options.startTimeoutMs, log });
   // What a runner of the same name left behind (it died) belongs to nobody now.
   await live.removeAll().catch(() => undefined);
 

@@ -10,4 +10,6 @@ export interface ContainerFacts {
   /** Host addresses its ports are published on. */
   publishedOn: string[];
   workingDir: string;
+  /** Its memory limit (the instance type's). */
+  memoryBytes: number;
 }

@@ -83,6 +83,7 @@ export default async function setup(project: TestProject) {
     const [inspected] = JSON.parse(await docker.run(["inspect", id])) as {
       Id: string;
       State: { Running: boolean };
+      HostConfig: { Memory: number };
       Config: { User: string; Env: string[]; WorkingDir: string };
       NetworkSettings: { Ports: Record<string, { HostIp: string }[] | null> };
     }[];
@@ -96,6 +97,7 @@ export default async function setup(project: TestProject) {
       agentKey: key ? key.slice("AGENT_KEY=".length) : null,
       publishedOn: Object.values(inspected.NetworkSettings.Ports).flatMap((bindings) => (bindings ?? []).map((binding) => binding.HostIp)),
       workingDir: inspected.Config.WorkingDir,
+      memoryBytes: inspected.HostConfig.Memory,
     };
   };
 

@@ -13,6 +13,9 @@ export const RUNNER_ERROR_HEADER = "x-tandem-runner-error";
 /** Keys shorter than this are refused: whoever holds the key starts containers. */
 export const MIN_RUNNER_KEY_LENGTH = 32;
 
+/** A container's memory limit, as wrangler.toml's `instance_type` (standard-1: 4 GiB) bounds it in production. */
+export const CONTAINER_MEMORY = "4g";
+
 /** The port the agent listens on inside its container (the image's PORT, AgentContainer's defaultPort). */
 export const AGENT_CONTAINER_PORT = 8788;
 
