@@ -89,6 +89,30 @@ export default defineConfig({
           TEST_TALLY_URL: `http://127.0.0.1:${inject("attackTallyPort")}`,
         }),
       }),
+      // The production image: each session's agent in a container of its own, started by the Docker runner.
+      workerProject("containers", {
+        include: ["test/containers/**/*.test.ts"],
+        globalSetup: "test/containers/global-setup.ts",
+        testTimeout: 300_000,
+        bindings: (inject) => ({
+          AGENT_URL: "",
+          CONTAINER_RUNNER_URL: inject("containersRunnerURL"),
+          CONTAINER_RUNNER_KEY: inject("containersRunnerKey"),
+          TEST_CONTAINERS_SKIP: inject("containersSkipReason"),
+          TEST_CONTROL_URL: `http://127.0.0.1:${inject("containersControlPort")}`,
+          TEST_REPO_URL: inject("containersRepoURL"),
+          TEST_GITHUB_URL: inject("containersGitHubURL"),
+        }),
+      }),
+      // The Docker runner's own guards and forwarding, on Node, without Docker.
+      {
+        test: {
+          name: "runner",
+          environment: "node",
+          include: ["test/runner/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
       // The agent on Node.
       {
         test: {
