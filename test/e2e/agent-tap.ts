@@ -6,7 +6,7 @@ import { type IncomingMessage, createServer, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { WebSocket, WebSocketServer } from "ws";
 import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER } from "../../worker/protocol/agent-auth.ts";
-import { freePort } from "./stack.ts";
+import { freePort } from "../harness/ports.ts";
 
 export interface Delta {
   /** ms since the epoch, with sub-millisecond precision (the browser's clock is read the same way). */
