@@ -1,7 +1,7 @@
 // `npm test`: the whole suite, its independent parts side by side (the machine has two cores, and most
 // parts spend their time waiting on sockets, clocks and child processes). Each part's output goes to a log;
 // a finished part prints its time and the end of its log (all of it when it fails). Exits non-zero if any
-// part fails. `node scripts/test.mjs typecheck` (or reliability, vitest, web, e2e) runs one group.
+// part fails. `node scripts/test.mjs typecheck` (or vitest, web, e2e, reliability, bench) runs one group.
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +28,11 @@ const PARTS = [
   // The clock tests wait out a minute of idleness and a 60 s timeout: beside the rest, not before it.
   { group: "reliability", name: "reliability: clocks", cmd: [bin("vitest"), "run", ...reliability, "test/reliability/clocks.test.ts"] },
   { group: "reliability", name: "reliability: stops, restarts, viewers, workspace", cmd: [bin("vitest"), "run", ...reliability, "--exclude", "**/clocks.test.ts"] },
+  // Every bench at a tiny size: figures are not the point here, only that each still runs (bench/README.md).
+  { group: "bench", name: "bench: redaction (2 secrets)", cmd: [bin("tsx"), "bench/redaction.ts", "--secrets", "2"], nice: true },
+  { group: "bench", name: "bench: start (3 sessions)", cmd: [bin("tsx"), "bench/start.ts", "--sessions", "3"], nice: true },
+  { group: "bench", name: "bench: fan-out (smoke)", cmd: [bin("tsx"), "bench/fanout.ts", "--smoke"], nice: true },
+  { group: "bench", name: "bench: token to paint (5 tokens)", cmd: ["npm", "--prefix", "test/e2e", "run", "bench"], env: { BENCH_TOKENS: "5" }, nice: true },
 ];
 
 const groups = process.argv.slice(2);
@@ -47,11 +52,11 @@ function prepare() {
   const needs = new Set(parts.map((part) => part.group));
   // svelte-kit sync writes web/.svelte-kit, which the web type-check and tests read: once, not per part.
   if (needs.has("typecheck") || needs.has("web")) run(bin("svelte-kit", web), ["sync"], web);
-  if (needs.has("e2e") || needs.has("reliability")) {
+  if (needs.has("e2e") || needs.has("reliability") || needs.has("bench")) {
     buildWeb();
     run(bin("tsx"), ["test/harness/prepare.ts"], root);
   }
-  if (needs.has("e2e")) run(process.execPath, ["scripts/ensure-chromium.mjs"], root);
+  if (needs.has("e2e") || needs.has("bench")) run(process.execPath, ["scripts/ensure-chromium.mjs"], root);
   console.log(`prepared in ${seconds(from)} s (logs in ${logs})`);
 }
 
@@ -65,7 +70,7 @@ function start(part, index) {
   const file = join(logs, `${index}-${part.group}.log`);
   const log = createWriteStream(file);
   const [command, ...args] = part.nice ? ["nice", "-n", "10", ...part.cmd] : part.cmd;
-  const child = spawn(command, args, { cwd: part.cwd ?? root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd: part.cwd ?? root, env: { ...env, ...part.env }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   return new Promise((resolve) => {
