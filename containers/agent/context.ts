@@ -8,8 +8,8 @@
  * see is the room's, built from the frames, and is never touched.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { NOTICE_KINDS } from "../../worker/protocol/agent";
-import type { SessionConfig } from "../../worker/protocol/session-config";
+import type { NOTICE_KINDS } from "@tandem/protocol/agent";
+import type { SessionConfig } from "@tandem/protocol/session-config";
 import type { Model } from "./models/types";
 import { readResponse } from "./response";
 

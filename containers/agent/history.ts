@@ -1,6 +1,6 @@
 /** Rebuilds the Messages API conversation from a transcript, so a resumed agent continues with it. */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { HistoryMessage } from "../../worker/protocol/agent";
+import type { HistoryMessage } from "@tandem/protocol/agent";
 
 type Block = Anthropic.ContentBlockParam;
 

@@ -4,7 +4,7 @@
  */
 import { open } from "node:fs/promises";
 import path from "node:path";
-import type { Repo } from "../../worker/protocol/session-config";
+import type { Repo } from "@tandem/protocol/session-config";
 import { resolveInWorkspace } from "./tools/paths";
 import { displayURL } from "./workspace";
 

@@ -4,9 +4,9 @@
  * aborts the turn at once: the model stream and the running command are cancelled, what was streamed stays.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { AgentStatus, TurnUsage } from "../../worker/protocol/agent";
-import type { SessionConfig } from "../../worker/protocol/session-config";
-import { CATALOG, entryOf } from "../../worker/protocol/models";
+import type { AgentStatus, TurnUsage } from "@tandem/protocol/agent";
+import type { SessionConfig } from "@tandem/protocol/session-config";
+import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { ContextKeeper, type Overflow } from "./context";
 import { appendContent, authored } from "./history";
 import type { Inbox, Input } from "./inbox";

@@ -1,5 +1,5 @@
 /** The system prompt: how a Tandem session works, the repositories' own instructions, and the workflow's addition. */
-import type { Workflow } from "../../worker/protocol/session-config";
+import type { Workflow } from "@tandem/protocol/session-config";
 import type { RepoInstructions } from "./instructions";
 
 export function systemPrompt(options: {

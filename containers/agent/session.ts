@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { WebSocket } from "ws";
-import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
 import { WorkspaceArchive, emptyDirectory } from "./archive";
 import { Inbox } from "./inbox";
 import { historyToMessages } from "./history";

@@ -1,5 +1,5 @@
 /** A tool loop on the real SDK against the fake Messages API, with the frames it sends. */
-import type { SessionConfig } from "../../worker/protocol/session-config";
+import type { SessionConfig } from "@tandem/protocol/session-config";
 import { Inbox } from "../../containers/agent/inbox";
 import { AgentLoop, type LoopOptions } from "../../containers/agent/loop";
 import { AnthropicModel } from "../../containers/agent/models/anthropic";

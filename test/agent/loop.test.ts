@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { SessionConfig } from "../../worker/protocol/session-config";
+import type { SessionConfig } from "@tandem/protocol/session-config";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { CONFIG, removeTempDirs } from "./helpers";
 import { loopHarness } from "./loop-harness";

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "tandem");
@@ -46,7 +46,18 @@ export function bundleWorker(): string {
   return WORKER_BUNDLE;
 }
 
-/** The agent host bundle, rebuilt by esbuild when containers/agent or worker/ changed; packages stay imports. */
+/**
+ * Packages stay imports (node_modules resolves them at run time), except the repository's own workspace
+ * packages (@tandem/protocol): those are TypeScript sources, compiled into the bundle.
+ */
+const packagesStayImports: Plugin = {
+  name: "packages-stay-imports",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@tandem/") ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/** The agent host bundle, rebuilt by esbuild when containers/agent or worker/ changed. */
 export async function bundleAgent(): Promise<string> {
   if (fresh(AGENT_BUNDLE, sources("containers/agent", "worker"))) return AGENT_BUNDLE;
   mkdirSync(path.dirname(AGENT_BUNDLE), { recursive: true });
@@ -58,7 +69,7 @@ export async function bundleAgent(): Promise<string> {
     platform: "node",
     format: "esm",
     target: "node22",
-    packages: "external",
+    plugins: [packagesStayImports],
     sourcemap: "inline",
     logLevel: "warning",
   });

@@ -20,7 +20,7 @@ import { callbackURLRefusal } from "../http/outbound";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
 import type { CreateSessionBody } from "../protocol/session";
-import { resolveWorkflow } from "./workflow-lookup";
+import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
 
 const Params = z.object({ id: z.string().min(1).max(100) });

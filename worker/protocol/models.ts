@@ -1,5 +1,5 @@
 /**
- * The model catalog as data (SPEC §10 "Models"): every model a session may run, with its context window,
+ * The model catalog as data: every model a session may run, with its context window,
  * output limit, prices, end of life and successor. No Worker-runtime imports: web/ and the agent import it.
  *
  * Sources, per fact:
@@ -140,10 +140,9 @@ export function liveSuccessor(catalog: Catalog, id: ModelId, now: number): Model
   return isRetired(entry, now) ? defaultModel(catalog, now) : entry;
 }
 
-/** What GET /api/models answers (SPEC §10). */
+/** What GET /api/models answers. */
 export const ModelViewSchema = ModelEntrySchema.extend({ default: z.boolean(), retired: z.boolean() });
 export type ModelView = z.infer<typeof ModelViewSchema>;
-export const ModelListSchema = z.object({ models: z.array(ModelViewSchema) });
 
 export function modelViews(catalog: Catalog, now: number): ModelView[] {
   const fallback = defaultModel(catalog, now).id;

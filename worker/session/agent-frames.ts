@@ -18,7 +18,7 @@ export interface FrameEffects {
   workspaceArchived(size: number, overLimit: boolean): void;
   /** The agent says it is archiving its workspace (and so is not hung while a run ends). */
   agentSaving(): void;
-  /** A turn ended with this usage: keep it, price it and report it (usage.ts). */
+  /** A turn ended with this usage: keep it, price it and report it (usage-ledger.ts). */
   turnEnded(seq: number, usage: TurnUsage): void;
 }
 

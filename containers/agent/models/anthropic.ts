@@ -1,8 +1,8 @@
 /** The real model: Anthropic's Messages API through the SDK's streaming helper. */
 import Anthropic from "@anthropic-ai/sdk";
 import type { Stream } from "@anthropic-ai/sdk/core/streaming";
-import type { SessionConfig } from "../../../worker/protocol/session-config";
-import { LIMITS } from "../../../worker/protocol/session-config";
+import type { SessionConfig } from "@tandem/protocol/session-config";
+import { LIMITS } from "@tandem/protocol/session-config";
 import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
 
 export interface AnthropicModelOptions {

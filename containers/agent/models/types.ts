@@ -3,7 +3,7 @@
  * loop's accumulation, framing and tool handling are shared by the real model and the offline one.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { SessionConfig } from "../../../worker/protocol/session-config";
+import type { SessionConfig } from "@tandem/protocol/session-config";
 
 export type ModelKind = "anthropic" | "offline";
 export type ModelStreamEvent = Anthropic.RawMessageStreamEvent;

@@ -5,7 +5,7 @@ import { bashTool } from "./bash";
 import { editFileTool, readFileTool, writeFileTool } from "./files";
 import { grepTool, listTool } from "./search";
 import type { ToolContext, ToolDefinition } from "./types";
-import { WRITING_TOOL_NAMES } from "../../../worker/protocol/git";
+import { WRITING_TOOL_NAMES } from "@tandem/protocol/git";
 
 export type { ToolContext } from "./types";
 

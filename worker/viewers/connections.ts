@@ -1,0 +1,203 @@
+/**
+ * Who is on each viewer socket (of the SessionRoom or of one of its viewer shards), as the Worker vouched
+ * for them at the upgrade (headers only the Worker can set), kept in the connection's state so it
+ * survives hibernation. With it the room or shard closes a socket whose membership or API token is
+ * revoked or whose credential expires, and owns each socket's presence: a socket speaks only for the
+ * awareness client ids it introduced, as the person it is.
+ */
+import type { Connection, WSMessage } from "partyserver";
+import { z } from "zod";
+import { RoleSchema } from "../protocol/workspace";
+import { admitClientFrame, type PresenceOwner } from "./presence";
+
+const HEADER = {
+  userId: "x-tandem-user-id",
+  userName: "x-tandem-user-name",
+  role: "x-tandem-role",
+  tokenId: "x-tandem-token-id",
+  expiresAt: "x-tandem-expires-at",
+} as const;
+
+export const IdentitySchema = z.object({
+  userId: z.string().min(1).max(100),
+  userName: z.string().max(100),
+  role: RoleSchema,
+  tokenId: z.string().min(1).max(100).nullable(),
+  expiresAt: z.number().int().nullable(),
+});
+export type ConnectionIdentity = z.infer<typeof IdentitySchema>;
+
+/** What RPC `revokeConnections` closes: every socket of this user, or opened with this API token. */
+export interface RevokeFilter {
+  userId?: string;
+  tokenId?: string;
+}
+
+/** Close codes a browser sees: the membership or token behind the socket is gone, or it expired. */
+export const CLOSE_REVOKED = 4403;
+export const CLOSE_EXPIRED = 4401;
+/** A tab introduces one awareness client id; a few allow for reconnects of the same document. */
+const MAX_CLIENT_IDS = 4;
+
+interface ConnectionFacts {
+  identity?: ConnectionIdentity;
+  clientIds?: number[];
+}
+
+/** The token id a guest's socket carries: revoking the share link closes the sockets opened with it. */
+export const shareTokenId = (shareId: string) => `share:${shareId}`;
+
+/**
+ * A guest with a share link: a viewer (sockets are read-only for everyone), named "guest" in presence,
+ * whose socket closes when the link is revoked (its token id) or expires (its expires-at).
+ */
+export function guestIdentity(share: { id: string; expiresAt: number | null }): ConnectionIdentity {
+  return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt };
+}
+
+/** The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under those names gone. */
+export function withIdentity(request: Request, identity: ConnectionIdentity): Request {
+  const forwarded = new Request(request);
+  for (const name of Object.values(HEADER)) forwarded.headers.delete(name);
+  forwarded.headers.set(HEADER.userId, identity.userId);
+  // Header values are bytes; a name may be any Unicode.
+  forwarded.headers.set(HEADER.userName, encodeURIComponent(identity.userName));
+  forwarded.headers.set(HEADER.role, identity.role);
+  if (identity.tokenId) forwarded.headers.set(HEADER.tokenId, identity.tokenId);
+  if (identity.expiresAt !== null) forwarded.headers.set(HEADER.expiresAt, String(identity.expiresAt));
+  return forwarded;
+}
+
+function identityFrom(request: Request): ConnectionIdentity | null {
+  const header = (name: string) => request.headers.get(name);
+  let userName = "";
+  try {
+    userName = decodeURIComponent(header(HEADER.userName) ?? "");
+  } catch {
+    return null;
+  }
+  const expiresAt = header(HEADER.expiresAt);
+  const parsed = IdentitySchema.safeParse({
+    userId: header(HEADER.userId),
+    userName,
+    role: header(HEADER.role),
+    tokenId: header(HEADER.tokenId),
+    expiresAt: expiresAt === null ? null : Number(expiresAt),
+  });
+  return parsed.success ? parsed.data : null;
+}
+
+const factsOf = (connection: Connection): ConnectionFacts => (connection.state as ConnectionFacts | null) ?? {};
+
+export class ViewerConnections {
+  readonly #all: () => Iterable<Connection>;
+  readonly #ownedElsewhere: (clientId: number) => boolean;
+  /** Awareness client id → the connection that introduced it; rebuilt from connection states after a wake. */
+  #owners: Map<number, string> | null = null;
+
+  /** `ownedElsewhere`: a client id a viewer on another object (room or shard) speaks for, which no socket here may claim. */
+  constructor(all: () => Iterable<Connection>, ownedElsewhere: (clientId: number) => boolean = () => false) {
+    this.#all = all;
+    this.#ownedElsewhere = ownedElsewhere;
+  }
+
+  /** Whether a socket here speaks for this awareness client id. */
+  owns(clientId: number): boolean {
+    return this.#ownerMap().has(clientId);
+  }
+
+  /** Records who is on a new socket; null (and the socket closed) when the Worker's word is missing or already expired. */
+  admit(connection: Connection, request: Request, now: number): ConnectionIdentity | null {
+    const identity = identityFrom(request);
+    if (!identity) {
+      connection.close(1008, "unauthorized");
+      return null;
+    }
+    if (identity.expiresAt !== null && identity.expiresAt <= now) {
+      connection.close(CLOSE_EXPIRED, "credential expired");
+      return null;
+    }
+    connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [] }));
+    return identity;
+  }
+
+  /** Closes every socket matching the filter (an empty filter matches none); returns how many. */
+  revoke(filter: RevokeFilter): number {
+    if (!filter.userId && !filter.tokenId) return 0;
+    let closed = 0;
+    for (const connection of this.#all()) {
+      const identity = factsOf(connection).identity;
+      if (!identity) continue;
+      const matches = (!filter.userId || identity.userId === filter.userId) && (!filter.tokenId || identity.tokenId === filter.tokenId);
+      if (matches) {
+        connection.close(CLOSE_REVOKED, "access revoked");
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Closes the sockets whose credential has expired by `now`. */
+  closeExpired(now: number): void {
+    for (const connection of this.#all()) {
+      const expiresAt = factsOf(connection).identity?.expiresAt;
+      if (expiresAt != null && expiresAt <= now) connection.close(CLOSE_EXPIRED, "credential expired");
+    }
+  }
+
+  /** When the next open socket's credential expires, for the room's alarm. */
+  nextExpiry(): number | null {
+    let next: number | null = null;
+    for (const connection of this.#all()) {
+      const expiresAt = factsOf(connection).identity?.expiresAt;
+      if (expiresAt != null && (next === null || expiresAt < next)) next = expiresAt;
+    }
+    return next;
+  }
+
+  /**
+   * The frame a client sent, as the room will apply it: Yjs sync messages as they are (the room is
+   * read-only), presence only for this socket's own client ids and rewritten to the authenticated person;
+   * null when it is refused.
+   */
+  clientFrame(connection: Connection, message: WSMessage): Uint8Array | null {
+    const facts = factsOf(connection);
+    const identity = facts.identity;
+    if (!identity) return null;
+    const owned = new Set(facts.clientIds ?? []);
+    const owners = this.#ownerMap();
+    const owner: PresenceOwner = {
+      user: { id: identity.userId, name: identity.userName },
+      mayClaim: (ids) => {
+        const fresh = ids.filter((id) => !owned.has(id));
+        return fresh.every((id) => !owners.has(id) && !this.#ownedElsewhere(id)) && owned.size + fresh.length <= MAX_CLIENT_IDS;
+      },
+    };
+    const admitted = admitClientFrame(message, owner);
+    if (!admitted) return null;
+    const fresh = admitted.clientIds.filter((id) => !owned.has(id));
+    if (fresh.length > 0) {
+      for (const id of fresh) owners.set(id, connection.id);
+      connection.setState((prev: unknown) => ({ ...(prev as object | null), clientIds: [...owned, ...fresh] }));
+    }
+    return admitted.frame;
+  }
+
+  /** Forgets a closed socket; returns the awareness client ids whose presence goes with it. */
+  release(connection: Connection): number[] {
+    const ids = factsOf(connection).clientIds ?? [];
+    const owners = this.#ownerMap();
+    for (const id of ids) if (owners.get(id) === connection.id) owners.delete(id);
+    return ids;
+  }
+
+  #ownerMap(): Map<number, string> {
+    if (!this.#owners) {
+      this.#owners = new Map();
+      for (const connection of this.#all()) {
+        for (const id of factsOf(connection).clientIds ?? []) this.#owners.set(id, connection.id);
+      }
+    }
+    return this.#owners;
+  }
+}
