@@ -1,8 +1,8 @@
 /**
  * The real runtime for the reliability suite, on free ports, with parts that can be stopped and started
  * again: workerd (the Worker and its Durable Objects, state persisted in a temp folder, test/harness/
- * worker-runtime.ts) and the local agent host (a Node process, offline model). Between them sits a
- * FrameTap, which records what the agent sent and what the room acknowledged.
+ * worker-runtime.ts) and the local agent host (a Node process, offline model). Between them sits a frame
+ * tap (test/harness/frame-tap.ts), whose recorder keeps what the agent sent and what the room acknowledged.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,7 +13,7 @@ import { ROOT } from "../harness/bundles.ts";
 import { freePort } from "../harness/ports.ts";
 import type { Proc } from "../harness/process.ts";
 import { WorkerRuntime } from "../harness/worker-runtime.ts";
-import { FrameTap } from "./tap";
+import { FrameRecorder } from "./tap";
 
 export interface AgentOptions {
   /** One fixed workspace, as in a container (AGENT_WORKSPACE); default: a directory per session. */
@@ -23,7 +23,7 @@ export interface AgentOptions {
 
 export class Stack {
   readonly state = mkdtempSync(path.join(tmpdir(), "tandem-reliability-"));
-  readonly tap: FrameTap;
+  readonly tap: FrameRecorder;
   readonly #secrets = {
     AUTH_SECRET: randomBytes(16).toString("hex"),
     SECRETS_KEY: randomBytes(32).toString("base64"),
@@ -38,7 +38,7 @@ export class Stack {
   /** How many times the Worker runtime was started again over persisted state. */
   workerRestarts = 0;
 
-  private constructor(tap: FrameTap, agentOptions: AgentOptions) {
+  private constructor(tap: FrameRecorder, agentOptions: AgentOptions) {
     this.tap = tap;
     this.#agentOptions = agentOptions;
   }
@@ -46,7 +46,7 @@ export class Stack {
   static async start(agentOptions: AgentOptions = {}): Promise<Stack> {
     if (!existsSync(path.join(ROOT, "web", "build", "index.html"))) throw new Error("web/build is missing: run `npm run build:web` first");
     const agentPort = await freePort();
-    const stack = new Stack(await FrameTap.start(agentPort), agentOptions);
+    const stack = new Stack(await FrameRecorder.start(agentPort), agentOptions);
     stack.agentPort = agentPort;
     stack.apiPort = await freePort();
     await stack.startAgent();
