@@ -15,19 +15,21 @@ const reliability = ["--config", "test/reliability/vitest.config.ts"];
 const vitest = (...args) => [bin("vitest"), "run", ...args];
 
 /**
- * The parts, by lane. Only the reliability suite's chain and clocks run at normal priority: the chain
- * times stops to 2 s and a lost agent to 5 s. Everything else runs under `nice`, so it takes the CPU the
- * chain leaves (the browser story's waits are 30 s; unit tests have no clock to miss).
+ * The parts, by lane. The reliability suite's chain (it times stops to 2 s and a lost agent to 5 s), then
+ * the browser story, and the clock tests run at normal priority; everything else runs under `nice`, so it
+ * takes the CPU they leave (unit tests and type-checks have no clock to miss).
  */
 const PARTS = [
   { lane: "chain", group: "reliability", name: "reliability: stops, restarts, viewers, workspace", cmd: vitest(...reliability, "--exclude", "**/clocks.test.ts", "--exclude", "**/long-transcript.test.ts") },
+  // After the chain, in its lane: three Chromium pages at normal priority would compete with its timings,
+  // and under `nice` on a busy machine they miss the story's 30 s waits.
+  { lane: "chain", group: "e2e", name: "e2e: three people in Chromium", cmd: ["npm", "--prefix", "test/e2e", "test"] },
   // The clock tests wait out a minute of idleness and a 60 s timeout, and the 5 MB transcript is written
   // through the message rate limit: each beside the chain, not before it.
   { lane: "clocks", group: "reliability", name: "reliability: clocks", cmd: vitest(...reliability, "test/reliability/clocks.test.ts") },
   { lane: "transcript", group: "reliability", name: "reliability: a 5 MB transcript", cmd: vitest(...reliability, "test/reliability/long-transcript.test.ts"), nice: true },
   { lane: "workerd", group: "vitest", name: "vitest: worker, agent", cmd: vitest("--project", "worker", "--project", "agent"), nice: true },
   { lane: "serial", group: "vitest", name: "vitest: attack, integration (one file at a time)", cmd: vitest("--project", "attack", "--project", "integration"), nice: true },
-  { lane: "browser", group: "e2e", name: "e2e: three people in Chromium", cmd: ["npm", "--prefix", "test/e2e", "test"], nice: true },
   { lane: "types", group: "typecheck", name: "types: Worker and workerd tests", cmd: [bin("tsc"), "--noEmit"], nice: true },
   { lane: "types", group: "typecheck", name: "types: Node (agent, fakes, harness, reliability, bench)", cmd: [bin("tsc"), "--noEmit", "-p", "tsconfig.node.json"], nice: true },
   { lane: "types", group: "typecheck", name: "types: browser tests", cmd: [bin("tsc"), "--noEmit", "-p", "test/e2e"], nice: true },
