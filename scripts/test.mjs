@@ -15,31 +15,34 @@ const reliability = ["--config", "test/reliability/vitest.config.ts"];
 const vitest = (...args) => [bin("vitest"), "run", ...args];
 
 /**
- * The parts, by lane. The reliability suite's chain (it times stops to 2 s and a lost agent to 5 s), then
- * the browser story, and the clock tests run at normal priority; everything else runs under `nice`, so it
- * takes the CPU they leave (unit tests and type-checks have no clock to miss).
+ * The parts, by lane: five lanes, so the run never asks the two cores for much more than they have. The
+ * reliability suite's chain (it times stops to 2 s and a lost agent to 5 s), then the browser story, and
+ * the clock tests run at normal priority; everything else runs under `nice`, taking the CPU they leave.
  */
 const PARTS = [
+  // Lane "chain": the reliability suite's timed chain, then the browser story, at normal priority: three
+  // Chromium pages beside the chain would compete with its 2 s stops, and under `nice` on a busy machine
+  // they miss the story's 30 s waits.
   { lane: "chain", group: "reliability", name: "reliability: stops, restarts, viewers, workspace", cmd: vitest(...reliability, "--exclude", "**/clocks.test.ts", "--exclude", "**/long-transcript.test.ts") },
-  // After the chain, in its lane: three Chromium pages at normal priority would compete with its timings,
-  // and under `nice` on a busy machine they miss the story's 30 s waits.
   { lane: "chain", group: "e2e", name: "e2e: three people in Chromium", cmd: ["npm", "--prefix", "test/e2e", "test"] },
   // The clock tests wait out a minute of idleness and a 60 s timeout, and the 5 MB transcript is written
-  // through the message rate limit: each beside the chain, not before it.
+  // through the message rate limit: each in a lane of its own, beside the chain, not before it.
   { lane: "clocks", group: "reliability", name: "reliability: clocks", cmd: vitest(...reliability, "test/reliability/clocks.test.ts") },
   { lane: "transcript", group: "reliability", name: "reliability: a 5 MB transcript", cmd: vitest(...reliability, "test/reliability/long-transcript.test.ts"), nice: true },
-  { lane: "workerd", group: "vitest", name: "vitest: worker, agent", cmd: vitest("--project", "worker", "--project", "agent"), nice: true },
+  // Lane "units": what only needs CPU, one after another.
+  { lane: "units", group: "vitest", name: "vitest: worker, agent", cmd: vitest("--project", "worker", "--project", "agent"), nice: true },
+  { lane: "units", group: "web", name: "web: unit and component tests", cmd: [bin("vitest", web), "run"], cwd: web, nice: true },
+  { lane: "units", group: "typecheck", name: "types: Worker and workerd tests", cmd: [bin("tsc"), "--noEmit"], nice: true },
+  { lane: "units", group: "typecheck", name: "types: Node (agent, fakes, harness, reliability, bench)", cmd: [bin("tsc"), "--noEmit", "-p", "tsconfig.node.json"], nice: true },
+  { lane: "units", group: "typecheck", name: "types: browser tests", cmd: [bin("tsc"), "--noEmit", "-p", "test/e2e"], nice: true },
+  { lane: "units", group: "typecheck", name: "types: web app", cmd: [bin("svelte-check", web), "--tsconfig", "./tsconfig.json"], cwd: web, nice: true },
+  // Lane "serial": the suites that must run one file at a time, then every bench at a tiny size (figures
+  // are not the point here, only that each still runs: bench/README.md).
   { lane: "serial", group: "vitest", name: "vitest: attack, integration (one file at a time)", cmd: vitest("--project", "attack", "--project", "integration"), nice: true },
-  { lane: "types", group: "typecheck", name: "types: Worker and workerd tests", cmd: [bin("tsc"), "--noEmit"], nice: true },
-  { lane: "types", group: "typecheck", name: "types: Node (agent, fakes, harness, reliability, bench)", cmd: [bin("tsc"), "--noEmit", "-p", "tsconfig.node.json"], nice: true },
-  { lane: "types", group: "typecheck", name: "types: browser tests", cmd: [bin("tsc"), "--noEmit", "-p", "test/e2e"], nice: true },
-  { lane: "types", group: "typecheck", name: "types: web app", cmd: [bin("svelte-check", web), "--tsconfig", "./tsconfig.json"], cwd: web, nice: true },
-  { lane: "web", group: "web", name: "web: unit and component tests", cmd: [bin("vitest", web), "run"], cwd: web, nice: true },
-  // Every bench at a tiny size: figures are not the point here, only that each still runs (bench/README.md).
-  { lane: "web", group: "bench", name: "bench: redaction (2 secrets)", cmd: [bin("tsx"), "bench/redaction.ts", "--secrets", "2"], nice: true },
-  { lane: "web", group: "bench", name: "bench: start (3 sessions)", cmd: [bin("tsx"), "bench/start.ts", "--sessions", "3"], nice: true },
-  { lane: "bench", group: "bench", name: "bench: fan-out (smoke)", cmd: [bin("tsx"), "bench/fanout.ts", "--smoke"], nice: true },
-  { lane: "bench", group: "bench", name: "bench: token to paint (5 tokens)", cmd: ["npm", "--prefix", "test/e2e", "run", "bench"], env: { BENCH_TOKENS: "5" }, nice: true },
+  { lane: "serial", group: "bench", name: "bench: redaction (2 secrets)", cmd: [bin("tsx"), "bench/redaction.ts", "--secrets", "2"], nice: true },
+  { lane: "serial", group: "bench", name: "bench: start (3 sessions)", cmd: [bin("tsx"), "bench/start.ts", "--sessions", "3"], nice: true },
+  { lane: "serial", group: "bench", name: "bench: fan-out (smoke)", cmd: [bin("tsx"), "bench/fanout.ts", "--smoke"], nice: true },
+  { lane: "serial", group: "bench", name: "bench: token to paint (5 tokens)", cmd: ["npm", "--prefix", "test/e2e", "run", "bench"], env: { BENCH_TOKENS: "5" }, nice: true },
 ];
 
 const groups = process.argv.slice(2);
