@@ -140,11 +140,11 @@ describe("ending a run", () => {
     await eventually(() => fakeAgent(id), (agent) => agent.sent.some((f) => f.type === "progress" && f.step === SAVE_PROGRESS_STEP));
     await post("stop");
     // As if the stop came 11.5 s ago, past the 10 s an agent that does not answer gets, and this agent last
-    // said it was saving 7 s ago (its deadline 3 s away): the room starts again from that record.
-    await rewriteEnding(id, (ending) => ({ ...ending, since: Date.now() - (ENDING_DEADLINE_MS + 1500), deadline: Date.now() + 3000 }));
+    // said it was saving 2 s ago (its deadline 8 s away): the room starts again from that record.
+    const rewritten = await rewriteEnding(id, (ending) => ({ ...ending, since: Date.now() - (ENDING_DEADLINE_MS + 1500), deadline: Date.now() + 8000 }));
     await runInDurableObject(roomStub(id), (_room, state) => state.abort("restart")).catch(() => undefined);
     // It goes on saying it saves: each time its deadline moves 10 s on, so the alarm does not end it.
-    await eventually(() => rewriteEnding(id, (ending) => ending), (ending) => (ending?.deadline ?? 0) > Date.now() + 5000, 10_000);
+    await eventually(() => rewriteEnding(id, (ending) => ending), (ending) => (ending?.deadline ?? 0) > rewritten.deadline, 10_000);
     await runDurableObjectAlarm(roomStub(id));
     expect((await getSession(owner, ws, id)).phase).toBe("Stopping");
     await fakeAgent(id, "release");
