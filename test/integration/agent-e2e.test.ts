@@ -17,7 +17,7 @@ const control = (path: string, body?: unknown) =>
   fetch(`${env.TEST_CONTROL_URL}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
 const script = (...responses: FakeResponse[]) => control("/anthropic/enqueue", responses);
 const sentRequests = async () =>
-  ((await (await control("/anthropic/requests")).json()) as { requests: { model: string; max_tokens: number; temperature?: number; messages: SentMessage[] }[] }).requests;
+  ((await (await control("/anthropic/requests")).json()) as { requests: { model: string; max_tokens: number; messages: SentMessage[] }[] }).requests;
 
 const text = (value: string, chunks?: string[]): FakeResponse => ({ kind: "message", content: [{ type: "text", text: value, chunks }], eventDelayMs: 5 });
 const toolCall = (id: string, name: string, input: unknown): FakeResponse => ({ kind: "message", content: [{ type: "tool_use", id, name, input }] });
@@ -36,7 +36,7 @@ describe("a session with the real agent and the Anthropic SDK", () => {
     const { id } = await createSession(owner, ws, {
       repos: [{ url: env.TEST_REPO_URL, branch: "main" }],
       prompt: "Say hello",
-      temperature: 0.3,
+      temperature: 1.5,
       maxTokens: 1500,
     });
     const viewer = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
@@ -46,7 +46,10 @@ describe("a session with the real agent and the Anthropic SDK", () => {
     const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; reason?: string }[] };
     expect(events.some((e) => e.type === "progress" && /cloning repo 1 of 1/.test(e.reason ?? ""))).toBe(true);
     let requests = await sentRequests();
-    expect(requests[0]).toMatchObject({ model: defaultModel(CATALOG, Date.now()).id, max_tokens: 1500, temperature: 0.3 });
+    // The temperature is stored and shown, never sent: the API version the SDK speaks refuses it.
+    expect(requests[0]).toMatchObject({ model: defaultModel(CATALOG, Date.now()).id, max_tokens: 1500 });
+    expect(requests[0]).not.toHaveProperty("temperature");
+    expect(await getSession(owner, ws, id)).toMatchObject({ temperature: 1.5, effort: null });
     await waitForAgentStatus(owner, ws, id, "idle");
 
     // Interrupt: a message sent while a tool runs is read right after that tool's result.

@@ -14,7 +14,7 @@ function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
   return {
     session: {
       id: "s1", workspaceId: "w1", displayName: "Fix | login → ✓", model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000,
-      timeoutSeconds: 300, thinking: false, phase: "Completed", agentStatus: "idle", step: null,
+      timeoutSeconds: 300, thinking: false, effort: null, phase: "Completed", agentStatus: "idle", step: null,
       repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix",
       origin: { kind: "trigger", triggerId: "t1", triggerName: "GitHub issues", deliveryId: "d-42" },
       createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, runSeconds: 42,
@@ -49,6 +49,9 @@ describe("Markdown export", () => {
     expect(markdown.startsWith("# Fix | login → ✓\n")).toBe(true);
     expect(markdown).toContain("| Model | Claude Sonnet 4.5 (claude-sonnet-4-5) |");
     expect(markdown).toContain("| Repositories | https://github.com/acme/app.git (main) |");
+    expect(markdown).toContain("| Effort | model default |");
+    expect(markdown).toContain("| Temperature | 0.7 (no effect) |");
+    expect(sessionToMarkdown(sample({ effort: "low" }))).toContain("| Effort | low |");
     expect(markdown).toContain('| Origin | webhook trigger "GitHub issues" (delivery d-42) |');
     expect(markdown).toContain("### Zoë · 2026-11-26T14:00:02Z\n\nGrüße — naïve café, 日本語, emoji 🎉, ő\n");
     expect(markdown).toContain("### Agent · 2026-11-26T14:00:03Z");

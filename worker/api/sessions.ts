@@ -12,7 +12,7 @@ import { createSession } from "../sessions/create";
 import { roomOf, unwrap } from "../sessions/rooms";
 import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { setSessionWorkflow } from "../db/workflows";
-import { catalogOf, requireLiveModel } from "../models/catalog";
+import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
 import { requireBudgetLeft } from "../sessions/budget-checks";
 import {
   CreateSessionSchema,
@@ -94,7 +94,8 @@ sessionRoutes.post("/:id/stop", async (c) => {
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
   const room = await roomOfPath(c);
-  requireLiveModel(catalogOf(c.env), unwrap(await room.get()).model, Date.now());
+  const stored = unwrap(await room.get());
+  requireModelSettings(requireLiveModel(catalogOf(c.env), stored.model, Date.now()), stored);
   await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
   return c.json({ session: unwrap(await room.resume(actorOf(c))) }, 202);
 });
@@ -118,6 +119,7 @@ sessionRoutes.post("/:id/clone", async (c) => {
     maxTokens: source.maxTokens,
     timeoutSeconds: source.timeoutSeconds,
     thinking: source.thinking,
+    effort: source.effort,
     interactive: source.interactive,
     repos: source.repos,
     workflow: source.workflow,

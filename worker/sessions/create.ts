@@ -1,7 +1,7 @@
 import { insertSession, deleteSessionRow } from "../db/sessions";
 import { setSessionWorkflow } from "../db/workflows";
 import type { Env } from "../env";
-import { catalogOf, requireLiveModel } from "../models/catalog";
+import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
 import { defaultModel } from "../protocol/models";
 import type { Actor, CreateSessionBody, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
@@ -26,7 +26,10 @@ export async function createSession(
   const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
   const now = Date.now();
   const catalog = catalogOf(env);
-  const model = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now).id;
+  const entry = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now);
+  const model = entry.id;
+  // Thinking and effort as the model takes them: unset thinking is on where it always thinks.
+  const { thinking, effort } = requireModelSettings(entry, body);
   await requireBudgetLeft(env.DB, workspaceId, now);
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
@@ -40,7 +43,8 @@ export async function createSession(
       temperature: body.temperature,
       maxTokens: body.maxTokens,
       timeoutSeconds: body.timeoutSeconds,
-      thinking: body.thinking,
+      thinking,
+      effort,
       // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
       interactive: body.interactive ?? origin.kind === "person",
     },

@@ -1,8 +1,7 @@
-/** The real model: Anthropic's Messages API through the SDK's streaming helper. */
+/** The real model: Anthropic's Messages API through the SDK's typed `messages.create` (streaming) and `countTokens`. */
 import Anthropic from "@anthropic-ai/sdk";
-import type { Stream } from "@anthropic-ai/sdk/core/streaming";
-import type { SessionConfig } from "@tandem/protocol/session-config";
-import { LIMITS } from "@tandem/protocol/session-config";
+import { CATALOG, entryOf } from "@tandem/protocol/models";
+import { shapeCountRequest, shapeRequest } from "./request-shape";
 import { type Model, ModelError, type ModelRequest, type ModelStreamEvent } from "./types";
 
 export interface AnthropicModelOptions {
@@ -13,40 +12,47 @@ export interface AnthropicModelOptions {
   maxRetries?: number;
 }
 
-const MIN_THINKING_BUDGET = 1024;
-
-/** A thinking budget of three quarters of max_tokens, at least the API's 1024 and always below max_tokens. */
-export function thinkingBudget(maxTokens: number): number | null {
-  if (maxTokens < LIMITS.thinkingMinMaxTokens) return null;
-  return Math.min(maxTokens - 1, Math.max(MIN_THINKING_BUDGET, Math.floor(maxTokens * 0.75)));
-}
-
-/**
- * Models on which a fixed thinking budget is deprecated in favour of adaptive thinking (the model decides
- * how much to think). The 4.5 models only know the budget form.
- */
-const ADAPTIVE_THINKING_MODELS: ReadonlySet<string> = new Set(["claude-opus-4-6"]);
-
-function thinkingParam(config: SessionConfig): Anthropic.ThinkingConfigParam | null {
-  if (!config.thinking) return null;
-  if (ADAPTIVE_THINKING_MODELS.has(config.model)) return { type: "adaptive" };
-  const budget = thinkingBudget(config.maxTokens);
-  return budget === null ? null : { type: "enabled", budget_tokens: budget };
-}
-
+/** The request as the SDK's own params type, shaped for the session's model (request-shape.ts). */
 export function requestParams(request: Omit<ModelRequest, "signal">): Anthropic.MessageCreateParamsStreaming {
   const { config } = request;
-  const thinking = thinkingParam(config);
-  return {
+  const params: Anthropic.MessageCreateParamsStreaming = {
     model: config.model,
     max_tokens: config.maxTokens,
     system: request.system,
     messages: request.messages,
     tools: request.tools,
     stream: true,
-    // The API takes no temperature together with extended thinking.
-    ...(thinking === null ? { temperature: config.temperature } : { thinking }),
   };
+  return shapeRequest(params, config, entryOf(CATALOG, config.model));
+}
+
+/** The count_tokens request for the same turn, shaped the same way. */
+export function countParams(request: Omit<ModelRequest, "signal">): Anthropic.MessageCountTokensParams {
+  const { config } = request;
+  const params: Anthropic.MessageCountTokensParams = { model: config.model, system: request.system, messages: request.messages, tools: request.tools };
+  return shapeCountRequest(params, config, entryOf(CATALOG, config.model));
+}
+
+const SDK_DEPRECATION = /^The model '[^']+' is deprecated and will reach end-of-life/;
+
+/**
+ * Runs a `messages.*` call with the SDK's model-deprecation warning held back. SDK 1.14.0 prints it with a
+ * bare `console.warn` on every request naming a model in its table (resources/messages/messages.js), with no
+ * option or logger to turn it off; the loop says the end of life once, as an event, from the catalog that
+ * holds the same dates. The warning is printed synchronously before the call returns its promise, so only
+ * this call's warnings pass through the filter; every other warning still prints.
+ */
+export function withoutDeprecationWarning<T>(call: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && SDK_DEPRECATION.test(args[0])) return;
+    warn(...args);
+  };
+  try {
+    return call();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 const FATAL_STATUSES = new Set([400, 401, 403, 404, 413, 422]);
@@ -92,18 +98,10 @@ export class AnthropicModel implements Model {
     });
   }
 
-  /**
-   * The raw event stream of POST /v1/messages. Not `messages.create`/`messages.stream`: in SDK 1.14.0 those
-   * print the deprecation warning of a model in its table (resources/messages/messages.js) with a bare
-   * `console.warn` on every request, with no option or logger to turn it off. The same request through the
-   * client's `post` (the SDK's documented way to make a request by hand) prints nothing; the loop says the
-   * end of life once, as an event, from the catalog (worker/protocol/models.ts) that holds the same dates.
-   */
   async countTokens(request: ModelRequest): Promise<number> {
     const { signal, ...rest } = request;
-    const { model, system, messages, tools, thinking } = requestParams(rest);
     try {
-      const counted = await this.#client.messages.countTokens({ model, system, messages, tools, ...(thinking ? { thinking } : {}) }, { signal });
+      const counted = await this.#client.messages.countTokens(countParams(rest), { signal });
       return counted.input_tokens;
     } catch (error) {
       throw toModelError(error);
@@ -113,11 +111,8 @@ export class AnthropicModel implements Model {
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { signal, ...rest } = request;
     try {
-      const events = await this.#client.post<Stream<ModelStreamEvent>>("/v1/messages", {
-        body: requestParams(rest),
-        stream: true,
-        signal,
-      });
+      const params = requestParams(rest);
+      const events = await withoutDeprecationWarning(() => this.#client.messages.create(params, { signal }));
       yield* events;
     } catch (error) {
       throw toModelError(error);
