@@ -3,7 +3,7 @@
  * sessions, each in its own directory; in production the same server runs in one container per session.
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { chmod, stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +15,9 @@ import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from 
 import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
+import { type ModelGateway, startGateway } from "./claude/gateway";
+import { type Containment, type RunAs, probeContainment } from "./claude/process";
+import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
 import { artifactFile } from "./workspace";
@@ -32,12 +35,19 @@ export interface AgentHostOptions {
   archiveRoot?: string;
   /** Where a stopped session's saved workspace is unpacked for its changes or a push, outside every workspace. */
   workbenchRoot?: string;
+  /** Parent of each session's own directories beside its workspace (Claude Code's config, home, temp). */
+  stateRoot?: string;
   /** The largest workspace archive kept (and accepted for a restore). */
   archiveMaxBytes?: number;
   graceMs?: number;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
-  anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
-  offlineTokenDelayMs?: number;
+  anthropic?: { apiKey?: string; baseURL?: string };
+  /** The model gateway every session's Claude Code talks to (one route per incarnation). */
+  gateway: ModelGateway;
+  /** The user Claude Code runs as when the host runs as root (the container's non-root user). */
+  runAs?: RunAs;
+  /** How a session's processes are held together; probed when not given. */
+  containment?: Containment;
   log?: (line: string) => void;
 }
 
@@ -80,6 +90,11 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
   const workbenchRoot = await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench"));
   const workbench = { root: workbenchRoot, archiveMaxBytes, hostSecrets: hostKey ? [hostKey] : [] };
+  const stateRoot = await privateDirectory(options.stateRoot ?? path.join(os.tmpdir(), "tandem-state"));
+  // Claude Code, run as another user, enters its own directories below (it may not list the others).
+  if (options.runAs) await chmod(stateRoot, 0o711);
+  const containment = options.containment ?? (await probeContainment());
+  if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -206,9 +221,12 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         ownsWorkspace: !options.workspace,
         archiveFile: path.join(archiveRoot, `${dirName}.tar.gz`),
         archiveMaxBytes,
+        paths: sessionPaths(path.join(stateRoot, dirName)),
         graceMs: options.graceMs ?? 60_000,
         anthropic: options.anthropic,
-        offlineTokenDelayMs: options.offlineTokenDelayMs,
+        gateway: options.gateway,
+        containment,
+        runAs: options.runAs,
         log,
         previous: removals.get(sessionId) ?? Promise.resolve(),
         onDisposed: (disposed, removal) => {
@@ -285,11 +303,24 @@ function fail(res: ServerResponse, status: number, code: string, message: string
 }
 
 
+/** `AGENT_CLI_USER=<uid>:<gid>`: the user Claude Code runs as, for a host that runs as root. */
+function runAsFromEnv(value: string | undefined): RunAs | undefined {
+  if (!value) return undefined;
+  const match = /^(\d+):(\d+)$/.exec(value);
+  if (!match) throw new Error(`AGENT_CLI_USER must be <uid>:<gid>, not ${JSON.stringify(value)}`);
+  return { uid: Number(match[1]), gid: Number(match[2]) };
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   const key = process.env[AGENT_KEY_ENV];
   // Nothing the host spawns inherits it (childEnv starts from a clean base); dropped here all the same.
   delete process.env[AGENT_KEY_ENV];
+  const log = (line: string) => console.log(`[agent-host] ${line}`);
+  const gateway = await startGateway({
+    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
+    log: (line) => log(`gateway: ${line}`),
+  });
   const host = await startAgentHost({
     key: requireAgentKey(key),
     port: Number(process.env.PORT ?? 8788),
@@ -298,9 +329,12 @@ if (isMain) {
     workspace: process.env.AGENT_WORKSPACE || undefined,
     archiveRoot: process.env.AGENT_ARCHIVE_ROOT || undefined,
     workbenchRoot: process.env.AGENT_WORKBENCH_ROOT || undefined,
-    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
+    stateRoot: process.env.AGENT_STATE_ROOT || undefined,
+    runAs: runAsFromEnv(process.env.AGENT_CLI_USER),
+    gateway,
+    log,
   });
-  const shutdown = () => void host.close().then(() => process.exit(0));
+  const shutdown = () => void host.close().then(() => gateway.close()).then(() => process.exit(0));
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
 }

@@ -1,0 +1,82 @@
+/**
+ * The agent host with the real Claude Code CLI against the fake Messages API, for one test file: one host,
+ * one fake API scripted per test (tests in a file run one at a time), sessions opened like the DO opens them.
+ */
+import { readFile } from "node:fs/promises";
+import { type AgentHost, startAgentHost } from "../../containers/agent/server";
+import type { ModelGateway } from "../../containers/agent/claude/gateway";
+import { type FakeAnthropic, type FakeBlock, type FakeResponse, type RecordedRequest, startFakeAnthropic } from "../fakes/anthropic";
+import { DoClient, HOST_KEY, startFrame, tempDir } from "./helpers";
+
+export interface ClaudeHarness {
+  host: AgentHost;
+  api: FakeAnthropic;
+  logs: string[];
+  /** Opens a session and waits until its agent is ready and idle. */
+  open(overrides?: Parameters<typeof startFrame>[1]): Promise<{ id: string; client: DoClient }>;
+  close(): Promise<void>;
+}
+
+/** Until the gateway lands, Claude Code talks to the fake API directly. */
+function directGateway(api: FakeAnthropic): ModelGateway {
+  return { open: () => ({ baseURL: api.url, update() {}, close() {} }), close: async () => {} };
+}
+
+export async function startClaudeHarness(name: string, options: { graceMs?: number } = {}): Promise<ClaudeHarness> {
+  const api = await startFakeAnthropic();
+  const logs: string[] = [];
+  const host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    workspaceRoot: await tempDir(`tandem-${name}-`),
+    archiveRoot: await tempDir(`tandem-${name}-arch-`),
+    stateRoot: await tempDir(`tandem-${name}-state-`),
+    graceMs: options.graceMs ?? 300,
+    gateway: directGateway(api),
+    anthropic: { apiKey: "sk-ant-host-key-that-stays-in-the-host-0123456789" },
+    log: (line) => logs.push(line),
+  });
+  let counter = 0;
+  return {
+    host,
+    api,
+    logs,
+    async open(overrides = {}) {
+      const id = `${name}-${++counter}`;
+      const client = await DoClient.connect(host.url, id);
+      client.send(startFrame(id, overrides));
+      await client.waitForStatus("idle");
+      return { id, client };
+    },
+    async close() {
+      await host.close();
+      await api.close();
+    },
+  };
+}
+
+export const reply = {
+  text: (text: string, delayMs = 0): FakeResponse => ({ kind: "message", content: [{ type: "text", text }], eventDelayMs: delayMs }),
+  blocks: (...content: FakeBlock[]): FakeResponse => ({ kind: "message", content }),
+  tool: (id: string, name: string, input: unknown, text?: string): FakeResponse => ({
+    kind: "message",
+    content: [...(text ? [{ type: "text" as const, text }] : []), { type: "tool_use", id, name, input }],
+  }),
+};
+
+/** The text of everything a request sent (system prompt and messages), to look for what the model was told. */
+export function sentText(request: RecordedRequest): string {
+  return JSON.stringify([request.body.system, request.body.messages]);
+}
+
+/** The last message of a request, as text. */
+export function lastMessage(request: RecordedRequest): string {
+  return JSON.stringify(request.body.messages.at(-1));
+}
+
+/** A process's environment (Linux), or null once it is gone. */
+export async function environOf(pid: number): Promise<Record<string, string> | null> {
+  const raw = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => null);
+  if (raw === null) return null;
+  return Object.fromEntries(raw.split("\0").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+}
