@@ -8,9 +8,15 @@ import type { ModelGateway } from "../../containers/agent/claude/gateway";
 import { type FakeAnthropic, type FakeBlock, type FakeResponse, type RecordedRequest, startFakeAnthropic } from "../fakes/anthropic";
 import { DoClient, HOST_KEY, startFrame, tempDir } from "./helpers";
 
+type Script = FakeResponse | ((request: RecordedRequest) => FakeResponse);
+
 export interface ClaudeHarness {
   host: AgentHost;
   api: FakeAnthropic;
+  /** Queues responses, one per model request in order (Claude Code's retries take one each). */
+  enqueue(...responses: Script[]): void;
+  /** Drops the responses still queued (a test that scripted more than Claude Code asked for). */
+  clear(): void;
   logs: string[];
   /** Opens a session and waits until its agent is ready and idle. */
   open(overrides?: Parameters<typeof startFrame>[1]): Promise<{ id: string; client: DoClient }>;
@@ -24,6 +30,15 @@ function directGateway(api: FakeAnthropic): ModelGateway {
 
 export async function startClaudeHarness(name: string, options: { graceMs?: number } = {}): Promise<ClaudeHarness> {
   const api = await startFakeAnthropic();
+  // The fake's queue answers through the harness's own, which a test can clear.
+  const queue: Script[] = [];
+  const dispatch = (request: RecordedRequest): FakeResponse => {
+    api.enqueue(dispatch);
+    const next = queue.shift();
+    if (!next) return { kind: "error", status: 400, message: "fake anthropic: no scripted response left" };
+    return typeof next === "function" ? next(request) : next;
+  };
+  api.enqueue(dispatch);
   const logs: string[] = [];
   const host = await startAgentHost({
     key: HOST_KEY,
@@ -40,6 +55,8 @@ export async function startClaudeHarness(name: string, options: { graceMs?: numb
   return {
     host,
     api,
+    enqueue: (...responses) => void queue.push(...responses),
+    clear: () => void queue.splice(0),
     logs,
     async open(overrides = {}) {
       const id = `${name}-${++counter}`;

@@ -28,7 +28,7 @@ describe("Claude Code's turn in frames", () => {
     const { id, client } = await h.open();
     const workspace = h.host.sessions.get(id)!.workspace;
     const notes = path.join(workspace, "notes.md");
-    h.api.enqueue(
+    h.enqueue(
       reply.blocks(fake.thinking("Let me think about the plan first.", "sig-1"), fake.text("I will look around first.", ["I will ", "look ", "around ", "first."]), fake.toolUse("toolu_bash", "Bash", { command: "echo hello from bash", description: "Say hello" })),
       reply.tool("toolu_write", "Write", { file_path: notes, content: "# Notes\n\nfirst line\n" }),
       reply.tool("toolu_edit", "Edit", { file_path: notes, old_string: "first line", new_string: "edited line" }),
@@ -82,7 +82,7 @@ describe("Claude Code's turn in frames", () => {
   it("asks through AskUserQuestion (waiting_input, with its options); the next message answers it; a message sent mid-tool is read with that tool's result", async () => {
     const { client } = await h.open();
     const question = { question: "Which branch should I use?", header: "Branch", options: [{ label: "main", description: "The released line" }, { label: "dev", description: "Work in progress" }], multiSelect: false };
-    h.api.enqueue(
+    h.enqueue(
       reply.tool("toolu_ask", "AskUserQuestion", { questions: [question] }),
       reply.tool("toolu_sleep", "Bash", { command: "sleep 1.5; echo slept", description: "Wait a little" }),
       reply.text("Changing course as carol asked."),
