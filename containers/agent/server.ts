@@ -15,7 +15,7 @@ import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from 
 import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
-import { type ModelGateway, startGateway } from "./claude/gateway";
+import { type ModelGateway, startModelGateway } from "./gateway";
 import { type Containment, type RunAs, probeContainment } from "./claude/process";
 import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
@@ -317,7 +317,7 @@ if (isMain) {
   // Nothing the host spawns inherits it (childEnv starts from a clean base); dropped here all the same.
   delete process.env[AGENT_KEY_ENV];
   const log = (line: string) => console.log(`[agent-host] ${line}`);
-  const gateway = await startGateway({
+  const gateway = await startModelGateway({
     offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
     log: (line) => log(`gateway: ${line}`),
   });

@@ -11,7 +11,7 @@ import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type Start
 import { CATALOG, entryOf } from "../../worker/protocol/models";
 import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
-import type { GatewayRoute, ModelGateway } from "./claude/gateway";
+import type { GatewayRoute, ModelGateway } from "./gateway";
 import { cliEnvironment } from "./claude/options";
 import type { Containment, RunAs } from "./claude/process";
 import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
@@ -188,7 +188,7 @@ export class Session {
       const upstream = this.#upstream();
       model = upstream ? "anthropic" : "offline";
       this.#route = this.#options.gateway.open({
-        settings: { model: config.model, maxTokens: config.maxTokens, thinking: config.thinking },
+        settings: { model: config.model, maxTokens: config.maxTokens, thinking: config.thinking, ...(config.effort ? { effort: config.effort } : {}) },
         upstream,
         workspace: this.workspace,
         onUsage: (usage) => send({ type: "usage", ...usage }),

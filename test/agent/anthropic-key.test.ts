@@ -24,6 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  expect([...hostApi.refusals, ...elsewhere.refusals]).toEqual([]);
   await host.close();
   await Promise.all([hostApi.close(), elsewhere.close()]);
   await removeTempDirs();

@@ -4,14 +4,18 @@
  */
 import { readFile } from "node:fs/promises";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import type { ModelGateway } from "../../containers/agent/claude/gateway";
+import { type ModelGateway, startModelGateway } from "../../containers/agent/gateway";
 import { type FakeAnthropic, type FakeBlock, type FakeResponse, type RecordedRequest, startFakeAnthropic } from "../fakes/anthropic";
 import { DoClient, HOST_KEY, startFrame, tempDir } from "./helpers";
 
 type Script = FakeResponse | ((request: RecordedRequest) => FakeResponse);
 
+/** The host's key: the gateway holds it; nothing of the session's may show it. */
+export const HOST_API_KEY = "sk-ant-host-key-that-stays-in-the-host-0123456789";
+
 export interface ClaudeHarness {
   host: AgentHost;
+  gateway: ModelGateway;
   api: FakeAnthropic;
   /** Queues responses, one per model request in order (Claude Code's retries take one each). */
   enqueue(...responses: Script[]): void;
@@ -21,11 +25,6 @@ export interface ClaudeHarness {
   /** Opens a session and waits until its agent is ready and idle. */
   open(overrides?: Parameters<typeof startFrame>[1]): Promise<{ id: string; client: DoClient }>;
   close(): Promise<void>;
-}
-
-/** Until the gateway lands, Claude Code talks to the fake API directly. */
-function directGateway(api: FakeAnthropic): ModelGateway {
-  return { open: () => ({ baseURL: api.url, update() {}, close() {} }), close: async () => {} };
 }
 
 export async function startClaudeHarness(name: string, options: { graceMs?: number } = {}): Promise<ClaudeHarness> {
@@ -40,6 +39,7 @@ export async function startClaudeHarness(name: string, options: { graceMs?: numb
   };
   api.enqueue(dispatch);
   const logs: string[] = [];
+  const gateway = await startModelGateway({ log: (line) => logs.push(line) });
   const host = await startAgentHost({
     key: HOST_KEY,
     port: 0,
@@ -47,13 +47,15 @@ export async function startClaudeHarness(name: string, options: { graceMs?: numb
     archiveRoot: await tempDir(`tandem-${name}-arch-`),
     stateRoot: await tempDir(`tandem-${name}-state-`),
     graceMs: options.graceMs ?? 300,
-    gateway: directGateway(api),
-    anthropic: { apiKey: "sk-ant-host-key-that-stays-in-the-host-0123456789" },
+    gateway,
+    // The gateway forwards to the fake API with the host's key: the real path of every model request.
+    anthropic: { apiKey: HOST_API_KEY, baseURL: api.url },
     log: (line) => logs.push(line),
   });
   let counter = 0;
   return {
     host,
+    gateway,
     api,
     enqueue: (...responses) => void queue.push(...responses),
     clear: () => void queue.splice(0),
@@ -67,6 +69,7 @@ export async function startClaudeHarness(name: string, options: { graceMs?: numb
     },
     async close() {
       await host.close();
+      await gateway.close();
       await api.close();
     },
   };

@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import { type AgentHello, AgentHelloSchema, type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
 import type { SessionConfig } from "../../worker/protocol/session-config";
 import { agentLinkToken } from "../../worker/protocol/agent-auth";
+import { liveModelThinking } from "../fakes/catalog";
 
 /** The agent host's key in these tests; DoClient signs its socket with it, as the room does. */
 export const HOST_KEY = "test-agent-host-key-0123456789abcdef";
@@ -17,7 +18,8 @@ export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Re
   return { authorization: `Bearer ${await agentLinkToken(key, sessionId)}` };
 }
 
-export const CONFIG: SessionConfig = { model: "claude-haiku-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true };
+/** A session's settings: a live model that thinks with a budget (the agent's oldest request shape). */
+export const CONFIG: SessionConfig = { model: liveModelThinking("budget").id, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
 
 const cleanups: string[] = [];
 export async function tempDir(prefix = "tandem-test-"): Promise<string> {

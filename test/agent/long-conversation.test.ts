@@ -18,6 +18,7 @@ afterAll(async () => {
   await removeTempDirs();
 });
 afterEach(() => {
+  expect(api.refusals).toEqual([]);
   api.requests.length = 0;
   api.contextWindow = null;
   api.countScale = 1;

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SessionConfig } from "../../worker/protocol/session-config";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
+import { liveModelThinking } from "../fakes/catalog";
 import { CONFIG, removeTempDirs } from "./helpers";
 import { loopHarness } from "./loop-harness";
 
@@ -16,6 +17,8 @@ afterAll(async () => {
   await removeTempDirs();
 });
 afterEach(() => {
+  // Nothing the agent sent is what the real API refuses.
+  expect(api.refusals).toEqual([]);
   api.requests.length = 0;
   expect(api.pending).toBe(0);
 });
@@ -36,7 +39,7 @@ describe("agent loop against the fake Messages API", () => {
     expect(h.of("input_consumed")[0].upTo).toBe(1);
 
     const body = api.requests[0].body;
-    expect(body.model).toBe("claude-haiku-4-5");
+    expect(body.model).toBe(CONFIG.model);
     expect(body.stream).toBe(true);
     expect(body.system).toBe("You are a test agent.");
     expect(body.tools?.map((t) => t.name).sort()).toEqual(["ask_user", "bash", "edit_file", "grep", "list", "read_file", "write_file"]);
@@ -101,13 +104,14 @@ describe("agent loop against the fake Messages API", () => {
     expect(h.of("input_consumed").map((f) => f.upTo)).toEqual([1, 2]);
   });
 
-  it("passes max_tokens and temperature through", async () => {
-    const h = await harness({ ...CONFIG, maxTokens: 1234, temperature: 0.2, model: "claude-opus-4-6" });
+  it("passes max_tokens through and never a temperature: the session's is stored, not sent", async () => {
+    const h = await harness({ ...CONFIG, maxTokens: 1234, temperature: 0.2 });
     api.enqueue(fake.message(fake.text("ok")));
     h.say("hi");
-    await h.loop.runTurn();
+    expect(await h.loop.runTurn()).toEqual({ kind: "ended" });
     const body = api.requests[0].body;
-    expect(body).toMatchObject({ model: "claude-opus-4-6", max_tokens: 1234, temperature: 0.2 });
+    expect(body).toMatchObject({ model: CONFIG.model, max_tokens: 1234 });
+    expect(body).not.toHaveProperty("temperature");
     expect(body.thinking).toBeUndefined();
   });
 
@@ -134,8 +138,8 @@ describe("agent loop against the fake Messages API", () => {
     expect(thinking.filter((f) => f.id === firstId).map((f) => f.text).join("")).toBe("Let me look at the files first.");
   });
 
-  it("with thinking on for Opus 4.6: adaptive thinking (its fixed budget is deprecated), no temperature", async () => {
-    const h = await harness({ ...CONFIG, model: "claude-opus-4-6", thinking: true, maxTokens: 2000 });
+  it("with thinking on for an adaptive model: adaptive thinking (a fixed budget is deprecated or refused there), no temperature", async () => {
+    const h = await harness({ ...CONFIG, model: liveModelThinking("adaptive").id, thinking: true, maxTokens: 2000 });
     api.enqueue(fake.message(fake.thinking("Hmm.", "sig-1"), fake.text("Hi.")));
     h.say("hi");
     await h.loop.runTurn();

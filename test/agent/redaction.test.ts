@@ -19,6 +19,7 @@ describe("the agent's outbox", () => {
     host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-redact-"), graceMs: 200, log: () => {} });
   });
   afterAll(async () => {
+    expect(api.refusals).toEqual([]);
     await host.close();
     await api.close();
     await removeTempDirs();

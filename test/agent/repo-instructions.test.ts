@@ -16,6 +16,7 @@ beforeAll(async () => {
   host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
 });
 afterAll(async () => {
+  expect(api.refusals).toEqual([]);
   await host.close();
   await api.close();
   await removeTempDirs();

@@ -20,6 +20,7 @@ afterAll(async () => {
   await removeTempDirs();
 });
 afterEach(() => {
+  expect(api.refusals).toEqual([]);
   api.requests.length = 0;
 });
 

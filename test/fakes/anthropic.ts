@@ -1,54 +1,83 @@
 /**
- * A fake Anthropic Messages API for tests: `POST /v1/messages` answers with the API's exact streaming
- * SSE (or its JSON error shape), scripted per test, and records every request body the SDK sent.
- * `POST /v1/messages/count_tokens` answers `{input_tokens}`. With a context window set (per test), a
- * request whose input is longer is refused as the API refuses it (400 invalid_request_error "prompt is
- * too long: N tokens > W maximum"), before any scripted response is used. Its tokens are
- * `fakeTokens(body)`: a quarter of the characters of the request's system, messages and tools as JSON.
+ * A strict fake of Anthropic's Messages API, for every test, bench and stack that needs a model: it speaks
+ * the real protocol to the real clients (the SDK, Claude Code) and refuses what the real API refuses, with
+ * its status, error shape and message (./anthropic-refusals.ts: sampling parameters under API version
+ * 2026-10-21, a thinking type or effort the model does not take, max_tokens over the model's maximum, an
+ * unknown or retired model), so a request that drifts from the API fails a test instead of production.
+ *
+ *     const api = await startFakeAnthropic();            // knows the built-in catalog's live models
+ *     api.enqueue(fake.message(fake.text("Hello")));     // one scripted answer per request, in order
+ *     // point the client at api.url (baseURL / ANTHROPIC_BASE_URL), any non-empty key
+ *     expect(api.refusals).toEqual([]);                  // nothing the real API would refuse was sent
+ *     await api.close();
+ *
+ * Routes: `POST /v1/messages` and `POST /v1/messages/count_tokens`, each with or without a query string
+ * (Claude Code calls `/v1/messages?beta=true`). The key may come as `x-api-key` or `Authorization: Bearer`.
+ * A message streams as the API's server-sent events when the request says `stream: true`, else comes back
+ * as one JSON message. count_tokens answers `{input_tokens}`: `fakeTokens(body)`, a quarter of the
+ * characters of the request's system, messages and tools as JSON. With a context window set (per test), a
+ * longer request is refused as the API refuses it (400 "prompt is too long: N tokens > W maximum") before
+ * any scripted response is used. Every request is recorded, refused or not.
  */
-import { type IncomingHttpHeaders, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { CATALOG, type Catalog } from "../../worker/protocol/models";
+import { bodyRefusal, headerRefusal, type Refusal } from "./anthropic-refusals";
+import { type FakeBlock, type FakeMessage, messageEvents, messageJSON, sendError, sendStream, type SentListener } from "./anthropic-stream";
 
-export type FakeBlock =
-  | { type: "text"; text: string; chunks?: string[] }
-  | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+export type { FakeBlock, SentListener } from "./anthropic-stream";
+export { API_VERSIONS, SDK_API_VERSION, type Refusal } from "./anthropic-refusals";
 
 export type FakeResponse =
-  | {
-      kind: "message";
-      content: FakeBlock[];
-      /** Default: tool_use when a tool_use block is present, else end_turn. */
-      stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence" | "refusal";
-      usage?: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
-      /** Pause between SSE events, to make streaming observable. */
-      eventDelayMs?: number;
-    }
+  | FakeMessage
   | { kind: "error"; status: number; type?: string; message?: string; retryAfterMs?: number }
   /** A stream that starts fine then sends an SSE `error` event (e.g. overloaded mid-response). */
   | { kind: "stream_error"; type: string; message: string };
 
-/** What the SDK sent: the parsed JSON body and the headers. */
+/** A request as it arrived: the parsed JSON body, the headers, and the path with its query string. */
 export interface RecordedRequest {
   body: {
     model: string;
     max_tokens: number;
     temperature?: number;
-    thinking?: { type: string; budget_tokens?: number };
+    top_p?: number;
+    top_k?: number;
+    thinking?: { type: string; budget_tokens?: number; display?: string };
+    output_config?: { effort?: string | null; format?: unknown };
     system?: unknown;
     stream?: boolean;
     tools?: { name: string }[];
     messages: { role: "user" | "assistant"; content: string | Record<string, unknown>[] }[];
   };
   headers: IncomingHttpHeaders;
+  path: string;
+}
+
+/** A request the fake refused as the real API would, and why. */
+export interface RecordedRefusal extends Refusal {
+  request: RecordedRequest;
 }
 
 type Script = FakeResponse | ((request: RecordedRequest) => FakeResponse);
 
+export interface FakeAnthropicOptions {
+  /** Called as each SSE event is written (benchmarks take a token's send time from here). */
+  onSent?: SentListener;
+  /** The models the API knows, with their capabilities. Default: the built-in catalog. */
+  catalog?: Catalog;
+  /** The clock that retires models past their end of life. Default: the real one. */
+  now?: () => number;
+  /** The API keys accepted. Default: any non-empty key. */
+  apiKeys?: readonly string[];
+}
+
 export interface FakeAnthropic {
   /** Base URL for the SDK (`baseURL` / ANTHROPIC_BASE_URL). */
   url: string;
+  /** Create-message requests (count_tokens ones are not kept), refused ones included. */
   requests: RecordedRequest[];
-  /** Queues responses, consumed one per request in order. */
+  /** Requests refused as the real API refuses them: a test that expects none asserts this is empty. */
+  refusals: RecordedRefusal[];
+  /** Queues responses, consumed one per accepted request in order. */
   enqueue(...responses: Script[]): void;
   /** Responses still queued. */
   readonly pending: number;
@@ -87,139 +116,75 @@ const ERROR_TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
-let requestCounter = 0;
-const requestId = () => `req_fake_${(++requestCounter).toString().padStart(6, "0")}`;
-
-function sendError(res: ServerResponse, response: Extract<FakeResponse, { kind: "error" }>): void {
-  const id = requestId();
-  const headers: Record<string, string> = { "content-type": "application/json", "request-id": id };
-  // Real responses say `retry-after` in seconds; the millisecond variant (honoured by the SDK) keeps tests fast.
-  if (response.status === 429 || response.status >= 500) headers["retry-after-ms"] = String(response.retryAfterMs ?? 1);
-  res.writeHead(response.status, headers);
-  res.end(
-    JSON.stringify({
-      type: "error",
-      error: { type: response.type ?? ERROR_TYPES[response.status] ?? "api_error", message: response.message ?? `fake error ${response.status}` },
-      request_id: id,
-    }),
-  );
-}
-
-function chunksOf(text: string): string[] {
-  return text.match(/\s*\S+\s*|\s+/g) ?? [text];
-}
-
-/** The SSE events of one message, exactly as the Messages API streams them. */
-function messageEvents(response: Extract<FakeResponse, { kind: "message" }>, model: string): [string, unknown][] {
-  const usage = response.usage ?? { input_tokens: 25, output_tokens: 10 };
-  const hasTool = response.content.some((b) => b.type === "tool_use");
-  const events: [string, unknown][] = [
-    [
-      "message_start",
-      {
-        type: "message_start",
-        message: {
-          id: `msg_fake_${++requestCounter}`,
-          type: "message",
-          role: "assistant",
-          model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: {
-            input_tokens: usage.input_tokens,
-            output_tokens: 1,
-            cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0,
-            cache_read_input_tokens: usage.cache_read_input_tokens ?? 0,
-          },
-        },
-      },
-    ],
-    ["ping", { type: "ping" }],
-  ];
-  response.content.forEach((block, index) => {
-    if (block.type === "text") {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
-      for (const text of block.chunks ?? chunksOf(block.text)) {
-        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text } }]);
-      }
-    } else if (block.type === "thinking") {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } }]);
-      for (const thinking of chunksOf(block.thinking)) {
-        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking } }]);
-      }
-      events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } }]);
-    } else {
-      events.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } }]);
-      const json = JSON.stringify(block.input);
-      const mid = Math.floor(json.length / 2);
-      for (const partial_json of ["", json.slice(0, mid), json.slice(mid)]) {
-        events.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json } }]);
-      }
-    }
-    events.push(["content_block_stop", { type: "content_block_stop", index }]);
-  });
-  events.push([
-    "message_delta",
-    {
-      type: "message_delta",
-      delta: { stop_reason: response.stopReason ?? (hasTool ? "tool_use" : "end_turn"), stop_sequence: null },
-      usage: { output_tokens: usage.output_tokens },
-    },
-  ]);
-  events.push(["message_stop", { type: "message_stop" }]);
-  return events;
-}
-
-/** Called as each SSE event is written: benchmarks take a token's send time from here. */
-export type SentListener = (event: string, data: unknown) => void;
-
-async function sendStream(res: ServerResponse, events: [string, unknown][], delayMs: number, onSent?: SentListener): Promise<void> {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": requestId() });
-  for (const [event, data] of events) {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    onSent?.(event, data);
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  res.end();
 }
 
-export async function startFakeAnthropic(options: { onSent?: SentListener } = {}): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  const catalog = options.catalog ?? CATALOG;
+  const now = options.now ?? Date.now;
   const queue: Script[] = [];
   const requests: RecordedRequest[] = [];
+  const refusals: RecordedRefusal[] = [];
   const window = { contextWindow: null as number | null, countScale: 1, counts: 0, overflows: 0 };
+
+  const refuse = (res: ServerResponse, refusal: Refusal, request: RecordedRequest) => {
+    refusals.push({ ...refusal, request });
+    sendError(res, refusal.status, refusal.type, refusal.message);
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const path = req.url ?? "/";
+    const route = path.split("?")[0];
+    if (req.method !== "POST" || (route !== "/v1/messages" && route !== "/v1/messages/count_tokens")) {
+      return sendError(res, 404, "not_found_error", `fake anthropic: no route ${req.method} ${path}`);
+    }
+    const counting = route === "/v1/messages/count_tokens";
+    const parsed = parse(text);
+    const recorded: RecordedRequest = { body: parsed as RecordedRequest["body"], headers: req.headers, path };
+    if (!counting) requests.push(recorded);
+    const refusal =
+      headerRefusal(req.headers, options.apiKeys ?? null) ??
+      bodyRefusal(parsed, { catalog, now: now(), version: String(req.headers["anthropic-version"]), counting });
+    if (refusal) return refuse(res, refusal, recorded);
+    const tokens = fakeTokens(recorded.body);
+    if (counting) {
+      window.counts++;
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify({ input_tokens: Math.ceil(tokens * window.countScale) }));
+    }
+    if (window.contextWindow !== null && tokens > window.contextWindow) {
+      window.overflows++;
+      return sendError(res, 400, "invalid_request_error", `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum`);
+    }
+    const script = queue.shift();
+    const response = typeof script === "function" ? script(recorded) : script;
+    if (!response) return sendError(res, 400, "invalid_request_error", "fake anthropic: no scripted response left");
+    if (response.kind === "error") {
+      return sendError(res, response.status, response.type ?? ERROR_TYPES[response.status] ?? "api_error", response.message ?? `fake error ${response.status}`, response.retryAfterMs);
+    }
+    const model = recorded.body.model;
+    if (response.kind === "stream_error") {
+      const start = messageEvents({ kind: "message", content: [] }, model).slice(0, 2);
+      return void sendStream(res, [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]], 0);
+    }
+    // With a window set, the input tokens a response reports are the fake's count of the request.
+    const sized = window.contextWindow !== null && !response.usage ? { ...response, usage: { input_tokens: tokens, output_tokens: 10 } } : response;
+    if (recorded.body.stream !== true) {
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(messageJSON(sized, model)));
+    }
+    void sendStream(res, messageEvents(sized, model), response.eventDelayMs ?? 0, options.onSent);
+  };
+
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on("data", (chunk: Buffer) => parts.push(chunk));
-    req.on("end", () => {
-      if (req.method === "POST" && req.url?.split("?")[0] === "/v1/messages/count_tokens") {
-        window.counts++;
-        const tokens = fakeTokens(JSON.parse(Buffer.concat(parts).toString("utf8")) as RecordedRequest["body"]);
-        res.writeHead(200, { "content-type": "application/json", "request-id": requestId() });
-        return void res.end(JSON.stringify({ input_tokens: Math.ceil(tokens * window.countScale) }));
-      }
-      if (req.method !== "POST" || !req.url?.startsWith("/v1/messages")) {
-        return sendError(res, { kind: "error", status: 404, message: `fake anthropic: no route ${req.method} ${req.url}` });
-      }
-      const recorded: RecordedRequest = { body: JSON.parse(Buffer.concat(parts).toString("utf8")), headers: req.headers };
-      requests.push(recorded);
-      const tokens = fakeTokens(recorded.body);
-      if (window.contextWindow !== null && tokens > window.contextWindow) {
-        window.overflows++;
-        return sendError(res, { kind: "error", status: 400, type: "invalid_request_error", message: `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum` });
-      }
-      const script = queue.shift();
-      const response = typeof script === "function" ? script(recorded) : script;
-      if (!response) return sendError(res, { kind: "error", status: 400, message: "fake anthropic: no scripted response left" });
-      if (response.kind === "error") return sendError(res, response);
-      if (response.kind === "stream_error") {
-        const start = messageEvents({ kind: "message", content: [] }, recorded.body.model).slice(0, 2);
-        return void sendStream(res, [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]], 0);
-      }
-      // With a window set, the input tokens a response reports are the fake's count of the request.
-      const sized = window.contextWindow !== null && !response.usage ? { ...response, usage: { input_tokens: tokens, output_tokens: 10 } } : response;
-      void sendStream(res, messageEvents(sized, recorded.body.model), response.eventDelayMs ?? 0, options.onSent);
-    });
+    req.on("end", () => answer(req, res, Buffer.concat(parts).toString("utf8")));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -227,6 +192,7 @@ export async function startFakeAnthropic(options: { onSent?: SentListener } = {}
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    refusals,
     enqueue: (...responses) => void queue.push(...responses),
     get pending() {
       return queue.length;

@@ -30,11 +30,11 @@ describe("the catalog, by date", () => {
     expect(isRetired(sonnet, Date.parse("2026-12-01T00:00:00Z"))).toBe(true);
   });
 
-  it("moves the default to the first live model in the seed's order", () => {
+  it("moves the default to the retired first model's successor, never merely the next model of the list", () => {
     expect(defaultModel(CATALOG, at("2026-11-27")).id).toBe("claude-sonnet-4-5");
-    expect(defaultModel(CATALOG, at("2026-12-01")).id).toBe("claude-opus-4-6");
+    expect(defaultModel(CATALOG, at("2026-12-01")).id).toBe("claude-sonnet-4-6");
     const views = modelViews(CATALOG, at("2026-12-01"));
-    expect(views.filter((m) => m.default).map((m) => m.id)).toEqual(["claude-opus-4-6"]);
+    expect(views.filter((m) => m.default).map((m) => m.id)).toEqual(["claude-sonnet-4-6"]);
     expect(views.find((m) => m.id === "claude-sonnet-4-5")).toMatchObject({ retired: true, default: false });
   });
 
@@ -70,7 +70,7 @@ async function sessionMadeEarlier(owner: Client, ws: string, model: "claude-opus
   const now = Date.now();
   const createdBy = { id: owner.user.id, name: owner.user.name };
   await insertSession(env.DB, { id, workspaceId: ws, name: "earlier", model, createdBy: owner.user.id, origin: { kind: "person" }, createdAt: now, awaitingApproval: false });
-  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true };
+  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
   const created = await (await roomOf(env, id)).create({ id, workspaceId: ws, displayName: "earlier", config, repos: [], workflow: null, origin: { kind: "person" }, createdBy, createdAt: now, awaitingApproval: false });
   expect(created.ok).toBe(true);
   return id;

@@ -11,6 +11,7 @@ import { newApp } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { resolveWorkflow } from "./workflow-lookup";
+import { requireTemplateSettings } from "../models/catalog";
 import { enforceRateLimit } from "../http/rate-limit";
 import { CreateScheduleSchema, UpdateScheduleSchema, type Schedule, type ScheduleRun } from "../protocol/schedules";
 import { clockOf } from "../schedule/clock";
@@ -28,6 +29,7 @@ scheduleRoutes.post("/", async (c) => {
   const now = Date.now();
   validateCron(body.cron, body.timezone, now);
   await resolveWorkflow(c.env.DB, c.req.param("ws")!, body.session.workflow, "session.workflow");
+  requireTemplateSettings(c.env, body.session, now);
   const id = crypto.randomUUID();
   const fields: ScheduleFields = { ...body, nextRunAt: body.enabled ? nextRunAfter(body.cron, body.timezone, now) : null };
   await insertSchedule(c.env.DB, { ...fields, id, workspaceId: c.req.param("ws")!, createdBy: c.var.user.id, now });
@@ -49,7 +51,10 @@ scheduleRoutes.patch("/:id", async (c) => {
   const next = { ...current, ...patch };
   const now = Date.now();
   if (patch.cron !== undefined || patch.timezone !== undefined) validateCron(next.cron, next.timezone, now);
-  if (patch.session !== undefined) await resolveWorkflow(c.env.DB, current.workspaceId, patch.session.workflow, "session.workflow");
+  if (patch.session !== undefined) {
+    await resolveWorkflow(c.env.DB, current.workspaceId, patch.session.workflow, "session.workflow");
+    requireTemplateSettings(c.env, patch.session, now);
+  }
   // A change of clock or a resume starts from now; an edit of anything else keeps the slot it waits for.
   const clockChanged = patch.cron !== undefined || patch.timezone !== undefined || (patch.enabled === true && !current.enabled);
   const nextRunAt = !next.enabled ? null : clockChanged || current.nextRunAt === null ? nextRunAfter(next.cron, next.timezone, now) : current.nextRunAt;

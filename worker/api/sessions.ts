@@ -13,7 +13,7 @@ import type { SessionInit } from "../session/state";
 import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
 import { resolveWorkflow } from "./workflow-lookup";
 import { setSessionWorkflow } from "../db/workflows";
-import { catalogOf, requireLiveModel } from "../models/catalog";
+import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
 import { defaultModel } from "../protocol/models";
 import { requireBudgetLeft } from "../session/budget";
 import {
@@ -96,7 +96,8 @@ sessionRoutes.post("/:id/stop", async (c) => {
 sessionRoutes.post("/:id/resume", async (c) => {
   requireRole(c, "owner", "editor");
   const room = await roomOfPath(c);
-  requireLiveModel(catalogOf(c.env), unwrap(await room.get()).model, Date.now());
+  const stored = unwrap(await room.get());
+  requireModelSettings(requireLiveModel(catalogOf(c.env), stored.model, Date.now()), stored);
   await requireBudgetLeft(c.env.DB, c.req.param("ws")!, Date.now());
   return c.json({ session: unwrap(await room.resume(actorOf(c))) }, 202);
 });
@@ -120,6 +121,7 @@ sessionRoutes.post("/:id/clone", async (c) => {
     maxTokens: source.maxTokens,
     timeoutSeconds: source.timeoutSeconds,
     thinking: source.thinking,
+    effort: source.effort,
     interactive: source.interactive,
     repos: source.repos,
     workflow: source.workflow,
@@ -153,7 +155,9 @@ export async function createSession(
   const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
   const now = Date.now();
   const catalog = catalogOf(env);
-  const model = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now).id;
+  const entry = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now);
+  const model = entry.id;
+  const { thinking, effort } = requireModelSettings(entry, body);
   await requireBudgetLeft(env.DB, workspaceId, now);
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
@@ -167,7 +171,8 @@ export async function createSession(
       temperature: body.temperature,
       maxTokens: body.maxTokens,
       timeoutSeconds: body.timeoutSeconds,
-      thinking: body.thinking,
+      thinking,
+      effort,
       // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
       interactive: body.interactive ?? origin.kind === "person",
     },

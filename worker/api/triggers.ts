@@ -21,6 +21,7 @@ import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
 import type { CreateSessionBody } from "../protocol/session";
 import { resolveWorkflow } from "./workflow-lookup";
+import { requireTemplateSettings } from "../models/catalog";
 import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
 
 const Params = z.object({ id: z.string().min(1).max(100) });
@@ -64,6 +65,7 @@ triggerRoutes.post("/", async (c) => {
   checkCallbackURL(c, body.callbackUrl, "callbackUrl");
   const ws = c.req.param("ws")!;
   await resolveWorkflow(c.env.DB, ws, body.session.workflow, "session.workflow");
+  requireTemplateSettings(c.env, body.session, Date.now());
   const id = crypto.randomUUID();
   const secret = newSigningSecret();
   await insertTrigger(c.env.DB, {

@@ -9,14 +9,17 @@ import { HttpError } from "../http/errors";
 import {
   CATALOG,
   CatalogOverrideSchema,
+  defaultModel,
   isRetired,
   entryOf,
   liveSuccessor,
   withOverride,
   type Catalog,
+  type Effort,
   type ModelEntry,
   type ModelId,
 } from "../protocol/models";
+import { defaultThinking, settingsProblems } from "../protocol/model-settings";
 
 const parsed = new Map<string, Catalog>();
 
@@ -52,4 +55,33 @@ function retired(entry: ModelEntry, successor: ModelEntry): never {
     `${entry.label} (${entry.id}) reached its end of life on ${entry.endOfLife}; use ${successor.label} (${successor.id}) instead`,
     { field: "model", successor: successor.id },
   );
+}
+
+/** A session's model-dependent settings as a body names them: thinking and effort may be left out. */
+export interface RequestedSettings {
+  thinking?: boolean;
+  effort?: Effort | null;
+  maxTokens: number;
+}
+
+/**
+ * The settings resolved for the model (thinking unset: on where the model always thinks; effort unset: the
+ * model's default) and checked: one the model cannot take is a 400 naming its field, under `prefix` for a
+ * body inside another (a trigger's or schedule's `session.`).
+ */
+export function requireModelSettings(entry: ModelEntry, requested: RequestedSettings, prefix = ""): { thinking: boolean; effort: Effort | null } {
+  const settings = { thinking: requested.thinking ?? defaultThinking(entry), effort: requested.effort ?? null, maxTokens: requested.maxTokens };
+  const [problem] = settingsProblems(entry, settings);
+  if (problem) throw new HttpError("invalid_input", `${prefix}${problem.field}: ${problem.message}`, { field: `${prefix}${problem.field}` });
+  return { thinking: settings.thinking, effort: settings.effort };
+}
+
+/**
+ * A trigger's or schedule's session body, checked when it is saved against its model (or the default it
+ * would start with now): a setting the model cannot take is a 400 naming `session.<field>`. Each run is
+ * checked again when its session is created.
+ */
+export function requireTemplateSettings(env: { MODEL_CATALOG?: string }, body: RequestedSettings & { model?: ModelId }, now: number): void {
+  const catalog = catalogOf(env);
+  requireModelSettings(body.model ? entryOf(catalog, body.model) : defaultModel(catalog, now), body, "session.");
 }

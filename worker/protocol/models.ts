@@ -1,16 +1,11 @@
 /**
  * The model catalog as data (SPEC §10 "Models"): every model a session may run, with its context window,
- * output limit, prices, end of life and successor. No Worker-runtime imports: web/ and the agent import it.
- *
- * Sources, per fact:
- * - ids: the installed SDK's `Model` type (node_modules/@anthropic-ai/sdk/resources/messages/messages.d.ts,
- *   @anthropic-ai/sdk 1.14.0).
- * - end of life: the SDK's deprecation table (node_modules/@anthropic-ai/sdk/internal/data/deprecated-models.js:
- *   claude-sonnet-4-5 "November 30th, 2026", claude-opus-4-5 "January 22nd, 2027"); a model not in it is live.
- * - context window, max output and prices (per million tokens; cache write is the 5-minute write): each
- *   model's page on platform.claude.com/docs/en/models/<model>/overview.
+ * output limit, prices, end of life, successor and capabilities (how it thinks, which efforts it takes).
+ * The facts, each with its source, are in ./model-catalog.ts. No Worker-runtime imports: web/, the agent and
+ * the model gateway import it; the settings a model takes are checked in ./model-settings.ts.
  */
 import { z } from "zod";
+import { BUILT_IN } from "./model-catalog";
 
 export const PricingSchema = z.object({
   inputPerMTok: z.number().nonnegative(),
@@ -22,59 +17,60 @@ export type Pricing = z.infer<typeof PricingSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
 
+/** `output_config.effort`, lowest first: how much the model spends on a response. */
+export const EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
+export const EffortSchema = z.enum(EFFORTS);
+export type Effort = z.infer<typeof EffortSchema>;
+
 /**
- * The built-in catalog, in the seed's order of preference (the first four are the seed's; the default is
- * the first live one). A model added later goes after them, so a new model never becomes the default by
- * accident.
+ * How a model thinks: `budget` (extended thinking with budget_tokens; off unless asked), `adaptive` (the
+ * model decides how much; effort steers it; it can be turned off), `always` (adaptive and never off: an
+ * explicit `disabled` is a 400).
  */
-const BUILT_IN = {
-  // platform.claude.com/docs/en/models/sonnet-4-5/overview: 200K context, 64K output, $3 / $15, cache $0.30 / $3.75.
-  "claude-sonnet-4-5": {
-    label: "Claude Sonnet 4.5",
-    contextWindow: 200_000,
-    maxOutputTokens: 64_000,
-    pricing: { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
-    endOfLife: "2026-11-30", // SDK deprecation table
-    successor: "claude-sonnet-4-6",
-  },
-  // platform.claude.com/docs/en/models/opus-4-6/overview: 1M context, 128K output, $5 / $25, cache $0.50 / $6.25.
-  "claude-opus-4-6": {
-    label: "Claude Opus 4.6",
-    contextWindow: 1_000_000,
-    maxOutputTokens: 128_000,
-    pricing: { inputPerMTok: 5, outputPerMTok: 25, cacheReadPerMTok: 0.5, cacheWritePerMTok: 6.25 },
-    endOfLife: null, // not in the SDK deprecation table
-    successor: null,
-  },
-  // platform.claude.com/docs/en/models/opus-4-5/overview: 200K context, 64K output, $5 / $25, cache $0.50 / $6.25.
-  "claude-opus-4-5": {
-    label: "Claude Opus 4.5",
-    contextWindow: 200_000,
-    maxOutputTokens: 64_000,
-    pricing: { inputPerMTok: 5, outputPerMTok: 25, cacheReadPerMTok: 0.5, cacheWritePerMTok: 6.25 },
-    endOfLife: "2027-01-22", // SDK deprecation table
-    successor: "claude-opus-4-6",
-  },
-  // platform.claude.com/docs/en/models/haiku-4-5/overview: 200K context, 64K output, $1 / $5, cache $0.10 / $1.25.
-  "claude-haiku-4-5": {
-    label: "Claude Haiku 4.5",
-    contextWindow: 200_000,
-    maxOutputTokens: 64_000,
-    pricing: { inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25 },
-    endOfLife: null, // not in the SDK deprecation table
-    successor: null,
-  },
-  // Added as Sonnet 4.5's successor (named by the SDK's Model type, not in its deprecation table).
-  // platform.claude.com/docs/en/models/sonnet-4-6/overview: 1M context, 128K output, $3 / $15, cache $0.30 / $3.75.
-  "claude-sonnet-4-6": {
-    label: "Claude Sonnet 4.6",
-    contextWindow: 1_000_000,
-    maxOutputTokens: 128_000,
-    pricing: { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
-    endOfLife: null,
-    successor: null,
-  },
-} as const satisfies Record<string, { label: string; contextWindow: number; maxOutputTokens: number; pricing: Pricing; endOfLife: string | null; successor: string | null }>;
+export const ThinkingModeSchema = z.enum(["budget", "adaptive", "always"]);
+export type ThinkingMode = z.infer<typeof ThinkingModeSchema>;
+
+/** The API's `thinking.type` values (the SDK's `ThinkingTypes`). */
+export const ThinkingTypeSchema = z.enum(["enabled", "adaptive", "disabled", "between_tools"]);
+export type ThinkingType = z.infer<typeof ThinkingTypeSchema>;
+
+export const ThinkingCapabilitySchema = z.object({
+  mode: ThinkingModeSchema,
+  /** Whether the model thinks when a request leaves `thinking` out. */
+  onByDefault: z.boolean(),
+  /** The `thinking.type` values the model accepts; any other is a 400. */
+  accepts: z.array(ThinkingTypeSchema).readonly(),
+  /** The highest effort the model takes with thinking off; null: every effort it takes. */
+  offMaxEffort: EffortSchema.nullable(),
+});
+export type ThinkingCapability = z.infer<typeof ThinkingCapabilitySchema>;
+
+export const EffortCapabilitySchema = z.object({
+  /** The levels the model takes, lowest first; empty: the model refuses `output_config.effort`. */
+  levels: z.array(EffortSchema).readonly(),
+  /** The level the model uses when a request names none; null where it takes no effort. */
+  default: EffortSchema.nullable(),
+});
+export type EffortCapability = z.infer<typeof EffortCapabilitySchema>;
+
+/**
+ * Sampling parameters (temperature, top_p, top_k) under API version 2023-06-01: `accepted`, or
+ * `default-only` (a non-default value is a 400). Under 2026-10-21, the version the SDK sends, none are taken.
+ */
+export const SamplingSchema = z.enum(["accepted", "default-only"]);
+
+/** A built-in entry before the ids are known (./model-catalog.ts is checked against it). */
+export interface BuiltInEntry {
+  label: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  pricing: Pricing;
+  thinking: ThinkingCapability;
+  effort: EffortCapability;
+  sampling: z.infer<typeof SamplingSchema>;
+  endOfLife: string | null;
+  successor: string | null;
+}
 
 export type ModelId = keyof typeof BUILT_IN;
 export const MODEL_IDS = Object.keys(BUILT_IN) as [ModelId, ...ModelId[]];
@@ -86,6 +82,9 @@ export const ModelEntrySchema = z.object({
   contextWindow: z.int().positive(),
   maxOutputTokens: z.int().positive(),
   pricing: PricingSchema,
+  thinking: ThinkingCapabilitySchema,
+  effort: EffortCapabilitySchema,
+  sampling: SamplingSchema,
   /** The last day the model answers; from the next day on it is retired. */
   endOfLife: Day.nullable(),
   successor: ModelIdSchema.nullable(),
@@ -93,7 +92,7 @@ export const ModelEntrySchema = z.object({
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type Catalog = readonly ModelEntry[];
 
-export const CATALOG: Catalog = MODEL_IDS.map((id) => ({ id, ...BUILT_IN[id] }));
+export const CATALOG: Catalog = MODEL_IDS.map((id) => ModelEntrySchema.parse({ id, ...BUILT_IN[id] }));
 
 /** The labels the UI and exports show, by id. */
 export const MODEL_LABELS = Object.fromEntries(MODEL_IDS.map((id) => [id, BUILT_IN[id].label])) as Record<ModelId, string>;
@@ -104,7 +103,10 @@ export const MODEL_LABELS = Object.fromEntries(MODEL_IDS.map((id) => [id, BUILT_
  */
 export const CatalogOverrideSchema = z.partialRecord(
   ModelIdSchema,
-  ModelEntrySchema.omit({ id: true, pricing: true }).extend({ pricing: PricingSchema.partial().strict() }).partial().strict(),
+  ModelEntrySchema.omit({ id: true, pricing: true })
+    .extend({ pricing: PricingSchema.partial().strict() })
+    .partial()
+    .strict(),
 );
 export type CatalogOverride = z.infer<typeof CatalogOverrideSchema>;
 
@@ -122,21 +124,34 @@ export function entryOf(catalog: Catalog, id: ModelId): ModelEntry {
   return catalog.find((entry) => entry.id === id) ?? CATALOG.find((entry) => entry.id === id)!;
 }
 
-/** The default model: the first live one in the catalog's order of preference. */
+/** The entry itself while live, else its successors followed while they are retired too (the last one reached). */
+function followSuccessors(catalog: Catalog, entry: ModelEntry, now: number): ModelEntry {
+  const seen = new Set<ModelId>();
+  while (isRetired(entry, now) && entry.successor && !seen.has(entry.id)) {
+    seen.add(entry.id);
+    entry = entryOf(catalog, entry.successor);
+  }
+  return entry;
+}
+
+/**
+ * The default model: the first of the catalog's order of preference or, once it is retired, its live
+ * successor (Sonnet 4.5 → Sonnet 4.6 after 2026-11-30, SPEC §2), never merely the next model of the list;
+ * the first live one only when the successors run out.
+ */
 export function defaultModel(catalog: Catalog, now: number): ModelEntry {
-  const live = catalog.find((entry) => !isRetired(entry, now));
+  const first = catalog[0];
+  if (!first) throw new Error("the catalog is empty");
+  const successor = followSuccessors(catalog, first, now);
+  if (!isRetired(successor, now)) return successor;
+  const live = catalog.find((candidate) => !isRetired(candidate, now));
   if (!live) throw new Error("every model in the catalog is retired");
   return live;
 }
 
 /** The model to move to from a retired one: its successor, followed while that is retired too, else the default. */
 export function liveSuccessor(catalog: Catalog, id: ModelId, now: number): ModelEntry {
-  const seen = new Set<ModelId>();
-  let entry = entryOf(catalog, id);
-  while (isRetired(entry, now) && entry.successor && !seen.has(entry.id)) {
-    seen.add(entry.id);
-    entry = entryOf(catalog, entry.successor);
-  }
+  const entry = followSuccessors(catalog, entryOf(catalog, id), now);
   return isRetired(entry, now) ? defaultModel(catalog, now) : entry;
 }
 

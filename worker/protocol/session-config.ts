@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { MODEL_IDS } from "./models";
+import { EffortSchema, MODEL_IDS } from "./models";
 
-/** The models a session may run: the catalog in ./models (ids, labels, limits, prices, end of life). */
-export { MODEL_IDS, MODEL_LABELS, type ModelId } from "./models";
+/** The models a session may run: the catalog in ./models (ids, labels, limits, prices, end of life, capabilities). */
+export { EFFORTS, MODEL_IDS, MODEL_LABELS, type Effort, type ModelId } from "./models";
 
 export const BUILTIN_WORKFLOWS = ["bug-fix", "triage", "spec-writing"] as const;
 
@@ -74,10 +74,13 @@ export const WorkflowNameSchema = z
 /** The settings that drive the agent; stored with the session and sent in `start`. */
 export const SessionConfigSchema = z.object({
   model: z.enum(MODEL_IDS),
+  /** Stored and shown, never sent: API version 2026-10-21 refuses sampling parameters (SPEC §2). */
   temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max),
   maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max),
   timeoutSeconds: z.number().int().min(LIMITS.timeoutSeconds.min).max(LIMITS.timeoutSeconds.max),
   thinking: z.boolean(),
+  /** `output_config.effort`; null: the model's default. Sessions stored before it have none. */
+  effort: EffortSchema.nullable().default(null),
   /** false: the session completes when a turn ends with nothing queued (triggers, schedules). */
   interactive: z.boolean(),
 });

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { AgentStatusSchema } from "./agent";
 import { PHASES } from "./lifecycle";
+import { EffortSchema } from "./models";
 import { LIMITS, MODEL_IDS, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
 import { SessionUsageSchema } from "./usage";
 
@@ -35,10 +36,13 @@ export const SessionViewSchema = z.object({
   workspaceId: z.string(),
   displayName: z.string(),
   model: z.enum(MODEL_IDS),
+  /** Stored as given and never sent: the API version the SDK speaks refuses sampling parameters. */
   temperature: z.number(),
   maxTokens: z.int(),
   timeoutSeconds: z.int(),
   thinking: z.boolean(),
+  /** `output_config.effort`; null: the model's default. */
+  effort: EffortSchema.nullable(),
   /** false: the session goes to Completed when a turn ends with nothing queued. */
   interactive: z.boolean(),
   phase: PhaseSchema,
@@ -129,7 +133,10 @@ export const CreateSessionSchema = z
       .min(LIMITS.timeoutSeconds.min)
       .max(LIMITS.timeoutSeconds.max)
       .default(LIMITS.timeoutSeconds.default),
-    thinking: z.boolean().default(false),
+    /** Unset: on for a model that always thinks, else off (./model-settings.ts). */
+    thinking: z.boolean().optional(),
+    /** Unset or null: the model's default. Checked against the model by the API (./model-settings.ts). */
+    effort: EffortSchema.nullable().optional(),
     /** false: the session completes when a turn ends with nothing queued. Unset: true for people, false for triggers. */
     interactive: z.boolean().optional(),
     repos: Repos.default([]),
@@ -138,7 +145,7 @@ export const CreateSessionSchema = z
   })
   .refine((body) => !body.thinking || body.maxTokens >= LIMITS.thinkingMinMaxTokens, {
     path: ["thinking"],
-    message: "extended thinking needs max tokens above 1024",
+    message: `extended thinking needs max tokens above ${LIMITS.thinkingMinMaxTokens - 1}`,
   });
 export type CreateSessionBody = z.infer<typeof CreateSessionSchema>;
 /** What a client may send to create a session (defaults not applied yet). */

@@ -72,6 +72,7 @@ export interface Ending {
 /** Fields a record stored before they existed gets on load. */
 export function withDefaults(record: SessionRecord, idleStopMinutes: number): SessionRecord {
   record.config.interactive ??= true;
+  record.config.effort ??= null;
   record.runBaseMs ??= 0;
   record.agentIncarnation ??= null;
   record.idleSince ??= null;
@@ -94,6 +95,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     maxTokens: record.config.maxTokens,
     timeoutSeconds: record.config.timeoutSeconds,
     thinking: record.config.thinking,
+    effort: record.config.effort,
     interactive: record.config.interactive,
     phase: record.phase,
     agentStatus: record.agentStatus,

@@ -133,9 +133,9 @@ export class ClaudeDriver {
     question?.resolve(answer);
   }
 
-  /** A model request the gateway could not forward, with the API's own error: the turn's error, if it fails. */
+  /** A model request the gateway could not forward, with the API's own error: the turn's error, if it fails (the first of its retries). */
   noteApiError(error: { status: number; type: string; message: string }): void {
-    this.#apiError = `${error.type} (${error.status}): ${error.message}`;
+    this.#apiError ??= `${error.type} (${error.status}): ${error.message}`;
   }
 
   async #ask(question: { toolUseId: string; text: string; questions: AskedQuestion[] }, signal: AbortSignal): Promise<Answer | null> {
