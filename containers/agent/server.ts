@@ -42,8 +42,10 @@ export interface AgentHostOptions {
   graceMs?: number;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
   anthropic?: { apiKey?: string; baseURL?: string };
-  /** The model gateway every session's Claude Code talks to (one route per incarnation). */
-  gateway: ModelGateway;
+  /** The model gateway every session's Claude Code talks to (one route per incarnation); the host starts its own if not given. */
+  gateway?: ModelGateway;
+  /** The offline model's pause between streamed tokens, for a gateway the host starts. */
+  offlineTokenDelayMs?: number;
   /** The user Claude Code runs as when the host runs as root (the container's non-root user). */
   runAs?: RunAs;
   /** How a session's processes are held together; probed when not given. */
@@ -94,6 +96,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   // Claude Code, run as another user, enters its own directories below (it may not list the others).
   if (options.runAs) await chmod(stateRoot, 0o711);
   const containment = options.containment ?? (await probeContainment());
+  const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });
+  const gateway = options.gateway ?? ownGateway!;
   if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
@@ -224,7 +228,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         paths: sessionPaths(path.join(stateRoot, dirName)),
         graceMs: options.graceMs ?? 60_000,
         anthropic: options.anthropic,
-        gateway: options.gateway,
+        gateway,
         containment,
         runAs: options.runAs,
         log,
@@ -293,6 +297,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownGateway?.close();
     },
   };
 }
@@ -316,11 +321,6 @@ if (isMain) {
   const key = process.env[AGENT_KEY_ENV];
   // Nothing the host spawns inherits it (childEnv starts from a clean base); dropped here all the same.
   delete process.env[AGENT_KEY_ENV];
-  const log = (line: string) => console.log(`[agent-host] ${line}`);
-  const gateway = await startModelGateway({
-    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
-    log: (line) => log(`gateway: ${line}`),
-  });
   const host = await startAgentHost({
     key: requireAgentKey(key),
     port: Number(process.env.PORT ?? 8788),
@@ -331,10 +331,9 @@ if (isMain) {
     workbenchRoot: process.env.AGENT_WORKBENCH_ROOT || undefined,
     stateRoot: process.env.AGENT_STATE_ROOT || undefined,
     runAs: runAsFromEnv(process.env.AGENT_CLI_USER),
-    gateway,
-    log,
+    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
-  const shutdown = () => void host.close().then(() => gateway.close()).then(() => process.exit(0));
+  const shutdown = () => void host.close().then(() => process.exit(0));
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
 }

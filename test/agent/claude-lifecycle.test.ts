@@ -115,14 +115,19 @@ describe("a model request that fails", () => {
     await client.waitForStatus("idle", 2);
     h.clear();
     const [error] = client.of("turn_error");
-    expect(error?.message).toContain("the scripted refusal");
+    expect(error?.message).toBe("invalid_request_error (400): messages.0.content: the scripted refusal");
     expect(client.of("error")).toHaveLength(0);
+    // Each refused request is still a request: counted, marked failed.
+    const refused = client.of("usage");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((u) => u.failed)).toBe(true);
 
     h.enqueue(reply.text("This time it worked."));
     client.send({ type: "user_message", seq: 2, text: "try again", author: "alice" });
     await client.waitForStatus("idle", 3);
     const last = client.of("message_start").at(-1)!;
     expect(client.textOf(last.id)).toBe("This time it worked.");
+    expect(client.of("usage").at(-1)).toMatchObject({ failed: false, model: CONFIG.model, inputTokens: 25, outputTokens: 10 });
     await client.close();
   });
 });

@@ -75,6 +75,11 @@ describe("Claude Code's turn in frames", () => {
     const last = ofType(frames, "message_start").at(-1)!;
     expect(client.textOf(last.id)).toBe("Done: notes.md is written and edited.");
     expect(ofType(frames, "status").map((f) => f.state)).toEqual(["idle", "working", "idle"]);
+    // One usage frame per model request (the subagent's included), from the gateway's reading of each response.
+    const usage = ofType(frames, "usage");
+    expect(usage).toHaveLength(8);
+    expect(new Set(usage.map((u) => u.requestId)).size).toBe(8);
+    expect(usage.every((u) => !u.failed && u.model === "claude-haiku-4-5" && u.inputTokens === 25 && u.outputTokens === 10)).toBe(true);
     expect(frames.findIndex((f) => f.type === "turn_end")).toBeLessThan(frames.findLastIndex((f) => f.type === "status"));
     await client.close();
   });
