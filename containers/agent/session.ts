@@ -241,6 +241,7 @@ export class Session {
       launch: { containment: this.#options.containment, runAs: this.#options.runAs, tag: this.incarnation },
       idPrefix: this.incarnation.slice(0, 8),
       emit: (frame) => this.#send(frame),
+      cut: (head) => this.#redactor.cut(head),
       sessionId: (id) => {
         if (state.claudeSessionId === id) return;
         state.claudeSessionId = id;

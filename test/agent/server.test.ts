@@ -302,6 +302,6 @@ describe("the host's directories", () => {
     const elsewhere = await tempDir("tandem-elsewhere-");
     const planted = path.join(base, "planted");
     await symlink(elsewhere, planted);
-    await expect(startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
+    await expect(startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
   });
 });

@@ -41,6 +41,8 @@ export interface DriverOptions extends Omit<QueryOptionsInput, "canUseTool" | "s
   turnEnded(outcome: TurnOutcome): Promise<void>;
   /** The question was answered (the answer is in the conversation now). */
   answered(answer: Answer & { seq: number }): void;
+  /** Drops the end of a cut text that could be the head of a secret (the session's redaction). */
+  cut(head: string): string;
   /** Claude Code ended without being asked to; `started`: after it had answered its initialize. */
   lost(reason: string, started: boolean): void;
   log(line: string): void;
@@ -81,6 +83,7 @@ export class ClaudeDriver {
         },
         turnEnded: (result) => void this.#turnEnded(result),
         sessionId: (id) => options.sessionId(id),
+        cut: (head) => options.cut(head),
       },
       options.idPrefix,
     );

@@ -19,9 +19,23 @@ export interface FrameEvents {
   turnEnded(result: SDKResultMessage): void;
   /** Claude Code's session id (what a resume names). */
   sessionId(id: string): void;
+  /** Drops the end of a cut text that could be the head of a secret (the session's redaction). */
+  cut(head: string): string;
 }
 
 type ToolResultBlock = { type: "tool_result"; tool_use_id: string; content?: unknown; is_error?: boolean };
+
+/**
+ * Where Claude Code cut a long tool result to a preview (the whole output went to a file): the text before
+ * it may end inside a secret, whose head redaction alone would not catch.
+ */
+const PREVIEW_END = "\n...\n</persisted-output>";
+
+/** A tool result with each preview's cut end passed through `cut` (which drops a tail that could begin a secret). */
+export function cutPreviews(output: string, cut: (head: string) => string): string {
+  const parts = output.split(PREVIEW_END);
+  return parts.map((part, index) => (index < parts.length - 1 ? cut(part) : part)).join(PREVIEW_END);
+}
 
 /** A tool result's content as text: Claude Code's tools answer a string or text and image blocks. */
 export function toolOutput(content: unknown): string {
@@ -69,11 +83,6 @@ export class FrameTranslator {
   stopOpenTools(): void {
     for (const id of this.#open) this.#events.emit({ type: "tool_result", id, output: "[stopped]", isError: true, stopped: true });
     this.#open.clear();
-  }
-
-  /** AskUserQuestion's call by this id is a question, not a tool block. */
-  markQuestion(toolUseId: string): void {
-    this.#questions.add(toolUseId);
   }
 
   translate(message: SDKMessage): void {
@@ -152,7 +161,8 @@ export class FrameTranslator {
     for (const block of content as ToolResultBlock[]) {
       if (block.type !== "tool_result" || !this.#open.has(block.tool_use_id)) continue;
       this.#open.delete(block.tool_use_id);
-      this.#events.emit({ type: "tool_result", id: block.tool_use_id, output: toolOutput(block.content), isError: block.is_error === true });
+      const output = cutPreviews(toolOutput(block.content), this.#events.cut);
+      this.#events.emit({ type: "tool_result", id: block.tool_use_id, output, isError: block.is_error === true });
     }
   }
 }
