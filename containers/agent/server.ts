@@ -16,7 +16,7 @@ import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { type ModelGateway, startModelGateway } from "./gateway";
-import { type Containment, type RunAs, probeContainment } from "./claude/process";
+import { type Containment, type RunAs, probeContainment, probeOrphanKill } from "./claude/process";
 import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
@@ -96,6 +96,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   // Claude Code, run as another user, enters its own directories below (it may not list the others).
   if (options.runAs) await chmod(stateRoot, 0o711);
   const containment = options.containment ?? (await probeContainment());
+  const orphanKill = await probeOrphanKill();
   const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });
   const gateway = options.gateway ?? ownGateway!;
   if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
@@ -230,6 +231,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         anthropic: options.anthropic,
         gateway,
         containment,
+        orphanKill,
         runAs: options.runAs,
         log,
         previous: removals.get(sessionId) ?? Promise.resolve(),

@@ -39,6 +39,8 @@ export interface SessionOptions {
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
   anthropic?: { apiKey?: string; baseURL?: string };
   containment: Containment;
+  /** The CLI dies with the host (setpriv --pdeathsig). */
+  orphanKill: boolean;
   runAs?: RunAs;
   log(line: string): void;
   /** Settles once the previous session of this id has cleaned up; waited for before the workspace is touched. */
@@ -238,7 +240,7 @@ export class Session {
       env: cliEnvironment({ secrets, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
       append,
       resume,
-      launch: { containment: this.#options.containment, runAs: this.#options.runAs, tag: this.incarnation },
+      launch: { containment: this.#options.containment, orphanKill: this.#options.orphanKill, runAs: this.#options.runAs, tag: this.incarnation },
       idPrefix: this.incarnation.slice(0, 8),
       emit: (frame) => this.#send(frame),
       cut: (head) => this.#redactor.cut(head),

@@ -13,6 +13,9 @@ import type { SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sd
 /** How the session's processes are held together (probed once per host). */
 export type Containment = "pid-namespace" | "user-pid-namespace" | "process-group";
 
+/** `setpriv --pdeathsig`: the CLI (or unshare) is killed when the host dies, not left running on its own. */
+const ORPHAN_KILL = ["setpriv", "--pdeathsig", "KILL", "--"];
+
 /** In the environment of the CLI and so of every process it starts: how strays are found without a namespace. */
 export const SESSION_TAG_ENV = "TANDEM_SESSION_TAG";
 
@@ -26,6 +29,13 @@ function succeeds(command: string, args: string[]): Promise<boolean> {
 }
 
 let probed: Promise<Containment> | null = null;
+let orphanKill: Promise<boolean> | null = null;
+
+/** Whether `setpriv --pdeathsig` works here (util-linux, Linux). */
+export function probeOrphanKill(): Promise<boolean> {
+  orphanKill ??= process.platform === "linux" ? succeeds(ORPHAN_KILL[0], [...ORPHAN_KILL.slice(1), "true"]) : Promise.resolve(false);
+  return orphanKill;
+}
 
 /** The strongest containment this machine grants: a PID namespace (as root, or in a user namespace), else a process group. */
 export function probeContainment(): Promise<Containment> {
@@ -47,6 +57,8 @@ export interface RunAs {
 
 export interface LaunchOptions {
   containment: Containment;
+  /** Whether the launch is wrapped so the kernel kills it when the host dies. */
+  orphanKill: boolean;
   /** Put into the CLI's environment; the process-group fallback kills by it. */
   tag: string;
   runAs?: RunAs;
@@ -68,8 +80,8 @@ export class ContainedProcess {
     const env = { ...spawnOptions.env, [SESSION_TAG_ENV]: options.tag };
     const dropUser = options.runAs ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"] : [];
     const command = [...dropUser, spawnOptions.command, ...spawnOptions.args];
-    const argv =
-      options.containment === "process-group" ? command : ["unshare", ...NAMESPACE_FLAGS[options.containment], "--", ...command];
+    const contained = options.containment === "process-group" ? command : ["unshare", ...NAMESPACE_FLAGS[options.containment], "--", ...command];
+    const argv = options.orphanKill ? [...ORPHAN_KILL, ...contained] : contained;
     // detached: the CLI (or unshare) leads a process group of its own, which a kill takes whole.
     const child = spawn(argv[0], argv.slice(1), { cwd: spawnOptions.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     return new ContainedProcess(child, options);
