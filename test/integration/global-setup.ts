@@ -1,6 +1,6 @@
 /**
- * The real stack around the Worker under test: the real agent host (containers/agent) talking to a
- * fake Anthropic Messages API through the real SDK, a local bare git repository to clone, and a small
+ * The real stack around the Worker under test: the real agent host (containers/agent) running Claude Code,
+ * whose requests its model gateway forwards to a fake Anthropic Messages API, a local bare git repository to clone, and a small
  * control server the tests (inside workerd) use to script the fake API and to kill/restart the host.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -58,6 +58,8 @@ export default async function setup(project: TestProject) {
         HOST: "127.0.0.1",
         AGENT_KEY: agentKey,
         AGENT_WORKSPACE_ROOT: join(dir, "sessions"),
+        AGENT_ARCHIVE_ROOT: join(dir, "archives"),
+        AGENT_STATE_ROOT: join(dir, "state"),
         ANTHROPIC_API_KEY: "sk-ant-test-key",
         ANTHROPIC_BASE_URL: anthropic.url,
         // A deployment's GitHub (Enterprise) API: its host gets the credential helper, pull requests go there.
