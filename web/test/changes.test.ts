@@ -24,6 +24,9 @@ describe("the Changes panel's inputs", () => {
     expect(writes.current).toBe(1);
     write.set("status", "done");
     expect(writes.current).toBe(2);
+    // Claude Code's own names count too; its reads do not.
+    blocks.push([toolBlock("Edit", "done"), toolBlock("Read", "done"), toolBlock("Bash", "error")]);
+    expect(writes.current).toBe(4);
   });
 
   it("classifies diff lines and keeps their text as it is", () => {

@@ -1,13 +1,15 @@
 /** The Changes panel's reading of the session: when to fetch again, and how to show a diff and a link. */
 import * as Y from "yjs";
 import { WRITING_TOOL_NAMES } from "../../../worker/protocol/git";
+import { CLAUDE_CODE_WRITING_TOOLS } from "./claude-tools";
 import { blocksOf, blockType, messageList, readToolUse } from "./transcript";
 import { YView } from "./yreactive";
 
-const WRITING = new Set<string>(WRITING_TOOL_NAMES);
+// Today's agent's names and Claude Code's (Bash, Edit, Write…): either agent may write this session's transcript.
+const WRITING = new Set<string>([...WRITING_TOOL_NAMES, ...CLAUDE_CODE_WRITING_TOOLS]);
 
 /**
- * How many writing tool calls (write_file, edit_file, bash) have finished in the transcript: it grows each
+ * How many writing tool calls (Claude Code's Edit, Write, Bash…; an older agent's write_file…) have finished in the transcript: it grows each
  * time the agent may have changed the workspace, for every viewer of the document.
  */
 export function finishedWrites(doc: Y.Doc): YView<number> {

@@ -7,7 +7,7 @@
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import { admission, closeVerdict, type Admission, type RoomEnd } from "./room-access";
-import { messageList, readSession, sessionInfo, type SessionState } from "./transcript";
+import { readSession, sessionInfo, type SessionState } from "./transcript";
 import type { Presence } from "../../../worker/protocol/presence";
 import type { User } from "./api";
 import { YView } from "./yreactive";
@@ -68,7 +68,6 @@ export class Room {
   readonly doc = new Y.Doc();
   readonly provider: YProvider;
   readonly session: YView<SessionState>;
-  readonly messages: YView<Y.Map<unknown>[]>;
   status = $state<ConnectionStatus>("connecting");
   synced = $state(false);
   peers = $state<Peer[]>([]);
@@ -89,9 +88,7 @@ export class Room {
     this.#sessionId = sessionId;
     this.#admit = options.admit ?? (() => admission(this.#workspaceId, this.#sessionId));
     const meta = sessionInfo(this.doc);
-    const list = messageList(this.doc);
     this.session = new YView(meta, () => readSession(meta));
-    this.messages = new YView(list, () => list.toArray());
     this.provider = new YProvider(options.host ?? location.host, sessionId, this.doc, {
       party: "session-room",
       protocol: location.protocol === "https:" ? "wss" : "ws",

@@ -9,12 +9,14 @@ import {
   sessionInfo,
   type BlockType,
   type MessageRole,
+  type QuestionBlock,
   type SessionInfo,
   type ToolStatus,
   type ToolUseBlock,
   type TranscriptMessage,
 } from "../../../worker/protocol/transcript";
 import { SessionUsageSchema, type SessionUsage } from "../../../worker/protocol/usage";
+import { AskedQuestionSchema, type AskedQuestion } from "../../../worker/protocol/agent";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
 export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
@@ -23,6 +25,7 @@ export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolSt
 const infoKey = (key: keyof SessionInfo) => key;
 const messageKey = (key: keyof TranscriptMessage) => key;
 const toolKey = (key: keyof ToolUseBlock) => key;
+const questionKey = (key: keyof QuestionBlock) => key;
 
 export function str(m: Y.Map<unknown>, key: string): string {
   const v = m.get(key);
@@ -131,6 +134,8 @@ export interface ToolUse {
   isError: boolean;
   startedAt: number | null;
   endedAt: number | null;
+  /** The subagent call (Claude Code's Agent tool) this call runs inside; null at the top level. */
+  parentId: string | null;
 }
 
 export function readToolUse(b: Y.Map<unknown>): ToolUse {
@@ -146,6 +151,33 @@ export function readToolUse(b: Y.Map<unknown>): ToolUse {
     isError,
     startedAt: num(b, toolKey("startedAt")),
     endedAt: num(b, toolKey("endedAt")),
+    parentId: parentOf(b),
+  };
+}
+
+/** The subagent call a block runs inside (its `parentId`), or null. */
+export function parentOf(b: Y.Map<unknown>): string | null {
+  return str(b, toolKey("parentId")) || null;
+}
+
+export interface Question {
+  id: string;
+  text: string;
+  /** AskUserQuestion's questions with their options; empty for a question asked in plain text. */
+  questions: AskedQuestion[];
+  /** The answer a person gave, once the room has written it. */
+  answer: string | null;
+  answeredBy: string | null;
+}
+
+export function readQuestion(b: Y.Map<unknown>): Question {
+  const questions = AskedQuestionSchema.array().safeParse(b.get(questionKey("questions")));
+  return {
+    id: str(b, questionKey("id")),
+    text: str(b, questionKey("text")),
+    questions: questions.success ? questions.data : [],
+    answer: str(b, questionKey("answer")) || null,
+    answeredBy: str(b, questionKey("answeredBy")) || null,
   };
 }
 

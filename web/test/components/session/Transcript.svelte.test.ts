@@ -27,8 +27,7 @@ function addMessage(doc: Y.Doc, role: string, author: string, blocks: Record<str
 function render(doc: Y.Doc, agentStatus: "working" | "idle" | "waiting_input" = "idle") {
   const target = document.createElement("div");
   document.body.append(target);
-  const props = $state({ messages: messageList(doc).toArray(), agentStatus, synced: true });
-  messageList(doc).observe(() => (props.messages = messageList(doc).toArray()));
+  const props = $state({ doc, agentStatus, synced: true });
   const app = mount(Transcript, { target, props });
   flushSync();
   return { target, props, destroy: () => unmount(app) };
