@@ -16,7 +16,7 @@ import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { type ModelGateway, startModelGateway } from "./gateway";
-import { type Containment, type RunAs, probeContainment, probeOrphanKill } from "./claude/process";
+import { CONTAINMENTS, type Containment, type RunAs, probeContainment, probeOrphanKill } from "./claude/process";
 import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
@@ -99,6 +99,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const orphanKill = await probeOrphanKill();
   const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });
   const gateway = options.gateway ?? ownGateway!;
+  log(`sessions' processes held by: ${containment}`);
   if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
@@ -310,6 +311,14 @@ function fail(res: ServerResponse, status: number, code: string, message: string
 }
 
 
+/** `AGENT_CONTAINMENT`: how a session's processes are held together, when the probe's choice is not wanted. */
+function containmentFromEnv(value: string | undefined): Containment | undefined {
+  if (!value) return undefined;
+  const found = CONTAINMENTS.find((kind) => kind === value);
+  if (!found) throw new Error(`AGENT_CONTAINMENT must be one of ${CONTAINMENTS.join(", ")}, not ${JSON.stringify(value)}`);
+  return found;
+}
+
 /** `AGENT_CLI_USER=<uid>:<gid>`: the user Claude Code runs as, for a host that runs as root. */
 function runAsFromEnv(value: string | undefined): RunAs | undefined {
   if (!value) return undefined;
@@ -333,6 +342,7 @@ if (isMain) {
     workbenchRoot: process.env.AGENT_WORKBENCH_ROOT || undefined,
     stateRoot: process.env.AGENT_STATE_ROOT || undefined,
     runAs: runAsFromEnv(process.env.AGENT_CLI_USER),
+    containment: containmentFromEnv(process.env.AGENT_CONTAINMENT),
     offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));

@@ -98,3 +98,58 @@ describe("an agent host that dies", () => {
     }
   });
 });
+
+describe("an agent host that is its container's first process (PID 1) with no namespace of its own to make", () => {
+  it("kills every other process of the container at a stop, a daemon that cleared its tag and left with setsid included", async () => {
+    const port = await freePort();
+    const dir = await tempDir("tandem-host-pid1-");
+    // A container's PID namespace, the host its first process; it may not make namespaces of its own.
+    const host = spawn("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "--", path.resolve("node_modules/.bin/node"), "--import", "tsx", "containers/agent/server.ts"], {
+      stdio: "ignore",
+      detached: true,
+      env: {
+        ...process.env,
+        AGENT_KEY: HOST_KEY,
+        PORT: String(port),
+        AGENT_WORKSPACE: path.join(dir, "workspace"),
+        AGENT_ARCHIVE_ROOT: path.join(dir, "archives"),
+        AGENT_STATE_ROOT: path.join(dir, "state"),
+        AGENT_CONTAINMENT: "container",
+        AGENT_OFFLINE_TOKEN_DELAY_MS: "1",
+        ANTHROPIC_API_KEY: "",
+      },
+    });
+    try {
+      await waitForHealth(port, host);
+      const client = await DoClient.connect(`http://127.0.0.1:${port}`, "contained");
+      client.send(startFrame("contained"));
+      await client.waitForStatus("idle");
+      const stray = "tandem-stray-in-a-container";
+      client.send({ type: "user_message", seq: 1, text: `/run (env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' >/dev/null 2>&1 &); sleep 0.3; echo started; sleep 600`, author: "alice" });
+      const deadline = Date.now() + 15_000;
+      while (!(await sessionProcesses("-", stray)).length) {
+        if (Date.now() > deadline) throw new Error("the stray never started");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      client.send({ type: "stop" });
+      await client.waitFor((f) => f.type === "stopped", "stopped");
+      expect(await sessionProcesses("-", stray)).toEqual([]);
+      await client.close();
+    } finally {
+      try {
+        process.kill(-host.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+});
+
+async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if ((await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok) return;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error("the agent host did not start");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -124,10 +124,9 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     }
   });
 
-  it("Claude Code's Bash call shows as a terminal: its command, what it printed, how long it ran", async () => {
+  it("Claude Code's Bash call shows as a terminal: its command and how long it ran", async () => {
     const tool = carol.page.locator('[data-tool="Bash"]', { hasText: "sleep 2" }).first();
     await tool.locator(".terminal .command", { hasText: "sleep 2" }).waitFor(WAIT);
-    await tool.locator(".terminal samp", { hasText: "(no output)" }).waitFor(WAIT);
     assert.match((await tool.locator(".dur").textContent()) ?? "", /^\d+\.\d s$/);
   });
 

@@ -112,7 +112,7 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
     const agentKey = randomBytes(32).toString("base64url");
     const agent = start("agent", path.join(npx, "tsx"), ["containers/agent/server.ts"], {
       cwd: ROOT,
-      env: { PORT: String(agentPort), AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), ANTHROPIC_API_KEY: "" },
+      env: { PORT: String(agentPort), AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), AGENT_STATE_ROOT: path.join(state, "agent-state"), ANTHROPIC_API_KEY: "" },
     });
     procs.push(agent);
     await waitFor(`http://127.0.0.1:${agentPort}/`, procs);

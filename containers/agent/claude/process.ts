@@ -3,15 +3,18 @@
  * Where the platform allows it the CLI runs as the first process of a PID namespace of its own
  * (`unshare --pid --fork --kill-child`, or with a user namespace when the host is not root): when it dies,
  * the kernel kills every process of the namespace, including one that left the process group with `setsid`,
- * cleared its environment or daemonized. Elsewhere the CLI leads a process group of its own and a stop kills
- * the group, every descendant found under /proc, and every process that still carries the session's tag.
+ * cleared its environment or daemonized. Where no namespace can be made but the host is itself the first
+ * process of its container (PID 1: one session per container, every other process is the session's), a
+ * kill takes every other process there is. Elsewhere the CLI leads a process group of its own and a stop
+ * kills the group, every descendant found under /proc, and every process that still carries the session's tag.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
 import type { SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
 
 /** How the session's processes are held together (probed once per host). */
-export type Containment = "pid-namespace" | "user-pid-namespace" | "process-group";
+export const CONTAINMENTS = ["pid-namespace", "user-pid-namespace", "container", "process-group"] as const;
+export type Containment = (typeof CONTAINMENTS)[number];
 
 /** `setpriv --pdeathsig`: the CLI (or unshare) is killed when the host dies, not left running on its own. */
 const ORPHAN_KILL = ["setpriv", "--pdeathsig", "KILL", "--"];
@@ -19,7 +22,7 @@ const ORPHAN_KILL = ["setpriv", "--pdeathsig", "KILL", "--"];
 /** In the environment of the CLI and so of every process it starts: how strays are found without a namespace. */
 export const SESSION_TAG_ENV = "TANDEM_SESSION_TAG";
 
-const NAMESPACE_FLAGS: Record<Exclude<Containment, "process-group">, string[]> = {
+const NAMESPACE_FLAGS: Record<"pid-namespace" | "user-pid-namespace", string[]> = {
   "pid-namespace": ["--pid", "--fork", "--kill-child"],
   "user-pid-namespace": ["--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
 };
@@ -44,7 +47,8 @@ export function probeContainment(): Promise<Containment> {
     for (const kind of ["pid-namespace", "user-pid-namespace"] as const) {
       if (await succeeds("unshare", [...NAMESPACE_FLAGS[kind], "true"])) return kind;
     }
-    return "process-group";
+    // A container whose first process is the host: everything else in it is the session's.
+    return process.pid === 1 ? "container" : "process-group";
   })();
   return probed;
 }
@@ -80,7 +84,8 @@ export class ContainedProcess {
     const env = { ...spawnOptions.env, [SESSION_TAG_ENV]: options.tag };
     const dropUser = options.runAs ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"] : [];
     const command = [...dropUser, spawnOptions.command, ...spawnOptions.args];
-    const contained = options.containment === "process-group" ? command : ["unshare", ...NAMESPACE_FLAGS[options.containment], "--", ...command];
+    const { containment } = options;
+    const contained = containment === "pid-namespace" || containment === "user-pid-namespace" ? ["unshare", ...NAMESPACE_FLAGS[containment], "--", ...command] : command;
     const argv = options.orphanKill ? [...ORPHAN_KILL, ...contained] : contained;
     // detached: the CLI (or unshare) leads a process group of its own, which a kill takes whole.
     const child = spawn(argv[0], argv.slice(1), { cwd: spawnOptions.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
@@ -111,6 +116,7 @@ export class ContainedProcess {
     const tree = await descendants(pid);
     signalGroup(pid);
     for (const stray of tree) signal(stray);
+    if (this.#options.containment === "container") await killAllButSelf();
     if (this.#options.containment === "process-group") await killTagged(this.#options.tag);
     // In a namespace the first process inside is the last to go: the kernel reaps the others first.
     await Promise.all([this.#exit(), ...tree.map((stray) => gone(stray))]);
@@ -176,6 +182,15 @@ async function gone(pid: number): Promise<void> {
     const stat = await statOf(pid);
     if (!stat || stat.state === "Z" || stat.state === "X") return;
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The host as its container's first process: every other process in the container is the session's. */
+async function killAllButSelf(): Promise<void> {
+  if (process.pid !== 1) return; // only the container's own init may do this
+  for (const wait of SWEEP_PASSES_MS) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    for (const pid of await processIds()) if (pid !== process.pid) signal(pid);
   }
 }
 
