@@ -102,6 +102,8 @@ async function main() {
   }
   peer?.stop();
   bare?.stop();
+  // The strict fake refused nothing the agent sent: the figures are of requests the real API takes.
+  if (anthropic.refusals.length > 0) throw new Error(`the fake Messages API refused: ${anthropic.refusals.map((r) => r.message).join("; ")}`);
   await anthropic.close();
 
   let late: { transcript: LateJoin; longOutputs: LateJoin } | null = null;

@@ -80,7 +80,9 @@ export class TandemFanOut {
 
   async start(): Promise<void> {
     const { owner, workspaceId } = this.#tandem;
-    const res = await this.#tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { model: "claude-sonnet-4-5", timeoutSeconds: 1800 });
+    // No model named: the catalog's default, so the bench never names a model that has retired.
+    const res = await this.#tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { timeoutSeconds: 1800 });
+    if (res.status !== 201) throw new Error(`creating the bench's session: ${res.status} ${await res.text()}`);
     this.#sessionId = ((await res.json()) as { session: { id: string } }).session.id;
     await waitForSession(this.#tandem, this.#sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle");
   }

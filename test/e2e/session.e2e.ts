@@ -12,6 +12,7 @@ import { accessSteps } from "./access.steps.ts";
 import { shareSteps } from "./share.steps.ts";
 import { scheduleSteps } from "./schedule.steps.ts";
 import { gitSteps } from "./git.steps.ts";
+import { modelSteps } from "./model.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -312,4 +313,5 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   scheduleSteps(cast);
   accessSteps(cast);
   gitSteps(cast);
+  modelSteps(cast);
 });

@@ -68,6 +68,11 @@ export interface FakeAnthropicOptions {
   now?: () => number;
   /** The API keys accepted. Default: any non-empty key. */
   apiKeys?: readonly string[];
+  /**
+   * Serve the fake's own controls beside the API, for a test in another process (the e2e stack): `POST
+   * /_fake/enqueue` (a JSON array of FakeResponse), `GET /_fake/requests` and `GET /_fake/refusals`.
+   */
+  controls?: boolean;
 }
 
 export interface FakeAnthropic {
@@ -137,9 +142,21 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     sendError(res, refusal.status, refusal.type, refusal.message);
   };
 
+  const control = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const reply = (body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (req.method === "POST" && req.url === "/_fake/enqueue") {
+      queue.push(...(JSON.parse(text) as FakeResponse[]));
+      return reply({ pending: queue.length });
+    }
+    if (req.url === "/_fake/requests") return reply({ requests: requests.map(({ body, path }) => ({ body, path })) });
+    if (req.url === "/_fake/refusals") return reply({ refusals: refusals.map(({ status, type, message, request }) => ({ status, type, message, body: request.body })) });
+    sendError(res, 404, "not_found_error", `fake anthropic: no control ${req.method} ${req.url}`);
+  };
+
   const answer = (req: IncomingMessage, res: ServerResponse, text: string) => {
     const path = req.url ?? "/";
     const route = path.split("?")[0];
+    if (options.controls && route.startsWith("/_fake/")) return control(req, res, text);
     if (req.method !== "POST" || (route !== "/v1/messages" && route !== "/v1/messages/count_tokens")) {
       return sendError(res, 404, "not_found_error", `fake anthropic: no route ${req.method} ${path}`);
     }

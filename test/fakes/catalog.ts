@@ -2,18 +2,18 @@
  * Models for tests, chosen from the catalog by what they can do, never by name: a named model retires and
  * its tests would start failing for no fault of the code (README: no test hard-codes a model that can retire).
  */
-import { CATALOG, isRetired, type ModelEntry, type ThinkingMode } from "../../worker/protocol/models";
+import { CATALOG, isRetired, type Catalog, type ModelEntry, type ThinkingMode } from "../../worker/protocol/models";
 
-/** The first live model of the catalog that satisfies `test`, one with no end of life ahead when there is one. */
-export function liveModel(test: (entry: ModelEntry) => boolean, now = Date.now()): ModelEntry {
-  const fits = CATALOG.filter((candidate) => !isRetired(candidate, now) && test(candidate));
+/** Every live model of the catalog (a deployment's, where the test runs with one). */
+export const liveModels = (catalog: Catalog = CATALOG, now = Date.now()) => catalog.filter((entry) => !isRetired(entry, now));
+
+/** The first live model that satisfies `test`, one with no end of life ahead when there is one. */
+export function liveModel(test: (entry: ModelEntry) => boolean, catalog: Catalog = CATALOG, now = Date.now()): ModelEntry {
+  const fits = liveModels(catalog, now).filter(test);
   const entry = fits.find((candidate) => candidate.endOfLife === null) ?? fits[0];
   if (!entry) throw new Error("no live model of the catalog has the capability this test needs");
   return entry;
 }
 
 /** A live model that thinks in this mode (a budget, adaptive, or always). */
-export const liveModelThinking = (mode: ThinkingMode, now = Date.now()) => liveModel((entry) => entry.thinking.mode === mode, now);
-
-/** Every live model of the catalog. */
-export const liveModels = (now = Date.now()) => CATALOG.filter((entry) => !isRetired(entry, now));
+export const liveModelThinking = (mode: ThinkingMode, catalog: Catalog = CATALOG) => liveModel((entry) => entry.thinking.mode === mode, catalog);

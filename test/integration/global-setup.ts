@@ -81,6 +81,9 @@ export default async function setup(project: TestProject) {
         return reply(200, { pending: anthropic.pending });
       }
       if (req.url === "/anthropic/requests") return reply(200, { requests: anthropic.requests.map((r) => r.body), pending: anthropic.pending });
+      if (req.url === "/anthropic/refusals") {
+        return reply(200, { refusals: anthropic.refusals.map(({ status, type, message, request }) => ({ status, type, message, model: request.body?.model })) });
+      }
       if (req.url === "/github/pulls") return reply(200, { pulls: github.pulls });
       const show = /^\/github\/show\/(.+)$/.exec(req.url ?? "");
       if (show) {

@@ -49,6 +49,9 @@ describe("Markdown export", () => {
     expect(markdown.startsWith("# Fix | login → ✓\n")).toBe(true);
     expect(markdown).toContain("| Model | Claude Sonnet 4.5 (claude-sonnet-4-5) |");
     expect(markdown).toContain("| Repositories | https://github.com/acme/app.git (main) |");
+    expect(markdown).toContain("| Effort | model default |");
+    expect(markdown).toContain("| Temperature | 0.7 (no effect) |");
+    expect(sessionToMarkdown(sample({ effort: "low" }))).toContain("| Effort | low |");
     expect(markdown).toContain('| Origin | webhook trigger "GitHub issues" (delivery d-42) |');
     expect(markdown).toContain("### Zoë · 2026-11-26T14:00:02Z\n\nGrüße — naïve café, 日本語, emoji 🎉, ő\n");
     expect(markdown).toContain("### Agent · 2026-11-26T14:00:03Z");

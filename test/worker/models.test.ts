@@ -8,6 +8,8 @@ import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpe
 import { createSession, eventsOf, eventually, transcriptOf, waitForPhase } from "./session-helpers";
 
 const at = (day: string) => Date.parse(`${day}T12:00:00Z`);
+/** The model this project's MODEL_CATALOG retires early names as its successor. */
+const OPUS_45_SUCCESSOR = CATALOG.find((m) => m.id === "claude-opus-4-5")!.successor!;
 
 describe("the catalog, by date", () => {
   it("holds the seed's four models with a source for each fact, and only live successors", () => {
@@ -20,7 +22,7 @@ describe("the catalog, by date", () => {
     }
     // The SDK's deprecation table: Sonnet 4.5 on 2026-11-30, Opus 4.5 on 2027-01-22.
     expect(CATALOG.find((m) => m.id === "claude-sonnet-4-5")).toMatchObject({ endOfLife: "2026-11-30", successor: "claude-sonnet-4-6" });
-    expect(CATALOG.find((m) => m.id === "claude-opus-4-5")).toMatchObject({ endOfLife: "2027-01-22", successor: "claude-opus-4-6" });
+    expect(CATALOG.find((m) => m.id === "claude-opus-4-5")).toMatchObject({ endOfLife: "2027-01-22", successor: "claude-opus-5-5" });
   });
 
   it("keeps a model through its last day and retires it the day after", () => {
@@ -87,7 +89,7 @@ describe("GET /api/models and refusals of a retired model", () => {
     expect(models.map((m) => m.id)).toEqual(CATALOG.map((m) => m.id));
     expect(models.filter((m) => m.default)).toHaveLength(1);
     expect(models.find((m) => m.default)?.id).toBe(defaultModel(catalogOf(env), Date.now()).id);
-    expect(models.find((m) => m.id === "claude-opus-4-5")).toMatchObject({ endOfLife: "2026-01-01", successor: "claude-opus-4-6", retired: true, default: false });
+    expect(models.find((m) => m.id === "claude-opus-4-5")).toMatchObject({ endOfLife: "2026-01-01", successor: OPUS_45_SUCCESSOR, retired: true, default: false });
     expect(models.find((m) => m.id === "claude-haiku-4-5")).toMatchObject({ endOfLife: null, contextWindow: 200_000, pricing: { inputPerMTok: 1, outputPerMTok: 5 } });
     expect(dayOf(Date.now()) >= "2026-01-02").toBe(true);
   });
@@ -98,8 +100,8 @@ describe("GET /api/models and refusals of a retired model", () => {
     const res = await owner.api(`/api/workspaces/${ws}/sessions`, { body: { model: "claude-opus-4-5" } });
     expect(res.status).toBe(400);
     const error = await errorOf(res);
-    expect(error).toMatchObject({ code: "model_retired", field: "model", successor: "claude-opus-4-6" });
-    expect(error.message).toContain("claude-opus-4-6");
+    expect(error).toMatchObject({ code: "model_retired", field: "model", successor: OPUS_45_SUCCESSOR });
+    expect(error.message).toContain(OPUS_45_SUCCESSOR);
     const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: unknown[] };
     expect(list.sessions).toHaveLength(0);
   });
@@ -110,12 +112,12 @@ describe("GET /api/models and refusals of a retired model", () => {
     const id = await sessionMadeEarlier(owner, ws, "claude-opus-4-5");
     const clone = await owner.api(`/api/workspaces/${ws}/sessions/${id}/clone`, { method: "POST" });
     expect(clone.status).toBe(400);
-    expect(await errorOf(clone)).toMatchObject({ code: "model_retired", successor: "claude-opus-4-6" });
+    expect(await errorOf(clone)).toMatchObject({ code: "model_retired", successor: OPUS_45_SUCCESSOR });
     const resume = await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
     expect(resume.status).toBe(400);
-    expect(await errorOf(resume)).toMatchObject({ code: "model_retired", successor: "claude-opus-4-6" });
-    const successor = await createSession(owner, ws, { model: "claude-opus-4-6" });
-    expect(successor.model).toBe("claude-opus-4-6");
+    expect(await errorOf(resume)).toMatchObject({ code: "model_retired", successor: OPUS_45_SUCCESSOR });
+    const successor = await createSession(owner, ws, { model: OPUS_45_SUCCESSOR });
+    expect(successor.model).toBe(OPUS_45_SUCCESSOR);
   });
 
   it("fails a trigger run of a retired model with model_retired and records the delivery", async () => {
@@ -132,7 +134,7 @@ describe("GET /api/models and refusals of a retired model", () => {
       headers: { "x-hub-signature-256": `sha256=${mac}`, "x-github-event": "issues", "x-github-delivery": crypto.randomUUID() },
     });
     expect(res.status).toBe(400);
-    expect(await errorOf(res)).toMatchObject({ code: "model_retired", successor: "claude-opus-4-6" });
+    expect(await errorOf(res)).toMatchObject({ code: "model_retired", successor: OPUS_45_SUCCESSOR });
     const deliveries = (await (await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}/deliveries`)).json()) as { deliveries: { status: string; outcome: string }[] };
     expect(deliveries.deliveries[0]).toMatchObject({ status: "failed" });
     expect(deliveries.deliveries[0].outcome).toContain("end of life");

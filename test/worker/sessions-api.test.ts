@@ -4,6 +4,7 @@ import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, getSession, waitForPhase } from "./session-helpers";
 import { catalogOf } from "../../worker/models/catalog";
 import { defaultModel } from "../../worker/protocol/models";
+import { liveModel, liveModels } from "../fakes/catalog";
 
 
 async function team() {
@@ -18,6 +19,13 @@ async function team() {
 async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 }
+
+// Models chosen by capability from this deployment's catalog (vitest.config.ts overrides it).
+const catalog = catalogOf(env);
+const always = liveModel((m) => m.thinking.mode === "always", catalog);
+const noEffort = liveModel((m) => m.effort.levels.length === 0, catalog);
+const noXhigh = liveModel((m) => m.effort.levels.length > 0 && !m.effort.levels.includes("xhigh"), catalog);
+const offCapped = liveModel((m) => m.thinking.offMaxEffort === "high" && m.effort.levels.includes("max"), catalog);
 
 describe("creating a session", () => {
   it("applies the defaults of SPEC §2 and a readable name", async () => {
@@ -49,7 +57,10 @@ describe("creating a session", () => {
     ["timeout 60", { timeoutSeconds: 60 }],
     ["timeout 1800", { timeoutSeconds: 1800 }],
     ["thinking with 1025 max tokens", { thinking: true, maxTokens: 1025 }],
-    ["every model", { model: "claude-opus-4-6" }],
+    ...liveModels(catalog).map((m): [string, Record<string, unknown>] => [`${m.id}, thinking as it takes it`, { model: m.id, thinking: m.thinking.mode === "always" }]),
+    ["an always-thinking model's lowest effort", { model: always.id, effort: always.effort.levels[0] }],
+    ["effort null: the model's default", { model: noXhigh.id, effort: null }],
+    ["a model's highest effort with thinking on", { model: offCapped.id, thinking: true, effort: "max" }],
     ["a non-interactive session", { interactive: false }],
     ["a trimmed name", { displayName: "  Fix login  " }],
     ["a repo and a workflow", { repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix" }],
@@ -76,6 +87,12 @@ describe("creating a session", () => {
     ["a string temperature", { temperature: "hot" }, "temperature"],
     ["a string interactive", { interactive: "no" }, "interactive"],
     ["thinking with 1024 max tokens", { thinking: true, maxTokens: 1024 }, "thinking"],
+    ["an always-thinking model with 1024 max tokens", { model: always.id, maxTokens: 1024 }, "thinking"],
+    ["thinking off on an always-thinking model", { model: always.id, thinking: false }, "thinking"],
+    ["an effort on a model that takes none", { model: noEffort.id, effort: "low" }, "effort"],
+    ["an effort level the model does not take", { model: noXhigh.id, effort: "xhigh" }, "effort"],
+    ["an effort above the model's limit with thinking off", { model: offCapped.id, thinking: false, effort: "max" }, "effort"],
+    ["an unknown effort", { effort: "extreme" }, "effort"],
     ["an empty name", { displayName: "   " }, "displayName"],
     ["a 101-character name", { displayName: "x".repeat(101) }, "displayName"],
     ["an unknown workflow", { workflow: "world-domination" }, "workflow"],

@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "#lib/session-form.ts";
+import { CATALOG, modelViews, type ModelView } from "../../worker/protocol/models";
+
+// The catalog as GET /api/models answers it; models picked by what they can do.
+const views = modelViews(CATALOG, Date.now()).filter((m) => !m.retired);
+const pick = (test: (m: ModelView) => boolean) => views.find(test)!;
 
 describe("session form", () => {
   it("accepts the defaults of SPEC §2", () => {
     const f = defaultForm();
-    expect(f).toMatchObject({ model: "", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
+    expect(f).toMatchObject({ model: "", temperature: 0.7, effort: null, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
     expect(validate(f)).toEqual({});
     // No model chosen: the server picks the catalog's default at creation (the first live model).
     expect(toBody(f)).not.toHaveProperty("model");
-    expect(toBody({ ...f, model: "claude-haiku-4-5" }).model).toBe("claude-haiku-4-5");
+    const model = pick(() => true).id;
+    expect(toBody({ ...f, model }).model).toBe(model);
   });
 
   it("enforces the bounds at both ends", () => {
@@ -31,9 +37,18 @@ describe("session form", () => {
     expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1025 })).toEqual({});
   });
 
-  it("does not send temperature with thinking", () => {
-    expect(toBody({ ...defaultForm(), thinking: true })).not.toHaveProperty("temperature");
-    expect(toBody(defaultForm()).temperature).toBe(0.7);
+  it("sends the stored temperature (the server keeps it; the model never gets it) and the effort", () => {
+    expect(toBody({ ...defaultForm(), thinking: true }).temperature).toBe(0.7);
+    expect(toBody({ ...defaultForm(), effort: "low" }).effort).toBe("low");
+    expect(toBody(defaultForm()).effort).toBeNull();
+  });
+
+  it("with the chosen model's entry, refuses what the model cannot take, as the API would", () => {
+    const noEffort = pick((m) => m.effort.levels.length === 0);
+    expect(validate({ ...defaultForm(), model: noEffort.id, effort: "low" }, noEffort).effort).toBe(`${noEffort.label} takes no effort setting.`);
+    const always = pick((m) => m.thinking.mode === "always");
+    expect(validate({ ...defaultForm(), model: always.id, thinking: false }, always).thinking).toBe(`${always.label} always thinks: thinking cannot be turned off.`);
+    expect(validate({ ...defaultForm(), model: always.id, thinking: true, effort: always.effort.levels[0] }, always)).toEqual({});
   });
 
   it("leaves empty optionals out and trims repositories", () => {

@@ -150,7 +150,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     post: { summary: "Create an API token", who: "signed in", access: "signedIn", body: "CreateToken", responses: { 201: ["the token, shown only this once", { type: "object", required: ["id", "token", "name", "createdAt"], properties: { id: { type: "string" }, token: { type: "string" }, name: { type: "string" }, createdAt: { type: "integer" } } }] } },
     get: { summary: "List my API tokens (never their secrets)", who: "signed in", access: "signedIn", responses: { 200: ["tokens", list("tokens", "ApiToken")] } },
   },
-  "/api/models": { get: { summary: "The model catalog: the default, each model's end of life, successor, limits and prices", who: "signed in", access: "signedIn", responses: { 200: ["models", list("models", "Model")] } } },
+  "/api/models": { get: { summary: "The model catalog: the default, each model's end of life, successor, limits, prices and capabilities (thinking mode, effort levels and default)", who: "signed in", access: "signedIn", responses: { 200: ["models", list("models", "Model")] } } },
   "/api/tokens/{id}": { delete: { summary: "Revoke an API token", who: "signed in (own tokens)", access: "self", responses: { 204: "revoked" } } },
   "/api/workspaces": {
     post: { summary: "Create a workspace (the creator is its owner)", who: "signed in", access: "signedIn", body: "CreateWorkspace", responses: { 201: ["created", one("workspace", "Workspace")] } },

@@ -21,10 +21,12 @@ export const formatTime = (ms: number) => new Date(ms).toISOString().replace(/\.
 export function settingsRows(session: SessionView): [string, string][] {
   const rows: [string, string][] = [
     ["Model", `${MODEL_LABELS[session.model] ?? session.model} (${session.model})`],
-    ["Temperature", session.thinking ? "not sent (extended thinking)" : String(session.temperature)],
+    ["Effort", session.effort ?? "model default"],
     ["Max tokens", String(session.maxTokens)],
     ["Timeout", `${session.timeoutSeconds} s`],
     ["Extended thinking", session.thinking ? "on" : "off"],
+    // Stored as given and never sent: the API version the SDK speaks takes no temperature.
+    ["Temperature", `${session.temperature} (no effect)`],
     ["Phase", session.phase],
     ["Workflow", session.workflow ?? "none"],
     ["Repositories", session.repos.length === 0 ? "none" : session.repos.map((r) => (r.branch ? `${r.url} (${r.branch})` : r.url)).join(", ")],

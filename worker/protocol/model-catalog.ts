@@ -41,9 +41,9 @@ export const BUILT_IN = {
     endOfLife: "2026-11-30",
     successor: "claude-sonnet-4-6",
   },
-  // models/opus-4-6: 1M context, 128K output, $5 / $25, cache $0.50 / $6.25. Adaptive thinking, off unless
-  // asked; a budget still accepted but deprecated (the SDK warns: models-to-warn-with-thinking-enabled.js).
-  // Effort low to max, default high.
+  // models/opus-4-6 (legacy: "consider migrating to Claude Opus 5.5"): 1M context, 128K output, $5 / $25,
+  // cache $0.50 / $6.25. Adaptive thinking, off unless asked; a budget still accepted but deprecated (the SDK
+  // warns: models-to-warn-with-thinking-enabled.js). Effort low to max, default high.
   "claude-opus-4-6": {
     label: "Claude Opus 4.6",
     contextWindow: 1_000_000,
@@ -53,11 +53,11 @@ export const BUILT_IN = {
     effort: { levels: ["low", "medium", "high", "max"], default: "high" },
     sampling: "accepted",
     endOfLife: null,
-    successor: null,
+    successor: "claude-opus-5-5",
   },
   // models/opus-4-5: 200K context, 64K output, $5 / $25, cache $0.50 / $6.25; extended thinking (a budget);
   // effort low, medium, high (it predates max and xhigh), default high. End of life January 22nd, 2027 (SDK
-  // table); successor Opus 4.6, the next Opus.
+  // table); its page: "consider migrating to Claude Opus 5.5".
   "claude-opus-4-5": {
     label: "Claude Opus 4.5",
     contextWindow: 200_000,
@@ -67,7 +67,7 @@ export const BUILT_IN = {
     effort: { levels: ["low", "medium", "high"], default: "high" },
     sampling: "accepted",
     endOfLife: "2027-01-22",
-    successor: "claude-opus-4-6",
+    successor: "claude-opus-5-5",
   },
   // models/haiku-4-5: 200K context, 64K output, $1 / $5, cache $0.10 / $1.25; extended thinking (a budget);
   // default effort "Not supported".
@@ -244,9 +244,10 @@ export const BUILT_IN = {
     endOfLife: null,
     successor: "claude-mythos-5-1",
   },
-  // models/opus-4-8: 1M context, 128K output, $5 / $25, cache $0.50 / $6.25. Adaptive only (a budget is a
-  // 400), off unless asked ("On Claude Opus 4.8, requests run without thinking unless you set adaptive",
-  // whats-new-opus-5). Default effort high, every level.
+  // models/opus-4-8 (released May 28, 2026; legacy: "consider migrating to Claude Opus 5.5"): 1M context,
+  // 128K output, $5 / $25, cache $0.50 / $6.25. Adaptive only (a budget is a 400), off unless asked ("On
+  // Claude Opus 4.8, requests run without thinking unless you set adaptive", whats-new-opus-5). Default
+  // effort high, every level.
   "claude-opus-4-8": {
     label: "Claude Opus 4.8",
     contextWindow: 1_000_000,
@@ -256,7 +257,7 @@ export const BUILT_IN = {
     effort: { levels: ALL_EFFORTS, default: "high" },
     sampling: "default-only",
     endOfLife: null,
-    successor: null,
+    successor: "claude-opus-5-5",
   },
   // models/opus-4-7: 1M context, 128K output, $5 / $25, cache $0.50 / $6.25. Adaptive only: a budget and
   // `disabled` are 400s (the adaptive-thinking page's note); off when `thinking` is left out. Default effort

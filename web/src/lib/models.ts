@@ -28,3 +28,25 @@ export function modelOptionText(model: ModelView): string {
   else if (model.endOfLife) parts.push(`end of life ${model.endOfLife}`);
   return parts.join(" · ");
 }
+
+const THINKING_TEXT = {
+  budget: "extended thinking with a budget",
+  adaptive: "adaptive thinking, can be off",
+  always: "always thinks (adaptive)",
+} as const;
+
+const tokens = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${Math.round(n / 1000)}K`);
+
+/** What a model can do, in one line: thinking, effort, limits and prices. */
+export function capabilityText(model: ModelView): string {
+  const { levels, default: standard } = model.effort;
+  const effort = levels.length === 0 ? "no effort setting" : `effort ${levels.join(", ")} (default ${standard})`;
+  const price = `$${model.pricing.inputPerMTok} / $${model.pricing.outputPerMTok} per million tokens`;
+  return [THINKING_TEXT[model.thinking.mode], effort, `${tokens(model.contextWindow)} context`, `${tokens(model.maxOutputTokens)} output`, price].join(" · ");
+}
+
+/** The catalog entry a form's model names ("": the default), or undefined while the catalog cannot be had. */
+export async function chosenModel(id: string): Promise<ModelView | undefined> {
+  const models = await loadModels().catch(() => [] as ModelView[]);
+  return models.find((m) => (id === "" ? m.default : m.id === id));
+}

@@ -1,7 +1,7 @@
 /** The schedule form: a name, a cron in a time zone, the first message and the New Session settings (SPEC §10). */
 import { LIMITS } from "./config";
 import { defaultForm, fieldKey, toBody, validate, type FieldErrors, type SessionForm } from "./session-form";
-import type { NewSchedule, Schedule } from "./api";
+import type { ModelView, NewSchedule, Schedule } from "./api";
 
 export interface ScheduleForm {
   name: string;
@@ -41,9 +41,10 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
       displayName: s.session.displayName ?? "",
       model: s.session.model ?? "",
       temperature: s.session.temperature,
+      effort: s.session.effort ?? null,
       maxTokens: s.session.maxTokens,
       timeoutSeconds: s.session.timeoutSeconds,
-      thinking: s.session.thinking,
+      thinking: s.session.thinking ?? false,
       interactive: s.interactive,
       repos: s.session.repos.map((r) => ({ url: r.url, branch: r.branch ?? "" })),
       workflow: s.session.workflow ?? "",
@@ -52,8 +53,8 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
 }
 
 /** Errors keyed like the form; the cron's own rules (fields, minimum interval, zone) are the server's, shown on its 400. */
-export function validateSchedule(f: ScheduleForm): FieldErrors {
-  const e: FieldErrors = validate({ ...f.session, prompt: "" });
+export function validateSchedule(f: ScheduleForm, model?: ModelView): FieldErrors {
+  const e: FieldErrors = validate({ ...f.session, prompt: "" }, model);
   const name = f.name.trim();
   if (!name) e.name = "Give the schedule a name.";
   else if (name.length > 100) e.name = "At most 100 characters.";

@@ -1,12 +1,15 @@
 /** The New Session dialog's values and their checks: the same bounds the Worker enforces (SPEC §2). */
-import { LIMITS, MODELS, type ModelId } from "./config";
-import type { NewSession, Repo } from "./api";
+import { LIMITS, MODELS, settingsProblems, type Effort, type ModelId } from "./config";
+import type { ModelView, NewSession, Repo } from "./api";
 
 export interface SessionForm {
   displayName: string;
   /** "": the catalog's default when the session is created (the first live model). */
   model: ModelId | "";
+  /** Stored with the session and never sent to the model (the API version refuses it); kept for old clients. */
   temperature: number;
+  /** null: the model's default effort. */
+  effort: Effort | null;
   maxTokens: number;
   timeoutSeconds: number;
   thinking: boolean;
@@ -24,6 +27,7 @@ export function defaultForm(): SessionForm {
     displayName: "",
     model: "",
     temperature: LIMITS.temperature.default,
+    effort: null,
     maxTokens: LIMITS.maxTokens.default,
     timeoutSeconds: LIMITS.timeoutSeconds.default,
     thinking: false,
@@ -43,7 +47,11 @@ export function thinkingAllowed(maxTokens: number): boolean {
   return maxTokens >= LIMITS.thinkingMinMaxTokens;
 }
 
-export function validate(f: SessionForm): FieldErrors {
+/**
+ * The form's errors. With the chosen model's entry (from GET /api/models), also what that model cannot take
+ * (an effort it lacks, thinking off where it always thinks), in the words the API would use.
+ */
+export function validate(f: SessionForm, model?: ModelView): FieldErrors {
   const e: FieldErrors = {};
   const name = f.displayName.trim();
   if (name.length > LIMITS.displayName.max) e.displayName = `At most ${LIMITS.displayName.max} characters.`;
@@ -56,6 +64,9 @@ export function validate(f: SessionForm): FieldErrors {
     e.timeoutSeconds = `Whole seconds from ${LIMITS.timeoutSeconds.min} to ${LIMITS.timeoutSeconds.max}.`;
   if (f.thinking && !thinkingAllowed(f.maxTokens))
     e.thinking = `Extended thinking needs max tokens of at least ${LIMITS.thinkingMinMaxTokens}.`;
+  if (model && !e.thinking && !e.maxTokens) {
+    for (const problem of settingsProblems(model, { thinking: f.thinking, effort: f.effort, maxTokens: f.maxTokens })) e[problem.field] ??= `${problem.message}.`;
+  }
   if (f.repos.length > LIMITS.repos.max) e.repos = `At most ${LIMITS.repos.max} repositories.`;
   f.repos.forEach((r, i) => {
     if (!/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)/.test(r.url.trim())) e[`repos.${i}.url`] = "A git URL (https://, git@, ssh://, file:// or a path).";
@@ -72,13 +83,14 @@ export function toRepos(repos: SessionForm["repos"]): Repo[] {
 /** The request body: empty optional fields are left out so the server's defaults apply. */
 export function toBody(f: SessionForm): NewSession {
   const body: NewSession = {
+    // Stored, never sent to the model: a schedule or trigger edited here keeps the value it had.
+    temperature: f.temperature,
     maxTokens: f.maxTokens,
     timeoutSeconds: f.timeoutSeconds,
     thinking: f.thinking,
+    effort: f.effort,
     interactive: f.interactive,
   };
-  // The Anthropic API takes no temperature with extended thinking.
-  if (!f.thinking) body.temperature = f.temperature;
   if (f.model) body.model = f.model;
   if (f.displayName.trim()) body.displayName = f.displayName.trim();
   if (f.repos.length) body.repos = toRepos(f.repos);

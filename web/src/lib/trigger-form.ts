@@ -1,7 +1,7 @@
 /** The trigger form: a name, the New Session settings, a prompt template, a filter and a callback (SPEC §7). */
 import { LIMITS } from "./config";
 import { defaultForm, fieldKey, toBody, validate, type FieldErrors, type SessionForm } from "./session-form";
-import type { NewTrigger } from "./api";
+import type { ModelView, NewTrigger } from "./api";
 
 export interface TriggerForm {
   name: string;
@@ -43,9 +43,9 @@ export function callbackURLError(value: string): string | undefined {
 }
 
 /** Errors keyed like the form: the session settings by their own keys, the trigger's by `name`, `filter.event`, …. */
-export function validateTrigger(f: TriggerForm): FieldErrors {
+export function validateTrigger(f: TriggerForm, model?: ModelView): FieldErrors {
   // A trigger's first message is its template, so the session's own prompt is not part of the form.
-  const e: FieldErrors = validate({ ...f.session, prompt: "" });
+  const e: FieldErrors = validate({ ...f.session, prompt: "" }, model);
   const name = f.name.trim();
   if (!name) e.name = "Give the trigger a name.";
   else if (name.length > 100) e.name = "At most 100 characters.";

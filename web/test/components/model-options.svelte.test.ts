@@ -5,12 +5,13 @@ import { resetModels } from "#lib/models.ts";
 import { defaultForm, toBody } from "#lib/session-form.ts";
 import SessionSettingsFields from "#lib/components/SessionSettingsFields.svelte";
 
-const pricing = { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 };
-const CATALOG: ModelView[] = [
-  { id: "claude-sonnet-4-5", label: "Claude Sonnet 4.5", default: false, retired: true, endOfLife: "2026-11-30", successor: "claude-sonnet-4-6", contextWindow: 200_000, maxOutputTokens: 64_000, pricing },
-  { id: "claude-opus-4-6", label: "Claude Opus 4.6", default: true, retired: false, endOfLife: null, successor: null, contextWindow: 1_000_000, maxOutputTokens: 128_000, pricing },
-  { id: "claude-opus-4-5", label: "Claude Opus 4.5", default: false, retired: false, endOfLife: "2027-01-22", successor: "claude-opus-4-6", contextWindow: 200_000, maxOutputTokens: 64_000, pricing },
-];
+import { CATALOG as BUILT_IN, modelViews } from "../../../worker/protocol/models";
+
+// The built-in catalog as the server answers it on a day its first model is retired.
+const CATALOG: ModelView[] = modelViews(BUILT_IN, Date.parse("2026-12-06T12:00:00Z"));
+const retired = CATALOG.find((m) => m.retired)!;
+const standard = CATALOG.find((m) => m.default)!;
+const ending = CATALOG.find((m) => !m.retired && m.endOfLife !== null)!;
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {
@@ -36,14 +37,66 @@ describe("the model select", () => {
     flushSync();
     expect(asked).toEqual(["/api/models"]);
     const options = [...target.querySelectorAll<HTMLOptionElement>("#t-model option")];
-    expect(options.map((o) => o.textContent)).toEqual([
-      "Claude Sonnet 4.5 · retired 2026-11-30, use claude-sonnet-4-6",
-      "Claude Opus 4.6 · default",
-      "Claude Opus 4.5 · end of life 2027-01-22",
-    ]);
-    expect(options[0].disabled).toBe(true);
-    expect(form.model).toBe("claude-opus-4-6");
-    expect(target.querySelector<HTMLSelectElement>("#t-model")?.value).toBe("claude-opus-4-6");
-    expect(toBody(form).model).toBe("claude-opus-4-6");
+    expect(options).toHaveLength(CATALOG.length);
+    const text = (id: string) => options.find((o) => o.value === id)?.textContent;
+    expect(text(retired.id)).toBe(`${retired.label} · retired ${retired.endOfLife}, use ${retired.successor}`);
+    expect(text(standard.id)).toBe(`${standard.label} · default`);
+    expect(text(ending.id)).toBe(`${ending.label} · end of life ${ending.endOfLife}`);
+    expect(options.find((o) => o.value === retired.id)?.disabled).toBe(true);
+    // The default is the retired first model's successor (SPEC §2).
+    expect(standard.id).toBe(retired.successor);
+    expect(form.model).toBe(standard.id);
+    expect(target.querySelector<HTMLSelectElement>("#t-model")?.value).toBe(standard.id);
+    expect(toBody(form).model).toBe(standard.id);
+    // The dialog resets its form each time it opens: the default is chosen again, not left blank.
+    form.model = "";
+    flushSync();
+    expect(target.querySelector<HTMLSelectElement>("#t-model")?.value).toBe(standard.id);
+    expect(target.querySelector("#t-model-capabilities")?.textContent).toBeTruthy();
+  });
+
+  it("shows the chosen model's capabilities, offers its efforts with the reason others are disabled, and locks thinking on where it always thinks", async () => {
+    setFetch(async () => Response.json({ models: CATALOG }));
+    const target = document.createElement("div");
+    document.body.append(target);
+    const form = $state(defaultForm());
+    const app = mount(SessionSettingsFields, { target, props: { form, errors: {}, idPrefix: "t" } });
+    cleanup = () => unmount(app);
+    for (let i = 0; i < 5; i++) await tick();
+    flushSync();
+    const capabilities = () => target.querySelector("#t-model-capabilities")?.textContent ?? "";
+    const effort = () => target.querySelector<HTMLSelectElement>("#t-effort")!;
+    const thinking = () => target.querySelector<HTMLInputElement>('input[aria-describedby="t-thinking-hint"]')!;
+
+    const noEffort = CATALOG.find((m) => !m.retired && m.effort.levels.length === 0)!;
+    form.model = noEffort.id;
+    flushSync();
+    expect(capabilities()).toContain("no effort setting");
+    expect(effort().disabled).toBe(true);
+
+    const always = CATALOG.find((m) => !m.retired && m.thinking.mode === "always")!;
+    form.model = always.id;
+    flushSync();
+    expect(capabilities()).toContain("always thinks");
+    expect(effort().disabled).toBe(false);
+    expect(thinking().checked).toBe(true);
+    expect(thinking().disabled).toBe(true);
+    expect(target.querySelector("#t-thinking-hint")?.textContent).toContain(`${always.label} always thinks`);
+    const level = always.effort.levels[0];
+    effort().selectedIndex = [...effort().options].findIndex((o) => o.textContent === level);
+    effort().dispatchEvent(new Event("change"));
+    flushSync();
+    expect(toBody(form)).toMatchObject({ model: always.id, effort: level, thinking: true });
+
+    // A model that lacks the chosen level: the level is disabled with the reason, and the effort goes back to the default.
+    const fewer = CATALOG.find((m) => !m.retired && m.effort.levels.length > 0 && !m.effort.levels.includes("xhigh"))!;
+    form.effort = "xhigh";
+    form.model = fewer.id;
+    flushSync();
+    const xhigh = [...effort().options].find((o) => o.textContent?.startsWith("xhigh"))!;
+    expect(xhigh.disabled).toBe(true);
+    expect(xhigh.title).toBe(`${fewer.label} takes effort ${fewer.effort.levels.join(", ")}`);
+    expect(form.effort).toBeNull();
+    expect(target.querySelector("#t-effort-hint")?.textContent).toContain(`${fewer.label} takes effort`);
   });
 });
