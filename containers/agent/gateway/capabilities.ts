@@ -30,16 +30,32 @@ function withoutStrayThinkingEdits<T extends CountTokensRequest>(body: T): T {
   return (kept.length ? { ...rest, context_management: { ...management, edits: kept } } : rest) as T;
 }
 
+/**
+ * A tool-use loop is one assistant turn, and the API takes one thinking configuration per turn: a turn that
+ * began without thinking (its last assistant message starts with no thinking block) finishes without,
+ * though the session's thinking was turned on meanwhile. The next turn thinks.
+ */
+function oneThinkingPerTurn<T extends CountTokensRequest>(body: T): T {
+  if (body.thinking?.type !== "enabled") return body;
+  const [previous, last] = body.messages.slice(-2);
+  const inToolLoop = last?.role === "user" && Array.isArray(last.content) && last.content.some((block) => block.type === "tool_result");
+  if (!inToolLoop || previous?.role !== "assistant" || !Array.isArray(previous.content)) return body;
+  const first = previous.content[0]?.type;
+  if (first === "thinking" || first === "redacted_thinking") return body;
+  const { thinking: _off, ...rest } = body;
+  return withoutStrayThinkingEdits(rest as T);
+}
+
 // Claude Code's body is a request to the beta Messages API (it calls /v1/messages?beta=true), checked in
 // request-body.ts for the fields the gateway reads. The shaper changes only model, max_tokens, thinking,
 // output_config and the sampling parameters, so its result still passes that check: hence the casts.
 
 export function shapeMessages(body: MessagesRequest, settings: GatewaySettings): MessagesRequest {
   const shaped = shapeRequest(body as unknown as BetaCreateParams, requestSettings(settings), entryOf(CATALOG, settings.model));
-  return withoutStrayThinkingEdits(shaped as unknown as MessagesRequest);
+  return oneThinkingPerTurn(withoutStrayThinkingEdits(shaped as unknown as MessagesRequest));
 }
 
 export function shapeCountTokens(body: CountTokensRequest, settings: GatewaySettings): CountTokensRequest {
   const shaped = shapeCountRequest(body as unknown as BetaCountParams, requestSettings(settings), entryOf(CATALOG, settings.model));
-  return withoutStrayThinkingEdits(shaped as unknown as CountTokensRequest);
+  return oneThinkingPerTurn(withoutStrayThinkingEdits(shaped as unknown as CountTokensRequest));
 }

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type Anthropic from "@anthropic-ai/sdk";
 import { ApiError, sendApiError } from "./api-error";
 import { shapeCountTokens, shapeMessages } from "./capabilities";
-import { answerOffline, countTokensOffline } from "./offline";
+import { answerOffline, countTokensOffline, withoutOfflineThinking } from "./offline";
 import { parseCountTokensRequest, parseMessagesRequest } from "./request-body";
 import { type GatewayRoute, type GatewayRouteOptions, type GatewaySettings, GatewaySettingsSchema, type GatewayUsage } from "./types";
 import { forward, upstreamClient } from "./upstream";
@@ -63,7 +63,7 @@ export class Route implements GatewayRoute {
   }
 
   #log(line: string): void {
-    this.#options.log?.(`gateway: ${line}`);
+    this.#options.log?.(line);
   }
 
   #report(usage: GatewayUsage): void {
@@ -80,6 +80,12 @@ export class Route implements GatewayRoute {
     } catch (thrown) {
       this.#log(`onError threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
     }
+  }
+
+  /** A request refused before it was read (a body over the limit): the CLI gets the API's error, the driver hears it. */
+  refuse(res: ServerResponse, error: ApiError): void {
+    sendApiError(res, error, { connection: "close" });
+    this.#refused(error);
   }
 
   async handle(call: RouteCall): Promise<void> {
@@ -101,7 +107,7 @@ export class Route implements GatewayRoute {
     try {
       const body = shapeCountTokens(parseCountTokensRequest(call.raw), this.#settings);
       if (!this.#client) return countTokensOffline(call.res, body);
-      error = await forward(this.#client, { path: "/v1/messages/count_tokens", query: call.query, body, headers: call.headers, signal }, call.res);
+      error = await forward(this.#client, { path: "/v1/messages/count_tokens", query: call.query, body: withoutOfflineThinking(body), headers: call.headers, signal }, call.res);
     } catch (thrown) {
       if (!(thrown instanceof ApiError)) throw thrown;
       sendApiError(call.res, thrown);
@@ -117,7 +123,7 @@ export class Route implements GatewayRoute {
     let error: ApiError | null = null;
     try {
       const body = shapeMessages(parseMessagesRequest(call.raw), settings);
-      if (this.#client) error = await forward(this.#client, { path: "/v1/messages", query: call.query, body, headers: call.headers, signal, meter }, call.res);
+      if (this.#client) error = await forward(this.#client, { path: "/v1/messages", query: call.query, body: withoutOfflineThinking(body), headers: call.headers, signal, meter }, call.res);
       else await answerOffline(call.res, { body, workspace: this.#options.workspace, tokenDelayMs: this.#tokenDelayMs, signal, meter });
     } catch (thrown) {
       if (thrown instanceof ApiError) {

@@ -34,15 +34,20 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
       req.resume();
       return sendApiError(res, notFound());
     }
-    const raw = await readBody(req, maxBodyBytes);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof ApiError) return route.refuse(res, error);
+      throw error;
+    }
     const call: RouteCall = { kind: match[2] ? "count_tokens" : "messages", raw, query: url.searchParams, headers: req.headers, res };
     await route.handle(call);
   }
 
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      if (error instanceof ApiError) return sendApiError(res, error, { connection: "close" });
-      options.log?.(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      options.log?.(error instanceof Error ? (error.stack ?? error.message) : String(error));
       sendApiError(res, new ApiError(500, "api_error", "The model gateway failed on this request."));
     });
   });

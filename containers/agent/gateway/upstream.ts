@@ -45,7 +45,7 @@ function refusalOf(error: InstanceType<typeof Anthropic.APIError>): { error: Api
   return { error: new ApiError(status, type, message), headers: error.headers ? passedBack(error.headers) : {} };
 }
 
-async function pipeBody(response: Response, res: ServerResponse, meter: UsageMeter | undefined): Promise<void> {
+async function pipeBody(response: Response, res: ServerResponse, meter: UsageMeter | undefined, signal: AbortSignal): Promise<void> {
   const streamed = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
   const parser = createParser({
     onEvent: (event) => {
@@ -62,7 +62,8 @@ async function pipeBody(response: Response, res: ServerResponse, meter: UsageMet
   while (reader) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (!res.write(value)) await once(res, "drain");
+    // A CLI that reads slowly slows the read from the API; one that went away aborts the wait.
+    if (!res.write(value)) await once(res, "drain", { signal });
     if (streamed) parser.feed(decoder.decode(value, { stream: true }));
     else whole.push(value);
   }
@@ -87,7 +88,8 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
     response = await client
       .post(request.path, {
         body: request.body,
-        query: Object.fromEntries(request.query),
+        // Only the beta switch Claude Code sets (`?beta=true`) goes on; any other query parameter stays here.
+        query: request.query.has("beta") ? { beta: request.query.get("beta") } : {},
         headers: beta ? { "anthropic-beta": Array.isArray(beta) ? beta.join(",") : beta } : {},
         stream: request.body.stream === true,
         signal: request.signal,
@@ -109,7 +111,7 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
   res.writeHead(response.status, passedBack(response.headers));
   res.flushHeaders();
   try {
-    await pipeBody(response, res, request.meter);
+    await pipeBody(response, res, request.meter, request.signal);
   } catch (error) {
     if (request.signal.aborted) return null;
     // The API's own way to fail mid-stream: an SSE error event, then the end.

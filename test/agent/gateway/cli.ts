@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type CanUseTool, type SDKMessage, type SDKUserMessage, type ThinkingConfig, query } from "@anthropic-ai/claude-agent-sdk";
+import { type CanUseTool, type PermissionMode, type SDKMessage, type SDKUserMessage, type ThinkingConfig, query } from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
 
 export interface CliOptions {
@@ -22,6 +22,10 @@ export interface CliOptions {
 }
 
 export interface Cli {
+  /** Claude Code's permission mode from the next request on (the driver's PATCH does the same). */
+  setPermissionMode(mode: PermissionMode): Promise<void>;
+  /** Tools refused from now on, as people refusing an approval would, with what they said. */
+  readonly refused: Map<string, string>;
   /** Sends a person's message and resolves with the CLI's messages up to the turn's result. */
   turn(text: string): Promise<SDKMessage[]>;
   /** Sends a message without waiting: while a turn runs, Claude Code hands it over with the next tool result. */
@@ -35,8 +39,10 @@ export interface Cli {
 
 const AskInputSchema = z.looseObject({ questions: z.array(z.looseObject({ question: z.string(), options: z.array(z.looseObject({ label: z.string() })) })) });
 
-/** Every tool is allowed; a question is answered with its first option, as a person picking it would. */
-const allowAll: CanUseTool = async (name, input) => {
+/** Every tool is allowed unless refused; a question is answered with its first option, as a person picking it would. */
+const decide = (refused: Map<string, string>): CanUseTool => async (name, input) => {
+  const refusal = refused.get(name);
+  if (refusal !== undefined) return { behavior: "deny", message: refusal };
   const asked = name === "AskUserQuestion" ? AskInputSchema.safeParse(input) : null;
   if (asked?.success) {
     const answers = Object.fromEntries(asked.data.questions.map((q) => [q.question, q.options[0]?.label ?? ""]));
@@ -48,6 +54,7 @@ const allowAll: CanUseTool = async (name, input) => {
 export async function startCli(options: CliOptions): Promise<Cli> {
   const home = await mkdtemp(path.join(os.tmpdir(), "tandem-gateway-cli-"));
   const dummyKey = "dummy-key-the-gateway-ignores";
+  const refused = new Map<string, string>();
   const waiting: ((message: SDKUserMessage | null) => void)[] = [];
   const queued: (SDKUserMessage | null)[] = [];
   const give = (message: SDKUserMessage | null) => {
@@ -68,7 +75,7 @@ export async function startCli(options: CliOptions): Promise<Cli> {
       cwd: options.cwd,
       model: options.model,
       permissionMode: "default",
-      canUseTool: allowAll,
+      canUseTool: decide(refused),
       ...(options.thinking ? { thinking: options.thinking } : {}),
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -106,6 +113,8 @@ export async function startCli(options: CliOptions): Promise<Cli> {
   };
   return {
     dummyKey,
+    refused,
+    setPermissionMode: async (mode) => void (await cli.setPermissionMode(mode)),
     push: send,
     nextResult,
     turn(text) {

@@ -149,6 +149,30 @@ describe("the offline model through the real Claude Code CLI", () => {
     expect(plain.flatMap((m) => (m.type === "assistant" ? m.message.content : [])).some((block) => block.type === "thinking")).toBe(false);
   });
 
+  it("in plan mode writes the plan and asks for its approval (ExitPlanMode) before changing anything, then carries it out", async () => {
+    await cli.setPermissionMode("plan");
+    const turn = await cli.turn("/write planned.txt after approval");
+    const names = toolCalls(turn).map((call) => call.name);
+    expect(names.indexOf("ExitPlanMode")).toBeGreaterThan(names.indexOf("Write"));
+    expect(names.at(-1)).toBe("Write");
+    expect(await readFile(path.join(workspace, "planned.txt"), "utf8")).toBe("after approval");
+    expect(lastText(turn)).toContain("Writing `planned.txt` done");
+  });
+
+  it("in plan mode stops where people refuse the plan, and changes nothing", async () => {
+    await cli.setPermissionMode("plan");
+    cli.refused.set("ExitPlanMode", "not this one");
+    try {
+      const turn = await cli.turn("/run touch refused.txt");
+      expect(toolCalls(turn).map((call) => call.name)).not.toContain("Bash");
+      expect(lastText(turn)).toMatch(/The plan was not approved:[\s\S]*not this one/);
+      await expect(readFile(path.join(workspace, "refused.txt"))).rejects.toThrow();
+    } finally {
+      cli.refused.clear();
+      await cli.setPermissionMode("default");
+    }
+  });
+
   it("shows what the tool gave, not the reminders Claude Code adds for the model", async () => {
     const turn = await cli.turn("/run echo plain-output");
     expect(toolResults(turn).join("\n")).toContain("plain-output");

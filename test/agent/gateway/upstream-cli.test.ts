@@ -124,6 +124,43 @@ describe("the real Claude Code CLI through the gateway to the Messages API", () 
     }
   });
 
+  it.each(["budget", "adaptive", "always"] as const)("shapes thinking as a model that thinks by %s takes it, on and off, and the API takes it", async (mode) => {
+    const entry = liveModelThinking(mode);
+    respond = () => fake.message(fake.text("shaped"));
+    try {
+      for (const thinking of [true, false]) {
+        route.update({ model: entry.id, thinking });
+        api.requests.length = 0;
+        await cli.turn(`thinking ${thinking ? "on" : "off"}`);
+        const sent = api.requests[0].body;
+        expect(sent.model).toBe(entry.id);
+        const thinks = sent.thinking?.type === "enabled" || sent.thinking?.type === "adaptive";
+        expect(thinks).toBe(thinking || mode === "always");
+      }
+      expect(api.refusals).toEqual([]);
+    } finally {
+      route.update({ model: session.id, thinking: true });
+    }
+  });
+
+  it("turns thinking on from the next turn when the session turns it on in the middle of one (one thinking configuration per turn)", async () => {
+    route.update({ thinking: false });
+    const answers = [fake.message(fake.toolUse("toolu_slow", "Bash", { command: "sleep 1", description: "Wait a second" })), fake.message(fake.text("Waited."))];
+    respond = () => answers.shift() ?? fake.message(fake.thinking("Now I think.", "sig-thinking"), fake.text("Thought."));
+    try {
+      cli.push("wait a second");
+      await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBe(1);
+      route.update({ thinking: true });
+      await cli.nextResult();
+      expect(api.requests.map((request) => request.body.thinking?.type)).toEqual([undefined, undefined]);
+      await cli.turn("and now think");
+      expect(api.requests[2].body.thinking).toEqual({ type: "enabled", budget_tokens: 1500 });
+      expect(api.refusals).toEqual([]);
+    } finally {
+      route.update({ thinking: true });
+    }
+  });
+
   it("reports each request's usage exactly as the API streamed it, cache reads and writes included", async () => {
     const figures = [
       { input_tokens: 1234, output_tokens: 56, cache_read_input_tokens: 7000, cache_creation_input_tokens: 890 },

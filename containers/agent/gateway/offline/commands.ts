@@ -1,10 +1,4 @@
-/**
- * The offline model's commands (containers/agent/gateway/README.md) and the Claude Code tool calls each
- * one makes, in order. A command's next call depends only on the calls already made for it, so the
- * conversation alone says where a command stands, across gateway restarts and Resume too.
- */
-import { existsSync } from "node:fs";
-import path from "node:path";
+/** The offline model's commands (containers/agent/gateway/README.md), as people type them. */
 
 export type Command =
   | { name: "ls"; path: string }
@@ -15,15 +9,6 @@ export type Command =
   | { name: "ask"; question: string; options: string[] }
   | { name: "plan"; steps: string[] }
   | { name: "task"; prompt: string };
-
-export interface ToolCall {
-  name: string;
-  input: Record<string, unknown>;
-  /** What the reply says before the call. */
-  intro: string;
-  /** A preparatory call (a Read before an Edit): its result is not summarised. */
-  quiet?: boolean;
-}
 
 export const COMMAND_HELP =
   "No API key is set, so I follow simple rules: try `/ls [dir]`, `/read <path>`, `/run <command>`, `/write <path> <text>`, " +
@@ -80,81 +65,4 @@ export function parseCommand(message: string): Command | null {
       return arg ? { name: "task", prompt: arg } : null;
   }
   return null;
-}
-
-/** A POSIX shell word that means exactly `text`. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Claude Code's file tools take absolute paths; the person names them from the workspace. */
-function absolute(file: string, workspace: string | null): string {
-  return path.isAbsolute(file) || !workspace ? file : path.join(workspace, file);
-}
-
-function shortDescription(prompt: string): string {
-  const words = prompt.replace(/^\/\w+\s*/, "").split(/\s+/).filter(Boolean).slice(0, 4);
-  return words.length ? words.join(" ") : "Offline subtask";
-}
-
-export interface PlanContext {
-  workspace: string | null;
-  offered: ReadonlySet<string>;
-}
-
-/** Every call the command makes, given the calls already made for it (`made`, by tool name). */
-export function callsOf(command: Command, context: PlanContext, made: readonly string[]): ToolCall[] {
-  const { workspace, offered } = context;
-  switch (command.name) {
-    case "ls":
-      return [{ name: "Bash", input: { command: `ls -A1p -- ${shellQuote(command.path)}`, description: "List the files in a folder" }, intro: `Listing \`${command.path}\`.` }];
-    case "read":
-      return [{ name: "Read", input: { file_path: absolute(command.path, workspace) }, intro: `Reading \`${command.path}\`.` }];
-    case "run":
-      return [{ name: "Bash", input: { command: command.command, description: "Run the command a person gave" }, intro: `Running \`${command.command}\`.` }];
-    case "write": {
-      const file = absolute(command.path, workspace);
-      const write: ToolCall = { name: "Write", input: { file_path: file, content: command.content }, intro: `Writing \`${command.path}\`.` };
-      // Claude Code writes over a file only after reading it in the same conversation.
-      const readFirst = made.length ? made[0] === "Read" : existsSync(file);
-      return readFirst ? [{ name: "Read", input: { file_path: file }, intro: `Reading \`${command.path}\` before writing it.`, quiet: true }, write] : [write];
-    }
-    case "edit": {
-      const file = absolute(command.path, workspace);
-      return [
-        { name: "Read", input: { file_path: file }, intro: `Reading \`${command.path}\` before editing it.`, quiet: true },
-        { name: "Edit", input: { file_path: file, old_string: command.oldText, new_string: command.newText }, intro: `Editing \`${command.path}\`.` },
-      ];
-    }
-    case "ask":
-      return [
-        {
-          name: "AskUserQuestion",
-          input: { questions: [{ question: command.question, header: "Question", options: command.options.map((label) => ({ label, description: `Answer: ${label}` })), multiSelect: false }] },
-          intro: "I need to ask you something.",
-        },
-      ];
-    case "plan": {
-      const todos = command.steps.map((step, index) => ({ content: step, status: index === 0 ? "in_progress" : "pending", activeForm: `Working on: ${step}` }));
-      const write: ToolCall = { name: "TodoWrite", input: { todos }, intro: `Planning ${command.steps.length} step${command.steps.length === 1 ? "" : "s"}.` };
-      // With tool search on, Claude Code offers TodoWrite only by name until ToolSearch loads its schema.
-      const loadFirst = made.length ? made[0] === "ToolSearch" : !offered.has("TodoWrite") && offered.has("ToolSearch");
-      return loadFirst ? [{ name: "ToolSearch", input: { query: "select:TodoWrite", max_results: 1 }, intro: "Loading the TodoWrite tool.", quiet: true }, write] : [write];
-    }
-    case "task":
-      return [
-        {
-          name: "Agent",
-          input: { description: shortDescription(command.prompt), prompt: command.prompt, subagent_type: "general-purpose", run_in_background: false },
-          intro: "Handing this to a subagent.",
-        },
-      ];
-  }
-}
-
-/** The command's next call, or null once every call was made (or the calls made are not this command's). */
-export function nextCall(command: Command, context: PlanContext, made: readonly string[]): ToolCall | null {
-  const calls = callsOf(command, context, made);
-  const followsPlan = made.every((name, index) => calls[index]?.name === name);
-  return followsPlan ? (calls[made.length] ?? null) : null;
 }

@@ -27,6 +27,9 @@ const SKILL = /^\s*<command-message>/;
 /** How Claude Code hands over a message a person sent while a tool ran, inside that tool's result. */
 const SENT_WHILE_WORKING = /The user sent (?:a )?(?:new )?messages? while you were working:\s*([\s\S]*?)\s*(?:\n\nThis is how Claude Code surfaces|<\/system-reminder>|$)/g;
 const WORKING_DIRECTORY = /Primary working directory: (.+)/;
+/** Claude Code's plan-mode reminder, and the plan file it asks for (new, or one that exists). */
+const PLAN_MODE = /Plan mode is active/;
+const PLAN_FILE = /(?:create your plan at|plan file already exists at) (\S+?)\.?(?=\s)/;
 /** Claude Code's compaction prompt (it asks for `<analysis>` then `<summary>`). */
 const COMPACTION = /Your task is to create a detailed summary of the conversation/;
 
@@ -44,6 +47,8 @@ export interface Conversation {
   said: string[];
   /** The latest command of the turn and the calls already made for it. */
   command: { command: Command; made: string[] } | null;
+  /** Plan mode was on when the command was given: the plan file Claude Code named for it. */
+  planFile: string | null;
   /** Claude Code asks for a summary of the conversation (compaction): what people said and the tools called before. */
   compaction: { said: string[]; tools: string[] } | null;
 }
@@ -101,18 +106,34 @@ function workspaceNamed(request: CountTokensRequest): string | null {
   return null;
 }
 
-/** The latest command of the turn: searched back to the message that started the turn. */
-function commandInForce(messages: Message[]): Conversation["command"] {
+/** Every text of a message, its tool results' included: where Claude Code's reminders may be. */
+function allTexts(message: Message): string[] {
+  const blocks = blocksOf(message);
+  return [...parsed(TextBlockSchema, blocks).map((block) => block.text), ...parsed(ToolResultSchema, blocks).map(contentText)];
+}
+
+function planFileIn(message: Message): string | null {
+  const texts = allTexts(message);
+  if (!texts.some((text) => PLAN_MODE.test(text))) return null;
+  for (const text of texts) {
+    const named = PLAN_FILE.exec(text);
+    if (named) return named[1];
+  }
+  return null;
+}
+
+/** The latest command of the turn (searched back to the message that started it), and plan mode then. */
+function commandInForce(messages: Message[]): Pick<Conversation, "command" | "planFile"> {
   for (let index = messages.length - 1; index >= 0; index--) {
     const { said, startsTurn } = peopleIn(messages[index]);
     const command = said.map(parseCommand).findLast((found) => found !== null);
     if (command) {
       const made = messages.slice(index + 1).flatMap((m) => (m.role === "assistant" ? parsed(ToolUseSchema, blocksOf(m)).map((use) => use.name) : []));
-      return { command, made };
+      return { command: { command, made }, planFile: planFileIn(messages[index]) };
     }
-    if (startsTurn && said.length) return null;
+    if (startsTurn && said.length) break;
   }
-  return null;
+  return { command: null, planFile: null };
 }
 
 function compactionOf(messages: Message[]): Conversation["compaction"] {
@@ -136,7 +157,7 @@ export function readConversation(request: CountTokensRequest, workspace: string 
     offered: new Set((request.tools ?? []).map((tool) => tool.name)),
     results,
     said: last && !compaction ? peopleIn(last).said : [],
-    command: compaction ? null : commandInForce(messages),
+    ...(compaction ? { command: null, planFile: null } : commandInForce(messages)),
     compaction,
   };
 }

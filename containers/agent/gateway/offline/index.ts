@@ -8,10 +8,24 @@ import { asksForThinking } from "../capabilities";
 import type { CountTokensRequest, MessagesRequest } from "../request-body";
 import type { UsageMeter } from "../usage";
 import { readConversation } from "./conversation";
-import { planReply } from "./reply";
+import { z } from "zod";
+import { OFFLINE_SIGNATURE, planReply } from "./reply";
 import { offlineTokens, writeMessage, writeStream } from "./respond";
 
 export { OFFLINE_LABEL } from "./reply";
+
+const OfflineThinkingSchema = z.looseObject({ type: z.literal("thinking"), signature: z.literal(OFFLINE_SIGNATURE) });
+
+/**
+ * A conversation the offline model took part in (a session that ran without a key, resumed with one)
+ * carries its thinking blocks, whose signature the API refuses: they are left out of what goes upstream.
+ */
+export function withoutOfflineThinking<T extends CountTokensRequest>(body: T): T {
+  const offline = (block: unknown) => OfflineThinkingSchema.safeParse(block).success;
+  if (!body.messages.some((m) => m.role === "assistant" && Array.isArray(m.content) && m.content.some(offline))) return body;
+  const messages = body.messages.map((m) => (m.role === "assistant" && Array.isArray(m.content) ? { ...m, content: m.content.filter((block) => !offline(block)) } : m));
+  return { ...body, messages };
+}
 
 /** Ids unique across restarts of the host: the CLI keeps them in conversations it resumes. */
 const ID_PREFIX = randomBytes(6).toString("hex");

@@ -5,10 +5,13 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { COMMAND_HELP, type ToolCall, callsOf, nextCall, parseCommand } from "./commands";
+import { type ToolCall, callsOf, nextCall } from "./calls";
+import { COMMAND_HELP, parseCommand } from "./commands";
 import { type Conversation, type ResultToSummarise, resultText } from "./conversation";
 
 export const OFFLINE_LABEL = "_(offline model)_";
+/** The signature of the offline model's thinking blocks: no API would take it (see withoutOfflineThinking). */
+export const OFFLINE_SIGNATURE = "tandem-offline-model";
 const MAX_QUOTED_OUTPUT = 2000;
 
 export type PlannedBlock =
@@ -54,6 +57,8 @@ function summarise({ use, result }: ResultToSummarise, workspace: string | null)
       return `Editing \`${file}\`${failed || " done"}: ${output}`;
     case "AskUserQuestion":
       return result.is_error ? `No answer: ${output}` : `Thanks. You answered:\n\n${quote(output)}`;
+    case "ExitPlanMode":
+      return result.is_error ? `The plan was not approved: ${output}` : "The plan is approved.";
     case "TodoWrite":
       return result.is_error ? `The plan could not be set: ${output}` : "The plan is set.";
     case "Agent":
@@ -107,13 +112,15 @@ export async function planReply(conversation: Conversation, options: ReplyOption
   const parts = conversation.results.filter((result) => !isQuiet(conversation, result)).map((result) => summarise(result, conversation.workspace));
   const plain = conversation.said.filter((text) => text && parseCommand(text) === null);
   const inForce = conversation.command;
-  const next = inForce ? nextCall(inForce.command, conversation, inForce.made) : null;
+  // A plan people did not approve ends the command there.
+  const refused = conversation.results.some(({ use, result }) => use?.name === "ExitPlanMode" && result.is_error);
+  const next = inForce && !refused ? nextCall(inForce.command, conversation, inForce.made) : null;
   if (plain.length) {
     parts.push(`You said:\n\n${plain.map(quote).join("\n\n")}\n\n${await topLevelFiles(conversation.workspace)}`);
     if (!conversation.results.length && !next) parts.push(COMMAND_HELP);
   }
   const blocks: PlannedBlock[] = [];
-  if (options.thinking) blocks.push({ type: "thinking", thinking: `Offline rules. ${ruleOf(next, conversation)}`, signature: "offline-model" });
+  if (options.thinking) blocks.push({ type: "thinking", thinking: `Offline rules. ${ruleOf(next, conversation)}`, signature: OFFLINE_SIGNATURE });
   if (next && !conversation.offered.has(next.name)) {
     parts.push(`Claude Code does not offer the ${next.name} tool here, so I cannot do that.`);
   } else if (next) {
