@@ -94,6 +94,27 @@ describe("a secret in a command's output", () => {
   });
 });
 
+describe("a usage report in the middle of a streamed secret", () => {
+  it("does not release the held head of the secret: the outbox sends no piece of it (a flush there leaked it)", () => {
+    const secret = "lk_live_9Qv2XwT7bN4mZp8Rc1Ls6Hd3Fy5Gj0Ka";
+    const sent: string[] = [];
+    const socket = { readyState: 1, send: (data: string) => sent.push(data) } as unknown as WebSocket;
+    const outbox = new Outbox(new Redaction([secret]));
+    outbox.attach(socket, 0);
+    outbox.send({ type: "message_start", id: "m" });
+    outbox.send({ type: "text_delta", id: "m", text: `the key is ${secret.slice(0, 20)}` });
+    // The gateway reports the request's usage as the response ends, before the CLI's last deltas.
+    outbox.send({ type: "usage", requestId: "r1", model: "claude-haiku-4-5", inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, failed: false });
+    outbox.send({ type: "progress", step: "save", detail: "saving the workspace" });
+    outbox.send({ type: "text_delta", id: "m", text: `${secret.slice(20)} ok` });
+    outbox.send({ type: "turn_end" });
+    const joined = sent.join("");
+    for (let i = 0; i + 8 <= secret.length; i++) expect(joined).not.toContain(secret.slice(i, i + 8));
+    const text = sent.map((raw) => parseFrame(FromAgentFrameSchema, raw)).flatMap((f) => (f?.type === "text_delta" ? [f.text] : [])).join("");
+    expect(text).toBe("the key is [redacted] ok");
+  });
+});
+
 describe("a frame that redaction makes longer", () => {
   it("is cut to its limit, so the room does not drop it as invalid (an error frame lost would strand its session)", () => {
     const secret = "short-k8"; // 8 characters, replaced by the 10 of "[redacted]"

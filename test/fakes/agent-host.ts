@@ -336,6 +336,15 @@ export async function startFakeAgentHost(key: string, port = 0) {
           s.send({ type: "text_delta", id, text: `${form.slice(half)}] ` });
         }
       }
+    } else if (command === "/leak-around-usage") {
+      // Each secret in two deltas with a model request's usage (and an archive's progress) between them.
+      for (const value of Object.values(s.secrets)) {
+        const half = Math.floor(value.length / 2);
+        s.send({ type: "text_delta", id, text: `<${value.slice(0, half)}` });
+        modelUsage(s, seq, { inputTokens: 1, outputTokens: 1 }, 9);
+        s.send({ type: "progress", step: "save", detail: "saving the workspace" });
+        s.send({ type: "text_delta", id, text: `${value.slice(half)}> ` });
+      }
     } else if (command === "/invalid-frame") {
       // Not a valid text_delta (no id): the room must not store its text.
       s.socket?.send(JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }));

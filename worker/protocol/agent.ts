@@ -179,6 +179,14 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
 export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
 
 /**
+ * Frames that say nothing about where a streamed text stands: a model request's usage (the gateway reports
+ * it as the response ends, while the text of that response may still be on its way), an archive and its
+ * progress, an artifact, an event, input read. Streamed text that redaction holds back (it could still
+ * become a secret) is not released for them, only for a frame of the conversation or the agent's end.
+ */
+export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set(["usage", "progress", "workspace_archive", "artifact", "notice", "input_consumed"]);
+
+/**
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and
  * whether it waits for its workspace (a new incarnation with `start.restore`).
  */
