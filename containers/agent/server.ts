@@ -94,7 +94,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const workbench = { root: workbenchRoot, archiveMaxBytes, hostSecrets: hostKey ? [hostKey] : [] };
   const stateRoot = await privateDirectory(options.stateRoot ?? path.join(os.tmpdir(), "tandem-state"));
   // Claude Code, run as another user, enters its own directories below (it may not list the others).
-  if (options.runAs) await chmod(stateRoot, 0o711);
+  if (options.runAs) for (const dir of [stateRoot, root]) await chmod(dir, 0o711);
   const containment = options.containment ?? (await probeContainment());
   const orphanKill = await probeOrphanKill();
   const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });

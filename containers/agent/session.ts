@@ -21,6 +21,7 @@ import { Inbox } from "./inbox";
 import { type OutFrame, Outbox } from "./outbox";
 import { tandemAppend } from "./prompt";
 import type { PushContext } from "./push";
+import { withGitConfig } from "./git-auth";
 import { Redactor, childEnv } from "./secrets";
 import { ArtifactTracker, CloneError } from "./workspace";
 
@@ -107,7 +108,9 @@ export class Session {
   get git(): PushContext | null {
     if (this.#state !== "running" || this.#disposed) return null;
     const { repos, secrets } = this.#start;
-    return { workspace: this.workspace, repos, env: childEnv(secrets, this.workspace), secrets };
+    const env = childEnv(secrets, this.workspace);
+    // The repositories belong to Claude Code's user when it runs as another: the host's git may still use them.
+    return { workspace: this.workspace, repos, env: this.#options.runAs ? withGitConfig(env, "safe.directory", "*") : env, secrets };
   }
 
   redact(text: string): string {
