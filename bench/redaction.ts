@@ -5,7 +5,7 @@
  *   npm run bench:redaction [-- --secrets 20]
  */
 import { performance } from "node:perf_hooks";
-import { Redaction, StreamRedaction, secretForms } from "../worker/protocol/redaction";
+import { Redaction, StreamRedaction, secretForms } from "@tandem/protocol/redaction";
 
 const SECRETS = Number(process.argv[process.argv.indexOf("--secrets") + 1]) || 20;
 const TEXT_BYTES = 2_000_000;

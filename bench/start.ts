@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWeb, startStack } from "../scripts/stack.mjs";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
-import { messageList } from "../worker/protocol/transcript";
+import { messageList } from "@tandem/protocol/transcript";
 import { connectRoom } from "./lib/room-client";
 import { freePort } from "./lib/stack";
 import { summary } from "./lib/stats";

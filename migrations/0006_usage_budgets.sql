@@ -1,6 +1,6 @@
 -- Issue 13: token usage per turn, a workspace's monthly budget, and the budget alerts sent.
 
--- One row a turn of a session, reported by its room (worker/session/usage.ts). Keyed by the turn's agent
+-- One row a turn of a session, reported by its room (worker/session/usage-ledger.ts). Keyed by the turn's agent
 -- frame, so a report sent twice (a retry after a lost answer) counts once. Kept when the session is
 -- deleted: the workspace's spend does not shrink.
 CREATE TABLE usage_turns (

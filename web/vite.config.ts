@@ -32,7 +32,8 @@ const csp: NonNullable<Parameters<typeof sveltekit>[0]>["csp"] = {
 export default defineConfig({
   plugins: [sveltekit({ adapter: adapter({ fallback: "index.html" }), csp })],
   resolve: {
-    // worker/protocol is imported from outside web/: its bare imports must still resolve to web's own copies.
+    // @tandem/protocol (worker/protocol, linked by the root's npm workspaces) lies outside web/: its bare
+    // imports must still resolve to web's own copies.
     dedupe: ["zod", "yjs"],
   },
   server: {

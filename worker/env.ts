@@ -1,6 +1,6 @@
 import type { SessionRoom } from "./session/room";
-import type { AgentContainer } from "./session/container";
-import type { SessionShard } from "./shard/shard";
+import type { AgentContainer } from "./container/agent-container";
+import type { SessionShard } from "./viewers/shard";
 import type { ScheduleClock } from "./schedule/clock";
 
 export interface Env {
@@ -9,10 +9,10 @@ export interface Env {
   SessionRoom: DurableObjectNamespace<SessionRoom>;
   /** Viewer shards: past a threshold a room relays its document to these, each holding a slice of the sockets. */
   SessionShard: DurableObjectNamespace<SessionShard>;
-  /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in shard/config.ts. */
+  /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in viewers/fan-out-config.ts. */
   SHARD_AFTER_VIEWERS?: string;
   VIEWERS_PER_SHARD?: string;
-  /** Frames a second one room or shard aims to send at most; default in session/throttle.ts. */
+  /** Frames a second one room or shard aims to send at most; default in viewers/throttle.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;

@@ -20,14 +20,14 @@ import { workflowRoutes } from "./api/workflows";
 import { sessionGitRoutes } from "./api/git";
 import { modelRoutes } from "./api/models";
 import { usageRoutes } from "./api/usage";
-import { authorizeRoomConnection } from "./session/connect";
+import { authorizeRoomConnection } from "./auth/socket";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
-import { connectViewer } from "./shard/placement";
+import { connectViewer } from "./viewers/placement";
 
 export { SessionRoom } from "./session/room";
-export { AgentContainer } from "./session/container";
-export { SessionShard } from "./shard/shard";
+export { AgentContainer } from "./container/agent-container";
+export { SessionShard } from "./viewers/shard";
 export { ScheduleClock } from "./schedule/clock";
 
 const app = newApp();

@@ -77,7 +77,7 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
   };
 }
 
-/** The room's stored Yjs log (worker/session/yjs-log.ts), read from its SQLite file in wrangler's local state. */
+/** The room's stored Yjs log (worker/viewers/yjs-log.ts), read from its SQLite file in wrangler's local state. */
 function roomLog(persistTo: string, sessionId: string): { storedBytes: number; storedRows: number; largestRow: number } {
   const dir = join(persistTo, "v3", "do", "tandem-SessionRoom");
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".sqlite"))) {

@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import { copyFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Repo } from "../../worker/protocol/session-config";
-import { DIFF_MAX_BYTES, type ChangedFile, type RepoChanges } from "../../worker/protocol/git";
+import type { Repo } from "@tandem/protocol/session-config";
+import { DIFF_MAX_BYTES, type ChangedFile, type RepoChanges } from "@tandem/protocol/git";
 import { git, gitLine } from "./git";
 
 const BASE_COMMIT = "tandem.baseCommit";

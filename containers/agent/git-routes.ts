@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { AgentPushSchema, type AgentPush, type Changes, type GitAction } from "../../worker/protocol/git";
+import { AgentPushSchema, type AgentPush, type Changes, type GitAction } from "@tandem/protocol/git";
 import { repoChanges } from "./changes";
 import { pushChanges, PushError, type PushContext, type PushErrorCode } from "./push";
 import type { Session } from "./session";

@@ -3,7 +3,7 @@
  * conversation: a session saved before Claude Code ran it, or one whose agent was lost before its first
  * save. The newest part is kept, up to a bound, and given with the first message Claude reads.
  */
-import type { HistoryMessage } from "../../worker/protocol/agent";
+import type { HistoryMessage } from "@tandem/protocol/agent";
 
 /** About 15,000 tokens: enough to continue, small beside any model's window. */
 export const HISTORY_CONTEXT_MAX_CHARS = 60_000;

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { Repo } from "../../worker/protocol/session-config";
+import type { Repo } from "@tandem/protocol/session-config";
 import { resolveInWorkspace } from "./paths";
 import { displayURL } from "./workspace";
 

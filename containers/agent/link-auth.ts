@@ -7,7 +7,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { LINK_NONCE_HEADER, MIN_AGENT_KEY_LENGTH, NONCE_PATTERN, agentLinkToken, agentProof } from "../../worker/protocol/agent-auth";
+import { LINK_NONCE_HEADER, MIN_AGENT_KEY_LENGTH, NONCE_PATTERN, agentLinkToken, agentProof } from "@tandem/protocol/agent-auth";
 
 export type LinkCheck =
   /** `proof` answers the room's nonce: the value of the AGENT_PROOF_HEADER response header. */

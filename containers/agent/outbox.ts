@@ -1,7 +1,7 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
-import { STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "../../worker/protocol/agent";
-import { StreamRedaction } from "../../worker/protocol/redaction";
+import { STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
+import { StreamRedaction } from "@tandem/protocol/redaction";
 import type { Redactor } from "./secrets";
 
 type TextStream = { type: "text_delta" | "thinking_delta"; id: string };

@@ -2,7 +2,7 @@
  * Tandem's addition to Claude Code's own system prompt (the `claude_code` preset): how a shared session
  * works, the repositories, the repositories' own instructions as cloned, and the workflow's addition.
  */
-import type { Workflow } from "../../worker/protocol/session-config";
+import type { Workflow } from "@tandem/protocol/session-config";
 import type { RepoInstructions } from "./instructions";
 
 export function tandemAppend(options: { repoDirs: readonly string[]; workflow: Workflow | null; instructions?: readonly RepoInstructions[] }): string {

@@ -4,8 +4,8 @@
  * API. The commit is made from a temporary index: the agent's checkout, index and branch stay as they were.
  */
 import path from "node:path";
-import type { AgentPush, PushResult } from "../../worker/protocol/git";
-import type { Repo } from "../../worker/protocol/session-config";
+import type { AgentPush, PushResult } from "@tandem/protocol/git";
+import type { Repo } from "@tandem/protocol/session-config";
 import { baseOf, withWorkTreeIndex } from "./changes";
 import { GitError, gitLine } from "./git";
 import { repoDirs } from "./workspace";

@@ -2,7 +2,7 @@
 import { gitCredentialEnv } from "./git-auth";
 
 // One redaction for the agent and the room: the value itself, its base64 and URL-encoded forms.
-export { Redaction as Redactor } from "../../worker/protocol/redaction";
+export { Redaction as Redactor } from "@tandem/protocol/redaction";
 
 /** Host variables a spawned command may see; the host's own keys (e.g. ANTHROPIC_API_KEY) are not among them. */
 const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SHELL", "USER"];

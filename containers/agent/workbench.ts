@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { WORKBENCH_LINE_MAX_BYTES, WorkbenchLineSchema, type GitAction } from "../../worker/protocol/git";
+import { WORKBENCH_LINE_MAX_BYTES, WorkbenchLineSchema, type GitAction } from "@tandem/protocol/git";
 import { extractArchive } from "./archive";
 import { answerGit, refusal, reply, type GitAnswer } from "./git-routes";
 import { Redactor, childEnv } from "./secrets";

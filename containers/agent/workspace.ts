@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Repo } from "../../worker/protocol/session-config";
+import type { Repo } from "@tandem/protocol/session-config";
 import { recordBase } from "./changes";
 import { resolveInWorkspace } from "./paths";
 

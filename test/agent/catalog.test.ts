@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CATALOG, EFFORTS, isRetired } from "../../worker/protocol/models";
+import { CATALOG, EFFORTS, isRetired } from "@tandem/protocol/models";
 
 const require = createRequire(import.meta.url);
 // The package's exports do not name its data files: they are read from its folder.

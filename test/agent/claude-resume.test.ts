@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INCARNATION_HEADER } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER } from "@tandem/protocol/agent";
 import { type ClaudeHarness, reply, sentText, startClaudeHarness } from "./claude-harness";
 import { DoClient, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
 

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FromAgentFrame } from "../../worker/protocol/agent";
+import type { FromAgentFrame } from "@tandem/protocol/agent";
 import { type ClaudeHarness, lastMessage, reply, startClaudeHarness } from "./claude-harness";
 import { fake } from "../fakes/anthropic";
 import { removeTempDirs } from "./helpers";

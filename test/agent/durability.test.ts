@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { INCARNATION_HEADER } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER } from "@tandem/protocol/agent";
 import { CONFIG, DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
 
 let host: AgentHost;

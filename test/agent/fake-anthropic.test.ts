@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CATALOG, isRetired, type ModelEntry } from "../../worker/protocol/models";
+import { CATALOG, isRetired, type ModelEntry } from "@tandem/protocol/models";
 import { type FakeAnthropic, SDK_API_VERSION, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { liveModel } from "../fakes/catalog";
 

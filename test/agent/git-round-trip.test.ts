@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DIFF_MAX_BYTES, type Changes } from "../../worker/protocol/git";
+import { DIFF_MAX_BYTES, type Changes } from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github";
 import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir } from "./helpers";

@@ -5,9 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { type AgentHello, AgentHelloSchema, type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
-import type { SessionConfig } from "../../worker/protocol/session-config";
-import { agentLinkToken } from "../../worker/protocol/agent-auth";
+import { type AgentHello, AgentHelloSchema, type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
+import type { SessionConfig } from "@tandem/protocol/session-config";
+import { agentLinkToken } from "@tandem/protocol/agent-auth";
 import { liveModelThinking } from "../fakes/catalog";
 
 /** The agent host's key in these tests; DoClient signs its socket with it, as the room does. */

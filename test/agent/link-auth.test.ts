@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER, agentProof } from "../../worker/protocol/agent-auth";
+import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER, agentProof } from "@tandem/protocol/agent-auth";
 import { DoClient, HOST_KEY, linkHeaders, removeTempDirs, startFrame, tempDir, until } from "./helpers";
 
 let host: AgentHost;

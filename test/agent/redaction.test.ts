@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WebSocket } from "ws";
 import { Outbox } from "../../containers/agent/outbox";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { FRAME_LIMITS, FromAgentFrameSchema, parseFrame } from "../../worker/protocol/agent";
-import { Redaction } from "../../worker/protocol/redaction";
+import { FRAME_LIMITS, FromAgentFrameSchema, parseFrame } from "@tandem/protocol/agent";
+import { Redaction } from "@tandem/protocol/redaction";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { DoClient, HOST_KEY, removeTempDirs, startFrame, tempDir } from "./helpers";
 

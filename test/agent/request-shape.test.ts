@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { describe, expect, it } from "vitest";
 import { shapeCountRequest, shapeRequest, type RequestSettings } from "../../containers/agent/models/request-shape";
-import { CATALOG, entryOf, type ModelId } from "../../worker/protocol/models";
+import { CATALOG, entryOf, type ModelId } from "@tandem/protocol/models";
 
 const settings = (model: ModelId, extra: Partial<RequestSettings> = {}): RequestSettings => ({ model, maxTokens: 4000, thinking: false, effort: null, ...extra });
 

@@ -5,7 +5,7 @@
  * switch to.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Changes } from "../../worker/protocol/git";
+import type { Changes } from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir } from "./helpers";
 

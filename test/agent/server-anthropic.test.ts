@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { WORKFLOWS } from "../../containers/agent/workflows";
+import { BUILTIN_WORKFLOW_DEFINITIONS as WORKFLOWS } from "@tandem/protocol/workflows";
 import { type FakeAnthropic, fake, startFakeAnthropic } from "../fakes/anthropic";
 import { DoClient, removeTempDirs, startFrame, tempDir, HOST_KEY } from "./helpers";
 

@@ -3,11 +3,11 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { HistoryMessage } from "../../worker/protocol/agent";
+import type { HistoryMessage } from "@tandem/protocol/agent";
 import { historyAsContext } from "../../containers/agent/history";
 import { Redactor, childEnv } from "../../containers/agent/secrets";
-import { BUILTIN_WORKFLOWS } from "../../worker/protocol/session-config";
-import { BUILTIN_WORKFLOW_LIST, builtinWorkflow, renderFirstMessage } from "../../containers/agent/workflows";
+import { BUILTIN_WORKFLOWS } from "@tandem/protocol/session-config";
+import { BUILTIN_WORKFLOW_LIST, builtinWorkflow, renderFirstMessage } from "@tandem/protocol/workflows";
 import { ArtifactTracker, CloneError, artifactFile, cloneRepos, repoDirName } from "../../containers/agent/workspace";
 import { makeBareRepo, removeTempDirs, tempDir } from "./helpers";
 

@@ -7,6 +7,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { verifySignature } from "../../worker/secrets/hmac";
 import { CallbackQueue, type PhaseChange } from "../../worker/session/callbacks";
+import { applyRoomSchema } from "../../worker/session/schema";
 import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { accessFetch, stubAccessKeys } from "./access";
 import { observe, reportFigures } from "./probe";
@@ -17,9 +18,9 @@ const T0 = Date.UTC(2026, 10, 26, 15, 0, 0);
 const accessMode = { ...env, AUTH_MODE: "access" as const };
 
 /** Runs `body` in a fresh room's SQLite storage. */
-function inRoomStorage<T>(body: (sql: SqlStorage) => Promise<T>): Promise<T> {
+function inRoomStorage<T>(body: (sql: SqlStorage, storage: DurableObjectStorage) => Promise<T>): Promise<T> {
   const stub = env.SessionRoom.get(env.SessionRoom.idFromName(`callbacks-${crypto.randomUUID()}`));
-  return runInDurableObject(stub, (_instance, state) => body(state.storage.sql));
+  return runInDurableObject(stub, (_instance, state) => body(state.storage.sql, state.storage));
 }
 
 async function workspaceCallback(owner: Client, ws: string, url: string): Promise<string> {
@@ -167,7 +168,7 @@ describe("callback signing secrets in the queue", () => {
       sent.push({ headers: request.headers, body: await request.text() });
       return new Response(null, { status: statuses.shift() ?? 204 });
     }) as typeof fetch;
-    const after = await inRoomStorage(async (sql) => {
+    const after = await inRoomStorage(async (sql, storage) => {
       // The queue as it was: under its former name, one clear secret per row.
       sql.exec(`DROP TABLE callbacks`);
       sql.exec(`CREATE TABLE notifications (
@@ -177,6 +178,8 @@ describe("callback signing secrets in the queue", () => {
         `INSERT INTO notifications (change, target, url, secret, body, delivery_id, next_at) VALUES ('{}', 'workspace', 'https://ops.example.com/h', ?, ?, 'd-legacy', ?)`,
         legacySecret, body, T0,
       );
+      // What the room does at its next start: its schema takes the old table over.
+      applyRoomSchema(storage);
       const queue = new CallbackQueue(sql);
       const first = await queue.flush(env, recorder, T0);
       const stored = sql.exec(`SELECT * FROM callbacks`).toArray();

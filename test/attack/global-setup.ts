@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import type { TestProject } from "vitest/node";
 import { startFakeAgentHost } from "../fakes/agent-host";
-import { newAgentKey } from "../../worker/protocol/agent-auth";
+import { newAgentKey } from "@tandem/protocol/agent-auth";
 import { emptyFigures, mergeFigures, formatFigures, type Figures } from "./figures";
 
 declare module "vitest" {

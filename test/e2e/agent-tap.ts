@@ -5,7 +5,7 @@
 import { type IncomingMessage, createServer, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { WebSocket, WebSocketServer } from "ws";
-import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER } from "../../worker/protocol/agent-auth.ts";
+import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER } from "@tandem/protocol/agent-auth";
 import { freePort } from "./stack.ts";
 
 export interface Delta {

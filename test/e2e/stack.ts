@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -93,11 +93,6 @@ export async function waitFor(url: string, procs: Proc[], timeoutMs = 90_000): P
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${procs.map((p) => `[${p.name}] ${p.log.join("").slice(-2000)}`).join("\n")}`);
 }
 
-/** Whether the Worker serves web/build itself (wrangler.toml `[assets]`); else `vite preview` fronts it. */
-function workerServesAssets(): boolean {
-  return /^\s*\[assets\]/m.test(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"));
-}
-
 export async function startStack(opts: { agentTap?: (realAgentPort: number) => Promise<number> } = {}): Promise<Stack> {
   const given = process.env.E2E_BASE_URL;
   if (given) return { baseURL: given.replace(/\/$/, ""), agentPort: 0, close: async () => {} };
@@ -138,19 +133,9 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
     procs.push(worker);
     await waitFor(`http://127.0.0.1:${apiPort}/api/openapi.json`, procs);
 
-    let baseURL = `http://127.0.0.1:${apiPort}`;
-    if (!workerServesAssets()) {
-      const webPort = await freePort();
-      const preview = start("web", path.join(WEB, "node_modules", ".bin", "vite"), ["preview", "--port", String(webPort), "--strictPort", "--host", "127.0.0.1"], {
-        cwd: WEB,
-        env: { TANDEM_API: baseURL, PATH: `${path.join(WEB, "node_modules", ".bin")}:${process.env.PATH}` },
-      });
-      procs.push(preview);
-      baseURL = `http://127.0.0.1:${webPort}`;
-      await waitFor(`${baseURL}/`, procs);
-    }
+    // The Worker serves web/build itself (wrangler.toml `[assets]`).
     return {
-      baseURL,
+      baseURL: `http://127.0.0.1:${apiPort}`,
       agentPort,
       async close() {
         for (const p of procs.reverse()) await stop(p);

@@ -6,8 +6,8 @@
  * (the files as JSON) the room sends, as the real containers/agent/workbench.ts does; `workbenchCalls` counts them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { WorkbenchLineSchema, type AgentPush, type Changes, type PushResult } from "../../worker/protocol/git";
-import type { Repo } from "../../worker/protocol/session-config";
+import { WorkbenchLineSchema, type AgentPush, type Changes, type PushResult } from "@tandem/protocol/git";
+import type { Repo } from "@tandem/protocol/session-config";
 
 export interface FakeGitSession {
   start: { repos: Repo[] };

@@ -35,10 +35,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
-import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "../../worker/protocol/agent";
+import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
-import { AGENT_PROOF_HEADER } from "../../worker/protocol/agent-auth";
-import type { AgentPush } from "../../worker/protocol/git";
+import { AGENT_PROOF_HEADER } from "@tandem/protocol/agent-auth";
+import type { AgentPush } from "@tandem/protocol/git";
 import { fakeGitRequest, fakeWorkbench, workbenchCalls } from "./agent-git";
 
 // Global setup is loaded with the worker project's resolve conditions (where "ws" is its browser stub).

@@ -17,7 +17,7 @@
  * - an effort on a model that takes none, a level it does not take, or one above its limit with thinking off.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { EFFORTS, isRetired, type Catalog, type ModelEntry } from "../../worker/protocol/models";
+import { EFFORTS, isRetired, type Catalog, type ModelEntry } from "@tandem/protocol/models";
 
 export interface Refusal {
   status: 400 | 401 | 404;

@@ -20,7 +20,7 @@
  * any scripted response is used. Every request is recorded, refused or not.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { CATALOG, type Catalog } from "../../worker/protocol/models";
+import { CATALOG, type Catalog } from "@tandem/protocol/models";
 import { bodyRefusal, headerRefusal, type Refusal } from "./anthropic-refusals";
 import { type FakeBlock, type FakeMessage, messageEvents, messageJSON, sendError, sendStream, type SentListener } from "./anthropic-stream";
 

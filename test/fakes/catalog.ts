@@ -2,7 +2,7 @@
  * Models for tests, chosen from the catalog by what they can do, never by name: a named model retires and
  * its tests would start failing for no fault of the code (README: no test hard-codes a model that can retire).
  */
-import { CATALOG, isRetired, type Catalog, type ModelEntry, type ThinkingMode } from "../../worker/protocol/models";
+import { CATALOG, isRetired, type Catalog, type ModelEntry, type ThinkingMode } from "@tandem/protocol/models";
 
 /** Every live model of the catalog (a deployment's, where the test runs with one). */
 export const liveModels = (catalog: Catalog = CATALOG, now = Date.now()) => catalog.filter((entry) => !isRetired(entry, now));

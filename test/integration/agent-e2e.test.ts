@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { CATALOG, defaultModel } from "../../worker/protocol/models";
+import { CATALOG, defaultModel } from "@tandem/protocol/models";
 import type { FakeResponse } from "../fakes/anthropic";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";

@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FakeResponse } from "../fakes/anthropic";
-import type { SessionUsage } from "../../worker/protocol/usage";
+import type { SessionUsage } from "@tandem/protocol/usage";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import { createSession, eventsOf, eventually, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
 

@@ -10,7 +10,7 @@ import type { FakeResponse } from "../fakes/anthropic";
 import { FAKE_GITHUB_TOKEN } from "../fakes/github";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
 import { createSession, eventsOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
-import type { Changes, PushResult } from "../../worker/protocol/git";
+import type { Changes, PushResult } from "@tandem/protocol/git";
 
 const control = (path: string, body?: unknown) =>
   fetch(`${env.TEST_CONTROL_URL}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });

@@ -12,7 +12,7 @@ import type { TestProject } from "vitest/node";
 import { waitFor } from "../../scripts/stack.mjs";
 import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github";
-import { newAgentKey } from "../../worker/protocol/agent-auth";
+import { newAgentKey } from "@tandem/protocol/agent-auth";
 
 declare module "vitest" {
   export interface ProvidedContext {

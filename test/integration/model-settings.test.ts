@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { CATALOG, isRetired, type ModelEntry } from "../../worker/protocol/models";
+import { CATALOG, isRetired, type ModelEntry } from "@tandem/protocol/models";
 import type { FakeResponse } from "../fakes/anthropic";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf } from "../worker/session-helpers";

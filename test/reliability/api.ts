@@ -1,5 +1,5 @@
 /** The HTTP API as a person's script uses it (dev sign-in cookie), with the waits the suite needs. */
-import type { TranscriptMessage } from "../../worker/session/transcript";
+import type { TranscriptMessage } from "../../worker/session/transcript-doc";
 
 export interface SessionView {
   id: string;

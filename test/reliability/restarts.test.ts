@@ -5,7 +5,7 @@
  * twice. Where the agent died with its turn, the loss is reported and the session goes on.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { TURN_LOST_TEXT } from "../../worker/session/transcript";
+import { TURN_LOST_TEXT } from "../../worker/session/transcript-doc";
 import { Api, textOf, until } from "./api";
 import { count } from "./figures";
 import { Stack } from "./stack";

@@ -6,8 +6,8 @@
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import WebSocket, { WebSocketServer } from "ws";
-import { AgentMessageSchema, type FromAgentFrame, ToAgentFrameSchema } from "../../worker/protocol/agent";
-import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER } from "../../worker/protocol/agent-auth";
+import { AgentMessageSchema, type FromAgentFrame, ToAgentFrameSchema } from "@tandem/protocol/agent";
+import { AGENT_PROOF_HEADER, LINK_NONCE_HEADER } from "@tandem/protocol/agent-auth";
 
 export interface TappedFrame {
   incarnation: string;

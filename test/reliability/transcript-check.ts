@@ -4,7 +4,7 @@
  * must hold every delta the room acknowledged (nothing acknowledged lost). Where the agent lived on, the
  * two are equal.
  */
-import type { TranscriptMessage } from "../../worker/session/transcript";
+import type { TranscriptMessage } from "../../worker/session/transcript-doc";
 import { textOf } from "./api";
 import type { FrameTap } from "./tap";
 

@@ -1,7 +1,7 @@
 /** The agent link from the Worker's side: the room signs every request; nothing else reaches the agent. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentLinkToken } from "../../worker/protocol/agent-auth";
+import { agentLinkToken } from "@tandem/protocol/agent-auth";
 import { AgentAuthError, agentCredential } from "../../worker/session/agent-auth";
 import { agentEndpoint } from "../../worker/session/agent-link";
 import type { Env } from "../../worker/env";

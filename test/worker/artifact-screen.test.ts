@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redaction } from "../../worker/protocol/redaction";
+import { REDACTED, Redaction } from "@tandem/protocol/redaction";
 import { ArtifactRefused, screenArtifact } from "../../worker/session/artifact-screen";
 
 const VALUE = "tok/4f9a2c+e=Z q8!é";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionUsage } from "../../worker/protocol/usage";
+import type { SessionUsage } from "@tandem/protocol/usage";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventsOf, eventually, getSession, waitForAgentStatus, waitForPhase } from "./session-helpers";
 

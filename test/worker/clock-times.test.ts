@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NO_USAGE } from "../../worker/protocol/usage";
+import { NO_USAGE } from "@tandem/protocol/usage";
 import { AGENT_WATCH_MS, ENDING_DEADLINE_MS, clockTimes, dueAction, nextClockAt } from "../../worker/session/clock";
 import type { SessionRecord } from "../../worker/session/record";
 

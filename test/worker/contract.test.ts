@@ -12,9 +12,9 @@ import {
   SessionEventSchema,
   SessionPageSchema,
   SessionViewSchema,
-} from "../../worker/protocol/session";
-import { DeliverySchema, TriggerSchema, WorkspaceCallbackSchema } from "../../worker/protocol/triggers";
-import { MemberSchema, SecretSchema, UserSchema, WorkspaceSchema } from "../../worker/protocol/workspace";
+} from "@tandem/protocol/session";
+import { DeliverySchema, TriggerSchema, WorkspaceCallbackSchema } from "@tandem/protocol/triggers";
+import { MemberSchema, SecretSchema, UserSchema, WorkspaceSchema } from "@tandem/protocol/workspace";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { waitForPhase } from "./session-helpers";
 

@@ -4,9 +4,9 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SAVE_PROGRESS_STEP } from "../../worker/protocol/agent";
+import { SAVE_PROGRESS_STEP } from "@tandem/protocol/agent";
 import { ENDING_DEADLINE_MS, ENDING_MAX_MS } from "../../worker/session/clock";
-import { TURN_LOST_TEXT } from "../../worker/session/transcript";
+import { TURN_LOST_TEXT } from "../../worker/session/transcript-doc";
 import { workspaceArchiveKey } from "../../worker/session/workspace-archive";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, eventually, fakeAgent, getSession, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { NO_USAGE } from "../../worker/protocol/usage";
+import { NO_USAGE } from "@tandem/protocol/usage";
 import { extractText, getDocumentProxy } from "unpdf";
 import type { ExportInput } from "../../worker/export/document";
 import { DRIVE_UPLOAD_URL } from "../../worker/export/gdrive";

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ChangesSchema, PushResultSchema } from "../../worker/protocol/git";
+import { ChangesSchema, PushResultSchema } from "@tandem/protocol/git";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, fakeAgent, waitForAgentStatus, waitForPhase } from "./session-helpers";
 

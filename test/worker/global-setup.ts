@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAgentHost } from "../fakes/agent-host";
-import { newAgentKey } from "../../worker/protocol/agent-auth";
+import { newAgentKey } from "@tandem/protocol/agent-auth";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { SYNC_PART_BYTES } from "../../worker/sync/sync-answer";
+import { SYNC_PART_BYTES } from "../../worker/viewers/sync-answer";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, transcriptOf, waitForPhase } from "./session-helpers";
 import { connectRoom, type RoomClient } from "./yjs-client";

@@ -6,8 +6,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { catalogOf } from "../../worker/models/catalog";
-import type { ModelView } from "../../worker/protocol/models";
-import { effortOptions, settingsProblems } from "../../worker/protocol/model-settings";
+import type { ModelView } from "@tandem/protocol/models";
+import { effortOptions, settingsProblems } from "@tandem/protocol/model-settings";
 import { liveModel } from "../fakes/catalog";
 import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession } from "./session-helpers";

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomOf } from "../../worker/api/room";
+import { roomOf } from "../../worker/sessions/rooms";
 import { insertSession } from "../../worker/db/sessions";
 import { catalogOf } from "../../worker/models/catalog";
-import { CATALOG, costUsd, dayOf, defaultModel, isRetired, liveSuccessor, modelViews, withOverride, type ModelView } from "../../worker/protocol/models";
+import { CATALOG, costUsd, dayOf, defaultModel, isRetired, liveSuccessor, modelViews, withOverride, type ModelView } from "@tandem/protocol/models";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventsOf, eventually, transcriptOf, waitForPhase } from "./session-helpers";
 

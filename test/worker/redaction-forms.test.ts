@@ -1,7 +1,7 @@
 /** Redaction, shared by the agent and the room: the forms of a secret, streams split anywhere. */
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redaction, StreamRedaction, secretForms } from "../../worker/protocol/redaction";
-import { urlHasCredentials, withoutCredentials } from "../../worker/protocol/session-config";
+import { REDACTED, Redaction, StreamRedaction, secretForms } from "@tandem/protocol/redaction";
+import { urlHasCredentials, withoutCredentials } from "@tandem/protocol/session-config";
 
 const VALUE = "tok/4f9a2c+e=Z q8!";
 const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));

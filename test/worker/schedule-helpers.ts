@@ -1,7 +1,7 @@
 /** What the schedule tests share: a team, a schedule made and read through the API, and its clock told the time. */
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import { ScheduleRunSchema, ScheduleSchema } from "../../worker/protocol/schedules";
+import { ScheduleRunSchema, ScheduleSchema } from "@tandem/protocol/schedules";
 import type { ScheduleClock } from "../../worker/schedule/clock";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { eventually, getSession } from "./session-helpers";

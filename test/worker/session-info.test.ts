@@ -1,7 +1,7 @@
 /** The room mirrors the session into the document's `session` map: only a change becomes an update. */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { Transcript } from "../../worker/session/transcript";
+import { Transcript } from "../../worker/session/transcript-doc";
 
 describe("the session map", () => {
   it("writes a field rebuilt with an equal value no more, and a changed one once", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { request, signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, getSession, waitForPhase } from "./session-helpers";
 import { catalogOf } from "../../worker/models/catalog";
-import { defaultModel } from "../../worker/protocol/models";
+import { defaultModel } from "@tandem/protocol/models";
 import { liveModel, liveModels } from "../fakes/catalog";
 
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, transcriptOf, waitForPhase } from "./session-helpers";
 import { connectRoom, docText, type RoomClient } from "./yjs-client";
-import { GuestViewSchema } from "../../worker/protocol/shares";
+import { GuestViewSchema } from "@tandem/protocol/shares";
 
 const BOUND_MS = 5000;
 

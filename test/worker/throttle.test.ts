@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LeadingEdgeThrottle, type FrameBudget } from "../../worker/session/throttle";
+import { LeadingEdgeThrottle, type FrameBudget } from "../../worker/viewers/throttle";
 
 const budget: FrameBudget = { perSecond: 10_000, burst: 1_000 };
 

@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { encodeStateAsUpdateParts, splitUpdate } from "../../worker/sync/update-parts";
+import { encodeStateAsUpdateParts, splitUpdate } from "../../worker/viewers/update-parts";
 
 /** A transcript-shaped document: messages with streamed text, long results, edits and deletions, two writers. */
 function transcriptDoc(messages: number): Y.Doc {

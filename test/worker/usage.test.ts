@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { catalogOf } from "../../worker/models/catalog";
-import { costUsd, dayOf, entryOf } from "../../worker/protocol/models";
-import type { SessionUsage, WorkspaceUsage } from "../../worker/protocol/usage";
+import { costUsd, dayOf, entryOf } from "@tandem/protocol/models";
+import type { SessionUsage, WorkspaceUsage } from "@tandem/protocol/usage";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, getSession, restartRoom, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { WorkspaceWorkflowSchema } from "../../worker/protocol/workflows";
+import { WorkspaceWorkflowSchema } from "@tandem/protocol/workflows";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, fakeAgent, transcriptOf, textOf, waitForPhase } from "./session-helpers";
 

@@ -1,8 +1,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { MAX_ROW_BYTES, RowTooBigError, rowLimited } from "../../worker/session/sql-limits";
-import { CHUNK_BYTES, YjsLog, type YjsLogStorage } from "../../worker/session/yjs-log";
+import { MAX_ROW_BYTES, RowTooBigError, rowLimited } from "../../worker/viewers/sql-limits";
+import { CHUNK_BYTES, YjsLog, type YjsLogStorage } from "../../worker/viewers/yjs-log";
+import { applyRoomSchema } from "../../worker/session/schema";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, transcriptOf, waitForPhase } from "./session-helpers";
 
@@ -128,6 +129,7 @@ describe("the Yjs log", () => {
       state.storage.sql.exec(`DROP TABLE IF EXISTS yjs_log`);
       state.storage.sql.exec(`CREATE TABLE yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
       for (const update of legacy) state.storage.sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
+      applyRoomSchema(state.storage);
       const log = new YjsLog(limited(state));
       expect(Y.encodeStateAsUpdate(rebuild(log.updates()))).toEqual(Y.encodeStateAsUpdate(doc));
       expect(state.storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'yjs_updates'`).one().n).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultForm, fieldKey, thinkingAllowed, toBody, validate } from "#lib/session-form.ts";
-import { CATALOG, modelViews, type ModelView } from "../../worker/protocol/models";
+import { CATALOG, modelViews, type ModelView } from "@tandem/protocol/models";
 
 // The catalog as GET /api/models answers it; models picked by what they can do.
 const views = modelViews(CATALOG, Date.now()).filter((m) => !m.retired);

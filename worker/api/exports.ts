@@ -8,7 +8,8 @@ import { newApp, type AppEnv } from "../http/app";
 import { HttpError, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
-import { roomOf, sessionIdOfPath, unwrap } from "./room";
+import { sessionIdOfPath } from "./room";
+import { roomOf, unwrap } from "../sessions/rooms";
 
 export const ExportQuerySchema = z.object({ format: z.enum(["markdown", "pdf"]).default("markdown") });
 export const ExportToDriveSchema = z.strictObject({ format: z.literal("gdrive") });

@@ -3,10 +3,11 @@ import { setSessionPullRequest } from "../db/pushes";
 import { newApp } from "../http/app";
 import { readJson } from "../http/body";
 import { PushSchema, type Changes, type PushResult } from "../protocol/git";
-import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
+import { roomOfPath, sessionIdOfPath } from "./room";
+import { roomOf, unwrap } from "../sessions/rooms";
 
 /**
- * The git round trip of a session (SPEC §10), mounted at /api/workspaces/:ws/sessions/:id: its changes
+ * The git round trip of a session, mounted at /api/workspaces/:ws/sessions/:id: its changes
  * for every member, a push (and pull request) for owners and editors. Both ask the session's running agent.
  */
 export const sessionGitRoutes = newApp();

@@ -103,7 +103,7 @@ type Access = "public" | "signedIn" | "self" | "member" | "editor" | "owner" | "
 
 interface Operation {
   summary: string;
-  /** Who may call it, as SPEC §9 says. */
+  /** Who may call it. */
   who: string;
   access: Access;
   body?: keyof typeof bodies;

@@ -1,16 +1,13 @@
 /**
- * The API's one way to a session's room: the session named in the path is looked up in the D1 index of
- * the path's workspace (another workspace's session is a 404), and what the room answers is unwrapped
- * into a value or an HttpError whose status comes from the error code.
+ * The API's way to the session named in a path: it is looked up in the D1 index of the path's workspace
+ * (another workspace's session is a 404) before its room is reached (sessions/rooms.ts).
  */
 import type { Context } from "hono";
-import { getServerByName } from "partyserver";
 import { findSession } from "../db/sessions";
-import type { Env } from "../env";
 import type { AppEnv } from "../http/app";
-import { HttpError, notFound, parseInput } from "../http/errors";
-import type { RoomResult } from "../session/room-result";
+import { notFound, parseInput } from "../http/errors";
 import { SessionParamsSchema } from "../protocol/session";
+import { roomOf } from "../sessions/rooms";
 
 /** The id of the session in the path, once it is known to belong to the path's workspace. */
 export async function sessionIdOfPath(c: Context<AppEnv>): Promise<string> {
@@ -22,16 +19,4 @@ export async function sessionIdOfPath(c: Context<AppEnv>): Promise<string> {
 /** The room of the session in the path (checked as sessionIdOfPath checks it). */
 export async function roomOfPath(c: Context<AppEnv>) {
   return roomOf(c.env, await sessionIdOfPath(c));
-}
-
-/** The room of a session by id: for callers that have checked it themselves (or are creating it). */
-export function roomOf(env: Env, id: string) {
-  return getServerByName(env.SessionRoom, id);
-}
-
-/** A room's answer as a value, or thrown as an HttpError (a refused phase change keeps its phase). */
-export function unwrap<T>(result: RoomResult<T>): T {
-  if (result.ok) return result.value;
-  const { code, message, phase, field } = result.error;
-  throw new HttpError(code, message, { ...(phase && { phase }), ...(field && { field }) });
 }

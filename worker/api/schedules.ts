@@ -1,5 +1,5 @@
 /**
- * Schedules of a workspace (SPEC §10): /api/workspaces/:ws/schedules. Owners and editors create, edit,
+ * Schedules of a workspace: /api/workspaces/:ws/schedules. Owners and editors create, edit,
  * pause (enabled: false), delete and run them now; every member lists them and reads their runs. Each
  * change sets the schedule's clock (worker/schedule/clock.ts) to its next run.
  */
@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { newApp } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
-import { resolveWorkflow } from "./workflow-lookup";
+import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { requireTemplateSettings } from "../models/catalog";
 import { enforceRateLimit } from "../http/rate-limit";
 import { CreateScheduleSchema, UpdateScheduleSchema, type Schedule, type ScheduleRun } from "../protocol/schedules";

@@ -1,21 +1,19 @@
 import type { Context } from "hono";
 import { requireRole } from "../auth/membership";
-import { deleteSessionRow, insertSession, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
-import type { Env } from "../env";
+import { deleteSessionRow, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { enforceRateLimit } from "../http/rate-limit";
 import { artifactKey, isSafeArtifactName } from "../session/artifacts";
-import { generateDisplayName } from "../session/names";
-import type { Actor, Origin } from "../protocol/session";
-import type { SessionInit } from "../session/state";
-import { roomOf, roomOfPath, sessionIdOfPath, unwrap } from "./room";
-import { resolveWorkflow } from "./workflow-lookup";
+import type { Actor } from "../protocol/session";
+import { roomOfPath, sessionIdOfPath } from "./room";
+import { createSession } from "../sessions/create";
+import { roomOf, unwrap } from "../sessions/rooms";
+import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { setSessionWorkflow } from "../db/workflows";
 import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
-import { defaultModel } from "../protocol/models";
-import { requireBudgetLeft } from "../session/budget";
+import { requireBudgetLeft } from "../sessions/budget-checks";
 import {
   CreateSessionSchema,
   ListSessionsQuerySchema,
@@ -138,60 +136,6 @@ sessionRoutes.delete("/:id", async (c) => {
   await deleteSessionRow(c.env.DB, id);
   return c.body(null, 204);
 });
-
-/**
- * Creates a session: its index row first (so it is listed and authorized), then its room. One that awaits
- * approval stays in Pending until an owner or editor approves it.
- */
-export async function createSession(
-  env: Env,
-  workspaceId: string,
-  body: CreateSessionBody,
-  createdBy: Actor,
-  origin: Origin,
-  /** `id`: a schedule's run chooses its session's id before it starts it, so a retried run finds it. */
-  { awaitingApproval = false, id = crypto.randomUUID() }: { awaitingApproval?: boolean; id?: string } = {},
-) {
-  const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
-  const now = Date.now();
-  const catalog = catalogOf(env);
-  const entry = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now);
-  const model = entry.id;
-  const { thinking, effort } = requireModelSettings(entry, body);
-  await requireBudgetLeft(env.DB, workspaceId, now);
-  const displayName = body.displayName ?? generateDisplayName();
-  await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
-  if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
-  const init: SessionInit & { prompt?: string } = {
-    id,
-    workspaceId,
-    displayName,
-    config: {
-      model,
-      temperature: body.temperature,
-      maxTokens: body.maxTokens,
-      timeoutSeconds: body.timeoutSeconds,
-      thinking,
-      effort,
-      // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
-      interactive: body.interactive ?? origin.kind === "person",
-    },
-    repos: body.repos,
-    workflow: body.workflow ?? null,
-    workflowDefinition,
-    origin,
-    createdBy,
-    createdAt: now,
-    prompt: body.prompt,
-    awaitingApproval,
-  };
-  try {
-    return unwrap(await (await roomOf(env, id)).create(init));
-  } catch (err) {
-    await deleteSessionRow(env.DB, id);
-    throw err;
-  }
-}
 
 const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, name: c.var.user.name });
 

@@ -1,5 +1,5 @@
 /**
- * Share links (SPEC §10). Members: POST/GET …/sessions/:id/shares and DELETE …/shares/:shareId (owner,
+ * Share links. Members: POST/GET …/sessions/:id/shares and DELETE …/shares/:shareId (owner,
  * editor create and revoke; every member lists). Guests: GET /api/shares/:token and its Markdown export,
  * with no account: a narrow view of the one session (protocol/shares.ts) and nothing of its workspace.
  * The token is random, shown once, stored as its SHA-256; a revoked or expired link, a forged token and a
@@ -18,8 +18,9 @@ import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { CreateShareSchema, GuestSessionSchema, type CreatedShare, type GuestView } from "../protocol/shares";
 import { loadWorkspaceSecrets, redactDeep } from "../secrets";
-import { shareTokenId } from "../session/connections";
-import { roomOf, sessionIdOfPath, unwrap } from "./room";
+import { shareTokenId } from "../viewers/connections";
+import { sessionIdOfPath } from "./room";
+import { roomOf, unwrap } from "../sessions/rooms";
 
 const ShareParamsSchema = z.object({ shareId: z.uuid() });
 

@@ -1,6 +1,6 @@
 import { issueRoomTicket } from "../auth/room-ticket";
 import { newApp } from "../http/app";
-import { identityOf } from "../session/connections";
+import { identityOf } from "../auth/socket";
 import { HttpError } from "../http/errors";
 import { sessionIdOfPath } from "./room";
 

@@ -4,7 +4,7 @@ import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { generateApiToken, hashApiToken } from "../auth/api-token";
 import { insertToken, listTokens, revokeToken } from "../db/tokens";
-import { revokeForUser } from "../session/revoke";
+import { revokeForUser } from "../sessions/revoke";
 
 export const CreateTokenSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 const TokenParamsSchema = z.object({ id: z.uuid() });

@@ -20,7 +20,7 @@ import { callbackURLRefusal } from "../http/outbound";
 import { newSigningSecret, sealValue } from "../secrets";
 import { ownerOnly } from "./secrets";
 import type { CreateSessionBody } from "../protocol/session";
-import { resolveWorkflow } from "./workflow-lookup";
+import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { requireTemplateSettings } from "../models/catalog";
 import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
 

@@ -18,7 +18,7 @@ import { enforceRateLimit } from "../http/rate-limit";
 import { LIMITS } from "../protocol/session-config";
 import { openValue } from "../secrets";
 import { verifySignature } from "../secrets/hmac";
-import { createSession } from "./sessions";
+import { createSession } from "../sessions/create";
 import { CreateSessionSchema } from "../protocol/session";
 import { lookup, triggerPrompt } from "./webhook-prompt";
 

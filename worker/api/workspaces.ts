@@ -7,8 +7,8 @@ import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } fr
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
 import { findUserByEmail } from "../db/users";
 import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema, type Member, type Workspace } from "../protocol/workspace";
-import { revokeInWorkspace } from "../session/revoke";
-import { stopIfBudgetReached } from "../session/budget";
+import { revokeInWorkspace } from "../sessions/revoke";
+import { stopIfBudgetReached } from "../sessions/budget-checks";
 
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
 

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { RoleSchema } from "../db/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
-import { withIdentity, type ConnectionIdentity } from "../session/connections";
+import { withIdentity, type ConnectionIdentity } from "../viewers/connections";
 import { secretOf } from "./dev";
 
 /** Long enough to open a socket (and reopen it after a blip), short enough that a leaked URL is soon worthless. */

@@ -6,10 +6,6 @@ export async function monthlyBudgetUsd(db: D1Database, workspaceId: string): Pro
   return row?.monthly_budget_usd ?? null;
 }
 
-export async function setMonthlyBudgetUsd(db: D1Database, workspaceId: string, budget: number | null): Promise<void> {
-  await db.prepare(`UPDATE workspaces SET monthly_budget_usd = ? WHERE id = ?`).bind(budget, workspaceId).run();
-}
-
 /** Claims the alert of this kind for the month: true only for the first claim, so it is sent once. */
 export async function claimBudgetAlert(db: D1Database, workspaceId: string, month: string, kind: string, at: number): Promise<boolean> {
   const result = await db

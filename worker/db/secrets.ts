@@ -1,4 +1,4 @@
-import type { Sealed } from "../secrets/crypto";
+import type { Sealed } from "./types";
 
 export interface SecretRow extends Sealed {
   name: string;

@@ -1,4 +1,4 @@
-import type { Sealed } from "../secrets/crypto";
+import type { Sealed } from "./types";
 
 /** The additional data of a sealed trigger secret: it opens only as this trigger's. */
 export const triggerSecretContext = (triggerId: string) => `trigger:${triggerId}`;
@@ -11,7 +11,7 @@ export interface TriggerRow {
   name: string;
   secret_ciphertext: string;
   secret_iv: string;
-  /** The create-session body (SPEC §2) as JSON, defaults applied. */
+  /** The create-session body as JSON, defaults applied. */
   session_config: string;
   prompt_template: string;
   filter_event: string | null;

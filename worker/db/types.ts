@@ -26,3 +26,9 @@ export interface Credential {
   /** When the credential expires (ms since the epoch): an Access JWT's `exp`; null when it does not. */
   expiresAt: number | null;
 }
+
+/** A secret as D1 stores it: sealed with AES-GCM by secrets/crypto.ts, never in the clear. */
+export interface Sealed {
+  ciphertext: string;
+  iv: string;
+}

@@ -77,7 +77,7 @@ export async function updateWorkspace(db: D1Database, workspaceId: string, patch
   await db.prepare(`UPDATE workspaces SET ${sets.join(", ")} WHERE id = ?`).bind(...values, workspaceId).run();
 }
 
-/** How long a session of this workspace may sit idle before it is stopped (SPEC §3). */
+/** How long a session of this workspace may sit idle before it is stopped. */
 export async function idleStopMinutes(db: D1Database, workspaceId: string): Promise<number> {
   const row = await db.prepare("SELECT idle_stop_minutes FROM workspaces WHERE id = ?").bind(workspaceId).first<{ idle_stop_minutes: number }>();
   return row?.idle_stop_minutes ?? LIMITS.idleStopMinutes.default;

@@ -3,8 +3,7 @@
  * of its events. Markdown and PDF render the same facts in the same order.
  */
 import { MODEL_LABELS } from "../protocol/session-config";
-import type { SessionView } from "../protocol/session";
-import type { SessionEvent } from "../session/storage";
+import type { SessionEvent, SessionView } from "../protocol/session";
 import type { TranscriptBlock, TranscriptMessage } from "../protocol/transcript";
 
 export interface ExportInput {

@@ -14,10 +14,10 @@ export const ERROR_STATUS = {
   gdrive_not_configured: 400,
   gdrive_token_rejected: 400,
   github_token_missing: 400,
-  /** The model is past its end of life; `successor` names the one to use (SPEC §10). */
+  /** The model is past its end of life; `successor` names the one to use. */
   model_retired: 400,
   unauthenticated: 401,
-  /** The workspace has spent its monthly budget (SPEC §10). */
+  /** The workspace has spent its monthly budget. */
   budget_exceeded: 402,
   invalid_ticket: 401,
   bad_signature: 401,

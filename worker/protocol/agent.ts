@@ -50,7 +50,7 @@ export function fitFrame<T extends object>(frame: T): T {
 }
 const id = z.string().min(1).max(200);
 
-/** The largest workspace archive kept (SPEC §3); a larger one is reported and not stored. */
+/** The largest workspace archive kept; a larger one is reported and not stored. */
 export const WORKSPACE_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024;
 /**
  * `progress {step: SAVE_PROGRESS_STEP}`: the agent is archiving its workspace. Said when an archive

@@ -1,5 +1,5 @@
 /**
- * The git round trip (SPEC §10) as the API and the agent speak it: a session's changes against the commits
+ * The git round trip as the API and the agent speak it: a session's changes against the commits
  * it cloned, and a push of them (optionally with a pull request). The room asks the agent host over HTTP
  * (like artifacts and workspace archives: bodies too large for a frame, and nothing to replay). web/
  * imports this file: no Worker-runtime imports.
@@ -79,8 +79,6 @@ export const PushResultSchema = z.object({
 });
 export type PushResult = z.infer<typeof PushResultSchema>;
 
-/** The agent host's refusals of a push, each with the API's code (and so its status). */
-export const PUSH_ERROR_CODES = ["invalid_input", "github_token_missing", "nothing_to_push", "push_rejected", "github_error"] as const;
 export const AgentErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
 
 /** The default branch of a push: `tandem/` and the session's display name as a branch-safe slug. */

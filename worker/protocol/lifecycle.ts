@@ -1,5 +1,5 @@
 /**
- * The session lifecycle of SPEC §3 as data: one table of transitions and one function that applies it.
+ * The session lifecycle as data: one table of transitions and one function that applies it.
  * Nothing else in the code decides whether a phase may change.
  */
 export const PHASES = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"] as const;

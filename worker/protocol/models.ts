@@ -155,10 +155,9 @@ export function liveSuccessor(catalog: Catalog, id: ModelId, now: number): Model
   return isRetired(entry, now) ? defaultModel(catalog, now) : entry;
 }
 
-/** What GET /api/models answers (SPEC §10). */
+/** What GET /api/models answers. */
 export const ModelViewSchema = ModelEntrySchema.extend({ default: z.boolean(), retired: z.boolean() });
 export type ModelView = z.infer<typeof ModelViewSchema>;
-export const ModelListSchema = z.object({ models: z.array(ModelViewSchema) });
 
 export function modelViews(catalog: Catalog, now: number): ModelView[] {
   const fallback = defaultModel(catalog, now).id;

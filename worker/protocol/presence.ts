@@ -1,6 +1,6 @@
 /**
- * Presence (DESIGN.md "Presence"): the Yjs awareness state each viewer publishes on the session socket.
- * The browser sets it (web/src/lib/room.svelte.ts); the room admits it (worker/session/presence.ts), with
+ * Presence (docs/architecture.md, "Who is on a socket"): the Yjs awareness state each viewer publishes on the session socket.
+ * The browser sets it (web/src/lib/room.svelte.ts); the room admits it (worker/viewers/presence.ts), with
  * `user.id` and `user.name` rewritten to the authenticated person's. web/ imports this file.
  */
 import { z } from "zod";

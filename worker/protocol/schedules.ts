@@ -1,5 +1,5 @@
 /**
- * Schedules (SPEC §10): sessions that start on a clock. A schedule names a 5-field cron expression in an
+ * Schedules: sessions that start on a clock. A schedule names a 5-field cron expression in an
  * IANA time zone, the create-session body its sessions start from, and the first message. web/ imports
  * this file: no Worker-runtime imports (the cron rules themselves are in worker/schedule/cron.ts).
  */

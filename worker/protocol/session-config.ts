@@ -11,7 +11,7 @@ export const LIMITS = {
   temperature: { min: 0, max: 2, default: 0.7 },
   maxTokens: { min: 100, max: 8000, default: 4000 },
   timeoutSeconds: { min: 60, max: 1800, default: 300 },
-  /** A workspace setting: a Running session idle this long is stopped (SPEC §3). */
+  /** A workspace setting: a Running session idle this long is stopped. */
   idleStopMinutes: { min: 1, max: 1440, default: 15 },
   /** Extended thinking needs room for a thinking budget below max_tokens. */
   thinkingMinMaxTokens: 1025,

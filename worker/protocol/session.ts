@@ -1,5 +1,5 @@
 /**
- * A session as the API speaks it (SPEC §2, §9): what GET …/sessions/:id and the list return, its events
+ * A session as the API speaks it: what GET …/sessions/:id and the list return, its events
  * and artifacts, and the bodies that create and change one. The Worker builds its answers to these types
  * and validates requests with these schemas; the web app's client and forms are typed by them; the
  * OpenAPI document is generated from them. No Worker-runtime imports: web/ imports this file.
@@ -65,7 +65,7 @@ export const SessionViewSchema = z.object({
   savedWorkspace: z.object({ size: z.int(), savedAt: z.int() }).nullable(),
   /** The pull request the last push opened (POST …/push with pullRequest). */
   pullRequestUrl: z.string().nullable(),
-  /** Tokens over all turns, and their cost at the catalog's prices (SPEC §10). Not copied by a clone. */
+  /** Tokens over all turns, and their cost at the catalog's prices. Not copied by a clone. */
   usage: SessionUsageSchema,
 });
 export type SessionView = z.infer<typeof SessionViewSchema>;
@@ -116,10 +116,10 @@ export const DriveExportSchema = z.object({ url: z.string() });
 
 const DisplayName = z.string().trim().min(LIMITS.displayName.min).max(LIMITS.displayName.max);
 const Repos = z.array(RepoInputSchema).max(LIMITS.repos.max);
-// A built-in or one of the workspace's own: the API checks which exists (worker/api/workflow-lookup.ts).
+// A built-in or one of the workspace's own: the API checks which exists (worker/sessions/workflow-lookup.ts).
 const Workflow = WorkflowNameSchema;
 
-/** The create-session body of SPEC §2 / §9: each bound and default exactly as specified. */
+/** The create-session body: each bound and default exactly as the product specifies them. */
 export const CreateSessionSchema = z
   .strictObject({
     displayName: DisplayName.optional(),

@@ -1,5 +1,5 @@
 /**
- * Share links (SPEC §10): a read-only view of one session for guests without an account. The guest's
+ * Share links: a read-only view of one session for guests without an account. The guest's
  * session is a narrow pick of SessionView — what the page shows (name, phase, status, model, clock) and
  * nothing of the workspace (no workspace id, repositories, workflow, origin, creator or saved workspace).
  * No Worker-runtime imports: web/ imports this file.

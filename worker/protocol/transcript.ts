@@ -1,6 +1,6 @@
 /**
- * The session's Yjs document (DESIGN.md "Transcript"): its keys, its message and block shapes, and the
- * `session` map the SessionRoom mirrors the session into. The room writes it (worker/session/transcript.ts);
+ * The session's Yjs document (docs/architecture.md, "Transcript"): its keys, its message and block shapes, and the
+ * `session` map the SessionRoom mirrors the session into. The room writes it (worker/session/transcript-doc.ts);
  * browsers only read it (web/src/lib/transcript.ts). web/ imports this file: no Worker-runtime imports.
  */
 import type * as Y from "yjs";
@@ -44,7 +44,7 @@ export const SessionInfoSchema = z.object({
   artifacts: z.array(ArtifactSchema),
   /** The pull request the last push opened, if any. */
   pullRequestUrl: z.string().nullable().optional(),
-  /** The session's token usage and cost so far (SPEC §10). */
+  /** The session's token usage and cost so far. */
   usage: SessionUsageSchema,
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;

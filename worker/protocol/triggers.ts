@@ -1,6 +1,6 @@
 /**
  * Webhook triggers, their deliveries and the workspace's phase-change callback as the API speaks them
- * (SPEC §7, §9). web/ imports this file: no Worker-runtime imports.
+ *. web/ imports this file: no Worker-runtime imports.
  */
 import { z } from "zod";
 import { LIMITS } from "./session-config";

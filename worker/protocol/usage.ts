@@ -1,5 +1,5 @@
 /**
- * Token usage and its cost (SPEC §10 "Usage and budgets"): a session's totals, a workspace's per day and
+ * Token usage and its cost: a session's totals, a workspace's per day and
  * model, and the query that asks for them. No Worker-runtime imports: web/ imports this file.
  */
 import { z } from "zod";

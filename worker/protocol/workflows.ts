@@ -5,7 +5,7 @@ import { WorkflowSchema, type Workflow } from "./session-config";
 export const WORKFLOW_PROMPT_PLACEHOLDER = "{{prompt}}";
 
 /**
- * The built-in workflows (SPEC §2): proven plans as a system-prompt addition and a first-message
+ * The built-in workflows: proven plans as a system-prompt addition and a first-message
  * template. The one definition: the SessionRoom sends the chosen one to the agent in `start`.
  */
 export const BUILTIN_WORKFLOW_DEFINITIONS = {

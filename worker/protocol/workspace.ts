@@ -1,5 +1,5 @@
 /**
- * People, workspaces, members and secrets as the API speaks them (SPEC §9, §10): the answers the Worker
+ * People, workspaces, members and secrets as the API speaks them: the answers the Worker
  * builds and the bodies it accepts. web/ imports this file: no Worker-runtime imports.
  */
 import { z } from "zod";
@@ -18,9 +18,9 @@ export const WorkspaceSchema = z.object({
   name: z.string(),
   role: RoleSchema,
   createdAt: z.int(),
-  /** A Running session idle this long is stopped (reason `idle`); SPEC §3. */
+  /** A Running session idle this long is stopped (reason `idle`). */
   idleStopMinutes: z.int(),
-  /** The most the workspace may spend on models a calendar month (UTC), in US dollars; null: no budget (SPEC §10). */
+  /** The most the workspace may spend on models a calendar month (UTC), in US dollars; null: no budget. */
   monthlyBudgetUsd: z.number().nullable(),
 });
 export type Workspace = z.infer<typeof WorkspaceSchema>;
@@ -43,7 +43,7 @@ export const DevSignInSchema = z.strictObject({ name: z.string().trim().min(1).m
 
 const WorkspaceName = z.string().trim().min(1).max(100);
 export const CreateWorkspaceSchema = z.strictObject({ name: WorkspaceName });
-/** Workspace settings (SPEC §3, §10): owners only. */
+/** Workspace settings: owners only. */
 export const UpdateWorkspaceSchema = z
   .strictObject({
     name: WorkspaceName.optional(),

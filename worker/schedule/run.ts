@@ -5,8 +5,8 @@
  * recorded with its reason. A run found recorded but unfinished (the clock restarted mid-run) goes on
  * with the session id it recorded, so it never starts a second session.
  */
-import { createSession } from "../api/sessions";
-import { roomOf } from "../api/room";
+import { createSession } from "../sessions/create";
+import { roomOf } from "../sessions/rooms";
 import { getMembership } from "../db/members";
 import { claimSlot, finishRun, insertManualRun, lastStartedSession } from "../db/schedules";
 import { workspaceOfSession } from "../db/sessions";

@@ -3,6 +3,7 @@
  * secret: base64 of 32 random bytes. The additional data binds a ciphertext to its row, so a value
  * copied into another workspace's row does not decrypt.
  */
+import type { Sealed } from "../db/types";
 import { HttpError } from "../http/errors";
 
 export interface SecretsEnv {
@@ -11,10 +12,7 @@ export interface SecretsEnv {
   SECRETS_KEY?: string;
 }
 
-export interface Sealed {
-  ciphertext: string;
-  iv: string;
-}
+export type { Sealed };
 
 const keys = new Map<string, Promise<CryptoKey>>();
 

@@ -18,7 +18,7 @@ export interface FrameEffects {
   workspaceArchived(size: number, overLimit: boolean): void;
   /** The agent says it is archiving its workspace (and so is not hung while a run ends). */
   agentSaving(): void;
-  /** A model request's usage: count it once, price it and report it (usage.ts). */
+  /** A model request's usage: count it once, price it and report it (usage-ledger.ts). */
   modelUsed(usage: ModelUsage): void;
 }
 

@@ -8,7 +8,7 @@ import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
-import { pricedRequest } from "./usage";
+import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
@@ -16,7 +16,7 @@ import type { Actor, SessionRecord } from "./record";
 import { RunEnding } from "./run-ending";
 import type { SessionState } from "./state";
 import type { Input, RoomStore } from "./storage";
-import { TURN_LOST_TEXT } from "./transcript";
+import { TURN_LOST_TEXT } from "./transcript-doc";
 import { WorkspaceSaves, message } from "./workspace-saves";
 
 /** What the run needs from its room. */

@@ -1,5 +1,5 @@
 /**
- * A workspace's monthly budget (SPEC §10): the month's spend is the sum of its sessions' reported turns
+ * A workspace's monthly budget: the month's spend is the sum of its sessions' reported turns
  * (D1 usage_turns, UTC months). At 80% the workspace callback is sent a `workspace.budget_warning` once a
  * month; at 100% a `workspace.budget_reached`, its running sessions stop gracefully with reason `budget`,
  * and new ones are refused with 402 until the month ends or the budget is raised.
@@ -8,7 +8,6 @@ import { getServerByName } from "partyserver";
 import { claimBudgetAlert, monthlyBudgetUsd, runningSessionIds } from "../db/budgets";
 import { monthSpendUsd } from "../db/usage";
 import type { Env } from "../env";
-import { HttpError } from "../http/errors";
 import { dayOf } from "../protocol/models";
 
 export const BUDGET_WARNING_SHARE = 0.8;
@@ -43,16 +42,6 @@ export async function budgetStanding(db: D1Database, workspaceId: string, now: n
   return { month, spentUsd, budgetUsd, level };
 }
 
-/** 402 `budget_exceeded` when the workspace has spent its month's budget: no new session (or run) starts. */
-export async function requireBudgetLeft(db: D1Database, workspaceId: string, now: number): Promise<void> {
-  const standing = await budgetStanding(db, workspaceId, now);
-  if (standing.level !== "reached") return;
-  throw new HttpError(
-    "budget_exceeded",
-    `the workspace has spent $${standing.spentUsd.toFixed(2)} of its $${standing.budgetUsd!.toFixed(2)} budget for ${standing.month}`,
-  );
-}
-
 /**
  * The alerts not sent yet this month for where the spend stands (a jump past 100% sends both, warning
  * first); each is claimed in D1, so however many rooms report at once, one alert of a kind goes out a month.
@@ -72,11 +61,6 @@ export async function newBudgetAlerts(db: D1Database, standing: BudgetStanding, 
 export async function stopRunningSessions(env: Env, workspaceId: string, except: string | null): Promise<void> {
   const ids = (await runningSessionIds(env.DB, workspaceId)).filter((id) => id !== except);
   await Promise.all(ids.map(async (id) => (await getServerByName(env.SessionRoom, id)).stopForBudget()));
-}
-
-/** From the API (a budget changed): if the month's spend has reached it, the running sessions stop. */
-export async function stopIfBudgetReached(env: Env, workspaceId: string): Promise<void> {
-  if ((await budgetStanding(env.DB, workspaceId, Date.now())).level === "reached") await stopRunningSessions(env, workspaceId, null);
 }
 
 /** The signed body of a budget callback (the same envelope as a phase change's: type, deliveryId, at). */

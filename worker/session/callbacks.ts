@@ -68,7 +68,7 @@ export function backoffMs(attempts: number): number | null {
 
 /**
  * The signed body. `type` names the kind of event the callback carries: a phase change today; other events
- * (a budget reached, issue 13) will travel through the same callback with a type of their own.
+ * (a budget reached) will travel through the same callback with a type of their own.
  */
 export function callbackBody(change: PhaseChange, deliveryId: string, publicURL: string): string {
   return JSON.stringify({
@@ -161,17 +161,6 @@ export class CallbackQueue {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    // The queue's table was called `notifications`: a room upgraded with callbacks still queued keeps them
-    // (same rows, ids and AUTOINCREMENT counter). The constructor runs in one implicit transaction, so the
-    // rename happens once, whole.
-    if (sql.exec(`PRAGMA table_info(notifications)`).toArray().length > 0) sql.exec(`ALTER TABLE notifications RENAME TO callbacks`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS callbacks (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL, target TEXT, url TEXT, secret TEXT, body TEXT,
-      delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
-    // The signing secret is sealed; `secret` holds a clear one only in rows queued before that, sealed at the next flush.
-    const columns = new Set(sql.exec(`PRAGMA table_info(callbacks)`).toArray().map((row) => String(row.name)));
-    if (!columns.has("secret_ciphertext")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_ciphertext TEXT`);
-    if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_iv TEXT`);
   }
 
   /** A phase change, or a workspace's budget alert (budget.ts: to the workspace's callback only). */

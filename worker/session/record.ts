@@ -84,7 +84,7 @@ export function withDefaults(record: SessionRecord, idleStopMinutes: number): Se
   return record;
 }
 
-/** The session as the API returns it (SPEC §9; worker/protocol/session.ts). */
+/** The session as the API returns it (worker/protocol/session.ts). */
 export function sessionView(record: SessionRecord, now: number): SessionView {
   return {
     id: record.id,

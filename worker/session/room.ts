@@ -1,7 +1,7 @@
 /**
  * SessionRoom: one Durable Object per session, a state machine plus adapters. The room keeps only the
  * Durable Object's hooks (load, start, alarm, viewers joining) and the RPC surface the API calls (through
- * api/room.ts, after checking the caller's role). The state machine is SessionState (state.ts, run-state.ts)
+ * api/room.ts and sessions/rooms.ts, after checking the caller's role). The state machine is SessionState (state.ts, run-state.ts)
  * applying lifecycle.ts's table; the adapters are the agent run (agent-run.ts: link, frames, input;
  * workspace-saves.ts; run-ending.ts), the D1 index (session-index.ts), outgoing notifications, the
  * clocks (clock.ts) and the viewers (ViewerRoom: the read-only Yjs transcript and its shards).
@@ -20,18 +20,19 @@ import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
 import { CallbackQueue, droppedReason } from "./callbacks";
-import type { ConnectionIdentity } from "./connections";
+import type { ConnectionIdentity } from "../viewers/connections";
 import { AGENT_PHASES, canApply, INPUT_PHASES } from "../protocol/lifecycle";
 import { sessionView, type Actor, type SessionRecord, type SessionView } from "./record";
-import { reportUsage } from "./usage";
+import { reportUsage } from "./usage-ledger";
 import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
 import { SessionState, type SessionInit, type SessionPatch } from "./state";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
-import { LeadingEdgeThrottle } from "./throttle";
-import { ViewerRoom } from "./viewer-room";
+import { LeadingEdgeThrottle } from "../viewers/throttle";
+import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
-import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript";
+import { applyRoomSchema } from "./schema";
+import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
 
 export class SessionRoom extends ViewerRoom {
@@ -49,6 +50,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #index: SessionIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
+    // Before the viewer side reads its table: every table first (schema.ts).
+    applyRoomSchema(ctx.storage);
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage);
     this.#callbacks = new CallbackQueue(ctx.storage.sql);
@@ -137,7 +140,7 @@ export class SessionRoom extends ViewerRoom {
   }
 
   /**
-   * Turns' usage to D1 (usage.ts); one that fails stays unreported and goes with the next. Then the
+   * Turns' usage to D1 (usage-ledger.ts); one that fails stays unreported and goes with the next. Then the
    * workspace's budget (budget.ts): alerts to its callback, and at 100% its running sessions stop.
    */
   async #reportUsage(): Promise<void> {

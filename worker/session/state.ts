@@ -10,9 +10,9 @@ import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phas
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
 import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 import { RunState } from "./run-state";
-import { addUsage } from "./usage";
+import { addUsage } from "./usage-ledger";
 import type { Input, RoomStore } from "./storage";
-import type { Transcript } from "./transcript";
+import type { Transcript } from "./transcript-doc";
 
 export type SessionInit = Omit<
   SessionRecord,

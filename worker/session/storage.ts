@@ -1,15 +1,15 @@
 /**
- * The SessionRoom's SQLite tables: the session record, the append-only events log, the input queue,
- * the Yjs log (yjs-log.ts) and artifacts. Every write is synchronous, so a state change and the Yjs
+ * The SessionRoom's SQLite tables (schema.ts creates them): the session record, the append-only events
+ * log, the input queue, the Yjs log (viewers/yjs-log.ts) and artifacts. Every write is synchronous, so a state change and the Yjs
  * update it causes land in the same implicit transaction of the Durable Object. Every write also goes
  * through the production row limit (sql-limits.ts), which local workerd does not enforce.
  */
 import type { Phase } from "../protocol/lifecycle";
 import type { Artifact, SessionEvent } from "../protocol/session";
 import type { SessionRecord } from "./record";
-import { rowLimited } from "./sql-limits";
-import { UsageLedger } from "./usage";
-import { YjsLog } from "./yjs-log";
+import { rowLimited } from "../viewers/sql-limits";
+import { UsageLedger } from "./usage-ledger";
+import { YjsLog } from "../viewers/yjs-log";
 
 // The events log and the artifacts list are what the API returns: their shapes are the protocol's.
 export type { Artifact, SessionEvent };
@@ -29,20 +29,12 @@ export class RoomStore {
   readonly #sql: SqlStorage;
   /** The transcript document's log of updates and snapshots (yjs-log.ts). */
   readonly document: YjsLog;
-  /** Each turn's token usage (usage.ts). */
+  /** Each turn's token usage (usage-ledger.ts). */
   readonly usage: UsageLedger;
 
   constructor(storage: { sql: SqlStorage; transactionSync<T>(closure: () => T): T }) {
     const sql = rowLimited(storage.sql);
     this.#sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS events (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL,
-      phase TEXT, actor TEXT, reason TEXT)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS inputs (
-      seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL,
-      author_id TEXT NOT NULL, author_name TEXT NOT NULL, consumed INTEGER NOT NULL DEFAULT 0)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, size INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
     this.usage = new UsageLedger(sql);
     this.document = new YjsLog({ sql, transactionSync: (closure) => storage.transactionSync(closure) });
   }

@@ -6,7 +6,7 @@
  * everything it started (process.ts). A CLI that ends on its own is a lost incarnation: `onLost`.
  */
 import { type Query, type SDKResultMessage, type SpawnOptions, query } from "@anthropic-ai/claude-agent-sdk";
-import type { AgentStatus, AskedQuestion } from "../../../worker/protocol/agent";
+import type { AgentStatus, AskedQuestion } from "@tandem/protocol/agent";
 import type { OutFrame } from "../outbox";
 import { FrameTranslator } from "./frames";
 import { PromptStream } from "./input";

@@ -9,7 +9,7 @@
  * is excluded, and the cloned commit's CLAUDE.md and AGENTS.md are in Tandem's append instead (state.ts).
  */
 import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
-import type { SessionConfig } from "../../../worker/protocol/session-config";
+import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
 import type { SessionPaths } from "./state";
 

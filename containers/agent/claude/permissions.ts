@@ -7,7 +7,7 @@
  */
 import type { CanUseTool, PermissionResult } from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
-import { type AskedQuestion, FRAME_LIMITS } from "../../../worker/protocol/agent";
+import { type AskedQuestion, FRAME_LIMITS } from "@tandem/protocol/agent";
 import { ASK_USER_QUESTION } from "./frames";
 
 /** AskUserQuestion's input as Claude Code's types state it (sdk-tools.d.ts), read leniently. */

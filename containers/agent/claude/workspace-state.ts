@@ -2,7 +2,7 @@
  * What a new incarnation starts from: the workspace cloned (or restored), the repositories' instructions
  * as cloned, and the Claude Code conversation to resume, if there is one.
  */
-import type { Repo } from "../../../worker/protocol/session-config";
+import type { Repo } from "@tandem/protocol/session-config";
 import { emptyDirectory } from "../archive";
 import { readRepoInstructions } from "../instructions";
 import { cloneRepos, repoDirs } from "../workspace";

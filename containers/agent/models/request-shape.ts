@@ -14,8 +14,8 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCountTokensParams as BetaCountParams, MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
-import type { Effort, ModelEntry, ModelId } from "../../../worker/protocol/models";
-import { effortProblem } from "../../../worker/protocol/model-settings";
+import type { Effort, ModelEntry, ModelId } from "@tandem/protocol/models";
+import { effortProblem } from "@tandem/protocol/model-settings";
 
 /** The settings of a session that shape its model requests (a subset of SessionConfig). */
 export interface RequestSettings {

@@ -1,11 +1,11 @@
 /**
- * The typed client of the Worker API (SPEC §9). Every failure is an `ApiError`. What each call sends and
+ * The typed client of the Worker API. Every failure is an `ApiError`. What each call sends and
  * returns is the Worker's own vocabulary (worker/protocol): the same zod schemas the Worker validates
  * requests with and types its answers by, so a field renamed there fails this app's type-check.
  */
-import type { Phase } from "../../../worker/protocol/lifecycle";
-import type { ModelView } from "../../../worker/protocol/models";
-import type { WorkspaceUsage } from "../../../worker/protocol/usage";
+import type { Phase } from "@tandem/protocol/lifecycle";
+import type { ModelView } from "@tandem/protocol/models";
+import type { WorkspaceUsage } from "@tandem/protocol/usage";
 import type {
   Artifact,
   MessageAccepted,
@@ -15,26 +15,26 @@ import type {
   SessionPage,
   SessionPatch,
   SessionView,
-} from "../../../worker/protocol/session";
-import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
-import type { CreatedShare, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
-import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
-import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
-import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
-import type { Changes, NewPush, PushResult } from "../../../worker/protocol/git";
+} from "@tandem/protocol/session";
+import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
+import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
+import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
+import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
-export type { AgentStatus } from "../../../worker/protocol/agent";
-export type { Phase } from "../../../worker/protocol/lifecycle";
-export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "../../../worker/protocol/session";
-export type { Repo } from "../../../worker/protocol/session-config";
-export type { ModelView } from "../../../worker/protocol/models";
-export type { SessionUsage, UsageDay, WorkspaceUsage } from "../../../worker/protocol/usage";
-export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "../../../worker/protocol/triggers";
-export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "../../../worker/protocol/workspace";
-export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "../../../worker/protocol/shares";
-export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "../../../worker/protocol/schedules";
-export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "../../../worker/protocol/workflows";
-export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "../../../worker/protocol/git";
+export type { AgentStatus } from "@tandem/protocol/agent";
+export type { Phase } from "@tandem/protocol/lifecycle";
+export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+export type { Repo } from "@tandem/protocol/session-config";
+export type { ModelView } from "@tandem/protocol/models";
+export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
+export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
+export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
+export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
+export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "@tandem/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
 

@@ -1,6 +1,6 @@
 /** The Changes panel's reading of the session: when to fetch again, and how to show a diff and a link. */
 import * as Y from "yjs";
-import { WRITING_TOOL_NAMES } from "../../../worker/protocol/git";
+import { WRITING_TOOL_NAMES } from "@tandem/protocol/git";
 import { CLAUDE_CODE_WRITING_TOOLS } from "./claude-tools";
 import { blocksOf, blockType, messageList, readToolUse } from "./transcript";
 import { YView } from "./yreactive";

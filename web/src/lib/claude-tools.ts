@@ -6,7 +6,7 @@
  * SDK's types allow is read.
  */
 import { z } from "zod";
-import { AskedQuestionSchema, type AskedQuestion } from "../../../worker/protocol/agent";
+import { AskedQuestionSchema, type AskedQuestion } from "@tandem/protocol/agent";
 
 const EditSchema = z.object({
   file_path: z.string(),

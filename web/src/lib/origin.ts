@@ -1,4 +1,4 @@
-/** How a session came to be, in words (SPEC §7: sessions started by a trigger show their origin). */
+/** How a session came to be, in words: sessions started by a trigger show their origin. */
 import type { Origin } from "./api";
 
 /** "trigger <name> (delivery <id>)" or "schedule <name>", or null for a session a person created. */

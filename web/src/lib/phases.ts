@@ -1,4 +1,4 @@
-/** What the UI offers in each phase (SPEC §3, §5): the API has the last word and answers 409 otherwise. */
+/** What the UI offers in each phase: the API has the last word and answers 409 otherwise. */
 import { AGENT_PHASES, INPUT_PHASES, canApply } from "./config";
 import type { AgentStatus, Phase, Role } from "./api";
 
@@ -36,7 +36,7 @@ export function isActive(phase: Phase): boolean {
   return ACTIVE.includes(phase);
 }
 
-/** What each phase means (SPEC §3), for the badge's tooltip. */
+/** What each phase means, for the badge's tooltip. */
 export const PHASE_MEANING: Record<Phase, string> = {
   Pending: "Accepted, waiting to be scheduled",
   Creating: "Provisioning the container, cloning repositories, injecting secrets",

@@ -2,7 +2,7 @@
  * The message that answers AskUserQuestion: it goes through the session's message route like any message
  * (the agent host turns it into the tool's result), so it is written for people and the agent alike.
  */
-import type { AskedQuestion } from "../../../worker/protocol/agent";
+import type { AskedQuestion } from "@tandem/protocol/agent";
 
 export type { AskedQuestion };
 

@@ -8,7 +8,7 @@ import { api, ApiError } from "./api";
 /** Why a session's live view ended for good. */
 export type RoomEnd = "expired" | "revoked" | "deleted";
 
-/** The close codes the SessionRoom (and its viewer shards) send (worker/session/connections.ts, room.ts). */
+/** The close codes the SessionRoom (and its viewer shards) send (worker/viewers/connections.ts, room.ts). */
 export const CLOSE_CODES = { expired: 4401, revoked: 4403, deleted: 4404 } as const;
 
 /**

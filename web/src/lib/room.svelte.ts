@@ -8,7 +8,7 @@ import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import { admission, closeVerdict, type Admission, type RoomEnd } from "./room-access";
 import { readSession, sessionInfo, type SessionState } from "./transcript";
-import type { Presence } from "../../../worker/protocol/presence";
+import type { Presence } from "@tandem/protocol/presence";
 import type { User } from "./api";
 import { YView } from "./yreactive";
 

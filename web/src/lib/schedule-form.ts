@@ -1,4 +1,4 @@
-/** The schedule form: a name, a cron in a time zone, the first message and the New Session settings (SPEC §10). */
+/** The schedule form: a name, a cron in a time zone, the first message and the New Session settings. */
 import { LIMITS } from "./config";
 import { defaultForm, fieldKey, toBody, validate, type FieldErrors, type SessionForm } from "./session-form";
 import type { ModelView, NewSchedule, Schedule } from "./api";

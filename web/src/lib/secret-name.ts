@@ -1,4 +1,4 @@
-/** Workspace secrets (SPEC §6): names are environment variable names, since they become the agent's environment. */
+/** Workspace secrets: names are environment variable names, since they become the agent's environment. */
 
 /** The Worker's rule (worker/api/secrets.ts SecretNameSchema); the API has the last word. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -1,4 +1,4 @@
-/** The New Session dialog's values and their checks: the same bounds the Worker enforces (SPEC §2). */
+/** The New Session dialog's values and their checks: the same bounds the Worker enforces. */
 import { LIMITS, MODELS, settingsProblems, type Effort, type ModelId } from "./config";
 import type { ModelView, NewSession, Repo } from "./api";
 
@@ -13,7 +13,7 @@ export interface SessionForm {
   maxTokens: number;
   timeoutSeconds: number;
   thinking: boolean;
-  /** false: the session goes to Completed when a turn ends with nothing queued (SPEC §3). */
+  /** false: the session goes to Completed when a turn ends with nothing queued. */
   interactive: boolean;
   repos: { url: string; branch: string }[];
   workflow: string;

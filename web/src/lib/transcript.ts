@@ -1,5 +1,5 @@
 /**
- * Reading the transcript document (DESIGN.md "Transcript"). The browser never writes to it: the
+ * Reading the transcript document (docs/architecture.md, "Transcript"). The browser never writes to it: the
  * SessionRoom is its only author, so everything here is a read with a safe fallback.
  */
 import * as Y from "yjs";
@@ -14,9 +14,9 @@ import {
   type ToolStatus,
   type ToolUseBlock,
   type TranscriptMessage,
-} from "../../../worker/protocol/transcript";
-import { SessionUsageSchema, type SessionUsage } from "../../../worker/protocol/usage";
-import { AskedQuestionSchema, type AskedQuestion } from "../../../worker/protocol/agent";
+} from "@tandem/protocol/transcript";
+import { SessionUsageSchema, type SessionUsage } from "@tandem/protocol/usage";
+import { AskedQuestionSchema, type AskedQuestion } from "@tandem/protocol/agent";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
 export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };

@@ -1,4 +1,4 @@
-/** The trigger form: a name, the New Session settings, a prompt template, a filter and a callback (SPEC §7). */
+/** The trigger form: a name, the New Session settings, a prompt template, a filter and a callback. */
 import { LIMITS } from "./config";
 import { defaultForm, fieldKey, toBody, validate, type FieldErrors, type SessionForm } from "./session-form";
 import type { ModelView, NewTrigger } from "./api";

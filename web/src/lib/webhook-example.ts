@@ -1,6 +1,6 @@
 /**
  * A shell snippet that sends a trigger a correctly signed sample delivery, as GitHub would: the body's
- * HMAC-SHA256 under the trigger's secret in `X-Hub-Signature-256: sha256=<hex>` (SPEC §7).
+ * HMAC-SHA256 under the trigger's secret in `X-Hub-Signature-256: sha256=<hex>`.
  */
 import type { Trigger } from "./api";
 

@@ -1,5 +1,5 @@
 /** The workflow form of the workflows page: checked with the API's own schema before it is sent. */
-import { CreateWorkflowSchema, WORKFLOW_PROMPT_PLACEHOLDER } from "../../../worker/protocol/workflows";
+import { CreateWorkflowSchema, WORKFLOW_PROMPT_PLACEHOLDER } from "@tandem/protocol/workflows";
 import type { NewWorkflow, WorkspaceWorkflow } from "./api";
 
 export type WorkflowForm = NewWorkflow;

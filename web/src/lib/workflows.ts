@@ -1,5 +1,5 @@
-/** The workflows a session may name: the built-ins, then the workspace's own (SPEC §10). */
-import { BUILTIN_WORKFLOW_LIST } from "../../../worker/protocol/workflows";
+/** The workflows a session may name: the built-ins, then the workspace's own. */
+import { BUILTIN_WORKFLOW_LIST } from "@tandem/protocol/workflows";
 import { api } from "./api";
 
 export interface WorkflowOption {

@@ -1,4 +1,4 @@
-/** The workspace settings form (SPEC §3, §10): the bounds the Worker enforces on `PATCH /api/workspaces/:ws`. */
+/** The workspace settings form: the bounds the Worker enforces on `PATCH /api/workspaces/:ws`. */
 import { LIMITS } from "./config";
 import type { FieldErrors } from "./session-form";
 import type { Workspace, WorkspacePatch } from "./api";

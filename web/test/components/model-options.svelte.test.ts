@@ -5,7 +5,7 @@ import { resetModels } from "#lib/models.ts";
 import { defaultForm, toBody } from "#lib/session-form.ts";
 import SessionSettingsFields from "#lib/components/SessionSettingsFields.svelte";
 
-import { CATALOG as BUILT_IN, modelViews } from "../../../worker/protocol/models";
+import { CATALOG as BUILT_IN, modelViews } from "@tandem/protocol/models";
 
 // The built-in catalog as the server answers it on a day its first model is retired.
 const CATALOG: ModelView[] = modelViews(BUILT_IN, Date.parse("2026-12-06T12:00:00Z"));

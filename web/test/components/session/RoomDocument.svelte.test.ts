@@ -1,12 +1,12 @@
 /**
- * The blocks over a document written by the SessionRoom's own writer (worker/session/transcript.ts) from
+ * The blocks over a document written by the SessionRoom's own writer (worker/session/transcript-doc.ts) from
  * the agent's frames, as Claude Code's driver sends them.
  */
 import type { BashInput, FileEditInput, TodoWriteInput } from "@anthropic-ai/claude-agent-sdk/sdk-tools";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import type { FromAgentFrame } from "../../../../worker/protocol/agent";
-import { Transcript as RoomWriter } from "../../../../worker/session/transcript";
+import type { FromAgentFrame } from "@tandem/protocol/agent";
+import { Transcript as RoomWriter } from "../../../../worker/session/transcript-doc";
 import { BASH_FAILED, EDIT_DONE } from "../../fixtures/claude-code-results";
 import { renderTranscript } from "../../fixtures/render-transcript.svelte";
 

@@ -1,5 +1,5 @@
 /**
- * SessionShard: a viewer shard of one SessionRoom (DESIGN.md, fan-out). It holds a replica of the
+ * SessionShard: a viewer shard of one SessionRoom (docs/architecture.md, "Viewers"). It holds a replica of the
  * session's document, kept in its own SQLite so it survives hibernation and is the late-join source
  * for its viewers, and a slice of the session's hibernated viewer sockets. The room relays each
  * update once; the shard applies it (several at once only when its own frame budget is overdrawn)
@@ -12,14 +12,14 @@ import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Env } from "../env";
-import { LeadingEdgeThrottle } from "../session/throttle";
-import { ViewerServer } from "../session/viewer-server";
-import type { ConnectionIdentity, RevokeFilter } from "../session/connections";
-import { awarenessEntries } from "../session/presence";
-import { rowLimited } from "../session/sql-limits";
-import { YjsLog } from "../session/yjs-log";
-import { MESSAGE_AWARENESS } from "../sync/sync-answer";
-import { frameBudget, sessionIdOfShard } from "./config";
+import { LeadingEdgeThrottle } from "./throttle";
+import { ViewerServer } from "./viewer-server";
+import type { ConnectionIdentity, RevokeFilter } from "./connections";
+import { awarenessEntries } from "./presence";
+import { rowLimited } from "./sql-limits";
+import { YjsLog, createYjsLogTable } from "./yjs-log";
+import { MESSAGE_AWARENESS } from "./sync-answer";
+import { frameBudget, sessionIdOfShard } from "./fan-out-config";
 
 /** Changes that came from the room: applied and fanned out here, never sent back. */
 const FROM_ROOM = Symbol("from-room");
@@ -35,8 +35,11 @@ export class SessionShard extends ViewerServer {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#log = new YjsLog({ sql: rowLimited(ctx.storage.sql), transactionSync: (closure) => ctx.storage.transactionSync(closure) });
+    // The shard's whole schema: its replica's log and what it knows of its room.
+    const storage = { sql: rowLimited(ctx.storage.sql), transactionSync: <T>(closure: () => T) => ctx.storage.transactionSync(closure) };
+    createYjsLogTable(storage);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.#log = new YjsLog(storage);
     this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.viewerCount(), frameBudget(env));
   }
 

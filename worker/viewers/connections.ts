@@ -7,8 +7,7 @@
  */
 import type { Connection, WSMessage } from "partyserver";
 import { z } from "zod";
-import type { Credential } from "../db/types";
-import { RoleSchema } from "../db/types";
+import { RoleSchema } from "../protocol/workspace";
 import { admitClientFrame, type PresenceOwner } from "./presence";
 
 const HEADER = {
@@ -43,11 +42,6 @@ const MAX_CLIENT_IDS = 4;
 interface ConnectionFacts {
   identity?: ConnectionIdentity;
   clientIds?: number[];
-}
-
-/** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
-export function identityOf(credential: Credential, role: z.infer<typeof RoleSchema>): ConnectionIdentity {
-  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
 }
 
 /** The token id a guest's socket carries: revoking the share link closes the sockets opened with it. */

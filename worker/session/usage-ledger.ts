@@ -30,10 +30,6 @@ export class UsageLedger {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS usage_turns (
-      seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, model TEXT NOT NULL,
-      input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
-      cache_write_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, reported INTEGER NOT NULL DEFAULT 0)`);
   }
 
   /**

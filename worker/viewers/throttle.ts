@@ -1,6 +1,6 @@
 /**
  * A leading-edge throttle over a frame budget (a token bucket counted in frames sent). Fan-out cost is
- * per frame sent, not per byte (DESIGN.md), so each flush costs one frame per socket it reaches. A
+ * per frame sent, not per byte (docs/architecture.md, "Viewers"), so each flush costs one frame per socket it reaches. A
  * delta goes out at once while the bucket holds budget; only when a flush has overdrawn it do deltas
  * wait, and then the ones that arrive meanwhile are applied together (one Yjs transaction) as soon as
  * the debt is repaid. Any other frame flushes what waits before it, so order is kept.

@@ -13,7 +13,7 @@ const AGENT_KEY = "agentKey";
  */
 export class AgentContainer extends Container<Env> {
   defaultPort = 8788;
-  /** Until the room says otherwise: the longest timeout SPEC §2 allows (1800 s), plus the grace. */
+  /** Until the room says otherwise: the longest timeout a session may have (1800 s), plus the grace. */
   sleepAfter: string | number = 1800 + GRACE_SECONDS;
 
   constructor(ctx: DurableObjectState<{}>, env: Env) {

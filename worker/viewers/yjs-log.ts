@@ -30,11 +30,6 @@ export class YjsLog {
   constructor(storage: YjsLogStorage) {
     this.#storage = storage;
     const { sql } = storage;
-    // `snapshot` is 1 for the entry that holds the whole document as of the last compaction.
-    sql.exec(`CREATE TABLE IF NOT EXISTS yjs_log (
-      entry INTEGER NOT NULL, part INTEGER NOT NULL, snapshot INTEGER NOT NULL, data BLOB NOT NULL,
-      PRIMARY KEY (entry, part))`);
-    storage.transactionSync(() => this.#adoptUnchunkedTable());
     for (const row of sql.exec(`SELECT snapshot, count(DISTINCT entry) AS entries, sum(length(data)) AS bytes FROM yjs_log GROUP BY snapshot`)) {
       if (Number(row.snapshot) === 1) this.#snapshotBytes = Number(row.bytes);
       else {
@@ -59,7 +54,7 @@ export class YjsLog {
   }
 
   append(update: Uint8Array): void {
-    this.#write(this.#nextEntry++, update, false);
+    writeEntry(this.#storage.sql, this.#nextEntry++, update, false);
     this.#updates++;
     this.#updateBytes += update.byteLength;
   }
@@ -79,7 +74,7 @@ export class YjsLog {
     const snapshot = doc instanceof Y.Doc ? Y.encodeStateAsUpdate(doc) : doc;
     this.#storage.transactionSync(() => {
       this.#storage.sql.exec(`DELETE FROM yjs_log`);
-      this.#write(1, snapshot, true);
+      writeEntry(this.#storage.sql, 1, snapshot, true);
     });
     this.#nextEntry = 2;
     this.#updates = 0;
@@ -100,26 +95,35 @@ export class YjsLog {
     this.#updateBytes = 0;
     this.#snapshotBytes = 0;
   }
+}
 
-  #write(entry: number, bytes: Uint8Array, snapshot: boolean): void {
-    const parts = Math.max(1, Math.ceil(bytes.byteLength / CHUNK_BYTES));
-    for (let part = 0; part < parts; part++) {
-      // A copy per part: a view would hand SQLite its whole underlying buffer on some runtimes.
-      const chunk = parts === 1 ? bytes : bytes.slice(part * CHUNK_BYTES, (part + 1) * CHUNK_BYTES);
-      this.#storage.sql.exec(`INSERT INTO yjs_log (entry, part, snapshot, data) VALUES (?, ?, ?, ?)`, entry, part, snapshot ? 1 : 0, chunk);
-    }
-  }
-
-  /** Rooms written before the log was chunked kept one row per update in `yjs_updates`: move them over. */
-  #adoptUnchunkedTable(): void {
-    const { sql } = this.#storage;
+/**
+ * The log's table, a step of the room's schema (session/schema.ts) and of a shard's: rooms written
+ * before the log was chunked kept one row per update in `yjs_updates`, which moves over whole.
+ */
+export function createYjsLogTable(storage: YjsLogStorage): void {
+  const { sql } = storage;
+  // `snapshot` is 1 for the entry that holds the whole document as of the last compaction.
+  sql.exec(`CREATE TABLE IF NOT EXISTS yjs_log (
+    entry INTEGER NOT NULL, part INTEGER NOT NULL, snapshot INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (entry, part))`);
+  storage.transactionSync(() => {
     const exists = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'yjs_updates'`).toArray().length > 0;
     if (!exists) return;
     let entry = Number(sql.exec(`SELECT coalesce(max(entry), 0) + 1 AS next FROM yjs_log`).one().next);
     for (const row of sql.exec(`SELECT data FROM yjs_updates ORDER BY id`).toArray()) {
-      this.#write(entry++, new Uint8Array(row.data as ArrayBuffer), false);
+      writeEntry(sql, entry++, new Uint8Array(row.data as ArrayBuffer), false);
     }
     sql.exec(`DROP TABLE yjs_updates`);
+  });
+}
+
+function writeEntry(sql: SqlStorage, entry: number, bytes: Uint8Array, snapshot: boolean): void {
+  const parts = Math.max(1, Math.ceil(bytes.byteLength / CHUNK_BYTES));
+  for (let part = 0; part < parts; part++) {
+    // A copy per part: a view would hand SQLite its whole underlying buffer on some runtimes.
+    const chunk = parts === 1 ? bytes : bytes.slice(part * CHUNK_BYTES, (part + 1) * CHUNK_BYTES);
+    sql.exec(`INSERT INTO yjs_log (entry, part, snapshot, data) VALUES (?, ?, ?, ?)`, entry, part, snapshot ? 1 : 0, chunk);
   }
 }
 

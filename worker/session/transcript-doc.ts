@@ -1,7 +1,8 @@
 /**
  * Writes a session's Yjs document, whose shape is worker/protocol/transcript.ts (read by web/ too). The
  * SessionRoom is the only writer; browsers read. Token deltas are `Y.Text.insert` at the end, so a viewer receives
- * only the new characters.
+ * only the new characters. The transcript's shape is protocol/transcript.ts; this is the room's document
+ * of it; web/src/lib/transcript.ts is the browser's reader.
  */
 import * as Y from "yjs";
 import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";

@@ -5,9 +5,9 @@
  */
 import type { Connection } from "partyserver";
 import type { Env } from "../env";
-import { SHARD_HEADER, fanOutConfig, frameBudget } from "../shard/config";
-import { SYNC_PART_BYTES } from "../sync/sync-answer";
-import { EVERYTHING, encodeStateAsUpdateParts } from "../sync/update-parts";
+import { SHARD_HEADER, fanOutConfig, frameBudget } from "./fan-out-config";
+import { SYNC_PART_BYTES } from "./sync-answer";
+import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
@@ -59,7 +59,7 @@ export abstract class ViewerRoom extends ViewerServer {
   /**
    * A viewer's upgrade comes here first: under the threshold the room takes it; past it the room
    * answers with the shard it placed the viewer on, and the Worker sends the upgrade there
-   * (shard/placement.ts), so the socket never passes through the room.
+   * (viewers/placement.ts), so the socket never passes through the room.
    */
   async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {

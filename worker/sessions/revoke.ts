@@ -5,7 +5,7 @@
  */
 import { sessionIdsOfUser, sessionIdsOfWorkspace } from "../db/sessions";
 import type { Env } from "../env";
-import type { RevokeFilter } from "./connections";
+import type { RevokeFilter } from "../viewers/connections";
 
 /** Rooms asked at once; the rest wait their turn. */
 const CONCURRENCY = 25;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "../env";
-import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "../session/throttle";
+import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "./throttle";
 
 /**
  * The fan-out's tuning, from the Worker's vars (empty: these defaults; how they were measured is in

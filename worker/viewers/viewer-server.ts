@@ -10,7 +10,7 @@ import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import { encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import type { Env } from "../env";
-import { MESSAGE_AWARENESS, syncAnswer, syncStep1StateVector } from "../sync/sync-answer";
+import { MESSAGE_AWARENESS, syncAnswer, syncStep1StateVector } from "./sync-answer";
 import { ViewerConnections, type ConnectionIdentity, type RevokeFilter } from "./connections";
 
 export abstract class ViewerServer extends YServer<Env> {

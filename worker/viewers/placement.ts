@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { SHARD_HEADER } from "./config";
+import { SHARD_HEADER } from "./fan-out-config";
 
 /**
  * Opens an authorized viewer's socket. The upgrade goes to the session's room, which takes it while

@@ -1,12 +1,14 @@
-import { authenticateRequest } from "../auth";
-import { getMembership } from "../auth/membership";
-import { authorizeWithTicket } from "../auth/room-ticket";
+import { authenticateRequest } from "./index";
+import { getMembership } from "./membership";
+import { authorizeWithTicket } from "./room-ticket";
 import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
 import { crossSiteRefusal } from "../http/origin";
-import { shareOfToken } from "../auth/share-link";
-import { guestIdentity, identityOf, withIdentity } from "./connections";
+import { shareOfToken } from "./share-link";
+import type { Credential } from "../db/types";
+import type { Role } from "../protocol/workspace";
+import { guestIdentity, withIdentity, type ConnectionIdentity } from "../viewers/connections";
 
 /**
  * Authorizes a WebSocket to a session room before the upgrade: a room ticket from the API (`?ticket=`,
@@ -33,4 +35,9 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
   if (!member) return errorResponse("not_found", "session not found");
   return withIdentity(request, identityOf(credential, member.role));
+}
+
+/** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
+export function identityOf(credential: Credential, role: Role): ConnectionIdentity {
+  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
 }

@@ -8,9 +8,9 @@
 import * as encoding from "lib0/encoding";
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
 import type { Env } from "../env";
-import type { SessionShard } from "../shard/shard";
-import { shardName, type FanOutConfig } from "../shard/config";
-import { MESSAGE_AWARENESS } from "../sync/sync-answer";
+import type { SessionShard } from "./shard";
+import { shardName, type FanOutConfig } from "./fan-out-config";
+import { MESSAGE_AWARENESS } from "./sync-answer";
 import type { RevokeFilter } from "./connections";
 import { awarenessEntries } from "./presence";
 
@@ -23,6 +23,11 @@ const isFromShard = (origin: unknown): origin is FromShard => typeof origin === 
 
 /** A viewer placed on the room is counted as present for this long before its socket arrives. */
 const PLACEMENT_GRACE_MS = 10_000;
+
+/** The room's table of its shards and their viewers: a step of the room's schema (session/schema.ts). */
+export function createViewerShardsTable(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS viewer_shards (name TEXT PRIMARY KEY, viewers INTEGER NOT NULL)`);
+}
 
 export class ViewerShards {
   readonly #sql: SqlStorage;
@@ -43,7 +48,6 @@ export class ViewerShards {
     this.#env = env;
     this.#sessionId = sessionId;
     this.#config = config;
-    sql.exec(`CREATE TABLE IF NOT EXISTS viewer_shards (name TEXT PRIMARY KEY, viewers INTEGER NOT NULL)`);
     for (const row of sql.exec(`SELECT name, viewers FROM viewer_shards`)) this.#viewers.set(String(row.name), Number(row.viewers));
   }
 
