@@ -69,8 +69,10 @@ describe("trigger management", () => {
       callbackUrl: "https://hooks.example.com/tandem",
       webhookUrl: `http://localhost:8787/webhooks/${trigger.id}`,
       createdBy: { id: owner.user.id, name: owner.user.name },
-      session: { model: "claude-haiku-4-5", timeoutSeconds: 600, temperature: 0.7, maxTokens: 4000, thinking: false, repos: [] },
+      session: { model: "claude-haiku-4-5", timeoutSeconds: 600, temperature: 0.7, maxTokens: 4000, repos: [] },
     });
+    // Thinking and effort left unset: each run takes them as its model does (on where it always thinks).
+    expect(trigger.session).not.toHaveProperty("thinking");
     const list = await owner.api(`/api/workspaces/${ws}/triggers`);
     const text = await list.text();
     expect(text).not.toContain(secret);

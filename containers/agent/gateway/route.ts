@@ -9,7 +9,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { ApiError, sendApiError } from "./api-error";
 import { shapeCountTokens, shapeMessages } from "./capabilities";
 import { answerOffline, countTokensOffline, withoutOfflineThinking } from "./offline";
-import { parseCountTokensRequest, parseMessagesRequest } from "./request-body";
+import { type MessagesRequest, parseCountTokensRequest, parseMessagesRequest } from "./request-body";
 import { type GatewayRoute, type GatewayRouteOptions, type GatewaySettings, GatewaySettingsSchema, type GatewayUsage } from "./types";
 import { forward, upstreamClient } from "./upstream";
 import { UsageMeter } from "./usage";
@@ -116,20 +116,25 @@ export class Route implements GatewayRoute {
     if (error) this.#refused(error);
   }
 
+  /** A Messages request, answered upstream or offline; its usage reported once, a refusal of the body not being one. */
   async #messages(call: RouteCall, signal: AbortSignal): Promise<void> {
     const settings = this.#settings;
+    let body: MessagesRequest;
+    try {
+      body = shapeMessages(parseMessagesRequest(call.raw), settings);
+    } catch (thrown) {
+      if (!(thrown instanceof ApiError)) throw thrown;
+      sendApiError(call.res, thrown);
+      return this.#refused(thrown);
+    }
     const requestId = randomUUID();
     const meter = new UsageMeter();
     let error: ApiError | null = null;
     try {
-      const body = shapeMessages(parseMessagesRequest(call.raw), settings);
       if (this.#client) error = await forward(this.#client, { path: "/v1/messages", query: call.query, body: withoutOfflineThinking(body), headers: call.headers, signal, meter }, call.res);
       else await answerOffline(call.res, { body, workspace: this.#options.workspace, tokenDelayMs: this.#tokenDelayMs, signal, meter });
     } catch (thrown) {
-      if (thrown instanceof ApiError) {
-        sendApiError(call.res, thrown);
-        error = thrown;
-      } else if (!signal.aborted) throw thrown;
+      if (!signal.aborted) throw thrown;
     } finally {
       const failed = error !== null || !meter.complete || signal.aborted;
       const figures = meter.figures;

@@ -114,7 +114,8 @@ describe("what the gateway answers", () => {
     expect(((await noMessages.json()) as { error: { message: string } }).error.message).toMatch(/^messages:/);
     expect(api.requests).toHaveLength(0);
     expect(errors.map((e) => e.status)).toEqual([400, 400]);
-    expect(usage.map((u) => u.failed)).toEqual([true, true]);
+    // Refused before the API or the offline model saw them: no usage to report.
+    expect(usage).toEqual([]);
   });
 
   it("rejects settings that are not a session's", () => {

@@ -27,9 +27,9 @@ const SKILL = /^\s*<command-message>/;
 /** How Claude Code hands over a message a person sent while a tool ran, inside that tool's result. */
 const SENT_WHILE_WORKING = /The user sent (?:a )?(?:new )?messages? while you were working:\s*([\s\S]*?)\s*(?:\n\nThis is how Claude Code surfaces|<\/system-reminder>|$)/g;
 const WORKING_DIRECTORY = /Primary working directory: (.+)/;
-/** Claude Code's plan-mode reminder, and the plan file it asks for (new, or one that exists). */
+/** Claude Code's plan-mode reminder, and the plan file its "Plan File Info" names (new, or one that exists). */
 const PLAN_MODE = /Plan mode is active/;
-const PLAN_FILE = /(?:create your plan at|plan file already exists at) (\S+?)\.?(?=\s)/;
+const PLAN_FILE = /Plan File Info:[\s\S]*?(\/\S+?\.md)\b/;
 /** Claude Code's compaction prompt (it asks for `<analysis>` then `<summary>`). */
 const COMPACTION = /Your task is to create a detailed summary of the conversation/;
 

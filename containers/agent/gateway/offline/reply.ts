@@ -56,7 +56,7 @@ function summarise({ use, result }: ResultToSummarise, workspace: string | null)
     case "Edit":
       return `Editing \`${file}\`${failed || " done"}: ${output}`;
     case "AskUserQuestion":
-      return result.is_error ? `No answer: ${output}` : `Thanks. You answered:\n\n${quote(output)}`;
+      return result.is_error ? `No answer: ${output}` : `Thanks. You answered:\n\n${quote(answersIn(output))}`;
     case "ExitPlanMode":
       return result.is_error ? `The plan was not approved: ${output}` : "The plan is approved.";
     case "TodoWrite":
@@ -66,6 +66,12 @@ function summarise({ use, result }: ResultToSummarise, workspace: string | null)
     default:
       return `\`${use?.name ?? "tool"}\`${failed || " done"}: ${output}`;
   }
+}
+
+/** Claude Code hands answers back as `"<question>"="<answer>"` pairs in a sentence: the answers alone. */
+function answersIn(output: string): string {
+  const answers = [...output.matchAll(/"((?:[^"\\]|\\.)*)"="((?:[^"\\]|\\.)*)"/g)].map((pair) => pair[2]);
+  return answers.length ? answers.join("\n") : output;
 }
 
 /** Claude Code frames a subagent's report (a preamble, the report indented, then its id and usage): the report alone. */
