@@ -2,10 +2,13 @@
  * Session start-up and first reply, on the local stack (`wrangler dev` + the local agent host, no
  * repositories) with the agent talking to the fake Messages API (`test/fakes/anthropic.ts`, real SSE):
  * create → Running over 50 sessions, then in each a prompt → the first text delta a viewer sees.
+ * Then Claude Code's own start, alone: `query()` → the CLI answers its initialize, and → `system/init`
+ * (the first message pushed at once), over 10 starts against the same fake API.
  * Prints p50/p95. Goal: create → Running p50 ≤ 300 ms.
  *   npm run bench:start [-- --sessions 50]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { query, type SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWeb, startStack } from "../scripts/stack.mjs";
@@ -20,14 +23,15 @@ const SESSIONS = Number(process.argv[process.argv.indexOf("--sessions") + 1]) ||
 const PER_PERSON = 25;
 const WARM_UP = 3;
 
-/** Whether the document holds an assistant message with some text streamed into it. */
-function hasAssistantText(doc: Y.Doc): boolean {
+/** How many assistant messages of the document have some text streamed into them. */
+function assistantTexts(doc: Y.Doc): number {
+  let count = 0;
   for (const message of messageList(doc)) {
     if (message.get("role") !== "assistant") continue;
     const blocks = message.get("blocks") as Y.Array<Y.Map<unknown>> | undefined;
-    for (const block of blocks ?? []) if (block.get("type") === "text" && String(block.get("text") ?? "").length > 0) return true;
+    if ((blocks?.toArray() ?? []).some((block) => block.get("type") === "text" && String(block.get("text") ?? "").length > 0)) count++;
   }
-  return false;
+  return count;
 }
 
 async function main() {
@@ -71,6 +75,7 @@ async function main() {
     const toRunning: number[] = [];
     const createResponse: number[] = [];
     const toFirstDelta: number[] = [];
+    const toNextDelta: number[] = [];
     for (let i = 0; i < SESSIONS + WARM_UP; i++) {
       const { api, cookie } = editors[Math.floor(i / PER_PERSON)];
       const started = performance.now();
@@ -86,35 +91,88 @@ async function main() {
         setTimeout(() => reject(new Error(`session ${session.id} not Running after 30 s`)), 30_000);
       });
       const running = performance.now();
-      // The prompt: from the POST to the first text delta in this viewer's copy of the document.
-      const firstDelta = new Promise<number>((resolve, reject) => {
-        const check = () => hasAssistantText(room.doc) && resolve(performance.now());
-        messageList(room.doc).observeDeep(check);
-        setTimeout(() => reject(new Error(`session ${session.id}: no text delta after 30 s`)), 30_000);
-      });
-      const prompted = performance.now();
-      const said = await api(`/api/workspaces/${workspace.id}/sessions/${session.id}/messages`, { text: "Say hello" });
-      if (said.status !== 202) throw new Error(`message: ${said.status} ${await said.text()}`);
-      const delta = await firstDelta;
+      // A prompt: from the POST to the first text delta of a new reply in this viewer's copy of the document.
+      const prompt = async (text: string): Promise<number> => {
+        const before = assistantTexts(room.doc);
+        const firstDelta = new Promise<number>((resolve, reject) => {
+          const check = () => assistantTexts(room.doc) > before && resolve(performance.now());
+          messageList(room.doc).observeDeep(check);
+          setTimeout(() => reject(new Error(`session ${session.id}: no text delta after 30 s`)), 30_000);
+        });
+        const prompted = performance.now();
+        const said = await api(`/api/workspaces/${workspace.id}/sessions/${session.id}/messages`, { text });
+        if (said.status !== 202) throw new Error(`message: ${said.status} ${await said.text()}`);
+        return (await firstDelta) - prompted;
+      };
+      const idle = () =>
+        new Promise<void>((resolve) => {
+          const check = () => info.get("agentStatus") === "idle" && resolve();
+          info.observe(check);
+          check();
+        });
+      const first = await prompt("Say hello");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await idle();
+      const next = await prompt("And again");
       await api(`/api/workspaces/${workspace.id}/sessions/${session.id}/stop`, {});
       room.close();
       // The first few warm the Worker and the agent host up; they are not counted.
       if (i >= WARM_UP) {
         createResponse.push(created - started);
         toRunning.push(running - started);
-        toFirstDelta.push(delta - prompted);
+        toFirstDelta.push(first);
+        toNextDelta.push(next);
       }
     }
     console.log(`create → 201 response:              ${summary(createResponse)}`);
     console.log(`create → phase Running:              ${summary(toRunning)}`);
     console.log(`prompt → first text delta (viewer): ${summary(toFirstDelta)}`);
+    console.log(`next prompt → first text delta:     ${summary(toNextDelta)}`);
     console.log(`model requests answered by the fake API: ${anthropic.requests.length}`);
+    const cli = await claudeCodeStart(anthropic.url, state);
+    console.log(`Claude Code: query() → initialized:  ${summary(cli.initialized)}`);
+    console.log(`Claude Code: query() → system/init:  ${summary(cli.init)}`);
   } finally {
     clearInterval(refill);
     stack.stop();
     await anthropic.close();
     rmSync(state, { recursive: true, force: true });
   }
+}
+
+/** Claude Code started alone, as the driver starts it (bypassPermissions, the fake API as its endpoint). */
+async function claudeCodeStart(apiURL: string, state: string, runs = 10): Promise<{ initialized: number[]; init: number[] }> {
+  const initialized: number[] = [];
+  const init: number[] = [];
+  const cwd = join(state, "claude-start");
+  mkdirSync(join(cwd, "home"), { recursive: true });
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const prompt = (async function* (): AsyncGenerator<SDKUserMessage> {
+      yield { type: "user", message: { role: "user", content: "hello" }, parent_tool_use_id: null };
+      await new Promise(() => {});
+    })();
+    const q = query({
+      prompt,
+      options: {
+        cwd,
+        permissionMode: "bypassPermissions",
+        allowDangerouslySkipPermissions: true,
+        settingSources: [],
+        model: "claude-haiku-4-5",
+        env: { PATH: process.env.PATH, HOME: join(cwd, "home"), CLAUDE_CONFIG_DIR: join(cwd, "config"), IS_SANDBOX: "1", ANTHROPIC_BASE_URL: apiURL, ANTHROPIC_API_KEY: "sk-ant-bench", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
+      },
+    });
+    void q.initializationResult().then(() => initialized.push(performance.now() - started), () => undefined);
+    for await (const message of q) {
+      if (message.type === "system" && message.subtype === "init") {
+        init.push(performance.now() - started);
+        break;
+      }
+    }
+    q.close();
+  }
+  return { initialized, init };
 }
 
 main().then(
