@@ -1,7 +1,7 @@
 /**
  * A transcript (`start.history`) as context for a Claude Code that cannot resume the session's own
  * conversation: a session saved before Claude Code ran it, or one whose agent was lost before its first
- * save. The newest part is kept, up to a bound, and given with the first message Claude reads.
+ * save. The newest part is kept, up to a bound, and given in Tandem's append to the system prompt.
  */
 import type { HistoryMessage } from "@tandem/protocol/agent";
 

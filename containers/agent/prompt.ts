@@ -1,11 +1,12 @@
 /**
  * Tandem's addition to Claude Code's own system prompt (the `claude_code` preset): how a shared session
- * works, the repositories, the repositories' own instructions as cloned, and the workflow's addition.
+ * works, the repositories, the repositories' own instructions as cloned, the workflow's addition, and the
+ * conversation so far when there is no Claude conversation to resume.
  */
 import type { Workflow } from "@tandem/protocol/session-config";
 import type { RepoInstructions } from "./instructions";
 
-export function tandemAppend(options: { repoDirs: readonly string[]; workflow: Workflow | null; instructions?: readonly RepoInstructions[] }): string {
+export function tandemAppend(options: { repoDirs: readonly string[]; workflow: Workflow | null; instructions?: readonly RepoInstructions[]; earlier?: string | null }): string {
   const repos = options.repoDirs.length
     ? `Repositories cloned into the working directory: ${options.repoDirs.map((d) => `${d}/`).join(", ")}.`
     : "No repositories were cloned into the working directory.";
@@ -23,5 +24,6 @@ export function tandemAppend(options: { repoDirs: readonly string[]; workflow: W
     parts.push(`Instructions from the repository ${source}, as cloned; follow them where they apply:\n<repository-instructions source="${source}">\n${text}\n</repository-instructions>`);
   }
   if (options.workflow?.systemPrompt) parts.push(options.workflow.systemPrompt);
+  if (options.earlier) parts.push(options.earlier);
   return parts.join("\n\n");
 }

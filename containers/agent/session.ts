@@ -70,8 +70,6 @@ export class Session {
   #driver: ClaudeDriver | null = null;
   #route: GatewayRoute | null = null;
   #artifacts: ArtifactTracker | null = null;
-  /** The earlier conversation, given with the first message when Claude Code has none to resume. */
-  #context: string | null = null;
   #turns = 0;
   #state: State;
   #stopRequested = false;
@@ -200,8 +198,9 @@ export class Session {
         onError: (error) => this.#driver?.noteApiError(error),
         log: (line) => this.#options.log(this.redact(`session ${this.id}: gateway: ${line}`)),
       });
-      this.#context = start.resume ? null : historyAsContext(history);
-      this.#driver = this.#startDriver(start.resume, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions }), start.state);
+      // With no Claude conversation to resume, the transcript so far is context in Tandem's append.
+      const earlier = start.resume ? null : historyAsContext(history);
+      this.#driver = this.#startDriver(start.resume, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
     } catch (error) {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
@@ -271,10 +270,7 @@ export class Session {
         driver.answer(input);
         continue;
       }
-      const text = authored(input.author, input.text);
-      const context = this.#context;
-      this.#context = null;
-      this.#pushed.set(driver.send(context ? `${context}\n\n${text}` : text), input.seq);
+      this.#pushed.set(driver.send(authored(input.author, input.text)), input.seq);
     }
   }
 
