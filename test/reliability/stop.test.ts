@@ -79,9 +79,6 @@ describe("stop", () => {
       expect(textOf(reply)).not.toContain(`s${time}w2499`);
       await session.op("resume");
       await session.waitForIdle();
-      // What the command wrote before the stop was kept; what it would have written after, never.
-      const kept = toolResults(await session.turn(`/run cat started-${time}.txt; ls never-${time}.txt 2>&1 | tail -1`)).at(-1) ?? "";
-      expect(kept).toMatch(new RegExp(`^started ${time}\n.*No such file`, "s"));
     }
     for (const ms of timings) expect(ms).toBeLessThan(LIMIT_MS);
     count("stops during a streamed reply", TIMES);
