@@ -29,7 +29,7 @@ const ALL_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
 
 export const BUILT_IN = {
   // models/sonnet-4-5: 200K context, 64K output, $3 / $15, cache $0.30 / $3.75; extended thinking (a budget),
-  // no effort. End of life November 30th, 2026 (SDK table); SPEC §2 names Sonnet 4.6 its successor.
+  // no effort. End of life November 30th, 2026 (SDK table); its successor is Sonnet 4.6 (docs/architecture.md, models).
   "claude-sonnet-4-5": {
     label: "Claude Sonnet 4.5",
     contextWindow: 200_000,

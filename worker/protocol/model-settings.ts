@@ -1,6 +1,6 @@
 /**
- * Which session settings a model takes (SPEC §2: effort where the model takes it, thinking as the model
- * takes it). One pure check, used wherever settings meet a model: the API at create, clone, resume, PATCH,
+ * Which session settings a model takes (effort where the model takes it, thinking as the model takes
+ * it). One pure check, used wherever settings meet a model: the API at create, clone, resume, PATCH,
  * triggers and schedules, the web dialogs (to disable what a model cannot take, with the reason), and the
  * model gateway. No Worker-runtime imports.
  */

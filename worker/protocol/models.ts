@@ -1,5 +1,5 @@
 /**
- * The model catalog as data (SPEC §10 "Models"): every model a session may run, with its context window,
+ * The model catalog as data: every model a session may run, with its context window,
  * output limit, prices, end of life, successor and capabilities (how it thinks, which efforts it takes).
  * The facts, each with its source, are in ./model-catalog.ts. No Worker-runtime imports: web/, the agent and
  * the model gateway import it; the settings a model takes are checked in ./model-settings.ts.
@@ -136,7 +136,7 @@ function followSuccessors(catalog: Catalog, entry: ModelEntry, now: number): Mod
 
 /**
  * The default model: the first of the catalog's order of preference or, once it is retired, its live
- * successor (Sonnet 4.5 → Sonnet 4.6 after 2026-11-30, SPEC §2), never merely the next model of the list;
+ * successor (Sonnet 4.5 → Sonnet 4.6 after 2026-11-30), never merely the next model of the list;
  * the first live one only when the successors run out.
  */
 export function defaultModel(catalog: Catalog, now: number): ModelEntry {

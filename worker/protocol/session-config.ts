@@ -74,7 +74,7 @@ export const WorkflowNameSchema = z
 /** The settings that drive the agent; stored with the session and sent in `start`. */
 export const SessionConfigSchema = z.object({
   model: z.enum(MODEL_IDS),
-  /** Stored and shown, never sent: API version 2026-10-21 refuses sampling parameters (SPEC §2). */
+  /** Stored and shown, never sent: API version 2026-10-21 refuses sampling parameters. */
   temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max),
   maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max),
   timeoutSeconds: z.number().int().min(LIMITS.timeoutSeconds.min).max(LIMITS.timeoutSeconds.max),

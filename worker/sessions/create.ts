@@ -28,6 +28,7 @@ export async function createSession(
   const catalog = catalogOf(env);
   const entry = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now);
   const model = entry.id;
+  // Thinking and effort as the model takes them: unset thinking is on where it always thinks.
   const { thinking, effort } = requireModelSettings(entry, body);
   await requireBudgetLeft(env.DB, workspaceId, now);
   const displayName = body.displayName ?? generateDisplayName();
