@@ -300,6 +300,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Each session's processes killed and its files removed before the host says it is closed.
+      await Promise.all(removals.values());
       await ownGateway?.close();
     },
   };

@@ -85,6 +85,26 @@ describe("Stop", () => {
   });
 });
 
+describe("a session whose room goes away (Delete, or a room that never comes back)", () => {
+  it("is cleaned up after the grace period with every process it started, a setsid stray that cleared its tag included", async () => {
+    const { id, client } = await h.open();
+    const stray = `tandem-stray-${id}`;
+    h.enqueue(
+      reply.tool("toolu_daemon", "Bash", {
+        command: `(env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' > /dev/null 2>&1 &); echo started; sleep 60`,
+        description: "Start a daemon, then wait",
+      }),
+    );
+    client.send({ type: "user_message", seq: 1, text: "start the daemon", author: "alice" });
+    await eventuallyFound(stray);
+    await client.close();
+    await until(() => (h.host.sessions.has(id) ? undefined : true), "the session removed after its grace", 10_000);
+    const deadline = Date.now() + 3000;
+    while ((await processesNamed(stray)).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await processesNamed(stray)).toEqual([]);
+  });
+});
+
 describe("a Claude Code that dies", () => {
   it("is a lost incarnation: the host lets the socket go, and the DO's next start gets a new incarnation", async () => {
     const { id, client } = await h.open();
