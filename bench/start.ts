@@ -129,7 +129,7 @@ async function main() {
     console.log(`prompt → first text delta (viewer): ${summary(toFirstDelta)}`);
     console.log(`next prompt → first text delta:     ${summary(toNextDelta)}`);
     console.log(`model requests answered by the fake API: ${anthropic.requests.length}`);
-    const cli = await claudeCodeStart(anthropic.url, state);
+    const cli = await claudeCodeStart(anthropic.url, state, Math.min(10, SESSIONS));
     console.log(`Claude Code: query() → initialized:  ${summary(cli.initialized)}`);
     console.log(`Claude Code: query() → system/init:  ${summary(cli.init)}`);
   } finally {

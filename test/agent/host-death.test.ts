@@ -99,12 +99,14 @@ describe("an agent host that dies", () => {
   });
 });
 
-describe("an agent host that is its container's first process (PID 1) with no namespace of its own to make", () => {
+describe("an agent host alone in its container (under an init, as tini runs it) with no namespace of its own to make", () => {
   it("kills every other process of the container at a stop, a daemon that cleared its tag and left with setsid included", async () => {
     const port = await freePort();
     const dir = await tempDir("tandem-host-pid1-");
-    // A container's PID namespace, the host its first process; it may not make namespaces of its own.
-    const host = spawn("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "--", path.resolve("node_modules/.bin/node"), "--import", "tsx", "containers/agent/server.ts"], {
+    // A container's PID namespace with an init as PID 1 (a shell standing for tini) and the host its child;
+    // the host may not make namespaces of its own.
+    const node = path.resolve("node_modules/.bin/node");
+    const host = spawn("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "--", "sh", "-c", `"${node}" --import tsx containers/agent/server.ts; true`], {
       stdio: "ignore",
       detached: true,
       env: {

@@ -3,9 +3,9 @@
  * Where the platform allows it the CLI runs as the first process of a PID namespace of its own
  * (`unshare --pid --fork --kill-child`, or with a user namespace when the host is not root): when it dies,
  * the kernel kills every process of the namespace, including one that left the process group with `setsid`,
- * cleared its environment or daemonized. Where no namespace can be made but the host is itself the first
- * process of its container (PID 1: one session per container, every other process is the session's), a
- * kill takes every other process there is. Elsewhere the CLI leads a process group of its own and a stop
+ * cleared its environment or daemonized. Where no namespace can be made but the host runs alone in its
+ * container (one session per container: the host is PID 1, or `AGENT_CONTAINMENT=container` says so under
+ * an init such as tini), a kill takes every process there but the host, its ancestors and PID 1. Elsewhere the CLI leads a process group of its own and a stop
  * kills the group, every descendant found under /proc, and every process that still carries the session's tag.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -185,12 +185,13 @@ async function gone(pid: number): Promise<void> {
   }
 }
 
-/** The host as its container's first process: every other process in the container is the session's. */
+/** The host alone in its container: every process there but the host, its ancestors and PID 1 is the session's. */
 async function killAllButSelf(): Promise<void> {
-  if (process.pid !== 1) return; // only the container's own init may do this
+  const spared = new Set([1, process.pid]);
+  for (let pid = process.ppid; pid > 1 && !spared.has(pid); pid = (await statOf(pid))?.ppid ?? 1) spared.add(pid);
   for (const wait of SWEEP_PASSES_MS) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    for (const pid of await processIds()) if (pid !== process.pid) signal(pid);
+    for (const pid of await processIds()) if (!spared.has(pid)) signal(pid);
   }
 }
 
