@@ -17,8 +17,8 @@ import { ContainedProcess, type LaunchOptions } from "./process";
 /** Tools that cannot change the workspace: a turn that ran only these leaves nothing new to archive. */
 const READ_ONLY_TOOLS = new Set(["Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "AskUserQuestion", "ToolSearch", "ListMcpResourcesTool", "ReadMcpResourceTool"]);
 
-/** How long a stop waits for Claude Code to end the interrupted turn before the process tree is killed. */
-const INTERRUPT_GRACE_MS = 1000;
+/** How long a stop waits for Claude Code to end the interrupted turn (tens of ms when the machine is not starved) before the tree is killed: the stop has 2 s in all, the workspace's archive included. */
+const INTERRUPT_GRACE_MS = 400;
 
 export interface TurnOutcome {
   /** The API's (or Claude Code's) error when the turn failed; null when it ended normally or was stopped. */
