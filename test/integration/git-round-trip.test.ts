@@ -30,7 +30,7 @@ describe("the git round trip with a private repository", () => {
     expect(failure?.reason).toMatch(/could not read Username|Authentication failed/);
 
     await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value: FAKE_GITHUB_TOKEN } });
-    await script(toolCall("toolu_write", "write_file", { path: "private/NOTES.md", content: "# Notes\n\nFixed the login.\n" }), text("Wrote the notes."));
+    await script(toolCall("toolu_write", "Bash", { command: "printf '# Notes\\n\\nFixed the login.\\n' > private/NOTES.md", description: "Write the notes" }), text("Wrote the notes."));
     const session = await createSession(owner, ws, { displayName: "Login notes", repos: [repo], prompt: "write notes" });
     await waitForPhase(owner, ws, session.id, "Running", 20_000);
     await waitForAgentStatus(owner, ws, session.id, "idle");
@@ -69,7 +69,7 @@ describe("the git round trip with a private repository", () => {
     const ws = await workspaceWith(owner);
     const repo = { url: `${env.TEST_GITHUB_URL}/acme/private.git`, branch: "main" };
     await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value: FAKE_GITHUB_TOKEN } });
-    await script(toolCall("toolu_stop", "write_file", { path: "private/STOPPED.md", content: "Written before the stop.\n" }), text("Wrote it."));
+    await script(toolCall("toolu_stop", "Bash", { command: "printf 'Written before the stop.\\n' > private/STOPPED.md", description: "Write it" }), text("Wrote it."));
     const session = await createSession(owner, ws, { displayName: "Saved work", repos: [repo], prompt: "write it" });
     await waitForPhase(owner, ws, session.id, "Running", 20_000);
     await waitForAgentStatus(owner, ws, session.id, "idle");
