@@ -44,6 +44,11 @@ const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
 const VARIANTS = list("variants", SMOKE ? "auto" : "auto,fixed");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
+/** lean: the transcript document as built (issue 24); before: every message left live, as before it (TRANSCRIPT_SETTLE=false). */
+const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,before").map((schema) => {
+  if (schema !== "lean" && schema !== "before") throw new Error(`unknown schema ${schema} (lean, before)`);
+  return schema;
+});
 const MESSAGES = Number(arg("messages", SMOKE ? "20" : "10000"));
 const LONG_OUTPUTS = SMOKE ? 2 : 170;
 const JOINS = SMOKE ? 2 : 5;
@@ -114,7 +119,12 @@ async function main() {
   await anthropic.close();
 
   const late: Partial<Record<RuntimePath, LateJoins>> = {};
-  for (const path of LATE_JOIN_PATHS) late[path] = await lateJoins(path);
+  const lateBefore: Partial<Record<RuntimePath, LateJoins>> = {};
+  for (const path of LATE_JOIN_PATHS) {
+    // Both schemas on the same path one after the other: the same machine within minutes.
+    if (LATE_JOIN_SCHEMAS.includes("lean")) late[path] = await lateJoins(path, "lean");
+    if (LATE_JOIN_SCHEMAS.includes("before")) lateBefore[path] = await lateJoins(path, "before");
+  }
 
   const results: Results = {
     date: started.toISOString(),
@@ -122,6 +132,7 @@ async function main() {
     config: { tokens: TOKENS, tokenIntervalMs: 20, viewers: VIEWERS, variants: VARIANTS, paths: PATHS, minSamples: MIN_SAMPLES },
     rounds,
     lateJoin: late,
+    lateJoinBefore: lateBefore,
   };
   const judged = goals(results);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
@@ -148,12 +159,13 @@ async function main() {
 }
 
 /** Long transcripts written into a room through the real DO ↔ agent protocol, then fresh viewers join. */
-async function lateJoins(path: RuntimePath): Promise<LateJoins> {
-  console.log(`\n== Late join (${path}) ==`);
+async function lateJoins(path: RuntimePath, schema: "lean" | "before"): Promise<LateJoins> {
+  console.log(`\n== Late join (${path}, ${schema} schema) ==`);
   // The fake agent checks the room's token with the key the Worker has.
   const agentKey = ensureDevVars(8788).AGENT_KEY;
   const agentHost = await startFakeAgentHost(agentKey);
-  const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey });
+  const vars: Record<string, string> = schema === "before" ? { TRANSCRIPT_SETTLE: "false" } : {};
+  const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey, vars });
   const kill = () => stack.kill();
   process.on("exit", kill);
   try {

@@ -16,6 +16,8 @@ export interface Env {
   FRAME_BUDGET_PER_SECOND?: string;
   /** "false": the budget stays at FRAME_BUDGET_PER_SECOND instead of adapting to the object's thread. */
   FRAME_BUDGET_ADAPTIVE?: string;
+  /** "false": messages never settle, the transcript document as before issue 24 (the bench's comparison). */
+  TRANSCRIPT_SETTLE?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;
   /** Production: one container per session, running containers/agent. */

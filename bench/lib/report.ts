@@ -18,6 +18,8 @@ export interface Results {
   /** Per contender, one round per N (config.viewers' order), pooled over its repeats. */
   rounds: Record<string, Round[]>;
   lateJoin: Partial<Record<RuntimePath, LateJoins>>;
+  /** The same late joins with every message left live: the document as before issue 24. */
+  lateJoinBefore?: Partial<Record<RuntimePath, LateJoins>>;
 }
 
 export interface Goal {
@@ -80,6 +82,10 @@ export function tables(results: Results): string {
     if (!late) continue;
     out.push(`\nLate joins (${path}):`, `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`, `  ${lateLine("long tool outputs", late.longOutputs)}`);
   }
+  for (const [path, late] of Object.entries(results.lateJoinBefore ?? {})) {
+    if (!late) continue;
+    out.push(`\nLate joins (${path}, the schema before issue 24):`, `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`, `  ${lateLine("long tool outputs", late.longOutputs)}`);
+  }
   return out.join("\n");
 }
 
@@ -136,6 +142,17 @@ export function goals(results: Results): Goal[] {
       goal: "≤ 150 ms and ≤ 1.3× JSON",
       result: `median ${fmt(ms, 0)} ms${ms > 150 ? ` (over by ${fmt(ms - 150, 0)} ms)` : ""}, ${fmt(late.transcript.ratioToJSON, 2)}× JSON`,
       met: ms <= 150 && late.transcript.ratioToJSON <= 1.3,
+    });
+  }
+  for (const [path, before] of Object.entries(results.lateJoinBefore ?? {})) {
+    const lean = results.lateJoin[path as RuntimePath];
+    if (!before || !lean) continue;
+    const [a, b] = [median(lean.transcript.syncMs), median(before.transcript.syncMs)];
+    out.push({
+      measure: `late join, lean ÷ before issue 24 (${path})`,
+      goal: "report",
+      result: `median ${fmt(a, 0)} against ${fmt(b, 0)} ms (${fmt(a / b, 2)}×); ${fmt(lean.transcript.syncBytes / 1e6, 2)} against ${fmt(before.transcript.syncBytes / 1e6, 2)} MB`,
+      met: null,
     });
   }
   out.push({ measure: "token to paint, three browsers", goal: "p95 ≤ 50 ms", result: "measured by `npm run bench:ui`, not here", met: null });

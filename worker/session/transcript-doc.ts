@@ -57,10 +57,13 @@ export class Transcript {
   readonly #toolMessage = new Map<string, string>();
   /** The assistant message the agent is streaming into, until its turn ends. */
   #streaming: string | null = null;
+  /** False: every message stays live, the document as before issue 24 (TRANSCRIPT_SETTLE=false, for the bench). */
+  readonly #settles: boolean;
 
   /** Settles what an older room left live: a room written before issue 24 is migrated here, on first load. */
-  constructor(doc: Y.Doc) {
+  constructor(doc: Y.Doc, options: { settle?: boolean } = {}) {
     this.#doc = doc;
+    this.#settles = options.settle ?? true;
     const entries = messageList(doc).toArray();
     for (const entry of entries) this.#index(entry);
     // After a restart the agent may go on with the last message: it stays live (settled later like any).
@@ -224,6 +227,7 @@ export class Transcript {
 
   /** Settles every live message but `keep` that nothing can change any more. */
   #settleAll(keep: string | null): void {
+    if (!this.#settles) return;
     for (const [id, message] of [...this.#messages]) if (id !== keep && settles(message)) this.#settle(id, message);
   }
 
