@@ -32,6 +32,11 @@ export function isSettled(entry: MessageEntry): entry is SettledMessage {
   return Array.isArray((entry as { blocks?: unknown }).blocks);
 }
 
+/** A message's JSON, live or settled: a live Y.Map's `toJSON` has the same fields (its Y.Texts as strings). */
+export function messageJSON(entry: MessageEntry): TranscriptMessage {
+  return isSettled(entry) ? entry : (entry.toJSON() as TranscriptMessage);
+}
+
 /**
  * The largest settled message, in bytes of its JSON: a larger one stays live (one struct per block, as
  * before), so no single value in an update or a stored row nears SQLite's 2 MB (tool results are already
