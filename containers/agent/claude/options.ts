@@ -1,8 +1,7 @@
 /**
  * How one incarnation's Claude Code is started: its environment and the `query()` options. The CLI sees the
  * session's agent secrets and nothing of the host: its model endpoint is the gateway's route with a dummy
- * key (the real key stays in the host), TMPDIR and CLAUDE_CONFIG_DIR are the session's own (HOME stays the
- * user's: the image keeps toolchains' caches there, corepack's pnpm and yarn among them).
+ * key (the real key stays in the host), HOME, TMPDIR and CLAUDE_CONFIG_DIR are the session's own.
  *
  * What a repository (or the agent, on a later resume) may configure is limited to instructions: project
  * settings, hooks, MCP servers, skills and agents come from Tandem's own project directory
@@ -38,6 +37,7 @@ export function cliEnvironment(options: {
   // Set last: no secret of the workspace can redirect the model endpoint or the session's directories.
   return {
     ...env,
+    HOME: paths.home,
     TMPDIR: paths.tmp,
     CLAUDE_CONFIG_DIR: paths.claudeConfig,
     ANTHROPIC_BASE_URL: options.baseURL,
