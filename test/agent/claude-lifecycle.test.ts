@@ -169,6 +169,8 @@ describe("Claude Code's environment", () => {
     expect(home).toBeDefined();
     expect(home).not.toBe(process.env.HOME);
     expect(home).toContain(id);
+    // The user's corepack cache (the image's pnpm and yarn) is still where corepack looks.
+    expect(output).toContain(`COREPACK_HOME=${process.env.HOME}/.cache/node/corepack`);
     for (const raw of client.raw) expect(raw).not.toContain(secret);
     await client.close();
   });
