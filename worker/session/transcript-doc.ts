@@ -5,7 +5,7 @@
  * of it; web/src/lib/transcript.ts is the browser's reader.
  */
 import * as Y from "yjs";
-import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";
+import type { FromAgentFrame } from "../protocol/agent";
 import {
   SETTLED_MESSAGE_MAX_BYTES,
   isSettled,
@@ -18,8 +18,10 @@ import {
   type TranscriptBlock,
   type TranscriptMessage,
 } from "../protocol/transcript";
+import { blocksOf, messageToJSON, transcriptToHistory, transcriptToJSON } from "./transcript-json";
 
 export { messageList, sessionInfo, type TranscriptBlock, type TranscriptMessage };
+export { transcriptToHistory, transcriptToJSON };
 
 /** The error block shown when the agent process died with a turn in progress (a new one took over). */
 export const TURN_LOST_TEXT =
@@ -311,10 +313,6 @@ function newMessage(id: string, role: MessageRole, author: string | null, create
   return message;
 }
 
-function blocksOf(message: YMessage): Y.Array<YBlock> {
-  return message.get("blocks") as Y.Array<YBlock>;
-}
-
 function textBlock(type: "text" | "thinking", text: string): YBlock {
   const block = new Y.Map<unknown>();
   block.set("type", type);
@@ -331,51 +329,4 @@ function plainBlock(fields: Record<string, unknown>): YBlock {
 function capToolResult(output: string): string {
   if (output.length <= MAX_TOOL_RESULT_CHARS) return output;
   return `${output.slice(0, MAX_TOOL_RESULT_CHARS)}\n… [${output.length - MAX_TOOL_RESULT_CHARS} more characters not kept]`;
-}
-
-/** The transcript as plain JSON (GET …/transcript, exports): settled messages as stored, live ones read. */
-export function transcriptToJSON(doc: Y.Doc): TranscriptMessage[] {
-  return messageList(doc)
-    .toArray()
-    .map((entry) => (isSettled(entry) ? entry : messageToJSON(entry)));
-}
-
-/** A live message's JSON: the keys in the order GET …/transcript has always given them. */
-function messageToJSON(message: YMessage): TranscriptMessage {
-  const json: TranscriptMessage = {
-    id: message.get("id") as string,
-    role: message.get("role") as MessageRole,
-    author: (message.get("author") as string | null) ?? null,
-    createdAt: message.get("createdAt") as number,
-    blocks: blocksOf(message).toArray().map(blockToJSON),
-  };
-  if (message.has("queued")) json.queued = message.get("queued") as boolean;
-  if (message.has("seq")) json.seq = message.get("seq") as number;
-  return json;
-}
-
-function blockToJSON(block: YBlock): TranscriptBlock {
-  const json = block.toJSON() as Record<string, unknown>;
-  const text = block.get("text");
-  if (text instanceof Y.Text) json.text = text.toString();
-  return json as TranscriptBlock;
-}
-
-/** The transcript as the agent needs it to continue on resume: no error blocks, people named. */
-export function transcriptToHistory(doc: Y.Doc): HistoryMessage[] {
-  const history: HistoryMessage[] = [];
-  for (const message of transcriptToJSON(doc)) {
-    // A message still queued is not history yet: the input queue sends it to the agent (once).
-    if (message.role === "system" || message.queued) continue;
-    const blocks: HistoryMessage["blocks"] = [];
-    for (const block of message.blocks) {
-      if (block.type === "text") blocks.push({ type: "text", text: block.text });
-      else if (block.type === "thinking") blocks.push({ type: "thinking", text: block.text, signature: block.signature });
-      else if (block.type === "question") blocks.push({ type: "question", text: block.text });
-      else if (block.type === "tool_use")
-        blocks.push({ type: "tool_use", id: block.id, name: block.name, input: block.input, result: block.result, isError: block.isError });
-    }
-    if (blocks.length > 0) history.push({ role: message.role, author: message.author ?? undefined, blocks });
-  }
-  return history;
 }
