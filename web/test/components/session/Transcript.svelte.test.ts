@@ -1,6 +1,7 @@
 import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import type { TranscriptMessage } from "@tandem/protocol/transcript";
 import { messageList } from "#lib/transcript.ts";
 import Transcript from "#lib/components/session/Transcript.svelte";
 
@@ -149,7 +150,7 @@ describe("Transcript, settled messages (issue 24)", () => {
     const before = view.target.innerHTML;
 
     // As the room settles it (worker/session/transcript-doc.ts): the Y.Map replaced in place by its JSON.
-    const json = reply.toJSON();
+    const json = reply.toJSON() as TranscriptMessage;
     doc.transact(() => {
       messageList(doc).delete(0, 1);
       messageList(doc).insert(0, [json]);
