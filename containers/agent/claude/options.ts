@@ -12,6 +12,7 @@
 import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
+import type { SessionMcp } from "./mcp";
 import type { SessionPaths } from "./state";
 
 /** What the CLI holds as its key: the gateway never reads or forwards it. */
@@ -68,6 +69,8 @@ export interface QueryOptionsInput {
   env: Record<string, string>;
   append: string;
   resume: string | null;
+  /** The workspace's MCP servers (mcp.ts): the only ones, strictMcpConfig keeps any other configuration out. */
+  mcp: SessionMcp;
   canUseTool: CanUseTool;
   spawn(options: SpawnOptions): SpawnedProcess;
   stderr(line: string): void;
@@ -89,6 +92,7 @@ export function queryOptions(input: QueryOptionsInput): Options {
     settings: { claudeMdExcludes: [`${workspace}/**`, `${paths.claudeConfig}/**`] },
     managedSettings: { allowManagedHooksOnly: true },
     strictMcpConfig: true,
+    mcpServers: input.mcp.configs,
     // The native build searches through Bash unless these are asked for.
     allowedTools: ["Glob", "Grep"],
     includePartialMessages: true,
