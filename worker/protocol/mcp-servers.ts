@@ -55,6 +55,7 @@ export const CreateMcpServerSchema = McpServerDefinitionSchema.extend({ name: Mc
 export const UpdateMcpServerSchema = McpServerDefinitionSchema;
 export const McpServerParamsSchema = z.object({ name: McpServerNameSchema });
 export type McpServerDefinition = z.infer<typeof McpServerDefinitionSchema>;
+export type NewMcpServer = z.input<typeof CreateMcpServerSchema>;
 
 /**
  * A server as listed. Members see the header names only; owners also see which secret each header names
