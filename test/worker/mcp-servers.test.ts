@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { mcpURLRefusal } from "../../worker/mcp/servers";
+import { mcpURLRefusal } from "../../worker/secrets/mcp-servers";
 import { REDACTED } from "../../worker/secrets";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventually, fakeAgent, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";

@@ -5,7 +5,7 @@ import { deleteMcpServer, getMcpServerRow, insertMcpServer, listMcpServerRows, m
 import { newApp, type AppEnv } from "../http/app";
 import { readJson } from "../http/body";
 import { HttpError, notFound, parseInput } from "../http/errors";
-import { mcpURLRefusal, namedSecrets, sealMcpServer } from "../mcp/servers";
+import { mcpURLRefusal, namedSecrets, sealMcpServer } from "../secrets/mcp-servers";
 import { CreateMcpServerSchema, MAX_MCP_SERVERS, McpServerParamsSchema, UpdateMcpServerSchema, type McpServerDefinition } from "../protocol/mcp-servers";
 
 /** /api/workspaces/:ws/mcp-servers: members list them (without header values), owners change them. */

@@ -6,7 +6,7 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
-import { mcpHeaderValues, sessionMcpServers } from "../mcp/servers";
+import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";

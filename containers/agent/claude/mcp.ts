@@ -64,6 +64,6 @@ export async function sessionMcp(servers: readonly StartMcpServer[]): Promise<Se
 export function connections(statuses: readonly McpServerStatus[], mcp: SessionMcp): McpConnection[] {
   const ours = statuses
     .filter((status) => status.name in mcp.configs)
-    .map((status): McpConnection => ({ name: status.name, status: status.status, ...(status.error ? { error: status.error.slice(0, 2000) } : {}) }));
+    .map((status): McpConnection => ({ name: status.name, status: status.status, ...(status.error ? { error: status.error.slice(0, 1800) } : {}) }));
   return [...ours, ...mcp.refused].sort((a, b) => a.name.localeCompare(b.name));
 }

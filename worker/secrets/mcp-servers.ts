@@ -9,7 +9,7 @@ import { listMcpServerRows, type McpServerRow, type McpServerWrite } from "../db
 import { callbackURLRefusal } from "../http/outbound";
 import type { StartMcpServer } from "../protocol/agent";
 import { headerSecretName, McpHeadersSchema, type McpHeaders, type McpServerDefinition } from "../protocol/mcp-servers";
-import { openValue, sealValue, type SecretsEnv } from "../secrets";
+import { openValue, sealValue, type SecretsEnv } from "./index";
 
 const sealContext = (workspaceId: string, name: string) => `mcp:${workspaceId}:${name}`;
 
