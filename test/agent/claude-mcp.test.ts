@@ -5,6 +5,7 @@
  * refused (a secret deleted since). The session starts with each one's status, and a tool call against the
  * live server is a tool call like any other, named `mcp__<server>__<tool>`.
  */
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FromAgentFrame, StartMcpServer } from "@tandem/protocol/agent";
 import { type ClaudeHarness, reply, startClaudeHarness } from "./claude-harness";
@@ -75,5 +76,29 @@ describe("a workspace's MCP servers in Claude Code", () => {
     expect(tools.some((name: string) => name.startsWith("mcp__down__") || name.startsWith("mcp__sneaky__"))).toBe(false);
     expect(client.raw.join("\n")).not.toContain(token.slice("Bearer ".length));
     expect(client.invalid).toEqual([]);
+  }, 90_000);
+
+  it("starts the session while a server accepts connections and never answers, then reports that server failed", async () => {
+    const held: Socket[] = [];
+    const hanging = createServer((socket) => {
+      socket.on("error", () => undefined);
+      held.push(socket);
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const { port } = hanging.address() as { port: number };
+    try {
+      const began = Date.now();
+      const { client } = await h.open({ mcpServers: [{ name: "mute", url: `http://127.0.0.1:${port}/mcp`, transport: "http", headers: {}, failure: null, privateHostsAllowed: true }] });
+      const readyAfter = Date.now() - began;
+      const failed = await until(() => ofType(client.frames, "mcp_status").find((f) => f.servers[0]?.status === "failed"), "the mute server failed", 30_000);
+      const failedAfter = Date.now() - began;
+      console.log(`mute MCP server: session idle after ${readyAfter} ms, reported failed after ${failedAfter} ms: ${failed.servers[0]?.error}`);
+      expect(failed.servers[0]).toMatchObject({ name: "mute", status: "failed", error: expect.stringContaining("timed out after 10000ms") });
+      // The session did not wait for it: people could talk to Claude while it was pending.
+      expect(readyAfter).toBeLessThan(failedAfter);
+    } finally {
+      for (const socket of held) socket.destroy();
+      hanging.close();
+    }
   }, 90_000);
 });

@@ -52,8 +52,8 @@ export async function sessionMcp(servers: readonly StartMcpServer[]): Promise<Se
         refused.push({ name: server.name, status: "failed", error: refusal });
         return;
       }
-      // alwaysLoad: the tools are in the first turn's prompt (not behind tool search), and Claude Code's
-      // start waits for the connection, at most its 5 s connect timeout, so the first status is a settled one.
+      // alwaysLoad: the tools are in the first turn's prompt (not behind tool search); that turn waits for
+      // the connection at most 5 s. The session does not wait: it is idle at once.
       configs[server.name] = { type: server.transport, url: server.url, headers: server.headers, alwaysLoad: true };
     }),
   );
