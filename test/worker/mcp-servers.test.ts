@@ -81,6 +81,7 @@ describe("MCP servers of a workspace", () => {
       [{ ...ok, name: "-x" }, "name"],
       [{ ...ok, url: "ftp://mcp.example.com/" }, "url"],
       [{ ...ok, url: "not a url" }, "url"],
+      [{ ...ok, url: "https://user:hunter2@mcp.example.com/" }, "url"],
       [{ ...ok, transport: "stdio" }, "transport"],
       [{ ...ok, headers: { "Bad Header": "v" } }, "headers"],
       [{ ...ok, headers: { Host: "evil.example.com" } }, "headers"],

@@ -44,7 +44,11 @@ export function headerSecretName(value: string): string | null {
 }
 
 /** http is accepted here so that dev (loopback servers) works; outside dev the route refuses anything but https. */
-const McpURLSchema = z.url({ protocol: /^https?$/, error: "must be an https URL" }).max(2000);
+const McpURLSchema = z
+  .url({ protocol: /^https?$/, error: "must be an https URL" })
+  .max(2000)
+  // Members see the URL: a credential goes in a header (from a secret), never in the URL's user info.
+  .refine((url) => URL.canParse(url) && !new URL(url).username && !new URL(url).password, "must not carry a user name or password: put credentials in a header");
 
 export const McpServerDefinitionSchema = z.strictObject({
   url: McpURLSchema,
