@@ -39,11 +39,12 @@ export function messageJSON(entry: MessageEntry): TranscriptMessage {
 }
 
 /**
- * The largest settled message, in bytes of its JSON: a larger one stays live (one struct per block, as
- * before), so no single value in an update or a stored row nears SQLite's 2 MB (tool results are already
- * capped at 64 Ki characters each).
+ * The largest settled message, in bytes of its JSON; a larger one stays live (a struct per field and block,
+ * as before). Settling sends the whole message to every viewer once more: a message this small costs
+ * little to send twice, and a large one (a long tool output) is bytes, not structs, for a late joiner. It
+ * also keeps any single value far from SQLite's 2 MB row.
  */
-export const SETTLED_MESSAGE_MAX_BYTES = 256 * 1024;
+export const SETTLED_MESSAGE_MAX_BYTES = 16 * 1024;
 
 /**
  * What the room writes into the `session` map: the record's live fields, so viewers see phase, status
