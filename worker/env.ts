@@ -14,6 +14,8 @@ export interface Env {
   VIEWERS_PER_SHARD?: string;
   /** Frames a second one room or shard aims to send at most; default in viewers/throttle.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
+  /** Seconds a viewer socket lives on one check of its access before it reconnects with fresh credentials; default in viewers/revocations.ts. */
+  SOCKET_LEASE_SECONDS?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;
   /** Production: one container per session, running containers/agent. */

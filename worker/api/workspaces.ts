@@ -7,7 +7,7 @@ import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } fr
 import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
 import { findUserByEmail } from "../db/users";
 import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema, type Member, type Workspace } from "../protocol/workspace";
-import { revokeInWorkspace } from "../sessions/revoke";
+import { revokeMember } from "../sessions/revoke";
 import { stopIfBudgetReached } from "../sessions/budget-checks";
 
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
@@ -61,14 +61,14 @@ export const workspaceRoutes = newApp()
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     const { role } = await readJson(c, ChangeRoleSchema);
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
-    // Their sockets reconnect at once, authorized for the new role.
-    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
+    // Their sockets reconnect at once, authorized for the new role; a viewer's share links end.
+    c.executionCtx.waitUntil((await revokeMember(c.env, c.var.member.workspaceId, userId, role))());
     return c.json({ member: (await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId)) satisfies Member | null });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     settle(await removeMember(c.env.DB, c.var.member.workspaceId, userId));
-    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
+    c.executionCtx.waitUntil((await revokeMember(c.env, c.var.member.workspaceId, userId, null))());
     return c.body(null, 204);
   });

@@ -9,6 +9,7 @@ import { shareOfToken } from "./share-link";
 import type { Credential } from "../db/types";
 import type { Role } from "../protocol/workspace";
 import { guestIdentity, withIdentity, type ConnectionIdentity } from "../viewers/connections";
+import { socketLeaseMs } from "../viewers/revocations";
 
 /**
  * Authorizes a WebSocket to a session room before the upgrade: a room ticket from the API (`?ticket=`,
@@ -25,7 +26,7 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   if (shareToken !== null) {
     const share = await shareOfToken(env, shareToken);
     if (!share || share.sessionId !== sessionId) return errorResponse("not_found", "session not found");
-    return withIdentity(request, guestIdentity(share));
+    return withIdentity(request, guestIdentity(share), socketLeaseMs(env));
   }
   const crossSite = crossSiteRefusal(request, env.PUBLIC_URL);
   if (crossSite) return errorResponse(crossSite.code, crossSite.message);
@@ -34,10 +35,10 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   const workspaceId = await workspaceOfSession(env.DB, sessionId);
   const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
   if (!member) return errorResponse("not_found", "session not found");
-  return withIdentity(request, identityOf(credential, member.role));
+  return withIdentity(request, identityOf(credential, member.role), socketLeaseMs(env));
 }
 
 /** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
 export function identityOf(credential: Credential, role: Role): ConnectionIdentity {
-  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
+  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt, issuedAt: null };
 }

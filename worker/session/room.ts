@@ -123,10 +123,10 @@ export class SessionRoom extends ViewerRoom {
     if (record) this.ctx.waitUntil(this.#reportUsage());
   }
 
-  /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
+  /** A viewer's lease (and a credential's expiry, an Access JWT's) moves the alarm: its socket closes then. */
   protected viewerJoined(connection: Connection, identity: ConnectionIdentity): void {
     super.viewerJoined(connection, identity);
-    if (identity.expiresAt !== null) this.ctx.waitUntil(this.#scheduleAlarm());
+    this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */

@@ -11,7 +11,8 @@ import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
-import type { ConnectionIdentity, RevokeFilter } from "./connections";
+import type { ConnectionIdentity } from "./connections";
+import type { Revocation } from "./revocations";
 
 export abstract class ViewerRoom extends ViewerServer {
   readonly #shards: ViewerShards;
@@ -48,8 +49,8 @@ export abstract class ViewerRoom extends ViewerServer {
   }
 
   /** Closes the viewer sockets, here and on every shard, opened with this user's or this token's access. */
-  async revokeConnections(filter: RevokeFilter): Promise<number> {
-    return (await super.revokeConnections(filter)) + (await this.#shards.revoke(filter));
+  async revokeConnections(revocation: Revocation): Promise<number> {
+    return (await super.revokeConnections(revocation)) + (await this.#shards.revoke(revocation));
   }
 
   protected presenceOwnedElsewhere(clientId: number): boolean {
@@ -62,7 +63,8 @@ export abstract class ViewerRoom extends ViewerServer {
    * (viewers/placement.ts), so the socket never passes through the room.
    */
   async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
+    // A revoked upgrade stays here, where admitting it closes it: it is placed on no shard.
+    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket" && !this.upgradeRevoked(request)) {
       const shard = this.#shards.place(this.viewerCount());
       if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
     }
