@@ -34,10 +34,11 @@ export interface Env {
   PUBLIC_URL: string;
   /** Optional: a JSON object of changes to the model catalog per model id (worker/models/catalog.ts). */
   MODEL_CATALOG?: string;
-  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger. */
+  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger, per share link. */
   SESSION_CREATION_LIMIT: RateLimit;
   MESSAGE_LIMIT: RateLimit;
   DELIVERY_LIMIT: RateLimit;
+  GUEST_LIMIT: RateLimit;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */

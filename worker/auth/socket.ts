@@ -8,7 +8,8 @@ import { crossSiteRefusal } from "../http/origin";
 import { shareOfToken } from "./share-link";
 import type { Credential } from "../db/types";
 import type { Role } from "../protocol/workspace";
-import { guestIdentity, withIdentity, type ConnectionIdentity } from "../viewers/connections";
+import { rateLimitRefusal } from "../http/rate-limit";
+import { guestIdentity, shareTokenId, withIdentity, type ConnectionIdentity } from "../viewers/connections";
 import { socketLeaseMs } from "../viewers/revocations";
 
 /**
@@ -26,6 +27,8 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   if (shareToken !== null) {
     const share = await shareOfToken(env, shareToken);
     if (!share || share.sessionId !== sessionId) return errorResponse("not_found", "session not found");
+    const limited = await rateLimitRefusal(env, "guest", shareTokenId(share.id));
+    if (limited) return errorResponse(limited.code, limited.message, {}, limited.headers);
     return withIdentity(request, guestIdentity(share), socketLeaseMs(env));
   }
   const crossSite = crossSiteRefusal(request, env.PUBLIC_URL);

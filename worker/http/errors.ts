@@ -81,8 +81,8 @@ export function errorBody(code: ErrorCode, message: string, extra: ErrorExtra = 
 }
 
 /** The error as a plain Response, for the paths outside the hono app (the room's WebSocket upgrade, the host check). */
-export function errorResponse(code: ErrorCode, message: string, extra: ErrorExtra = {}): Response {
-  return Response.json(errorBody(code, message, extra), { status: ERROR_STATUS[code] });
+export function errorResponse(code: ErrorCode, message: string, extra: ErrorExtra = {}, headers: Record<string, string> = {}): Response {
+  return Response.json(errorBody(code, message, extra), { status: ERROR_STATUS[code], headers });
 }
 
 /** The single place where thrown errors become responses: a bad request is never a 500. */

@@ -32,6 +32,8 @@ import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
 import { applyRoomSchema } from "./schema";
+import { GuestViews } from "./guest-view";
+import type { GuestView } from "../protocol/shares";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
 
@@ -48,6 +50,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
+  /** What guests with a share link read, kept per version of the document. */
+  readonly #guests: GuestViews;
 
   constructor(ctx: DurableObjectState, env: Env) {
     // Before the viewer side reads its table: every table first (schema.ts).
@@ -73,6 +77,12 @@ export class SessionRoom extends ViewerRoom {
       },
       indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
       idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
+    });
+    this.#guests = new GuestViews({
+      env,
+      record: () => this.#state.record,
+      events: () => this.#store.events(),
+      messages: () => transcriptToJSON(this.document),
     });
     // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
     this.#throttle = new LeadingEdgeThrottle((frames) => this.#agent.applyFrames(frames), () => this.fanOut(), this.frameBudget());
@@ -113,6 +123,7 @@ export class SessionRoom extends ViewerRoom {
     this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
+      this.#guests.changed();
       this.#store.document.append(update);
       if (this.#store.document.needsCompaction()) this.#store.document.compact(this.document);
     });
@@ -201,6 +212,12 @@ export class SessionRoom extends ViewerRoom {
 
   transcript(): RoomResult<TranscriptMessage[]> {
     return this.#state.record ? ok(transcriptToJSON(this.document)) : gone;
+  }
+
+  /** A guest's view of the session (a share link's): guest-view.ts. */
+  async guestView(): Promise<RoomResult<GuestView>> {
+    const view = await this.#guests.view(Date.now());
+    return view ? ok(view) : gone;
   }
 
   artifacts(): RoomResult<{ name: string; size: number; updatedAt: number }[]> {

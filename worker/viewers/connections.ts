@@ -62,6 +62,9 @@ export function guestIdentity(share: { id: string; expiresAt: number | null }): 
   return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt, issuedAt: null };
 }
 
+/** Whether a socket is a guest's, opened with a share link. */
+export const isGuest = (identity: Pick<ConnectionIdentity, "tokenId">) => identity.tokenId?.startsWith("share:") === true;
+
 /**
  * The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under
  * those names gone, and the socket's lease: until when the Worker's word holds (`leaseMs` from now, rounded
@@ -147,6 +150,13 @@ export class ViewerConnections {
     }
     connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [], renewAt }));
     return identity;
+  }
+
+  /** How many open sockets were opened with this token (a share link's: its guests). */
+  countWithToken(tokenId: string): number {
+    let count = 0;
+    for (const connection of this.#all()) if (factsOf(connection).identity?.tokenId === tokenId) count++;
+    return count;
   }
 
   /** Closes every socket the revocation names (none when it names no one); returns how many. */

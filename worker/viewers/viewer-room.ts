@@ -11,8 +11,11 @@ import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
-import type { ConnectionIdentity } from "./connections";
+import { identityFrom, isGuest, type ConnectionIdentity } from "./connections";
 import type { Revocation } from "./revocations";
+
+/** Guests' sockets one share link may hold open at once: a link is for a few people, not a crowd. */
+export const MAX_SOCKETS_PER_LINK = 20;
 
 export abstract class ViewerRoom extends ViewerServer {
   readonly #shards: ViewerShards;
@@ -60,13 +63,19 @@ export abstract class ViewerRoom extends ViewerServer {
   /**
    * A viewer's upgrade comes here first: under the threshold the room takes it; past it the room
    * answers with the shard it placed the viewer on, and the Worker sends the upgrade there
-   * (viewers/placement.ts), so the socket never passes through the room.
+   * (viewers/placement.ts), so the socket never passes through the room. A revoked upgrade stays here,
+   * where admitting it closes it. Guests stay here too, so their sockets per link are counted in one
+   * place: past MAX_SOCKETS_PER_LINK the room answers 429 and opens nothing.
    */
   async fetch(request: Request): Promise<Response> {
-    // A revoked upgrade stays here, where admitting it closes it: it is placed on no shard.
     if (request.headers.get("Upgrade")?.toLowerCase() === "websocket" && !this.upgradeRevoked(request)) {
-      const shard = this.#shards.place(this.viewerCount());
-      if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
+      const identity = identityFrom(request);
+      if (identity && isGuest(identity)) {
+        if (this.connections.countWithToken(identity.tokenId!) >= MAX_SOCKETS_PER_LINK) return new Response(null, { status: 429 });
+      } else {
+        const shard = this.#shards.place(this.viewerCount());
+        if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
+      }
     }
     return super.fetch(request);
   }
