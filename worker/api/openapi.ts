@@ -219,9 +219,9 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   },
   [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
   [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
-  [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
+  [`${ws}/secrets`]: { get: { summary: "Secret names and scopes (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
   [`${ws}/secrets/{name}`]: {
-    put: { summary: "Set a secret", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
+    put: { summary: "Set a secret: its value and scope (agent: in the agent's environment, readable by anyone who can prompt the agent; integration: the Worker's alone). Without a scope an existing secret keeps its own, a new one is agent (GOOGLE_DRIVE_TOKEN integration)", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
     delete: { summary: "Delete a secret", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   [`${ws}/triggers`]: {

@@ -138,14 +138,15 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const secrets = await loadWorkspaceSecrets(this.#host.env, record.workspaceId);
-    this.redaction.setSecrets(Object.values(secrets));
+    // Every value is kept out of what the agent sends back; only the `agent` scope goes to the agent.
+    this.redaction.setSecrets(secrets.redact);
     return {
       type: "start",
       sessionId: record.id,
       config: record.config,
       workflow: this.#host.state.workflow(),
       repos: record.repos,
-      secrets,
+      secrets: secrets.forAgent,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
       incarnation: record.agentIncarnation,

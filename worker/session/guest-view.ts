@@ -54,7 +54,7 @@ export class GuestViews {
 
   #secrets(workspaceId: string, now: number): Promise<Redaction> {
     if (!this.#redaction || now - this.#redaction.loadedAt > SECRETS_FRESH_MS) {
-      const redaction = loadWorkspaceSecrets(this.#source.env, workspaceId).then((secrets) => new Redaction(Object.values(secrets)));
+      const redaction = loadWorkspaceSecrets(this.#source.env, workspaceId).then((secrets) => new Redaction(secrets.redact));
       this.#redaction = { loadedAt: now, redaction };
       // A failed load is not kept: the next guest tries again.
       redaction.catch(() => (this.#redaction = null));

@@ -19,7 +19,7 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
-import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
@@ -30,7 +30,7 @@ export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
-export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
@@ -158,8 +158,8 @@ export const api = {
   deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
-  putSecret: (wsId: string, name: string, value: string) =>
-    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
+  putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
+    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value, ...(scope && { scope }) }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
 
   triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
