@@ -4,7 +4,8 @@
  * time, bytes per viewer and the ratio to Hocuspocus; late joins of long transcripts; the room's log
  * before and after compaction; the runtime's memory. Saves bench/results/<date>.json and .svg.
  *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,on,off,unthrottled
- *                            --no-hocuspocus --no-floor --skip-late-join --messages 10000 --out <name>]
+ *                            --no-hocuspocus --no-floor --skip-late-join --messages 10000 --out <name> --smoke]
+ * --smoke (npm test runs it): every part once at a tiny size, nothing saved; it proves the bench runs.
  * Variants: auto (the defaults), on (every viewer on a shard), off (every viewer on the room),
  * unthrottled (off, and every delta sent at once), budget:<frames/s> (off, with that frame budget).
  */
@@ -25,10 +26,13 @@ const arg = (name: string, fallback: string) => {
   return index > 0 ? process.argv[index + 1] : fallback;
 };
 const flag = (name: string) => process.argv.includes(`--${name}`);
-const VIEWERS = arg("viewers", "1,10,100,500,1000").split(",").map(Number);
-const TOKENS = Number(arg("tokens", "250"));
-const VARIANTS = arg("variants", "auto,on,off,unthrottled").split(",");
-const MESSAGES = Number(arg("messages", "10000"));
+const SMOKE = flag("smoke");
+const VIEWERS = arg("viewers", SMOKE ? "1,3" : "1,10,100,500,1000").split(",").map(Number);
+const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
+const VARIANTS = arg("variants", SMOKE ? "auto" : "auto,on,off,unthrottled").split(",");
+const MESSAGES = Number(arg("messages", SMOKE ? "20" : "10000"));
+const LONG_OUTPUTS = SMOKE ? 2 : 170;
+const JOINS = SMOKE ? 2 : 5;
 
 const NEVER = "1000000";
 function varsOf(variant: string): Record<string, string> {
@@ -114,10 +118,10 @@ async function main() {
     const stack = await startTandem({ agentURL: `http://127.0.0.1:${agentHost.port}` });
     process.on("exit", () => stack.stop());
     try {
-      const transcript = await lateJoin(stack, `/transcript ${MESSAGES}`, MESSAGES, 5);
+      const transcript = await lateJoin(stack, `/transcript ${MESSAGES}`, MESSAGES, JOINS);
       console.log(lateLine(`${MESSAGES} messages`, transcript));
-      const longOutputs = await lateJoin(stack, "/long-output 170", 1, 5);
-      console.log(lateLine("170 tool outputs of 30,000 characters", longOutputs));
+      const longOutputs = await lateJoin(stack, `/long-output ${LONG_OUTPUTS}`, 1, JOINS);
+      console.log(lateLine(`${LONG_OUTPUTS} tool outputs of 30,000 characters`, longOutputs));
       late = { transcript, longOutputs };
     } finally {
       stack.stop();
@@ -136,6 +140,7 @@ async function main() {
     lateJoin: late,
   };
   report(results);
+  if (SMOKE) return;
   const name = arg("out", started.toISOString().slice(0, 10));
   const dir = join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });

@@ -7,16 +7,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWeb, startStack } from "../scripts/stack.mjs";
+import { freePort } from "../test/harness/ports.ts";
 import { connectRoom } from "./lib/room-client";
 import { summary } from "./lib/stats";
 
 const SESSIONS = Number(process.argv[process.argv.indexOf("--sessions") + 1]) || 50;
-const PORT = 8797;
-const AGENT_PORT = 8798;
 const PER_PERSON = 25;
 
 async function main() {
   buildWeb();
+  // Free ports: the bench runs beside a developer's `npm start` and, in its smoke size, inside `npm test`.
+  const [PORT, AGENT_PORT] = [await freePort(), await freePort()];
   const state = mkdtempSync(join(tmpdir(), "tandem-bench-"));
   const stack = await startStack({ port: PORT, agentPort: AGENT_PORT, persistTo: state, quiet: true, agentEnv: { ANTHROPIC_API_KEY: "" } });
   const base = `http://127.0.0.1:${PORT}`;

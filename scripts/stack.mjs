@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { agentImage, dockerHost, dockerUnavailable } from "./containers/engine.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -40,13 +41,16 @@ export function buildWeb() {
  * Local secrets for `wrangler dev`, made once: the cookie key, the secrets key, the agent host's key (the
  * room's link tokens are made with it; the host gets it too), the agent host URL. Returns them.
  */
-export function ensureDevVars(agentPort) {
+export function ensureDevVars(agentPort, { containers = false } = {}) {
   const file = join(root, ".dev.vars");
   const vars = existsSync(file) ? Object.fromEntries(readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2))) : {};
   vars.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   vars.SECRETS_KEY ??= randomBytes(32).toString("base64");
   vars.AGENT_KEY ??= randomBytes(32).toString("base64url");
-  vars.AGENT_URL = `http://127.0.0.1:${agentPort}`;
+  // With containers each session's room mints its container's key (as in production), and the Docker
+  // runner, which starts containers for whoever holds its key, has one of its own.
+  vars.CONTAINER_RUNNER_KEY ??= randomBytes(32).toString("base64url");
+  vars.AGENT_URL = containers ? "" : `http://127.0.0.1:${agentPort}`;
   writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
   return vars;
 }
@@ -68,23 +72,44 @@ export async function waitFor(url, timeoutMs, child) {
 }
 
 /**
- * Starts the agent host and the Worker. `persistTo` keeps local D1 and DO state apart (tests use a
+ * The Docker runner in place of the agent host: each session's agent in a container of its own, from the
+ * agent image (built here unless an image of the same inputs exists). Docker must answer (as root,
+ * scripts/containers/docker-up.sh installs and starts one).
+ */
+function startRunner(runnerPort, key, stdio) {
+  const host = dockerHost();
+  const unavailable = dockerUnavailable(host);
+  if (unavailable) throw new Error(`--containers needs Docker: ${unavailable}. As root, \`eval "$(bash scripts/containers/docker-up.sh)"\` installs and starts one.`);
+  const image = agentImage(host);
+  return spawn(bin("tsx"), [join(root, "containers/runner/server.ts")], {
+    cwd: root,
+    stdio,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(runnerPort), RUNNER_KEY: key, RUNNER_IMAGE: image, ...(host && { DOCKER_HOST: host }) },
+  });
+}
+
+/**
+ * Starts the agent host (or, with `containers`, the Docker runner) and the Worker. `persistTo` keeps local D1 and DO state apart (tests use a
  * fresh temp folder); `quiet` sends their output to the parent's only on failure. `vars` are extra
  * Worker vars; with `agentURL` the Worker talks to an agent host the caller runs (none is started).
  */
-export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {}, vars = {}, agentURL } = {}) {
-  const { AGENT_KEY } = ensureDevVars(agentPort);
+export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {}, vars = {}, agentURL, containers = false } = {}) {
+  const { AGENT_KEY, CONTAINER_RUNNER_KEY } = ensureDevVars(agentPort, { containers });
   const persist = persistTo ? ["--persist-to", persistTo] : [];
   run(bin("wrangler"), ["d1", "migrations", "apply", "tandem", "--local", ...persist], quiet ? { stdio: "ignore" } : {});
   const stdio = quiet ? "ignore" : "inherit";
-  const agent = agentURL
-    ? null
-    : spawn(bin("tsx"), [join(root, "containers/agent/server.ts")], {
-        cwd: root,
-        stdio,
-        env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...agentEnv },
-      });
-  const allVars = { AGENT_URL: agentURL ?? `http://127.0.0.1:${agentPort}`, ...vars };
+  const agent = containers
+    ? startRunner(agentPort, CONTAINER_RUNNER_KEY, stdio)
+    : agentURL
+      ? null
+      : spawn(bin("tsx"), [join(root, "containers/agent/server.ts")], {
+          cwd: root,
+          stdio,
+          env: { ...env, PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...agentEnv },
+        });
+  const allVars = containers
+    ? { AGENT_URL: "", CONTAINER_RUNNER_URL: `http://127.0.0.1:${agentPort}`, ...vars }
+    : { AGENT_URL: agentURL ?? `http://127.0.0.1:${agentPort}`, ...vars };
   const worker = spawn(
     bin("wrangler"),
     ["dev", "--port", String(port), "--ip", "127.0.0.1", ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), ...persist],

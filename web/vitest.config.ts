@@ -1,12 +1,19 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
 
-// Unit and component tests: components mount in jsdom, compiled for the browser.
+/**
+ * Unit tests run in Node; components mount in jsdom, compiled for the browser, and so do the few modules
+ * that need a DOM themselves (DOMPurify's sanitiser, the room's socket and location).
+ */
+const needDom = ["test/components/**/*.test.ts", "test/markdown.test.ts", "test/highlight.test.ts", "test/room.svelte.test.ts"];
+
 export default defineConfig({
   plugins: [svelte()],
   resolve: { conditions: ["browser"], dedupe: ["zod", "yjs"] },
   test: {
-    environment: "jsdom",
-    include: ["test/**/*.test.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", environment: "node", include: ["test/**/*.test.ts"], exclude: needDom } },
+      { extends: true, test: { name: "dom", environment: "jsdom", include: needDom } },
+    ],
   },
 });

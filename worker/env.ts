@@ -31,6 +31,14 @@ export interface Env {
   AGENT_URL: string;
   /** The local agent host's key (AGENT_URL set): the room's link tokens are made with it. `npm start` writes one to .dev.vars. */
   AGENT_KEY?: string;
+  /**
+   * Locally, instead of Cloudflare Containers: the Docker runner (containers/runner) that starts each
+   * session's container from the agent image (`npm start -- --containers`, the container suite). Empty
+   * in production.
+   */
+  CONTAINER_RUNNER_URL: string;
+  /** The runner's key (CONTAINER_RUNNER_URL set): whoever holds it starts containers. */
+  CONTAINER_RUNNER_KEY?: string;
   PUBLIC_URL: string;
   /** Optional: a JSON object of changes to the model catalog per model id (worker/models/catalog.ts). */
   MODEL_CATALOG?: string;
@@ -46,6 +54,8 @@ export interface Env {
   TEST_REPO_URL?: string;
   /** Only in integration tests: a fake GitHub (git over HTTP behind a token, and its REST API). */
   TEST_GITHUB_URL?: string;
+  /** Only in the container suite: why it is skipped here (no Docker), empty when it runs. */
+  TEST_CONTAINERS_SKIP?: string;
   /** Only in the attack suite: where its files report their figures. */
   TEST_TALLY_URL?: string;
 }

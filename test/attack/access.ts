@@ -13,10 +13,16 @@ const audience = "tandem-attack-audience";
 export const accessEnv = { ...env, AUTH_MODE: "access" as const, ACCESS_TEAM_DOMAIN: team, ACCESS_AUDIENCE: audience };
 
 let signingKey: CryptoKey | null = null;
+/**
+ * One team key for the whole suite: its files share one workerd and so one Worker, whose key-set cache
+ * (worker/auth/access.ts) keeps the first key it fetched; a new key per file would be refused as unknown.
+ */
+let teamKey: Promise<CryptoKeyPair> | null = null;
 
 /** Serves the team's key set from a fetch stub; call once per file (before the first JWT). */
 export async function stubAccessKeys(): Promise<void> {
-  const pair = await generateKeyPair("RS256", { extractable: true });
+  teamKey ??= generateKeyPair("RS256", { extractable: true });
+  const pair = await teamKey;
   signingKey = pair.privateKey;
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "attack-key", alg: "RS256", use: "sig" };
   const realFetch = globalThis.fetch;

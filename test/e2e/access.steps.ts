@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { socketSwitch } from "./browser.ts";
-import { agentSaid, it, phaseIs, SHOTS, socketsOpened, WAIT, type Cast } from "./story.ts";
+import { agentSaid, it, MAX_RECONNECT_DELAY_MS, phaseIs, SHOTS, socketsOpened, WAIT, type Cast } from "./story.ts";
 
 /** Adds a script element and an inline handler to the page; says whether either ran and which directives refused them. */
 function injectInlineScript(): Promise<{ ran: string[]; refused: string[] }> {
@@ -29,12 +29,12 @@ function injectInlineScript(): Promise<{ ran: string[]; refused: string[] }> {
   });
 }
 
-async function noNewSockets(count: () => number, page: Page): Promise<void> {
-  const before = count();
+/** The ended view opens no socket again: its timers are run past twice the longest reconnect delay. */
+async function noNewSockets(count: () => Promise<number>, page: Page): Promise<void> {
+  const before = await count();
   assert.ok(before > 0, "no session socket was seen: the counter cannot tell");
-  // Past several of the provider's reconnect delays (100 ms doubling, at most 5 s).
-  await page.waitForTimeout(3000);
-  assert.equal(count(), before, "the ended live view opened another socket");
+  await page.clock.runFor(2 * MAX_RECONNECT_DELAY_MS);
+  assert.equal(await count(), before, "the ended live view opened another socket");
 }
 
 export function accessSteps(cast: () => Cast) {
@@ -132,7 +132,7 @@ export function accessSteps(cast: () => Cast) {
 
   it("deleting a session ends everyone's live view of it", async () => {
     const { bob, carol, workspaceURL } = cast();
-    const opened = socketsOpened(carol.page);
+    const opened = await socketsOpened(carol.page);
     await carol.page.goto(onceURL);
     await phaseIs(carol.page, "Running");
     bob.page.once("dialog", (d) => void d.accept());
@@ -147,7 +147,7 @@ export function accessSteps(cast: () => Cast) {
   it("a viewer made editor gets the composer without a reload; once removed, the live view ends for good", async () => {
     const { alice, carol, sessionURL, workspaceURL } = cast();
     const c = carol.page;
-    const opened = socketsOpened(c);
+    const opened = await socketsOpened(c);
     await c.goto(sessionURL);
     await c.getByRole("note").filter({ hasText: "viewer" }).waitFor(WAIT);
     assert.equal(await c.locator("#composer-text").count(), 0);
@@ -172,7 +172,7 @@ export function accessSteps(cast: () => Cast) {
     const { bob, sessionURL } = cast();
     const network = await socketSwitch(bob.context);
     const b = bob.page;
-    const opened = socketsOpened(b);
+    const opened = await socketsOpened(b);
     await b.goto(sessionURL);
     await phaseIs(b, "Stopped");
     await b.locator("[data-connection]").waitFor({ state: "detached", ...WAIT });

@@ -1,11 +1,15 @@
 /** What the browser story's steps share: its cast, and the waits and gestures every step uses. */
 import path from "node:path";
 import { it as test, type TestContext } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Person, SocketSwitch } from "./browser.ts";
 import type { Stack } from "./stack.ts";
 
-export const SHOTS = path.join(import.meta.dirname, "screenshots");
+/**
+ * Where the story's screenshots go: the committed ones (docs and the README show them) only when asked
+ * (UPDATE_SCREENSHOTS=1 npm run test:e2e), so that a test run leaves the working tree as it found it.
+ */
+export const SHOTS = path.join(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === "1" ? "screenshots" : ".last-run");
 export const WAIT = { timeout: 30_000 };
 
 /** The people and places of one run: A owns the workspace, B edits, C views. */
@@ -51,11 +55,33 @@ export function it(name: string, fn: () => Promise<void>) {
   });
 }
 
-/** Counts the session sockets a page opens from now on: a live view that ended must open none. */
-export function socketsOpened(page: Page): () => number {
-  let opened = 0;
-  page.on("websocket", (ws) => {
-    if (ws.url().includes("/parties/session-room/")) opened++;
+/** The provider's longest wait between reconnects (web/src/lib/room.svelte.ts, maxBackoffTime). */
+export const MAX_RECONNECT_DELAY_MS = 5000;
+
+const clocked = new WeakSet<BrowserContext>();
+
+/**
+ * Counts, in the page, the session sockets it opens from its next navigation on, and puts the page's
+ * timers on Playwright's clock (time still flows), so `noNewSockets` can run them past every reconnect
+ * delay at once instead of waiting them out. Call before the page's `goto`.
+ */
+export async function socketsOpened(page: Page): Promise<() => Promise<number>> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __sessionSockets?: number; WebSocket: typeof WebSocket };
+    // One counter a page, however many steps asked for it.
+    if (w.__sessionSockets !== undefined) return;
+    const Native = w.WebSocket;
+    w.__sessionSockets = 0;
+    w.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        if (String(url).includes("/parties/session-room/")) w.__sessionSockets = (w.__sessionSockets ?? 0) + 1;
+      }
+    };
   });
-  return () => opened;
+  if (!clocked.has(page.context())) {
+    clocked.add(page.context());
+    await page.context().clock.install();
+  }
+  return () => page.evaluate(() => (window as unknown as { __sessionSockets: number }).__sessionSockets);
 }

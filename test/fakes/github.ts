@@ -74,7 +74,8 @@ function gitBackend(root: string, req: IncomingMessage, res: ServerResponse, use
   cgi.on("close", () => res.end());
 }
 
-export async function startFakeGitHub(options: { root: string; token: string; owner?: string }): Promise<FakeGitHub> {
+/** `host`: where it listens (default 127.0.0.1; the container suite's is the Docker bridge's gateway, which containers reach). */
+export async function startFakeGitHub(options: { root: string; token: string; owner?: string; host?: string }): Promise<FakeGitHub> {
   const gitAuth: (string | null)[] = [];
   const pulls: PullRequestCall[] = [];
   let failure: { status: number; message: string } | null = null;
@@ -110,9 +111,10 @@ export async function startFakeGitHub(options: { root: string; token: string; ow
     }
     gitBackend(options.root, req, res, "x-access-token");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  const url = `http://${host}:${typeof address === "object" && address ? address.port : 0}`;
   return {
     url,
     apiURL: `${url}/api/v3`,

@@ -23,7 +23,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** The SessionRoom databases wrangler dev persisted: row count and largest row of the Yjs updates. */
 /** The rooms' stored Yjs log (worker/viewers/yjs-log.ts), read from the persisted SQLite files. */
 function storedUpdates(state: string): { rows: number; entries: number; largest: number } {
   const dir = path.join(state, "v3", "do", "tandem-SessionRoom");

@@ -1,6 +1,6 @@
 /**
- * Restarting the runtime in the middle of a streamed turn, 20 times: `wrangler dev` stopped and started
- * again on its persisted state, and every second time the real agent host killed and started again too.
+ * Restarting the runtime in the middle of a streamed turn, 20 times: workerd stopped and started again on
+ * its persisted state, and every second time the real agent host killed and started again too.
  * After each restart the transcript must equal what the agent sent: nothing acknowledged lost, nothing
  * twice. Where the agent died with its turn, the loss is reported and the session goes on.
  */
@@ -80,7 +80,7 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
   const after = await session.turn("still here?");
   expect(textOf(after.at(-1)!)).toContain("still here?");
 
-  count("runtime restarts mid-stream (wrangler dev)", stack.workerRestarts);
+  count("runtime restarts mid-stream (workerd)", stack.workerRestarts);
   count("of which the agent host was killed too", agentRestarts);
   count("agent text frames checked against the transcript", final.frames);
   count("transcript bytes compared", final.bytes);

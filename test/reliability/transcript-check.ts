@@ -6,7 +6,7 @@
  */
 import type { TranscriptMessage } from "../../worker/session/transcript-doc";
 import { textOf } from "./api";
-import type { FrameTap } from "./tap";
+import type { FrameRecorder } from "./tap";
 
 export interface AgentMessage {
   id: string;
@@ -14,7 +14,7 @@ export interface AgentMessage {
   deltas: { seq: number; text: string }[];
 }
 
-export function agentMessages(tap: FrameTap, sessionId: string): Map<string, AgentMessage> {
+export function agentMessages(tap: FrameRecorder, sessionId: string): Map<string, AgentMessage> {
   const messages = new Map<string, AgentMessage>();
   for (const { incarnation, frame } of tap.sent(sessionId)) {
     if (frame.type === "message_start") messages.set(frame.id, { id: frame.id, incarnation, deltas: [] });
@@ -32,7 +32,7 @@ export interface CheckResult {
   cut: number;
 }
 
-export function checkTranscript(messages: TranscriptMessage[], tap: FrameTap, sessionId: string, liveIncarnation: string | null): CheckResult {
+export function checkTranscript(messages: TranscriptMessage[], tap: FrameRecorder, sessionId: string, liveIncarnation: string | null): CheckResult {
   const sent = agentMessages(tap, sessionId);
   const result: CheckResult = { frames: 0, bytes: 0, whole: 0, cut: 0 };
   const seen = new Set<string>();

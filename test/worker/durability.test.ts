@@ -139,8 +139,12 @@ describe("ending a run", () => {
     await say("/slow-save report.md the turn's work");
     await eventually(() => fakeAgent(id), (agent) => agent.sent.some((f) => f.type === "progress" && f.step === SAVE_PROGRESS_STEP));
     await post("stop");
-    // Past the 10 s an agent that does not answer gets: this one keeps saying it is saving.
-    await new Promise((resolve) => setTimeout(resolve, ENDING_DEADLINE_MS + 1500));
+    // As if the stop came 11.5 s ago, past the 10 s an agent that does not answer gets, and this agent last
+    // said it was saving 2 s ago (its deadline 8 s away): the room starts again from that record.
+    const rewritten = await rewriteEnding(id, (ending) => ({ ...ending, since: Date.now() - (ENDING_DEADLINE_MS + 1500), deadline: Date.now() + 8000 }));
+    await runInDurableObject(roomStub(id), (_room, state) => state.abort("restart")).catch(() => undefined);
+    // It goes on saying it saves: each time its deadline moves 10 s on, so the alarm does not end it.
+    await eventually(() => rewriteEnding(id, (ending) => ending), (ending) => (ending?.deadline ?? 0) > rewritten.deadline, 10_000);
     await runDurableObjectAlarm(roomStub(id));
     expect((await getSession(owner, ws, id)).phase).toBe("Stopping");
     await fakeAgent(id, "release");
@@ -152,7 +156,7 @@ describe("ending a run", () => {
     expect(events.filter((e) => e.type === "progress" && /sav/.test(e.reason ?? ""))).toEqual([]);
     const saved = await env.ARTIFACTS.get(workspaceArchiveKey(id));
     expect(await saved?.text()).toContain("the turn's work");
-  }, 40_000);
+  });
 
   it("lets an agent that keeps saying it saves go at the longest a save may take", async () => {
     const { owner, ws, id, say, post } = await runningSession();
@@ -185,3 +189,13 @@ describe("ending a run", () => {
     expect(textOf(await transcriptOf(owner, ws, id))).toContain("echo: do the job");
   });
 });
+
+/** Reads the stored record's ending and writes back what `change` makes of it (the room reads it at its next start). */
+async function rewriteEnding(id: string, change: (ending: { since: number; deadline: number }) => { since: number; deadline: number }) {
+  return runInDurableObject(roomStub(id), (_room, state) => {
+    const record = JSON.parse(String(state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one().value));
+    record.ending = change(record.ending);
+    state.storage.sql.exec(`UPDATE meta SET value = ? WHERE key = 'session'`, JSON.stringify(record));
+    return record.ending as { since: number; deadline: number };
+  });
+}

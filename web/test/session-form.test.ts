@@ -21,19 +21,25 @@ describe("session form", () => {
     const ok = { ...defaultForm(), temperature: 2, maxTokens: 100, timeoutSeconds: 1800 };
     expect(validate(ok)).toEqual({});
     const bad = { ...defaultForm(), temperature: 2.01, maxTokens: 8001, timeoutSeconds: 59, displayName: "x".repeat(101) };
-    expect(Object.keys(validate(bad)).sort()).toEqual(["displayName", "maxTokens", "temperature", "timeoutSeconds"]);
-    expect(validate({ ...defaultForm(), maxTokens: 99 }).maxTokens).toBeTruthy();
-    expect(validate({ ...defaultForm(), maxTokens: 1000.5 }).maxTokens).toBeTruthy();
-    expect(validate({ ...defaultForm(), temperature: -0.1 }).temperature).toBeTruthy();
-    expect(validate({ ...defaultForm(), timeoutSeconds: 1801 }).timeoutSeconds).toBeTruthy();
+    // Each field names its own rule, as the dialog shows it under the field.
+    expect(validate(bad)).toEqual({
+      displayName: "At most 100 characters.",
+      maxTokens: "A whole number from 100 to 8000.",
+      temperature: "Between 0 and 2.",
+      timeoutSeconds: "Whole seconds from 60 to 1800.",
+    });
+    expect(validate({ ...defaultForm(), maxTokens: 99 }).maxTokens).toBe("A whole number from 100 to 8000.");
+    expect(validate({ ...defaultForm(), maxTokens: 1000.5 }).maxTokens).toBe("A whole number from 100 to 8000.");
+    expect(validate({ ...defaultForm(), temperature: -0.1 }).temperature).toBe("Between 0 and 2.");
+    expect(validate({ ...defaultForm(), timeoutSeconds: 1801 }).timeoutSeconds).toBe("Whole seconds from 60 to 1800.");
     // An emptied number input binds null.
-    expect(validate({ ...defaultForm(), maxTokens: null as unknown as number }).maxTokens).toBeTruthy();
+    expect(validate({ ...defaultForm(), maxTokens: null as unknown as number }).maxTokens).toBe("A whole number from 100 to 8000.");
   });
 
   it("allows thinking only above 1024 max tokens", () => {
     expect(thinkingAllowed(1024)).toBe(false);
     expect(thinkingAllowed(1025)).toBe(true);
-    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1024 }).thinking).toBeTruthy();
+    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1024 })).toEqual({ thinking: "Extended thinking needs max tokens of at least 1025." });
     expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1025 })).toEqual({});
   });
 
@@ -65,8 +71,7 @@ describe("session form", () => {
 
   it("checks repository URLs and branches", () => {
     const e = validate({ ...defaultForm(), repos: [{ url: "nope", branch: "bad branch" }] });
-    expect(e["repos.0.url"]).toBeTruthy();
-    expect(e["repos.0.branch"]).toBeTruthy();
+    expect(e).toEqual({ "repos.0.url": "A git URL (https://, git@, ssh://, file:// or a path).", "repos.0.branch": "Letters, digits and . _ / - only." });
   });
 
   it("maps API field paths to form keys", () => {

@@ -6,21 +6,23 @@ const named = () => ({ ...defaultTriggerForm(), name: "New issues" });
 describe("trigger form", () => {
   it("needs a name and a template; the rest has defaults", () => {
     expect(validateTrigger(named())).toEqual({});
-    const e = validateTrigger({ ...defaultTriggerForm(), promptTemplate: "  " });
-    expect(Object.keys(e).sort()).toEqual(["name", "promptTemplate"]);
+    expect(validateTrigger({ ...defaultTriggerForm(), promptTemplate: "  " })).toEqual({
+      name: "Give the trigger a name.",
+      promptTemplate: "The template becomes the session's first message: it cannot be empty.",
+    });
   });
 
   it("checks the session settings with the New Session dialog's rules", () => {
     const f = named();
     f.session.maxTokens = 99;
     f.session.temperature = 3;
-    expect(Object.keys(validateTrigger(f)).sort()).toEqual(["maxTokens", "temperature"]);
+    expect(validateTrigger(f)).toEqual({ maxTokens: "A whole number from 100 to 8000.", temperature: "Between 0 and 2." });
   });
 
   it("accepts only http(s) callback URLs and short filters", () => {
-    expect(validateTrigger({ ...named(), callbackUrl: "ftp://x" }).callbackUrl).toBeTruthy();
+    expect(validateTrigger({ ...named(), callbackUrl: "ftp://x" })).toEqual({ callbackUrl: "An http:// or https:// URL." });
     expect(validateTrigger({ ...named(), callbackUrl: "https://hooks.example.com/t" })).toEqual({});
-    expect(validateTrigger({ ...named(), event: "e".repeat(101) })["filter.event"]).toBeTruthy();
+    expect(validateTrigger({ ...named(), event: "e".repeat(101) })).toEqual({ "filter.event": "At most 100 characters." });
   });
 
   it("builds the create body: no session prompt, empty optionals left out", () => {

@@ -11,17 +11,17 @@ describe("workspace settings form", () => {
 
   it("takes a monthly budget above $0, or none", () => {
     for (const ok of [null, 0.01, 50, 1_000_000]) expect(validateWorkspace({ name: "T", idleStopMinutes: 15, monthlyBudgetUsd: ok })).toEqual({});
-    for (const bad of [0, -5, 1_000_001, Number.NaN]) expect(validateWorkspace({ name: "T", idleStopMinutes: 15, monthlyBudgetUsd: bad }).monthlyBudgetUsd).toBeTruthy();
+    for (const bad of [0, -5, 1_000_001, Number.NaN]) expect(validateWorkspace({ name: "T", idleStopMinutes: 15, monthlyBudgetUsd: bad }).monthlyBudgetUsd).toBe("More than $0 and at most $1,000,000, or empty for no budget.");
   });
 
   it("takes idleStopMinutes as whole minutes from 1 to 1440", () => {
     for (const ok of [1, 60, 1440]) expect(validateWorkspace({ name: "T", idleStopMinutes: ok, monthlyBudgetUsd: null })).toEqual({});
-    for (const bad of [0, 1441, 2.5, -1, null]) expect(validateWorkspace({ name: "T", idleStopMinutes: bad, monthlyBudgetUsd: null }).idleStopMinutes).toBeTruthy();
+    for (const bad of [0, 1441, 2.5, -1, null]) expect(validateWorkspace({ name: "T", idleStopMinutes: bad, monthlyBudgetUsd: null }).idleStopMinutes).toBe("Whole minutes from 1 to 1440 (24 hours).");
   });
 
   it("needs a name of 1 to 100 characters", () => {
-    expect(validateWorkspace({ name: "  ", idleStopMinutes: 15, monthlyBudgetUsd: null }).name).toBeTruthy();
-    expect(validateWorkspace({ name: "x".repeat(101), idleStopMinutes: 15, monthlyBudgetUsd: null }).name).toBeTruthy();
+    expect(validateWorkspace({ name: "  ", idleStopMinutes: 15, monthlyBudgetUsd: null }).name).toBe("Give the workspace a name.");
+    expect(validateWorkspace({ name: "x".repeat(101), idleStopMinutes: 15, monthlyBudgetUsd: null }).name).toBe("At most 100 characters.");
     expect(validateWorkspace({ name: "x".repeat(100), idleStopMinutes: 15, monthlyBudgetUsd: null })).toEqual({});
   });
 

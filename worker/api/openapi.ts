@@ -218,7 +218,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     },
   },
   [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
-  [`${s}/artifacts/{name}`]: { get: { summary: "One artifact", who: "member", access: "member", responses: { 200: ["the file", file("application/octet-stream")] } } },
+  [`${s}/artifacts/{name}`]: { get: { summary: "One artifact, with the content type it was stored with", who: "member", access: "member", responses: { 200: ["the file", file("*/*")] } } },
   [`${ws}/secrets`]: { get: { summary: "Secret names and scopes (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
   [`${ws}/secrets/{name}`]: {
     put: { summary: "Set a secret: its value and scope (agent: in the agent's environment, readable by anyone who can prompt the agent; integration: the Worker's alone). Without a scope an existing secret keeps its own, a new one is agent (GOOGLE_DRIVE_TOKEN integration)", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
@@ -265,7 +265,7 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     delete: { summary: "Delete a schedule (its sessions stay)", who: "owner, editor", access: "editor", responses: { 204: "deleted" } },
   },
   [`${ws}/schedules/{id}/run`]: { post: { summary: "Run a schedule now, as the caller", who: "owner, editor", access: "editor", responses: { 202: ["started", ref("RunStarted")] } } },
-  "/api/openapi.json": { get: { summary: "This document", who: "anyone", access: "public", public: true, responses: { 200: "OpenAPI 3.1" } } },
+  "/api/openapi.json": { get: { summary: "This document", who: "anyone", access: "public", public: true, responses: { 200: ["OpenAPI 3.1", { type: "object", required: ["openapi", "paths", "components"] }] } } },
 };
 
 function buildDocument() {

@@ -2,7 +2,8 @@
  * The room's credentials on its agent link (the agent's side is containers/agent/link-auth.ts).
  * Locally the agent host has one key, AGENT_KEY, which `npm start` writes to .dev.vars for the Worker and
  * hands to the host. In production each session's room mints a key of its own, keeps it in its storage
- * and gives it to its AgentContainer, which starts the container with it: a token opens one session only.
+ * and gives it to its container (the AgentContainer, or locally the Docker runner's), which starts with it:
+ * a token opens one session only.
  */
 import {
   AGENT_KEY_ENV,
@@ -15,6 +16,7 @@ import {
   newNonce,
 } from "../protocol/agent-auth";
 import type { Env } from "../env";
+import { sessionContainer } from "../container/session-container";
 
 const STORAGE_KEY = "agentLinkKey";
 
@@ -39,7 +41,7 @@ async function agentKey(env: Env, storage: DurableObjectStorage, sessionId: stri
     return key;
   }
   const key = sessionAgentKey(storage);
-  await env.AgentContainer.get(env.AgentContainer.idFromName(sessionId)).useAgentKey(key);
+  await sessionContainer(env, sessionId)?.useAgentKey(key);
   return key;
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../protocol/agent";
 import type { Env } from "../env";
 import { signedAgentRequest } from "./agent-auth";
+import { sessionContainer } from "../container/session-container";
 import { describeInvalidFrame } from "./invalid-frame";
 
 /** A lost agent that has not come back within this window fails the session (the bound is 5 s). */
@@ -146,16 +147,16 @@ export interface AgentEndpoint {
 }
 
 export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number, storage: DurableObjectStorage): AgentEndpoint {
-  const container = () => env.AgentContainer.get(env.AgentContainer.idFromName(sessionId));
+  const container = sessionContainer(env, sessionId);
   // Every request carries the session's token, every answer the agent's proof (agent-auth.ts).
   const request = (path: string, init?: RequestInit) =>
     signedAgentRequest(env, storage, sessionId, init, (signed) =>
-      env.AGENT_URL ? fetch(new URL(path, env.AGENT_URL), signed) : container().fetch(new Request(`http://agent${path}`, signed)),
+      container ? container.fetch(new Request(`http://agent${path}`, signed)) : fetch(new URL(path, env.AGENT_URL), signed),
     );
   return {
     fetch: request,
     openSocket: async () => {
-      if (!env.AGENT_URL) await container().setSessionTimeout(timeoutSeconds);
+      await container?.setSessionTimeout(timeoutSeconds);
       const response = await request(agentSocketPath(sessionId), { headers: { Upgrade: "websocket" } });
       const socket = response.webSocket;
       if (!socket) throw new Error(`agent answered ${response.status} instead of a WebSocket`);

@@ -10,6 +10,7 @@ import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedTurn } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
+import { RunContainer } from "./run-container";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -42,6 +43,8 @@ export class AgentRun {
   readonly #host: AgentRunHost;
   #link: AgentLink | null = null;
   #connecting: Promise<void> | null = null;
+  /** The session's container between runs: stopped when a run ends, destroyed with the session. */
+  readonly #container: RunContainer;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
   /** The workspace's secrets the agent was given, redacted from whatever it sends back (streamed text too). */
   readonly redaction = new FrameRedaction();
@@ -52,6 +55,7 @@ export class AgentRun {
   constructor(host: AgentRunHost) {
     this.#host = host;
     const { env, ctx, state, store } = host;
+    this.#container = new RunContainer(env, ctx, store);
     this.#saves = new WorkspaceSaves({
       env,
       ctx,
@@ -102,6 +106,8 @@ export class AgentRun {
     const record = this.#record;
     if (!record || !this.#host.state.apply("provision", {})) return;
     this.#host.state.run.begin();
+    // The previous run's container goes first: the new run's is a new one.
+    await this.#container.settled();
     await this.connect();
   }
 
@@ -207,13 +213,27 @@ export class AgentRun {
     state.apply("agent_lost", { reason });
   }
 
-  /** Lets the agent go: told to stop (it kills what still runs), then the socket closes. */
-  release(reason: string): void {
+  /**
+   * Lets the agent go: told to stop (it kills what still runs), then the socket closes. The run is over
+   * (its workspace saved, or the agent lost), so its container stops too: a Resume starts a new one from
+   * the saved workspace, and nothing runs or is billed meanwhile.
+   */
+  release(reason: string, container: "stop" | "destroy" = "stop"): void {
     this.#flushFrames(true);
     const link = this.#link;
     this.#link = null;
     link?.send({ type: "stop" });
     link?.close(reason);
+    const record = this.#record;
+    if (!record) return;
+    if (container === "stop") this.#container.stop(record.id);
+    else void this.#container.destroy(record.id);
+  }
+
+  /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */
+  async forget(): Promise<void> {
+    this.release("session deleted", "destroy");
+    await this.#container.settled();
   }
 
   // ---- the agent's frames --------------------------------------------------------------------
@@ -301,6 +321,10 @@ export class AgentRun {
   }
 
   #endpoint(record: SessionRecord): AgentEndpoint {
+    if (this.#container.deleted) {
+      const deleted = () => Promise.reject(new Error("the session was deleted"));
+      return { fetch: deleted, openSocket: deleted };
+    }
     return agentEndpoint(this.#host.env, record.id, record.config.timeoutSeconds, this.#host.ctx.storage);
   }
 }

@@ -281,7 +281,7 @@ export class SessionRoom extends ViewerRoom {
 
   /** Removes everything of the session this object holds: agent, sockets (shards' too), artifacts and archives, alarm, storage. */
   async destroy(): Promise<void> {
-    this.#agent.release("session deleted");
+    await this.#agent.forget();
     await this.closeViewers(4404, "session deleted");
     const id = this.#state.record?.id;
     this.#state.forget();

@@ -74,7 +74,8 @@ export class WorkspaceSaves {
       if (!state.record) return void (await env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
       state.run.setSavedWorkspace({ size, savedAt: Date.now() });
     } catch (err) {
-      store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
+      // A session deleted meanwhile has no events to add to.
+      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
     } finally {
       this.#saves--;
       if (this.#saves === 0) state.run.setArchivePending(false);
