@@ -47,6 +47,9 @@ export interface Env {
   MESSAGE_LIMIT: RateLimit;
   DELIVERY_LIMIT: RateLimit;
   GUEST_LIMIT: RateLimit;
+  /** A saved workspace's workbench starts its container: per person and per workspace. */
+  WORKBENCH_PERSON_LIMIT: RateLimit;
+  WORKBENCH_WORKSPACE_LIMIT: RateLimit;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */

@@ -15,6 +15,8 @@ const LIMITERS = {
   message: { binding: "MESSAGE_LIMIT", what: "messages sent" },
   delivery: { binding: "DELIVERY_LIMIT", what: "webhook deliveries" },
   guest: { binding: "GUEST_LIMIT", what: "requests with this share link" },
+  workbenchPerson: { binding: "WORKBENCH_PERSON_LIMIT", what: "reads of saved workspaces by you" },
+  workbenchWorkspace: { binding: "WORKBENCH_WORKSPACE_LIMIT", what: "reads of saved workspaces in this workspace" },
 } as const;
 
 /** Counts one request against `key` (a user, a trigger or a share link); over the limit is a 429 with Retry-After. */

@@ -6,11 +6,13 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
+import { AGENT_PHASES } from "../protocol/lifecycle";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedTurn } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { RunContainer } from "./run-container";
+import { keepChangesFromAgent } from "./saved-changes";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -62,6 +64,7 @@ export class AgentRun {
       state,
       store,
       endpoint: (record) => this.#endpoint(record),
+      stored: (record, savedAt) => keepChangesFromAgent(env.ARTIFACTS, record.id, savedAt, (path, init) => this.request(path, init), this.redaction.secrets),
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
     });
@@ -228,6 +231,12 @@ export class AgentRun {
     if (!record) return;
     if (container === "stop") this.#container.stop(record.id);
     else void this.#container.destroy(record.id);
+  }
+
+  /** The workbench answered (the container was started for it alone): it stops again unless a run began meanwhile. */
+  benchDone(): void {
+    const record = this.#record;
+    if (record && !this.linked && !AGENT_PHASES.has(record.phase)) this.#container.stop(record.id);
   }
 
   /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */

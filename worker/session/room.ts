@@ -15,7 +15,8 @@ import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
 import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
-import { askWorkbench } from "./workbench";
+import { askWorkbench, workbenchLimit } from "./workbench";
+import { keepSavedChanges, readSavedChanges } from "./saved-changes";
 import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
@@ -105,7 +106,18 @@ export class SessionRoom extends ViewerRoom {
       record: this.#state.record,
       request: (path, init) => this.#agent.request(path, init),
       redact: (text) => this.#agent.redaction.secrets.text(text),
+      redactDeep: (value) => this.#agent.redaction.secrets.deep(value),
       workbench: (action, push) => askWorkbench(this.env, this.ctx.storage, this.#state.record, action, push),
+      workbenchLimit: (actor) => workbenchLimit(this.env, actor, this.#state.record),
+      workbenchDone: () => this.#agent.benchDone(),
+      keptChanges: async () => {
+        const record = this.#state.record;
+        return record?.savedWorkspace ? readSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt) : null;
+      },
+      keepChanges: async (changes) => {
+        const record = this.#state.record;
+        if (record?.savedWorkspace) await keepSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt, changes);
+      },
       sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }
@@ -234,8 +246,8 @@ export class SessionRoom extends ViewerRoom {
   }
 
   /** The agent's changes against the cloned commits (git-requests.ts): from its agent, or its saved workspace. */
-  async changes(): Promise<RoomResult<Changes>> {
-    return sessionChanges(this.#git());
+  async changes(actor: Actor): Promise<RoomResult<Changes>> {
+    return sessionChanges(this.#git(), actor);
   }
 
   /** Commits and pushes the agent's changes (and opens a pull request), recorded as an event. */

@@ -11,7 +11,9 @@ import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitA
 import { Redaction } from "../protocol/redaction";
 import { loadWorkspaceSecrets } from "../secrets";
 import { agentEndpoint } from "./agent-link";
-import type { SessionRecord } from "./record";
+import { rateLimitRefusal } from "../http/rate-limit";
+import type { Actor, SessionRecord } from "./record";
+import { refused, type RoomResult } from "./room-result";
 import { workspaceArchiveKey } from "./workspace-archive";
 
 export interface WorkbenchRequest {
@@ -50,4 +52,15 @@ export async function askWorkbench(env: Env, storage: DurableObjectStorage, reco
   });
   const redaction = new Redaction(secrets.redact);
   return { response, redact: (text) => redaction.text(text) };
+}
+
+/**
+ * Each workbench call starts the session's container (production) for one answer, and a container slot is
+ * shared by the whole deployment: a person, and a workspace, may ask only so often (WORKBENCH_PERSON_LIMIT,
+ * WORKBENCH_WORKSPACE_LIMIT); past that, 429.
+ */
+export async function workbenchLimit(env: Env, actor: Actor, record: Readonly<SessionRecord> | null): Promise<RoomResult<never> | null> {
+  const refusal =
+    (await rateLimitRefusal(env, "workbenchPerson", actor.id)) ?? (record ? await rateLimitRefusal(env, "workbenchWorkspace", record.workspaceId) : null);
+  return refusal ? refused("rate_limited", refusal.message) : null;
 }

@@ -18,6 +18,8 @@ export interface WorkspaceSavesHost {
   readonly state: SessionState;
   readonly store: RoomStore;
   endpoint(record: SessionRecord): AgentEndpoint;
+  /** An archive is stored: its changes are kept beside it (saved-changes.ts) before the save settles. */
+  stored(record: SessionRecord, savedAt: number): Promise<void>;
   /** A save settled (stored or not): an ending that waited for it may apply now. */
   settled(): void;
   /** The saved workspace cannot be restored into the incarnation that answers: the run cannot go on. */
@@ -72,7 +74,9 @@ export class WorkspaceSaves {
       const size = await saveWorkspaceArchive(env.ARTIFACTS, this.#host.endpoint(record), record.id, incarnation);
       // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
       if (!state.record) return void (await env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
-      state.run.setSavedWorkspace({ size, savedAt: Date.now() });
+      const savedAt = Date.now();
+      state.run.setSavedWorkspace({ size, savedAt });
+      await this.#host.stored(record, savedAt);
     } catch (err) {
       // A session deleted meanwhile has no events to add to.
       if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
