@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   agent_busy: 409,
   nothing_to_push: 409,
   push_rejected: 409,
+  /** A workspace holds as many of these as it may (schedules). */
+  limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   trigger_invalid: 422,
