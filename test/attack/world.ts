@@ -29,6 +29,8 @@ export interface World {
   secretName: string;
   /** A workflow of the workspace's own. */
   workflowName: string;
+  /** An email invited and not come yet (no account has it). */
+  invitationEmail: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
   revokedToken: string;
@@ -82,6 +84,8 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
   const workflowName = `flow-${marker.toLowerCase()}`;
   await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
+  const invitationEmail = `invitee-${marker.toLowerCase()}@example.com`;
+  await owner.api(`/api/workspaces/${ws}/members`, { body: { user: invitationEmail, role: "viewer" } });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
   await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
@@ -110,9 +114,10 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     scheduleId: schedule.id,
     secretName,
     workflowName,
+    invitationEmail,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [marker, invitationEmail, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
     secretValue,
   };
 }

@@ -1,5 +1,5 @@
 import { authenticateRequest } from "./index";
-import { getMembership } from "./membership";
+import { membershipOf } from "./membership";
 import { authorizeWithTicket } from "./room-ticket";
 import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
@@ -36,7 +36,7 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   const credential = await authenticateRequest(request, env);
   if (!credential) return errorResponse("unauthenticated", "sign in first");
   const workspaceId = await workspaceOfSession(env.DB, sessionId);
-  const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
+  const member = workspaceId ? await membershipOf(env.DB, workspaceId, credential.user) : null;
   if (!member) return errorResponse("not_found", "session not found");
   return withIdentity(request, identityOf(credential, member.role), socketLeaseMs(env));
 }

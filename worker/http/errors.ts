@@ -25,7 +25,6 @@ export const ERROR_STATUS = {
   cross_site_request: 403,
   host_not_allowed: 403,
   not_found: 404,
-  unknown_user: 404,
   exists: 409,
   invalid_transition: 409,
   not_awaiting_approval: 409,

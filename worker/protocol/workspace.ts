@@ -47,6 +47,19 @@ export type SecretScope = z.infer<typeof SecretScopeSchema>;
 const INTEGRATION_SECRETS = new Set(["GOOGLE_DRIVE_TOKEN"]);
 export const defaultSecretScope = (name: string): SecretScope => (INTEGRATION_SECRETS.has(name) ? "integration" : "agent");
 
+/**
+ * An invitation: a member added by email, until the person with that email comes (signs in, or opens
+ * anything of the workspace). Adding answers with one whether or not the email has an account.
+ */
+export const InvitationSchema = z.object({
+  email: z.string(),
+  role: RoleSchema,
+  /** The name of the owner who invited. */
+  invitedBy: z.string(),
+  createdAt: z.int(),
+});
+export type Invitation = z.infer<typeof InvitationSchema>;
+
 /** A workspace secret as listed: its value never leaves the server. */
 export const SecretSchema = z.object({ name: z.string(), scope: SecretScopeSchema, updatedAt: z.int() });
 export type Secret = z.infer<typeof SecretSchema>;
@@ -72,6 +85,7 @@ export type WorkspacePatch = z.input<typeof UpdateWorkspaceSchema>;
  */
 export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
 export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
+export const InvitationParamsSchema = z.object({ email: z.email().max(320) });
 
 /** Secret names are environment variable names: they become the agent's environment. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

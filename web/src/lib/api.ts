@@ -19,7 +19,7 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
-import type { Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
@@ -30,7 +30,7 @@ export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
-export type { Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
@@ -120,9 +120,10 @@ export const api = {
   usage: (id: string, range: { from?: string; to?: string } = {}) =>
     request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
-  members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
+  members: (wsId: string) => request<{ members: Member[]; invitations: Invitation[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
-    request<{ member: Member }>("POST", `${ws(wsId)}/members`, { user, role }),
+    request<{ invitation: Invitation }>("POST", `${ws(wsId)}/members`, { user, role }),
+  withdrawInvitation: (wsId: string, email: string) => request<void>("DELETE", `${ws(wsId)}/invitations/${enc(email)}`),
   setRole: (wsId: string, userId: string, role: Role) =>
     request<{ member: Member }>("PATCH", `${ws(wsId)}/members/${enc(userId)}`, { role }),
   removeMember: (wsId: string, userId: string) => request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
