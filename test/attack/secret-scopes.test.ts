@@ -70,6 +70,8 @@ describe("secret scopes", () => {
     await waitForAgentStatus(owner, ws, session.id, "idle");
     await owner.api(`${path}/stop`, { method: "POST" });
     await waitForPhase(owner, ws, session.id, "Stopped");
+    // The changes kept at save time go, so the workbench is asked for them.
+    await env.ARTIFACTS.delete(`sessions/${session.id}/workspace-changes.json`);
     const before = ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as unknown[]).length;
     expect((await observe(await owner.api(`${path}/changes`))).status).toBe(200);
     expect((await observe(await owner.api(`${path}/push`, { body: { branch: "tandem/scoped" } }))).status).toBe(200);
