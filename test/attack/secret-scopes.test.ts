@@ -104,3 +104,28 @@ describe("a value taken out of use", () => {
     });
   }
 });
+
+describe("what tar says", () => {
+  it("a saved workspace that cannot be restored: the event quoting the agent's (tar's) words carries no secret", async () => {
+    const { owner, ws, put } = await team();
+    const secret = value("in-a-file-name");
+    await put("NAMED_IN_A_FILE", { value: secret });
+    const session = await createSession(owner, ws, {});
+    await waitForPhase(owner, ws, session.id, "Running");
+    const path = `/api/workspaces/${ws}/sessions/${session.id}`;
+    await owner.api(`${path}/messages`, { body: { text: "/write notes.txt saved" } });
+    await waitForAgentStatus(owner, ws, session.id, "idle");
+    await owner.api(`${path}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, session.id, "Stopped");
+    // An archive tar cannot unpack, one of whose members is named after the secret: tar quotes the name.
+    await env.ARTIFACTS.put(`sessions/${session.id}/workspace.tar.gz`, `${secret}/x`);
+    await owner.api(`${path}/resume`, { method: "POST" });
+    const events = await eventually(async () => (await (await owner.api(`${path}/events`)).json()) as { events: { type: string; reason?: string }[] }, (body) =>
+      body.events.some((event) => event.type === "workspace_restore_failed"),
+    );
+    const failed = events.events.find((event) => event.type === "workspace_restore_failed")!;
+    expect(failed.reason).toContain("Cannot open");
+    expect(failed.reason).toContain("[redacted]");
+    expect(countLeaks(JSON.stringify(events), [secret])).toBe(0);
+  });
+});

@@ -373,7 +373,16 @@ export async function startFakeAgentHost(key: string, port = 0) {
     req.on("data", (chunk: Buffer) => parts.push(chunk));
     req.on("end", () => {
       if (!s.needsWorkspace) return void res.writeHead(409).end();
-      s.files = JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, string>;
+      const body = Buffer.concat(parts).toString("utf8");
+      let files: Record<string, string>;
+      try {
+        files = JSON.parse(body) as Record<string, string>;
+      } catch {
+        // As tar answers an archive it cannot unpack: quoting a member's name, whatever the name holds.
+        const answer = { error: { code: "bad_archive", message: `tar: ./${body.slice(0, 120)}: Cannot open: Not a directory` } };
+        return void res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      }
+      s.files = files;
       s.needsWorkspace = false;
       res.writeHead(204).end();
       s.send({ type: "progress", step: "restore", detail: "restored the saved workspace" });

@@ -67,6 +67,7 @@ export class AgentRun {
       stored: (record, savedAt) => keepChangesFromAgent(env.ARTIFACTS, record.id, savedAt, (path, init) => this.request(path, init), this.redaction.secrets),
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
+      redact: (text) => this.redaction.secrets.text(text),
     });
     this.ending = new RunEnding({
       state,

@@ -24,6 +24,8 @@ export interface WorkspaceSavesHost {
   settled(): void;
   /** The saved workspace cannot be restored into the incarnation that answers: the run cannot go on. */
   restoreFailed(reason: string): void;
+  /** The workspace's secrets out of a reason: the agent's answer may quote tar, and tar quotes file names. */
+  redact(text: string): string;
 }
 
 export class WorkspaceSaves {
@@ -79,7 +81,7 @@ export class WorkspaceSaves {
       await this.#host.stored(record, savedAt);
     } catch (err) {
       // A session deleted meanwhile has no events to add to.
-      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
+      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: this.#host.redact(`the workspace was not saved: ${message(err)}`) });
     } finally {
       this.#saves--;
       if (this.#saves === 0) state.run.setArchivePending(false);
@@ -100,7 +102,7 @@ export class WorkspaceSaves {
     } catch (err) {
       // Another incarnation answers now; its own hello says what it needs.
       if (err instanceof WorkspaceArchiveError && err.detail.status === 409) return;
-      const reason = `the saved workspace could not be restored: ${message(err)}`;
+      const reason = this.#host.redact(`the saved workspace could not be restored: ${message(err)}`);
       store.appendEvent({ at: Date.now(), type: "workspace_restore_failed", reason });
       if (err instanceof WorkspaceArchiveError && err.detail.missing) state.run.setSavedWorkspace(null);
       if (state.record?.agentIncarnation === incarnation) this.#host.restoreFailed(reason);
