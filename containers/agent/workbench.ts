@@ -6,7 +6,7 @@
  * session's workspace, so a resume at the same moment cannot clash), which is removed afterwards, whatever
  * happened. The git work and the answers are git-routes.ts's, as for a live session: git on a git directory
  * of the host's own making beside each repository (git-isolation.ts: a minimal config, nothing the saved
- * `.git` configures runs), with no secret to read changes and only GITHUB_TOKEN to push.
+ * `.git` configures runs), with no secret to read changes and only GITHUB_TOKEN (and GITHUB_API_URL) to push.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -58,10 +58,12 @@ describe("secret scopes", () => {
     expect(JSON.parse(bad.text)).toMatchObject({ error: { code: "invalid_input", field: "scope" } });
   });
 
-  it("a saved workspace's workbench gets no secret for changes, and only GITHUB_TOKEN to push", async () => {
+  it("a saved workspace's workbench gets no secret for changes, and only GITHUB_TOKEN and its GitHub's API URL to push", async () => {
     const { owner, ws, put } = await team();
     const github = value("ghp");
+    const enterprise = `https://${value("ghe")}.example.com/api/v3`;
     await put("GITHUB_TOKEN", { value: github });
+    await put("GITHUB_API_URL", { value: enterprise });
     await put("OTHER_TOKEN", { value: value("other") });
     const session = await createSession(owner, ws, { repos: [{ url: "https://github.com/acme/app.git" }] });
     await waitForPhase(owner, ws, session.id, "Running");
@@ -78,7 +80,8 @@ describe("secret scopes", () => {
     const calls = ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; secrets: Record<string, string> }[]).slice(before);
     expect(calls.map((call) => [call.action, call.secrets])).toEqual([
       ["changes", {}],
-      ["push", { GITHUB_TOKEN: github }],
+      // The API URL names the git host the token is for (GitHub Enterprise): without it the push has no credential.
+      ["push", { GITHUB_TOKEN: github, GITHUB_API_URL: enterprise }],
     ]);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Changes and push of a session no agent runs for (Stopped, Completed, Failed), from its saved workspace:
  * one JSON line (the repositories, the push, and of the secrets only what the action needs: none to read
- * changes, GITHUB_TOKEN to push, since a saved workspace may hold planted git configuration that runs with
- * whatever environment git gets) and then the archive in R2, streamed to the agent endpoint's workbench
+ * changes, GITHUB_TOKEN and GITHUB_API_URL to push, since a saved workspace may hold planted git
+ * configuration that runs with whatever environment git gets) and then the archive in R2, streamed to the agent endpoint's workbench
  * route (containers/agent/workbench.ts: the local host, or the session's container, started for it). The
  * answer is redacted here with every secret of the workspace.
  */
 import type { Env } from "../env";
-import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
+import { PUSH_SECRET_NAMES, WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
 import { Redaction } from "../protocol/redaction";
 import { loadWorkspaceSecrets } from "../secrets";
 import { agentEndpoint } from "./agent-link";
@@ -28,8 +28,8 @@ export class WorkbenchError extends Error {}
 export async function askWorkbench(env: Env, storage: DurableObjectStorage, record: Readonly<SessionRecord> | null, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
   if (!record) return null;
   const secrets = await loadWorkspaceSecrets(env, record.workspaceId);
-  const token = secrets.forAgent.GITHUB_TOKEN;
-  const line: WorkbenchLine = { repos: record.repos, secrets: push && token ? { GITHUB_TOKEN: token } : {}, ...(push && { push }) };
+  const forPush = push ? Object.entries(secrets.forAgent).filter(([name]) => PUSH_SECRET_NAMES.includes(name)) : [];
+  const line: WorkbenchLine = { repos: record.repos, secrets: Object.fromEntries(forPush), ...(push && { push }) };
   const head = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
   if (head.byteLength > WORKBENCH_LINE_MAX_BYTES) throw new WorkbenchError(`its repositories, secrets and push request take more than ${WORKBENCH_LINE_MAX_BYTES / 1024} KB`);
   const object = await env.ARTIFACTS.get(workspaceArchiveKey(record.id));
