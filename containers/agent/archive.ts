@@ -1,10 +1,12 @@
 /**
  * The session's workspace as one tar.gz (the system `tar`, `.git` folders included): made by the agent
  * after a turn that changed files and on every stop, pulled by the DO into R2, and pushed back to a new
- * agent, which extracts it instead of cloning.
+ * agent, which extracts it instead of cloning. Beside the workspace's files it carries the host's member
+ * for the session (`.tandem-agent/`: Claude Code's session files and what the host keeps, claude/state.ts),
+ * which a restore moves back out of the workspace; the workspace's own file of that name is not archived.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -76,16 +78,33 @@ export function byteLimit(max: number): Transform {
   });
 }
 
+/** The host's member of an archive: a directory of that name beside the workspace's files. */
+export interface ArchiveMember {
+  /** The directory that holds the member. */
+  parent: string;
+  name: string;
+}
+
 export class WorkspaceArchive {
   readonly workspace: string;
   /** The latest archive; replaced by rename, so a download in progress keeps reading the one it opened. */
   readonly file: string;
   readonly maxBytes: number;
+  readonly #member: ArchiveMember | null;
 
-  constructor(options: { workspace: string; file: string; maxBytes: number }) {
-    this.workspace = options.workspace;
+  constructor(options: { workspace: string; file: string; maxBytes: number; member?: ArchiveMember }) {
+    this.workspace = path.resolve(options.workspace);
     this.file = options.file;
     this.maxBytes = options.maxBytes;
+    this.#member = options.member ? { parent: path.resolve(options.member.parent), name: options.member.name } : null;
+  }
+
+  /** The workspace's files, then the host's member (its name without `./`, so the exclusion spares it). */
+  async #members(): Promise<string[]> {
+    const member = this.#member;
+    if (!member) return ["-C", this.workspace, "."];
+    const exists = (await stat(path.join(member.parent, member.name)).catch(() => null))?.isDirectory() ?? false;
+    return ["--anchored", `--exclude=./${member.name}`, "-C", this.workspace, ".", ...(exists ? ["-C", member.parent, member.name] : [])];
   }
 
   /** Archives the whole workspace; an archive over the cap is deleted and reported as such. */
@@ -93,7 +112,7 @@ export class WorkspaceArchive {
     await mkdir(path.dirname(this.file), { recursive: true });
     const partial = `${this.file}.${process.pid}.${Date.now()}.partial`;
     try {
-      await tar([...(await sparseCreateFlags()), "-czf", partial, "-C", this.workspace, "."]);
+      await tar([...(await sparseCreateFlags()), "-czf", partial, ...(await this.#members())]);
       const { size } = await stat(partial);
       if (size > this.maxBytes) {
         await rm(partial, { force: true });
@@ -113,10 +132,23 @@ export class WorkspaceArchive {
     return info?.isFile() ? info.size : null;
   }
 
-  /** Replaces the workspace's contents with an archive's. */
+  /** Replaces the workspace's contents with an archive's; the host's member goes back beside it. */
   async restore(body: Readable): Promise<void> {
     await emptyDirectory(this.workspace);
     await extractArchive(this.workspace, body);
+    const member = this.#member;
+    if (!member) return;
+    const extracted = path.join(this.workspace, member.name);
+    const target = path.join(member.parent, member.name);
+    await rm(target, { recursive: true, force: true });
+    if (!(await stat(extracted).catch(() => null))?.isDirectory()) return; // saved before the member existed
+    await mkdir(member.parent, { recursive: true });
+    await rename(extracted, target).catch(async (error: NodeJS.ErrnoException) => {
+      // Another filesystem (a container's /workspace volume): copied, then removed from the workspace.
+      if (error.code !== "EXDEV") throw error;
+      await cp(extracted, target, { recursive: true });
+      await rm(extracted, { recursive: true, force: true });
+    });
   }
 
   async remove(): Promise<void> {

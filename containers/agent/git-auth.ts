@@ -37,3 +37,13 @@ export function gitCredentialEnv(secrets: Record<string, string>, hostEnv: NodeJ
   }
   return env;
 }
+
+/**
+ * One more git setting through the environment (after any GIT_CONFIG_* already there). With Claude Code run
+ * as another user, the host's own git (changes, push) works on repositories that user owns: git refuses
+ * them as "dubious ownership" unless they are named safe.
+ */
+export function withGitConfig(env: NodeJS.ProcessEnv, key: string, value: string): NodeJS.ProcessEnv {
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0);
+  return { ...env, GIT_CONFIG_COUNT: String(count + 1), [`GIT_CONFIG_KEY_${count}`]: key, [`GIT_CONFIG_VALUE_${count}`]: value };
+}

@@ -1,63 +1,57 @@
-/** Rebuilds the Messages API conversation from a transcript, so a resumed agent continues with it. */
-import type Anthropic from "@anthropic-ai/sdk";
+/**
+ * A transcript (`start.history`) as context for a Claude Code that cannot resume the session's own
+ * conversation: a session saved before Claude Code ran it, or one whose agent was lost before its first
+ * save. The newest part is kept, up to a bound, and given in Tandem's append to the system prompt.
+ */
 import type { HistoryMessage } from "@tandem/protocol/agent";
 
-type Block = Anthropic.ContentBlockParam;
+/** About 15,000 tokens: enough to continue, small beside any model's window. */
+export const HISTORY_CONTEXT_MAX_CHARS = 60_000;
+/** A tool's input or result is cut to this in the context: the files themselves are in the workspace. */
+const TOOL_TEXT_MAX_CHARS = 600;
+/** One long message does not crowd out all the others. */
+const LINE_MAX_CHARS = 8_000;
 
-/** The text the model sees for a person's message: the author's name first, as several people share a session. */
+/** The text a person's message carries for Claude: the author's name first, as several people share a session. */
 export function authored(author: string | undefined, text: string): string {
   return author ? `[${author}] ${text}` : text;
 }
 
-/** Appends content to the conversation, merging into the last message when it has the same role. */
-export function appendContent(messages: Anthropic.MessageParam[], role: "user" | "assistant", blocks: Block[]): void {
-  if (!blocks.length) return;
-  const last = messages.at(-1);
-  if (last?.role === role) {
-    last.content = [...(typeof last.content === "string" ? [{ type: "text" as const, text: last.content }] : last.content), ...blocks];
-  } else {
-    messages.push({ role, content: blocks });
-  }
+const cut = (text: string, max = TOOL_TEXT_MAX_CHARS) => (text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters]` : text);
+
+function lines(message: HistoryMessage): string[] {
+  if (message.role === "user") return message.blocks.flatMap((b) => (b.type === "text" && b.text ? [authored(message.author, b.text)] : []));
+  if (message.role !== "assistant") return []; // system lines (phase changes, errors) are not conversation
+  return message.blocks.flatMap((block) => {
+    switch (block.type) {
+      case "text":
+        return block.text ? [`Agent: ${block.text}`] : [];
+      case "tool_use":
+        return [`Agent used ${block.name} ${cut(JSON.stringify(block.input ?? {}))} → ${cut(block.result ?? "(no result: the session ended first)")}`];
+      case "question":
+        return [`Agent asked the people in the session: ${block.text}`];
+      default:
+        return [];
+    }
+  });
 }
 
-export function historyToMessages(history: readonly HistoryMessage[]): Anthropic.MessageParam[] {
-  const messages: Anthropic.MessageParam[] = [];
-  for (const message of history) {
-    if (message.role === "user") {
-      const texts = message.blocks.flatMap((b) => (b.type === "text" && b.text ? [b.text] : []));
-      appendContent(messages, "user", texts.map((text) => ({ type: "text", text: authored(message.author, text) })));
-      continue;
-    }
-    if (message.role !== "assistant") continue; // system lines (phase changes, errors) are not conversation
-    const content: Block[] = [];
-    const results: Anthropic.ToolResultBlockParam[] = [];
-    for (const block of message.blocks) {
-      switch (block.type) {
-        case "text":
-          if (block.text) content.push({ type: "text", text: block.text });
-          break;
-        case "thinking":
-          // Unsigned thinking cannot be sent back; the API would refuse it.
-          if (block.signature) content.push({ type: "thinking", thinking: block.text, signature: block.signature });
-          break;
-        case "tool_use":
-          content.push({ type: "tool_use", id: block.id, name: block.name, input: block.input ?? {} });
-          results.push({
-            type: "tool_result",
-            tool_use_id: block.id,
-            content: block.result ?? "(no result was recorded: the session ended before the tool finished)",
-            is_error: block.result === undefined ? true : (block.isError ?? false),
-          });
-          break;
-        case "question":
-          content.push({ type: "text", text: `(asked the people in the session) ${block.text}` });
-          break;
-      }
-    }
-    appendContent(messages, "assistant", content);
-    appendContent(messages, "user", results);
+/** The transcript as context, newest part kept; null when there is nothing to continue from. */
+export function historyAsContext(history: readonly HistoryMessage[], maxChars = HISTORY_CONTEXT_MAX_CHARS): string | null {
+  const all = history.flatMap(lines).map((line) => cut(line, LINE_MAX_CHARS));
+  if (!all.length) return null;
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = all.length - 1; i >= 0 && size + all[i].length <= maxChars; i--) {
+    kept.unshift(all[i]);
+    size += all[i].length + 1;
   }
-  // The API needs the conversation to open with a user message.
-  if (messages[0]?.role === "assistant") messages.unshift({ role: "user", content: "(the session resumes an earlier conversation)" });
-  return messages;
+  const dropped = all.length - kept.length;
+  const head = dropped ? `(${dropped} earlier lines are not included.)\n` : "";
+  return [
+    "<earlier-conversation>",
+    "This Tandem session ran before; the agent that ran it is gone, and you continue its work. Its conversation so far, for context:",
+    `${head}${kept.join("\n")}`,
+    "</earlier-conversation>",
+  ].join("\n");
 }

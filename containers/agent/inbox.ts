@@ -11,23 +11,12 @@ export class Inbox {
   readonly #received = new Set<number>();
   readonly #consumed = new Set<number>();
   #consumedUpTo = 0;
-  #answerWaiter: ((input: Input | null) => void) | null = null;
 
-  /**
-   * Accepts a message or an answer; false for a seq already received (a resend after a reconnect).
-   * While a question is pending, either kind answers it, so a person is never left blocked.
-   */
+  /** Accepts a message or an answer; false for a seq already received (a resend after a reconnect). */
   accept(input: Input): boolean {
     if (this.#received.has(input.seq)) return false;
     this.#received.add(input.seq);
-    const waiter = this.#answerWaiter;
-    if (waiter) {
-      this.#answerWaiter = null;
-      waiter(input);
-    } else {
-      // An answer with no question pending is an ordinary message.
-      this.#queue.push(input);
-    }
+    this.#queue.push(input);
     return true;
   }
 
@@ -38,23 +27,6 @@ export class Inbox {
   /** Takes every queued message, oldest first. */
   takeAll(): Input[] {
     return this.#queue.splice(0);
-  }
-
-  waitForAnswer(): Promise<Input | null> {
-    return new Promise((resolve) => {
-      this.#answerWaiter = resolve;
-    });
-  }
-
-  /** Releases a pending question with no answer (stop or dispose). */
-  cancelWait(): void {
-    const waiter = this.#answerWaiter;
-    this.#answerWaiter = null;
-    waiter?.(null);
-  }
-
-  get waiting(): boolean {
-    return this.#answerWaiter !== null;
   }
 
   /**

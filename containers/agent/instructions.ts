@@ -1,23 +1,26 @@
 /**
- * A repository's own instructions for agents: AGENTS.md or CLAUDE.md at its root, read after the clone
- * (or restore) and added to the system prompt, each capped and marked with where it came from.
+ * A repository's own instructions for agents: AGENTS.md and CLAUDE.md at its root, read right after the
+ * clone (the cloned commit's, before the agent has run) and kept by the host (claude/state.ts), each capped
+ * and marked with where it came from. Later incarnations use what was kept: never a tree the agent wrote.
  */
 import { open } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import type { Repo } from "@tandem/protocol/session-config";
-import { resolveInWorkspace } from "./tools/paths";
+import { resolveInWorkspace } from "./paths";
 import { displayURL } from "./workspace";
 
 export const INSTRUCTION_FILES = ["AGENTS.md", "CLAUDE.md"] as const;
 /** Per file: enough for any real instructions file, small enough that a huge one cannot crowd out the task. */
 export const INSTRUCTIONS_MAX_BYTES = 32 * 1024;
 
-export interface RepoInstructions {
+export const RepoInstructionsSchema = z.object({
   /** `<repo URL> (<dir>/AGENTS.md)`: which repository and file the text is from. */
-  source: string;
-  text: string;
-  truncated: boolean;
-}
+  source: z.string(),
+  text: z.string(),
+  truncated: z.boolean(),
+});
+export type RepoInstructions = z.infer<typeof RepoInstructionsSchema>;
 
 /** At most `max` bytes of a regular file, cut back to a whole UTF-8 character; null if it is not one. */
 async function readHead(file: string, max: number): Promise<{ text: string; size: number } | null> {

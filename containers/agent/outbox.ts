@@ -1,6 +1,6 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
-import { fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
+import { STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
 import { StreamRedaction } from "@tandem/protocol/redaction";
 import type { Redactor } from "./secrets";
 
@@ -26,7 +26,8 @@ export class Outbox {
   /**
    * Numbers a frame and sends it now if a socket is attached; it stays buffered until acked either way.
    * Redacting here is the agent's last line: no secret leaves it in any frame. A delta whose text is all
-   * held back is not sent; what a stream holds goes out before any frame of another stream or kind.
+   * held back is not sent; what a stream holds goes out before any frame of another stream or of the
+   * conversation (a usage report or an archive's progress, which can come mid-stream, does not release it).
    */
   send(frame: OutFrame): void {
     if (frame.type === "text_delta" || frame.type === "thinking_delta") {
@@ -36,7 +37,8 @@ export class Outbox {
       if (text || (frame.type === "thinking_delta" && frame.signature)) this.#number(this.#redactor.deep({ ...frame, text: "" }), text);
       return;
     }
-    this.#flushStreams();
+    // A usage report or an archive's progress can arrive mid-stream: it does not release held text.
+    if (!STREAM_NEUTRAL_FRAMES.has(frame.type)) this.#flushStreams();
     this.#number(fitFrame(this.#redactor.deep(frame)));
   }
 

@@ -3,7 +3,7 @@
  * sessions, each in its own directory; in production the same server runs in one container per session.
  */
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { chmod, stat } from "node:fs/promises";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +15,9 @@ import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from 
 import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
+import { type ModelGateway, startModelGateway } from "./gateway";
+import { CONTAINMENTS, type Containment, type RunAs, probeContainment, probeOrphanKill } from "./claude/process";
+import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
 import { artifactFile } from "./workspace";
@@ -32,12 +35,21 @@ export interface AgentHostOptions {
   archiveRoot?: string;
   /** Where a stopped session's saved workspace is unpacked for its changes or a push, outside every workspace. */
   workbenchRoot?: string;
+  /** Parent of each session's own directories beside its workspace (Claude Code's config, home, temp). */
+  stateRoot?: string;
   /** The largest workspace archive kept (and accepted for a restore). */
   archiveMaxBytes?: number;
   graceMs?: number;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
-  anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
+  anthropic?: { apiKey?: string; baseURL?: string };
+  /** The model gateway every session's Claude Code talks to (one route per incarnation); the host starts its own if not given. */
+  gateway?: ModelGateway;
+  /** The offline model's pause between streamed tokens, for a gateway the host starts. */
   offlineTokenDelayMs?: number;
+  /** The user Claude Code runs as when the host runs as root (the container's non-root user). */
+  runAs?: RunAs;
+  /** How a session's processes are held together; probed when not given. */
+  containment?: Containment;
   log?: (line: string) => void;
 }
 
@@ -80,6 +92,15 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
   const workbenchRoot = await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench"));
   const workbench = { root: workbenchRoot, archiveMaxBytes, hostSecrets: hostKey ? [hostKey] : [] };
+  const stateRoot = await privateDirectory(options.stateRoot ?? path.join(os.tmpdir(), "tandem-state"));
+  // Claude Code, run as another user, enters its own directories below (it may not list the others).
+  if (options.runAs) for (const dir of [stateRoot, root]) await chmod(dir, 0o711);
+  const containment = options.containment ?? (await probeContainment());
+  const orphanKill = await probeOrphanKill();
+  const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });
+  const gateway = options.gateway ?? ownGateway!;
+  log(`sessions' processes held by: ${containment}`);
+  if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -206,9 +227,13 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         ownsWorkspace: !options.workspace,
         archiveFile: path.join(archiveRoot, `${dirName}.tar.gz`),
         archiveMaxBytes,
+        paths: sessionPaths(path.join(stateRoot, dirName)),
         graceMs: options.graceMs ?? 60_000,
         anthropic: options.anthropic,
-        offlineTokenDelayMs: options.offlineTokenDelayMs,
+        gateway,
+        containment,
+        orphanKill,
+        runAs: options.runAs,
         log,
         previous: removals.get(sessionId) ?? Promise.resolve(),
         onDisposed: (disposed, removal) => {
@@ -275,6 +300,9 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Each session's processes killed and its files removed before the host says it is closed.
+      await Promise.all(removals.values());
+      await ownGateway?.close();
     },
   };
 }
@@ -284,6 +312,22 @@ function fail(res: ServerResponse, status: number, code: string, message: string
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message } }));
 }
 
+
+/** `AGENT_CONTAINMENT`: how a session's processes are held together, when the probe's choice is not wanted. */
+function containmentFromEnv(value: string | undefined): Containment | undefined {
+  if (!value) return undefined;
+  const found = CONTAINMENTS.find((kind) => kind === value);
+  if (!found) throw new Error(`AGENT_CONTAINMENT must be one of ${CONTAINMENTS.join(", ")}, not ${JSON.stringify(value)}`);
+  return found;
+}
+
+/** `AGENT_CLI_USER=<uid>:<gid>`: the user Claude Code runs as, for a host that runs as root. */
+function runAsFromEnv(value: string | undefined): RunAs | undefined {
+  if (!value) return undefined;
+  const match = /^(\d+):(\d+)$/.exec(value);
+  if (!match) throw new Error(`AGENT_CLI_USER must be <uid>:<gid>, not ${JSON.stringify(value)}`);
+  return { uid: Number(match[1]), gid: Number(match[2]) };
+}
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
@@ -298,6 +342,9 @@ if (isMain) {
     workspace: process.env.AGENT_WORKSPACE || undefined,
     archiveRoot: process.env.AGENT_ARCHIVE_ROOT || undefined,
     workbenchRoot: process.env.AGENT_WORKBENCH_ROOT || undefined,
+    stateRoot: process.env.AGENT_STATE_ROOT || undefined,
+    runAs: runAsFromEnv(process.env.AGENT_CLI_USER),
+    containment: containmentFromEnv(process.env.AGENT_CONTAINMENT),
     offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));

@@ -1,5 +1,5 @@
 /**
- * One session on the agent host: its workspace, its agent loop, and the link to its DO. Each Session is
+ * One session on the agent host: its workspace, its Claude Code, and the link to its DO. Each Session is
  * one agent incarnation (a fresh id, frames numbered from 1). It outlives its socket: frames are
  * buffered while the DO reconnects, for a grace period.
  */
@@ -8,32 +8,41 @@ import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { WebSocket } from "ws";
 import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
-import { WorkspaceArchive, emptyDirectory } from "./archive";
+import { CATALOG, entryOf } from "@tandem/protocol/models";
+import { WorkspaceArchive } from "./archive";
+import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
+import type { GatewayRoute, ModelGateway } from "./gateway";
+import { cliEnvironment } from "./claude/options";
+import type { Containment, RunAs } from "./claude/process";
+import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
+import { prepareWorkspace } from "./claude/workspace-state";
+import { authored, historyAsContext } from "./history";
 import { Inbox } from "./inbox";
-import { historyToMessages } from "./history";
-import { AgentLoop } from "./loop";
-import { AnthropicModel } from "./models/anthropic";
-import { OfflineModel } from "./models/offline";
-import type { Model } from "./models/types";
 import { type OutFrame, Outbox } from "./outbox";
-import { readRepoInstructions } from "./instructions";
+import { tandemAppend } from "./prompt";
 import type { PushContext } from "./push";
-import { systemPrompt } from "./prompt";
+import { withGitConfig } from "./git-auth";
 import { Redactor, childEnv } from "./secrets";
-import { ArtifactTracker, CloneError, cloneRepos, repoDirs } from "./workspace";
+import { ArtifactTracker, CloneError } from "./workspace";
 
 export interface SessionOptions {
   workspace: string;
   /** Whether the workspace belongs to this session alone (removed on dispose). */
   ownsWorkspace: boolean;
+  /** The session's own directories beside the workspace (claude/state.ts); removed on dispose. */
+  paths: SessionPaths;
   /** Where the workspace archive is kept: outside the workspace. */
   archiveFile: string;
   archiveMaxBytes: number;
   /** How long a session waits for its DO to reconnect before it is cleaned up. */
   graceMs: number;
+  gateway: ModelGateway;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
-  anthropic?: { apiKey?: string; baseURL?: string; maxRetries?: number };
-  offlineTokenDelayMs?: number;
+  anthropic?: { apiKey?: string; baseURL?: string };
+  containment: Containment;
+  /** The CLI dies with the host (setpriv --pdeathsig). */
+  orphanKill: boolean;
+  runAs?: RunAs;
   log(line: string): void;
   /** Settles once the previous session of this id has cleaned up; waited for before the workspace is touched. */
   previous: Promise<void>;
@@ -56,10 +65,13 @@ export class Session {
   readonly #redactor: Redactor;
   readonly #outbox: Outbox;
   readonly #inbox = new Inbox();
-  readonly #abort = new AbortController();
-  #loop: AgentLoop | null = null;
+  /** Each message pushed to Claude Code (by the uuid its echo carries) → its seq. */
+  readonly #pushed = new Map<string, number>();
+  #driver: ClaudeDriver | null = null;
+  #route: GatewayRoute | null = null;
+  #artifacts: ArtifactTracker | null = null;
+  #turns = 0;
   #state: State;
-  #busy = false;
   #stopRequested = false;
   #graceTimer: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -67,7 +79,12 @@ export class Session {
   constructor(start: StartFrame, options: SessionOptions) {
     this.id = start.sessionId;
     this.workspace = options.workspace;
-    this.archive = new WorkspaceArchive({ workspace: options.workspace, file: options.archiveFile, maxBytes: options.archiveMaxBytes });
+    this.archive = new WorkspaceArchive({
+      workspace: options.workspace,
+      file: options.archiveFile,
+      maxBytes: options.archiveMaxBytes,
+      member: { parent: options.paths.root, name: STATE_MEMBER },
+    });
     this.#start = start;
     this.#options = options;
     this.#state = start.restore ? "restoring" : "provisioning";
@@ -89,7 +106,9 @@ export class Session {
   get git(): PushContext | null {
     if (this.#state !== "running" || this.#disposed) return null;
     const { repos, secrets } = this.#start;
-    return { workspace: this.workspace, repos, env: childEnv(secrets, this.workspace), secrets };
+    const env = childEnv(secrets, this.workspace);
+    // The repositories belong to Claude Code's user when it runs as another: the host's git may still use them.
+    return { workspace: this.workspace, repos, env: this.#options.runAs ? withGitConfig(env, "safe.directory", "*") : env, secrets };
   }
 
   redact(text: string): string {
@@ -127,15 +146,14 @@ export class Session {
         return this.#outbox.ack(frame.upTo);
       case "user_message":
       case "answer":
-        if (this.#state === "failed" || this.#state === "finished") return;
-        if (this.#inbox.accept({ seq: frame.seq, text: frame.text, author: frame.author })) void this.#drain();
+        if (this.#state === "failed" || this.#state === "finished" || this.#stopRequested) return;
+        if (this.#inbox.accept({ seq: frame.seq, text: frame.text, author: frame.author })) this.#deliver();
         return;
       case "stop":
         this.#stopRequested = true;
-        this.#loop?.requestStop();
         // Nothing was restored yet, so there is nothing newer than the saved workspace to keep.
         if (this.#state === "restoring") this.#finish({ type: "stopped" });
-        else if (this.#state === "running" && !this.#busy) void this.#finishStop();
+        else if (this.#state === "running") void this.#finishStop();
         return;
     }
   }
@@ -155,39 +173,34 @@ export class Session {
     void this.provision(true);
   }
 
-  /** Prepares the workspace (clones, unless restored), picks the model, and reports ready. */
+  /** Prepares the workspace (clones, unless restored), starts Claude Code, and reports ready. */
   async provision(restored = false): Promise<void> {
-    const { repos, secrets, workflow, history } = this.#start;
+    const { repos, secrets, workflow, history, config } = this.#start;
+    const { paths } = this.#options;
     const send = this.#send.bind(this);
-    let dirs: string[];
+    let model: "anthropic" | "offline";
     try {
       await this.#options.previous;
       const env = childEnv(secrets, this.workspace);
-      if (restored) dirs = repoDirs(repos);
-      else {
-        // A container's /workspace may still hold an earlier run's files: never clone over them.
-        await emptyDirectory(this.workspace);
-        dirs = await cloneRepos(this.workspace, repos, env, (detail) => send({ type: "progress", step: "clone", detail }));
-      }
-      const instructions = await readRepoInstructions(this.workspace, repos, dirs);
-      const from = instructions.map((i) => i.source).join(", ");
-      send({ type: "progress", step: "agent", detail: from ? `starting agent with the instructions of ${from}` : "starting agent" });
-      const artifacts = new ArtifactTracker(this.workspace);
-      await artifacts.scan(); // files present before the agent ran are not its artifacts
-      const model = this.#chooseModel();
-      this.#loop = new AgentLoop({
-        model,
-        config: this.#start.config,
-        system: systemPrompt({ workspace: this.workspace, repoDirs: dirs, workflow, instructions }),
-        messages: historyToMessages(history),
+      const start = await prepareWorkspace({ workspace: this.workspace, paths, repos, restored, env, runAs: this.#options.runAs, progress: (detail) => send({ type: "progress", step: "clone", detail }) });
+      const from = start.state.instructions.map((i) => i.source).join(", ");
+      send({ type: "progress", step: "agent", detail: from ? `starting Claude Code with the instructions of ${from}` : "starting Claude Code" });
+      this.#artifacts = new ArtifactTracker(this.workspace);
+      await this.#artifacts.scan(); // files present before the agent ran are not its artifacts
+      if (this.#disposed) return;
+      const upstream = this.#upstream();
+      model = upstream ? "anthropic" : "offline";
+      this.#route = this.#options.gateway.open({
+        settings: { model: config.model, maxTokens: config.maxTokens, thinking: config.thinking, ...(config.effort ? { effort: config.effort } : {}) },
+        upstream,
         workspace: this.workspace,
-        env,
-        redactor: this.#redactor,
-        inbox: this.#inbox,
-        artifacts,
-        emit: send,
-        signal: this.#abort.signal,
+        onUsage: (usage) => send({ type: "usage", ...usage }),
+        onError: (error) => this.#driver?.noteApiError(error),
+        log: (line) => this.#options.log(this.redact(`session ${this.id}: gateway: ${line}`)),
       });
+      // With no Claude conversation to resume, the transcript so far is context in Tandem's append.
+      const earlier = start.resume ? null : historyAsContext(history);
+      this.#driver = this.#startDriver(start.resume, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
     } catch (error) {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
@@ -195,76 +208,134 @@ export class Session {
       send({ type: "error", message });
       return;
     }
-    if (this.#disposed) return;
     this.#state = "running";
     // What was just cloned is saved at once: a resumed agent never clones again.
     if (!restored && repos.length > 0) await this.#saveArchive();
     if (this.#disposed) return;
-    send({ type: "ready", model: this.#loop.model });
-    this.#loop.setStatus("idle");
-    this.#options.log(`session ${this.id}: running (${this.#loop.model} model${restored ? ", workspace restored" : ""})`);
+    send({ type: "ready", model });
+    this.#sayEndOfLife(model);
+    this.#driver.setStatus("idle");
+    this.#options.log(`session ${this.id}: running (${model} model${restored ? ", workspace restored" : ""})`);
     if (this.#stopRequested) void this.#finishStop();
-    else void this.#drain();
+    else this.#deliver();
   }
 
-  #chooseModel(): Model {
+  /** The model endpoint's upstream: the session's own key (with its base URL), else the host's, else the offline model. */
+  #upstream(): { apiKey: string; baseURL?: string } | null {
     const { secrets } = this.#start;
     const host = this.#options.anthropic;
     // A workspace's ANTHROPIC_BASE_URL goes only with the workspace's own key: the host's key is sent to
     // the host's base URL (its option, else its environment, else Anthropic's), never to one a secret names.
-    const settings = secrets.ANTHROPIC_API_KEY
-      ? { apiKey: secrets.ANTHROPIC_API_KEY, baseURL: secrets.ANTHROPIC_BASE_URL || host?.baseURL }
-      : { apiKey: host?.apiKey || process.env.ANTHROPIC_API_KEY, baseURL: host?.baseURL };
-    if (!settings.apiKey) return new OfflineModel({ workspace: this.workspace, tokenDelayMs: this.#options.offlineTokenDelayMs });
-    return new AnthropicModel({ apiKey: settings.apiKey, baseURL: settings.baseURL, maxRetries: host?.maxRetries });
+    if (secrets.ANTHROPIC_API_KEY) return { apiKey: secrets.ANTHROPIC_API_KEY, baseURL: secrets.ANTHROPIC_BASE_URL || host?.baseURL || process.env.ANTHROPIC_BASE_URL };
+    const apiKey = host?.apiKey || process.env.ANTHROPIC_API_KEY;
+    return apiKey ? { apiKey, baseURL: host?.baseURL || process.env.ANTHROPIC_BASE_URL } : null;
   }
 
-  /** Runs turns while messages are queued; one at a time, in order. The workspace is saved after each that touched it. */
-  async #drain(): Promise<void> {
-    const loop = this.#loop;
-    if (!loop || this.#busy || this.#state !== "running") return;
-    this.#busy = true;
-    let fatal: string | null = null;
-    let turns = 0;
-    try {
-      while (this.#inbox.pending && !this.#stopRequested && this.#state === "running") {
-        turns++;
-        const outcome = await loop.runTurn();
-        if (loop.takeWorkspaceTouched() && !this.#disposed) await this.#saveArchive();
-        if (outcome.kind === "fatal") fatal = outcome.message;
-        if (outcome.kind === "fatal" || outcome.kind === "aborted") break;
+  #startDriver(resume: string | null, append: string, state: HostState): ClaudeDriver {
+    const { config, secrets } = this.#start;
+    const { paths } = this.#options;
+    const route = this.#route!;
+    const driver = new ClaudeDriver({
+      workspace: this.workspace,
+      paths,
+      config,
+      env: cliEnvironment({ secrets, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
+      append,
+      resume,
+      launch: { containment: this.#options.containment, orphanKill: this.#options.orphanKill, runAs: this.#options.runAs, tag: this.incarnation },
+      idPrefix: this.incarnation.slice(0, 8),
+      emit: (frame) => this.#send(frame),
+      cut: (head) => this.#redactor.cut(head),
+      sessionId: (id) => {
+        if (state.claudeSessionId === id) return;
+        state.claudeSessionId = id;
+        writeHostState(paths, state).catch((error: unknown) => this.#options.log(`session ${this.id}: could not keep Claude's session id: ${String(error)}`));
+      },
+      consumed: (uuid) => this.#consumed(uuid),
+      answered: (answer) => this.#reportConsumed([answer.seq]),
+      turnEnded: (outcome) => this.#turnEnded(outcome),
+      lost: (reason, started) => this.#lost(reason, started),
+      stderr: (line) => this.#options.log(this.redact(`session ${this.id}: claude: ${line.trimEnd()}`)),
+      log: this.#options.log,
+    });
+    return driver;
+  }
+
+  /** Hands queued messages to Claude Code (or, while it asks, the next one answers the question). */
+  #deliver(): void {
+    const driver = this.#driver;
+    if (!driver || this.#state !== "running") return;
+    for (const input of this.#inbox.takeAll()) {
+      if (driver.waitingForAnswer) {
+        driver.answer(input);
+        continue;
       }
-    } catch (error) {
-      // A bug in one turn must not take down the host's other sessions: the turn fails, the session goes on.
-      this.#options.log(this.#redactor.text(`session ${this.id}: turn failed: ${error instanceof Error ? error.stack : String(error)}`));
-      this.#send({ type: "turn_error", message: `internal error in the agent: ${String(error)}` });
-    } finally {
-      this.#busy = false;
+      this.#pushed.set(driver.send(authored(input.author, input.text)), input.seq);
     }
+  }
+
+  #consumed(uuid: string): void {
+    const seq = this.#pushed.get(uuid);
+    if (seq === undefined) return;
+    this.#pushed.delete(uuid);
+    this.#turns++;
+    this.#reportConsumed([seq]);
+  }
+
+  #reportConsumed(seqs: number[]): void {
+    const upTo = this.#inbox.markConsumed(seqs);
+    if (upTo !== null) this.#send({ type: "input_consumed", upTo });
+  }
+
+  /** After each turn: what it changed is saved, new artifacts reported; a non-interactive session with nothing queued is done. */
+  async #turnEnded(outcome: TurnOutcome): Promise<void> {
+    if (outcome.touched && !this.#disposed) {
+      await this.#saveArchive();
+      for (const artifact of (await this.#artifacts?.scan()) ?? []) this.#send({ type: "artifact", ...artifact });
+    }
+    if (this.#disposed || this.#state !== "running" || this.#stopRequested) return;
+    if (!this.#start.config.interactive && this.#turns > 0 && outcome.queued === 0 && this.#inbox.pending === 0) {
+      await this.#driver?.dispose();
+      this.#finish({ type: "completed" });
+    }
+  }
+
+  /** Claude Code ended on its own: before it started, the session cannot run; after, the incarnation is lost. */
+  #lost(reason: string, started: boolean): void {
     if (this.#disposed || this.#state !== "running") return;
-    if (fatal !== null) {
+    this.#options.log(this.redact(`session ${this.id}: ${reason}`));
+    if (!started) {
       this.#state = "failed";
-      this.#send({ type: "error", message: fatal });
+      this.#send({ type: "error", message: `Claude Code could not start: ${reason}` });
       return;
     }
-    if (this.#stopRequested) return void this.#finishStop();
-    loop.setStatus("idle");
-    // A non-interactive session is done when a turn ends with nothing queued.
-    if (!this.#start.config.interactive && turns > 0 && !this.#inbox.pending) this.#finish({ type: "completed" });
+    // The room sees its agent gone, starts a new incarnation from the last saved workspace and says the turn was lost.
+    this.dispose();
   }
 
-  /** Saves what changed since the last archive, then answers `stopped`. */
+  /** A model with an end-of-life date is said once, as an event (the room keeps one per session). */
+  #sayEndOfLife(model: "anthropic" | "offline"): void {
+    const entry = entryOf(CATALOG, this.#start.config.model);
+    if (model !== "anthropic" || entry.endOfLife === null) return;
+    const successor = entry.successor ? `; its successor is ${entry.successor}` : "";
+    this.#send({ type: "notice", kind: "model_deprecated", detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}` });
+  }
+
+  /** Interrupts the turn, kills Claude Code and what it started, saves what changed, then answers `stopped`. */
   async #finishStop(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "stopping";
-    if (this.#loop?.takeWorkspaceTouched()) await this.#saveArchive();
+    const { touched } = (await this.#driver?.stop()) ?? { touched: false };
+    this.#route?.close();
+    // Claude's own files changed with every turn: the archive is what a resume continues from.
+    if (touched || this.#turns > 0) await this.#saveArchive();
     if (!this.#disposed) this.#finish({ type: "stopped" });
   }
 
   /** The last frame of this incarnation: the DO saves what it needs and closes the socket. */
   #finish(frame: { type: "stopped" } | { type: "completed" }): void {
     this.#state = "finished";
-    this.#loop?.setStatus("idle");
+    this.#driver?.setStatus("idle");
     this.#send(frame);
     this.#options.log(`session ${this.id}: ${frame.type}`);
   }
@@ -295,10 +366,17 @@ export class Session {
     if (this.#disposed) return;
     this.#disposed = true;
     clearTimeout(this.#graceTimer);
-    this.#abort.abort();
-    this.#inbox.cancelWait();
+    const stopped = this.#driver?.dispose() ?? Promise.resolve();
+    this.#route?.close();
     this.#outbox.socket?.close(1001, "session closed");
-    const files = [this.archive.remove(), this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }) : Promise.resolve()];
-    this.#options.onDisposed(this, Promise.all(files).then(() => undefined, () => undefined));
+    const files = stopped.then(() =>
+      Promise.all([
+        this.archive.remove(),
+        rm(this.#options.paths.root, { recursive: true, force: true }),
+        this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }) : Promise.resolve(),
+      ]),
+    );
+    this.#options.onDisposed(this, files.then(() => undefined, () => undefined));
   }
 }
+

@@ -5,7 +5,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Repo } from "@tandem/protocol/session-config";
 import { recordBase } from "./changes";
-import { resolveInWorkspace } from "./tools/paths";
+import { resolveInWorkspace } from "./paths";
 
 export const ARTIFACTS_DIR = "artifacts";
 const CLONE_TIMEOUT_MS = 5 * 60_000;

@@ -19,7 +19,8 @@ beforeAll(async () => {
     port: 0,
     workspaceRoot: await tempDir("tandem-host-"),
     graceMs: 200,
-    anthropic: { apiKey: HOST_API_KEY, baseURL: hostApi.url, maxRetries: 0 },
+    anthropic: { apiKey: HOST_API_KEY, baseURL: hostApi.url },
+    stateRoot: await tempDir("tandem-state-"),
     log: () => {},
   });
 });

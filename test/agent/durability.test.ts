@@ -19,9 +19,9 @@ const newId = () => `durable-${++counter}`;
 
 beforeAll(async () => {
   const quiet = () => {};
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
   containerWorkspace = await tempDir("tandem-container-ws-");
-  container = await startAgentHost({ key: HOST_KEY, port: 0, workspace: containerWorkspace, archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
+  container = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspace: containerWorkspace, archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
 });
 afterAll(async () => {
   await host.close();
@@ -152,7 +152,7 @@ describe.each([
 
 describe("stop and completion", () => {
   it("stop in the middle of a long streamed reply: stopped within 2 s, the partial reply kept", async () => {
-    const slow = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 5, log: () => {} });
+    const slow = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 5, log: () => {} });
     try {
       const id = newId();
       const client = await open(slow, id);
@@ -166,7 +166,8 @@ describe("stop and completion", () => {
       const streamed = client.of("text_delta").map((f) => f.text).join("");
       expect(streamed.length).toBeGreaterThan(20);
       expect(streamed).not.toContain("word1999");
-      expect(client.frames.slice(-3).map((f) => f.type)).toEqual(["turn_end", "status", "stopped"]);
+      // Claude Code's conversation changed with the turn: it is saved (with the workspace) for a resume.
+      expect(client.frames.filter((f) => f.type !== "usage").slice(-5).map((f) => f.type)).toEqual(["turn_end", "progress", "workspace_archive", "status", "stopped"]);
       await client.close();
     } finally {
       await slow.close();
@@ -186,7 +187,7 @@ describe("stop and completion", () => {
   });
 
   it("reports an archive over the cap and keeps none", async () => {
-    const small = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), archiveMaxBytes: 2048, graceMs: 150, log: () => {} });
+    const small = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), archiveMaxBytes: 2048, graceMs: 150, log: () => {} });
     try {
       const id = newId();
       const client = await open(small, id);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   github = await startFakeGitHub({ root, token: TOKEN });
   repoURL = `${github.url}/acme/app.git`;
   workspaceRoot = await tempDir("tandem-host-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, graceMs: 1000, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, graceMs: 1000, log: () => {} });
 });
 afterAll(async () => {
   await host.close();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   root = await tempDir("tandem-github-");
   github = await startFakeGitHub({ root, token: TOKEN });
   workspaceRoot = await tempDir("tandem-host-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, graceMs: 1000, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, graceMs: 1000, log: () => {} });
 });
 afterAll(async () => {
   await host.close();

@@ -12,7 +12,7 @@ let counter = 0;
 const newId = () => `link-${++counter}`;
 
 beforeAll(async () => {
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-link-"), graceMs: 500, offlineTokenDelayMs: 1, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-link-"), graceMs: 500, offlineTokenDelayMs: 1, log: () => {} });
 });
 afterAll(async () => {
   await host.close();

@@ -16,7 +16,7 @@ describe("the agent's outbox", () => {
   let api: FakeAnthropic;
   beforeAll(async () => {
     api = await startFakeAnthropic();
-    host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-redact-"), graceMs: 200, log: () => {} });
+    host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-redact-"), graceMs: 200, log: () => {} });
   });
   afterAll(async () => {
     expect(api.refusals).toEqual([]);
@@ -53,7 +53,7 @@ describe("a secret in a command's output", () => {
   const LONG = "lk_live_9Qv2XwT7bN4mZp8Rc1Ls6Hd3Fy5Gj0Ka2Ue7Wq9Tz4Vx6Nb8Mr1Py3";
   let host: AgentHost;
   beforeAll(async () => {
-    host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-redact-out-"), graceMs: 200, log: () => {} });
+    host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-redact-out-"), graceMs: 200, log: () => {} });
   });
   afterAll(async () => {
     await host.close();
@@ -73,24 +73,49 @@ describe("a secret in a command's output", () => {
   const pieces = (text: string, length: number) => Array.from({ length: text.length - length + 1 }, (_, i) => text.slice(i, i + length));
 
   it("is redacted in base64 that `base64` wraps at 76 columns, wherever the line break falls", async () => {
-    // Each prefix length moves the secret's encoding across the line break.
-    for (const pad of [0, 1, 2, 20, 21, 22, 40]) {
-      const client = await runInSession(`wrapped-${pad}`, `printf '%s%s' "${"p".repeat(pad)}" "$LONG_KEY" | base64`);
-      const output = client.of("tool_result")[0].output;
-      expect(output, `pad ${pad}`).toContain("[redacted]");
-      const joined = client.raw.join("").replace(/\\n|\n/g, "");
-      for (const piece of pieces(Buffer.from(LONG).toString("base64"), 24)) expect(joined, `pad ${pad}`).not.toContain(piece);
-      await client.close();
+    // Each prefix length moves the secret's encoding across the line break; one session runs them all in turn.
+    const pads = [0, 1, 2, 20, 21, 22, 40];
+    const client = await DoClient.connect(host.url, "wrapped");
+    client.send(startFrame("wrapped", { secrets: { LONG_KEY: LONG } }));
+    await client.waitForStatus("idle");
+    for (const [index, pad] of pads.entries()) {
+      client.send({ type: "user_message", seq: index + 1, text: `/run printf '%s%s' "${"p".repeat(pad)}" "$LONG_KEY" | base64`, author: "alice" });
+      await client.waitFor((f) => f.type === "turn_end", `turn_end #${index + 1}`, index + 1);
+      expect(client.of("tool_result")[index]?.output, `pad ${pad}`).toContain("[redacted]");
     }
+    const joined = client.raw.join("").replace(/\\n|\n/g, "");
+    for (const piece of pieces(Buffer.from(LONG).toString("base64"), 24)) expect(joined).not.toContain(piece);
+    await client.close();
   });
 
-  it("leaves no head of a secret that the output cap cut in two", async () => {
-    // 29,990 characters of padding: the 30,000-character cap falls inside the secret.
-    const client = await runInSession("capped", `head -c 29990 /dev/zero | tr '\\0' x; printf '%s' "$LONG_KEY"`);
+  it("leaves no head of a secret that Claude Code's preview of a long output cut in two", async () => {
+    // 1,980 characters of padding: the 2,000-character preview Claude Code keeps of a long output ends inside the secret.
+    const client = await runInSession("capped", `head -c 1980 /dev/zero | tr '\\0' x; printf '%s' "$LONG_KEY"; head -c 40000 /dev/zero | tr '\\0' y`);
     const output = client.of("tool_result")[0].output;
-    expect(output).toContain("[output truncated");
+    expect(output).toContain("</persisted-output>");
     for (const raw of client.raw) for (const piece of pieces(LONG, 8)) expect(raw).not.toContain(piece);
     await client.close();
+  });
+});
+
+describe("a usage report in the middle of a streamed secret", () => {
+  it("does not release the held head of the secret: the outbox sends no piece of it (a flush there leaked it)", () => {
+    const secret = "lk_live_9Qv2XwT7bN4mZp8Rc1Ls6Hd3Fy5Gj0Ka";
+    const sent: string[] = [];
+    const socket = { readyState: 1, send: (data: string) => sent.push(data) } as unknown as WebSocket;
+    const outbox = new Outbox(new Redaction([secret]));
+    outbox.attach(socket, 0);
+    outbox.send({ type: "message_start", id: "m" });
+    outbox.send({ type: "text_delta", id: "m", text: `the key is ${secret.slice(0, 20)}` });
+    // The gateway reports the request's usage as the response ends, before the CLI's last deltas.
+    outbox.send({ type: "usage", requestId: "r1", model: "claude-haiku-4-5", inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, failed: false });
+    outbox.send({ type: "progress", step: "save", detail: "saving the workspace" });
+    outbox.send({ type: "text_delta", id: "m", text: `${secret.slice(20)} ok` });
+    outbox.send({ type: "turn_end" });
+    const joined = sent.join("");
+    for (let i = 0; i + 8 <= secret.length; i++) expect(joined).not.toContain(secret.slice(i, i + 8));
+    const text = sent.map((raw) => parseFrame(FromAgentFrameSchema, raw)).flatMap((f) => (f?.type === "text_delta" ? [f.text] : [])).join("");
+    expect(text).toBe("the key is [redacted] ok");
   });
 });
 

@@ -1,4 +1,4 @@
-/** A cloned repository's AGENTS.md / CLAUDE.md reaches the model's system prompt: capped, marked with its source. */
+/** A cloned repository's AGENTS.md / CLAUDE.md reaches the model's system prompt (Tandem's append to Claude Code's): capped, marked with its source. */
 import { symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ let counter = 0;
 
 beforeAll(async () => {
   api = await startFakeAnthropic();
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
 });
 afterAll(async () => {
   expect(api.refusals).toEqual([]);
@@ -34,7 +34,9 @@ async function systemPromptFor(repos: { url: string }[]): Promise<{ system: stri
   await client.waitForStatus("idle", 2);
   const progress = client.of("progress").map((f) => f.detail ?? "");
   await client.close();
-  return { system: String(api.requests[before].body.system), progress };
+  // Claude Code sends its system prompt as text blocks; Tandem's append is in them.
+  const system = api.requests[before].body.system as { text: string }[];
+  return { system: system.map((block) => block.text).join("\n"), progress };
 }
 
 describe("repository instructions", () => {

@@ -1,9 +1,12 @@
-/** The agent host over a real WebSocket, driven like the DO drives it, with the offline model. */
+/**
+ * The agent host over a real WebSocket, driven like the DO drives it: the real Claude Code CLI through the
+ * host's model gateway, which answers as the offline model (no key anywhere).
+ */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { OFFLINE_LABEL } from "../../containers/agent/models/offline";
-import { DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until, HOST_KEY, linkHeaders } from "./helpers";
+import { OFFLINE_LABEL } from "../../containers/agent/gateway";
+import { CONFIG, DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until, HOST_KEY, linkHeaders } from "./helpers";
 
 let host: AgentHost;
 const logLines: string[] = [];
@@ -11,7 +14,7 @@ let sessionCounter = 0;
 const newId = () => `session-${++sessionCounter}`;
 
 beforeAll(async () => {
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), stateRoot: await tempDir("tandem-state-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
 });
 afterAll(async () => {
   await host.close();
@@ -27,6 +30,9 @@ async function open(overrides: Parameters<typeof startFrame>[1] = {}) {
   return { id, client };
 }
 
+/** The frames but usage, which the gateway reports as each response ends (its place among the others varies). */
+const conversational = (client: DoClient) => client.frames.filter((f) => f.type !== "usage");
+
 function expectConsecutiveSeqs(client: DoClient, from = 1) {
   expect(client.frames.map((f) => f.seq)).toEqual(client.frames.map((_, i) => from + i));
   expect(client.invalid).toEqual([]);
@@ -41,15 +47,16 @@ describe("agent host", () => {
   it("start → progress, ready (offline), idle; a message gets a streamed, labelled reply", async () => {
     const { client } = await open();
     expect(client.frames.slice(0, 3)).toEqual([
-      { type: "progress", seq: 1, step: "agent", detail: "starting agent" },
+      { type: "progress", seq: 1, step: "agent", detail: "starting Claude Code" },
       { type: "ready", seq: 2, model: "offline" },
       { type: "status", seq: 3, state: "idle" },
     ]);
     client.send({ type: "user_message", seq: 1, text: "please look at the code", author: "alice" });
     await client.waitForStatus("idle", 2);
-    const types = client.frames.slice(3).map((f) => f.type);
+    const types = conversational(client).slice(3).map((f) => f.type);
     expect(types.slice(0, 3)).toEqual(["status", "input_consumed", "message_start"]);
     expect(types.slice(-2)).toEqual(["turn_end", "status"]);
+    expect(client.of("usage")).toEqual([expect.objectContaining({ model: CONFIG.model, failed: false })]);
     const [start] = client.of("message_start");
     expect(client.of("text_delta").length).toBeGreaterThan(5);
     const reply = client.textOf(start.id);
@@ -66,8 +73,8 @@ describe("agent host", () => {
     expect(client.frames[0]).toEqual({ type: "progress", seq: 1, step: "clone", detail: `cloning repo 1 of 1: ${repo.url} (main)` });
     client.send({ type: "user_message", seq: 1, text: "/ls demo", author: "alice" });
     await client.waitForStatus("idle", 2);
-    expect(client.of("tool_use")[0]).toMatchObject({ name: "list", input: { path: "demo", pattern: "*" } });
-    expect(client.of("tool_result")[0].output).toBe("demo/README.md\ndemo/src/");
+    expect(client.of("tool_use")[0]).toMatchObject({ name: "Bash", input: { command: "ls -A1p -- 'demo'" } });
+    expect(client.of("tool_result")[0].output).toBe(".git/\nREADME.md\nsrc/");
     await client.close();
   });
 
@@ -117,10 +124,11 @@ describe("agent host", () => {
 
   it("/ask waits for input; the answer resumes the turn", async () => {
     const { client } = await open();
-    client.send({ type: "user_message", seq: 1, text: "/ask Which branch should I use?", author: "alice" });
+    client.send({ type: "user_message", seq: 1, text: "/ask Which branch should I use? | main | dev", author: "alice" });
     await client.waitForStatus("waiting_input");
     const question = client.of("question")[0];
     expect(question).toMatchObject({ text: "Which branch should I use?", messageId: client.of("message_start")[0].id });
+    expect(question.type === "question" && question.questions?.[0].options.map((o) => o.label)).toEqual(["main", "dev"]);
     expect(client.of("tool_use")).toHaveLength(0);
     client.send({ type: "answer", seq: 2, text: "use dev", author: "bob" });
     await client.waitForStatus("idle", 2);
@@ -128,7 +136,7 @@ describe("agent host", () => {
     expect(states).toEqual(["idle", "working", "waiting_input", "working", "idle"]);
     expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1, 2]);
     const lastMessage = client.of("message_start").at(-1)!;
-    expect(client.textOf(lastMessage.id)).toContain("> [bob] use dev");
+    expect(client.textOf(lastMessage.id)).toContain("use dev (answered by bob)");
     await client.close();
   });
 
@@ -140,12 +148,12 @@ describe("agent host", () => {
     await client.waitFor((f) => f.type === "turn_end", "turn_end");
     await client.waitForStatus("idle", 2);
     const sequence = client.frames.filter((f) => ["tool_use", "tool_result", "input_consumed", "turn_end"].includes(f.type));
-    expect(sequence.map((f) => (f.type === "tool_use" ? `tool_use:${f.name}` : f.type))).toEqual([
+    expect(sequence.map((f) => (f.type === "tool_use" ? `tool_use:${f.input && typeof f.input === "object" && "command" in f.input ? String(f.input.command) : f.name}` : f.type))).toEqual([
       "input_consumed",
-      "tool_use:bash",
+      "tool_use:sleep 0.3; echo slept",
       "tool_result",
       "input_consumed",
-      "tool_use:list",
+      "tool_use:ls -A1p -- '.'",
       "tool_result",
       "turn_end",
     ]);
@@ -178,7 +186,7 @@ describe("agent host", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
     expect(client.of("tool_result")[0]).toMatchObject({ isError: true, stopped: true, output: expect.stringContaining("[stopped]") });
     expect(client.of("tool_result")[0].output).not.toContain("never");
-    expect(client.frames.slice(-6).map((f) => f.type)).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
+    expect(conversational(client).slice(-6).map((f) => f.type)).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
     expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1]);
     // The DO closes once it has what it needs; the session goes then.
@@ -269,7 +277,7 @@ describe("agent host", () => {
 });
 
 describe("the host's directories", () => {
-  it("keeps workspaces and archives where only its own user can enter, and will not use someone else's (or a link)", async () => {
+  it("keeps workspaces, archives and Claude Code's directories where only its own user can enter, and will not use someone else's (or a link)", async () => {
     const { chmod, lstat, mkdir, symlink } = await import("node:fs/promises");
     const path = await import("node:path");
     const base = await tempDir("tandem-dirs-");
@@ -278,14 +286,15 @@ describe("the host's directories", () => {
     const archiveRoot = path.join(base, "archives");
     await mkdir(workspaceRoot, { mode: 0o777 });
     await chmod(workspaceRoot, 0o777);
-    const open = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, graceMs: 150, log: () => {} });
+    const stateRoot = path.join(base, "state");
+    const open = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, stateRoot, graceMs: 150, log: () => {} });
     const id = newId();
     const client = await DoClient.connect(open.url, id);
     client.send(startFrame(id));
     await client.waitForStatus("idle");
     client.send({ type: "user_message", seq: 1, text: "/write notes.txt private", author: "alice" });
     await client.waitFor((f) => f.type === "workspace_archive", "workspace_archive");
-    for (const dir of [workspaceRoot, archiveRoot]) expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
+    for (const dir of [workspaceRoot, archiveRoot, stateRoot]) expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
     await client.close();
     await open.close();
 
@@ -293,6 +302,6 @@ describe("the host's directories", () => {
     const elsewhere = await tempDir("tandem-elsewhere-");
     const planted = path.join(base, "planted");
     await symlink(elsewhere, planted);
-    await expect(startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
+    await expect(startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
   });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   workspaceRoot = await tempDir("tandem-host-");
   benchRoot = await tempDir("tandem-bench-");
   const archiveRoot = await tempDir("tandem-arch-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, workbenchRoot: benchRoot, archiveMaxBytes: ARCHIVE_MAX, graceMs: 1000, offlineTokenDelayMs: 1, log: () => {} });
+  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, archiveRoot, workbenchRoot: benchRoot, archiveMaxBytes: ARCHIVE_MAX, graceMs: 1000, offlineTokenDelayMs: 1, log: () => {} });
 });
 afterAll(async () => {
   await host.close();

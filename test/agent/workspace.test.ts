@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { HistoryMessage } from "@tandem/protocol/agent";
-import { historyToMessages } from "../../containers/agent/history";
+import { historyAsContext } from "../../containers/agent/history";
 import { Redactor, childEnv } from "../../containers/agent/secrets";
 import { BUILTIN_WORKFLOWS } from "@tandem/protocol/session-config";
 import { BUILTIN_WORKFLOW_LIST, builtinWorkflow, renderFirstMessage } from "@tandem/protocol/workflows";
@@ -77,8 +77,8 @@ describe("artifacts", () => {
   });
 });
 
-describe("history → Messages API conversation", () => {
-  it("rebuilds user text, signed thinking, tool uses with their results, and interrupts", () => {
+describe("history as context for a Claude Code with no conversation to resume", () => {
+  it("gives people's words with their names, the agent's text, tool calls with their results and questions; never system lines", () => {
     const history: HistoryMessage[] = [
       { role: "system", blocks: [{ type: "text", text: "Session created" }] },
       { role: "user", author: "alice", blocks: [{ type: "text", text: "fix the bug" }] },
@@ -86,7 +86,6 @@ describe("history → Messages API conversation", () => {
         role: "assistant",
         blocks: [
           { type: "thinking", text: "Look first.", signature: "sig-1" },
-          { type: "thinking", text: "unsigned, dropped" },
           { type: "text", text: "Looking." },
           { type: "tool_use", id: "t1", name: "bash", input: { command: "ls" }, result: "a.ts\n", isError: false },
         ],
@@ -94,40 +93,28 @@ describe("history → Messages API conversation", () => {
       { role: "user", author: "bob", blocks: [{ type: "text", text: "check b.ts too" }] },
       { role: "assistant", blocks: [{ type: "tool_use", id: "t2", name: "read_file", input: { path: "b.ts" } }] },
       { role: "assistant", blocks: [{ type: "question", text: "Which one?" }] },
-      { role: "user", author: "alice", blocks: [{ type: "text", text: "b" }] },
     ];
-    expect(historyToMessages(history)).toEqual([
-      { role: "user", content: [{ type: "text", text: "[alice] fix the bug" }] },
-      {
-        role: "assistant",
-        content: [
-          { type: "thinking", thinking: "Look first.", signature: "sig-1" },
-          { type: "text", text: "Looking." },
-          { type: "tool_use", id: "t1", name: "bash", input: { command: "ls" } },
-        ],
-      },
-      {
-        role: "user",
-        content: [
-          { type: "tool_result", tool_use_id: "t1", content: "a.ts\n", is_error: false },
-          { type: "text", text: "[bob] check b.ts too" },
-        ],
-      },
-      { role: "assistant", content: [{ type: "tool_use", id: "t2", name: "read_file", input: { path: "b.ts" } }] },
-      {
-        role: "user",
-        content: [
-          expect.objectContaining({ type: "tool_result", tool_use_id: "t2", is_error: true }),
-        ],
-      },
-      { role: "assistant", content: [{ type: "text", text: "(asked the people in the session) Which one?" }] },
-      { role: "user", content: [{ type: "text", text: "[alice] b" }] },
-    ]);
+    const context = historyAsContext(history)!;
+    expect(context.split("\n").slice(2, -1)).toEqual([
+      "[alice] fix the bug",
+      "Agent: Looking.",
+      'Agent used bash {"command":"ls"} → a.ts\n',
+      "[bob] check b.ts too",
+      'Agent used read_file {"path":"b.ts"} → (no result: the session ended first)',
+      "Agent asked the people in the session: Which one?",
+    ].join("\n").split("\n"));
+    expect(context).not.toContain("Session created");
+    expect(context).not.toContain("Look first.");
+    expect(historyAsContext([{ role: "system", blocks: [{ type: "text", text: "only events" }] }])).toBeNull();
   });
 
-  it("opens with a user message even when the transcript does not", () => {
-    const messages = historyToMessages([{ role: "assistant", blocks: [{ type: "text", text: "Hi" }] }]);
-    expect(messages[0].role).toBe("user");
+  it("keeps the newest part of a long transcript, within its bound, and says how much it left out", () => {
+    const history: HistoryMessage[] = Array.from({ length: 500 }, (_, i) => ({ role: "user" as const, author: "alice", blocks: [{ type: "text" as const, text: `message ${i} ${"x".repeat(200)}` }] }));
+    const context = historyAsContext(history, 10_000)!;
+    expect(context.length).toBeLessThan(10_500);
+    expect(context).toContain("message 499");
+    expect(context).not.toContain("message 0 ");
+    expect(context).toMatch(/\((\d+) earlier lines are not included\.\)/);
   });
 });
 

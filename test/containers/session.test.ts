@@ -2,7 +2,8 @@
  * The production image under test: the Worker and its SessionRoom (in workerd) reach each session's agent
  * in a container of its own, started by the Docker runner from the image built from
  * containers/agent/Dockerfile, with what Cloudflare gives it (AGENT_KEY, port 8788, /workspace, the image's
- * non-root user). The agent here is the offline model, driving the real tools inside the container.
+ * non-root user). The agent here is Claude Code with the gateway's offline model, running its Bash inside
+ * the container.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -25,7 +26,7 @@ type Events = { type: string; phase?: string; reason?: string; at: number }[];
 const eventsOf = async (client: Client, ws: string, id: string) =>
   ((await (await client.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: Events }).events;
 
-/** Sends a message and waits for the bash tool call it asks the offline model for; its output. */
+/** Sends a message and waits for the Bash call it asks the offline model for; its output. */
 async function runInSession(client: Client, ws: string, id: string, command: string): Promise<string> {
   const before = (await transcriptOf(client, ws, id)).flatMap((m) => m.blocks).filter((b) => b.type === "tool_use").length;
   const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: `/run ${command}` } });
@@ -36,7 +37,7 @@ async function runInSession(client: Client, ws: string, id: string, command: str
     60_000,
   );
   const tool = messages.flatMap((m) => m.blocks).filter((b) => b.type === "tool_use")[before];
-  expect(tool, String(tool.result)).toMatchObject({ name: "bash", status: "done", isError: false });
+  expect(tool, String(tool.result)).toMatchObject({ name: "Bash", status: "done", isError: false });
   await waitForAgentStatus(client, ws, id, "idle");
   return String(tool.result);
 }
@@ -91,7 +92,8 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     for (const expected of [/git version/, /ripgrep \d/, /curl \d/, /jq-\d/, /GNU Make/, /c-ok/, /pip \d+.*venv/, /v22\./, /npm \d/, /pnpm \d+\./, /yarn \d+\./, /go-ok/, /go version go1/]) {
       expect(tools).toMatch(expected);
     }
-    const edit = await runInSession(owner, ws, id, "cd app && echo 'Edited in a container.' >> README.md && git -c user.name=Agent -c user.email=agent@example.com commit -qam 'edit in the container' && git log --format=%s");
+    // In a subshell: Claude Code's Bash keeps its working directory from one call to the next.
+    const edit = await runInSession(owner, ws, id, "(cd app && echo 'Edited in a container.' >> README.md && git -c user.name=Agent -c user.email=agent@example.com commit -qam 'edit in the container' && git log --format=%s)");
     expect(edit).toContain("edit in the container\nfirst");
     await runInSession(owner, ws, id, "echo 'not committed' > app/DRAFT.md");
 

@@ -38,7 +38,7 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
     const agentPort = await freePort();
     // The agent host's key: the Worker makes its link tokens with it, the host checks them.
     const agentKey = randomBytes(32).toString("base64url");
-    agent = await startAgentHost({ port: agentPort, env: { AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), ANTHROPIC_API_KEY: "" }, verbose });
+    agent = await startAgentHost({ port: agentPort, env: { AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), AGENT_STATE_ROOT: path.join(state, "agent-state"), ANTHROPIC_API_KEY: "" }, verbose });
     const dialPort = opts.agentTap ? await opts.agentTap(agentPort) : agentPort;
     const apiPort = await freePort();
     worker = await WorkerRuntime.start({

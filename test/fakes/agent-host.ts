@@ -269,7 +269,10 @@ export async function startFakeAgentHost(key: string, port = 0) {
         s.stop = () => resolve("stopped");
       });
       s.release = s.stop = null;
-      if (outcome === "stopped") return void s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 1 } });
+      if (outcome === "stopped") {
+        modelUsage(s, seq, { inputTokens: 10, outputTokens: 1 });
+        return void s.send({ type: "turn_end" });
+      }
       s.send({ type: "text_delta", id, text: "released" });
     } else if (command === "/write" || command === "/slow-save") {
       s.slowSave = command === "/slow-save";
@@ -314,9 +317,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
     } else if (command === "/notice") {
       s.send({ type: "notice", kind: "model_deprecated", detail: argument });
     } else if (command === "/usage") {
-      const [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens] = argument.split(" ").map(Number);
+      // `/usage <in> <out> <cache read> <cache write> [requests]`: that many model requests of these figures.
+      const [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, requests = 1] = argument.split(" ").map(Number);
       s.send({ type: "text_delta", id, text: "counted" });
-      return void s.send({ type: "turn_end", usage: { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens } });
+      for (let n = 0; n < requests; n++) modelUsage(s, seq, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }, n);
+      return void s.send({ type: "turn_end" });
     } else if (command === "/turn-error") {
       s.send({ type: "turn_error", message: argument });
     } else if (command === "/fail") {
@@ -331,13 +336,37 @@ export async function startFakeAgentHost(key: string, port = 0) {
           s.send({ type: "text_delta", id, text: `${form.slice(half)}] ` });
         }
       }
+    } else if (command === "/leak-around-usage") {
+      // Each secret in two deltas with a model request's usage (and an archive's progress) between them.
+      for (const value of Object.values(s.secrets)) {
+        const half = Math.floor(value.length / 2);
+        s.send({ type: "text_delta", id, text: `<${value.slice(0, half)}` });
+        modelUsage(s, seq, { inputTokens: 1, outputTokens: 1 }, 9);
+        s.send({ type: "progress", step: "save", detail: "saving the workspace" });
+        s.send({ type: "text_delta", id, text: `${value.slice(half)}> ` });
+      }
     } else if (command === "/invalid-frame") {
       // Not a valid text_delta (no id): the room must not store its text.
       s.socket?.send(JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }));
     } else {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
-    s.send({ type: "turn_end", usage: { inputTokens: 10, outputTokens: 5 } });
+    modelUsage(s, seq, { inputTokens: 10, outputTokens: 5 });
+    s.send({ type: "turn_end" });
+  }
+
+  /** One model request's usage, as the agent host's gateway reports it (its request ids restart with the process). */
+  function modelUsage(s: FakeSession, seq: number, tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }, n = 0): void {
+    s.send({
+      type: "usage",
+      requestId: `req-${seq}-${n}`,
+      model: s.start.config.model,
+      inputTokens: tokens.inputTokens,
+      outputTokens: tokens.outputTokens,
+      cacheReadTokens: tokens.cacheReadTokens ?? 0,
+      cacheWriteTokens: tokens.cacheWriteTokens ?? 0,
+      failed: false,
+    });
   }
 
   /** One assistant message as a model writes one: thinking, text in a few deltas, sometimes a tool call. */

@@ -1,10 +1,10 @@
 /**
- * The real stack around the Worker under test: the real agent host (containers/agent) talking to a
- * fake Anthropic Messages API through the real SDK, a local bare git repository to clone, and a small
+ * The real stack around the Worker under test: the real agent host (containers/agent) running Claude Code,
+ * whose requests its model gateway forwards to a fake Anthropic Messages API, a local bare git repository to clone, and a small
  * control server the tests (inside workerd) use to script the fake API and to kill/restart the host.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +58,8 @@ export default async function setup(project: TestProject) {
         HOST: "127.0.0.1",
         AGENT_KEY: agentKey,
         AGENT_WORKSPACE_ROOT: join(dir, "sessions"),
+        AGENT_ARCHIVE_ROOT: join(dir, "archives"),
+        AGENT_STATE_ROOT: join(dir, "state"),
         ANTHROPIC_API_KEY: "sk-ant-test-key",
         ANTHROPIC_BASE_URL: anthropic.url,
         // A deployment's GitHub (Enterprise) API: its host gets the credential helper, pull requests go there.
@@ -93,6 +95,11 @@ export default async function setup(project: TestProject) {
           return reply(404, {});
         }
       }
+      if (req.url === "/agent/kill-claude") {
+        // A session's Claude Code dies alone (its host lives on): found by the config directory in its environment.
+        const { sessionId } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { sessionId: string };
+        return reply(200, { killed: killClaudeOf(join(dir, "state", sessionId)) });
+      }
       if (req.url === "/agent/kill") {
         killGroup(host);
         return reply(200, {});
@@ -119,6 +126,31 @@ export default async function setup(project: TestProject) {
     await github.close();
     rmSync(dir, { recursive: true, force: true });
   };
+}
+
+/** Kills the Claude Code processes whose CLAUDE_CONFIG_DIR is under `stateDir`; returns how many. */
+function killClaudeOf(stateDir: string): number {
+  let killed = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ = "";
+    let cmdline = "";
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (!environ.split("\0").some((pair) => pair.startsWith(`CLAUDE_CONFIG_DIR=${stateDir}/`))) continue;
+    if (!cmdline.includes("claude") || cmdline.startsWith("unshare") || cmdline.startsWith("setpriv")) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+      killed++;
+    } catch {
+      // gone already
+    }
+  }
+  return killed;
 }
 
 async function freePort(): Promise<number> {

@@ -52,7 +52,7 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   const api = await Api.signIn(() => stack.baseURL, "reliability");
   const ws = await api.workspace();
   const session = await api.createSession(ws, { timeoutSeconds: 1800 });
-  // A team writes it: one person may send 60 messages a minute (the rate limit), and this takes some 170.
+  // A team writes it: one person may send 60 messages a minute (the rate limit).
   const writers = [session, ...(await Promise.all([1, 2, 3].map((n) => api.member(ws, `writer ${n}`, "editor")))).map((editor) => editor.session(ws, session.id))];
   await session.waitForPhase("Running");
   await session.waitForIdle();
@@ -62,14 +62,18 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   const toolsDone = () =>
     viewer.doc.getArray<import("yjs").Map<unknown>>("messages").toArray().flatMap((m) => (m.get("blocks") as import("yjs").Array<import("yjs").Map<unknown>>).toArray()).filter((b) => b.get("type") === "tool_use" && b.get("status") === "done").length;
 
+  // The files the turns read: 1,200 numbered lines each (about 80 000 characters with Read's line numbers,
+  // under what Claude Code's Read shows of a file at once), each file its own, so no two turns are alike.
+  const FILES = 80;
+  await session.say(`/run for f in $(seq 1 ${FILES}); do seq -f "file $f line %g: the quick brown fox jumps over the lazy dog" 1 1200 > part-$f.txt; done; echo written`);
+  await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === 1 && status === "idle", "the files written", 60_000, 20);
   let turns = 0;
   let size = 0;
-  while (size < TARGET_BYTES) {
+  while (size < TARGET_BYTES && turns < FILES) {
     turns++;
-    // About 30 000 characters of output a turn, each line numbered so no two turns are alike.
-    await writers[turns % writers.length].say(`/run seq -f "turn ${turns} line %g: the quick brown fox jumps over the lazy dog" 1 600`);
-    await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === turns && status === "idle", `turn ${turns}`, 30_000, 20);
-    if (turns % 20 === 0) size = Buffer.byteLength(await (await session.api.call(`${session.path}/transcript`)).text());
+    await writers[turns % writers.length].say(`/read part-${turns}.txt`);
+    await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === turns + 1 && status === "idle", `turn ${turns}`, 30_000, 20);
+    if (turns % 10 === 0) size = Buffer.byteLength(await (await session.api.call(`${session.path}/transcript`)).text());
   }
   await session.waitForIdle(60_000);
   const before = await (await session.api.call(`${session.path}/transcript`)).text();
@@ -94,7 +98,7 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   late.close();
   viewer.close();
 
-  count("long-transcript turns (30 000-character tool outputs)", turns);
+  count("long-transcript turns (80 000-character file reads)", turns);
   count("transcript bytes compared byte for byte after compaction and a restart", Buffer.byteLength(before));
   count("stored Yjs rows after compaction (DO SQLite)", stored.rows);
   count("stored Yjs entries after compaction (updates and snapshot)", stored.entries);

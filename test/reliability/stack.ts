@@ -85,6 +85,7 @@ export class Stack {
       AGENT_KEY: this.#secrets.AGENT_KEY,
       AGENT_WORKSPACE_ROOT: path.join(this.state, "agent"),
       AGENT_ARCHIVE_ROOT: path.join(this.state, "archives"),
+      AGENT_STATE_ROOT: path.join(this.state, "agent-state"),
       AGENT_OFFLINE_TOKEN_DELAY_MS: String(options.tokenDelayMs ?? 5),
     };
     if (options.containerWorkspace) {

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Api, type SessionClient, textOf, until } from "./api";
+import { Api, toolResults, type SessionClient, textOf, until } from "./api";
 import { count, worst } from "./figures";
 import { Stack } from "./stack";
 
@@ -41,20 +41,23 @@ describe("stop", () => {
     for (let time = 1; time <= TIMES; time++) {
       // A duration no other process uses, so `ps` finds only this command's children.
       const duration = `${20 + time / 1000}`;
-      await session.say(`/run echo started ${time}; sleep ${duration} & sleep ${duration}; echo never`);
+      await session.say(`/run echo started ${time} > started-${time}.txt; sleep ${duration} & sleep ${duration}; echo never > never-${time}.txt`);
       await until(() => session.transcript(), (m) => m.some((x) => x.blocks.some((b) => b.type === "tool_use" && b.status === "running" && JSON.stringify(b.input).includes(duration))), "command running");
       await new Promise((resolve) => setTimeout(resolve, 1000));
       timings.push(await stopAndTime(session));
 
       const tool = (await session.transcript()).flatMap((m) => m.blocks).filter((b) => b.type === "tool_use").at(-1)!;
+      // Claude Code answers a call it stopped with its own note (not the command's output so far).
       expect(tool).toMatchObject({ status: "stopped", isError: true });
-      expect(tool.type === "tool_use" && tool.result).toContain(`started ${time}`);
-      expect(tool.type === "tool_use" && tool.result).not.toContain("never");
+      expect(tool.type === "tool_use" && tool.result).toMatch(/\[stopped\]$/);
       expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.trim() === `sleep ${duration}`)).toEqual([]);
       // The stop saved the workspace the command touched.
       expect((await session.view()).savedWorkspace).not.toBeNull();
       await session.op("resume");
       await session.waitForIdle();
+      // What the command wrote before the stop was kept; what it would have written after, never.
+      const kept = toolResults(await session.turn(`/run cat started-${time}.txt; ls never-${time}.txt 2>&1 | tail -1`)).at(-1) ?? "";
+      expect(kept).toMatch(new RegExp(`^started ${time}\n.*No such file`, "s"));
     }
     for (const ms of timings) expect(ms).toBeLessThan(LIMIT_MS);
     count("stops during a 20 s command", TIMES);

@@ -65,7 +65,8 @@ describe.each([
     }
     const session = await clonedSession();
     const commit = "git -c user.name=Agent -c user.email=agent@example.com commit -qam 'agent commit'";
-    await lastResult(session, `cd app && echo 'agent edit' >> README.md && ${commit} && echo 'uncommitted edit' >> README.md && mkdir -p ../artifacts && echo 'report v1' > ../artifacts/report.md`);
+    // In a subshell: Claude Code's Bash keeps its working directory from one call to the next.
+    await lastResult(session, `(cd app && echo 'agent edit' >> README.md && ${commit} && echo 'uncommitted edit' >> README.md) && mkdir -p artifacts && echo 'report v1' > artifacts/report.md`);
     await until(() => session.api.json<{ artifacts: { name: string }[] }>(`${session.path}/artifacts`), (a) => a.artifacts.some((x) => x.name === "report.md"), "artifact listed");
 
     await session.op("stop");
@@ -84,10 +85,11 @@ describe.each([
     await session.op("resume");
     await session.waitForPhase("Running");
     await session.waitForIdle();
-    const log = await lastResult(session, "cd app && git log --format=%s");
+    const log = await lastResult(session, "git -C app log --format=%s");
     expect(log.trim().split("\n")).toEqual(["agent commit", "first"]);
-    expect(await lastResult(session, "cd app && git status --porcelain")).toBe(" M README.md\n");
-    expect(await lastResult(session, "cat app/README.md artifacts/report.md")).toBe("# app\nagent edit\nuncommitted edit\nreport v1\n");
+    // Claude Code gives a command's output without its last newline.
+    expect(await lastResult(session, "git -C app status --porcelain")).toBe(" M README.md");
+    expect(await lastResult(session, "cat app/README.md artifacts/report.md")).toBe("# app\nagent edit\nuncommitted edit\nreport v1");
     const artifact = await session.api.call(`${session.path}/artifacts/report.md`);
     expect(await artifact.text()).toBe("report v1\n");
     expect(await clones(session)).toBe(1);
@@ -127,7 +129,7 @@ describe("the agent host dies mid-turn", () => {
       await session.waitForPhase("Running");
       await session.waitForIdle();
     }
-    expect(await lastResult(session, "cat app/README.md; ls app; git -C app status --porcelain")).toBe("# app\nuncommitted edit\nREADME.md\n M README.md\n");
+    expect(await lastResult(session, "cat app/README.md; ls app; git -C app status --porcelain")).toBe("# app\nuncommitted edit\nREADME.md\n M README.md");
     expect(await clones(session)).toBe(1);
     worst("agent host killed mid-turn → loss in the events", reportedAfter);
   });

@@ -57,8 +57,8 @@ describe("a workspace's monthly budget", () => {
     const a = await running(owner, ws);
     const b = await running(owner, ws);
 
-    // $8.50 of $10: a warning, once.
-    await say(owner, ws, a, "/usage 8500000 0 0 0");
+    // $8.50 of $10 (50 requests of 170,000 input tokens): a warning, once.
+    await say(owner, ws, a, "/usage 170000 0 0 0 50");
     const warned = await eventually(() => callbacksTo(ws), (c) => c.some((x) => x.body.type === "workspace.budget_warning"), 10_000);
     expect(warned.find((x) => x.body.type === "workspace.budget_warning")).toMatchObject({
       headers: { "x-tandem-event": "workspace.budget_warning" },
@@ -71,7 +71,7 @@ describe("a workspace's monthly budget", () => {
 
     // Past $10: a and b both stop, gracefully, with reason budget.
     await waitForAgentStatus(owner, ws, a, "idle");
-    await say(owner, ws, a, "/usage 2000000 0 0 0");
+    await say(owner, ws, a, "/usage 200000 0 0 0 10");
     for (const id of [a, b]) {
       await waitForPhase(owner, ws, id, "Stopped", 10_000);
       const events = await eventsOf(owner, ws, id);
@@ -96,7 +96,7 @@ describe("a workspace's monthly budget", () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const id = await running(owner, ws);
-    await say(owner, ws, id, "/usage 1000000 0 0 0");
+    await say(owner, ws, id, "/usage 200000 0 0 0 5");
     await eventually(() => getSession(owner, ws, id), (s) => (s.usage as SessionUsage).costUsd >= 1);
     await eventually(async () => (await (await owner.api(`/api/workspaces/${ws}/usage`)).json()) as { month: { spentUsd: number } }, (u) => u.month.spentUsd >= 1);
     await setBudget(owner, ws, 0.5);

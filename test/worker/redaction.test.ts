@@ -69,6 +69,16 @@ describe("the room redacts what its agent sends", () => {
     room.close();
   });
 
+  it("a usage report between the halves of a secret releases neither half (the room held the head, and kept it held)", async () => {
+    const { owner, ws, id, value } = await sessionWithSecret();
+    await say(owner, ws, id, "/leak-around-usage");
+    const messages = await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("<[redacted]>"));
+    const streamed = (await fakeAgent(id)).sent.flatMap((frame) => ("text" in frame && typeof frame.text === "string" ? [frame.text] : []));
+    expect(streamed.some((text) => text.includes(value))).toBe(false);
+    const text = textOf(messages);
+    for (let i = 0; i + 8 <= value.length; i++) expect(text).not.toContain(value.slice(i, i + 8));
+  });
+
   it("stores a description of an invalid frame, never its text", async () => {
     const { owner, ws, id, value } = await sessionWithSecret();
     await say(owner, ws, id, "/invalid-frame");

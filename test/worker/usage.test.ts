@@ -43,6 +43,36 @@ describe("a session's usage", () => {
     expect(clone.usage).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
   });
 
+  it("counts every model request once across a stop and a resume, whose agent numbers its frames from 1 again", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const { id } = await createSession(owner, ws, { model: "claude-haiku-4-5", prompt: "/usage 1000 100 0 0 3" });
+    await waitForPhase(owner, ws, id, "Running");
+    await eventually(() => usageOf(owner, ws, id), (u) => u.inputTokens === 3000);
+    await waitForAgentStatus(owner, ws, id, "idle");
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" })).status).toBe(202);
+    await waitForPhase(owner, ws, id, "Stopped");
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    await waitForPhase(owner, ws, id, "Running");
+    // The new agent's frames carry the seqs the first one's did: each request still counts.
+    await say(owner, ws, id, "/usage 1000 100 0 0 3");
+    await eventually(() => usageOf(owner, ws, id), (u) => u.inputTokens === 6000);
+    await restartRoom(id);
+    expect((await usageOf(owner, ws, id)).inputTokens).toBe(6000);
+    const report = await eventually(() => workspaceUsage(owner, ws), (u) => u.days.reduce((n, d) => n + d.requests, 0) === 6);
+    expect(report.days[0]).toMatchObject({ requests: 6, inputTokens: 6000, outputTokens: 600 });
+  });
+
+  it("bounds a request's figures by what its model can take or give in one request", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    // Haiku 4.5: a 200,000-token window, 64,000 tokens of output at most.
+    const { id } = await createSession(owner, ws, { model: "claude-haiku-4-5", prompt: "/usage 9000000 9000000 9000000 9000000" });
+    const usage = await eventually(() => usageOf(owner, ws, id), (u) => u.inputTokens > 0);
+    const { contextWindow, maxOutputTokens } = entryOf(catalogOf(env), "claude-haiku-4-5");
+    expect(usage).toMatchObject({ inputTokens: contextWindow, outputTokens: maxOutputTokens, cacheReadTokens: contextWindow, cacheWriteTokens: contextWindow });
+  });
+
   it("an echo turn without cache figures counts zero cache tokens", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
@@ -63,11 +93,11 @@ describe("the workspace's usage", () => {
     const b = await createSession(owner, ws, { model: "claude-haiku-4-5", prompt: "/usage 2000 200 0 0" });
     const c = await createSession(owner, ws, { model: "claude-opus-4-6", prompt: "/usage 10 1 0 0" });
     const today = dayOf(Date.now());
-    const report = await eventually(() => workspaceUsage(viewer, ws), (u) => u.days.reduce((n, d) => n + d.turns, 0) === 3);
+    const report = await eventually(() => workspaceUsage(viewer, ws), (u) => u.days.reduce((n, d) => n + d.requests, 0) === 3);
     expect(report.to).toBe(today);
     expect(report.days).toEqual([
-      { day: today, model: "claude-haiku-4-5", turns: 2, inputTokens: 3000, outputTokens: 300, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.closeTo((3000 + 1500) / 1e6, 12) },
-      { day: today, model: "claude-opus-4-6", turns: 1, inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.closeTo((50 + 25) / 1e6, 12) },
+      { day: today, model: "claude-haiku-4-5", requests: 2, inputTokens: 3000, outputTokens: 300, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.closeTo((3000 + 1500) / 1e6, 12) },
+      { day: today, model: "claude-opus-4-6", requests: 1, inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: expect.closeTo((50 + 25) / 1e6, 12) },
     ]);
     expect(report.month).toEqual({ month: today.slice(0, 7), spentUsd: expect.closeTo(4575 / 1e6, 12), budgetUsd: null });
     // The same turns as the sessions' own totals.

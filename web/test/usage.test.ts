@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { budgetState, dayBars, formatTokens, formatUsd } from "#lib/usage.ts";
 
-const day = (d: string, model: string, costUsd: number) => ({ day: d, model, turns: 1, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd });
+const day = (d: string, model: string, costUsd: number) => ({ day: d, model, requests: 1, inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd });
 
 describe("usage as shown", () => {
   it("formats tokens and dollars", () => {

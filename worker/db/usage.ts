@@ -1,4 +1,4 @@
-/** Token usage in D1: one row a turn (usage_turns), summed per day and model, and a month's spend. */
+/** Token usage in D1: one row a model request (usage_turns, numbered by the room's counter), summed per day and model, and a month's spend. */
 import type { UsageDay } from "../protocol/usage";
 
 export interface UsageTurnRow {
@@ -15,7 +15,7 @@ export interface UsageTurnRow {
   at: number;
 }
 
-/** Records turns; one already recorded (same session and turn) is left as it is. */
+/** Records model requests; one already recorded (same session and number) is left as it is. */
 export async function insertUsageTurns(db: D1Database, rows: readonly UsageTurnRow[]): Promise<void> {
   if (!rows.length) return;
   const insert = db.prepare(
@@ -32,7 +32,7 @@ export async function insertUsageTurns(db: D1Database, rows: readonly UsageTurnR
 interface UsageDayRow {
   day: string;
   model: string;
-  turns: number;
+  requests: number;
   input_tokens: number;
   output_tokens: number;
   cache_read_tokens: number;
@@ -44,7 +44,7 @@ interface UsageDayRow {
 export async function usageByDay(db: D1Database, workspaceId: string, from: string, to: string): Promise<UsageDay[]> {
   const { results } = await db
     .prepare(
-      `SELECT day, model, COUNT(*) AS turns, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+      `SELECT day, model, COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
          SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens, SUM(cost_usd) AS cost_usd
        FROM usage_turns WHERE workspace_id = ? AND day >= ? AND day <= ? GROUP BY day, model ORDER BY day, model`,
     )
@@ -53,7 +53,7 @@ export async function usageByDay(db: D1Database, workspaceId: string, from: stri
   return results.map((r) => ({
     day: r.day,
     model: r.model,
-    turns: r.turns,
+    requests: r.requests,
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
     cacheReadTokens: r.cache_read_tokens,

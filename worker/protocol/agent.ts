@@ -3,6 +3,7 @@
  * sides. The agent (containers/agent) imports this module; nothing here may depend on Workers APIs.
  */
 import { z } from "zod";
+import { ModelIdSchema } from "./models";
 import { RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
 
 export const AgentStatusSchema = z.enum(["working", "idle", "waiting_input"]);
@@ -104,14 +105,25 @@ export type StartFrame = z.infer<typeof StartFrameSchema>;
 
 // ---- agent → DO (every frame carries seq, monotonic per session) -----------------------------
 
-const Usage = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  /** Prompt-cache reads and writes (the API's cache_read_input_tokens, cache_creation_input_tokens); older agents omit them. */
-  cacheReadTokens: z.number().int().nonnegative().optional(),
-  cacheWriteTokens: z.number().int().nonnegative().optional(),
+/** The most tokens one model request can report in any one figure (well past every model's window). */
+const MAX_REQUEST_TOKENS = 10_000_000;
+const tokens = z.number().int().nonnegative().max(MAX_REQUEST_TOKENS);
+
+/**
+ * One model request's usage, read by the agent host's model gateway from the response stream itself (turns,
+ * compaction, summaries and subagents alike). `failed`: the request failed; its usage so far, possibly zero.
+ * The room counts each frame once under a counter of its own and bounds it by the model's limits.
+ */
+export const ModelUsageSchema = z.object({
+  requestId: id,
+  model: ModelIdSchema,
+  inputTokens: tokens,
+  outputTokens: tokens,
+  cacheReadTokens: tokens,
+  cacheWriteTokens: tokens,
+  failed: z.boolean(),
 });
-export type TurnUsage = z.infer<typeof Usage>;
+export type ModelUsage = z.infer<typeof ModelUsageSchema>;
 
 /**
  * One question of Claude Code's AskUserQuestion tool (its input's `questions`), shown with its options so
@@ -143,7 +155,9 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
   /** `questions`: AskUserQuestion's questions with their options, when the agent asked through that tool. */
   z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string(), questions: z.array(AskedQuestionSchema).max(8).optional() }),
-  z.object({ type: z.literal("turn_end"), seq, usage: Usage }),
+  /** A turn ended (its usage came request by request, in `usage` frames). */
+  z.object({ type: z.literal("turn_end"), seq }),
+  z.object({ type: z.literal("usage"), seq, ...ModelUsageSchema.shape }),
   z.object({ type: z.literal("input_consumed"), seq, upTo: seq }),
   z.object({ type: z.literal("artifact"), seq, name: z.string().max(500), size: z.number().int().nonnegative() }),
   /**
@@ -163,6 +177,14 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
 ]);
 export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
+
+/**
+ * Frames that say nothing about where a streamed text stands: a model request's usage (the gateway reports
+ * it as the response ends, while the text of that response may still be on its way), an archive and its
+ * progress, an artifact, an event, input read. Streamed text that redaction holds back (it could still
+ * become a secret) is not released for them, only for a frame of the conversation or the agent's end.
+ */
+export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set(["usage", "progress", "workspace_archive", "artifact", "notice", "input_consumed"]);
 
 /**
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and

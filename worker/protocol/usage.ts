@@ -18,7 +18,7 @@ export type SessionUsage = z.infer<typeof SessionUsageSchema>;
 export const NO_USAGE: SessionUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
 
 /** One day and model of a workspace's usage (days are UTC). */
-export const UsageDaySchema = SessionUsageSchema.extend({ day: z.string(), model: z.string(), turns: tokens });
+export const UsageDaySchema = SessionUsageSchema.extend({ day: z.string(), model: z.string(), requests: tokens });
 export type UsageDay = z.infer<typeof UsageDaySchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD").refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), "not a date");

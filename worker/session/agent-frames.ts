@@ -2,7 +2,7 @@
  * What each agent frame does to a session. Frames arrive in order; the room applies them in batches
  * (one Yjs transaction a batch) and skips any it has applied before (seq ≤ the last applied).
  */
-import { SAVE_PROGRESS_STEP, type FromAgentFrame, type TurnUsage } from "../protocol/agent";
+import { SAVE_PROGRESS_STEP, type FromAgentFrame, type ModelUsage } from "../protocol/agent";
 import type { Ending } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
@@ -18,8 +18,8 @@ export interface FrameEffects {
   workspaceArchived(size: number, overLimit: boolean): void;
   /** The agent says it is archiving its workspace (and so is not hung while a run ends). */
   agentSaving(): void;
-  /** A turn ended with this usage: keep it, price it and report it (usage-ledger.ts). */
-  turnEnded(seq: number, usage: TurnUsage): void;
+  /** A model request's usage: count it once, price it and report it (usage-ledger.ts). */
+  modelUsed(usage: ModelUsage): void;
 }
 
 export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
@@ -52,8 +52,8 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
     case "workspace_archive":
       effects.workspaceArchived(frame.size, frame.overLimit);
       return;
-    case "turn_end":
-      effects.turnEnded(frame.seq, frame.usage);
+    case "usage":
+      effects.modelUsed(frame);
       return;
     case "notice":
       // A deprecated model is said once a session, however often its agent starts again.

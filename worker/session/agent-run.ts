@@ -9,7 +9,7 @@ import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFra
 import { AGENT_PHASES } from "../protocol/lifecycle";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
-import { pricedTurn } from "./usage-ledger";
+import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { RunContainer } from "./run-container";
 import { keepChangesFromAgent } from "./saved-changes";
@@ -294,12 +294,13 @@ export class AgentRun {
     },
     workspaceArchived: (size, overLimit) => this.#saves.archived(size, overLimit),
     agentSaving: () => this.ending.agentSaving(),
-    turnEnded: (seq, usage) => {
-      const record = this.#record;
-      if (!record) return;
+    modelUsed: (usage) => {
+      if (!this.#record) return;
       const { env, state, store } = this.#host;
-      const turn = pricedTurn(env, record, seq, usage, Date.now());
-      if (store.usage.record(turn)) state.addUsage(turn.usage);
+      // Applied once (the frame's seq is saved in the same write), so the room's own counter numbers it.
+      const request = pricedRequest(env, usage, Date.now());
+      store.usage.record(request);
+      state.addUsage(request.usage);
       this.#host.usageRecorded();
     },
   };

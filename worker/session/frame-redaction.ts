@@ -1,9 +1,10 @@
 /**
  * The room's redaction of what its agent sends: the last line a secret must never cross, whatever the
  * agent does. Whole frames are redacted as they come; streamed text is redacted across deltas, holding
- * back a tail that could still become a secret until the next delta, another frame, or the agent's end.
+ * back a tail that could still become a secret until the next delta, a frame of the conversation (not a
+ * usage report or an archive's: STREAM_NEUTRAL_FRAMES), or the agent's end.
  */
-import type { FromAgentFrame } from "../protocol/agent";
+import { STREAM_NEUTRAL_FRAMES, type FromAgentFrame } from "../protocol/agent";
 import { Redaction, StreamRedaction } from "../protocol/redaction";
 
 type Delta = Extract<FromAgentFrame, { type: "text_delta" | "thinking_delta" }>;
@@ -26,6 +27,7 @@ export class FrameRedaction {
 
   /** The frames to apply for one frame from the agent, in order: held text of other streams, then the frame. */
   frames(frame: FromAgentFrame): FromAgentFrame[] {
+    if (STREAM_NEUTRAL_FRAMES.has(frame.type)) return [this.#redaction.deep(frame)];
     if (frame.type !== "text_delta" && frame.type !== "thinking_delta") return [...this.release(), this.#redaction.deep(frame)];
     const stream: TextStream = { type: frame.type, id: frame.id, seq: frame.seq };
     const released = this.#released(this.#streams.flush(stream));

@@ -97,6 +97,8 @@ export class Transcript {
       case "tool_use": {
         const block = plainBlock({ type: "tool_use", id: frame.id, name: frame.name, status: "running", startedAt: now });
         block.set("input", frame.input ?? null);
+        // A subagent's call names the Task/Agent call it runs inside: the web nests it there.
+        if (frame.parentId) block.set("parentId", frame.parentId);
         blocksOf(this.#message(frame.messageId, now)).push([block]);
         this.#tools.set(frame.id, block);
         break;
@@ -111,7 +113,7 @@ export class Transcript {
         break;
       }
       case "question":
-        blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text })]);
+        blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text, ...(frame.questions ? { questions: frame.questions } : {}) })]);
         break;
       case "turn_error":
         this.addSystemError(`error-${frame.seq}`, frame.message, now);

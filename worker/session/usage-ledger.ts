@@ -1,13 +1,17 @@
 /**
- * A session's token usage: each turn's usage (from the agent's `turn_end`) is priced with the catalog and
- * kept in the room's SQLite (one row a turn, keyed by the frame's seq, so a replayed frame counts once),
- * summed into the record (the session view's `usage`), and reported to D1 for the workspace's totals
- * and budget. A report that fails stays unreported here and goes with the next one (or the room's next start).
+ * A session's token usage: each model request's usage (the agent's `usage` frame, from its gateway) is
+ * bounded by the model's limits, priced with the catalog and kept in the room's SQLite, one row a request
+ * under a counter the room owns (the table's row id, never reused): the agent's frame numbers start again
+ * with every incarnation, and the room applies each frame once, in the same storage write as the frame's
+ * seq, so neither a replay nor a restart or resume doubles or drops a request. Rows are summed into the
+ * record (the session view's `usage`) and reported to D1 under the same counter (`usage_turns.turn_seq`)
+ * for the workspace's totals and budget. A report that fails stays unreported here and goes with the next
+ * one (or the room's next start).
  */
 import { insertUsageTurns, type UsageTurnRow } from "../db/usage";
 import type { Env } from "../env";
 import { catalogOf } from "../models/catalog";
-import type { TurnUsage } from "../protocol/agent";
+import type { ModelUsage } from "../protocol/agent";
 import { costUsd, dayOf, entryOf } from "../protocol/models";
 import type { SessionUsage } from "../protocol/usage";
 import type { SessionRecord } from "./record";
@@ -28,15 +32,20 @@ export class UsageLedger {
     this.#sql = sql;
   }
 
-  /** Keeps a turn; false when this turn was kept before. */
-  record(turn: LedgerTurn): boolean {
-    const { usage } = turn;
-    const cursor = this.#sql.exec(
-      `INSERT OR IGNORE INTO usage_turns (seq, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      turn.seq, turn.at, turn.model, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.costUsd,
-    );
-    return cursor.rowsWritten > 0;
+  /**
+   * Keeps one request under the next number of the room's counter (SQLite's row id: one more than the
+   * largest kept, and rows are never deleted) and returns that number.
+   */
+  record(request: Omit<LedgerTurn, "seq">): number {
+    const { usage } = request;
+    const [row] = this.#sql
+      .exec(
+        `INSERT INTO usage_turns (seq, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
+         VALUES (NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        request.at, request.model, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.costUsd,
+      )
+      .toArray();
+    return Number(row.seq);
   }
 
   unreported(): LedgerTurn[] {
@@ -61,16 +70,19 @@ const toTurn = (row: Row): LedgerTurn => ({
   },
 });
 
-/** A turn's usage at the model's price now (the deployment's catalog). */
-export function pricedTurn(env: Env, record: SessionRecord, seq: number, usage: TurnUsage, now: number): LedgerTurn {
+/**
+ * A request's usage at its model's price now (the deployment's catalog), each figure bounded by what the
+ * model can take or give in one request: a figure past that is not a real request's, whatever sent it.
+ */
+export function pricedRequest(env: Env, usage: ModelUsage, now: number): Omit<LedgerTurn, "seq"> {
+  const { contextWindow, maxOutputTokens, pricing } = entryOf(catalogOf(env), usage.model);
   const tokens = {
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    cacheReadTokens: usage.cacheReadTokens ?? 0,
-    cacheWriteTokens: usage.cacheWriteTokens ?? 0,
+    inputTokens: Math.min(usage.inputTokens, contextWindow),
+    outputTokens: Math.min(usage.outputTokens, maxOutputTokens),
+    cacheReadTokens: Math.min(usage.cacheReadTokens, contextWindow),
+    cacheWriteTokens: Math.min(usage.cacheWriteTokens, contextWindow),
   };
-  const { pricing } = entryOf(catalogOf(env), record.config.model);
-  return { seq, at: now, model: record.config.model, usage: { ...tokens, costUsd: costUsd(pricing, tokens) } };
+  return { at: now, model: usage.model, usage: { ...tokens, costUsd: costUsd(pricing, tokens) } };
 }
 
 export function addUsage(total: SessionUsage, turn: SessionUsage): SessionUsage {

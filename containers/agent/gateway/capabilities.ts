@@ -4,7 +4,7 @@
  * session's model, max_tokens capped, thinking and effort as the model takes them, no sampling parameter.
  */
 import type { MessageCountTokensParams as BetaCountParams, MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
-import { CATALOG, entryOf } from "../../../worker/protocol/models";
+import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { type RequestSettings, shapeCountRequest, shapeRequest } from "../models/request-shape";
 import type { CountTokensRequest, MessagesRequest } from "./request-body";
 import type { GatewaySettings } from "./types";

@@ -13,7 +13,8 @@ const ContentBlockSchema = z.looseObject({ type: z.string() });
 export type ContentBlock = z.infer<typeof ContentBlockSchema>;
 
 const MessageSchema = z.looseObject({
-  role: z.enum(["user", "assistant"]),
+  // Claude Code sends `system` messages in `messages` to the models that take them (the beta API's BetaSystemMessageParam).
+  role: z.enum(["user", "assistant", "system"]),
   content: z.union([z.string(), z.array(ContentBlockSchema)]),
 });
 export type Message = z.infer<typeof MessageSchema>;

@@ -3,7 +3,7 @@
  * one route per agent incarnation. The CLI's ANTHROPIC_BASE_URL is a route's URL; its key is a dummy.
  */
 import { z } from "zod";
-import { type Effort, EffortSchema, type ModelId, ModelIdSchema } from "../../../worker/protocol/models";
+import { type Effort, EffortSchema, type ModelId, ModelIdSchema } from "@tandem/protocol/models";
 
 export type { Effort, ModelId };
 

@@ -37,7 +37,7 @@ const notice = (props: { spentUsd: number; budgetUsd: number | null; month: stri
 
 describe("UsageChart", () => {
   it("draws one rect per day and model, heights in proportion to cost, stacked", () => {
-    const row = (d: string, model: string, costUsd: number) => ({ day: d, model, turns: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd });
+    const row = (d: string, model: string, costUsd: number) => ({ day: d, model, requests: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd });
     const bars = dayBars([row("2026-11-26", "a", 1), row("2026-11-26", "b", 1), row("2026-11-27", "a", 0.5)], "2026-11-26", "2026-11-27");
     const target = chart({ bars, models: ["a", "b"] });
     const rects = [...target.querySelectorAll<SVGRectElement>("rect[data-bar]")];

@@ -45,21 +45,19 @@ describe("blocks over the room's own document", () => {
     expect(view.target.querySelector(".plan .now")?.textContent).toBe("Fixing the greeting");
   });
 
-  // The room's writer does not keep `tool_use.parentId` yet (the protocol has it): these pass once it does.
-  it.fails("nests a subagent's call under its Task from the frames alone", () => {
+  it("nests a subagent's call under its Task from the frames alone", () => {
     const doc = written([
       { type: "message_start", seq: 1, id: "msg_1" },
       { type: "tool_use", seq: 2, id: "toolu_task", messageId: "msg_1", name: "Agent", input: { description: "Look", prompt: "ls" } },
-      { type: "message_start", seq: 3, id: "msg_sub" },
-      { type: "tool_use", seq: 4, id: "toolu_in", messageId: "msg_sub", name: "Bash", input: bash, parentId: "toolu_task" },
+      // The driver puts a subagent's calls in the message of the call that started it.
+      { type: "tool_use", seq: 3, id: "toolu_in", messageId: "msg_1", name: "Bash", input: bash, parentId: "toolu_task" },
     ]);
     const view = renderTranscript(doc);
     cleanup = view.destroy;
     expect(view.target.querySelector('[data-tool="Agent"] [aria-label="What the subagent did"] [data-tool="Bash"]')).not.toBeNull();
   });
 
-  // Nor the question frame's `questions`.
-  it.fails("offers AskUserQuestion's options from the question frame alone", () => {
+  it("offers AskUserQuestion's options from the question frame alone", () => {
     const doc = written([
       { type: "message_start", seq: 1, id: "msg_1" },
       {

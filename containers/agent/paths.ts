@@ -1,8 +1,8 @@
-/** Confines every path a tool touches to the session's workspace, symlinks included. */
+/** Confines a path the host reads for a session (an artifact, an instructions file) to a root, symlinks included. */
 import { lstat, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 
-export class ToolError extends Error {}
+export class PathError extends Error {}
 
 /** Linux gives up after 40 links in one path; so do we (a loop of links would never end). */
 const MAX_LINKS = 40;
@@ -26,7 +26,7 @@ async function realTarget(target: string, links = { count: 0 }): Promise<string>
   }
   const info = await lstat(target).catch(() => null);
   if (info?.isSymbolicLink()) {
-    if (++links.count > MAX_LINKS) throw new ToolError(`too many levels of symbolic links: ${target}`);
+    if (++links.count > MAX_LINKS) throw new PathError(`too many levels of symbolic links: ${target}`);
     return realTarget(path.resolve(path.dirname(target), await readlink(target)), links);
   }
   const parent = path.dirname(target);
@@ -34,22 +34,16 @@ async function realTarget(target: string, links = { count: 0 }): Promise<string>
   return path.join(await realTarget(parent, links), path.basename(target));
 }
 /**
- * Resolves a path given by the model (relative to the workspace, or absolute inside it) and refuses
+ * Resolves a path (relative to the workspace, or absolute inside it) and refuses
  * anything outside: `..`, absolute paths elsewhere, and symlinks that point out of the workspace.
  */
 export async function resolveInWorkspace(workspace: string, given: string): Promise<string> {
-  if (given.includes("\0")) throw new ToolError(`invalid path: ${JSON.stringify(given)}`);
+  if (given.includes("\0")) throw new PathError(`invalid path: ${JSON.stringify(given)}`);
   const root = await realpath(workspace);
   const lexical = path.resolve(workspace, given);
   const outside = `path is outside the workspace: ${given} (the workspace is ${workspace}; use a path inside it)`;
-  if (!isInside(path.resolve(workspace), lexical) && !isInside(root, lexical)) throw new ToolError(outside);
+  if (!isInside(path.resolve(workspace), lexical) && !isInside(root, lexical)) throw new PathError(outside);
   const real = await realTarget(lexical);
-  if (!isInside(root, real)) throw new ToolError(`${outside}; it resolves through a symlink to ${real}`);
+  if (!isInside(root, real)) throw new PathError(`${outside}; it resolves through a symlink to ${real}`);
   return real;
-}
-
-/** A path relative to the workspace with forward slashes, as tools report it. */
-export function displayPath(workspaceReal: string, absolute: string): string {
-  const rel = path.relative(workspaceReal, absolute);
-  return rel === "" ? "." : rel.split(path.sep).join("/");
 }
