@@ -17,7 +17,8 @@
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
  * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
- * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
+ * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write> [requests]" (a turn with
+ * that usage), "/usage-failed <in> <out>" (a failed request's usage, then the turn's error),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
  * is archived after the turn), "/slow-save <file> <text>" (the same, but the archive takes until released,
@@ -322,6 +323,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "text_delta", id, text: "counted" });
       for (let n = 0; n < requests; n++) modelUsage(s, seq, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }, n);
       return void s.send({ type: "turn_end" });
+    } else if (command === "/usage-failed") {
+      // `/usage-failed <in> <out>`: a model request that failed part-way (what it used so far), and the turn's error.
+      const [inputTokens, outputTokens] = argument.split(" ").map(Number);
+      modelUsage(s, seq, { inputTokens, outputTokens }, 0, true);
+      return void s.send({ type: "turn_error", message: "the model request failed" });
     } else if (command === "/turn-error") {
       s.send({ type: "turn_error", message: argument });
     } else if (command === "/fail") {
@@ -356,7 +362,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
   }
 
   /** One model request's usage, as the agent host's gateway reports it (its request ids restart with the process). */
-  function modelUsage(s: FakeSession, seq: number, tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }, n = 0): void {
+  function modelUsage(
+    s: FakeSession,
+    seq: number,
+    tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number },
+    n = 0,
+    failed = false,
+  ): void {
     s.send({
       type: "usage",
       requestId: `req-${seq}-${n}`,
@@ -365,7 +377,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       outputTokens: tokens.outputTokens,
       cacheReadTokens: tokens.cacheReadTokens ?? 0,
       cacheWriteTokens: tokens.cacheWriteTokens ?? 0,
-      failed: false,
+      failed,
     });
   }
 
