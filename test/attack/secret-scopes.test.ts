@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
-import { createSession, eventually, transcriptOf, textOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
+import { createSession, eventually, fakeAgent, transcriptOf, textOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
 import { countLeaks, observe, reportFigures } from "./probe";
 
 reportFigures();
@@ -44,6 +44,21 @@ describe("secret scopes", () => {
     expect(printed).not.toContain("GOOGLE_DRIVE_TOKEN");
     expect(printed).not.toContain("SERVER_ONLY");
     expect(countLeaks(printed, [drive, serverOnly, forAgent])).toBe(0);
+  });
+
+  it("an MCP server's header naming an integration secret gets nothing: the server is failed, the value never sent", async () => {
+    const { owner, editor, ws, put } = await team();
+    const serverOnly = value("server");
+    await put("SERVER_ONLY", { value: serverOnly, scope: "integration" });
+    const created = await observe(
+      await owner.api(`/api/workspaces/${ws}/mcp-servers`, { body: { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:SERVER_ONLY" } } }),
+    );
+    expect(created.status).toBe(201);
+    const session = await createSession(editor, ws, { prompt: "hello" });
+    await waitForPhase(editor, ws, session.id, "Running");
+    const start = (await fakeAgent(session.id)).received.find((frame) => frame.type === "start");
+    expect(start?.mcpServers).toEqual([expect.objectContaining({ name: "docs", headers: {}, failure: expect.stringContaining("integration secret") })]);
+    expect(countLeaks(JSON.stringify(start), [serverOnly])).toBe(0);
   });
 
   it("a change of value keeps the scope unless one is given; a bad scope is a 400 naming it", async () => {

@@ -31,6 +31,8 @@ export interface World {
   workflowName: string;
   /** An email invited and not come yet (no account has it). */
   invitationEmail: string;
+  /** An MCP server of the workspace, with a header naming the world's secret. */
+  mcpServerName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
   revokedToken: string;
@@ -86,6 +88,10 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
   const invitationEmail = `invitee-${marker.toLowerCase()}@example.com`;
   await owner.api(`/api/workspaces/${ws}/members`, { body: { user: invitationEmail, role: "viewer" } });
+  const mcpServerName = `mcp-${marker.toLowerCase()}`;
+  await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+    body: { name: mcpServerName, url: `https://mcp.example.com/${marker}`, transport: "http", headers: { Authorization: `secret:${secretName}`, "X-Team": `literal-${marker}` } },
+  });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
   await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
@@ -115,6 +121,7 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     secretName,
     workflowName,
     invitationEmail,
+    mcpServerName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
     markers: [marker, invitationEmail, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
@@ -171,6 +178,8 @@ export function sampleBody(name: string, world: World): unknown {
     CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
     Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
+    CreateMcpServer: { name: "matrix-mcp", url: "https://mcp.example.com/matrix", transport: "sse", headers: { "X-Matrix": "matrix-literal" } },
+    UpdateMcpServer: { url: "https://mcp.example.com/matrix-changed", transport: "http" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

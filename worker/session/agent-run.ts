@@ -7,6 +7,7 @@
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
 import { AGENT_PHASES } from "../protocol/lifecycle";
+import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
@@ -148,8 +149,11 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const secrets = await loadWorkspaceSecrets(this.#host.env, record.workspaceId);
-    // Every value is kept out of what the agent sends back; only the `agent` scope goes to the agent.
-    this.redaction.setSecrets(secrets.redact);
+    // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
+    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets.forAgent, this.#host.env.AUTH_MODE);
+    // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
+    // value is a credential too; only the `agent` scope goes to the agent.
+    this.redaction.setSecrets([...secrets.redact, ...mcpHeaderValues(mcpServers)]);
     return {
       type: "start",
       sessionId: record.id,
@@ -157,6 +161,7 @@ export class AgentRun {
       workflow: this.#host.state.workflow(),
       repos: record.repos,
       secrets: secrets.forAgent,
+      mcpServers,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
       incarnation: record.agentIncarnation,

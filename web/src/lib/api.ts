@@ -21,6 +21,7 @@ import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
@@ -34,6 +35,7 @@ export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, Wo
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+export type { McpConnection, McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "@tandem/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
@@ -162,6 +164,12 @@ export const api = {
   putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
     request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value, ...(scope && { scope }) }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
+
+  mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),
+  createMcpServer: (wsId: string, body: NewMcpServer) => request<{ mcpServer: McpServer }>("POST", `${ws(wsId)}/mcp-servers`, body),
+  updateMcpServer: (wsId: string, name: string, body: McpServerDefinition) =>
+    request<{ mcpServer: McpServer }>("PUT", `${ws(wsId)}/mcp-servers/${enc(name)}`, body),
+  deleteMcpServer: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/mcp-servers/${enc(name)}`),
 
   triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
   createTrigger: (wsId: string, body: NewTrigger) =>
