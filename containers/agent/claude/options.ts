@@ -12,6 +12,7 @@
 import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
+import { claudeMode } from "./permissions";
 import type { SessionPaths } from "./state";
 
 /** What the CLI holds as its key: the gateway never reads or forwards it. */
@@ -81,7 +82,8 @@ export function queryOptions(input: QueryOptionsInput): Options {
     model: config.model,
     thinking: config.thinking ? { type: "adaptive" } : { type: "disabled" },
     systemPrompt: { type: "preset", preset: "claude_code", append: input.append },
-    permissionMode: "bypassPermissions",
+    // The session's mode (auto: bypassPermissions); skipping stays allowed so the team can switch to `auto` live.
+    permissionMode: claudeMode(config.permissionMode),
     allowDangerouslySkipPermissions: true,
     canUseTool: input.canUseTool,
     settingSources: ["project"],
