@@ -72,7 +72,7 @@ async function sessionMadeEarlier(owner: Client, ws: string, model: "claude-opus
   const now = Date.now();
   const createdBy = { id: owner.user.id, name: owner.user.name };
   await insertSession(env.DB, { id, workspaceId: ws, name: "earlier", model, createdBy: owner.user.id, origin: { kind: "person" }, createdAt: now, awaitingApproval: false });
-  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
+  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" as const };
   const created = await (await roomOf(env, id)).create({ id, workspaceId: ws, displayName: "earlier", config, repos: [], workflow: null, origin: { kind: "person" }, createdBy, createdAt: now, awaitingApproval: false });
   expect(created.ok).toBe(true);
   return id;

@@ -47,6 +47,7 @@ export async function createSession(
       effort,
       // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
       interactive: body.interactive ?? origin.kind === "person",
+      permissionMode: body.permissionMode,
     },
     repos: body.repos,
     workflow: body.workflow ?? null,
