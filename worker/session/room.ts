@@ -164,10 +164,12 @@ export class SessionRoom extends ViewerRoom {
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
-  create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
+  create(init: SessionInit & { prompt?: string; modelNote?: string }): RoomResult<SessionView> {
     if (this.#state.record) return refused("exists", "session exists");
-    const { prompt, ...fields } = init;
+    const { prompt, modelNote, ...fields } = init;
     const record = this.#state.create(fields, Date.now());
+    // A trigger's or schedule's stored model retired: the session runs as its successor, and says so.
+    if (modelNote) this.#store.appendEvent({ at: Date.now(), type: "model_succeeded", reason: modelNote });
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#agent.queueInput(first, author);
