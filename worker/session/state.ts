@@ -236,7 +236,8 @@ export class SessionState {
     const said = decision.message ? `: ${decision.message}` : "";
     this.#store.appendEvent({ at: now, type: "approval_decided", actor: author.name, reason: `${decision.decision} ${approvalId}${decision.mode ? ` (continues in ${decision.mode})` : ""}${said}`.slice(0, 1000) });
     // A plan approved into a mode: the session's mode is that one from now on.
-    if (decision.mode && decision.decision !== "deny") record.config.permissionMode = decision.mode;
+    // A new object: the document's `session` map holds the old one, and an equal value is not published.
+    if (decision.mode && decision.decision !== "deny") record.config = { ...record.config, permissionMode: decision.mode };
     this.#trackIdle(now, true);
     this.save();
     this.publish();
@@ -250,11 +251,11 @@ export class SessionState {
     const now = Date.now();
     if (change.permissionMode && change.permissionMode !== record.config.permissionMode) {
       this.#store.appendEvent({ at: now, type: "permission_mode_changed", actor: actor.name, reason: `${record.config.permissionMode} → ${change.permissionMode}` });
-      record.config.permissionMode = change.permissionMode;
+      record.config = { ...record.config, permissionMode: change.permissionMode };
     }
     if (change.model && change.model !== record.config.model) {
       this.#store.appendEvent({ at: now, type: "model_switched", actor: actor.name, reason: `${record.config.model} → ${change.model}` });
-      record.config.model = change.model;
+      record.config = { ...record.config, model: change.model };
     }
     record.updatedAt = now;
     this.save();
