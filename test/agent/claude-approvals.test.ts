@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FromAgentFrame } from "@tandem/protocol/agent";
 import { type ClaudeHarness, lastMessage, reply, sentText, startClaudeHarness } from "./claude-harness";
 import type { RecordedRequest } from "../fakes/anthropic";
-import { CONFIG, removeTempDirs } from "./helpers";
+import { CONFIG, DoClient, removeTempDirs, startFrame } from "./helpers";
 import { liveModel } from "../fakes/catalog";
 
 let h: ClaudeHarness;
@@ -116,6 +116,26 @@ describe("permission modes", () => {
     expect(await readFile(path.join(workspace, "fix.txt"), "utf8")).toBe("fixed\n");
     expect(client.invalid).toEqual([]);
     await client.close();
+  }, 90_000);
+
+  it("a pending approval survives the room's reconnect: the new socket gets it again and a decision sent there lets the call run", async () => {
+    const { id, client } = await h.open({ config: { ...CONFIG, permissionMode: "ask" } });
+    const workspace = h.host.sessions.get(id)!.workspace;
+    h.enqueue(reply.tool("toolu_wait", "Write", { file_path: path.join(workspace, "later.txt"), content: "later\n" }), reply.text("Written."));
+    client.send({ type: "user_message", seq: 1, text: "write later.txt", author: "alice" });
+    const asked = await client.waitFor((f) => f.type === "approval", "the approval");
+    const incarnation = client.hellos.at(-1)!.incarnation;
+    await client.close();
+
+    // The room comes back (a restart, a network blip): same incarnation, nothing acknowledged past the ask.
+    const again = await DoClient.connect(h.host.url, id);
+    again.send(startFrame(id, { config: { ...CONFIG, permissionMode: "ask" }, incarnation, ackedUpTo: asked.seq - 1 }));
+    await again.waitFor((f) => f.type === "approval" && f.id === "toolu_wait", "the approval replayed");
+    expect(again.hellos.at(-1)!.incarnation).toBe(incarnation);
+    again.send({ type: "decision", seq: 2, approvalId: "toolu_wait", decision: "allow", author: "bob" });
+    await again.waitFor((f) => f.type === "status" && f.state === "idle" && f.seq > asked.seq, "the turn's end");
+    expect(await readFile(path.join(workspace, "later.txt"), "utf8")).toBe("later\n");
+    await again.close();
   }, 90_000);
 
   it("settings: `auto` from the next tool call (a Write nobody is asked about), the model from the next request", async () => {
