@@ -5,8 +5,6 @@
  * `waiting_input` while a question waits for a person). Stop interrupts the turn, then kills the CLI and
  * everything it started (process.ts). A CLI that ends on its own is a lost incarnation: `onLost`.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
-import path from "node:path";
 import { type Query, type SDKResultMessage, type SpawnOptions, query } from "@anthropic-ai/claude-agent-sdk";
 import type { AgentStatus, AskedQuestion } from "@tandem/protocol/agent";
 import type { PermissionMode } from "@tandem/protocol/session-config";
@@ -15,6 +13,7 @@ import { FrameTranslator } from "./frames";
 import { PromptStream } from "./input";
 import { type QueryOptionsInput, queryOptions } from "./options";
 import { type Answer, type ApprovalRequest, claudeMode, type Decision, toolPermissions } from "./permissions";
+import { readPlan } from "./plan-file";
 import { ContainedProcess, type LaunchOptions } from "./process";
 
 /** Tools that cannot change the workspace: a turn that ran only these leaves nothing new to archive. */
@@ -297,20 +296,6 @@ export class ClaudeDriver {
     this.#query.close();
     await this.#process?.kill();
   }
-}
-
-/** The most of a plan a card shows. */
-const PLAN_MAX_CHARS = 64 * 1024;
-
-/** The plan Claude wrote last (Claude Code's plan files, in the session's own config directory); "" when there is none. */
-async function readPlan(configDir: string): Promise<string> {
-  const dir = path.join(configDir, "plans");
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".md"));
-  const files = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(dir, name)).catch(() => null))?.mtimeMs ?? 0 })));
-  const newest = files.sort((a, b) => b.at - a.at)[0];
-  if (!newest) return "";
-  const text = await readFile(path.join(dir, newest.name), "utf8").catch(() => "");
-  return text.length > PLAN_MAX_CHARS ? `${text.slice(0, PLAN_MAX_CHARS)}\n…` : text;
 }
 
 /** What Claude Code says went wrong in a turn that failed, when the gateway said nothing. */
