@@ -108,7 +108,7 @@ describe("permission modes", () => {
 
     // In `ask` now: the Write waits for a decision.
     const plan2 = client.of("approval").find((f) => f.id === "toolu_plan2");
-    expect(plan2?.input).toMatchObject({ plan: "1. Fix the bug\n2. Add a test\n" });
+    expect(plan2?.input).toEqual({ plan: "1. Fix the bug\n2. Add a test\n" });
     const write = (await client.waitFor((f) => f.type === "approval" && f.id === "toolu_write", "the Write's approval")) as Approval;
     expect(write).toMatchObject({ kind: "tool", tool: "Write", input: { content: "fixed\n" } });
     client.send({ type: "decision", seq: 4, approvalId: "toolu_write", decision: "allow", author: "carol" });

@@ -195,7 +195,8 @@ export class ClaudeDriver {
     if (this.#mode === "auto" && request.kind === "tool") return { decision: "allow", author: "auto" };
     const messageId = this.#frames.currentMessage;
     // Claude Code keeps the plan in its plan file, not in ExitPlanMode's input: the card shows the file's text.
-    const input = request.kind === "plan" && typeof request.input.plan !== "string" ? { ...request.input, plan: await readPlan(this.#options.paths.claudeConfig) } : request.input;
+    // The plan file's path is the host's, not the team's business: the card shows the plan only.
+    const input = request.kind === "plan" ? { plan: typeof request.input.plan === "string" ? request.input.plan : await readPlan(this.#options.paths.claudeConfig) } : request.input;
     this.#options.emit({ type: "approval", id: request.toolUseId, messageId, kind: request.kind, tool: request.tool, input });
     this.setStatus("waiting_input");
     const decision = await new Promise<Decision | null>((resolve) => {
