@@ -12,6 +12,7 @@ import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
 import type { GatewayRoute, ModelGateway } from "./gateway";
+import { type SessionMcp, sessionMcp } from "./claude/mcp";
 import { cliEnvironment } from "./claude/options";
 import type { Containment, RunAs } from "./claude/process";
 import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
@@ -89,7 +90,8 @@ export class Session {
     this.#options = options;
     this.#state = start.restore ? "restoring" : "provisioning";
     const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
-    this.#redactor = new Redactor([...Object.values(start.secrets), ...(hostKey ? [hostKey] : [])]);
+    const mcpHeaderValues = start.mcpServers.flatMap((server) => Object.values(server.headers));
+    this.#redactor = new Redactor([...Object.values(start.secrets), ...mcpHeaderValues, ...(hostKey ? [hostKey] : [])]);
     this.#outbox = new Outbox(this.#redactor);
   }
 
@@ -225,7 +227,9 @@ export class Session {
       });
       // With no Claude conversation to resume, the transcript so far is context in Tandem's append.
       const earlier = start.resume ? null : historyAsContext(history);
-      this.#driver = this.#startDriver(start.resume, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
+      const mcp = await sessionMcp(this.#start.mcpServers);
+      if (this.#disposed) return;
+      this.#driver = this.#startDriver(start.resume, mcp, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
     } catch (error) {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
@@ -256,7 +260,7 @@ export class Session {
     return apiKey ? { apiKey, baseURL: host?.baseURL || process.env.ANTHROPIC_BASE_URL } : null;
   }
 
-  #startDriver(resume: string | null, append: string, state: HostState): ClaudeDriver {
+  #startDriver(resume: string | null, mcp: SessionMcp, append: string, state: HostState): ClaudeDriver {
     const { config, secrets } = this.#start;
     const { paths } = this.#options;
     const route = this.#route!;
@@ -267,6 +271,7 @@ export class Session {
       env: cliEnvironment({ secrets, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
       append,
       resume,
+      mcp,
       launch: { containment: this.#options.containment, orphanKill: this.#options.orphanKill, runAs: this.#options.runAs, tag: this.incarnation },
       idPrefix: this.incarnation.slice(0, 8),
       emit: (frame) => this.#send(frame),

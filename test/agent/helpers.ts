@@ -32,7 +32,7 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {}): StartFrame {
-  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
+  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, mcpServers: [], history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
 }
 
 /** Waits until `check` returns a value (not undefined), polling. */

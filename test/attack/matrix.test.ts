@@ -58,8 +58,9 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     secrets: w.secretName,
     artifacts: w.artifactName,
     workflows: w.workflowName,
+    "mcp-servers": w.mcpServerName,
   });
-  return op.path.replace(/\/([a-z]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
+  return op.path.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
     const source = foreign ? other : world;
     if (param === "ws") return `/${collection}/${foreign && !idsBeyondWs ? other.ws : world.ws}`;
     if (param === "userId") return `/${collection}/${source.target.user.id}`;

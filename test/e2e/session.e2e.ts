@@ -14,6 +14,7 @@ import { scheduleSteps } from "./schedule.steps.ts";
 import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
 import { steerSteps } from "./steer.steps.ts";
+import { mcpSteps } from "./mcp.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -316,4 +317,5 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   gitSteps(cast);
   modelSteps(cast);
   steerSteps(cast);
+  mcpSteps(cast);
 });

@@ -17,6 +17,7 @@
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
  * Message scripts: "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * "/mcp" (reports each MCP server of the start frame connected, or failed with the room's reason, then prints their headers unredacted),
  * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
@@ -317,6 +318,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
+    } else if (command === "/mcp") {
+      const servers = s.start.mcpServers.map((server) => (server.failure ? { name: server.name, status: "failed" as const, error: server.failure } : { name: server.name, status: "connected" as const }));
+      s.send({ type: "mcp_status", servers });
+      const headers = s.start.mcpServers.flatMap((server) => Object.entries(server.headers).map(([name, value]) => `${server.name} ${name}: ${value}`));
+      s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "cat .mcp.json" } });
+      s.send({ type: "tool_result", id: `tool-${seq}`, output: `${headers.join("\n")}\n`, isError: false });
     } else if (command === "/env") {
       const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });

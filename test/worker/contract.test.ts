@@ -175,6 +175,13 @@ describe("every answer of the API, as its document publishes it", () => {
     const { name: _name, ...change } = workflow;
     await call(owner, "PUT", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name }, { ...change, title: "Release notes, edited" });
     await call(owner, "DELETE", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name });
+
+    await call(owner, "PUT", "/api/workspaces/{ws}/secrets/{name}", { ws, name: "MCP_TOKEN" }, { value: "a-long-enough-mcp-token" });
+    const mcp = { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:MCP_TOKEN", "X-Team": "contract" } };
+    await call(owner, "POST", "/api/workspaces/{ws}/mcp-servers", { ws }, mcp);
+    await call(owner, "GET", "/api/workspaces/{ws}/mcp-servers", { ws });
+    await call(owner, "PUT", "/api/workspaces/{ws}/mcp-servers/{name}", { ws, name: mcp.name }, { url: "https://mcp.example.com/sse", transport: "sse" });
+    await call(owner, "DELETE", "/api/workspaces/{ws}/mcp-servers/{name}", { ws, name: mcp.name });
   });
 
   // Last, once every test above has run (a file's tests run in order): a failure above already says what broke.

@@ -31,6 +31,7 @@ import {
 } from "../protocol/workspace";
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
+import { CreateMcpServerSchema, McpServerSchema, UpdateMcpServerSchema } from "../protocol/mcp-servers";
 import { CreateTokenSchema } from "./tokens";
 import { ModelViewSchema } from "../protocol/models";
 import { WorkspaceUsageSchema } from "../protocol/usage";
@@ -63,6 +64,7 @@ const schemas = {
   ScheduleRun: ScheduleRunSchema,
   RunStarted: RunStartedSchema,
   Workflow: WorkspaceWorkflowSchema,
+  McpServer: McpServerSchema,
   Changes: ChangesSchema,
   PushResult: PushResultSchema,
   Model: ModelViewSchema,
@@ -90,6 +92,8 @@ const bodies = {
   UpdateSchedule: UpdateScheduleSchema,
   CreateWorkflow: CreateWorkflowSchema,
   UpdateWorkflow: UpdateWorkflowSchema,
+  CreateMcpServer: CreateMcpServerSchema,
+  UpdateMcpServer: UpdateMcpServerSchema,
   Push: PushSchema,
 };
 
@@ -259,6 +263,14 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "A workflow (built-in or the workspace's)", who: "member", access: "member", responses: { 200: ["the workflow", one("workflow", "Workflow")] } },
     put: { summary: "Change a workspace workflow (a built-in: 409 workflow_builtin)", who: "owner, editor", access: "editor", body: "UpdateWorkflow", responses: { 200: ["changed", one("workflow", "Workflow")] } },
     delete: { summary: "Delete a workspace workflow; one that sessions use needs ?force=true (else 409 workflow_in_use naming how many)", who: "owner, editor", access: "editor", query: ["force"], responses: { 204: "deleted" } },
+  },
+  [`${ws}/mcp-servers`]: {
+    get: { summary: "MCP servers every new session connects to: header names only (owners also see which secret each header names; literal values never)", who: "member", access: "member", responses: { 200: ["MCP servers", list("mcpServers", "McpServer")] } },
+    post: { summary: "Add an MCP server (slug name; https URL, no private, loopback or link-local host outside dev; headers: literal or secret:NAME of an existing secret)", who: "owner", access: "owner", body: "CreateMcpServer", responses: { 201: ["created", one("mcpServer", "McpServer")], 409: "the workspace has an MCP server of that name (exists)" } },
+  },
+  [`${ws}/mcp-servers/{name}`]: {
+    put: { summary: "Replace an MCP server's URL, transport and headers", who: "owner", access: "owner", body: "UpdateMcpServer", responses: { 200: ["changed", one("mcpServer", "McpServer")] } },
+    delete: { summary: "Remove an MCP server (sessions started later do not connect to it)", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   [`${s}/shares`]: {

@@ -3,6 +3,7 @@
  * sides. The agent (containers/agent) imports this module; nothing here may depend on Workers APIs.
  */
 import { z } from "zod";
+import { McpConnectionSchema, McpTransportSchema, MAX_MCP_SERVERS } from "./mcp-servers";
 import { ModelIdSchema } from "./models";
 import { PermissionModeSchema, RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
 
@@ -64,6 +65,25 @@ export const INCARNATION_HEADER = "x-tandem-incarnation";
 
 // ---- DO → agent -------------------------------------------------------------------------------
 
+/**
+ * A workspace MCP server as the agent gets it: its headers' values resolved (credentials, like `secrets`:
+ * never echoed, logged or written to the transcript), or `failure` when the room could not resolve it (a
+ * secret deleted since, a URL the rules now refuse): then the agent reports it failed with that reason.
+ */
+export const StartMcpServerSchema = z.object({
+  name: z.string().min(1).max(100),
+  url: z.string().max(2000),
+  transport: McpTransportSchema,
+  headers: z.record(z.string(), z.string()),
+  failure: z.string().max(FRAME_LIMITS.detail).nullable(),
+  /**
+   * The agent checks where the URL's host resolves before Claude Code connects: a private, loopback or
+   * link-local address is refused unless this says otherwise (AUTH_MODE=dev: a loopback server).
+   */
+  privateHostsAllowed: z.boolean(),
+});
+export type StartMcpServer = z.infer<typeof StartMcpServerSchema>;
+
 export const StartFrameSchema = z.object({
   type: z.literal("start"),
   sessionId: id,
@@ -72,6 +92,8 @@ export const StartFrameSchema = z.object({
   repos: z.array(RepoSchema),
   /** Environment for the agent process only: never echoed, logged or written to the transcript. */
   secrets: z.record(z.string(), z.string()),
+  /** The workspace's MCP servers as they are at this start; absent from a room that predates them. */
+  mcpServers: z.array(StartMcpServerSchema).max(MAX_MCP_SERVERS).default([]),
   history: z.array(HistoryMessageSchema),
   /** The last agent frame the DO has applied; a live agent replays everything after it. */
   ackedUpTo: seq,
@@ -204,6 +226,8 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
   /** Something the session's events should record (a deprecated model, a trimmed context): appended as an event of that type. */
   z.object({ type: z.literal("notice"), seq, kind: z.enum(NOTICE_KINDS), detail: z.string().max(FRAME_LIMITS.detail) }),
+  /** Claude Code's connections to the workspace's MCP servers, each time one changes (the sidebar shows them). */
+  z.object({ type: z.literal("mcp_status"), seq, servers: z.array(McpConnectionSchema).max(MAX_MCP_SERVERS) }),
   /** A turn-level error: shown in the transcript, the session goes on. */
   z.object({ type: z.literal("turn_error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
   /** The agent finished after a `stop`; its state is saved. */
@@ -221,7 +245,7 @@ export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
  * progress, an artifact, an event, input read. Streamed text that redaction holds back (it could still
  * become a secret) is not released for them, only for a frame of the conversation or the agent's end.
  */
-export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set(["usage", "progress", "workspace_archive", "artifact", "notice", "input_consumed"]);
+export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set(["usage", "progress", "workspace_archive", "artifact", "notice", "input_consumed", "mcp_status"]);
 
 /**
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and

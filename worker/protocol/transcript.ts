@@ -7,6 +7,7 @@ import type * as Y from "yjs";
 import { z } from "zod";
 import { SessionUsageSchema } from "./usage";
 import { AgentStatusSchema, type ApprovalDecision, type AskedQuestion } from "./agent";
+import { McpConnectionSchema } from "./mcp-servers";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
 
@@ -42,6 +43,8 @@ export const SessionInfoSchema = z.object({
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: z.string(),
   artifacts: z.array(ArtifactSchema),
+  /** Claude Code's connections to the workspace's MCP servers, as it last reported them. */
+  mcpServers: z.array(McpConnectionSchema).optional(),
   /** The pull request the last push opened, if any. */
   pullRequestUrl: z.string().nullable().optional(),
   /** The session's token usage and cost so far. */

@@ -6,6 +6,7 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
+import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
@@ -151,7 +152,9 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const secrets = await loadWorkspaceSecrets(this.#host.env, record.workspaceId);
-    this.redaction.setSecrets(Object.values(secrets));
+    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets, this.#host.env.AUTH_MODE);
+    // A literal header value is a credential too: kept out of everything the session shows.
+    this.redaction.setSecrets([...Object.values(secrets), ...mcpHeaderValues(mcpServers)]);
     return {
       type: "start",
       sessionId: record.id,
@@ -159,6 +162,7 @@ export class AgentRun {
       workflow: this.#host.state.workflow(),
       repos: record.repos,
       secrets,
+      mcpServers,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
       incarnation: record.agentIncarnation,

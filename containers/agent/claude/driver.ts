@@ -10,6 +10,7 @@ import type { AgentStatus, AskedQuestion } from "@tandem/protocol/agent";
 import type { PermissionMode } from "@tandem/protocol/session-config";
 import type { OutFrame } from "../outbox";
 import { FrameTranslator } from "./frames";
+import { connections } from "./mcp";
 import { PromptStream } from "./input";
 import { type QueryOptionsInput, queryOptions } from "./options";
 import { type Answer, type ApprovalRequest, claudeMode, type Decision, toolPermissions } from "./permissions";
@@ -18,6 +19,10 @@ import { ContainedProcess, type LaunchOptions } from "./process";
 
 /** Tools that cannot change the workspace: a turn that ran only these leaves nothing new to archive. */
 const READ_ONLY_TOOLS = new Set(["Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "AskUserQuestion", "ToolSearch", "ListMcpResourcesTool", "ReadMcpResourceTool"]);
+
+/** Claude Code's MCP statuses are asked again this often while one is still pending, for at most MCP_STATUS_POLLS times. */
+const MCP_STATUS_POLL_MS = 1000;
+const MCP_STATUS_POLLS = 30;
 
 /** How long a stop waits for Claude Code to end the interrupted turn (tens of ms when the machine is not starved) before the tree is killed: the stop has 2 s in all, the workspace's archive included. */
 const INTERRUPT_GRACE_MS = 400;
@@ -108,6 +113,7 @@ export class ClaudeDriver {
     this.#query.initializationResult().then(
       () => {
         this.#started = true;
+        void this.#reportMcp();
       },
       () => undefined,
     );
@@ -171,6 +177,23 @@ export class ClaudeDriver {
   /** A model request the gateway could not forward, with the API's own error: the turn's error, if it fails (the first of its retries). */
   noteApiError(error: { status: number; type: string; message: string }): void {
     this.#apiError ??= `${error.type} (${error.status}): ${error.message}`;
+  }
+
+  /** The MCP servers' connections, from Claude Code's start until none is pending (the session's sidebar shows them). */
+  async #reportMcp(): Promise<void> {
+    const { mcp } = this.#options;
+    if (Object.keys(mcp.configs).length === 0 && mcp.refused.length === 0) return;
+    let said = "";
+    for (let poll = 0; poll < MCP_STATUS_POLLS && !this.#stopping && !this.#ended; poll++) {
+      const statuses = Object.keys(mcp.configs).length ? await this.#query.mcpServerStatus().catch(() => null) : [];
+      if (statuses === null || this.#stopping) return;
+      const servers = connections(statuses, mcp);
+      const text = JSON.stringify(servers);
+      if (text !== said) this.#options.emit({ type: "mcp_status", servers });
+      said = text;
+      if (!servers.some((server) => server.status === "pending")) return;
+      await new Promise((resolve) => setTimeout(resolve, MCP_STATUS_POLL_MS));
+    }
   }
 
   async #ask(question: { toolUseId: string; text: string; questions: AskedQuestion[] }, signal: AbortSignal): Promise<Answer | null> {

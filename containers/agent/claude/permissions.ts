@@ -1,7 +1,7 @@
 /**
- * The one place where a tool call's permission is decided (Claude Code's `canUseTool`). Every session runs
- * in `bypassPermissions` (the container is the boundary), so Claude Code asks only about AskUserQuestion,
- * which it routes here whatever the mode: its questions go to the people of the session (status
+ * The one place where a tool call's permission is decided (Claude Code's `canUseTool`). A session in `auto`
+ * runs in `bypassPermissions` (the container is the boundary), so Claude Code asks only about
+ * AskUserQuestion, which it routes here whatever the mode: its questions go to the people of the session (status
  * `waiting_input`) and the first answer from an owner or editor returns as the tool's input `answers`, which
  * Claude Code makes the tool's result.
  *

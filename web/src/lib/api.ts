@@ -21,6 +21,7 @@ import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
@@ -35,6 +36,7 @@ export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tan
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+export type { McpConnection, McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "@tandem/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
@@ -164,6 +166,12 @@ export const api = {
   putSecret: (wsId: string, name: string, value: string) =>
     request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
+
+  mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),
+  createMcpServer: (wsId: string, body: NewMcpServer) => request<{ mcpServer: McpServer }>("POST", `${ws(wsId)}/mcp-servers`, body),
+  updateMcpServer: (wsId: string, name: string, body: McpServerDefinition) =>
+    request<{ mcpServer: McpServer }>("PUT", `${ws(wsId)}/mcp-servers/${enc(name)}`, body),
+  deleteMcpServer: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/mcp-servers/${enc(name)}`),
 
   triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
   createTrigger: (wsId: string, body: NewTrigger) =>
