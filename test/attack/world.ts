@@ -168,6 +168,7 @@ export function sampleBody(name: string, world: World): unknown {
     CreateSession: { timeoutSeconds: 1800 },
     UpdateSession: { displayName: "renamed by the matrix" },
     Message: { text: "hello from the matrix" },
+    Decision: { decision: "deny", message: "not from the matrix" },
     ExportToDrive: { format: "gdrive" },
     PutSecret: { value: "matrix-secret-value" },
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },

@@ -16,7 +16,7 @@
  * GET /control-workbench lists what it was sent.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
- * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * Message scripts: "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/mcp" (reports each MCP server of the start frame connected, or failed with the room's reason, then prints their headers unredacted),
  * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write> [requests]" (a turn with
  * that usage), "/usage-failed <in> <out>" (a failed request's usage, then the turn's error),
@@ -62,6 +62,7 @@ class FakeSession {
   stopping = false;
   release: (() => void) | null = null;
   pendingQuestion: ((answer: string) => void) | null = null;
+  pendingDecision: ((decision: string) => void) | null = null;
   /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
   secrets: Record<string, string> = {};
   files: Record<string, string> = {};
@@ -227,6 +228,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
       // A stop cancels the turn in flight: a held turn ends at once.
       if (s.busy) s.stop?.();
       else if (s.ready || s.needsWorkspace) stopNow(s);
+    } else if (frame.type === "decision") {
+      if (s.seenInputs.has(frame.seq)) return;
+      s.seenInputs.add(frame.seq);
+      s.send({ type: "input_consumed", upTo: frame.seq });
+      s.pendingDecision?.(`${frame.decision} by ${frame.author}${frame.message ? `: ${frame.message}` : ""}`);
     } else if (frame.type === "answer") {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
@@ -300,6 +306,16 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.pendingQuestion = s.stop = null;
       s.send({ type: "status", state: "working" });
       s.send({ type: "text_delta", id, text: `thanks: ${answer}` });
+    } else if (command === "/approval") {
+      s.send({ type: "approval", id: `approval-${seq}`, messageId: id, kind: argument === "plan" ? "plan" : "tool", tool: argument === "plan" ? "ExitPlanMode" : argument || "Bash", input: argument === "plan" ? { plan: "1. Fix it" } : { command: "rm -rf build" } });
+      s.send({ type: "status", state: "waiting_input" });
+      const decision = await new Promise<string>((resolve) => {
+        s.pendingDecision = resolve;
+        s.stop = () => resolve("(stopped)");
+      });
+      s.pendingDecision = s.stop = null;
+      s.send({ type: "status", state: "working" });
+      s.send({ type: "text_delta", id, text: `decided: ${decision}` });
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });

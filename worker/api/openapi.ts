@@ -13,6 +13,8 @@ import {
   SessionSummarySchema,
   SessionViewSchema,
   UpdateSessionSchema,
+  DecisionSchema,
+  ApprovalDecidedSchema,
 } from "../protocol/session";
 import { CreateTriggerSchema, DeliverySchema, PutCallbackSchema, TriggerSchema, WorkspaceCallbackSchema } from "../protocol/triggers";
 import {
@@ -68,6 +70,7 @@ const schemas = {
   Changes: ChangesSchema,
   PushResult: PushResultSchema,
   Model: ModelViewSchema,
+  ApprovalDecided: ApprovalDecidedSchema,
   WorkspaceUsage: WorkspaceUsageSchema,
 };
 
@@ -80,6 +83,7 @@ const bodies = {
   ChangeRole: ChangeRoleSchema,
   CreateSession: CreateSessionSchema,
   UpdateSession: UpdateSessionSchema,
+  Decision: DecisionSchema,
   Message: MessageSchema,
   ExportToDrive: ExportToDriveSchema,
   PutSecret: PutSecretSchema,
@@ -204,6 +208,15 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", access: "editor", responses: { 202: ["stopping", one("session", "Session")] } } },
   [`${s}/resume`]: { post: { summary: "Resume a Stopped, Failed or Completed session (a new run: the saved workspace, never a new clone)", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
   [`${s}/approve`]: { post: { summary: "Approve a session that waits for approval (started by a trigger with requireApproval)", who: "owner, editor", access: "editor", responses: { 202: ["starting", one("session", "Session")] } } },
+  [`${s}/approvals/{approvalId}`]: {
+    post: {
+      summary: "Decide an approval of the transcript (a tool call in `ask`, a plan in `plan`): the first answer wins",
+      who: "owner, editor",
+      access: "editor",
+      body: "Decision",
+      responses: { 200: ["decided", one("approval", "ApprovalDecided")], 404: "no such approval in this session", 409: "already_decided: someone answered first, or the call is gone" },
+    },
+  },
   [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", access: "editor", responses: { 201: ["the clone", one("session", "Session")] } } },
   [`${s}/export`]: {
     get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },

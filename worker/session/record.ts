@@ -78,6 +78,7 @@ export function withDefaults(record: SessionRecord, idleStopMinutes: number): Se
   record.repos = record.repos.map((repo) => (urlHasCredentials(repo.url) ? { ...repo, url: withoutCredentials(repo.url) } : repo));
   record.config.interactive ??= true;
   record.config.effort ??= null;
+  record.config.permissionMode ??= "auto";
   record.runBaseMs ??= 0;
   record.agentIncarnation ??= null;
   record.idleSince ??= null;
@@ -102,6 +103,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     thinking: record.config.thinking,
     effort: record.config.effort,
     interactive: record.config.interactive,
+    permissionMode: record.config.permissionMode,
     phase: record.phase,
     agentStatus: record.agentStatus,
     step: record.step,

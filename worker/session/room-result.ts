@@ -19,6 +19,8 @@ export type RoomErrorCode = Extract<
   | "push_rejected"
   | "github_error"
   | "rate_limited"
+  | "already_decided"
+  | "model_retired"
 >;
 export type RoomError = { code: RoomErrorCode; message: string; phase?: Phase; field?: string };
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };

@@ -26,7 +26,8 @@ import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
-export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+export type { Artifact, DecisionBody, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
@@ -150,6 +151,8 @@ export const api = {
   clone: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
+  decideApproval: (wsId: string, id: string, approvalId: string, body: DecisionBody) =>
+    request<{ approval: { approvalId: string; decision: string; decidedBy: string } }>("POST", `${ses(wsId, id)}/approvals/${encodeURIComponent(approvalId)}`, body),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
   changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
