@@ -108,6 +108,25 @@ describe("the writer", () => {
     expect(m2.blocks.map((b) => b.type)).toEqual(["tool_use", "text"]);
   });
 
+  it("keeps a message with a pending approval live; decided, it settles and the approval still answers", () => {
+    const doc = new Y.Doc({ gc: true });
+    const transcript = new Transcript(doc);
+    transcript.applyAgentFrame({ type: "message_start", seq: 1, id: "m1" }, 0);
+    transcript.applyAgentFrame({ type: "approval", seq: 2, id: "ap1", messageId: "m1", kind: "tool", tool: "Bash", input: { command: "rm -rf build" } }, 1);
+    transcript.applyAgentFrame({ type: "message_start", seq: 3, id: "m2" }, 2);
+    transcript.applyAgentFrame({ type: "turn_end", seq: 4 }, 3);
+    expect(settledIds(doc)).toEqual(["m2"]);
+    expect(transcript.awaitingDecision).toBe(true);
+    transcript.decideApproval("ap1", { decision: "allow", by: "Ada", at: 4 });
+    expect(settledIds(doc)).toEqual(["m1", "m2"]);
+    expect(transcript.approval("ap1")).toEqual({ status: "allowed", kind: "tool" });
+    expect(transcript.awaitingDecision).toBe(false);
+    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({ type: "approval", status: "allowed", decidedBy: "Ada" });
+    // A replayed approval frame after a restart does not add it twice.
+    transcript.applyAgentFrame({ type: "approval", seq: 2, id: "ap1", messageId: "m1", kind: "tool", tool: "Bash", input: {} }, 5);
+    expect(transcriptToJSON(doc)[0].blocks).toHaveLength(1);
+  });
+
   it("keeps a message over 16 KiB live: its long output is not sent to every viewer a second time", () => {
     const doc = new Y.Doc({ gc: true });
     const transcript = new Transcript(doc);

@@ -5,7 +5,7 @@
  * of it; web/src/lib/transcript.ts is the browser's reader.
  */
 import * as Y from "yjs";
-import type { FromAgentFrame } from "../protocol/agent";
+import type { ApprovalDecision, FromAgentFrame } from "../protocol/agent";
 import {
   SETTLED_MESSAGE_MAX_BYTES,
   isSettled,
@@ -61,6 +61,10 @@ export class Transcript {
   #streaming: string | null = null;
   /** False: every message stays live, the document as before issue 24 (TRANSCRIPT_SETTLE=false, for the bench). */
   readonly #settles: boolean;
+  /** Approval blocks of live messages by id (a pending one keeps its message live). */
+  readonly #approvals = new Map<string, YBlock>();
+  /** Approvals in settled messages: decided or closed, as they stand. */
+  readonly #settledApprovals = new Map<string, { status: string; kind: "tool" | "plan" }>();
 
   /** Settles what an older room left live: a room written before issue 24 is migrated here, on first load. */
   constructor(doc: Y.Doc, options: { settle?: boolean } = {}) {
@@ -170,6 +174,18 @@ export class Transcript {
       case "question":
         blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text, ...(frame.questions ? { questions: frame.questions } : {}) })]);
         break;
+      case "approval": {
+        if (this.#approvals.has(frame.id) || this.#settledApprovals.has(frame.id)) break;
+        const block = plainBlock({ type: "approval", id: frame.id, kind: frame.kind, tool: frame.tool, requestedAt: now, status: "pending" });
+        block.set("input", frame.input ?? null);
+        blocksOf(this.#message(frame.messageId, now)).push([block]);
+        this.#approvals.set(frame.id, block);
+        break;
+      }
+      case "approval_closed":
+        this.#closeApproval(this.#approvals.get(frame.id), frame.reason);
+        this.#settleAll(this.#streaming);
+        break;
       case "turn_error":
         this.addSystemError(`error-${frame.seq}`, frame.message, now);
         break;
@@ -180,6 +196,46 @@ export class Transcript {
       default:
         break;
     }
+  }
+
+  /** An approval as it stands (null: no such approval in this session). */
+  approval(id: string): { status: string; kind: "tool" | "plan" } | null {
+    const block = this.#approvals.get(id);
+    if (block) return { status: block.get("status") as string, kind: block.get("kind") as "tool" | "plan" };
+    return this.#settledApprovals.get(id) ?? null;
+  }
+
+  /** Whether any approval waits for a person (the session waits, its idle clock does not run). */
+  get awaitingDecision(): boolean {
+    for (const block of this.#approvals.values()) if (block.get("status") === "pending") return true;
+    return false;
+  }
+
+  /** Records a person's decision on a pending approval: every view shows it, and who decided. */
+  decideApproval(id: string, decision: { decision: ApprovalDecision; by: string; at: number; message?: string; mode?: "auto" | "ask" }): void {
+    const block = this.#approvals.get(id);
+    if (!block || block.get("status") !== "pending") return;
+    block.set("status", decision.decision === "deny" ? "denied" : "allowed");
+    block.set("decision", decision.decision);
+    block.set("decidedBy", decision.by);
+    block.set("decidedAt", decision.at);
+    if (decision.message) block.set("message", decision.message);
+    if (decision.mode) block.set("mode", decision.mode);
+    this.#doc.transact(() => this.#settleAll(this.#streaming));
+  }
+
+  /** Closes every pending approval (its agent is gone, the run ended): none shows as waiting forever. */
+  closePendingApprovals(reason: string): void {
+    this.#doc.transact(() => {
+      for (const block of this.#approvals.values()) this.#closeApproval(block, reason);
+      this.#settleAll(this.#streaming);
+    });
+  }
+
+  #closeApproval(block: YBlock | undefined, reason: string): void {
+    if (!block || block.get("status") !== "pending") return;
+    block.set("status", "closed");
+    block.set("closedReason", reason);
   }
 
   #appendText(messageId: string, type: "text" | "thinking", text: string, now: number): YBlock {
@@ -215,12 +271,19 @@ export class Transcript {
   #index(entry: MessageEntry): void {
     if (isSettled(entry)) {
       this.#settledIds.add(entry.id);
-      for (const block of entry.blocks) if (block.type === "tool_use") this.#toolMessage.set(block.id, entry.id);
+      for (const block of entry.blocks) {
+        if (block.type === "tool_use") this.#toolMessage.set(block.id, entry.id);
+        if (block.type === "approval") this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
+      }
       return;
     }
     const id = entry.get("id") as string;
     this.#messages.set(id, entry);
     for (const block of blocksOf(entry).toArray()) {
+      if (block.get("type") === "approval") {
+        this.#approvals.set(block.get("id") as string, block);
+        this.#settledApprovals.delete(block.get("id") as string);
+      }
       if (block.get("type") !== "tool_use") continue;
       this.#tools.set(block.get("id") as string, block);
       this.#toolMessage.set(block.get("id") as string, id);
@@ -242,8 +305,13 @@ export class Transcript {
     if (new TextEncoder().encode(JSON.stringify(json)).length > SETTLED_MESSAGE_MAX_BYTES) return;
     const index = this.#indexOf(id);
     if (index < 0) return;
-    // A deleted Y.Map reads as empty: forget its tool blocks first.
-    for (const block of json.blocks) if (block.type === "tool_use") this.#tools.delete(block.id);
+    // A deleted Y.Map reads as empty: forget its tool and approval blocks first.
+    for (const block of json.blocks) {
+      if (block.type === "tool_use") this.#tools.delete(block.id);
+      if (block.type !== "approval") continue;
+      this.#approvals.delete(block.id);
+      this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
+    }
     const list = messageList(this.#doc);
     list.delete(index, 1);
     list.insert(index, [json]);
@@ -275,12 +343,12 @@ export class Transcript {
 
 const entryId = (entry: MessageEntry): string => (isSettled(entry) ? entry.id : (entry.get("id") as string));
 
-/** A live message that nothing will change: no tool in it runs, it is not waiting to be read. */
+/** A live message that nothing will change: no tool in it runs, no approval in it waits, it is not waiting to be read. */
 function settles(message: YMessage): boolean {
   if (message.get("queued") === true) return false;
   return blocksOf(message)
     .toArray()
-    .every((block) => block.get("type") !== "tool_use" || block.get("status") !== "running");
+    .every((block) => !(block.get("type") === "tool_use" && block.get("status") === "running") && !(block.get("type") === "approval" && block.get("status") === "pending"));
 }
 
 /** A settled message as a live Y.Map again, field for field, its text blocks growing Y.Texts. */
