@@ -151,6 +151,14 @@ export class Session {
         if (this.#state === "failed" || this.#state === "finished" || this.#stopRequested) return;
         if (this.#inbox.accept({ seq: frame.seq, text: frame.text, author: frame.author })) this.#deliver();
         return;
+      case "decision":
+        if (!this.#inbox.acceptOnce(frame.seq)) return;
+        // A decision for a call this incarnation no longer waits for (stopped, interrupted) is read all the same.
+        this.#driver?.decide(frame.approvalId, { decision: frame.decision, author: frame.author, ...(frame.message ? { message: frame.message } : {}), ...(frame.mode ? { mode: frame.mode } : {}) });
+        this.#reportConsumed([frame.seq]);
+        return;
+      case "settings":
+        return this.settings(frame);
       case "stop":
         this.#stopRequested = true;
         // Nothing was restored yet, so there is nothing newer than the saved workspace to keep.
@@ -158,6 +166,23 @@ export class Session {
         else if (this.#state === "running") void this.#finishStop();
         return;
     }
+  }
+
+  /**
+   * The session's permission mode and model as the room has them now (a PATCH while Running, or the start of
+   * a reattach): the mode from Claude Code's next tool call, the model from its next request (the gateway's
+   * route forces it; Claude Code is told too, so its own requests name it).
+   */
+  settings(next: { permissionMode: StartFrame["config"]["permissionMode"]; model: StartFrame["config"]["model"] }): void {
+    const config = this.#start.config;
+    const modelChanged = next.model !== config.model;
+    config.permissionMode = next.permissionMode;
+    config.model = next.model;
+    if (modelChanged) this.#route?.update({ model: next.model });
+    const driver = this.#driver;
+    if (!driver) return;
+    driver.setPermissionMode(next.permissionMode).catch((error: unknown) => this.#options.log(`session ${this.id}: permission mode not set: ${String(error)}`));
+    if (modelChanged) driver.setModel(next.model).catch((error: unknown) => this.#options.log(`session ${this.id}: model not set: ${String(error)}`));
   }
 
   /** Extracts the saved workspace the DO sent, then provisions without cloning. */

@@ -24,6 +24,7 @@ function filler(op: Operation, world: World) {
     triggerId: world.triggerId,
     shareId: world.shareId,
     token: world.shareToken,
+    approvalId: "toolu_malformed",
   };
   const byCollection: Record<string, string> = {
     sessions: world.sessionId,

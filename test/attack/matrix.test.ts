@@ -43,11 +43,13 @@ const ALSO_ALLOWED: Record<string, [number, string]> = {
   "POST /api/workspaces/{ws}/sessions/{id}/resume": [409, "invalid_transition"],
   "POST /api/workspaces/{ws}/sessions/{id}/approve": [409, "invalid_transition"],
   "POST /api/workspaces/{ws}/sessions/{id}/export": [400, "gdrive_not_configured"],
+  // The world's session asks for no approval: an owner or editor reaches the route and finds none.
+  "POST /api/workspaces/{ws}/sessions/{id}/approvals/{approvalId}": [404, "not_found"],
 };
 
 function fillPath(op: Operation, world: World, other: World, who: Identity): string {
   const foreign = who === "foreign";
-  const idsBeyondWs = /\{(id|userId|name|triggerId|shareId)\}/.test(op.path);
+  const idsBeyondWs = /\{(id|userId|name|triggerId|shareId|email)\}/.test(op.path);
   const from = (w: World) => ({
     sessions: w.sessionId,
     triggers: w.triggerId,
@@ -56,6 +58,7 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     secrets: w.secretName,
     artifacts: w.artifactName,
     workflows: w.workflowName,
+    invitations: w.invitationEmail,
     "mcp-servers": w.mcpServerName,
   });
   return op.path.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
@@ -64,6 +67,7 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     if (param === "userId") return `/${collection}/${source.target.user.id}`;
     if (param === "triggerId") return `/${collection}/${source.triggerId}`;
     if (param === "shareId") return `/${collection}/${source.shareId}`;
+    if (param === "approvalId") return `/${collection}/toolu_matrix`;
     // A guest's token names its session by itself: "another workspace's id" has no meaning for it.
     if (param === "token") return `/${collection}/${world.shareToken}`;
     const value = from(source)[collection as keyof ReturnType<typeof from>];

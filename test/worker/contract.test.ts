@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { signBody } from "../../worker/secrets/hmac";
 import { answerSchema, componentsFilled, undocumented, type PublishedDocument } from "../harness/documented";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { eventually, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import { eventually, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
 /** Operations no test here can answer for real, and why. */
 const NOT_CALLED: Record<string, string> = {
@@ -67,7 +67,12 @@ describe("every answer of the API, as its document publishes it", () => {
     await call(owner, "PATCH", "/api/workspaces/{ws}", { ws }, { idleStopMinutes: 30, monthlyBudgetUsd: 50 });
     await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: editor.user.email, role: "editor" });
     await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: target.user.email, role: "viewer" });
+    await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: "not-yet@example.com", role: "viewer" });
+    // Invited people become members when they come.
+    await editor.api(`/api/workspaces/${ws}`);
+    await target.api(`/api/workspaces/${ws}`);
     await call(owner, "GET", "/api/workspaces/{ws}/members", { ws });
+    await call(owner, "DELETE", "/api/workspaces/{ws}/invitations/{email}", { ws, email: "not-yet@example.com" });
     await call(owner, "PATCH", "/api/workspaces/{ws}/members/{userId}", { ws, userId: target.user.id }, { role: "editor" });
     await call(owner, "DELETE", "/api/workspaces/{ws}/members/{userId}", { ws, userId: target.user.id });
     await call(owner, "GET", "/api/models", {});
@@ -104,6 +109,13 @@ describe("every answer of the API, as its document publishes it", () => {
     const changes = await call<{ repos: unknown[] }>(owner, "GET", "/api/workspaces/{ws}/sessions/{id}/changes", p);
     expect(changes.repos.length).toBeGreaterThan(0);
     await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/push", p, { pullRequest: { title: "Fix login" } });
+
+    // An approval the agent asks for, decided through its route.
+    await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/messages", p, { text: "/approval Bash" });
+    const asked = await eventually(() => transcriptOf(owner, ws, session.id), (m) => m.some((x) => x.blocks.some((b) => b.type === "approval")));
+    const approvalId = asked.flatMap((m) => m.blocks).find((b) => b.type === "approval")!.id as string;
+    await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/approvals/{approvalId}", { ...p, approvalId }, { decision: "allow" });
+    await waitForAgentStatus(owner, ws, session.id, "idle");
 
     const { share } = await call<{ share: { id: string; url: string } }>(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/shares", p, {});
     await call(owner, "GET", "/api/workspaces/{ws}/sessions/{id}/shares", p);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { McpConnectionSchema, McpTransportSchema, MAX_MCP_SERVERS } from "./mcp-servers";
 import { ModelIdSchema } from "./models";
-import { RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
+import { PermissionModeSchema, RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
 
 export const AgentStatusSchema = z.enum(["working", "idle", "waiting_input"]);
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
@@ -112,6 +112,34 @@ export const UserMessageFrameSchema = z.object({
   author: z.string(),
 });
 export const AnswerFrameSchema = z.object({ type: z.literal("answer"), seq, text: z.string(), author: z.string() });
+/** How a person answers an approval: the tool call (or plan) goes ahead, goes ahead for good in this session, or not. */
+export const APPROVAL_DECISIONS = ["allow", "allow_always", "deny"] as const;
+export const ApprovalDecisionSchema = z.enum(APPROVAL_DECISIONS);
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+/** The mode a plan's approval continues in: anything but planning again. */
+export const PlanContinueModeSchema = PermissionModeSchema.exclude(["plan"]);
+/** The longest message a person may send Claude with a decision (a denial's reason, a plan's feedback). */
+export const APPROVAL_MESSAGE_MAX = 4000;
+/**
+ * An approval's answer, numbered in the input queue (kept, resent after a reconnect, de-duplicated by seq):
+ * the room has decided it already (first answer wins); the agent hands it to the waiting tool call.
+ */
+export const DecisionFrameSchema = z.object({
+  type: z.literal("decision"),
+  seq,
+  approvalId: id,
+  decision: ApprovalDecisionSchema,
+  message: z.string().max(APPROVAL_MESSAGE_MAX).optional(),
+  /** A plan's approval: the mode the session continues in. */
+  mode: PlanContinueModeSchema.optional(),
+  author: z.string(),
+});
+export type DecisionFrame = z.infer<typeof DecisionFrameSchema>;
+/**
+ * Settings changed while Running (PATCH): from the agent's next model request. Not numbered: the latest
+ * settings are also in every `start`, so a reattached agent takes them from there.
+ */
+export const SettingsFrameSchema = z.object({ type: z.literal("settings"), permissionMode: PermissionModeSchema, model: ModelIdSchema });
 export const StopFrameSchema = z.object({ type: z.literal("stop") });
 export const AckFrameSchema = z.object({ type: z.literal("ack"), upTo: seq });
 
@@ -119,6 +147,8 @@ export const ToAgentFrameSchema = z.discriminatedUnion("type", [
   StartFrameSchema,
   UserMessageFrameSchema,
   AnswerFrameSchema,
+  DecisionFrameSchema,
+  SettingsFrameSchema,
   StopFrameSchema,
   AckFrameSchema,
 ]);
@@ -177,6 +207,13 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
   /** `questions`: AskUserQuestion's questions with their options, when the agent asked through that tool. */
   z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string(), questions: z.array(AskedQuestionSchema).max(8).optional() }),
+  /**
+   * A tool call Claude Code asks permission for (`ask`), or the plan it proposes (`plan`, kind `plan`, its
+   * text in `input.plan`): the session waits for an owner's or editor's decision.
+   */
+  z.object({ type: z.literal("approval"), seq, id, messageId: id, kind: z.enum(["tool", "plan"]), tool: z.string().max(200), input: z.unknown() }),
+  /** An approval no decision can reach any more (the turn was interrupted, the session stopped). */
+  z.object({ type: z.literal("approval_closed"), seq, id, reason: z.string().max(FRAME_LIMITS.step) }),
   /** A turn ended (its usage came request by request, in `usage` frames). */
   z.object({ type: z.literal("turn_end"), seq }),
   z.object({ type: z.literal("usage"), seq, ...ModelUsageSchema.shape }),

@@ -6,7 +6,7 @@
 import type * as Y from "yjs";
 import { z } from "zod";
 import { SessionUsageSchema } from "./usage";
-import { AgentStatusSchema, type AskedQuestion } from "./agent";
+import { AgentStatusSchema, type ApprovalDecision, type AskedQuestion } from "./agent";
 import { McpConnectionSchema } from "./mcp-servers";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
@@ -55,7 +55,7 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "error"] as const;
+export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "approval", "error"] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
@@ -87,12 +87,40 @@ export interface QuestionBlock {
   answeredBy?: string;
 }
 
+/** `pending` until a person decides (or the call is gone: `closed`, with why). */
+export const APPROVAL_STATUSES = ["pending", "allowed", "denied", "closed"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/**
+ * A tool call Claude Code asks permission for (`ask`), or its plan (`plan`, the text in `input.plan`): every
+ * view shows it, an owner or editor decides it once (POST …/approvals/:id), and every view shows who did.
+ */
+export interface ApprovalBlock {
+  type: "approval";
+  id: string;
+  kind: "tool" | "plan";
+  tool: string;
+  input: unknown;
+  requestedAt: number;
+  status: ApprovalStatus;
+  decision?: ApprovalDecision;
+  decidedBy?: string;
+  decidedAt?: number;
+  /** What the decider said to Claude (a denial's reason, a plan's feedback). */
+  message?: string;
+  /** A plan's approval: the mode the session continues in. */
+  mode?: "auto" | "ask";
+  /** Why a pending approval closed without a decision. */
+  closedReason?: string;
+}
+
 /** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
 export type TranscriptBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; text: string; signature?: string }
   | ToolUseBlock
   | QuestionBlock
+  | ApprovalBlock
   | { type: "error"; text: string };
 
 /** A message as JSON; in the document, a Y.Map with these keys and `blocks` a Y.Array of Y.Maps. */

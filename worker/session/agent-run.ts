@@ -6,12 +6,14 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
+import { AGENT_PHASES } from "../protocol/lifecycle";
 import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { RunContainer } from "./run-container";
+import { keepChangesFromAgent } from "./saved-changes";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -20,6 +22,13 @@ import type { SessionState } from "./state";
 import type { Input, RoomStore } from "./storage";
 import { TURN_LOST_TEXT } from "./transcript-doc";
 import { WorkspaceSaves, message } from "./workspace-saves";
+import { DecisionFrameSchema, type DecisionFrame } from "../protocol/agent";
+
+/** A decision as the input queue keeps it (its JSON, written by state.ts): the frame's fields but seq and author. */
+function decisionOf(text: string): Omit<DecisionFrame, "type" | "seq" | "author"> {
+  const { type: _type, seq: _seq, author: _author, ...decision } = DecisionFrameSchema.parse({ type: "decision", seq: 0, author: "", ...(JSON.parse(text) as object) });
+  return decision;
+}
 
 /** What the run needs from its room. */
 export interface AgentRunHost {
@@ -63,8 +72,10 @@ export class AgentRun {
       state,
       store,
       endpoint: (record) => this.#endpoint(record),
+      stored: (record, savedAt) => keepChangesFromAgent(env.ARTIFACTS, record.id, savedAt, (path, init) => this.request(path, init), this.redaction.secrets),
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
+      redact: (text) => this.redaction.secrets.text(text),
     });
     this.ending = new RunEnding({
       state,
@@ -145,16 +156,18 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const secrets = await loadWorkspaceSecrets(this.#host.env, record.workspaceId);
-    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets, this.#host.env.AUTH_MODE);
-    // A literal header value is a credential too: kept out of everything the session shows.
-    this.redaction.setSecrets([...Object.values(secrets), ...mcpHeaderValues(mcpServers)]);
+    // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
+    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets.forAgent, this.#host.env.AUTH_MODE);
+    // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
+    // value is a credential too; only the `agent` scope goes to the agent.
+    this.redaction.setSecrets([...secrets.redact, ...mcpHeaderValues(mcpServers)]);
     return {
       type: "start",
       sessionId: record.id,
       config: record.config,
       workflow: this.#host.state.workflow(),
       repos: record.repos,
-      secrets,
+      secrets: secrets.forAgent,
       mcpServers,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
@@ -199,6 +212,7 @@ export class AgentRun {
       state.transcript?.addSystemError(`turn-lost-${now}`, TURN_LOST_TEXT, now);
     }
     state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
+    state.transcript?.closePendingApprovals("the agent restarted before anyone answered; Claude asks again if it still needs to");
     state.setAgentStatus("idle");
     // An ending waited for that agent; it can save nothing newer now.
     state.run.agentGone();
@@ -225,12 +239,19 @@ export class AgentRun {
     this.#flushFrames(true);
     const link = this.#link;
     this.#link = null;
+    this.#host.state.transcript?.closePendingApprovals("the run ended before anyone answered");
     link?.send({ type: "stop" });
     link?.close(reason);
     const record = this.#record;
     if (!record) return;
     if (container === "stop") this.#container.stop(record.id);
     else void this.#container.destroy(record.id);
+  }
+
+  /** The workbench answered (the container was started for it alone): it stops again unless a run began meanwhile. */
+  benchDone(): void {
+    const record = this.#record;
+    if (record && !this.linked && !AGENT_PHASES.has(record.phase)) this.#container.stop(record.id);
   }
 
   /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */
@@ -321,7 +342,19 @@ export class AgentRun {
 
   #sendInput({ seq, kind, text, authorName: author }: Input): void {
     if (kind === "answer") this.send({ type: "answer", seq, text, author });
+    else if (kind === "decision") this.send({ type: "decision", seq, author, ...decisionOf(text) });
     else this.send({ type: "user_message", seq, text, author });
+  }
+
+  /** Queues an approval's decision (the room decided it: first answer wins); a Running agent gets it at once. */
+  sendDecision(input: Input): void {
+    if (this.#record?.phase === "Running") this.#sendInput(input);
+  }
+
+  /** The session's mode and model changed while Running: the agent takes them from its next call (a reattach, from `start`). */
+  sendSettings(): void {
+    const record = this.#record;
+    if (record) this.send({ type: "settings", permissionMode: record.config.permissionMode, model: record.config.model });
   }
 
   #endpoint(record: SessionRecord): AgentEndpoint {

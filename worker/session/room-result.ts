@@ -18,6 +18,9 @@ export type RoomErrorCode = Extract<
   | "nothing_to_push"
   | "push_rejected"
   | "github_error"
+  | "rate_limited"
+  | "already_decided"
+  | "model_retired"
 >;
 export type RoomError = { code: RoomErrorCode; message: string; phase?: Phase; field?: string };
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };

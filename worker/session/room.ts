@@ -15,7 +15,8 @@ import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
 import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
-import { askWorkbench } from "./workbench";
+import { askWorkbench, workbenchLimit } from "./workbench";
+import { keepSavedChanges, readSavedChanges } from "./saved-changes";
 import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
@@ -26,12 +27,15 @@ import { sessionView, type Actor, type SessionRecord, type SessionView } from ".
 import { reportUsage } from "./usage-ledger";
 import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
-import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { SessionState, type SessionInit, type SessionPatch, type SettingsPatch } from "./state";
+import { decideApproval, type DecisionInput } from "./approvals";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
 import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
 import { applyRoomSchema } from "./schema";
+import { GuestViews } from "./guest-view";
+import type { GuestView } from "../protocol/shares";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
 
@@ -48,6 +52,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
+  /** What guests with a share link read, kept per version of the document. */
+  readonly #guests: GuestViews;
 
   constructor(ctx: DurableObjectState, env: Env) {
     // Before the viewer side reads its table: every table first (schema.ts).
@@ -74,6 +80,12 @@ export class SessionRoom extends ViewerRoom {
       indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
       idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
+    this.#guests = new GuestViews({
+      env,
+      record: () => this.#state.record,
+      events: () => this.#store.events(),
+      messages: () => transcriptToJSON(this.document),
+    });
     // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
     this.#throttle = new LeadingEdgeThrottle((frames) => this.#agent.applyFrames(frames), () => this.fanOut(), this.frameBudget());
     this.#agent = new AgentRun({
@@ -95,7 +107,18 @@ export class SessionRoom extends ViewerRoom {
       record: this.#state.record,
       request: (path, init) => this.#agent.request(path, init),
       redact: (text) => this.#agent.redaction.secrets.text(text),
+      redactDeep: (value) => this.#agent.redaction.secrets.deep(value),
       workbench: (action, push) => askWorkbench(this.env, this.ctx.storage, this.#state.record, action, push),
+      workbenchLimit: (actor) => workbenchLimit(this.env, actor, this.#state.record),
+      workbenchDone: () => this.#agent.benchDone(),
+      keptChanges: async () => {
+        const record = this.#state.record;
+        return record?.savedWorkspace ? readSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt) : null;
+      },
+      keepChanges: async (changes) => {
+        const record = this.#state.record;
+        if (record?.savedWorkspace) await keepSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt, changes);
+      },
       sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }
@@ -113,6 +136,7 @@ export class SessionRoom extends ViewerRoom {
     this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
+      this.#guests.changed();
       this.#store.document.append(update);
       if (this.#store.document.needsCompaction()) this.#store.document.compact(this.document);
     });
@@ -123,10 +147,10 @@ export class SessionRoom extends ViewerRoom {
     if (record) this.ctx.waitUntil(this.#reportUsage());
   }
 
-  /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
+  /** A viewer's lease (and a credential's expiry, an Access JWT's) moves the alarm: its socket closes then. */
   protected viewerJoined(connection: Connection, identity: ConnectionIdentity): void {
     super.viewerJoined(connection, identity);
-    if (identity.expiresAt !== null) this.ctx.waitUntil(this.#scheduleAlarm());
+    this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */
@@ -163,10 +187,12 @@ export class SessionRoom extends ViewerRoom {
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
-  create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
+  create(init: SessionInit & { prompt?: string; modelNote?: string }): RoomResult<SessionView> {
     if (this.#state.record) return refused("exists", "session exists");
-    const { prompt, ...fields } = init;
+    const { prompt, modelNote, ...fields } = init;
     const record = this.#state.create(fields, Date.now());
+    // A trigger's or schedule's stored model retired: the session runs as its successor, and says so.
+    if (modelNote) this.#store.appendEvent({ at: Date.now(), type: "model_succeeded", reason: modelNote });
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#agent.queueInput(first, author);
@@ -203,22 +229,43 @@ export class SessionRoom extends ViewerRoom {
     return this.#state.record ? ok(transcriptToJSON(this.document)) : gone;
   }
 
+  /** A guest's view of the session (a share link's): guest-view.ts. */
+  async guestView(): Promise<RoomResult<GuestView>> {
+    const view = await this.#guests.view(Date.now());
+    return view ? ok(view) : gone;
+  }
+
   artifacts(): RoomResult<{ name: string; size: number; updatedAt: number }[]> {
     return this.#state.record ? ok(this.#store.artifacts()) : gone;
   }
 
-  update(patch: SessionPatch, actor: Actor): RoomResult<SessionView> {
+  update(patch: SessionPatch & SettingsPatch, actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
-    const changesSetup = patch.repos !== undefined || patch.workflow !== undefined;
+    const { permissionMode, model, ...fields } = patch;
+    const changesSetup = fields.repos !== undefined || fields.workflow !== undefined;
     if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
-    this.#state.update(patch, actor);
+    if (Object.keys(fields).length > 0) this.#state.update(fields, actor);
+    if (permissionMode !== undefined || model !== undefined) {
+      this.#state.updateSettings({ ...(permissionMode ? { permissionMode } : {}), ...(model ? { model } : {}) }, actor);
+      // A Running agent takes them from its next call; one (re)connecting gets them in its start.
+      this.#agent.sendSettings();
+    }
     return ok(sessionView(record, record.updatedAt));
   }
 
+  /** An owner's or editor's decision on an approval (approvals.ts): first answer wins, then the agent hears it. */
+  decide(approvalId: string, body: DecisionInput, actor: Actor): RoomResult<{ approvalId: string; decision: string; decidedBy: string }> {
+    const result = decideApproval(this.#state, approvalId, body, actor);
+    if (!result.ok) return result;
+    const { input, ...decided } = result.value;
+    this.#agent.sendDecision(input);
+    return ok({ approvalId: decided.approvalId, decision: decided.decision, decidedBy: decided.decidedBy });
+  }
+
   /** The agent's changes against the cloned commits (git-requests.ts): from its agent, or its saved workspace. */
-  async changes(): Promise<RoomResult<Changes>> {
-    return sessionChanges(this.#git());
+  async changes(actor: Actor): Promise<RoomResult<Changes>> {
+    return sessionChanges(this.#git(), actor);
   }
 
   /** Commits and pushes the agent's changes (and opens a pull request), recorded as an event. */

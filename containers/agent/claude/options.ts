@@ -14,6 +14,7 @@ import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthrop
 import path from "node:path";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
+import { claudeMode } from "./permissions";
 import type { SessionMcp } from "./mcp";
 import type { SessionPaths } from "./state";
 
@@ -94,7 +95,8 @@ export function queryOptions(input: QueryOptionsInput): Options {
     model: config.model,
     thinking: config.thinking ? { type: "adaptive" } : { type: "disabled" },
     systemPrompt: { type: "preset", preset: "claude_code", append: input.append },
-    permissionMode: "bypassPermissions",
+    // The session's mode (auto: bypassPermissions); skipping stays allowed so the team can switch to `auto` live.
+    permissionMode: claudeMode(config.permissionMode),
     allowDangerouslySkipPermissions: true,
     canUseTool: input.canUseTool,
     settingSources: ["project"],

@@ -19,19 +19,20 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
-import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
-export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+export type { Artifact, DecisionBody, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
-export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
@@ -122,9 +123,10 @@ export const api = {
   usage: (id: string, range: { from?: string; to?: string } = {}) =>
     request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
-  members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
+  members: (wsId: string) => request<{ members: Member[]; invitations: Invitation[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
-    request<{ member: Member }>("POST", `${ws(wsId)}/members`, { user, role }),
+    request<{ invitation: Invitation }>("POST", `${ws(wsId)}/members`, { user, role }),
+  withdrawInvitation: (wsId: string, email: string) => request<void>("DELETE", `${ws(wsId)}/invitations/${enc(email)}`),
   setRole: (wsId: string, userId: string, role: Role) =>
     request<{ member: Member }>("PATCH", `${ws(wsId)}/members/${enc(userId)}`, { role }),
   removeMember: (wsId: string, userId: string) => request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
@@ -149,6 +151,8 @@ export const api = {
   clone: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
+  decideApproval: (wsId: string, id: string, approvalId: string, body: DecisionBody) =>
+    request<{ approval: { approvalId: string; decision: string; decidedBy: string } }>("POST", `${ses(wsId, id)}/approvals/${encodeURIComponent(approvalId)}`, body),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
   changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
@@ -160,8 +164,8 @@ export const api = {
   deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
-  putSecret: (wsId: string, name: string, value: string) =>
-    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
+  putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
+    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value, ...(scope && { scope }) }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
 
   mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),

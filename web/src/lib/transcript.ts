@@ -58,6 +58,9 @@ export interface SessionState {
   pullRequestUrl: string | null;
   /** Tokens and cost so far, live; null until the room has written them. */
   usage: SessionUsage | null;
+  /** The session's permission mode and model as the room has them now (they change live); "" before it has said. */
+  permissionMode: string;
+  model: string;
   /** The workspace's MCP servers as this session's Claude Code reported them. */
   mcpServers: McpConnection[];
 }
@@ -95,8 +98,14 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     awaitingApproval: m.get(infoKey("awaitingApproval")) === true,
     pullRequestUrl: str(m, infoKey("pullRequestUrl")) || null,
     usage: readUsage(m.get(infoKey("usage"))),
+    ...liveSettings(m.get(infoKey("config"))),
     mcpServers: readMcpServers(m.get(infoKey("mcpServers"))),
   };
+}
+
+function liveSettings(config: unknown): { permissionMode: string; model: string } {
+  const fields = typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
+  return { permissionMode: typeof fields.permissionMode === "string" ? fields.permissionMode : "", model: typeof fields.model === "string" ? fields.model : "" };
 }
 
 export interface MessageHead {
