@@ -28,6 +28,7 @@ import {
   WorkspaceSchema,
 } from "../protocol/workspace";
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
+import { EnvironmentSchema, WorkspaceEnvironmentSchema } from "../protocol/environment";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateTokenSchema } from "./tokens";
 import { ModelViewSchema } from "../protocol/models";
@@ -65,6 +66,7 @@ const schemas = {
   PushResult: PushResultSchema,
   Model: ModelViewSchema,
   WorkspaceUsage: WorkspaceUsageSchema,
+  Environment: WorkspaceEnvironmentSchema,
 };
 
 const bodies = {
@@ -87,6 +89,7 @@ const bodies = {
   CreateWorkflow: CreateWorkflowSchema,
   UpdateWorkflow: UpdateWorkflowSchema,
   Push: PushSchema,
+  PutEnvironment: EnvironmentSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -246,6 +249,10 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "A workflow (built-in or the workspace's)", who: "member", access: "member", responses: { 200: ["the workflow", one("workflow", "Workflow")] } },
     put: { summary: "Change a workspace workflow (a built-in: 409 workflow_builtin)", who: "owner, editor", access: "editor", body: "UpdateWorkflow", responses: { 200: ["changed", one("workflow", "Workflow")] } },
     delete: { summary: "Delete a workspace workflow; one that sessions use needs ?force=true (else 409 workflow_in_use naming how many)", who: "owner, editor", access: "editor", query: ["force"], responses: { 204: "deleted" } },
+  },
+  [`${ws}/environment`]: {
+    get: { summary: "The workspace's environment: the setup script new sessions run in Creating, and its non-secret variables", who: "owner, editor", access: "editor", responses: { 200: ["the environment", one("environment", "Environment")] } },
+    put: { summary: "Set the environment (setupScript ≤ 64 KB; env names [A-Z_][A-Z0-9_]*, none a secret's name or Tandem's own: 400 naming the field)", who: "owner", access: "owner", body: "PutEnvironment", responses: { 200: ["set", one("environment", "Environment")] } },
   },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   [`${s}/shares`]: {

@@ -52,7 +52,7 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "error"] as const;
+export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "error", "setup"] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
@@ -84,12 +84,28 @@ export interface QuestionBlock {
   answeredBy?: string;
 }
 
+/**
+ * A setup step in Creating (the workspace's script, a repository's `.tandem/setup.sh`, or `environment`: a
+ * saved environment restored), in a system message of its own; `text` is its output, a Y.Text that grows.
+ */
+export interface SetupBlock {
+  type: "setup";
+  id: string;
+  source: string;
+  text: string;
+  status: "running" | "done" | "error" | "stopped" | "restored";
+  exitCode?: number | null;
+  startedAt: number;
+  endedAt?: number;
+}
+
 /** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
 export type TranscriptBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; text: string; signature?: string }
   | ToolUseBlock
   | QuestionBlock
+  | SetupBlock
   | { type: "error"; text: string };
 
 /** A message as JSON; in the document, a Y.Map with these keys and `blocks` a Y.Array of Y.Maps. */
