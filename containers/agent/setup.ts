@@ -75,7 +75,7 @@ export class SetupRun {
   #stopped = false;
 
   constructor(step: SetupStep, env: NodeJS.ProcessEnv, launch: LaunchOptions, output: (text: string) => void) {
-    this.#process = ContainedProcess.launch({ command: "bash", args: ["-c", step.script, "tandem-setup"], cwd: step.cwd, env, signal: new AbortController().signal }, launch);
+    this.#process = ContainedProcess.launch({ command: "bash", args: ["--norc", "--noprofile", "-c", step.script, "tandem-setup"], cwd: step.cwd, env, signal: new AbortController().signal }, launch);
     const child = this.#process.child;
     child.stdin?.end();
     let pending = "";
