@@ -166,6 +166,7 @@ export function sampleBody(name: string, world: World): unknown {
     CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
     Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
+    PutEnvironment: { setupScript: "echo matrix", env: { MATRIX: "1" } },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];
