@@ -16,7 +16,7 @@
  * GET /control-workbench lists what it was sent.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
- * Message scripts: "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * Message scripts: "/environment-archive <key>" (offers an environment the room did not ask for), "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
@@ -301,6 +301,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
+    } else if (command === "/environment-archive") {
+      // A hostile agent, Running, offers an environment for a key of its choosing: the room must not keep it.
+      s.send({ type: "environment_archive", key: argument, size: Buffer.byteLength(s.archive ?? "{}"), overLimit: false });
     } else if (command === "/env") {
       const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });
@@ -460,6 +463,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (req.url === "/control-callbacks") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
       return;
+    }
+    const environment = /^\/sessions\/([^/]+)\/environment$/.exec(req.url ?? "");
+    if (environment && req.method === "GET") {
+      if (!(await linkChecked(req, res))) return;
+      const poisoned = sessions.get(decodeURIComponent(environment[1]))?.archive ?? "{}";
+      return void res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(poisoned) }).end(poisoned);
     }
     const archive = /^\/sessions\/([^/]+)\/workspace$/.exec(req.url ?? "");
     if (archive) {

@@ -1,6 +1,8 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { WorkspaceEnvironmentSchema } from "@tandem/protocol/environment";
+import { WorkspaceEnvironmentSchema, environmentArchiveKey } from "@tandem/protocol/environment";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
+import { createSession, eventsOf, eventually, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
 async function team() {
   const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
@@ -76,5 +78,20 @@ describe("the environment of a workspace", () => {
     expect(((await (await owner.api(path)).json()) as { environment: unknown }).environment).toMatchObject(setup);
     // Exactly 64 KB is accepted.
     expect((await owner.api(path, { method: "PUT", body: { setupScript: "#".repeat(64 * 1024), env: {} } })).status).toBe(200);
+  });
+});
+
+describe("warm starts kept by the room", () => {
+  it("refuses an environment archive its agent offers outside Creating, for a key it did not announce", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const { id } = await createSession(owner, ws, {});
+    await waitForPhase(owner, ws, id, "Running");
+    await waitForAgentStatus(owner, ws, id, "idle");
+    const key = "ab".repeat(32);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: `/environment-archive ${key}` } })).status).toBe(202);
+    const events = await eventually(() => eventsOf(owner, ws, id), (list) => list.some((e) => e.type === "environment_not_saved"));
+    expect(events.find((e) => e.type === "environment_not_saved")?.reason).toContain("did not ask for");
+    expect(await env.ARTIFACTS.head(environmentArchiveKey(ws, key))).toBeNull();
   });
 });
