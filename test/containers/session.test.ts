@@ -151,7 +151,12 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     expect(warm.built).toBe(cold.built);
     expect(await exec(warm.container.id, "test", "-x", "/workspace/.venv/bin/python").then(() => true)).toBe(true);
     expect((await eventsOf(owner, ws, warm.id)).some((e) => e.type === "environment_restored")).toBe(true);
+    const steps = async (id: string) => {
+      const events = await eventsOf(owner, ws, id);
+      return events.map((e) => `${e.at - events[0].at} ms ${e.type}${e.reason ? ` (${e.reason.slice(0, 40)})` : ""}`).join("; ");
+    };
     console.log(`[containers] environment: cold setup (venv) create → Running ${cold.ms} ms; warm start ${warm.ms} ms`);
+    console.log(`[containers] cold: ${await steps(cold.id)}\n[containers] warm: ${await steps(warm.id)}`);
     for (const id of [cold.id, warm.id]) expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" })).status).toBe(204);
   });
 
