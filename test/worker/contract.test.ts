@@ -168,6 +168,8 @@ describe("every answer of the API, as its document publishes it", () => {
     const { name: _name, ...change } = workflow;
     await call(owner, "PUT", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name }, { ...change, title: "Release notes, edited" });
     await call(owner, "DELETE", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name });
+    await call(owner, "PUT", "/api/workspaces/{ws}/environment", { ws }, { setupScript: "npm ci", env: { NODE_ENV: "test" } });
+    await call(owner, "GET", "/api/workspaces/{ws}/environment", { ws });
   });
 
   // Last, once every test above has run (a file's tests run in order): a failure above already says what broke.
