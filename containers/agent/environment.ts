@@ -84,8 +84,12 @@ export class EnvironmentSetup {
       send({ type: "setup_end", id, status: "done", exitCode: 0 });
     }
     // Kept for the next session with the same key; this session goes on whether or not it is kept.
-    const { size, overLimit } = await this.archive.save();
-    send({ type: "environment_archive", key, size, overLimit });
+    try {
+      const { size, overLimit } = await this.archive.save();
+      send({ type: "environment_archive", key, size, overLimit });
+    } catch (error) {
+      send({ type: "notice", kind: "environment_not_saved", detail: `the environment was not archived: ${String(error)}` });
+    }
     return { kind: "ready" };
   }
 

@@ -23,6 +23,8 @@ export interface SetupStep {
 const TAIL_CHARS = 1500;
 /** Output is sent in whole lines, at most this often: few frames, and a line is never cut between two. */
 const FLUSH_EVERY_MS = 100;
+/** A frame's output at most (a `cat` of a large file prints megabytes in 100 ms); redaction spans frames. */
+const MAX_CHUNK_CHARS = 16 * 1024;
 
 /**
  * The steps, read right after the clone: a repository's own script is read from the commit cloned, before
@@ -93,7 +95,8 @@ export class SetupRun {
       const text = chunk.toString("utf8");
       pending += text;
       tail = (tail + text).slice(-TAIL_CHARS * 2);
-      timer ??= setTimeout(() => flush(false), FLUSH_EVERY_MS);
+      if (pending.length >= MAX_CHUNK_CHARS) flush(true);
+      else timer ??= setTimeout(() => flush(false), FLUSH_EVERY_MS);
     };
     child.stdout?.on("data", take);
     child.stderr?.on("data", take);

@@ -144,7 +144,7 @@ export const AskedQuestionSchema = z.object({
 export type AskedQuestion = z.infer<typeof AskedQuestionSchema>;
 
 /** What the agent reports once, as an event of the session (not in the transcript). */
-export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised"] as const;
+export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised", "environment_not_saved"] as const;
 
 /** How a setup step ended; `restored`: a saved environment took its place. */
 export const SETUP_END_STATUSES = ["done", "error", "stopped", "restored"] as const;
