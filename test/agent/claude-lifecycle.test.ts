@@ -153,7 +153,7 @@ describe("a model request that fails", () => {
 });
 
 describe("Claude Code's environment", () => {
-  it("holds the session's secrets (redacted in every frame), a dummy model key and the session's own temp and config folders: nothing of the host", async () => {
+  it("holds the session's secrets (redacted in every frame), a dummy model key and the session's own home: nothing of the host", async () => {
     const secret = `ghp_${"x".repeat(8)}${Date.now()}`;
     const { id, client } = await h.open({ secrets: { GITHUB_TOKEN: secret, ANTHROPIC_API_KEY: "sk-ant-workspace-key-0123456789abcdef" } });
     h.enqueue(reply.tool("toolu_env", "Bash", { command: "printenv | sort", description: "Print the environment" }), reply.text("Printed."));
@@ -165,7 +165,12 @@ describe("Claude Code's environment", () => {
     expect(output).not.toContain("sk-ant-workspace-key");
     expect(output).not.toContain("sk-ant-host-key");
     expect(output).not.toContain("AGENT_KEY");
-    for (const name of ["TMPDIR", "CLAUDE_CONFIG_DIR"]) expect(new RegExp(`^${name}=.*${id}`, "m").test(output), name).toBe(true);
+    const home = /^HOME=(.*)$/m.exec(output)?.[1];
+    expect(home).toBeDefined();
+    expect(home).not.toBe(process.env.HOME);
+    expect(home).toContain(id);
+    // The user's corepack cache (the image's pnpm and yarn) is still where corepack looks.
+    expect(output).toContain(`COREPACK_HOME=${process.env.HOME}/.cache/node/corepack`);
     for (const raw of client.raw) expect(raw).not.toContain(secret);
     await client.close();
   });

@@ -73,15 +73,19 @@ describe("a secret in a command's output", () => {
   const pieces = (text: string, length: number) => Array.from({ length: text.length - length + 1 }, (_, i) => text.slice(i, i + length));
 
   it("is redacted in base64 that `base64` wraps at 76 columns, wherever the line break falls", async () => {
-    // Each prefix length moves the secret's encoding across the line break.
-    for (const pad of [0, 1, 2, 20, 21, 22, 40]) {
-      const client = await runInSession(`wrapped-${pad}`, `printf '%s%s' "${"p".repeat(pad)}" "$LONG_KEY" | base64`);
-      const output = client.of("tool_result")[0].output;
-      expect(output, `pad ${pad}`).toContain("[redacted]");
-      const joined = client.raw.join("").replace(/\\n|\n/g, "");
-      for (const piece of pieces(Buffer.from(LONG).toString("base64"), 24)) expect(joined, `pad ${pad}`).not.toContain(piece);
-      await client.close();
+    // Each prefix length moves the secret's encoding across the line break; one session runs them all in turn.
+    const pads = [0, 1, 2, 20, 21, 22, 40];
+    const client = await DoClient.connect(host.url, "wrapped");
+    client.send(startFrame("wrapped", { secrets: { LONG_KEY: LONG } }));
+    await client.waitForStatus("idle");
+    for (const [index, pad] of pads.entries()) {
+      client.send({ type: "user_message", seq: index + 1, text: `/run printf '%s%s' "${"p".repeat(pad)}" "$LONG_KEY" | base64`, author: "alice" });
+      await client.waitFor((f) => f.type === "turn_end", `turn_end #${index + 1}`, index + 1);
+      expect(client.of("tool_result")[index]?.output, `pad ${pad}`).toContain("[redacted]");
     }
+    const joined = client.raw.join("").replace(/\\n|\n/g, "");
+    for (const piece of pieces(Buffer.from(LONG).toString("base64"), 24)) expect(joined).not.toContain(piece);
+    await client.close();
   });
 
   it("leaves no head of a secret that Claude Code's preview of a long output cut in two", async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { FakeResponse } from "../fakes/anthropic";
 import { FAKE_GITHUB_TOKEN } from "../fakes/github";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
-import { createSession, eventsOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
+import { createSession, eventsOf, eventually, textOf, transcriptOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
 import type { Changes, PushResult } from "@tandem/protocol/git";
 
 const control = (path: string, body?: unknown) =>
@@ -33,6 +33,8 @@ describe("the git round trip with a private repository", () => {
     await script(toolCall("toolu_write", "Bash", { command: "printf '# Notes\\n\\nFixed the login.\\n' > private/NOTES.md", description: "Write the notes" }), text("Wrote the notes."));
     const session = await createSession(owner, ws, { displayName: "Login notes", repos: [repo], prompt: "write notes" });
     await waitForPhase(owner, ws, session.id, "Running", 20_000);
+    // The prompt's turn is over once its last words are in (an idle status may still be the one before it).
+    await eventually(() => transcriptOf(owner, ws, session.id), (messages) => textOf(messages).includes("Wrote the notes."), 20_000);
     await waitForAgentStatus(owner, ws, session.id, "idle");
     const path = `/api/workspaces/${ws}/sessions/${session.id}`;
 
@@ -72,6 +74,7 @@ describe("the git round trip with a private repository", () => {
     await script(toolCall("toolu_stop", "Bash", { command: "printf 'Written before the stop.\\n' > private/STOPPED.md", description: "Write it" }), text("Wrote it."));
     const session = await createSession(owner, ws, { displayName: "Saved work", repos: [repo], prompt: "write it" });
     await waitForPhase(owner, ws, session.id, "Running", 20_000);
+    await eventually(() => transcriptOf(owner, ws, session.id), (messages) => textOf(messages).includes("Wrote it."), 20_000);
     await waitForAgentStatus(owner, ws, session.id, "idle");
     const path = `/api/workspaces/${ws}/sessions/${session.id}`;
     await owner.api(`${path}/stop`, { method: "POST" });

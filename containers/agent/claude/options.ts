@@ -1,8 +1,9 @@
 /**
  * How one incarnation's Claude Code is started: its environment and the `query()` options. The CLI sees the
  * session's agent secrets and nothing of the host: its model endpoint is the gateway's route with a dummy
- * key (the real key stays in the host), TMPDIR and CLAUDE_CONFIG_DIR are the session's own (HOME stays the
- * user's: the image keeps toolchains' caches there, corepack's pnpm and yarn among them).
+ * key (the real key stays in the host), HOME, TMPDIR and CLAUDE_CONFIG_DIR are the session's own (so the
+ * user's shell start-up files, which Claude Code's Bash would load, play no part), and COREPACK_HOME keeps
+ * the user's corepack cache, where the image put pnpm and yarn for offline use.
  *
  * What a repository (or the agent, on a later resume) may configure is limited to instructions: project
  * settings, hooks, MCP servers, skills and agents come from Tandem's own project directory
@@ -10,6 +11,7 @@
  * is excluded, and the cloned commit's CLAUDE.md and AGENTS.md are in Tandem's append instead (state.ts).
  */
 import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthropic-ai/claude-agent-sdk";
+import path from "node:path";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
 import type { SessionPaths } from "./state";
@@ -35,9 +37,12 @@ export function cliEnvironment(options: {
   const base = childEnv(agentSecrets, options.workspace);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
+  // Corepack's default cache is under HOME, which becomes the session's own below.
+  if (env.COREPACK_HOME === undefined && env.HOME) env.COREPACK_HOME = path.join(env.HOME, ".cache", "node", "corepack");
   // Set last: no secret of the workspace can redirect the model endpoint or the session's directories.
   return {
     ...env,
+    HOME: paths.home,
     TMPDIR: paths.tmp,
     CLAUDE_CONFIG_DIR: paths.claudeConfig,
     ANTHROPIC_BASE_URL: options.baseURL,

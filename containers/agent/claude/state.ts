@@ -5,7 +5,7 @@
  *   - `claude/`: CLAUDE_CONFIG_DIR, Claude Code's session files, so Resume continues the same conversation;
  *   - `host.json`: written by the host only: Claude's session id and the repositories' instructions as
  *     cloned (CLAUDE.md, AGENTS.md), so a later incarnation never reads them from a tree the agent wrote.
- * `project/` (Tandem's project settings for Claude Code) and `tmp/` are made again each time.
+ * `project/` (Tandem's project settings for Claude Code), `home/` and `tmp/` are made again each time.
  */
 import { chmod, chown, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -23,6 +23,7 @@ export interface SessionPaths {
   claudeConfig: string;
   hostFile: string;
   project: string;
+  home: string;
   tmp: string;
 }
 
@@ -34,6 +35,7 @@ export function sessionPaths(root: string): SessionPaths {
     claudeConfig: path.join(member, "claude"),
     hostFile: path.join(member, "host.json"),
     project: path.join(root, "project"),
+    home: path.join(root, "home"),
     tmp: path.join(root, "tmp"),
   };
 }
@@ -47,7 +49,7 @@ export type HostState = z.infer<typeof HostStateSchema>;
 /** Makes the session's directories (keeping a restored `.tandem-agent`), owned by the CLI's user where it is another. */
 export async function prepareSessionDirs(paths: SessionPaths, runAs?: RunAs): Promise<void> {
   await mkdir(paths.claudeConfig, { recursive: true, mode: 0o700 });
-  for (const dir of [paths.tmp, paths.project]) {
+  for (const dir of [paths.home, paths.tmp, paths.project]) {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
@@ -57,7 +59,7 @@ export async function prepareSessionDirs(paths: SessionPaths, runAs?: RunAs): Pr
   if (!runAs) return;
   // The CLI's user may enter (not list) the root and the member, and owns only what it writes.
   for (const dir of [paths.root, paths.member]) await chmod(dir, 0o711);
-  for (const dir of [paths.claudeConfig, paths.tmp]) await chownTree(dir, runAs);
+  for (const dir of [paths.claudeConfig, paths.home, paths.tmp]) await chownTree(dir, runAs);
   await chmod(paths.project, 0o755);
   await chmod(path.join(paths.project, ".claude"), 0o755);
 }
