@@ -20,6 +20,13 @@ export class Inbox {
     return true;
   }
 
+  /** Records an input handled at once rather than queued (an approval's decision); false for a seq already received. */
+  acceptOnce(seq: number): boolean {
+    if (this.#received.has(seq)) return false;
+    this.#received.add(seq);
+    return true;
+  }
+
   get pending(): number {
     return this.#queue.length;
   }

@@ -227,6 +227,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         log(`session ${sessionId}: reconnected; replaying after ${frame.ackedUpTo}`);
         session = live;
         live.attach(ws, frame.ackedUpTo);
+        // Settings changed while the link was down come with the start: the agent takes them now.
+        live.settings({ permissionMode: frame.config.permissionMode, model: frame.config.model });
         return;
       }
       // A fresh run, or the incarnation the DO knew is gone: a new one starts, numbering its frames from 1.

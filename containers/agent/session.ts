@@ -12,6 +12,7 @@ import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
 import type { GatewayRoute, ModelGateway } from "./gateway";
+import { type SessionMcp, sessionMcp } from "./claude/mcp";
 import { cliEnvironment } from "./claude/options";
 import type { Containment, RunAs } from "./claude/process";
 import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
@@ -92,7 +93,8 @@ export class Session {
     this.#options = options;
     this.#state = start.restore ? "restoring" : "provisioning";
     const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
-    this.#redactor = new Redactor([...Object.values(start.secrets), ...(hostKey ? [hostKey] : [])]);
+    const mcpHeaderValues = start.mcpServers.flatMap((server) => Object.values(server.headers));
+    this.#redactor = new Redactor([...Object.values(start.secrets), ...mcpHeaderValues, ...(hostKey ? [hostKey] : [])]);
     this.#outbox = new Outbox(this.#redactor);
   }
 
@@ -167,6 +169,14 @@ export class Session {
         if (this.#state === "failed" || this.#state === "finished" || this.#stopRequested) return;
         if (this.#inbox.accept({ seq: frame.seq, text: frame.text, author: frame.author })) this.#deliver();
         return;
+      case "decision":
+        if (!this.#inbox.acceptOnce(frame.seq)) return;
+        // A decision for a call this incarnation no longer waits for (stopped, interrupted) is read all the same.
+        this.#driver?.decide(frame.approvalId, { decision: frame.decision, author: frame.author, ...(frame.message ? { message: frame.message } : {}), ...(frame.mode ? { mode: frame.mode } : {}) });
+        this.#reportConsumed([frame.seq]);
+        return;
+      case "settings":
+        return this.settings(frame);
       case "stop":
         this.#stopRequested = true;
         // Nothing was restored yet, so there is nothing newer than the saved workspace to keep.
@@ -176,6 +186,23 @@ export class Session {
         else if (this.#state === "provisioning") void this.#setup?.stop();
         return;
     }
+  }
+
+  /**
+   * The session's permission mode and model as the room has them now (a PATCH while Running, or the start of
+   * a reattach): the mode from Claude Code's next tool call, the model from its next request (the gateway's
+   * route forces it; Claude Code is told too, so its own requests name it).
+   */
+  settings(next: { permissionMode: StartFrame["config"]["permissionMode"]; model: StartFrame["config"]["model"] }): void {
+    const config = this.#start.config;
+    const modelChanged = next.model !== config.model;
+    config.permissionMode = next.permissionMode;
+    config.model = next.model;
+    if (modelChanged) this.#route?.update({ model: next.model });
+    const driver = this.#driver;
+    if (!driver) return;
+    driver.setPermissionMode(next.permissionMode).catch((error: unknown) => this.#options.log(`session ${this.id}: permission mode not set: ${String(error)}`));
+    if (modelChanged) driver.setModel(next.model).catch((error: unknown) => this.#options.log(`session ${this.id}: model not set: ${String(error)}`));
   }
 
   /** Extracts the saved workspace the DO sent, then provisions without cloning. */
@@ -229,7 +256,9 @@ export class Session {
       });
       // With no Claude conversation to resume, the transcript so far is context in Tandem's append.
       const earlier = start.resume ? null : historyAsContext(history);
-      this.#driver = this.#startDriver(start.resume, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
+      const mcp = await sessionMcp(this.#start.mcpServers);
+      if (this.#disposed) return;
+      this.#driver = this.#startDriver(start.resume, mcp, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
     } catch (error) {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
@@ -278,7 +307,7 @@ export class Session {
     return apiKey ? { apiKey, baseURL: host?.baseURL || process.env.ANTHROPIC_BASE_URL } : null;
   }
 
-  #startDriver(resume: string | null, append: string, state: HostState): ClaudeDriver {
+  #startDriver(resume: string | null, mcp: SessionMcp, append: string, state: HostState): ClaudeDriver {
     const { config } = this.#start;
     const { paths } = this.#options;
     const route = this.#route!;
@@ -289,6 +318,7 @@ export class Session {
       env: cliEnvironment({ secrets: this.#secretsAndVariables, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
       append,
       resume,
+      mcp,
       launch: { containment: this.#options.containment, orphanKill: this.#options.orphanKill, runAs: this.#options.runAs, tag: this.incarnation },
       idPrefix: this.incarnation.slice(0, 8),
       emit: (frame) => this.#send(frame),

@@ -19,7 +19,7 @@ export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Re
 }
 
 /** A session's settings: a live model that thinks with a budget (the agent's oldest request shape). */
-export const CONFIG: SessionConfig = { model: liveModelThinking("budget").id, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
+export const CONFIG: SessionConfig = { model: liveModelThinking("budget").id, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" };
 
 const cleanups: string[] = [];
 export async function tempDir(prefix = "tandem-test-"): Promise<string> {
@@ -32,7 +32,7 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {}): StartFrame {
-  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
+  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, mcpServers: [], history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
 }
 
 /** Waits until `check` returns a value (not undefined), polling. */
@@ -98,12 +98,12 @@ export class DoClient {
   }
 
   /** Waits for the n-th (1-based) frame matching `predicate`, counting from the start. */
-  waitFor(predicate: (f: FromAgentFrame) => boolean, what: string, nth = 1): Promise<FromAgentFrame> {
-    return until(() => this.frames.filter(predicate)[nth - 1], what);
+  waitFor(predicate: (f: FromAgentFrame) => boolean, what: string, nth = 1, timeoutMs?: number): Promise<FromAgentFrame> {
+    return until(() => this.frames.filter(predicate)[nth - 1], what, timeoutMs);
   }
 
-  waitForStatus(state: "idle" | "working" | "waiting_input", nth = 1): Promise<FromAgentFrame> {
-    return this.waitFor((f) => f.type === "status" && f.state === state, `status ${state} #${nth}`, nth);
+  waitForStatus(state: "idle" | "working" | "waiting_input", nth = 1, timeoutMs?: number): Promise<FromAgentFrame> {
+    return this.waitFor((f) => f.type === "status" && f.state === state, `status ${state} #${nth}`, nth, timeoutMs);
   }
 
   /** All text streamed for one assistant message. */

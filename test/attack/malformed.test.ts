@@ -24,6 +24,7 @@ function filler(op: Operation, world: World) {
     triggerId: world.triggerId,
     shareId: world.shareId,
     token: world.shareToken,
+    approvalId: "toolu_malformed",
   };
   const byCollection: Record<string, string> = {
     sessions: world.sessionId,
@@ -33,9 +34,10 @@ function filler(op: Operation, world: World) {
     secrets: world.secretName,
     artifacts: world.artifactName,
     workflows: world.workflowName,
+    "mcp-servers": world.mcpServerName,
   };
   return (overrides: Record<string, string> = {}) =>
-    op.path.replace(/\/([a-z]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
+    op.path.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
       const value = overrides[param] ?? values[param] ?? encodeURIComponent(byCollection[collection]);
       return `/${collection}/${value}`;
     });

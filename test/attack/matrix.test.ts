@@ -43,6 +43,8 @@ const ALSO_ALLOWED: Record<string, [number, string]> = {
   "POST /api/workspaces/{ws}/sessions/{id}/resume": [409, "invalid_transition"],
   "POST /api/workspaces/{ws}/sessions/{id}/approve": [409, "invalid_transition"],
   "POST /api/workspaces/{ws}/sessions/{id}/export": [400, "gdrive_not_configured"],
+  // The world's session asks for no approval: an owner or editor reaches the route and finds none.
+  "POST /api/workspaces/{ws}/sessions/{id}/approvals/{approvalId}": [404, "not_found"],
 };
 
 function fillPath(op: Operation, world: World, other: World, who: Identity): string {
@@ -56,13 +58,15 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     secrets: w.secretName,
     artifacts: w.artifactName,
     workflows: w.workflowName,
+    "mcp-servers": w.mcpServerName,
   });
-  return op.path.replace(/\/([a-z]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
+  return op.path.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {
     const source = foreign ? other : world;
     if (param === "ws") return `/${collection}/${foreign && !idsBeyondWs ? other.ws : world.ws}`;
     if (param === "userId") return `/${collection}/${source.target.user.id}`;
     if (param === "triggerId") return `/${collection}/${source.triggerId}`;
     if (param === "shareId") return `/${collection}/${source.shareId}`;
+    if (param === "approvalId") return `/${collection}/toolu_matrix`;
     // A guest's token names its session by itself: "another workspace's id" has no meaning for it.
     if (param === "token") return `/${collection}/${world.shareToken}`;
     const value = from(source)[collection as keyof ReturnType<typeof from>];

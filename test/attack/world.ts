@@ -29,6 +29,8 @@ export interface World {
   secretName: string;
   /** A workflow of the workspace's own. */
   workflowName: string;
+  /** An MCP server of the workspace, with a header naming the world's secret. */
+  mcpServerName: string;
   /** One of the owner's API tokens, live; and one revoked. */
   tokenId: string;
   revokedToken: string;
@@ -82,6 +84,10 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
   const workflowName = `flow-${marker.toLowerCase()}`;
   await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
+  const mcpServerName = `mcp-${marker.toLowerCase()}`;
+  await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+    body: { name: mcpServerName, url: `https://mcp.example.com/${marker}`, transport: "http", headers: { Authorization: `secret:${secretName}`, "X-Team": `literal-${marker}` } },
+  });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
   await owner.api(`/api/tokens/${revoked.tokenId}`, { method: "DELETE" });
@@ -110,6 +116,7 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     scheduleId: schedule.id,
     secretName,
     workflowName,
+    mcpServerName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
     markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
@@ -156,6 +163,7 @@ export function sampleBody(name: string, world: World): unknown {
     CreateSession: { timeoutSeconds: 1800 },
     UpdateSession: { displayName: "renamed by the matrix" },
     Message: { text: "hello from the matrix" },
+    Decision: { decision: "deny", message: "not from the matrix" },
     ExportToDrive: { format: "gdrive" },
     PutSecret: { value: "matrix-secret-value" },
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
@@ -167,6 +175,8 @@ export function sampleBody(name: string, world: World): unknown {
     Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
     PutEnvironment: { setupScript: "echo matrix", env: { MATRIX: "1" } },
+    CreateMcpServer: { name: "matrix-mcp", url: "https://mcp.example.com/matrix", transport: "sse", headers: { "X-Matrix": "matrix-literal" } },
+    UpdateMcpServer: { url: "https://mcp.example.com/matrix-changed", transport: "http" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);
   return samples[name];

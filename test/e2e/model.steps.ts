@@ -28,7 +28,7 @@ interface SentRequest {
 }
 
 /** Starts the strict fake in its own process (it imports the catalog as TypeScript: tsx runs it); its URL. */
-async function startFake(): Promise<{ child: ChildProcess; url: string }> {
+export async function startFake(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["test/fakes/anthropic-server.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const [line] = await Promise.race([
     createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((first) => [String(first.value)]),

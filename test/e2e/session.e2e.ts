@@ -13,6 +13,8 @@ import { shareSteps } from "./share.steps.ts";
 import { scheduleSteps } from "./schedule.steps.ts";
 import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
+import { steerSteps } from "./steer.steps.ts";
+import { mcpSteps } from "./mcp.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -314,4 +316,6 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   accessSteps(cast);
   gitSteps(cast);
   modelSteps(cast);
+  steerSteps(cast);
+  mcpSteps(cast);
 });

@@ -16,7 +16,8 @@
  * GET /control-workbench lists what it was sent.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
- * Message scripts: "/environment-archive <key>" (offers an environment the room did not ask for), "/hold", "/ask <q>", "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * Message scripts: "/environment-archive <key>" (offers an environment the room did not ask for), "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * "/mcp" (reports each MCP server of the start frame connected, or failed with the room's reason, then prints their headers unredacted),
  * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
@@ -60,6 +61,7 @@ class FakeSession {
   stopping = false;
   release: (() => void) | null = null;
   pendingQuestion: ((answer: string) => void) | null = null;
+  pendingDecision: ((decision: string) => void) | null = null;
   /** The secrets of the last start frame: "/env" prints them, as a careless agent would. */
   secrets: Record<string, string> = {};
   files: Record<string, string> = {};
@@ -225,6 +227,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
       // A stop cancels the turn in flight: a held turn ends at once.
       if (s.busy) s.stop?.();
       else if (s.ready || s.needsWorkspace) stopNow(s);
+    } else if (frame.type === "decision") {
+      if (s.seenInputs.has(frame.seq)) return;
+      s.seenInputs.add(frame.seq);
+      s.send({ type: "input_consumed", upTo: frame.seq });
+      s.pendingDecision?.(`${frame.decision} by ${frame.author}${frame.message ? `: ${frame.message}` : ""}`);
     } else if (frame.type === "answer") {
       if (s.seenInputs.has(frame.seq)) return;
       s.seenInputs.add(frame.seq);
@@ -298,12 +305,28 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.pendingQuestion = s.stop = null;
       s.send({ type: "status", state: "working" });
       s.send({ type: "text_delta", id, text: `thanks: ${answer}` });
+    } else if (command === "/approval") {
+      s.send({ type: "approval", id: `approval-${seq}`, messageId: id, kind: argument === "plan" ? "plan" : "tool", tool: argument === "plan" ? "ExitPlanMode" : argument || "Bash", input: argument === "plan" ? { plan: "1. Fix it" } : { command: "rm -rf build" } });
+      s.send({ type: "status", state: "waiting_input" });
+      const decision = await new Promise<string>((resolve) => {
+        s.pendingDecision = resolve;
+        s.stop = () => resolve("(stopped)");
+      });
+      s.pendingDecision = s.stop = null;
+      s.send({ type: "status", state: "working" });
+      s.send({ type: "text_delta", id, text: `decided: ${decision}` });
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
     } else if (command === "/environment-archive") {
       // A hostile agent, Running, offers an environment for a key of its choosing: the room must not keep it.
       s.send({ type: "environment_archive", key: argument, size: Buffer.byteLength(s.archive ?? "{}"), overLimit: false });
+    } else if (command === "/mcp") {
+      const servers = s.start.mcpServers.map((server) => (server.failure ? { name: server.name, status: "failed" as const, error: server.failure } : { name: server.name, status: "connected" as const }));
+      s.send({ type: "mcp_status", servers });
+      const headers = s.start.mcpServers.flatMap((server) => Object.entries(server.headers).map(([name, value]) => `${server.name} ${name}: ${value}`));
+      s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "cat .mcp.json" } });
+      s.send({ type: "tool_result", id: `tool-${seq}`, output: `${headers.join("\n")}\n`, isError: false });
     } else if (command === "/env") {
       const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });

@@ -8,7 +8,7 @@ const NOW = 1_800_000_000_000;
 function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
     id: "s", workspaceId: "w", displayName: "s", repos: [], workflow: null, origin: { kind: "person" }, createdBy: { id: "u", name: "u" },
-    config: { model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true },
+    config: { model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" },
     createdAt: NOW, updatedAt: NOW, phase: "Running", agentStatus: "idle", step: null, activeMs: 0, activeSince: NOW,
     agentSeq: 0, inputSeq: 0, consumedSeq: 0, runBaseMs: 0, agentIncarnation: null, idleSince: null, idleStopMinutes: 15,
     savedWorkspace: null, archivePending: false, ending: null, usage: { ...NO_USAGE },

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { signBody } from "../../worker/secrets/hmac";
 import { answerSchema, componentsFilled, undocumented, type PublishedDocument } from "../harness/documented";
 import { request, signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { eventually, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import { eventually, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
 /** Operations no test here can answer for real, and why. */
 const NOT_CALLED: Record<string, string> = {
@@ -105,6 +105,13 @@ describe("every answer of the API, as its document publishes it", () => {
     expect(changes.repos.length).toBeGreaterThan(0);
     await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/push", p, { pullRequest: { title: "Fix login" } });
 
+    // An approval the agent asks for, decided through its route.
+    await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/messages", p, { text: "/approval Bash" });
+    const asked = await eventually(() => transcriptOf(owner, ws, session.id), (m) => m.some((x) => x.blocks.some((b) => b.type === "approval")));
+    const approvalId = asked.flatMap((m) => m.blocks).find((b) => b.type === "approval")!.id as string;
+    await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/approvals/{approvalId}", { ...p, approvalId }, { decision: "allow" });
+    await waitForAgentStatus(owner, ws, session.id, "idle");
+
     const { share } = await call<{ share: { id: string; url: string } }>(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/shares", p, {});
     await call(owner, "GET", "/api/workspaces/{ws}/sessions/{id}/shares", p);
     const token = share.url.split("/share/")[1]!;
@@ -170,6 +177,13 @@ describe("every answer of the API, as its document publishes it", () => {
     await call(owner, "DELETE", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name });
     await call(owner, "PUT", "/api/workspaces/{ws}/environment", { ws }, { setupScript: "npm ci", env: { NODE_ENV: "test" } });
     await call(owner, "GET", "/api/workspaces/{ws}/environment", { ws });
+
+    await call(owner, "PUT", "/api/workspaces/{ws}/secrets/{name}", { ws, name: "MCP_TOKEN" }, { value: "a-long-enough-mcp-token" });
+    const mcp = { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:MCP_TOKEN", "X-Team": "contract" } };
+    await call(owner, "POST", "/api/workspaces/{ws}/mcp-servers", { ws }, mcp);
+    await call(owner, "GET", "/api/workspaces/{ws}/mcp-servers", { ws });
+    await call(owner, "PUT", "/api/workspaces/{ws}/mcp-servers/{name}", { ws, name: mcp.name }, { url: "https://mcp.example.com/sse", transport: "sse" });
+    await call(owner, "DELETE", "/api/workspaces/{ws}/mcp-servers/{name}", { ws, name: mcp.name });
   });
 
   // Last, once every test above has run (a file's tests run in order): a failure above already says what broke.

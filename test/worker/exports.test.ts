@@ -14,7 +14,7 @@ function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
   return {
     session: {
       id: "s1", workspaceId: "w1", displayName: "Fix | login → ✓", model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000,
-      timeoutSeconds: 300, thinking: false, effort: null, phase: "Completed", agentStatus: "idle", step: null,
+      timeoutSeconds: 300, thinking: false, effort: null, permissionMode: "auto", phase: "Completed", agentStatus: "idle", step: null,
       repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix",
       origin: { kind: "trigger", triggerId: "t1", triggerName: "GitHub issues", deliveryId: "d-42" },
       createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, runSeconds: 42,

@@ -72,7 +72,7 @@ async function sessionMadeEarlier(owner: Client, ws: string, model: "claude-opus
   const now = Date.now();
   const createdBy = { id: owner.user.id, name: owner.user.name };
   await insertSession(env.DB, { id, workspaceId: ws, name: "earlier", model, createdBy: owner.user.id, origin: { kind: "person" }, createdAt: now, awaitingApproval: false });
-  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true };
+  const config = { model, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" as const };
   const created = await (await roomOf(env, id)).create({ id, workspaceId: ws, displayName: "earlier", config, repos: [], workflow: null, origin: { kind: "person" }, createdBy, createdAt: now, awaitingApproval: false });
   expect(created.ok).toBe(true);
   return id;
@@ -120,7 +120,7 @@ describe("GET /api/models and refusals of a retired model", () => {
     expect(successor.model).toBe(OPUS_45_SUCCESSOR);
   });
 
-  it("fails a trigger run of a retired model with model_retired and records the delivery", async () => {
+  it("runs a trigger's retired model as its successor, with an event saying so (a person still gets model_retired)", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const made = await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: "old model", session: { model: "claude-opus-4-5" }, promptTemplate: "Go" } });
@@ -133,11 +133,14 @@ describe("GET /api/models and refusals of a retired model", () => {
       body: payload,
       headers: { "x-hub-signature-256": `sha256=${mac}`, "x-github-event": "issues", "x-github-delivery": crypto.randomUUID() },
     });
-    expect(res.status).toBe(400);
-    expect(await errorOf(res)).toMatchObject({ code: "model_retired", successor: OPUS_45_SUCCESSOR });
-    const deliveries = (await (await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}/deliveries`)).json()) as { deliveries: { status: string; outcome: string }[] };
-    expect(deliveries.deliveries[0]).toMatchObject({ status: "failed" });
-    expect(deliveries.deliveries[0].outcome).toContain("end of life");
+    expect(res.status).toBe(202);
+    const { sessionId } = (await res.json()) as { sessionId: string };
+    const session = (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}`)).json()) as { session: { model: string } };
+    expect(session.session.model).toBe(OPUS_45_SUCCESSOR);
+    const events = await eventsOf(owner, ws, sessionId);
+    expect(events.find((e) => e.type === "model_succeeded")?.reason).toContain(`claude-opus-4-5 reached its end of life on 2026-01-01: this trigger's session runs as its successor ${OPUS_45_SUCCESSOR}`);
+    const byPerson = await owner.api(`/api/workspaces/${ws}/sessions`, { body: { model: "claude-opus-4-5" } });
+    expect(await errorOf(byPerson)).toMatchObject({ code: "model_retired", successor: OPUS_45_SUCCESSOR });
   });
 });
 

@@ -29,6 +29,16 @@ describe("transcript reading", () => {
     });
   });
 
+  it("reads the MCP servers' statuses, and none from a malformed value", () => {
+    const doc = new Y.Doc();
+    expect(readSession(sessionInfo(doc)).mcpServers).toEqual([]);
+    const servers = [{ name: "docs", status: "connected" }, { name: "down", status: "failed", error: "connection refused" }];
+    sessionInfo(doc).set("mcpServers", servers);
+    expect(readSession(sessionInfo(doc)).mcpServers).toEqual(servers);
+    sessionInfo(doc).set("mcpServers", [{ name: "docs", status: "exploded" }]);
+    expect(readSession(sessionInfo(doc)).mcpServers).toEqual([]);
+  });
+
   it("reads the session's usage live, and nothing from a malformed one", () => {
     const doc = new Y.Doc();
     expect(readSession(sessionInfo(doc)).usage).toBeNull();

@@ -13,6 +13,8 @@ import {
   SessionSummarySchema,
   SessionViewSchema,
   UpdateSessionSchema,
+  DecisionSchema,
+  ApprovalDecidedSchema,
 } from "../protocol/session";
 import { CreateTriggerSchema, DeliverySchema, PutCallbackSchema, TriggerSchema, WorkspaceCallbackSchema } from "../protocol/triggers";
 import {
@@ -30,6 +32,7 @@ import {
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
 import { EnvironmentSchema, WorkspaceEnvironmentSchema } from "../protocol/environment";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
+import { CreateMcpServerSchema, McpServerSchema, UpdateMcpServerSchema } from "../protocol/mcp-servers";
 import { CreateTokenSchema } from "./tokens";
 import { ModelViewSchema } from "../protocol/models";
 import { WorkspaceUsageSchema } from "../protocol/usage";
@@ -62,9 +65,11 @@ const schemas = {
   ScheduleRun: ScheduleRunSchema,
   RunStarted: RunStartedSchema,
   Workflow: WorkspaceWorkflowSchema,
+  McpServer: McpServerSchema,
   Changes: ChangesSchema,
   PushResult: PushResultSchema,
   Model: ModelViewSchema,
+  ApprovalDecided: ApprovalDecidedSchema,
   WorkspaceUsage: WorkspaceUsageSchema,
   Environment: WorkspaceEnvironmentSchema,
 };
@@ -78,6 +83,7 @@ const bodies = {
   ChangeRole: ChangeRoleSchema,
   CreateSession: CreateSessionSchema,
   UpdateSession: UpdateSessionSchema,
+  Decision: DecisionSchema,
   Message: MessageSchema,
   ExportToDrive: ExportToDriveSchema,
   PutSecret: PutSecretSchema,
@@ -88,6 +94,8 @@ const bodies = {
   UpdateSchedule: UpdateScheduleSchema,
   CreateWorkflow: CreateWorkflowSchema,
   UpdateWorkflow: UpdateWorkflowSchema,
+  CreateMcpServer: CreateMcpServerSchema,
+  UpdateMcpServer: UpdateMcpServerSchema,
   Push: PushSchema,
   PutEnvironment: EnvironmentSchema,
 };
@@ -198,6 +206,15 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   [`${s}/stop`]: { post: { summary: "Stop (Running → Stopping → Stopped)", who: "owner, editor", access: "editor", responses: { 202: ["stopping", one("session", "Session")] } } },
   [`${s}/resume`]: { post: { summary: "Resume a Stopped, Failed or Completed session (a new run: the saved workspace, never a new clone)", who: "owner, editor", access: "editor", responses: { 202: ["resuming", one("session", "Session")] } } },
   [`${s}/approve`]: { post: { summary: "Approve a session that waits for approval (started by a trigger with requireApproval)", who: "owner, editor", access: "editor", responses: { 202: ["starting", one("session", "Session")] } } },
+  [`${s}/approvals/{approvalId}`]: {
+    post: {
+      summary: "Decide an approval of the transcript (a tool call in `ask`, a plan in `plan`): the first answer wins",
+      who: "owner, editor",
+      access: "editor",
+      body: "Decision",
+      responses: { 200: ["decided", one("approval", "ApprovalDecided")], 404: "no such approval in this session", 409: "already_decided: someone answered first, or the call is gone" },
+    },
+  },
   [`${s}/clone`]: { post: { summary: "A new session with the same configuration and repositories", who: "owner, editor", access: "editor", responses: { 201: ["the clone", one("session", "Session")] } } },
   [`${s}/export`]: {
     get: { summary: "Export the transcript", who: "member", access: "member", query: ["format"], responses: { 200: ["the file", { ...file("text/markdown"), ...file("application/pdf") }] } },
@@ -253,6 +270,14 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   [`${ws}/environment`]: {
     get: { summary: "The workspace's environment: the setup script new sessions run in Creating, and its non-secret variables", who: "owner, editor", access: "editor", responses: { 200: ["the environment", one("environment", "Environment")] } },
     put: { summary: "Set the environment (setupScript ≤ 64 KB; env names [A-Z_][A-Z0-9_]*, none a secret's name or Tandem's own: 400 naming the field)", who: "owner", access: "owner", body: "PutEnvironment", responses: { 200: ["set", one("environment", "Environment")] } },
+  },
+  [`${ws}/mcp-servers`]: {
+    get: { summary: "MCP servers every new session connects to: header names only (owners also see which secret each header names; literal values never)", who: "member", access: "member", responses: { 200: ["MCP servers", list("mcpServers", "McpServer")] } },
+    post: { summary: "Add an MCP server (slug name; https URL, no private, loopback or link-local host outside dev; headers: literal or secret:NAME of an existing secret)", who: "owner", access: "owner", body: "CreateMcpServer", responses: { 201: ["created", one("mcpServer", "McpServer")], 409: "the workspace has an MCP server of that name (exists)" } },
+  },
+  [`${ws}/mcp-servers/{name}`]: {
+    put: { summary: "Replace an MCP server's URL, transport and headers", who: "owner", access: "owner", body: "UpdateMcpServer", responses: { 200: ["changed", one("mcpServer", "McpServer")] } },
+    delete: { summary: "Remove an MCP server (sessions started later do not connect to it)", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   "/webhooks/{triggerId}": { post: { summary: "Deliver a webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body)", who: "signed with the trigger's secret", access: "signature", public: true, responses: { 202: ["a session was started", { type: "object", properties: { sessionId: { type: "string" }, url: { type: "string" } } }], 200: "skipped by the trigger's filter ({skipped}), or a repeated delivery ({sessionId, url, duplicate: true})", 400: "the body is not JSON", 401: "bad or missing signature", 413: "payload too large" } } },
   [`${s}/shares`]: {

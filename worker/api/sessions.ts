@@ -15,7 +15,9 @@ import { setSessionWorkflow } from "../db/workflows";
 import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
 import { requireBudgetLeft } from "../sessions/budget-checks";
 import {
+  ApprovalParamsSchema,
   CreateSessionSchema,
+  DecisionSchema,
   ListSessionsQuerySchema,
   MessageSchema,
   UpdateSessionSchema,
@@ -49,6 +51,11 @@ sessionRoutes.patch("/:id", async (c) => {
   requireRole(c, "owner", "editor");
   const patch = await readJson(c, UpdateSessionSchema);
   const id = await sessionIdOfPath(c);
+  if (patch.model !== undefined) {
+    // A live model of the catalog only (retired: 400 model_retired naming its successor), taking the session's thinking and effort.
+    const stored = unwrap(await (await roomOf(c.env, id)).get());
+    requireModelSettings(requireLiveModel(catalogOf(c.env), patch.model, Date.now()), stored);
+  }
   if (patch.workflow === undefined) return c.json({ session: unwrap(await (await roomOf(c.env, id)).update(patch, actorOf(c))) });
   const workflowDefinition = await resolveWorkflow(c.env.DB, c.req.param("ws")!, patch.workflow);
   const session = unwrap(await (await roomOf(c.env, id)).update({ ...patch, workflowDefinition }, actorOf(c)));
@@ -86,6 +93,13 @@ sessionRoutes.post("/:id/messages", async (c) => {
   return c.json(unwrap(await (await roomOfPath(c)).postMessage(text, actorOf(c))), 202);
 });
 
+sessionRoutes.post("/:id/approvals/:approvalId", async (c) => {
+  requireRole(c, "owner", "editor");
+  const { approvalId } = parseInput(ApprovalParamsSchema, c.req.param());
+  const body = await readJson(c, DecisionSchema);
+  return c.json({ approval: unwrap(await (await roomOfPath(c)).decide(approvalId, body, actorOf(c))) });
+});
+
 sessionRoutes.post("/:id/stop", async (c) => {
   requireRole(c, "owner", "editor");
   return c.json({ session: unwrap(await (await roomOfPath(c)).stop(actorOf(c))) }, 202);
@@ -121,6 +135,7 @@ sessionRoutes.post("/:id/clone", async (c) => {
     thinking: source.thinking,
     effort: source.effort,
     interactive: source.interactive,
+    permissionMode: source.permissionMode,
     repos: source.repos,
     workflow: source.workflow,
   };

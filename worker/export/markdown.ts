@@ -33,6 +33,15 @@ export function messageLines(message: TranscriptMessage): string[] {
   return lines;
 }
 
+/** An approval as one line: what was asked, and who decided what (or why nobody did). */
+function approvalLine(block: Extract<TranscriptBlock, { type: "approval" }>): string {
+  const what = block.kind === "plan" ? "Plan" : `Approval for ${inline(block.tool)}`;
+  const plan = block.kind === "plan" && typeof (block.input as { plan?: unknown } | null)?.plan === "string" ? `\n\n${String((block.input as { plan: string }).plan).trimEnd()}\n` : "";
+  const outcome =
+    block.status === "pending" ? "waiting for a decision" : block.status === "closed" ? `closed: ${block.closedReason ?? ""}` : `${block.decision} by ${inline(block.decidedBy ?? "")}${block.message ? `: ${inline(block.message)}` : ""}`;
+  return `**${what}:** ${outcome}${plan}`;
+}
+
 function blockLines(block: TranscriptBlock): string[] {
   switch (block.type) {
     case "text":
@@ -41,6 +50,8 @@ function blockLines(block: TranscriptBlock): string[] {
       return ["> **Thinking**", ">", ...block.text.trimEnd().split("\n").map((line) => (line ? `> ${line}` : ">"))];
     case "question":
       return [`**Question:** ${block.text.trimEnd()}`];
+    case "approval":
+      return [approvalLine(block)];
     case "error":
       return [`**Error:** ${block.text.trimEnd()}`];
     case "tool_use":

@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   exists: 409,
   invalid_transition: 409,
   not_awaiting_approval: 409,
+  /** An approval someone decided first (or that closed): the first answer wins. */
+  already_decided: 409,
   last_owner: 409,
   already_member: 409,
   delivery_in_progress: 409,

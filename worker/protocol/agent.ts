@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import { EnvironmentKeySchema, EnvironmentSchema } from "./environment";
+import { McpConnectionSchema, McpTransportSchema, MAX_MCP_SERVERS } from "./mcp-servers";
 import { ModelIdSchema } from "./models";
-import { RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
+import { PermissionModeSchema, RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
 
 export const AgentStatusSchema = z.enum(["working", "idle", "waiting_input"]);
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
@@ -65,6 +66,25 @@ export const INCARNATION_HEADER = "x-tandem-incarnation";
 
 // ---- DO → agent -------------------------------------------------------------------------------
 
+/**
+ * A workspace MCP server as the agent gets it: its headers' values resolved (credentials, like `secrets`:
+ * never echoed, logged or written to the transcript), or `failure` when the room could not resolve it (a
+ * secret deleted since, a URL the rules now refuse): then the agent reports it failed with that reason.
+ */
+export const StartMcpServerSchema = z.object({
+  name: z.string().min(1).max(100),
+  url: z.string().max(2000),
+  transport: McpTransportSchema,
+  headers: z.record(z.string(), z.string()),
+  failure: z.string().max(FRAME_LIMITS.detail).nullable(),
+  /**
+   * The agent checks where the URL's host resolves before Claude Code connects: a private, loopback or
+   * link-local address is refused unless this says otherwise (AUTH_MODE=dev: a loopback server).
+   */
+  privateHostsAllowed: z.boolean(),
+});
+export type StartMcpServer = z.infer<typeof StartMcpServerSchema>;
+
 export const StartFrameSchema = z.object({
   type: z.literal("start"),
   sessionId: id,
@@ -73,6 +93,8 @@ export const StartFrameSchema = z.object({
   repos: z.array(RepoSchema),
   /** Environment for the agent process only: never echoed, logged or written to the transcript. */
   secrets: z.record(z.string(), z.string()),
+  /** The workspace's MCP servers as they are at this start; absent from a room that predates them. */
+  mcpServers: z.array(StartMcpServerSchema).max(MAX_MCP_SERVERS).default([]),
   history: z.array(HistoryMessageSchema),
   /** The last agent frame the DO has applied; a live agent replays everything after it. */
   ackedUpTo: seq,
@@ -96,6 +118,34 @@ export const UserMessageFrameSchema = z.object({
   author: z.string(),
 });
 export const AnswerFrameSchema = z.object({ type: z.literal("answer"), seq, text: z.string(), author: z.string() });
+/** How a person answers an approval: the tool call (or plan) goes ahead, goes ahead for good in this session, or not. */
+export const APPROVAL_DECISIONS = ["allow", "allow_always", "deny"] as const;
+export const ApprovalDecisionSchema = z.enum(APPROVAL_DECISIONS);
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+/** The mode a plan's approval continues in: anything but planning again. */
+export const PlanContinueModeSchema = PermissionModeSchema.exclude(["plan"]);
+/** The longest message a person may send Claude with a decision (a denial's reason, a plan's feedback). */
+export const APPROVAL_MESSAGE_MAX = 4000;
+/**
+ * An approval's answer, numbered in the input queue (kept, resent after a reconnect, de-duplicated by seq):
+ * the room has decided it already (first answer wins); the agent hands it to the waiting tool call.
+ */
+export const DecisionFrameSchema = z.object({
+  type: z.literal("decision"),
+  seq,
+  approvalId: id,
+  decision: ApprovalDecisionSchema,
+  message: z.string().max(APPROVAL_MESSAGE_MAX).optional(),
+  /** A plan's approval: the mode the session continues in. */
+  mode: PlanContinueModeSchema.optional(),
+  author: z.string(),
+});
+export type DecisionFrame = z.infer<typeof DecisionFrameSchema>;
+/**
+ * Settings changed while Running (PATCH): from the agent's next model request. Not numbered: the latest
+ * settings are also in every `start`, so a reattached agent takes them from there.
+ */
+export const SettingsFrameSchema = z.object({ type: z.literal("settings"), permissionMode: PermissionModeSchema, model: ModelIdSchema });
 export const StopFrameSchema = z.object({ type: z.literal("stop") });
 export const AckFrameSchema = z.object({ type: z.literal("ack"), upTo: seq });
 
@@ -103,6 +153,8 @@ export const ToAgentFrameSchema = z.discriminatedUnion("type", [
   StartFrameSchema,
   UserMessageFrameSchema,
   AnswerFrameSchema,
+  DecisionFrameSchema,
+  SettingsFrameSchema,
   StopFrameSchema,
   AckFrameSchema,
 ]);
@@ -164,6 +216,13 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
   /** `questions`: AskUserQuestion's questions with their options, when the agent asked through that tool. */
   z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string(), questions: z.array(AskedQuestionSchema).max(8).optional() }),
+  /**
+   * A tool call Claude Code asks permission for (`ask`), or the plan it proposes (`plan`, kind `plan`, its
+   * text in `input.plan`): the session waits for an owner's or editor's decision.
+   */
+  z.object({ type: z.literal("approval"), seq, id, messageId: id, kind: z.enum(["tool", "plan"]), tool: z.string().max(200), input: z.unknown() }),
+  /** An approval no decision can reach any more (the turn was interrupted, the session stopped). */
+  z.object({ type: z.literal("approval_closed"), seq, id, reason: z.string().max(FRAME_LIMITS.step) }),
   /** A turn ended (its usage came request by request, in `usage` frames). */
   z.object({ type: z.literal("turn_end"), seq }),
   z.object({ type: z.literal("usage"), seq, ...ModelUsageSchema.shape }),
@@ -176,6 +235,8 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
   /** Something the session's events should record (a deprecated model, a trimmed context): appended as an event of that type. */
   z.object({ type: z.literal("notice"), seq, kind: z.enum(NOTICE_KINDS), detail: z.string().max(FRAME_LIMITS.detail) }),
+  /** Claude Code's connections to the workspace's MCP servers, each time one changes (the sidebar shows them). */
+  z.object({ type: z.literal("mcp_status"), seq, servers: z.array(McpConnectionSchema).max(MAX_MCP_SERVERS) }),
   /** A turn-level error: shown in the transcript, the session goes on. */
   z.object({ type: z.literal("turn_error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
   /** The agent finished after a `stop`; its state is saved. */
@@ -211,6 +272,7 @@ export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Se
   "artifact",
   "notice",
   "input_consumed",
+  "mcp_status",
   "environment_key",
   "environment_archive",
 ]);

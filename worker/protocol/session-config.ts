@@ -71,6 +71,14 @@ export const WorkflowNameSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, "workflow names are lower-case words joined by '-'");
 
+/**
+ * Who decides a tool call: `auto` (the container is the boundary), `ask` (an owner or editor approves each
+ * call Claude Code asks permission for), `plan` (Claude proposes a plan first, which the team approves).
+ */
+export const PERMISSION_MODES = ["auto", "ask", "plan"] as const;
+export const PermissionModeSchema = z.enum(PERMISSION_MODES);
+export type PermissionMode = z.infer<typeof PermissionModeSchema>;
+
 /** The settings that drive the agent; stored with the session and sent in `start`. */
 export const SessionConfigSchema = z.object({
   model: z.enum(MODEL_IDS),
@@ -83,6 +91,8 @@ export const SessionConfigSchema = z.object({
   effort: EffortSchema.nullable().default(null),
   /** false: the session completes when a turn ends with nothing queued (triggers, schedules). */
   interactive: z.boolean(),
+  /** Sessions stored before permission modes run as they did: `auto`. Changeable while Running. */
+  permissionMode: PermissionModeSchema.default("auto"),
 });
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 

@@ -5,10 +5,10 @@
  * OpenAPI document is generated from them. No Worker-runtime imports: web/ imports this file.
  */
 import { z } from "zod";
-import { AgentStatusSchema } from "./agent";
+import { AgentStatusSchema, APPROVAL_MESSAGE_MAX, ApprovalDecisionSchema, PlanContinueModeSchema } from "./agent";
 import { PHASES } from "./lifecycle";
 import { EffortSchema } from "./models";
-import { LIMITS, MODEL_IDS, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
+import { LIMITS, MODEL_IDS, PermissionModeSchema, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
 import { SessionUsageSchema } from "./usage";
 
 export const PhaseSchema = z.enum(PHASES);
@@ -45,6 +45,8 @@ export const SessionViewSchema = z.object({
   effort: EffortSchema.nullable(),
   /** false: the session goes to Completed when a turn ends with nothing queued. */
   interactive: z.boolean(),
+  /** Who decides tool calls: `auto`, `ask` (the team approves), `plan` (a plan first). */
+  permissionMode: PermissionModeSchema,
   phase: PhaseSchema,
   agentStatus: AgentStatusSchema,
   /** Provisioning step shown during Creating ("cloning repo 1 of 2"). */
@@ -139,6 +141,7 @@ export const CreateSessionSchema = z
     effort: EffortSchema.nullable().optional(),
     /** false: the session completes when a turn ends with nothing queued. Unset: true for people, false for triggers. */
     interactive: z.boolean().optional(),
+    permissionMode: PermissionModeSchema.default("auto"),
     repos: Repos.default([]),
     workflow: Workflow.nullable().optional(),
     prompt: z.string().max(LIMITS.prompt.max).optional(),
@@ -152,9 +155,29 @@ export type CreateSessionBody = z.infer<typeof CreateSessionSchema>;
 export type NewSession = z.input<typeof CreateSessionSchema>;
 
 export const UpdateSessionSchema = z
-  .strictObject({ displayName: DisplayName.optional(), repos: Repos.optional(), workflow: Workflow.nullable().optional() })
+  .strictObject({
+    displayName: DisplayName.optional(),
+    repos: Repos.optional(),
+    workflow: Workflow.nullable().optional(),
+    /** From Claude Code's next tool call (setPermissionMode). */
+    permissionMode: PermissionModeSchema.optional(),
+    /** From the next model request (setModel); checked against the catalog: a retired model is refused. */
+    model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).optional(),
+  })
   .refine((body) => Object.keys(body).length > 0, "nothing to change");
 export type SessionPatch = z.input<typeof UpdateSessionSchema>;
+
+/** An owner's or editor's answer to an approval (POST …/sessions/:id/approvals/:approvalId). */
+export const DecisionSchema = z.strictObject({
+  decision: ApprovalDecisionSchema,
+  /** Goes to Claude with the decision: why a call was denied, what a rejected plan should change. */
+  message: z.string().trim().max(APPROVAL_MESSAGE_MAX).optional(),
+  /** A plan's approval: the mode the session continues in (default `ask`). Ignored for a tool call. */
+  mode: PlanContinueModeSchema.optional(),
+});
+export type DecisionBody = z.infer<typeof DecisionSchema>;
+export const ApprovalDecidedSchema = z.object({ approvalId: z.string(), decision: ApprovalDecisionSchema, decidedBy: z.string() });
+export const ApprovalParamsSchema = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(200) });
 
 export const MessageSchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.prompt.max) });
 

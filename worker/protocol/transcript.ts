@@ -6,7 +6,8 @@
 import type * as Y from "yjs";
 import { z } from "zod";
 import { SessionUsageSchema } from "./usage";
-import { AgentStatusSchema, type AskedQuestion } from "./agent";
+import { AgentStatusSchema, type ApprovalDecision, type AskedQuestion } from "./agent";
+import { McpConnectionSchema } from "./mcp-servers";
 import { RepoSchema, SessionConfigSchema } from "./session-config";
 import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
 
@@ -42,6 +43,8 @@ export const SessionInfoSchema = z.object({
   /** Which model backs the agent ("anthropic" or "offline"), once it has said so. */
   agentModel: z.string(),
   artifacts: z.array(ArtifactSchema),
+  /** Claude Code's connections to the workspace's MCP servers, as it last reported them. */
+  mcpServers: z.array(McpConnectionSchema).optional(),
   /** The pull request the last push opened, if any. */
   pullRequestUrl: z.string().nullable().optional(),
   /** The session's token usage and cost so far. */
@@ -52,7 +55,7 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "error", "setup"] as const;
+export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "approval", "error", "setup"] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
@@ -99,6 +102,33 @@ export interface SetupBlock {
   endedAt?: number;
 }
 
+/** `pending` until a person decides (or the call is gone: `closed`, with why). */
+export const APPROVAL_STATUSES = ["pending", "allowed", "denied", "closed"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/**
+ * A tool call Claude Code asks permission for (`ask`), or its plan (`plan`, the text in `input.plan`): every
+ * view shows it, an owner or editor decides it once (POST …/approvals/:id), and every view shows who did.
+ */
+export interface ApprovalBlock {
+  type: "approval";
+  id: string;
+  kind: "tool" | "plan";
+  tool: string;
+  input: unknown;
+  requestedAt: number;
+  status: ApprovalStatus;
+  decision?: ApprovalDecision;
+  decidedBy?: string;
+  decidedAt?: number;
+  /** What the decider said to Claude (a denial's reason, a plan's feedback). */
+  message?: string;
+  /** A plan's approval: the mode the session continues in. */
+  mode?: "auto" | "ask";
+  /** Why a pending approval closed without a decision. */
+  closedReason?: string;
+}
+
 /** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
 export type TranscriptBlock =
   | { type: "text"; text: string }
@@ -106,6 +136,7 @@ export type TranscriptBlock =
   | ToolUseBlock
   | QuestionBlock
   | SetupBlock
+  | ApprovalBlock
   | { type: "error"; text: string };
 
 /** A message as JSON; in the document, a Y.Map with these keys and `blocks` a Y.Array of Y.Maps. */

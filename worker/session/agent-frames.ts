@@ -64,6 +64,9 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       if (frame.kind === "model_deprecated" && store.hasEvent(frame.kind)) return;
       store.appendEvent({ at: now, type: frame.kind, reason: frame.detail });
       return;
+    case "mcp_status":
+      transcript.setInfo({ mcpServers: frame.servers });
+      return;
     case "turn_error":
       transcript.applyAgentFrame(frame, now);
       store.appendEvent({ at: now, type: "turn_error", reason: frame.message });

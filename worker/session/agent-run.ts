@@ -6,6 +6,7 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
+import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { getEnvironment } from "../db/environments";
 import { EnvironmentCache } from "./environment-cache";
@@ -21,6 +22,13 @@ import type { SessionState } from "./state";
 import type { Input, RoomStore } from "./storage";
 import { TURN_LOST_TEXT } from "./transcript-doc";
 import { WorkspaceSaves, message } from "./workspace-saves";
+import { DecisionFrameSchema, type DecisionFrame } from "../protocol/agent";
+
+/** A decision as the input queue keeps it (its JSON, written by state.ts): the frame's fields but seq and author. */
+function decisionOf(text: string): Omit<DecisionFrame, "type" | "seq" | "author"> {
+  const { type: _type, seq: _seq, author: _author, ...decision } = DecisionFrameSchema.parse({ type: "decision", seq: 0, author: "", ...(JSON.parse(text) as object) });
+  return decision;
+}
 
 /** What the run needs from its room. */
 export interface AgentRunHost {
@@ -159,7 +167,9 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const [secrets, environment] = await Promise.all([loadWorkspaceSecrets(this.#host.env, record.workspaceId), getEnvironment(this.#host.env.DB, record.workspaceId)]);
-    this.redaction.setSecrets(Object.values(secrets));
+    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets, this.#host.env.AUTH_MODE);
+    // A literal header value is a credential too: kept out of everything the session shows.
+    this.redaction.setSecrets([...Object.values(secrets), ...mcpHeaderValues(mcpServers)]);
     return {
       type: "start",
       sessionId: record.id,
@@ -167,6 +177,7 @@ export class AgentRun {
       workflow: this.#host.state.workflow(),
       repos: record.repos,
       secrets,
+      mcpServers,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
       incarnation: record.agentIncarnation,
@@ -212,6 +223,7 @@ export class AgentRun {
       state.transcript?.addSystemError(`turn-lost-${now}`, TURN_LOST_TEXT, now);
     }
     state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
+    state.transcript?.closePendingApprovals("the agent restarted before anyone answered; Claude asks again if it still needs to");
     state.setAgentStatus("idle");
     // An ending waited for that agent; it can save nothing newer now.
     state.run.agentGone();
@@ -238,6 +250,7 @@ export class AgentRun {
     this.#flushFrames(true);
     const link = this.#link;
     this.#link = null;
+    this.#host.state.transcript?.closePendingApprovals("the run ended before anyone answered");
     link?.send({ type: "stop" });
     link?.close(reason);
     const record = this.#record;
@@ -336,7 +349,19 @@ export class AgentRun {
 
   #sendInput({ seq, kind, text, authorName: author }: Input): void {
     if (kind === "answer") this.send({ type: "answer", seq, text, author });
+    else if (kind === "decision") this.send({ type: "decision", seq, author, ...decisionOf(text) });
     else this.send({ type: "user_message", seq, text, author });
+  }
+
+  /** Queues an approval's decision (the room decided it: first answer wins); a Running agent gets it at once. */
+  sendDecision(input: Input): void {
+    if (this.#record?.phase === "Running") this.#sendInput(input);
+  }
+
+  /** The session's mode and model changed while Running: the agent takes them from its next call (a reattach, from `start`). */
+  sendSettings(): void {
+    const record = this.#record;
+    if (record) this.send({ type: "settings", permissionMode: record.config.permissionMode, model: record.config.model });
   }
 
   #endpoint(record: SessionRecord): AgentEndpoint {

@@ -73,6 +73,7 @@ export interface Ending {
 export function withDefaults(record: SessionRecord, idleStopMinutes: number): SessionRecord {
   record.config.interactive ??= true;
   record.config.effort ??= null;
+  record.config.permissionMode ??= "auto";
   record.runBaseMs ??= 0;
   record.agentIncarnation ??= null;
   record.idleSince ??= null;
@@ -97,6 +98,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     thinking: record.config.thinking,
     effort: record.config.effort,
     interactive: record.config.interactive,
+    permissionMode: record.config.permissionMode,
     phase: record.phase,
     agentStatus: record.agentStatus,
     step: record.step,

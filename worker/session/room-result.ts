@@ -18,6 +18,8 @@ export type RoomErrorCode = Extract<
   | "nothing_to_push"
   | "push_rejected"
   | "github_error"
+  | "already_decided"
+  | "model_retired"
 >;
 export type RoomError = { code: RoomErrorCode; message: string; phase?: Phase; field?: string };
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };

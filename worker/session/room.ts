@@ -26,7 +26,8 @@ import { sessionView, type Actor, type SessionRecord, type SessionView } from ".
 import { reportUsage } from "./usage-ledger";
 import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
-import { SessionState, type SessionInit, type SessionPatch } from "./state";
+import { SessionState, type SessionInit, type SessionPatch, type SettingsPatch } from "./state";
+import { decideApproval, type DecisionInput } from "./approvals";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
 import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
@@ -163,10 +164,12 @@ export class SessionRoom extends ViewerRoom {
 
   // ---- RPC (called by the API after authorization) -------------------------------------------
 
-  create(init: SessionInit & { prompt?: string }): RoomResult<SessionView> {
+  create(init: SessionInit & { prompt?: string; modelNote?: string }): RoomResult<SessionView> {
     if (this.#state.record) return refused("exists", "session exists");
-    const { prompt, ...fields } = init;
+    const { prompt, modelNote, ...fields } = init;
     const record = this.#state.create(fields, Date.now());
+    // A trigger's or schedule's stored model retired: the session runs as its successor, and says so.
+    if (modelNote) this.#store.appendEvent({ at: Date.now(), type: "model_succeeded", reason: modelNote });
     const first = firstMessageFor(this.#state.workflow(), prompt);
     const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
     if (first) this.#agent.queueInput(first, author);
@@ -207,13 +210,28 @@ export class SessionRoom extends ViewerRoom {
     return this.#state.record ? ok(this.#store.artifacts()) : gone;
   }
 
-  update(patch: SessionPatch, actor: Actor): RoomResult<SessionView> {
+  update(patch: SessionPatch & SettingsPatch, actor: Actor): RoomResult<SessionView> {
     const record = this.#state.record;
     if (!record) return gone;
-    const changesSetup = patch.repos !== undefined || patch.workflow !== undefined;
+    const { permissionMode, model, ...fields } = patch;
+    const changesSetup = fields.repos !== undefined || fields.workflow !== undefined;
     if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
-    this.#state.update(patch, actor);
+    if (Object.keys(fields).length > 0) this.#state.update(fields, actor);
+    if (permissionMode !== undefined || model !== undefined) {
+      this.#state.updateSettings({ ...(permissionMode ? { permissionMode } : {}), ...(model ? { model } : {}) }, actor);
+      // A Running agent takes them from its next call; one (re)connecting gets them in its start.
+      this.#agent.sendSettings();
+    }
     return ok(sessionView(record, record.updatedAt));
+  }
+
+  /** An owner's or editor's decision on an approval (approvals.ts): first answer wins, then the agent hears it. */
+  decide(approvalId: string, body: DecisionInput, actor: Actor): RoomResult<{ approvalId: string; decision: string; decidedBy: string }> {
+    const result = decideApproval(this.#state, approvalId, body, actor);
+    if (!result.ok) return result;
+    const { input, ...decided } = result.value;
+    this.#agent.sendDecision(input);
+    return ok({ approvalId: decided.approvalId, decision: decided.decision, decidedBy: decided.decidedBy });
   }
 
   /** The agent's changes against the cloned commits (git-requests.ts): from its agent, or its saved workspace. */

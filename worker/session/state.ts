@@ -12,6 +12,7 @@ import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 import { RunState } from "./run-state";
 import { addUsage } from "./usage-ledger";
 import type { Input, RoomStore } from "./storage";
+import type { DecisionInput } from "./approvals";
 import type { Transcript } from "./transcript-doc";
 
 export type SessionInit = Omit<
@@ -35,6 +36,8 @@ export type SessionInit = Omit<
   | "usage"
 >;
 export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">>;
+/** What a PATCH may change while the session runs: from the agent's next call. */
+export type SettingsPatch = Partial<Pick<SessionRecord["config"], "permissionMode" | "model">>;
 
 export interface SessionStateHooks {
   /** After a phase change (also the first, to Pending), with whether time counted before and counts now. */
@@ -191,7 +194,8 @@ export class SessionState {
   #trackIdle(now: number, restart = false): void {
     const record = this.#record;
     if (!record) return;
-    const idle = record.phase === "Running" && record.agentStatus !== "working";
+    // A wait for an approval is not idleness: the team has to answer, and idle stop would lose the call.
+    const idle = record.phase === "Running" && record.agentStatus !== "working" && !this.#transcript?.awaitingDecision;
     const since = idle ? (restart ? now : (record.idleSince ?? now)) : null;
     if (since === record.idleSince) return;
     record.idleSince = since;
@@ -217,6 +221,46 @@ export class SessionState {
     if (!this.#record) return;
     this.#record.usage = addUsage(this.#record.usage, turn);
     this.publish();
+  }
+
+  /**
+   * Decides a pending approval (the first answer wins: the caller checked it is pending) and queues the
+   * decision for the agent in the input queue, so a reconnect or a restart sends it again until read.
+   */
+  decideApproval(approvalId: string, decision: DecisionInput, author: Actor): Input {
+    const record = this.#record!;
+    const now = Date.now();
+    this.#transcript?.decideApproval(approvalId, { decision: decision.decision, by: author.name, at: now, ...(decision.message ? { message: decision.message } : {}), ...(decision.mode ? { mode: decision.mode } : {}) });
+    const input: Input = { seq: ++record.inputSeq, kind: "decision", text: JSON.stringify({ approvalId, ...decision }), authorId: author.id, authorName: author.name, consumed: false };
+    this.#store.addInput(input);
+    const said = decision.message ? `: ${decision.message}` : "";
+    this.#store.appendEvent({ at: now, type: "approval_decided", actor: author.name, reason: `${decision.decision} ${approvalId}${decision.mode ? ` (continues in ${decision.mode})` : ""}${said}`.slice(0, 1000) });
+    // A plan approved into a mode: the session's mode is that one from now on.
+    // A new object: the document's `session` map holds the old one, and an equal value is not published.
+    if (decision.mode && decision.decision !== "deny") record.config = { ...record.config, permissionMode: decision.mode };
+    this.#trackIdle(now, true);
+    this.save();
+    this.publish();
+    return input;
+  }
+
+  /** The permission mode or the model changed while the session runs (or not): an event names who, and what. */
+  updateSettings(change: SettingsPatch, actor: Actor): void {
+    const record = this.#record;
+    if (!record) return;
+    const now = Date.now();
+    if (change.permissionMode && change.permissionMode !== record.config.permissionMode) {
+      this.#store.appendEvent({ at: now, type: "permission_mode_changed", actor: actor.name, reason: `${record.config.permissionMode} → ${change.permissionMode}` });
+      record.config = { ...record.config, permissionMode: change.permissionMode };
+    }
+    if (change.model && change.model !== record.config.model) {
+      this.#store.appendEvent({ at: now, type: "model_switched", actor: actor.name, reason: `${record.config.model} → ${change.model}` });
+      record.config = { ...record.config, model: change.model };
+    }
+    record.updatedAt = now;
+    this.save();
+    this.publish();
+    this.#hooks.indexChanged(record);
   }
 
   /** Queues a person's input: persisted and shown (as queued) before it is sent to the agent. */

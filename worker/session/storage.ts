@@ -16,7 +16,8 @@ export type { Artifact, SessionEvent };
 
 export interface Input {
   seq: number;
-  kind: "message" | "answer";
+  /** `decision`: an approval's decision (`text` is its JSON, DecisionInput), numbered with people's messages. */
+  kind: "message" | "answer" | "decision";
   text: string;
   authorId: string;
   authorName: string;
@@ -112,7 +113,7 @@ function toEvent(row: Row): SessionEvent {
 function toInput(row: Row): Input {
   return {
     seq: Number(row.seq),
-    kind: row.kind === "answer" ? "answer" : "message",
+    kind: row.kind === "answer" || row.kind === "decision" ? row.kind : "message",
     text: String(row.text),
     authorId: String(row.author_id),
     authorName: String(row.author_name),

@@ -5,7 +5,7 @@
  * of it; web/src/lib/transcript.ts is the browser's reader.
  */
 import * as Y from "yjs";
-import type { FromAgentFrame, HistoryMessage } from "../protocol/agent";
+import type { ApprovalDecision, FromAgentFrame, HistoryMessage } from "../protocol/agent";
 import { messageList, sessionInfo, type MessageRole, type SessionInfo, type TranscriptBlock, type TranscriptMessage } from "../protocol/transcript";
 
 export { messageList, sessionInfo, type TranscriptBlock, type TranscriptMessage };
@@ -39,6 +39,7 @@ export class Transcript {
   readonly #messages = new Map<string, YMessage>();
   readonly #tools = new Map<string, YBlock>();
   readonly #setups = new Map<string, YBlock>();
+  readonly #approvals = new Map<string, YBlock>();
 
   constructor(doc: Y.Doc) {
     this.#doc = doc;
@@ -123,6 +124,17 @@ export class Transcript {
       case "question":
         blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text, ...(frame.questions ? { questions: frame.questions } : {}) })]);
         break;
+      case "approval": {
+        if (this.#approvals.has(frame.id)) break;
+        const block = plainBlock({ type: "approval", id: frame.id, kind: frame.kind, tool: frame.tool, requestedAt: now, status: "pending" });
+        block.set("input", frame.input ?? null);
+        blocksOf(this.#message(frame.messageId, now)).push([block]);
+        this.#approvals.set(frame.id, block);
+        break;
+      }
+      case "approval_closed":
+        this.#closeApproval(this.#approvals.get(frame.id), frame.reason);
+        break;
       case "turn_error":
         this.addSystemError(`error-${frame.seq}`, frame.message, now);
         break;
@@ -151,6 +163,41 @@ export class Transcript {
       default:
         break;
     }
+  }
+
+  /** An approval as it stands (null: no such approval in this session). */
+  approval(id: string): { status: string; kind: "tool" | "plan" } | null {
+    const block = this.#approvals.get(id);
+    return block ? { status: block.get("status") as string, kind: block.get("kind") as "tool" | "plan" } : null;
+  }
+
+  /** Whether any approval waits for a person (the session waits, its idle clock does not run). */
+  get awaitingDecision(): boolean {
+    for (const block of this.#approvals.values()) if (block.get("status") === "pending") return true;
+    return false;
+  }
+
+  /** Records a person's decision on a pending approval: every view shows it, and who decided. */
+  decideApproval(id: string, decision: { decision: ApprovalDecision; by: string; at: number; message?: string; mode?: "auto" | "ask" }): void {
+    const block = this.#approvals.get(id);
+    if (!block || block.get("status") !== "pending") return;
+    block.set("status", decision.decision === "deny" ? "denied" : "allowed");
+    block.set("decision", decision.decision);
+    block.set("decidedBy", decision.by);
+    block.set("decidedAt", decision.at);
+    if (decision.message) block.set("message", decision.message);
+    if (decision.mode) block.set("mode", decision.mode);
+  }
+
+  /** Closes every pending approval (its agent is gone, the run ended): none shows as waiting forever. */
+  closePendingApprovals(reason: string): void {
+    for (const block of this.#approvals.values()) this.#closeApproval(block, reason);
+  }
+
+  #closeApproval(block: YBlock | undefined, reason: string): void {
+    if (!block || block.get("status") !== "pending") return;
+    block.set("status", "closed");
+    block.set("closedReason", reason);
   }
 
   #appendText(messageId: string, type: "text" | "thinking", text: string, now: number): YBlock {
@@ -185,6 +232,7 @@ export class Transcript {
     for (const block of blocksOf(message).toArray()) {
       if (block.get("type") === "tool_use") this.#tools.set(block.get("id") as string, block);
       if (block.get("type") === "setup") this.#setups.set(block.get("id") as string, block);
+      if (block.get("type") === "approval") this.#approvals.set(block.get("id") as string, block);
     }
   }
 }

@@ -2,13 +2,25 @@ import { insertSession, deleteSessionRow } from "../db/sessions";
 import { setSessionWorkflow } from "../db/workflows";
 import type { Env } from "../env";
 import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
-import { defaultModel } from "../protocol/models";
+import { defaultModel, entryOf, isRetired, liveSuccessor, type Catalog, type ModelEntry, type ModelId } from "../protocol/models";
 import type { Actor, CreateSessionBody, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
 import { requireBudgetLeft } from "./budget-checks";
 import { generateDisplayName } from "./names";
 import { roomOf, unwrap } from "./rooms";
 import { resolveWorkflow } from "./workflow-lookup";
+
+/**
+ * The model a new session runs. A person naming a retired model gets 400 `model_retired`; a trigger's or
+ * schedule's stored model that has retired since runs as its successor (`succeeded` says so, as an event of
+ * the session) instead of failing unattended; a retired model with no successor is refused for them too.
+ */
+function modelFor(catalog: Catalog, id: ModelId, origin: Origin, now: number): { entry: ModelEntry; succeeded: string | null } {
+  const stored = entryOf(catalog, id);
+  if (origin.kind === "person" || !isRetired(stored, now) || stored.successor === null) return { entry: requireLiveModel(catalog, id, now), succeeded: null };
+  const entry = liveSuccessor(catalog, id, now);
+  return { entry, succeeded: `${stored.id} reached its end of life on ${stored.endOfLife}: this ${origin.kind}'s session runs as its successor ${entry.id}` };
+}
 
 /**
  * Creates a session: its index row first (so it is listed and authorized), then its room. One that awaits
@@ -26,7 +38,7 @@ export async function createSession(
   const workflowDefinition = await resolveWorkflow(env.DB, workspaceId, body.workflow);
   const now = Date.now();
   const catalog = catalogOf(env);
-  const entry = requireLiveModel(catalog, body.model ?? defaultModel(catalog, now).id, now);
+  const { entry, succeeded } = modelFor(catalog, body.model ?? defaultModel(catalog, now).id, origin, now);
   const model = entry.id;
   // Thinking and effort as the model takes them: unset thinking is on where it always thinks.
   const { thinking, effort } = requireModelSettings(entry, body);
@@ -34,7 +46,7 @@ export async function createSession(
   const displayName = body.displayName ?? generateDisplayName();
   await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
   if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
-  const init: SessionInit & { prompt?: string } = {
+  const init: SessionInit & { prompt?: string; modelNote?: string } = {
     id,
     workspaceId,
     displayName,
@@ -47,6 +59,7 @@ export async function createSession(
       effort,
       // People's sessions wait for the next message; a trigger's (or schedule's) completes when its work is done.
       interactive: body.interactive ?? origin.kind === "person",
+      permissionMode: body.permissionMode,
     },
     repos: body.repos,
     workflow: body.workflow ?? null,
@@ -56,6 +69,7 @@ export async function createSession(
     createdAt: now,
     prompt: body.prompt,
     awaitingApproval,
+    ...(succeeded ? { modelNote: succeeded } : {}),
   };
   try {
     return unwrap(await (await roomOf(env, id)).create(init));

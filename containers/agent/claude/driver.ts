@@ -7,15 +7,22 @@
  */
 import { type Query, type SDKResultMessage, type SpawnOptions, query } from "@anthropic-ai/claude-agent-sdk";
 import type { AgentStatus, AskedQuestion } from "@tandem/protocol/agent";
+import type { PermissionMode } from "@tandem/protocol/session-config";
 import type { OutFrame } from "../outbox";
 import { FrameTranslator } from "./frames";
+import { connections } from "./mcp";
 import { PromptStream } from "./input";
 import { type QueryOptionsInput, queryOptions } from "./options";
-import { type Answer, toolPermissions } from "./permissions";
+import { type Answer, type ApprovalRequest, claudeMode, type Decision, toolPermissions } from "./permissions";
+import { readPlan } from "./plan-file";
 import { ContainedProcess, type LaunchOptions } from "./process";
 
 /** Tools that cannot change the workspace: a turn that ran only these leaves nothing new to archive. */
 const READ_ONLY_TOOLS = new Set(["Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "AskUserQuestion", "ToolSearch", "ListMcpResourcesTool", "ReadMcpResourceTool"]);
+
+/** Claude Code's MCP statuses are asked again this often while one is still pending, for at most MCP_STATUS_POLLS times. */
+const MCP_STATUS_POLL_MS = 1000;
+const MCP_STATUS_POLLS = 30;
 
 /** How long a stop waits for Claude Code to end the interrupted turn (tens of ms when the machine is not starved) before the tree is killed: the stop has 2 s in all, the workspace's archive included. */
 const INTERRUPT_GRACE_MS = 400;
@@ -49,6 +56,7 @@ export interface DriverOptions extends Omit<QueryOptionsInput, "canUseTool" | "s
 }
 
 type PendingQuestion = { resolve(answer: (Answer & { seq: number }) | null): void };
+type PendingApproval = { resolve(decision: Decision | null): void };
 
 export class ClaudeDriver {
   readonly #options: DriverOptions;
@@ -62,6 +70,9 @@ export class ClaudeDriver {
   #turnRunning = false;
   #touched = false;
   #question: PendingQuestion | null = null;
+  /** Tool calls (or a plan) waiting for the team's decision, by tool use id. */
+  readonly #approvals = new Map<string, PendingApproval>();
+  #mode: PermissionMode;
   #apiError: string | null = null;
   #stopping = false;
   #started = false;
@@ -70,6 +81,7 @@ export class ClaudeDriver {
 
   constructor(options: DriverOptions) {
     this.#options = options;
+    this.#mode = options.config.permissionMode;
     this.#frames = new FrameTranslator(
       {
         emit: (frame) => this.#emitToolFrame(frame),
@@ -91,7 +103,7 @@ export class ClaudeDriver {
       prompt: this.#input,
       options: queryOptions({
         ...options,
-        canUseTool: toolPermissions({ ask: (question, signal) => this.#ask(question, signal) }),
+        canUseTool: toolPermissions({ ask: (question, signal) => this.#ask(question, signal), approve: (request, signal) => this.#approve(request, signal) }),
         spawn: (spawnOptions: SpawnOptions) => {
           this.#process = ContainedProcess.launch(spawnOptions, options.launch);
           return this.#process.spawned;
@@ -101,6 +113,7 @@ export class ClaudeDriver {
     this.#query.initializationResult().then(
       () => {
         this.#started = true;
+        void this.#reportMcp();
       },
       () => undefined,
     );
@@ -109,6 +122,10 @@ export class ClaudeDriver {
 
   get status(): AgentStatus | null {
     return this.#status;
+  }
+
+  get permissionMode(): PermissionMode {
+    return this.#mode;
   }
 
   get waitingForAnswer(): boolean {
@@ -136,9 +153,47 @@ export class ClaudeDriver {
     question?.resolve(answer);
   }
 
+  /** A decision the room took on an approval; false when no call waits for it (answered, stopped, another incarnation's). */
+  decide(approvalId: string, decision: Decision): boolean {
+    const pending = this.#approvals.get(approvalId);
+    if (!pending) return false;
+    this.#approvals.delete(approvalId);
+    pending.resolve(decision);
+    return true;
+  }
+
+  /** The session's permission mode changed (PATCH while Running): Claude Code's from its next tool call. */
+  async setPermissionMode(mode: PermissionMode): Promise<void> {
+    if (mode === this.#mode) return;
+    this.#mode = mode;
+    await this.#query.setPermissionMode(claudeMode(mode));
+  }
+
+  /** The session's model changed: Claude Code asks for it from its next request (the gateway's route forces it too). */
+  async setModel(model: string): Promise<void> {
+    await this.#query.setModel(model);
+  }
+
   /** A model request the gateway could not forward, with the API's own error: the turn's error, if it fails (the first of its retries). */
   noteApiError(error: { status: number; type: string; message: string }): void {
     this.#apiError ??= `${error.type} (${error.status}): ${error.message}`;
+  }
+
+  /** The MCP servers' connections, from Claude Code's start until none is pending (the session's sidebar shows them). */
+  async #reportMcp(): Promise<void> {
+    const { mcp } = this.#options;
+    if (Object.keys(mcp.configs).length === 0 && mcp.refused.length === 0) return;
+    let said = "";
+    for (let poll = 0; poll < MCP_STATUS_POLLS && !this.#stopping && !this.#ended; poll++) {
+      const statuses = Object.keys(mcp.configs).length ? await this.#query.mcpServerStatus().catch(() => null) : [];
+      if (statuses === null || this.#stopping) return;
+      const servers = connections(statuses, mcp);
+      const text = JSON.stringify(servers);
+      if (text !== said) this.#options.emit({ type: "mcp_status", servers });
+      said = text;
+      if (!servers.some((server) => server.status === "pending")) return;
+      await new Promise((resolve) => setTimeout(resolve, MCP_STATUS_POLL_MS));
+    }
   }
 
   async #ask(question: { toolUseId: string; text: string; questions: AskedQuestion[] }, signal: AbortSignal): Promise<Answer | null> {
@@ -155,6 +210,30 @@ export class ClaudeDriver {
     this.#options.answered(answer);
     this.setStatus("working");
     return answer;
+  }
+
+  async #approve(request: ApprovalRequest, signal: AbortSignal): Promise<Decision | null> {
+    if (this.#stopping) return null;
+    // A call asked about after the team switched to `auto` goes ahead as every other in `auto` does.
+    if (this.#mode === "auto" && request.kind === "tool") return { decision: "allow", author: "auto" };
+    const messageId = this.#frames.currentMessage;
+    // Claude Code keeps the plan in its plan file, not in ExitPlanMode's input: the card shows the file's text.
+    // The plan file's path is the host's, not the team's business: the card shows the plan only.
+    const input = request.kind === "plan" ? { plan: typeof request.input.plan === "string" ? request.input.plan : await readPlan(this.#options.paths.claudeConfig) } : request.input;
+    this.#options.emit({ type: "approval", id: request.toolUseId, messageId, kind: request.kind, tool: request.tool, input });
+    this.setStatus("waiting_input");
+    const decision = await new Promise<Decision | null>((resolve) => {
+      this.#approvals.set(request.toolUseId, { resolve });
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    });
+    const stillWaiting = this.#approvals.delete(request.toolUseId);
+    if (!decision) {
+      if (stillWaiting) this.#options.emit({ type: "approval_closed", id: request.toolUseId, reason: this.#stopping ? "the session stopped" : "the turn was interrupted" });
+      return null;
+    }
+    if (request.kind === "plan" && decision.decision !== "deny") this.#mode = decision.mode ?? "ask";
+    if (this.#approvals.size === 0 && !this.#question) this.setStatus("working");
+    return decision;
   }
 
   #emitToolFrame(frame: OutFrame): void {
@@ -204,6 +283,7 @@ export class ClaudeDriver {
     if (this.#stopping) return { touched: false };
     this.#stopping = true;
     this.#question?.resolve(null);
+    this.#releaseApprovals();
     const inTurn = this.#turnRunning || this.#queued.size > 0;
     if (this.#turnRunning && !this.#ended) {
       const ended = new Promise<void>((resolve) => {
@@ -222,7 +302,17 @@ export class ClaudeDriver {
   async dispose(): Promise<void> {
     this.#stopping = true;
     this.#question?.resolve(null);
+    this.#releaseApprovals();
     await this.#shutDown();
+  }
+
+  /** A stop releases every call waiting for a decision: none can be answered any more. */
+  #releaseApprovals(): void {
+    for (const [id, pending] of this.#approvals) {
+      this.#options.emit({ type: "approval_closed", id, reason: "the session stopped" });
+      pending.resolve(null);
+    }
+    this.#approvals.clear();
   }
 
   async #shutDown(): Promise<void> {

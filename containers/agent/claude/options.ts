@@ -14,6 +14,8 @@ import type { CanUseTool, Options, SpawnOptions, SpawnedProcess } from "@anthrop
 import path from "node:path";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { childEnv } from "../secrets";
+import { claudeMode } from "./permissions";
+import type { SessionMcp } from "./mcp";
 import type { SessionPaths } from "./state";
 
 /** What the CLI holds as its key: the gateway never reads or forwards it. */
@@ -21,6 +23,9 @@ export const DUMMY_API_KEY = "sk-ant-tandem-gateway-route";
 
 /** Claude Code's retries of a failed model request (its default is 10, minutes of backoff before a turn fails). */
 const MAX_RETRIES = "2";
+
+/** How long Claude Code waits for an MCP server to connect before it reports it failed. */
+const MCP_CONNECT_TIMEOUT_MS = "10000";
 
 /** Secrets that would steer Claude Code itself rather than the agent's commands: the gateway takes the model's. */
 const STEERING_SECRET = /^(ANTHROPIC_|CLAUDE_)/;
@@ -53,6 +58,8 @@ export function cliEnvironment(options: {
     CLAUDE_CODE_SUBAGENT_MODEL: config.model,
     CLAUDE_CODE_MAX_OUTPUT_TOKENS: String(config.maxTokens),
     CLAUDE_CODE_MAX_RETRIES: MAX_RETRIES,
+    // A workspace's MCP server that accepts and never answers is failed after this, not Claude Code's 30 s.
+    MCP_TIMEOUT: MCP_CONNECT_TIMEOUT_MS,
     // The container is the boundary: bypassPermissions as root needs this.
     IS_SANDBOX: "1",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
@@ -73,6 +80,8 @@ export interface QueryOptionsInput {
   env: Record<string, string>;
   append: string;
   resume: string | null;
+  /** The workspace's MCP servers (mcp.ts): the only ones, strictMcpConfig keeps any other configuration out. */
+  mcp: SessionMcp;
   canUseTool: CanUseTool;
   spawn(options: SpawnOptions): SpawnedProcess;
   stderr(line: string): void;
@@ -86,7 +95,8 @@ export function queryOptions(input: QueryOptionsInput): Options {
     model: config.model,
     thinking: config.thinking ? { type: "adaptive" } : { type: "disabled" },
     systemPrompt: { type: "preset", preset: "claude_code", append: input.append },
-    permissionMode: "bypassPermissions",
+    // The session's mode (auto: bypassPermissions); skipping stays allowed so the team can switch to `auto` live.
+    permissionMode: claudeMode(config.permissionMode),
     allowDangerouslySkipPermissions: true,
     canUseTool: input.canUseTool,
     settingSources: ["project"],
@@ -94,6 +104,7 @@ export function queryOptions(input: QueryOptionsInput): Options {
     settings: { claudeMdExcludes: [`${workspace}/**`, `${paths.claudeConfig}/**`] },
     managedSettings: { allowManagedHooksOnly: true },
     strictMcpConfig: true,
+    mcpServers: input.mcp.configs,
     // The native build searches through Bash unless these are asked for.
     allowedTools: ["Glob", "Grep"],
     includePartialMessages: true,

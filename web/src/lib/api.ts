@@ -22,11 +22,13 @@ import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/
 import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
-export type { Artifact, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+export type { Artifact, DecisionBody, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
@@ -36,6 +38,7 @@ export type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environ
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
+export type { McpConnection, McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "@tandem/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
@@ -149,6 +152,8 @@ export const api = {
   clone: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
   artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
+  decideApproval: (wsId: string, id: string, approvalId: string, body: DecisionBody) =>
+    request<{ approval: { approvalId: string; decision: string; decidedBy: string } }>("POST", `${ses(wsId, id)}/approvals/${encodeURIComponent(approvalId)}`, body),
   exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
   changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
@@ -166,6 +171,12 @@ export const api = {
   putSecret: (wsId: string, name: string, value: string) =>
     request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
+
+  mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),
+  createMcpServer: (wsId: string, body: NewMcpServer) => request<{ mcpServer: McpServer }>("POST", `${ws(wsId)}/mcp-servers`, body),
+  updateMcpServer: (wsId: string, name: string, body: McpServerDefinition) =>
+    request<{ mcpServer: McpServer }>("PUT", `${ws(wsId)}/mcp-servers/${enc(name)}`, body),
+  deleteMcpServer: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/mcp-servers/${enc(name)}`),
 
   triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
   createTrigger: (wsId: string, body: NewTrigger) =>

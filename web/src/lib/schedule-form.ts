@@ -46,6 +46,7 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
       timeoutSeconds: s.session.timeoutSeconds,
       thinking: s.session.thinking ?? false,
       interactive: s.interactive,
+      permissionMode: s.session.permissionMode ?? "auto",
       repos: s.session.repos.map((r) => ({ url: r.url, branch: r.branch ?? "" })),
       workflow: s.session.workflow ?? "",
     },

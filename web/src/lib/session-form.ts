@@ -1,6 +1,7 @@
 /** The New Session dialog's values and their checks: the same bounds the Worker enforces. */
 import { LIMITS, MODELS, settingsProblems, type Effort, type ModelId } from "./config";
 import type { ModelView, NewSession, Repo } from "./api";
+import type { PermissionMode } from "@tandem/protocol/session-config";
 
 export interface SessionForm {
   displayName: string;
@@ -15,6 +16,8 @@ export interface SessionForm {
   thinking: boolean;
   /** false: the session goes to Completed when a turn ends with nothing queued. */
   interactive: boolean;
+  /** Who decides tool calls: auto, ask (the team approves), plan (a plan first). */
+  permissionMode: PermissionMode;
   repos: { url: string; branch: string }[];
   workflow: string;
   prompt: string;
@@ -33,6 +36,7 @@ export function defaultForm(): SessionForm {
     thinking: false,
     // People's sessions wait for the next message; a trigger's default is set by its own form.
     interactive: true,
+    permissionMode: "auto",
     repos: [],
     workflow: "",
     prompt: "",
@@ -90,6 +94,7 @@ export function toBody(f: SessionForm): NewSession {
     thinking: f.thinking,
     effort: f.effort,
     interactive: f.interactive,
+    permissionMode: f.permissionMode,
   };
   if (f.model) body.model = f.model;
   if (f.displayName.trim()) body.displayName = f.displayName.trim();

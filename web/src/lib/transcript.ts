@@ -17,6 +17,8 @@ import {
 } from "@tandem/protocol/transcript";
 import { SessionUsageSchema, type SessionUsage } from "@tandem/protocol/usage";
 import { AskedQuestionSchema, type AskedQuestion } from "@tandem/protocol/agent";
+import { McpConnectionSchema, type McpConnection } from "@tandem/protocol/mcp-servers";
+import { z } from "zod";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
 export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
@@ -56,6 +58,11 @@ export interface SessionState {
   pullRequestUrl: string | null;
   /** Tokens and cost so far, live; null until the room has written them. */
   usage: SessionUsage | null;
+  /** The session's permission mode and model as the room has them now (they change live); "" before it has said. */
+  permissionMode: string;
+  model: string;
+  /** The workspace's MCP servers as this session's Claude Code reported them. */
+  mcpServers: McpConnection[];
 }
 
 function readArtifacts(v: unknown): Artifact[] | null {
@@ -65,6 +72,11 @@ function readArtifacts(v: unknown): Artifact[] | null {
     const { name, size, updatedAt } = a as Partial<Record<keyof Artifact, unknown>>;
     return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0, updatedAt: typeof updatedAt === "number" ? updatedAt : 0 }] : [];
   });
+}
+
+function readMcpServers(v: unknown): McpConnection[] {
+  const parsed = z.array(McpConnectionSchema).safeParse(v);
+  return parsed.success ? parsed.data : [];
 }
 
 function readUsage(v: unknown): SessionUsage | null {
@@ -86,7 +98,14 @@ export function readSession(m: Y.Map<unknown>): SessionState {
     awaitingApproval: m.get(infoKey("awaitingApproval")) === true,
     pullRequestUrl: str(m, infoKey("pullRequestUrl")) || null,
     usage: readUsage(m.get(infoKey("usage"))),
+    ...liveSettings(m.get(infoKey("config"))),
+    mcpServers: readMcpServers(m.get(infoKey("mcpServers"))),
   };
+}
+
+function liveSettings(config: unknown): { permissionMode: string; model: string } {
+  const fields = typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
+  return { permissionMode: typeof fields.permissionMode === "string" ? fields.permissionMode : "", model: typeof fields.model === "string" ? fields.model : "" };
 }
 
 export interface MessageHead {

@@ -99,6 +99,8 @@ function commandCalls(command: Command, context: CallContext, made: readonly str
       const input = { description: shortDescription(command.prompt), prompt: command.prompt, subagent_type: "general-purpose", run_in_background: false };
       return [{ name: "Agent", input, intro: "Handing this to a subagent." }];
     }
+    case "call":
+      return [...loadCalls(command.tool, offered, made), { name: command.tool, input: command.input, intro: `Calling \`${command.tool}\`.` }];
   }
 }
 

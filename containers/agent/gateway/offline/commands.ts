@@ -8,11 +8,12 @@ export type Command =
   | { name: "edit"; path: string; oldText: string; newText: string }
   | { name: "ask"; question: string; options: string[] }
   | { name: "plan"; steps: string[] }
-  | { name: "task"; prompt: string };
+  | { name: "task"; prompt: string }
+  | { name: "call"; tool: string; input: Record<string, unknown> };
 
 export const COMMAND_HELP =
   "No API key is set, so I follow simple rules: try `/ls [dir]`, `/read <path>`, `/run <command>`, `/write <path> <text>`, " +
-  "`/edit <path> <old> => <new>`, `/ask <question> [| option | option]`, `/plan <step>; <step>` (or `/todo`) or `/task <prompt>`.";
+  "`/edit <path> <old> => <new>`, `/ask <question> [| option | option]`, `/plan <step>; <step>` (or `/todo`), `/task <prompt>` or `/call mcp__<server>__<tool> [JSON input]`.";
 
 /** Strips the `[author] ` prefix a person's message may carry. */
 export function withoutAuthor(text: string): string {
@@ -33,7 +34,7 @@ export function asTyped(text: string): string {
 const DEFAULT_OPTIONS = ["Yes", "No"];
 
 export function parseCommand(message: string): Command | null {
-  const match = /^\/(ls|read|run|write|edit|ask|plan|todo|task)(?:\s+([\s\S]*))?$/.exec(withoutAuthor(asTyped(message)).trim());
+  const match = /^\/(ls|read|run|write|edit|ask|plan|todo|task|call)(?:\s+([\s\S]*))?$/.exec(withoutAuthor(asTyped(message)).trim());
   if (!match) return null;
   const arg = (match[2] ?? "").trim();
   switch (match[1]) {
@@ -63,6 +64,21 @@ export function parseCommand(message: string): Command | null {
     }
     case "task":
       return arg ? { name: "task", prompt: arg } : null;
+    case "call":
+      return mcpCall(arg);
   }
   return null;
+}
+
+/** `/call mcp__<server>__<tool> {…}`: a tool of one of the workspace's MCP servers, with a JSON object as its input. */
+function mcpCall(arg: string): Command | null {
+  const [, tool, json] = /^(mcp__[\w-]+__[\w-]+)\s*([\s\S]*)$/.exec(arg) ?? [];
+  if (!tool) return null;
+  if (!json) return { name: "call", tool, input: {} };
+  try {
+    const input: unknown = JSON.parse(json);
+    return typeof input === "object" && input !== null && !Array.isArray(input) ? { name: "call", tool, input: input as Record<string, unknown> } : null;
+  } catch {
+    return null;
+  }
 }
