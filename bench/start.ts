@@ -69,6 +69,8 @@ async function main() {
     for (let n = 1; n < Math.ceil((SESSIONS + WARM_UP) / PER_PERSON); n++) {
       const editor = await signIn(`bench editor ${n}`);
       await owner.api(`/api/workspaces/${workspace.id}/members`, { user: editor.email, role: "editor" });
+      // An invitation becomes a membership when the person comes.
+      await editor.api(`/api/workspaces/${workspace.id}`);
       editors.push(editor);
     }
 

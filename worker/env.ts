@@ -14,6 +14,8 @@ export interface Env {
   VIEWERS_PER_SHARD?: string;
   /** Frames a second one room or shard aims to send at most; default in viewers/throttle.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
+  /** Seconds a viewer socket lives on one check of its access before it reconnects with fresh credentials; default in viewers/revocations.ts. */
+  SOCKET_LEASE_SECONDS?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;
   /** Production: one container per session, running containers/agent. */
@@ -40,10 +42,14 @@ export interface Env {
   PUBLIC_URL: string;
   /** Optional: a JSON object of changes to the model catalog per model id (worker/models/catalog.ts). */
   MODEL_CATALOG?: string;
-  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger. */
+  /** Rate limits (wrangler.toml `[[ratelimits]]`): per person, per person, per trigger, per share link. */
   SESSION_CREATION_LIMIT: RateLimit;
   MESSAGE_LIMIT: RateLimit;
   DELIVERY_LIMIT: RateLimit;
+  GUEST_LIMIT: RateLimit;
+  /** A saved workspace's workbench starts its container: per person and per workspace. */
+  WORKBENCH_PERSON_LIMIT: RateLimit;
+  WORKBENCH_WORKSPACE_LIMIT: RateLimit;
   /** Only in tests: the D1 migrations the test setup applies. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
   /** Only in integration tests: the control server that scripts the fake Anthropic API and the agent host. */

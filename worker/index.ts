@@ -85,7 +85,11 @@ export default {
         // Only session rooms take sockets from outside; shards are reached through their room's placement.
         if (lobby.className !== "SessionRoom") return errorResponse("not_found", "not found");
         const authorized = await authorizeRoomConnection(req, env, lobby.name);
-        return authorized instanceof Response ? authorized : connectViewer(authorized, env, lobby.name);
+        if (authorized instanceof Response) return authorized;
+        const answer = await connectViewer(authorized, env, lobby.name);
+        // The room refuses a share link's socket past its cap (viewers/viewer-room.ts).
+        if (answer.status !== 429) return answer;
+        return errorResponse("rate_limited", "this share link has too many open sockets: close one and try again", {}, { "retry-after": "60" });
       },
       // The document is only served over the socket; plain HTTP to a room is not part of the API.
       onBeforeRequest: () => errorResponse("not_found", "not found"),

@@ -49,6 +49,8 @@ export async function startTandem(options: { vars?: Record<string, string>; agen
   // Members are added by their exact email.
   const added = await api(owner, `/api/workspaces/${workspace.id}/members`, { user: viewer.email, role: "viewer" });
   if (added.status !== 201) throw new Error(`adding the viewer: ${added.status} ${await added.text()}`);
+  // An invitation becomes a membership when the person comes.
+  await api(viewer, `/api/workspaces/${workspace.id}`);
   return {
     base,
     persistTo,

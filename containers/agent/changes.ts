@@ -1,15 +1,13 @@
 /**
  * What the agent changed in each cloned repository: the diff against the commit that was cloned, with its
- * own commits, uncommitted edits and new files included. New files are staged into a temporary index
- * (a copy of the repository's), so the agent's own index and checkout are never touched.
+ * own commits, uncommitted edits and new files included. New files are staged into a temporary index, on a
+ * git directory of the host's own making (git-isolation.ts: nothing of the repository's config, hooks or
+ * drivers runs), so the agent's own index and checkout are never touched.
  */
-import { randomUUID } from "node:crypto";
-import { copyFile, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type { Repo } from "@tandem/protocol/session-config";
 import { DIFF_MAX_BYTES, type ChangedFile, type RepoChanges } from "@tandem/protocol/git";
 import { git, gitLine } from "./git";
+import { withIsolatedRepo } from "./git-isolation";
 
 const BASE_COMMIT = "tandem.baseCommit";
 const BASE_BRANCH = "tandem.baseBranch";
@@ -28,18 +26,15 @@ export async function baseOf(dir: string, env: NodeJS.ProcessEnv): Promise<{ com
   return { commit, branch: await config(BASE_BRANCH) };
 }
 
-/** Runs `use` with an index that holds the whole work tree (untracked files too, .gitignore respected). */
+/**
+ * Runs `use` with an environment whose git works on the repository through the host's own git directory
+ * (git-isolation.ts), its index holding the whole work tree (untracked files too, .gitignore respected).
+ */
 export async function withWorkTreeIndex<T>(dir: string, env: NodeJS.ProcessEnv, use: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
-  const index = path.join(os.tmpdir(), `tandem-index-${randomUUID()}`);
-  try {
-    const real = path.resolve(dir, await gitLine(["rev-parse", "--git-path", "index"], dir, env));
-    await copyFile(real, index).catch(() => undefined); // none yet: git starts an empty one
-    const indexEnv = { ...env, GIT_INDEX_FILE: index };
-    await git(["add", "-A"], { cwd: dir, env: indexEnv });
-    return await use(indexEnv);
-  } finally {
-    await rm(index, { force: true });
-  }
+  return withIsolatedRepo(dir, env, async (isolated) => {
+    await git(["add", "-A"], { cwd: dir, env: isolated });
+    return use(isolated);
+  });
 }
 
 const STATUS: Record<string, ChangedFile["status"]> = { A: "added", M: "modified", D: "deleted", T: "type_changed" };
@@ -62,9 +57,10 @@ function parseFiles(nameStatus: string, numstat: string): ChangedFile[] {
 
 /** One repository's changes against its cloned commit. */
 export async function repoChanges(dir: string, repo: Repo, env: NodeJS.ProcessEnv): Promise<RepoChanges> {
-  const base = await baseOf(dir, env);
   return withWorkTreeIndex(dir, env, async (indexEnv) => {
-    const diff = (args: string[], maxBytes?: number) => git(["diff", "--cached", "--no-renames", "--no-color", "--no-ext-diff", ...args, base.commit, "--"], { cwd: dir, env: indexEnv, maxBytes });
+    const base = await baseOf(dir, indexEnv);
+    const diff = (args: string[], maxBytes?: number) =>
+      git(["diff", "--cached", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", ...args, base.commit, "--"], { cwd: dir, env: indexEnv, maxBytes });
     const [nameStatus, numstat, patch] = await Promise.all([diff(["--name-status", "-z"]), diff(["--numstat", "-z"]), diff([], DIFF_MAX_BYTES)]);
     const files = parseFiles(nameStatus.stdout, numstat.stdout);
     const text = patch.truncated

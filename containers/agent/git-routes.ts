@@ -1,12 +1,13 @@
 /**
  * The agent host's git requests from the room (signed like every request to it): GET …/changes and
  * POST …/push on a live session's workspace, and the same two on a saved workspace (workbench.ts). Both
- * run `answerGit`, so they answer alike; every answer passes through the session's redaction: git's
- * messages may quote anything.
+ * run `answerGit`, so they answer alike: git on a git directory of the host's own (git-isolation.ts), with
+ * no secret to read changes and only the token (and its GitHub's API URL) to push; every answer passes through the session's
+ * redaction: git's messages may quote anything.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { AgentPushSchema, type AgentPush, type Changes, type GitAction } from "@tandem/protocol/git";
+import { AgentPushSchema, PUSH_SECRET_NAMES, type AgentPush, type Changes, type GitAction } from "@tandem/protocol/git";
 import { repoChanges } from "./changes";
 import { pushChanges, PushError, type PushContext, type PushErrorCode } from "./push";
 import type { Session } from "./session";
@@ -38,8 +39,24 @@ export interface GitAnswer {
   body: unknown;
 }
 
+/**
+ * The context with only the secrets the action needs, in its environment too: none to read changes, the
+ * token to push. Whatever a repository could make git run never sees the rest.
+ */
+export function forAction(git: PushContext, action: GitAction): PushContext {
+  const keep = action === "push" ? PUSH_SECRET_NAMES : [];
+  const env = { ...git.env };
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(git.secrets)) {
+    if (keep.includes(name)) secrets[name] = value;
+    else delete env[name];
+  }
+  return { ...git, env, secrets };
+}
+
 /** The changes of every repository, or a push of one: the same for a live and a saved workspace. */
-export async function answerGit(git: PushContext, request: { action: "changes" } | { action: "push"; push: AgentPush }): Promise<GitAnswer> {
+export async function answerGit(context: PushContext, request: { action: "changes" } | { action: "push"; push: AgentPush }): Promise<GitAnswer> {
+  const git = forAction(context, request.action);
   if (request.action === "changes") {
     const dirs = repoDirs(git.repos);
     const changes: Changes = { repos: await Promise.all(git.repos.map((repo, i) => repoChanges(path.join(git.workspace, dirs[i]), repo, git.env))) };

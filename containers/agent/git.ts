@@ -4,16 +4,33 @@ import { spawn } from "node:child_process";
 export class GitError extends Error {}
 
 /**
- * Runs git in `cwd`; stdout up to `maxBytes` (the rest is read and dropped, and `truncated` says so).
- * Hooks never run: the repositories are the agent's to write, and a hook would run with the token.
+ * Settings no repository gets to make for the host's git: the repositories are the agent's to write, and a
+ * program their config names would run as the host. On every call; git-isolation.ts keeps the repository's
+ * config out altogether.
  */
+const HARDENED_CONFIG: [string, string][] = [
+  ["core.hooksPath", "/dev/null"],
+  ["core.fsmonitor", "false"],
+  ["core.askPass", ""],
+  ["core.sshCommand", "ssh"],
+  ["commit.gpgSign", "false"],
+  ["tag.gpgSign", "false"],
+  ["diff.ignoreSubmodules", "all"],
+  ["submodule.recurse", "false"],
+];
+
+/** No system or global git configuration either, and never a prompt. */
+export const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" };
+
+/** Runs git in `cwd`, hardened (above); stdout up to `maxBytes` (the rest is read and dropped, and `truncated` says so). */
 export function git(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; maxBytes?: number; timeoutMs?: number },
 ): Promise<{ stdout: string; truncated: boolean }> {
   const max = options.maxBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const hardened = HARDENED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+    const child = spawn("git", [...hardened, ...args], { cwd: options.cwd, env: { ...options.env, ...HARDENED_ENV }, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     let size = 0;
     let truncated = false;

@@ -87,19 +87,19 @@ export async function pushChanges(ctx: PushContext, request: AgentPush): Promise
     await gitLine(["check-ref-format", "--branch", request.branch], dir, env).catch(() => {
       throw new PushError("invalid_input", `branch: git does not accept "${request.branch}" as a branch name`, "branch");
     });
-    const base = await baseOf(dir, env);
-    const head = await gitLine(["rev-parse", "HEAD"], dir, env);
-    const commit = await withWorkTreeIndex(dir, env, async (indexEnv) => {
+    // All on the host's own git directory (git-isolation.ts): the commit, and the push that sends it.
+    const { commit, base } = await withWorkTreeIndex(dir, env, async (indexEnv) => {
+      const base = await baseOf(dir, indexEnv);
+      const head = await gitLine(["rev-parse", "HEAD"], dir, indexEnv);
       const tree = await gitLine(["write-tree"], dir, indexEnv);
-      const headTree = await gitLine(["rev-parse", "HEAD^{tree}"], dir, env);
-      if (tree === headTree) {
-        if (head === base.commit) throw new PushError("nothing_to_push", "nothing changed since the repository was cloned");
-        return head; // the agent committed everything itself
-      }
-      return gitLine(["commit-tree", tree, "-p", head, "-m", request.message], dir, indexEnv);
-    });
-    await gitLine(["push", "--porcelain", "--", repo.url, `${commit}:refs/heads/${request.branch}`], dir, env).catch((error: unknown) => {
-      throw new PushError("push_rejected", `git refused the push: ${error instanceof Error ? error.message : String(error)}`);
+      const headTree = await gitLine(["rev-parse", "HEAD^{tree}"], dir, indexEnv);
+      let commit = head; // the agent committed everything itself
+      if (tree !== headTree) commit = await gitLine(["commit-tree", tree, "-p", head, "-m", request.message], dir, indexEnv);
+      else if (head === base.commit) throw new PushError("nothing_to_push", "nothing changed since the repository was cloned");
+      await gitLine(["push", "--porcelain", "--", repo.url, `${commit}:refs/heads/${request.branch}`], dir, indexEnv).catch((error: unknown) => {
+        throw new PushError("push_rejected", `git refused the push: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      return { commit, base };
     });
     const baseBranch = repo.branch ?? base.branch;
     const pullRequestUrl =

@@ -4,7 +4,9 @@
  * JSON line (WorkbenchLineSchema: the repos and secrets a start frame would carry, and the push) and then
  * the workspace's tar.gz, unpacked as a restore unpacks it into a fresh directory of its own (never the
  * session's workspace, so a resume at the same moment cannot clash), which is removed afterwards, whatever
- * happened. The git work and the answers are git-routes.ts's, as for a live session.
+ * happened. The git work and the answers are git-routes.ts's, as for a live session: git on a git directory
+ * of the host's own making beside each repository (git-isolation.ts: a minimal config, nothing the saved
+ * `.git` configures runs), with no secret to read changes and only GITHUB_TOKEN (and GITHUB_API_URL) to push.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,6 +16,7 @@ import { WORKBENCH_LINE_MAX_BYTES, WorkbenchLineSchema, type GitAction } from "@
 import { extractArchive } from "./archive";
 import { answerGit, refusal, reply, type GitAnswer } from "./git-routes";
 import { Redactor, childEnv } from "./secrets";
+import { repoDirs } from "./workspace";
 
 export const WORKBENCH_PATH = /^\/sessions\/([^/]+)\/workbench\/(changes|push)$/;
 
@@ -119,6 +122,11 @@ export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, 
   let answer: GitAnswer | "too_large";
   try {
     answer = await extractArchive(dir, rest).then(
+      async () => {
+        // A saved repository's objects are its own: alternates it names (another workspace's) are not read.
+        for (const repoDir of repoDirs(repos)) await rm(path.join(dir, repoDir, ".git", "objects", "info", "alternates"), { force: true });
+      },
+    ).then(
       () => answerGit({ workspace: dir, repos, env: childEnv(secrets, dir), secrets }, push && action === "push" ? { action, push } : { action: "changes" }),
       (error: unknown): GitAnswer | "too_large" =>
         over() ? "too_large" : { status: 400, body: refusal("bad_archive", `the saved workspace could not be unpacked: ${error instanceof Error ? error.message : String(error)}`) },

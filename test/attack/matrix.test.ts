@@ -49,7 +49,7 @@ const ALSO_ALLOWED: Record<string, [number, string]> = {
 
 function fillPath(op: Operation, world: World, other: World, who: Identity): string {
   const foreign = who === "foreign";
-  const idsBeyondWs = /\{(id|userId|name|triggerId|shareId)\}/.test(op.path);
+  const idsBeyondWs = /\{(id|userId|name|triggerId|shareId|email)\}/.test(op.path);
   const from = (w: World) => ({
     sessions: w.sessionId,
     triggers: w.triggerId,
@@ -58,6 +58,7 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
     secrets: w.secretName,
     artifacts: w.artifactName,
     workflows: w.workflowName,
+    invitations: w.invitationEmail,
     "mcp-servers": w.mcpServerName,
   });
   return op.path.replace(/\/([a-z-]+)\/\{(\w+)\}/g, (_, collection: string, param: string) => {

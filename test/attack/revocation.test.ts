@@ -66,11 +66,11 @@ describe("removing a member", () => {
     otherWorkspace.close();
   });
 
-  it("reconnects a member whose role changed, so the room holds the new role", async () => {
+  it("reconnects a member whose role changed (close code 4409, its own), so the room holds the new role", async () => {
     const { owner, member, ws, sessionId } = await teamWithSession();
     const before = await watching(member, sessionId);
     expect((await owner.api(`/api/workspaces/${ws}/members/${member.user.id}`, { method: "PATCH", body: { role: "editor" } })).status).toBe(200);
-    expect((await closedWithin(before, REVOCATION_BOUND_MS)).code).toBe(4403);
+    expect((await closedWithin(before, REVOCATION_BOUND_MS)).code).toBe(4409);
     const after = await watching(member, sessionId);
     expect(await stillOpen(after)).toBe(true);
     after.close();

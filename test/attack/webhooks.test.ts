@@ -28,8 +28,8 @@ async function createTrigger(owner: Client, ws: string, body: Record<string, unk
   return (await res.json()) as { trigger: { id: string; requireApproval: boolean }; secret: string };
 }
 
-async function deliver(triggerId: string, secret: string, body: string, delivery: string | null = crypto.randomUUID()) {
-  const headers: Record<string, string> = { "content-type": "application/json", "x-github-event": "issues", "x-hub-signature-256": await signBody(secret, body) };
+async function deliver(triggerId: string, secret: string, body: string, delivery: string | null = crypto.randomUUID(), event = "issues") {
+  const headers: Record<string, string> = { "content-type": "application/json", "x-github-event": event, "x-hub-signature-256": await signBody(secret, body) };
   if (delivery) headers["x-github-delivery"] = delivery;
   return observe(await request(`/webhooks/${triggerId}`, { method: "POST", body, headers }));
 }
@@ -55,6 +55,28 @@ describe("replayed webhook bodies", () => {
     const deliveries = ((await (await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}/deliveries`)).json()) as { deliveries: { status: string; outcome: string }[] }).deliveries;
     expect(deliveries.filter((d) => d.status === "accepted")).toHaveLength(1);
     expect(deliveries.filter((d) => d.outcome?.startsWith("replay of delivery"))).toHaveLength(6);
+  });
+
+  it("start nothing however late they come back (past the old 72 hours), nor under another event header, which is not signed", async () => {
+    const { owner, ws } = await team();
+    const { trigger, secret } = await createTrigger(owner, ws, { filter: { event: "issues" } });
+    const body = JSON.stringify({ ...issuesOpened, issue: { ...issuesOpened.issue, number: 4242 } });
+    // First seen as a push event: the filter skips it, and the body is held by that delivery.
+    const first = await deliver(trigger.id, secret, body, crypto.randomUUID(), "push");
+    expect(JSON.parse(first.text)).toMatchObject({ skipped: expect.stringContaining("push") });
+    // Four days on, the same signed body under a fresh id, now claiming to be the event the filter wants.
+    await env.DB.prepare(`UPDATE delivery_bodies SET received_at = received_at - ? WHERE trigger_id = ?`).bind(4 * 24 * 3_600_000, trigger.id).run();
+    const replay = await deliver(trigger.id, secret, body, `late-${crypto.randomUUID()}`, "issues");
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.text)).toMatchObject({ duplicate: true, skipped: expect.stringContaining("push") });
+    expect(await sessionsOf(owner, ws)).toEqual([]);
+
+    // The same for a body that started a session: months later it starts no second one.
+    const started = JSON.stringify({ ...issuesOpened, issue: { ...issuesOpened.issue, number: 4243 } });
+    const { sessionId } = JSON.parse((await deliver(trigger.id, secret, started)).text) as { sessionId: string };
+    await env.DB.prepare(`UPDATE delivery_bodies SET received_at = received_at - ? WHERE trigger_id = ?`).bind(90 * 24 * 3_600_000, trigger.id).run();
+    expect(JSON.parse((await deliver(trigger.id, secret, started, `months-${crypto.randomUUID()}`)).text)).toMatchObject({ sessionId, duplicate: true });
+    expect((await sessionsOf(owner, ws)).map((s) => s.id)).toEqual([sessionId]);
   });
 
   it("start one session when copies under different ids arrive at once", async () => {

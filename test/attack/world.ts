@@ -29,6 +29,8 @@ export interface World {
   secretName: string;
   /** A workflow of the workspace's own. */
   workflowName: string;
+  /** An email invited and not come yet (no account has it). */
+  invitationEmail: string;
   /** An MCP server of the workspace, with a header naming the world's secret. */
   mcpServerName: string;
   /** One of the owner's API tokens, live; and one revoked. */
@@ -84,6 +86,8 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
   const workflowName = `flow-${marker.toLowerCase()}`;
   await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
+  const invitationEmail = `invitee-${marker.toLowerCase()}@example.com`;
+  await owner.api(`/api/workspaces/${ws}/members`, { body: { user: invitationEmail, role: "viewer" } });
   const mcpServerName = `mcp-${marker.toLowerCase()}`;
   await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
     body: { name: mcpServerName, url: `https://mcp.example.com/${marker}`, transport: "http", headers: { Authorization: `secret:${secretName}`, "X-Team": `literal-${marker}` } },
@@ -116,10 +120,11 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     scheduleId: schedule.id,
     secretName,
     workflowName,
+    invitationEmail,
     mcpServerName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [marker, invitationEmail, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
     secretValue,
   };
 }

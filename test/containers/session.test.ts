@@ -104,6 +104,12 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     await eventually(() => containersOf(id), (c) => c.containers.length === 0, 30_000);
     const stopToGone = Date.now() - stopAt;
 
+    // A push of the stopped session's changes: the workbench starts a container for that one answer, and
+    // it stops again once answered (a saved workspace pins no container until its sleep timeout).
+    const pushed = await owner.api(`${path}/push`, { body: { branch: "tandem/from-the-workbench" } });
+    expect(pushed.status, await pushed.clone().text()).toBe(200);
+    await eventually(() => containersOf(id), (c) => c.containers.length === 0, 30_000);
+
     // Resume: a new container, the workspace restored from the archive, not cloned again.
     const resumeAt = Date.now();
     expect((await owner.api(`${path}/resume`, { method: "POST" })).status).toBe(202);

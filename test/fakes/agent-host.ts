@@ -18,7 +18,8 @@
  * answers 307 to the sink.
  * Message scripts: "/environment-archive <key>" (offers an environment the room did not ask for), "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/mcp" (reports each MCP server of the start frame connected, or failed with the room's reason, then prints their headers unredacted),
- * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write>" (a turn with that usage),
+ * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write> [requests]" (a turn with
+ * that usage), "/usage-failed <in> <out>" (a failed request's usage, then the turn's error),
  * "/complete", "/leak-split" (streams each secret, raw, base64 and URL-encoded, split across two deltas),
  * "/invalid-frame" (an invalid frame quoting the secrets), "/write <file> <text>" (the workspace changes and
  * is archived after the turn), "/slow-save <file> <text>" (the same, but the archive takes until released,
@@ -348,6 +349,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "text_delta", id, text: "counted" });
       for (let n = 0; n < requests; n++) modelUsage(s, seq, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }, n);
       return void s.send({ type: "turn_end" });
+    } else if (command === "/usage-failed") {
+      // `/usage-failed <in> <out>`: a model request that failed part-way (what it used so far), and the turn's error.
+      const [inputTokens, outputTokens] = argument.split(" ").map(Number);
+      modelUsage(s, seq, { inputTokens, outputTokens }, 0, true);
+      return void s.send({ type: "turn_error", message: "the model request failed" });
     } else if (command === "/turn-error") {
       s.send({ type: "turn_error", message: argument });
     } else if (command === "/fail") {
@@ -382,7 +388,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
   }
 
   /** One model request's usage, as the agent host's gateway reports it (its request ids restart with the process). */
-  function modelUsage(s: FakeSession, seq: number, tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }, n = 0): void {
+  function modelUsage(
+    s: FakeSession,
+    seq: number,
+    tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number },
+    n = 0,
+    failed = false,
+  ): void {
     s.send({
       type: "usage",
       requestId: `req-${seq}-${n}`,
@@ -391,7 +403,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       outputTokens: tokens.outputTokens,
       cacheReadTokens: tokens.cacheReadTokens ?? 0,
       cacheWriteTokens: tokens.cacheWriteTokens ?? 0,
-      failed: false,
+      failed,
     });
   }
 
@@ -428,7 +440,16 @@ export async function startFakeAgentHost(key: string, port = 0) {
     req.on("data", (chunk: Buffer) => parts.push(chunk));
     req.on("end", () => {
       if (!s.needsWorkspace) return void res.writeHead(409).end();
-      s.files = JSON.parse(Buffer.concat(parts).toString("utf8")) as Record<string, string>;
+      const body = Buffer.concat(parts).toString("utf8");
+      let files: Record<string, string>;
+      try {
+        files = JSON.parse(body) as Record<string, string>;
+      } catch {
+        // As tar answers an archive it cannot unpack: quoting a member's name, whatever the name holds.
+        const answer = { error: { code: "bad_archive", message: `tar: ./${body.slice(0, 120)}: Cannot open: Not a directory` } };
+        return void res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      }
+      s.files = files;
       s.needsWorkspace = false;
       res.writeHead(204).end();
       s.send({ type: "progress", step: "restore", detail: "restored the saved workspace" });

@@ -39,6 +39,8 @@ export class Api {
   async member(ws: string, name: string, role: "editor" | "viewer"): Promise<Api> {
     const person = await Api.signIn(this.baseURL, name);
     await this.json(`/api/workspaces/${ws}/members`, { body: { user: person.user.email, role } });
+    // An invitation becomes a membership when the person comes.
+    await person.json(`/api/workspaces/${ws}`);
     return person;
   }
 

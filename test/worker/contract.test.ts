@@ -67,7 +67,12 @@ describe("every answer of the API, as its document publishes it", () => {
     await call(owner, "PATCH", "/api/workspaces/{ws}", { ws }, { idleStopMinutes: 30, monthlyBudgetUsd: 50 });
     await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: editor.user.email, role: "editor" });
     await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: target.user.email, role: "viewer" });
+    await call(owner, "POST", "/api/workspaces/{ws}/members", { ws }, { user: "not-yet@example.com", role: "viewer" });
+    // Invited people become members when they come.
+    await editor.api(`/api/workspaces/${ws}`);
+    await target.api(`/api/workspaces/${ws}`);
     await call(owner, "GET", "/api/workspaces/{ws}/members", { ws });
+    await call(owner, "DELETE", "/api/workspaces/{ws}/invitations/{email}", { ws, email: "not-yet@example.com" });
     await call(owner, "PATCH", "/api/workspaces/{ws}/members/{userId}", { ws, userId: target.user.id }, { role: "editor" });
     await call(owner, "DELETE", "/api/workspaces/{ws}/members/{userId}", { ws, userId: target.user.id });
     await call(owner, "GET", "/api/models", {});

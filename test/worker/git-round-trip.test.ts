@@ -50,9 +50,14 @@ describe("changes", () => {
     const saved = ChangesSchema.parse(await stopped.json());
     expect(saved.repos[0]).toMatchObject({ url: "https://github.com/acme/app.git", files: [{ path: "src/login.ts", status: "added" }] });
     expect(saved.repos[0].diff).toContain("+export const fixed = true;");
-    // It came from the workbench, sent the saved workspace and the session's repositories.
+    // Kept when the workspace was saved (the agent was asked then): no workbench call for it.
     const calls = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; files: Record<string, string> }[];
-    expect(calls.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(true);
+    expect(calls.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(false);
+    // Kept nowhere: the workbench makes them from the saved workspace and the session's repositories.
+    await env.ARTIFACTS.delete(`sessions/${id}/workspace-changes.json`);
+    expect(ChangesSchema.parse(await (await viewer.api(`${path}/changes`)).json())).toEqual(saved);
+    const after = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; files: Record<string, string> }[];
+    expect(after.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(true);
   });
 
   it("a Completed session's changes come from its saved workspace; with nothing saved, 409 saying so", async () => {

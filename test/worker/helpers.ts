@@ -39,7 +39,7 @@ export function request(
   return SELF.fetch(`${ORIGIN}${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body });
 }
 
-/** A workspace owned by `owner`, with the other people added in the given roles. */
+/** A workspace owned by `owner`, with the other people invited in the given roles and come (so members). */
 export async function workspaceWith(
   owner: Client,
   others: { client: Client; role: "owner" | "editor" | "viewer" }[] = [],
@@ -50,6 +50,9 @@ export async function workspaceWith(
   for (const { client, role } of others) {
     const added = await owner.api(`/api/workspaces/${workspace.id}/members`, { body: { user: client.user.email, role } });
     if (added.status !== 201) throw new Error(`member add failed: ${added.status} ${await added.text()}`);
+    // An invitation becomes a membership when the person comes.
+    const came = await client.api(`/api/workspaces/${workspace.id}`);
+    if (came.status !== 200) throw new Error(`invited member could not come: ${came.status} ${await came.text()}`);
   }
   return workspace.id;
 }

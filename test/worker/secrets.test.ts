@@ -18,7 +18,7 @@ const errorOf = async (res: Response) => ((await res.json()) as { error: { code:
 afterEach(() => vi.restoreAllMocks());
 
 describe("workspace secrets", () => {
-  it("stores values for owners and lists names and dates only", async () => {
+  it("stores values for owners and lists names, scopes and dates only", async () => {
     const { owner, ws } = await team();
     const value = `ghp_${crypto.randomUUID()}`;
     expect((await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value } })).status).toBe(204);
@@ -30,9 +30,9 @@ describe("workspace secrets", () => {
     expect(text).not.toContain(value);
     const { secrets } = JSON.parse(text) as { secrets: { name: string; updatedAt: number }[] };
     expect(secrets.map((s) => s.name)).toEqual(["ANTHROPIC_API_KEY", "GITHUB_TOKEN"]);
-    for (const secret of secrets) expect(Object.keys(secret).sort()).toEqual(["name", "updatedAt"]);
+    for (const secret of secrets) expect(Object.keys(secret).sort()).toEqual(["name", "scope", "updatedAt"]);
 
-    expect(await loadWorkspaceSecrets(env, ws)).toEqual({ ANTHROPIC_API_KEY: "sk-ant-1234", GITHUB_TOKEN: value });
+    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({ ANTHROPIC_API_KEY: "sk-ant-1234", GITHUB_TOKEN: value });
   });
 
   it("replaces a value on a second PUT and removes it on DELETE", async () => {
@@ -40,9 +40,12 @@ describe("workspace secrets", () => {
     const path = `/api/workspaces/${ws}/secrets/GITHUB_TOKEN`;
     await owner.api(path, { method: "PUT", body: { value: "first-value" } });
     await owner.api(path, { method: "PUT", body: { value: "second-value" } });
-    expect(await loadWorkspaceSecrets(env, ws)).toEqual({ GITHUB_TOKEN: "second-value" });
+    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({ GITHUB_TOKEN: "second-value" });
     expect((await owner.api(path, { method: "DELETE" })).status).toBe(204);
-    expect(await loadWorkspaceSecrets(env, ws)).toEqual({});
+    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({});
+    // Both values taken out of use stay redacted (a saved workspace may hold them), and go nowhere else.
+    expect((await loadWorkspaceSecrets(env, ws)).redact.sort()).toEqual(["first-value", "second-value"]);
+    expect((await loadWorkspaceSecrets(env, ws)).forAgent).toEqual({});
     const again = await owner.api(path, { method: "DELETE" });
     expect(again.status).toBe(404);
   });
@@ -72,7 +75,7 @@ describe("workspace secrets", () => {
       expect((await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "DELETE" })).status).toBe(403);
     }
     expect((await stranger.api(`/api/workspaces/${ws}/secrets`)).status).toBe(404);
-    expect(await loadWorkspaceSecrets(env, ws)).toEqual({});
+    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({});
   });
 
   it("validates names and values with a 400 naming the field", async () => {

@@ -160,7 +160,8 @@ describe("viewer shards", () => {
     expect(await socketsOn(roomStub(id))).toBe(2);
 
     const expiresAt = Date.now() + 300;
-    const issued = await issueRoomTicket(env, id, { userId: viewer.user.id, userName: viewer.user.name, role: "viewer", tokenId: null, expiresAt });
+    // The owner's: a ticket of the viewer issued now would be one issued at their revocation, and refused.
+    const issued = await issueRoomTicket(env, id, { userId: owner.user.id, userName: owner.user.name, role: "owner", tokenId: null, expiresAt });
     const expiring = (await connectRoom(id, {}, `?ticket=${issued!.ticket}`)) as RoomClient;
     await expiring.synced;
     const shard = shardStub(id, 0);

@@ -117,6 +117,7 @@ describe("roles on every workspace and member route", () => {
       const target = await signIn(uniqueName("Target"));
       if (route.name !== "POST member") {
         await owner.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } });
+        await target.api(`/api/workspaces/${ws}`);
       }
       for (const role of ["viewer", "editor", "owner"] as Role[]) {
         const res = await route.call(byRole[role], ws, target);
@@ -158,15 +159,31 @@ describe("members", () => {
     );
   });
 
-  it("adds a person by their exact email, in any case", async () => {
+  it("invites a person by their exact email, in any case; they are a member once they come", async () => {
     const { owner, ws } = await team();
     const [lower, upper] = await Promise.all(["Lower", "Upper"].map((n) => signIn(uniqueName(n))));
     for (const [client, user, role] of [[lower, lower.user.email, "viewer"], [upper, upper.user.email.toUpperCase(), "editor"]] as const) {
       const res = await owner.api(`/api/workspaces/${ws}/members`, { body: { user, role } });
       expect(res.status).toBe(201);
-      expect(await res.json()).toEqual({ member: { userId: client.user.id, name: client.user.name, email: client.user.email, role, createdAt: expect.any(Number) } });
+      expect(await res.json()).toEqual({ invitation: { email: client.user.email, role, invitedBy: owner.user.name, createdAt: expect.any(Number) } });
+      const listed = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string }[]; invitations: { email: string }[] };
+      expect(listed.invitations.map((i) => i.email)).toContain(client.user.email);
+      expect(listed.members.map((m) => m.userId)).not.toContain(client.user.id);
       expect((await client.api(`/api/workspaces/${ws}`)).status).toBe(200);
+      const after = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string; role: string }[]; invitations: { email: string }[] };
+      expect(after.members.find((m) => m.userId === client.user.id)?.role).toBe(role);
+      expect(after.invitations.map((i) => i.email)).not.toContain(client.user.email);
     }
+  });
+
+  it("an invitation is withdrawn by an owner (204, then 404), and then comes to nothing", async () => {
+    const { owner, ws } = await team();
+    const person = await signIn(uniqueName("Invited"));
+    await owner.api(`/api/workspaces/${ws}/members`, { body: { user: person.user.email, role: "viewer" } });
+    const path = `/api/workspaces/${ws}/invitations/${encodeURIComponent(person.user.email)}`;
+    expect((await owner.api(path, { method: "DELETE" })).status).toBe(204);
+    expect((await owner.api(path, { method: "DELETE" })).status).toBe(404);
+    expect((await person.api(`/api/workspaces/${ws}`)).status).toBe(404);
   });
 
   it("never adds by display name or id, so adding reveals no one's email", async () => {
@@ -182,11 +199,11 @@ describe("members", () => {
     expect((await person.api(`/api/workspaces/${ws}`)).status).toBe(404);
   });
 
-  it("refuses an unknown email (404, field user) and an existing member (409)", async () => {
+  it("invites an email no one has signed in with yet, and refuses an existing member (409)", async () => {
     const { owner, editor, ws } = await team();
     const unknown = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: "nobody-at-all@example.com", role: "viewer" } });
-    expect(unknown.status).toBe(404);
-    expect(await error(unknown)).toMatchObject({ code: "unknown_user", field: "user" });
+    expect(unknown.status).toBe(201);
+    expect(await unknown.json()).toMatchObject({ invitation: { email: "nobody-at-all@example.com", role: "viewer" } });
 
     const again = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: editor.user.email, role: "viewer" } });
     expect(again.status).toBe(409);

@@ -124,7 +124,32 @@ describe("Room", () => {
     expect(ScriptedSocket.opened).toHaveLength(1);
   });
 
-  it("on 4403 reconnects when the person is still in (their role changed), and says access changed", async () => {
+  it("on 4409 (their role changed) reconnects with a fresh ticket, and says access changed", async () => {
+    server();
+    const { room, socket } = await connected();
+    socket.close(4409);
+    await until(() => ScriptedSocket.opened.length === 2);
+    expect(ScriptedSocket.opened[1].ticket).toBe("t2");
+    expect(room.accessChanges).toBe(1);
+    expect(room.ended).toBeNull();
+  });
+
+  it("on 4408 (the socket's lease ran out) reconnects with a fresh ticket; or ends if the person is out", async () => {
+    const api = server();
+    const first = await connected();
+    first.socket.close(4408);
+    await until(() => ScriptedSocket.opened.length === 2);
+    expect(ScriptedSocket.opened[1].ticket).toBe("t2");
+    expect(first.room.ended).toBeNull();
+    ScriptedSocket.opened[1].accept();
+    api.member = false;
+    api.inWorkspace = false;
+    ScriptedSocket.opened[1].close(4408);
+    await until(() => first.room.ended !== null);
+    expect(first.room.ended).toBe("revoked");
+  });
+
+  it("on 4403 reconnects when the person is still in (added again), and says access changed", async () => {
     server();
     const { room, socket } = await connected();
     socket.close(4403);

@@ -29,7 +29,7 @@ describe("the schedule form", () => {
     const schedule: Schedule = {
       id: "s1", workspaceId: "w1", name: "weekly", cron: "0 6 * * 1", timezone: "Europe/Berlin",
       session: { model: "claude-sonnet-4-5", temperature: 0.5, maxTokens: 4000, timeoutSeconds: 900, thinking: false, permissionMode: "auto", repos: [{ url: "https://github.com/a/b.git", branch: "main" }], workflow: "bug-fix" },
-      prompt: "look", interactive: false, enabled: true, nextRunAt: 1, createdBy: { id: "u", name: "U" }, createdAt: 1, updatedAt: 1,
+      prompt: "look", interactive: false, enabled: true, nextRunAt: 1, createdBy: { id: "u", name: "U" }, updatedBy: { id: "u", name: "U" }, createdAt: 1, updatedAt: 1,
     };
     const body = toScheduleBody(scheduleToForm(schedule));
     expect(body).toMatchObject({ name: "weekly", cron: "0 6 * * 1", timezone: "Europe/Berlin", prompt: "look", interactive: false });

@@ -2,6 +2,7 @@ import { newApp } from "../http/app";
 import { notFound } from "../http/errors";
 import { readJson } from "../http/body";
 import { clearDevCookie, setDevCookie, signInDevUser } from "../auth/dev";
+import { acceptInvitations } from "../db/invitations";
 import { DevSignInSchema, type User } from "../protocol/workspace";
 
 
@@ -11,6 +12,8 @@ export const authRoutes = newApp()
     if (c.env.AUTH_MODE !== "dev") throw notFound("dev sign-in is off: AUTH_MODE is not dev");
     const { name } = await readJson(c, DevSignInSchema);
     const user = await signInDevUser(c.env, name);
+    // Signing in is coming: every workspace that invited this email has them as a member now.
+    await acceptInvitations(c.env.DB, user, Date.now());
     await setDevCookie(c, user.id);
     return c.json({ user: user satisfies User });
   })

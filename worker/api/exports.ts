@@ -31,11 +31,11 @@ sessionExportRoutes.post("/", async (c) => {
   // The session first: another workspace's session id is a 404 whatever this workspace has configured.
   await sessionIdOfPath(c);
   const secrets = await loadWorkspaceSecrets(c.env, c.req.param("ws")!);
-  const token = secrets[DRIVE_TOKEN_SECRET];
+  const token = secrets.byName[DRIVE_TOKEN_SECRET];
   if (!token) {
     throw new HttpError("gdrive_not_configured", `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`);
   }
-  const input = await exportInput(c, Object.values(secrets));
+  const input = await exportInput(c, secrets.redact);
   const uploaded = await uploadToDrive(token, `${input.session.displayName} (Tandem transcript)`, sessionToMarkdown(input));
   return c.json({ url: uploaded.webViewLink, fileId: uploaded.id });
 });
@@ -49,7 +49,7 @@ async function exportInput(c: Context<AppEnv>, secretValues?: string[]): Promise
   const room = await roomOf(c.env, await sessionIdOfPath(c));
   const [session, events, messages] = await Promise.all([room.get(), room.events(), room.transcript()]);
   const input: ExportInput = { session: unwrap(session), events: unwrap(events), messages: unwrap(messages) };
-  return redactDeep(input, secretValues ?? Object.values(await loadWorkspaceSecrets(c.env, ws)));
+  return redactDeep(input, secretValues ?? (await loadWorkspaceSecrets(c.env, ws)).redact);
 }
 
 function file(body: string | Uint8Array, type: string, name: string): Response {

@@ -12,7 +12,7 @@ import { roomOf, unwrap } from "../sessions/rooms";
  */
 export const sessionGitRoutes = newApp();
 
-sessionGitRoutes.get("/changes", async (c) => c.json(unwrap(await (await roomOfPath(c)).changes()) satisfies Changes));
+sessionGitRoutes.get("/changes", async (c) => c.json(unwrap(await (await roomOfPath(c)).changes({ id: c.var.user.id, name: c.var.user.name })) satisfies Changes));
 
 sessionGitRoutes.post("/push", async (c) => {
   requireRole(c, "owner", "editor");

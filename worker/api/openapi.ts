@@ -22,6 +22,7 @@ import {
   ChangeRoleSchema,
   CreateWorkspaceSchema,
   DevSignInSchema,
+  InvitationSchema,
   MemberSchema,
   PutSecretSchema,
   SecretSchema,
@@ -47,6 +48,7 @@ const schemas = {
   ApiToken: z.object({ id: z.string(), name: z.string(), createdAt: z.int(), lastUsedAt: z.int().nullable() }),
   Workspace: WorkspaceSchema,
   Member: MemberSchema,
+  Invitation: InvitationSchema,
   Session: SessionViewSchema,
   SessionSummary: SessionSummarySchema,
   SessionEvent: SessionEventSchema,
@@ -173,8 +175,11 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   },
   [`${ws}/usage`]: { get: { summary: "Token usage and cost per day (UTC) and model, from–to inclusive (default the last 30 days, at most 366), and the month's spend against the budget", who: "member", access: "member", query: ["from", "to"], responses: { 200: ["usage", ref("WorkspaceUsage")] } } },
   [`${ws}/members`]: {
-    get: { summary: "Members with roles", who: "member", access: "member", responses: { 200: ["members", list("members", "Member")] } },
-    post: { summary: "Add a member by their exact email (never by name or id)", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["added", one("member", "Member")] } },
+    get: { summary: "Members with roles, and the invitations not taken up yet", who: "member", access: "member", responses: { 200: ["members and invitations", list("members", "Member", { invitations: { type: "array", items: ref("Invitation") } })] } },
+    post: { summary: "Invite a member by their exact email (never by name or id): the same answer whether or not the email has an account; it becomes a membership when that person next signs in or opens the workspace. An email that is a member's already: 409 already_member", who: "owner", access: "owner", body: "AddMember", responses: { 201: ["invited", one("invitation", "Invitation")] } },
+  },
+  [`${ws}/invitations/{email}`]: {
+    delete: { summary: "Withdraw an invitation not taken up yet", who: "owner", access: "owner", responses: { 204: "withdrawn" } },
   },
   [`${ws}/members/{userId}`]: {
     patch: { summary: "Change a member's role (a workspace keeps one owner)", who: "owner", access: "owner", body: "ChangeRole", responses: { 200: ["changed", one("member", "Member")] } },
@@ -239,9 +244,9 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
   },
   [`${s}/artifacts`]: { get: { summary: "The session's artifacts", who: "member", access: "member", responses: { 200: ["artifacts", list("artifacts", "Artifact")] } } },
   [`${s}/artifacts/{name}`]: { get: { summary: "One artifact, with the content type it was stored with", who: "member", access: "member", responses: { 200: ["the file", file("*/*")] } } },
-  [`${ws}/secrets`]: { get: { summary: "Secret names (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
+  [`${ws}/secrets`]: { get: { summary: "Secret names and scopes (never values)", who: "owner", access: "owner", responses: { 200: ["secrets", list("secrets", "Secret")] } } },
   [`${ws}/secrets/{name}`]: {
-    put: { summary: "Set a secret", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
+    put: { summary: "Set a secret: its value and scope (agent: in the agent's environment, readable by anyone who can prompt the agent; integration: the Worker's alone). Without a scope an existing secret keeps its own, a new one is agent (GOOGLE_DRIVE_TOKEN integration)", who: "owner", access: "owner", body: "PutSecret", responses: { 204: "stored" } },
     delete: { summary: "Delete a secret", who: "owner", access: "owner", responses: { 204: "deleted" } },
   },
   [`${ws}/triggers`]: {

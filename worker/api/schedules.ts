@@ -1,14 +1,15 @@
 /**
- * Schedules of a workspace: /api/workspaces/:ws/schedules. Owners and editors create, edit,
- * pause (enabled: false), delete and run them now; every member lists them and reads their runs. Each
- * change sets the schedule's clock (worker/schedule/clock.ts) to its next run.
+ * Schedules of a workspace: /api/workspaces/:ws/schedules. Owners and editors create (at most 50 a
+ * workspace), edit, pause (enabled: false), delete and run them now; every member lists them and reads
+ * their runs. An edit makes its author the one the schedule's runs start as. Each change sets the
+ * schedule's clock (worker/schedule/clock.ts) to its next run.
  */
 import { z } from "zod";
 import { requireRole } from "../auth/membership";
-import { deleteSchedule, findSchedule, insertSchedule, listRuns, listSchedules, updateSchedule, type ScheduleFields } from "../db/schedules";
+import { MAX_SCHEDULES_PER_WORKSPACE, deleteSchedule, findSchedule, insertSchedule, listRuns, listSchedules, updateSchedule, type ScheduleFields } from "../db/schedules";
 import type { Env } from "../env";
 import { newApp } from "../http/app";
-import { notFound, parseInput } from "../http/errors";
+import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { requireTemplateSettings } from "../models/catalog";
@@ -32,7 +33,9 @@ scheduleRoutes.post("/", async (c) => {
   requireTemplateSettings(c.env, body.session, now);
   const id = crypto.randomUUID();
   const fields: ScheduleFields = { ...body, nextRunAt: body.enabled ? nextRunAfter(body.cron, body.timezone, now) : null };
-  await insertSchedule(c.env.DB, { ...fields, id, workspaceId: c.req.param("ws")!, createdBy: c.var.user.id, now });
+  if (!(await insertSchedule(c.env.DB, { ...fields, id, workspaceId: c.req.param("ws")!, createdBy: c.var.user.id, now }))) {
+    throw new HttpError("limit_reached", `a workspace holds at most ${MAX_SCHEDULES_PER_WORKSPACE} schedules: delete one first`);
+  }
   await clockOf(c.env, id).arm(id, fields.nextRunAt);
   return c.json({ schedule: (await scheduleOfPath(c.env, c.req.param("ws")!, id)) satisfies Schedule }, 201);
 });
@@ -58,7 +61,7 @@ scheduleRoutes.patch("/:id", async (c) => {
   // A change of clock or a resume starts from now; an edit of anything else keeps the slot it waits for.
   const clockChanged = patch.cron !== undefined || patch.timezone !== undefined || (patch.enabled === true && !current.enabled);
   const nextRunAt = !next.enabled ? null : clockChanged || current.nextRunAt === null ? nextRunAfter(next.cron, next.timezone, now) : current.nextRunAt;
-  await updateSchedule(c.env.DB, current.id, { ...next, nextRunAt }, now);
+  await updateSchedule(c.env.DB, current.id, { ...next, nextRunAt }, c.var.user.id, now);
   await clockOf(c.env, current.id).arm(current.id, nextRunAt);
   return c.json({ schedule: await scheduleOfPath(c.env, c.req.param("ws")!, current.id) });
 });

@@ -16,25 +16,28 @@ export const ownerOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Secrets of a workspace, owners only: /api/workspaces/:ws/secrets. Values go in and never come out. */
+/**
+ * Secrets of a workspace, owners only: /api/workspaces/:ws/secrets. Values go in and never come out; each
+ * has a scope (`agent`: the agent's environment; `integration`: the Worker alone).
+ */
 export const secretRoutes = newApp();
 
 secretRoutes.use(ownerOnly);
 
 secretRoutes.get("/", async (c) => {
   const rows = await listSecretRows(c.env.DB, c.req.param("ws")!);
-  return c.json({ secrets: rows.map((row): Secret => ({ name: row.name, updatedAt: row.updated_at })) });
+  return c.json({ secrets: rows.map((row): Secret => ({ name: row.name, scope: row.scope, updatedAt: row.updated_at })) });
 });
 
 secretRoutes.put("/:name", async (c) => {
   const { name } = parseInput(Params, { name: c.req.param("name") });
-  const { value } = await readJson(c, PutSecretSchema);
-  await putWorkspaceSecret(c.env, c.req.param("ws")!, name, value);
+  const { value, scope } = await readJson(c, PutSecretSchema);
+  await putWorkspaceSecret(c.env, c.req.param("ws")!, name, value, scope ?? null);
   return c.body(null, 204);
 });
 
 secretRoutes.delete("/:name", async (c) => {
   const { name } = parseInput(Params, { name: c.req.param("name") });
-  if (!(await deleteSecret(c.env.DB, c.req.param("ws")!, name))) throw notFound("secret not found");
+  if (!(await deleteSecret(c.env.DB, c.req.param("ws")!, name, Date.now()))) throw notFound("secret not found");
   return c.body(null, 204);
 });

@@ -126,7 +126,8 @@ sessionRoutes.post("/:id/approve", async (c) => {
 sessionRoutes.post("/:id/clone", async (c) => {
   requireRole(c, "owner", "editor");
   const source = unwrap(await (await roomOfPath(c)).get());
-  const body: CreateSessionBody = {
+  // Through the create body's own schema: a clone copies nothing a person could not have asked for.
+  const body: CreateSessionBody = parseInput(CreateSessionSchema, {
     displayName: cloneName(source.displayName),
     model: source.model,
     temperature: source.temperature,
@@ -137,8 +138,8 @@ sessionRoutes.post("/:id/clone", async (c) => {
     interactive: source.interactive,
     permissionMode: source.permissionMode,
     repos: source.repos,
-    workflow: source.workflow,
-  };
+    workflow: source.workflow ?? undefined,
+  });
   await enforceRateLimit(c.env, "sessionCreation", `user:${c.var.user.id}`);
   const session = await createSession(c.env, c.req.param("ws")!, body, actorOf(c), { kind: "person" });
   return c.json({ session }, 201);

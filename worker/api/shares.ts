@@ -16,8 +16,8 @@ import { guestSessionToMarkdown } from "../export/guest-markdown";
 import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
-import { CreateShareSchema, GuestSessionSchema, type CreatedShare, type GuestView } from "../protocol/shares";
-import { loadWorkspaceSecrets, redactDeep } from "../secrets";
+import { enforceRateLimit } from "../http/rate-limit";
+import { CreateShareSchema, type CreatedShare, type GuestView } from "../protocol/shares";
 import { shareTokenId } from "../viewers/connections";
 import { sessionIdOfPath } from "./room";
 import { roomOf, unwrap } from "../sessions/rooms";
@@ -69,17 +69,10 @@ guestRoutes.get("/:token/export", async (c) => {
   });
 });
 
+/** The guest's view, made by the room once per version of its document (session/guest-view.ts), counted against the link's rate. */
 async function guestView(c: Context<AppEnv>): Promise<GuestView> {
   const share = await shareOfToken(c.env, c.req.param("token") ?? "");
   if (!share) throw notFound("share link not found");
-  const room = await roomOf(c.env, share.sessionId);
-  const [session, events, messages] = await Promise.all([room.get(), room.events(), room.transcript()]);
-  const view = unwrap(session);
-  const guest: GuestView = {
-    session: GuestSessionSchema.parse(view),
-    phases: unwrap(events).flatMap((event) => (event.phase ? [{ at: event.at, phase: event.phase }] : [])),
-    messages: unwrap(messages),
-  };
-  // The room keeps secrets out of the transcript; redacted again, as every export is.
-  return redactDeep(guest, Object.values(await loadWorkspaceSecrets(c.env, view.workspaceId)));
+  await enforceRateLimit(c.env, "guest", shareTokenId(share.id));
+  return unwrap(await (await roomOf(c.env, share.sessionId)).guestView());
 }

@@ -2,13 +2,14 @@
  * POST /webhooks/:triggerId — public, authenticated by the trigger's secret: GitHub's
  * `X-Hub-Signature-256: sha256=<hmac of the raw body>`. An accepted delivery starts a session whose first
  * message is the trigger's prompt template filled from the payload (as quoted, untrusted data). The
- * delivery id is not signed, so a delivery is also known by its body's SHA-256: the same signed body under
- * a fresh id, within 72 hours, is a replay and starts nothing new.
+ * delivery id and the event header are not signed, so a delivery is also known by its body's SHA-256: the
+ * same signed body under a fresh id or another event, for as long as the trigger exists, is a replay of
+ * its first delivery and starts nothing new (the event the filter reads is the first delivery's).
  */
 import type { Context } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "../auth/api-token";
-import { claimBody, claimDelivery, finishDelivery, getDelivery, pruneBodies, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
+import { claimBody, claimDelivery, finishDelivery, getDelivery, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
 import { getTrigger, triggerSecretContext, type TriggerRow } from "../db/triggers";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
@@ -59,7 +60,6 @@ webhookRoutes.post("/:triggerId", async (c) => {
     await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "skipped", outcome: `replay of delivery ${holder} (same body)` });
     return replay(c, await settledDelivery(c.env.DB, trigger.id, holder), trigger.workspace_id);
   }
-  c.executionCtx.waitUntil(pruneBodies(c.env.DB, trigger.id, now));
 
   const skipped = skipReason(trigger, event, payload);
   if (skipped) {

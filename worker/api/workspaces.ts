@@ -4,10 +4,19 @@ import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
 import { requireRole } from "../auth/membership";
 import { createWorkspace, getMyWorkspace, listMyWorkspaces, updateWorkspace } from "../db/workspaces";
-import { addMember, changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
-import { findUserByEmail } from "../db/users";
-import { AddMemberSchema, ChangeRoleSchema, CreateWorkspaceSchema, UpdateWorkspaceSchema, type Member, type Workspace } from "../protocol/workspace";
-import { revokeInWorkspace } from "../sessions/revoke";
+import { changeRole, getMemberProfile, listMembers, removeMember, type MemberChange } from "../db/members";
+import { acceptInvitations, invite, listInvitations, withdrawInvitation } from "../db/invitations";
+import {
+  AddMemberSchema,
+  ChangeRoleSchema,
+  CreateWorkspaceSchema,
+  InvitationParamsSchema,
+  UpdateWorkspaceSchema,
+  type Invitation,
+  type Member,
+  type Workspace,
+} from "../protocol/workspace";
+import { revokeMember } from "../sessions/revoke";
 import { stopIfBudgetReached } from "../sessions/budget-checks";
 
 const MemberParamsSchema = z.object({ ws: z.string(), userId: z.string().min(1).max(100) });
@@ -28,7 +37,11 @@ export const workspaceRoutes = newApp()
     const { name } = await readJson(c, CreateWorkspaceSchema);
     return c.json({ workspace: (await createWorkspace(c.env.DB, c.var.user.id, name)) satisfies Workspace }, 201);
   })
-  .get("/", async (c) => c.json({ workspaces: (await listMyWorkspaces(c.env.DB, c.var.user.id)) satisfies Workspace[] }))
+  .get("/", async (c) => {
+    // The person is here: workspaces that invited their email are theirs now.
+    await acceptInvitations(c.env.DB, c.var.user, Date.now());
+    return c.json({ workspaces: (await listMyWorkspaces(c.env.DB, c.var.user.id)) satisfies Workspace[] });
+  })
   .get("/:ws", async (c) => {
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
@@ -44,31 +57,46 @@ export const workspaceRoutes = newApp()
     if (!workspace) throw notFound("workspace not found");
     return c.json({ workspace: workspace satisfies Workspace });
   })
-  .get("/:ws/members", async (c) => c.json({ members: (await listMembers(c.env.DB, c.var.member.workspaceId)) satisfies Member[] }))
+  .get("/:ws/members", async (c) => {
+    const workspaceId = c.var.member.workspaceId;
+    const [members, invitations] = await Promise.all([listMembers(c.env.DB, workspaceId), listInvitations(c.env.DB, workspaceId)]);
+    return c.json({ members: members satisfies Member[], invitations: invitations satisfies Invitation[] });
+  })
+  /**
+   * An invitation, the same answer whether or not the email has an account (so adding reveals no one's): it
+   * becomes a membership when that person next comes. An email that is a member's already is a 409 (the
+   * members list shows it anyway).
+   */
   .post("/:ws/members", async (c) => {
     requireRole(c, "owner");
     const body = await readJson(c, AddMemberSchema);
     const workspaceId = c.var.member.workspaceId;
-    const found = await findUserByEmail(c.env.DB, body.user);
-    if (!found) throw new HttpError("unknown_user", "no one has signed in with this email yet", { field: "user" });
-    if (!(await addMember(c.env.DB, workspaceId, found.id, body.role))) {
-      throw new HttpError("already_member", `${found.name} is already a member`, { field: "user" });
+    const now = Date.now();
+    if (!(await invite(c.env.DB, workspaceId, body.user, body.role, c.var.user.id, now))) {
+      throw new HttpError("already_member", `${body.user} is already a member`, { field: "user" });
     }
-    return c.json({ member: (await getMemberProfile(c.env.DB, workspaceId, found.id)) satisfies Member | null }, 201);
+    const invitation: Invitation = { email: body.user.toLowerCase(), role: body.role, invitedBy: c.var.user.name, createdAt: now };
+    return c.json({ invitation }, 201);
+  })
+  .delete("/:ws/invitations/:email", async (c) => {
+    requireRole(c, "owner");
+    const { email } = parseInput(InvitationParamsSchema, { email: c.req.param("email") });
+    if (!(await withdrawInvitation(c.env.DB, c.var.member.workspaceId, email))) throw notFound("invitation not found");
+    return c.body(null, 204);
   })
   .patch("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     const { role } = await readJson(c, ChangeRoleSchema);
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
-    // Their sockets reconnect at once, authorized for the new role.
-    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
+    // Their sockets reconnect at once, authorized for the new role; a viewer's share links end.
+    c.executionCtx.waitUntil((await revokeMember(c.env, c.var.member.workspaceId, userId, role))());
     return c.json({ member: (await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId)) satisfies Member | null });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");
     const { userId } = parseInput(MemberParamsSchema, c.req.param());
     settle(await removeMember(c.env.DB, c.var.member.workspaceId, userId));
-    c.executionCtx.waitUntil(revokeInWorkspace(c.env, c.var.member.workspaceId, { userId }));
+    c.executionCtx.waitUntil((await revokeMember(c.env, c.var.member.workspaceId, userId, null))());
     return c.body(null, 204);
   });

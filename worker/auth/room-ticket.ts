@@ -11,6 +11,7 @@ import { RoleSchema } from "../db/types";
 import type { Env } from "../env";
 import { errorResponse } from "../http/errors";
 import { withIdentity, type ConnectionIdentity } from "../viewers/connections";
+import { socketLeaseMs } from "../viewers/revocations";
 import { secretOf } from "./dev";
 
 /** Long enough to open a socket (and reopen it after a blip), short enough that a leaked URL is soon worthless. */
@@ -24,13 +25,17 @@ const ClaimsSchema = z.object({
   role: RoleSchema,
   tid: z.string().min(1).optional(),
   cex: z.number().int().optional(),
+  iat: z.number().int(),
 });
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
-/** The HMAC key for tickets, derived from AUTH_SECRET; null where none is configured (Access mode without one). */
+/**
+ * The HMAC key for tickets, derived from AUTH_SECRET; null where none is configured outside dev mode: the
+ * dev fallback is public, and a mistyped AUTH_MODE must not make it the key that opens every room.
+ */
 function ticketKey(env: Env): Promise<CryptoKey> | null {
-  if (env.AUTH_MODE === "access" && !env.AUTH_SECRET) return null;
+  if (env.AUTH_MODE !== "dev" && !env.AUTH_SECRET) return null;
   const secret = secretOf(env);
   let key = keys.get(secret);
   if (!key) {
@@ -41,7 +46,7 @@ function ticketKey(env: Env): Promise<CryptoKey> | null {
   return key;
 }
 
-export async function issueRoomTicket(env: Env, sessionId: string, access: ConnectionIdentity, now = Date.now()): Promise<{ ticket: string; expiresAt: number } | null> {
+export async function issueRoomTicket(env: Env, sessionId: string, access: Omit<ConnectionIdentity, "issuedAt">, now = Date.now()): Promise<{ ticket: string; expiresAt: number } | null> {
   const key = ticketKey(env);
   if (!key) return null;
   const issuedAt = Math.floor(now / 1000);
@@ -71,7 +76,9 @@ export async function verifyRoomTicket(env: Env, ticket: string, sessionId: stri
     const claims = ClaimsSchema.safeParse(payload);
     if (!claims.success || claims.data.sid !== sessionId) return null;
     if (claims.data.cex !== undefined && claims.data.cex <= Date.now()) return null;
-    return { userId: claims.data.sub, userName: claims.data.name, role: claims.data.role, tokenId: claims.data.tid ?? null, expiresAt: claims.data.cex ?? null };
+    const { sub, name, role, tid, cex, iat } = claims.data;
+    // The issue time goes to the room, which refuses a ticket issued before a revocation it remembers.
+    return { userId: sub, userName: name, role, tokenId: tid ?? null, expiresAt: cex ?? null, issuedAt: iat * 1000 };
   } catch {
     return null;
   }
@@ -81,5 +88,5 @@ export async function verifyRoomTicket(env: Env, ticket: string, sessionId: stri
 export async function authorizeWithTicket(request: Request, env: Env, sessionId: string, ticket: string): Promise<Request | Response> {
   const access = await verifyRoomTicket(env, ticket, sessionId);
   if (!access) return errorResponse("invalid_ticket", "the room ticket is invalid or expired; ask the API for a new one");
-  return withIdentity(request, access);
+  return withIdentity(request, access, socketLeaseMs(env));
 }

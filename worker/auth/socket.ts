@@ -1,5 +1,5 @@
 import { authenticateRequest } from "./index";
-import { getMembership } from "./membership";
+import { membershipOf } from "./membership";
 import { authorizeWithTicket } from "./room-ticket";
 import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
@@ -8,7 +8,9 @@ import { crossSiteRefusal } from "../http/origin";
 import { shareOfToken } from "./share-link";
 import type { Credential } from "../db/types";
 import type { Role } from "../protocol/workspace";
-import { guestIdentity, withIdentity, type ConnectionIdentity } from "../viewers/connections";
+import { rateLimitRefusal } from "../http/rate-limit";
+import { guestIdentity, shareTokenId, withIdentity, type ConnectionIdentity } from "../viewers/connections";
+import { socketLeaseMs } from "../viewers/revocations";
 
 /**
  * Authorizes a WebSocket to a session room before the upgrade: a room ticket from the API (`?ticket=`,
@@ -25,19 +27,21 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
   if (shareToken !== null) {
     const share = await shareOfToken(env, shareToken);
     if (!share || share.sessionId !== sessionId) return errorResponse("not_found", "session not found");
-    return withIdentity(request, guestIdentity(share));
+    const limited = await rateLimitRefusal(env, "guest", shareTokenId(share.id));
+    if (limited) return errorResponse(limited.code, limited.message, {}, limited.headers);
+    return withIdentity(request, guestIdentity(share), socketLeaseMs(env));
   }
   const crossSite = crossSiteRefusal(request, env.PUBLIC_URL);
   if (crossSite) return errorResponse(crossSite.code, crossSite.message);
   const credential = await authenticateRequest(request, env);
   if (!credential) return errorResponse("unauthenticated", "sign in first");
   const workspaceId = await workspaceOfSession(env.DB, sessionId);
-  const member = workspaceId ? await getMembership(env.DB, workspaceId, credential.user.id) : null;
+  const member = workspaceId ? await membershipOf(env.DB, workspaceId, credential.user) : null;
   if (!member) return errorResponse("not_found", "session not found");
-  return withIdentity(request, identityOf(credential, member.role));
+  return withIdentity(request, identityOf(credential, member.role), socketLeaseMs(env));
 }
 
 /** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
 export function identityOf(credential: Credential, role: Role): ConnectionIdentity {
-  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt };
+  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt, issuedAt: null };
 }

@@ -45,23 +45,22 @@ export async function reclaimDelivery(db: D1Database, triggerId: string, deliver
   return result.meta.changes > 0;
 }
 
-/** A body is the same delivery for this long: a replay of it under a fresh delivery id starts nothing. */
-export const BODY_DEDUPE_MS = 72 * 60 * 60 * 1000;
-
 /**
  * Claims a body (by its SHA-256) for a delivery; returns the delivery id that holds it: this one when the
- * body is new in the last 72 hours (or held by this same delivery id), else the first delivery that sent it.
- * One statement decides, so of two copies under different ids exactly one holds the body.
+ * body is new to the trigger (or held by this same delivery id), else the first delivery that sent it.
+ * A body is held for the trigger's whole life (its rows go with it): neither the delivery id nor the event
+ * header is signed, so a captured body sent again, however late and under whatever event, is the first
+ * delivery again, answered as it was (its session, or its skip). One statement decides, so of two copies
+ * under different ids exactly one holds the body.
  */
 export async function claimBody(db: D1Database, triggerId: string, bodyHash: string, deliveryId: string, now: number): Promise<string> {
   const claimed = await db
     .prepare(
       `INSERT INTO delivery_bodies (trigger_id, body_hash, delivery_id, received_at) VALUES (?1, ?2, ?3, ?4)
-       ON CONFLICT (trigger_id, body_hash) DO UPDATE SET delivery_id = excluded.delivery_id, received_at = excluded.received_at
-         WHERE delivery_bodies.received_at < ?5
+       ON CONFLICT (trigger_id, body_hash) DO NOTHING
        RETURNING delivery_id`,
     )
-    .bind(triggerId, bodyHash, deliveryId, now, now - BODY_DEDUPE_MS)
+    .bind(triggerId, bodyHash, deliveryId, now)
     .first<{ delivery_id: string }>();
   if (claimed) return claimed.delivery_id;
   const holder = await db
@@ -69,11 +68,6 @@ export async function claimBody(db: D1Database, triggerId: string, bodyHash: str
     .bind(triggerId, bodyHash)
     .first<{ delivery_id: string }>();
   return holder?.delivery_id ?? deliveryId;
-}
-
-/** Forgets the bodies of this trigger older than the dedupe window. */
-export async function pruneBodies(db: D1Database, triggerId: string, now: number): Promise<void> {
-  await db.prepare(`DELETE FROM delivery_bodies WHERE trigger_id = ? AND received_at < ?`).bind(triggerId, now - BODY_DEDUPE_MS).run();
 }
 
 export function getDelivery(db: D1Database, triggerId: string, deliveryId: string): Promise<DeliveryRow | null> {

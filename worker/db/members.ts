@@ -52,18 +52,6 @@ export async function getMemberProfile(db: D1Database, workspaceId: string, user
   return row ? toMemberProfile(row) : null;
 }
 
-/** Adds a member; false when they already are one. */
-export async function addMember(db: D1Database, workspaceId: string, userId: string, role: Role): Promise<boolean> {
-  const result = await db
-    .prepare(
-      `INSERT INTO members (workspace_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (workspace_id, user_id) DO NOTHING`,
-    )
-    .bind(workspaceId, userId, role, Date.now())
-    .run();
-  return result.meta.changes > 0;
-}
-
 /**
  * A change that would leave the workspace without an owner is refused inside the statement itself, so two
  * owners demoting each other at once cannot both succeed.

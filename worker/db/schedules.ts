@@ -15,6 +15,8 @@ interface ScheduleRow {
   next_run_at: number | null;
   created_by: string;
   creator_name: string | null;
+  updated_by: string | null;
+  editor_name: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -28,7 +30,11 @@ interface RunRow {
   reason: string | null;
 }
 
-const SELECT = `SELECT s.*, u.name AS creator_name FROM schedules s LEFT JOIN users u ON u.id = s.created_by`;
+const SELECT = `SELECT s.*, u.name AS creator_name, e.name AS editor_name FROM schedules s
+  LEFT JOIN users u ON u.id = s.created_by LEFT JOIN users e ON e.id = s.updated_by`;
+
+/** Schedules a workspace may hold: each has a clock of its own and starts sessions unattended. */
+export const MAX_SCHEDULES_PER_WORKSPACE = 50;
 
 export const scheduleOf = (row: ScheduleRow): Schedule => ({
   id: row.id,
@@ -42,6 +48,7 @@ export const scheduleOf = (row: ScheduleRow): Schedule => ({
   enabled: row.enabled === 1,
   nextRunAt: row.next_run_at,
   createdBy: { id: row.created_by, name: row.creator_name ?? "" },
+  updatedBy: row.updated_by ? { id: row.updated_by, name: row.editor_name ?? "" } : { id: row.created_by, name: row.creator_name ?? "" },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -69,22 +76,29 @@ const runOf = (row: RunRow): ScheduleRun => ({
 /** What a schedule holds, as written. */
 export type ScheduleFields = Pick<Schedule, "name" | "cron" | "timezone" | "session" | "prompt" | "interactive" | "enabled" | "nextRunAt">;
 
-export async function insertSchedule(db: D1Database, row: ScheduleFields & { id: string; workspaceId: string; createdBy: string; now: number }): Promise<void> {
-  await db
+/**
+ * Adds a schedule unless the workspace holds MAX_SCHEDULES_PER_WORKSPACE already; false then. One statement
+ * counts and inserts, so concurrent creations cannot pass the cap together.
+ */
+export async function insertSchedule(db: D1Database, row: ScheduleFields & { id: string; workspaceId: string; createdBy: string; now: number }): Promise<boolean> {
+  const result = await db
     .prepare(
-      `INSERT INTO schedules (id, workspace_id, name, cron, timezone, session_config, prompt, interactive, enabled, next_run_at, created_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO schedules (id, workspace_id, name, cron, timezone, session_config, prompt, interactive, enabled, next_run_at, created_by, updated_by, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?12
+       WHERE (SELECT count(*) FROM schedules WHERE workspace_id = ?2) < ?13`,
     )
-    .bind(row.id, row.workspaceId, row.name, row.cron, row.timezone, JSON.stringify(row.session), row.prompt, row.interactive ? 1 : 0, row.enabled ? 1 : 0, row.nextRunAt, row.createdBy, row.now, row.now)
+    .bind(row.id, row.workspaceId, row.name, row.cron, row.timezone, JSON.stringify(row.session), row.prompt, row.interactive ? 1 : 0, row.enabled ? 1 : 0, row.nextRunAt, row.createdBy, row.now, MAX_SCHEDULES_PER_WORKSPACE)
     .run();
+  return result.meta.changes > 0;
 }
 
-export async function updateSchedule(db: D1Database, id: string, fields: ScheduleFields, now: number): Promise<void> {
+/** Writes an edit; `updatedBy` is who made it: the schedule's runs start as them from now on. */
+export async function updateSchedule(db: D1Database, id: string, fields: ScheduleFields, updatedBy: string, now: number): Promise<void> {
   await db
     .prepare(
-      `UPDATE schedules SET name = ?, cron = ?, timezone = ?, session_config = ?, prompt = ?, interactive = ?, enabled = ?, next_run_at = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE schedules SET name = ?, cron = ?, timezone = ?, session_config = ?, prompt = ?, interactive = ?, enabled = ?, next_run_at = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
     )
-    .bind(fields.name, fields.cron, fields.timezone, JSON.stringify(fields.session), fields.prompt, fields.interactive ? 1 : 0, fields.enabled ? 1 : 0, fields.nextRunAt, now, id)
+    .bind(fields.name, fields.cron, fields.timezone, JSON.stringify(fields.session), fields.prompt, fields.interactive ? 1 : 0, fields.enabled ? 1 : 0, fields.nextRunAt, updatedBy, now, id)
     .run();
 }
 

@@ -51,16 +51,35 @@ export async function revokeShare(db: D1Database, sessionId: string, shareId: st
 }
 
 /**
- * The live link with this token hash, if its session still exists: revoked, expired and orphaned links
- * are all simply not found.
+ * The live link with this token hash, if its session still exists and its creator may still make links
+ * there (an owner or editor of the session's workspace): revoked, expired and orphaned links, and those of
+ * a removed or demoted creator, are all simply not found.
  */
 export async function shareByHash(db: D1Database, hash: string, now: number): Promise<{ id: string; sessionId: string; expiresAt: number | null } | null> {
   const row = await db
     .prepare(
-      `SELECT sh.id, sh.session_id, sh.expires_at FROM session_shares sh JOIN sessions s ON s.id = sh.session_id
+      `SELECT sh.id, sh.session_id, sh.expires_at FROM session_shares sh
+       JOIN sessions s ON s.id = sh.session_id
+       JOIN members m ON m.workspace_id = s.workspace_id AND m.user_id = sh.created_by AND m.role IN ('owner', 'editor')
        WHERE sh.hash = ? AND sh.revoked_at IS NULL AND (sh.expires_at IS NULL OR sh.expires_at > ?)`,
     )
     .bind(hash, now)
     .first<{ id: string; session_id: string; expires_at: number | null }>();
   return row ? { id: row.id, sessionId: row.session_id, expiresAt: row.expires_at } : null;
+}
+
+/**
+ * Revokes every live link this person made in the workspace's sessions (they were removed, or may no
+ * longer share); returns them, so their guests' sockets can be closed.
+ */
+export async function revokeSharesOf(db: D1Database, workspaceId: string, userId: string, now: number): Promise<{ id: string; sessionId: string }[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE session_shares SET revoked_at = ?1
+       WHERE created_by = ?2 AND revoked_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE workspace_id = ?3)
+       RETURNING id, session_id`,
+    )
+    .bind(now, userId, workspaceId)
+    .all<{ id: string; session_id: string }>();
+  return results.map((row) => ({ id: row.id, sessionId: row.session_id }));
 }

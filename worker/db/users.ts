@@ -33,9 +33,3 @@ export async function upsertUserByEmail(db: D1Database, email: string, name: str
     .first<UserRow>();
   return toUser(row!);
 }
-
-/** The user with exactly this email (case-insensitive), or null. */
-export async function findUserByEmail(db: D1Database, email: string): Promise<User | null> {
-  const row = await db.prepare("SELECT id, name, email FROM users WHERE email = lower(?)").bind(email).first<UserRow>();
-  return row ? toUser(row) : null;
-}

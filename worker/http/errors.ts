@@ -25,7 +25,6 @@ export const ERROR_STATUS = {
   cross_site_request: 403,
   host_not_allowed: 403,
   not_found: 404,
-  unknown_user: 404,
   exists: 409,
   invalid_transition: 409,
   not_awaiting_approval: 409,
@@ -40,6 +39,8 @@ export const ERROR_STATUS = {
   agent_busy: 409,
   nothing_to_push: 409,
   push_rejected: 409,
+  /** A workspace holds as many of these as it may (schedules). */
+  limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   trigger_invalid: 422,
@@ -83,8 +84,8 @@ export function errorBody(code: ErrorCode, message: string, extra: ErrorExtra = 
 }
 
 /** The error as a plain Response, for the paths outside the hono app (the room's WebSocket upgrade, the host check). */
-export function errorResponse(code: ErrorCode, message: string, extra: ErrorExtra = {}): Response {
-  return Response.json(errorBody(code, message, extra), { status: ERROR_STATUS[code] });
+export function errorResponse(code: ErrorCode, message: string, extra: ErrorExtra = {}, headers: Record<string, string> = {}): Response {
+  return Response.json(errorBody(code, message, extra), { status: ERROR_STATUS[code], headers });
 }
 
 /** The single place where thrown errors become responses: a bad request is never a 500. */

@@ -108,6 +108,12 @@ export const WorkbenchLineSchema = z.strictObject({
 export type WorkbenchLine = z.infer<typeof WorkbenchLineSchema>;
 export type GitAction = "changes" | "push";
 
+/**
+ * The only secrets the host's git gets, and only to push: the token, and the GitHub it belongs to (its API
+ * URL names the git host the token is for: GitHub Enterprise). Reading changes gets none.
+ */
+export const PUSH_SECRET_NAMES: readonly string[] = ["GITHUB_TOKEN", "GITHUB_API_URL"];
+
 export function agentWorkbenchPath(sessionId: string, action: GitAction): string {
   return `/sessions/${encodeURIComponent(sessionId)}/workbench/${action}`;
 }

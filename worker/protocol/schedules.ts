@@ -58,6 +58,8 @@ export const ScheduleSchema = z.object({
   /** When the clock next starts a session (ms); null while paused. */
   nextRunAt: z.int().nullable(),
   createdBy: ActorSchema,
+  /** Who changed it last (its creator until someone edits it): its runs start as this person. */
+  updatedBy: ActorSchema,
   createdAt: z.int(),
   updatedAt: z.int(),
 });

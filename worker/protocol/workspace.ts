@@ -35,8 +35,33 @@ export const MemberSchema = z.object({
 });
 export type Member = z.infer<typeof MemberSchema>;
 
+/**
+ * Who a secret reaches: `agent`, the agent's environment from Creating (so anyone who can prompt the agent,
+ * every editor and any injected instruction, can read it); `integration`, the Worker alone (an export's
+ * token), never an agent.
+ */
+export const SecretScopeSchema = z.enum(["agent", "integration"]);
+export type SecretScope = z.infer<typeof SecretScopeSchema>;
+
+/** Secrets only the Worker uses: their scope is `integration` unless the owner says otherwise. */
+const INTEGRATION_SECRETS = new Set(["GOOGLE_DRIVE_TOKEN"]);
+export const defaultSecretScope = (name: string): SecretScope => (INTEGRATION_SECRETS.has(name) ? "integration" : "agent");
+
+/**
+ * An invitation: a member added by email, until the person with that email comes (signs in, or opens
+ * anything of the workspace). Adding answers with one whether or not the email has an account.
+ */
+export const InvitationSchema = z.object({
+  email: z.string(),
+  role: RoleSchema,
+  /** The name of the owner who invited. */
+  invitedBy: z.string(),
+  createdAt: z.int(),
+});
+export type Invitation = z.infer<typeof InvitationSchema>;
+
 /** A workspace secret as listed: its value never leaves the server. */
-export const SecretSchema = z.object({ name: z.string(), updatedAt: z.int() });
+export const SecretSchema = z.object({ name: z.string(), scope: SecretScopeSchema, updatedAt: z.int() });
 export type Secret = z.infer<typeof SecretSchema>;
 
 export const DevSignInSchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
@@ -60,6 +85,7 @@ export type WorkspacePatch = z.input<typeof UpdateWorkspaceSchema>;
  */
 export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
 export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
+export const InvitationParamsSchema = z.object({ email: z.email().max(320) });
 
 /** Secret names are environment variable names: they become the agent's environment. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -70,4 +96,6 @@ export const PutSecretSchema = z.strictObject({
     .string()
     .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be kept out of transcripts reliably`)
     .max(64 * 1024),
+  /** Absent: the secret keeps its scope, or a new one takes `defaultSecretScope`. */
+  scope: SecretScopeSchema.optional(),
 });

@@ -1,8 +1,11 @@
 /**
  * One run of a schedule: recorded first (its session id chosen then), then started, then its outcome
- * written. A scheduled run whose previous run's session is still active is skipped and recorded; a start
- * that fails (the creator lost the right to start sessions, a model the API refuses, a budget) is
- * recorded with its reason. A run found recorded but unfinished (the clock restarted mid-run) goes on
+ * written. A scheduled run starts as the schedule's last editor (its creator until someone edits it), once
+ * their role is checked again, and counts against their session-creation rate limit like a session they
+ * create. A scheduled run whose previous run's session is still active is skipped and recorded; a start
+ * that fails (that person lost the right to start sessions, their rate limit, a model the API refuses, a
+ * budget) is recorded with its reason; an unexpected failure is recorded and answered in general words,
+ * its detail only in the log. A run found recorded but unfinished (the clock restarted mid-run) goes on
  * with the session id it recorded, so it never starts a second session.
  */
 import { createSession } from "../sessions/create";
@@ -12,6 +15,7 @@ import { claimSlot, finishRun, insertManualRun, lastStartedSession } from "../db
 import { workspaceOfSession } from "../db/sessions";
 import type { Env } from "../env";
 import { HttpError, zodErrorBody } from "../http/errors";
+import { rateLimitRefusal } from "../http/rate-limit";
 import { ACTIVE_PHASES } from "../protocol/lifecycle";
 import type { Schedule } from "../protocol/schedules";
 import { CreateSessionSchema, type Actor, type CreateSessionBody } from "../protocol/session";
@@ -23,9 +27,11 @@ const isBusy = (phase: string) => phase === "Pending" || ACTIVE_PHASES.has(phase
 export async function runSlot(env: Env, schedule: Schedule, slot: number, now: number): Promise<void> {
   const run = await claimSlot(env.DB, schedule.id, slot, crypto.randomUUID(), now);
   if (!run.claimed && run.outcome !== "starting") return;
-  const member = await getMembership(env.DB, schedule.workspaceId, schedule.createdBy.id);
+  const runAs = schedule.updatedBy;
+  const member = await getMembership(env.DB, schedule.workspaceId, runAs.id);
   if (!member || member.role === "viewer") {
-    await finishRun(env.DB, run.id, "failed", null, `the schedule's creator (${schedule.createdBy.name}) is no longer an owner or editor of the workspace`);
+    const who = runAs.id === schedule.createdBy.id ? "creator" : "last editor";
+    await finishRun(env.DB, run.id, "failed", null, `the schedule's ${who} (${runAs.name}) is no longer an owner or editor of the workspace`);
     return;
   }
   const previous = await lastStartedSession(env.DB, schedule.id, run.id);
@@ -36,7 +42,13 @@ export async function runSlot(env: Env, schedule: Schedule, slot: number, now: n
       return;
     }
   }
-  await start(env, schedule, run.id, run.sessionId!, schedule.createdBy);
+  // A run the clock found unfinished was counted when it began.
+  const limited = run.claimed ? await rateLimitRefusal(env, "sessionCreation", `user:${runAs.id}`) : null;
+  if (limited) {
+    await finishRun(env.DB, run.id, "failed", null, `${limited.code}: ${runAs.name}, whom the schedule runs as, created too many sessions in the last minute`);
+    return;
+  }
+  await start(env, schedule, run.id, run.sessionId!, runAs);
 }
 
 /** "Run now" (POST …/schedules/:id/run): as the caller, whatever the previous run is doing; its session id, or the refusal thrown. */
@@ -68,7 +80,9 @@ async function start(env: Env, schedule: Schedule, runId: string, sessionId: str
     await finishRun(env.DB, runId, "started", sessionId, null);
     return null;
   } catch (err) {
-    const failure = err instanceof HttpError ? err : new HttpError("internal", err instanceof Error ? err.message : String(err));
+    // Every member reads the run's reason: an unexpected failure's own words (storage, the runtime) stay in the log.
+    if (!(err instanceof HttpError)) console.error(`schedule ${schedule.id}: run ${runId} failed`, err);
+    const failure = err instanceof HttpError ? err : new HttpError("internal", "the session could not be started: an internal error (recorded in the server's log)");
     await finishRun(env.DB, runId, "failed", null, `${failure.code}: ${failure.message}`);
     return failure;
   }

@@ -66,7 +66,7 @@ function resolveServer(row: McpServerRow, headers: McpHeaders, secrets: Record<s
     const secret = headerSecretName(value);
     if (secret === null) resolved[header] = value;
     else if (secret in secrets) resolved[header] = secrets[secret]!;
-    else return { ...base, headers: {}, failure: `not connected: the header ${header} names the secret ${secret}, which the workspace does not have` };
+    else return { ...base, headers: {}, failure: `not connected: the header ${header} names the secret ${secret}, which the workspace does not have for agents (no such secret, or an integration secret, which never reaches an agent)` };
   }
   return { ...base, headers: resolved, failure: null };
 }

@@ -6,6 +6,7 @@
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
+import { AGENT_PHASES } from "../protocol/lifecycle";
 import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
 import { getEnvironment } from "../db/environments";
@@ -14,6 +15,7 @@ import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
 import { RunContainer } from "./run-container";
+import { keepChangesFromAgent } from "./saved-changes";
 import { FrameRedaction } from "./frame-redaction";
 import { keepArtifact } from "./keep-artifact";
 import type { Actor, SessionRecord } from "./record";
@@ -74,8 +76,10 @@ export class AgentRun {
       state,
       store,
       endpoint: (record) => this.#endpoint(record),
+      stored: (record, savedAt) => keepChangesFromAgent(env.ARTIFACTS, record.id, savedAt, (path, init) => this.request(path, init), this.redaction.secrets),
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
+      redact: (text) => this.redaction.secrets.text(text),
     });
     this.#environments = new EnvironmentCache({
       bucket: env.ARTIFACTS,
@@ -167,16 +171,18 @@ export class AgentRun {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
     const [secrets, environment] = await Promise.all([loadWorkspaceSecrets(this.#host.env, record.workspaceId), getEnvironment(this.#host.env.DB, record.workspaceId)]);
-    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets, this.#host.env.AUTH_MODE);
-    // A literal header value is a credential too: kept out of everything the session shows.
-    this.redaction.setSecrets([...Object.values(secrets), ...mcpHeaderValues(mcpServers)]);
+    // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
+    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets.forAgent, this.#host.env.AUTH_MODE);
+    // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
+    // value is a credential too; only the `agent` scope goes to the agent.
+    this.redaction.setSecrets([...secrets.redact, ...mcpHeaderValues(mcpServers)]);
     return {
       type: "start",
       sessionId: record.id,
       config: record.config,
       workflow: this.#host.state.workflow(),
       repos: record.repos,
-      secrets,
+      secrets: secrets.forAgent,
       mcpServers,
       history: this.#host.history(),
       ackedUpTo: record.agentSeq,
@@ -257,6 +263,12 @@ export class AgentRun {
     if (!record) return;
     if (container === "stop") this.#container.stop(record.id);
     else void this.#container.destroy(record.id);
+  }
+
+  /** The workbench answered (the container was started for it alone): it stops again unless a run began meanwhile. */
+  benchDone(): void {
+    const record = this.#record;
+    if (record && !this.linked && !AGENT_PHASES.has(record.phase)) this.#container.stop(record.id);
   }
 
   /** The session is deleted: its agent goes, and its container is destroyed with the key it was given. */

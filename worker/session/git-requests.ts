@@ -1,7 +1,9 @@
 /**
  * A session's changes and a push of them, asked of its running agent over HTTP (the agent host's
  * /sessions/:id/changes and /push, signed like every request to it), or, when no agent runs (Stopped,
- * Completed, Failed), of the agent host's workbench with the saved workspace (workbench.ts). The agent's
+ * Completed, Failed), from its saved workspace: the changes kept with the archive (saved-changes.ts), else
+ * the agent host's workbench (workbench.ts), which starts the session's container for one answer: so its
+ * calls are limited per person and per workspace, and the container stops again after. The agent's
  * refusals keep their code (and so the API's status); anything the agent says passes the workspace's
  * redaction once more here.
  */
@@ -17,8 +19,16 @@ export interface GitRequester {
   /** A signed request to the run's agent; null when no agent is linked. */
   request(path: string, init?: RequestInit): Promise<Response> | null;
   redact(text: string): string;
+  redactDeep<T>(value: T): T;
   /** The request on the saved workspace, when no agent runs; null when storage holds no archive. */
   workbench(action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null>;
+  /** A refusal when this person or workspace has asked the workbench too often lately; null to go on. */
+  workbenchLimit(actor: Actor): Promise<RoomResult<never> | null>;
+  /** The workbench answered: the container started for it stops. */
+  workbenchDone(): void;
+  /** The changes kept with the saved workspace (null: none yet), and keeping them once made. */
+  keptChanges(): Promise<Changes | null>;
+  keepChanges(changes: Changes): Promise<void>;
   /** The session's page, named in the commit message. */
   sessionURL(record: Readonly<SessionRecord>): string;
 }
@@ -60,22 +70,38 @@ async function answer<T>(pending: Promise<Response>, schema: z.ZodType<T>, redac
 }
 
 /** The request on the saved workspace: redacted with the workspace's secrets as loaded for it, and the room's. */
-async function fromWorkbench<T>(git: GitRequester, phase: Phase, schema: z.ZodType<T>, action: GitAction, push?: AgentPush): Promise<RoomResult<T>> {
+async function fromWorkbench<T>(git: GitRequester, phase: Phase, actor: Actor, schema: z.ZodType<T>, action: GitAction, push?: AgentPush): Promise<RoomResult<T>> {
+  const limited = await git.workbenchLimit(actor);
+  if (limited) return limited;
   let bench: WorkbenchRequest | null;
   try {
     bench = await git.workbench(action, push);
   } catch (err) {
+    git.workbenchDone();
     return benchFailed(phase, ` (${git.redact(reason(err))})`);
   }
   if (!bench) return nothingSaved(phase);
   const { response, redact } = bench;
-  return answer(response, schema, (text) => git.redact(redact(text)), phase, benchFailed);
+  try {
+    return await answer(response, schema, (text) => git.redact(redact(text)), phase, benchFailed);
+  } finally {
+    git.workbenchDone();
+  }
 }
 
-export function sessionChanges(git: GitRequester): Promise<RoomResult<Changes>> | RoomResult<Changes> {
+/** A saved workspace's changes: those kept with its archive, else made once by the workbench and kept. */
+async function savedChanges(git: GitRequester, phase: Phase, actor: Actor): Promise<RoomResult<Changes>> {
+  const kept = await git.keptChanges().catch(() => null);
+  if (kept) return ok(git.redactDeep(kept));
+  const made = await fromWorkbench(git, phase, actor, ChangesSchema, "changes");
+  if (made.ok) await git.keepChanges(made.value).catch((err: unknown) => console.error("changes not kept", err));
+  return made;
+}
+
+export function sessionChanges(git: GitRequester, actor: Actor): Promise<RoomResult<Changes>> | RoomResult<Changes> {
   const record = git.record;
   if (!record) return gone;
-  if (SAVED_PHASES.has(record.phase)) return record.savedWorkspace ? fromWorkbench(git, record.phase, ChangesSchema, "changes") : nothingSaved(record.phase);
+  if (SAVED_PHASES.has(record.phase)) return record.savedWorkspace ? savedChanges(git, record.phase, actor) : nothingSaved(record.phase);
   const pending = record.phase === "Running" ? git.request(`/sessions/${encodeURIComponent(record.id)}/changes`) : null;
   if (!pending) return notRunning(record.phase);
   return answer(pending, ChangesSchema, (text) => git.redact(text), record.phase);
@@ -100,7 +126,7 @@ export function pushChanges(git: GitRequester, body: PushBody, actor: Actor): Pr
     message: commitMessage(record, body.message, actor, git.sessionURL(record)),
     pullRequest: body.pullRequest,
   };
-  if (saved) return fromWorkbench(git, record.phase, PushResultSchema, "push", request);
+  if (saved) return fromWorkbench(git, record.phase, actor, PushResultSchema, "push", request);
   const pending = git.request(`/sessions/${encodeURIComponent(record.id)}/push`, {
     method: "POST",
     headers: { "content-type": "application/json" },

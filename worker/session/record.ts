@@ -1,7 +1,7 @@
 import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, Origin, SessionView } from "../protocol/session";
-import type { Repo, SessionConfig, Workflow } from "../protocol/session-config";
+import { urlHasCredentials, withoutCredentials, type Repo, type SessionConfig, type Workflow } from "../protocol/session-config";
 import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 
 // The room's files name these through the record; their one definition is the protocol's.
@@ -69,8 +69,13 @@ export interface Ending {
   since?: number;
 }
 
-/** Fields a record stored before they existed gets on load. */
+/**
+ * Fields a record stored before they existed gets on load; and a repository URL stored with credentials
+ * before they were refused loses them here, so no view, export, clone, agent or saved `.git/config` ever
+ * carries them (a GITHUB_TOKEN secret reaches git instead).
+ */
 export function withDefaults(record: SessionRecord, idleStopMinutes: number): SessionRecord {
+  record.repos = record.repos.map((repo) => (urlHasCredentials(repo.url) ? { ...repo, url: withoutCredentials(repo.url) } : repo));
   record.config.interactive ??= true;
   record.config.effort ??= null;
   record.config.permissionMode ??= "auto";
@@ -102,7 +107,7 @@ export function sessionView(record: SessionRecord, now: number): SessionView {
     phase: record.phase,
     agentStatus: record.agentStatus,
     step: record.step,
-    repos: record.repos,
+    repos: record.repos.map((repo) => ({ ...repo, url: withoutCredentials(repo.url) })),
     workflow: record.workflow,
     origin: record.origin,
     createdBy: record.createdBy,

@@ -18,6 +18,7 @@ export type RoomErrorCode = Extract<
   | "nothing_to_push"
   | "push_rejected"
   | "github_error"
+  | "rate_limited"
   | "already_decided"
   | "model_retired"
 >;

@@ -15,7 +15,8 @@ import type { FromAgentFrame } from "../protocol/agent";
 import { firstMessageFor } from "../protocol/workflows";
 import { AgentRun } from "./agent-run";
 import { pushChanges, sessionChanges, type GitRequester } from "./git-requests";
-import { askWorkbench } from "./workbench";
+import { askWorkbench, workbenchLimit } from "./workbench";
+import { keepSavedChanges, readSavedChanges } from "./saved-changes";
 import type { Changes, PushBody, PushResult } from "../protocol/git";
 import { deleteArtifacts } from "./artifacts";
 import { dueAction, nextClockAt } from "./clock";
@@ -33,6 +34,8 @@ import { LeadingEdgeThrottle } from "../viewers/throttle";
 import { ViewerRoom } from "../viewers/viewer-room";
 import { RoomStore, type SessionEvent } from "./storage";
 import { applyRoomSchema } from "./schema";
+import { GuestViews } from "./guest-view";
+import type { GuestView } from "../protocol/shares";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
 
@@ -49,6 +52,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #agent: AgentRun;
   /** The session's row in D1, kept in step with the record (and retried from the alarm until it lands). */
   readonly #index: SessionIndex;
+  /** What guests with a share link read, kept per version of the document. */
+  readonly #guests: GuestViews;
 
   constructor(ctx: DurableObjectState, env: Env) {
     // Before the viewer side reads its table: every table first (schema.ts).
@@ -75,6 +80,12 @@ export class SessionRoom extends ViewerRoom {
       indexChanged: (record) => this.ctx.waitUntil(this.#index.write(record)),
       idleChanged: (record) => this.ctx.waitUntil(this.#idleClockChanged(record)),
     });
+    this.#guests = new GuestViews({
+      env,
+      record: () => this.#state.record,
+      events: () => this.#store.events(),
+      messages: () => transcriptToJSON(this.document),
+    });
     // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
     this.#throttle = new LeadingEdgeThrottle((frames) => this.#agent.applyFrames(frames), () => this.fanOut(), this.frameBudget());
     this.#agent = new AgentRun({
@@ -96,7 +107,18 @@ export class SessionRoom extends ViewerRoom {
       record: this.#state.record,
       request: (path, init) => this.#agent.request(path, init),
       redact: (text) => this.#agent.redaction.secrets.text(text),
+      redactDeep: (value) => this.#agent.redaction.secrets.deep(value),
       workbench: (action, push) => askWorkbench(this.env, this.ctx.storage, this.#state.record, action, push),
+      workbenchLimit: (actor) => workbenchLimit(this.env, actor, this.#state.record),
+      workbenchDone: () => this.#agent.benchDone(),
+      keptChanges: async () => {
+        const record = this.#state.record;
+        return record?.savedWorkspace ? readSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt) : null;
+      },
+      keepChanges: async (changes) => {
+        const record = this.#state.record;
+        if (record?.savedWorkspace) await keepSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt, changes);
+      },
       sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }
@@ -114,6 +136,7 @@ export class SessionRoom extends ViewerRoom {
     this.#state.attach(new Transcript(this.document));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
+      this.#guests.changed();
       this.#store.document.append(update);
       if (this.#store.document.needsCompaction()) this.#store.document.compact(this.document);
     });
@@ -124,10 +147,10 @@ export class SessionRoom extends ViewerRoom {
     if (record) this.ctx.waitUntil(this.#reportUsage());
   }
 
-  /** A viewer whose credential expires (an Access JWT) moves the alarm: its socket closes then. */
+  /** A viewer's lease (and a credential's expiry, an Access JWT's) moves the alarm: its socket closes then. */
   protected viewerJoined(connection: Connection, identity: ConnectionIdentity): void {
     super.viewerJoined(connection, identity);
-    if (identity.expiresAt !== null) this.ctx.waitUntil(this.#scheduleAlarm());
+    this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */
@@ -206,6 +229,12 @@ export class SessionRoom extends ViewerRoom {
     return this.#state.record ? ok(transcriptToJSON(this.document)) : gone;
   }
 
+  /** A guest's view of the session (a share link's): guest-view.ts. */
+  async guestView(): Promise<RoomResult<GuestView>> {
+    const view = await this.#guests.view(Date.now());
+    return view ? ok(view) : gone;
+  }
+
   artifacts(): RoomResult<{ name: string; size: number; updatedAt: number }[]> {
     return this.#state.record ? ok(this.#store.artifacts()) : gone;
   }
@@ -235,8 +264,8 @@ export class SessionRoom extends ViewerRoom {
   }
 
   /** The agent's changes against the cloned commits (git-requests.ts): from its agent, or its saved workspace. */
-  async changes(): Promise<RoomResult<Changes>> {
-    return sessionChanges(this.#git());
+  async changes(actor: Actor): Promise<RoomResult<Changes>> {
+    return sessionChanges(this.#git(), actor);
   }
 
   /** Commits and pushes the agent's changes (and opens a pull request), recorded as an event. */

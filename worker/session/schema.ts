@@ -7,6 +7,7 @@
  */
 import { rowLimited } from "../viewers/sql-limits";
 import { createViewerShardsTable } from "../viewers/shards";
+import { createRevocationsTable } from "../viewers/revocations";
 import { createYjsLogTable, type YjsLogStorage } from "../viewers/yjs-log";
 
 interface SchemaStep {
@@ -56,6 +57,7 @@ const ROOM_SCHEMA: readonly SchemaStep[] = [
       if (!columns.has("secret_iv")) sql.exec(`ALTER TABLE callbacks ADD COLUMN secret_iv TEXT`);
     },
   },
+  { what: "access revoked lately, so a ticket issued before opens no socket (viewers/revocations.ts)", apply: ({ sql }) => createRevocationsTable(sql) },
 ];
 
 /** Brings the room's storage to today's tables; every write goes through the production row limit. */

@@ -1,15 +1,19 @@
 /**
  * Changes and push of a session no agent runs for (Stopped, Completed, Failed), from its saved workspace:
- * one JSON line (the repositories and the workspace's secrets, which the credential helper and the
- * redaction need, and the push) and then the archive in R2, streamed to the agent endpoint's workbench
- * route (containers/agent/workbench.ts: the local host, or the session's container, started for it).
+ * one JSON line (the repositories, the push, and of the secrets only what the action needs: none to read
+ * changes, GITHUB_TOKEN and GITHUB_API_URL to push, since a saved workspace may hold planted git
+ * configuration that runs with whatever environment git gets) and then the archive in R2, streamed to the agent endpoint's workbench
+ * route (containers/agent/workbench.ts: the local host, or the session's container, started for it). The
+ * answer is redacted here with every secret of the workspace.
  */
 import type { Env } from "../env";
-import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
+import { PUSH_SECRET_NAMES, WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
 import { Redaction } from "../protocol/redaction";
 import { loadWorkspaceSecrets } from "../secrets";
 import { agentEndpoint } from "./agent-link";
-import type { SessionRecord } from "./record";
+import { rateLimitRefusal } from "../http/rate-limit";
+import type { Actor, SessionRecord } from "./record";
+import { refused, type RoomResult } from "./room-result";
 import { workspaceArchiveKey } from "./workspace-archive";
 
 export interface WorkbenchRequest {
@@ -24,7 +28,8 @@ export class WorkbenchError extends Error {}
 export async function askWorkbench(env: Env, storage: DurableObjectStorage, record: Readonly<SessionRecord> | null, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
   if (!record) return null;
   const secrets = await loadWorkspaceSecrets(env, record.workspaceId);
-  const line: WorkbenchLine = { repos: record.repos, secrets, ...(push && { push }) };
+  const forPush = push ? Object.entries(secrets.forAgent).filter(([name]) => PUSH_SECRET_NAMES.includes(name)) : [];
+  const line: WorkbenchLine = { repos: record.repos, secrets: Object.fromEntries(forPush), ...(push && { push }) };
   const head = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
   if (head.byteLength > WORKBENCH_LINE_MAX_BYTES) throw new WorkbenchError(`its repositories, secrets and push request take more than ${WORKBENCH_LINE_MAX_BYTES / 1024} KB`);
   const object = await env.ARTIFACTS.get(workspaceArchiveKey(record.id));
@@ -45,6 +50,17 @@ export async function askWorkbench(env: Env, storage: DurableObjectStorage, reco
     headers: { "content-type": "application/octet-stream", "content-length": String(head.byteLength + object.size) },
     body: readable,
   });
-  const redaction = new Redaction(Object.values(secrets));
+  const redaction = new Redaction(secrets.redact);
   return { response, redact: (text) => redaction.text(text) };
+}
+
+/**
+ * Each workbench call starts the session's container (production) for one answer, and a container slot is
+ * shared by the whole deployment: a person, and a workspace, may ask only so often (WORKBENCH_PERSON_LIMIT,
+ * WORKBENCH_WORKSPACE_LIMIT); past that, 429.
+ */
+export async function workbenchLimit(env: Env, actor: Actor, record: Readonly<SessionRecord> | null): Promise<RoomResult<never> | null> {
+  const refusal =
+    (await rateLimitRefusal(env, "workbenchPerson", actor.id)) ?? (record ? await rateLimitRefusal(env, "workbenchWorkspace", record.workspaceId) : null);
+  return refusal ? refused("rate_limited", refusal.message) : null;
 }

@@ -18,10 +18,14 @@ export interface WorkspaceSavesHost {
   readonly state: SessionState;
   readonly store: RoomStore;
   endpoint(record: SessionRecord): AgentEndpoint;
+  /** An archive is stored: its changes are kept beside it (saved-changes.ts) before the save settles. */
+  stored(record: SessionRecord, savedAt: number): Promise<void>;
   /** A save settled (stored or not): an ending that waited for it may apply now. */
   settled(): void;
   /** The saved workspace cannot be restored into the incarnation that answers: the run cannot go on. */
   restoreFailed(reason: string): void;
+  /** The workspace's secrets out of a reason: the agent's answer may quote tar, and tar quotes file names. */
+  redact(text: string): string;
 }
 
 export class WorkspaceSaves {
@@ -72,10 +76,12 @@ export class WorkspaceSaves {
       const size = await saveWorkspaceArchive(env.ARTIFACTS, this.#host.endpoint(record), record.id, incarnation);
       // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
       if (!state.record) return void (await env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
-      state.run.setSavedWorkspace({ size, savedAt: Date.now() });
+      const savedAt = Date.now();
+      state.run.setSavedWorkspace({ size, savedAt });
+      await this.#host.stored(record, savedAt);
     } catch (err) {
       // A session deleted meanwhile has no events to add to.
-      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: `the workspace was not saved: ${message(err)}` });
+      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: this.#host.redact(`the workspace was not saved: ${message(err)}`) });
     } finally {
       this.#saves--;
       if (this.#saves === 0) state.run.setArchivePending(false);
@@ -96,7 +102,7 @@ export class WorkspaceSaves {
     } catch (err) {
       // Another incarnation answers now; its own hello says what it needs.
       if (err instanceof WorkspaceArchiveError && err.detail.status === 409) return;
-      const reason = `the saved workspace could not be restored: ${message(err)}`;
+      const reason = this.#host.redact(`the saved workspace could not be restored: ${message(err)}`);
       store.appendEvent({ at: Date.now(), type: "workspace_restore_failed", reason });
       if (err instanceof WorkspaceArchiveError && err.detail.missing) state.run.setSavedWorkspace(null);
       if (state.record?.agentIncarnation === incarnation) this.#host.restoreFailed(reason);

@@ -6,6 +6,7 @@
 import { getServerByName } from "partyserver";
 import type { Env } from "../env";
 import { HttpError } from "../http/errors";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../http/rate-limit";
 import type { RoomResult } from "../session/room-result";
 
 /** The room of a session by id: for callers that have checked it themselves (or are creating it). */
@@ -13,9 +14,10 @@ export function roomOf(env: Env, id: string) {
   return getServerByName(env.SessionRoom, id);
 }
 
-/** A room's answer as a value, or thrown as an HttpError (a refused phase change keeps its phase). */
+/** A room's answer as a value, or thrown as an HttpError (a refused phase change keeps its phase; a 429 says when to retry). */
 export function unwrap<T>(result: RoomResult<T>): T {
   if (result.ok) return result.value;
   const { code, message, phase, field } = result.error;
-  throw new HttpError(code, message, { ...(phase && { phase }), ...(field && { field }) });
+  const headers: Record<string, string> = code === "rate_limited" ? { "retry-after": String(RATE_LIMIT_PERIOD_SECONDS) } : {};
+  throw new HttpError(code, message, { ...(phase && { phase }), ...(field && { field }) }, headers);
 }

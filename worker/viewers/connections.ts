@@ -9,6 +9,7 @@ import type { Connection, WSMessage } from "partyserver";
 import { z } from "zod";
 import { RoleSchema } from "../protocol/workspace";
 import { admitClientFrame, type PresenceOwner } from "./presence";
+import { revocationMatches, type Revocation } from "./revocations";
 
 const HEADER = {
   userId: "x-tandem-user-id",
@@ -16,6 +17,8 @@ const HEADER = {
   role: "x-tandem-role",
   tokenId: "x-tandem-token-id",
   expiresAt: "x-tandem-expires-at",
+  issuedAt: "x-tandem-issued-at",
+  renewAt: "x-tandem-renew-at",
 } as const;
 
 export const IdentitySchema = z.object({
@@ -24,24 +27,28 @@ export const IdentitySchema = z.object({
   role: RoleSchema,
   tokenId: z.string().min(1).max(100).nullable(),
   expiresAt: z.number().int().nullable(),
+  /** When a room ticket vouched for this access (ms); null when the Worker read it from D1 at the upgrade itself. */
+  issuedAt: z.number().int().nullable(),
 });
 export type ConnectionIdentity = z.infer<typeof IdentitySchema>;
 
-/** What RPC `revokeConnections` closes: every socket of this user, or opened with this API token. */
-export interface RevokeFilter {
-  userId?: string;
-  tokenId?: string;
-}
-
-/** Close codes a browser sees: the membership or token behind the socket is gone, or it expired. */
+/**
+ * Close codes a browser sees: the membership, token or link behind the socket is gone; the person's role
+ * changed (a fresh ticket carries the new one); the credential expired; the socket's lease ran out (its
+ * access is checked again: reconnect with a fresh ticket).
+ */
 export const CLOSE_REVOKED = 4403;
+export const CLOSE_ROLE_CHANGED = 4409;
 export const CLOSE_EXPIRED = 4401;
+export const CLOSE_RENEW = 4408;
 /** A tab introduces one awareness client id; a few allow for reconnects of the same document. */
 const MAX_CLIENT_IDS = 4;
 
 interface ConnectionFacts {
   identity?: ConnectionIdentity;
   clientIds?: number[];
+  /** When the socket's lease runs out: its access has not been checked since the upgrade. */
+  renewAt?: number;
 }
 
 /** The token id a guest's socket carries: revoking the share link closes the sockets opened with it. */
@@ -52,11 +59,19 @@ export const shareTokenId = (shareId: string) => `share:${shareId}`;
  * whose socket closes when the link is revoked (its token id) or expires (its expires-at).
  */
 export function guestIdentity(share: { id: string; expiresAt: number | null }): ConnectionIdentity {
-  return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt };
+  return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt, issuedAt: null };
 }
 
-/** The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under those names gone. */
-export function withIdentity(request: Request, identity: ConnectionIdentity): Request {
+/** Whether a socket is a guest's, opened with a share link. */
+export const isGuest = (identity: Pick<ConnectionIdentity, "tokenId">) => identity.tokenId?.startsWith("share:") === true;
+
+/**
+ * The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under
+ * those names gone, and the socket's lease: until when the Worker's word holds (`leaseMs` from now, rounded
+ * up to the minute so that one alarm renews many sockets). Then the socket is closed, to be opened again
+ * with access checked afresh.
+ */
+export function withIdentity(request: Request, identity: ConnectionIdentity, leaseMs: number, now = Date.now()): Request {
   const forwarded = new Request(request);
   for (const name of Object.values(HEADER)) forwarded.headers.delete(name);
   forwarded.headers.set(HEADER.userId, identity.userId);
@@ -65,10 +80,14 @@ export function withIdentity(request: Request, identity: ConnectionIdentity): Re
   forwarded.headers.set(HEADER.role, identity.role);
   if (identity.tokenId) forwarded.headers.set(HEADER.tokenId, identity.tokenId);
   if (identity.expiresAt !== null) forwarded.headers.set(HEADER.expiresAt, String(identity.expiresAt));
+  if (identity.issuedAt !== null) forwarded.headers.set(HEADER.issuedAt, String(identity.issuedAt));
+  const step = Math.min(60_000, leaseMs);
+  forwarded.headers.set(HEADER.renewAt, String(Math.ceil((now + leaseMs) / step) * step));
   return forwarded;
 }
 
-function identityFrom(request: Request): ConnectionIdentity | null {
+/** Who the Worker vouched for on this upgrade; null when its word is missing or malformed. */
+export function identityFrom(request: Request): ConnectionIdentity | null {
   const header = (name: string) => request.headers.get(name);
   let userName = "";
   try {
@@ -76,13 +95,17 @@ function identityFrom(request: Request): ConnectionIdentity | null {
   } catch {
     return null;
   }
-  const expiresAt = header(HEADER.expiresAt);
+  const time = (name: string) => {
+    const value = header(name);
+    return value === null ? null : Number(value);
+  };
   const parsed = IdentitySchema.safeParse({
     userId: header(HEADER.userId),
     userName,
     role: header(HEADER.role),
     tokenId: header(HEADER.tokenId),
-    expiresAt: expiresAt === null ? null : Number(expiresAt),
+    expiresAt: time(HEADER.expiresAt),
+    issuedAt: time(HEADER.issuedAt),
   });
   return parsed.success ? parsed.data : null;
 }
@@ -106,10 +129,14 @@ export class ViewerConnections {
     return this.#ownerMap().has(clientId);
   }
 
-  /** Records who is on a new socket; null (and the socket closed) when the Worker's word is missing or already expired. */
-  admit(connection: Connection, request: Request, now: number): ConnectionIdentity | null {
+  /**
+   * Records who is on a new socket and until when its lease runs; null (and the socket closed) when the
+   * Worker's word is missing, already expired, or revoked since a ticket vouched for it.
+   */
+  admit(connection: Connection, request: Request, now: number, revoked: (identity: ConnectionIdentity) => boolean): ConnectionIdentity | null {
     const identity = identityFrom(request);
-    if (!identity) {
+    const renewAt = Number(request.headers.get(HEADER.renewAt));
+    if (!identity || !Number.isSafeInteger(renewAt)) {
       connection.close(1008, "unauthorized");
       return null;
     }
@@ -117,40 +144,50 @@ export class ViewerConnections {
       connection.close(CLOSE_EXPIRED, "credential expired");
       return null;
     }
-    connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [] }));
+    if (revoked(identity)) {
+      connection.close(CLOSE_REVOKED, "access revoked");
+      return null;
+    }
+    connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [], renewAt }));
     return identity;
   }
 
-  /** Closes every socket matching the filter (an empty filter matches none); returns how many. */
-  revoke(filter: RevokeFilter): number {
-    if (!filter.userId && !filter.tokenId) return 0;
+  /** How many open sockets were opened with this token (a share link's: its guests). */
+  countWithToken(tokenId: string): number {
+    let count = 0;
+    for (const connection of this.#all()) if (factsOf(connection).identity?.tokenId === tokenId) count++;
+    return count;
+  }
+
+  /** Closes every socket the revocation names (none when it names no one); returns how many. */
+  revoke(revocation: Revocation): number {
     let closed = 0;
     for (const connection of this.#all()) {
       const identity = factsOf(connection).identity;
-      if (!identity) continue;
-      const matches = (!filter.userId || identity.userId === filter.userId) && (!filter.tokenId || identity.tokenId === filter.tokenId);
-      if (matches) {
-        connection.close(CLOSE_REVOKED, "access revoked");
-        closed++;
-      }
+      if (!identity || !revocationMatches(revocation, identity)) continue;
+      if (revocation.newRole) connection.close(CLOSE_ROLE_CHANGED, "role changed");
+      else connection.close(CLOSE_REVOKED, "access revoked");
+      closed++;
     }
     return closed;
   }
 
-  /** Closes the sockets whose credential has expired by `now`. */
+  /** Closes the sockets whose credential has expired by `now`, and those whose lease ran out (to renew). */
   closeExpired(now: number): void {
     for (const connection of this.#all()) {
-      const expiresAt = factsOf(connection).identity?.expiresAt;
+      const facts = factsOf(connection);
+      const expiresAt = facts.identity?.expiresAt;
       if (expiresAt != null && expiresAt <= now) connection.close(CLOSE_EXPIRED, "credential expired");
+      else if (facts.renewAt !== undefined && facts.renewAt <= now) connection.close(CLOSE_RENEW, "lease over: reconnect with a fresh ticket");
     }
   }
 
-  /** When the next open socket's credential expires, for the room's alarm. */
+  /** When the next open socket's credential expires or lease runs out, for the room's alarm. */
   nextExpiry(): number | null {
     let next: number | null = null;
     for (const connection of this.#all()) {
-      const expiresAt = factsOf(connection).identity?.expiresAt;
-      if (expiresAt != null && (next === null || expiresAt < next)) next = expiresAt;
+      const facts = factsOf(connection);
+      for (const at of [facts.identity?.expiresAt, facts.renewAt]) if (at != null && (next === null || at < next)) next = at;
     }
     return next;
   }

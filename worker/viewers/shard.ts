@@ -14,7 +14,8 @@ import * as Y from "yjs";
 import type { Env } from "../env";
 import { LeadingEdgeThrottle } from "./throttle";
 import { ViewerServer } from "./viewer-server";
-import type { ConnectionIdentity, RevokeFilter } from "./connections";
+import type { ConnectionIdentity } from "./connections";
+import { createRevocationsTable, type Revocation } from "./revocations";
 import { awarenessEntries } from "./presence";
 import { rowLimited } from "./sql-limits";
 import { YjsLog, createYjsLogTable } from "./yjs-log";
@@ -39,6 +40,7 @@ export class SessionShard extends ViewerServer {
     const storage = { sql: rowLimited(ctx.storage.sql), transactionSync: <T>(closure: () => T) => ctx.storage.transactionSync(closure) };
     createYjsLogTable(storage);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    createRevocationsTable(ctx.storage.sql);
     this.#log = new YjsLog(storage);
     this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.viewerCount(), frameBudget(env));
   }
@@ -75,8 +77,9 @@ export class SessionShard extends ViewerServer {
     return super.fetch(request);
   }
 
-  protected async viewerJoined(_connection: Connection, identity: ConnectionIdentity): Promise<void> {
-    if (identity.expiresAt !== null) await this.#scheduleExpiry();
+  /** Every socket has a lease (and may have an expiry): the shard's alarm closes it then. */
+  protected async viewerJoined(_connection: Connection, _identity: ConnectionIdentity): Promise<void> {
+    await this.#scheduleExpiry();
   }
 
   protected presenceOwnedElsewhere(clientId: number): boolean {
@@ -97,7 +100,7 @@ export class SessionShard extends ViewerServer {
     else await this.ctx.blockConcurrencyWhile(() => this.#attach());
   }
 
-  /** Closes the sockets whose credential has expired. */
+  /** Closes the sockets whose credential has expired or whose lease ran out. */
   async onAlarm(): Promise<void> {
     this.connections.closeExpired(Date.now());
     await this.#scheduleExpiry();
@@ -125,9 +128,9 @@ export class SessionShard extends ViewerServer {
     for (const connection of this.getConnections()) connection.send(message);
   }
 
-  async revokeConnections(filter: RevokeFilter): Promise<number> {
+  async revokeConnections(revocation: Revocation): Promise<number> {
     await this.#started();
-    return super.revokeConnections(filter);
+    return super.revokeConnections(revocation);
   }
 
   /** The session was deleted. */

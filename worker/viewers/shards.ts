@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import type { SessionShard } from "./shard";
 import { shardName, type FanOutConfig } from "./fan-out-config";
 import { MESSAGE_AWARENESS } from "./sync-answer";
-import type { RevokeFilter } from "./connections";
+import type { Revocation } from "./revocations";
 import { awarenessEntries } from "./presence";
 
 /** Presence changes that came from a shard carry this origin: relayed to the other shards, never back. */
@@ -152,7 +152,7 @@ export class ViewerShards {
     return encodeAwarenessUpdate(awareness, [...awareness.getStates().keys()]);
   }
 
-  async revoke(revocation: RevokeFilter): Promise<number> {
+  async revoke(revocation: Revocation): Promise<number> {
     const closed = await Promise.all([...this.#viewers.keys()].map((name) => this.#shard(name).revokeConnections(revocation).catch(() => 0)));
     return closed.reduce((a, b) => a + b, 0);
   }

@@ -11,7 +11,11 @@ import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
-import type { ConnectionIdentity, RevokeFilter } from "./connections";
+import { identityFrom, isGuest, type ConnectionIdentity } from "./connections";
+import type { Revocation } from "./revocations";
+
+/** Guests' sockets one share link may hold open at once: a link is for a few people, not a crowd. */
+export const MAX_SOCKETS_PER_LINK = 20;
 
 export abstract class ViewerRoom extends ViewerServer {
   readonly #shards: ViewerShards;
@@ -48,8 +52,8 @@ export abstract class ViewerRoom extends ViewerServer {
   }
 
   /** Closes the viewer sockets, here and on every shard, opened with this user's or this token's access. */
-  async revokeConnections(filter: RevokeFilter): Promise<number> {
-    return (await super.revokeConnections(filter)) + (await this.#shards.revoke(filter));
+  async revokeConnections(revocation: Revocation): Promise<number> {
+    return (await super.revokeConnections(revocation)) + (await this.#shards.revoke(revocation));
   }
 
   protected presenceOwnedElsewhere(clientId: number): boolean {
@@ -59,12 +63,19 @@ export abstract class ViewerRoom extends ViewerServer {
   /**
    * A viewer's upgrade comes here first: under the threshold the room takes it; past it the room
    * answers with the shard it placed the viewer on, and the Worker sends the upgrade there
-   * (viewers/placement.ts), so the socket never passes through the room.
+   * (viewers/placement.ts), so the socket never passes through the room. A revoked upgrade stays here,
+   * where admitting it closes it. Guests stay here too, so their sockets per link are counted in one
+   * place: past MAX_SOCKETS_PER_LINK the room answers 429 and opens nothing.
    */
   async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
-      const shard = this.#shards.place(this.viewerCount());
-      if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
+    if (request.headers.get("Upgrade")?.toLowerCase() === "websocket" && !this.upgradeRevoked(request)) {
+      const identity = identityFrom(request);
+      if (identity && isGuest(identity)) {
+        if (this.connections.countWithToken(identity.tokenId!) >= MAX_SOCKETS_PER_LINK) return new Response(null, { status: 429 });
+      } else {
+        const shard = this.#shards.place(this.viewerCount());
+        if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
+      }
     }
     return super.fetch(request);
   }

@@ -11,7 +11,8 @@ import { YServer } from "y-partyserver";
 import { encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import type { Env } from "../env";
 import { MESSAGE_AWARENESS, syncAnswer, syncStep1StateVector } from "./sync-answer";
-import { ViewerConnections, type ConnectionIdentity, type RevokeFilter } from "./connections";
+import { ViewerConnections, identityFrom, type ConnectionIdentity } from "./connections";
+import { RevocationMemory, type Revocation } from "./revocations";
 
 export abstract class ViewerServer extends YServer<Env> {
   static options = { hibernate: true };
@@ -21,6 +22,8 @@ export abstract class ViewerServer extends YServer<Env> {
     () => this.getConnections(),
     (clientId) => this.presenceOwnedElsewhere(clientId),
   );
+  /** Access taken away lately: a ticket issued before it opens nothing (revocations.ts). */
+  protected readonly revocations = new RevocationMemory(this.ctx.storage.sql);
   /** Sockets partyserver has wrapped as connections (see getConnections). */
   readonly #wrapped = new WeakSet<WebSocket>();
 
@@ -35,7 +38,8 @@ export abstract class ViewerServer extends YServer<Env> {
    * to give, so that round trip, a third of the work of every connect, is skipped.
    */
   onConnect(connection: Connection, ctx: ConnectionContext): void | Promise<void> {
-    const identity = this.connections.admit(connection, ctx.request, Date.now());
+    const now = Date.now();
+    const identity = this.connections.admit(connection, ctx.request, now, (who) => this.revocations.revoked(who, now));
     if (!identity) return;
     const awareness = this.document.awareness;
     if (awareness.getStates().size > 0) {
@@ -95,8 +99,18 @@ export abstract class ViewerServer extends YServer<Env> {
     return this.ctx.getWebSockets().length;
   }
 
-  /** Closes the viewer sockets of a removed member or a revoked API token (called by the API after the change). */
-  async revokeConnections(filter: RevokeFilter): Promise<number> {
-    return this.connections.revoke(filter);
+  /** Whether the access an upgrade carries was revoked since a ticket vouched for it. */
+  protected upgradeRevoked(request: Request): boolean {
+    const identity = identityFrom(request);
+    return identity !== null && this.revocations.revoked(identity, Date.now());
+  }
+
+  /**
+   * Closes the viewer sockets of a removed (or re-roled) member, a revoked API token or share link (called by
+   * the API after the change), and remembers it: a ticket issued before opens nothing here.
+   */
+  async revokeConnections(revocation: Revocation): Promise<number> {
+    this.revocations.remember(revocation, Date.now());
+    return this.connections.revoke(revocation);
   }
 }

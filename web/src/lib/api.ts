@@ -19,7 +19,7 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
-import type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
@@ -33,7 +33,7 @@ export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
-export type { Member, Role, Secret, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
 export type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
@@ -125,9 +125,10 @@ export const api = {
   usage: (id: string, range: { from?: string; to?: string } = {}) =>
     request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
-  members: (wsId: string) => request<{ members: Member[] }>("GET", `${ws(wsId)}/members`),
+  members: (wsId: string) => request<{ members: Member[]; invitations: Invitation[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
-    request<{ member: Member }>("POST", `${ws(wsId)}/members`, { user, role }),
+    request<{ invitation: Invitation }>("POST", `${ws(wsId)}/members`, { user, role }),
+  withdrawInvitation: (wsId: string, email: string) => request<void>("DELETE", `${ws(wsId)}/invitations/${enc(email)}`),
   setRole: (wsId: string, userId: string, role: Role) =>
     request<{ member: Member }>("PATCH", `${ws(wsId)}/members/${enc(userId)}`, { role }),
   removeMember: (wsId: string, userId: string) => request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
@@ -168,8 +169,8 @@ export const api = {
   putEnvironment: (wsId: string, environment: Environment) => request<{ environment: WorkspaceEnvironment }>("PUT", `${ws(wsId)}/environment`, environment),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
-  putSecret: (wsId: string, name: string, value: string) =>
-    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value }),
+  putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
+    request<void>("PUT", `${ws(wsId)}/secrets/${enc(name)}`, { value, ...(scope && { scope }) }),
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
 
   mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),

@@ -9,16 +9,17 @@ import { api, ApiError } from "./api";
 export type RoomEnd = "expired" | "revoked" | "deleted";
 
 /** The close codes the SessionRoom (and its viewer shards) send (worker/viewers/connections.ts, room.ts). */
-export const CLOSE_CODES = { expired: 4401, revoked: 4403, deleted: 4404 } as const;
+export const CLOSE_CODES = { expired: 4401, revoked: 4403, deleted: 4404, renew: 4408, roleChanged: 4409 } as const;
 
 /**
- * What a close code means: the end, a check of access first (4403 also closes the sockets of a member whose
- * role changed; a fresh ticket tells the two apart), or an ordinary drop the provider reconnects from.
+ * What a close code means: the end, a check of access first (a role change: a fresh ticket carries the new
+ * role; a revocation: a fresh ticket tells whether the person is still in, say after being added again), or
+ * a drop the provider reconnects from (its ticket asked for again), the socket's lease running out included.
  */
 export function closeVerdict(code: number): RoomEnd | "check" | "reconnect" {
   if (code === CLOSE_CODES.expired) return "expired";
   if (code === CLOSE_CODES.deleted) return "deleted";
-  if (code === CLOSE_CODES.revoked) return "check";
+  if (code === CLOSE_CODES.revoked || code === CLOSE_CODES.roleChanged) return "check";
   return "reconnect";
 }
 
