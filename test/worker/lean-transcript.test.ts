@@ -127,6 +127,19 @@ describe("the writer", () => {
     expect(transcriptToJSON(doc)[0].blocks).toHaveLength(1);
   });
 
+  it("keeps a running setup's message live as its output streams, and settles it when the setup ends", () => {
+    const doc = new Y.Doc({ gc: true });
+    const transcript = new Transcript(doc);
+    transcript.applyAgentFrame({ type: "setup_start", seq: 1, id: "setup-1", source: "environment" }, 0);
+    transcript.applyAgentFrame({ type: "setup_output", seq: 2, id: "setup-1", text: "added 12 packages\n" }, 1);
+    transcript.applyAgentFrame({ type: "message_start", seq: 3, id: "m1" }, 2);
+    expect(settledIds(doc)).toEqual([]);
+    transcript.applyAgentFrame({ type: "setup_output", seq: 4, id: "setup-1", text: "done\n" }, 3);
+    transcript.applyAgentFrame({ type: "setup_end", seq: 5, id: "setup-1", status: "done", exitCode: 0 }, 4);
+    expect(settledIds(doc)).toEqual(["setup-1"]);
+    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({ type: "setup", text: "added 12 packages\ndone\n", status: "done", exitCode: 0 });
+  });
+
   it("keeps a message over 16 KiB live: its long output is not sent to every viewer a second time", () => {
     const doc = new Y.Doc({ gc: true });
     const transcript = new Transcript(doc);

@@ -29,6 +29,8 @@ export const TURN_LOST_TEXT =
 
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
+/** A setup's output kept in the transcript (an `npm ci` says a lot); the rest is cut with a marker. */
+export const MAX_SETUP_OUTPUT_CHARS = 256 * 1024;
 
 /**
  * Whether a field would be written unchanged. Objects (repos, config, origin, usage) compare by value: the
@@ -55,6 +57,8 @@ export class Transcript {
   readonly #settledIds = new Set<string>();
   /** Tool blocks of live messages by tool id. */
   readonly #tools = new Map<string, YBlock>();
+  /** Setup blocks of live messages by id (a running one keeps its message live). */
+  readonly #setups = new Map<string, YBlock>();
   /** Every tool id's message id, settled or live: a late result reopens its message. */
   readonly #toolMessage = new Map<string, string>();
   /** The assistant message the agent is streaming into, until its turn ends. */
@@ -111,9 +115,14 @@ export class Transcript {
     this.#index(settled);
   }
 
-  /** Ends the tool blocks still running (their agent is gone), so none shows as running forever. */
+  /** Ends the tool and setup blocks still running (their agent is gone), so none shows as running forever. */
   closeRunningTools(reason: string, now: number): void {
     this.#doc.transact(() => {
+      for (const block of this.#setups.values()) {
+        if (block.get("status") !== "running") continue;
+        block.set("status", "stopped");
+        block.set("endedAt", now);
+      }
       for (const block of this.#tools.values()) {
         if (block.get("status") !== "running") continue;
         block.set("result", reason);
@@ -193,6 +202,29 @@ export class Transcript {
         this.#streaming = null;
         this.#settleAll(null);
         break;
+      case "setup_start": {
+        const block = textBlock("setup", "");
+        for (const [key, value] of Object.entries({ id: frame.id, source: frame.source, status: "running", startedAt: now })) block.set(key, value);
+        this.#append(newMessage(frame.id, "system", null, now, [block]));
+        this.#setups.set(frame.id, block);
+        break;
+      }
+      case "setup_output": {
+        const output = this.#setups.get(frame.id)?.get("text");
+        if (!(output instanceof Y.Text) || output.length >= MAX_SETUP_OUTPUT_CHARS) break;
+        const room = MAX_SETUP_OUTPUT_CHARS - output.length;
+        output.insert(output.length, frame.text.length <= room ? frame.text : `${frame.text.slice(0, room)}\n… [the rest of the setup's output is not kept]\n`);
+        break;
+      }
+      case "setup_end": {
+        const block = this.#setups.get(frame.id);
+        if (!block) break;
+        block.set("status", frame.status);
+        block.set("exitCode", frame.exitCode);
+        block.set("endedAt", now);
+        this.#settleAll(this.#streaming);
+        break;
+      }
       default:
         break;
     }
@@ -284,6 +316,7 @@ export class Transcript {
         this.#approvals.set(block.get("id") as string, block);
         this.#settledApprovals.delete(block.get("id") as string);
       }
+      if (block.get("type") === "setup") this.#setups.set(block.get("id") as string, block);
       if (block.get("type") !== "tool_use") continue;
       this.#tools.set(block.get("id") as string, block);
       this.#toolMessage.set(block.get("id") as string, id);
@@ -308,6 +341,7 @@ export class Transcript {
     // A deleted Y.Map reads as empty: forget its tool and approval blocks first.
     for (const block of json.blocks) {
       if (block.type === "tool_use") this.#tools.delete(block.id);
+      if (block.type === "setup") this.#setups.delete(block.id);
       if (block.type !== "approval") continue;
       this.#approvals.delete(block.id);
       this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
@@ -343,18 +377,21 @@ export class Transcript {
 
 const entryId = (entry: MessageEntry): string => (isSettled(entry) ? entry.id : (entry.get("id") as string));
 
-/** A live message that nothing will change: no tool in it runs, no approval in it waits, it is not waiting to be read. */
+/** A live message that nothing will change: no tool or setup in it runs, no approval in it waits, it is not waiting to be read. */
 function settles(message: YMessage): boolean {
   if (message.get("queued") === true) return false;
   return blocksOf(message)
     .toArray()
-    .every((block) => !(block.get("type") === "tool_use" && block.get("status") === "running") && !(block.get("type") === "approval" && block.get("status") === "pending"));
+    .every((block) => {
+      const [type, status] = [block.get("type"), block.get("status")];
+      return !((type === "tool_use" || type === "setup") && status === "running") && !(type === "approval" && status === "pending");
+    });
 }
 
 /** A settled message as a live Y.Map again, field for field, its text blocks growing Y.Texts. */
 function liveMessage(message: SettledMessage): YMessage {
   const blocks = message.blocks.map((block) => {
-    if (block.type === "text" || block.type === "thinking") {
+    if (block.type === "text" || block.type === "thinking" || block.type === "setup") {
       const { text, ...rest } = block;
       const live = plainBlock(rest);
       live.set("text", new Y.Text(text));
@@ -381,7 +418,7 @@ function newMessage(id: string, role: MessageRole, author: string | null, create
   return message;
 }
 
-function textBlock(type: "text" | "thinking", text: string): YBlock {
+function textBlock(type: "text" | "thinking" | "setup", text: string): YBlock {
   const block = new Y.Map<unknown>();
   block.set("type", type);
   block.set("text", new Y.Text(text));
