@@ -104,6 +104,7 @@ export default defineConfig({
           TEST_CONTROL_URL: `http://127.0.0.1:${inject("integrationControlPort")}`,
           TEST_REPO_URL: inject("integrationRepoURL"),
           TEST_GITHUB_URL: inject("integrationGitHubURL"),
+          TEST_ENV_REPO_URL: inject("integrationEnvRepoURL"),
         }),
       }),
       // The attack suite: every route and socket against every kind of caller and malformed input.

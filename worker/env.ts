@@ -57,6 +57,8 @@ export interface Env {
   TEST_REPO_URL?: string;
   /** Only in integration tests: a fake GitHub (git over HTTP behind a token, and its REST API). */
   TEST_GITHUB_URL?: string;
+  /** Only in integration tests: a repository with its own .tandem/setup.sh (environment tests). */
+  TEST_ENV_REPO_URL?: string;
   /** Only in the container suite: why it is skipped here (no Docker), empty when it runs. */
   TEST_CONTAINERS_SKIP?: string;
   /** Only in the attack suite: where its files report their figures. */

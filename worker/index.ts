@@ -18,6 +18,7 @@ import { ticketRoutes } from "./api/tickets";
 import { guestRoutes, shareRoutes } from "./api/shares";
 import { scheduleRoutes } from "./api/schedules";
 import { workflowRoutes } from "./api/workflows";
+import { environmentRoutes } from "./api/environments";
 import { sessionGitRoutes } from "./api/git";
 import { modelRoutes } from "./api/models";
 import { usageRoutes } from "./api/usage";
@@ -60,6 +61,7 @@ app.route("/api/workspaces/:ws/triggers", triggerRoutes);
 app.route("/api/workspaces/:ws/schedules", scheduleRoutes);
 app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces/:ws/workflows", workflowRoutes);
+app.route("/api/workspaces/:ws/environment", environmentRoutes);
 app.route("/api/workspaces/:ws/usage", usageRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 

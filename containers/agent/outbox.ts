@@ -1,10 +1,10 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
-import { STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
+import { STREAMED_TEXT_FRAMES, STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
 import { StreamRedaction } from "@tandem/protocol/redaction";
 import type { Redactor } from "./secrets";
 
-type TextStream = { type: "text_delta" | "thinking_delta"; id: string };
+type TextStream = { type: (typeof STREAMED_TEXT_FRAMES)[number]; id: string };
 
 type WithoutSeq<T> = T extends unknown ? Omit<T, "seq"> : never;
 /** A frame before the outbox numbers it. */
@@ -30,7 +30,8 @@ export class Outbox {
    * conversation (a usage report or an archive's progress, which can come mid-stream, does not release it).
    */
   send(frame: OutFrame): void {
-    if (frame.type === "text_delta" || frame.type === "thinking_delta") {
+    // A setup's output is streamed like the model's text: a secret may be cut between two chunks.
+    if (frame.type === "text_delta" || frame.type === "thinking_delta" || frame.type === "setup_output") {
       const stream: TextStream = { type: frame.type, id: frame.id };
       this.#flushStreams(stream);
       const text = this.#streams.push(stream, frame.text);

@@ -21,6 +21,7 @@ import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
 import { artifactFile } from "./workspace";
+import { answerEnvironment, serveEnvironment } from "./environment-routes";
 
 export interface AgentHostOptions {
   /** The key the room's tokens are made with (link-auth.ts); the host answers nobody without it. */
@@ -63,6 +64,7 @@ export interface AgentHost {
 const SOCKET_PATH = /^\/sessions\/([^/]+)\/socket$/;
 const ARTIFACT_PATH = /^\/sessions\/([^/]+)\/artifacts\/(.+)$/;
 const WORKSPACE_PATH = /^\/sessions\/([^/]+)\/workspace$/;
+const ENVIRONMENT_PATH = /^\/sessions\/([^/]+)\/environment$/;
 
 function dataText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
@@ -197,6 +199,14 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       restoreWorkspace(req, res, workspaceOf).catch(() => fail(res, 500, "internal", "the archive could not be restored"));
       return;
     }
+    const environment = ENVIRONMENT_PATH.exec(url.pathname);
+    const environmentOf = environment && decode(environment[1]);
+    const session = environmentOf && (req.method === "GET" || req.method === "PUT") ? incarnationOf(req, res, environmentOf) : null;
+    if (environmentOf && session) {
+      const done = req.method === "GET" ? serveEnvironment(session, res, fail) : answerEnvironment(session, req, res, archiveMaxBytes, fail);
+      return void done.catch(() => fail(res, 500, "internal", "the environment archive failed"));
+    }
+    if (environmentOf && res.headersSent) return;
     fail(res, 404, "not_found", "not found");
   }
 

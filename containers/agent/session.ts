@@ -25,6 +25,7 @@ import type { PushContext } from "./push";
 import { withGitConfig } from "./git-auth";
 import { Redactor, childEnv } from "./secrets";
 import { ArtifactTracker, CloneError } from "./workspace";
+import { EnvironmentSetup } from "./environment";
 
 export interface SessionOptions {
   workspace: string;
@@ -71,6 +72,8 @@ export class Session {
   #driver: ClaudeDriver | null = null;
   #route: GatewayRoute | null = null;
   #artifacts: ArtifactTracker | null = null;
+  /** The setup in Creating (a fresh run's, after the clone); null before and after. */
+  #setup: EnvironmentSetup | null = null;
   #turns = 0;
   #state: State;
   #stopRequested = false;
@@ -102,6 +105,21 @@ export class Session {
   /** A new incarnation told to restore: it waits for the DO's PUT of the saved workspace. */
   get needsWorkspace(): boolean {
     return this.#state === "restoring";
+  }
+
+  /** The session's agent secrets over the workspace's variables (a secret wins a name both have). */
+  get #secretsAndVariables(): Record<string, string> {
+    return { ...(this.#start.environment?.env ?? {}), ...this.#start.secrets };
+  }
+
+  /** The archive of the workspace as the setup left it, once a setup succeeded. */
+  get environmentArchive(): WorkspaceArchive | null {
+    return this.#setup?.archive ?? null;
+  }
+
+  /** The setup waiting for the room's answer to its warm-start key, if any. */
+  get environment(): EnvironmentSetup | null {
+    return this.#setup?.waiting ? this.#setup : null;
   }
 
   /** What the room's git requests (changes, push) work on: only while the cloned or restored workspace is live. */
@@ -164,6 +182,8 @@ export class Session {
         // Nothing was restored yet, so there is nothing newer than the saved workspace to keep.
         if (this.#state === "restoring") this.#finish({ type: "stopped" });
         else if (this.#state === "running") void this.#finishStop();
+        // In Creating: the setup's process tree goes now; provision answers `stopped` once it has.
+        else if (this.#state === "provisioning") void this.#setup?.stop();
         return;
     }
   }
@@ -202,14 +222,23 @@ export class Session {
 
   /** Prepares the workspace (clones, unless restored), starts Claude Code, and reports ready. */
   async provision(restored = false): Promise<void> {
-    const { repos, secrets, workflow, history, config } = this.#start;
+    const { repos, workflow, history, config } = this.#start;
     const { paths } = this.#options;
     const send = this.#send.bind(this);
     let model: "anthropic" | "offline";
     try {
       await this.#options.previous;
-      const env = childEnv(secrets, this.workspace);
+      const env = childEnv(this.#secretsAndVariables, this.workspace);
       const start = await prepareWorkspace({ workspace: this.workspace, paths, repos, restored, env, runAs: this.#options.runAs, progress: (detail) => send({ type: "progress", step: "clone", detail }) });
+      // A restored workspace was set up in its first run; a fresh one is set up (or restored warm) now.
+      const setup = restored ? { kind: "ready" as const } : await this.#runSetup(start.dirs, env);
+      if (this.#disposed) return;
+      if (setup.kind === "stopped" || this.#stopRequested) return this.#finish({ type: "stopped" });
+      if (setup.kind === "failed") {
+        this.#state = "failed";
+        send({ type: "error", message: setup.message });
+        return;
+      }
       const from = start.state.instructions.map((i) => i.source).join(", ");
       send({ type: "progress", step: "agent", detail: from ? `starting Claude Code with the instructions of ${from}` : "starting Claude Code" });
       this.#artifacts = new ArtifactTracker(this.workspace);
@@ -249,6 +278,24 @@ export class Session {
     else this.#deliver();
   }
 
+  #runSetup(dirs: string[], env: NodeJS.ProcessEnv): ReturnType<EnvironmentSetup["run"]> {
+    const { repos, environment } = this.#start;
+    const { containment, orphanKill, runAs } = this.#options;
+    this.#setup = new EnvironmentSetup({
+      workspace: this.workspace,
+      repos,
+      dirs,
+      environment,
+      env,
+      launch: { containment, orphanKill, runAs, tag: this.incarnation },
+      archiveFile: `${this.#options.archiveFile}.environment`,
+      archiveMaxBytes: this.#options.archiveMaxBytes,
+      send: (frame) => this.#send(frame),
+    });
+    if (this.#stopRequested) void this.#setup.stop();
+    return this.#setup.run();
+  }
+
   /** The model endpoint's upstream: the session's own key (with its base URL), else the host's, else the offline model. */
   #upstream(): { apiKey: string; baseURL?: string } | null {
     const { secrets } = this.#start;
@@ -261,14 +308,14 @@ export class Session {
   }
 
   #startDriver(resume: string | null, mcp: SessionMcp, append: string, state: HostState): ClaudeDriver {
-    const { config, secrets } = this.#start;
+    const { config } = this.#start;
     const { paths } = this.#options;
     const route = this.#route!;
     const driver = new ClaudeDriver({
       workspace: this.workspace,
       paths,
       config,
-      env: cliEnvironment({ secrets, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
+      env: cliEnvironment({ secrets: this.#secretsAndVariables, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
       append,
       resume,
       mcp,
@@ -399,9 +446,11 @@ export class Session {
     const stopped = this.#driver?.dispose() ?? Promise.resolve();
     this.#route?.close();
     this.#outbox.socket?.close(1001, "session closed");
-    const files = stopped.then(() =>
+    const setupStopped = this.#setup?.stop() ?? Promise.resolve();
+    const files = Promise.all([stopped, setupStopped]).then(() =>
       Promise.all([
         this.archive.remove(),
+        this.#setup?.archive.remove(),
         rm(this.#options.paths.root, { recursive: true, force: true }),
         this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }) : Promise.resolve(),
       ]),

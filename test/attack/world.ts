@@ -179,6 +179,7 @@ export function sampleBody(name: string, world: World): unknown {
     CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
     Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
+    PutEnvironment: { setupScript: "echo matrix", env: { MATRIX: "1" } },
     CreateMcpServer: { name: "matrix-mcp", url: "https://mcp.example.com/matrix", transport: "sse", headers: { "X-Matrix": "matrix-literal" } },
     UpdateMcpServer: { url: "https://mcp.example.com/matrix-changed", transport: "http" },
   };

@@ -141,6 +141,38 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     );
   });
 
+  it("a warm start in a new container: the second session restores what the first one's setup left, and skips it", async () => {
+    const { owner, ws } = await workspaceWithGitHub();
+    // Real work in the image's toolchain: a Python venv, and a value the warm start must bring back.
+    const setupScript = "python3 -m venv .venv\n.venv/bin/python --version\ndate +%s%N > built.txt\nid -un";
+    expect((await owner.api(`/api/workspaces/${ws}/environment`, { method: "PUT", body: { setupScript, env: { STAGE: "containers" } } })).status).toBe(200);
+    const timed = async () => {
+      const at = Date.now();
+      const { id } = await createSession(owner, ws, { repos: [{ url: env.TEST_REPO_URL, branch: "main" }], timeoutSeconds: 600 });
+      await waitForPhase(owner, ws, id, "Running", 180_000);
+      const ms = Date.now() - at;
+      const [container] = (await containersOf(id)).containers;
+      return { id, ms, container, built: await exec(container.id, "cat", "/workspace/built.txt") };
+    };
+    const cold = await timed();
+    const setup = (await transcriptOf(owner, ws, cold.id)).flatMap((m) => m.blocks).find((b) => b.type === "setup");
+    expect(setup).toMatchObject({ source: "workspace setup script", status: "done" });
+    // The setup ran in the container as the image's user.
+    expect(setup?.text).toContain("node");
+    const warm = await timed();
+    expect(warm.container.id).not.toBe(cold.container.id);
+    expect(warm.built).toBe(cold.built);
+    expect(await exec(warm.container.id, "test", "-x", "/workspace/.venv/bin/python").then(() => true)).toBe(true);
+    expect((await eventsOf(owner, ws, warm.id)).some((e) => e.type === "environment_restored")).toBe(true);
+    const steps = async (id: string) => {
+      const events = await eventsOf(owner, ws, id);
+      return events.map((e) => `${e.at - events[0].at} ms ${e.type}${e.reason ? ` (${e.reason.slice(0, 40)})` : ""}`).join("; ");
+    };
+    console.log(`[containers] environment: cold setup (venv) create → Running ${cold.ms} ms; warm start ${warm.ms} ms`);
+    console.log(`[containers] cold: ${await steps(cold.id)}\n[containers] warm: ${await steps(warm.id)}`);
+    for (const id of [cold.id, warm.id]) expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" })).status).toBe(204);
+  });
+
   it("a session whose container cannot start fails with the reason: the image missing, Docker gone", async () => {
     const { owner, ws } = await workspaceWithGitHub();
     await control("/runner/image", { image: "tandem-agent:missing" });

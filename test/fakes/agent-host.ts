@@ -16,7 +16,7 @@
  * GET /control-workbench lists what it was sent.
  * Callbacks: /callback/sink records what it receives (GET /control-callbacks lists it); /callback/redirect
  * answers 307 to the sink.
- * Message scripts: "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
+ * Message scripts: "/environment-archive <key>" (offers an environment the room did not ask for), "/hold", "/ask <q>", "/approval <tool|plan>" (an approval, waiting for the room's decision), "/tool", "/env" (prints the secrets, unredacted), "/artifact <name>", "/turn-error <m>", "/fail <m>",
  * "/mcp" (reports each MCP server of the start frame connected, or failed with the room's reason, then prints their headers unredacted),
  * "/notice <detail>" (a model_deprecated notice), "/usage <in> <out> <cache read> <cache write> [requests]" (a turn with
  * that usage), "/usage-failed <in> <out>" (a failed request's usage, then the turn's error),
@@ -319,6 +319,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     } else if (command === "/tool") {
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "ls" } });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
+    } else if (command === "/environment-archive") {
+      // A hostile agent, Running, offers an environment for a key of its choosing: the room must not keep it.
+      s.send({ type: "environment_archive", key: argument, size: Buffer.byteLength(s.archive ?? "{}"), overLimit: false });
     } else if (command === "/mcp") {
       const servers = s.start.mcpServers.map((server) => (server.failure ? { name: server.name, status: "failed" as const, error: server.failure } : { name: server.name, status: "connected" as const }));
       s.send({ type: "mcp_status", servers });
@@ -504,6 +507,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (req.url === "/control-callbacks") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks));
       return;
+    }
+    const environment = /^\/sessions\/([^/]+)\/environment$/.exec(req.url ?? "");
+    if (environment && req.method === "GET") {
+      if (!(await linkChecked(req, res))) return;
+      const poisoned = sessions.get(decodeURIComponent(environment[1]))?.archive ?? "{}";
+      return void res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(poisoned) }).end(poisoned);
     }
     const archive = /^\/sessions\/([^/]+)\/workspace$/.exec(req.url ?? "");
     if (archive) {

@@ -4,7 +4,7 @@
  * control server the tests (inside workerd) use to script the fake API and to kill/restart the host.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,7 @@ declare module "vitest" {
     integrationControlPort: number;
     integrationRepoURL: string;
     integrationGitHubURL: string;
+    integrationEnvRepoURL: string;
   }
 }
 
@@ -36,9 +37,53 @@ function makeRepository(dir: string): string {
   return `file://${bare}`;
 }
 
+/**
+ * A repository with its own `.tandem/setup.sh` (environment tests): it says which commit it ran at and
+ * leaves a file the warm start must bring back. `commit` adds a commit (a new commit runs the setup again).
+ */
+function makeEnvRepository(dir: string): { url: string; commit(): string } {
+  const work = join(dir, "env-work");
+  const bare = join(dir, "envapp.git");
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: work, encoding: "utf8" }).trim();
+  execFileSync("git", ["init", "-q", "-b", "main", work]);
+  mkdirSync(join(work, ".tandem"));
+  writeFileSync(join(work, ".tandem", "setup.sh"), 'echo "repo setup at $(git rev-parse --short HEAD)"\nprintf "%s" "$(git rev-parse HEAD)" > ../repo-setup-ran\n');
+  writeFileSync(join(work, "README.md"), "# envapp\n");
+  git("add", ".");
+  git("commit", "-q", "-m", "first");
+  execFileSync("git", ["clone", "-q", "--bare", work, bare]);
+  git("remote", "add", "origin", bare);
+  let n = 0;
+  return {
+    url: `file://${bare}`,
+    commit() {
+      writeFileSync(join(work, "CHANGES.md"), `change ${++n}\n`);
+      git("add", ".");
+      git("commit", "-q", "-m", `change ${n}`);
+      git("push", "-q", "origin", "main");
+      return git("rev-parse", "HEAD");
+    },
+  };
+}
+
+/** How many processes have `marker` in their command line (a setup's stray, after a stop). */
+function processesWith(marker: string): number {
+  let found = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) found++;
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "tandem-integration-"));
   const repoURL = makeRepository(dir);
+  const envRepo = makeEnvRepository(dir);
   const anthropic = await startFakeAnthropic();
   // A private repository on a fake GitHub that requires the token (the tests set it as a workspace secret).
   const githubRoot = join(dir, "github");
@@ -100,6 +145,11 @@ export default async function setup(project: TestProject) {
         const { sessionId } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { sessionId: string };
         return reply(200, { killed: killClaudeOf(join(dir, "state", sessionId)) });
       }
+      if (req.url === "/repo/env/commit") return reply(200, { commit: envRepo.commit() });
+      if (req.url === "/processes") {
+        const { marker } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { marker: string };
+        return reply(200, { count: processesWith(marker) });
+      }
       if (req.url === "/agent/kill") {
         killGroup(host);
         return reply(200, {});
@@ -119,6 +169,7 @@ export default async function setup(project: TestProject) {
   project.provide("integrationControlPort", typeof address === "object" && address ? address.port : 0);
   project.provide("integrationRepoURL", repoURL);
   project.provide("integrationGitHubURL", github.url);
+  project.provide("integrationEnvRepoURL", envRepo.url);
   return async () => {
     control.close();
     killGroup(host);

@@ -180,6 +180,8 @@ describe("every answer of the API, as its document publishes it", () => {
     const { name: _name, ...change } = workflow;
     await call(owner, "PUT", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name }, { ...change, title: "Release notes, edited" });
     await call(owner, "DELETE", "/api/workspaces/{ws}/workflows/{name}", { ws, name: workflow.name });
+    await call(owner, "PUT", "/api/workspaces/{ws}/environment", { ws }, { setupScript: "npm ci", env: { NODE_ENV: "test" } });
+    await call(owner, "GET", "/api/workspaces/{ws}/environment", { ws });
 
     await call(owner, "PUT", "/api/workspaces/{ws}/secrets/{name}", { ws, name: "MCP_TOKEN" }, { value: "a-long-enough-mcp-token" });
     const mcp = { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:MCP_TOKEN", "X-Team": "contract" } };

@@ -7,6 +7,8 @@ const ALLOWED: [Phase, LifecycleEvent, Phase][] = [
   ["Pending", "fail", "Failed"],
   ["Pending", "agent_lost", "Failed"],
   ["Creating", "ready", "Running"],
+  // Stop during the setup (issue 23): its process tree is killed within 2 s, like a tool's.
+  ["Creating", "stop", "Stopping"],
   ["Creating", "fail", "Failed"],
   ["Creating", "agent_lost", "Failed"],
   ["Running", "stop", "Stopping"],

@@ -4,7 +4,9 @@ import { age, allowed, composerHint, formatDuration, remainingSeconds } from "#l
 describe("phases", () => {
   it("offers each operation in the phases SPEC §3/§5 allow", () => {
     expect(allowed("stop", "Running", "editor")).toBe(true);
-    expect(allowed("stop", "Creating", "owner")).toBe(false);
+    // Stop reaches a setup that runs in Creating (issue 23).
+    expect(allowed("stop", "Creating", "owner")).toBe(true);
+    expect(allowed("stop", "Pending", "owner")).toBe(false);
     expect(allowed("stop", "Stopped", "owner")).toBe(false);
     expect(allowed("resume", "Stopped", "editor")).toBe(true);
     expect(allowed("resume", "Failed", "editor")).toBe(true);

@@ -31,6 +31,7 @@ import {
   WorkspaceSchema,
 } from "../protocol/workspace";
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
+import { EnvironmentSchema, WorkspaceEnvironmentSchema } from "../protocol/environment";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateMcpServerSchema, McpServerSchema, UpdateMcpServerSchema } from "../protocol/mcp-servers";
 import { CreateTokenSchema } from "./tokens";
@@ -72,6 +73,7 @@ const schemas = {
   Model: ModelViewSchema,
   ApprovalDecided: ApprovalDecidedSchema,
   WorkspaceUsage: WorkspaceUsageSchema,
+  Environment: WorkspaceEnvironmentSchema,
 };
 
 const bodies = {
@@ -97,6 +99,7 @@ const bodies = {
   CreateMcpServer: CreateMcpServerSchema,
   UpdateMcpServer: UpdateMcpServerSchema,
   Push: PushSchema,
+  PutEnvironment: EnvironmentSchema,
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output") {
@@ -268,6 +271,10 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     get: { summary: "A workflow (built-in or the workspace's)", who: "member", access: "member", responses: { 200: ["the workflow", one("workflow", "Workflow")] } },
     put: { summary: "Change a workspace workflow (a built-in: 409 workflow_builtin)", who: "owner, editor", access: "editor", body: "UpdateWorkflow", responses: { 200: ["changed", one("workflow", "Workflow")] } },
     delete: { summary: "Delete a workspace workflow; one that sessions use needs ?force=true (else 409 workflow_in_use naming how many)", who: "owner, editor", access: "editor", query: ["force"], responses: { 204: "deleted" } },
+  },
+  [`${ws}/environment`]: {
+    get: { summary: "The workspace's environment: the setup script new sessions run in Creating, and its non-secret variables", who: "owner, editor", access: "editor", responses: { 200: ["the environment", one("environment", "Environment")] } },
+    put: { summary: "Set the environment (setupScript ≤ 64 KB; env names [A-Z_][A-Z0-9_]*, none a secret's name or Tandem's own: 400 naming the field)", who: "owner", access: "owner", body: "PutEnvironment", responses: { 200: ["set", one("environment", "Environment")] } },
   },
   [`${ws}/mcp-servers`]: {
     get: { summary: "MCP servers every new session connects to: header names only (owners also see which secret each header names; literal values never)", who: "member", access: "member", responses: { 200: ["MCP servers", list("mcpServers", "McpServer")] } },

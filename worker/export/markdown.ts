@@ -56,6 +56,8 @@ function blockLines(block: TranscriptBlock): string[] {
       return [`**Error:** ${block.text.trimEnd()}`];
     case "tool_use":
       return toolLines(block);
+    case "setup":
+      return [`**Setup: ${inline(block.source)}** (${block.status}${typeof block.exitCode === "number" ? `, exit code ${block.exitCode}` : ""})`, "", ...fenced(block.text, "text")];
   }
 }
 

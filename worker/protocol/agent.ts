@@ -3,6 +3,7 @@
  * sides. The agent (containers/agent) imports this module; nothing here may depend on Workers APIs.
  */
 import { z } from "zod";
+import { EnvironmentKeySchema, EnvironmentSchema } from "./environment";
 import { McpConnectionSchema, McpTransportSchema, MAX_MCP_SERVERS } from "./mcp-servers";
 import { ModelIdSchema } from "./models";
 import { PermissionModeSchema, RepoSchema, SessionConfigSchema, WorkflowSchema } from "./session-config";
@@ -104,6 +105,11 @@ export const StartFrameSchema = z.object({
   incarnation: z.string().min(1).max(100).nullable(),
   /** A saved workspace exists: a new incarnation restores it (PUT by the DO) instead of cloning. */
   restore: z.boolean(),
+  /**
+   * The workspace's environment: its setup script runs after the clone (a restored session's ran already),
+   * its variables are in every process's environment. Absent: none.
+   */
+  environment: EnvironmentSchema.optional(),
 });
 export const UserMessageFrameSchema = z.object({
   type: z.literal("user_message"),
@@ -190,7 +196,10 @@ export const AskedQuestionSchema = z.object({
 export type AskedQuestion = z.infer<typeof AskedQuestionSchema>;
 
 /** What the agent reports once, as an event of the session (not in the transcript). */
-export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised"] as const;
+export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised", "environment_not_saved"] as const;
+
+/** How a setup step ended; `restored`: a saved environment took its place. */
+export const SETUP_END_STATUSES = ["done", "error", "stopped", "restored"] as const;
 
 export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   /** Provisioning progress during Creating (cloning repo x of y, starting agent). */
@@ -234,6 +243,17 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("stopped"), seq }),
   /** The agent finished its work and exits on its own. */
   z.object({ type: z.literal("completed"), seq }),
+  /**
+   * The setup in Creating (the workspace's script, a repository's `.tandem/setup.sh`, or a saved
+   * environment restored): a block of its own in the transcript, its output streamed like text.
+   */
+  z.object({ type: z.literal("setup_start"), seq, id, source: z.string().max(FRAME_LIMITS.step) }),
+  z.object({ type: z.literal("setup_output"), seq, id, text: z.string() }),
+  z.object({ type: z.literal("setup_end"), seq, id, status: z.enum(SETUP_END_STATUSES), exitCode: z.number().int().nullable() }),
+  /** After the clone: the warm-start key of this run's setup; the room PUTs the saved environment, or says it has none. */
+  z.object({ type: z.literal("environment_key"), seq, key: EnvironmentKeySchema }),
+  /** The setup succeeded and the workspace is archived for the next session with this key: the room keeps it in R2. */
+  z.object({ type: z.literal("environment_archive"), seq, key: EnvironmentKeySchema, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
   /** A fatal error: the session fails with this message. */
   z.object({ type: z.literal("error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
 ]);
@@ -245,7 +265,20 @@ export type FromAgentFrame = z.infer<typeof FromAgentFrameSchema>;
  * progress, an artifact, an event, input read. Streamed text that redaction holds back (it could still
  * become a secret) is not released for them, only for a frame of the conversation or the agent's end.
  */
-export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set(["usage", "progress", "workspace_archive", "artifact", "notice", "input_consumed", "mcp_status"]);
+export const STREAM_NEUTRAL_FRAMES: ReadonlySet<FromAgentFrame["type"]> = new Set([
+  "usage",
+  "progress",
+  "workspace_archive",
+  "artifact",
+  "notice",
+  "input_consumed",
+  "mcp_status",
+  "environment_key",
+  "environment_archive",
+]);
+
+/** Frames whose `text` is one stream of output, redacted across frames (a secret may be cut between two). */
+export const STREAMED_TEXT_FRAMES = ["text_delta", "thinking_delta", "setup_output"] as const;
 
 /**
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and

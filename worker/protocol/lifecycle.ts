@@ -14,7 +14,7 @@ export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {
   Pending: { provision: "Creating", fail: "Failed", agent_lost: "Failed" },
-  Creating: { ready: "Running", fail: "Failed", agent_lost: "Failed" },
+  Creating: { ready: "Running", stop: "Stopping", fail: "Failed", agent_lost: "Failed" },
   Running: { stop: "Stopping", complete: "Completed", fail: "Failed", agent_lost: "Failed" },
   Stopping: { stopped: "Stopped", agent_lost: "Stopped" },
   Stopped: { resume: "Pending" },

@@ -55,7 +55,7 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "approval", "error"] as const;
+export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "approval", "error", "setup"] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */
@@ -85,6 +85,21 @@ export interface QuestionBlock {
   /** The answer a person gave, and who, once answered. */
   answer?: string;
   answeredBy?: string;
+}
+
+/**
+ * A setup step in Creating (the workspace's script, a repository's `.tandem/setup.sh`, or `environment`: a
+ * saved environment restored), in a system message of its own; `text` is its output, a Y.Text that grows.
+ */
+export interface SetupBlock {
+  type: "setup";
+  id: string;
+  source: string;
+  text: string;
+  status: "running" | "done" | "error" | "stopped" | "restored";
+  exitCode?: number | null;
+  startedAt: number;
+  endedAt?: number;
 }
 
 /** `pending` until a person decides (or the call is gone: `closed`, with why). */
@@ -120,6 +135,7 @@ export type TranscriptBlock =
   | { type: "thinking"; text: string; signature?: string }
   | ToolUseBlock
   | QuestionBlock
+  | SetupBlock
   | ApprovalBlock
   | { type: "error"; text: string };
 

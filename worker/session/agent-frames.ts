@@ -20,6 +20,10 @@ export interface FrameEffects {
   agentSaving(): void;
   /** A model request's usage: count it once, price it and report it (usage-ledger.ts). */
   modelUsed(usage: ModelUsage): void;
+  /** After the clone: the setup's warm-start key; the saved environment goes to the agent, or word that there is none. */
+  environmentWanted(key: string): void;
+  /** The setup succeeded and its workspace is archived under `key`: keep it for the next session. */
+  environmentArchived(key: string, size: number, overLimit: boolean): void;
 }
 
 export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
@@ -66,6 +70,17 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
     case "turn_error":
       transcript.applyAgentFrame(frame, now);
       store.appendEvent({ at: now, type: "turn_error", reason: frame.message });
+      return;
+    case "environment_key":
+      effects.environmentWanted(frame.key);
+      return;
+    case "environment_archive":
+      effects.environmentArchived(frame.key, frame.size, frame.overLimit);
+      return;
+    case "setup_end":
+      transcript.applyAgentFrame(frame, now);
+      if (frame.status === "restored") store.appendEvent({ at: now, type: "environment_restored", reason: "the saved environment was restored; the setup did not run" });
+      if (frame.status === "error") store.appendEvent({ at: now, type: "setup_failed", reason: `the setup exited with ${frame.exitCode ?? "a signal"}` });
       return;
     case "stopped":
       effects.agentFinished("stopped", "agent stopped");

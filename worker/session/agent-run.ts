@@ -9,6 +9,8 @@ import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFra
 import { AGENT_PHASES } from "../protocol/lifecycle";
 import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
 import { loadWorkspaceSecrets } from "../secrets";
+import { getEnvironment } from "../db/environments";
+import { EnvironmentCache } from "./environment-cache";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
@@ -59,6 +61,8 @@ export class AgentRun {
   /** The workspace's secrets the agent was given, redacted from whatever it sends back (streamed text too). */
   readonly redaction = new FrameRedaction();
   readonly #saves: WorkspaceSaves;
+  /** Warm starts: the environment a setup left, asked for and kept while the run is in Creating. */
+  readonly #environments: EnvironmentCache;
   /** How the run ends: the room's stop, idle stop and timeout go through it too. */
   readonly ending: RunEnding;
 
@@ -76,6 +80,17 @@ export class AgentRun {
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
       redact: (text) => this.redaction.secrets.text(text),
+    });
+    this.#environments = new EnvironmentCache({
+      bucket: env.ARTIFACTS,
+      creatingAgent: () => {
+        const record = this.#record;
+        if (!record || record.phase !== "Creating" || !record.agentIncarnation || !this.connected) return null;
+        return { sessionId: record.id, workspaceId: record.workspaceId, incarnation: record.agentIncarnation, endpoint: this.#endpoint(record) };
+      },
+      event: (type, reason) => {
+        if (this.#record) store.appendEvent({ at: Date.now(), type, reason });
+      },
     });
     this.ending = new RunEnding({
       state,
@@ -155,7 +170,7 @@ export class AgentRun {
   async #startFrame(): Promise<StartFrame> {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
-    const secrets = await loadWorkspaceSecrets(this.#host.env, record.workspaceId);
+    const [secrets, environment] = await Promise.all([loadWorkspaceSecrets(this.#host.env, record.workspaceId), getEnvironment(this.#host.env.DB, record.workspaceId)]);
     // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
     const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets.forAgent, this.#host.env.AUTH_MODE);
     // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
@@ -173,6 +188,8 @@ export class AgentRun {
       ackedUpTo: record.agentSeq,
       incarnation: record.agentIncarnation,
       restore: record.savedWorkspace !== null,
+      // Read at every start: a run that sets up (a fresh one) uses the environment as it is now.
+      ...(environment ? { environment: { setupScript: environment.setupScript, env: environment.env } } : {}),
     };
   }
 
@@ -308,6 +325,8 @@ export class AgentRun {
     },
     workspaceArchived: (size, overLimit) => this.#saves.archived(size, overLimit),
     agentSaving: () => this.ending.agentSaving(),
+    environmentWanted: (key) => this.#host.ctx.waitUntil(this.#environments.wanted(key)),
+    environmentArchived: (key, size, overLimit) => this.#host.ctx.waitUntil(this.#environments.archived(key, size, overLimit)),
     modelUsed: (usage) => {
       if (!this.#record) return;
       const { env, state, store } = this.#host;

@@ -7,7 +7,7 @@
 import { STREAM_NEUTRAL_FRAMES, type FromAgentFrame } from "../protocol/agent";
 import { Redaction, StreamRedaction } from "../protocol/redaction";
 
-type Delta = Extract<FromAgentFrame, { type: "text_delta" | "thinking_delta" }>;
+type Delta = Extract<FromAgentFrame, { type: "text_delta" | "thinking_delta" | "setup_output" }>;
 type TextStream = Pick<Delta, "type" | "id"> & { seq: number };
 
 export class FrameRedaction {
@@ -28,7 +28,8 @@ export class FrameRedaction {
   /** The frames to apply for one frame from the agent, in order: held text of other streams, then the frame. */
   frames(frame: FromAgentFrame): FromAgentFrame[] {
     if (STREAM_NEUTRAL_FRAMES.has(frame.type)) return [this.#redaction.deep(frame)];
-    if (frame.type !== "text_delta" && frame.type !== "thinking_delta") return [...this.release(), this.#redaction.deep(frame)];
+    // A setup's output is a stream too: a secret may be cut between two of its chunks.
+    if (frame.type !== "text_delta" && frame.type !== "thinking_delta" && frame.type !== "setup_output") return [...this.release(), this.#redaction.deep(frame)];
     const stream: TextStream = { type: frame.type, id: frame.id, seq: frame.seq };
     const released = this.#released(this.#streams.flush(stream));
     const text = this.#streams.push(stream, frame.text);

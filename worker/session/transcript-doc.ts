@@ -16,6 +16,8 @@ export const TURN_LOST_TEXT =
 
 /** Tool output kept in the transcript; the rest is cut with a marker (the agent saw it whole). */
 export const MAX_TOOL_RESULT_CHARS = 64 * 1024;
+/** A setup's output kept in the transcript (an `npm ci` says a lot); the rest is cut with a marker. */
+export const MAX_SETUP_OUTPUT_CHARS = 256 * 1024;
 
 /**
  * Whether a field would be written unchanged. Objects (repos, config, origin, usage) compare by value: the
@@ -36,6 +38,7 @@ export class Transcript {
   readonly #doc: Y.Doc;
   readonly #messages = new Map<string, YMessage>();
   readonly #tools = new Map<string, YBlock>();
+  readonly #setups = new Map<string, YBlock>();
   readonly #approvals = new Map<string, YBlock>();
 
   constructor(doc: Y.Doc) {
@@ -70,8 +73,13 @@ export class Transcript {
     this.#append(newMessage(id, "system", null, createdAt, [plainBlock({ type: "error", text })]));
   }
 
-  /** Ends the tool blocks still running (their agent is gone), so none shows as running forever. */
+  /** Ends the tool and setup blocks still running (their agent is gone), so none shows as running forever. */
   closeRunningTools(reason: string, now: number): void {
+    for (const block of this.#setups.values()) {
+      if (block.get("status") !== "running") continue;
+      block.set("status", "stopped");
+      block.set("endedAt", now);
+    }
     for (const block of this.#tools.values()) {
       if (block.get("status") !== "running") continue;
       block.set("result", reason);
@@ -130,6 +138,28 @@ export class Transcript {
       case "turn_error":
         this.addSystemError(`error-${frame.seq}`, frame.message, now);
         break;
+      case "setup_start": {
+        const block = textBlock("setup", "");
+        for (const [key, value] of Object.entries({ id: frame.id, source: frame.source, status: "running", startedAt: now })) block.set(key, value);
+        this.#append(newMessage(frame.id, "system", null, now, [block]));
+        this.#setups.set(frame.id, block);
+        break;
+      }
+      case "setup_output": {
+        const output = this.#setups.get(frame.id)?.get("text");
+        if (!(output instanceof Y.Text) || output.length >= MAX_SETUP_OUTPUT_CHARS) break;
+        const room = MAX_SETUP_OUTPUT_CHARS - output.length;
+        output.insert(output.length, frame.text.length <= room ? frame.text : `${frame.text.slice(0, room)}\n… [the rest of the setup's output is not kept]\n`);
+        break;
+      }
+      case "setup_end": {
+        const block = this.#setups.get(frame.id);
+        if (!block) break;
+        block.set("status", frame.status);
+        block.set("exitCode", frame.exitCode);
+        block.set("endedAt", now);
+        break;
+      }
       default:
         break;
     }
@@ -201,6 +231,7 @@ export class Transcript {
     this.#messages.set(message.get("id") as string, message);
     for (const block of blocksOf(message).toArray()) {
       if (block.get("type") === "tool_use") this.#tools.set(block.get("id") as string, block);
+      if (block.get("type") === "setup") this.#setups.set(block.get("id") as string, block);
       if (block.get("type") === "approval") this.#approvals.set(block.get("id") as string, block);
     }
   }
@@ -223,7 +254,7 @@ function blocksOf(message: YMessage): Y.Array<YBlock> {
   return message.get("blocks") as Y.Array<YBlock>;
 }
 
-function textBlock(type: "text" | "thinking", text: string): YBlock {
+function textBlock(type: "text" | "thinking" | "setup", text: string): YBlock {
   const block = new Y.Map<unknown>();
   block.set("type", type);
   block.set("text", new Y.Text(text));

@@ -20,6 +20,7 @@ import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/p
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
@@ -33,6 +34,7 @@ export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
 export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
@@ -162,6 +164,9 @@ export const api = {
   setWorkspaceCallback: (wsId: string, url: string) =>
     request<{ callback: WorkspaceCallback; secret: string }>("PUT", `${ws(wsId)}/callback`, { url }),
   deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
+
+  environment: (wsId: string) => request<{ environment: WorkspaceEnvironment }>("GET", `${ws(wsId)}/environment`),
+  putEnvironment: (wsId: string, environment: Environment) => request<{ environment: WorkspaceEnvironment }>("PUT", `${ws(wsId)}/environment`, environment),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
   putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
