@@ -144,7 +144,8 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
   it("a warm start in a new container: the second session restores what the first one's setup left, and skips it", async () => {
     const { owner, ws } = await workspaceWithGitHub();
     // Real work in the image's toolchain: a Python venv, and a value the warm start must bring back.
-    const setupScript = "python3 -m venv .venv\n.venv/bin/python --version\ndate +%s%N > built.txt\nid -un";
+    // The setup runs as the agent's user with a HOME it can write (npm's cache) and the image's pnpm.
+    const setupScript = "python3 -m venv .venv\n.venv/bin/python --version\ndate +%s%N > built.txt\nid -un\nnpm cache ls >/dev/null 2>&1; touch \"$HOME/.written\" && echo home-ok\necho pnpm $(pnpm --version)";
     expect((await owner.api(`/api/workspaces/${ws}/environment`, { method: "PUT", body: { setupScript, env: { STAGE: "containers" } } })).status).toBe(200);
     const timed = async () => {
       const at = Date.now();
@@ -159,6 +160,8 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     expect(setup).toMatchObject({ source: "workspace setup script", status: "done" });
     // The setup ran in the container as the image's user.
     expect(setup?.text).toContain("node");
+    expect(setup?.text).toContain("home-ok");
+    expect(setup?.text).toMatch(/pnpm \d+\./);
     const warm = await timed();
     expect(warm.container.id).not.toBe(cold.container.id);
     expect(warm.built).toBe(cold.built);
