@@ -5,7 +5,7 @@ import { gitCredentialEnv } from "./git-auth";
 export { Redaction as Redactor } from "@tandem/protocol/redaction";
 
 /** Host variables a spawned command may see; the host's own keys (e.g. ANTHROPIC_API_KEY) are not among them. */
-const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SHELL", "USER"];
+const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SHELL", "USER", "COREPACK_HOME"];
 
 /** The environment for processes the agent spawns (bash tool, git): a clean base, the session's secrets, and git's credential helper. */
 export function childEnv(secrets: Record<string, string>, workspace: string): NodeJS.ProcessEnv {

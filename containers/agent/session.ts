@@ -280,13 +280,14 @@ export class Session {
 
   #runSetup(dirs: string[], env: NodeJS.ProcessEnv): ReturnType<EnvironmentSetup["run"]> {
     const { repos, environment } = this.#start;
-    const { containment, orphanKill, runAs } = this.#options;
+    const { containment, orphanKill, runAs, paths } = this.#options;
     this.#setup = new EnvironmentSetup({
       workspace: this.workspace,
       repos,
       dirs,
       environment,
-      env,
+      // The session's own HOME and TMPDIR, as Claude Code has them: the host's are not the agent user's to write.
+      env: { ...env, HOME: paths.home, TMPDIR: paths.tmp },
       launch: { containment, orphanKill, runAs, tag: this.incarnation },
       archiveFile: `${this.#options.archiveFile}.environment`,
       archiveMaxBytes: this.#options.archiveMaxBytes,

@@ -64,17 +64,24 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     // One container, from the image as Cloudflare runs it: its user, its env and nothing of this machine's.
     const [first] = (await containersOf(id)).containers;
     const coldStart = (await containersOf(id)).lastStartMs;
-    expect(first).toMatchObject({ running: true, user: "node", workingDir: "/app", publishedOn: ["127.0.0.1"], memoryBytes: 4 * 1024 ** 3 });
+    // The host runs as root; Claude Code and the agent's commands as `node` (AGENT_CLI_USER).
+    expect(first).toMatchObject({ running: true, user: "root", workingDir: "/app", publishedOn: ["127.0.0.1"], memoryBytes: 4 * 1024 ** 3 });
     expect(first.agentKey?.length).toBeGreaterThanOrEqual(43);
     expect(first.agentKey).not.toBe(env.AGENT_KEY);
     expect(first.envNames).not.toContain("DOCKER_HOST");
     expect(first.envNames).not.toContain("HOME");
-    expect(await exec(first.id, "sh", "-c", "echo $HOME")).toBe("/home/node");
+    expect(await exec(first.id, "sh", "-c", "echo $HOME")).toBe("/root");
 
     // The agent's bash runs in the container, in /workspace, as the image's user, on the clone.
     const output = await runInSession(owner, ws, id, "id -un; pwd; git -C app log --format=%s; cat /proc/1/cmdline | tr '\\0' ' '");
     expect(output).toContain("node\n/workspace\nfirst");
     expect(output).toContain("tini");
+    // The host's environment (its link key) is not the agent's to read: another user's /proc/<pid>/environ.
+    const count = (name: string) => `$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c '^${name}=')`;
+    const environs = await runInSession(owner, ws, id, `echo ${count("AGENT_KEY")} ${count("WORKSPACE")}`);
+    const [hostKeys, ownVariables] = environs.trim().split(" ").map(Number);
+    expect(ownVariables, environs).toBeGreaterThan(0);
+    expect(hostKeys, environs).toBe(0);
     // The toolchains a project's tests need, in the agent's own commands (a clean environment, no network).
     let tools = await runInSession(
       owner,
@@ -137,7 +144,8 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
   it("a warm start in a new container: the second session restores what the first one's setup left, and skips it", async () => {
     const { owner, ws } = await workspaceWithGitHub();
     // Real work in the image's toolchain: a Python venv, and a value the warm start must bring back.
-    const setupScript = "python3 -m venv .venv\n.venv/bin/python --version\ndate +%s%N > built.txt\nid -un";
+    // The setup runs as the agent's user with a HOME it can write (npm's cache) and the image's pnpm.
+    const setupScript = "python3 -m venv .venv\n.venv/bin/python --version\ndate +%s%N > built.txt\nid -un\nnpm cache ls >/dev/null 2>&1; touch \"$HOME/.written\" && echo home-ok\necho pnpm $(pnpm --version)";
     expect((await owner.api(`/api/workspaces/${ws}/environment`, { method: "PUT", body: { setupScript, env: { STAGE: "containers" } } })).status).toBe(200);
     const timed = async () => {
       const at = Date.now();
@@ -152,6 +160,8 @@ describe.skipIf(skipped)(skipped ? `sessions in containers (skipped: ${skipped})
     expect(setup).toMatchObject({ source: "workspace setup script", status: "done" });
     // The setup ran in the container as the image's user.
     expect(setup?.text).toContain("node");
+    expect(setup?.text).toContain("home-ok");
+    expect(setup?.text).toMatch(/pnpm \d+\./);
     const warm = await timed();
     expect(warm.container.id).not.toBe(cold.container.id);
     expect(warm.built).toBe(cold.built);
