@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWeb, startStack } from "../scripts/stack.mjs";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
-import { messageList } from "@tandem/protocol/transcript";
+import { isSettled, messageList } from "@tandem/protocol/transcript";
 import { connectRoom } from "./lib/room-client";
 import { freePort } from "./lib/stack";
 import { summary } from "./lib/stats";
@@ -27,6 +27,11 @@ const WARM_UP = 3;
 function assistantTexts(doc: Y.Doc): number {
   let count = 0;
   for (const message of messageList(doc)) {
+    // A settled message is its JSON (issue 24): its text blocks are strings.
+    if (isSettled(message)) {
+      if (message.role === "assistant" && message.blocks.some((block) => block.type === "text" && block.text.length > 0)) count++;
+      continue;
+    }
     if (message.get("role") !== "assistant") continue;
     const blocks = message.get("blocks") as Y.Array<Y.Map<unknown>> | undefined;
     if ((blocks?.toArray() ?? []).some((block) => block.get("type") === "text" && String(block.get("text") ?? "").length > 0)) count++;

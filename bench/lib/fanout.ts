@@ -1,18 +1,14 @@
 /**
  * One round of the fan-out bench: N read-only viewers connect, then a token is streamed every 20 ms;
  * each viewer notes when each token arrives. Tandem: the fake Messages API streams to the real agent
- * host and SDK, which streams to the SessionRoom under `wrangler dev`. Hocuspocus: a server-side
- * writer in the Hocuspocus process. Both the same way: same viewers, same rate, same window.
+ * host and SDK, which streams to the SessionRoom (under `wrangler dev` or through Miniflare). Hocuspocus:
+ * a server-side writer in the Hocuspocus process. The workerd floor: floor.ts. All the same way: same
+ * viewers, same rate, same window. Each is a Contender, so the bench can interleave them N for N.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
-import * as encoding from "lib0/encoding";
-import WebSocket from "ws";
-import { root, waitFor } from "../../scripts/stack.mjs";
 import type { FakeAnthropic } from "../../test/fakes/anthropic";
-import { freePort, rssOf, waitForSession, workerdRSS, type Tandem } from "./stack";
+import { rssOf, startTandem, waitForSession, type RuntimePath, type Tandem } from "./stack";
 import { marker, now, openViewer, type Framing, type Viewer } from "./viewers";
 
 export const TOKEN_INTERVAL_MS = 20;
@@ -26,10 +22,27 @@ export interface Round {
   delivered: number;
   /** From opening the first socket to the last viewer synced. */
   connectMs: number;
+  /** From opening the first socket to the last one upgraded (the rest of connectMs is the sync). */
+  upgradedMs: number;
   /** Bytes each viewer received while the tokens streamed. */
   bytesPerViewer: number;
   /** Resident memory of the server side with these viewers connected (workerd, or the Hocuspocus process). */
   serverRSS: number;
+  /** The same after the tokens streamed, before the viewers left. */
+  serverRSSAfter: number;
+  /** Every (token, viewer) latency, sorted: pooled over repeats, never saved. */
+  samples: Float64Array;
+}
+
+/** Something the bench measures: Tandem on a path with a variant, the workerd floor on a path, or Hocuspocus. */
+export interface Contender {
+  /** Its column in the tables and its key in the JSON. */
+  readonly name: string;
+  start(): Promise<void>;
+  round(count: number, tokens: number, firstToken: number): Promise<Round>;
+  stop(): Promise<void>;
+  /** At the bench's exit, whatever happened: stops every process it started, at once. */
+  kill(): void;
 }
 
 export function percentile(sorted: Float64Array | number[], p: number): number {
@@ -37,80 +50,140 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-async function connectAll(count: number, open: () => Viewer): Promise<{ viewers: Viewer[]; connectMs: number }> {
+/** Rounds of one contender at one N, as one: every sample pooled, the percentiles over all of them. */
+export function pool(rounds: Round[]): Round {
+  if (rounds.length === 1) return rounds[0];
+  const samples = new Float64Array(rounds.reduce((sum, r) => sum + r.samples.length, 0));
+  let at = 0;
+  for (const r of rounds) {
+    samples.set(r.samples, at);
+    at += r.samples.length;
+  }
+  samples.sort();
+  const mean = (pick: (r: Round) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+  const connects = rounds.map((r) => r.connectMs).sort((a, b) => a - b);
+  return {
+    viewers: rounds[0].viewers,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+    delivered: mean((r) => r.delivered),
+    connectMs: connects[Math.floor(connects.length / 2)],
+    upgradedMs: rounds.map((r) => r.upgradedMs).sort((a, b) => a - b)[Math.floor(rounds.length / 2)],
+    bytesPerViewer: mean((r) => r.bytesPerViewer),
+    serverRSS: Math.max(...rounds.map((r) => r.serverRSS)),
+    serverRSSAfter: Math.max(...rounds.map((r) => r.serverRSSAfter)),
+    samples,
+  };
+}
+
+export async function connectAll(count: number, open: () => Viewer): Promise<{ viewers: Viewer[]; connectMs: number; upgradedMs: number }> {
   const started = now();
   const viewers = Array.from({ length: count }, open);
   const synced = await Promise.all(viewers.map((viewer) => viewer.synced));
-  return { viewers, connectMs: Math.max(...synced) - started };
+  return { viewers, connectMs: Math.max(...synced) - started, upgradedMs: Math.max(...viewers.map((viewer) => viewer.openedAt)) - started };
 }
 
+type Measured = Omit<Round, "viewers" | "connectMs" | "upgradedMs" | "serverRSS" | "serverRSSAfter">;
+
 /** Waits until every viewer has every token, or `graceMs` after the last token was sent. */
-async function collect(viewers: Viewer[], sentAt: Float64Array, graceMs: number): Promise<Omit<Round, "viewers" | "connectMs" | "serverRSS">> {
+export async function collect(viewers: Viewer[], sentAt: Float64Array, graceMs: number): Promise<Measured> {
   const lastSent = Math.max(...sentAt);
   const complete = () => viewers.every((viewer) => viewer.received.every((at) => !Number.isNaN(at)));
-  while (!complete() && now() < lastSent + graceMs) await new Promise((resolve) => setTimeout(resolve, 25));
+  while (!complete() && now() < lastSent + graceMs) await settle(25);
   const latencies: number[] = [];
   for (const viewer of viewers) {
     for (let i = 0; i < sentAt.length; i++) if (!Number.isNaN(viewer.received[i])) latencies.push(viewer.received[i] - sentAt[i]);
   }
-  const sorted = Float64Array.from(latencies).sort();
+  const samples = Float64Array.from(latencies).sort();
   return {
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
     delivered: (100 * latencies.length) / (viewers.length * sentAt.length),
     bytesPerViewer: viewers.reduce((sum, viewer) => sum + viewer.bytes, 0) / viewers.length,
+    samples,
   };
 }
 
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Well inside a session's 30-minute timeout, so no round runs into it. */
+const SESSION_REUSE_MS = 20 * 60_000;
 
-export class TandemFanOut {
-  readonly #tandem: Tandem;
+export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tandem on one path with one variant's vars: its own runtime, agent host and session. */
+export class TandemFanOut implements Contender {
+  readonly name: string;
+  readonly #path: RuntimePath;
+  readonly #vars: Record<string, string>;
   readonly #anthropic: FakeAnthropic;
   readonly #sentAt: Map<number, number>;
+  #tandem: Tandem | null = null;
   #sessionId = "";
+  #sessionStarted = 0;
 
   /** `sentAt` is filled by the fake Messages API as it writes each token. */
-  constructor(tandem: Tandem, anthropic: FakeAnthropic, sentAt: Map<number, number>) {
-    this.#tandem = tandem;
+  constructor(name: string, path: RuntimePath, vars: Record<string, string>, anthropic: FakeAnthropic, sentAt: Map<number, number>) {
+    this.name = name;
+    this.#path = path;
+    this.#vars = vars;
     this.#anthropic = anthropic;
     this.#sentAt = sentAt;
   }
 
   async start(): Promise<void> {
-    const { owner, workspaceId } = this.#tandem;
+    this.#tandem = await startTandem({ path: this.#path, vars: this.#vars, agentEnv: { ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: this.#anthropic.url } });
+    await this.#newSession();
+  }
+
+  /** A run lasts at most 30 minutes (the session's longest timeout): a long bench goes on in a new session. */
+  async #newSession(): Promise<void> {
+    const tandem = this.#tandem!;
+    const { owner, workspaceId } = tandem;
     // No model named: the catalog's default, so the bench never names a model that has retired.
-    const res = await this.#tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { timeoutSeconds: 1800 });
+    const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { timeoutSeconds: 1800 });
     if (res.status !== 201) throw new Error(`creating the bench's session: ${res.status} ${await res.text()}`);
     this.#sessionId = ((await res.json()) as { session: { id: string } }).session.id;
-    await waitForSession(this.#tandem, this.#sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle");
+    this.#sessionStarted = Date.now();
+    await waitForSession(tandem, this.#sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle");
   }
 
   async round(count: number, tokens: number, firstToken: number): Promise<Round> {
-    const url = await this.#tandem.socketURL(this.#sessionId);
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(url, { kind: "tandem" }, { tokens, firstToken }));
+    const tandem = this.#tandem!;
+    if (Date.now() - this.#sessionStarted > SESSION_REUSE_MS) await this.#newSession();
+    const url = await tandem.socketURL(this.#sessionId);
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(url, { kind: "tandem" }, { tokens, firstToken }));
     await settle(500);
-    const serverRSS = this.#tandem.runtimeRSS();
+    const serverRSS = tandem.runtimeRSS();
     for (const viewer of viewers) viewer.resetCounters();
     const chunks = Array.from({ length: tokens }, (_, i) => `${marker(firstToken + i)} `);
     this.#anthropic.enqueue({ kind: "message", content: [{ type: "text", text: chunks.join(""), chunks }], eventDelayMs: TOKEN_INTERVAL_MS });
-    const { owner, workspaceId } = this.#tandem;
-    await this.#tandem.api(owner, `/api/workspaces/${workspaceId}/sessions/${this.#sessionId}/messages`, { text: `round of ${count}` });
+    const { owner, workspaceId } = tandem;
+    await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions/${this.#sessionId}/messages`, { text: `round of ${count}` });
     const sentAt = new Float64Array(tokens).fill(Number.NaN);
     while (sentAt.some(Number.isNaN)) {
       await settle(50);
       for (let i = 0; i < tokens; i++) sentAt[i] = this.#sentAt.get(firstToken + i) ?? Number.NaN;
     }
     const result = await collect(viewers, sentAt, 3000);
+    const serverRSSAfter = tandem.runtimeRSS();
     for (const viewer of viewers) viewer.close();
-    await waitForSession(this.#tandem, this.#sessionId, (s) => s.agentStatus === "idle");
+    await waitForSession(tandem, this.#sessionId, (s) => s.agentStatus === "idle");
     await settle(500);
-    return { viewers: count, connectMs, serverRSS, ...result };
+    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
+  }
+
+  async stop(): Promise<void> {
+    await this.#tandem?.stop();
+  }
+
+  kill(): void {
+    this.#tandem?.kill();
   }
 }
 
-export class HocuspocusFanOut {
+export class HocuspocusFanOut implements Contender {
+  readonly name = "Hocuspocus";
   #child: ChildProcess | null = null;
   #port = 0;
 
@@ -124,7 +197,7 @@ export class HocuspocusFanOut {
     const child = this.#child!;
     const document = `bench-${firstToken}`;
     const framing: Framing = { kind: "hocuspocus", document };
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }));
     await settle(500);
     const serverRSS = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.resetCounters();
@@ -138,66 +211,17 @@ export class HocuspocusFanOut {
     });
     child.send({ type: "stream", document, tokens, firstToken, intervalMs: TOKEN_INTERVAL_MS });
     const result = await collect(viewers, Float64Array.from(await streamed), 3000);
+    const serverRSSAfter = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.close();
     await settle(500);
-    return { viewers: count, connectMs, serverRSS, ...result };
+    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#child?.send({ type: "stop" });
   }
-}
 
-/**
- * The floor under any Durable Object design here: a bare object under `wrangler dev` that relays what
- * a writer socket sends (as the agent's socket does) to every viewer socket, with no document, no
- * storage, no throttle. What Tandem adds to it is Tandem's; the rest is the runtime's.
- */
-export class WorkerdFloorFanOut {
-  #worker: ChildProcess | null = null;
-  #port = 0;
-  #state = "";
-
-  async start(): Promise<void> {
-    this.#port = await freePort();
-    this.#state = mkdtempSync(join(tmpdir(), "tandem-floor-"));
-    const config = join(root, "bench", "workerd-floor", "wrangler.toml");
-    this.#worker = spawn(join(root, "node_modules", ".bin", "wrangler"), ["dev", "--config", config, "--port", String(this.#port), "--ip", "127.0.0.1", "--persist-to", this.#state], {
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
-    await waitFor(`http://127.0.0.1:${this.#port}/health`, 90_000, this.#worker);
-  }
-
-  async round(count: number, tokens: number, firstToken: number): Promise<Round> {
-    const path = `ws://127.0.0.1:${this.#port}/floor-${firstToken}`;
-    const { viewers, connectMs } = await connectAll(count, () => openViewer(path, { kind: "tandem" }, { tokens, firstToken }));
-    const writer = new WebSocket(`${path}?writer`);
-    await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
-    await settle(500);
-    const serverRSS = workerdRSS(this.#worker?.pid ?? 0);
-    for (const viewer of viewers) viewer.resetCounters();
-    const sentAt = new Float64Array(tokens);
-    const start = now();
-    for (let i = 0; i < tokens; i++) {
-      const wait = start + i * TOKEN_INTERVAL_MS - now();
-      if (wait > 0) await settle(wait);
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, 0);
-      encoding.writeVarUint(encoder, 2);
-      encoding.writeVarString(encoder, `${marker(firstToken + i)} `);
-      sentAt[i] = now();
-      writer.send(encoding.toUint8Array(encoder));
-    }
-    const result = await collect(viewers, sentAt, 3000);
-    writer.close();
-    for (const viewer of viewers) viewer.close();
-    await settle(500);
-    return { viewers: count, connectMs, serverRSS, ...result };
-  }
-
-  stop(): void {
-    this.#worker?.kill("SIGTERM");
-    rmSync(this.#state, { recursive: true, force: true });
+  kill(): void {
+    if (this.#child?.exitCode === null) this.#child.kill("SIGKILL");
   }
 }

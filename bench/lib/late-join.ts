@@ -25,10 +25,15 @@ export interface LateJoin {
   storedBytes: number;
   storedRows: number;
   largestRow: number;
+  /** The runtime's resident memory: before the session, after its transcript was written (and compacted), after the joins. */
+  rssBefore: number;
+  rssSeeded: number;
+  rssAfterJoins: number;
 }
 
 export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: number, joins: number): Promise<LateJoin> {
   const { owner, workspaceId } = tandem;
+  const rssBefore = tandem.runtimeRSS();
   const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { prompt, timeoutSeconds: 1800 });
   const sessionId = ((await res.json()) as { session: { id: string } }).session.id;
   // Watches the whole seeding: the updates it receives are the updates the room appended to its log.
@@ -51,6 +56,7 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
   await new Promise((resolve) => setTimeout(resolve, 500));
   const appendedBytes = watcher.syncBytes + watcher.updateBytes;
   watcher.close();
+  const rssSeeded = tandem.runtimeRSS();
 
   const syncMs: number[] = [];
   let last = { syncBytes: 0, syncParts: 0, largestSyncPart: 0 };
@@ -74,6 +80,9 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
     syncMs,
     appendedBytes,
     ...roomLog(tandem.persistTo, sessionId),
+    rssBefore,
+    rssSeeded,
+    rssAfterJoins: tandem.runtimeRSS(),
   };
 }
 

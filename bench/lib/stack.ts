@@ -1,14 +1,23 @@
 /**
- * A local Tandem for a benchmark: `wrangler dev` (the Worker and every Durable Object in one workerd
- * process) on free ports with its own state, signed-in people and a workspace, and the runtime's memory.
+ * A local Tandem for a benchmark, on one of two paths: `wrangler dev` (wrangler's proxy workerd in front
+ * of the workerd that runs the Worker and every Durable Object) or Miniflare directly (that one workerd,
+ * sockets straight to it, as production has no proxy). Free ports, its own state, signed-in people and a
+ * workspace, and the runtime's memory.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWeb, startStack } from "../../scripts/stack.mjs";
+import { buildWeb, root, startStack, waitFor } from "../../scripts/stack.mjs";
 import { freePort } from "../../test/harness/ports.ts";
+import { WorkerRuntime } from "../../test/harness/worker-runtime.ts";
 
 export { freePort };
+
+/** How the bench reaches workerd: through wrangler's local proxy, or straight to it through Miniflare. */
+export type RuntimePath = "wrangler" | "miniflare";
+export const RUNTIME_PATHS: readonly RuntimePath[] = ["wrangler", "miniflare"];
 
 export interface Person {
   id: string;
@@ -17,6 +26,7 @@ export interface Person {
 }
 
 export interface Tandem {
+  path: RuntimePath;
   base: string;
   persistTo: string;
   owner: Person;
@@ -25,16 +35,34 @@ export interface Tandem {
   api(who: Person, path: string, body?: unknown): Promise<Response>;
   /** A fresh room ticket for the viewer: the socket URL to open. */
   socketURL(sessionId: string): Promise<string>;
-  /** Resident memory of the runtime (the workerd processes under wrangler), in bytes. */
+  /** Resident memory of the runtime (every workerd process of this path), in bytes. */
   runtimeRSS(): number;
-  stop(): void;
+  stop(): Promise<void>;
+  /** At the bench's exit, whatever happened: signals every process of this stack, waits for nothing. */
+  kill(): void;
 }
 
-export async function startTandem(options: { vars?: Record<string, string>; agentEnv?: Record<string, string>; agentURL?: string }): Promise<Tandem> {
+interface Runtime {
+  port: number;
+  rss(): number;
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+export interface TandemOptions {
+  path: RuntimePath;
+  vars?: Record<string, string>;
+  agentEnv?: Record<string, string>;
+  /** An agent host the caller runs (none is started); it checks the room's tokens with `agentKey`. */
+  agentURL?: string;
+  agentKey?: string;
+}
+
+export async function startTandem(options: TandemOptions): Promise<Tandem> {
   buildWeb();
-  const [port, agentPort] = [await freePort(), await freePort()];
-  const persistTo = mkdtempSync(join(tmpdir(), "tandem-bench-"));
-  const stack = await startStack({ port, agentPort, persistTo, quiet: true, vars: options.vars, agentEnv: options.agentEnv, agentURL: options.agentURL });
+  const persistTo = mkdtempSync(join(tmpdir(), `tandem-bench-${options.path}-`));
+  const runtime = options.path === "wrangler" ? await underWrangler(persistTo, options) : await throughMiniflare(persistTo, options);
+  const port = runtime.port;
   const base = `http://127.0.0.1:${port}`;
   const api = (who: Person, path: string, body?: unknown) =>
     fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie: who.cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
@@ -52,6 +80,7 @@ export async function startTandem(options: { vars?: Record<string, string>; agen
   // An invitation becomes a membership when the person comes.
   await api(viewer, `/api/workspaces/${workspace.id}`);
   return {
+    path: options.path,
     base,
     persistTo,
     owner,
@@ -64,10 +93,48 @@ export async function startTandem(options: { vars?: Record<string, string>; agen
       const { url } = (await res.json()) as { url: string };
       return `ws://127.0.0.1:${port}${url}`;
     },
-    runtimeRSS: () => workerdRSS(stack.worker.pid ?? 0),
-    stop() {
-      stack.stop();
+    runtimeRSS: () => runtime.rss(),
+    async stop() {
+      await runtime.stop();
       rmSync(persistTo, { recursive: true, force: true });
+    },
+    kill: () => runtime.kill(),
+  };
+}
+
+/** `wrangler dev` and the agent host (scripts/stack.mjs, as `npm start` runs them). */
+async function underWrangler(persistTo: string, options: TandemOptions): Promise<Runtime> {
+  const [port, agentPort] = [await freePort(), await freePort()];
+  const stack = await startStack({ port, agentPort, persistTo, quiet: true, vars: options.vars, agentEnv: options.agentEnv, agentURL: options.agentURL });
+  return { port, rss: () => workerdRSS(stack.worker.pid ?? 0), stop: async () => stack.stop(), kill: () => stack.stop() };
+}
+
+/** The same Worker from wrangler.toml, bundled as `wrangler deploy` bundles it, in workerd through Miniflare. */
+async function throughMiniflare(persistTo: string, options: TandemOptions): Promise<Runtime> {
+  const [port, agentPort] = [await freePort(), await freePort()];
+  const AGENT_KEY = options.agentKey ?? randomBytes(32).toString("base64url");
+  let agent: ChildProcess | null = null;
+  if (!options.agentURL) {
+    agent = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "containers/agent/server.ts")], {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...options.agentEnv },
+    });
+    await waitFor(`http://127.0.0.1:${agentPort}/health`, 30_000, agent);
+  }
+  const secrets = { AUTH_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64"), AGENT_KEY };
+  const vars = { AGENT_URL: options.agentURL ?? `http://127.0.0.1:${agentPort}`, PUBLIC_URL: `http://127.0.0.1:${port}`, ...secrets, ...options.vars };
+  const worker = await WorkerRuntime.start({ state: persistTo, port, vars, verbose: Boolean(process.env.BENCH_VERBOSE) });
+  return {
+    port,
+    rss: () => miniflareRSS(port),
+    async stop() {
+      await worker.stop();
+      if (agent && agent.exitCode === null) agent.kill("SIGTERM");
+    },
+    kill() {
+      killMiniflare(port);
+      if (agent && agent.exitCode === null) agent.kill("SIGTERM");
     },
   };
 }
@@ -110,6 +177,21 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return all;
+}
+
+/** Resident memory of the workerd Miniflare started on `port` (its entry socket is on the command line). */
+export function miniflareRSS(port: number): number {
+  return miniflarePids(port).reduce((sum, pid) => sum + rssOf(pid), 0);
+}
+
+/** Stops at once the workerd Miniflare started on `port` (at the bench's exit, when dispose cannot be awaited). */
+export function killMiniflare(port: number): void {
+  for (const pid of miniflarePids(port)) process.kill(pid, "SIGKILL");
+}
+
+function miniflarePids(port: number): number[] {
+  const entry = `entry=127.0.0.1:${port}`;
+  return descendants(process.pid).filter((pid) => commandOf(pid).includes(entry));
 }
 
 const commandOf = (pid: number) => {

@@ -57,7 +57,9 @@ function rogueWrites(base: Y.Doc, count: number): { update: Uint8Array; clientId
         else session.set("agentStatus", "working");
         break;
       case 3: {
-        const blocks = messages.get(0)?.get("blocks") as Y.Array<Y.Map<unknown>> | undefined;
+        const first = messages.length > 0 ? messages.get(0) : undefined;
+        // A settled message (issue 24) is a plain value: nothing in it to inject into.
+        const blocks = first instanceof Y.Map ? (first.get("blocks") as Y.Array<Y.Map<unknown>> | undefined) : undefined;
         const text = blocks?.get(0)?.get("text");
         if (text instanceof Y.Text) text.insert(0, `injected ${i} `);
         else rogue.getText("extra").insert(0, "x");

@@ -4,6 +4,7 @@
  * is down, to show that compaction ran (and how large its largest row is: Cloudflare refuses rows over
  * 2 MB, which the storage's chunked snapshots keep under; local workerd does not enforce it).
  */
+import { messageJSON, messageList } from "../../worker/protocol/transcript";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -60,7 +61,7 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   const viewer = new Viewer(() => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`, api.cookie);
   await viewer.connect();
   const toolsDone = () =>
-    viewer.doc.getArray<import("yjs").Map<unknown>>("messages").toArray().flatMap((m) => (m.get("blocks") as import("yjs").Array<import("yjs").Map<unknown>>).toArray()).filter((b) => b.get("type") === "tool_use" && b.get("status") === "done").length;
+    messageList(viewer.doc).toArray().flatMap((m) => messageJSON(m).blocks).filter((b) => b.type === "tool_use" && b.status === "done").length;
 
   // The files the turns read: 1,200 numbered lines each (about 80 000 characters with Read's line numbers,
   // under what Claude Code's Read shows of a file at once), each file its own, so no two turns are alike.

@@ -1,4 +1,5 @@
 import * as decoding from "lib0/decoding";
+import { messageJSON, messageList } from "../../worker/protocol/transcript";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
@@ -17,12 +18,10 @@ function syncKinds(frames: Uint8Array[]): { kind: number; bytes: number }[] {
 }
 
 const toolResults = (doc: Y.Doc) =>
-  doc
-    .getArray<Y.Map<unknown>>("messages")
+  messageList(doc)
     .toArray()
-    .flatMap((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray())
-    .filter((b) => b.get("type") === "tool_use")
-    .map((b) => String(b.get("result") ?? "").length);
+    .flatMap((m) => messageJSON(m).blocks)
+    .flatMap((b) => (b.type === "tool_use" ? [String(b.result ?? "").length] : []));
 
 describe("a late joiner of a large transcript", () => {
   it("gets the state in parts under the message limit, the last a SyncStep2, from the room and from a shard", async () => {

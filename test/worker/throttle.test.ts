@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { AdaptiveFrameBudget } from "../../worker/viewers/adaptive-budget";
 import { LeadingEdgeThrottle, type FrameBudget } from "../../worker/viewers/throttle";
 
 const budget: FrameBudget = { perSecond: 10_000, burst: 1_000 };
+// Fake timers move Date.now and setTimeout together.
+const advance = (ms: number) => vi.advanceTimersByTime(ms);
 
 describe("LeadingEdgeThrottle", () => {
-  // Fake timers move Date.now and setTimeout together.
   const now = () => Date.now();
-  const advance = (ms: number) => vi.advanceTimersByTime(ms);
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -78,5 +79,94 @@ describe("LeadingEdgeThrottle", () => {
     expect(applied).toEqual([["a"], ["b"]]);
     throttle.push("c", true);
     expect(applied).toEqual([["a"], ["b"], ["c"]]);
+  });
+});
+
+describe("LeadingEdgeThrottle's send timers", () => {
+  const now = () => Date.now();
+  /** The flush's work keeps the thread busy: the clock moves, no timer fires meanwhile (as in workerd). */
+  const busy = (ms: number) => vi.setSystemTime(Date.now() + ms);
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const recording = () => {
+    const told: [number, number][] = [];
+    const budget: FrameBudget = { perSecond: 10_000, burst: 1_000, sent: (frames, busyMs) => told.push([frames, busyMs]) };
+    return { budget, told };
+  };
+
+  it("tells the budget how long each flush kept the thread busy: a timer set at once fires that late", () => {
+    const { budget, told } = recording();
+    const throttle = new LeadingEdgeThrottle<string>(() => busy(12), () => 300, budget, now);
+    throttle.push("t1", true);
+    expect(told).toEqual([]);
+    advance(0);
+    expect(told).toEqual([[300, 12]]);
+  });
+
+  it("measures flushes of one turn together, with one timer", () => {
+    const { budget, told } = recording();
+    const throttle = new LeadingEdgeThrottle<string>(() => busy(5), () => 100, budget, now);
+    throttle.push("t1", true);
+    throttle.push("tool_use", false);
+    expect(vi.getTimerCount()).toBe(1);
+    advance(0);
+    expect(told).toEqual([[200, 10]]);
+  });
+
+  it("sets no send timer for a fixed budget, nor for a flush that reached nobody", () => {
+    const fixed = new LeadingEdgeThrottle<string>(() => busy(5), () => 100, budget, now);
+    fixed.push("t1", true);
+    expect(vi.getTimerCount()).toBe(0);
+    const { budget: adaptive, told } = recording();
+    const empty = new LeadingEdgeThrottle<string>(() => {}, () => 0, adaptive, now);
+    empty.push("t1", true);
+    advance(0);
+    expect(told).toEqual([]);
+  });
+
+  it("sends at once again once a budget that held deltas back while the thread idled has been raised", () => {
+    // 100 viewers, a delta every 10 ms (10,000 frames a second), each flush 2 ms of the thread's time.
+    const run = (budget: FrameBudget) => {
+      const applied: string[][] = [];
+      const throttle = new LeadingEdgeThrottle<string>((items) => (applied.push(items), busy(2)), () => 100, budget, now);
+      for (let i = 0; i < 300; i++) {
+        throttle.push(`t${i}`, true);
+        advance(10);
+      }
+      return applied.slice(-50);
+    };
+    const adaptive = new AdaptiveFrameBudget({ start: 5_000, ceiling: 40_000, floor: 1_000 }, now);
+    expect(run(adaptive).every((batch) => batch.length === 1)).toBe(true);
+    expect(adaptive.perSecond).toBeGreaterThanOrEqual(10_000);
+    // The fixed 5,000 holds every other delta back to the end.
+    expect(run({ perSecond: 5_000, burst: 1_000 }).some((batch) => batch.length > 1)).toBe(true);
+  });
+});
+
+describe("LeadingEdgeThrottle's send timers in workerd (real clock, real timers)", () => {
+  it("are told at least the time the flush's own work took", async () => {
+    const told = new Promise<[number, number]>((resolve) => {
+      const budget: FrameBudget = { perSecond: 10_000, burst: 1_000, sent: (frames, busyMs) => resolve([frames, busyMs]) };
+      let worked = 0;
+      const throttle = new LeadingEdgeThrottle<string>(
+        () => {
+          // A send loop's worth of work: the runtime's clock, locally, moves while it runs.
+          const from = performance.now();
+          let x = 0;
+          while (performance.now() - from < 15) x += Math.sqrt(x + 1);
+          worked = performance.now() - from + x * 0;
+        },
+        () => 250,
+        budget,
+      );
+      throttle.push("t1", true);
+      expect(worked).toBeGreaterThanOrEqual(15);
+    });
+    const [frames, busyMs] = await told;
+    expect(frames).toBe(250);
+    expect(busyMs).toBeGreaterThanOrEqual(15);
   });
 });

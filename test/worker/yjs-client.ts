@@ -1,4 +1,5 @@
 import * as decoding from "lib0/decoding";
+import { messageJSON, messageList } from "../../worker/protocol/transcript";
 import * as encoding from "lib0/encoding";
 import { SELF } from "cloudflare:test";
 import * as awarenessProtocol from "y-protocols/awareness";
@@ -97,9 +98,8 @@ export async function connectRoom(
 
 /** All the text of a document's transcript, message by message. */
 export function docText(doc: Y.Doc): string {
-  return doc
-    .getArray<Y.Map<unknown>>("messages")
+  return messageList(doc)
     .toArray()
-    .map((m) => (m.get("blocks") as Y.Array<Y.Map<unknown>>).toArray().map((b) => String(b.get("text") ?? "")).join(""))
+    .map((m) => messageJSON(m).blocks.map((b) => ("text" in b ? b.text : "")).join(""))
     .join("\n");
 }

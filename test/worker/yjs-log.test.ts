@@ -1,4 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
+import { messageList } from "../../worker/protocol/transcript";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { MAX_ROW_BYTES, RowTooBigError, rowLimited } from "../../worker/viewers/sql-limits";
@@ -143,24 +144,14 @@ describe("a room with a transcript over 5 MB", () => {
     const ws = await workspaceWith(owner);
     const { id } = await createSession(owner, ws, { prompt: "hello", timeoutSeconds: 60 });
     await waitForPhase(owner, ws, id, "Running");
-    // Long tool outputs, written into the room's own document as its agent frames would be.
+    // Long tool outputs, written into the room's own document as its agent frames leave them: settled (a
+    // live message would be settled on the restart's load, a change this test is not about).
     const before = await runInDurableObject(roomStub(id), async (instance) => {
-      const messages = instance.document.getArray<Y.Map<unknown>>("messages");
+      const messages = messageList(instance.document);
       for (let i = 0; i < 600; i++) {
-        const message = new Y.Map<unknown>();
-        const blocks = new Y.Array<Y.Map<unknown>>();
-        const block = new Y.Map<unknown>();
-        block.set("type", "tool_use");
-        block.set("id", `tool-${i}`);
-        block.set("name", "bash");
-        block.set("input", { command: `cat big-${i}.log` });
-        block.set("status", "done");
-        block.set("result", `${i} `.padEnd(9_000, "x"));
-        blocks.push([block]);
-        message.set("id", `big-${i}`);
-        message.set("role", "assistant");
-        message.set("blocks", blocks);
-        messages.push([message]);
+        const result = `${i} `.padEnd(9_000, "x");
+        const block = { type: "tool_use" as const, id: `tool-${i}`, name: "bash", input: { command: `cat big-${i}.log` }, status: "done" as const, result, startedAt: 0 };
+        messages.push([{ id: `big-${i}`, role: "assistant", author: "agent", createdAt: 0, blocks: [block] }]);
       }
       return digest(instance.document);
     });

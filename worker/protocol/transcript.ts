@@ -15,7 +15,36 @@ import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
 export const DOC_KEYS = { info: "session", messages: "messages" } as const;
 
 export const sessionInfo = (doc: Y.Doc): Y.Map<unknown> => doc.getMap<unknown>(DOC_KEYS.info);
-export const messageList = (doc: Y.Doc): Y.Array<Y.Map<unknown>> => doc.getArray<Y.Map<unknown>>(DOC_KEYS.messages);
+export const messageList = (doc: Y.Doc): Y.Array<MessageEntry> => doc.getArray<MessageEntry>(DOC_KEYS.messages);
+
+/**
+ * A message in the `messages` array. While anything in it can still change (it streams, a tool in it runs,
+ * a person's message waits to be read) it is live: a Y.Map whose `blocks` is a Y.Array of Y.Maps and whose
+ * text grows as a Y.Text, so viewers receive only new characters. Once settled it is its JSON
+ * (`TranscriptMessage`), one value in the array: a late joiner integrates one struct for it, not one per
+ * field, block and delta (issue 24).
+ */
+export type MessageEntry = Y.Map<unknown> | SettledMessage;
+/** A settled message: the document holds it as this value and never changes it in place. */
+export type SettledMessage = Readonly<TranscriptMessage>;
+
+/** Whether an entry is a settled message (a plain value) rather than a live Y.Map. */
+export function isSettled(entry: MessageEntry): entry is SettledMessage {
+  return Array.isArray((entry as { blocks?: unknown }).blocks);
+}
+
+/** A message's JSON, live or settled: a live Y.Map's `toJSON` has the same fields (its Y.Texts as strings). */
+export function messageJSON(entry: MessageEntry): TranscriptMessage {
+  return isSettled(entry) ? entry : (entry.toJSON() as TranscriptMessage);
+}
+
+/**
+ * The largest settled message, in bytes of its JSON; a larger one stays live (a struct per field and block,
+ * as before). Settling sends the whole message to every viewer once more: a message this small costs
+ * little to send twice, and a large one (a long tool output) is bytes, not structs, for a late joiner. It
+ * also keeps any single value far from SQLite's 2 MB row.
+ */
+export const SETTLED_MESSAGE_MAX_BYTES = 16 * 1024;
 
 /**
  * What the room writes into the `session` map: the record's live fields, so viewers see phase, status

@@ -133,7 +133,7 @@ export class SessionRoom extends ViewerRoom {
 
   async onStart(): Promise<void> {
     await super.onStart();
-    this.#state.attach(new Transcript(this.document));
+    this.#state.attach(new Transcript(this.document, { settle: this.env.TRANSCRIPT_SETTLE !== "false" }));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
       this.#guests.changed();

@@ -5,10 +5,23 @@
  * of it; web/src/lib/transcript.ts is the browser's reader.
  */
 import * as Y from "yjs";
-import type { ApprovalDecision, FromAgentFrame, HistoryMessage } from "../protocol/agent";
-import { messageList, sessionInfo, type MessageRole, type SessionInfo, type TranscriptBlock, type TranscriptMessage } from "../protocol/transcript";
+import type { ApprovalDecision, FromAgentFrame } from "../protocol/agent";
+import {
+  SETTLED_MESSAGE_MAX_BYTES,
+  isSettled,
+  messageList,
+  sessionInfo,
+  type MessageEntry,
+  type MessageRole,
+  type SessionInfo,
+  type SettledMessage,
+  type TranscriptBlock,
+  type TranscriptMessage,
+} from "../protocol/transcript";
+import { blocksOf, messageToJSON, transcriptToHistory, transcriptToJSON } from "./transcript-json";
 
 export { messageList, sessionInfo, type TranscriptBlock, type TranscriptMessage };
+export { transcriptToHistory, transcriptToJSON };
 
 /** The error block shown when the agent process died with a turn in progress (a new one took over). */
 export const TURN_LOST_TEXT =
@@ -33,17 +46,40 @@ function sameValue(stored: unknown, value: unknown): boolean {
 type YBlock = Y.Map<unknown>;
 type YMessage = Y.Map<unknown>;
 
-/** Writes agent events and people's messages into a session's document, keeping lookups by id. */
+/**
+ * Writes agent events and people's messages into a session's document, keeping lookups by id. A message is
+ * live (a Y.Map) while it can change and settled (its JSON, one value) once it cannot: see `#settle`.
+ */
 export class Transcript {
   readonly #doc: Y.Doc;
+  /** Live messages by id; a settled one is not here (`#settledIds`). */
   readonly #messages = new Map<string, YMessage>();
+  readonly #settledIds = new Set<string>();
+  /** Tool blocks of live messages by tool id. */
   readonly #tools = new Map<string, YBlock>();
+  /** Setup blocks of live messages by id (a running one keeps its message live). */
   readonly #setups = new Map<string, YBlock>();
+  /** Every tool id's message id, settled or live: a late result reopens its message. */
+  readonly #toolMessage = new Map<string, string>();
+  /** The assistant message the agent is streaming into, until its turn ends. */
+  #streaming: string | null = null;
+  /** False: every message stays live, the document as before issue 24 (TRANSCRIPT_SETTLE=false, for the bench). */
+  readonly #settles: boolean;
+  /** Approval blocks of live messages by id (a pending one keeps its message live). */
   readonly #approvals = new Map<string, YBlock>();
+  /** Approvals in settled messages: decided or closed, as they stand. */
+  readonly #settledApprovals = new Map<string, { status: string; kind: "tool" | "plan" }>();
 
-  constructor(doc: Y.Doc) {
+  /** Settles what an older room left live: a room written before issue 24 is migrated here, on first load. */
+  constructor(doc: Y.Doc, options: { settle?: boolean } = {}) {
     this.#doc = doc;
-    for (const message of messageList(doc)) this.#index(message);
+    this.#settles = options.settle ?? true;
+    const entries = messageList(doc).toArray();
+    for (const entry of entries) this.#index(entry);
+    // After a restart the agent may go on with the last message: it stays live (settled later like any).
+    const last = entries.at(-1);
+    const keep = last && !isSettled(last) && last.get("role") === "assistant" ? (last.get("id") as string) : null;
+    doc.transact(() => this.#settleAll(keep));
   }
 
   /** Mirrors these session fields into the document's `session` map, writing only what changed. */
@@ -61,39 +97,57 @@ export class Transcript {
     this.#append(ymessage);
   }
 
-  /** Marks people's messages up to `seq` as read by the agent. */
+  /** Marks people's messages up to `seq` as read by the agent; read, they settle. */
   markConsumed(upTo: number): void {
-    for (const message of messageList(this.#doc)) {
-      const seq = message.get("seq");
-      if (typeof seq === "number" && seq <= upTo && message.get("queued") === true) message.set("queued", false);
-    }
+    this.#doc.transact(() => {
+      for (const message of this.#messages.values()) {
+        const seq = message.get("seq");
+        if (typeof seq === "number" && seq <= upTo && message.get("queued") === true) message.set("queued", false);
+      }
+      this.#settleAll(this.#streaming);
+    });
   }
 
+  /** An error line: nothing in it changes, so it is written settled. */
   addSystemError(id: string, text: string, createdAt: number): void {
-    this.#append(newMessage(id, "system", null, createdAt, [plainBlock({ type: "error", text })]));
+    const settled: TranscriptMessage = { id, role: "system", author: null, createdAt, blocks: [{ type: "error", text }] };
+    messageList(this.#doc).push([settled]);
+    this.#index(settled);
   }
 
   /** Ends the tool and setup blocks still running (their agent is gone), so none shows as running forever. */
   closeRunningTools(reason: string, now: number): void {
-    for (const block of this.#setups.values()) {
-      if (block.get("status") !== "running") continue;
-      block.set("status", "stopped");
-      block.set("endedAt", now);
-    }
-    for (const block of this.#tools.values()) {
-      if (block.get("status") !== "running") continue;
-      block.set("result", reason);
-      block.set("isError", true);
-      block.set("status", "error");
-      block.set("endedAt", now);
-    }
+    this.#doc.transact(() => {
+      for (const block of this.#setups.values()) {
+        if (block.get("status") !== "running") continue;
+        block.set("status", "stopped");
+        block.set("endedAt", now);
+      }
+      for (const block of this.#tools.values()) {
+        if (block.get("status") !== "running") continue;
+        block.set("result", reason);
+        block.set("isError", true);
+        block.set("status", "error");
+        block.set("endedAt", now);
+      }
+      this.#streaming = null;
+      this.#settleAll(null);
+    });
   }
 
   /** Applies one streamed agent frame; frames that do not touch the transcript are ignored. */
   applyAgentFrame(frame: FromAgentFrame, now: number): void {
+    this.#doc.transact(() => this.#apply(frame, now));
+  }
+
+  #apply(frame: FromAgentFrame, now: number): void {
     switch (frame.type) {
       case "message_start":
-        if (!this.#messages.has(frame.id)) this.#append(newMessage(frame.id, "assistant", "agent", now));
+        // The agent has moved on: what came before settles once its tools are done. Settled before the new
+        // message is added, each message's live structs stay one range of clocks, which the GC collapses.
+        this.#settleAll(frame.id);
+        if (!this.#messages.has(frame.id) && !this.#settledIds.has(frame.id)) this.#append(newMessage(frame.id, "assistant", "agent", now));
+        this.#streaming = frame.id;
         break;
       case "text_delta":
         this.#appendText(frame.id, "text", frame.text, now);
@@ -110,22 +164,27 @@ export class Transcript {
         if (frame.parentId) block.set("parentId", frame.parentId);
         blocksOf(this.#message(frame.messageId, now)).push([block]);
         this.#tools.set(frame.id, block);
+        this.#toolMessage.set(frame.id, frame.messageId);
         break;
       }
       case "tool_result": {
+        const messageId = this.#toolMessage.get(frame.id);
+        // A result for a settled message (a replay after a restart) reopens it, then it settles again.
+        if (messageId && this.#settledIds.has(messageId)) this.#reopen(messageId);
         const block = this.#tools.get(frame.id);
         if (!block) break;
         block.set("result", capToolResult(frame.output));
         block.set("isError", frame.isError);
         block.set("status", frame.stopped ? "stopped" : frame.isError ? "error" : "done");
         block.set("endedAt", now);
+        this.#settleAll(this.#streaming);
         break;
       }
       case "question":
         blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text, ...(frame.questions ? { questions: frame.questions } : {}) })]);
         break;
       case "approval": {
-        if (this.#approvals.has(frame.id)) break;
+        if (this.#approvals.has(frame.id) || this.#settledApprovals.has(frame.id)) break;
         const block = plainBlock({ type: "approval", id: frame.id, kind: frame.kind, tool: frame.tool, requestedAt: now, status: "pending" });
         block.set("input", frame.input ?? null);
         blocksOf(this.#message(frame.messageId, now)).push([block]);
@@ -134,9 +193,14 @@ export class Transcript {
       }
       case "approval_closed":
         this.#closeApproval(this.#approvals.get(frame.id), frame.reason);
+        this.#settleAll(this.#streaming);
         break;
       case "turn_error":
         this.addSystemError(`error-${frame.seq}`, frame.message, now);
+        break;
+      case "turn_end":
+        this.#streaming = null;
+        this.#settleAll(null);
         break;
       case "setup_start": {
         const block = textBlock("setup", "");
@@ -158,6 +222,7 @@ export class Transcript {
         block.set("status", frame.status);
         block.set("exitCode", frame.exitCode);
         block.set("endedAt", now);
+        this.#settleAll(this.#streaming);
         break;
       }
       default:
@@ -168,7 +233,8 @@ export class Transcript {
   /** An approval as it stands (null: no such approval in this session). */
   approval(id: string): { status: string; kind: "tool" | "plan" } | null {
     const block = this.#approvals.get(id);
-    return block ? { status: block.get("status") as string, kind: block.get("kind") as "tool" | "plan" } : null;
+    if (block) return { status: block.get("status") as string, kind: block.get("kind") as "tool" | "plan" };
+    return this.#settledApprovals.get(id) ?? null;
   }
 
   /** Whether any approval waits for a person (the session waits, its idle clock does not run). */
@@ -187,11 +253,15 @@ export class Transcript {
     block.set("decidedAt", decision.at);
     if (decision.message) block.set("message", decision.message);
     if (decision.mode) block.set("mode", decision.mode);
+    this.#doc.transact(() => this.#settleAll(this.#streaming));
   }
 
   /** Closes every pending approval (its agent is gone, the run ended): none shows as waiting forever. */
   closePendingApprovals(reason: string): void {
-    for (const block of this.#approvals.values()) this.#closeApproval(block, reason);
+    this.#doc.transact(() => {
+      for (const block of this.#approvals.values()) this.#closeApproval(block, reason);
+      this.#settleAll(this.#streaming);
+    });
   }
 
   #closeApproval(block: YBlock | undefined, reason: string): void {
@@ -213,9 +283,12 @@ export class Transcript {
     return block;
   }
 
-  /** The message with this id; an agent frame naming an unknown message starts one (frames may arrive after a restart). */
+  /**
+   * The message with this id; an agent frame naming an unknown message starts one (frames may arrive after
+   * a restart), and one naming a settled message reopens it.
+   */
   #message(id: string, now: number): YMessage {
-    const existing = this.#messages.get(id);
+    const existing = this.#messages.get(id) ?? (this.#settledIds.has(id) ? this.#reopen(id) : undefined);
     if (existing) return existing;
     const created = newMessage(id, "assistant", "agent", now);
     this.#append(created);
@@ -227,14 +300,109 @@ export class Transcript {
     this.#index(message);
   }
 
-  #index(message: YMessage): void {
-    this.#messages.set(message.get("id") as string, message);
-    for (const block of blocksOf(message).toArray()) {
-      if (block.get("type") === "tool_use") this.#tools.set(block.get("id") as string, block);
+  #index(entry: MessageEntry): void {
+    if (isSettled(entry)) {
+      this.#settledIds.add(entry.id);
+      for (const block of entry.blocks) {
+        if (block.type === "tool_use") this.#toolMessage.set(block.id, entry.id);
+        if (block.type === "approval") this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
+      }
+      return;
+    }
+    const id = entry.get("id") as string;
+    this.#messages.set(id, entry);
+    for (const block of blocksOf(entry).toArray()) {
+      if (block.get("type") === "approval") {
+        this.#approvals.set(block.get("id") as string, block);
+        this.#settledApprovals.delete(block.get("id") as string);
+      }
       if (block.get("type") === "setup") this.#setups.set(block.get("id") as string, block);
-      if (block.get("type") === "approval") this.#approvals.set(block.get("id") as string, block);
+      if (block.get("type") !== "tool_use") continue;
+      this.#tools.set(block.get("id") as string, block);
+      this.#toolMessage.set(block.get("id") as string, id);
     }
   }
+
+  /** Settles every live message but `keep` that nothing can change any more. */
+  #settleAll(keep: string | null): void {
+    if (!this.#settles) return;
+    for (const [id, message] of [...this.#messages]) if (id !== keep && settles(message)) this.#settle(id, message);
+  }
+
+  /**
+   * Replaces a live message by its JSON, in place: viewers receive one value, late joiners integrate one
+   * struct, and what anyone reads of it is the same (`transcriptToJSON` gives equal JSON before and after).
+   */
+  #settle(id: string, message: YMessage): void {
+    const json = messageToJSON(message);
+    if (new TextEncoder().encode(JSON.stringify(json)).length > SETTLED_MESSAGE_MAX_BYTES) return;
+    const index = this.#indexOf(id);
+    if (index < 0) return;
+    // A deleted Y.Map reads as empty: forget its tool and approval blocks first.
+    for (const block of json.blocks) {
+      if (block.type === "tool_use") this.#tools.delete(block.id);
+      if (block.type === "setup") this.#setups.delete(block.id);
+      if (block.type !== "approval") continue;
+      this.#approvals.delete(block.id);
+      this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
+    }
+    const list = messageList(this.#doc);
+    list.delete(index, 1);
+    list.insert(index, [json]);
+    this.#messages.delete(id);
+    this.#settledIds.add(id);
+  }
+
+  /** Turns a settled message back into a live one, in place (a frame for it came after it settled). */
+  #reopen(id: string): YMessage | undefined {
+    const index = this.#indexOf(id);
+    const entry = index < 0 ? undefined : messageList(this.#doc).get(index);
+    if (!entry || !isSettled(entry)) return undefined;
+    const live = liveMessage(entry);
+    const list = messageList(this.#doc);
+    list.delete(index, 1);
+    list.insert(index, [live]);
+    this.#settledIds.delete(id);
+    this.#index(live);
+    return live;
+  }
+
+  /** Where a message is in the array: searched from the end, where live messages are. */
+  #indexOf(id: string): number {
+    const list = messageList(this.#doc);
+    for (let i = list.length - 1; i >= 0; i--) if (entryId(list.get(i)) === id) return i;
+    return -1;
+  }
+}
+
+const entryId = (entry: MessageEntry): string => (isSettled(entry) ? entry.id : (entry.get("id") as string));
+
+/** A live message that nothing will change: no tool or setup in it runs, no approval in it waits, it is not waiting to be read. */
+function settles(message: YMessage): boolean {
+  if (message.get("queued") === true) return false;
+  return blocksOf(message)
+    .toArray()
+    .every((block) => {
+      const [type, status] = [block.get("type"), block.get("status")];
+      return !((type === "tool_use" || type === "setup") && status === "running") && !(type === "approval" && status === "pending");
+    });
+}
+
+/** A settled message as a live Y.Map again, field for field, its text blocks growing Y.Texts. */
+function liveMessage(message: SettledMessage): YMessage {
+  const blocks = message.blocks.map((block) => {
+    if (block.type === "text" || block.type === "thinking" || block.type === "setup") {
+      const { text, ...rest } = block;
+      const live = plainBlock(rest);
+      live.set("text", new Y.Text(text));
+      return live;
+    }
+    return plainBlock({ ...block });
+  });
+  const live = newMessage(message.id, message.role, message.author, message.createdAt, blocks);
+  if (message.queued !== undefined) live.set("queued", message.queued);
+  if (message.seq !== undefined) live.set("seq", message.seq);
+  return live;
 }
 
 /** A message not yet in the document: Yjs types can be written but not read before they are added. */
@@ -248,10 +416,6 @@ function newMessage(id: string, role: MessageRole, author: string | null, create
   yblocks.push(blocks);
   message.set("blocks", yblocks);
   return message;
-}
-
-function blocksOf(message: YMessage): Y.Array<YBlock> {
-  return message.get("blocks") as Y.Array<YBlock>;
 }
 
 function textBlock(type: "text" | "thinking" | "setup", text: string): YBlock {
@@ -270,48 +434,4 @@ function plainBlock(fields: Record<string, unknown>): YBlock {
 function capToolResult(output: string): string {
   if (output.length <= MAX_TOOL_RESULT_CHARS) return output;
   return `${output.slice(0, MAX_TOOL_RESULT_CHARS)}\n… [${output.length - MAX_TOOL_RESULT_CHARS} more characters not kept]`;
-}
-
-/** The transcript as plain JSON (GET …/transcript, exports). */
-export function transcriptToJSON(doc: Y.Doc): TranscriptMessage[] {
-  return messageList(doc)
-    .toArray()
-    .map((message) => {
-      const json: TranscriptMessage = {
-        id: message.get("id") as string,
-        role: message.get("role") as MessageRole,
-        author: (message.get("author") as string | null) ?? null,
-        createdAt: message.get("createdAt") as number,
-        blocks: blocksOf(message).toArray().map(blockToJSON),
-      };
-      if (message.has("queued")) json.queued = message.get("queued") as boolean;
-      if (message.has("seq")) json.seq = message.get("seq") as number;
-      return json;
-    });
-}
-
-function blockToJSON(block: YBlock): TranscriptBlock {
-  const json = block.toJSON() as Record<string, unknown>;
-  const text = block.get("text");
-  if (text instanceof Y.Text) json.text = text.toString();
-  return json as TranscriptBlock;
-}
-
-/** The transcript as the agent needs it to continue on resume: no error blocks, people named. */
-export function transcriptToHistory(doc: Y.Doc): HistoryMessage[] {
-  const history: HistoryMessage[] = [];
-  for (const message of transcriptToJSON(doc)) {
-    // A message still queued is not history yet: the input queue sends it to the agent (once).
-    if (message.role === "system" || message.queued) continue;
-    const blocks: HistoryMessage["blocks"] = [];
-    for (const block of message.blocks) {
-      if (block.type === "text") blocks.push({ type: "text", text: block.text });
-      else if (block.type === "thinking") blocks.push({ type: "thinking", text: block.text, signature: block.signature });
-      else if (block.type === "question") blocks.push({ type: "question", text: block.text });
-      else if (block.type === "tool_use")
-        blocks.push({ type: "tool_use", id: block.id, name: block.name, input: block.input, result: block.result, isError: block.isError });
-    }
-    if (blocks.length > 0) history.push({ role: message.role, author: message.author ?? undefined, blocks });
-  }
-  return history;
 }

@@ -1,39 +1,70 @@
 import { z } from "zod";
 import type { Env } from "../env";
+import { AdaptiveFrameBudget } from "./adaptive-budget";
 import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "./throttle";
 
 /**
  * The fan-out's tuning, from the Worker's vars (empty: these defaults; how they were measured is in
  * bench/README.md, "Where the numbers come from"). One object sends at most its frame budget; with
  * more viewers than the budget allows at the agent's delta rate, deltas are coalesced, and the
- * interval between updates grows with the viewers. A room keeps it under MAX_COALESCE_MS: past
- * budget × MAX_COALESCE_MS viewers, new viewers go to shards, as many to each.
+ * interval between updates grows with the viewers. The budget adapts to what the object's thread
+ * sends in half its time (adaptive-budget.ts), from the fixed budget's value up to the ceiling.
+ * Placement is reckoned from that starting budget: a room keeps its updates under MAX_COALESCE_MS at
+ * the start, so past start × MAX_COALESCE_MS viewers, new viewers go to shards, as many to each.
  */
 export const MAX_COALESCE_MS = 100;
 
+/** The most frames a second one object sends by default, whatever it measures. */
+export const DEFAULT_FRAME_CEILING = 40_000;
+/** The least an adaptive budget goes down to: 1,000 viewers still get an update a second. */
+export const FRAME_BUDGET_FLOOR = 1_000;
+
 const FanOutConfigSchema = z.object({
-  /** Frames a second one object (room or shard) aims to send at most. */
-  framesPerSecond: z.coerce.number().positive().catch(DEFAULT_FRAME_BUDGET.perSecond),
+  /** Adaptive: the most frames a second one object (room or shard) sends; fixed: what it sends at most. */
+  framesPerSecond: z.coerce.number().positive().optional().catch(undefined),
+  /** "false" fixes the budget at FRAME_BUDGET_PER_SECOND (default: the fixed budget's 5,000). */
+  adaptive: z.enum(["true", "false"]).optional().catch(undefined),
   /** Viewers the room holds itself before it places new ones on shards; 0 shards every viewer. */
   shardAfterViewers: z.coerce.number().int().nonnegative().optional().catch(undefined),
   viewersPerShard: z.coerce.number().int().positive().optional().catch(undefined),
 });
-export type FanOutConfig = { framesPerSecond: number; shardAfterViewers: number; viewersPerShard: number };
+export interface FanOutConfig {
+  adaptive: boolean;
+  /** Where an object's budget starts (the whole budget when fixed). */
+  startFramesPerSecond: number;
+  /** The most an adaptive budget rises to. */
+  ceilingFramesPerSecond: number;
+  shardAfterViewers: number;
+  viewersPerShard: number;
+}
 
 export function fanOutConfig(env: Env): FanOutConfig {
   const vars = FanOutConfigSchema.parse({
     framesPerSecond: env.FRAME_BUDGET_PER_SECOND || undefined,
+    adaptive: env.FRAME_BUDGET_ADAPTIVE || undefined,
     shardAfterViewers: env.SHARD_AFTER_VIEWERS || undefined,
     viewersPerShard: env.VIEWERS_PER_SHARD || undefined,
   });
-  const perObject = Math.max(1, Math.floor((vars.framesPerSecond * MAX_COALESCE_MS) / 1000));
-  return { framesPerSecond: vars.framesPerSecond, shardAfterViewers: vars.shardAfterViewers ?? perObject, viewersPerShard: vars.viewersPerShard ?? perObject };
+  const adaptive = vars.adaptive !== "false";
+  const ceiling = vars.framesPerSecond ?? (adaptive ? DEFAULT_FRAME_CEILING : DEFAULT_FRAME_BUDGET.perSecond);
+  const start = Math.min(DEFAULT_FRAME_BUDGET.perSecond, ceiling);
+  const fixed = adaptive ? start : ceiling;
+  const perObject = Math.max(1, Math.floor((fixed * MAX_COALESCE_MS) / 1000));
+  return {
+    adaptive,
+    startFramesPerSecond: fixed,
+    ceilingFramesPerSecond: ceiling,
+    shardAfterViewers: vars.shardAfterViewers ?? perObject,
+    viewersPerShard: vars.viewersPerShard ?? perObject,
+  };
 }
 
+/** A frame budget for one object (room or shard): each has its own, since each measures its own sends. */
 export function frameBudget(env: Env): FrameBudget {
-  const { framesPerSecond } = fanOutConfig(env);
-  // A burst of a fifth of a second's budget: a quiet room answers the first deltas at once.
-  return { perSecond: framesPerSecond, burst: framesPerSecond / 5 };
+  const config = fanOutConfig(env);
+  const start = config.startFramesPerSecond;
+  if (!config.adaptive) return { perSecond: start, burst: start / 5 };
+  return new AdaptiveFrameBudget({ start, ceiling: config.ceilingFramesPerSecond, floor: Math.min(FRAME_BUDGET_FLOOR, start) });
 }
 
 /** How a room answers an upgrade it places on a shard: the shard's name. */

@@ -3,17 +3,23 @@
  * per frame sent, not per byte (docs/architecture.md, "Viewers"), so each flush costs one frame per socket it reaches. A
  * delta goes out at once while the bucket holds budget; only when a flush has overdrawn it do deltas
  * wait, and then the ones that arrive meanwhile are applied together (one Yjs transaction) as soon as
- * the debt is repaid. Any other frame flushes what waits before it, so order is kept.
+ * the debt is repaid. Any other frame flushes what waits before it, so order is kept. A budget that
+ * learns from its sends (adaptive-budget.ts) is told, after each flush, how long the flush kept the
+ * thread busy: a send timer set at once fires that late.
  */
 
 export interface FrameBudget {
-  /** Frames a second the object aims to stay under. */
-  perSecond: number;
+  /** Frames a second the object aims to stay under (read at every refill: it may move). */
+  readonly perSecond: number;
   /** Frames that may go out back to back after a quiet spell. */
-  burst: number;
+  readonly burst: number;
+  /** Told after a flush of `frames` how long it kept the object's thread busy. */
+  sent?(frames: number, busyMs: number): void;
+  /** Told when deltas start waiting for it. */
+  waited?(): void;
 }
 
-/** Overridden by FRAME_BUDGET_PER_SECOND; how it was measured: bench/README.md. */
+/** The fixed budget (FRAME_BUDGET_ADAPTIVE=false): a frame budget measured once, bench/README.md. */
 export const DEFAULT_FRAME_BUDGET: FrameBudget = { perSecond: 5_000, burst: 1_000 };
 
 export class LeadingEdgeThrottle<T> {
@@ -21,6 +27,8 @@ export class LeadingEdgeThrottle<T> {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #tokens: number;
   #refilledAt: number;
+  /** The flushes a send timer is measuring: from when the first began, and the frames they cost. */
+  #measuring: { since: number; frames: number } | null = null;
   readonly #apply: (items: T[]) => void;
   readonly #cost: () => number;
   readonly #budget: FrameBudget;
@@ -45,6 +53,7 @@ export class LeadingEdgeThrottle<T> {
     if (this.#tokens >= 0) return this.flush();
     const waitMs = (-this.#tokens * 1000) / this.#budget.perSecond;
     this.#timer = setTimeout(() => this.flush(), Math.ceil(waitMs));
+    this.#budget.waited?.();
   }
 
   /** Applies everything waiting as one batch and pays for it. */
@@ -55,7 +64,9 @@ export class LeadingEdgeThrottle<T> {
     const items = this.#pending;
     this.#pending = [];
     this.#refill();
-    this.#tokens -= this.#cost();
+    const frames = this.#cost();
+    this.#tokens -= frames;
+    this.#measure(frames);
     this.#apply(items);
   }
 
@@ -64,9 +75,25 @@ export class LeadingEdgeThrottle<T> {
     return this.#timer !== null;
   }
 
+  /** Flushes in the same turn share one send timer: it fires once the thread is done with all of them. */
+  #measure(frames: number): void {
+    if (!this.#budget.sent || frames === 0) return;
+    if (this.#measuring) {
+      this.#measuring.frames += frames;
+      return;
+    }
+    this.#measuring = { since: this.#now(), frames };
+    setTimeout(() => {
+      const { since, frames } = this.#measuring!;
+      this.#measuring = null;
+      this.#budget.sent?.(frames, this.#now() - since);
+    }, 0);
+  }
+
   #refill(): void {
     const now = this.#now();
-    this.#tokens = Math.min(this.#budget.burst, this.#tokens + ((now - this.#refilledAt) * this.#budget.perSecond) / 1000);
+    const { perSecond, burst } = this.#budget;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilledAt) * perSecond) / 1000);
     this.#refilledAt = now;
   }
 }

@@ -19,7 +19,7 @@ export function finishedWrites(doc: Y.Doc): YView<number> {
     () => {
       let count = 0;
       for (const message of list.toArray()) {
-        for (const block of blocksOf(message)?.toArray() ?? []) {
+        for (const block of blocksOf(message)) {
           if (blockType(block) !== "tool_use") continue;
           const use = readToolUse(block);
           if (WRITING.has(use.name) && use.status !== "running") count++;

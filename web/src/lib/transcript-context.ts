@@ -1,6 +1,6 @@
 /** What the transcript gives every block below it: the outline, the open question, who may answer. */
 import { createContext } from "svelte";
-import type * as Y from "yjs";
+import type { TranscriptNode } from "./transcript";
 import type { Outline } from "./transcript-outline";
 
 /** Where an answer to the agent's question goes: the session's message route. */
@@ -12,7 +12,7 @@ export interface AnswerRoute {
 export interface TranscriptContext {
   readonly outline: Outline;
   /** The question block the agent waits on now; null while it does not wait. */
-  readonly openQuestion: Y.Map<unknown> | null;
+  readonly openQuestion: TranscriptNode | null;
   /** Null for viewers and guests: they see a question's options but cannot answer. */
   readonly answerRoute: AnswerRoute | null;
 }

@@ -5,10 +5,12 @@
  */
 import { createSubscriber } from "svelte/reactivity";
 import * as Y from "yjs";
+import type { MessageEntry } from "@tandem/protocol/transcript";
 import { PLAN_TOOL, planOf, QUESTION_TOOL, SUBAGENT_TOOLS, type Todo } from "./claude-tools";
-import { blocksOf, blockType, messageList, parentOf, str } from "./transcript";
+import { blocksOf, blockType, field, messageList, parentOf, str, type TranscriptNode } from "./transcript";
 
-type Block = Y.Map<unknown>;
+/** A block, live or settled. */
+type Block = TranscriptNode;
 
 export interface Outline {
   /** The blocks each subagent call holds (its inner calls and text), by the call's id, in document order. */
@@ -23,8 +25,8 @@ export interface Outline {
   lastQuestion: Block | null;
 }
 
-export function readOutline(messages: readonly Y.Map<unknown>[]): Outline {
-  const blocks = messages.flatMap((message) => blocksOf(message)?.toArray() ?? []);
+export function readOutline(messages: readonly TranscriptNode[]): Outline {
+  const blocks = messages.flatMap((message) => blocksOf(message));
   const questionIds = new Set(blocks.filter((b) => blockType(b) === "question").map((b) => str(b, "id")));
   const outline: Outline = { nested: new Map(), hidden: new Set(), tools: new Map(), plan: null, lastQuestion: null };
   for (const block of blocks) {
@@ -44,7 +46,7 @@ export function readOutline(messages: readonly Y.Map<unknown>[]): Outline {
     if (SUBAGENT_TOOLS.has(name) && id && !outline.nested.has(id)) outline.nested.set(id, []);
     if (name === PLAN_TOOL) {
       outline.hidden.add(block);
-      const todos = parent ? null : planOf(block.get("input"));
+      const todos = parent ? null : planOf(field(block, "input"));
       // A subagent's list is its own; a refused call changed nothing.
       if (todos && str(block, "status") !== "error") outline.plan = todos;
     }
@@ -56,7 +58,7 @@ export function readOutline(messages: readonly Y.Map<unknown>[]): Outline {
 
 /** The outline of a document, kept until its structure changes; Svelte effects reading it re-run then. */
 export class OutlineView {
-  readonly #list: Y.Array<Y.Map<unknown>>;
+  readonly #list: Y.Array<MessageEntry>;
   readonly #subscribe: () => void;
   #cached: Outline | null = null;
   #observing = false;

@@ -1,17 +1,22 @@
 /**
  * Reading the transcript document (docs/architecture.md, "Transcript"). The browser never writes to it: the
- * SessionRoom is its only author, so everything here is a read with a safe fallback.
+ * SessionRoom is its only author, so everything here is a read with a safe fallback. A message and its
+ * blocks are live Y.Maps while they can change and plain values once settled: every reader here takes
+ * either (`TranscriptNode`).
  */
 import * as Y from "yjs";
 import {
   BLOCK_TYPES,
+  isSettled,
   messageList,
   sessionInfo,
   type BlockType,
   type MessageRole,
   type QuestionBlock,
   type SessionInfo,
+  type SettledMessage,
   type ToolStatus,
+  type TranscriptBlock,
   type ToolUseBlock,
   type TranscriptMessage,
 } from "@tandem/protocol/transcript";
@@ -21,7 +26,15 @@ import { McpConnectionSchema, type McpConnection } from "@tandem/protocol/mcp-se
 import { z } from "zod";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
-export { messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
+export { isSettled, messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
+
+/** A message or a block: a live Y.Map, or the plain value it settled into. */
+export type TranscriptNode = Y.Map<unknown> | SettledMessage | Readonly<TranscriptBlock>;
+
+/** A field of a message or block, live or settled. */
+export function field(node: TranscriptNode, key: string): unknown {
+  return node instanceof Y.Map ? node.get(key) : (node as Readonly<Record<string, unknown>>)[key];
+}
 
 // The document's field names are the protocol's: a key renamed there fails this file's type-check.
 const infoKey = (key: keyof SessionInfo) => key;
@@ -29,15 +42,15 @@ const messageKey = (key: keyof TranscriptMessage) => key;
 const toolKey = (key: keyof ToolUseBlock) => key;
 const questionKey = (key: keyof QuestionBlock) => key;
 
-export function str(m: Y.Map<unknown>, key: string): string {
-  const v = m.get(key);
+export function str(m: TranscriptNode, key: string): string {
+  const v = field(m, key);
   if (typeof v === "string") return v;
   if (v instanceof Y.Text) return v.toString();
   return "";
 }
 
-export function num(m: Y.Map<unknown>, key: string): number | null {
-  const v = m.get(key);
+export function num(m: TranscriptNode, key: string): number | null {
+  const v = field(m, key);
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
@@ -116,31 +129,53 @@ export interface MessageHead {
   queued: boolean;
 }
 
-export function readMessage(m: Y.Map<unknown>): MessageHead {
+export function readMessage(m: TranscriptNode): MessageHead {
   const role = str(m, messageKey("role"));
-  const created = m.get(messageKey("createdAt"));
+  const created = field(m, messageKey("createdAt"));
   return {
     id: str(m, messageKey("id")),
     role: role === "user" || role === "system" ? role : "assistant",
     author: str(m, messageKey("author")),
     createdAt: typeof created === "number" ? created : typeof created === "string" ? Date.parse(created) || null : null,
-    queued: m.get(messageKey("queued")) === true,
+    queued: field(m, messageKey("queued")) === true,
   };
 }
 
-export function blocksOf(m: Y.Map<unknown>): Y.Array<Y.Map<unknown>> | null {
-  const b = m.get(messageKey("blocks"));
-  return b instanceof Y.Array ? (b as Y.Array<Y.Map<unknown>>) : null;
+/** A message's blocks now: a live message's Y.Array read, or a settled message's array. */
+export function blocksOf(m: TranscriptNode): readonly TranscriptNode[] {
+  const b = field(m, messageKey("blocks"));
+  if (b instanceof Y.Array) return (b as Y.Array<TranscriptNode>).toArray();
+  return Array.isArray(b) ? (b as unknown[]).filter((block): block is TranscriptNode => typeof block === "object" && block !== null) : [];
 }
 
-export function blockType(b: Y.Map<unknown>): BlockType | null {
+/** A live message's blocks to observe; null once settled (nothing in it changes). */
+export function liveBlocks(m: TranscriptNode): Y.Array<TranscriptNode> | null {
+  const b = field(m, messageKey("blocks"));
+  return b instanceof Y.Array ? (b as Y.Array<TranscriptNode>) : null;
+}
+
+/**
+ * Keys for the messages in order, the same for a message before and after it settles (its id), unique
+ * even where an id repeats (`#` and its place), so keyed rendering never sees a duplicate.
+ */
+export function messageKeys(messages: readonly TranscriptNode[]): string[] {
+  const seen = new Set<string>();
+  return messages.map((message, index) => {
+    const id = str(message, messageKey("id"));
+    const key = id && !seen.has(id) ? id : `${id}#${index}`;
+    seen.add(key);
+    return key;
+  });
+}
+
+export function blockType(b: TranscriptNode): BlockType | null {
   const t = str(b, "type");
   return (BLOCK_TYPES as readonly string[]).includes(t) ? (t as BlockType) : null;
 }
 
 /** A block's text as a Y.Text to observe, or null when it is a plain string (already final). */
-export function textOf(b: Y.Map<unknown>): Y.Text | null {
-  const t = b.get("text");
+export function textOf(b: TranscriptNode): Y.Text | null {
+  const t = field(b, "text");
   return t instanceof Y.Text ? t : null;
 }
 
@@ -157,14 +192,14 @@ export interface ToolUse {
   parentId: string | null;
 }
 
-export function readToolUse(b: Y.Map<unknown>): ToolUse {
+export function readToolUse(b: TranscriptNode): ToolUse {
   const status = str(b, toolKey("status"));
-  const result = b.get(toolKey("result"));
-  const isError = b.get(toolKey("isError")) === true || status === "error" || status === "stopped";
+  const result = field(b, toolKey("result"));
+  const isError = field(b, toolKey("isError")) === true || status === "error" || status === "stopped";
   return {
     id: str(b, toolKey("id")),
     name: str(b, toolKey("name")) || "tool",
-    input: b.get(toolKey("input")),
+    input: field(b, toolKey("input")),
     status: status === "stopped" ? "stopped" : isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
     result: typeof result === "string" ? result : result === undefined || result === null ? "" : JSON.stringify(result, null, 2),
     isError,
@@ -175,7 +210,7 @@ export function readToolUse(b: Y.Map<unknown>): ToolUse {
 }
 
 /** The subagent call a block runs inside (its `parentId`), or null. */
-export function parentOf(b: Y.Map<unknown>): string | null {
+export function parentOf(b: TranscriptNode): string | null {
   return str(b, toolKey("parentId")) || null;
 }
 
@@ -189,8 +224,8 @@ export interface Question {
   answeredBy: string | null;
 }
 
-export function readQuestion(b: Y.Map<unknown>): Question {
-  const questions = AskedQuestionSchema.array().safeParse(b.get(questionKey("questions")));
+export function readQuestion(b: TranscriptNode): Question {
+  const questions = AskedQuestionSchema.array().safeParse(field(b, questionKey("questions")));
   return {
     id: str(b, questionKey("id")),
     text: str(b, questionKey("text")),

@@ -27,3 +27,20 @@ export class YView<T> {
     return this.#read();
   }
 }
+
+/** A value that never changes: what a settled message or block reads as. */
+class Fixed<T> {
+  readonly current: T;
+  constructor(value: T) {
+    this.current = value;
+  }
+}
+
+/** A view of a message or block: live (a Yjs type) it follows its changes; settled (a plain value) it is fixed. */
+export function viewOf<T>(node: unknown, read: () => T, deep = false): { readonly current: T } {
+  return isObserved(node) ? new YView(node, read, deep) : new Fixed(read());
+}
+
+function isObserved(node: unknown): node is Observed {
+  return typeof node === "object" && node !== null && typeof (node as Partial<Observed>).observe === "function";
+}
