@@ -15,7 +15,8 @@ function testsBesideCode(dir: string): string[] {
   });
 }
 const misplaced = ["worker", "containers"].flatMap((dir) => testsBesideCode(dir));
-if (misplaced.length > 0) throw new Error(`tests belong under test/<part>/, not beside the code: ${misplaced.join(", ")}`);
+if (misplaced.length > 0)
+  throw new Error(`tests belong under test/<part>/, not beside the code: ${misplaced.join(", ")}`);
 
 /**
  * Files run side by side, three at a time (vitest's default here is one: the machine has two cores, and

@@ -24,7 +24,16 @@ import { latencyChart, type Series } from "./lib/chart";
 import { HocuspocusFanOut, TandemFanOut, pool, type Contender, type Round } from "./lib/fanout";
 import { WorkerdFloorFanOut } from "./lib/floor";
 import { lateJoin } from "./lib/late-join";
-import { fmt, goalTable, goals, lateLine, tables, tandemName, type LateJoins, type Results } from "./lib/report";
+import {
+  fmt,
+  goalTable,
+  goals,
+  lateLine,
+  tables,
+  tandemName,
+  type LateJoins,
+  type Results,
+} from "./lib/report";
 import { RUNTIME_PATHS, startTandem, type RuntimePath } from "./lib/stack";
 import { now } from "./lib/viewers";
 
@@ -34,10 +43,12 @@ const arg = (name: string, fallback: string) => {
 };
 const flag = (name: string) => process.argv.includes(`--${name}`);
 const list = (name: string, fallback: string) => arg(name, fallback).split(",").filter(Boolean);
-const paths = (name: string) => list(name, RUNTIME_PATHS.join(",")).map((path) => {
-  if (!(RUNTIME_PATHS as readonly string[]).includes(path)) throw new Error(`unknown path ${path} (${RUNTIME_PATHS.join(", ")})`);
-  return path as RuntimePath;
-});
+const paths = (name: string) =>
+  list(name, RUNTIME_PATHS.join(",")).map((path) => {
+    if (!(RUNTIME_PATHS as readonly string[]).includes(path))
+      throw new Error(`unknown path ${path} (${RUNTIME_PATHS.join(", ")})`);
+    return path as RuntimePath;
+  });
 const SMOKE = flag("smoke");
 const VIEWERS = list("viewers", SMOKE ? "1,3" : "1,10,100,500,1000").map(Number);
 const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
@@ -62,9 +73,15 @@ function varsOf(variant: string): Record<string, string> {
   if (variant === "fixed") return { FRAME_BUDGET_ADAPTIVE: "false" };
   if (variant === "on") return { SHARD_AFTER_VIEWERS: "0" };
   if (variant === "off") return { SHARD_AFTER_VIEWERS: NEVER };
-  if (variant === "unthrottled") return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: "1000000000" };
+  if (variant === "unthrottled")
+    return {
+      SHARD_AFTER_VIEWERS: NEVER,
+      FRAME_BUDGET_ADAPTIVE: "false",
+      FRAME_BUDGET_PER_SECOND: "1000000000",
+    };
   const [kind, value] = variant.split(":");
-  if (kind === "budget" && /^\d+$/.test(value)) return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: value };
+  if (kind === "budget" && /^\d+$/.test(value))
+    return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: value };
   if (kind === "ceiling" && /^\d+$/.test(value)) return { FRAME_BUDGET_PER_SECOND: value };
   throw new Error(`unknown variant ${variant}`);
 }
@@ -77,13 +94,18 @@ async function main() {
   const anthropic = await startFakeAnthropic({
     onSent: (event, data) => {
       const text = (data as { delta?: { text?: string } }).delta?.text;
-      if (event === "content_block_delta" && text) for (const match of text.matchAll(/~(\d{6})~/g)) sentAt.set(Number(match[1]), now());
+      if (event === "content_block_delta" && text)
+        for (const match of text.matchAll(/~(\d{6})~/g)) sentAt.set(Number(match[1]), now());
     },
   });
   let round = 0;
   const nextFirstToken = () => ++round * 1000;
 
-  const contenders: Contender[] = PATHS.flatMap((path) => VARIANTS.map((variant) => new TandemFanOut(tandemName(variant, path), path, varsOf(variant), anthropic, sentAt)));
+  const contenders: Contender[] = PATHS.flatMap((path) =>
+    VARIANTS.map(
+      (variant) => new TandemFanOut(tandemName(variant, path), path, varsOf(variant), anthropic, sentAt),
+    ),
+  );
   if (!flag("no-floor")) contenders.push(...PATHS.map((path) => new WorkerdFloorFanOut(path)));
   if (!flag("no-hocuspocus")) contenders.push(new HocuspocusFanOut());
   process.on("exit", () => contenders.forEach((c) => c.kill()));
@@ -115,7 +137,8 @@ async function main() {
     for (const contender of contenders) await contender.stop();
   }
   // The strict fake refused nothing the agent sent: the figures are of requests the real API takes.
-  if (anthropic.refusals.length > 0) throw new Error(`the fake Messages API refused: ${anthropic.refusals.map((r) => r.message).join("; ")}`);
+  if (anthropic.refusals.length > 0)
+    throw new Error(`the fake Messages API refused: ${anthropic.refusals.map((r) => r.message).join("; ")}`);
   await anthropic.close();
 
   const late: Partial<Record<RuntimePath, LateJoins>> = {};
@@ -128,8 +151,22 @@ async function main() {
 
   const results: Results = {
     date: started.toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadBefore, loadAfter: loadavg(), loadDuring },
-    config: { tokens: TOKENS, tokenIntervalMs: 20, viewers: VIEWERS, variants: VARIANTS, paths: PATHS, minSamples: MIN_SAMPLES },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadBefore,
+      loadAfter: loadavg(),
+      loadDuring,
+    },
+    config: {
+      tokens: TOKENS,
+      tokenIntervalMs: 20,
+      viewers: VIEWERS,
+      variants: VARIANTS,
+      paths: PATHS,
+      minSamples: MIN_SAMPLES,
+    },
     rounds,
     lateJoin: late,
     lateJoinBefore: lateBefore,
@@ -137,9 +174,13 @@ async function main() {
   const judged = goals(results);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
   const during = [...loadDuring].sort((a, b) => a - b);
-  console.log(`\nload average ${load(loadBefore)} before, ${load(results.machine.loadAfter)} after, 1-minute ${fmt(during[0], 2)}–${fmt(during.at(-1) ?? Number.NaN, 2)} (median ${fmt(during[Math.floor(during.length / 2)], 2)}) during the rounds; ${cpus().length} cores\n`);
+  console.log(
+    `\nload average ${load(loadBefore)} before, ${load(results.machine.loadAfter)} after, 1-minute ${fmt(during[0], 2)}–${fmt(during.at(-1) ?? Number.NaN, 2)} (median ${fmt(during[Math.floor(during.length / 2)], 2)}) during the rounds; ${cpus().length} cores\n`,
+  );
   console.log(tables(results));
-  console.log(`\nGoals (issue 24; Tandem with the defaults, each path against its own floor):\n${goalTable(judged)}`);
+  console.log(
+    `\nGoals (issue 24; Tandem with the defaults, each path against its own floor):\n${goalTable(judged)}`,
+  );
   if (SMOKE) return;
 
   const name = arg("out", started.toISOString().slice(0, 10));
@@ -147,14 +188,29 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   // The pooled samples are the figures' source, not a result: they stay out of the file.
   const saved = { ...results, goals: judged };
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(saved, (key, value) => (key === "samples" ? undefined : value), 2)}\n`);
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify(saved, (key, value) => (key === "samples" ? undefined : value), 2)}\n`,
+  );
   const colors = ["#1864ab", "#74c0fc", "#2b8a3e", "#8ce99a", "#e67700", "#862e9c", "#c92a2a", "#0b7285"];
   const series: Series[] = Object.entries(rounds).map(([label, points], i) => ({
     name: label,
-    color: label.startsWith("floor") ? (label.includes("wrangler") ? "#999" : "#ccc") : label === "Hocuspocus" ? "#444" : colors[i % colors.length],
+    color: label.startsWith("floor")
+      ? label.includes("wrangler")
+        ? "#999"
+        : "#ccc"
+      : label === "Hocuspocus"
+        ? "#444"
+        : colors[i % colors.length],
     points,
   }));
-  writeFileSync(join(dir, `${name}.svg`), latencyChart(`Token → every viewer, ${TOKENS} tokens at 50/s (load ${loadBefore[0].toFixed(1)} → ${results.machine.loadAfter[0].toFixed(1)} on ${cpus().length} cores)`, series));
+  writeFileSync(
+    join(dir, `${name}.svg`),
+    latencyChart(
+      `Token → every viewer, ${TOKENS} tokens at 50/s (load ${loadBefore[0].toFixed(1)} → ${results.machine.loadAfter[0].toFixed(1)} on ${cpus().length} cores)`,
+      series,
+    ),
+  );
   console.log(`\nsaved bench/results/${name}.json and .svg`);
 }
 

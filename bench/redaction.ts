@@ -13,19 +13,27 @@ const DELTA = 24; // about one streamed token group
 
 const secrets = Array.from({ length: SECRETS }, (_, i) => `sk-${i}-${crypto.randomUUID()}`);
 const redaction = new Redaction(secrets);
-const words = "the agent reads the file and then runs the tests again before it writes a short summary of what changed ".split(" ");
+const words =
+  "the agent reads the file and then runs the tests again before it writes a short summary of what changed ".split(
+    " ",
+  );
 let text = "";
-for (let i = 0; text.length < TEXT_BYTES; i++) text += `${words[i % words.length]}${i % 997 === 0 ? ` ${secrets[i % SECRETS]}` : ""} `;
+for (let i = 0; text.length < TEXT_BYTES; i++)
+  text += `${words[i % words.length]}${i % 997 === 0 ? ` ${secrets[i % SECRETS]}` : ""} `;
 
 function measure(name: string, run: () => number): void {
   run(); // warm up
   const started = performance.now();
   const units = run();
   const ms = performance.now() - started;
-  console.log(`${name}: ${((text.length / 1e6) / (ms / 1000)).toFixed(1)} MB/s, ${((ms * 1000) / units).toFixed(2)} µs per unit (${units} units, ${ms.toFixed(0)} ms)`);
+  console.log(
+    `${name}: ${(text.length / 1e6 / (ms / 1000)).toFixed(1)} MB/s, ${((ms * 1000) / units).toFixed(2)} µs per unit (${units} units, ${ms.toFixed(0)} ms)`,
+  );
 }
 
-console.log(`${SECRETS} secrets, ${secrets.flatMap(secretForms).length} forms, ${(text.length / 1e6).toFixed(1)} MB of text`);
+console.log(
+  `${SECRETS} secrets, ${secrets.flatMap(secretForms).length} forms, ${(text.length / 1e6).toFixed(1)} MB of text`,
+);
 measure(`streamed in ${DELTA}-character deltas`, () => {
   const streams = new StreamRedaction<string>(redaction, (key) => key);
   let deltas = 0;

@@ -29,12 +29,21 @@ function assistantTexts(doc: Y.Doc): number {
   for (const message of messageList(doc)) {
     // A settled message is its JSON (issue 24): its text blocks are strings.
     if (isSettled(message)) {
-      if (message.role === "assistant" && message.blocks.some((block) => block.type === "text" && block.text.length > 0)) count++;
+      if (
+        message.role === "assistant" &&
+        message.blocks.some((block) => block.type === "text" && block.text.length > 0)
+      )
+        count++;
       continue;
     }
     if (message.get("role") !== "assistant") continue;
     const blocks = message.get("blocks") as Y.Array<Y.Map<unknown>> | undefined;
-    if ((blocks?.toArray() ?? []).some((block) => block.get("type") === "text" && String(block.get("text") ?? "").length > 0)) count++;
+    if (
+      (blocks?.toArray() ?? []).some(
+        (block) => block.get("type") === "text" && String(block.get("text") ?? "").length > 0,
+      )
+    )
+      count++;
   }
   return count;
 }
@@ -43,7 +52,10 @@ async function main() {
   buildWeb();
   // Every request gets a short streamed reply, whoever sends it (the agent's turns and anything else).
   const anthropic = await startFakeAnthropic();
-  const reply = () => ({ kind: "message" as const, content: [{ type: "text" as const, text: "Hello from the fake Messages API, streamed in a few deltas." }] });
+  const reply = () => ({
+    kind: "message" as const,
+    content: [{ type: "text" as const, text: "Hello from the fake Messages API, streamed in a few deltas." }],
+  });
   const refill = setInterval(() => {
     if (anthropic.pending < 50) anthropic.enqueue(...Array.from({ length: 100 }, () => reply));
   }, 20);
@@ -60,15 +72,25 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   try {
     const signIn = async (name: string) => {
-      const res = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+      const res = await fetch(`${base}/api/auth/dev`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name }),
+      });
       const { user } = (await res.json()) as { user: { email: string } };
       const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
       const api = (path: string, body?: unknown) =>
-        fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+        fetch(`${base}${path}`, {
+          method: body ? "POST" : "GET",
+          headers: { cookie, "content-type": "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        });
       return { email: user.email, cookie, api };
     };
     const owner = await signIn("bench");
-    const { workspace } = (await (await owner.api("/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
+    const { workspace } = (await (await owner.api("/api/workspaces", { name: "bench" })).json()) as {
+      workspace: { id: string };
+    };
     // Session creation and messages are rate limited per person (30 and 60 a minute): shared out among editors.
     const editors = [owner];
     for (let n = 1; n < Math.ceil((SESSIONS + WARM_UP) / PER_PERSON); n++) {
@@ -148,7 +170,11 @@ async function main() {
 }
 
 /** Claude Code started alone, as the driver starts it (bypassPermissions, the fake API as its endpoint). */
-async function claudeCodeStart(apiURL: string, state: string, runs = 10): Promise<{ initialized: number[]; init: number[] }> {
+async function claudeCodeStart(
+  apiURL: string,
+  state: string,
+  runs = 10,
+): Promise<{ initialized: number[]; init: number[] }> {
   const initialized: number[] = [];
   const init: number[] = [];
   const cwd = join(state, "claude-start");
@@ -167,10 +193,21 @@ async function claudeCodeStart(apiURL: string, state: string, runs = 10): Promis
         allowDangerouslySkipPermissions: true,
         settingSources: [],
         model: "claude-haiku-4-5",
-        env: { PATH: process.env.PATH, HOME: join(cwd, "home"), CLAUDE_CONFIG_DIR: join(cwd, "config"), IS_SANDBOX: "1", ANTHROPIC_BASE_URL: apiURL, ANTHROPIC_API_KEY: "sk-ant-bench", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1" },
+        env: {
+          PATH: process.env.PATH,
+          HOME: join(cwd, "home"),
+          CLAUDE_CONFIG_DIR: join(cwd, "config"),
+          IS_SANDBOX: "1",
+          ANTHROPIC_BASE_URL: apiURL,
+          ANTHROPIC_API_KEY: "sk-ant-bench",
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        },
       },
     });
-    void q.initializationResult().then(() => initialized.push(performance.now() - started), () => undefined);
+    void q.initializationResult().then(
+      () => initialized.push(performance.now() - started),
+      () => undefined,
+    );
     for await (const message of q) {
       if (message.type === "system" && message.subtype === "init") {
         init.push(performance.now() - started);

@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 for (const part of ["web", "test/e2e", "bench"]) {
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: join(root, part), stdio: "inherit" });
+  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+    cwd: join(root, part),
+    stdio: "inherit",
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -32,8 +32,13 @@ export function buildWeb() {
   if (!existsSync(join(web, "package.json"))) return;
   if (!existsSync(join(web, "node_modules"))) run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: web });
   const built = join(web, "build", "index.html");
-  const sources = Math.max(newest(join(web, "src")), newest(join(root, "worker", "protocol")), statSync(join(web, "vite.config.ts")).mtimeMs);
-  if (existsSync(built) && statSync(built).mtimeMs > sources && process.env.TANDEM_REBUILD_WEB !== "1") return;
+  const sources = Math.max(
+    newest(join(web, "src")),
+    newest(join(root, "worker", "protocol")),
+    statSync(join(web, "vite.config.ts")).mtimeMs,
+  );
+  if (existsSync(built) && statSync(built).mtimeMs > sources && process.env.TANDEM_REBUILD_WEB !== "1")
+    return;
   run("npm", ["run", "build"], { cwd: web });
 }
 
@@ -43,7 +48,14 @@ export function buildWeb() {
  */
 export function ensureDevVars(agentPort, { containers = false } = {}) {
   const file = join(root, ".dev.vars");
-  const vars = existsSync(file) ? Object.fromEntries(readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2))) : {};
+  const vars = existsSync(file)
+    ? Object.fromEntries(
+        readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+      )
+    : {};
   vars.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   vars.SECRETS_KEY ??= randomBytes(32).toString("base64");
   vars.AGENT_KEY ??= randomBytes(32).toString("base64url");
@@ -51,7 +63,13 @@ export function ensureDevVars(agentPort, { containers = false } = {}) {
   // runner, which starts containers for whoever holds its key, has one of its own.
   vars.CONTAINER_RUNNER_KEY ??= randomBytes(32).toString("base64url");
   vars.AGENT_URL = containers ? "" : `http://127.0.0.1:${agentPort}`;
-  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(
+    file,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
   return vars;
 }
 
@@ -79,12 +97,22 @@ export async function waitFor(url, timeoutMs, child) {
 function startRunner(runnerPort, key, stdio) {
   const host = dockerHost();
   const unavailable = dockerUnavailable(host);
-  if (unavailable) throw new Error(`--containers needs Docker: ${unavailable}. As root, \`eval "$(bash scripts/containers/docker-up.sh)"\` installs and starts one.`);
+  if (unavailable)
+    throw new Error(
+      `--containers needs Docker: ${unavailable}. As root, \`eval "$(bash scripts/containers/docker-up.sh)"\` installs and starts one.`,
+    );
   const image = agentImage(host);
   return spawn(bin("tsx"), [join(root, "containers/runner/server.ts")], {
     cwd: root,
     stdio,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(runnerPort), RUNNER_KEY: key, RUNNER_IMAGE: image, ...(host && { DOCKER_HOST: host }) },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(runnerPort),
+      RUNNER_KEY: key,
+      RUNNER_IMAGE: image,
+      ...(host && { DOCKER_HOST: host }),
+    },
   });
 }
 
@@ -93,10 +121,23 @@ function startRunner(runnerPort, key, stdio) {
  * fresh temp folder); `quiet` sends their output to the parent's only on failure. `vars` are extra
  * Worker vars; with `agentURL` the Worker talks to an agent host the caller runs (none is started).
  */
-export async function startStack({ port = 8787, agentPort = 8788, persistTo, quiet = false, agentEnv = {}, vars = {}, agentURL, containers = false } = {}) {
+export async function startStack({
+  port = 8787,
+  agentPort = 8788,
+  persistTo,
+  quiet = false,
+  agentEnv = {},
+  vars = {},
+  agentURL,
+  containers = false,
+} = {}) {
   const { AGENT_KEY, CONTAINER_RUNNER_KEY } = ensureDevVars(agentPort, { containers });
   const persist = persistTo ? ["--persist-to", persistTo] : [];
-  run(bin("wrangler"), ["d1", "migrations", "apply", "tandem", "--local", ...persist], quiet ? { stdio: "ignore" } : {});
+  run(
+    bin("wrangler"),
+    ["d1", "migrations", "apply", "tandem", "--local", ...persist],
+    quiet ? { stdio: "ignore" } : {},
+  );
   const stdio = quiet ? "ignore" : "inherit";
   const agent = containers
     ? startRunner(agentPort, CONTAINER_RUNNER_KEY, stdio)
@@ -112,7 +153,15 @@ export async function startStack({ port = 8787, agentPort = 8788, persistTo, qui
     : { AGENT_URL: agentURL ?? `http://127.0.0.1:${agentPort}`, ...vars };
   const worker = spawn(
     bin("wrangler"),
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]), ...persist],
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ...persist,
+    ],
     { cwd: root, stdio, env },
   );
   const stop = () => {

@@ -11,4 +11,5 @@ const agent = containers
   : `agent host on http://127.0.0.1:8788, ${process.env.ANTHROPIC_API_KEY ? "Anthropic model" : "offline model: set ANTHROPIC_API_KEY for Claude"}`;
 console.log(`\n  Tandem is running at ${stack.url}  (${agent})\n`);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => (stack.stop(), process.exit(0)));
-for (const child of [stack.agent, stack.worker]) child.on("exit", (code) => (stack.stop(), process.exit(code ?? 1)));
+for (const child of [stack.agent, stack.worker])
+  child.on("exit", (code) => (stack.stop(), process.exit(code ?? 1)));

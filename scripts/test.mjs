@@ -24,38 +24,148 @@ const PARTS = [
   // Lane "chain": the reliability suite's timed chain, then the browser story, at normal priority: three
   // Chromium pages beside the chain would compete with its 2 s stops, and under `nice` on a busy machine
   // they miss the story's 30 s waits.
-  { lane: "chain", group: "reliability", name: "reliability: stops, restarts, viewers, workspace", cmd: vitest(...reliability, "--exclude", "**/clocks.test.ts", "--exclude", "**/long-transcript.test.ts") },
-  { lane: "chain", group: "e2e", name: "e2e: three people in Chromium", cmd: ["npm", "--prefix", "test/e2e", "test"] },
+  {
+    lane: "chain",
+    group: "reliability",
+    name: "reliability: stops, restarts, viewers, workspace",
+    cmd: vitest(...reliability, "--exclude", "**/clocks.test.ts", "--exclude", "**/long-transcript.test.ts"),
+  },
+  {
+    lane: "chain",
+    group: "e2e",
+    name: "e2e: three people in Chromium",
+    cmd: ["npm", "--prefix", "test/e2e", "test"],
+  },
   // The clock tests wait out a minute of idleness and a 60 s timeout, and the 5 MB transcript is written
   // through the message rate limit: each in a lane of its own, beside the chain, not before it.
-  { lane: "clocks", group: "reliability", name: "reliability: clocks", cmd: vitest(...reliability, "test/reliability/clocks.test.ts") },
-  { lane: "transcript", group: "reliability", name: "reliability: a 5 MB transcript", cmd: vitest(...reliability, "test/reliability/long-transcript.test.ts"), nice: true },
+  {
+    lane: "clocks",
+    group: "reliability",
+    name: "reliability: clocks",
+    cmd: vitest(...reliability, "test/reliability/clocks.test.ts"),
+  },
+  {
+    lane: "transcript",
+    group: "reliability",
+    name: "reliability: a 5 MB transcript",
+    cmd: vitest(...reliability, "test/reliability/long-transcript.test.ts"),
+    nice: true,
+  },
   // Lane "units": the workerd and Node unit tests, then what only needs CPU, one after another.
-  { lane: "units", group: "vitest", name: "vitest: worker, agent", cmd: vitest("--project", "worker", "--project", "agent"), nice: true },
-  { lane: "units", group: "web", name: "web: unit and component tests", cmd: [bin("vitest", web), "run"], cwd: web, nice: true },
-  { lane: "units", group: "typecheck", name: "types: Worker and workerd tests", cmd: [bin("tsc"), "--noEmit"], nice: true },
-  { lane: "units", group: "typecheck", name: "types: Node (agent, fakes, harness, reliability, bench)", cmd: [bin("tsc"), "--noEmit", "-p", "tsconfig.node.json"], nice: true },
-  { lane: "units", group: "typecheck", name: "types: browser tests", cmd: [bin("tsc"), "--noEmit", "-p", "test/e2e"], nice: true },
-  { lane: "units", group: "typecheck", name: "types: web app", cmd: [bin("svelte-check", web), "--tsconfig", "./tsconfig.json"], cwd: web, nice: true },
+  {
+    lane: "units",
+    group: "vitest",
+    name: "vitest: worker, agent",
+    cmd: vitest("--project", "worker", "--project", "agent"),
+    nice: true,
+  },
+  {
+    lane: "units",
+    group: "web",
+    name: "web: unit and component tests",
+    cmd: [bin("vitest", web), "run"],
+    cwd: web,
+    nice: true,
+  },
+  {
+    lane: "units",
+    group: "typecheck",
+    name: "types: Worker and workerd tests",
+    cmd: [bin("tsc"), "--noEmit"],
+    nice: true,
+  },
+  {
+    lane: "units",
+    group: "typecheck",
+    name: "types: Node (agent, fakes, harness, reliability, bench)",
+    cmd: [bin("tsc"), "--noEmit", "-p", "tsconfig.node.json"],
+    nice: true,
+  },
+  {
+    lane: "units",
+    group: "typecheck",
+    name: "types: browser tests",
+    cmd: [bin("tsc"), "--noEmit", "-p", "test/e2e"],
+    nice: true,
+  },
+  {
+    lane: "units",
+    group: "typecheck",
+    name: "types: web app",
+    cmd: [bin("svelte-check", web), "--tsconfig", "./tsconfig.json"],
+    cwd: web,
+    nice: true,
+  },
+  // One format for the whole tree (.prettierrc.json): a file written by hand shows here, not at review.
+  {
+    lane: "units",
+    group: "format",
+    name: "format: prettier --check",
+    cmd: [bin("prettier"), "--check", "."],
+    nice: true,
+  },
   // Lane "serial": the suites that must run one file at a time, then every bench at a tiny size (figures
   // are not the point here, only that each still runs: bench/README.md).
-  { lane: "serial", group: "vitest", name: "vitest: attack, integration (one file at a time)", cmd: vitest("--project", "attack", "--project", "integration"), nice: true },
+  {
+    lane: "serial",
+    group: "vitest",
+    name: "vitest: attack, integration (one file at a time)",
+    cmd: vitest("--project", "attack", "--project", "integration"),
+    nice: true,
+  },
   // The production image under Docker (skipped with the reason where Docker cannot run, failed instead
   // under TANDEM_REQUIRE_DOCKER=1 as in CI), and the Docker runner's own guards on Node.
-  { lane: "serial", group: "vitest", name: "vitest: containers (Docker), runner", cmd: vitest("--project", "containers", "--project", "runner"), nice: true },
-  { lane: "serial", group: "bench", name: "bench: redaction (2 secrets)", cmd: [bin("tsx"), "bench/redaction.ts", "--secrets", "2"], nice: true },
-  { lane: "serial", group: "bench", name: "bench: start (3 sessions)", cmd: [bin("tsx"), "bench/start.ts", "--sessions", "3"], nice: true },
-  { lane: "serial", group: "bench", name: "bench: fan-out (smoke)", cmd: [bin("tsx"), "bench/fanout.ts", "--smoke"], nice: true },
-  { lane: "serial", group: "bench", name: "bench: token to paint (5 tokens)", cmd: ["npm", "--prefix", "test/e2e", "run", "bench"], env: { BENCH_TOKENS: "5" }, nice: true },
+  {
+    lane: "serial",
+    group: "vitest",
+    name: "vitest: containers (Docker), runner",
+    cmd: vitest("--project", "containers", "--project", "runner"),
+    nice: true,
+  },
+  {
+    lane: "serial",
+    group: "bench",
+    name: "bench: redaction (2 secrets)",
+    cmd: [bin("tsx"), "bench/redaction.ts", "--secrets", "2"],
+    nice: true,
+  },
+  {
+    lane: "serial",
+    group: "bench",
+    name: "bench: start (3 sessions)",
+    cmd: [bin("tsx"), "bench/start.ts", "--sessions", "3"],
+    nice: true,
+  },
+  {
+    lane: "serial",
+    group: "bench",
+    name: "bench: fan-out (smoke)",
+    cmd: [bin("tsx"), "bench/fanout.ts", "--smoke"],
+    nice: true,
+  },
+  {
+    lane: "serial",
+    group: "bench",
+    name: "bench: token to paint (5 tokens)",
+    cmd: ["npm", "--prefix", "test/e2e", "run", "bench"],
+    env: { BENCH_TOKENS: "5" },
+    nice: true,
+  },
 ];
 
 const groups = process.argv.slice(2);
 const parts = groups.length ? PARTS.filter((part) => groups.includes(part.group)) : PARTS;
 if (parts.length === 0) {
-  console.error(`no such group: ${groups.join(", ")} (groups: ${[...new Set(PARTS.map((p) => p.group))].join(", ")})`);
+  console.error(
+    `no such group: ${groups.join(", ")} (groups: ${[...new Set(PARTS.map((p) => p.group))].join(", ")})`,
+  );
   process.exit(2);
 }
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}` };
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  PATH: `${join(root, "node_modules", ".bin")}:${process.env.PATH}`,
+};
 const logs = mkdtempSync(join(tmpdir(), "tandem-test-"));
 const started = performance.now();
 const seconds = (from) => ((performance.now() - from) / 1000).toFixed(1);
@@ -86,11 +196,15 @@ function start(part, index) {
   const cpuFile = join(logs, `${index}-${part.group}.cpu`);
   const log = createWriteStream(file);
   const command = [...(part.nice ? ["nice", "-n", "10"] : []), ...part.cmd];
-  const child = spawn("bash", ["-c", '"$@"; code=$?; times > "$CPU_FILE"; exit $code', part.name, ...command], {
-    cwd: part.cwd ?? root,
-    env: { ...env, ...part.env, CPU_FILE: cpuFile },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "bash",
+    ["-c", '"$@"; code=$?; times > "$CPU_FILE"; exit $code', part.name, ...command],
+    {
+      cwd: part.cwd ?? root,
+      env: { ...env, ...part.env, CPU_FILE: cpuFile },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   return new Promise((resolve) => {
@@ -100,7 +214,9 @@ function start(part, index) {
         const cpu = cpuSeconds(cpuFile);
         const text = readFileSync(file, "utf8").trimEnd().split("\n");
         const shown = ok ? text.slice(-25) : text;
-        console.log(`\n${ok ? "✓" : "✗"} ${part.name}: ${seconds(from)} s, CPU ${cpu.toFixed(1)} s${ok ? "" : ` (exit ${code ?? signal})`}  [${file}]`);
+        console.log(
+          `\n${ok ? "✓" : "✗"} ${part.name}: ${seconds(from)} s, CPU ${cpu.toFixed(1)} s${ok ? "" : ` (exit ${code ?? signal})`}  [${file}]`,
+        );
         console.log(shown.map((line) => `  │ ${line}`).join("\n"));
         resolve({ part, ok, seconds: seconds(from), cpu });
       });
@@ -112,7 +228,10 @@ function start(part, index) {
 function cpuSeconds(file) {
   try {
     const children = readFileSync(file, "utf8").trim().split("\n").at(-1) ?? "";
-    return [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, [, m, s]) => sum + Number(m) * 60 + Number(s), 0);
+    return [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+      (sum, [, m, s]) => sum + Number(m) * 60 + Number(s),
+      0,
+    );
   } catch {
     return 0;
   }
@@ -128,9 +247,14 @@ prepare();
 const results = (await Promise.all([...new Set(parts.map((part) => part.lane))].map(lane))).flat();
 results.sort((a, b) => parts.indexOf(a.part) - parts.indexOf(b.part));
 console.log(`\n${"part".padEnd(58)} ${"seconds".padStart(8)} ${"CPU s".padStart(7)}`);
-for (const { part, ok, seconds, cpu } of results) console.log(`${ok ? "✓" : "✗"} ${part.name.padEnd(56)} ${seconds.padStart(8)} ${cpu.toFixed(1).padStart(7)}`);
+for (const { part, ok, seconds, cpu } of results)
+  console.log(
+    `${ok ? "✓" : "✗"} ${part.name.padEnd(56)} ${seconds.padStart(8)} ${cpu.toFixed(1).padStart(7)}`,
+  );
 const cpu = results.reduce((sum, result) => sum + result.cpu, 0);
-console.log(`  ${"total (wall clock, with the preparation)".padEnd(56)} ${seconds(started).padStart(8)} ${cpu.toFixed(1).padStart(7)}`);
+console.log(
+  `  ${"total (wall clock, with the preparation)".padEnd(56)} ${seconds(started).padStart(8)} ${cpu.toFixed(1).padStart(7)}`,
+);
 const failed = results.filter((result) => !result.ok).length;
 console.log(`\nparts: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

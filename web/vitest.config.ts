@@ -5,14 +5,22 @@ import { defineConfig } from "vitest/config";
  * Unit tests run in Node; components mount in jsdom, compiled for the browser, and so do the few modules
  * that need a DOM themselves (DOMPurify's sanitiser, the room's socket and location).
  */
-const needDom = ["test/components/**/*.test.ts", "test/markdown.test.ts", "test/highlight.test.ts", "test/room.svelte.test.ts"];
+const needDom = [
+  "test/components/**/*.test.ts",
+  "test/markdown.test.ts",
+  "test/highlight.test.ts",
+  "test/room.svelte.test.ts",
+];
 
 export default defineConfig({
   plugins: [svelte()],
   resolve: { conditions: ["browser"], dedupe: ["zod", "yjs"] },
   test: {
     projects: [
-      { extends: true, test: { name: "unit", environment: "node", include: ["test/**/*.test.ts"], exclude: needDom } },
+      {
+        extends: true,
+        test: { name: "unit", environment: "node", include: ["test/**/*.test.ts"], exclude: needDom },
+      },
       { extends: true, test: { name: "dom", environment: "jsdom", include: needDom } },
     ],
   },

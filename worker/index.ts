@@ -34,7 +34,9 @@ export { ScheduleClock } from "./schedule/clock";
 
 const app = newApp();
 app.onError(handleError);
-app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), ERROR_STATUS.not_found));
+app.notFound((c) =>
+  c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), ERROR_STATUS.not_found),
+);
 
 // Before every /api route, the dev sign-in included (a forged sign-in is a forgery too).
 app.use("/api/*", rejectCrossSite);
@@ -44,7 +46,9 @@ app.route("/api/openapi.json", openapiRoutes);
 app.route("/webhooks", webhookRoutes);
 // Public: a share link's token is a guest's only credential (api/shares.ts).
 app.route("/api/shares", guestRoutes);
-app.use("/api/*", async (c, next) => (c.req.path === "/api/auth/dev" || c.req.path.startsWith("/api/shares/") ? next() : requireUser(c, next)));
+app.use("/api/*", async (c, next) =>
+  c.req.path === "/api/auth/dev" || c.req.path.startsWith("/api/shares/") ? next() : requireUser(c, next),
+);
 app.route("/api/me", meRoutes);
 app.route("/api/tokens", tokenRoutes);
 app.route("/api/models", modelRoutes);
@@ -89,7 +93,12 @@ export default {
         const answer = await connectViewer(authorized, env, lobby.name);
         // The room refuses a share link's socket past its cap (viewers/viewer-room.ts).
         if (answer.status !== 429) return answer;
-        return errorResponse("rate_limited", "this share link has too many open sockets: close one and try again", {}, { "retry-after": "60" });
+        return errorResponse(
+          "rate_limited",
+          "this share link has too many open sockets: close one and try again",
+          {},
+          { "retry-after": "60" },
+        );
       },
       // The document is only served over the socket; plain HTTP to a room is not part of the API.
       onBeforeRequest: () => errorResponse("not_found", "not found"),

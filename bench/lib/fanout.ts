@@ -77,11 +77,18 @@ export function pool(rounds: Round[]): Round {
   };
 }
 
-export async function connectAll(count: number, open: () => Viewer): Promise<{ viewers: Viewer[]; connectMs: number; upgradedMs: number }> {
+export async function connectAll(
+  count: number,
+  open: () => Viewer,
+): Promise<{ viewers: Viewer[]; connectMs: number; upgradedMs: number }> {
   const started = now();
   const viewers = Array.from({ length: count }, open);
   const synced = await Promise.all(viewers.map((viewer) => viewer.synced));
-  return { viewers, connectMs: Math.max(...synced) - started, upgradedMs: Math.max(...viewers.map((viewer) => viewer.openedAt)) - started };
+  return {
+    viewers,
+    connectMs: Math.max(...synced) - started,
+    upgradedMs: Math.max(...viewers.map((viewer) => viewer.openedAt)) - started,
+  };
 }
 
 type Measured = Omit<Round, "viewers" | "connectMs" | "upgradedMs" | "serverRSS" | "serverRSSAfter">;
@@ -93,7 +100,8 @@ export async function collect(viewers: Viewer[], sentAt: Float64Array, graceMs: 
   while (!complete() && now() < lastSent + graceMs) await settle(25);
   const latencies: number[] = [];
   for (const viewer of viewers) {
-    for (let i = 0; i < sentAt.length; i++) if (!Number.isNaN(viewer.received[i])) latencies.push(viewer.received[i] - sentAt[i]);
+    for (let i = 0; i < sentAt.length; i++)
+      if (!Number.isNaN(viewer.received[i])) latencies.push(viewer.received[i] - sentAt[i]);
   }
   const samples = Float64Array.from(latencies).sort();
   return {
@@ -123,7 +131,13 @@ export class TandemFanOut implements Contender {
   #sessionStarted = 0;
 
   /** `sentAt` is filled by the fake Messages API as it writes each token. */
-  constructor(name: string, path: RuntimePath, vars: Record<string, string>, anthropic: FakeAnthropic, sentAt: Map<number, number>) {
+  constructor(
+    name: string,
+    path: RuntimePath,
+    vars: Record<string, string>,
+    anthropic: FakeAnthropic,
+    sentAt: Map<number, number>,
+  ) {
     this.name = name;
     this.#path = path;
     this.#vars = vars;
@@ -132,7 +146,11 @@ export class TandemFanOut implements Contender {
   }
 
   async start(): Promise<void> {
-    this.#tandem = await startTandem({ path: this.#path, vars: this.#vars, agentEnv: { ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: this.#anthropic.url } });
+    this.#tandem = await startTandem({
+      path: this.#path,
+      vars: this.#vars,
+      agentEnv: { ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: this.#anthropic.url },
+    });
     await this.#newSession();
   }
 
@@ -142,7 +160,8 @@ export class TandemFanOut implements Contender {
     const { owner, workspaceId } = tandem;
     // No model named: the catalog's default, so the bench never names a model that has retired.
     const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { timeoutSeconds: 1800 });
-    if (res.status !== 201) throw new Error(`creating the bench's session: ${res.status} ${await res.text()}`);
+    if (res.status !== 201)
+      throw new Error(`creating the bench's session: ${res.status} ${await res.text()}`);
     this.#sessionId = ((await res.json()) as { session: { id: string } }).session.id;
     this.#sessionStarted = Date.now();
     await waitForSession(tandem, this.#sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle");
@@ -152,14 +171,22 @@ export class TandemFanOut implements Contender {
     const tandem = this.#tandem!;
     if (Date.now() - this.#sessionStarted > SESSION_REUSE_MS) await this.#newSession();
     const url = await tandem.socketURL(this.#sessionId);
-    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(url, { kind: "tandem" }, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
+      openViewer(url, { kind: "tandem" }, { tokens, firstToken }),
+    );
     await settle(500);
     const serverRSS = tandem.runtimeRSS();
     for (const viewer of viewers) viewer.resetCounters();
     const chunks = Array.from({ length: tokens }, (_, i) => `${marker(firstToken + i)} `);
-    this.#anthropic.enqueue({ kind: "message", content: [{ type: "text", text: chunks.join(""), chunks }], eventDelayMs: TOKEN_INTERVAL_MS });
+    this.#anthropic.enqueue({
+      kind: "message",
+      content: [{ type: "text", text: chunks.join(""), chunks }],
+      eventDelayMs: TOKEN_INTERVAL_MS,
+    });
     const { owner, workspaceId } = tandem;
-    await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions/${this.#sessionId}/messages`, { text: `round of ${count}` });
+    await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions/${this.#sessionId}/messages`, {
+      text: `round of ${count}`,
+    });
     const sentAt = new Float64Array(tokens).fill(Number.NaN);
     while (sentAt.some(Number.isNaN)) {
       await settle(50);
@@ -188,16 +215,23 @@ export class HocuspocusFanOut implements Contender {
   #port = 0;
 
   async start(): Promise<void> {
-    const child = fork(join(import.meta.dirname, "hocuspocus-server.ts"), { execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const child = fork(join(import.meta.dirname, "hocuspocus-server.ts"), {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
     this.#child = child;
-    this.#port = await new Promise<number>((resolve) => child.once("message", (m: { port: number }) => resolve(m.port)));
+    this.#port = await new Promise<number>((resolve) =>
+      child.once("message", (m: { port: number }) => resolve(m.port)),
+    );
   }
 
   async round(count: number, tokens: number, firstToken: number): Promise<Round> {
     const child = this.#child!;
     const document = `bench-${firstToken}`;
     const framing: Framing = { kind: "hocuspocus", document };
-    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
+      openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }),
+    );
     await settle(500);
     const serverRSS = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.resetCounters();

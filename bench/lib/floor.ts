@@ -39,20 +39,50 @@ export class WorkerdFloorFanOut implements Contender {
     this.#state = mkdtempSync(join(tmpdir(), `tandem-floor-${this.#path}-`));
     if (this.#path === "miniflare") return this.#startMiniflare();
     const config = join(FLOOR, "wrangler.toml");
-    this.#wrangler = spawn(join(root, "node_modules", ".bin", "wrangler"), ["dev", "--config", config, "--port", String(this.#port), "--ip", "127.0.0.1", "--persist-to", this.#state], {
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
+    this.#wrangler = spawn(
+      join(root, "node_modules", ".bin", "wrangler"),
+      [
+        "dev",
+        "--config",
+        config,
+        "--port",
+        String(this.#port),
+        "--ip",
+        "127.0.0.1",
+        "--persist-to",
+        this.#state,
+      ],
+      {
+        stdio: "ignore",
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
+    );
     await waitFor(`http://127.0.0.1:${this.#port}/health`, 90_000, this.#wrangler);
   }
 
   /** The floor's wrangler.toml as wrangler dev gives it to Miniflare, running the floor bundled by esbuild. */
   async #startMiniflare(): Promise<void> {
     const script = join(this.#state, "floor.js");
-    await build({ entryPoints: [join(FLOOR, "index.ts")], outfile: script, bundle: true, format: "esm", platform: "neutral", external: ["cloudflare:*"], logLevel: "warning" });
+    await build({
+      entryPoints: [join(FLOOR, "index.ts")],
+      outfile: script,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      external: ["cloudflare:*"],
+      logLevel: "warning",
+    });
     const { workerOptions } = unstable_getMiniflareWorkerOptions(join(FLOOR, "wrangler.toml"));
     const { modulesRules: _rules, rootPath: _root, ...worker } = workerOptions;
-    const options = convertV4MiniflareOptions({ ...worker, name: "workerd-floor", modules: true, scriptPath: script, modulesRoot: this.#state, host: "127.0.0.1", port: this.#port } as Parameters<typeof convertV4MiniflareOptions>[0]);
+    const options = convertV4MiniflareOptions({
+      ...worker,
+      name: "workerd-floor",
+      modules: true,
+      scriptPath: script,
+      modulesRoot: this.#state,
+      host: "127.0.0.1",
+      port: this.#port,
+    } as Parameters<typeof convertV4MiniflareOptions>[0]);
     this.#miniflare = new Miniflare({ ...options, resourcePersistencePath: join(this.#state, "v3") });
     await this.#miniflare.ready;
   }
@@ -63,7 +93,9 @@ export class WorkerdFloorFanOut implements Contender {
 
   async round(count: number, tokens: number, firstToken: number): Promise<Round> {
     const path = `ws://127.0.0.1:${this.#port}/floor-${firstToken}`;
-    const { viewers, connectMs, upgradedMs } = await connectAll(count, () => openViewer(path, { kind: "tandem" }, { tokens, firstToken }));
+    const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
+      openViewer(path, { kind: "tandem" }, { tokens, firstToken }),
+    );
     const writer = new WebSocket(`${path}?writer`);
     await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
     await settle(500);

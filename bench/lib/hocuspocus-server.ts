@@ -6,7 +6,10 @@
 import { Server } from "@hocuspocus/server";
 import { marker, now } from "./viewers";
 
-type Command = { type: "stream"; document: string; tokens: number; firstToken: number; intervalMs: number } | { type: "memory" } | { type: "stop" };
+type Command =
+  | { type: "stream"; document: string; tokens: number; firstToken: number; intervalMs: number }
+  | { type: "memory" }
+  | { type: "stop" };
 
 const server = new Server({
   port: 0,
@@ -19,7 +22,12 @@ const server = new Server({
   },
 });
 
-async function stream(document: string, tokens: number, firstToken: number, intervalMs: number): Promise<number[]> {
+async function stream(
+  document: string,
+  tokens: number,
+  firstToken: number,
+  intervalMs: number,
+): Promise<number[]> {
   const connection = await server.hocuspocus.openDirectConnection(document);
   const sentAt: number[] = [];
   const start = now();
@@ -40,7 +48,9 @@ async function stream(document: string, tokens: number, firstToken: number, inte
 
 process.on("message", (command: Command) => {
   if (command.type === "stream") {
-    void stream(command.document, command.tokens, command.firstToken, command.intervalMs).then((sentAt) => process.send?.({ type: "streamed", sentAt }));
+    void stream(command.document, command.tokens, command.firstToken, command.intervalMs).then((sentAt) =>
+      process.send?.({ type: "streamed", sentAt }),
+    );
   } else if (command.type === "memory") {
     process.send?.({ type: "memory", rss: process.memoryUsage().rss });
   } else {

@@ -31,10 +31,18 @@ export interface LateJoin {
   rssAfterJoins: number;
 }
 
-export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: number, joins: number): Promise<LateJoin> {
+export async function lateJoin(
+  tandem: Tandem,
+  prompt: string,
+  expectMessages: number,
+  joins: number,
+): Promise<LateJoin> {
   const { owner, workspaceId } = tandem;
   const rssBefore = tandem.runtimeRSS();
-  const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, { prompt, timeoutSeconds: 1800 });
+  const res = await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions`, {
+    prompt,
+    timeoutSeconds: 1800,
+  });
   const sessionId = ((await res.json()) as { session: { id: string } }).session.id;
   // Watches the whole seeding: the updates it receives are the updates the room appended to its log.
   const watcher = openViewer(await tandem.socketURL(sessionId), { kind: "tandem" }, { tokens: 0 });
@@ -43,7 +51,12 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
   let jsonBytes = 0;
   const deadline = Date.now() + 600_000;
   for (;;) {
-    await waitForSession(tandem, sessionId, (s) => s.phase === "Running" && s.agentStatus === "idle", 600_000);
+    await waitForSession(
+      tandem,
+      sessionId,
+      (s) => s.phase === "Running" && s.agentStatus === "idle",
+      600_000,
+    );
     const body = await (await tandem.api(owner, transcriptPath)).text();
     const count = (JSON.parse(body) as { messages: unknown[] }).messages.length;
     if (count >= expectMessages) {
@@ -66,7 +79,8 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
     const viewer = openViewer(url, { kind: "tandem" }, { tokens: 0, keepDoc: true });
     syncMs.push((await viewer.synced) - started);
     const messages = viewer.doc!.getArray("messages").length;
-    if (messages < expectMessages) throw new Error(`late joiner synced ${messages} of ${expectMessages} messages`);
+    if (messages < expectMessages)
+      throw new Error(`late joiner synced ${messages} of ${expectMessages} messages`);
     viewer.close();
     last = viewer;
   }
@@ -87,15 +101,27 @@ export async function lateJoin(tandem: Tandem, prompt: string, expectMessages: n
 }
 
 /** The room's stored Yjs log (worker/viewers/yjs-log.ts), read from its SQLite file in wrangler's local state. */
-function roomLog(persistTo: string, sessionId: string): { storedBytes: number; storedRows: number; largestRow: number } {
+function roomLog(
+  persistTo: string,
+  sessionId: string,
+): { storedBytes: number; storedRows: number; largestRow: number } {
   const dir = join(persistTo, "v3", "do", "tandem-SessionRoom");
   for (const file of readdirSync(dir).filter((name) => name.endsWith(".sqlite"))) {
     const db = new DatabaseSync(join(dir, file), { readOnly: true });
     try {
-      const meta = db.prepare(`SELECT value FROM meta WHERE key = 'session'`).get() as { value: string } | undefined;
+      const meta = db.prepare(`SELECT value FROM meta WHERE key = 'session'`).get() as
+        { value: string } | undefined;
       if (!meta || (JSON.parse(meta.value) as { id: string }).id !== sessionId) continue;
-      const row = db.prepare(`SELECT coalesce(sum(length(data)), 0) AS bytes, count(*) AS rows, coalesce(max(length(data)), 0) AS largest FROM yjs_log`).get() as { bytes: number; rows: number; largest: number };
-      return { storedBytes: Number(row.bytes), storedRows: Number(row.rows), largestRow: Number(row.largest) };
+      const row = db
+        .prepare(
+          `SELECT coalesce(sum(length(data)), 0) AS bytes, count(*) AS rows, coalesce(max(length(data)), 0) AS largest FROM yjs_log`,
+        )
+        .get() as { bytes: number; rows: number; largest: number };
+      return {
+        storedBytes: Number(row.bytes),
+        storedRows: Number(row.rows),
+        largestRow: Number(row.largest),
+      };
     } finally {
       db.close();
     }

@@ -13,8 +13,22 @@ export interface LateJoins {
 
 export interface Results {
   date: string;
-  machine: { cpus: number; model?: string; node: string; loadBefore: number[]; loadAfter: number[]; loadDuring: number[] };
-  config: { tokens: number; tokenIntervalMs: number; viewers: number[]; variants: string[]; paths: RuntimePath[]; minSamples: number };
+  machine: {
+    cpus: number;
+    model?: string;
+    node: string;
+    loadBefore: number[];
+    loadAfter: number[];
+    loadDuring: number[];
+  };
+  config: {
+    tokens: number;
+    tokenIntervalMs: number;
+    viewers: number[];
+    variants: string[];
+    paths: RuntimePath[];
+    minSamples: number;
+  };
   /** Per contender, one round per N (config.viewers' order), pooled over its repeats. */
   rounds: Record<string, Round[]>;
   lateJoin: Partial<Record<RuntimePath, LateJoins>>;
@@ -36,13 +50,23 @@ export const HOCUSPOCUS = "Hocuspocus";
 /** The variant the goals judge: the defaults. */
 export const DEFAULTS = "auto";
 
-export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "—");
+export const fmt = (n: number, digits = 1) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : "—";
 const mb = (bytes: number) => `${fmt(bytes / 2 ** 20, 0)} MB`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const triple = (r: Round | undefined) => (r ? `${fmt(r.p50)} / ${fmt(r.p95)} / ${fmt(r.p99)}${r.delivered < 100 ? ` (${fmt(r.delivered, 1)}%)` : ""}` : "—");
+const triple = (r: Round | undefined) =>
+  r
+    ? `${fmt(r.p50)} / ${fmt(r.p95)} / ${fmt(r.p99)}${r.delivered < 100 ? ` (${fmt(r.delivered, 1)}%)` : ""}`
+    : "—";
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---|").join("")}`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---|").join("")}`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
 }
 
 /** The p99 of `a` over `b` at each N, where both ran. */
@@ -54,37 +78,74 @@ function ratio(results: Results, a: string, b: string, i: number): string {
 export function tables(results: Results): string {
   const names = Object.keys(results.rounds);
   const n = results.config.viewers;
-  const row = (pick: (r: Round) => string) => n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => (results.rounds[name][i] ? pick(results.rounds[name][i]) : "—"))]);
+  const row = (pick: (r: Round) => string) =>
+    n.map((viewers, i) => [
+      fmt(viewers, 0),
+      ...names.map((name) => (results.rounds[name][i] ? pick(results.rounds[name][i]) : "—")),
+    ]);
   const out = [
     `Token → every viewer, ms (p50 / p95 / p99; delivered when under 100%), ${results.config.tokens} tokens at 50/s:`,
-    table(["viewers", ...names], n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => triple(results.rounds[name][i]))])),
+    table(
+      ["viewers", ...names],
+      n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => triple(results.rounds[name][i]))]),
+    ),
     "\nConnect all, ms (all synced; all upgraded):",
-    table(["viewers", ...names], row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}`)),
+    table(
+      ["viewers", ...names],
+      row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}`),
+    ),
     "\nServer memory with the viewers connected (workerd processes of the path, or the Hocuspocus process):",
-    table(["viewers", ...names], row((r) => mb(r.serverRSS))),
+    table(
+      ["viewers", ...names],
+      row((r) => mb(r.serverRSS)),
+    ),
     "\nBytes per viewer while the tokens streamed:",
-    table(["viewers", ...names], row((r) => fmt(r.bytesPerViewer, 0))),
+    table(
+      ["viewers", ...names],
+      row((r) => fmt(r.bytesPerViewer, 0)),
+    ),
   ];
   const columns: [string, string, string][] = [];
   for (const path of results.config.paths) {
-    columns.push([`adaptive ÷ fixed budget (${path})`, tandemName(DEFAULTS, path), tandemName("fixed", path)]);
+    columns.push([
+      `adaptive ÷ fixed budget (${path})`,
+      tandemName(DEFAULTS, path),
+      tandemName("fixed", path),
+    ]);
     columns.push([`Tandem ÷ floor (${path})`, tandemName(DEFAULTS, path), floorName(path)]);
     columns.push([`Tandem ÷ Hocuspocus (${path})`, tandemName(DEFAULTS, path), HOCUSPOCUS]);
   }
-  columns.push(["the proxy: Tandem wrangler ÷ Miniflare", tandemName(DEFAULTS, "wrangler"), tandemName(DEFAULTS, "miniflare")]);
+  columns.push([
+    "the proxy: Tandem wrangler ÷ Miniflare",
+    tandemName(DEFAULTS, "wrangler"),
+    tandemName(DEFAULTS, "miniflare"),
+  ]);
   columns.push(["the proxy: floor wrangler ÷ Miniflare", floorName("wrangler"), floorName("miniflare")]);
   const shown = columns.filter(([, a, b]) => results.rounds[a] && results.rounds[b]);
   if (shown.length) {
     out.push("\nWhat each change buys, p99 over p99 in this run (under 1: the first is faster):");
-    out.push(table(["viewers", ...shown.map(([title]) => title)], n.map((viewers, i) => [fmt(viewers, 0), ...shown.map(([, a, b]) => ratio(results, a, b, i))])));
+    out.push(
+      table(
+        ["viewers", ...shown.map(([title]) => title)],
+        n.map((viewers, i) => [fmt(viewers, 0), ...shown.map(([, a, b]) => ratio(results, a, b, i))]),
+      ),
+    );
   }
   for (const [path, late] of Object.entries(results.lateJoin)) {
     if (!late) continue;
-    out.push(`\nLate joins (${path}):`, `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`, `  ${lateLine("long tool outputs", late.longOutputs)}`);
+    out.push(
+      `\nLate joins (${path}):`,
+      `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`,
+      `  ${lateLine("long tool outputs", late.longOutputs)}`,
+    );
   }
   for (const [path, late] of Object.entries(results.lateJoinBefore ?? {})) {
     if (!late) continue;
-    out.push(`\nLate joins (${path}, the schema before issue 24):`, `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`, `  ${lateLine("long tool outputs", late.longOutputs)}`);
+    out.push(
+      `\nLate joins (${path}, the schema before issue 24):`,
+      `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`,
+      `  ${lateLine("long tool outputs", late.longOutputs)}`,
+    );
   }
   return out.join("\n");
 }
@@ -130,7 +191,9 @@ export function goals(results: Results): Goal[] {
     out.push({
       measure: `delivered (${path})`,
       goal: "100% at every N",
-      result: short.length ? short.map((r) => `${fmt(r.delivered, 2)}% at ${r.viewers}`).join(", ") : "100% at every N",
+      result: short.length
+        ? short.map((r) => `${fmt(r.delivered, 2)}% at ${r.viewers}`).join(", ")
+        : "100% at every N",
       met: short.length === 0,
     });
   }
@@ -155,7 +218,12 @@ export function goals(results: Results): Goal[] {
       met: null,
     });
   }
-  out.push({ measure: "token to paint, three browsers", goal: "p95 ≤ 50 ms", result: "measured by `npm run bench:ui`, not here", met: null });
+  out.push({
+    measure: "token to paint, three browsers",
+    goal: "p95 ≤ 50 ms",
+    result: "measured by `npm run bench:ui`, not here",
+    met: null,
+  });
   out.push(...memory(results));
   return out;
 }
@@ -165,11 +233,18 @@ function memory(results: Results): Goal[] {
   const thousand = results.config.viewers.indexOf(1000);
   const at = (name: string) => (thousand >= 0 ? results.rounds[name]?.[thousand] : undefined);
   const out: Goal[] = [];
-  const parts = [...results.config.paths.flatMap((path) => [tandemName(DEFAULTS, path), floorName(path)]), HOCUSPOCUS]
+  const parts = [
+    ...results.config.paths.flatMap((path) => [tandemName(DEFAULTS, path), floorName(path)]),
+    HOCUSPOCUS,
+  ]
     .map((name) => [name, at(name)] as const)
     .filter((entry): entry is readonly [string, Round] => entry[1] !== undefined)
-    .map(([name, r]) => `${name} ${mb(r.serverRSS)} (${r.serverRSSAfter >= r.serverRSS ? "+" : "−"}${mb(Math.abs(r.serverRSSAfter - r.serverRSS))} over ${results.config.tokens} tokens)`);
-  if (parts.length) out.push({ measure: "memory, 1,000 viewers", goal: "report", result: parts.join("; "), met: null });
+    .map(
+      ([name, r]) =>
+        `${name} ${mb(r.serverRSS)} (${r.serverRSSAfter >= r.serverRSS ? "+" : "−"}${mb(Math.abs(r.serverRSSAfter - r.serverRSS))} over ${results.config.tokens} tokens)`,
+    );
+  if (parts.length)
+    out.push({ measure: "memory, 1,000 viewers", goal: "report", result: parts.join("; "), met: null });
   for (const [path, late] of Object.entries(results.lateJoin)) {
     if (!late) continue;
     const t = late.transcript;
@@ -185,5 +260,13 @@ function memory(results: Results): Goal[] {
 }
 
 export function goalTable(list: Goal[]): string {
-  return table(["measure", "goal", "result", ""], list.map((g) => [g.measure, g.goal, g.result, g.met === null ? "reported" : g.met ? "met" : "**missed**"]));
+  return table(
+    ["measure", "goal", "result", ""],
+    list.map((g) => [
+      g.measure,
+      g.goal,
+      g.result,
+      g.met === null ? "reported" : g.met ? "met" : "**missed**",
+    ]),
+  );
 }

@@ -61,21 +61,37 @@ export interface TandemOptions {
 export async function startTandem(options: TandemOptions): Promise<Tandem> {
   buildWeb();
   const persistTo = mkdtempSync(join(tmpdir(), `tandem-bench-${options.path}-`));
-  const runtime = options.path === "wrangler" ? await underWrangler(persistTo, options) : await throughMiniflare(persistTo, options);
+  const runtime =
+    options.path === "wrangler"
+      ? await underWrangler(persistTo, options)
+      : await throughMiniflare(persistTo, options);
   const port = runtime.port;
   const base = `http://127.0.0.1:${port}`;
   const api = (who: Person, path: string, body?: unknown) =>
-    fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers: { cookie: who.cookie, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+    fetch(`${base}${path}`, {
+      method: body ? "POST" : "GET",
+      headers: { cookie: who.cookie, "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   const signIn = async (name: string): Promise<Person> => {
-    const res = await fetch(`${base}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+    const res = await fetch(`${base}/api/auth/dev`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
     const { user } = (await res.json()) as { user: { id: string; email: string } };
     return { id: user.id, email: user.email, cookie: (res.headers.get("set-cookie") ?? "").split(";")[0] };
   };
   const owner = await signIn("bench owner");
   const viewer = await signIn("bench viewer");
-  const { workspace } = (await (await api(owner, "/api/workspaces", { name: "bench" })).json()) as { workspace: { id: string } };
+  const { workspace } = (await (await api(owner, "/api/workspaces", { name: "bench" })).json()) as {
+    workspace: { id: string };
+  };
   // Members are added by their exact email.
-  const added = await api(owner, `/api/workspaces/${workspace.id}/members`, { user: viewer.email, role: "viewer" });
+  const added = await api(owner, `/api/workspaces/${workspace.id}/members`, {
+    user: viewer.email,
+    role: "viewer",
+  });
   if (added.status !== 201) throw new Error(`adding the viewer: ${added.status} ${await added.text()}`);
   // An invitation becomes a membership when the person comes.
   await api(viewer, `/api/workspaces/${workspace.id}`);
@@ -105,8 +121,21 @@ export async function startTandem(options: TandemOptions): Promise<Tandem> {
 /** `wrangler dev` and the agent host (scripts/stack.mjs, as `npm start` runs them). */
 async function underWrangler(persistTo: string, options: TandemOptions): Promise<Runtime> {
   const [port, agentPort] = [await freePort(), await freePort()];
-  const stack = await startStack({ port, agentPort, persistTo, quiet: true, vars: options.vars, agentEnv: options.agentEnv, agentURL: options.agentURL });
-  return { port, rss: () => workerdRSS(stack.worker.pid ?? 0), stop: async () => stack.stop(), kill: () => stack.stop() };
+  const stack = await startStack({
+    port,
+    agentPort,
+    persistTo,
+    quiet: true,
+    vars: options.vars,
+    agentEnv: options.agentEnv,
+    agentURL: options.agentURL,
+  });
+  return {
+    port,
+    rss: () => workerdRSS(stack.worker.pid ?? 0),
+    stop: async () => stack.stop(),
+    kill: () => stack.stop(),
+  };
 }
 
 /** The same Worker from wrangler.toml, bundled as `wrangler deploy` bundles it, in workerd through Miniflare. */
@@ -118,13 +147,34 @@ async function throughMiniflare(persistTo: string, options: TandemOptions): Prom
     agent = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "containers/agent/server.ts")], {
       cwd: root,
       stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", PORT: String(agentPort), HOST: "127.0.0.1", AGENT_KEY, ...options.agentEnv },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        PORT: String(agentPort),
+        HOST: "127.0.0.1",
+        AGENT_KEY,
+        ...options.agentEnv,
+      },
     });
     await waitFor(`http://127.0.0.1:${agentPort}/health`, 30_000, agent);
   }
-  const secrets = { AUTH_SECRET: randomBytes(32).toString("base64url"), SECRETS_KEY: randomBytes(32).toString("base64"), AGENT_KEY };
-  const vars = { AGENT_URL: options.agentURL ?? `http://127.0.0.1:${agentPort}`, PUBLIC_URL: `http://127.0.0.1:${port}`, ...secrets, ...options.vars };
-  const worker = await WorkerRuntime.start({ state: persistTo, port, vars, verbose: Boolean(process.env.BENCH_VERBOSE) });
+  const secrets = {
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    SECRETS_KEY: randomBytes(32).toString("base64"),
+    AGENT_KEY,
+  };
+  const vars = {
+    AGENT_URL: options.agentURL ?? `http://127.0.0.1:${agentPort}`,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...secrets,
+    ...options.vars,
+  };
+  const worker = await WorkerRuntime.start({
+    state: persistTo,
+    port,
+    vars,
+    verbose: Boolean(process.env.BENCH_VERBOSE),
+  });
   return {
     port,
     rss: () => miniflareRSS(port),
@@ -140,7 +190,12 @@ async function throughMiniflare(persistTo: string, options: TandemOptions): Prom
 }
 
 /** Polls the session until `check` holds. */
-export async function waitForSession(tandem: Tandem, sessionId: string, check: (session: { phase: string; agentStatus: string }) => boolean, timeoutMs = 60_000): Promise<void> {
+export async function waitForSession(
+  tandem: Tandem,
+  sessionId: string,
+  check: (session: { phase: string; agentStatus: string }) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const res = await tandem.api(tandem.owner, `/api/workspaces/${tandem.workspaceId}/sessions/${sessionId}`);
@@ -153,7 +208,9 @@ export async function waitForSession(tandem: Tandem, sessionId: string, check: (
 
 /** Resident memory of the workerd processes `wrangler dev` (process `pid`) runs. */
 export function workerdRSS(pid: number): number {
-  return descendants(pid).filter((child) => commandOf(child).includes("workerd")).reduce((sum, child) => sum + rssOf(child), 0);
+  return descendants(pid)
+    .filter((child) => commandOf(child).includes("workerd"))
+    .reduce((sum, child) => sum + rssOf(child), 0);
 }
 
 function descendants(pid: number): number[] {

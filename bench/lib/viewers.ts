@@ -48,9 +48,17 @@ export interface Viewer {
 }
 
 /** `tokens` markers are watched for, numbered from `firstToken` (each round of a run streams its own). */
-export function openViewer(url: string, framing: Framing, options: { tokens: number; firstToken?: number; keepDoc?: boolean; headers?: Record<string, string> }): Viewer {
+export function openViewer(
+  url: string,
+  framing: Framing,
+  options: { tokens: number; firstToken?: number; keepDoc?: boolean; headers?: Record<string, string> },
+): Viewer {
   const firstToken = options.firstToken ?? 0;
-  const socket = new WebSocket(url, { headers: options.headers, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+  const socket = new WebSocket(url, {
+    headers: options.headers,
+    perMessageDeflate: false,
+    maxPayload: 256 * 1024 * 1024,
+  });
   socket.binaryType = "nodebuffer";
   const doc = options.keepDoc ? new Y.Doc() : null;
   let markSynced: (at: number) => void = () => {};
@@ -91,17 +99,21 @@ export function openViewer(url: string, framing: Framing, options: { tokens: num
   socket.on("open", () => {
     viewer.openedAt = now();
     if (framing.kind === "hocuspocus") {
-      socket.send(frame((e) => {
-        encoding.writeVarUint(e, HOCUSPOCUS_AUTH);
-        encoding.writeVarUint(e, 0);
-        encoding.writeVarString(e, "bench");
-      }));
+      socket.send(
+        frame((e) => {
+          encoding.writeVarUint(e, HOCUSPOCUS_AUTH);
+          encoding.writeVarUint(e, 0);
+          encoding.writeVarString(e, "bench");
+        }),
+      );
     }
-    socket.send(frame((e) => {
-      encoding.writeVarUint(e, SYNC);
-      encoding.writeVarUint(e, STEP1);
-      encoding.writeVarUint8Array(e, doc ? Y.encodeStateVector(doc) : EMPTY_STATE_VECTOR);
-    }));
+    socket.send(
+      frame((e) => {
+        encoding.writeVarUint(e, SYNC);
+        encoding.writeVarUint(e, STEP1);
+        encoding.writeVarUint8Array(e, doc ? Y.encodeStateVector(doc) : EMPTY_STATE_VECTOR);
+      }),
+    );
   });
   socket.on("message", (data: Buffer, isBinary) => {
     if (!isBinary) return;
@@ -113,11 +125,13 @@ export function openViewer(url: string, framing: Framing, options: { tokens: num
     if (kind !== SYNC && kind !== SYNC_REPLY) return;
     const step = decoding.readVarUint(decoder);
     if (step === STEP1) {
-      socket.send(frame((e) => {
-        encoding.writeVarUint(e, SYNC);
-        encoding.writeVarUint(e, STEP2);
-        encoding.writeVarUint8Array(e, EMPTY_UPDATE);
-      }));
+      socket.send(
+        frame((e) => {
+          encoding.writeVarUint(e, SYNC);
+          encoding.writeVarUint(e, STEP2);
+          encoding.writeVarUint8Array(e, EMPTY_UPDATE);
+        }),
+      );
       return;
     }
     const update = decoding.readVarUint8Array(decoder);

@@ -57,7 +57,9 @@ let sparseFlags: Promise<string[]> | null = null;
  */
 function sparseCreateFlags(): Promise<string[]> {
   sparseFlags ??= new Promise((resolve) => {
-    execFile("tar", ["--version"], (error, stdout) => resolve(!error && stdout.includes("GNU tar") ? ["--sparse"] : []));
+    execFile("tar", ["--version"], (error, stdout) =>
+      resolve(!error && stdout.includes("GNU tar") ? ["--sparse"] : []),
+    );
   });
   return sparseFlags;
 }
@@ -96,15 +98,25 @@ export class WorkspaceArchive {
     this.workspace = path.resolve(options.workspace);
     this.file = options.file;
     this.maxBytes = options.maxBytes;
-    this.#member = options.member ? { parent: path.resolve(options.member.parent), name: options.member.name } : null;
+    this.#member = options.member
+      ? { parent: path.resolve(options.member.parent), name: options.member.name }
+      : null;
   }
 
   /** The workspace's files, then the host's member (its name without `./`, so the exclusion spares it). */
   async #members(): Promise<string[]> {
     const member = this.#member;
     if (!member) return ["-C", this.workspace, "."];
-    const exists = (await stat(path.join(member.parent, member.name)).catch(() => null))?.isDirectory() ?? false;
-    return ["--anchored", `--exclude=./${member.name}`, "-C", this.workspace, ".", ...(exists ? ["-C", member.parent, member.name] : [])];
+    const exists =
+      (await stat(path.join(member.parent, member.name)).catch(() => null))?.isDirectory() ?? false;
+    return [
+      "--anchored",
+      `--exclude=./${member.name}`,
+      "-C",
+      this.workspace,
+      ".",
+      ...(exists ? ["-C", member.parent, member.name] : []),
+    ];
   }
 
   /** Archives the whole workspace; an archive over the cap is deleted and reported as such. */

@@ -20,8 +20,12 @@ export async function recordBase(dir: string, env: NodeJS.ProcessEnv): Promise<v
   if (branch) await git(["config", "--local", BASE_BRANCH, branch], { cwd: dir, env });
 }
 
-export async function baseOf(dir: string, env: NodeJS.ProcessEnv): Promise<{ commit: string; branch: string | null }> {
-  const config = async (key: string) => (await gitLine(["config", "--local", "--get", key], dir, env).catch(() => "")) || null;
+export async function baseOf(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ commit: string; branch: string | null }> {
+  const config = async (key: string) =>
+    (await gitLine(["config", "--local", "--get", key], dir, env).catch(() => "")) || null;
   const commit = (await config(BASE_COMMIT)) ?? (await gitLine(["rev-parse", "HEAD"], dir, env));
   return { commit, branch: await config(BASE_BRANCH) };
 }
@@ -30,27 +34,44 @@ export async function baseOf(dir: string, env: NodeJS.ProcessEnv): Promise<{ com
  * Runs `use` with an environment whose git works on the repository through the host's own git directory
  * (git-isolation.ts), its index holding the whole work tree (untracked files too, .gitignore respected).
  */
-export async function withWorkTreeIndex<T>(dir: string, env: NodeJS.ProcessEnv, use: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+export async function withWorkTreeIndex<T>(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  use: (env: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
   return withIsolatedRepo(dir, env, async (isolated) => {
     await git(["add", "-A"], { cwd: dir, env: isolated });
     return use(isolated);
   });
 }
 
-const STATUS: Record<string, ChangedFile["status"]> = { A: "added", M: "modified", D: "deleted", T: "type_changed" };
+const STATUS: Record<string, ChangedFile["status"]> = {
+  A: "added",
+  M: "modified",
+  D: "deleted",
+  T: "type_changed",
+};
 
 function parseFiles(nameStatus: string, numstat: string): ChangedFile[] {
   const counts = new Map<string, { additions: number; deletions: number; binary: boolean }>();
   for (const entry of numstat.split("\0").filter(Boolean)) {
     const [adds, dels, ...rest] = entry.split("\t");
     const binary = adds === "-";
-    counts.set(rest.join("\t"), { additions: binary ? 0 : Number(adds), deletions: binary ? 0 : Number(dels), binary });
+    counts.set(rest.join("\t"), {
+      additions: binary ? 0 : Number(adds),
+      deletions: binary ? 0 : Number(dels),
+      binary,
+    });
   }
   const parts = nameStatus.split("\0");
   const files: ChangedFile[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) {
     const filePath = parts[i + 1];
-    files.push({ path: filePath, status: STATUS[parts[i][0]] ?? "modified", ...(counts.get(filePath) ?? { additions: 0, deletions: 0, binary: false }) });
+    files.push({
+      path: filePath,
+      status: STATUS[parts[i][0]] ?? "modified",
+      ...(counts.get(filePath) ?? { additions: 0, deletions: 0, binary: false }),
+    });
   }
   return files;
 }
@@ -60,12 +81,36 @@ export async function repoChanges(dir: string, repo: Repo, env: NodeJS.ProcessEn
   return withWorkTreeIndex(dir, env, async (indexEnv) => {
     const base = await baseOf(dir, indexEnv);
     const diff = (args: string[], maxBytes?: number) =>
-      git(["diff", "--cached", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", ...args, base.commit, "--"], { cwd: dir, env: indexEnv, maxBytes });
-    const [nameStatus, numstat, patch] = await Promise.all([diff(["--name-status", "-z"]), diff(["--numstat", "-z"]), diff([], DIFF_MAX_BYTES)]);
+      git(
+        [
+          "diff",
+          "--cached",
+          "--no-renames",
+          "--no-color",
+          "--no-ext-diff",
+          "--no-textconv",
+          ...args,
+          base.commit,
+          "--",
+        ],
+        { cwd: dir, env: indexEnv, maxBytes },
+      );
+    const [nameStatus, numstat, patch] = await Promise.all([
+      diff(["--name-status", "-z"]),
+      diff(["--numstat", "-z"]),
+      diff([], DIFF_MAX_BYTES),
+    ]);
     const files = parseFiles(nameStatus.stdout, numstat.stdout);
     const text = patch.truncated
       ? `${patch.stdout.slice(0, patch.stdout.lastIndexOf("\n") + 1)}[… diff cut at ${DIFF_MAX_BYTES / 1024} KB; all ${files.length} changed files are in the files list]\n`
       : patch.stdout;
-    return { url: repo.url, branch: repo.branch ?? base.branch, baseCommit: base.commit, files, diff: text, diffTruncated: patch.truncated };
+    return {
+      url: repo.url,
+      branch: repo.branch ?? base.branch,
+      baseCommit: base.commit,
+      files,
+      diff: text,
+      diffTruncated: patch.truncated,
+    };
   });
 }

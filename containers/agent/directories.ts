@@ -12,7 +12,9 @@ export async function privateDirectory(dir: string): Promise<string> {
   const info = await lstat(dir);
   const mine = process.getuid === undefined || info.uid === process.getuid();
   if (info.isSymbolicLink() || !info.isDirectory() || !mine) {
-    throw new Error(`${dir} is not a directory of this user: the agent host keeps workspaces and archives only in its own`);
+    throw new Error(
+      `${dir} is not a directory of this user: the agent host keeps workspaces and archives only in its own`,
+    );
   }
   if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
   return dir;

@@ -19,11 +19,18 @@ export async function serveEnvironment(session: Session, res: ServerResponse, fa
   createReadStream(archive.file).pipe(res);
 }
 
-export async function answerEnvironment(session: Session, req: IncomingMessage, res: ServerResponse, maxBytes: number, fail: Fail): Promise<void> {
+export async function answerEnvironment(
+  session: Session,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  fail: Fail,
+): Promise<void> {
   const setup = session.environment;
   if (!setup) return fail(res, 409, "not_waiting", "the session is not waiting for an environment");
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) return fail(res, 413, "too_large", `an environment archive is at most ${maxBytes} bytes`);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    return fail(res, 413, "too_large", `an environment archive is at most ${maxBytes} bytes`);
   const missing = req.headers[ENVIRONMENT_MISSING_HEADER] !== undefined;
   if (missing) req.resume();
   try {

@@ -42,7 +42,11 @@ export class EnvironmentSetup {
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
-    this.archive = new WorkspaceArchive({ workspace: options.workspace, file: options.archiveFile, maxBytes: options.archiveMaxBytes });
+    this.archive = new WorkspaceArchive({
+      workspace: options.workspace,
+      file: options.archiveFile,
+      maxBytes: options.archiveMaxBytes,
+    });
   }
 
   /** Whether the agent waits for the room's answer to its key. */
@@ -61,14 +65,20 @@ export class EnvironmentSetup {
     if (saved) {
       const id = `setup-${randomUUID()}`;
       send({ type: "setup_start", id, source: "environment" });
-      send({ type: "setup_output", id, text: "environment restored: the workspace as the last successful setup left it for these scripts, variables and commits\n" });
+      send({
+        type: "setup_output",
+        id,
+        text: "environment restored: the workspace as the last successful setup left it for these scripts, variables and commits\n",
+      });
       send({ type: "setup_end", id, status: "restored", exitCode: null });
       return { kind: "ready" };
     }
     for (const step of steps) {
       const id = `setup-${randomUUID()}`;
       send({ type: "setup_start", id, source: step.source });
-      this.#run = new SetupRun(step, this.#options.env, this.#options.launch, (text) => send({ type: "setup_output", id, text }));
+      this.#run = new SetupRun(step, this.#options.env, this.#options.launch, (text) =>
+        send({ type: "setup_output", id, text }),
+      );
       const result = await this.#run.result;
       await this.#run.cleanUp();
       this.#run = null;
@@ -88,7 +98,11 @@ export class EnvironmentSetup {
       const { size, overLimit } = await this.archive.save();
       send({ type: "environment_archive", key, size, overLimit });
     } catch (error) {
-      send({ type: "notice", kind: "environment_not_saved", detail: `the environment was not archived: ${String(error)}` });
+      send({
+        type: "notice",
+        kind: "environment_not_saved",
+        detail: `the environment was not archived: ${String(error)}`,
+      });
     }
     return { kind: "ready" };
   }

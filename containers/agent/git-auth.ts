@@ -6,7 +6,8 @@
  */
 
 /** Prints the credential for `get` only; the token comes from the environment at that moment. */
-const HELPER = '!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$GITHUB_TOKEN"; }; f';
+const HELPER =
+  '!f() { test "$1" = get || exit 0; echo username=x-access-token; echo "password=$GITHUB_TOKEN"; }; f';
 
 const PUBLIC_API_HOST = "api.github.com";
 export const PUBLIC_GIT_HOST = "https://github.com";
@@ -20,7 +21,10 @@ export function gitHostOf(apiURL: string | undefined): string | null {
 }
 
 /** The environment that gives git the helper; empty without a token (git then fails as it would, asking for one). */
-export function gitCredentialEnv(secrets: Record<string, string>, hostEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function gitCredentialEnv(
+  secrets: Record<string, string>,
+  hostEnv: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   if (!secrets.GITHUB_TOKEN) return {};
   const hosts = new Set([PUBLIC_GIT_HOST]);
   const extra = gitHostOf(secrets.GITHUB_API_URL ?? hostEnv.GITHUB_API_URL);
@@ -45,5 +49,10 @@ export function gitCredentialEnv(secrets: Record<string, string>, hostEnv: NodeJ
  */
 export function withGitConfig(env: NodeJS.ProcessEnv, key: string, value: string): NodeJS.ProcessEnv {
   const count = Number(env.GIT_CONFIG_COUNT ?? 0);
-  return { ...env, GIT_CONFIG_COUNT: String(count + 1), [`GIT_CONFIG_KEY_${count}`]: key, [`GIT_CONFIG_VALUE_${count}`]: value };
+  return {
+    ...env,
+    GIT_CONFIG_COUNT: String(count + 1),
+    [`GIT_CONFIG_KEY_${count}`]: key,
+    [`GIT_CONFIG_VALUE_${count}`]: value,
+  };
 }

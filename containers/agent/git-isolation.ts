@@ -16,12 +16,20 @@ import path from "node:path";
 import { GitError, HARDENED_ENV, git } from "./git";
 
 /** The clone's own settings (changes.ts writes them at clone time) that the copy keeps. */
-const KEPT_CONFIG = ["core.repositoryformatversion", "extensions.objectformat", "tandem.baseCommit", "tandem.baseBranch"];
+const KEPT_CONFIG = [
+  "core.repositoryformatversion",
+  "extensions.objectformat",
+  "tandem.baseCommit",
+  "tandem.baseBranch",
+];
 
 /** A value of the repository's own config file, read as data (no includes, nothing run). */
 async function configValue(file: string, key: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   try {
-    const { stdout } = await git(["config", "--file", file, "--no-includes", "--get", key], { cwd: os.tmpdir(), env });
+    const { stdout } = await git(["config", "--file", file, "--no-includes", "--get", key], {
+      cwd: os.tmpdir(),
+      env,
+    });
     return stdout.trim() || null;
   } catch {
     return null;
@@ -40,7 +48,11 @@ async function gitDirOf(dir: string): Promise<string> {
 }
 
 /** Runs `use` with an environment whose git works on `dir`'s work tree through a git directory of the host's own. */
-export async function withIsolatedRepo<T>(dir: string, env: NodeJS.ProcessEnv, use: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+export async function withIsolatedRepo<T>(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  use: (env: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
   const real = await gitDirOf(dir);
   const copy = path.join(os.tmpdir(), `tandem-git-${randomUUID()}`);
   const plain = { ...env, ...HARDENED_ENV };
@@ -48,20 +60,37 @@ export async function withIsolatedRepo<T>(dir: string, env: NodeJS.ProcessEnv, u
     await mkdir(path.join(copy, "objects", "info"), { recursive: true });
     await mkdir(path.join(copy, "info"), { recursive: true });
     const lines = ["[core]", "\tbare = false"];
-    const values = await Promise.all(KEPT_CONFIG.map(async (key) => [key, await configValue(path.join(real, "config"), key, plain)] as const));
+    const values = await Promise.all(
+      KEPT_CONFIG.map(
+        async (key) => [key, await configValue(path.join(real, "config"), key, plain)] as const,
+      ),
+    );
     await writeFile(path.join(copy, "config"), `${lines.join("\n")}\n`);
-    for (const [key, value] of values) if (value !== null) await git(["config", "--file", path.join(copy, "config"), key, value], { cwd: os.tmpdir(), env: plain });
+    for (const [key, value] of values)
+      if (value !== null)
+        await git(["config", "--file", path.join(copy, "config"), key, value], {
+          cwd: os.tmpdir(),
+          env: plain,
+        });
     await writeFile(path.join(copy, "objects", "info", "alternates"), `${path.join(real, "objects")}\n`);
     await writeFile(path.join(copy, "HEAD"), await readFile(path.join(real, "HEAD")));
-    await cp(path.join(real, "refs"), path.join(copy, "refs"), { recursive: true, dereference: false }).catch(() => mkdir(path.join(copy, "refs")));
+    await cp(path.join(real, "refs"), path.join(copy, "refs"), { recursive: true, dereference: false }).catch(
+      () => mkdir(path.join(copy, "refs")),
+    );
     for (const file of ["packed-refs", "shallow", "index", path.join("info", "exclude")]) {
       await copyFile(path.join(real, file), path.join(copy, file)).catch(() => undefined);
     }
     // The index copy keeps the original's time: git compares its entries' times with it to tell a file
     // rewritten within the same second (same size) from an unchanged one, and would miss that change.
     const indexTime = await stat(path.join(real, "index")).catch(() => null);
-    if (indexTime) await utimes(path.join(copy, "index"), indexTime.atime, indexTime.mtime).catch(() => undefined);
-    return await use({ ...plain, GIT_DIR: copy, GIT_WORK_TREE: dir, GIT_INDEX_FILE: path.join(copy, "index") });
+    if (indexTime)
+      await utimes(path.join(copy, "index"), indexTime.atime, indexTime.mtime).catch(() => undefined);
+    return await use({
+      ...plain,
+      GIT_DIR: copy,
+      GIT_WORK_TREE: dir,
+      GIT_INDEX_FILE: path.join(copy, "index"),
+    });
   } finally {
     await rm(copy, { recursive: true, force: true });
   }

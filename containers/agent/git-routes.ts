@@ -7,7 +7,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { AgentPushSchema, PUSH_SECRET_NAMES, type AgentPush, type Changes, type GitAction } from "@tandem/protocol/git";
+import {
+  AgentPushSchema,
+  PUSH_SECRET_NAMES,
+  type AgentPush,
+  type Changes,
+  type GitAction,
+} from "@tandem/protocol/git";
 import { repoChanges } from "./changes";
 import { pushChanges, PushError, type PushContext, type PushErrorCode } from "./push";
 import type { Session } from "./session";
@@ -15,13 +21,26 @@ import { repoDirs } from "./workspace";
 
 export const GIT_PATH = /^\/sessions\/([^/]+)\/(changes|push)$/;
 const PUSH_BODY_MAX_BYTES = 128 * 1024;
-const PUSH_STATUS: Record<PushErrorCode, number> = { invalid_input: 400, github_token_missing: 400, nothing_to_push: 409, push_rejected: 409, github_error: 502 };
+const PUSH_STATUS: Record<PushErrorCode, number> = {
+  invalid_input: 400,
+  github_token_missing: 400,
+  nothing_to_push: 409,
+  push_rejected: 409,
+  github_error: 502,
+};
 
-export function reply(res: ServerResponse, redact: (text: string) => string, status: number, body: unknown): void {
+export function reply(
+  res: ServerResponse,
+  redact: (text: string) => string,
+  status: number,
+  body: unknown,
+): void {
   res.writeHead(status, { "content-type": "application/json" }).end(redact(JSON.stringify(body)));
 }
 
-export const refusal = (code: string, message: string, field?: string) => ({ error: { code, message, ...(field && { field }) } });
+export const refusal = (code: string, message: string, field?: string) => ({
+  error: { code, message, ...(field && { field }) },
+});
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
@@ -55,11 +74,18 @@ export function forAction(git: PushContext, action: GitAction): PushContext {
 }
 
 /** The changes of every repository, or a push of one: the same for a live and a saved workspace. */
-export async function answerGit(context: PushContext, request: { action: "changes" } | { action: "push"; push: AgentPush }): Promise<GitAnswer> {
+export async function answerGit(
+  context: PushContext,
+  request: { action: "changes" } | { action: "push"; push: AgentPush },
+): Promise<GitAnswer> {
   const git = forAction(context, request.action);
   if (request.action === "changes") {
     const dirs = repoDirs(git.repos);
-    const changes: Changes = { repos: await Promise.all(git.repos.map((repo, i) => repoChanges(path.join(git.workspace, dirs[i]), repo, git.env))) };
+    const changes: Changes = {
+      repos: await Promise.all(
+        git.repos.map((repo, i) => repoChanges(path.join(git.workspace, dirs[i]), repo, git.env)),
+      ),
+    };
     return { status: 200, body: changes };
   }
   try {
@@ -70,10 +96,17 @@ export async function answerGit(context: PushContext, request: { action: "change
   }
 }
 
-export async function serveGitRequest(req: IncomingMessage, res: ServerResponse, session: Session | undefined, action: GitAction): Promise<void> {
+export async function serveGitRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  session: Session | undefined,
+  action: GitAction,
+): Promise<void> {
   const git = session?.git;
   if (!session || !git) {
-    res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify(refusal("agent_not_running", "the agent has no cloned workspace right now")));
+    res
+      .writeHead(409, { "content-type": "application/json" })
+      .end(JSON.stringify(refusal("agent_not_running", "the agent has no cloned workspace right now")));
     return;
   }
   const redact = (text: string) => session.redact(text);
@@ -81,8 +114,16 @@ export async function serveGitRequest(req: IncomingMessage, res: ServerResponse,
   if (action === "changes" && req.method === "GET") return send(await answerGit(git, { action }));
   if (action === "push" && req.method === "POST") {
     const parsed = AgentPushSchema.safeParse(await readBody(req).catch(() => null));
-    if (!parsed.success) return reply(res, redact, 400, refusal("invalid_input", parsed.error.issues[0]?.message ?? "invalid push request"));
+    if (!parsed.success)
+      return reply(
+        res,
+        redact,
+        400,
+        refusal("invalid_input", parsed.error.issues[0]?.message ?? "invalid push request"),
+      );
     return send(await answerGit(git, { action, push: parsed.data }));
   }
-  res.writeHead(405, { "content-type": "application/json" }).end(JSON.stringify(refusal("method_not_allowed", "method not allowed")));
+  res
+    .writeHead(405, { "content-type": "application/json" })
+    .end(JSON.stringify(refusal("method_not_allowed", "method not allowed")));
 }

@@ -20,7 +20,11 @@ const HARDENED_CONFIG: [string, string][] = [
 ];
 
 /** No system or global git configuration either, and never a prompt. */
-export const HARDENED_ENV = { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0" };
+export const HARDENED_ENV = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_TERMINAL_PROMPT: "0",
+};
 
 /** Runs git in `cwd`, hardened (above); stdout up to `maxBytes` (the rest is read and dropped, and `truncated` says so). */
 export function git(
@@ -30,7 +34,11 @@ export function git(
   const max = options.maxBytes ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     const hardened = HARDENED_CONFIG.flatMap(([key, value]) => ["-c", `${key}=${value}`]);
-    const child = spawn("git", [...hardened, ...args], { cwd: options.cwd, env: { ...options.env, ...HARDENED_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", [...hardened, ...args], {
+      cwd: options.cwd,
+      env: { ...options.env, ...HARDENED_ENV },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     let size = 0;
     let truncated = false;

@@ -17,17 +17,23 @@ export function authored(author: string | undefined, text: string): string {
   return author ? `[${author}] ${text}` : text;
 }
 
-const cut = (text: string, max = TOOL_TEXT_MAX_CHARS) => (text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters]` : text);
+const cut = (text: string, max = TOOL_TEXT_MAX_CHARS) =>
+  text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters]` : text;
 
 function lines(message: HistoryMessage): string[] {
-  if (message.role === "user") return message.blocks.flatMap((b) => (b.type === "text" && b.text ? [authored(message.author, b.text)] : []));
+  if (message.role === "user")
+    return message.blocks.flatMap((b) =>
+      b.type === "text" && b.text ? [authored(message.author, b.text)] : [],
+    );
   if (message.role !== "assistant") return []; // system lines (phase changes, errors) are not conversation
   return message.blocks.flatMap((block) => {
     switch (block.type) {
       case "text":
         return block.text ? [`Agent: ${block.text}`] : [];
       case "tool_use":
-        return [`Agent used ${block.name} ${cut(JSON.stringify(block.input ?? {}))} → ${cut(block.result ?? "(no result: the session ended first)")}`];
+        return [
+          `Agent used ${block.name} ${cut(JSON.stringify(block.input ?? {}))} → ${cut(block.result ?? "(no result: the session ended first)")}`,
+        ];
       case "question":
         return [`Agent asked the people in the session: ${block.text}`];
       default:
@@ -37,7 +43,10 @@ function lines(message: HistoryMessage): string[] {
 }
 
 /** The transcript as context, newest part kept; null when there is nothing to continue from. */
-export function historyAsContext(history: readonly HistoryMessage[], maxChars = HISTORY_CONTEXT_MAX_CHARS): string | null {
+export function historyAsContext(
+  history: readonly HistoryMessage[],
+  maxChars = HISTORY_CONTEXT_MAX_CHARS,
+): string | null {
   const all = history.flatMap(lines).map((line) => cut(line, LINE_MAX_CHARS));
   if (!all.length) return null;
   const kept: string[] = [];

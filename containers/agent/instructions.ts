@@ -45,7 +45,11 @@ async function readHead(file: string, max: number): Promise<{ text: string; size
  * that leads out of its repository (a symlink to /etc/…) is not read; CLAUDE.md with the same text as
  * AGENTS.md (often a link to it) is given once.
  */
-export async function readRepoInstructions(workspace: string, repos: readonly Repo[], dirs: readonly string[]): Promise<RepoInstructions[]> {
+export async function readRepoInstructions(
+  workspace: string,
+  repos: readonly Repo[],
+  dirs: readonly string[],
+): Promise<RepoInstructions[]> {
   const found: RepoInstructions[] = [];
   for (const [index, dir] of dirs.entries()) {
     const root = path.join(workspace, dir);
@@ -56,7 +60,9 @@ export async function readRepoInstructions(workspace: string, repos: readonly Re
       if (!head || !head.text.trim() || seen.has(head.text)) continue;
       seen.add(head.text);
       const truncated = head.size > INSTRUCTIONS_MAX_BYTES;
-      const text = truncated ? `${head.text}\n[… ${name} cut here: it is ${head.size} bytes, only the first ${INSTRUCTIONS_MAX_BYTES} are included]` : head.text;
+      const text = truncated
+        ? `${head.text}\n[… ${name} cut here: it is ${head.size} bytes, only the first ${INSTRUCTIONS_MAX_BYTES} are included]`
+        : head.text;
       found.push({ source: `${displayURL(repos[index]?.url ?? dir)} (${dir}/${name})`, text, truncated });
     }
   }

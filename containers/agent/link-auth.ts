@@ -7,12 +7,23 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { LINK_NONCE_HEADER, MIN_AGENT_KEY_LENGTH, NONCE_PATTERN, agentLinkToken, agentProof } from "@tandem/protocol/agent-auth";
+import {
+  LINK_NONCE_HEADER,
+  MIN_AGENT_KEY_LENGTH,
+  NONCE_PATTERN,
+  agentLinkToken,
+  agentProof,
+} from "@tandem/protocol/agent-auth";
 
 export type LinkCheck =
   /** `proof` answers the room's nonce: the value of the AGENT_PROOF_HEADER response header. */
   | { ok: true; sessionId: string; proof: string | null }
-  | { ok: false; status: 401 | 403 | 404; code: "unauthenticated" | "forbidden" | "not_found"; message: string };
+  | {
+      ok: false;
+      status: 401 | 403 | 404;
+      code: "unauthenticated" | "forbidden" | "not_found";
+      message: string;
+    };
 
 /** Every session endpoint lives under /sessions/<id>/. */
 const SESSION_PATH = /^\/sessions\/([^/]+)\//;
@@ -22,7 +33,9 @@ export class AgentKeyError extends Error {}
 /** Refuses to run with a missing or weak key: an agent host without one would answer anybody. */
 export function requireAgentKey(key: string | undefined): string {
   if (!key || key.length < MIN_AGENT_KEY_LENGTH) {
-    throw new AgentKeyError(`the agent host needs AGENT_KEY (at least ${MIN_AGENT_KEY_LENGTH} characters): the room's key for its link`);
+    throw new AgentKeyError(
+      `the agent host needs AGENT_KEY (at least ${MIN_AGENT_KEY_LENGTH} characters): the room's key for its link`,
+    );
   }
   return key;
 }
@@ -52,10 +65,16 @@ export async function checkAgentRequest(req: IncomingMessage, key: string): Prom
   if (sessionId === null) return { ok: false, status: 404, code: "not_found", message: "not found" };
   const given = /^Bearer ([0-9a-f]+)$/i.exec(req.headers.authorization?.trim() ?? "")?.[1];
   if (!given || !sameToken(given.toLowerCase(), await agentLinkToken(key, sessionId))) {
-    return { ok: false, status: 401, code: "unauthenticated", message: "the agent link needs the session's token" };
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message: "the agent link needs the session's token",
+    };
   }
   const nonce = req.headers[LINK_NONCE_HEADER];
-  const proof = typeof nonce === "string" && NONCE_PATTERN.test(nonce) ? await agentProof(key, sessionId, nonce) : null;
+  const proof =
+    typeof nonce === "string" && NONCE_PATTERN.test(nonce) ? await agentProof(key, sessionId, nonce) : null;
   return { ok: true, sessionId, proof };
 }
 

@@ -1,6 +1,11 @@
 /** Agent → DO frames: numbered, kept until acknowledged, and replayed to a reconnected socket. */
 import type { WebSocket } from "ws";
-import { STREAMED_TEXT_FRAMES, STREAM_NEUTRAL_FRAMES, fitFrame, type FromAgentFrame } from "@tandem/protocol/agent";
+import {
+  STREAMED_TEXT_FRAMES,
+  STREAM_NEUTRAL_FRAMES,
+  fitFrame,
+  type FromAgentFrame,
+} from "@tandem/protocol/agent";
 import { StreamRedaction } from "@tandem/protocol/redaction";
 import type { Redactor } from "./secrets";
 
@@ -35,7 +40,8 @@ export class Outbox {
       const stream: TextStream = { type: frame.type, id: frame.id };
       this.#flushStreams(stream);
       const text = this.#streams.push(stream, frame.text);
-      if (text || (frame.type === "thinking_delta" && frame.signature)) this.#number(this.#redactor.deep({ ...frame, text: "" }), text);
+      if (text || (frame.type === "thinking_delta" && frame.signature))
+        this.#number(this.#redactor.deep({ ...frame, text: "" }), text);
       return;
     }
     // A usage report or an archive's progress can arrive mid-stream: it does not release held text.
@@ -44,18 +50,24 @@ export class Outbox {
   }
 
   #flushStreams(except?: TextStream): void {
-    for (const { stream, text } of this.#streams.flush(except)) if (text) this.#number({ ...stream, text }, text);
+    for (const { stream, text } of this.#streams.flush(except))
+      if (text) this.#number({ ...stream, text }, text);
   }
 
   /** `text`, already redacted as part of its stream, replaces the frame's own. */
   #number(frame: OutFrame, text?: string): void {
-    const numbered = { ...frame, ...(text === undefined ? {} : { text }), seq: ++this.#seq } as FromAgentFrame;
+    const numbered = {
+      ...frame,
+      ...(text === undefined ? {} : { text }),
+      seq: ++this.#seq,
+    } as FromAgentFrame;
     this.#unacked.push(numbered);
     this.#write(numbered);
   }
 
   ack(upTo: number): void {
-    if (this.#unacked.length && this.#unacked[0].seq <= upTo) this.#unacked = this.#unacked.filter((f) => f.seq > upTo);
+    if (this.#unacked.length && this.#unacked[0].seq <= upTo)
+      this.#unacked = this.#unacked.filter((f) => f.seq > upTo);
   }
 
   /** Attaches a (re)connected socket and replays every frame after `ackedUpTo` in order. */

@@ -6,7 +6,12 @@
 import type { Workflow } from "@tandem/protocol/session-config";
 import type { RepoInstructions } from "./instructions";
 
-export function tandemAppend(options: { repoDirs: readonly string[]; workflow: Workflow | null; instructions?: readonly RepoInstructions[]; earlier?: string | null }): string {
+export function tandemAppend(options: {
+  repoDirs: readonly string[];
+  workflow: Workflow | null;
+  instructions?: readonly RepoInstructions[];
+  earlier?: string | null;
+}): string {
   const repos = options.repoDirs.length
     ? `Repositories cloned into the working directory: ${options.repoDirs.map((d) => `${d}/`).join(", ")}.`
     : "No repositories were cloned into the working directory.";
@@ -21,7 +26,9 @@ export function tandemAppend(options: { repoDirs: readonly string[]; workflow: W
   ].join("\n");
   const parts = [base];
   for (const { source, text } of options.instructions ?? []) {
-    parts.push(`Instructions from the repository ${source}, as cloned; follow them where they apply:\n<repository-instructions source="${source}">\n${text}\n</repository-instructions>`);
+    parts.push(
+      `Instructions from the repository ${source}, as cloned; follow them where they apply:\n<repository-instructions source="${source}">\n${text}\n</repository-instructions>`,
+    );
   }
   if (options.workflow?.systemPrompt) parts.push(options.workflow.systemPrompt);
   if (options.earlier) parts.push(options.earlier);

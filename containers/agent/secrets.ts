@@ -11,5 +11,12 @@ const INHERITED_ENV = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SHELL"
 export function childEnv(secrets: Record<string, string>, workspace: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
-  return { ...env, TERM: "dumb", GIT_TERMINAL_PROMPT: "0", WORKSPACE: workspace, ...secrets, ...gitCredentialEnv(secrets) };
+  return {
+    ...env,
+    TERM: "dumb",
+    GIT_TERMINAL_PROMPT: "0",
+    WORKSPACE: workspace,
+    ...secrets,
+    ...gitCredentialEnv(secrets),
+  };
 }

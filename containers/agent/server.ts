@@ -9,14 +9,25 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { INCARNATION_HEADER, ToAgentFrameSchema, WORKSPACE_ARCHIVE_MAX_BYTES, parseFrame } from "@tandem/protocol/agent";
+import {
+  INCARNATION_HEADER,
+  ToAgentFrameSchema,
+  WORKSPACE_ARCHIVE_MAX_BYTES,
+  parseFrame,
+} from "@tandem/protocol/agent";
 import { AGENT_KEY_ENV, AGENT_PROOF_HEADER } from "@tandem/protocol/agent-auth";
 import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "./link-auth";
 import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { type ModelGateway, startModelGateway } from "./gateway";
-import { CONTAINMENTS, type Containment, type RunAs, probeContainment, probeOrphanKill } from "./claude/process";
+import {
+  CONTAINMENTS,
+  type Containment,
+  type RunAs,
+  probeContainment,
+  probeOrphanKill,
+} from "./claude/process";
 import { sessionPaths } from "./claude/state";
 import { RestoreRefused, Session } from "./session";
 import { WORKBENCH_PATH, serveWorkbench } from "./workbench";
@@ -89,20 +100,32 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const key = requireAgentKey(options.key);
   const log = options.log ?? ((line: string) => console.log(`[agent-host] ${line}`));
   const root = await privateDirectory(options.workspaceRoot ?? path.join(os.tmpdir(), "tandem-agent"));
-  const archiveRoot = await privateDirectory(options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"));
+  const archiveRoot = await privateDirectory(
+    options.archiveRoot ?? path.join(os.tmpdir(), "tandem-archives"),
+  );
   const archiveMaxBytes = options.archiveMaxBytes ?? WORKSPACE_ARCHIVE_MAX_BYTES;
   const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
-  const workbenchRoot = await privateDirectory(options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench"));
+  const workbenchRoot = await privateDirectory(
+    options.workbenchRoot ?? path.join(os.tmpdir(), "tandem-workbench"),
+  );
   const workbench = { root: workbenchRoot, archiveMaxBytes, hostSecrets: hostKey ? [hostKey] : [] };
   const stateRoot = await privateDirectory(options.stateRoot ?? path.join(os.tmpdir(), "tandem-state"));
   // Claude Code, run as another user, enters its own directories below (it may not list the others).
   if (options.runAs) for (const dir of [stateRoot, root]) await chmod(dir, 0o711);
   const containment = options.containment ?? (await probeContainment());
   const orphanKill = await probeOrphanKill();
-  const ownGateway = options.gateway ? null : await startModelGateway({ offlineTokenDelayMs: options.offlineTokenDelayMs, log: (line) => log(`gateway: ${line}`) });
+  const ownGateway = options.gateway
+    ? null
+    : await startModelGateway({
+        offlineTokenDelayMs: options.offlineTokenDelayMs,
+        log: (line) => log(`gateway: ${line}`),
+      });
   const gateway = options.gateway ?? ownGateway!;
   log(`sessions' processes held by: ${containment}`);
-  if (containment === "process-group") log("no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)");
+  if (containment === "process-group")
+    log(
+      "no PID namespace here: a session's processes are found by process group and tag (a daemon that clears its environment can outlive a stop)",
+    );
   const sessions = new Map<string, Session>();
   /** Directory removals still running, awaited before the same session id provisions again. */
   const removals = new Map<string, Promise<void>>();
@@ -111,7 +134,9 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const session = sessions.get(sessionId);
     const file = session ? await artifactFile(session.workspace, name) : null;
     if (!file) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "not_found", message: "no such artifact" } }));
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: { code: "not_found", message: "no such artifact" } }));
       return;
     }
     const { size } = await stat(file);
@@ -143,11 +168,16 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     createReadStream(file).pipe(res);
   }
 
-  async function restoreWorkspace(req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<void> {
+  async function restoreWorkspace(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sessionId: string,
+  ): Promise<void> {
     const session = incarnationOf(req, res, sessionId);
     if (!session) return;
     const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > archiveMaxBytes) return fail(res, 413, "too_large", `a workspace archive is at most ${archiveMaxBytes} bytes`);
+    if (Number.isFinite(declared) && declared > archiveMaxBytes)
+      return fail(res, 413, "too_large", `a workspace archive is at most ${archiveMaxBytes} bytes`);
     try {
       await session.restore(req.pipe(byteLimit(archiveMaxBytes)));
       res.writeHead(204).end();
@@ -182,28 +212,47 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const gitSession = gitRequest && decode(gitRequest[1]);
     if (gitRequest && gitSession) {
       const action = gitRequest[2] as "changes" | "push";
-      serveGitRequest(req, res, sessions.get(gitSession), action).catch((error: unknown) => fail(res, 500, "internal", `git ${action} failed: ${sessions.get(gitSession)?.redact(String(error)) ?? "session gone"}`));
+      serveGitRequest(req, res, sessions.get(gitSession), action).catch((error: unknown) =>
+        fail(
+          res,
+          500,
+          "internal",
+          `git ${action} failed: ${sessions.get(gitSession)?.redact(String(error)) ?? "session gone"}`,
+        ),
+      );
       return;
     }
     const bench = WORKBENCH_PATH.exec(url.pathname);
     if (bench && decode(bench[1])) {
-      return void serveWorkbench(req, res, bench[2] as "changes" | "push", workbench).catch(() => fail(res, 500, "internal", "git on the saved workspace failed"));
+      return void serveWorkbench(req, res, bench[2] as "changes" | "push", workbench).catch(() =>
+        fail(res, 500, "internal", "git on the saved workspace failed"),
+      );
     }
     const workspace = WORKSPACE_PATH.exec(url.pathname);
     const workspaceOf = workspace && decode(workspace[1]);
     if (workspaceOf && req.method === "GET") {
-      serveWorkspace(req, res, workspaceOf).catch(() => fail(res, 500, "internal", "the archive could not be read"));
+      serveWorkspace(req, res, workspaceOf).catch(() =>
+        fail(res, 500, "internal", "the archive could not be read"),
+      );
       return;
     }
     if (workspaceOf && req.method === "PUT") {
-      restoreWorkspace(req, res, workspaceOf).catch(() => fail(res, 500, "internal", "the archive could not be restored"));
+      restoreWorkspace(req, res, workspaceOf).catch(() =>
+        fail(res, 500, "internal", "the archive could not be restored"),
+      );
       return;
     }
     const environment = ENVIRONMENT_PATH.exec(url.pathname);
     const environmentOf = environment && decode(environment[1]);
-    const session = environmentOf && (req.method === "GET" || req.method === "PUT") ? incarnationOf(req, res, environmentOf) : null;
+    const session =
+      environmentOf && (req.method === "GET" || req.method === "PUT")
+        ? incarnationOf(req, res, environmentOf)
+        : null;
     if (environmentOf && session) {
-      const done = req.method === "GET" ? serveEnvironment(session, res, fail) : answerEnvironment(session, req, res, archiveMaxBytes, fail);
+      const done =
+        req.method === "GET"
+          ? serveEnvironment(session, res, fail)
+          : answerEnvironment(session, req, res, archiveMaxBytes, fail);
       return void done.catch(() => fail(res, 500, "internal", "the environment archive failed"));
     }
     if (environmentOf && res.headersSent) return;
@@ -277,10 +326,17 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     if (proof) headers.push(`${AGENT_PROOF_HEADER}: ${proof}`);
   });
   server.on("upgrade", async (req, socket, head) => {
-    const check = await checkAgentRequest(req, key).catch((): LinkCheck => ({ ok: false, status: 401, code: "unauthenticated", message: "refused" }));
+    const check = await checkAgentRequest(req, key).catch((): LinkCheck => ({
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      message: "refused",
+    }));
     if (!check.ok) {
       const reason = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found" }[check.status];
-      socket.end(`HTTP/1.1 ${check.status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${refusalBody(check)}`);
+      socket.end(
+        `HTTP/1.1 ${check.status} ${reason}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${refusalBody(check)}`,
+      );
       return;
     }
     if (socket.destroyed) return;
@@ -321,15 +377,19 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
 
 function fail(res: ServerResponse, status: number, code: string, message: string): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { code, message } }));
+  res
+    .writeHead(status, { "content-type": "application/json" })
+    .end(JSON.stringify({ error: { code, message } }));
 }
-
 
 /** `AGENT_CONTAINMENT`: how a session's processes are held together, when the probe's choice is not wanted. */
 function containmentFromEnv(value: string | undefined): Containment | undefined {
   if (!value) return undefined;
   const found = CONTAINMENTS.find((kind) => kind === value);
-  if (!found) throw new Error(`AGENT_CONTAINMENT must be one of ${CONTAINMENTS.join(", ")}, not ${JSON.stringify(value)}`);
+  if (!found)
+    throw new Error(
+      `AGENT_CONTAINMENT must be one of ${CONTAINMENTS.join(", ")}, not ${JSON.stringify(value)}`,
+    );
   return found;
 }
 
@@ -341,7 +401,8 @@ function runAsFromEnv(value: string | undefined): RunAs | undefined {
   return { uid: Number(match[1]), gid: Number(match[2]) };
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const isMain =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   const key = process.env[AGENT_KEY_ENV];
   // Nothing the host spawns inherits it (childEnv starts from a clean base); dropped here all the same.
@@ -357,7 +418,9 @@ if (isMain) {
     stateRoot: process.env.AGENT_STATE_ROOT || undefined,
     runAs: runAsFromEnv(process.env.AGENT_CLI_USER),
     containment: containmentFromEnv(process.env.AGENT_CONTAINMENT),
-    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS) : undefined,
+    offlineTokenDelayMs: process.env.AGENT_OFFLINE_TOKEN_DELAY_MS
+      ? Number(process.env.AGENT_OFFLINE_TOKEN_DELAY_MS)
+      : undefined,
   });
   const shutdown = () => void host.close().then(() => process.exit(0));
   process.on("SIGINT", shutdown);

@@ -7,7 +7,13 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { WebSocket } from "ws";
-import { type AgentHello, SAVE_PROGRESS_EVERY_MS, SAVE_PROGRESS_STEP, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
+import {
+  type AgentHello,
+  SAVE_PROGRESS_EVERY_MS,
+  SAVE_PROGRESS_STEP,
+  type StartFrame,
+  type ToAgentFrame,
+} from "@tandem/protocol/agent";
 import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
@@ -94,7 +100,11 @@ export class Session {
     this.#state = start.restore ? "restoring" : "provisioning";
     const hostKey = options.anthropic?.apiKey || process.env.ANTHROPIC_API_KEY;
     const mcpHeaderValues = start.mcpServers.flatMap((server) => Object.values(server.headers));
-    this.#redactor = new Redactor([...Object.values(start.secrets), ...mcpHeaderValues, ...(hostKey ? [hostKey] : [])]);
+    this.#redactor = new Redactor([
+      ...Object.values(start.secrets),
+      ...mcpHeaderValues,
+      ...(hostKey ? [hostKey] : []),
+    ]);
     this.#outbox = new Outbox(this.#redactor);
   }
 
@@ -128,7 +138,12 @@ export class Session {
     const { repos, secrets } = this.#start;
     const env = childEnv(secrets, this.workspace);
     // The repositories belong to Claude Code's user when it runs as another: the host's git may still use them.
-    return { workspace: this.workspace, repos, env: this.#options.runAs ? withGitConfig(env, "safe.directory", "*") : env, secrets };
+    return {
+      workspace: this.workspace,
+      repos,
+      env: this.#options.runAs ? withGitConfig(env, "safe.directory", "*") : env,
+      secrets,
+    };
   }
 
   redact(text: string): string {
@@ -144,7 +159,11 @@ export class Session {
     clearTimeout(this.#graceTimer);
     const previous = this.#outbox.socket;
     if (previous && previous !== socket) previous.close(4000, "replaced by a newer connection");
-    const hello: AgentHello = { type: "hello", incarnation: this.incarnation, needsWorkspace: this.needsWorkspace };
+    const hello: AgentHello = {
+      type: "hello",
+      incarnation: this.incarnation,
+      needsWorkspace: this.needsWorkspace,
+    };
     socket.send(JSON.stringify(hello));
     this.#outbox.attach(socket, ackedUpTo);
   }
@@ -172,7 +191,12 @@ export class Session {
       case "decision":
         if (!this.#inbox.acceptOnce(frame.seq)) return;
         // A decision for a call this incarnation no longer waits for (stopped, interrupted) is read all the same.
-        this.#driver?.decide(frame.approvalId, { decision: frame.decision, author: frame.author, ...(frame.message ? { message: frame.message } : {}), ...(frame.mode ? { mode: frame.mode } : {}) });
+        this.#driver?.decide(frame.approvalId, {
+          decision: frame.decision,
+          author: frame.author,
+          ...(frame.message ? { message: frame.message } : {}),
+          ...(frame.mode ? { mode: frame.mode } : {}),
+        });
         this.#reportConsumed([frame.seq]);
         return;
       case "settings":
@@ -193,7 +217,10 @@ export class Session {
    * a reattach): the mode from Claude Code's next tool call, the model from its next request (the gateway's
    * route forces it; Claude Code is told too, so its own requests name it).
    */
-  settings(next: { permissionMode: StartFrame["config"]["permissionMode"]; model: StartFrame["config"]["model"] }): void {
+  settings(next: {
+    permissionMode: StartFrame["config"]["permissionMode"];
+    model: StartFrame["config"]["model"];
+  }): void {
     const config = this.#start.config;
     const modelChanged = next.model !== config.model;
     config.permissionMode = next.permissionMode;
@@ -201,13 +228,21 @@ export class Session {
     if (modelChanged) this.#route?.update({ model: next.model });
     const driver = this.#driver;
     if (!driver) return;
-    driver.setPermissionMode(next.permissionMode).catch((error: unknown) => this.#options.log(`session ${this.id}: permission mode not set: ${String(error)}`));
-    if (modelChanged) driver.setModel(next.model).catch((error: unknown) => this.#options.log(`session ${this.id}: model not set: ${String(error)}`));
+    driver
+      .setPermissionMode(next.permissionMode)
+      .catch((error: unknown) =>
+        this.#options.log(`session ${this.id}: permission mode not set: ${String(error)}`),
+      );
+    if (modelChanged)
+      driver
+        .setModel(next.model)
+        .catch((error: unknown) => this.#options.log(`session ${this.id}: model not set: ${String(error)}`));
   }
 
   /** Extracts the saved workspace the DO sent, then provisions without cloning. */
   async restore(body: Readable): Promise<void> {
-    if (this.#state !== "restoring") throw new RestoreRefused(`session ${this.id} is not waiting for a workspace`);
+    if (this.#state !== "restoring")
+      throw new RestoreRefused(`session ${this.id} is not waiting for a workspace`);
     this.#state = "provisioning";
     try {
       await this.#options.previous;
@@ -229,7 +264,15 @@ export class Session {
     try {
       await this.#options.previous;
       const env = childEnv(this.#secretsAndVariables, this.workspace);
-      const start = await prepareWorkspace({ workspace: this.workspace, paths, repos, restored, env, runAs: this.#options.runAs, progress: (detail) => send({ type: "progress", step: "clone", detail }) });
+      const start = await prepareWorkspace({
+        workspace: this.workspace,
+        paths,
+        repos,
+        restored,
+        env,
+        runAs: this.#options.runAs,
+        progress: (detail) => send({ type: "progress", step: "clone", detail }),
+      });
       // A restored workspace was set up in its first run; a fresh one is set up (or restored warm) now.
       const setup = restored ? { kind: "ready" as const } : await this.#runSetup(start.dirs, env);
       if (this.#disposed) return;
@@ -240,14 +283,23 @@ export class Session {
         return;
       }
       const from = start.state.instructions.map((i) => i.source).join(", ");
-      send({ type: "progress", step: "agent", detail: from ? `starting Claude Code with the instructions of ${from}` : "starting Claude Code" });
+      send({
+        type: "progress",
+        step: "agent",
+        detail: from ? `starting Claude Code with the instructions of ${from}` : "starting Claude Code",
+      });
       this.#artifacts = new ArtifactTracker(this.workspace);
       await this.#artifacts.scan(); // files present before the agent ran are not its artifacts
       if (this.#disposed) return;
       const upstream = this.#upstream();
       model = upstream ? "anthropic" : "offline";
       this.#route = this.#options.gateway.open({
-        settings: { model: config.model, maxTokens: config.maxTokens, thinking: config.thinking, ...(config.effort ? { effort: config.effort } : {}) },
+        settings: {
+          model: config.model,
+          maxTokens: config.maxTokens,
+          thinking: config.thinking,
+          ...(config.effort ? { effort: config.effort } : {}),
+        },
         upstream,
         workspace: this.workspace,
         onUsage: (usage) => send({ type: "usage", ...usage }),
@@ -258,7 +310,12 @@ export class Session {
       const earlier = start.resume ? null : historyAsContext(history);
       const mcp = await sessionMcp(this.#start.mcpServers);
       if (this.#disposed) return;
-      this.#driver = this.#startDriver(start.resume, mcp, tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }), start.state);
+      this.#driver = this.#startDriver(
+        start.resume,
+        mcp,
+        tandemAppend({ repoDirs: start.dirs, workflow, instructions: start.state.instructions, earlier }),
+        start.state,
+      );
     } catch (error) {
       if (this.#disposed) return;
       const message = error instanceof CloneError ? error.message : `provisioning failed: ${String(error)}`;
@@ -273,7 +330,9 @@ export class Session {
     send({ type: "ready", model });
     this.#sayEndOfLife(model);
     this.#driver.setStatus("idle");
-    this.#options.log(`session ${this.id}: running (${model} model${restored ? ", workspace restored" : ""})`);
+    this.#options.log(
+      `session ${this.id}: running (${model} model${restored ? ", workspace restored" : ""})`,
+    );
     if (this.#stopRequested) void this.#finishStop();
     else this.#deliver();
   }
@@ -303,7 +362,11 @@ export class Session {
     const host = this.#options.anthropic;
     // A workspace's ANTHROPIC_BASE_URL goes only with the workspace's own key: the host's key is sent to
     // the host's base URL (its option, else its environment, else Anthropic's), never to one a secret names.
-    if (secrets.ANTHROPIC_API_KEY) return { apiKey: secrets.ANTHROPIC_API_KEY, baseURL: secrets.ANTHROPIC_BASE_URL || host?.baseURL || process.env.ANTHROPIC_BASE_URL };
+    if (secrets.ANTHROPIC_API_KEY)
+      return {
+        apiKey: secrets.ANTHROPIC_API_KEY,
+        baseURL: secrets.ANTHROPIC_BASE_URL || host?.baseURL || process.env.ANTHROPIC_BASE_URL,
+      };
     const apiKey = host?.apiKey || process.env.ANTHROPIC_API_KEY;
     return apiKey ? { apiKey, baseURL: host?.baseURL || process.env.ANTHROPIC_BASE_URL } : null;
   }
@@ -316,18 +379,31 @@ export class Session {
       workspace: this.workspace,
       paths,
       config,
-      env: cliEnvironment({ secrets: this.#secretsAndVariables, workspace: this.workspace, paths, baseURL: route.baseURL, config }),
+      env: cliEnvironment({
+        secrets: this.#secretsAndVariables,
+        workspace: this.workspace,
+        paths,
+        baseURL: route.baseURL,
+        config,
+      }),
       append,
       resume,
       mcp,
-      launch: { containment: this.#options.containment, orphanKill: this.#options.orphanKill, runAs: this.#options.runAs, tag: this.incarnation },
+      launch: {
+        containment: this.#options.containment,
+        orphanKill: this.#options.orphanKill,
+        runAs: this.#options.runAs,
+        tag: this.incarnation,
+      },
       idPrefix: this.incarnation.slice(0, 8),
       emit: (frame) => this.#send(frame),
       cut: (head) => this.#redactor.cut(head),
       sessionId: (id) => {
         if (state.claudeSessionId === id) return;
         state.claudeSessionId = id;
-        writeHostState(paths, state).catch((error: unknown) => this.#options.log(`session ${this.id}: could not keep Claude's session id: ${String(error)}`));
+        writeHostState(paths, state).catch((error: unknown) =>
+          this.#options.log(`session ${this.id}: could not keep Claude's session id: ${String(error)}`),
+        );
       },
       consumed: (uuid) => this.#consumed(uuid),
       answered: (answer) => this.#reportConsumed([answer.seq]),
@@ -369,10 +445,16 @@ export class Session {
   async #turnEnded(outcome: TurnOutcome): Promise<void> {
     if (outcome.touched && !this.#disposed) {
       await this.#saveArchive();
-      for (const artifact of (await this.#artifacts?.scan()) ?? []) this.#send({ type: "artifact", ...artifact });
+      for (const artifact of (await this.#artifacts?.scan()) ?? [])
+        this.#send({ type: "artifact", ...artifact });
     }
     if (this.#disposed || this.#state !== "running" || this.#stopRequested) return;
-    if (!this.#start.config.interactive && this.#turns > 0 && outcome.queued === 0 && this.#inbox.pending === 0) {
+    if (
+      !this.#start.config.interactive &&
+      this.#turns > 0 &&
+      outcome.queued === 0 &&
+      this.#inbox.pending === 0
+    ) {
       await this.#driver?.dispose();
       this.#finish({ type: "completed" });
     }
@@ -396,7 +478,11 @@ export class Session {
     const entry = entryOf(CATALOG, this.#start.config.model);
     if (model !== "anthropic" || entry.endOfLife === null) return;
     const successor = entry.successor ? `; its successor is ${entry.successor}` : "";
-    this.#send({ type: "notice", kind: "model_deprecated", detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}` });
+    this.#send({
+      type: "notice",
+      kind: "model_deprecated",
+      detail: `${entry.id} is deprecated and reaches its end of life on ${entry.endOfLife}${successor}`,
+    });
   }
 
   /** Interrupts the turn, kills Claude Code and what it started, saves what changed, then answers `stopped`. */
@@ -420,7 +506,8 @@ export class Session {
 
   async #saveArchive(): Promise<void> {
     // Said now and every few seconds while tar runs: a large workspace takes longer than a stop's deadline.
-    const saying = () => this.#send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
+    const saying = () =>
+      this.#send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
     saying();
     const heartbeat = setInterval(saying, SAVE_PROGRESS_EVERY_MS);
     try {
@@ -453,10 +540,17 @@ export class Session {
         this.archive.remove(),
         this.#setup?.archive.remove(),
         rm(this.#options.paths.root, { recursive: true, force: true }),
-        this.#options.ownsWorkspace ? rm(this.workspace, { recursive: true, force: true }) : Promise.resolve(),
+        this.#options.ownsWorkspace
+          ? rm(this.workspace, { recursive: true, force: true })
+          : Promise.resolve(),
       ]),
     );
-    this.#options.onDisposed(this, files.then(() => undefined, () => undefined));
+    this.#options.onDisposed(
+      this,
+      files.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 }
-

@@ -30,34 +30,59 @@ const MAX_CHUNK_CHARS = 16 * 1024;
  * The steps, read right after the clone: a repository's own script is read from the commit cloned, before
  * the workspace's script runs (which could rewrite it).
  */
-export async function setupSteps(workspace: string, dirs: readonly string[], environment: Environment | undefined): Promise<SetupStep[]> {
+export async function setupSteps(
+  workspace: string,
+  dirs: readonly string[],
+  environment: Environment | undefined,
+): Promise<SetupStep[]> {
   const steps: SetupStep[] = [];
-  if (environment?.setupScript.trim()) steps.push({ source: "workspace setup script", script: environment.setupScript, cwd: workspace });
+  if (environment?.setupScript.trim())
+    steps.push({ source: "workspace setup script", script: environment.setupScript, cwd: workspace });
   for (const dir of dirs) {
     const cwd = path.join(workspace, dir);
     const script = await readFile(path.join(cwd, REPO_SETUP_FILE), "utf8").catch(() => null);
     if (script === null) continue;
     // Read as cloned, but a step is still bounded: bash takes it as one argument.
-    if (Buffer.byteLength(script) > SETUP_SCRIPT_MAX_BYTES) steps.push({ source: `${dir}/${REPO_SETUP_FILE}`, script: `echo "${dir}/${REPO_SETUP_FILE} is over ${SETUP_SCRIPT_MAX_BYTES / 1024} KB" >&2; exit 2`, cwd });
+    if (Buffer.byteLength(script) > SETUP_SCRIPT_MAX_BYTES)
+      steps.push({
+        source: `${dir}/${REPO_SETUP_FILE}`,
+        script: `echo "${dir}/${REPO_SETUP_FILE} is over ${SETUP_SCRIPT_MAX_BYTES / 1024} KB" >&2; exit 2`,
+        cwd,
+      });
     else steps.push({ source: `${dir}/${REPO_SETUP_FILE}`, script, cwd });
   }
   return steps;
 }
 
 function headCommit(dir: string): Promise<string> {
-  return new Promise((resolve) => execFile("git", ["-C", dir, "rev-parse", "HEAD"], (error, stdout) => resolve(error ? "none" : stdout.trim())));
+  return new Promise((resolve) =>
+    execFile("git", ["-C", dir, "rev-parse", "HEAD"], (error, stdout) =>
+      resolve(error ? "none" : stdout.trim()),
+    ),
+  );
 }
 
 /**
  * The warm start's key: the steps' scripts, the workspace's variables and each repository (URL, branch,
  * commit). The secrets are not in it: a changed token builds the same environment.
  */
-export async function environmentKey(workspace: string, repos: readonly Repo[], dirs: readonly string[], environment: Environment | undefined, steps: readonly SetupStep[]): Promise<string> {
+export async function environmentKey(
+  workspace: string,
+  repos: readonly Repo[],
+  dirs: readonly string[],
+  environment: Environment | undefined,
+  steps: readonly SetupStep[],
+): Promise<string> {
   const commits = await Promise.all(dirs.map((dir) => headCommit(path.join(workspace, dir))));
   const material = {
     steps: steps.map(({ source, script }) => ({ source, script })),
     env: Object.entries(environment?.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
-    repos: repos.map((repo, index) => ({ url: repo.url, branch: repo.branch ?? null, dir: dirs[index], commit: commits[index] })),
+    repos: repos.map((repo, index) => ({
+      url: repo.url,
+      branch: repo.branch ?? null,
+      dir: dirs[index],
+      commit: commits[index],
+    })),
   };
   return createHash("sha256").update(JSON.stringify(material)).digest("hex");
 }
@@ -76,8 +101,22 @@ export class SetupRun {
   readonly result: Promise<StepResult>;
   #stopped = false;
 
-  constructor(step: SetupStep, env: NodeJS.ProcessEnv, launch: LaunchOptions, output: (text: string) => void) {
-    this.#process = ContainedProcess.launch({ command: "bash", args: ["--norc", "--noprofile", "-c", step.script, "tandem-setup"], cwd: step.cwd, env, signal: new AbortController().signal }, launch);
+  constructor(
+    step: SetupStep,
+    env: NodeJS.ProcessEnv,
+    launch: LaunchOptions,
+    output: (text: string) => void,
+  ) {
+    this.#process = ContainedProcess.launch(
+      {
+        command: "bash",
+        args: ["--norc", "--noprofile", "-c", step.script, "tandem-setup"],
+        cwd: step.cwd,
+        env,
+        signal: new AbortController().signal,
+      },
+      launch,
+    );
     const child = this.#process.child;
     child.stdin?.end();
     let pending = "";
@@ -103,7 +142,11 @@ export class SetupRun {
     this.result = new Promise((resolve) => {
       child.on("error", (error) => {
         flush(true);
-        resolve({ exitCode: null, stopped: this.#stopped, tail: `the setup could not start: ${error.message}` });
+        resolve({
+          exitCode: null,
+          stopped: this.#stopped,
+          tail: `the setup could not start: ${error.message}`,
+        });
       });
       child.on("close", (code) => {
         flush(true);

@@ -34,7 +34,10 @@ const NEWLINE = 0x0a;
  * Splits a body into its first line and the bytes after it, counting every byte against `max`; the rest is
  * read on demand (tar's pace). `over` says whether the body went past `max`.
  */
-async function splitFirstLine(req: IncomingMessage, max: number): Promise<{ line: string | null; rest: Readable; over: () => boolean; discard: () => void }> {
+async function splitFirstLine(
+  req: IncomingMessage,
+  max: number,
+): Promise<{ line: string | null; rest: Readable; over: () => boolean; discard: () => void }> {
   const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let seen = 0;
   let over = false;
@@ -93,13 +96,27 @@ function parseLine(line: string | null) {
   }
 }
 
-export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, action: GitAction, options: WorkbenchOptions): Promise<void> {
+export async function serveWorkbench(
+  req: IncomingMessage,
+  res: ServerResponse,
+  action: GitAction,
+  options: WorkbenchOptions,
+): Promise<void> {
   const plain = (text: string) => text;
-  if (req.method !== "POST") return reply(res, plain, 405, refusal("method_not_allowed", "method not allowed"));
+  if (req.method !== "POST")
+    return reply(res, plain, 405, refusal("method_not_allowed", "method not allowed"));
   const max = WORKBENCH_LINE_MAX_BYTES + 1 + options.archiveMaxBytes;
   const tooLarge = () => {
     res.setHeader("connection", "close");
-    reply(res, plain, 413, refusal("too_large", `a workbench request is at most ${max} bytes: a ${WORKBENCH_LINE_MAX_BYTES}-byte line and a workspace archive`));
+    reply(
+      res,
+      plain,
+      413,
+      refusal(
+        "too_large",
+        `a workbench request is at most ${max} bytes: a ${WORKBENCH_LINE_MAX_BYTES}-byte line and a workspace archive`,
+      ),
+    );
   };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > max) return tooLarge();
@@ -107,7 +124,12 @@ export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, 
   const parsed = parseLine(line);
   if (!parsed?.success) {
     const issue = parsed?.error.issues[0];
-    const message = line === null ? `the body must start with one JSON line of at most ${WORKBENCH_LINE_MAX_BYTES} bytes` : issue ? `${issue.path.join(".") || "line"}: ${issue.message}` : "the first line is not JSON";
+    const message =
+      line === null
+        ? `the body must start with one JSON line of at most ${WORKBENCH_LINE_MAX_BYTES} bytes`
+        : issue
+          ? `${issue.path.join(".") || "line"}: ${issue.message}`
+          : "the first line is not JSON";
     discard();
     return reply(res, plain, 400, refusal("invalid_input", message, issue?.path.join(".") || undefined));
   }
@@ -116,21 +138,39 @@ export async function serveWorkbench(req: IncomingMessage, res: ServerResponse, 
   const redact = (text: string) => redactor.text(text);
   if (action === "push" && !push) {
     discard();
-    return reply(res, redact, 400, refusal("invalid_input", "push: the push request is missing from the first line", "push"));
+    return reply(
+      res,
+      redact,
+      400,
+      refusal("invalid_input", "push: the push request is missing from the first line", "push"),
+    );
   }
   const dir = await mkdtemp(path.join(options.root, "workbench-"));
   let answer: GitAnswer | "too_large";
   try {
-    answer = await extractArchive(dir, rest).then(
-      async () => {
+    answer = await extractArchive(dir, rest)
+      .then(async () => {
         // A saved repository's objects are its own: alternates it names (another workspace's) are not read.
-        for (const repoDir of repoDirs(repos)) await rm(path.join(dir, repoDir, ".git", "objects", "info", "alternates"), { force: true });
-      },
-    ).then(
-      () => answerGit({ workspace: dir, repos, env: childEnv(secrets, dir), secrets }, push && action === "push" ? { action, push } : { action: "changes" }),
-      (error: unknown): GitAnswer | "too_large" =>
-        over() ? "too_large" : { status: 400, body: refusal("bad_archive", `the saved workspace could not be unpacked: ${error instanceof Error ? error.message : String(error)}`) },
-    );
+        for (const repoDir of repoDirs(repos))
+          await rm(path.join(dir, repoDir, ".git", "objects", "info", "alternates"), { force: true });
+      })
+      .then(
+        () =>
+          answerGit(
+            { workspace: dir, repos, env: childEnv(secrets, dir), secrets },
+            push && action === "push" ? { action, push } : { action: "changes" },
+          ),
+        (error: unknown): GitAnswer | "too_large" =>
+          over()
+            ? "too_large"
+            : {
+                status: 400,
+                body: refusal(
+                  "bad_archive",
+                  `the saved workspace could not be unpacked: ${error instanceof Error ? error.message : String(error)}`,
+                ),
+              },
+      );
   } finally {
     // Gone before the answer: whatever happened, nothing of the workspace stays on the host.
     await rm(dir, { recursive: true, force: true });

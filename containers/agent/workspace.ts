@@ -14,7 +14,11 @@ export class CloneError extends Error {}
 
 /** `https://host/org/my-repo.git` → `my-repo`; a name already taken gets `-2`, `-3`, … */
 export function repoDirName(url: string, taken: Set<string>): string {
-  const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
+  const last =
+    url
+      .replace(/[/\\]+$/, "")
+      .split(/[/:\\]/)
+      .pop() ?? "";
   const base = last.replace(/\.git$/, "").replace(/[^A-Za-z0-9._-]/g, "-") || "repo";
   // `.`/`..` would escape the workspace and `artifacts/` is reserved for the agent's output.
   const safe = base === "." || base === ".." ? "repo" : base === ARTIFACTS_DIR ? `repo-${base}` : base;
@@ -26,11 +30,16 @@ export function repoDirName(url: string, taken: Set<string>): string {
 
 function gitClone(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, env, timeout: CLONE_TIMEOUT_MS, maxBuffer: 10_000_000 }, (error, _stdout, stderr) => {
-      if (!error) return resolve();
-      const detail = stderr.trim() || error.message;
-      reject(new CloneError(detail));
-    });
+    execFile(
+      "git",
+      args,
+      { cwd, env, timeout: CLONE_TIMEOUT_MS, maxBuffer: 10_000_000 },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve();
+        const detail = stderr.trim() || error.message;
+        reject(new CloneError(detail));
+      },
+    );
   });
 }
 
@@ -63,7 +72,9 @@ export async function cloneRepos(
 ): Promise<string[]> {
   const dirs = repoDirs(repos);
   for (const [index, repo] of repos.entries()) {
-    onProgress(`cloning repo ${index + 1} of ${repos.length}: ${displayURL(repo.url)}${repo.branch ? ` (${repo.branch})` : ""}`);
+    onProgress(
+      `cloning repo ${index + 1} of ${repos.length}: ${displayURL(repo.url)}${repo.branch ? ` (${repo.branch})` : ""}`,
+    );
     const branch = repo.branch ? ["--branch", repo.branch] : [];
     await gitClone(["clone", "--depth", "1", ...branch, "--", repo.url, dirs[index]], workspace, env);
     await recordBase(path.join(workspace, dirs[index]), env);

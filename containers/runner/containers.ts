@@ -79,7 +79,15 @@ export class SessionContainers {
   #slot(sessionId: string): Slot {
     let slot = this.#slots.get(sessionId);
     if (!slot) {
-      slot = { env: {}, sleepAfterMs: (this.#options.sleepAfterSeconds ?? 1860) * 1000, container: null, queue: Promise.resolve(), open: 0, lastActivity: Date.now(), lastStartMs: null };
+      slot = {
+        env: {},
+        sleepAfterMs: (this.#options.sleepAfterSeconds ?? 1860) * 1000,
+        container: null,
+        queue: Promise.resolve(),
+        open: 0,
+        lastActivity: Date.now(),
+        lastStartMs: null,
+      };
       this.#slots.set(sessionId, slot);
     }
     return slot;
@@ -101,7 +109,11 @@ export class SessionContainers {
 
   describe(sessionId: string): RunnerSession {
     const slot = this.#slots.get(sessionId);
-    return { running: Boolean(slot?.container), containerId: slot?.container?.id ?? null, lastStartMs: slot?.lastStartMs ?? null };
+    return {
+      running: Boolean(slot?.container),
+      containerId: slot?.container?.id ?? null,
+      lastStartMs: slot?.lastStartMs ?? null,
+    };
   }
 
   /**
@@ -121,7 +133,8 @@ export class SessionContainers {
       slot.lastActivity = Date.now();
     };
     try {
-      const container = slot.container ?? (await this.#serial(slot, () => this.#start(sessionId, slot, purpose)));
+      const container =
+        slot.container ?? (await this.#serial(slot, () => this.#start(sessionId, slot, purpose)));
       return { port: container.port, release };
     } catch (error) {
       release();
@@ -160,7 +173,10 @@ export class SessionContainers {
       slot.container = null;
       this.#log(`session ${sessionId}: deleted, its containers removed`);
       // Whatever this runner ever started for the session, under any name.
-      for (const id of await this.#options.docker.withLabels({ [SESSION_LABEL]: sessionId, [RUNNER_LABEL]: this.#options.runnerName })) {
+      for (const id of await this.#options.docker.withLabels({
+        [SESSION_LABEL]: sessionId,
+        [RUNNER_LABEL]: this.#options.runnerName,
+      })) {
         await this.#options.docker.remove(id);
       }
     });
@@ -170,7 +186,8 @@ export class SessionContainers {
   /** Removes every container of this runner's name: at start, what a runner that died left; at shutdown, its own. */
   async removeAll(): Promise<void> {
     this.#slots.clear();
-    for (const id of await this.#options.docker.withLabels({ [RUNNER_LABEL]: this.#options.runnerName })) await this.#options.docker.remove(id);
+    for (const id of await this.#options.docker.withLabels({ [RUNNER_LABEL]: this.#options.runnerName }))
+      await this.#options.docker.remove(id);
   }
 
   async close(): Promise<void> {
@@ -182,7 +199,10 @@ export class SessionContainers {
     if (slot.container) return slot.container;
     const started = Date.now();
     const { docker } = this.#options;
-    const name = `tandem-${this.#options.runnerName}-${sessionId.replace(/[^A-Za-z0-9_.-]/g, "_")}`.slice(0, 120);
+    const name = `tandem-${this.#options.runnerName}-${sessionId.replace(/[^A-Za-z0-9_.-]/g, "_")}`.slice(
+      0,
+      120,
+    );
     let id: string | null = null;
     this.#log(`session ${sessionId}: starting a container for ${purpose}`);
     try {
@@ -201,10 +221,13 @@ export class SessionContainers {
       slot.container = { id, port };
       slot.lastStartMs = Date.now() - started;
       slot.lastActivity = Date.now();
-      this.#log(`session ${sessionId}: container ${id.slice(0, 12)} ready in ${slot.lastStartMs} ms on 127.0.0.1:${port} (for ${purpose})`);
+      this.#log(
+        `session ${sessionId}: container ${id.slice(0, 12)} ready in ${slot.lastStartMs} ms on 127.0.0.1:${port} (for ${purpose})`,
+      );
       return slot.container;
     } catch (error) {
-      const reason = error instanceof DockerError || error instanceof ContainerStartError ? error.message : String(error);
+      const reason =
+        error instanceof DockerError || error instanceof ContainerStartError ? error.message : String(error);
       if (id) await docker.remove(id).catch(() => undefined);
       throw new ContainerStartError(`the session's container could not start: ${reason}`);
     }
@@ -216,7 +239,9 @@ export class SessionContainers {
     let nextLivenessCheck = Date.now() + 500;
     while (Date.now() < deadline) {
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+        const response = await fetch(`http://127.0.0.1:${port}/health`, {
+          signal: AbortSignal.timeout(1000),
+        });
         if (response.ok) return;
       } catch {
         // not listening yet
@@ -224,12 +249,16 @@ export class SessionContainers {
       if (Date.now() >= nextLivenessCheck) {
         nextLivenessCheck = Date.now() + 500;
         if (!(await this.#options.docker.running(id))) {
-          throw new ContainerStartError(`the agent exited before it was ready: ${(await this.#options.docker.logsTail(id, 5)) || "no output"}`);
+          throw new ContainerStartError(
+            `the agent exited before it was ready: ${(await this.#options.docker.logsTail(id, 5)) || "no output"}`,
+          );
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new ContainerStartError(`the agent did not answer within ${Math.round((this.#options.startTimeoutMs ?? 60_000) / 1000)} s`);
+    throw new ContainerStartError(
+      `the agent did not answer within ${Math.round((this.#options.startTimeoutMs ?? 60_000) / 1000)} s`,
+    );
   }
 
   #sleepIdle(): void {
@@ -237,7 +266,9 @@ export class SessionContainers {
     for (const [sessionId, slot] of this.#slots) {
       if (slot.container && slot.open === 0 && now - slot.lastActivity > slot.sleepAfterMs) {
         slot.lastActivity = now;
-        void this.stop(sessionId, `slept after ${Math.round(slot.sleepAfterMs / 1000)} s idle`).catch((error: unknown) => this.#log(`session ${sessionId}: sleep failed: ${String(error)}`));
+        void this.stop(sessionId, `slept after ${Math.round(slot.sleepAfterMs / 1000)} s idle`).catch(
+          (error: unknown) => this.#log(`session ${sessionId}: sleep failed: ${String(error)}`),
+        );
       }
     }
   }

@@ -35,13 +35,23 @@ export class Docker {
 
   /** Runs one CLI command; its stdout, trimmed. A failure carries the CLI's own message. */
   run(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const cliEnv: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env };
+    const cliEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      ...env,
+    };
     if (this.#options.host) cliEnv.DOCKER_HOST = this.#options.host;
     return new Promise((resolve, reject) => {
-      execFile(this.#options.bin ?? "docker", args, { env: cliEnv, timeout: DOCKER_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error) reject(new DockerError((stderr.trim() || error.message).split("\n").slice(-3).join(" ")));
-        else resolve(stdout.trim());
-      });
+      execFile(
+        this.#options.bin ?? "docker",
+        args,
+        { env: cliEnv, timeout: DOCKER_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error)
+            reject(new DockerError((stderr.trim() || error.message).split("\n").slice(-3).join(" ")));
+          else resolve(stdout.trim());
+        },
+      );
     });
   }
 
@@ -52,7 +62,16 @@ export class Docker {
   /** Starts a detached container; its id. */
   async start(spec: RunSpec): Promise<string> {
     // Never pulled: the image is built here (a missing one is a failure to start, with the engine's reason).
-    const args = ["run", "--detach", "--pull", "never", "--name", spec.name, "--publish", `127.0.0.1::${spec.port}`];
+    const args = [
+      "run",
+      "--detach",
+      "--pull",
+      "never",
+      "--name",
+      spec.name,
+      "--publish",
+      `127.0.0.1::${spec.port}`,
+    ];
     for (const [key, value] of Object.entries(spec.labels)) args.push("--label", `${key}=${value}`);
     for (const name of Object.keys(spec.env)) args.push("--env", name);
     if (spec.memory) args.push("--memory", spec.memory);
@@ -64,7 +83,10 @@ export class Docker {
   async hostPort(container: string, port: number): Promise<number> {
     const mapping = await this.run(["port", container, `${port}/tcp`]);
     const match = /127\.0\.0\.1:(\d+)/.exec(mapping);
-    if (!match) throw new DockerError(`port ${port} of ${container} is not published on 127.0.0.1 (${mapping || "nothing"})`);
+    if (!match)
+      throw new DockerError(
+        `port ${port} of ${container} is not published on 127.0.0.1 (${mapping || "nothing"})`,
+      );
     return Number(match[1]);
   }
 
@@ -81,7 +103,12 @@ export class Docker {
     return new Promise((resolve) => {
       const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
       if (this.#options.host) env.DOCKER_HOST = this.#options.host;
-      execFile(this.#options.bin ?? "docker", ["logs", "--tail", String(lines), container], { env }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim()));
+      execFile(
+        this.#options.bin ?? "docker",
+        ["logs", "--tail", String(lines), container],
+        { env },
+        (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim()),
+      );
     });
   }
 

@@ -19,14 +19,22 @@ function forwardedHeaders(req: IncomingMessage): string[] {
 }
 
 /** Resolves when the exchange is over; rejects (nothing sent yet) when the container cannot be reached. */
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, port: number, path: string): Promise<void> {
+export function forwardRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  path: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const upstream = httpRequest({ host: "127.0.0.1", port, method: req.method, path, headers: forwardedHeaders(req) }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-      answer.pipe(res);
-      answer.on("end", () => resolve());
-      answer.on("error", () => (res.destroy(), resolve()));
-    });
+    const upstream = httpRequest(
+      { host: "127.0.0.1", port, method: req.method, path, headers: forwardedHeaders(req) },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+        answer.pipe(res);
+        answer.on("end", () => resolve());
+        answer.on("error", () => (res.destroy(), resolve()));
+      },
+    );
     upstream.on("error", (error) => (res.headersSent ? (res.destroy(), resolve()) : reject(error)));
     res.on("close", () => upstream.destroy());
     req.pipe(upstream);
@@ -34,7 +42,13 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, port: 
 }
 
 /** Joins the client's socket to the container's after replaying the upgrade request; resolves when either side closes. */
-export function forwardUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, port: number, path: string): Promise<void> {
+export function forwardUpgrade(
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  port: number,
+  path: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const upstream: Socket = connect({ host: "127.0.0.1", port });
     let joined = false;

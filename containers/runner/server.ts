@@ -9,7 +9,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { CONTAINER_MEMORY, MIN_RUNNER_KEY_LENGTH, RUNNER_ERROR_HEADER, RUNNER_KEY_HEADER, RunnerSessionPatchSchema } from "@tandem/protocol/runner";
+import {
+  CONTAINER_MEMORY,
+  MIN_RUNNER_KEY_LENGTH,
+  RUNNER_ERROR_HEADER,
+  RUNNER_KEY_HEADER,
+  RunnerSessionPatchSchema,
+} from "@tandem/protocol/runner";
 import { SessionContainers, SessionDeleted } from "./containers";
 import { Docker } from "./docker";
 import { forwardRequest, forwardUpgrade } from "./proxy";
@@ -47,7 +53,9 @@ function digest(value: string): Buffer {
 
 function fail(res: ServerResponse, status: number, code: string, message: string): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { "content-type": "application/json", [RUNNER_ERROR_HEADER]: code }).end(JSON.stringify({ error: { code, message } }));
+  res
+    .writeHead(status, { "content-type": "application/json", [RUNNER_ERROR_HEADER]: code })
+    .end(JSON.stringify({ error: { code, message } }));
 }
 
 async function readJSON(req: IncomingMessage): Promise<unknown> {
@@ -83,12 +91,21 @@ function target(req: IncomingMessage): Target | null {
 }
 
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
-  if (options.key.length < MIN_RUNNER_KEY_LENGTH) throw new Error(`the runner's key must have at least ${MIN_RUNNER_KEY_LENGTH} characters`);
+  if (options.key.length < MIN_RUNNER_KEY_LENGTH)
+    throw new Error(`the runner's key must have at least ${MIN_RUNNER_KEY_LENGTH} characters`);
   const keyDigest = digest(options.key);
   const log = options.log ?? ((line: string) => console.log(`[runner] ${line}`));
   const docker = new Docker({ host: options.dockerHost });
   const runnerName = options.runnerName ?? "local";
-  const live = new SessionContainers({ docker, image: options.image, runnerName, memory: options.memory ?? CONTAINER_MEMORY, sleepAfterSeconds: options.sleepAfterSeconds, startTimeoutMs: options.startTimeoutMs, log });
+  const live = new SessionContainers({
+    docker,
+    image: options.image,
+    runnerName,
+    memory: options.memory ?? CONTAINER_MEMORY,
+    sleepAfterSeconds: options.sleepAfterSeconds,
+    startTimeoutMs: options.startTimeoutMs,
+    log,
+  });
   // What a runner of the same name left behind (it died) belongs to nobody now.
   await live.removeAll().catch(() => undefined);
 
@@ -96,11 +113,16 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   function refusal(req: IncomingMessage): [number, string, string] | null {
     if (req.headers.origin !== undefined) return [403, "forbidden", "browsers never reach the runner"];
     const presented = req.headers[RUNNER_KEY_HEADER];
-    if (typeof presented !== "string" || !timingSafeEqual(digest(presented), keyDigest)) return [401, "unauthenticated", "the runner's key is missing or wrong"];
+    if (typeof presented !== "string" || !timingSafeEqual(digest(presented), keyDigest))
+      return [401, "unauthenticated", "the runner's key is missing or wrong"];
     return null;
   }
 
-  async function toContainer(req: IncomingMessage, res: ServerResponse, { sessionId, forwardPath }: Target): Promise<void> {
+  async function toContainer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { sessionId, forwardPath }: Target,
+  ): Promise<void> {
     let lease: Awaited<ReturnType<SessionContainers["acquire"]>>;
     try {
       lease = await live.acquire(sessionId, `${req.method} ${forwardPath}`);
@@ -112,7 +134,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       await forwardRequest(req, res, lease.port, forwardPath);
     } catch (error) {
       await live.lost(sessionId);
-      fail(res, 502, "container_unreachable", `the session's container did not answer: ${error instanceof Error ? error.message : String(error)}`);
+      fail(
+        res,
+        502,
+        "container_unreachable",
+        `the session's container did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       lease.release();
     }
@@ -134,12 +161,21 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       return void res.writeHead(204).end();
     }
     if (action !== "session") return fail(res, 405, "method_not_allowed", "stop is POST");
-    if (req.method === "GET") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(live.describe(sessionId)));
+    if (req.method === "GET")
+      return void res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(live.describe(sessionId)));
     if (req.method === "DELETE") {
       await live.destroy(sessionId);
       return void res.writeHead(204).end();
     }
-    if (req.method !== "PATCH") return fail(res, 405, "method_not_allowed", "a session is read (GET), changed (PATCH) or deleted (DELETE)");
+    if (req.method !== "PATCH")
+      return fail(
+        res,
+        405,
+        "method_not_allowed",
+        "a session is read (GET), changed (PATCH) or deleted (DELETE)",
+      );
     let body: unknown;
     try {
       body = await readJSON(req);
@@ -147,20 +183,30 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       return fail(res, 400, "invalid_json", error instanceof Error ? error.message : "the body is not JSON");
     }
     const patch = RunnerSessionPatchSchema.safeParse(body);
-    if (!patch.success) return fail(res, 400, "invalid_request", patch.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
+    if (!patch.success)
+      return fail(
+        res,
+        400,
+        "invalid_request",
+        patch.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+      );
     live.configure(sessionId, patch.data);
     res.writeHead(204).end();
   }
 
   const server = createServer((req, res) => {
-    onRequest(req, res).catch((error: unknown) => fail(res, 500, "internal", `the runner failed: ${String(error)}`));
+    onRequest(req, res).catch((error: unknown) =>
+      fail(res, 500, "internal", `the runner failed: ${String(error)}`),
+    );
   });
   server.on("upgrade", (req, socket, head) => {
     const refused = refusal(req);
     const found = target(req);
     if (refused || !found || found.action !== "container") {
       const [status, code, message] = refused ?? [404, "not_found", "not found"];
-      socket.end(`HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: ${code}\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code, message } })}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${code}\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: ${code}\r\nconnection: close\r\n\r\n${JSON.stringify({ error: { code, message } })}`,
+      );
       return;
     }
     void (async () => {
@@ -168,17 +214,31 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       try {
         lease = await live.acquire(found.sessionId, `upgrade ${found.forwardPath}`);
       } catch (error) {
-        const [status, code] = error instanceof SessionDeleted ? ["410 Gone", "session_deleted"] : ["503 Service Unavailable", "container_unavailable"];
-        const message = JSON.stringify({ error: { code, message: error instanceof Error ? error.message : String(error) } });
-        socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: ${code}\r\nconnection: close\r\n\r\n${message}`);
+        const [status, code] =
+          error instanceof SessionDeleted
+            ? ["410 Gone", "session_deleted"]
+            : ["503 Service Unavailable", "container_unavailable"];
+        const message = JSON.stringify({
+          error: { code, message: error instanceof Error ? error.message : String(error) },
+        });
+        socket.end(
+          `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: ${code}\r\nconnection: close\r\n\r\n${message}`,
+        );
         return;
       }
       try {
         await forwardUpgrade(req, socket, head, lease.port, found.forwardPath);
       } catch (error) {
         await live.lost(found.sessionId);
-        const message = JSON.stringify({ error: { code: "container_unreachable", message: `the session's container did not answer: ${String(error)}` } });
-        socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: container_unreachable\r\nconnection: close\r\n\r\n${message}`);
+        const message = JSON.stringify({
+          error: {
+            code: "container_unreachable",
+            message: `the session's container did not answer: ${String(error)}`,
+          },
+        });
+        socket.end(
+          `HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\n${RUNNER_ERROR_HEADER}: container_unreachable\r\nconnection: close\r\n\r\n${message}`,
+        );
       } finally {
         lease.release();
       }
@@ -207,7 +267,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   };
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const isMain =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   const { RUNNER_KEY: key, RUNNER_IMAGE: image } = process.env;
   if (!key || !image) {

@@ -17,11 +17,18 @@ export function dockerHost() {
 /** null when Docker answers; otherwise why it cannot be used here. */
 export function dockerUnavailable(host = dockerHost()) {
   try {
-    execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { env: { ...process.env, ...(host && { DOCKER_HOST: host }) }, stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
+    execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+      env: { ...process.env, ...(host && { DOCKER_HOST: host }) },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 20_000,
+    });
     return null;
   } catch (error) {
     if (error.code === "ENOENT") return "the docker CLI is not installed";
-    const said = String(error.stderr ?? error.message).trim().split("\n").at(-1);
+    const said = String(error.stderr ?? error.message)
+      .trim()
+      .split("\n")
+      .at(-1);
     return `Docker does not answer${host ? ` at ${host}` : ""}: ${said}`;
   }
 }

@@ -41,7 +41,8 @@ async function oneTurn(secrets: Record<string, string>) {
   await client.close();
 }
 
-const keyOf = (api: FakeAnthropic) => api.requests.map(({ headers }) => String(headers["x-api-key"] ?? headers.authorization));
+const keyOf = (api: FakeAnthropic) =>
+  api.requests.map(({ headers }) => String(headers["x-api-key"] ?? headers.authorization));
 
 describe("the host's Anthropic key", () => {
   it("goes only to the host's base URL, whatever ANTHROPIC_BASE_URL a workspace sets", async () => {

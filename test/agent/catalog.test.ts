@@ -11,7 +11,9 @@ import { CATALOG, EFFORTS, isRetired } from "@tandem/protocol/models";
 const require = createRequire(import.meta.url);
 // The package's exports do not name its data files: they are read from its folder.
 const sdk = dirname(require.resolve("@anthropic-ai/sdk"));
-const { DEPRECATED_MODELS } = require(join(sdk, "internal/data/deprecated-models.js")) as { DEPRECATED_MODELS: Record<string, string> };
+const { DEPRECATED_MODELS } = require(join(sdk, "internal/data/deprecated-models.js")) as {
+  DEPRECATED_MODELS: Record<string, string>;
+};
 
 /** "November 30th, 2026" → "2026-11-30". */
 function day(text: string): string {
@@ -48,14 +50,26 @@ describe("the catalog and the installed SDK", () => {
       const { mode, onByDefault, accepts, offMaxEffort } = entry.thinking;
       expect(accepts.includes("adaptive"), entry.id).toBe(mode !== "budget");
       if (mode === "budget") expect(accepts, entry.id).toContain("enabled");
-      if (mode === "always") expect(onByDefault && !accepts.includes("disabled") && !accepts.includes("between_tools"), entry.id).toBe(true);
+      if (mode === "always")
+        expect(
+          onByDefault && !accepts.includes("disabled") && !accepts.includes("between_tools"),
+          entry.id,
+        ).toBe(true);
       // A model that thinks by default and is not always on must take some way to turn it off.
-      if (mode === "adaptive" && onByDefault) expect(accepts.includes("disabled") || accepts.includes("between_tools"), entry.id).toBe(true);
+      if (mode === "adaptive" && onByDefault)
+        expect(accepts.includes("disabled") || accepts.includes("between_tools"), entry.id).toBe(true);
       if (offMaxEffort !== null) expect(onByDefault, entry.id).toBe(true);
       const { levels, default: standard } = entry.effort;
       expect([...levels], entry.id).toEqual(EFFORTS.filter((e) => levels.includes(e)));
       expect(standard === null ? levels.length === 0 : levels.includes(standard), entry.id).toBe(true);
-      if (entry.successor) expect(isRetired(CATALOG.find((m) => m.id === entry.successor)!, Date.now()), `${entry.id}'s successor`).toBe(false);
+      if (entry.successor)
+        expect(
+          isRetired(
+            CATALOG.find((m) => m.id === entry.successor)!,
+            Date.now(),
+          ),
+          `${entry.id}'s successor`,
+        ).toBe(false);
     }
   });
 });

@@ -5,7 +5,13 @@
 import { readFile } from "node:fs/promises";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type ModelGateway, startModelGateway } from "../../containers/agent/gateway";
-import { type FakeAnthropic, type FakeBlock, type FakeResponse, type RecordedRequest, startFakeAnthropic } from "../fakes/anthropic";
+import {
+  type FakeAnthropic,
+  type FakeBlock,
+  type FakeResponse,
+  type RecordedRequest,
+  startFakeAnthropic,
+} from "../fakes/anthropic";
 import { DoClient, HOST_KEY, startFrame, tempDir } from "./helpers";
 
 type Script = FakeResponse | ((request: RecordedRequest) => FakeResponse);
@@ -27,7 +33,10 @@ export interface ClaudeHarness {
   close(): Promise<void>;
 }
 
-export async function startClaudeHarness(name: string, options: { graceMs?: number } = {}): Promise<ClaudeHarness> {
+export async function startClaudeHarness(
+  name: string,
+  options: { graceMs?: number } = {},
+): Promise<ClaudeHarness> {
   const api = await startFakeAnthropic();
   // The fake's queue answers through the harness's own, which a test can clear.
   const queue: Script[] = [];
@@ -76,7 +85,11 @@ export async function startClaudeHarness(name: string, options: { graceMs?: numb
 }
 
 export const reply = {
-  text: (text: string, delayMs = 0): FakeResponse => ({ kind: "message", content: [{ type: "text", text }], eventDelayMs: delayMs }),
+  text: (text: string, delayMs = 0): FakeResponse => ({
+    kind: "message",
+    content: [{ type: "text", text }],
+    eventDelayMs: delayMs,
+  }),
   blocks: (...content: FakeBlock[]): FakeResponse => ({ kind: "message", content }),
   tool: (id: string, name: string, input: unknown, text?: string): FakeResponse => ({
     kind: "message",
@@ -98,5 +111,10 @@ export function lastMessage(request: RecordedRequest): string {
 export async function environOf(pid: number): Promise<Record<string, string> | null> {
   const raw = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => null);
   if (raw === null) return null;
-  return Object.fromEntries(raw.split("\0").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    raw
+      .split("\0")
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
 }

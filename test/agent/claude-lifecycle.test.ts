@@ -50,7 +50,12 @@ async function claudeProcessOf(incarnation: string): Promise<number> {
     if (!/^\d+$/.test(entry)) continue;
     const env = await environOf(Number(entry));
     const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
-    if (env?.[SESSION_TAG_ENV] === incarnation && cmdline.includes("claude") && !cmdline.startsWith("unshare")) return Number(entry);
+    if (
+      env?.[SESSION_TAG_ENV] === incarnation &&
+      cmdline.includes("claude") &&
+      !cmdline.startsWith("unshare")
+    )
+      return Number(entry);
   }
   throw new Error(`no Claude Code process for ${incarnation}`);
 }
@@ -80,7 +85,13 @@ describe("Stop", () => {
     const result = client.of("tool_result").find((f) => f.id === "toolu_long");
     expect(result).toMatchObject({ stopped: true, isError: true });
     expect(result?.output).toMatch(/\[stopped\]$/);
-    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["turn_end", "progress", "workspace_archive", "status", "stopped"]);
+    expect(client.frames.slice(-5).map((f) => f.type)).toEqual([
+      "turn_end",
+      "progress",
+      "workspace_archive",
+      "status",
+      "stopped",
+    ]);
     await client.close();
   });
 });
@@ -98,9 +109,14 @@ describe("a session whose room goes away (Delete, or a room that never comes bac
     client.send({ type: "user_message", seq: 1, text: "start the daemon", author: "alice" });
     await eventuallyFound(stray);
     await client.close();
-    await until(() => (h.host.sessions.has(id) ? undefined : true), "the session removed after its grace", 10_000);
+    await until(
+      () => (h.host.sessions.has(id) ? undefined : true),
+      "the session removed after its grace",
+      10_000,
+    );
     const deadline = Date.now() + 3000;
-    while ((await processesNamed(stray)).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await processesNamed(stray)).length && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await processesNamed(stray)).toEqual([]);
   });
 });
@@ -129,7 +145,12 @@ describe("a model request that fails", () => {
   it("ends the turn with the API's own error; the session goes on and a retry works", async () => {
     const { client } = await h.open();
     // Claude Code may send the request again (its retries); each gets the same refusal.
-    const refusal = { kind: "error" as const, status: 400, type: "invalid_request_error", message: "messages.0.content: the scripted refusal" };
+    const refusal = {
+      kind: "error" as const,
+      status: 400,
+      type: "invalid_request_error",
+      message: "messages.0.content: the scripted refusal",
+    };
     h.enqueue(refusal, refusal, refusal, refusal, refusal);
     client.send({ type: "user_message", seq: 1, text: "try", author: "alice" });
     await client.waitForStatus("idle", 2);
@@ -147,7 +168,12 @@ describe("a model request that fails", () => {
     await client.waitForStatus("idle", 3);
     const last = client.of("message_start").at(-1)!;
     expect(client.textOf(last.id)).toBe("This time it worked.");
-    expect(client.of("usage").at(-1)).toMatchObject({ failed: false, model: CONFIG.model, inputTokens: 25, outputTokens: 10 });
+    expect(client.of("usage").at(-1)).toMatchObject({
+      failed: false,
+      model: CONFIG.model,
+      inputTokens: 25,
+      outputTokens: 10,
+    });
     await client.close();
   });
 });
@@ -155,8 +181,13 @@ describe("a model request that fails", () => {
 describe("Claude Code's environment", () => {
   it("holds the session's secrets (redacted in every frame), a dummy model key and the session's own home: nothing of the host", async () => {
     const secret = `ghp_${"x".repeat(8)}${Date.now()}`;
-    const { id, client } = await h.open({ secrets: { GITHUB_TOKEN: secret, ANTHROPIC_API_KEY: "sk-ant-workspace-key-0123456789abcdef" } });
-    h.enqueue(reply.tool("toolu_env", "Bash", { command: "printenv | sort", description: "Print the environment" }), reply.text("Printed."));
+    const { id, client } = await h.open({
+      secrets: { GITHUB_TOKEN: secret, ANTHROPIC_API_KEY: "sk-ant-workspace-key-0123456789abcdef" },
+    });
+    h.enqueue(
+      reply.tool("toolu_env", "Bash", { command: "printenv | sort", description: "Print the environment" }),
+      reply.text("Printed."),
+    );
     client.send({ type: "user_message", seq: 1, text: "show your environment", author: "alice" });
     await client.waitForStatus("idle", 2);
     const output = client.of("tool_result").find((f) => f.id === "toolu_env")!.output;

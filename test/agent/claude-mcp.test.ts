@@ -23,7 +23,8 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
-const ofType = <T extends FromAgentFrame["type"]>(frames: FromAgentFrame[], type: T) => frames.filter((f): f is Extract<FromAgentFrame, { type: T }> => f.type === type);
+const ofType = <T extends FromAgentFrame["type"]>(frames: FromAgentFrame[], type: T) =>
+  frames.filter((f): f is Extract<FromAgentFrame, { type: T }> => f.type === type);
 
 describe("a workspace's MCP servers in Claude Code", () => {
   it("connects to the live ones with their headers, reports the others failed with a reason, and runs an MCP tool call", async () => {
@@ -43,37 +44,55 @@ describe("a workspace's MCP servers in Claude Code", () => {
       server("legacy", `${mcp.origin}/sse`, { transport: "sse", headers: { Authorization: token } }),
       server("down", `http://127.0.0.1:${silent}/mcp`),
       server("sneaky", `${mcp.origin.replace("127.0.0.1", "localhost")}/mcp`, { privateHostsAllowed: false }),
-      server("stale", "https://stale.example.com/mcp", { failure: "not connected: the header Authorization names the secret GONE, which the workspace does not have" }),
+      server("stale", "https://stale.example.com/mcp", {
+        failure:
+          "not connected: the header Authorization names the secret GONE, which the workspace does not have",
+      }),
     ];
     const { client } = await h.open({ mcpServers });
-    const settled = await until(() => {
-      const last = ofType(client.frames, "mcp_status").at(-1);
-      return last && !last.servers.some((s) => s.status === "pending") ? last.servers : undefined;
-    }, "a settled MCP status", 30_000);
+    const settled = await until(
+      () => {
+        const last = ofType(client.frames, "mcp_status").at(-1);
+        return last && !last.servers.some((s) => s.status === "pending") ? last.servers : undefined;
+      },
+      "a settled MCP status",
+      30_000,
+    );
     const byName = Object.fromEntries(settled.map((s) => [s.name, s]));
     expect(Object.keys(byName).sort()).toEqual(["docs", "down", "legacy", "sneaky", "stale"]);
     expect(byName.docs).toEqual({ name: "docs", status: "connected" });
     expect(byName.legacy).toEqual({ name: "legacy", status: "connected" });
     expect(byName.down).toMatchObject({ status: "failed" });
     expect(byName.down!.error?.length).toBeGreaterThan(0);
-    expect(byName.sneaky).toMatchObject({ status: "failed", error: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1), a loopback address/) });
+    expect(byName.sneaky).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1), a loopback address/),
+    });
     expect(byName.stale).toMatchObject({ status: "failed", error: expect.stringContaining("GONE") });
     // The credential went to the server, and to nothing the room receives.
     expect(mcp.requests.some((r) => r.path === "/mcp" && r.headers.authorization === token)).toBe(true);
     expect(mcp.requests.some((r) => r.path === "/sse" && r.headers.authorization === token)).toBe(true);
     expect(mcp.requests.some((r) => r.headers.host?.startsWith("localhost"))).toBe(false);
 
-    h.enqueue(reply.tool("toolu_mcp", "mcp__docs__echo", { text: "hello MCP" }), reply.text("The server echoed."));
+    h.enqueue(
+      reply.tool("toolu_mcp", "mcp__docs__echo", { text: "hello MCP" }),
+      reply.text("The server echoed."),
+    );
     client.send({ type: "user_message", seq: 1, text: "call the docs server", author: "alice" });
     await client.waitForStatus("idle", 2);
     const use = ofType(client.frames, "tool_use").find((f) => f.id === "toolu_mcp");
     expect(use).toMatchObject({ name: "mcp__docs__echo", input: { text: "hello MCP" } });
-    expect(ofType(client.frames, "tool_result").find((f) => f.id === "toolu_mcp")).toMatchObject({ output: expect.stringContaining("echo from MCP: hello MCP"), isError: false });
+    expect(ofType(client.frames, "tool_result").find((f) => f.id === "toolu_mcp")).toMatchObject({
+      output: expect.stringContaining("echo from MCP: hello MCP"),
+      isError: false,
+    });
     expect(mcp.calls).toEqual(["hello MCP"]);
     // The model was offered the live servers' tools in the prompt (alwaysLoad), not the failed ones'.
     const tools = (h.api.requests.at(-2)?.body.tools ?? []).map((tool: { name: string }) => tool.name);
     expect(tools).toEqual(expect.arrayContaining(["mcp__docs__echo", "mcp__legacy__echo"]));
-    expect(tools.some((name: string) => name.startsWith("mcp__down__") || name.startsWith("mcp__sneaky__"))).toBe(false);
+    expect(
+      tools.some((name: string) => name.startsWith("mcp__down__") || name.startsWith("mcp__sneaky__")),
+    ).toBe(false);
     expect(client.raw.join("\n")).not.toContain(token.slice("Bearer ".length));
     expect(client.invalid).toEqual([]);
   }, 90_000);
@@ -88,12 +107,33 @@ describe("a workspace's MCP servers in Claude Code", () => {
     const { port } = hanging.address() as { port: number };
     try {
       const began = Date.now();
-      const { client } = await h.open({ mcpServers: [{ name: "mute", url: `http://127.0.0.1:${port}/mcp`, transport: "http", headers: {}, failure: null, privateHostsAllowed: true }] });
+      const { client } = await h.open({
+        mcpServers: [
+          {
+            name: "mute",
+            url: `http://127.0.0.1:${port}/mcp`,
+            transport: "http",
+            headers: {},
+            failure: null,
+            privateHostsAllowed: true,
+          },
+        ],
+      });
       const readyAfter = Date.now() - began;
-      const failed = await until(() => ofType(client.frames, "mcp_status").find((f) => f.servers[0]?.status === "failed"), "the mute server failed", 30_000);
+      const failed = await until(
+        () => ofType(client.frames, "mcp_status").find((f) => f.servers[0]?.status === "failed"),
+        "the mute server failed",
+        30_000,
+      );
       const failedAfter = Date.now() - began;
-      console.log(`mute MCP server: session idle after ${readyAfter} ms, reported failed after ${failedAfter} ms: ${failed.servers[0]?.error}`);
-      expect(failed.servers[0]).toMatchObject({ name: "mute", status: "failed", error: expect.stringContaining("timed out after 10000ms") });
+      console.log(
+        `mute MCP server: session idle after ${readyAfter} ms, reported failed after ${failedAfter} ms: ${failed.servers[0]?.error}`,
+      );
+      expect(failed.servers[0]).toMatchObject({
+        name: "mute",
+        status: "failed",
+        error: expect.stringContaining("timed out after 10000ms"),
+      });
       // The session did not wait for it: people could talk to Claude while it was pending.
       expect(readyAfter).toBeLessThan(failedAfter);
     } finally {

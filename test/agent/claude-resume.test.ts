@@ -24,18 +24,28 @@ afterAll(async () => {
 });
 
 async function pullArchive(id: string, incarnation: string): Promise<ArrayBuffer> {
-  const res = await fetch(`${h.host.url}/sessions/${id}/workspace`, { headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation } });
+  const res = await fetch(`${h.host.url}/sessions/${id}/workspace`, {
+    headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation },
+  });
   expect(res.status).toBe(200);
   return res.arrayBuffer();
 }
 
 /** What the DO does on Resume: a start that restores, then the saved workspace PUT to the new incarnation. */
-async function resume(id: string, archive: ArrayBuffer, overrides: Parameters<typeof startFrame>[1] = {}): Promise<DoClient> {
+async function resume(
+  id: string,
+  archive: ArrayBuffer,
+  overrides: Parameters<typeof startFrame>[1] = {},
+): Promise<DoClient> {
   const client = await DoClient.connect(h.host.url, id);
   client.send(startFrame(id, { restore: true, ...overrides }));
   const hello = await until(() => client.hellos[0], "hello");
   expect(hello.needsWorkspace).toBe(true);
-  const put = await fetch(`${h.host.url}/sessions/${id}/workspace`, { method: "PUT", headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: hello.incarnation }, body: archive });
+  const put = await fetch(`${h.host.url}/sessions/${id}/workspace`, {
+    method: "PUT",
+    headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: hello.incarnation },
+    body: archive,
+  });
   expect(put.status).toBe(204);
   await client.waitForStatus("idle");
   return client;
@@ -53,10 +63,24 @@ async function stopAndSave(id: string, client: DoClient): Promise<ArrayBuffer> {
 
 describe("Resume", () => {
   it("continues the same Claude conversation in a new incarnation from the saved workspace, never cloning again; what the agent planted is not loaded", async () => {
-    const repo = await makeBareRepo("app", { "CLAUDE.md": "CLONED-CLAUDE-MD: run the tests with make check.\n", "AGENTS.md": "CLONED-AGENTS-MD: keep commits small.\n" }, (work) => {
-      // A repository that would run a hook at every session start, were its settings loaded.
-      execFileSync("sh", ["-c", "mkdir -p .claude && printf '%s' '{\"hooks\":{\"SessionStart\":[{\"hooks\":[{\"type\":\"command\",\"command\":\"touch \\\"$TANDEM_HOOK_MARKER\\\"-repo\"}]}]}}' > .claude/settings.json"], { cwd: work });
-    });
+    const repo = await makeBareRepo(
+      "app",
+      {
+        "CLAUDE.md": "CLONED-CLAUDE-MD: run the tests with make check.\n",
+        "AGENTS.md": "CLONED-AGENTS-MD: keep commits small.\n",
+      },
+      (work) => {
+        // A repository that would run a hook at every session start, were its settings loaded.
+        execFileSync(
+          "sh",
+          [
+            "-c",
+            'mkdir -p .claude && printf \'%s\' \'{"hooks":{"SessionStart":[{"hooks":[{"type":"command","command":"touch \\"$TANDEM_HOOK_MARKER\\"-repo"}]}]}}\' > .claude/settings.json',
+          ],
+          { cwd: work },
+        );
+      },
+    );
     const marker = path.join(await tempDir("tandem-hook-"), "ran");
     const repos = [{ url: repo.url, branch: "main" }];
     const secrets = { TANDEM_HOOK_MARKER: marker };
@@ -103,8 +127,10 @@ describe("Resume", () => {
     expect(sent).toContain("CLONED-CLAUDE-MD");
     expect(sent).toContain("CLONED-AGENTS-MD");
     // (The planting command spells them in two parts: only a loaded file could bring them whole.)
-    for (const planted of ["PLANTED-ROOT-MD", "PLANTED-REPO-MD", "PLANTED-AGENTS-MD", "PLANTED-USER-MD"]) expect(sent).not.toContain(planted);
-    for (const where of ["repo", "workspace", "config"]) expect(existsSync(`${marker}-${where}`), where).toBe(false);
+    for (const planted of ["PLANTED-ROOT-MD", "PLANTED-REPO-MD", "PLANTED-AGENTS-MD", "PLANTED-USER-MD"])
+      expect(sent).not.toContain(planted);
+    for (const where of ["repo", "workspace", "config"])
+      expect(existsSync(`${marker}-${where}`), where).toBe(false);
     await resumed.close();
   });
 
@@ -116,11 +142,31 @@ describe("Resume", () => {
     await writeFile(path.join(old, "artifacts", "report.md"), "an old report\n");
     const archive = execFileSync("tar", ["-czf", "-", "-C", old, "."]);
     const history = [
-      { role: "user" as const, author: "alice", blocks: [{ type: "text" as const, text: "write the quarterly report" }] },
-      { role: "assistant" as const, blocks: [{ type: "text" as const, text: "I wrote artifacts/report.md with the ALBATROSS figures." }, { type: "tool_use" as const, id: "old-1", name: "write_file", input: { path: "artifacts/report.md" }, result: "wrote 14 bytes" }] },
+      {
+        role: "user" as const,
+        author: "alice",
+        blocks: [{ type: "text" as const, text: "write the quarterly report" }],
+      },
+      {
+        role: "assistant" as const,
+        blocks: [
+          { type: "text" as const, text: "I wrote artifacts/report.md with the ALBATROSS figures." },
+          {
+            type: "tool_use" as const,
+            id: "old-1",
+            name: "write_file",
+            input: { path: "artifacts/report.md" },
+            result: "wrote 14 bytes",
+          },
+        ],
+      },
     ];
     h.enqueue(reply.text("Continuing the report."));
-    const client = await resume(id, archive.buffer.slice(archive.byteOffset, archive.byteOffset + archive.byteLength) as ArrayBuffer, { history });
+    const client = await resume(
+      id,
+      archive.buffer.slice(archive.byteOffset, archive.byteOffset + archive.byteLength) as ArrayBuffer,
+      { history },
+    );
     client.send({ type: "user_message", seq: 3, text: "add a summary", author: "bob" });
     await client.waitForStatus("idle", 2);
     const sent = sentText(h.api.requests.at(-1)!);

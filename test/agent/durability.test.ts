@@ -9,7 +9,17 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { INCARNATION_HEADER } from "@tandem/protocol/agent";
-import { CONFIG, DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
+import {
+  CONFIG,
+  DoClient,
+  HOST_KEY,
+  linkHeaders,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+  until,
+} from "./helpers";
 
 let host: AgentHost;
 let container: AgentHost;
@@ -19,9 +29,27 @@ const newId = () => `durable-${++counter}`;
 
 beforeAll(async () => {
   const quiet = () => {};
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot: await tempDir("tandem-host-"),
+    archiveRoot: await tempDir("tandem-arch-"),
+    graceMs: 150,
+    offlineTokenDelayMs: 1,
+    log: quiet,
+  });
   containerWorkspace = await tempDir("tandem-container-ws-");
-  container = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspace: containerWorkspace, archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 1, log: quiet });
+  container = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspace: containerWorkspace,
+    archiveRoot: await tempDir("tandem-arch-"),
+    graceMs: 150,
+    offlineTokenDelayMs: 1,
+    log: quiet,
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -39,14 +67,25 @@ const incarnationOf = (client: DoClient) => client.hellos.at(-1)!.incarnation;
 
 /** What the DO does with an archive: GET it from the incarnation that made it. */
 async function pullArchive(on: AgentHost, id: string, incarnation: string): Promise<ArrayBuffer> {
-  const res = await fetch(`${on.url}/sessions/${id}/workspace`, { headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation } });
+  const res = await fetch(`${on.url}/sessions/${id}/workspace`, {
+    headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation },
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/gzip");
   return res.arrayBuffer();
 }
 
-async function pushArchive(on: AgentHost, id: string, incarnation: string, archive: ArrayBuffer): Promise<Response> {
-  return fetch(`${on.url}/sessions/${id}/workspace`, { method: "PUT", headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation }, body: archive });
+async function pushArchive(
+  on: AgentHost,
+  id: string,
+  incarnation: string,
+  archive: ArrayBuffer,
+): Promise<Response> {
+  return fetch(`${on.url}/sessions/${id}/workspace`, {
+    method: "PUT",
+    headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnation },
+    body: archive,
+  });
 }
 
 async function say(client: DoClient, seq: number, text: string): Promise<void> {
@@ -96,12 +135,18 @@ describe.each([
     expect(types.indexOf("workspace_archive")).toBeLessThan(types.indexOf("ready"));
     const workspace = on.sessions.get(id)!.workspace;
 
-    await say(first, 1, "/run echo 'an uncommitted edit' >> app/README.md && mkdir -p artifacts && echo report > artifacts/report.md");
+    await say(
+      first,
+      1,
+      "/run echo 'an uncommitted edit' >> app/README.md && mkdir -p artifacts && echo report > artifacts/report.md",
+    );
     const archived = first.of("workspace_archive").at(-1)!;
     expect(archived).toMatchObject({ overLimit: false, size: expect.any(Number) });
     const archive = await pullArchive(on, id, incarnationOf(first));
     expect(archive.byteLength).toBe(archived.size);
-    const wrong = await fetch(`${on.url}/sessions/${id}/workspace`, { headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: "someone-else" } });
+    const wrong = await fetch(`${on.url}/sessions/${id}/workspace`, {
+      headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: "someone-else" },
+    });
     expect(wrong.status).toBe(409);
 
     first.send({ type: "stop" });
@@ -152,22 +197,44 @@ describe.each([
 
 describe("stop and completion", () => {
   it("stop in the middle of a long streamed reply: stopped within 2 s, the partial reply kept", async () => {
-    const slow = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), graceMs: 150, offlineTokenDelayMs: 5, log: () => {} });
+    const slow = await startAgentHost({
+      key: HOST_KEY,
+      port: 0,
+      stateRoot: await tempDir("tandem-state-"),
+      workspaceRoot: await tempDir("tandem-host-"),
+      archiveRoot: await tempDir("tandem-arch-"),
+      graceMs: 150,
+      offlineTokenDelayMs: 5,
+      log: () => {},
+    });
     try {
       const id = newId();
       const client = await open(slow, id);
       await client.waitForStatus("idle");
-      client.send({ type: "user_message", seq: 1, text: Array.from({ length: 2000 }, (_, i) => `word${i}`).join(" "), author: "alice" });
+      client.send({
+        type: "user_message",
+        seq: 1,
+        text: Array.from({ length: 2000 }, (_, i) => `word${i}`).join(" "),
+        author: "alice",
+      });
       await client.waitFor((f) => f.type === "text_delta", "deltas", 20);
       const stoppedAt = Date.now();
       client.send({ type: "stop" });
       await client.waitFor((f) => f.type === "stopped", "stopped");
       expect(Date.now() - stoppedAt).toBeLessThan(2000);
-      const streamed = client.of("text_delta").map((f) => f.text).join("");
+      const streamed = client
+        .of("text_delta")
+        .map((f) => f.text)
+        .join("");
       expect(streamed.length).toBeGreaterThan(20);
       expect(streamed).not.toContain("word1999");
       // Claude Code's conversation changed with the turn: it is saved (with the workspace) for a resume.
-      expect(client.frames.filter((f) => f.type !== "usage").slice(-5).map((f) => f.type)).toEqual(["turn_end", "progress", "workspace_archive", "status", "stopped"]);
+      expect(
+        client.frames
+          .filter((f) => f.type !== "usage")
+          .slice(-5)
+          .map((f) => f.type),
+      ).toEqual(["turn_end", "progress", "workspace_archive", "status", "stopped"]);
       await client.close();
     } finally {
       await slow.close();
@@ -181,13 +248,28 @@ describe("stop and completion", () => {
     expect(client.of("completed")).toHaveLength(0); // no turn yet, nothing to complete
     client.send({ type: "user_message", seq: 1, text: "/write notes.md done", author: "trigger" });
     await client.waitFor((f) => f.type === "completed", "completed");
-    expect(client.frames.slice(-5).map((f) => f.type)).toEqual(["turn_end", "progress", "workspace_archive", "status", "completed"]);
+    expect(client.frames.slice(-5).map((f) => f.type)).toEqual([
+      "turn_end",
+      "progress",
+      "workspace_archive",
+      "status",
+      "completed",
+    ]);
     expect(client.frames.at(-4)).toMatchObject({ type: "progress", step: "save" });
     await client.close();
   });
 
   it("reports an archive over the cap and keeps none", async () => {
-    const small = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), archiveRoot: await tempDir("tandem-arch-"), archiveMaxBytes: 2048, graceMs: 150, log: () => {} });
+    const small = await startAgentHost({
+      key: HOST_KEY,
+      port: 0,
+      stateRoot: await tempDir("tandem-state-"),
+      workspaceRoot: await tempDir("tandem-host-"),
+      archiveRoot: await tempDir("tandem-arch-"),
+      archiveMaxBytes: 2048,
+      graceMs: 150,
+      log: () => {},
+    });
     try {
       const id = newId();
       const client = await open(small, id);
@@ -196,7 +278,9 @@ describe("stop and completion", () => {
       const archived = client.of("workspace_archive")[0];
       expect(archived.overLimit).toBe(true);
       expect(archived.size).toBeGreaterThan(2048);
-      const res = await fetch(`${small.url}/sessions/${id}/workspace`, { headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnationOf(client) } });
+      const res = await fetch(`${small.url}/sessions/${id}/workspace`, {
+        headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: incarnationOf(client) },
+      });
       expect(res.status).toBe(404);
       await client.close();
     } finally {
@@ -216,13 +300,21 @@ describe("the workspace archive of a sparse file", () => {
     const workspace = await tempDir("tandem-sparse-ws-");
     execFileSync("truncate", ["-s", "1G", path.join(workspace, "disk.img")]);
     await writeFile(path.join(workspace, "notes.txt"), "kept\n");
-    const archive = new WorkspaceArchive({ workspace, file: path.join(await tempDir("tandem-sparse-arch-"), "ws.tar.gz"), maxBytes: 1024 ** 3 });
+    const archive = new WorkspaceArchive({
+      workspace,
+      file: path.join(await tempDir("tandem-sparse-arch-"), "ws.tar.gz"),
+      maxBytes: 1024 ** 3,
+    });
     const { size, overLimit } = await archive.save();
     expect(overLimit).toBe(false);
     expect(size).toBeLessThan(1024 * 1024);
 
     const restoredInto = await tempDir("tandem-sparse-restored-");
-    const target = new WorkspaceArchive({ workspace: restoredInto, file: path.join(restoredInto, "..", "unused.tar.gz"), maxBytes: 1024 ** 3 });
+    const target = new WorkspaceArchive({
+      workspace: restoredInto,
+      file: path.join(restoredInto, "..", "unused.tar.gz"),
+      maxBytes: 1024 ** 3,
+    });
     await target.restore(Readable.from(createReadStream(archive.file)));
     const restored = await stat(path.join(restoredInto, "disk.img"));
     expect(restored.size).toBe(1024 ** 3);
@@ -238,7 +330,10 @@ describe("a slow workspace archive", () => {
     const realTar = execFileSync("sh", ["-c", "command -v tar"], { encoding: "utf8" }).trim();
     const shims = await tempDir("tandem-slow-tar-");
     await mkdir(shims, { recursive: true });
-    await writeFile(path.join(shims, "tar"), `#!/bin/sh\ncase "$*" in *-czf*) sleep 7;; esac\nexec ${realTar} "$@"\n`);
+    await writeFile(
+      path.join(shims, "tar"),
+      `#!/bin/sh\ncase "$*" in *-czf*) sleep 7;; esac\nexec ${realTar} "$@"\n`,
+    );
     await chmod(path.join(shims, "tar"), 0o755);
     const id = newId();
     const client = await open(host, id);
@@ -246,7 +341,12 @@ describe("a slow workspace archive", () => {
     const path0 = process.env.PATH;
     process.env.PATH = `${shims}:${path0}`;
     try {
-      client.send({ type: "user_message", seq: 1, text: "/run echo the turn's work > work.txt", author: "alice" });
+      client.send({
+        type: "user_message",
+        seq: 1,
+        text: "/run echo the turn's work > work.txt",
+        author: "alice",
+      });
       await client.waitFor((f) => f.type === "progress" && f.step === "save", "saving");
       client.send({ type: "stop" });
       await until(() => client.of("stopped")[0], "stopped", 20_000);

@@ -26,7 +26,14 @@ beforeAll(async () => {
   github = await startFakeGitHub({ root, token: TOKEN });
   repoURL = `${github.url}/acme/app.git`;
   workspaceRoot = await tempDir("tandem-host-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, graceMs: 1000, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot,
+    graceMs: 1000,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -51,7 +58,10 @@ async function start(secrets: Record<string, string>) {
   const id = `git-${++counter}`;
   const client = await DoClient.connect(host.url, id);
   client.send(startFrame(id, { repos: [{ url: repoURL }], secrets }));
-  const outcome = await client.waitFor((f) => f.type === "error" || (f.type === "status" && f.state === "idle"), "clone outcome");
+  const outcome = await client.waitFor(
+    (f) => f.type === "error" || (f.type === "status" && f.state === "idle"),
+    "clone outcome",
+  );
   return { id, client, outcome };
 }
 
@@ -59,7 +69,9 @@ describe("git credentials", () => {
   it("without a token the clone fails with git's message in the error", async () => {
     const { client, outcome } = await start({});
     expect(outcome.type).toBe("error");
-    expect(outcome.type === "error" && outcome.message).toMatch(/could not read Username|Authentication failed/);
+    expect(outcome.type === "error" && outcome.message).toMatch(
+      /could not read Username|Authentication failed/,
+    );
     expect(github.gitAuth.every((auth) => auth === null)).toBe(true);
     await client.close();
   });
@@ -69,7 +81,11 @@ describe("git credentials", () => {
     const { client, outcome } = await start({ GITHUB_TOKEN: bad, GITHUB_API_URL: github.apiURL });
     expect(outcome.type === "error" && outcome.message).toContain("Authentication failed");
     // git sent the bad token (through the helper), but no frame carries it.
-    expect(github.gitAuth.some((auth) => auth && Buffer.from(auth.slice(6), "base64").toString().endsWith(`:${bad}`))).toBe(true);
+    expect(
+      github.gitAuth.some(
+        (auth) => auth && Buffer.from(auth.slice(6), "base64").toString().endsWith(`:${bad}`),
+      ),
+    ).toBe(true);
     expect(client.raw.some((frame) => frame.includes(bad))).toBe(false);
     await client.close();
   });
@@ -102,8 +118,12 @@ describe("git credentials", () => {
   it("the helper is scoped to github.com and the API's git host; none without a token", () => {
     expect(gitCredentialEnv({})).toEqual({});
     const env = gitCredentialEnv({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: "https://ghe.example.com/api/v3" });
-    const keys = Object.entries(env).filter(([k]) => k.startsWith("GIT_CONFIG_KEY_")).map(([, v]) => v);
-    expect(new Set(keys)).toEqual(new Set(["credential.https://github.com.helper", "credential.https://ghe.example.com.helper"]));
+    const keys = Object.entries(env)
+      .filter(([k]) => k.startsWith("GIT_CONFIG_KEY_"))
+      .map(([, v]) => v);
+    expect(new Set(keys)).toEqual(
+      new Set(["credential.https://github.com.helper", "credential.https://ghe.example.com.helper"]),
+    );
     expect(JSON.stringify(env)).not.toContain(TOKEN);
     expect(gitHostOf("https://api.github.com")).toBe("https://github.com");
     expect(gitHostOf("ftp://x")).toBeNull();

@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIFF_MAX_BYTES, type Changes } from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github";
-import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir } from "./helpers";
+import {
+  DoClient,
+  HOST_KEY,
+  linkHeaders,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+} from "./helpers";
 
 const TOKEN = "ghp_roundtrip0123456789abcdefABCDEF";
 let host: AgentHost;
@@ -23,7 +31,14 @@ beforeAll(async () => {
   root = await tempDir("tandem-github-");
   github = await startFakeGitHub({ root, token: TOKEN });
   workspaceRoot = await tempDir("tandem-host-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, graceMs: 1000, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot,
+    graceMs: 1000,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -42,7 +57,12 @@ async function session() {
   const url = `${github.url}/acme/${name}.git`;
   const id = `round-trip-${counter}`;
   const client = await DoClient.connect(host.url, id);
-  client.send(startFrame(id, { repos: [{ url, branch: "main" }], secrets: { GITHUB_API_URL: github.apiURL, GITHUB_TOKEN: TOKEN } }));
+  client.send(
+    startFrame(id, {
+      repos: [{ url, branch: "main" }],
+      secrets: { GITHUB_API_URL: github.apiURL, GITHUB_TOKEN: TOKEN },
+    }),
+  );
   await client.waitForStatus("idle");
   const dir = path.join(workspaceRoot, id, name);
   return { id, url, remote, dir, client, base: run(dir, "rev-parse", "HEAD") };
@@ -55,8 +75,20 @@ async function changes(id: string): Promise<Changes> {
 }
 
 async function push(id: string, body: unknown) {
-  const res = await fetch(`${host.url}/sessions/${id}/push`, { method: "POST", headers: { ...(await linkHeaders(id)), "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string }; branch?: string; commit?: string; pullRequestUrl?: string } };
+  const res = await fetch(`${host.url}/sessions/${id}/push`, {
+    method: "POST",
+    headers: { ...(await linkHeaders(id)), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      error?: { code: string; message: string };
+      branch?: string;
+      commit?: string;
+      pullRequestUrl?: string;
+    },
+  };
 }
 
 describe("changes", () => {
@@ -106,15 +138,25 @@ describe("push", () => {
     writeFileSync(path.join(dir, "keep.txt"), "changed\n");
     writeFileSync(path.join(dir, "added.txt"), "new\n");
     const message = 'Tandem session "fix-login": the change\n\nAsked by alice';
-    const result = await push(id, { branch: "tandem/fix-login", message, pullRequest: { title: "Fix login", body: "From Tandem" } });
+    const result = await push(id, {
+      branch: "tandem/fix-login",
+      message,
+      pullRequest: { title: "Fix login", body: "From Tandem" },
+    });
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     const { commit, pullRequestUrl } = result.body;
     expect(run(remote, "rev-parse", "refs/heads/tandem/fix-login")).toBe(commit);
     expect(run(remote, "log", "-1", "--format=%B", commit!)).toBe(message);
     expect(run(remote, "rev-parse", `${commit}^`)).toBe(base);
     expect(run(remote, "show", `${commit}:added.txt`)).toBe("new");
-    expect(github.pulls.at(-1)).toMatchObject({ owner: "acme", body: { title: "Fix login", body: "From Tandem", head: "tandem/fix-login", base: "main" }, authorization: `Bearer ${TOKEN}` });
-    expect(pullRequestUrl).toBe(`${github.url}/acme/${url.split("/").pop()!.replace(".git", "")}/pull/${github.pulls.length}`);
+    expect(github.pulls.at(-1)).toMatchObject({
+      owner: "acme",
+      body: { title: "Fix login", body: "From Tandem", head: "tandem/fix-login", base: "main" },
+      authorization: `Bearer ${TOKEN}`,
+    });
+    expect(pullRequestUrl).toBe(
+      `${github.url}/acme/${url.split("/").pop()!.replace(".git", "")}/pull/${github.pulls.length}`,
+    );
     // The agent's branch, HEAD and index are as they were.
     expect(run(dir, "rev-parse", "HEAD")).toBe(base);
     expect(run(dir, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
@@ -124,11 +166,18 @@ describe("push", () => {
 
   it("refuses clearly: nothing changed, a rejected push (git's message), GitHub's error, a bad branch", async () => {
     const { id, remote, dir, client } = await session();
-    expect((await push(id, { branch: "tandem/none", message: "m" })).body.error?.code).toBe("nothing_to_push");
+    expect((await push(id, { branch: "tandem/none", message: "m" })).body.error?.code).toBe(
+      "nothing_to_push",
+    );
 
     writeFileSync(path.join(dir, "keep.txt"), "mine\n");
     // Someone else's branch of that name already holds unrelated history: a push there is not a fast-forward.
-    run(remote, "update-ref", "refs/heads/taken", run(remote, "commit-tree", run(remote, "rev-parse", "main^{tree}"), "-m", "theirs"));
+    run(
+      remote,
+      "update-ref",
+      "refs/heads/taken",
+      run(remote, "commit-tree", run(remote, "rev-parse", "main^{tree}"), "-m", "theirs"),
+    );
     const rejected = await push(id, { branch: "taken", message: "m" });
     expect(rejected.status).toBe(409);
     expect(rejected.body.error?.code).toBe("push_rejected");

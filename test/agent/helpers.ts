@@ -5,7 +5,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { type AgentHello, AgentHelloSchema, type FromAgentFrame, FromAgentFrameSchema, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
+import {
+  type AgentHello,
+  AgentHelloSchema,
+  type FromAgentFrame,
+  FromAgentFrameSchema,
+  type StartFrame,
+  type ToAgentFrame,
+} from "@tandem/protocol/agent";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { agentLinkToken } from "@tandem/protocol/agent-auth";
 import { liveModelThinking } from "../fakes/catalog";
@@ -19,7 +26,16 @@ export async function linkHeaders(sessionId: string, key = HOST_KEY): Promise<Re
 }
 
 /** A session's settings: a live model that thinks with a budget (the agent's oldest request shape). */
-export const CONFIG: SessionConfig = { model: liveModelThinking("budget").id, temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" };
+export const CONFIG: SessionConfig = {
+  model: liveModelThinking("budget").id,
+  temperature: 0.7,
+  maxTokens: 4000,
+  timeoutSeconds: 300,
+  thinking: false,
+  effort: null,
+  interactive: true,
+  permissionMode: "auto",
+};
 
 const cleanups: string[] = [];
 export async function tempDir(prefix = "tandem-test-"): Promise<string> {
@@ -32,7 +48,20 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {}): StartFrame {
-  return { type: "start", sessionId, config: CONFIG, workflow: null, repos: [], secrets: {}, mcpServers: [], history: [], ackedUpTo: 0, incarnation: null, restore: false, ...overrides };
+  return {
+    type: "start",
+    sessionId,
+    config: CONFIG,
+    workflow: null,
+    repos: [],
+    secrets: {},
+    mcpServers: [],
+    history: [],
+    ackedUpTo: 0,
+    incarnation: null,
+    restore: false,
+    ...overrides,
+  };
 }
 
 /** Waits until `check` returns a value (not undefined), polling. */
@@ -73,10 +102,17 @@ export class DoClient {
     });
   }
 
-  static async connect(hostURL: string, sessionId: string, headers?: Record<string, string>): Promise<DoClient> {
-    const ws = new WebSocket(`${hostURL.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`, {
-      headers: headers ?? (await linkHeaders(sessionId)),
-    });
+  static async connect(
+    hostURL: string,
+    sessionId: string,
+    headers?: Record<string, string>,
+  ): Promise<DoClient> {
+    const ws = new WebSocket(
+      `${hostURL.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`,
+      {
+        headers: headers ?? (await linkHeaders(sessionId)),
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);
@@ -98,17 +134,34 @@ export class DoClient {
   }
 
   /** Waits for the n-th (1-based) frame matching `predicate`, counting from the start. */
-  waitFor(predicate: (f: FromAgentFrame) => boolean, what: string, nth = 1, timeoutMs?: number): Promise<FromAgentFrame> {
+  waitFor(
+    predicate: (f: FromAgentFrame) => boolean,
+    what: string,
+    nth = 1,
+    timeoutMs?: number,
+  ): Promise<FromAgentFrame> {
     return until(() => this.frames.filter(predicate)[nth - 1], what, timeoutMs);
   }
 
-  waitForStatus(state: "idle" | "working" | "waiting_input", nth = 1, timeoutMs?: number): Promise<FromAgentFrame> {
-    return this.waitFor((f) => f.type === "status" && f.state === state, `status ${state} #${nth}`, nth, timeoutMs);
+  waitForStatus(
+    state: "idle" | "working" | "waiting_input",
+    nth = 1,
+    timeoutMs?: number,
+  ): Promise<FromAgentFrame> {
+    return this.waitFor(
+      (f) => f.type === "status" && f.state === state,
+      `status ${state} #${nth}`,
+      nth,
+      timeoutMs,
+    );
   }
 
   /** All text streamed for one assistant message. */
   textOf(messageId: string): string {
-    return this.of("text_delta").filter((f) => f.id === messageId).map((f) => f.text).join("");
+    return this.of("text_delta")
+      .filter((f) => f.id === messageId)
+      .map((f) => f.text)
+      .join("");
   }
 
   close(): Promise<void> {
@@ -133,10 +186,18 @@ export async function makeBareRepo(
   const bare = path.join(dir, `${name}.git`);
   const work = path.join(dir, "work");
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" });
+    execFileSync(
+      "git",
+      ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args],
+      { cwd, stdio: "pipe" },
+    );
   git(dir, "init", "--bare", bare);
   git(dir, "init", work);
-  execFileSync("sh", ["-c", "echo '# demo' > README.md && mkdir src && echo 'export const x = 1;' > src/x.ts"], { cwd: work });
+  execFileSync(
+    "sh",
+    ["-c", "echo '# demo' > README.md && mkdir src && echo 'export const x = 1;' > src/x.ts"],
+    { cwd: work },
+  );
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(work, file), content);
   setup?.(work);
   git(work, "add", ".");

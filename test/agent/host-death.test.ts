@@ -68,8 +68,16 @@ describe("an agent host that dies", () => {
       await client.waitForStatus("idle");
       const tag = client.hellos[0].incarnation;
       const stray = "tandem-stray-of-a-dead-host";
-      client.send({ type: "user_message", seq: 1, text: `/run (env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' >/dev/null 2>&1 &); sleep 0.3; echo started; sleep 600`, author: "alice" });
-      await client.waitFor((f) => f.type === "tool_result" || (f.type === "tool_use" && f.name === "Bash"), "the command");
+      client.send({
+        type: "user_message",
+        seq: 1,
+        text: `/run (env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' >/dev/null 2>&1 &); sleep 0.3; echo started; sleep 600`,
+        author: "alice",
+      });
+      await client.waitFor(
+        (f) => f.type === "tool_result" || (f.type === "tool_use" && f.name === "Bash"),
+        "the command",
+      );
       const alive = await (async () => {
         const deadline = Date.now() + 10_000;
         for (;;) {
@@ -106,28 +114,46 @@ describe("an agent host alone in its container (under an init, as tini runs it) 
     // A container's PID namespace with an init as PID 1 (a shell standing for tini) and the host its child;
     // the host may not make namespaces of its own.
     const node = path.resolve("node_modules/.bin/node");
-    const host = spawn("unshare", ["--pid", "--fork", "--mount-proc", "--kill-child", "--", "sh", "-c", `"${node}" --import tsx containers/agent/server.ts; true`], {
-      stdio: "ignore",
-      detached: true,
-      env: {
-        ...process.env,
-        AGENT_KEY: HOST_KEY,
-        PORT: String(port),
-        AGENT_WORKSPACE: path.join(dir, "workspace"),
-        AGENT_ARCHIVE_ROOT: path.join(dir, "archives"),
-        AGENT_STATE_ROOT: path.join(dir, "state"),
-        AGENT_CONTAINMENT: "container",
-        AGENT_OFFLINE_TOKEN_DELAY_MS: "1",
-        ANTHROPIC_API_KEY: "",
+    const host = spawn(
+      "unshare",
+      [
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--kill-child",
+        "--",
+        "sh",
+        "-c",
+        `"${node}" --import tsx containers/agent/server.ts; true`,
+      ],
+      {
+        stdio: "ignore",
+        detached: true,
+        env: {
+          ...process.env,
+          AGENT_KEY: HOST_KEY,
+          PORT: String(port),
+          AGENT_WORKSPACE: path.join(dir, "workspace"),
+          AGENT_ARCHIVE_ROOT: path.join(dir, "archives"),
+          AGENT_STATE_ROOT: path.join(dir, "state"),
+          AGENT_CONTAINMENT: "container",
+          AGENT_OFFLINE_TOKEN_DELAY_MS: "1",
+          ANTHROPIC_API_KEY: "",
+        },
       },
-    });
+    );
     try {
       await waitForHealth(port, host);
       const client = await DoClient.connect(`http://127.0.0.1:${port}`, "contained");
       client.send(startFrame("contained"));
       await client.waitForStatus("idle");
       const stray = "tandem-stray-in-a-container";
-      client.send({ type: "user_message", seq: 1, text: `/run (env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' >/dev/null 2>&1 &); sleep 0.3; echo started; sleep 600`, author: "alice" });
+      client.send({
+        type: "user_message",
+        seq: 1,
+        text: `/run (env -u ${SESSION_TAG_ENV} setsid bash -c 'exec -a ${stray} sleep 1000000' >/dev/null 2>&1 &); sleep 0.3; echo started; sleep 600`,
+        author: "alice",
+      });
       const deadline = Date.now() + 15_000;
       while (!(await sessionProcesses("-", stray)).length) {
         if (Date.now() > deadline) throw new Error("the stray never started");

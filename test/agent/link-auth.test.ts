@@ -12,7 +12,15 @@ let counter = 0;
 const newId = () => `link-${++counter}`;
 
 beforeAll(async () => {
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-link-"), graceMs: 500, offlineTokenDelayMs: 1, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot: await tempDir("tandem-link-"),
+    graceMs: 500,
+    offlineTokenDelayMs: 1,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -22,7 +30,10 @@ afterAll(async () => {
 /** Tries to open a session socket; resolves with the HTTP status of a refused upgrade, or "open". */
 function tryUpgrade(sessionId: string, headers: Record<string, string>): Promise<number | "open"> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`, { headers });
+    const ws = new WebSocket(
+      `${host.url.replace(/^http/, "ws")}/sessions/${encodeURIComponent(sessionId)}/socket`,
+      { headers },
+    );
     ws.once("open", () => {
       ws.close();
       resolve("open");
@@ -77,7 +88,12 @@ describe("the agent link is authenticated", () => {
     const client = await DoClient.connect(host.url, id);
     client.send(startFrame(id));
     await client.waitForStatus("idle");
-    client.send({ type: "user_message", seq: 1, text: "/write artifacts/report.txt private words", author: "alice" });
+    client.send({
+      type: "user_message",
+      seq: 1,
+      text: "/write artifacts/report.txt private words",
+      author: "alice",
+    });
     await client.waitFor((f) => f.type === "artifact", "artifact frame");
 
     const url = `${host.url}/sessions/${id}/artifacts/report.txt`;
@@ -85,12 +101,16 @@ describe("the agent link is authenticated", () => {
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
     expect((await fetch(url, { headers: await linkHeaders("other") })).status).toBe(401);
-    expect((await fetch(url, { headers: { ...(await linkHeaders(id)), origin: "http://evil.example" } })).status).toBe(403);
+    expect(
+      (await fetch(url, { headers: { ...(await linkHeaders(id)), origin: "http://evil.example" } })).status,
+    ).toBe(403);
     const allowed = await fetch(url, { headers: await linkHeaders(id) });
     expect(await allowed.text()).toBe("private words");
 
     expect(await (await fetch(`${host.url}/health`)).json()).toEqual({ ok: true });
-    expect((await fetch(`${host.url}/health`, { headers: { origin: "http://evil.example" } })).status).toBe(403);
+    expect((await fetch(`${host.url}/health`, { headers: { origin: "http://evil.example" } })).status).toBe(
+      403,
+    );
     await client.close();
   });
 
@@ -99,7 +119,9 @@ describe("the agent link is authenticated", () => {
     const nonce = "0123456789abcdef0123456789abcdef";
     const expected = await agentProof(HOST_KEY, id, nonce);
     const upgraded = await new Promise<string | undefined>((resolve, reject) => {
-      const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/sessions/${id}/socket`, { headers: { [LINK_NONCE_HEADER]: nonce } });
+      const ws = new WebSocket(`${host.url.replace(/^http/, "ws")}/sessions/${id}/socket`, {
+        headers: { [LINK_NONCE_HEADER]: nonce },
+      });
       ws.once("unexpected-response", (_req, res) => resolve(String(res.headers[AGENT_PROOF_HEADER] ?? "")));
       ws.once("error", reject);
     });
@@ -115,7 +137,9 @@ describe("the agent link is authenticated", () => {
     const download = await fetch(`${host.url}/sessions/${id}/artifacts/none.txt`, { headers });
     expect(download.status).toBe(404);
     expect(download.headers.get(AGENT_PROOF_HEADER)).toBe(expected);
-    const malformed = await fetch(`${host.url}/sessions/${id}/artifacts/none.txt`, { headers: { ...(await linkHeaders(id)), [LINK_NONCE_HEADER]: "not a nonce" } });
+    const malformed = await fetch(`${host.url}/sessions/${id}/artifacts/none.txt`, {
+      headers: { ...(await linkHeaders(id)), [LINK_NONCE_HEADER]: "not a nonce" },
+    });
     expect(malformed.headers.get(AGENT_PROOF_HEADER)).toBeNull();
   });
 

@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentWorkbenchPath, type Changes, type GitAction, type WorkbenchLine } from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github";
-import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir } from "./helpers";
+import {
+  DoClient,
+  HOST_KEY,
+  linkHeaders,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+} from "./helpers";
 
 const TOKEN = "ghp_planted0123456789abcdefABCDEFgh";
 const OTHER_SECRET = "other-secret-value-0123456789";
@@ -55,7 +63,8 @@ function plant(dir: string): void {
     chmodSync(script, 0o755);
     return script;
   };
-  const set = (key: string, value: string, file = path.join(dir, ".git", "config")) => run(dir, "config", "--file", file, key, value);
+  const set = (key: string, value: string, file = path.join(dir, ".git", "config")) =>
+    run(dir, "config", "--file", file, key, value);
   set("core.fsmonitor", evil("fsmonitor"));
   set("filter.evil.clean", evil("clean"));
   set("filter.evil.smudge", evil("smudge"));
@@ -73,7 +82,10 @@ function plant(dir: string): void {
   set("filter.more.clean", evil("included-clean"), included);
   mkdirSync(path.join(dir, ".git", "evil-hooks"));
   for (const hook of ["pre-push", "pre-commit", "post-index-change", "reference-transaction"]) {
-    writeFileSync(path.join(dir, ".git", "evil-hooks", hook), `#!/bin/sh\nenv > "${markers}/hook-${hook}-$$"\n`);
+    writeFileSync(
+      path.join(dir, ".git", "evil-hooks", hook),
+      `#!/bin/sh\nenv > "${markers}/hook-${hook}-$$"\n`,
+    );
     chmodSync(path.join(dir, ".git", "evil-hooks", hook), 0o755);
   }
   writeFileSync(path.join(dir, ".gitattributes"), "*.txt filter=evil diff=evil\n*.md filter=more\n");
@@ -139,7 +151,9 @@ describe("a repository with planted git configuration", () => {
   it("saved: the workbench runs none of it either, with no secret for changes and only the token to push", async () => {
     const { name, remote, url } = await newRepo();
     const workspace = await tempDir("tandem-saved-");
-    execFileSync("git", ["clone", "--quiet", "--depth", "1", "--branch", "main", remote, name], { cwd: workspace });
+    execFileSync("git", ["clone", "--quiet", "--depth", "1", "--branch", "main", remote, name], {
+      cwd: workspace,
+    });
     const dir = path.join(workspace, name);
     const base = run(dir, "rev-parse", "HEAD");
     run(dir, "config", "tandem.baseCommit", base);
@@ -159,7 +173,9 @@ describe("a repository with planted git configuration", () => {
     const changes = await bench("changes");
     expect(changes.status, JSON.stringify(changes.body)).toBe(200);
     expectChanges(changes.body, base);
-    const pushed = await bench("push", { push: { branch: "tandem/saved", message: "from the saved workspace" } });
+    const pushed = await bench("push", {
+      push: { branch: "tandem/saved", message: "from the saved workspace" },
+    });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(200);
     expect(run(remote, "show", `${pushed.body.commit}:added.md`)).toBe("# added");
     expect(planted()).toEqual([]);

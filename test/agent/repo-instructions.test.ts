@@ -13,7 +13,14 @@ let counter = 0;
 
 beforeAll(async () => {
   api = await startFakeAnthropic();
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: await tempDir("tandem-host-"), graceMs: 1000, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot: await tempDir("tandem-host-"),
+    graceMs: 1000,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   expect(api.refusals).toEqual([]);
@@ -26,7 +33,12 @@ afterAll(async () => {
 async function systemPromptFor(repos: { url: string }[]): Promise<{ system: string; progress: string[] }> {
   const id = `instructions-${++counter}`;
   const client = await DoClient.connect(host.url, id);
-  client.send(startFrame(id, { repos, secrets: { ANTHROPIC_API_KEY: "sk-ant-test-key-123456", ANTHROPIC_BASE_URL: api.url } }));
+  client.send(
+    startFrame(id, {
+      repos,
+      secrets: { ANTHROPIC_API_KEY: "sk-ant-test-key-123456", ANTHROPIC_BASE_URL: api.url },
+    }),
+  );
   await client.waitForStatus("idle");
   const before = api.requests.length;
   api.enqueue(fake.message(fake.text("ok")));
@@ -44,18 +56,26 @@ describe("repository instructions", () => {
     const app = await makeBareRepo("app", { "AGENTS.md": "Run `make check` before you finish.\n" });
     const lib = await makeBareRepo("lib", { "CLAUDE.md": "Never edit generated/ by hand.\n" });
     const { system, progress } = await systemPromptFor([{ url: app.url }, { url: lib.url }]);
-    expect(system).toContain(`<repository-instructions source="${app.url} (app/AGENTS.md)">\nRun \`make check\` before you finish.`);
-    expect(system).toContain(`<repository-instructions source="${lib.url} (lib/CLAUDE.md)">\nNever edit generated/ by hand.`);
+    expect(system).toContain(
+      `<repository-instructions source="${app.url} (app/AGENTS.md)">\nRun \`make check\` before you finish.`,
+    );
+    expect(system).toContain(
+      `<repository-instructions source="${lib.url} (lib/CLAUDE.md)">\nNever edit generated/ by hand.`,
+    );
     expect(system.indexOf("make check")).toBeLessThan(system.indexOf("generated/"));
     expect(progress.some((p) => p.includes("instructions of") && p.includes("app/AGENTS.md"))).toBe(true);
   });
 
   it("a file over 32 KB is cut at the cap with a marker; a CLAUDE.md linked to AGENTS.md is given once", async () => {
     const big = `${"é".repeat(INSTRUCTIONS_MAX_BYTES)}TAIL-NEVER-SENT`;
-    const repo = await makeBareRepo("big", { "AGENTS.md": big }, (work) => symlinkSync("AGENTS.md", path.join(work, "CLAUDE.md")));
+    const repo = await makeBareRepo("big", { "AGENTS.md": big }, (work) =>
+      symlinkSync("AGENTS.md", path.join(work, "CLAUDE.md")),
+    );
     const { system } = await systemPromptFor([{ url: repo.url }]);
     expect(system).not.toContain("TAIL-NEVER-SENT");
-    expect(system).toContain(`[… AGENTS.md cut here: it is ${Buffer.byteLength(big)} bytes, only the first ${INSTRUCTIONS_MAX_BYTES} are included]`);
+    expect(system).toContain(
+      `[… AGENTS.md cut here: it is ${Buffer.byteLength(big)} bytes, only the first ${INSTRUCTIONS_MAX_BYTES} are included]`,
+    );
     expect(system).not.toContain("\uFFFD"); // cut on a character boundary
     expect(system.match(/<repository-instructions /g)).toHaveLength(1);
     const included = system.split('big/AGENTS.md)">\n')[1].split("\n[… AGENTS.md cut here")[0];
@@ -66,7 +86,9 @@ describe("repository instructions", () => {
   it("an instructions file that links out of its repository is not read; no file, no section", async () => {
     const outside = path.join(await tempDir("tandem-outside-"), "private.txt");
     writeFileSync(outside, "HOST-PRIVATE-CONTENT");
-    const linked = await makeBareRepo("linked", {}, (work) => symlinkSync(outside, path.join(work, "AGENTS.md")));
+    const linked = await makeBareRepo("linked", {}, (work) =>
+      symlinkSync(outside, path.join(work, "AGENTS.md")),
+    );
     const plain = await makeBareRepo("plain");
     const { system } = await systemPromptFor([{ url: linked.url }, { url: plain.url }]);
     expect(system).not.toContain("HOST-PRIVATE-CONTENT");

@@ -1,10 +1,20 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { describe, expect, it } from "vitest";
-import { shapeCountRequest, shapeRequest, type RequestSettings } from "../../containers/agent/models/request-shape";
+import {
+  shapeCountRequest,
+  shapeRequest,
+  type RequestSettings,
+} from "../../containers/agent/models/request-shape";
 import { CATALOG, entryOf, type ModelId } from "@tandem/protocol/models";
 
-const settings = (model: ModelId, extra: Partial<RequestSettings> = {}): RequestSettings => ({ model, maxTokens: 4000, thinking: false, effort: null, ...extra });
+const settings = (model: ModelId, extra: Partial<RequestSettings> = {}): RequestSettings => ({
+  model,
+  maxTokens: 4000,
+  thinking: false,
+  effort: null,
+  ...extra,
+});
 
 /** A body as Claude Code might send it: sampling parameters included, as a JSON body can carry them. */
 function foreignBody(model: string): Anthropic.MessageCreateParamsStreaming {
@@ -27,7 +37,11 @@ describe("shapeRequest", () => {
   it("sends no sampling parameter, the session's model and a capped max_tokens, for every model, thinking on and off", () => {
     for (const entry of CATALOG) {
       for (const thinking of [true, false]) {
-        const shaped = shapeRequest(foreignBody("claude-whatever"), settings(entry.id, { thinking: thinking || entry.thinking.mode === "always" }), entry);
+        const shaped = shapeRequest(
+          foreignBody("claude-whatever"),
+          settings(entry.id, { thinking: thinking || entry.thinking.mode === "always" }),
+          entry,
+        );
         expect(shaped).not.toHaveProperty("temperature");
         expect(shaped).not.toHaveProperty("top_p");
         expect(shaped).not.toHaveProperty("top_k");
@@ -44,8 +58,10 @@ describe("shapeRequest", () => {
   });
 
   it("turns thinking on and off the way each kind of model takes it", () => {
-    const on = (id: ModelId) => shapeRequest(foreignBody(id), settings(id, { thinking: true }), entryOf(CATALOG, id)).thinking;
-    const off = (id: ModelId) => shapeRequest(foreignBody(id), settings(id, { thinking: false }), entryOf(CATALOG, id)).thinking;
+    const on = (id: ModelId) =>
+      shapeRequest(foreignBody(id), settings(id, { thinking: true }), entryOf(CATALOG, id)).thinking;
+    const off = (id: ModelId) =>
+      shapeRequest(foreignBody(id), settings(id, { thinking: false }), entryOf(CATALOG, id)).thinking;
     expect(on("claude-haiku-4-5")).toEqual({ type: "enabled", budget_tokens: 3000 });
     expect(on("claude-opus-4-6")).toEqual({ type: "adaptive" });
     expect(on("claude-opus-5-5")).toEqual({ type: "adaptive" });
@@ -59,35 +75,76 @@ describe("shapeRequest", () => {
 
   it("leaves out a budget that cannot fit below max_tokens", () => {
     const entry = entryOf(CATALOG, "claude-opus-4-5");
-    const shaped = shapeRequest({ ...foreignBody(entry.id), max_tokens: 1000 }, settings(entry.id, { thinking: true }), entry);
+    const shaped = shapeRequest(
+      { ...foreignBody(entry.id), max_tokens: 1000 },
+      settings(entry.id, { thinking: true }),
+      entry,
+    );
     expect(shaped.max_tokens).toBe(1000);
     expect(shaped).not.toHaveProperty("thinking");
   });
 
   it("sends the session's effort where the model takes it, and none where it does not", () => {
     const opus = entryOf(CATALOG, "claude-opus-4-6");
-    expect(shapeRequest(foreignBody(opus.id), settings(opus.id, { effort: "low" }), opus).output_config).toEqual({ format: null, effort: "low" });
-    expect(shapeRequest(foreignBody(opus.id), settings(opus.id, { effort: "xhigh" }), opus).output_config).toEqual({ format: null });
+    expect(
+      shapeRequest(foreignBody(opus.id), settings(opus.id, { effort: "low" }), opus).output_config,
+    ).toEqual({ format: null, effort: "low" });
+    expect(
+      shapeRequest(foreignBody(opus.id), settings(opus.id, { effort: "xhigh" }), opus).output_config,
+    ).toEqual({ format: null });
     const haiku = entryOf(CATALOG, "claude-haiku-4-5");
-    const bare: Anthropic.MessageCreateParamsNonStreaming = { model: haiku.id, max_tokens: 100, messages: [], output_config: { effort: "high" } };
-    expect(shapeRequest(bare, settings(haiku.id, { effort: "high" }), haiku)).not.toHaveProperty("output_config");
+    const bare: Anthropic.MessageCreateParamsNonStreaming = {
+      model: haiku.id,
+      max_tokens: 100,
+      messages: [],
+      output_config: { effort: "high" },
+    };
+    expect(shapeRequest(bare, settings(haiku.id, { effort: "high" }), haiku)).not.toHaveProperty(
+      "output_config",
+    );
     // Thinking off caps the effort on a model that says so.
     const opus5 = entryOf(CATALOG, "claude-opus-5");
-    expect(shapeRequest(foreignBody(opus5.id), settings(opus5.id, { effort: "max" }), opus5).output_config).toEqual({ format: null });
-    expect(shapeRequest(foreignBody(opus5.id), settings(opus5.id, { effort: "max", thinking: true }), opus5).output_config).toEqual({ format: null, effort: "max" });
+    expect(
+      shapeRequest(foreignBody(opus5.id), settings(opus5.id, { effort: "max" }), opus5).output_config,
+    ).toEqual({ format: null });
+    expect(
+      shapeRequest(foreignBody(opus5.id), settings(opus5.id, { effort: "max", thinking: true }), opus5)
+        .output_config,
+    ).toEqual({ format: null, effort: "max" });
   });
 
   it("shapes the beta API's params too, and count_tokens requests, without changing the caller's object", () => {
     const entry = entryOf(CATALOG, "claude-sonnet-5-5");
-    const beta: BetaCreateParams = { model: "x", max_tokens: 50_000, messages: [], thinking: { type: "adaptive", display: "summarized" } };
+    const beta: BetaCreateParams = {
+      model: "x",
+      max_tokens: 50_000,
+      messages: [],
+      thinking: { type: "adaptive", display: "summarized" },
+    };
     const shaped = shapeRequest(beta, settings(entry.id, { thinking: true, effort: "xhigh" }), entry);
-    expect(shaped).toMatchObject({ model: entry.id, max_tokens: 4000, thinking: { type: "adaptive", display: "summarized" }, output_config: { effort: "xhigh" } });
-    expect(beta).toEqual({ model: "x", max_tokens: 50_000, messages: [], thinking: { type: "adaptive", display: "summarized" } });
-    const count = shapeCountRequest({ model: "x", messages: [], thinking: { type: "disabled" } }, settings(entry.id), entry);
+    expect(shaped).toMatchObject({
+      model: entry.id,
+      max_tokens: 4000,
+      thinking: { type: "adaptive", display: "summarized" },
+      output_config: { effort: "xhigh" },
+    });
+    expect(beta).toEqual({
+      model: "x",
+      max_tokens: 50_000,
+      messages: [],
+      thinking: { type: "adaptive", display: "summarized" },
+    });
+    const count = shapeCountRequest(
+      { model: "x", messages: [], thinking: { type: "disabled" } },
+      settings(entry.id),
+      entry,
+    );
     expect(count).toEqual({ model: entry.id, messages: [], thinking: { type: "between_tools" } });
   });
 
   it("refuses an entry that is not the session's model", () => {
-    expect(() => shapeRequest(foreignBody("x"), settings("claude-opus-5"), entryOf(CATALOG, "claude-opus-4-8"))).toThrow(/not the session's model/);
+    expect(() =>
+      shapeRequest(foreignBody("x"), settings("claude-opus-5"), entryOf(CATALOG, "claude-opus-4-8")),
+    ).toThrow(/not the session's model/);
   });
 });

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Changes } from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
-import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir } from "./helpers";
+import {
+  DoClient,
+  HOST_KEY,
+  linkHeaders,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+} from "./helpers";
 
 const root = process.getuid?.() === 0;
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -39,7 +47,8 @@ describe.skipIf(!root)("Claude Code as the container's non-root user", () => {
     const client = await DoClient.connect(host.url, id);
     client.send(startFrame(id, { repos: [{ url: repo.url, branch: "main" }] }));
     await client.waitForStatus("idle");
-    const command = 'id -u; echo "an edit" >> app/README.md; (echo tampered >> "$CLAUDE_CONFIG_DIR/../host.json" && echo host.json changed) 2>&1 | tail -1';
+    const command =
+      'id -u; echo "an edit" >> app/README.md; (echo tampered >> "$CLAUDE_CONFIG_DIR/../host.json" && echo host.json changed) 2>&1 | tail -1';
     client.send({ type: "user_message", seq: 1, text: `/run ${command}`, author: "alice" });
     await client.waitForStatus("idle", 2);
     const output = client.of("tool_result")[0].output;
@@ -50,7 +59,9 @@ describe.skipIf(!root)("Claude Code as the container's non-root user", () => {
     const res = await fetch(`${host.url}/sessions/${id}/changes`, { headers: await linkHeaders(id) });
     const changes = (await res.json()) as Changes;
     expect(res.status, JSON.stringify(changes)).toBe(200);
-    expect(changes.repos[0].files).toMatchObject([{ path: "README.md", status: "modified", additions: 1, deletions: 0 }]);
+    expect(changes.repos[0].files).toMatchObject([
+      { path: "README.md", status: "modified", additions: 1, deletions: 0 },
+    ]);
     await client.close();
   });
 });

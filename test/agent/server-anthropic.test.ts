@@ -16,7 +16,14 @@ let counter = 0;
 
 beforeAll(async () => {
   api = await startFakeAnthropic();
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), stateRoot: await tempDir("tandem-state-"), graceMs: 1000, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    workspaceRoot: await tempDir("tandem-host-"),
+    stateRoot: await tempDir("tandem-state-"),
+    graceMs: 1000,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -31,7 +38,9 @@ afterEach(() => {
 async function open(overrides: Parameters<typeof startFrame>[1] = {}) {
   const id = `anthropic-${++counter}`;
   const client = await DoClient.connect(host.url, id);
-  client.send(startFrame(id, { secrets: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: api.url }, ...overrides }));
+  client.send(
+    startFrame(id, { secrets: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: api.url }, ...overrides }),
+  );
   await client.waitForStatus("idle");
   return { id, client };
 }
@@ -70,7 +79,9 @@ describe("agent host with a workspace's Anthropic key", () => {
   it("a refused key ends the turn with the API's message; the session goes on", async () => {
     // An API that knows another key: it refuses this one as the real API does, however often it is asked.
     const strict = await startFakeAnthropic({ apiKeys: ["sk-ant-some-other-key"] });
-    const { client } = await open({ secrets: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: strict.url } });
+    const { client } = await open({
+      secrets: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: strict.url },
+    });
     client.send({ type: "user_message", seq: 1, text: "hi", author: "alice" });
     await client.waitForStatus("idle", 2);
     expect(client.of("turn_error")[0].message).toMatch(/authentication_error \(401\)/);

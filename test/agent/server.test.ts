@@ -6,7 +6,17 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { OFFLINE_LABEL } from "../../containers/agent/gateway";
-import { CONFIG, DoClient, makeBareRepo, removeTempDirs, startFrame, tempDir, until, HOST_KEY, linkHeaders } from "./helpers";
+import {
+  CONFIG,
+  DoClient,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+  until,
+  HOST_KEY,
+  linkHeaders,
+} from "./helpers";
 
 let host: AgentHost;
 const logLines: string[] = [];
@@ -14,7 +24,15 @@ let sessionCounter = 0;
 const newId = () => `session-${++sessionCounter}`;
 
 beforeAll(async () => {
-  host = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot: await tempDir("tandem-host-"), stateRoot: await tempDir("tandem-state-"), graceMs: 150, offlineTokenDelayMs: 1, log: (l) => logLines.push(l) });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    workspaceRoot: await tempDir("tandem-host-"),
+    stateRoot: await tempDir("tandem-state-"),
+    graceMs: 150,
+    offlineTokenDelayMs: 1,
+    log: (l) => logLines.push(l),
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -53,7 +71,9 @@ describe("agent host", () => {
     ]);
     client.send({ type: "user_message", seq: 1, text: "please look at the code", author: "alice" });
     await client.waitForStatus("idle", 2);
-    const types = conversational(client).slice(3).map((f) => f.type);
+    const types = conversational(client)
+      .slice(3)
+      .map((f) => f.type);
     expect(types.slice(0, 3)).toEqual(["status", "input_consumed", "message_start"]);
     expect(types.slice(-2)).toEqual(["turn_end", "status"]);
     expect(client.of("usage")).toEqual([expect.objectContaining({ model: CONFIG.model, failed: false })]);
@@ -70,7 +90,12 @@ describe("agent host", () => {
   it("clones repositories with progress, then the offline model lists them", async () => {
     const repo = await makeBareRepo("demo");
     const { client } = await open({ repos: [{ url: repo.url, branch: "main" }] });
-    expect(client.frames[0]).toEqual({ type: "progress", seq: 1, step: "clone", detail: `cloning repo 1 of 1: ${repo.url} (main)` });
+    expect(client.frames[0]).toEqual({
+      type: "progress",
+      seq: 1,
+      step: "clone",
+      detail: `cloning repo 1 of 1: ${repo.url} (main)`,
+    });
     client.send({ type: "user_message", seq: 1, text: "/ls demo", author: "alice" });
     await client.waitForStatus("idle", 2);
     expect(client.of("tool_use")[0]).toMatchObject({ name: "Bash", input: { command: "ls -A1p -- 'demo'" } });
@@ -83,19 +108,27 @@ describe("agent host", () => {
     const client = await DoClient.connect(host.url, id);
     client.send(startFrame(id, { repos: [{ url: "file:///nonexistent/repo.git" }] }));
     const error = await client.waitFor((f) => f.type === "error", "error frame");
-    expect(error.type === "error" && error.message).toMatch(/does not appear to be a git repository|not found/);
+    expect(error.type === "error" && error.message).toMatch(
+      /does not appear to be a git repository|not found/,
+    );
     expect(client.of("ready")).toHaveLength(0);
     await client.close();
   });
 
   it("shows no password or token of a repository URL in its progress or its error", async () => {
     // Nothing listens on port 9: the clone fails at once, after its progress frame.
-    for (const url of ["https://builder:ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git", "https://ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git"]) {
+    for (const url of [
+      "https://builder:ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git",
+      "https://ghp_tok3nInTheUrl0123456789@127.0.0.1:9/org/app.git",
+    ]) {
       const id = newId();
       const client = await DoClient.connect(host.url, id);
       client.send(startFrame(id, { repos: [{ url, branch: "main" }] }));
       await client.waitFor((f) => f.type === "error", "error frame");
-      expect(client.of("progress")[0]).toMatchObject({ step: "clone", detail: "cloning repo 1 of 1: https://127.0.0.1:9/org/app.git (main)" });
+      expect(client.of("progress")[0]).toMatchObject({
+        step: "clone",
+        detail: "cloning repo 1 of 1: https://127.0.0.1:9/org/app.git (main)",
+      });
       for (const raw of client.raw) expect(raw).not.toContain("ghp_tok3nInTheUrl");
       await client.close();
     }
@@ -104,13 +137,22 @@ describe("agent host", () => {
   it("/write makes an artifact the host serves; /run output never carries a secret", async () => {
     const secret = "s3cr3t-token-value-42";
     const { id, client } = await open({ secrets: { API_TOKEN: secret } });
-    client.send({ type: "user_message", seq: 1, text: "/write artifacts/out.txt hello world", author: "alice" });
+    client.send({
+      type: "user_message",
+      seq: 1,
+      text: "/write artifacts/out.txt hello world",
+      author: "alice",
+    });
     await client.waitForStatus("idle", 2);
-    expect(client.of("artifact")).toEqual([{ type: "artifact", seq: expect.any(Number), name: "out.txt", size: 11 }]);
+    expect(client.of("artifact")).toEqual([
+      { type: "artifact", seq: expect.any(Number), name: "out.txt", size: 11 },
+    ]);
     const headers = await linkHeaders(id);
     const response = await fetch(`${host.url}/sessions/${id}/artifacts/out.txt`, { headers });
     expect(await response.text()).toBe("hello world");
-    expect((await fetch(`${host.url}/sessions/${id}/artifacts/..%2F..%2Fetc%2Fpasswd`, { headers })).status).toBe(404);
+    expect(
+      (await fetch(`${host.url}/sessions/${id}/artifacts/..%2F..%2Fetc%2Fpasswd`, { headers })).status,
+    ).toBe(404);
 
     client.send({ type: "user_message", seq: 2, text: "/run env; echo direct: $API_TOKEN", author: "alice" });
     await client.waitForStatus("idle", 3);
@@ -124,11 +166,22 @@ describe("agent host", () => {
 
   it("/ask waits for input; the answer resumes the turn", async () => {
     const { client } = await open();
-    client.send({ type: "user_message", seq: 1, text: "/ask Which branch should I use? | main | dev", author: "alice" });
+    client.send({
+      type: "user_message",
+      seq: 1,
+      text: "/ask Which branch should I use? | main | dev",
+      author: "alice",
+    });
     await client.waitForStatus("waiting_input");
     const question = client.of("question")[0];
-    expect(question).toMatchObject({ text: "Which branch should I use?", messageId: client.of("message_start")[0].id });
-    expect(question.type === "question" && question.questions?.[0].options.map((o) => o.label)).toEqual(["main", "dev"]);
+    expect(question).toMatchObject({
+      text: "Which branch should I use?",
+      messageId: client.of("message_start")[0].id,
+    });
+    expect(question.type === "question" && question.questions?.[0].options.map((o) => o.label)).toEqual([
+      "main",
+      "dev",
+    ]);
     expect(client.of("tool_use")).toHaveLength(0);
     client.send({ type: "answer", seq: 2, text: "use dev", author: "bob" });
     await client.waitForStatus("idle", 2);
@@ -147,8 +200,16 @@ describe("agent host", () => {
     client.send({ type: "user_message", seq: 2, text: "/ls", author: "bob" });
     await client.waitFor((f) => f.type === "turn_end", "turn_end");
     await client.waitForStatus("idle", 2);
-    const sequence = client.frames.filter((f) => ["tool_use", "tool_result", "input_consumed", "turn_end"].includes(f.type));
-    expect(sequence.map((f) => (f.type === "tool_use" ? `tool_use:${f.input && typeof f.input === "object" && "command" in f.input ? String(f.input.command) : f.name}` : f.type))).toEqual([
+    const sequence = client.frames.filter((f) =>
+      ["tool_use", "tool_result", "input_consumed", "turn_end"].includes(f.type),
+    );
+    expect(
+      sequence.map((f) =>
+        f.type === "tool_use"
+          ? `tool_use:${f.input && typeof f.input === "object" && "command" in f.input ? String(f.input.command) : f.name}`
+          : f.type,
+      ),
+    ).toEqual([
       "input_consumed",
       "tool_use:sleep 0.3; echo slept",
       "tool_result",
@@ -184,9 +245,17 @@ describe("agent host", () => {
     client.send({ type: "user_message", seq: 2, text: "not started after stop", author: "alice" });
     await client.waitFor((f) => f.type === "stopped", "stopped");
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
-    expect(client.of("tool_result")[0]).toMatchObject({ isError: true, stopped: true, output: expect.stringContaining("[stopped]") });
+    expect(client.of("tool_result")[0]).toMatchObject({
+      isError: true,
+      stopped: true,
+      output: expect.stringContaining("[stopped]"),
+    });
     expect(client.of("tool_result")[0].output).not.toContain("never");
-    expect(conversational(client).slice(-6).map((f) => f.type)).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
+    expect(
+      conversational(client)
+        .slice(-6)
+        .map((f) => f.type),
+    ).toEqual(["tool_result", "turn_end", "progress", "workspace_archive", "status", "stopped"]);
     expect(client.of("turn_end")).toHaveLength(1);
     expect(client.of("input_consumed").map((f) => f.upTo)).toEqual([1]);
     // The DO closes once it has what it needs; the session goes then.
@@ -195,7 +264,11 @@ describe("agent host", () => {
 
     // Resume: the same session id starts afresh, a new incarnation, with its history.
     const resumed = await DoClient.connect(host.url, id);
-    resumed.send(startFrame(id, { history: [{ role: "user", author: "alice", blocks: [{ type: "text", text: "earlier" }] }] }));
+    resumed.send(
+      startFrame(id, {
+        history: [{ role: "user", author: "alice", blocks: [{ type: "text", text: "earlier" }] }],
+      }),
+    );
     await resumed.waitForStatus("idle");
     expect(resumed.of("ready")).toHaveLength(1);
     expect(resumed.frames[0].seq).toBe(1);
@@ -228,7 +301,12 @@ describe("agent host", () => {
   it("after a reconnect, replays every frame not acknowledged, and keeps the running session", async () => {
     const { id, client } = await open();
     client.send({ type: "ack", upTo: 2 });
-    client.send({ type: "user_message", seq: 1, text: "a longer message so the reply streams for a while", author: "alice" });
+    client.send({
+      type: "user_message",
+      seq: 1,
+      text: "a longer message so the reply streams for a while",
+      author: "alice",
+    });
     await client.waitFor((f) => f.type === "text_delta", "first delta", 3);
     await client.close(); // the DO's socket drops mid-stream; the agent goes on
 
@@ -246,7 +324,12 @@ describe("agent host", () => {
     expect(again.frames.at(-1)).toMatchObject({ type: "status", state: "idle" });
 
     // The DO re-sends what it had not seen consumed; the agent does not run it twice.
-    again.send({ type: "user_message", seq: 1, text: "a longer message so the reply streams for a while", author: "alice" });
+    again.send({
+      type: "user_message",
+      seq: 1,
+      text: "a longer message so the reply streams for a while",
+      author: "alice",
+    });
     again.send({ type: "user_message", seq: 2, text: "next", author: "alice" });
     await again.waitFor((f) => f.type === "turn_end", "second turn", 2);
     expect(again.of("input_consumed").map((f) => f.upTo)).toEqual([1, 2]);
@@ -287,14 +370,23 @@ describe("the host's directories", () => {
     await mkdir(workspaceRoot, { mode: 0o777 });
     await chmod(workspaceRoot, 0o777);
     const stateRoot = path.join(base, "state");
-    const open = await startAgentHost({ key: HOST_KEY, port: 0, workspaceRoot, archiveRoot, stateRoot, graceMs: 150, log: () => {} });
+    const open = await startAgentHost({
+      key: HOST_KEY,
+      port: 0,
+      workspaceRoot,
+      archiveRoot,
+      stateRoot,
+      graceMs: 150,
+      log: () => {},
+    });
     const id = newId();
     const client = await DoClient.connect(open.url, id);
     client.send(startFrame(id));
     await client.waitForStatus("idle");
     client.send({ type: "user_message", seq: 1, text: "/write notes.txt private", author: "alice" });
     await client.waitFor((f) => f.type === "workspace_archive", "workspace_archive");
-    for (const dir of [workspaceRoot, archiveRoot, stateRoot]) expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
+    for (const dir of [workspaceRoot, archiveRoot, stateRoot])
+      expect(((await lstat(dir)).mode & 0o777).toString(8), dir).toBe("700");
     await client.close();
     await open.close();
 
@@ -302,6 +394,15 @@ describe("the host's directories", () => {
     const elsewhere = await tempDir("tandem-elsewhere-");
     const planted = path.join(base, "planted");
     await symlink(elsewhere, planted);
-    await expect(startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot: planted, archiveRoot, log: () => {} })).rejects.toThrow(/not a directory of this user/);
+    await expect(
+      startAgentHost({
+        key: HOST_KEY,
+        port: 0,
+        stateRoot: await tempDir("tandem-state-"),
+        workspaceRoot: planted,
+        archiveRoot,
+        log: () => {},
+      }),
+    ).rejects.toThrow(/not a directory of this user/);
   });
 });

@@ -11,10 +11,25 @@ import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INCARNATION_HEADER } from "@tandem/protocol/agent";
-import { WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type Changes, type GitAction, type WorkbenchLine } from "@tandem/protocol/git";
+import {
+  WORKBENCH_LINE_MAX_BYTES,
+  agentWorkbenchPath,
+  type Changes,
+  type GitAction,
+  type WorkbenchLine,
+} from "@tandem/protocol/git";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github";
-import { DoClient, HOST_KEY, linkHeaders, makeBareRepo, removeTempDirs, startFrame, tempDir, until } from "./helpers";
+import {
+  DoClient,
+  HOST_KEY,
+  linkHeaders,
+  makeBareRepo,
+  removeTempDirs,
+  startFrame,
+  tempDir,
+  until,
+} from "./helpers";
 
 const TOKEN = "ghp_workbench0123456789abcdefABCDEF";
 const ARCHIVE_MAX = 512 * 1024;
@@ -31,7 +46,18 @@ beforeAll(async () => {
   workspaceRoot = await tempDir("tandem-host-");
   benchRoot = await tempDir("tandem-bench-");
   const archiveRoot = await tempDir("tandem-arch-");
-  host = await startAgentHost({ key: HOST_KEY, port: 0, stateRoot: await tempDir("tandem-state-"), workspaceRoot, archiveRoot, workbenchRoot: benchRoot, archiveMaxBytes: ARCHIVE_MAX, graceMs: 1000, offlineTokenDelayMs: 1, log: () => {} });
+  host = await startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    workspaceRoot,
+    archiveRoot,
+    workbenchRoot: benchRoot,
+    archiveMaxBytes: ARCHIVE_MAX,
+    graceMs: 1000,
+    offlineTokenDelayMs: 1,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await host.close();
@@ -56,13 +82,20 @@ async function stoppedSession() {
   const dir = path.join(workspaceRoot, id, name);
   const base = run(dir, "rev-parse", "HEAD");
   // Through the agent (the offline model's "/run"): a turn that touched the workspace is archived on stop.
-  client.send({ type: "user_message", seq: 1, text: `/run printf 'one\\nTWO\\n' > ${name}/keep.txt && echo '# added while running' > ${name}/added.md`, author: "alice" });
+  client.send({
+    type: "user_message",
+    seq: 1,
+    text: `/run printf 'one\\nTWO\\n' > ${name}/keep.txt && echo '# added while running' > ${name}/added.md`,
+    author: "alice",
+  });
   await client.waitFor((f) => f.type === "turn_end", "turn 1");
   await client.waitForStatus("idle", 2);
   expect(run(dir, "status", "--porcelain")).toContain("?? added.md");
   client.send({ type: "stop" });
   await client.waitFor((f) => f.type === "stopped", "stopped");
-  const res = await fetch(`${host.url}/sessions/${id}/workspace`, { headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: client.hellos[0].incarnation } });
+  const res = await fetch(`${host.url}/sessions/${id}/workspace`, {
+    headers: { ...(await linkHeaders(id)), [INCARNATION_HEADER]: client.hellos[0].incarnation },
+  });
   expect(res.status).toBe(200);
   const archive = Buffer.from(await res.arrayBuffer());
   await client.close();
@@ -71,13 +104,31 @@ async function stoppedSession() {
   return { id, url, remote, base, archive, line };
 }
 
-async function bench(id: string, action: GitAction, body: RequestInit["body"], headers: Record<string, string> = {}) {
-  const res = await fetch(`${host.url}${agentWorkbenchPath(id, action)}`, { method: "POST", headers: { ...(await linkHeaders(id)), ...headers }, body, duplex: "half" } as RequestInit);
+async function bench(
+  id: string,
+  action: GitAction,
+  body: RequestInit["body"],
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${host.url}${agentWorkbenchPath(id, action)}`, {
+    method: "POST",
+    headers: { ...(await linkHeaders(id)), ...headers },
+    body,
+    duplex: "half",
+  } as RequestInit);
   const text = await res.text();
-  return { status: res.status, text, body: JSON.parse(text) as { error?: { code: string; message: string; field?: string } } & Record<string, unknown> };
+  return {
+    status: res.status,
+    text,
+    body: JSON.parse(text) as { error?: { code: string; message: string; field?: string } } & Record<
+      string,
+      unknown
+    >,
+  };
 }
 
-const bodyOf = (line: unknown, archive: Buffer) => Buffer.concat([Buffer.from(`${JSON.stringify(line)}\n`), archive]);
+const bodyOf = (line: unknown, archive: Buffer) =>
+  Buffer.concat([Buffer.from(`${JSON.stringify(line)}\n`), archive]);
 const benchIsEmpty = async () => expect(await readdir(benchRoot)).toEqual([]);
 
 describe("the workbench: a stopped session's saved workspace", () => {
@@ -94,7 +145,11 @@ describe("the workbench: a stopped session's saved workspace", () => {
     expect(repo.diff).toContain("-two\n+TWO\n");
     await benchIsEmpty();
 
-    const push = { branch: "tandem/after-stop", message: "From the saved workspace", pullRequest: { title: "After stop" } };
+    const push = {
+      branch: "tandem/after-stop",
+      message: "From the saved workspace",
+      pullRequest: { title: "After stop" },
+    };
     const pushed = await bench(id, "push", bodyOf({ ...line, push }, archive));
     expect(pushed.status, pushed.text).toBe(200);
     expect(pushed.body).toMatchObject({ repo: url, branch: "tandem/after-stop" });
@@ -102,15 +157,28 @@ describe("the workbench: a stopped session's saved workspace", () => {
     expect(run(remote, "rev-parse", "refs/heads/tandem/after-stop")).toBe(commit);
     expect(run(remote, "rev-parse", `${commit}^`)).toBe(base);
     expect(run(remote, "show", `${commit}:added.md`)).toBe("# added while running");
-    expect(github.pulls.at(-1)).toMatchObject({ body: { title: "After stop", head: "tandem/after-stop", base: "main" }, authorization: `Bearer ${TOKEN}` });
-    expect(pushed.body.pullRequestUrl).toBe(`${github.url}/acme/${url.split("/").pop()!.replace(".git", "")}/pull/${github.pulls.length}`);
+    expect(github.pulls.at(-1)).toMatchObject({
+      body: { title: "After stop", head: "tandem/after-stop", base: "main" },
+      authorization: `Bearer ${TOKEN}`,
+    });
+    expect(pushed.body.pullRequestUrl).toBe(
+      `${github.url}/acme/${url.split("/").pop()!.replace(".git", "")}/pull/${github.pulls.length}`,
+    );
 
     // Refusals answer as the live route does, redacted: GitHub's error quoting the token.
     github.failNextPull(500, `token ${TOKEN} may not open pull requests`);
-    const quoting = await bench(id, "push", bodyOf({ ...line, push: { ...push, branch: "tandem/again" } }, archive));
+    const quoting = await bench(
+      id,
+      "push",
+      bodyOf({ ...line, push: { ...push, branch: "tandem/again" } }, archive),
+    );
     expect([quoting.status, quoting.body.error?.code]).toEqual([502, "github_error"]);
     expect(quoting.body.error?.message).toContain("may not open pull requests");
-    const noToken = await bench(id, "push", bodyOf({ ...line, secrets: {}, push: { ...push, branch: "tandem/x" } }, archive));
+    const noToken = await bench(
+      id,
+      "push",
+      bodyOf({ ...line, secrets: {}, push: { ...push, branch: "tandem/x" } }, archive),
+    );
     expect([noToken.status, noToken.body.error?.code]).toEqual([400, "github_token_missing"]);
     expect(JSON.stringify([changes, pushed, quoting, noToken])).not.toContain(TOKEN);
     await benchIsEmpty();
@@ -119,7 +187,11 @@ describe("the workbench: a stopped session's saved workspace", () => {
   it("a bad first line is a 400 naming the field; a bad archive a 400 bad_archive; nothing is left behind", async () => {
     const { id, archive, line } = await stoppedSession();
     // Answered at once, though the client is still sending a large body.
-    const notJSON = await bench(id, "changes", Buffer.concat([Buffer.from("not json\n"), randomBytes(ARCHIVE_MAX - 1024)]));
+    const notJSON = await bench(
+      id,
+      "changes",
+      Buffer.concat([Buffer.from("not json\n"), randomBytes(ARCHIVE_MAX - 1024)]),
+    );
     expect([notJSON.status, notJSON.body.error?.code]).toEqual([400, "invalid_input"]);
     const noRepos = await bench(id, "changes", bodyOf({ secrets: {} }, archive));
     expect([noRepos.status, noRepos.body.error?.field]).toEqual([400, "repos"]);
@@ -154,7 +226,10 @@ describe("the workbench: a stopped session's saved workspace", () => {
     });
     const streamed = await bench(id, "changes", stream);
     expect([streamed.status, streamed.body.error?.code]).toEqual([413, "too_large"]);
-    const unsigned = await fetch(`${host.url}${agentWorkbenchPath(id, "changes")}`, { method: "POST", body: "{}\n" });
+    const unsigned = await fetch(`${host.url}${agentWorkbenchPath(id, "changes")}`, {
+      method: "POST",
+      body: "{}\n",
+    });
     expect(unsigned.status).toBe(401);
     await benchIsEmpty();
   });

@@ -8,7 +8,13 @@ import { historyAsContext } from "../../containers/agent/history";
 import { Redactor, childEnv } from "../../containers/agent/secrets";
 import { BUILTIN_WORKFLOWS } from "@tandem/protocol/session-config";
 import { BUILTIN_WORKFLOW_LIST, builtinWorkflow, renderFirstMessage } from "@tandem/protocol/workflows";
-import { ArtifactTracker, CloneError, artifactFile, cloneRepos, repoDirName } from "../../containers/agent/workspace";
+import {
+  ArtifactTracker,
+  CloneError,
+  artifactFile,
+  cloneRepos,
+  repoDirName,
+} from "../../containers/agent/workspace";
 import { makeBareRepo, removeTempDirs, tempDir } from "./helpers";
 
 afterAll(removeTempDirs);
@@ -35,7 +41,9 @@ describe("cloneRepos", () => {
   it("fails with git's own error message", async () => {
     const workspace = await tempDir();
     const missing = `file://${workspace}/no-such-repo.git`;
-    const error = await cloneRepos(workspace, [{ url: missing }], childEnv({}, workspace), () => {}).catch((e: unknown) => e);
+    const error = await cloneRepos(workspace, [{ url: missing }], childEnv({}, workspace), () => {}).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CloneError);
     expect((error as Error).message).toMatch(/does not appear to be a git repository|not found/);
   });
@@ -43,7 +51,12 @@ describe("cloneRepos", () => {
   it("fails on a branch that does not exist", async () => {
     const repo = await makeBareRepo();
     const workspace = await tempDir();
-    const error = await cloneRepos(workspace, [{ url: repo.url, branch: "nope" }], childEnv({}, workspace), () => {}).catch((e: unknown) => e);
+    const error = await cloneRepos(
+      workspace,
+      [{ url: repo.url, branch: "nope" }],
+      childEnv({}, workspace),
+      () => {},
+    ).catch((e: unknown) => e);
     expect((error as Error).message).toContain("nope");
   });
 
@@ -87,29 +100,49 @@ describe("history as context for a Claude Code with no conversation to resume", 
         blocks: [
           { type: "thinking", text: "Look first.", signature: "sig-1" },
           { type: "text", text: "Looking." },
-          { type: "tool_use", id: "t1", name: "bash", input: { command: "ls" }, result: "a.ts\n", isError: false },
+          {
+            type: "tool_use",
+            id: "t1",
+            name: "bash",
+            input: { command: "ls" },
+            result: "a.ts\n",
+            isError: false,
+          },
         ],
       },
       { role: "user", author: "bob", blocks: [{ type: "text", text: "check b.ts too" }] },
-      { role: "assistant", blocks: [{ type: "tool_use", id: "t2", name: "read_file", input: { path: "b.ts" } }] },
+      {
+        role: "assistant",
+        blocks: [{ type: "tool_use", id: "t2", name: "read_file", input: { path: "b.ts" } }],
+      },
       { role: "assistant", blocks: [{ type: "question", text: "Which one?" }] },
     ];
     const context = historyAsContext(history)!;
-    expect(context.split("\n").slice(2, -1)).toEqual([
-      "[alice] fix the bug",
-      "Agent: Looking.",
-      'Agent used bash {"command":"ls"} → a.ts\n',
-      "[bob] check b.ts too",
-      'Agent used read_file {"path":"b.ts"} → (no result: the session ended first)',
-      "Agent asked the people in the session: Which one?",
-    ].join("\n").split("\n"));
+    expect(context.split("\n").slice(2, -1)).toEqual(
+      [
+        "[alice] fix the bug",
+        "Agent: Looking.",
+        'Agent used bash {"command":"ls"} → a.ts\n',
+        "[bob] check b.ts too",
+        'Agent used read_file {"path":"b.ts"} → (no result: the session ended first)',
+        "Agent asked the people in the session: Which one?",
+      ]
+        .join("\n")
+        .split("\n"),
+    );
     expect(context).not.toContain("Session created");
     expect(context).not.toContain("Look first.");
-    expect(historyAsContext([{ role: "system", blocks: [{ type: "text", text: "only events" }] }])).toBeNull();
+    expect(
+      historyAsContext([{ role: "system", blocks: [{ type: "text", text: "only events" }] }]),
+    ).toBeNull();
   });
 
   it("keeps the newest part of a long transcript, within its bound, and says how much it left out", () => {
-    const history: HistoryMessage[] = Array.from({ length: 500 }, (_, i) => ({ role: "user" as const, author: "alice", blocks: [{ type: "text" as const, text: `message ${i} ${"x".repeat(200)}` }] }));
+    const history: HistoryMessage[] = Array.from({ length: 500 }, (_, i) => ({
+      role: "user" as const,
+      author: "alice",
+      blocks: [{ type: "text" as const, text: `message ${i} ${"x".repeat(200)}` }],
+    }));
     const context = historyAsContext(history, 10_000)!;
     expect(context.length).toBeLessThan(10_500);
     expect(context).toContain("message 499");
@@ -129,6 +162,9 @@ describe("workflows and secrets", () => {
   it("redacts every secret value, longest first, deep inside frames", () => {
     const redactor = new Redactor(["abcd", "abcdefgh", "no"]);
     expect(redactor.text("x abcdefgh y abcd no")).toBe("x [redacted] y [redacted] no");
-    expect(redactor.deep({ a: ["abcd"], b: { c: "abcdefgh!" } })).toEqual({ a: ["[redacted]"], b: { c: "[redacted]!" } });
+    expect(redactor.deep({ a: ["abcd"], b: { c: "abcdefgh!" } })).toEqual({
+      a: ["[redacted]"],
+      b: { c: "[redacted]!" },
+    });
   });
 });

@@ -10,7 +10,12 @@ import worker from "../../worker/index";
 
 const team = "tandem-attack.cloudflareaccess.com";
 const audience = "tandem-attack-audience";
-export const accessEnv = { ...env, AUTH_MODE: "access" as const, ACCESS_TEAM_DOMAIN: team, ACCESS_AUDIENCE: audience };
+export const accessEnv = {
+  ...env,
+  AUTH_MODE: "access" as const,
+  ACCESS_TEAM_DOMAIN: team,
+  ACCESS_AUDIENCE: audience,
+};
 
 let signingKey: CryptoKey | null = null;
 /**

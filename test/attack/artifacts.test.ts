@@ -20,22 +20,37 @@ async function runningSession() {
 }
 
 async function writeArtifact(owner: Client, ws: string, id: string, name: string) {
-  const res = await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: `/artifact ${name}` } });
+  const res = await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, {
+    body: { text: `/artifact ${name}` },
+  });
   expect(res.status).toBe(202);
 }
 
 const listed = async (owner: Client, ws: string, id: string) =>
-  ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts`)).json()) as { artifacts: { name: string; size: number }[] }).artifacts;
+  (
+    (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts`)).json()) as {
+      artifacts: { name: string; size: number }[];
+    }
+  ).artifacts;
 
 const events = async (owner: Client, ws: string, id: string) =>
-  ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; reason?: string }[] }).events;
+  (
+    (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; reason?: string }[];
+    }
+  ).events;
 
 describe("artifact names", () => {
   it("decodes a name once: 100%25.txt downloads the file 100%.txt", async () => {
     const { owner, ws, id } = await runningSession();
     await writeArtifact(owner, ws, id, "100%.txt");
-    await eventually(() => listed(owner, ws, id), (a) => a.some((x) => x.name === "100%.txt"));
-    const download = await observe(await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/100%25.txt`));
+    await eventually(
+      () => listed(owner, ws, id),
+      (a) => a.some((x) => x.name === "100%.txt"),
+    );
+    const download = await observe(
+      await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/100%25.txt`),
+    );
     expect(download.status).toBe(200);
     expect(download.text).toBe("# 100%.txt\n".padEnd(42, "."));
     expect(download.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''100%25.txt");
@@ -52,7 +67,11 @@ describe("artifact copies", () => {
     const { owner, ws, id } = await runningSession();
     const size = 8 * 1024 * 1024 * 2 + 12_345; // three parts, the last a short one
     await writeArtifact(owner, ws, id, `chunked-${size}.bin`);
-    const artifacts = await eventually(() => listed(owner, ws, id), (a) => a.length > 0, 30_000);
+    const artifacts = await eventually(
+      () => listed(owner, ws, id),
+      (a) => a.length > 0,
+      30_000,
+    );
     expect(artifacts).toEqual([expect.objectContaining({ name: `chunked-${size}.bin`, size })]);
     const download = await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/chunked-${size}.bin`);
     expect(download.status).toBe(200);
@@ -67,13 +86,19 @@ describe("artifact copies", () => {
   it("keeps a small body of unknown length with one put", async () => {
     const { owner, ws, id } = await runningSession();
     await writeArtifact(owner, ws, id, "chunked-1000.bin");
-    await eventually(() => listed(owner, ws, id), (a) => a.some((x) => x.name === "chunked-1000.bin" && x.size === 1000));
+    await eventually(
+      () => listed(owner, ws, id),
+      (a) => a.some((x) => x.name === "chunked-1000.bin" && x.size === 1000),
+    );
   });
 
   it(`refuses an artifact declared over ${MAX_ARTIFACT_BYTES} bytes with an event, and lists nothing`, async () => {
     const { owner, ws, id } = await runningSession();
     await writeArtifact(owner, ws, id, "huge.bin");
-    const log = await eventually(() => events(owner, ws, id), (e) => e.some((x) => x.type === "artifact_too_large"));
+    const log = await eventually(
+      () => events(owner, ws, id),
+      (e) => e.some((x) => x.type === "artifact_too_large"),
+    );
     expect(log.find((x) => x.type === "artifact_too_large")?.reason).toContain("huge.bin");
     expect(await listed(owner, ws, id)).toEqual([]);
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/artifacts/huge.bin`)).status).toBe(404);

@@ -37,7 +37,11 @@ const change = (workspaceId: string, phase: PhaseChange["phase"] = "Running"): P
   at: T0,
 });
 
-const received = async () => (await (await fetch(`${env.AGENT_URL}/control-callbacks`)).json()) as { headers: Record<string, string>; body: string }[];
+const received = async () =>
+  (await (await fetch(`${env.AGENT_URL}/control-callbacks`)).json()) as {
+    headers: Record<string, string>;
+    body: string;
+  }[];
 
 describe("callback redirects", () => {
   it("are not followed, so the signature never reaches where they point", async () => {
@@ -65,7 +69,13 @@ describe("callback redirects", () => {
       });
       const got = (await received()).slice(before);
       expect(got).toHaveLength(1);
-      expect(await verifySignature(sinkSecret, new TextEncoder().encode(got[0].body), got[0].headers["x-tandem-signature-256"])).toBe(true);
+      expect(
+        await verifySignature(
+          sinkSecret,
+          new TextEncoder().encode(got[0].body),
+          got[0].headers["x-tandem-signature-256"],
+        ),
+      ).toBe(true);
       expect(secret).not.toBe(sinkSecret);
     });
   });
@@ -102,21 +112,48 @@ describe("callback hosts", () => {
     const ws = await workspaceWith(owner);
     const cli = await tokenClient(owner);
     const asAccess = (path: string, method: string, body: unknown) =>
-      accessFetch(path, { method, headers: { authorization: `Bearer ${cli.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      accessFetch(path, {
+        method,
+        headers: { authorization: `Bearer ${cli.token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     for (const url of refused) {
-      const trigger = await observe(await asAccess(`/api/workspaces/${ws}/triggers`, "POST", { name: "t", session: {}, promptTemplate: "p", callbackUrl: url }));
+      const trigger = await observe(
+        await asAccess(`/api/workspaces/${ws}/triggers`, "POST", {
+          name: "t",
+          session: {},
+          promptTemplate: "p",
+          callbackUrl: url,
+        }),
+      );
       expect(trigger.status, url).toBe(400);
-      expect(JSON.parse(trigger.text), url).toMatchObject({ error: { code: "invalid_input", field: "callbackUrl" } });
+      expect(JSON.parse(trigger.text), url).toMatchObject({
+        error: { code: "invalid_input", field: "callbackUrl" },
+      });
       const callback = await observe(await asAccess(`/api/workspaces/${ws}/callback`, "PUT", { url }));
       expect(callback.status, url).toBe(400);
       expect(JSON.parse(callback.text), url).toMatchObject({ error: { field: "url" } });
     }
-    expect(((await (await owner.api(`/api/workspaces/${ws}/triggers`)).json()) as { triggers: unknown[] }).triggers).toEqual([]);
-    for (const url of ["https://hooks.example.com/tandem", "http://93.184.215.14/x", "https://[2606:4700::1111]/x"]) {
+    expect(
+      ((await (await owner.api(`/api/workspaces/${ws}/triggers`)).json()) as { triggers: unknown[] })
+        .triggers,
+    ).toEqual([]);
+    for (const url of [
+      "https://hooks.example.com/tandem",
+      "http://93.184.215.14/x",
+      "https://[2606:4700::1111]/x",
+    ]) {
       expect((await asAccess(`/api/workspaces/${ws}/callback`, "PUT", { url })).status, url).toBe(200);
     }
     // In dev mode (the local default) a local receiver is allowed.
-    expect((await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: "http://127.0.0.1:9999/hook" } })).status).toBe(200);
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/callback`, {
+          method: "PUT",
+          body: { url: "http://127.0.0.1:9999/hook" },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("refuses them again when a callback is sent, dropping it with an event reason and sending nothing", async () => {
@@ -132,7 +169,10 @@ describe("callback hosts", () => {
     const result = await inRoomStorage(async (sql) => {
       const queue = new CallbackQueue(sql);
       queue.enqueue(change(ws));
-      return { flushed: await queue.flush(accessMode, recorder, T0), left: Number(sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n) };
+      return {
+        flushed: await queue.flush(accessMode, recorder, T0),
+        left: Number(sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n),
+      };
     });
     expect(sent).toEqual([]);
     expect(result.left).toBe(0);
@@ -176,7 +216,9 @@ describe("callback signing secrets in the queue", () => {
         delivery_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT)`);
       sql.exec(
         `INSERT INTO notifications (change, target, url, secret, body, delivery_id, next_at) VALUES ('{}', 'workspace', 'https://ops.example.com/h', ?, ?, 'd-legacy', ?)`,
-        legacySecret, body, T0,
+        legacySecret,
+        body,
+        T0,
       );
       // What the room does at its next start: its schema takes the old table over.
       applyRoomSchema(storage);
@@ -191,7 +233,13 @@ describe("callback signing secrets in the queue", () => {
     expect(sent).toHaveLength(2);
     for (const request of sent) {
       expect(request.body).toBe(body);
-      expect(await verifySignature(legacySecret, new TextEncoder().encode(request.body), request.headers.get("x-tandem-signature-256"))).toBe(true);
+      expect(
+        await verifySignature(
+          legacySecret,
+          new TextEncoder().encode(request.body),
+          request.headers.get("x-tandem-signature-256"),
+        ),
+      ).toBe(true);
     }
     expect(after.left).toBe(0);
     expect(after.second.dropped).toEqual([]);

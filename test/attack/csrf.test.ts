@@ -21,7 +21,11 @@ async function workspacesOf(client: Client): Promise<string[]> {
 }
 
 /** A request as a page would send it with the person's cookie. */
-function fromPage(client: Client, path: string, init: { method?: string; origin?: string | null; site?: string; type?: string; body?: string } = {}) {
+function fromPage(
+  client: Client,
+  path: string,
+  init: { method?: string; origin?: string | null; site?: string; type?: string; body?: string } = {},
+) {
   const headers: Record<string, string> = { cookie: client.cookie };
   if (init.origin) headers.origin = init.origin;
   if (init.site) headers["sec-fetch-site"] = init.site;
@@ -39,7 +43,11 @@ describe("cookie-authenticated state changes", () => {
       { origin: EVIL, type: "application/json", body: JSON.stringify({ name }) },
       { origin: "null", type: "application/json", body: JSON.stringify({ name }) },
       { origin: null, site: "cross-site", type: "text/plain", body: JSON.stringify({ name }) },
-      { origin: "http://localhost:8787.evil.example", type: "application/json", body: JSON.stringify({ name }) },
+      {
+        origin: "http://localhost:8787.evil.example",
+        type: "application/json",
+        body: JSON.stringify({ name }),
+      },
     ];
     for (const attempt of attempts) {
       const res = await observe(await fromPage(alice, "/api/workspaces", attempt));
@@ -52,14 +60,32 @@ describe("cookie-authenticated state changes", () => {
   it("refuses a body not sent as JSON even from Tandem's own origin (415), and takes it as JSON", async () => {
     const alice = await signIn(uniqueName("alice"));
     const name = uniqueName("plain");
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", undefined]) {
-      const res = await observe(await fromPage(alice, "/api/workspaces", { origin: OWN, type, body: JSON.stringify({ name }) }));
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      undefined,
+    ]) {
+      const res = await observe(
+        await fromPage(alice, "/api/workspaces", { origin: OWN, type, body: JSON.stringify({ name }) }),
+      );
       expect(res.status, String(type)).toBe(415);
       expect(JSON.parse(res.text)).toMatchObject({ error: { code: "unsupported_media_type" } });
     }
     expect(await workspacesOf(alice)).not.toContain(name);
-    for (const type of ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"]) {
-      const res = await observe(await fromPage(alice, "/api/workspaces", { origin: OWN, type, body: JSON.stringify({ name: `${name} ${type}` }) }));
+    for (const type of [
+      "application/json",
+      "application/json; charset=utf-8",
+      "Application/JSON",
+      "application/merge-patch+json",
+    ]) {
+      const res = await observe(
+        await fromPage(alice, "/api/workspaces", {
+          origin: OWN,
+          type,
+          body: JSON.stringify({ name: `${name} ${type}` }),
+        }),
+      );
       expect(res.status, type).toBe(201);
     }
   });
@@ -70,7 +96,9 @@ describe("cookie-authenticated state changes", () => {
     const json = { type: "application/json", body: JSON.stringify({ name: uniqueName("ok") }) };
     expect((await fromPage(alice, "/api/workspaces", { origin: OWN, ...json })).status).toBe(201);
     expect((await fromPage(alice, "/api/workspaces", { origin: null, ...json })).status).toBe(201);
-    expect((await fromPage(alice, "/api/workspaces", { origin: null, site: "same-origin", ...json })).status).toBe(201);
+    expect(
+      (await fromPage(alice, "/api/workspaces", { origin: null, site: "same-origin", ...json })).status,
+    ).toBe(201);
     // Reached under another host name (a proxy), from a page of that same origin, or of PUBLIC_URL.
     for (const origin of ["http://127.0.0.1:8787", OWN]) {
       const res = await SELF.fetch("http://127.0.0.1:8787/api/workspaces", {
@@ -87,14 +115,32 @@ describe("cookie-authenticated state changes", () => {
     const ws = await workspaceWith(alice);
     const session = await createSession(alice, ws, { timeoutSeconds: 120 });
     await waitForPhase(alice, ws, session.id, "Running");
-    for (const [method, path] of [["POST", "stop"], ["DELETE", ""]] as const) {
-      const res = await observe(await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/${path}`, { method, origin: EVIL }));
+    for (const [method, path] of [
+      ["POST", "stop"],
+      ["DELETE", ""],
+    ] as const) {
+      const res = await observe(
+        await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/${path}`, {
+          method,
+          origin: EVIL,
+        }),
+      );
       expect(res.status, path).toBe(403);
     }
     expect((await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).status).toBe(200);
-    expect(((await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as { session: { phase: string } }).session.phase).toBe("Running");
+    expect(
+      (
+        (await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as {
+          session: { phase: string };
+        }
+      ).session.phase,
+    ).toBe("Running");
     const signInAs = await observe(
-      await SELF.fetch(`${OWN}/api/auth/dev`, { method: "POST", headers: { origin: EVIL, "content-type": "application/json" }, body: JSON.stringify({ name: "mallory" }) }),
+      await SELF.fetch(`${OWN}/api/auth/dev`, {
+        method: "POST",
+        headers: { origin: EVIL, "content-type": "application/json" },
+        body: JSON.stringify({ name: "mallory" }),
+      }),
     );
     expect(signInAs.status).toBe(403);
     expect(signInAs.headers.get("set-cookie")).toBeNull();
@@ -106,18 +152,25 @@ describe("cookie-authenticated state changes", () => {
     const session = await createSession(alice, ws, { timeoutSeconds: 120 });
     await waitForPhase(alice, ws, session.id, "Running");
     for (const query of ["?token=", "?token=&token=tdm_x", "?token=%20"]) {
-      const res = await observe(await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/stop${query}`, { origin: EVIL }));
+      const res = await observe(
+        await fromPage(alice, `/api/workspaces/${ws}/sessions/${session.id}/stop${query}`, { origin: EVIL }),
+      );
       expect(res.status, query).toBe(401);
       expect(res.errorShaped).toBe(true);
     }
-    const view = (await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as { session: { phase: string } };
+    const view = (await (await alice.api(`/api/workspaces/${ws}/sessions/${session.id}`)).json()) as {
+      session: { phase: string };
+    };
     expect(view.session.phase).toBe("Running");
   });
 
   it("lets API tokens through from anywhere: they are not cookies a page can borrow", async () => {
     const alice = await signIn(uniqueName("alice"));
     const cli = await tokenClient(alice);
-    const res = await cli.api("/api/workspaces", { body: { name: uniqueName("cli") }, headers: { origin: EVIL } });
+    const res = await cli.api("/api/workspaces", {
+      body: { name: uniqueName("cli") },
+      headers: { origin: EVIL },
+    });
     expect(res.status).toBe(201);
   });
 
@@ -169,7 +222,11 @@ describe("a page that rebinds its own name to the dev server (DNS rebinding)", (
 
   it("gets no dev sign-in, no API, no socket and no webhook under a host name that is not Tandem's", async () => {
     const signInAs = await observe(
-      await SELF.fetch(`${REBOUND}/api/auth/dev`, { method: "POST", headers: { origin: REBOUND, "content-type": "application/json" }, body: JSON.stringify({ name: "mallory" }) }),
+      await SELF.fetch(`${REBOUND}/api/auth/dev`, {
+        method: "POST",
+        headers: { origin: REBOUND, "content-type": "application/json" },
+        body: JSON.stringify({ name: "mallory" }),
+      }),
     );
     expect(signInAs.status).toBe(403);
     expect(JSON.parse(signInAs.text)).toMatchObject({ error: { code: "host_not_allowed" } });
@@ -188,10 +245,16 @@ describe("a page that rebinds its own name to the dev server (DNS rebinding)", (
     );
     expect(create.status).toBe(403);
     expect(create.errorShaped).toBe(true);
-    const socket = await connectRoom(session.id, { cookie: alice.cookie, origin: REBOUND }, "", (url, init) => SELF.fetch(url.replace(OWN, REBOUND), init));
+    const socket = await connectRoom(session.id, { cookie: alice.cookie, origin: REBOUND }, "", (url, init) =>
+      SELF.fetch(url.replace(OWN, REBOUND), init),
+    );
     expect(socket).toBeInstanceOf(Response);
     expect((socket as Response).status).toBe(403);
-    const webhook = await SELF.fetch(`${REBOUND}/webhooks/any`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const webhook = await SELF.fetch(`${REBOUND}/webhooks/any`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(webhook.status).toBe(403);
   });
 

@@ -26,7 +26,8 @@ export const emptyFigures = (): Figures => ({
 
 export function mergeFigures(a: Figures, b: Figures): Figures {
   const statuses = { ...a.statuses };
-  for (const [status, count] of Object.entries(b.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  for (const [status, count] of Object.entries(b.statuses))
+    statuses[status] = (statuses[status] ?? 0) + count;
   return {
     requests: a.requests + b.requests,
     statuses,

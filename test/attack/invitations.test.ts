@@ -24,8 +24,14 @@ describe("adding a member by email", () => {
 
     const answers = [];
     for (const email of [existing.user.email, fresh]) {
-      const res = await observe(await owner.api(`/api/workspaces/${ws}/members`, { body: { user: email, role: "editor" } }));
-      answers.push({ status: res.status, body: shape(res.text, email), type: res.headers.get("content-type") });
+      const res = await observe(
+        await owner.api(`/api/workspaces/${ws}/members`, { body: { user: email, role: "editor" } }),
+      );
+      answers.push({
+        status: res.status,
+        body: shape(res.text, email),
+        type: res.headers.get("content-type"),
+      });
     }
     expect(answers[0]).toEqual(answers[1]);
     expect(answers[0]!.status).toBe(201);
@@ -45,9 +51,22 @@ describe("adding a member by email", () => {
     const existing = await signIn(uniqueName("invited"));
     await owner.api(`/api/workspaces/${ws}/members`, { body: { user: existing.user.email, role: "viewer" } });
     // Acting on them by id before they come: they are no member.
-    expect((await observe(await owner.api(`/api/workspaces/${ws}/members/${existing.user.id}`, { method: "PATCH", body: { role: "editor" } }))).status).toBe(404);
+    expect(
+      (
+        await observe(
+          await owner.api(`/api/workspaces/${ws}/members/${existing.user.id}`, {
+            method: "PATCH",
+            body: { role: "editor" },
+          }),
+        )
+      ).status,
+    ).toBe(404);
     expect((await observe(await existing.api(`/api/workspaces/${ws}`))).status).toBe(200);
-    const members = (JSON.parse((await observe(await owner.api(`/api/workspaces/${ws}/members`))).text) as { members: { userId: string; role: string }[] }).members;
+    const members = (
+      JSON.parse((await observe(await owner.api(`/api/workspaces/${ws}/members`))).text) as {
+        members: { userId: string; role: string }[];
+      }
+    ).members;
     expect(members.find((m) => m.userId === existing.user.id)?.role).toBe("viewer");
 
     // An email no account has yet (a dev user's email follows from the name): its first sign-in is its coming.
@@ -58,7 +77,9 @@ describe("adding a member by email", () => {
     await other.api(`/api/workspaces/${ws2}/members`, { body: { user: unseenEmail, role: "editor" } });
     const newcomer = await signIn(unseen);
     expect(newcomer.user.email).toBe(unseenEmail);
-    const theirs = JSON.parse((await observe(await newcomer.api("/api/workspaces"))).text) as { workspaces: { id: string; role: string }[] };
+    const theirs = JSON.parse((await observe(await newcomer.api("/api/workspaces"))).text) as {
+      workspaces: { id: string; role: string }[];
+    };
     expect(theirs.workspaces).toEqual([expect.objectContaining({ id: ws2, role: "editor" })]);
   });
 
@@ -69,7 +90,23 @@ describe("adding a member by email", () => {
     const email = `someone-${crypto.randomUUID()}@example.com`;
     await owner.api(`/api/workspaces/${ws}/members`, { body: { user: email, role: "viewer" } });
     expect((await observe(await stranger.api(`/api/workspaces/${ws}/members`))).status).toBe(404);
-    expect((await observe(await stranger.api(`/api/workspaces/${ws}/invitations/${encodeURIComponent(email)}`, { method: "DELETE" }))).status).toBe(404);
-    expect((await observe(await owner.api(`/api/workspaces/${ws}/invitations/${encodeURIComponent(email)}`, { method: "DELETE" }))).status).toBe(204);
+    expect(
+      (
+        await observe(
+          await stranger.api(`/api/workspaces/${ws}/invitations/${encodeURIComponent(email)}`, {
+            method: "DELETE",
+          }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await observe(
+          await owner.api(`/api/workspaces/${ws}/invitations/${encodeURIComponent(email)}`, {
+            method: "DELETE",
+          }),
+        )
+      ).status,
+    ).toBe(204);
   });
 });

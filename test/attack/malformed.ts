@@ -21,13 +21,48 @@ const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(dep
 
 /** JSON text that does not parse, or parses to no object. */
 const BROKEN_JSON = [
-  "{", "}", "[", "{\"a\":}", "{'a':1}", "{\"a\":1,}", "nul", "tru", "NaN", "undefined", "\"unterminated", "{\"a\":1}}",
-  "/* comment */ {}", "\uFEFF\uFEFF{", "\u0000", "[1,2", "{\"a\" 1}", "0x10", "{\"a\":01}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12\"}",
-  "null", "0", "-1", "1.5", "1e999999", "true", "false", "\"a string\"", "[]", "[{}]", "[null]",
+  "{",
+  "}",
+  "[",
+  '{"a":}',
+  "{'a':1}",
+  '{"a":1,}',
+  "nul",
+  "tru",
+  "NaN",
+  "undefined",
+  '"unterminated',
+  '{"a":1}}',
+  "/* comment */ {}",
+  "\uFEFF\uFEFF{",
+  "\u0000",
+  "[1,2",
+  '{"a" 1}',
+  "0x10",
+  '{"a":01}',
+  '{"a":"\\x41"}',
+  '{"a":"\\u12"}',
+  "null",
+  "0",
+  "-1",
+  "1.5",
+  "1e999999",
+  "true",
+  "false",
+  '"a string"',
+  "[]",
+  "[{}]",
+  "[null]",
 ];
 
 /** Nesting far past what any body may have: JSON.parse copes, whatever walks the value later might not. */
-const NESTING_BOMBS = [deep(100), deep(5_000), deep(100_000), deepObject(1_000), deep(50_000, "{\"a\":[", "]}")];
+const NESTING_BOMBS = [
+  deep(100),
+  deep(5_000),
+  deep(100_000),
+  deepObject(1_000),
+  deep(50_000, '{"a":[', "]}"),
+];
 
 /** Values of the wrong type (or over every bound) for a property of this schema. */
 function wrongValues(schema: JsonSchema): unknown[] {
@@ -43,10 +78,21 @@ function wrongValues(schema: JsonSchema): unknown[] {
   if (!types.has("boolean")) values.push(false);
   if (schema.enum || schema.pattern || schema.format) {
     // A look-alike the schema itself allows (an upper-case git branch name) is not a wrong value.
-    const allowed = (value: string) => (schema.pattern ? new RegExp(schema.pattern).test(value) : false) || (schema.enum?.includes(value) ?? false);
-    values.push(...["claude-🎉", "OWNER", "\u202eowner", " viewer", "ownér", "\u0000"].filter((value) => !allowed(value)));
+    const allowed = (value: string) =>
+      (schema.pattern ? new RegExp(schema.pattern).test(value) : false) ||
+      (schema.enum?.includes(value) ?? false);
+    values.push(
+      ...["claude-🎉", "OWNER", "\u202eowner", " viewer", "ownér", "\u0000"].filter(
+        (value) => !allowed(value),
+      ),
+    );
   }
-  if (types.has("array")) values.push(Array.from({ length: 10_000 }, () => ({})), [null], [42]);
+  if (types.has("array"))
+    values.push(
+      Array.from({ length: 10_000 }, () => ({})),
+      [null],
+      [42],
+    );
   return values;
 }
 
@@ -61,11 +107,23 @@ function properties(doc: ApiDocument, name: string): [Record<string, JsonSchema>
 const json = { "content-type": "application/json" };
 
 /** Malformed bodies for an operation that takes one, around a valid `sample`. */
-export function bodyProbes(doc: ApiDocument, op: Operation, path: string, sample: Record<string, unknown>, auth: Record<string, string>): Probe[] {
+export function bodyProbes(
+  doc: ApiDocument,
+  op: Operation,
+  path: string,
+  sample: Record<string, unknown>,
+  auth: Record<string, string>,
+): Probe[] {
   if (!op.body) return [];
   const probes: Probe[] = [];
   const add = (label: string, body: string | Uint8Array, headers: Record<string, string> = json) =>
-    probes.push({ label: `${op.method} ${op.path}: ${label}`, path, method: op.method, headers: { ...auth, ...headers }, body });
+    probes.push({
+      label: `${op.method} ${op.path}: ${label}`,
+      path,
+      method: op.method,
+      headers: { ...auth, ...headers },
+      body,
+    });
   for (const text of BROKEN_JSON) add(`broken JSON ${JSON.stringify(text.slice(0, 20))}`, text);
   for (const text of ["", "   ", "\n\t"]) add("empty body", text);
   for (const bomb of NESTING_BOMBS) add(`nesting bomb of ${bomb.length} bytes`, bomb);
@@ -73,7 +131,14 @@ export function bodyProbes(doc: ApiDocument, op: Operation, path: string, sample
   if (withSurrogate !== JSON.stringify(sample)) add("a lone surrogate in a string", withSurrogate);
   add("a lone low surrogate in a key", JSON.stringify({ ...sample, "k\udfff": 1 }));
   add("invalid UTF-8", new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x22, 0x7d]));
-  add("UTF-16 body", new Uint8Array([0xff, 0xfe, ...[...new TextEncoder().encode(JSON.stringify(sample))].flatMap((b) => [b, 0])]));
+  add(
+    "UTF-16 body",
+    new Uint8Array([
+      0xff,
+      0xfe,
+      ...[...new TextEncoder().encode(JSON.stringify(sample))].flatMap((b) => [b, 0]),
+    ]),
+  );
   add("1 MiB + 1 of padding", JSON.stringify({ ...sample, padding: "x".repeat(1024 * 1024) }));
   add("4 MiB", JSON.stringify({ ...sample, padding: "x".repeat(4 * 1024 * 1024) }));
 
@@ -84,19 +149,41 @@ export function bodyProbes(doc: ApiDocument, op: Operation, path: string, sample
     add(`without ${key}`, JSON.stringify(rest));
   }
   for (const [key, schema] of Object.entries(props)) {
-    for (const value of wrongValues(schema)) add(`${key} = ${JSON.stringify(value)?.slice(0, 30)}`, JSON.stringify({ ...sample, [key]: value }));
+    for (const value of wrongValues(schema))
+      add(`${key} = ${JSON.stringify(value)?.slice(0, 30)}`, JSON.stringify({ ...sample, [key]: value }));
     add(`${key} nested 10,000 deep`, JSON.stringify({ ...sample, [key]: "X" }).replace('"X"', deep(10_000)));
     // A look-alike key (Cyrillic а) in place of the real one.
     if (strict || required.includes(key)) {
       const { [key]: value, ...rest } = sample;
-      add(`look-alike key for ${key}`, JSON.stringify({ ...rest, [key.replace(/a/, "а") + (key.includes("a") ? "" : "\u200b")]: value ?? "x" }));
+      add(
+        `look-alike key for ${key}`,
+        JSON.stringify({
+          ...rest,
+          [key.replace(/a/, "а") + (key.includes("a") ? "" : "\u200b")]: value ?? "x",
+        }),
+      );
     }
   }
   if (strict) add("an unknown property", JSON.stringify({ ...sample, isAdmin: true }));
-  add("__proto__ pollution", JSON.stringify(sample).replace(/^\{/, '{"__proto__":{"role":"owner","isAdmin":true},"constructor":{"prototype":{"x":1}},') + "");
+  add(
+    "__proto__ pollution",
+    JSON.stringify(sample).replace(
+      /^\{/,
+      '{"__proto__":{"role":"owner","isAdmin":true},"constructor":{"prototype":{"x":1}},',
+    ) + "",
+  );
 
   const valid = JSON.stringify(sample);
-  for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/jsonx", "json", "application/json-patch"]) {
+  for (const type of [
+    "text/plain",
+    "text/plain;charset=UTF-8",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "application/jsonx",
+    "json",
+    "application/json-patch",
+  ]) {
     add(`a valid body sent as ${type}`, valid, { "content-type": type });
   }
   return probes;
@@ -104,11 +191,31 @@ export function bodyProbes(doc: ApiDocument, op: Operation, path: string, sample
 
 /** Values for a path parameter that name nothing (none is a valid secret name, so no PUT creates one). */
 const BAD_IDS = [
-  "%00", "%ZZ", "..", "%2e%2e", "%2F", "a%2Fb", "%F0%9F%92%A5", "💥", "'%20OR%20'1'='1", "%3Cscript%3E", "x".repeat(5000),
-  crypto.randomUUID(), "%20", "%5C", "a%00b", "%EF%BF%BF", "%C0%AF",
+  "%00",
+  "%ZZ",
+  "..",
+  "%2e%2e",
+  "%2F",
+  "a%2Fb",
+  "%F0%9F%92%A5",
+  "💥",
+  "'%20OR%20'1'='1",
+  "%3Cscript%3E",
+  "x".repeat(5000),
+  crypto.randomUUID(),
+  "%20",
+  "%5C",
+  "a%00b",
+  "%EF%BF%BF",
+  "%C0%AF",
 ];
 
-export function paramProbes(op: Operation, fill: (overrides: Record<string, string>) => string, auth: Record<string, string>, body?: string): Probe[] {
+export function paramProbes(
+  op: Operation,
+  fill: (overrides: Record<string, string>) => string,
+  auth: Record<string, string>,
+  body?: string,
+): Probe[] {
   const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
   return params.flatMap((param) =>
     BAD_IDS.map((value) => ({
@@ -121,7 +228,19 @@ export function paramProbes(op: Operation, fill: (overrides: Record<string, stri
   );
 }
 
-const BAD_QUERY = ["", "💥", "x".repeat(5000), "-1", "0", "1e9", "NaN", "[object Object]", "%00", "Running%00", "1;DROP TABLE sessions"];
+const BAD_QUERY = [
+  "",
+  "💥",
+  "x".repeat(5000),
+  "-1",
+  "0",
+  "1e9",
+  "NaN",
+  "[object Object]",
+  "%00",
+  "Running%00",
+  "1;DROP TABLE sessions",
+];
 
 export function queryProbes(op: Operation, path: string, auth: Record<string, string>): Probe[] {
   return op.query.flatMap((name) =>
@@ -191,13 +310,26 @@ export function webhookProbes(op: Operation, path: string, validBody: string): (
     ...NESTING_BOMBS.map((bomb) => probe(`signed nesting bomb of ${bomb.length} bytes`, bomb)),
     probe("signed invalid UTF-8", new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])),
     probe("1 MiB + 1", `{"p":"${"x".repeat(1024 * 1024)}"}`),
-    ...["", " ", "x".repeat(201), "has space", "tab\there", "ÿþ"].map((id) => probe(`delivery id ${JSON.stringify(id.slice(0, 10))}`, validBody, { "x-github-delivery": id })),
+    ...["", " ", "x".repeat(201), "has space", "tab\there", "ÿþ"].map((id) =>
+      probe(`delivery id ${JSON.stringify(id.slice(0, 10))}`, validBody, { "x-github-delivery": id }),
+    ),
   ];
 }
 
 /** The methods a path does not have. */
-export function methodProbes(path: string, methods: string[], auth: Record<string, string>, template: string): Probe[] {
+export function methodProbes(
+  path: string,
+  methods: string[],
+  auth: Record<string, string>,
+  template: string,
+): Probe[] {
   return ["GET", "POST", "PUT", "PATCH", "DELETE"]
     .filter((method) => !methods.includes(method))
-    .map((method) => ({ label: `${method} ${template}: no such method`, path, method, headers: { ...auth, ...json }, body: method === "GET" ? undefined : "{}" }));
+    .map((method) => ({
+      label: `${method} ${template}: no such method`,
+      path,
+      method,
+      headers: { ...auth, ...json },
+      body: method === "GET" ? undefined : "{}",
+    }));
 }

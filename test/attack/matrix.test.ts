@@ -16,8 +16,18 @@ import { buildWorld, d1Snapshot, sampleBody, type World } from "./world";
 
 reportFigures();
 
-type Identity = "none" | "revokedToken" | "expiredJwt" | "stranger" | "viewer" | "editor" | "owner" | "foreign";
-const IDENTITIES: Identity[] = ["none", "revokedToken", "expiredJwt", "stranger", "foreign", "viewer", "editor", "owner"];
+type Identity =
+  "none" | "revokedToken" | "expiredJwt" | "stranger" | "viewer" | "editor" | "owner" | "foreign";
+const IDENTITIES: Identity[] = [
+  "none",
+  "revokedToken",
+  "expiredJwt",
+  "stranger",
+  "foreign",
+  "viewer",
+  "editor",
+  "owner",
+];
 
 const { doc, operations } = await loadDocument();
 const published = doc as unknown as PublishedDocument;
@@ -76,27 +86,47 @@ function fillPath(op: Operation, world: World, other: World, who: Identity): str
   });
 }
 
-async function call(op: Operation, world: World, other: World, who: Identity, jwt: string): Promise<{ res: Observed; sent: string }> {
+async function call(
+  op: Operation,
+  world: World,
+  other: World,
+  who: Identity,
+  jwt: string,
+): Promise<{ res: Observed; sent: string }> {
   const path = fillPath(op, world, other, who);
   const headers: Record<string, string> = {};
   const body = op.body ? JSON.stringify(sampleBody(op.body, world)) : undefined;
   if (body) headers["content-type"] = "application/json";
-  const client = { stranger: world.stranger, viewer: world.viewer, editor: world.editor, owner: world.owner, foreign: world.owner }[who as string];
+  const client = {
+    stranger: world.stranger,
+    viewer: world.viewer,
+    editor: world.editor,
+    owner: world.owner,
+    foreign: world.owner,
+  }[who as string];
   if (client) headers.cookie = (client as World["owner"]).cookie;
   if (who === "revokedToken") headers.authorization = `Bearer ${world.revokedToken}`;
   if (who === "expiredJwt") headers["cf-access-jwt-assertion"] = jwt;
   const init = { method: op.method, headers, body };
-  const res = who === "expiredJwt" ? await accessFetch(path, init) : await SELF.fetch(`http://localhost:8787${path}`, init);
+  const res =
+    who === "expiredJwt"
+      ? await accessFetch(path, init)
+      : await SELF.fetch(`http://localhost:8787${path}`, init);
   return { res: await observe(res), sent: `${path} ${body ?? ""}` };
 }
 
 /** Counts (and fails on) another workspace's markers, or any secret value, in an answer; what the caller sent itself is not a leak. */
 function leaksIn(res: Observed, sent: string, world: World, other: World): number {
-  const markers = [...other.markers, other.secretValue, world.secretValue].filter((marker) => !sent.includes(marker));
+  const markers = [...other.markers, other.secretValue, world.secretValue].filter(
+    (marker) => !sent.includes(marker),
+  );
   return countLeaks(res.text, markers);
 }
 
-const needs = (op: Operation) => ({ session: op.path.includes("/sessions/{id}") || op.path.includes("/shares/{token}"), artifact: op.path.includes("/artifacts/{name}") });
+const needs = (op: Operation) => ({
+  session: op.path.includes("/sessions/{id}") || op.path.includes("/shares/{token}"),
+  artifact: op.path.includes("/artifacts/{name}"),
+});
 
 describe("every route × every caller", () => {
   let other: World;
@@ -134,8 +164,15 @@ describe("every route × every caller", () => {
         const also = ALSO_ALLOWED[`${op.method} ${op.path}`];
         // The documented success: its status, its content type and, for JSON, a body the documented schema accepts.
         if (op.success.includes(res.status)) {
-          const answer = { status: res.status, contentType: res.headers.get("content-type") ?? "", text: res.text };
-          expect(undocumented(published, op.method, op.path, answer), `${who}: ${res.text.slice(0, 500)}`).toEqual([]);
+          const answer = {
+            status: res.status,
+            contentType: res.headers.get("content-type") ?? "",
+            text: res.text,
+          };
+          expect(
+            undocumented(published, op.method, op.path, answer),
+            `${who}: ${res.text.slice(0, 500)}`,
+          ).toEqual([]);
         } else {
           expect(also, `${who}: ${res.status} ${res.text}`).toBeDefined();
           expect([res.status, JSON.parse(res.text).error.code], who).toEqual(also);
@@ -151,7 +188,9 @@ describe("every route × every caller", () => {
       const body = JSON.stringify({ action: "opened", n: crypto.randomUUID() });
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (secret) headers["x-hub-signature-256"] = await signBody(secret, body);
-      const res = await observe(await SELF.fetch(`http://localhost:8787/webhooks/${triggerId}`, { method: "POST", headers, body }));
+      const res = await observe(
+        await SELF.fetch(`http://localhost:8787/webhooks/${triggerId}`, { method: "POST", headers, body }),
+      );
       expect(leaksIn(res, body, world, other)).toBe(0);
       return res;
     };
@@ -164,10 +203,16 @@ describe("every route × every caller", () => {
 
   it("the session socket: 401 without a valid credential, 404 to strangers and other workspaces, open to members", async () => {
     const world = await buildWorld("matrix", { session: true });
-    const upgrade = async (headers: Record<string, string>, sessionId = world.sessionId, viaAccess = false) => {
+    const upgrade = async (
+      headers: Record<string, string>,
+      sessionId = world.sessionId,
+      viaAccess = false,
+    ) => {
       const init = { headers: { upgrade: "websocket", ...headers } };
       const path = `/parties/session-room/${sessionId}`;
-      const res = viaAccess ? await accessFetch(path, init) : await SELF.fetch(`http://localhost:8787${path}`, init);
+      const res = viaAccess
+        ? await accessFetch(path, init)
+        : await SELF.fetch(`http://localhost:8787${path}`, init);
       res.webSocket?.accept();
       res.webSocket?.close();
       return (await observe(res)).status;
@@ -178,16 +223,33 @@ describe("every route × every caller", () => {
     expect(await upgrade({ "cf-access-jwt-assertion": jwt }, world.sessionId, true)).toBe(401);
     expect(await upgrade({ cookie: world.stranger.cookie })).toBe(404);
     expect(await upgrade({ cookie: world.owner.cookie }, other.sessionId)).toBe(404);
-    for (const member of [world.viewer, world.editor, world.owner]) expect(await upgrade({ cookie: member.cookie })).toBe(101);
+    for (const member of [world.viewer, world.editor, world.owner])
+      expect(await upgrade({ cookie: member.cookie })).toBe(101);
   });
 
   it("left the other workspace as it was", async () => {
     const read = async (path: string) => (await other.owner.api(path)).json();
-    expect(await read(`/api/workspaces/${other.ws}/sessions/${other.sessionId}`)).toMatchObject({ session: { phase: "Running" } });
-    expect(((await read(`/api/workspaces/${other.ws}/members`)) as { members: unknown[] }).members).toHaveLength(4);
-    expect(((await read(`/api/workspaces/${other.ws}/triggers`)) as { triggers: unknown[] }).triggers).toHaveLength(1);
-    expect(((await read(`/api/workspaces/${other.ws}/secrets`)) as { secrets: unknown[] }).secrets).toHaveLength(1);
-    expect(((await read("/api/tokens")) as { tokens: { id: string }[] }).tokens.map((t) => t.id)).toContain(other.tokenId);
-    expect(((await read(`/api/workspaces/${other.ws}/sessions/${other.sessionId}/artifacts`)) as { artifacts: unknown[] }).artifacts).toHaveLength(1);
+    expect(await read(`/api/workspaces/${other.ws}/sessions/${other.sessionId}`)).toMatchObject({
+      session: { phase: "Running" },
+    });
+    expect(
+      ((await read(`/api/workspaces/${other.ws}/members`)) as { members: unknown[] }).members,
+    ).toHaveLength(4);
+    expect(
+      ((await read(`/api/workspaces/${other.ws}/triggers`)) as { triggers: unknown[] }).triggers,
+    ).toHaveLength(1);
+    expect(
+      ((await read(`/api/workspaces/${other.ws}/secrets`)) as { secrets: unknown[] }).secrets,
+    ).toHaveLength(1);
+    expect(((await read("/api/tokens")) as { tokens: { id: string }[] }).tokens.map((t) => t.id)).toContain(
+      other.tokenId,
+    );
+    expect(
+      (
+        (await read(`/api/workspaces/${other.ws}/sessions/${other.sessionId}/artifacts`)) as {
+          artifacts: unknown[];
+        }
+      ).artifacts,
+    ).toHaveLength(1);
   });
 });

@@ -43,33 +43,81 @@ describe("MCP server URLs outside dev", () => {
     const ws = await workspaceWith(owner);
     const cli = await tokenClient(owner);
     const asAccess = (path: string, method: string, body: unknown) =>
-      accessFetch(path, { method, headers: { authorization: `Bearer ${cli.token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      accessFetch(path, {
+        method,
+        headers: { authorization: `Bearer ${cli.token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     for (const url of refused) {
-      const created = await observe(await asAccess(`/api/workspaces/${ws}/mcp-servers`, "POST", { name: "probe", url, transport: "http" }));
+      const created = await observe(
+        await asAccess(`/api/workspaces/${ws}/mcp-servers`, "POST", {
+          name: "probe",
+          url,
+          transport: "http",
+        }),
+      );
       expect(created.status, url).toBe(400);
       expect(JSON.parse(created.text), url).toMatchObject({ error: { code: "invalid_input", field: "url" } });
     }
-    expect(((await (await owner.api(`/api/workspaces/${ws}/mcp-servers`)).json()) as { mcpServers: unknown[] }).mcpServers).toEqual([]);
-    const ok = await observe(await asAccess(`/api/workspaces/${ws}/mcp-servers`, "POST", { name: "public", url: "https://mcp.example.com/mcp", transport: "sse" }));
+    expect(
+      ((await (await owner.api(`/api/workspaces/${ws}/mcp-servers`)).json()) as { mcpServers: unknown[] })
+        .mcpServers,
+    ).toEqual([]);
+    const ok = await observe(
+      await asAccess(`/api/workspaces/${ws}/mcp-servers`, "POST", {
+        name: "public",
+        url: "https://mcp.example.com/mcp",
+        transport: "sse",
+      }),
+    );
     expect(ok.status, ok.text).toBe(201);
     for (const url of refused.slice(0, 3)) {
-      const replaced = await observe(await asAccess(`/api/workspaces/${ws}/mcp-servers/public`, "PUT", { url, transport: "http" }));
+      const replaced = await observe(
+        await asAccess(`/api/workspaces/${ws}/mcp-servers/public`, "PUT", { url, transport: "http" }),
+      );
       expect(replaced.status, url).toBe(400);
     }
     // In dev mode (the local default) a loopback server is allowed.
-    expect((await owner.api(`/api/workspaces/${ws}/mcp-servers`, { body: { name: "local", url: "http://127.0.0.1:9999/mcp", transport: "http" } })).status).toBe(201);
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+          body: { name: "local", url: "http://127.0.0.1:9999/mcp", transport: "http" },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it("refuses a header naming a missing secret, and shows members no header values", async () => {
     const owner = await signIn(uniqueName("owner"));
     const viewer = await signIn(uniqueName("viewer"));
     const ws = await workspaceWith(owner, [{ client: viewer, role: "viewer" }]);
-    const missing = await owner.api(`/api/workspaces/${ws}/mcp-servers`, { body: { name: "docs", url: "https://mcp.example.com/", transport: "http", headers: { Authorization: "secret:NOPE" } } });
+    const missing = await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+      body: {
+        name: "docs",
+        url: "https://mcp.example.com/",
+        transport: "http",
+        headers: { Authorization: "secret:NOPE" },
+      },
+    });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: { code: "invalid_input", field: "headers" } });
     const literal = `literal-${crypto.randomUUID()}`;
-    await owner.api(`/api/workspaces/${ws}/secrets/MCP_KEY`, { method: "PUT", body: { value: `key-${crypto.randomUUID()}` } });
-    expect((await owner.api(`/api/workspaces/${ws}/mcp-servers`, { body: { name: "docs", url: "https://mcp.example.com/", transport: "http", headers: { Authorization: "secret:MCP_KEY", "X-Key": literal } } })).status).toBe(201);
+    await owner.api(`/api/workspaces/${ws}/secrets/MCP_KEY`, {
+      method: "PUT",
+      body: { value: `key-${crypto.randomUUID()}` },
+    });
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+          body: {
+            name: "docs",
+            url: "https://mcp.example.com/",
+            transport: "http",
+            headers: { Authorization: "secret:MCP_KEY", "X-Key": literal },
+          },
+        })
+      ).status,
+    ).toBe(201);
     const listed = await observe(await viewer.api(`/api/workspaces/${ws}/mcp-servers`));
     expect(listed.status).toBe(200);
     expect(listed.text).not.toContain(literal);

@@ -49,7 +49,9 @@ export async function loadDocument(): Promise<{ doc: ApiDocument; operations: Op
       access: op["x-tandem-access"],
       body: op.requestBody?.content["application/json"].schema.$ref.split("/").pop() ?? null,
       query: (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name),
-      success: Object.keys(op.responses).filter((status) => /^2\d\d$/.test(status)).map(Number),
+      success: Object.keys(op.responses)
+        .filter((status) => /^2\d\d$/.test(status))
+        .map(Number),
     })),
   );
   return { doc, operations };

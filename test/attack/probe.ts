@@ -29,7 +29,8 @@ export async function observe(res: Response): Promise<Observed> {
   if (res.status >= 500) figures.serverErrors++;
   let errorShaped: boolean | null = null;
   if (res.status >= 400) {
-    errorShaped = isErrorBody(text, res.status) && (res.headers.get("content-type") ?? "").startsWith("application/json");
+    errorShaped =
+      isErrorBody(text, res.status) && (res.headers.get("content-type") ?? "").startsWith("application/json");
     if (!errorShaped) figures.badErrorShapes++;
   }
   return { status: res.status, text, errorShaped, headers: res.headers };
@@ -39,7 +40,12 @@ function isErrorBody(text: string, status: number): boolean {
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     const code = body.error?.code;
-    return typeof code === "string" && Object.hasOwn(ERROR_STATUS, code) && ERROR_STATUS[code as ErrorCode] === status && typeof body.error?.message === "string";
+    return (
+      typeof code === "string" &&
+      Object.hasOwn(ERROR_STATUS, code) &&
+      ERROR_STATUS[code as ErrorCode] === status &&
+      typeof body.error?.message === "string"
+    );
   } catch {
     return false;
   }

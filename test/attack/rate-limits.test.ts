@@ -39,10 +39,18 @@ describe("rate limits", () => {
     for (let i = 0; i < 30; i++) statuses.push((await create(alice)).status);
     expect(statuses).toEqual(Array(30).fill(201));
     expectLimited(await create(alice));
-    const listed = ((await (await alice.api(`/api/workspaces/${ws}/sessions?limit=100`)).json()) as { sessions: { id: string }[] }).sessions;
+    const listed = (
+      (await (await alice.api(`/api/workspaces/${ws}/sessions?limit=100`)).json()) as {
+        sessions: { id: string }[];
+      }
+    ).sessions;
     expect(listed).toHaveLength(30);
     // Clone creates a session too.
-    expectLimited(await observe(await alice.api(`/api/workspaces/${ws}/sessions/${listed[0].id}/clone`, { method: "POST" })));
+    expectLimited(
+      await observe(
+        await alice.api(`/api/workspaces/${ws}/sessions/${listed[0].id}/clone`, { method: "POST" }),
+      ),
+    );
     expect((await create(bob)).status).toBe(201);
   });
 
@@ -51,15 +59,24 @@ describe("rate limits", () => {
     const bob = await signIn(uniqueName("bob"));
     const ws = await workspaceWith(alice, [{ client: bob, role: "editor" }]);
     // A session that waits for approval queues messages without an agent: cheap to send 60 to.
-    const trigger = (await (await alice.api(`/api/workspaces/${ws}/triggers`, { body: { name: "t", session: {}, promptTemplate: "go", requireApproval: true } })).json()) as {
+    const trigger = (await (
+      await alice.api(`/api/workspaces/${ws}/triggers`, {
+        body: { name: "t", session: {}, promptTemplate: "go", requireApproval: true },
+      })
+    ).json()) as {
       trigger: { id: string };
       secret: string;
     };
     const body = JSON.stringify({ n: 1 });
-    const delivered = await request(`/webhooks/${trigger.trigger.id}`, { method: "POST", body, headers: { "x-hub-signature-256": await signBody(trigger.secret, body) } });
+    const delivered = await request(`/webhooks/${trigger.trigger.id}`, {
+      method: "POST",
+      body,
+      headers: { "x-hub-signature-256": await signBody(trigger.secret, body) },
+    });
     const { sessionId } = (await delivered.json()) as { sessionId: string };
     await freshWindow(15_000);
-    const send = async (client: Client, text: string) => observe(await client.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, { body: { text } }));
+    const send = async (client: Client, text: string) =>
+      observe(await client.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, { body: { text } }));
     for (let i = 0; i < 10; i++) expect((await send(alice, "   ")).status).toBe(400);
     const statuses = [];
     for (let i = 0; i < 60; i++) statuses.push((await send(alice, `message ${i}`)).status);
@@ -72,7 +89,11 @@ describe("rate limits", () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const make = async () =>
-      (await (await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: "t", session: {}, promptTemplate: "go", filter: { event: "never" } } })).json()) as {
+      (await (
+        await owner.api(`/api/workspaces/${ws}/triggers`, {
+          body: { name: "t", session: {}, promptTemplate: "go", filter: { event: "never" } },
+        })
+      ).json()) as {
         trigger: { id: string };
         secret: string;
       };
@@ -80,7 +101,10 @@ describe("rate limits", () => {
     await freshWindow(15_000);
     const deliver = async (t: { trigger: { id: string }; secret: string }, n: number, signed = true) => {
       const body = JSON.stringify({ n });
-      const headers: Record<string, string> = { "content-type": "application/json", "x-github-event": "issues" };
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+      };
       if (signed) headers["x-hub-signature-256"] = await signBody(t.secret, body);
       return observe(await request(`/webhooks/${t.trigger.id}`, { method: "POST", body, headers }));
     };

@@ -13,7 +13,10 @@ reportFigures();
 
 const REVOCATION_BOUND_MS = 5000;
 
-async function watching(client: Client | { headers: Record<string, string>; query?: string }, sessionId: string): Promise<RoomClient> {
+async function watching(
+  client: Client | { headers: Record<string, string>; query?: string },
+  sessionId: string,
+): Promise<RoomClient> {
   const headers = "cookie" in client ? { cookie: client.cookie } : client.headers;
   const query = "cookie" in client ? "" : (client.query ?? "");
   const room = await connectRoom(sessionId, headers, query);
@@ -24,13 +27,18 @@ async function watching(client: Client | { headers: Record<string, string>; quer
 
 /** The server's close of the socket, or a failure once `ms` have passed without one. */
 async function closedWithin(room: RoomClient, ms: number): Promise<{ code: number; at: number }> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms));
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms),
+  );
   return Promise.race([room.closed, timeout]);
 }
 
 /** Whether the socket is still open after a moment in which a close would have arrived. */
 async function stillOpen(room: RoomClient, ms = 300): Promise<boolean> {
-  const outcome = await Promise.race([room.closed.then(() => "closed"), new Promise((resolve) => setTimeout(() => resolve("open"), ms))]);
+  const outcome = await Promise.race([
+    room.closed.then(() => "closed"),
+    new Promise((resolve) => setTimeout(() => resolve("open"), ms)),
+  ]);
   return outcome === "open";
 }
 
@@ -48,13 +56,17 @@ describe("removing a member", () => {
     const { owner, member, ws, sessionId } = await teamWithSession();
     // The same person in another workspace, where they stay a member.
     const elsewhere = await teamWithSession();
-    await elsewhere.owner.api(`/api/workspaces/${elsewhere.ws}/members`, { body: { user: member.user.email, role: "viewer" } });
+    await elsewhere.owner.api(`/api/workspaces/${elsewhere.ws}/members`, {
+      body: { user: member.user.email, role: "viewer" },
+    });
     const theirs = await watching(member, sessionId);
     const ownersOwn = await watching(owner, sessionId);
     const otherWorkspace = await watching(member, elsewhere.sessionId);
 
     const removedAt = Date.now();
-    expect((await owner.api(`/api/workspaces/${ws}/members/${member.user.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members/${member.user.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
     const closed = await closedWithin(theirs, REVOCATION_BOUND_MS);
     expect(closed.code).toBe(4403);
     expect(closed.at - removedAt).toBeLessThan(REVOCATION_BOUND_MS);
@@ -69,7 +81,14 @@ describe("removing a member", () => {
   it("reconnects a member whose role changed (close code 4409, its own), so the room holds the new role", async () => {
     const { owner, member, ws, sessionId } = await teamWithSession();
     const before = await watching(member, sessionId);
-    expect((await owner.api(`/api/workspaces/${ws}/members/${member.user.id}`, { method: "PATCH", body: { role: "editor" } })).status).toBe(200);
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/members/${member.user.id}`, {
+          method: "PATCH",
+          body: { role: "editor" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await closedWithin(before, REVOCATION_BOUND_MS)).code).toBe(4409);
     const after = await watching(member, sessionId);
     expect(await stillOpen(after)).toBe(true);
@@ -109,17 +128,26 @@ describe("an Access JWT", () => {
   it("closes the socket it opened when it expires, and is refused once expired", async () => {
     const { owner, ws, sessionId } = await teamWithSession();
     const email = `${crypto.randomUUID()}@example.com`;
-    const first = await accessFetch("/api/me", { headers: { "cf-access-jwt-assertion": await accessJwt(email, Math.floor(Date.now() / 1000) + 60) } });
+    const first = await accessFetch("/api/me", {
+      headers: { "cf-access-jwt-assertion": await accessJwt(email, Math.floor(Date.now() / 1000) + 60) },
+    });
     expect(first.status).toBe(200);
-    expect((await owner.api(`/api/workspaces/${ws}/members`, { body: { user: email, role: "viewer" } })).status).toBe(201);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members`, { body: { user: email, role: "viewer" } })).status,
+    ).toBe(201);
 
     const expiresAt = Math.floor(Date.now() / 1000) + 3;
     const jwt = await accessJwt(email, expiresAt);
-    const room = await connectRoom(sessionId, { "cf-access-jwt-assertion": jwt }, "", (url, init) => accessFetch(new URL(url).pathname, init));
+    const room = await connectRoom(sessionId, { "cf-access-jwt-assertion": jwt }, "", (url, init) =>
+      accessFetch(new URL(url).pathname, init),
+    );
     if (room instanceof Response) throw new Error(`upgrade refused: ${room.status}`);
     await room.synced;
-    const longLived = await connectRoom(sessionId, { "cf-access-jwt-assertion": await accessJwt(email, expiresAt + 600) }, "", (url, init) =>
-      accessFetch(new URL(url).pathname, init),
+    const longLived = await connectRoom(
+      sessionId,
+      { "cf-access-jwt-assertion": await accessJwt(email, expiresAt + 600) },
+      "",
+      (url, init) => accessFetch(new URL(url).pathname, init),
     );
     if (longLived instanceof Response) throw new Error(`upgrade refused: ${longLived.status}`);
 
@@ -128,7 +156,9 @@ describe("an Access JWT", () => {
     expect(closed.at).toBeGreaterThanOrEqual(expiresAt * 1000);
     expect(closed.at - expiresAt * 1000).toBeLessThan(1500);
     expect(await stillOpen(longLived)).toBe(true);
-    const again = await connectRoom(sessionId, { "cf-access-jwt-assertion": jwt }, "", (url, init) => accessFetch(new URL(url).pathname, init));
+    const again = await connectRoom(sessionId, { "cf-access-jwt-assertion": jwt }, "", (url, init) =>
+      accessFetch(new URL(url).pathname, init),
+    );
     expect((again as Response).status).toBe(401);
     longLived.close();
   });

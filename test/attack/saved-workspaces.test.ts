@@ -11,12 +11,16 @@ import { observe, reportFigures } from "./probe";
 
 reportFigures();
 
-const workbenchCalls = async () => ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string }[]).length;
+const workbenchCalls = async () =>
+  ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string }[]).length;
 
 async function stoppedWithChanges() {
   const owner = await signIn(uniqueName("owner"));
   const viewers = await Promise.all(Array.from({ length: 5 }, (_, i) => signIn(uniqueName(`viewer ${i}`))));
-  const ws = await workspaceWith(owner, viewers.map((client) => ({ client, role: "viewer" as const })));
+  const ws = await workspaceWith(
+    owner,
+    viewers.map((client) => ({ client, role: "viewer" as const })),
+  );
   const session = await createSession(owner, ws, { repos: [{ url: "https://github.com/acme/app.git" }] });
   await waitForPhase(owner, ws, session.id, "Running");
   const path = `/api/workspaces/${ws}/sessions/${session.id}`;
@@ -43,7 +47,8 @@ describe("a stopped session's changes", () => {
     const { viewers, sessionId, path } = await stoppedWithChanges();
     await env.ARTIFACTS.delete(`sessions/${sessionId}/workspace-changes.json`);
     const before = await workbenchCalls();
-    for (let i = 0; i < 20; i++) expect((await observe(await viewers[i % viewers.length].api(`${path}/changes`))).status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await observe(await viewers[i % viewers.length].api(`${path}/changes`))).status).toBe(200);
     expect((await workbenchCalls()) - before).toBe(1);
   });
 
@@ -56,7 +61,10 @@ describe("a stopped session's changes", () => {
     const left = 60_000 - (Date.now() % 60_000);
     if (left < 20_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await observe(await owner.api(`${path}/push`, { body: { branch: `tandem/try-${i}` } }))).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await observe(await owner.api(`${path}/push`, { body: { branch: `tandem/try-${i}` } }))).status,
+      );
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     const limited = await observe(await owner.api(`${path}/push`, { body: { branch: "tandem/again" } }));
     expect(limited.status).toBe(429);
@@ -64,7 +72,9 @@ describe("a stopped session's changes", () => {
     expect(limited.headers.get("retry-after")).toBe("60");
     // Changes already kept cost no workbench call, so the limit does not stand in the way of reading them.
     expect((await observe(await owner.api(`${path}/changes`))).status).toBe(200);
-    expect((await observe(await editor.api(`${path}/push`, { body: { branch: "tandem/editor" } }))).status).toBe(200);
+    expect(
+      (await observe(await editor.api(`${path}/push`, { body: { branch: "tandem/editor" } }))).status,
+    ).toBe(200);
     await env.ARTIFACTS.delete(`sessions/${sessionId}/workspace-changes.json`);
     expect((await observe(await viewers[0].api(`${path}/changes`))).status).toBe(200);
   });

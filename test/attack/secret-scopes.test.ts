@@ -7,7 +7,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
-import { createSession, eventually, fakeAgent, transcriptOf, textOf, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
+import {
+  createSession,
+  eventually,
+  fakeAgent,
+  transcriptOf,
+  textOf,
+  waitForAgentStatus,
+  waitForPhase,
+} from "../worker/session-helpers";
 import { countLeaks, observe, reportFigures } from "./probe";
 
 reportFigures();
@@ -19,7 +27,10 @@ async function team() {
   const editor = await signIn(uniqueName("editor"));
   const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
   const put = async (name: string, body: Record<string, unknown>) =>
-    expect((await observe(await owner.api(`/api/workspaces/${ws}/secrets/${name}`, { method: "PUT", body }))).status).toBe(204);
+    expect(
+      (await observe(await owner.api(`/api/workspaces/${ws}/secrets/${name}`, { method: "PUT", body })))
+        .status,
+    ).toBe(204);
   return { owner, editor, ws, put };
 }
 
@@ -32,13 +43,22 @@ describe("secret scopes", () => {
     await put("GOOGLE_DRIVE_TOKEN", { value: drive });
     await put("SERVER_ONLY", { value: serverOnly, scope: "integration" });
     await put("FOR_AGENT", { value: forAgent });
-    const listed = (await (await owner.api(`/api/workspaces/${ws}/secrets`)).json()) as { secrets: { name: string; scope: string }[] };
-    expect(Object.fromEntries(listed.secrets.map((s) => [s.name, s.scope]))).toEqual({ GOOGLE_DRIVE_TOKEN: "integration", SERVER_ONLY: "integration", FOR_AGENT: "agent" });
+    const listed = (await (await owner.api(`/api/workspaces/${ws}/secrets`)).json()) as {
+      secrets: { name: string; scope: string }[];
+    };
+    expect(Object.fromEntries(listed.secrets.map((s) => [s.name, s.scope]))).toEqual({
+      GOOGLE_DRIVE_TOKEN: "integration",
+      SERVER_ONLY: "integration",
+      FOR_AGENT: "agent",
+    });
 
     const session = await createSession(editor, ws, { prompt: "/env" });
     await waitForPhase(editor, ws, session.id, "Running");
-    const printed = await eventually(async () => textOf(await transcriptOf(editor, ws, session.id)) + JSON.stringify(await transcriptOf(editor, ws, session.id)), (text) =>
-      text.includes("FOR_AGENT="),
+    const printed = await eventually(
+      async () =>
+        textOf(await transcriptOf(editor, ws, session.id)) +
+        JSON.stringify(await transcriptOf(editor, ws, session.id)),
+      (text) => text.includes("FOR_AGENT="),
     );
     expect(printed).toContain("FOR_AGENT=[redacted]");
     expect(printed).not.toContain("GOOGLE_DRIVE_TOKEN");
@@ -51,13 +71,26 @@ describe("secret scopes", () => {
     const serverOnly = value("server");
     await put("SERVER_ONLY", { value: serverOnly, scope: "integration" });
     const created = await observe(
-      await owner.api(`/api/workspaces/${ws}/mcp-servers`, { body: { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:SERVER_ONLY" } } }),
+      await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
+        body: {
+          name: "docs",
+          url: "https://mcp.example.com/mcp",
+          transport: "http",
+          headers: { Authorization: "secret:SERVER_ONLY" },
+        },
+      }),
     );
     expect(created.status).toBe(201);
     const session = await createSession(editor, ws, { prompt: "hello" });
     await waitForPhase(editor, ws, session.id, "Running");
     const start = (await fakeAgent(session.id)).received.find((frame) => frame.type === "start");
-    expect(start?.mcpServers).toEqual([expect.objectContaining({ name: "docs", headers: {}, failure: expect.stringContaining("integration secret") })]);
+    expect(start?.mcpServers).toEqual([
+      expect.objectContaining({
+        name: "docs",
+        headers: {},
+        failure: expect.stringContaining("integration secret"),
+      }),
+    ]);
     expect(countLeaks(JSON.stringify(start), [serverOnly])).toBe(0);
   });
 
@@ -66,9 +99,19 @@ describe("secret scopes", () => {
     await put("SERVER_ONLY", { value: value("one"), scope: "integration" });
     await put("SERVER_ONLY", { value: value("two") });
     await put("GOOGLE_DRIVE_TOKEN", { value: value("drive"), scope: "agent" });
-    const listed = (await (await owner.api(`/api/workspaces/${ws}/secrets`)).json()) as { secrets: { name: string; scope: string }[] };
-    expect(Object.fromEntries(listed.secrets.map((s) => [s.name, s.scope]))).toEqual({ GOOGLE_DRIVE_TOKEN: "agent", SERVER_ONLY: "integration" });
-    const bad = await observe(await owner.api(`/api/workspaces/${ws}/secrets/X_Y`, { method: "PUT", body: { value: value("x"), scope: "everyone" } }));
+    const listed = (await (await owner.api(`/api/workspaces/${ws}/secrets`)).json()) as {
+      secrets: { name: string; scope: string }[];
+    };
+    expect(Object.fromEntries(listed.secrets.map((s) => [s.name, s.scope]))).toEqual({
+      GOOGLE_DRIVE_TOKEN: "agent",
+      SERVER_ONLY: "integration",
+    });
+    const bad = await observe(
+      await owner.api(`/api/workspaces/${ws}/secrets/X_Y`, {
+        method: "PUT",
+        body: { value: value("x"), scope: "everyone" },
+      }),
+    );
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text)).toMatchObject({ error: { code: "invalid_input", field: "scope" } });
   });
@@ -91,8 +134,15 @@ describe("secret scopes", () => {
     await env.ARTIFACTS.delete(`sessions/${session.id}/workspace-changes.json`);
     const before = ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as unknown[]).length;
     expect((await observe(await owner.api(`${path}/changes`))).status).toBe(200);
-    expect((await observe(await owner.api(`${path}/push`, { body: { branch: "tandem/scoped" } }))).status).toBe(200);
-    const calls = ((await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; secrets: Record<string, string> }[]).slice(before);
+    expect(
+      (await observe(await owner.api(`${path}/push`, { body: { branch: "tandem/scoped" } }))).status,
+    ).toBe(200);
+    const calls = (
+      (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as {
+        action: string;
+        secrets: Record<string, string>;
+      }[]
+    ).slice(before);
     expect(calls.map((call) => [call.action, call.secrets])).toEqual([
       ["changes", {}],
       // The API URL names the git host the token is for (GitHub Enterprise): without it the push has no credential.
@@ -108,16 +158,24 @@ describe("a value taken out of use", () => {
       const old = value("old");
       await put("ROTATED", { value: old });
       if (change === "replaced") await put("ROTATED", { value: value("new") });
-      else expect((await observe(await owner.api(`/api/workspaces/${ws}/secrets/ROTATED`, { method: "DELETE" }))).status).toBe(204);
+      else
+        expect(
+          (await observe(await owner.api(`/api/workspaces/${ws}/secrets/ROTATED`, { method: "DELETE" })))
+            .status,
+        ).toBe(204);
       // The fake agent echoes what it is told: the old value comes back as the agent's own text.
       const session = await createSession(owner, ws, { prompt: `remember ${old}` });
       await waitForPhase(owner, ws, session.id, "Running");
-      const said = await eventually(async () => JSON.stringify((await transcriptOf(owner, ws, session.id)).filter((m) => m.role === "assistant")), (text) =>
-        text.includes("echo: remember"),
+      const said = await eventually(
+        async () =>
+          JSON.stringify((await transcriptOf(owner, ws, session.id)).filter((m) => m.role === "assistant")),
+        (text) => text.includes("echo: remember"),
       );
       expect(said).toContain("echo: remember [redacted]");
       expect(countLeaks(said, [old])).toBe(0);
-      const exported = await (await owner.api(`/api/workspaces/${ws}/sessions/${session.id}/export?format=markdown`)).text();
+      const exported = await (
+        await owner.api(`/api/workspaces/${ws}/sessions/${session.id}/export?format=markdown`)
+      ).text();
       expect(countLeaks(exported, [old])).toBe(0);
     });
   }
@@ -138,8 +196,10 @@ describe("what tar says", () => {
     // An archive tar cannot unpack, one of whose members is named after the secret: tar quotes the name.
     await env.ARTIFACTS.put(`sessions/${session.id}/workspace.tar.gz`, `${secret}/x`);
     await owner.api(`${path}/resume`, { method: "POST" });
-    const events = await eventually(async () => (await (await owner.api(`${path}/events`)).json()) as { events: { type: string; reason?: string }[] }, (body) =>
-      body.events.some((event) => event.type === "workspace_restore_failed"),
+    const events = await eventually(
+      async () =>
+        (await (await owner.api(`${path}/events`)).json()) as { events: { type: string; reason?: string }[] },
+      (body) => body.events.some((event) => event.type === "workspace_restore_failed"),
     );
     const failed = events.events.find((event) => event.type === "workspace_restore_failed")!;
     expect(failed.reason).toContain("Cannot open");

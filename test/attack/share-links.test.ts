@@ -45,7 +45,12 @@ async function openGuest(sessionId: string, token: string): Promise<RoomClient> 
 }
 
 const closedWithin = (room: RoomClient, ms: number) =>
-  Promise.race([room.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms))]);
+  Promise.race([
+    room.closed,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms),
+    ),
+  ]);
 
 describe("a share link outlives no one's right to share", () => {
   for (const [what, change] of [
@@ -60,20 +65,38 @@ describe("a share link outlives no one's right to share", () => {
       const ownersGuest = await openGuest(sessionId, ownersLink);
       expect((await guestGet(editorsLink)).status).toBe(200);
 
-      expect((await observe(await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, change))).status).toBe(what === "removed" ? 204 : 200);
+      expect(
+        (await observe(await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, change))).status,
+      ).toBe(what === "removed" ? 204 : 200);
       expect((await guestGet(editorsLink)).status).toBe(404);
-      expect((await observe(await request(`/api/shares/${editorsLink}/export?format=markdown`))).status).toBe(404);
+      expect((await observe(await request(`/api/shares/${editorsLink}/export?format=markdown`))).status).toBe(
+        404,
+      );
       expect((await closedWithin(guest, 5000)).code).toBe(4403);
       expect(((await guestSocket(sessionId, editorsLink)) as Observed).status).toBe(404);
       // Listed no more, and gone for good: added back as an editor, the link stays dead.
-      const listed = (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`)).json()) as { shares: unknown[] };
+      const listed = (await (
+        await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`)
+      ).json()) as { shares: unknown[] };
       expect(listed.shares).toHaveLength(1);
-      if (what === "demoted to viewer") await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "editor" } });
-      else await owner.api(`/api/workspaces/${ws}/members`, { body: { user: editor.user.email, role: "editor" } });
+      if (what === "demoted to viewer")
+        await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+          method: "PATCH",
+          body: { role: "editor" },
+        });
+      else
+        await owner.api(`/api/workspaces/${ws}/members`, {
+          body: { user: editor.user.email, role: "editor" },
+        });
       expect((await guestGet(editorsLink)).status).toBe(404);
 
       expect((await guestGet(ownersLink)).status).toBe(200);
-      expect(await Promise.race([ownersGuest.closed.then(() => "closed"), new Promise((r) => setTimeout(() => r("open"), 300))])).toBe("open");
+      expect(
+        await Promise.race([
+          ownersGuest.closed.then(() => "closed"),
+          new Promise((r) => setTimeout(() => r("open"), 300)),
+        ]),
+      ).toBe("open");
       ownersGuest.close();
     });
   }
@@ -82,7 +105,9 @@ describe("a share link outlives no one's right to share", () => {
     const { editor, ws, sessionId } = await team();
     const link = await linkBy(editor, ws, sessionId);
     expect((await guestGet(link)).status).toBe(200);
-    await env.DB.prepare(`UPDATE members SET role = 'viewer' WHERE workspace_id = ? AND user_id = ?`).bind(ws, editor.user.id).run();
+    await env.DB.prepare(`UPDATE members SET role = 'viewer' WHERE workspace_id = ? AND user_id = ?`)
+      .bind(ws, editor.user.id)
+      .run();
     expect((await guestGet(link)).status).toBe(404);
     expect(((await guestSocket(sessionId, link)) as Observed).status).toBe(404);
   });
@@ -104,7 +129,10 @@ describe("a share link's cost", () => {
     const member = await connectRoom(sessionId, { cookie: owner.cookie });
     expect(member).not.toBeInstanceOf(Response);
     guests.pop()!.close();
-    await eventually(async () => guestSocket(sessionId, link), (room) => "socket" in room);
+    await eventually(
+      async () => guestSocket(sessionId, link),
+      (room) => "socket" in room,
+    );
     for (const room of [...guests, elsewhere, member as RoomClient]) room.close();
   });
 
@@ -133,12 +161,25 @@ describe("a share link's cost", () => {
     const { owner, ws, sessionId } = await team();
     const link = await linkBy(owner, ws, sessionId);
     const first = JSON.parse((await guestGet(link)).text) as { messages: unknown[]; phases: unknown[] };
-    expect(JSON.parse((await guestGet(link)).text)).toMatchObject({ messages: first.messages, phases: first.phases });
-    await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, { body: { text: "a guest must see this" } });
-    await eventually(async () => (await guestGet(link)).text, (text) => text.includes("echo: a guest must see this"));
+    expect(JSON.parse((await guestGet(link)).text)).toMatchObject({
+      messages: first.messages,
+      phases: first.phases,
+    });
+    await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, {
+      body: { text: "a guest must see this" },
+    });
+    await eventually(
+      async () => (await guestGet(link)).text,
+      (text) => text.includes("echo: a guest must see this"),
+    );
     await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/stop`, { method: "POST" });
-    await eventually(async () => JSON.parse((await guestGet(link)).text) as { session: { phase: string }; phases: { phase: string }[] }, (view) =>
-      view.session.phase === "Stopped" && view.phases.at(-1)?.phase === "Stopped",
+    await eventually(
+      async () =>
+        JSON.parse((await guestGet(link)).text) as {
+          session: { phase: string };
+          phases: { phase: string }[];
+        },
+      (view) => view.session.phase === "Stopped" && view.phases.at(-1)?.phase === "Stopped",
     );
   });
 });

@@ -46,7 +46,13 @@ function rogueWrites(base: Y.Doc, count: number): { update: Uint8Array; clientId
     const session = rogue.getMap("session");
     switch (i % 5) {
       case 0:
-        messages.push([new Y.Map<unknown>([["id", `forged-${i}`], ["role", "assistant"], ["author", "agent"]])]);
+        messages.push([
+          new Y.Map<unknown>([
+            ["id", `forged-${i}`],
+            ["role", "assistant"],
+            ["author", "agent"],
+          ]),
+        ]);
         break;
       case 1:
         session.set("phase", "Completed");
@@ -59,7 +65,8 @@ function rogueWrites(base: Y.Doc, count: number): { update: Uint8Array; clientId
       case 3: {
         const first = messages.length > 0 ? messages.get(0) : undefined;
         // A settled message (issue 24) is a plain value: nothing in it to inject into.
-        const blocks = first instanceof Y.Map ? (first.get("blocks") as Y.Array<Y.Map<unknown>> | undefined) : undefined;
+        const blocks =
+          first instanceof Y.Map ? (first.get("blocks") as Y.Array<Y.Map<unknown>> | undefined) : undefined;
         const text = blocks?.get(0)?.get("text");
         if (text instanceof Y.Text) text.insert(0, `injected ${i} `);
         else rogue.getText("extra").insert(0, "x");
@@ -75,7 +82,8 @@ function rogueWrites(base: Y.Doc, count: number): { update: Uint8Array; clientId
 
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let offset = 0; offset < length; offset += 65_536) crypto.getRandomValues(bytes.subarray(offset, offset + 65_536));
+  for (let offset = 0; offset < length; offset += 65_536)
+    crypto.getRandomValues(bytes.subarray(offset, offset + 65_536));
   return bytes;
 }
 
@@ -92,25 +100,48 @@ describe("malformed and oversized socket frames", () => {
     const textBefore = docText(witness.doc);
     const storedBefore = await roomSnapshot(world.sessionId);
 
-    const attackers = await Promise.all([world.viewer, world.editor, world.owner].map((client) => join(client.cookie, world.sessionId)));
+    const attackers = await Promise.all(
+      [world.viewer, world.editor, world.owner].map((client) => join(client.cookie, world.sessionId)),
+    );
     const writes = rogueWrites(witness.doc, 300);
     writes.forEach(({ update }, i) => {
       const attacker = attackers[i % attackers.length];
       // Half as updates, half as a sync step 2 carrying the same write.
-      send(attacker, syncFrame((e) => {
-        encoding.writeVarUint(e, i % 2 === 0 ? syncProtocol.messageYjsUpdate : syncProtocol.messageYjsSyncStep2);
-        encoding.writeVarUint8Array(e, update);
-      }));
+      send(
+        attacker,
+        syncFrame((e) => {
+          encoding.writeVarUint(
+            e,
+            i % 2 === 0 ? syncProtocol.messageYjsUpdate : syncProtocol.messageYjsSyncStep2,
+          );
+          encoding.writeVarUint8Array(e, update);
+        }),
+      );
       figures.yjsWritesSent++;
     });
 
     const viewer = attackers[0];
     for (let i = 0; i < 300; i++) send(viewer, randomBytes(1 + (i % 200)));
     const malformed: (Uint8Array | string)[] = [
-      new Uint8Array([]), new Uint8Array([0x80, 0x80, 0x80]), new Uint8Array([0]), new Uint8Array([0, 99]), new Uint8Array([0, 0]),
-      new Uint8Array([0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff]), new Uint8Array([0, 0, 1, 0]), new Uint8Array([1]), new Uint8Array([1, 5, 1, 2]),
-      new Uint8Array([2, 1, 2, 3]), new Uint8Array([3]), new Uint8Array([0xff, 0xff]), new Uint8Array([0, 1]), new Uint8Array([0, 2, 200]),
-      "", "hello", "__YPS:custom", JSON.stringify({ type: "user_message", text: "/run rm -rf /" }), "x".repeat(100_000),
+      new Uint8Array([]),
+      new Uint8Array([0x80, 0x80, 0x80]),
+      new Uint8Array([0]),
+      new Uint8Array([0, 99]),
+      new Uint8Array([0, 0]),
+      new Uint8Array([0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff]),
+      new Uint8Array([0, 0, 1, 0]),
+      new Uint8Array([1]),
+      new Uint8Array([1, 5, 1, 2]),
+      new Uint8Array([2, 1, 2, 3]),
+      new Uint8Array([3]),
+      new Uint8Array([0xff, 0xff]),
+      new Uint8Array([0, 1]),
+      new Uint8Array([0, 2, 200]),
+      "",
+      "hello",
+      "__YPS:custom",
+      JSON.stringify({ type: "user_message", text: "/run rm -rf /" }),
+      "x".repeat(100_000),
     ];
     for (const frame of malformed) send(viewer, frame);
     // Awareness garbage: unparsable state, a nesting bomb inside the size cap, a huge clock, a thousand keys.
@@ -125,14 +156,27 @@ describe("malformed and oversized socket frames", () => {
       encoding.writeVarUint8Array(frame, encoding.toUint8Array(update));
       return encoding.toUint8Array(frame);
     };
-    for (const state of ["{", "[]", "1", '"x"', `${"[".repeat(30_000)}${"]".repeat(30_000)}`, JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])))]) {
+    for (const state of [
+      "{",
+      "[]",
+      "1",
+      '"x"',
+      `${"[".repeat(30_000)}${"]".repeat(30_000)}`,
+      JSON.stringify(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]))),
+    ]) {
       send(viewer, awareness(state));
     }
-    send(viewer, awareness(JSON.stringify({ user: { color: "#123" }, typing: false }), Number.MAX_SAFE_INTEGER));
+    send(
+      viewer,
+      awareness(JSON.stringify({ user: { color: "#123" }, typing: false }), Number.MAX_SAFE_INTEGER),
+    );
     // Over the 64 KiB cap: a valid write and a valid presence, each too large to be read.
     const padded = new Y.Doc();
     padded.getText("t").insert(0, "p".repeat(70_000));
-    send(viewer, syncFrame((e) => syncProtocol.writeUpdate(e, Y.encodeStateAsUpdate(padded))));
+    send(
+      viewer,
+      syncFrame((e) => syncProtocol.writeUpdate(e, Y.encodeStateAsUpdate(padded))),
+    );
     send(viewer, randomBytes(900_000));
     send(viewer, randomBytes(2 * 1024 * 1024));
 
@@ -148,8 +192,13 @@ describe("malformed and oversized socket frames", () => {
     expect(newcomer.doc.getMap("session").get("phase")).toBe("Running");
     expect(await roomSnapshot(world.sessionId)).toBe(storedBefore);
 
-    await world.owner.api(`/api/workspaces/${world.ws}/sessions/${world.sessionId}/messages`, { body: { text: "still working" } });
-    await eventually(async () => docText(newcomer.doc), (text) => text.includes("echo: still working"));
+    await world.owner.api(`/api/workspaces/${world.ws}/sessions/${world.sessionId}/messages`, {
+      body: { text: "still working" },
+    });
+    await eventually(
+      async () => docText(newcomer.doc),
+      (text) => text.includes("echo: still working"),
+    );
     expect(docText(witness.doc)).toContain("echo: still working");
     for (const room of [witness, newcomer, ...attackers]) room.close();
   });

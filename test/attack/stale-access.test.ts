@@ -30,7 +30,12 @@ async function ticketOf(client: Client, ws: string, sessionId: string): Promise<
   return ((await res.json()) as { ticket: string }).ticket;
 }
 
-async function open(sessionId: string, headers: Record<string, string>, query = "", fetcher?: (url: string, init: RequestInit) => Promise<Response>): Promise<RoomClient> {
+async function open(
+  sessionId: string,
+  headers: Record<string, string>,
+  query = "",
+  fetcher?: (url: string, init: RequestInit) => Promise<Response>,
+): Promise<RoomClient> {
   const room = await connectRoom(sessionId, headers, query, fetcher);
   figures.requests++;
   if (room instanceof Response) throw new Error(`upgrade refused: ${room.status} ${await room.text()}`);
@@ -39,7 +44,12 @@ async function open(sessionId: string, headers: Record<string, string>, query = 
 
 /** The server's close, or a failure once `ms` pass without one. */
 function closedWithin(room: RoomClient, ms: number): Promise<{ code: number; reason: string; at: number }> {
-  return Promise.race([room.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms))]);
+  return Promise.race([
+    room.closed,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms),
+    ),
+  ]);
 }
 
 /** A ticket that reaches a room which knows of the revocation is closed before a single frame of the document. */
@@ -55,7 +65,13 @@ describe("a ticket fetched before access was taken away", () => {
     const stale = await ticketOf(editor, ws, sessionId);
     const live = await open(sessionId, { cookie: editor.cookie });
     await live.synced;
-    expect((await observe(await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" }))).status).toBe(204);
+    expect(
+      (
+        await observe(
+          await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" }),
+        )
+      ).status,
+    ).toBe(204);
     // The closed socket says the room has heard of the removal; the ticket is still within its minute.
     expect((await closedWithin(live, 5000)).code).toBe(4403);
     await refusedAtOnce(sessionId, stale);
@@ -67,7 +83,9 @@ describe("a ticket fetched before access was taken away", () => {
     const stale = await ticketOf(cli, ws, sessionId);
     const live = await open(sessionId, {}, `?token=${cli.token}`);
     await live.synced;
-    expect((await observe(await owner.api(`/api/tokens/${cli.tokenId}`, { method: "DELETE" }))).status).toBe(204);
+    expect((await observe(await owner.api(`/api/tokens/${cli.tokenId}`, { method: "DELETE" }))).status).toBe(
+      204,
+    );
     expect((await closedWithin(live, 5000)).code).toBe(4403);
     await refusedAtOnce(sessionId, stale);
     const fresh = await open(sessionId, {}, `?ticket=${await ticketOf(owner, ws, sessionId)}`);
@@ -80,7 +98,10 @@ describe("a ticket fetched before access was taken away", () => {
     const asEditor = await ticketOf(editor, ws, sessionId);
     const live = await open(sessionId, { cookie: editor.cookie });
     await live.synced;
-    const demoted = await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "viewer" } });
+    const demoted = await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+      method: "PATCH",
+      body: { role: "viewer" },
+    });
     expect((await observe(demoted)).status).toBe(200);
     expect(await closedWithin(live, 5000)).toMatchObject({ code: 4409, reason: "role changed" });
     await refusedAtOnce(sessionId, asEditor);
@@ -101,14 +122,28 @@ describe("a socket's lease", () => {
     await watched.synced;
     const opened = Date.now();
     // The membership goes in D1 alone: the room is never told (a revocation lost on its way).
-    await env.DB.prepare(`DELETE FROM members WHERE workspace_id = ? AND user_id = ?`).bind(ws, editor.user.id).run();
+    await env.DB.prepare(`DELETE FROM members WHERE workspace_id = ? AND user_id = ?`)
+      .bind(ws, editor.user.id)
+      .run();
     const closed = await closedWithin(watched, 8000);
     expect(closed).toMatchObject({ code: 4408 });
     expect(closed.at - opened).toBeLessThan(6000);
     // Reconnecting as a client does on 4408: the access is checked afresh, and refused.
-    expect((await observe(await leased(`http://localhost:8787/parties/session-room/${sessionId}`, { headers: { Upgrade: "websocket", cookie: editor.cookie } }))).status).toBe(404);
-    expect((await observe(await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/ticket`))).status).toBe(200);
-    expect((await observe(await editor.api(`/api/workspaces/${ws}/sessions/${sessionId}/ticket`))).status).toBe(404);
+    expect(
+      (
+        await observe(
+          await leased(`http://localhost:8787/parties/session-room/${sessionId}`, {
+            headers: { Upgrade: "websocket", cookie: editor.cookie },
+          }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await observe(await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/ticket`))).status,
+    ).toBe(200);
+    expect(
+      (await observe(await editor.api(`/api/workspaces/${ws}/sessions/${sessionId}/ticket`))).status,
+    ).toBe(404);
   });
 });
 
@@ -127,7 +162,9 @@ describe("the ticket key", () => {
     for (const AUTH_MODE of ["Access", "production", ""]) {
       const misconfigured = { ...env, AUTH_MODE, AUTH_SECRET: undefined } as unknown as typeof env;
       const res = await worker.fetch(
-        new Request(`http://localhost:8787/parties/session-room/${sessionId}?ticket=${forged}`, { headers: { Upgrade: "websocket" } }),
+        new Request(`http://localhost:8787/parties/session-room/${sessionId}?ticket=${forged}`, {
+          headers: { Upgrade: "websocket" },
+        }),
         misconfigured,
         createExecutionContext(),
       );

@@ -6,7 +6,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
-import { createSession, eventsOf, fakeAgent, restartRoom, roomStub, waitForPhase } from "../worker/session-helpers";
+import {
+  createSession,
+  eventsOf,
+  fakeAgent,
+  restartRoom,
+  roomStub,
+  waitForPhase,
+} from "../worker/session-helpers";
 import { countLeaks, observe, reportFigures } from "./probe";
 
 reportFigures();
@@ -16,7 +23,9 @@ describe("a repository URL stored with credentials", () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const token = `ghp_${crypto.randomUUID().replaceAll("-", "")}`;
-    const session = await createSession(owner, ws, { repos: [{ url: "https://github.com/acme/private.git" }] });
+    const session = await createSession(owner, ws, {
+      repos: [{ url: "https://github.com/acme/private.git" }],
+    });
     await waitForPhase(owner, ws, session.id, "Running");
     await owner.api(`/api/workspaces/${ws}/sessions/${session.id}/stop`, { method: "POST" });
     await waitForPhase(owner, ws, session.id, "Stopped");
@@ -53,7 +62,10 @@ describe("a repository URL stored with credentials", () => {
     // The stored session resumed: its agent is started without the credentials too.
     await owner.api(`${path}/resume`, { method: "POST" });
     await waitForPhase(owner, ws, session.id, "Running");
-    seen.push(JSON.stringify(await fakeAgent(session.id)), JSON.stringify(await eventsOf(owner, ws, session.id)));
+    seen.push(
+      JSON.stringify(await fakeAgent(session.id)),
+      JSON.stringify(await eventsOf(owner, ws, session.id)),
+    );
     expect(countLeaks(seen.join("\n"), [token, "x-access-token"])).toBe(0);
     expect(seen.join("\n")).toContain("github.com/acme/private.git");
   });

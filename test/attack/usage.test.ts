@@ -10,16 +10,26 @@ import { catalogOf } from "../../worker/models/catalog";
 import { entryOf } from "@tandem/protocol/models";
 import type { SessionUsage } from "@tandem/protocol/usage";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
-import { createSession, eventually, getSession, waitForAgentStatus, waitForPhase } from "../worker/session-helpers";
+import {
+  createSession,
+  eventually,
+  getSession,
+  waitForAgentStatus,
+  waitForPhase,
+} from "../worker/session-helpers";
 import { observe, reportFigures } from "./probe";
 
 reportFigures();
 
 const MODEL = "claude-haiku-4-5";
-const usageOf = async (client: Client, ws: string, id: string) => (await getSession(client, ws, id)).usage as SessionUsage;
+const usageOf = async (client: Client, ws: string, id: string) =>
+  (await getSession(client, ws, id)).usage as SessionUsage;
 
 async function say(client: Client, ws: string, id: string, text: string) {
-  expect((await observe(await client.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text } }))).status).toBe(202);
+  expect(
+    (await observe(await client.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text } })))
+      .status,
+  ).toBe(202);
 }
 
 async function monthSpent(client: Client, ws: string): Promise<number> {
@@ -32,7 +42,13 @@ async function teamWithBudget(budgetUsd: number) {
   const owner = await signIn(uniqueName("owner"));
   const editor = await signIn(uniqueName("editor"));
   const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
-  expect((await observe(await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd: budgetUsd } }))).status).toBe(200);
+  expect(
+    (
+      await observe(
+        await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd: budgetUsd } }),
+      )
+    ).status,
+  ).toBe(200);
   return { owner, editor, ws };
 }
 
@@ -43,7 +59,10 @@ describe("usage that cannot be dodged", () => {
     const { id } = await createSession(editor, ws, { model: MODEL, prompt: "/usage 200000 0 0 0" });
     const path = `/api/workspaces/${ws}/sessions/${id}`;
     await waitForPhase(editor, ws, id, "Running");
-    await eventually(() => usageOf(editor, ws, id), (u) => u.inputTokens === 200_000);
+    await eventually(
+      () => usageOf(editor, ws, id),
+      (u) => u.inputTokens === 200_000,
+    );
     for (const incarnation of [2, 3]) {
       await waitForAgentStatus(editor, ws, id, "idle");
       expect((await observe(await editor.api(`${path}/stop`, { method: "POST" }))).status).toBe(202);
@@ -51,10 +70,19 @@ describe("usage that cannot be dodged", () => {
       expect((await observe(await editor.api(`${path}/resume`, { method: "POST" }))).status).toBe(202);
       await waitForPhase(editor, ws, id, "Running");
       await say(editor, ws, id, "/usage 200000 0 0 0");
-      await eventually(() => usageOf(editor, ws, id), (u) => u.inputTokens === incarnation * 200_000);
+      await eventually(
+        () => usageOf(editor, ws, id),
+        (u) => u.inputTokens === incarnation * 200_000,
+      );
     }
     // $0.60 of $0.50: the session stops for the budget, and the loop's next resume is refused.
-    expect(await eventually(() => monthSpent(editor, ws), (spent) => spent >= 0.6 - 1e-9, 10_000)).toBeCloseTo(0.6, 9);
+    expect(
+      await eventually(
+        () => monthSpent(editor, ws),
+        (spent) => spent >= 0.6 - 1e-9,
+        10_000,
+      ),
+    ).toBeCloseTo(0.6, 9);
     await waitForPhase(editor, ws, id, "Stopped", 10_000);
     const refused = await observe(await editor.api(`${path}/resume`, { method: "POST" }));
     expect(refused.status).toBe(402);
@@ -66,16 +94,30 @@ describe("usage that cannot be dodged", () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const { id } = await createSession(owner, ws, { model: MODEL, prompt: "/usage-failed 3000 70" });
-    const usage = await eventually(() => usageOf(owner, ws, id), (u) => u.inputTokens > 0);
+    const usage = await eventually(
+      () => usageOf(owner, ws, id),
+      (u) => u.inputTokens > 0,
+    );
     expect(usage).toMatchObject({ inputTokens: 3000, outputTokens: 70 });
   });
 
   it("an agent reporting impossible figures is counted at most its model's limits per request", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
-    const { id } = await createSession(owner, ws, { model: MODEL, prompt: "/usage 10000000 10000000 10000000 10000000 2" });
+    const { id } = await createSession(owner, ws, {
+      model: MODEL,
+      prompt: "/usage 10000000 10000000 10000000 10000000 2",
+    });
     const { contextWindow, maxOutputTokens } = entryOf(catalogOf(env), MODEL);
-    const usage = await eventually(() => usageOf(owner, ws, id), (u) => u.inputTokens >= 2 * contextWindow);
-    expect(usage).toMatchObject({ inputTokens: 2 * contextWindow, outputTokens: 2 * maxOutputTokens, cacheReadTokens: 2 * contextWindow, cacheWriteTokens: 2 * contextWindow });
+    const usage = await eventually(
+      () => usageOf(owner, ws, id),
+      (u) => u.inputTokens >= 2 * contextWindow,
+    );
+    expect(usage).toMatchObject({
+      inputTokens: 2 * contextWindow,
+      outputTokens: 2 * maxOutputTokens,
+      cacheReadTokens: 2 * contextWindow,
+      cacheWriteTokens: 2 * contextWindow,
+    });
   });
 });

@@ -42,10 +42,15 @@ export interface World {
   secretValue: string;
 }
 
-export async function buildWorld(label: string, needs: { session?: boolean; artifact?: boolean } = {}): Promise<World> {
+export async function buildWorld(
+  label: string,
+  needs: { session?: boolean; artifact?: boolean } = {},
+): Promise<World> {
   const marker = `CANARY${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const [owner, editor, viewer, stranger, candidate, target] = await Promise.all(
-    ["owner", "editor", "viewer", "stranger", "candidate", "target"].map((role) => signIn(uniqueName(`${label} ${role} ${marker}`))),
+    ["owner", "editor", "viewer", "stranger", "candidate", "target"].map((role) =>
+      signIn(uniqueName(`${label} ${role} ${marker}`)),
+    ),
   );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
@@ -55,12 +60,20 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   let sessionId = "";
   const artifactName = `report-${marker}.md`;
   if (needs.session || needs.artifact) {
-    sessionId = (await createSession(owner, ws, { displayName: `session ${marker}`, timeoutSeconds: 1800 })).id;
+    sessionId = (await createSession(owner, ws, { displayName: `session ${marker}`, timeoutSeconds: 1800 }))
+      .id;
     await waitForPhase(owner, ws, sessionId, "Running");
     if (needs.artifact) {
-      await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, { body: { text: `/artifact ${artifactName}` } });
+      await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/messages`, {
+        body: { text: `/artifact ${artifactName}` },
+      });
       await eventually(
-        async () => ((await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/artifacts`)).json()) as { artifacts: unknown[] }).artifacts,
+        async () =>
+          (
+            (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/artifacts`)).json()) as {
+              artifacts: unknown[];
+            }
+          ).artifacts,
         (list) => list.length > 0,
       );
     }
@@ -68,29 +81,61 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   let shareId = "";
   let shareToken = "";
   if (sessionId) {
-    const { share } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`, { body: {} })).json()) as { share: { id: string; url: string } };
+    const { share } = (await (
+      await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}/shares`, { body: {} })
+    ).json()) as { share: { id: string; url: string } };
     shareId = share.id;
     shareToken = share.url.split("/share/")[1]!;
   }
-  const created = (await (await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: `trigger ${marker}`, session: {}, promptTemplate: `do ${marker}` } })).json()) as {
+  const created = (await (
+    await owner.api(`/api/workspaces/${ws}/triggers`, {
+      body: { name: `trigger ${marker}`, session: {}, promptTemplate: `do ${marker}` },
+    })
+  ).json()) as {
     trigger: { id: string };
     secret: string;
   };
-  const { schedule } = (await (await owner.api(`/api/workspaces/${ws}/schedules`, {
-    body: { name: `schedule ${marker}`, cron: "0 9 * * 1", timezone: "Europe/Berlin", session: {}, prompt: `scheduled ${marker}` },
-  })).json()) as { schedule: { id: string } };
+  const { schedule } = (await (
+    await owner.api(`/api/workspaces/${ws}/schedules`, {
+      body: {
+        name: `schedule ${marker}`,
+        cron: "0 9 * * 1",
+        timezone: "Europe/Berlin",
+        session: {},
+        prompt: `scheduled ${marker}`,
+      },
+    })
+  ).json()) as { schedule: { id: string } };
   const secretName = `SECRET_${marker}`;
   const secretValue = `value-${marker}-${crypto.randomUUID()}`;
-  await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, { method: "PUT", body: { value: secretValue } });
+  await owner.api(`/api/workspaces/${ws}/secrets/${secretName}`, {
+    method: "PUT",
+    body: { value: secretValue },
+  });
   // A receiver that answers (the fake host's sink), so the rooms' phase-change callbacks go nowhere outside.
-  await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: `${env.AGENT_URL}/callback/sink?${marker}` } });
+  await owner.api(`/api/workspaces/${ws}/callback`, {
+    method: "PUT",
+    body: { url: `${env.AGENT_URL}/callback/sink?${marker}` },
+  });
   const workflowName = `flow-${marker.toLowerCase()}`;
-  await owner.api(`/api/workspaces/${ws}/workflows`, { body: { name: workflowName, title: `flow ${marker}`, systemPrompt: `plan ${marker}`, firstMessage: "{{prompt}}" } });
+  await owner.api(`/api/workspaces/${ws}/workflows`, {
+    body: {
+      name: workflowName,
+      title: `flow ${marker}`,
+      systemPrompt: `plan ${marker}`,
+      firstMessage: "{{prompt}}",
+    },
+  });
   const invitationEmail = `invitee-${marker.toLowerCase()}@example.com`;
   await owner.api(`/api/workspaces/${ws}/members`, { body: { user: invitationEmail, role: "viewer" } });
   const mcpServerName = `mcp-${marker.toLowerCase()}`;
   await owner.api(`/api/workspaces/${ws}/mcp-servers`, {
-    body: { name: mcpServerName, url: `https://mcp.example.com/${marker}`, transport: "http", headers: { Authorization: `secret:${secretName}`, "X-Team": `literal-${marker}` } },
+    body: {
+      name: mcpServerName,
+      url: `https://mcp.example.com/${marker}`,
+      transport: "http",
+      headers: { Authorization: `secret:${secretName}`, "X-Team": `literal-${marker}` },
+    },
   });
   const live = await tokenClient(owner, `token ${marker}`);
   const revoked = await tokenClient(owner, `revoked ${marker}`);
@@ -98,7 +143,12 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
   // Settled: the room's last index writes (agent status) are in D1 before anyone compares snapshots.
   if (sessionId) {
     await eventually(
-      async () => ((await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: { agentStatus: string }[] }).sessions,
+      async () =>
+        (
+          (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as {
+            sessions: { agentStatus: string }[];
+          }
+        ).sessions,
       (list) => list.every((session) => session.agentStatus === "idle"),
     );
   }
@@ -124,7 +174,16 @@ export async function buildWorld(label: string, needs: { session?: boolean; arti
     mcpServerName,
     tokenId: live.tokenId,
     revokedToken: revoked.token,
-    markers: [marker, invitationEmail, ws, created.trigger.id, schedule.id, live.tokenId, ...(sessionId ? [sessionId, shareId, shareToken] : []), ...people.flatMap((p) => [p.user.id, p.user.email])],
+    markers: [
+      marker,
+      invitationEmail,
+      ws,
+      created.trigger.id,
+      schedule.id,
+      live.tokenId,
+      ...(sessionId ? [sessionId, shareId, shareToken] : []),
+      ...people.flatMap((p) => [p.user.id, p.user.email]),
+    ],
     secretValue,
   };
 }
@@ -135,7 +194,8 @@ export async function d1Snapshot(): Promise<string> {
     `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' ORDER BY name`,
   ).all<{ name: string }>();
   const dump: Record<string, unknown[]> = {};
-  for (const { name } of tables) dump[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
+  for (const { name } of tables)
+    dump[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
   return JSON.stringify(dump);
 }
 
@@ -144,13 +204,24 @@ export async function roomSnapshot(sessionId: string): Promise<string> {
   const stub = env.SessionRoom.get(env.SessionRoom.idFromName(sessionId));
   return runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`).toArray();
+    const tables = sql
+      .exec(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name`,
+      )
+      .toArray();
     const dump: Record<string, unknown[]> = {};
     for (const { name } of tables) {
       dump[String(name)] = sql
         .exec(`SELECT * FROM "${String(name)}" ORDER BY rowid`)
         .toArray()
-        .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof ArrayBuffer ? [...new Uint8Array(v)].join(",") : v])));
+        .map((row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [
+              k,
+              v instanceof ArrayBuffer ? [...new Uint8Array(v)].join(",") : v,
+            ]),
+          ),
+        );
     }
     return JSON.stringify(dump);
   });
@@ -174,13 +245,29 @@ export function sampleBody(name: string, world: World): unknown {
     CreateTrigger: { name: "matrix", session: {}, promptTemplate: "p" },
     PutCallback: { url: `${env.AGENT_URL}/callback/sink` },
     CreateShare: { expiresInHours: 24 },
-    CreateSchedule: { name: "matrix", cron: "30 8 * * *", timezone: "UTC", session: { timeoutSeconds: 600 }, prompt: "scheduled by the matrix" },
+    CreateSchedule: {
+      name: "matrix",
+      cron: "30 8 * * *",
+      timezone: "UTC",
+      session: { timeoutSeconds: 600 },
+      prompt: "scheduled by the matrix",
+    },
     UpdateSchedule: { enabled: false },
-    CreateWorkflow: { name: "matrix-flow", title: "Matrix", systemPrompt: "Be brief.", firstMessage: "Do: {{prompt}}" },
+    CreateWorkflow: {
+      name: "matrix-flow",
+      title: "Matrix",
+      systemPrompt: "Be brief.",
+      firstMessage: "Do: {{prompt}}",
+    },
     Push: { branch: "tandem/matrix", message: "from the matrix" },
     UpdateWorkflow: { title: "Matrix changed", systemPrompt: "Be briefer.", firstMessage: "{{prompt}}" },
     PutEnvironment: { setupScript: "echo matrix", env: { MATRIX: "1" } },
-    CreateMcpServer: { name: "matrix-mcp", url: "https://mcp.example.com/matrix", transport: "sse", headers: { "X-Matrix": "matrix-literal" } },
+    CreateMcpServer: {
+      name: "matrix-mcp",
+      url: "https://mcp.example.com/matrix",
+      transport: "sse",
+      headers: { "X-Matrix": "matrix-literal" },
+    },
     UpdateMcpServer: { url: "https://mcp.example.com/matrix-changed", transport: "http" },
   };
   if (!(name in samples)) throw new Error(`the attack suite has no sample body for ${name}: add one`);

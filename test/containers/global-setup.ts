@@ -44,7 +44,9 @@ function makeRepository(dir: string): string {
 
 /** The host's address on Docker's default bridge: its Gateway, or (the engine leaves it unset) the subnet's first address. */
 async function bridgeGateway(docker: Docker): Promise<string> {
-  const [{ Gateway, Subnet }] = JSON.parse(await docker.run(["network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"])) as { Gateway?: string; Subnet: string }[];
+  const [{ Gateway, Subnet }] = JSON.parse(
+    await docker.run(["network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}"]),
+  ) as { Gateway?: string; Subnet: string }[];
   if (Gateway) return Gateway;
   const [network] = Subnet.split("/");
   return network.replace(/\.\d+$/, ".1");
@@ -55,12 +57,21 @@ export default async function setup(project: TestProject) {
   const unavailable = dockerUnavailable(host);
   const provideNothing = (reason: string) => {
     project.provide("containersSkipReason", reason);
-    for (const key of ["containersRunnerURL", "containersRunnerKey", "containersRepoURL", "containersGitHubURL"] as const) project.provide(key, "");
+    for (const key of [
+      "containersRunnerURL",
+      "containersRunnerKey",
+      "containersRepoURL",
+      "containersGitHubURL",
+    ] as const)
+      project.provide(key, "");
     project.provide("containersControlPort", 0);
   };
   if (unavailable) {
-    if (process.env.TANDEM_REQUIRE_DOCKER === "1") throw new Error(`the container suite needs Docker (TANDEM_REQUIRE_DOCKER=1): ${unavailable}`);
-    console.warn(`[containers] skipped: ${unavailable} (scripts/containers/docker-up.sh starts one, as root)`);
+    if (process.env.TANDEM_REQUIRE_DOCKER === "1")
+      throw new Error(`the container suite needs Docker (TANDEM_REQUIRE_DOCKER=1): ${unavailable}`);
+    console.warn(
+      `[containers] skipped: ${unavailable} (scripts/containers/docker-up.sh starts one, as root)`,
+    );
     provideNothing(unavailable);
     return;
   }
@@ -74,10 +85,20 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "tandem-containers-"));
   makeRepository(dir);
   // Listening on the bridge's gateway: the one address of this machine the containers reach.
-  const github = await startFakeGitHub({ root: join(dir, "github"), token: FAKE_GITHUB_TOKEN, host: gateway });
+  const github = await startFakeGitHub({
+    root: join(dir, "github"),
+    token: FAKE_GITHUB_TOKEN,
+    host: gateway,
+  });
   const runnerName = `test-${process.pid}`;
   const runnerKey = newAgentKey();
-  const live = await startRunner({ key: runnerKey, image, dockerHost: host, runnerName, log: (line) => console.log(`[runner] ${line}`) });
+  const live = await startRunner({
+    key: runnerKey,
+    image,
+    dockerHost: host,
+    runnerName,
+    log: (line) => console.log(`[runner] ${line}`),
+  });
 
   const facts = async (id: string): Promise<ContainerFacts> => {
     const [inspected] = JSON.parse(await docker.run(["inspect", id])) as {
@@ -95,7 +116,9 @@ export default async function setup(project: TestProject) {
       user: inspected.Config.User,
       envNames: env,
       agentKey: key ? key.slice("AGENT_KEY=".length) : null,
-      publishedOn: Object.values(inspected.NetworkSettings.Ports).flatMap((bindings) => (bindings ?? []).map((binding) => binding.HostIp)),
+      publishedOn: Object.values(inspected.NetworkSettings.Ports).flatMap((bindings) =>
+        (bindings ?? []).map((binding) => binding.HostIp),
+      ),
       workingDir: inspected.Config.WorkingDir,
       memoryBytes: inspected.HostConfig.Memory,
     };
@@ -105,15 +128,22 @@ export default async function setup(project: TestProject) {
     const parts: Buffer[] = [];
     req.on("data", (chunk: Buffer) => parts.push(chunk));
     req.on("end", async () => {
-      const reply = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      const reply = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       try {
         const url = new URL(req.url ?? "/", "http://control");
         const containersOf = /^\/sessions\/([^/]+)\/containers$/.exec(url.pathname);
         if (containersOf) {
-          const ids = await docker.withLabels({ [SESSION_LABEL]: decodeURIComponent(containersOf[1]), [RUNNER_LABEL]: runnerName });
+          const ids = await docker.withLabels({
+            [SESSION_LABEL]: decodeURIComponent(containersOf[1]),
+            [RUNNER_LABEL]: runnerName,
+          });
           // One removed between the listing and its inspection is gone: not listed.
           const found = await Promise.all(ids.map((id) => facts(id).catch(() => null)));
-          return reply(200, { containers: found.filter((c) => c !== null), lastStartMs: live.containers.describe(decodeURIComponent(containersOf[1])).lastStartMs });
+          return reply(200, {
+            containers: found.filter((c) => c !== null),
+            lastStartMs: live.containers.describe(decodeURIComponent(containersOf[1])).lastStartMs,
+          });
         }
         const exec = /^\/containers\/([0-9a-f]+)\/exec$/.exec(url.pathname);
         if (exec) {
@@ -121,13 +151,17 @@ export default async function setup(project: TestProject) {
           return reply(200, { output: await docker.run(["exec", exec[1], ...command]) });
         }
         if (url.pathname === "/runner/image") {
-          const { image: next } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { image: string | null };
+          const { image: next } = JSON.parse(Buffer.concat(parts).toString("utf8")) as {
+            image: string | null;
+          };
           live.containers.image = next ?? image;
           return reply(200, { image: live.containers.image });
         }
         if (url.pathname === "/runner/engine") {
           const { gone } = JSON.parse(Buffer.concat(parts).toString("utf8")) as { gone: boolean };
-          live.containers.docker = gone ? new Docker({ host: `unix://${join(dir, "no-docker.sock")}` }) : docker;
+          live.containers.docker = gone
+            ? new Docker({ host: `unix://${join(dir, "no-docker.sock")}` })
+            : docker;
           return reply(200, {});
         }
         reply(404, {});

@@ -8,7 +8,16 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
 import { socketSwitch } from "./browser.ts";
-import { agentSaid, it, MAX_RECONNECT_DELAY_MS, phaseIs, SHOTS, socketsOpened, WAIT, type Cast } from "./story.ts";
+import {
+  agentSaid,
+  it,
+  MAX_RECONNECT_DELAY_MS,
+  phaseIs,
+  SHOTS,
+  socketsOpened,
+  WAIT,
+  type Cast,
+} from "./story.ts";
 
 /** Adds a script element and an inline handler to the page; says whether either ran and which directives refused them. */
 function injectInlineScript(): Promise<{ ran: string[]; refused: string[] }> {
@@ -23,7 +32,9 @@ function injectInlineScript(): Promise<{ ran: string[]; refused: string[] }> {
     holder.innerHTML = '<img src="/no-such-image.png" onerror="window.__handler = true">';
     document.body.append(holder);
     setTimeout(() => {
-      const ran = [w.__injected && "script", w.__handler && "handler"].filter((x): x is string => typeof x === "string");
+      const ran = [w.__injected && "script", w.__handler && "handler"].filter(
+        (x): x is string => typeof x === "string",
+      );
       resolve({ ran, refused: [...new Set(refused)].sort() });
     }, 500);
   });
@@ -45,12 +56,16 @@ export function accessSteps(cast: () => Cast) {
     const page = alice.page;
     const response = await page.goto(workspaceURL);
     assert.match(response?.headers()["content-security-policy"] ?? "", /frame-ancestors 'none'/);
-    const policy = (await page.locator('meta[http-equiv="content-security-policy"]').getAttribute("content")) ?? "";
+    const policy =
+      (await page.locator('meta[http-equiv="content-security-policy"]').getAttribute("content")) ?? "";
     assert.match(policy, /script-src 'self' 'sha256-[^']+'(;|$)/);
     assert.match(policy, /object-src 'none'/);
     assert.match(policy, /connect-src 'self'/);
     await page.getByRole("heading", { level: 1 }).waitFor(WAIT);
-    assert.deepEqual(await page.evaluate(injectInlineScript), { ran: [], refused: ["script-src-attr", "script-src-elem"] });
+    assert.deepEqual(await page.evaluate(injectInlineScript), {
+      ran: [],
+      refused: ["script-src-attr", "script-src-elem"],
+    });
 
     // Without the policy the same injection runs: the check above can fail.
     const bare = await page.context().newPage();
@@ -61,7 +76,11 @@ export function accessSteps(cast: () => Cast) {
     await bare.waitForTimeout(1500);
     const framed = bare.frames().find((f) => f !== bare.mainFrame());
     // The app's page carries its policy in a <meta>: a frame that loaded it would have one.
-    const inFrame = framed ? await framed.evaluate(() => document.querySelector('meta[http-equiv="content-security-policy"]') !== null).catch(() => false) : false;
+    const inFrame = framed
+      ? await framed
+          .evaluate(() => document.querySelector('meta[http-equiv="content-security-policy"]') !== null)
+          .catch(() => false)
+      : false;
     assert.equal(inFrame, false, "the app rendered inside another page's frame");
     await bare.close();
   });
@@ -82,7 +101,10 @@ export function accessSteps(cast: () => Cast) {
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByRole("status").filter({ hasText: "Settings saved." }).waitFor(WAIT);
     const api = await page.request.get(`/api/workspaces/${workspaceURL.split("/")[2]}`);
-    assert.equal(((await api.json()) as { workspace: { idleStopMinutes: number } }).workspace.idleStopMinutes, 90);
+    assert.equal(
+      ((await api.json()) as { workspace: { idleStopMinutes: number } }).workspace.idleStopMinutes,
+      90,
+    );
 
     // The workspace-wide phase-change callback: its signing secret shown once, then only the URL.
     const hook = "http://127.0.0.1:9/tandem-events";
@@ -124,7 +146,10 @@ export function accessSteps(cast: () => Cast) {
     await phaseIs(b, "Completed");
     await b.locator('[data-notice="completed"]', { hasText: "finished on its own" }).waitFor(WAIT);
     await b.locator("dd[data-interactive=false]").waitFor(WAIT);
-    assert.match((await b.locator("#composer-text").getAttribute("placeholder")) ?? "", /Completed: resume it/);
+    assert.match(
+      (await b.locator("#composer-text").getAttribute("placeholder")) ?? "",
+      /Completed: resume it/,
+    );
     await b.screenshot({ path: path.join(SHOTS, "session-completed.png") });
     await b.getByRole("button", { name: "Resume", exact: true }).click();
     await phaseIs(b, "Running");
@@ -161,7 +186,9 @@ export function accessSteps(cast: () => Cast) {
     alice.page.once("dialog", (d) => void d.accept());
     await alice.page.getByRole("button", { name: `Remove ${carol.name}` }).click();
     const ended = c.locator('[data-ended="revoked"]');
-    await ended.getByRole("heading", { name: "Your access to this session ended" }).waitFor({ timeout: 10_000 });
+    await ended
+      .getByRole("heading", { name: "Your access to this session ended" })
+      .waitFor({ timeout: 10_000 });
     assert.equal(await c.locator("section.transcript").count(), 0);
     await noNewSockets(opened, c);
     await c.screenshot({ path: path.join(SHOTS, "session-access-ended.png") });

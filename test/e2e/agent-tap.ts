@@ -12,13 +12,16 @@ export interface Delta {
   text: string;
 }
 
-export async function startAgentTap(agentPort: number): Promise<{ port: number; deltas: Delta[]; close(): void }> {
+export async function startAgentTap(
+  agentPort: number,
+): Promise<{ port: number; deltas: Delta[]; close(): void }> {
   const deltas: Delta[] = [];
   const tap = await FrameTap.start(agentPort, {
     fromAgent(_link, text, at) {
       try {
         const frame = JSON.parse(text) as { type?: string; text?: string };
-        if (frame.type === "text_delta" && typeof frame.text === "string") deltas.push({ at, text: frame.text });
+        if (frame.type === "text_delta" && typeof frame.text === "string")
+          deltas.push({ at, text: frame.text });
       } catch {
         // not a JSON frame: it passes on untouched
       }

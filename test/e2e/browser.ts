@@ -32,7 +32,11 @@ export async function person(
   browser: Browser,
   baseURL: string,
   name: string,
-  opts: { colorScheme?: "light" | "dark"; viewport?: { width: number; height: number }; initScript?: () => void } = {},
+  opts: {
+    colorScheme?: "light" | "dark";
+    viewport?: { width: number; height: number };
+    initScript?: () => void;
+  } = {},
 ): Promise<Person> {
   const context = await browser.newContext({
     baseURL,
@@ -86,7 +90,11 @@ export async function socketSwitch(context: BrowserContext): Promise<SocketSwitc
 }
 
 /** Through the UI, from the workspace list: a new workspace with these members; returns its path. */
-export async function createWorkspace(page: Page, name: string, members: [Pick<Person, "name" | "email">, "owner" | "editor" | "viewer"][]): Promise<string> {
+export async function createWorkspace(
+  page: Page,
+  name: string,
+  members: [Pick<Person, "name" | "email">, "owner" | "editor" | "viewer"][],
+): Promise<string> {
   await page.getByLabel("Name").fill(name);
   await page.getByRole("button", { name: "Create workspace" }).click();
   await page.waitForURL(/\/w\/[^/]+$/);

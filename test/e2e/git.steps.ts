@@ -24,7 +24,11 @@ async function fakeGitHub(): Promise<{ github: FakeGitHub; root: string }> {
   execFileSync("git", ["init", "-q", "-b", "main", work]);
   writeFileSync(path.join(work, "README.md"), "# app\n");
   execFileSync("git", ["add", "."], { cwd: work });
-  execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-q", "-m", "readme"], { cwd: work });
+  execFileSync(
+    "git",
+    ["-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-q", "-m", "readme"],
+    { cwd: work },
+  );
   execFileSync("git", ["clone", "-q", "--bare", work, path.join(root, "acme", "app.git")]);
   return { github: await startFakeGitHub({ root, token: TOKEN }), root };
 }
@@ -66,7 +70,10 @@ export function gitSteps(cast: () => Cast) {
     await page.getByRole("button", { name: "Add repository" }).click();
     await page.getByLabel("Git URL 1").fill(`${github.url}/acme/app.git`);
     await page.locator("#ns-workflow").selectOption("release-notes");
-    assert.deepEqual(await page.locator('#ns-workflow optgroup[label="This workspace"] option').allTextContents(), ["Release notes (release-notes)"]);
+    assert.deepEqual(
+      await page.locator('#ns-workflow optgroup[label="This workspace"] option').allTextContents(),
+      ["Release notes (release-notes)"],
+    );
     await page.getByRole("button", { name: "Create session" }).click();
     await page.waitForURL(/\/s\/[^/]+$/);
     sessionURL = new URL(page.url()).pathname;
@@ -83,10 +90,13 @@ export function gitSteps(cast: () => Cast) {
     await carol.page.locator("[data-changes]").getByText("No changes yet.").waitFor(WAIT);
     await send(alice.page, '/write app/login.ts export const fixed = "the <b>login</b> flow";');
     await agentSaid(alice.page, "login.ts").first().waitFor(WAIT);
-    for (const page of [alice.page, carol.page]) await page.locator('[data-changes] li[data-file="login.ts"]').waitFor(WAIT);
+    for (const page of [alice.page, carol.page])
+      await page.locator('[data-changes] li[data-file="login.ts"]').waitFor(WAIT);
     const panel = carol.page.locator("[data-changes]");
     await panel.getByRole("button", { name: "Show the diff" }).click();
-    const added = panel.locator("[data-diff] .line.add", { hasText: 'export const fixed = "the <b>login</b> flow";' });
+    const added = panel.locator("[data-diff] .line.add", {
+      hasText: 'export const fixed = "the <b>login</b> flow";',
+    });
     await added.waitFor(WAIT);
     // highlight.js loads on demand and colours the code; the markup in it stays text.
     await added.locator(".hljs-keyword", { hasText: "export" }).waitFor(WAIT);
@@ -104,7 +114,12 @@ export function gitSteps(cast: () => Cast) {
     await page.getByRole("button", { name: "Push", exact: true }).click();
     await page.locator("[data-push-result]").waitFor(WAIT);
     assert.equal(github?.pulls.length, 1);
-    assert.deepEqual(github?.pulls[0].body, { title: "Release notes", body: "", head: `tandem/git-notes-${run}`, base: "main" });
+    assert.deepEqual(github?.pulls[0].body, {
+      title: "Release notes",
+      body: "",
+      head: `tandem/git-notes-${run}`,
+      base: "main",
+    });
     const pullURL = `${github?.url}/acme/app/pull/1`;
     for (const p of [page, carol.page]) {
       assert.equal(await p.locator("[data-changes] [data-pull-request]").getAttribute("href", WAIT), pullURL);

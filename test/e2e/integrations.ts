@@ -7,14 +7,18 @@ export async function setSecret(page: Page, name: string, value: string): Promis
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Value", { exact: true }).fill(value);
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await page.getByRole("status").filter({ hasText: `${name} saved.` }).waitFor();
+  await page
+    .getByRole("status")
+    .filter({ hasText: `${name} saved.` })
+    .waitFor();
   await page.locator(`tr[data-secret-name="${name}"]`).waitFor();
 }
 
 /** Everything the page shows, including what inputs hold: a secret's value must be in none of it. */
 export async function pageText(page: Page): Promise<string> {
   return await page.evaluate(
-    () => `${document.documentElement.outerHTML}\n${[...document.querySelectorAll("input, textarea")].map((e) => (e as HTMLInputElement).value).join("\n")}`,
+    () =>
+      `${document.documentElement.outerHTML}\n${[...document.querySelectorAll("input, textarea")].map((e) => (e as HTMLInputElement).value).join("\n")}`,
   );
 }
 
@@ -37,7 +41,9 @@ export async function createTrigger(
   await page.getByLabel(/^Event/).fill(filter.event);
   await page.getByLabel(/^Action/).fill(filter.action);
   if (options.requireApproval) await page.getByLabel("Require approval").check();
-  await page.getByLabel("Prompt template").fill("Look at issue {{issue.title}} ({{issue.number}}){{missing.path}}");
+  await page
+    .getByLabel("Prompt template")
+    .fill("Look at issue {{issue.title}} ({{issue.number}}){{missing.path}}");
   await page.getByRole("button", { name: "Create trigger" }).click();
   const panel = page.locator("[data-trigger-created]");
   await panel.waitFor();

@@ -29,7 +29,10 @@ function stampSocketMessages() {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       // Registered before the provider's onmessage, so it runs first.
-      this.addEventListener("message", () => (w.__lastMessageAt = performance.timeOrigin + performance.now()));
+      this.addEventListener(
+        "message",
+        () => (w.__lastMessageAt = performance.timeOrigin + performance.now()),
+      );
     }
   };
 }
@@ -37,7 +40,10 @@ function stampSocketMessages() {
 /** In the page: when each token first shows in an agent message, and when that is painted. */
 function watchTokens(page: Page) {
   return page.evaluate(() => {
-    const w = window as unknown as { __seen: Record<string, { arrive: number; dom: number; paint: number }>; __lastMessageAt: number };
+    const w = window as unknown as {
+      __seen: Record<string, { arrive: number; dom: number; paint: number }>;
+      __lastMessageAt: number;
+    };
     const seen: typeof w.__seen = {};
     w.__seen = seen;
     const root = document.querySelector("section.transcript");
@@ -81,13 +87,17 @@ async function main() {
     const a = await person(browser, stack.baseURL, `Ann ${run}`, { initScript: stampSocketMessages });
     const b = await person(browser, stack.baseURL, `Ben ${run}`, { initScript: stampSocketMessages });
     const c = await person(browser, stack.baseURL, `Cat ${run}`, { initScript: stampSocketMessages });
-    await createWorkspace(a.page, `Bench ${run}`, [[b, "viewer"], [c, "viewer"]]);
+    await createWorkspace(a.page, `Bench ${run}`, [
+      [b, "viewer"],
+      [c, "viewer"],
+    ]);
     await a.page.getByRole("button", { name: "New session" }).click();
     await a.page.getByRole("button", { name: "Create session" }).click();
     await a.page.waitForURL(/\/s\/[^/]+$/);
     const sessionURL = new URL(a.page.url()).pathname;
     for (const p of [b, c]) await p.page.goto(sessionURL);
-    for (const p of [a, b, c]) await p.page.locator('header.head [data-phase="Running"]').waitFor({ timeout: 60_000 });
+    for (const p of [a, b, c])
+      await p.page.locator('header.head [data-phase="Running"]').waitFor({ timeout: 60_000 });
     for (const p of [a, b, c]) await watchTokens(p.page);
 
     const deltasBefore = tap?.deltas.length ?? 0;
@@ -95,7 +105,11 @@ async function main() {
     await a.page.locator("#composer-text").press("Enter");
     const last = words[words.length - 1];
     for (const p of [a, b, c]) {
-      await p.page.waitForFunction((w) => (window as unknown as { __seen: Record<string, { paint: number }> }).__seen[w]?.paint > 0, last, { timeout: 60_000 });
+      await p.page.waitForFunction(
+        (w) => (window as unknown as { __seen: Record<string, { paint: number }> }).__seen[w]?.paint > 0,
+        last,
+        { timeout: 60_000 },
+      );
     }
     const sent = new Map<string, number>();
     for (const d of (tap?.deltas ?? []).slice(deltasBefore) as Delta[]) {
@@ -103,9 +117,12 @@ async function main() {
     }
     const all: number[] = [];
     const parts = { wire: [] as number[], apply: [] as number[], paint: [] as number[] };
-    const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms  p95 ${percentile(xs, 95).toFixed(1)} ms`;
+    const ms = (xs: number[]) =>
+      `p50 ${percentile(xs, 50).toFixed(1)} ms  p95 ${percentile(xs, 95).toFixed(1)} ms`;
     for (const p of [a, b, c]) {
-      const seen = await p.page.evaluate(() => (window as unknown as { __seen: Record<string, Seen> }).__seen);
+      const seen = await p.page.evaluate(
+        () => (window as unknown as { __seen: Record<string, Seen> }).__seen,
+      );
       const lat: number[] = [];
       for (const w of words) {
         const at = sent.get(w);

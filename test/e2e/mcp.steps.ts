@@ -19,10 +19,18 @@ import { it, phaseIs, send, SHOTS, transcript, WAIT, type Cast } from "./story.t
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 async function startMcpServer(): Promise<{ child: ChildProcess; origin: string }> {
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["test/fakes/mcp-server-main.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["test/fakes/mcp-server-main.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const [line] = await Promise.race([
-    createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((first) => [String(first.value)]),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the MCP server did not start")), 30_000)),
+    createInterface({ input: child.stdout! })
+      [Symbol.asyncIterator]()
+      .next()
+      .then((first) => [String(first.value)]),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the MCP server did not start")), 30_000),
+    ),
   ]);
   return { child, origin: (JSON.parse(line) as { origin: string }).origin };
 }

@@ -23,16 +23,30 @@ interface ModelView {
   effort: { levels: string[] };
 }
 interface SentRequest {
-  body: { model: string; thinking?: { type: string }; output_config?: { effort?: string }; temperature?: number; messages: { content: unknown }[] };
+  body: {
+    model: string;
+    thinking?: { type: string };
+    output_config?: { effort?: string };
+    temperature?: number;
+    messages: { content: unknown }[];
+  };
   path: string;
 }
 
 /** Starts the strict fake in its own process (it imports the catalog as TypeScript: tsx runs it); its URL. */
 export async function startFake(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["test/fakes/anthropic-server.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["test/fakes/anthropic-server.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const [line] = await Promise.race([
-    createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((first) => [String(first.value)]),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the fake Messages API did not start")), 30_000)),
+    createInterface({ input: child.stdout! })
+      [Symbol.asyncIterator]()
+      .next()
+      .then((first) => [String(first.value)]),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the fake Messages API did not start")), 30_000),
+    ),
   ]);
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
@@ -52,13 +66,25 @@ export function modelSteps(cast: () => Cast) {
     await setSecret(page, "ANTHROPIC_BASE_URL", fake.url);
 
     // A model that always thinks and takes the lowest effort, from the catalog the dialog reads.
-    const { models } = (await page.evaluate(() => fetch("/api/models").then((r) => r.json()))) as { models: ModelView[] };
-    const model = models.find((m) => !m.retired && m.thinking.mode === "always" && m.effort.levels.includes("low"));
+    const { models } = (await page.evaluate(() => fetch("/api/models").then((r) => r.json()))) as {
+      models: ModelView[];
+    };
+    const model = models.find(
+      (m) => !m.retired && m.thinking.mode === "always" && m.effort.levels.includes("low"),
+    );
     assert.ok(model, "the catalog has a live model that always thinks");
     const reply = `Hello at low effort, ${run}.`;
     await fetch(`${fake.url}/_fake/enqueue`, {
       method: "POST",
-      body: JSON.stringify([{ kind: "message", content: [{ type: "thinking", thinking: "A short thought.", signature: "sig-e2e" }, { type: "text", text: reply }] }]),
+      body: JSON.stringify([
+        {
+          kind: "message",
+          content: [
+            { type: "thinking", thinking: "A short thought.", signature: "sig-e2e" },
+            { type: "text", text: reply },
+          ],
+        },
+      ]),
     });
 
     await page.goto(workspaceURL);
@@ -69,7 +95,11 @@ export function modelSteps(cast: () => Cast) {
     assert.equal(await thinking.isChecked(), true);
     assert.equal(await thinking.isDisabled(), true);
     await page.locator("#ns-thinking-hint", { hasText: `${model.label} always thinks` }).waitFor(WAIT);
-    assert.equal(await page.getByLabel(/^Temperature/).count(), 0, "the dialog offers Effort in temperature's place");
+    assert.equal(
+      await page.getByLabel(/^Temperature/).count(),
+      0,
+      "the dialog offers Effort in temperature's place",
+    );
     await page.locator("#ns-effort").selectOption({ label: "low" });
     await page.screenshot({ path: path.join(SHOTS, "new-session-effort.png") });
     await page.getByLabel("Display name", { exact: false }).fill(`Effort ${run}`);
@@ -80,7 +110,9 @@ export function modelSteps(cast: () => Cast) {
     await agentSaid(page, reply).waitFor(WAIT);
 
     // The request reached the API as the model takes it, and the strict fake refused nothing.
-    const { requests } = (await (await fetch(`${fake.url}/_fake/requests`)).json()) as { requests: SentRequest[] };
+    const { requests } = (await (await fetch(`${fake.url}/_fake/requests`)).json()) as {
+      requests: SentRequest[];
+    };
     const sent = requests.find((r) => JSON.stringify(r.body.messages).includes("Say hello briefly"));
     assert.ok(sent, "the session's first turn reached the fake API");
     assert.equal(sent.body.model, model.id);

@@ -34,7 +34,9 @@ export function scheduleSteps(cast: () => Cast) {
 
     await row.getByRole("button", { name: `Run now: standup ${run}` }).click();
     await page.waitForURL(/\/s\/[^/]+$/);
-    await page.locator("header.head [data-origin]", { hasText: `Started by schedule standup ${run}` }).waitFor(WAIT);
+    await page
+      .locator("header.head [data-origin]", { hasText: `Started by schedule standup ${run}` })
+      .waitFor(WAIT);
     await phaseIs(page, "Completed");
 
     await page.goBack();

@@ -52,7 +52,10 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
 
   it("A creates a workspace, adds B as editor and C as viewer, and starts a session", async () => {
     const page = alice.page;
-    workspaceURL = await createWorkspace(page, `E2E ${run}`, [[bob, "editor"], [carol, "viewer"]]);
+    workspaceURL = await createWorkspace(page, `E2E ${run}`, [
+      [bob, "editor"],
+      [carol, "viewer"],
+    ]);
     await page.getByRole("button", { name: "New session" }).click();
     // The dialog enforces the bounds before the API sees them.
     await page.getByLabel(/Max tokens/).fill("99");
@@ -79,8 +82,13 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   it("A's message and the agent's streamed reply appear for all three", async () => {
     await send(alice.page, "hello from Alice");
     for (const p of all()) {
-      await transcript(p.page).locator('article[data-role="user"]', { hasText: "hello from Alice" }).waitFor(WAIT);
-      await transcript(p.page).locator('article[data-role="user"]', { hasText: alice.name }).first().waitFor(WAIT);
+      await transcript(p.page)
+        .locator('article[data-role="user"]', { hasText: "hello from Alice" })
+        .waitFor(WAIT);
+      await transcript(p.page)
+        .locator('article[data-role="user"]', { hasText: alice.name })
+        .first()
+        .waitFor(WAIT);
       await agentSaid(p.page, "hello from Alice").waitFor(WAIT);
     }
   });
@@ -227,10 +235,15 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
 
   it("A clones it from the list and deletes the clone after confirming", async () => {
     const page = alice.page;
-    await page.locator("tr", { hasText: `e2e-${run}` }).getByRole("button", { name: /^Clone/ }).click();
+    await page
+      .locator("tr", { hasText: `e2e-${run}` })
+      .getByRole("button", { name: /^Clone/ })
+      .click();
     await page.waitForURL(/\/s\/[^/]+$/);
     assert.notEqual(new URL(page.url()).pathname, sessionURL);
-    await page.waitForFunction(() => (document.querySelector("header.head h1")?.textContent?.trim() ?? "…") !== "…");
+    await page.waitForFunction(
+      () => (document.querySelector("header.head h1")?.textContent?.trim() ?? "…") !== "…",
+    );
     const cloneName = (await page.locator("header.head h1").textContent())?.trim() ?? "";
     await page.goto(workspaceURL);
     const clone = page.locator("tr", { hasText: cloneName });
@@ -253,15 +266,24 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     await page.getByRole("link", { name: "Triggers" }).click();
     const trigger = await createTrigger(page, `issues ${run}`, { event: "issues", action: "opened" });
     assert.match(trigger.secret, /\S{16,}/);
-    assert.ok(trigger.curl.includes(trigger.secret) && trigger.curl.includes(trigger.webhookUrl), trigger.curl);
+    assert.ok(
+      trigger.curl.includes(trigger.secret) && trigger.curl.includes(trigger.webhookUrl),
+      trigger.curl,
+    );
     assert.match(trigger.curl, /X-Hub-Signature-256: sha256=\$sig/);
     await page.screenshot({ path: path.join(SHOTS, "trigger-created.png") });
     await page.getByRole("button", { name: "I have copied the secret" }).click();
     await page.reload();
     await page.locator(`tr[data-trigger="${trigger.id}"]`).waitFor(WAIT);
-    assert.ok(!(await pageText(page)).includes(trigger.secret), "the trigger's secret is shown a second time");
+    assert.ok(
+      !(await pageText(page)).includes(trigger.secret),
+      "the trigger's secret is shown a second time",
+    );
 
-    const sent = await deliver(trigger.webhookUrl, trigger.secret, { action: "opened", issue: { title: `Example ${run}`, number: 7 } });
+    const sent = await deliver(trigger.webhookUrl, trigger.secret, {
+      action: "opened",
+      issue: { title: `Example ${run}`, number: 7 },
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     await page.getByRole("button", { name: `Deliveries of issues ${run}` }).click();
     const row = page.locator(`tr[data-delivery="${sent.deliveryId}"]`);
@@ -272,24 +294,40 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
 
     await row.getByRole("link", { name: /Open session/ }).click();
     await page.waitForURL(`**/s/${sent.body.sessionId}`);
-    await page.locator("header.head [data-origin]", { hasText: `Started by trigger issues ${run} (delivery ${sent.deliveryId})` }).waitFor(WAIT);
+    await page
+      .locator("header.head [data-origin]", {
+        hasText: `Started by trigger issues ${run} (delivery ${sent.deliveryId})`,
+      })
+      .waitFor(WAIT);
     // Payload text arrives quoted: data for the agent, not instructions.
-    await transcript(page).locator('article[data-role="user"]', { hasText: `Look at issue "Example ${run}" (7)` }).waitFor(WAIT);
+    await transcript(page)
+      .locator('article[data-role="user"]', { hasText: `Look at issue "Example ${run}" (7)` })
+      .waitFor(WAIT);
   });
 
   it("a trigger that requires approval starts a session that waits until B approves it", async () => {
     const page = alice.page;
     await page.goto(workspaceURL);
     await page.getByRole("link", { name: "Triggers" }).click();
-    const trigger = await createTrigger(page, `approved ${run}`, { event: "issues", action: "opened" }, { requireApproval: true });
+    const trigger = await createTrigger(
+      page,
+      `approved ${run}`,
+      { event: "issues", action: "opened" },
+      { requireApproval: true },
+    );
     await page.getByRole("button", { name: "I have copied the secret" }).click();
-    const sent = await deliver(trigger.webhookUrl, trigger.secret, { action: "opened", issue: { title: `Needs a look ${run}`, number: 8 } });
+    const sent = await deliver(trigger.webhookUrl, trigger.secret, {
+      action: "opened",
+      issue: { title: `Needs a look ${run}`, number: 8 },
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
 
     const b = bob.page;
     await b.goto(workspaceURL);
     const row = b.locator(`tr[data-session="${sent.body.sessionId}"]`);
-    await row.locator('[data-phase="Pending"][data-awaiting-approval]', { hasText: "awaiting approval" }).waitFor(WAIT);
+    await row
+      .locator('[data-phase="Pending"][data-awaiting-approval]', { hasText: "awaiting approval" })
+      .waitFor(WAIT);
     await row.getByRole("link", { name: /^Open/ }).click();
     await b.waitForURL(`**/s/${sent.body.sessionId}`);
     // Everyone sees that it waits; only owners and editors can approve it.
@@ -297,7 +335,10 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     const waiting = carol.page.locator('[data-notice="approval"]');
     await waiting.getByText("an owner or editor of the workspace approves it").waitFor(WAIT);
     assert.equal(await waiting.getByRole("button", { name: "Approve" }).count(), 0);
-    assert.match((await b.locator("#composer-text").getAttribute("placeholder")) ?? "", /waits for an owner or editor to approve it/);
+    assert.match(
+      (await b.locator("#composer-text").getAttribute("placeholder")) ?? "",
+      /waits for an owner or editor to approve it/,
+    );
     await b.getByRole("button", { name: "Approve", exact: true }).waitFor(WAIT);
     await b.screenshot({ path: path.join(SHOTS, "session-awaiting-approval.png") });
     await b.getByRole("button", { name: "Approve", exact: true }).click();

@@ -29,11 +29,17 @@ export function shareSteps(cast: () => Cast) {
     guestPage.on("pageerror", (err) => console.error("[guest page error]", err.message));
     await guestPage.goto(new URL(url).pathname);
     await phaseIs(guestPage, "Running");
-    await transcript(guestPage).locator('article[data-role="user"]', { hasText: "hello from Alice" }).waitFor(WAIT);
+    await transcript(guestPage)
+      .locator('article[data-role="user"]', { hasText: "hello from Alice" })
+      .waitFor(WAIT);
     await page.locator('[data-peer="guest"]').waitFor(WAIT);
     assert.equal(await guestPage.locator("#composer-text").count(), 0);
     for (const name of ["Stop", "Resume", "Clone", "Delete", "Rename session"]) {
-      assert.equal(await guestPage.getByRole("button", { name, exact: true }).count(), 0, `guest sees ${name}`);
+      assert.equal(
+        await guestPage.getByRole("button", { name, exact: true }).count(),
+        0,
+        `guest sees ${name}`,
+      );
     }
 
     // Streamed: the guest sees the reply grow, token by token, before it is whole.
@@ -53,12 +59,18 @@ export function shareSteps(cast: () => Cast) {
     await page.locator('[data-agent-status="idle"]').waitFor(WAIT);
     await guestPage.locator('[data-agent-status="idle"]').waitFor(WAIT);
     const lengths = await guestPage.evaluate(() => (window as unknown as { __lengths: number[] }).__lengths);
-    assert.ok(new Set(lengths).size >= 3, `the guest saw the reply whole, not streamed: ${JSON.stringify(lengths)}`);
+    assert.ok(
+      new Set(lengths).size >= 3,
+      `the guest saw the reply whole, not streamed: ${JSON.stringify(lengths)}`,
+    );
     await guestPage.screenshot({ path: path.join(SHOTS, "share-guest.png") });
     const found = await axeViolations(guestPage);
     assert.deepEqual(found, [], JSON.stringify(found, null, 2));
 
-    const [download] = await Promise.all([guestPage.waitForEvent("download"), guestPage.getByRole("link", { name: "Export as Markdown" }).click()]);
+    const [download] = await Promise.all([
+      guestPage.waitForEvent("download"),
+      guestPage.getByRole("link", { name: "Export as Markdown" }).click(),
+    ]);
     const text = readFileSync(await download.path(), "utf8");
     assert.match(text, /a reply for the guest/);
     assert.doesNotMatch(text, new RegExp(alice.email.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
@@ -67,7 +79,10 @@ export function shareSteps(cast: () => Cast) {
   it("A revokes the link: the guest's page ends, and the link answers nothing more", async () => {
     const { alice } = cast();
     const revokedAt = Date.now();
-    await alice.page.getByRole("button", { name: /^Revoke link/ }).first().click();
+    await alice.page
+      .getByRole("button", { name: /^Revoke link/ })
+      .first()
+      .click();
     await guestPage.getByRole("heading", { name: "This link no longer works" }).waitFor({ timeout: 5000 });
     assert.ok(Date.now() - revokedAt < 5000);
     await guestPage.reload();

@@ -20,11 +20,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { agentTap?: (realAgentPort: number) => Promise<number> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { agentTap?: (realAgentPort: number) => Promise<number> } = {},
+): Promise<Stack> {
   const given = process.env.E2E_BASE_URL;
   if (given) return { baseURL: given.replace(/\/$/, ""), agentPort: 0, close: async () => {} };
 
-  if (!existsSync(path.join(ROOT, "web", "build", "index.html"))) throw new Error("web/build is missing: run `npm run build:web` first");
+  if (!existsSync(path.join(ROOT, "web", "build", "index.html")))
+    throw new Error("web/build is missing: run `npm run build:web` first");
   const state = mkdtempSync(path.join(tmpdir(), "tandem-e2e-"));
   const verbose = Boolean(process.env.E2E_VERBOSE);
   let agent: Proc | null = null;
@@ -38,7 +41,16 @@ export async function startStack(opts: { agentTap?: (realAgentPort: number) => P
     const agentPort = await freePort();
     // The agent host's key: the Worker makes its link tokens with it, the host checks them.
     const agentKey = randomBytes(32).toString("base64url");
-    agent = await startAgentHost({ port: agentPort, env: { AGENT_KEY: agentKey, AGENT_WORKSPACE_ROOT: path.join(state, "agent"), AGENT_STATE_ROOT: path.join(state, "agent-state"), ANTHROPIC_API_KEY: "" }, verbose });
+    agent = await startAgentHost({
+      port: agentPort,
+      env: {
+        AGENT_KEY: agentKey,
+        AGENT_WORKSPACE_ROOT: path.join(state, "agent"),
+        AGENT_STATE_ROOT: path.join(state, "agent-state"),
+        ANTHROPIC_API_KEY: "",
+      },
+      verbose,
+    });
     const dialPort = opts.agentTap ? await opts.agentTap(agentPort) : agentPort;
     const apiPort = await freePort();
     worker = await WorkerRuntime.start({

@@ -31,8 +31,10 @@ export function steerSteps(cast: () => Cast) {
   let sessionURL = "";
   let models: ModelView[] = [];
   after(() => void fake?.child.kill("SIGTERM"));
-  const enqueue = (...responses: unknown[]) => fetch(`${fake!.url}/_fake/enqueue`, { method: "POST", body: JSON.stringify(responses) });
-  const sent = async () => ((await (await fetch(`${fake!.url}/_fake/requests`)).json()) as { requests: SentRequest[] }).requests;
+  const enqueue = (...responses: unknown[]) =>
+    fetch(`${fake!.url}/_fake/enqueue`, { method: "POST", body: JSON.stringify(responses) });
+  const sent = async () =>
+    ((await (await fetch(`${fake!.url}/_fake/requests`)).json()) as { requests: SentRequest[] }).requests;
 
   it("A (owner) and C (viewer) watch an approval card appear; C cannot answer; A denies with a message and Claude's next request carries it", async () => {
     const { alice, carol, run } = cast();
@@ -43,17 +45,41 @@ export function steerSteps(cast: () => Cast) {
     await page.getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "ANTHROPIC_API_KEY", `sk-ant-e2e-${run}-0123456789`);
     await setSecret(page, "ANTHROPIC_BASE_URL", fake.url);
-    models = ((await page.evaluate(() => fetch("/api/models").then((r) => r.json()))) as { models: ModelView[] }).models;
+    models = (
+      (await page.evaluate(() => fetch("/api/models").then((r) => r.json()))) as { models: ModelView[] }
+    ).models;
     const model = models.find((m) => !m.retired && m.thinking.mode !== "always");
     assert.ok(model, "the catalog has a live model that thinks only when asked");
 
     await enqueue(
-      { kind: "message", content: [{ type: "tool_use", id: "toolu_e2e_bash", name: "Bash", input: { command: "echo steer > steer.txt", description: "Write a file" } }] },
+      {
+        kind: "message",
+        content: [
+          {
+            type: "tool_use",
+            id: "toolu_e2e_bash",
+            name: "Bash",
+            input: { command: "echo steer > steer.txt", description: "Write a file" },
+          },
+        ],
+      },
       { kind: "message", content: [{ type: "text", text: `Understood, no file, ${run}.` }] },
     );
     const wsId = workspaceURL.split("/").pop()!;
     const created = (await page.evaluate(
-      async ({ wsId, model }) => (await fetch(`/api/workspaces/${wsId}/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, permissionMode: "ask", displayName: "Steered", prompt: "make a file" }) })).json(),
+      async ({ wsId, model }) =>
+        (
+          await fetch(`/api/workspaces/${wsId}/sessions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              model,
+              permissionMode: "ask",
+              displayName: "Steered",
+              prompt: "make a file",
+            }),
+          })
+        ).json(),
       { wsId, model: model.id },
     )) as { session: { id: string } };
     sessionURL = `${workspaceURL}/s/${created.session.id}`;
@@ -62,16 +88,32 @@ export function steerSteps(cast: () => Cast) {
     await phaseIs(page, "Running");
     await page.locator('[data-permission-mode="ask"]').first().waitFor(WAIT);
 
-    for (const p of [page, carol.page]) await card(p, "toolu_e2e_bash").locator("pre", { hasText: "echo steer > steer.txt" }).waitFor(WAIT);
-    assert.equal(await card(carol.page, "toolu_e2e_bash").getByRole("button").count(), 0, "a viewer sees the card, not its buttons");
-    await card(carol.page, "toolu_e2e_bash").locator("[data-outcome]", { hasText: "Waiting for an owner or editor" }).waitFor(WAIT);
+    for (const p of [page, carol.page])
+      await card(p, "toolu_e2e_bash").locator("pre", { hasText: "echo steer > steer.txt" }).waitFor(WAIT);
+    assert.equal(
+      await card(carol.page, "toolu_e2e_bash").getByRole("button").count(),
+      0,
+      "a viewer sees the card, not its buttons",
+    );
+    await card(carol.page, "toolu_e2e_bash")
+      .locator("[data-outcome]", { hasText: "Waiting for an owner or editor" })
+      .waitFor(WAIT);
     await page.screenshot({ path: path.join(SHOTS, "approval-card.png") });
-    await card(page, "toolu_e2e_bash").getByLabel(/Message to Claude/).fill("not in this repository");
+    await card(page, "toolu_e2e_bash")
+      .getByLabel(/Message to Claude/)
+      .fill("not in this repository");
     await card(page, "toolu_e2e_bash").getByRole("button", { name: "Deny" }).click();
 
-    for (const p of [page, carol.page]) await card(p, "toolu_e2e_bash").locator("[data-outcome]", { hasText: `Denied by ${alice.name}: not in this repository` }).waitFor(WAIT);
+    for (const p of [page, carol.page])
+      await card(p, "toolu_e2e_bash")
+        .locator("[data-outcome]", { hasText: `Denied by ${alice.name}: not in this repository` })
+        .waitFor(WAIT);
     await agentSaid(carol.page, `Understood, no file, ${run}.`).waitFor(WAIT);
-    const carried = (await sent()).some((r) => JSON.stringify(r.body.messages.at(-1)).includes(`${alice.name} denied this tool call: not in this repository`));
+    const carried = (await sent()).some((r) =>
+      JSON.stringify(r.body.messages.at(-1)).includes(
+        `${alice.name} denied this tool call: not in this repository`,
+      ),
+    );
     assert.ok(carried, "Claude's next request carries the denial and its message");
   });
 
@@ -81,17 +123,23 @@ export function steerSteps(cast: () => Cast) {
     await page.getByLabel("Permission mode").selectOption("plan");
     await carol.page.locator('[data-permission-mode="plan"]').first().waitFor(WAIT);
     await enqueue(
-      { kind: "message", content: [{ type: "tool_use", id: "toolu_e2e_plan", name: "ExitPlanMode", input: {} }] },
+      {
+        kind: "message",
+        content: [{ type: "tool_use", id: "toolu_e2e_plan", name: "ExitPlanMode", input: {} }],
+      },
       { kind: "message", content: [{ type: "text", text: `Planned, ${run}.` }] },
     );
     await send(page, "plan the fix");
     await card(carol.page, "toolu_e2e_plan").waitFor(WAIT);
     await card(page, "toolu_e2e_plan").getByLabel("Continue in").selectOption("auto");
     await card(page, "toolu_e2e_plan").getByRole("button", { name: "Approve plan" }).click();
-    await card(carol.page, "toolu_e2e_plan").locator("[data-outcome]", { hasText: `Approved (continues in auto) by ${alice.name}` }).waitFor(WAIT);
+    await card(carol.page, "toolu_e2e_plan")
+      .locator("[data-outcome]", { hasText: `Approved (continues in auto) by ${alice.name}` })
+      .waitFor(WAIT);
     await agentSaid(carol.page, `Planned, ${run}.`).waitFor(WAIT);
 
-    const current = (await page.evaluate(() => document.querySelector("[data-model]")?.getAttribute("data-model"))) ?? "";
+    const current =
+      (await page.evaluate(() => document.querySelector("[data-model]")?.getAttribute("data-model"))) ?? "";
     const other = models.find((m) => !m.retired && m.thinking.mode !== "always" && m.id !== current);
     assert.ok(other, "the catalog has a second live model");
     await page.getByLabel("Model", { exact: true }).selectOption(other.id);
@@ -101,6 +149,9 @@ export function steerSteps(cast: () => Cast) {
     await send(page, "which model now?");
     await agentSaid(carol.page, `Now on another model, ${run}.`).waitFor(WAIT);
     const after = (await sent()).slice(before);
-    assert.ok(after.length > 0 && after.every((r) => r.body.model === other.id), `the next request asks for ${other.id}`);
+    assert.ok(
+      after.length > 0 && after.every((r) => r.body.model === other.id),
+      `the next request asks for ${other.id}`,
+    );
   });
 }

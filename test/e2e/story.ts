@@ -9,7 +9,10 @@ import type { Stack } from "./stack.ts";
  * Where the story's screenshots go: the committed ones (docs and the README show them) only when asked
  * (UPDATE_SCREENSHOTS=1 npm run test:e2e), so that a test run leaves the working tree as it found it.
  */
-export const SHOTS = path.join(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === "1" ? "screenshots" : ".last-run");
+export const SHOTS = path.join(
+  import.meta.dirname,
+  process.env.UPDATE_SCREENSHOTS === "1" ? "screenshots" : ".last-run",
+);
 export const WAIT = { timeout: 30_000 };
 
 /** The people and places of one run: A owns the workspace, B edits, C views. */
@@ -26,7 +29,8 @@ export interface Cast {
 }
 
 export const transcript = (page: Page) => page.locator("section.transcript");
-export const agentSaid = (page: Page, text: string) => transcript(page).locator('article[data-role="assistant"]', { hasText: text });
+export const agentSaid = (page: Page, text: string) =>
+  transcript(page).locator('article[data-role="assistant"]', { hasText: text });
 
 export async function send(page: Page, text: string) {
   const box = page.locator("#composer-text");
@@ -34,7 +38,9 @@ export async function send(page: Page, text: string) {
   await box.fill(text);
   await box.press("Enter");
   // The composer empties once the API has accepted the message.
-  await page.waitForFunction(() => (document.querySelector("#composer-text") as HTMLTextAreaElement | null)?.value === "");
+  await page.waitForFunction(
+    () => (document.querySelector("#composer-text") as HTMLTextAreaElement | null)?.value === "",
+  );
 }
 
 export async function phaseIs(page: Page, phase: string) {
@@ -75,7 +81,8 @@ export async function socketsOpened(page: Page): Promise<() => Promise<number>> 
     w.WebSocket = class extends Native {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
-        if (String(url).includes("/parties/session-room/")) w.__sessionSockets = (w.__sessionSockets ?? 0) + 1;
+        if (String(url).includes("/parties/session-room/"))
+          w.__sessionSockets = (w.__sessionSockets ?? 0) + 1;
       }
     };
   });

@@ -37,8 +37,21 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { WebSocket as NodeWebSocket } from "ws";
-import { INCARNATION_HEADER, SAVE_PROGRESS_STEP, ToAgentFrameSchema, type AgentHello, type FromAgentFrame, type StartFrame, type ToAgentFrame } from "@tandem/protocol/agent";
-import { type LinkCheck, checkAgentRequest, refusalBody, requireAgentKey } from "../../containers/agent/link-auth";
+import {
+  INCARNATION_HEADER,
+  SAVE_PROGRESS_STEP,
+  ToAgentFrameSchema,
+  type AgentHello,
+  type FromAgentFrame,
+  type StartFrame,
+  type ToAgentFrame,
+} from "@tandem/protocol/agent";
+import {
+  type LinkCheck,
+  checkAgentRequest,
+  refusalBody,
+  requireAgentKey,
+} from "../../containers/agent/link-auth";
 import { AGENT_PROOF_HEADER } from "@tandem/protocol/agent-auth";
 import type { AgentPush } from "@tandem/protocol/git";
 import { fakeGitRequest, fakeWorkbench, workbenchCalls } from "./agent-git";
@@ -88,7 +101,11 @@ class FakeSession {
   }
 
   hello(): void {
-    const hello: AgentHello = { type: "hello", incarnation: this.incarnation, needsWorkspace: this.needsWorkspace };
+    const hello: AgentHello = {
+      type: "hello",
+      incarnation: this.incarnation,
+      needsWorkspace: this.needsWorkspace,
+    };
     this.socket?.send(JSON.stringify(hello));
   }
 
@@ -141,7 +158,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     const check = await checkAgentRequest(req, key);
     if (!check.ok) {
       refused.push({ url: req.url ?? "", status: check.status });
-      socket.end(`HTTP/1.1 ${check.status} Refused\r\ncontent-type: application/json\r\n\r\n${refusalBody(check)}`);
+      socket.end(
+        `HTTP/1.1 ${check.status} Refused\r\ncontent-type: application/json\r\n\r\n${refusalBody(check)}`,
+      );
       return;
     }
     if (check.proof && !impostors.has(check.sessionId)) proofs.set(req, check.proof);
@@ -174,7 +193,11 @@ export async function startFakeAgentHost(key: string, port = 0) {
         });
         target.hello();
         if (live) target.replayAfter(frame.ackedUpTo);
-        else if (!target.needsWorkspace) void provision(target, frame.repos.map((repo) => repo.url));
+        else if (!target.needsWorkspace)
+          void provision(
+            target,
+            frame.repos.map((repo) => repo.url),
+          );
         return;
       }
       if (!current) return;
@@ -185,14 +208,19 @@ export async function startFakeAgentHost(key: string, port = 0) {
 
   async function provision(s: FakeSession, repos: string[]): Promise<void> {
     for (const [index, url] of repos.entries()) {
-      s.send({ type: "progress", step: "clone", detail: `cloning repo ${index + 1} of ${repos.length}: ${url}` });
+      s.send({
+        type: "progress",
+        step: "clone",
+        detail: `cloning repo ${index + 1} of ${repos.length}: ${url}`,
+      });
       if (url.includes("missing")) {
         s.send({ type: "error", message: `fatal: repository '${url}' not found` });
         return;
       }
     }
     if (repos.length > 0) {
-      for (const [index, url] of repos.entries()) s.files[`repo-${index + 1}/README.md`] = `cloned from ${url}`;
+      for (const [index, url] of repos.entries())
+        s.files[`repo-${index + 1}/README.md`] = `cloned from ${url}`;
       saveArchive(s);
     }
     s.send({ type: "progress", step: "agent", detail: "starting agent" });
@@ -206,7 +234,8 @@ export async function startFakeAgentHost(key: string, port = 0) {
   /** A large workspace's archive: a stop does not cut it short; it says it is saving until released. */
   async function slowSave(s: FakeSession): Promise<void> {
     s.slowSave = false;
-    const saying = () => s.send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
+    const saying = () =>
+      s.send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
     saying();
     const timer = setInterval(saying, 500);
     await new Promise<void>((resolve) => (s.release = resolve));
@@ -293,7 +322,13 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.pushRefusal = { status: Number(status), code, message: words.join(" ") };
       s.send({ type: "text_delta", id, text: `the next push is refused with ${code}` });
     } else if (command === "/files") {
-      s.send({ type: "text_delta", id, text: `files: ${Object.entries(s.files).map(([file, text]) => `${file}=${text}`).join("; ")}` });
+      s.send({
+        type: "text_delta",
+        id,
+        text: `files: ${Object.entries(s.files)
+          .map(([file, text]) => `${file}=${text}`)
+          .join("; ")}`,
+      });
     } else if (command === "/huge") {
       s.send({ type: "workspace_archive", size: 2 * 1024 ** 3, overLimit: true });
     } else if (command === "/ask") {
@@ -307,7 +342,14 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "status", state: "working" });
       s.send({ type: "text_delta", id, text: `thanks: ${answer}` });
     } else if (command === "/approval") {
-      s.send({ type: "approval", id: `approval-${seq}`, messageId: id, kind: argument === "plan" ? "plan" : "tool", tool: argument === "plan" ? "ExitPlanMode" : argument || "Bash", input: argument === "plan" ? { plan: "1. Fix it" } : { command: "rm -rf build" } });
+      s.send({
+        type: "approval",
+        id: `approval-${seq}`,
+        messageId: id,
+        kind: argument === "plan" ? "plan" : "tool",
+        tool: argument === "plan" ? "ExitPlanMode" : argument || "Bash",
+        input: argument === "plan" ? { plan: "1. Fix it" } : { command: "rm -rf build" },
+      });
       s.send({ type: "status", state: "waiting_input" });
       const decision = await new Promise<string>((resolve) => {
         s.pendingDecision = resolve;
@@ -321,21 +363,56 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "tool_result", id: `tool-${seq}`, output: "README.md\n", isError: false });
     } else if (command === "/environment-archive") {
       // A hostile agent, Running, offers an environment for a key of its choosing: the room must not keep it.
-      s.send({ type: "environment_archive", key: argument, size: Buffer.byteLength(s.archive ?? "{}"), overLimit: false });
+      s.send({
+        type: "environment_archive",
+        key: argument,
+        size: Buffer.byteLength(s.archive ?? "{}"),
+        overLimit: false,
+      });
     } else if (command === "/mcp") {
-      const servers = s.start.mcpServers.map((server) => (server.failure ? { name: server.name, status: "failed" as const, error: server.failure } : { name: server.name, status: "connected" as const }));
+      const servers = s.start.mcpServers.map((server) =>
+        server.failure
+          ? { name: server.name, status: "failed" as const, error: server.failure }
+          : { name: server.name, status: "connected" as const },
+      );
       s.send({ type: "mcp_status", servers });
-      const headers = s.start.mcpServers.flatMap((server) => Object.entries(server.headers).map(([name, value]) => `${server.name} ${name}: ${value}`));
-      s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "cat .mcp.json" } });
+      const headers = s.start.mcpServers.flatMap((server) =>
+        Object.entries(server.headers).map(([name, value]) => `${server.name} ${name}: ${value}`),
+      );
+      s.send({
+        type: "tool_use",
+        id: `tool-${seq}`,
+        messageId: id,
+        name: "bash",
+        input: { command: "cat .mcp.json" },
+      });
       s.send({ type: "tool_result", id: `tool-${seq}`, output: `${headers.join("\n")}\n`, isError: false });
     } else if (command === "/env") {
-      const output = Object.entries(s.secrets).map(([key, value]) => `${key}=${value}`).join("\n");
+      const output = Object.entries(s.secrets)
+        .map(([key, value]) => `${key}=${value}`)
+        .join("\n");
       s.send({ type: "tool_use", id: `tool-${seq}`, messageId: id, name: "bash", input: { command: "env" } });
-      s.send({ type: "tool_result", id: `tool-${seq}`, output: `PATH=/usr/bin\n${output}\n`, isError: false });
+      s.send({
+        type: "tool_result",
+        id: `tool-${seq}`,
+        output: `PATH=/usr/bin\n${output}\n`,
+        isError: false,
+      });
     } else if (command === "/long-output") {
       for (let i = 0; i < Number(argument); i++) {
-        s.send({ type: "tool_use", id: `tool-${seq}-${i}`, messageId: id, name: "bash", input: { command: `cat part-${i}.log` } });
-        s.send({ type: "tool_result", id: `tool-${seq}-${i}`, output: `${i}:`.padEnd(30_000, "abcdefghij"), isError: false });
+        s.send({
+          type: "tool_use",
+          id: `tool-${seq}-${i}`,
+          messageId: id,
+          name: "bash",
+          input: { command: `cat part-${i}.log` },
+        });
+        s.send({
+          type: "tool_result",
+          id: `tool-${seq}-${i}`,
+          output: `${i}:`.padEnd(30_000, "abcdefghij"),
+          isError: false,
+        });
       }
     } else if (command === "/transcript") {
       for (let i = 0; i < Number(argument); i++) transcriptMessage(s, `${id}-${i}`, i);
@@ -345,9 +422,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
       s.send({ type: "notice", kind: "model_deprecated", detail: argument });
     } else if (command === "/usage") {
       // `/usage <in> <out> <cache read> <cache write> [requests]`: that many model requests of these figures.
-      const [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, requests = 1] = argument.split(" ").map(Number);
+      const [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, requests = 1] = argument
+        .split(" ")
+        .map(Number);
       s.send({ type: "text_delta", id, text: "counted" });
-      for (let n = 0; n < requests; n++) modelUsage(s, seq, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }, n);
+      for (let n = 0; n < requests; n++)
+        modelUsage(s, seq, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens }, n);
       return void s.send({ type: "turn_end" });
     } else if (command === "/usage-failed") {
       // `/usage-failed <in> <out>`: a model request that failed part-way (what it used so far), and the turn's error.
@@ -379,7 +459,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
       }
     } else if (command === "/invalid-frame") {
       // Not a valid text_delta (no id): the room must not store its text.
-      s.socket?.send(JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }));
+      s.socket?.send(
+        JSON.stringify({ type: "text_delta", seq: s.seq + 1, text: Object.values(s.secrets).join(" ") }),
+      );
     } else {
       for (const word of `echo: ${text}`.split(/(?<= )/)) s.send({ type: "text_delta", id, text: word });
     }
@@ -391,7 +473,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
   function modelUsage(
     s: FakeSession,
     seq: number,
-    tokens: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number },
+    tokens: {
+      inputTokens: number;
+      outputTokens: number;
+      cacheReadTokens?: number;
+      cacheWriteTokens?: number;
+    },
     n = 0,
     failed = false,
   ): void {
@@ -410,13 +497,33 @@ export async function startFakeAgentHost(key: string, port = 0) {
   /** One assistant message as a model writes one: thinking, text in a few deltas, sometimes a tool call. */
   function transcriptMessage(s: FakeSession, id: string, i: number): void {
     s.send({ type: "message_start", id });
-    s.send({ type: "thinking_delta", id, text: `Step ${i}: the failing test points at the parser; check how it handles an empty line before changing anything.` });
-    for (const part of ["I looked at `src/parser.ts` ", `and the case on line ${i % 400}: `, "an empty line ends the block early, ", "so the fix is to skip blank lines before the header."]) {
+    s.send({
+      type: "thinking_delta",
+      id,
+      text: `Step ${i}: the failing test points at the parser; check how it handles an empty line before changing anything.`,
+    });
+    for (const part of [
+      "I looked at `src/parser.ts` ",
+      `and the case on line ${i % 400}: `,
+      "an empty line ends the block early, ",
+      "so the fix is to skip blank lines before the header.",
+    ]) {
       s.send({ type: "text_delta", id, text: part });
     }
     if (i % 3 === 0) {
-      s.send({ type: "tool_use", id: `${id}-tool`, messageId: id, name: "bash", input: { command: `npm test -- parser --grep case-${i}` } });
-      s.send({ type: "tool_result", id: `${id}-tool`, output: `> parser@1.0.0 test\n  ✓ parses headers (3 ms)\n  ✓ case-${i} skips blank lines (1 ms)\n\n  2 passing (12 ms)\n`, isError: false });
+      s.send({
+        type: "tool_use",
+        id: `${id}-tool`,
+        messageId: id,
+        name: "bash",
+        input: { command: `npm test -- parser --grep case-${i}` },
+      });
+      s.send({
+        type: "tool_result",
+        id: `${id}-tool`,
+        output: `> parser@1.0.0 test\n  ✓ parses headers (3 ms)\n  ✓ case-${i} skips blank lines (1 ms)\n\n  2 passing (12 ms)\n`,
+        isError: false,
+      });
     }
   }
 
@@ -433,7 +540,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (req.headers[INCARNATION_HEADER] !== s.incarnation) return void res.writeHead(409).end();
     if (req.method === "GET") {
       if (s.archive === null) return void res.writeHead(404).end();
-      res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(s.archive) }).end(s.archive);
+      res
+        .writeHead(200, {
+          "content-type": "application/gzip",
+          "content-length": Buffer.byteLength(s.archive),
+        })
+        .end(s.archive);
       return;
     }
     const parts: Buffer[] = [];
@@ -446,7 +558,12 @@ export async function startFakeAgentHost(key: string, port = 0) {
         files = JSON.parse(body) as Record<string, string>;
       } catch {
         // As tar answers an archive it cannot unpack: quoting a member's name, whatever the name holds.
-        const answer = { error: { code: "bad_archive", message: `tar: ./${body.slice(0, 120)}: Cannot open: Not a directory` } };
+        const answer = {
+          error: {
+            code: "bad_archive",
+            message: `tar: ./${body.slice(0, 120)}: Cannot open: Not a directory`,
+          },
+        };
         return void res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(answer));
       }
       s.files = files;
@@ -484,7 +601,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
       const id = decodeURIComponent(impostor[1]);
       if (Buffer.concat(body).toString() === "on") impostors.add(id);
       else impostors.delete(id);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ impostor: impostors.has(id) }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ impostor: impostors.has(id) }));
       return;
     }
     if (req.url === "/callback/redirect") {
@@ -512,7 +631,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (environment && req.method === "GET") {
       if (!(await linkChecked(req, res))) return;
       const poisoned = sessions.get(decodeURIComponent(environment[1]))?.archive ?? "{}";
-      return void res.writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(poisoned) }).end(poisoned);
+      return void res
+        .writeHead(200, { "content-type": "application/gzip", "content-length": Buffer.byteLength(poisoned) })
+        .end(poisoned);
     }
     const archive = /^\/sessions\/([^/]+)\/workspace$/.exec(req.url ?? "");
     if (archive) {
@@ -537,15 +658,25 @@ export async function startFakeAgentHost(key: string, port = 0) {
       if (chunked) return void streamPattern(res, Number(chunked[1]));
       if (name.startsWith("huge")) {
         // Declares far more than any artifact may hold, then stalls: the room must refuse it on the header.
-        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(200 * 1024 * 1024) });
+        res.writeHead(200, {
+          "content-type": "application/octet-stream",
+          "content-length": String(200 * 1024 * 1024),
+        });
         res.write(Buffer.alloc(64 * 1024));
         setTimeout(() => res.destroy(), 10_000).unref();
         return;
       }
       const secrets = Object.values(sessions.get(decodeURIComponent(artifact[1]))?.secrets ?? {});
       const binary = (text: string) => Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(text)]);
-      res.writeHead(200, { "content-type": name.startsWith("binary-") ? "application/octet-stream" : "text/markdown" });
-      if (name.startsWith("secret-")) res.end(secrets.map((v) => `token: ${v}\nbasic: ${btoa(`u:${v}`)}\nurl: ?t=${encodeURIComponent(v)}\n`).join(""));
+      res.writeHead(200, {
+        "content-type": name.startsWith("binary-") ? "application/octet-stream" : "text/markdown",
+      });
+      if (name.startsWith("secret-"))
+        res.end(
+          secrets
+            .map((v) => `token: ${v}\nbasic: ${btoa(`u:${v}`)}\nurl: ?t=${encodeURIComponent(v)}\n`)
+            .join(""),
+        );
       else if (name.startsWith("binary-secret-")) res.end(binary(`key=${secrets.join(",")};`));
       else if (name.startsWith("binary-")) res.end(binary("no secrets in here"));
       else res.end(`# ${name}\n`.padEnd(42, ".")); // 42 bytes naming itself
@@ -570,7 +701,9 @@ export async function startFakeAgentHost(key: string, port = 0) {
     if (match[2] === "deaf") s.deaf = true;
     res.writeHead(200, { "content-type": "application/json" });
     const { received, sent, acked, incarnation, files, pushes } = s;
-    res.end(JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files, pushes }));
+    res.end(
+      JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files, pushes }),
+    );
   }
 
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

@@ -40,7 +40,9 @@ const SAMPLING = ["temperature", "top_p", "top_k"] as const;
 const MIN_BUDGET = 1024;
 const invalid = (message: string): Refusal => ({ status: 400, type: "invalid_request_error", message });
 const record = (value: unknown): Record<string, unknown> | null =>
-  value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 
 /** The key the request carries: `x-api-key` first (the API prefers it when both are sent), else the bearer token. */
 export function apiKeyOf(headers: IncomingHttpHeaders): string | null {
@@ -54,10 +56,12 @@ export function apiKeyOf(headers: IncomingHttpHeaders): string | null {
 export function headerRefusal(headers: IncomingHttpHeaders, keys: readonly string[] | null): Refusal | null {
   const key = apiKeyOf(headers);
   if (!key) return { status: 401, type: "authentication_error", message: "x-api-key header is required" };
-  if (keys && !keys.includes(key)) return { status: 401, type: "authentication_error", message: "invalid x-api-key" };
+  if (keys && !keys.includes(key))
+    return { status: 401, type: "authentication_error", message: "invalid x-api-key" };
   const version = headers["anthropic-version"];
   if (!version) return invalid("anthropic-version: header is required");
-  if (!(API_VERSIONS as readonly string[]).includes(String(version))) return invalid(`anthropic-version: "${version}" is not a valid version`);
+  if (!(API_VERSIONS as readonly string[]).includes(String(version)))
+    return invalid(`anthropic-version: "${version}" is not a valid version`);
   return null;
 }
 
@@ -68,32 +72,55 @@ export function liveModel(catalog: Catalog, name: unknown, now: number): ModelEn
   return entry && !isRetired(entry, now) ? entry : null;
 }
 
-function samplingRefusal(body: Record<string, unknown>, entry: ModelEntry, version: string, thinkingOn: boolean): Refusal | null {
+function samplingRefusal(
+  body: Record<string, unknown>,
+  entry: ModelEntry,
+  version: string,
+  thinkingOn: boolean,
+): Refusal | null {
   for (const field of SAMPLING) {
     if (body[field] === undefined) continue;
     if (version === SDK_API_VERSION) return invalid(`${field}: Extra inputs are not permitted`);
     const nonDefault = field !== "temperature" || body[field] !== 1;
-    if (entry.sampling === "default-only" && nonDefault) return invalid(`${field} is deprecated for this model.`);
-    if (thinkingOn && nonDefault) return invalid(`\`${field}\` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility`);
+    if (entry.sampling === "default-only" && nonDefault)
+      return invalid(`${field} is deprecated for this model.`);
+    if (thinkingOn && nonDefault)
+      return invalid(
+        `\`${field}\` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility`,
+      );
   }
   return null;
 }
 
-function thinkingRefusal(thinking: Record<string, unknown> | null, entry: ModelEntry, maxTokens: number | null): Refusal | null {
+function thinkingRefusal(
+  thinking: Record<string, unknown> | null,
+  entry: ModelEntry,
+  maxTokens: number | null,
+): Refusal | null {
   if (!thinking) return null;
   const type = thinking.type;
   if (type !== "enabled" && type !== "adaptive" && type !== "disabled" && type !== "between_tools") {
-    return invalid(`thinking.type: Input tag '${String(type)}' found using 'type' does not match any of the expected tags: 'adaptive', 'between_tools', 'disabled', 'enabled'`);
+    return invalid(
+      `thinking.type: Input tag '${String(type)}' found using 'type' does not match any of the expected tags: 'adaptive', 'between_tools', 'disabled', 'enabled'`,
+    );
   }
   if (!entry.thinking.accepts.includes(type)) {
-    const instead = entry.thinking.mode === "budget" ? `Use "thinking.type.enabled" with "budget_tokens"` : `Use "thinking.type.adaptive" and "output_config.effort"`;
-    return invalid(`"thinking.type.${type}" is not supported for this model. ${instead} to control thinking behavior.`);
+    const instead =
+      entry.thinking.mode === "budget"
+        ? `Use "thinking.type.enabled" with "budget_tokens"`
+        : `Use "thinking.type.adaptive" and "output_config.effort"`;
+    return invalid(
+      `"thinking.type.${type}" is not supported for this model. ${instead} to control thinking behavior.`,
+    );
   }
   if (type !== "enabled") return null;
   const budget = thinking.budget_tokens;
-  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < MIN_BUDGET) return invalid(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_BUDGET}`);
+  if (typeof budget !== "number" || !Number.isInteger(budget) || budget < MIN_BUDGET)
+    return invalid(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_BUDGET}`);
   if (maxTokens !== null && budget >= maxTokens) {
-    return invalid("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size");
+    return invalid(
+      "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
+    );
   }
   return null;
 }
@@ -104,16 +131,26 @@ function thinks(thinking: Record<string, unknown> | null, entry: ModelEntry): bo
   return thinking.type === "enabled" || thinking.type === "adaptive";
 }
 
-function effortRefusal(outputConfig: Record<string, unknown> | null, entry: ModelEntry, thinkingOn: boolean): Refusal | null {
+function effortRefusal(
+  outputConfig: Record<string, unknown> | null,
+  entry: ModelEntry,
+  thinkingOn: boolean,
+): Refusal | null {
   const effort = outputConfig?.effort;
   if (effort === undefined || effort === null) return null;
-  if (!(EFFORTS as readonly unknown[]).includes(effort)) return invalid(`output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'`);
+  if (!(EFFORTS as readonly unknown[]).includes(effort))
+    return invalid(`output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'`);
   const level = effort as (typeof EFFORTS)[number];
   if (entry.effort.levels.length === 0) return invalid("This model does not support the effort parameter.");
-  if (!entry.effort.levels.includes(level)) return invalid(`output_config.effort '${level}' is not supported by this model. Use one of: ${entry.effort.levels.join(", ")}.`);
+  if (!entry.effort.levels.includes(level))
+    return invalid(
+      `output_config.effort '${level}' is not supported by this model. Use one of: ${entry.effort.levels.join(", ")}.`,
+    );
   const cap = entry.thinking.offMaxEffort;
   if (!thinkingOn && cap !== null && EFFORTS.indexOf(level) > EFFORTS.indexOf(cap)) {
-    return invalid(`output_config.effort '${level}' is not supported when thinking is disabled on this model. Use effort '${cap}' or below, or enable thinking.`);
+    return invalid(
+      `output_config.effort '${level}' is not supported when thinking is disabled on this model. Use effort '${cap}' or below, or enable thinking.`,
+    );
   }
   return null;
 }
@@ -122,19 +159,26 @@ function effortRefusal(outputConfig: Record<string, unknown> | null, entry: Mode
  * The refusal of a request body, or null when the API would take it. `counting`: a count_tokens request
  * (no max_tokens of its own).
  */
-export function bodyRefusal(body: unknown, options: { catalog: Catalog; now: number; version: string; counting: boolean }): Refusal | null {
+export function bodyRefusal(
+  body: unknown,
+  options: { catalog: Catalog; now: number; version: string; counting: boolean },
+): Refusal | null {
   const fields = record(body);
-  if (!fields) return invalid("There was an error parsing the body of your request. Please make sure it is valid JSON.");
+  if (!fields)
+    return invalid("There was an error parsing the body of your request. Please make sure it is valid JSON.");
   if (fields.model === undefined) return invalid("model: Field required");
   const entry = liveModel(options.catalog, fields.model, options.now);
   if (!entry) return { status: 404, type: "not_found_error", message: `model: ${String(fields.model)}` };
   if (!Array.isArray(fields.messages)) return invalid("messages: Field required");
   let maxTokens: number | null = null;
   if (!options.counting) {
-    if (typeof fields.max_tokens !== "number" || !Number.isInteger(fields.max_tokens)) return invalid("max_tokens: Field required");
+    if (typeof fields.max_tokens !== "number" || !Number.isInteger(fields.max_tokens))
+      return invalid("max_tokens: Field required");
     maxTokens = fields.max_tokens;
     if (maxTokens > entry.maxOutputTokens) {
-      return invalid(`max_tokens: ${maxTokens} > ${entry.maxOutputTokens}, which is the maximum allowed number of output tokens for ${String(fields.model)}`);
+      return invalid(
+        `max_tokens: ${maxTokens} > ${entry.maxOutputTokens}, which is the maximum allowed number of output tokens for ${String(fields.model)}`,
+      );
     }
   }
   const thinking = record(fields.thinking);

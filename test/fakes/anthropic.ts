@@ -22,7 +22,15 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { CATALOG, type Catalog } from "@tandem/protocol/models";
 import { bodyRefusal, headerRefusal, type Refusal } from "./anthropic-refusals";
-import { type FakeBlock, type FakeMessage, messageEvents, messageJSON, sendError, sendStream, type SentListener } from "./anthropic-stream";
+import {
+  type FakeBlock,
+  type FakeMessage,
+  messageEvents,
+  messageJSON,
+  sendError,
+  sendStream,
+  type SentListener,
+} from "./anthropic-stream";
 
 export type { FakeBlock, SentListener } from "./anthropic-stream";
 export { API_VERSIONS, SDK_API_VERSION, type Refusal } from "./anthropic-refusals";
@@ -107,7 +115,12 @@ export const fake = {
   thinking: (thinking: string, signature: string): FakeBlock => ({ type: "thinking", thinking, signature }),
   toolUse: (id: string, name: string, input: unknown): FakeBlock => ({ type: "tool_use", id, name, input }),
   message: (...content: FakeBlock[]): FakeResponse => ({ kind: "message", content }),
-  error: (status: number, message = `fake error ${status}`, type?: string): FakeResponse => ({ kind: "error", status, message, type }),
+  error: (status: number, message = `fake error ${status}`, type?: string): FakeResponse => ({
+    kind: "error",
+    status,
+    message,
+    type,
+  }),
 };
 
 const ERROR_TYPES: Record<number, string> = {
@@ -143,13 +156,23 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   };
 
   const control = (req: IncomingMessage, res: ServerResponse, text: string) => {
-    const reply = (body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const reply = (body: unknown) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     if (req.method === "POST" && req.url === "/_fake/enqueue") {
       queue.push(...(JSON.parse(text) as FakeResponse[]));
       return reply({ pending: queue.length });
     }
-    if (req.url === "/_fake/requests") return reply({ requests: requests.map(({ body, path }) => ({ body, path })) });
-    if (req.url === "/_fake/refusals") return reply({ refusals: refusals.map(({ status, type, message, request }) => ({ status, type, message, body: request.body })) });
+    if (req.url === "/_fake/requests")
+      return reply({ requests: requests.map(({ body, path }) => ({ body, path })) });
+    if (req.url === "/_fake/refusals")
+      return reply({
+        refusals: refusals.map(({ status, type, message, request }) => ({
+          status,
+          type,
+          message,
+          body: request.body,
+        })),
+      });
     sendError(res, 404, "not_found_error", `fake anthropic: no control ${req.method} ${req.url}`);
   };
 
@@ -166,7 +189,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     if (!counting) requests.push(recorded);
     const refusal =
       headerRefusal(req.headers, options.apiKeys ?? null) ??
-      bodyRefusal(parsed, { catalog, now: now(), version: String(req.headers["anthropic-version"]), counting });
+      bodyRefusal(parsed, {
+        catalog,
+        now: now(),
+        version: String(req.headers["anthropic-version"]),
+        counting,
+      });
     if (refusal) return refuse(res, refusal, recorded);
     const tokens = fakeTokens(recorded.body);
     if (counting) {
@@ -176,21 +204,40 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
     if (window.contextWindow !== null && tokens > window.contextWindow) {
       window.overflows++;
-      return sendError(res, 400, "invalid_request_error", `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum`);
+      return sendError(
+        res,
+        400,
+        "invalid_request_error",
+        `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum`,
+      );
     }
     const script = queue.shift();
     const response = typeof script === "function" ? script(recorded) : script;
-    if (!response) return sendError(res, 400, "invalid_request_error", "fake anthropic: no scripted response left");
+    if (!response)
+      return sendError(res, 400, "invalid_request_error", "fake anthropic: no scripted response left");
     if (response.kind === "error") {
-      return sendError(res, response.status, response.type ?? ERROR_TYPES[response.status] ?? "api_error", response.message ?? `fake error ${response.status}`, response.retryAfterMs);
+      return sendError(
+        res,
+        response.status,
+        response.type ?? ERROR_TYPES[response.status] ?? "api_error",
+        response.message ?? `fake error ${response.status}`,
+        response.retryAfterMs,
+      );
     }
     const model = recorded.body.model;
     if (response.kind === "stream_error") {
       const start = messageEvents({ kind: "message", content: [] }, model).slice(0, 2);
-      return void sendStream(res, [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]], 0);
+      return void sendStream(
+        res,
+        [...start, ["error", { type: "error", error: { type: response.type, message: response.message } }]],
+        0,
+      );
     }
     // With a window set, the input tokens a response reports are the fake's count of the request.
-    const sized = window.contextWindow !== null && !response.usage ? { ...response, usage: { input_tokens: tokens, output_tokens: 10 } } : response;
+    const sized =
+      window.contextWindow !== null && !response.usage
+        ? { ...response, usage: { input_tokens: tokens, output_tokens: 10 } }
+        : response;
     if (recorded.body.stream !== true) {
       res.writeHead(200, { "content-type": "application/json" });
       return void res.end(JSON.stringify(messageJSON(sized, model)));

@@ -75,7 +75,12 @@ function gitBackend(root: string, req: IncomingMessage, res: ServerResponse, use
 }
 
 /** `host`: where it listens (default 127.0.0.1; the container suite's is the Docker bridge's gateway, which containers reach). */
-export async function startFakeGitHub(options: { root: string; token: string; owner?: string; host?: string }): Promise<FakeGitHub> {
+export async function startFakeGitHub(options: {
+  root: string;
+  token: string;
+  owner?: string;
+  host?: string;
+}): Promise<FakeGitHub> {
   const gitAuth: (string | null)[] = [];
   const pulls: PullRequestCall[] = [];
   let failure: { status: number; message: string } | null = null;
@@ -88,25 +93,49 @@ export async function startFakeGitHub(options: { root: string; token: string; ow
       let text = "";
       req.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
       req.on("end", () => {
-        const call = { owner: pull[1], repo: pull[2], body: JSON.parse(text || "{}") as PullRequestCall["body"], authorization: req.headers.authorization };
+        const call = {
+          owner: pull[1],
+          repo: pull[2],
+          body: JSON.parse(text || "{}") as PullRequestCall["body"],
+          authorization: req.headers.authorization,
+        };
         pulls.push(call);
         res.setHeader("content-type", "application/json");
-        if (req.headers.authorization !== `Bearer ${options.token}` && req.headers.authorization !== `token ${options.token}`) {
-          return void res.writeHead(401).end(JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest" }));
+        if (
+          req.headers.authorization !== `Bearer ${options.token}` &&
+          req.headers.authorization !== `token ${options.token}`
+        ) {
+          return void res.writeHead(401).end(
+            JSON.stringify({
+              message: "Bad credentials",
+              documentation_url: "https://docs.github.com/rest",
+            }),
+          );
         }
         if (failure) {
           const { status, message } = failure;
           failure = null;
-          return void res.writeHead(status).end(JSON.stringify({ message, documentation_url: "https://docs.github.com/rest" }));
+          return void res
+            .writeHead(status)
+            .end(JSON.stringify({ message, documentation_url: "https://docs.github.com/rest" }));
         }
         const number = ++pullNumber;
-        res.writeHead(201).end(JSON.stringify({ number, html_url: `${url}/${call.owner}/${call.repo}/pull/${number}`, state: "open", title: call.body.title }));
+        res.writeHead(201).end(
+          JSON.stringify({
+            number,
+            html_url: `${url}/${call.owner}/${call.repo}/pull/${number}`,
+            state: "open",
+            title: call.body.title,
+          }),
+        );
       });
       return;
     }
     gitAuth.push(req.headers.authorization ?? null);
     if (basicPassword(req.headers) !== options.token) {
-      res.writeHead(401, { "www-authenticate": 'Basic realm="fake GitHub"', "content-type": "text/plain" }).end("Authentication required\n");
+      res
+        .writeHead(401, { "www-authenticate": 'Basic realm="fake GitHub"', "content-type": "text/plain" })
+        .end("Authentication required\n");
       return;
     }
     gitBackend(options.root, req, res, "x-access-token");

@@ -23,10 +23,14 @@ export interface FakeMcpServer {
 
 function mcpServer(calls: string[]): McpServer {
   const server = new McpServer({ name: "tandem-test-mcp", version: "1.0.0" });
-  server.registerTool("echo", { description: "Echoes the text it is given.", inputSchema: { text: z.string() } }, async ({ text }) => {
-    calls.push(text);
-    return { content: [{ type: "text", text: `echo from MCP: ${text}` }] };
-  });
+  server.registerTool(
+    "echo",
+    { description: "Echoes the text it is given.", inputSchema: { text: z.string() } },
+    async ({ text }) => {
+      calls.push(text);
+      return { content: [{ type: "text", text: `echo from MCP: ${text}` }] };
+    },
+  );
   return server;
 }
 

@@ -5,7 +5,11 @@
 import { AGENT_BUNDLE, NODE, ROOT, bundleAgent } from "./bundles.ts";
 import { Proc, waitUntilUp } from "./process.ts";
 
-export async function startAgentHost(options: { port: number; env: Record<string, string>; verbose?: boolean }): Promise<Proc> {
+export async function startAgentHost(options: {
+  port: number;
+  env: Record<string, string>;
+  verbose?: boolean;
+}): Promise<Proc> {
   await bundleAgent();
   const agent = new Proc("agent", NODE, ["--enable-source-maps", AGENT_BUNDLE], {
     cwd: ROOT,

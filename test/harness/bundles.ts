@@ -13,7 +13,9 @@ const CACHE = path.join(ROOT, "node_modules", ".cache", "tandem");
 export const WORKER_BUNDLE = path.join(CACHE, "worker", "index.js");
 export const AGENT_BUNDLE = path.join(CACHE, "agent", "server.mjs");
 /** The Node the project runs on (the `node` devDependency), whatever `node` is first on PATH. */
-export const NODE = existsSync(path.join(ROOT, "node_modules", ".bin", "node")) ? path.join(ROOT, "node_modules", ".bin", "node") : process.execPath;
+export const NODE = existsSync(path.join(ROOT, "node_modules", ".bin", "node"))
+  ? path.join(ROOT, "node_modules", ".bin", "node")
+  : process.execPath;
 
 /** Newest modification time of the files at `paths` (folders walked, node_modules skipped). */
 function newest(paths: string[]): number {
@@ -22,12 +24,15 @@ function newest(paths: string[]): number {
     if (!existsSync(at)) continue;
     const stat = statSync(at);
     if (!stat.isDirectory()) latest = Math.max(latest, stat.mtimeMs);
-    else for (const entry of readdirSync(at)) if (entry !== "node_modules") latest = Math.max(latest, newest([path.join(at, entry)]));
+    else
+      for (const entry of readdirSync(at))
+        if (entry !== "node_modules") latest = Math.max(latest, newest([path.join(at, entry)]));
   }
   return latest;
 }
 
-const sources = (...parts: string[]) => newest([...parts, "wrangler.toml", "package-lock.json"].map((part) => path.join(ROOT, part)));
+const sources = (...parts: string[]) =>
+  newest([...parts, "wrangler.toml", "package-lock.json"].map((part) => path.join(ROOT, part)));
 const fresh = (file: string, since: number) => existsSync(file) && statSync(file).mtimeMs > since;
 
 /** The Worker bundle, rebuilt by `wrangler deploy --dry-run` when worker/ changed. */
@@ -35,11 +40,15 @@ export function bundleWorker(): string {
   if (fresh(WORKER_BUNDLE, sources("worker"))) return WORKER_BUNDLE;
   // Built beside, then moved into place: two suites starting at once never read half a bundle.
   const outdir = `${path.dirname(WORKER_BUNDLE)}.${process.pid}`;
-  const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--containers-rollout=none", "--outdir", outdir], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    path.join(ROOT, "node_modules", ".bin", "wrangler"),
+    ["deploy", "--dry-run", "--containers-rollout=none", "--outdir", outdir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+      encoding: "utf8",
+    },
+  );
   if (result.status !== 0) throw new Error(`bundling the Worker failed:\n${result.stdout}\n${result.stderr}`);
   rmSync(path.dirname(WORKER_BUNDLE), { recursive: true, force: true });
   renameSync(outdir, path.dirname(WORKER_BUNDLE));
@@ -53,7 +62,9 @@ export function bundleWorker(): string {
 const packagesStayImports: Plugin = {
   name: "packages-stay-imports",
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@tandem/") ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith("@tandem/") ? undefined : { path: args.path, external: true },
+    );
   },
 };
 

@@ -38,10 +38,13 @@ export class FrameTap {
   static async start(agentPort: number, observer: FrameObserver): Promise<FrameTap> {
     const wss = new WebSocketServer({ noServer: true });
     const server = createServer((req, res) => {
-      const upstream = request({ host: "127.0.0.1", port: agentPort, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = request(
+        { host: "127.0.0.1", port: agentPort, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on("error", () => {
         if (!res.headersSent) res.writeHead(502).end();
         else res.destroy();
@@ -72,7 +75,9 @@ export class FrameTap {
         socket.end(`HTTP/1.1 ${res.statusCode ?? 502} Refused\r\n\r\n`);
         res.resume();
       });
-      agent.once("open", () => wss.handleUpgrade(req, socket, head, (room) => pipe(room, agent, req.url ?? "/", observer)));
+      agent.once("open", () =>
+        wss.handleUpgrade(req, socket, head, (room) => pipe(room, agent, req.url ?? "/", observer)),
+      );
       agent.once("error", () => socket.end("HTTP/1.1 502 Bad Gateway\r\n\r\n"));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

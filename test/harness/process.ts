@@ -9,9 +9,19 @@ export class Proc {
   readonly child: ChildProcess;
   readonly name: string;
 
-  constructor(name: string, command: string, args: string[], options: { cwd: string; env?: Record<string, string>; verbose?: boolean }) {
+  constructor(
+    name: string,
+    command: string,
+    args: string[],
+    options: { cwd: string; env?: Record<string, string>; verbose?: boolean },
+  ) {
     this.name = name;
-    this.child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    this.child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const keep = (chunk: Buffer) => {
       this.log.push(chunk.toString());
       if (this.log.length > 300) this.log.splice(0, 100);
@@ -51,7 +61,8 @@ export class Proc {
 export async function waitUntilUp(url: string, procs: Proc[], timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const proc of procs) if (!proc.running) throw new Error(`${proc.name} exited (${proc.child.exitCode}):\n${proc.tail()}`);
+    for (const proc of procs)
+      if (!proc.running) throw new Error(`${proc.name} exited (${proc.child.exitCode}):\n${proc.tail()}`);
     try {
       if ((await fetch(url)).status < 500) return;
     } catch {

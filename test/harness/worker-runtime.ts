@@ -62,10 +62,17 @@ export class WorkerRuntime {
     const db = await this.#miniflare!.getD1Database("DB");
     const dir = path.join(ROOT, "migrations");
     // The table wrangler keeps its applied migrations in, so `wrangler d1 migrations list --local` agrees.
-    await db.exec("CREATE TABLE IF NOT EXISTS d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)");
-    for (const name of readdirSync(dir).filter((file) => file.endsWith(".sql")).sort()) {
+    await db.exec(
+      "CREATE TABLE IF NOT EXISTS d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+    );
+    for (const name of readdirSync(dir)
+      .filter((file) => file.endsWith(".sql"))
+      .sort()) {
       const statements = unstable_splitSqlQuery(readFileSync(path.join(dir, name), "utf8"));
-      await db.batch([...statements.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(name)]);
+      await db.batch([
+        ...statements.map((sql) => db.prepare(sql)),
+        db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(name),
+      ]);
     }
   }
 }
@@ -73,9 +80,16 @@ export class WorkerRuntime {
 /** wrangler.toml's Worker, as wrangler dev gives it to Miniflare, running the prebuilt bundle. */
 function miniflareOptions(options: WorkerRuntimeOptions) {
   const bundle = bundleWorker();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"), undefined, { overrides: { enableContainers: false } });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"), undefined, {
+    overrides: { enableContainers: false },
+  });
   // Module rules and the root path describe sources; the bundle is one module and needs neither.
-  const { modulesRules: _rules, rootPath: _root, connectHandlers: _handlers, ...worker } = workerOptions as typeof workerOptions & { connectHandlers?: unknown };
+  const {
+    modulesRules: _rules,
+    rootPath: _root,
+    connectHandlers: _handlers,
+    ...worker
+  } = workerOptions as typeof workerOptions & { connectHandlers?: unknown };
   const converted = convertV4MiniflareOptions({
     ...worker,
     name: "tandem",

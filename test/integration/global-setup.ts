@@ -44,10 +44,17 @@ function makeRepository(dir: string): string {
 function makeEnvRepository(dir: string): { url: string; commit(): string } {
   const work = join(dir, "env-work");
   const bare = join(dir, "envapp.git");
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: work, encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
+      cwd: work,
+      encoding: "utf8",
+    }).trim();
   execFileSync("git", ["init", "-q", "-b", "main", work]);
   mkdirSync(join(work, ".tandem"));
-  writeFileSync(join(work, ".tandem", "setup.sh"), 'echo "repo setup at $(git rev-parse --short HEAD)"\nprintf "%s" "$(git rev-parse HEAD)" > ../repo-setup-ran\n');
+  writeFileSync(
+    join(work, ".tandem", "setup.sh"),
+    'echo "repo setup at $(git rev-parse --short HEAD)"\nprintf "%s" "$(git rev-parse HEAD)" > ../repo-setup-ran\n',
+  );
   writeFileSync(join(work, "README.md"), "# envapp\n");
   git("add", ".");
   git("commit", "-q", "-m", "first");
@@ -87,7 +94,13 @@ export default async function setup(project: TestProject) {
   const anthropic = await startFakeAnthropic();
   // A private repository on a fake GitHub that requires the token (the tests set it as a workspace secret).
   const githubRoot = join(dir, "github");
-  execFileSync("git", ["clone", "-q", "--bare", repoURL.replace("file://", ""), join(githubRoot, "acme", "private.git")]);
+  execFileSync("git", [
+    "clone",
+    "-q",
+    "--bare",
+    repoURL.replace("file://", ""),
+    join(githubRoot, "acme", "private.git"),
+  ]);
   const github = await startFakeGitHub({ root: githubRoot, token: FAKE_GITHUB_TOKEN });
   const agentPort = await freePort();
   const agentKey = newAgentKey();
@@ -120,14 +133,23 @@ export default async function setup(project: TestProject) {
     const parts: Buffer[] = [];
     req.on("data", (chunk: Buffer) => parts.push(chunk));
     req.on("end", async () => {
-      const reply = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      const reply = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
       if (req.url === "/anthropic/enqueue") {
         anthropic.enqueue(...(JSON.parse(Buffer.concat(parts).toString("utf8")) as FakeResponse[]));
         return reply(200, { pending: anthropic.pending });
       }
-      if (req.url === "/anthropic/requests") return reply(200, { requests: anthropic.requests.map((r) => r.body), pending: anthropic.pending });
+      if (req.url === "/anthropic/requests")
+        return reply(200, { requests: anthropic.requests.map((r) => r.body), pending: anthropic.pending });
       if (req.url === "/anthropic/refusals") {
-        return reply(200, { refusals: anthropic.refusals.map(({ status, type, message, request }) => ({ status, type, message, model: request.body?.model })) });
+        return reply(200, {
+          refusals: anthropic.refusals.map(({ status, type, message, request }) => ({
+            status,
+            type,
+            message,
+            model: request.body?.model,
+          })),
+        });
       }
       if (req.url === "/github/pulls") return reply(200, { pulls: github.pulls });
       const show = /^\/github\/show\/(.+)$/.exec(req.url ?? "");
@@ -135,7 +157,12 @@ export default async function setup(project: TestProject) {
         // What the fake GitHub holds at `<ref>:<path>` of acme/private.
         const spec = decodeURIComponent(show[1]);
         try {
-          return reply(200, { text: execFileSync("git", ["show", spec], { cwd: join(githubRoot, "acme", "private.git"), encoding: "utf8" }) });
+          return reply(200, {
+            text: execFileSync("git", ["show", spec], {
+              cwd: join(githubRoot, "acme", "private.git"),
+              encoding: "utf8",
+            }),
+          });
         } catch {
           return reply(404, {});
         }
@@ -193,7 +220,8 @@ function killClaudeOf(stateDir: string): number {
       continue;
     }
     if (!environ.split("\0").some((pair) => pair.startsWith(`CLAUDE_CONFIG_DIR=${stateDir}/`))) continue;
-    if (!cmdline.includes("claude") || cmdline.startsWith("unshare") || cmdline.startsWith("setpriv")) continue;
+    if (!cmdline.includes("claude") || cmdline.startsWith("unshare") || cmdline.startsWith("setpriv"))
+      continue;
     try {
       process.kill(Number(entry), "SIGKILL");
       killed++;

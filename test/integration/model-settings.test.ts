@@ -10,21 +10,35 @@ import type { FakeResponse } from "../fakes/anthropic";
 import { signIn, uniqueName, workspaceWith } from "../worker/helpers";
 import { createSession, eventually, getSession, textOf, transcriptOf } from "../worker/session-helpers";
 
-type SentRequest = { model: string; max_tokens: number; thinking?: { type: string }; output_config?: { effort?: string }; messages: { content: unknown }[] };
+type SentRequest = {
+  model: string;
+  max_tokens: number;
+  thinking?: { type: string };
+  output_config?: { effort?: string };
+  messages: { content: unknown }[];
+};
 
 const control = (path: string, body?: unknown) =>
-  fetch(`${env.TEST_CONTROL_URL}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${env.TEST_CONTROL_URL}${path}`, {
+    method: "POST",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 const script = (...responses: FakeResponse[]) => control("/anthropic/enqueue", responses);
-const sentRequests = async () => ((await (await control("/anthropic/requests")).json()) as { requests: SentRequest[] }).requests;
-const refusals = async () => ((await (await control("/anthropic/refusals")).json()) as { refusals: unknown[] }).refusals;
+const sentRequests = async () =>
+  ((await (await control("/anthropic/requests")).json()) as { requests: SentRequest[] }).requests;
+const refusals = async () =>
+  ((await (await control("/anthropic/refusals")).json()) as { refusals: unknown[] }).refusals;
 
 /** The request whose first message carries this prompt (tests run beside others on the same fake). */
 async function requestFor(prompt: string): Promise<SentRequest> {
-  const requests = await eventually(sentRequests, (all) => all.some((r) => JSON.stringify(r.messages[0]?.content).includes(prompt)));
+  const requests = await eventually(sentRequests, (all) =>
+    all.some((r) => JSON.stringify(r.messages[0]?.content).includes(prompt)),
+  );
   return requests.find((r) => JSON.stringify(r.messages[0]?.content).includes(prompt))!;
 }
 
-const live = (test: (m: ModelEntry) => boolean) => CATALOG.find((m) => !isRetired(m, Date.now()) && m.endOfLife === null && test(m))!;
+const live = (test: (m: ModelEntry) => boolean) =>
+  CATALOG.find((m) => !isRetired(m, Date.now()) && m.endOfLife === null && test(m))!;
 
 afterAll(async () => {
   // Whatever the suite's sessions sent, the strict fake refused none of it.
@@ -38,7 +52,11 @@ describe("a session's model settings reach the Messages API as the model takes t
     await script({ kind: "message", content: [{ type: "text", text: "Warm reply." }] });
     const prompt = `temperature ${crypto.randomUUID()}`;
     const { id } = await createSession(owner, ws, { temperature: 1.5, prompt });
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("Warm reply."), 15_000);
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("Warm reply."),
+      15_000,
+    );
     expect(await getSession(owner, ws, id)).toMatchObject({ temperature: 1.5, phase: "Running" });
     expect(await requestFor(prompt)).not.toHaveProperty("temperature");
   });
@@ -47,12 +65,32 @@ describe("a session's model settings reach the Messages API as the model takes t
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const model = live((m) => m.thinking.mode === "always" && m.effort.levels.includes("low"));
-    await script({ kind: "message", content: [{ type: "thinking", thinking: "Briefly.", signature: "sig-1" }, { type: "text", text: "Low effort reply." }] });
+    await script({
+      kind: "message",
+      content: [
+        { type: "thinking", thinking: "Briefly.", signature: "sig-1" },
+        { type: "text", text: "Low effort reply." },
+      ],
+    });
     const prompt = `effort ${crypto.randomUUID()}`;
-    const { id } = await createSession(owner, ws, { model: model.id, effort: "low", maxTokens: 2000, prompt });
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("Low effort reply."), 15_000);
+    const { id } = await createSession(owner, ws, {
+      model: model.id,
+      effort: "low",
+      maxTokens: 2000,
+      prompt,
+    });
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("Low effort reply."),
+      15_000,
+    );
     // Thinking was left unset: an always-thinking model's session says it thinks.
     expect(await getSession(owner, ws, id)).toMatchObject({ model: model.id, effort: "low", thinking: true });
-    expect(await requestFor(prompt)).toMatchObject({ model: model.id, max_tokens: 2000, thinking: { type: "adaptive" }, output_config: { effort: "low" } });
+    expect(await requestFor(prompt)).toMatchObject({
+      model: model.id,
+      max_tokens: 2000,
+      thinking: { type: "adaptive" },
+      output_config: { effort: "low" },
+    });
   });
 });

@@ -29,7 +29,11 @@ export class Api {
 
   /** `baseURL` is read on every call: the runtime's address stays, its process may not. */
   static async signIn(baseURL: () => string, name: string): Promise<Api> {
-    const res = await fetch(`${baseURL()}/api/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+    const res = await fetch(`${baseURL()}/api/auth/dev`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
     const { user } = (await res.json()) as { user: Api["user"] };
     return new Api(baseURL, (res.headers.get("set-cookie") ?? "").split(";")[0], user);
@@ -52,15 +56,23 @@ export class Api {
     });
   }
 
-  async json<T>(path: string, init: { method?: string; body?: unknown } = {}, expected = [200, 201, 202]): Promise<T> {
+  async json<T>(
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+    expected = [200, 201, 202],
+  ): Promise<T> {
     const res = await this.call(path, init);
-    if (!expected.includes(res.status)) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+    if (!expected.includes(res.status))
+      throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
 
   async workspace(settings: { idleStopMinutes?: number } = {}): Promise<string> {
-    const { workspace } = await this.json<{ workspace: { id: string } }>("/api/workspaces", { body: { name: "reliability" } });
-    if (settings.idleStopMinutes) await this.json(`/api/workspaces/${workspace.id}`, { method: "PATCH", body: settings });
+    const { workspace } = await this.json<{ workspace: { id: string } }>("/api/workspaces", {
+      body: { name: "reliability" },
+    });
+    if (settings.idleStopMinutes)
+      await this.json(`/api/workspaces/${workspace.id}`, { method: "PATCH", body: settings });
     return workspace.id;
   }
 
@@ -69,7 +81,9 @@ export class Api {
   }
 
   async createSession(ws: string, body: Record<string, unknown> = {}): Promise<SessionClient> {
-    const { session } = await this.json<{ session: { id: string } }>(`/api/workspaces/${ws}/sessions`, { body });
+    const { session } = await this.json<{ session: { id: string } }>(`/api/workspaces/${ws}/sessions`, {
+      body,
+    });
     return this.session(ws, session.id);
   }
 }
@@ -102,18 +116,25 @@ export class SessionClient {
   }
 
   async op(name: "stop" | "resume"): Promise<SessionView> {
-    return (await this.api.json<{ session: SessionView }>(`${this.path}/${name}`, { method: "POST" })).session;
+    return (await this.api.json<{ session: SessionView }>(`${this.path}/${name}`, { method: "POST" }))
+      .session;
   }
 
   waitForPhase(phase: string, timeoutMs = 30_000): Promise<SessionView> {
-    return until(() => this.view(), (s) => s.phase === phase, `${this.id} ${phase}`, timeoutMs);
+    return until(
+      () => this.view(),
+      (s) => s.phase === phase,
+      `${this.id} ${phase}`,
+      timeoutMs,
+    );
   }
 
   /** Running with the agent idle, and no person's message left unread. */
   waitForIdle(timeoutMs = 30_000): Promise<TranscriptMessage[]> {
     return until(
       async () => ({ view: await this.view(), messages: await this.transcript() }),
-      ({ view, messages }) => view.phase === "Running" && view.agentStatus === "idle" && !messages.some((m) => m.queued),
+      ({ view, messages }) =>
+        view.phase === "Running" && view.agentStatus === "idle" && !messages.some((m) => m.queued),
       `${this.id} idle`,
       timeoutMs,
     ).then(({ messages }) => messages);
@@ -127,7 +148,13 @@ export class SessionClient {
 }
 
 /** Polls `read` until `check` passes; a read that fails (the runtime is restarting) is tried again. */
-export async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function until<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = "nothing read";
   for (;;) {
@@ -138,13 +165,17 @@ export async function until<T>(read: () => Promise<T>, check: (value: T) => bool
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 1500)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not reached within ${timeoutMs} ms; last: ${JSON.stringify(last).slice(0, 1500)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
 /** The text of a message's text blocks. */
-export const textOf = (message: TranscriptMessage): string => message.blocks.map((b) => (b.type === "text" ? b.text : "")).join("");
+export const textOf = (message: TranscriptMessage): string =>
+  message.blocks.map((b) => (b.type === "text" ? b.text : "")).join("");
 
 /** The tool results of a transcript, in order. */
 export const toolResults = (messages: TranscriptMessage[]): string[] =>

@@ -32,12 +32,17 @@ describe.concurrent("the session's clocks", () => {
     const waited = Date.now() - idleFrom;
     expect(waited).toBeGreaterThan(55_000);
     const phases = (await session.events()).filter((e) => e.type === "phase").slice(-2);
-    expect(phases).toEqual([expect.objectContaining({ phase: "Stopping", reason: "idle" }), expect.objectContaining({ phase: "Stopped", reason: "idle" })]);
+    expect(phases).toEqual([
+      expect.objectContaining({ phase: "Stopping", reason: "idle" }),
+      expect.objectContaining({ phase: "Stopped", reason: "idle" }),
+    ]);
     expect(stopped.savedWorkspace).not.toBeNull();
 
     await session.op("resume");
     await session.waitForPhase("Running");
-    expect(fileContent(toolResults(await session.turn("/read notes.md")).at(-1))).toBe("written before the idle stop");
+    expect(fileContent(toolResults(await session.turn("/read notes.md")).at(-1))).toBe(
+      "written before the idle stop",
+    );
     worst("idle stop: agent idle → Stopped (idleStopMinutes 1)", waited);
   });
 
@@ -53,7 +58,10 @@ describe.concurrent("the session's clocks", () => {
     const failed = await session.waitForPhase("Failed", 120_000);
     const ranFor = Date.now() - created;
     expect(ranFor).toBeGreaterThan(59_000);
-    expect((await session.events()).filter((e) => e.type === "phase").at(-1)).toMatchObject({ phase: "Failed", reason: "timeout" });
+    expect((await session.events()).filter((e) => e.type === "phase").at(-1)).toMatchObject({
+      phase: "Failed",
+      reason: "timeout",
+    });
     expect(failed.runSeconds).toBeGreaterThanOrEqual(60);
     const tools = (await session.transcript()).flatMap((m) => m.blocks).filter((b) => b.type === "tool_use");
     expect(tools.map((b) => b.type === "tool_use" && b.status)).toEqual(["done", "done", "stopped"]);
@@ -67,16 +75,28 @@ describe.concurrent("the session's clocks", () => {
 
   it("completes a non-interactive session when its turn ends with nothing queued", async () => {
     const ws = await api.workspace();
-    const session = await api.createSession(ws, { interactive: false, prompt: "/write result.md the job is done" });
+    const session = await api.createSession(ws, {
+      interactive: false,
+      prompt: "/write result.md the job is done",
+    });
     const completed = await session.waitForPhase("Completed", 30_000);
     expect(completed.interactive).toBe(false);
     expect(completed.savedWorkspace).not.toBeNull();
-    expect((await session.events()).filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Running", "Completed"]);
+    expect((await session.events()).filter((e) => e.type === "phase").map((e) => e.phase)).toEqual([
+      "Creating",
+      "Running",
+      "Completed",
+    ]);
     // Completed can be resumed, with its files; its next turn completes it again.
     await session.op("resume");
     await session.waitForPhase("Running");
     await session.say("/read result.md");
-    await until(() => session.transcript(), (m) => toolResults(m).length === 2, "the second turn", 30_000);
+    await until(
+      () => session.transcript(),
+      (m) => toolResults(m).length === 2,
+      "the second turn",
+      30_000,
+    );
     await session.waitForPhase("Completed", 30_000);
     expect(fileContent(toolResults(await session.transcript()).at(-1))).toBe("the job is done");
     count("sessions taken through idle stop, timeout and completion by the clock", 3);

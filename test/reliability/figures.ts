@@ -33,7 +33,11 @@ export function summary(path: string): string[] {
     const figure = JSON.parse(line) as Figure;
     const seen = combined.get(figure.name);
     if (!seen) combined.set(figure.name, figure);
-    else seen.value = figure.combine === "sum" ? seen.value + figure.value : Math.max(seen.value, figure.value);
+    else
+      seen.value = figure.combine === "sum" ? seen.value + figure.value : Math.max(seen.value, figure.value);
   }
-  return [...combined.values()].map((f) => `  ${f.name.padEnd(64)} ${Number.isInteger(f.value) ? f.value : f.value.toFixed(1)}${f.unit ? ` ${f.unit}` : ""}`);
+  return [...combined.values()].map(
+    (f) =>
+      `  ${f.name.padEnd(64)} ${Number.isInteger(f.value) ? f.value : f.value.toFixed(1)}${f.unit ? ` ${f.unit}` : ""}`,
+  );
 }

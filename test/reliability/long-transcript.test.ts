@@ -34,7 +34,11 @@ function storedUpdates(state: string): { rows: number; entries: number; largest:
     const db = new DatabaseSync(path.join(dir, file), { readOnly: true });
     try {
       if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'yjs_log'").get()) continue;
-      const row = db.prepare("SELECT count(*) AS n, count(DISTINCT entry) AS entries, max(length(data)) AS largest FROM yjs_log").get() as {
+      const row = db
+        .prepare(
+          "SELECT count(*) AS n, count(DISTINCT entry) AS entries, max(length(data)) AS largest FROM yjs_log",
+        )
+        .get() as {
         n: number;
         entries: number;
         largest: number | null;
@@ -54,27 +58,53 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   const ws = await api.workspace();
   const session = await api.createSession(ws, { timeoutSeconds: 1800 });
   // A team writes it: one person may send 60 messages a minute (the rate limit).
-  const writers = [session, ...(await Promise.all([1, 2, 3].map((n) => api.member(ws, `writer ${n}`, "editor")))).map((editor) => editor.session(ws, session.id))];
+  const writers = [
+    session,
+    ...(await Promise.all([1, 2, 3].map((n) => api.member(ws, `writer ${n}`, "editor")))).map((editor) =>
+      editor.session(ws, session.id),
+    ),
+  ];
   await session.waitForPhase("Running");
   await session.waitForIdle();
   // The document is watched over the socket (as a browser does), not polled as 5 MB of JSON.
-  const viewer = new Viewer(() => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`, api.cookie);
+  const viewer = new Viewer(
+    () => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`,
+    api.cookie,
+  );
   await viewer.connect();
   const toolsDone = () =>
-    messageList(viewer.doc).toArray().flatMap((m) => messageJSON(m).blocks).filter((b) => b.type === "tool_use" && b.status === "done").length;
+    messageList(viewer.doc)
+      .toArray()
+      .flatMap((m) => messageJSON(m).blocks)
+      .filter((b) => b.type === "tool_use" && b.status === "done").length;
 
   // The files the turns read: 1,200 numbered lines each (about 80 000 characters with Read's line numbers,
   // under what Claude Code's Read shows of a file at once), each file its own, so no two turns are alike.
   const FILES = 80;
-  await session.say(`/run for f in $(seq 1 ${FILES}); do seq -f "file $f line %g: the quick brown fox jumps over the lazy dog" 1 1200 > part-$f.txt; done; echo written`);
-  await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === 1 && status === "idle", "the files written", 60_000, 20);
+  await session.say(
+    `/run for f in $(seq 1 ${FILES}); do seq -f "file $f line %g: the quick brown fox jumps over the lazy dog" 1 1200 > part-$f.txt; done; echo written`,
+  );
+  await until(
+    async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const,
+    ([done, status]) => done === 1 && status === "idle",
+    "the files written",
+    60_000,
+    20,
+  );
   let turns = 0;
   let size = 0;
   while (size < TARGET_BYTES && turns < FILES) {
     turns++;
     await writers[turns % writers.length].say(`/read part-${turns}.txt`);
-    await until(async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const, ([done, status]) => done === turns + 1 && status === "idle", `turn ${turns}`, 30_000, 20);
-    if (turns % 10 === 0) size = Buffer.byteLength(await (await session.api.call(`${session.path}/transcript`)).text());
+    await until(
+      async () => [toolsDone(), viewer.doc.getMap("session").get("agentStatus")] as const,
+      ([done, status]) => done === turns + 1 && status === "idle",
+      `turn ${turns}`,
+      30_000,
+      20,
+    );
+    if (turns % 10 === 0)
+      size = Buffer.byteLength(await (await session.api.call(`${session.path}/transcript`)).text());
   }
   await session.waitForIdle(60_000);
   const before = await (await session.api.call(`${session.path}/transcript`)).text();
@@ -92,7 +122,10 @@ it("keeps a transcript over 5 MB byte for byte through compaction and a restart"
   const after = await (await session.api.call(`${session.path}/transcript`)).text();
   expect(after.length).toBe(before.length);
   expect(after === before).toBe(true);
-  const late = new Viewer(() => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`, api.cookie);
+  const late = new Viewer(
+    () => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`,
+    api.cookie,
+  );
   await late.connect();
   await viewer.connect();
   expect(late.snapshot() === viewer.snapshot()).toBe(true);

@@ -36,7 +36,8 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
     await session.say(Array.from({ length: 400 }, (_, word) => `r${round}w${word}`).join(" "));
     const streaming = await until(
       () => session.transcript(),
-      (messages) => messages.at(-1)?.role === "assistant" && textOf(messages.at(-1)!).includes(`r${round}w5 `),
+      (messages) =>
+        messages.at(-1)?.role === "assistant" && textOf(messages.at(-1)!).includes(`r${round}w5 `),
       `round ${round}: the reply streams`,
     );
     const replyId = streaming.at(-1)!.id;
@@ -48,8 +49,11 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
       agentRestarts++;
     }
     // The reply was still streaming when the runtime went down (its last word not yet sent).
-    const sentBefore = stack.tap.sent(session.id).filter(({ frame }) => frame.type === "text_delta" && frame.id === replyId);
-    if (!sentBefore.some(({ frame }) => frame.type === "text_delta" && frame.text.includes(`r${round}w399`))) midStream++;
+    const sentBefore = stack.tap
+      .sent(session.id)
+      .filter(({ frame }) => frame.type === "text_delta" && frame.id === replyId);
+    if (!sentBefore.some(({ frame }) => frame.type === "text_delta" && frame.text.includes(`r${round}w399`)))
+      midStream++;
     await stack.startWorker();
     stack.workerRestarts++;
 
@@ -58,7 +62,14 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
     const live = stack.tap.incarnations(session.id).at(-1)!;
     await until(
       async () => stack.tap.acked(session.id, live),
-      (acked) => acked >= Math.max(...stack.tap.sent(session.id).filter((f) => f.incarnation === live).map((f) => f.frame.seq)),
+      (acked) =>
+        acked >=
+        Math.max(
+          ...stack.tap
+            .sent(session.id)
+            .filter((f) => f.incarnation === live)
+            .map((f) => f.frame.seq),
+        ),
       `round ${round}: acknowledged`,
     );
     const reply = messages.find((m) => m.id === replyId)!;
@@ -71,7 +82,12 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
     checkTranscript(await session.transcript(), stack.tap, session.id, live);
   }
 
-  const final = checkTranscript(await session.transcript(), stack.tap, session.id, stack.tap.incarnations(session.id).at(-1)!);
+  const final = checkTranscript(
+    await session.transcript(),
+    stack.tap,
+    session.id,
+    stack.tap.incarnations(session.id).at(-1)!,
+  );
   const events = await session.events();
   expect(events.filter((e) => e.type === "turn_lost")).toHaveLength(agentRestarts);
   expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Running"]);

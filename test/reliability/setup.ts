@@ -16,7 +16,15 @@ export default async function setup() {
   const started = Date.now();
   return () => {
     const lines = summary(file);
-    console.log(["", "Reliability suite figures:", ...lines, `  ${"duration".padEnd(64)} ${((Date.now() - started) / 1000).toFixed(0)} s`, ""].join("\n"));
+    console.log(
+      [
+        "",
+        "Reliability suite figures:",
+        ...lines,
+        `  ${"duration".padEnd(64)} ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        "",
+      ].join("\n"),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -44,7 +44,8 @@ export class Stack {
   }
 
   static async start(agentOptions: AgentOptions = {}): Promise<Stack> {
-    if (!existsSync(path.join(ROOT, "web", "build", "index.html"))) throw new Error("web/build is missing: run `npm run build:web` first");
+    if (!existsSync(path.join(ROOT, "web", "build", "index.html")))
+      throw new Error("web/build is missing: run `npm run build:web` first");
     const agentPort = await freePort();
     const stack = new Stack(await FrameRecorder.start(agentPort), agentOptions);
     stack.agentPort = agentPort;
@@ -92,7 +93,11 @@ export class Stack {
       mkdirSync(options.containerWorkspace, { recursive: true });
       env.AGENT_WORKSPACE = options.containerWorkspace;
     }
-    this.#agent = await startAgentHost({ port: this.agentPort, env, verbose: Boolean(process.env.RELIABILITY_VERBOSE) });
+    this.#agent = await startAgentHost({
+      port: this.agentPort,
+      env,
+      verbose: Boolean(process.env.RELIABILITY_VERBOSE),
+    });
   }
 
   /** SIGKILL: the agent host dies as in a crash, with whatever it had not sent. */

@@ -31,11 +31,13 @@ export class FrameRecorder {
         const parsed = AgentMessageSchema.safeParse(safeJSON(text));
         if (!parsed.success) return;
         if (parsed.data.type === "hello") incarnations.set(link, parsed.data.incarnation);
-        else if (recorder && incarnations.has(link)) recorder.#record(sessionOf(link.url), incarnations.get(link)!, parsed.data);
+        else if (recorder && incarnations.has(link))
+          recorder.#record(sessionOf(link.url), incarnations.get(link)!, parsed.data);
       },
       fromRoom(link, text) {
         const frame = ToAgentFrameSchema.safeParse(safeJSON(text));
-        if (recorder && frame.success && frame.data.type === "ack" && incarnations.has(link)) recorder.#ack(sessionOf(link.url), incarnations.get(link)!, frame.data.upTo);
+        if (recorder && frame.success && frame.data.type === "ack" && incarnations.has(link))
+          recorder.#ack(sessionOf(link.url), incarnations.get(link)!, frame.data.upTo);
       },
     });
     recorder = new FrameRecorder(tap);
@@ -61,7 +63,8 @@ export class FrameRecorder {
   sent(sessionId: string): TappedFrame[] {
     const out: TappedFrame[] = [];
     for (const [incarnation, frames] of this.#sent.get(sessionId) ?? []) {
-      for (const seq of [...frames.keys()].sort((a, b) => a - b)) out.push({ incarnation, frame: frames.get(seq)! });
+      for (const seq of [...frames.keys()].sort((a, b) => a - b))
+        out.push({ incarnation, frame: frames.get(seq)! });
     }
     return out;
   }

@@ -18,7 +18,8 @@ export function agentMessages(tap: FrameRecorder, sessionId: string): Map<string
   const messages = new Map<string, AgentMessage>();
   for (const { incarnation, frame } of tap.sent(sessionId)) {
     if (frame.type === "message_start") messages.set(frame.id, { id: frame.id, incarnation, deltas: [] });
-    else if (frame.type === "text_delta") messages.get(frame.id)?.deltas.push({ seq: frame.seq, text: frame.text });
+    else if (frame.type === "text_delta")
+      messages.get(frame.id)?.deltas.push({ seq: frame.seq, text: frame.text });
   }
   return messages;
 }
@@ -32,7 +33,12 @@ export interface CheckResult {
   cut: number;
 }
 
-export function checkTranscript(messages: TranscriptMessage[], tap: FrameRecorder, sessionId: string, liveIncarnation: string | null): CheckResult {
+export function checkTranscript(
+  messages: TranscriptMessage[],
+  tap: FrameRecorder,
+  sessionId: string,
+  liveIncarnation: string | null,
+): CheckResult {
   const sent = agentMessages(tap, sessionId);
   const result: CheckResult = { frames: 0, bytes: 0, whole: 0, cut: 0 };
   const seen = new Set<string>();
@@ -42,13 +48,25 @@ export function checkTranscript(messages: TranscriptMessage[], tap: FrameRecorde
     seen.add(message.id);
     const all = agent.deltas.map((d) => d.text).join("");
     const ackedUpTo = tap.acked(sessionId, agent.incarnation);
-    const acked = agent.deltas.filter((d) => d.seq <= ackedUpTo).map((d) => d.text).join("");
+    const acked = agent.deltas
+      .filter((d) => d.seq <= ackedUpTo)
+      .map((d) => d.text)
+      .join("");
     const kept = textOf(message);
-    if (!all.startsWith(kept)) throw new Error(`message ${message.id}: the transcript holds text the agent did not send (or twice):\n kept: ${kept.slice(0, 300)}\n sent: ${all.slice(0, 300)}`);
-    if (!kept.startsWith(acked)) throw new Error(`message ${message.id}: acknowledged text is missing (${kept.length} of ${acked.length} acknowledged characters kept)`);
+    if (!all.startsWith(kept))
+      throw new Error(
+        `message ${message.id}: the transcript holds text the agent did not send (or twice):\n kept: ${kept.slice(0, 300)}\n sent: ${all.slice(0, 300)}`,
+      );
+    if (!kept.startsWith(acked))
+      throw new Error(
+        `message ${message.id}: acknowledged text is missing (${kept.length} of ${acked.length} acknowledged characters kept)`,
+      );
     const allAcked = agent.deltas.every((d) => d.seq <= ackedUpTo);
     if (agent.incarnation === liveIncarnation || allAcked) {
-      if (kept !== all) throw new Error(`message ${message.id}: ${kept.length} of ${all.length} characters kept though ${allAcked ? "all were acknowledged" : "its agent lived on"}`);
+      if (kept !== all)
+        throw new Error(
+          `message ${message.id}: ${kept.length} of ${all.length} characters kept though ${allAcked ? "all were acknowledged" : "its agent lived on"}`,
+        );
       result.whole++;
     } else {
       result.cut++;
@@ -58,7 +76,8 @@ export function checkTranscript(messages: TranscriptMessage[], tap: FrameRecorde
   }
   for (const agent of sent.values()) {
     const acked = agent.deltas.some((d) => d.seq <= tap.acked(sessionId, agent.incarnation));
-    if (acked && !seen.has(agent.id)) throw new Error(`message ${agent.id} was acknowledged but is not in the transcript`);
+    if (acked && !seen.has(agent.id))
+      throw new Error(`message ${agent.id} was acknowledged but is not in the transcript`);
   }
   return result;
 }

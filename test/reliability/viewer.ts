@@ -43,7 +43,8 @@ export class Viewer {
         encoding.writeVarUint(reply, MESSAGE_SYNC);
         const type = syncProtocol.readSyncMessage(decoder, reply, this.doc, "room");
         if (type === syncProtocol.messageYjsSyncStep2) resolve();
-        if (encoding.length(reply) > 1 && socket.readyState === WebSocket.OPEN) socket.send(encoding.toUint8Array(reply));
+        if (encoding.length(reply) > 1 && socket.readyState === WebSocket.OPEN)
+          socket.send(encoding.toUint8Array(reply));
       });
     });
   }
@@ -60,6 +61,9 @@ export class Viewer {
 
   /** The transcript and session info as plain JSON, for comparing documents. */
   snapshot(): string {
-    return JSON.stringify({ messages: this.doc.getArray("messages").toJSON(), session: this.doc.getMap("session").toJSON() });
+    return JSON.stringify({
+      messages: this.doc.getArray("messages").toJSON(),
+      session: this.doc.getMap("session").toJSON(),
+    });
   }
 }

@@ -22,13 +22,22 @@ it("converges after drops mid-stream and after a runtime restart", async () => {
   await session.waitForPhase("Running");
   await session.waitForIdle();
   const url = () => `ws://127.0.0.1:${stack.apiPort}/parties/session-room/${session.id}`;
-  const [steady, dropper, other] = [new Viewer(url, api.cookie), new Viewer(url, api.cookie), new Viewer(url, api.cookie)];
+  const [steady, dropper, other] = [
+    new Viewer(url, api.cookie),
+    new Viewer(url, api.cookie),
+    new Viewer(url, api.cookie),
+  ];
   await Promise.all([steady.connect(), dropper.connect(), other.connect()]);
   let drops = 0;
 
   for (let round = 1; round <= 3; round++) {
     await session.say(Array.from({ length: 500 }, (_, word) => `v${round}w${word}`).join(" "));
-    await until(async () => steady.snapshot(), (snapshot) => snapshot.includes(`v${round}w30 `), "streaming", 30_000);
+    await until(
+      async () => steady.snapshot(),
+      (snapshot) => snapshot.includes(`v${round}w30 `),
+      "streaming",
+      30_000,
+    );
     dropper.drop();
     drops++;
     // Away while a good part of the reply streams.
@@ -38,7 +47,12 @@ it("converges after drops mid-stream and after a runtime restart", async () => {
 
   // The runtime restarts under everyone: every viewer drops, and comes back.
   await session.say(Array.from({ length: 500 }, (_, word) => `all${word}`).join(" "));
-  await until(async () => steady.snapshot(), (s) => s.includes("all30 "), "streaming", 30_000);
+  await until(
+    async () => steady.snapshot(),
+    (s) => s.includes("all30 "),
+    "streaming",
+    30_000,
+  );
   await stack.restartWorker();
   for (const viewer of [steady, dropper, other]) viewer.drop();
   drops += 3;
@@ -50,9 +64,21 @@ it("converges after drops mid-stream and after a runtime restart", async () => {
   await late.connect();
   const expected = late.snapshot();
   for (const viewer of [steady, dropper, other]) {
-    await until(async () => viewer.snapshot(), (snapshot) => snapshot === expected, "viewer converged", 10_000);
+    await until(
+      async () => viewer.snapshot(),
+      (snapshot) => snapshot === expected,
+      "viewer converged",
+      10_000,
+    );
   }
-  expect(JSON.stringify(late.doc.getArray("messages").toJSON().map((m: { id: string }) => m.id))).toBe(JSON.stringify(messages.map((m) => m.id)));
+  expect(
+    JSON.stringify(
+      late.doc
+        .getArray("messages")
+        .toJSON()
+        .map((m: { id: string }) => m.id),
+    ),
+  ).toBe(JSON.stringify(messages.map((m) => m.id)));
   for (const viewer of [steady, dropper, other, late]) viewer.close();
   count("viewer socket drops, each followed by a reconnect that converged", drops);
   count("document bytes compared across viewers", Buffer.byteLength(expected) * 3);

@@ -15,7 +15,13 @@ const KEY = "runner-key-for-tests-0123456789abcdef";
 let runner: Runner;
 
 beforeAll(async () => {
-  runner = await startRunner({ key: KEY, image: "tandem-agent:test", dockerHost: "unix:///nonexistent/tandem-docker.sock", runnerName: `test-runner-${process.pid}`, log: () => undefined });
+  runner = await startRunner({
+    key: KEY,
+    image: "tandem-agent:test",
+    dockerHost: "unix:///nonexistent/tandem-docker.sock",
+    runnerName: `test-runner-${process.pid}`,
+    log: () => undefined,
+  });
 });
 afterAll(() => runner.close());
 
@@ -24,13 +30,23 @@ const call = (path: string, init: RequestInit = {}, key: string | null = KEY) =>
   if (key !== null) headers.set(RUNNER_KEY_HEADER, key);
   return fetch(`${runner.url}${path}`, { ...init, headers });
 };
-const patch = (body: unknown) => call("/sessions/s1", { method: "PATCH", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const patch = (body: unknown) =>
+  call("/sessions/s1", {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 
 describe("the Docker runner", () => {
   it("answers its health check to anyone, and nothing else without its key; never a browser", async () => {
     expect((await call("/health", {}, null)).status).toBe(200);
     for (const key of [null, "", "wrong-key-of-the-same-length-0123456789"]) {
-      for (const [path, method] of [["/sessions/s1", "GET"], ["/sessions/s1", "DELETE"], ["/sessions/s1/stop", "POST"], ["/sessions/s1/container/health", "GET"]]) {
+      for (const [path, method] of [
+        ["/sessions/s1", "GET"],
+        ["/sessions/s1", "DELETE"],
+        ["/sessions/s1/stop", "POST"],
+        ["/sessions/s1/container/health", "GET"],
+      ]) {
         const res = await call(path, { method }, key);
         expect(res.status, `${method} ${path} with ${JSON.stringify(key)}`).toBe(401);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");
@@ -41,9 +57,14 @@ describe("the Docker runner", () => {
   });
 
   it("refuses a WebSocket upgrade without its key before any container is asked for", async () => {
-    const socket = new WebSocket(`${runner.url.replace("http", "ws")}/sessions/s1/container/sessions/s1/socket`);
+    const socket = new WebSocket(
+      `${runner.url.replace("http", "ws")}/sessions/s1/container/sessions/s1/socket`,
+    );
     socket.on("error", () => undefined);
-    const [, response] = (await once(socket, "unexpected-response")) as [unknown, { statusCode: number; headers: IncomingHttpHeaders }];
+    const [, response] = (await once(socket, "unexpected-response")) as [
+      unknown,
+      { statusCode: number; headers: IncomingHttpHeaders },
+    ];
     expect(response.statusCode).toBe(401);
     expect(response.headers[RUNNER_ERROR_HEADER]).toBe("unauthenticated");
     socket.terminate();
@@ -55,7 +76,17 @@ describe("the Docker runner", () => {
 
   it("takes a session's env and sleep only in their shapes", async () => {
     expect((await patch({ env: { AGENT_KEY: "k".repeat(43) }, sleepAfterSeconds: 660 })).status).toBe(204);
-    for (const bad of [{ env: { agent_key: "x" } }, { env: { "A-B": "x" } }, { env: { A: "x\u0000y" } }, { env: { A: "x".repeat(5000) } }, { sleepAfterSeconds: 0 }, { sleepAfterSeconds: 1.5 }, { image: "other" }, [], "null"]) {
+    for (const bad of [
+      { env: { agent_key: "x" } },
+      { env: { "A-B": "x" } },
+      { env: { A: "x\u0000y" } },
+      { env: { A: "x".repeat(5000) } },
+      { sleepAfterSeconds: 0 },
+      { sleepAfterSeconds: 1.5 },
+      { image: "other" },
+      [],
+      "null",
+    ]) {
       const res = await patch(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
@@ -68,13 +99,27 @@ describe("the Docker runner", () => {
     const res = await call("/sessions/s1/container/health");
     expect(res.status).toBe(503);
     expect(res.headers.get(RUNNER_ERROR_HEADER)).toBe("container_unavailable");
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/could not start: .*Cannot connect to the Docker daemon/s);
-    expect(await (await call("/sessions/s1")).json()).toEqual({ running: false, containerId: null, lastStartMs: null });
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /could not start: .*Cannot connect to the Docker daemon/s,
+    );
+    expect(await (await call("/sessions/s1")).json()).toEqual({
+      running: false,
+      containerId: null,
+      lastStartMs: null,
+    });
   });
 
   it("never starts a container for a session deleted here, even for a request that was on its way", async () => {
     await call("/sessions/gone", { method: "DELETE" });
-    expect((await call("/sessions/gone", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ env: { AGENT_KEY: "k".repeat(43) } }) })).status).toBe(204);
+    expect(
+      (
+        await call("/sessions/gone", {
+          method: "PATCH",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ env: { AGENT_KEY: "k".repeat(43) } }),
+        })
+      ).status,
+    ).toBe(204);
     const res = await call("/sessions/gone/container/sessions/gone/workspace");
     expect(res.status).toBe(410);
     expect(res.headers.get(RUNNER_ERROR_HEADER)).toBe("session_deleted");
@@ -103,16 +148,26 @@ describe("forwarding to a container", () => {
     const frontPort = (front.address() as { port: number }).port;
     try {
       const answer = await new Promise<string>((resolve, reject) => {
-        const req = httpRequest({ port: frontPort, method: "POST", path: "/anything", headers: { [RUNNER_KEY_HEADER]: KEY, authorization: "Bearer link-token" } }, (res) => {
-          let text = "";
-          res.on("data", (chunk: Buffer) => (text += chunk));
-          res.on("end", () => resolve(text));
-        });
+        const req = httpRequest(
+          {
+            port: frontPort,
+            method: "POST",
+            path: "/anything",
+            headers: { [RUNNER_KEY_HEADER]: KEY, authorization: "Bearer link-token" },
+          },
+          (res) => {
+            let text = "";
+            res.on("data", (chunk: Buffer) => (text += chunk));
+            res.on("end", () => resolve(text));
+          },
+        );
         req.on("error", reject);
         req.end("a body");
       });
       expect(answer).toBe("a body");
-      const ws = new WebSocket(`ws://127.0.0.1:${frontPort}/ignored`, { headers: { [RUNNER_KEY_HEADER]: KEY, authorization: "Bearer link-token" } });
+      const ws = new WebSocket(`ws://127.0.0.1:${frontPort}/ignored`, {
+        headers: { [RUNNER_KEY_HEADER]: KEY, authorization: "Bearer link-token" },
+      });
       await once(ws, "open");
       ws.send("hello");
       const [reply] = (await once(ws, "message")) as [Buffer];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { AdaptiveFrameBudget, BUSY_SHARE, MAX_CUT, RAISE, WINDOW_MS } from "../../worker/viewers/adaptive-budget";
+import {
+  AdaptiveFrameBudget,
+  BUSY_SHARE,
+  MAX_CUT,
+  RAISE,
+  WINDOW_MS,
+} from "../../worker/viewers/adaptive-budget";
 import { fanOutConfig, frameBudget } from "../../worker/viewers/fan-out-config";
 import type { Env } from "../../worker/env";
 
@@ -113,13 +119,26 @@ describe("AdaptiveFrameBudget", () => {
 });
 
 describe("the fan-out's budget from the Worker's vars", () => {
-  const env = (vars: Partial<Record<"FRAME_BUDGET_PER_SECOND" | "FRAME_BUDGET_ADAPTIVE" | "SHARD_AFTER_VIEWERS" | "VIEWERS_PER_SHARD", string>>) => vars as Env;
+  const env = (
+    vars: Partial<
+      Record<
+        "FRAME_BUDGET_PER_SECOND" | "FRAME_BUDGET_ADAPTIVE" | "SHARD_AFTER_VIEWERS" | "VIEWERS_PER_SHARD",
+        string
+      >
+    >,
+  ) => vars as Env;
 
   it("adapts by default, from 5,000 up to 40,000, and places viewers as the fixed 5,000 did (500 a room)", () => {
     const budget = frameBudget(env({}));
     expect(budget).toBeInstanceOf(AdaptiveFrameBudget);
     expect(budget.perSecond).toBe(5_000);
-    expect(fanOutConfig(env({}))).toEqual({ adaptive: true, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 40_000, shardAfterViewers: 500, viewersPerShard: 500 });
+    expect(fanOutConfig(env({}))).toEqual({
+      adaptive: true,
+      startFramesPerSecond: 5_000,
+      ceilingFramesPerSecond: 40_000,
+      shardAfterViewers: 500,
+      viewersPerShard: 500,
+    });
   });
 
   it("gives each object a budget of its own", () => {
@@ -127,9 +146,17 @@ describe("the fan-out's budget from the Worker's vars", () => {
   });
 
   it("takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
-    expect(fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({ startFramesPerSecond: 5_000, ceilingFramesPerSecond: 8_000, shardAfterViewers: 500 });
+    expect(fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
+      startFramesPerSecond: 5_000,
+      ceilingFramesPerSecond: 8_000,
+      shardAfterViewers: 500,
+    });
     const low = fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "2000" }));
-    expect(low).toMatchObject({ startFramesPerSecond: 2_000, ceilingFramesPerSecond: 2_000, shardAfterViewers: 200 });
+    expect(low).toMatchObject({
+      startFramesPerSecond: 2_000,
+      ceilingFramesPerSecond: 2_000,
+      shardAfterViewers: 200,
+    });
     expect(frameBudget(env({ FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
   });
 
@@ -138,10 +165,14 @@ describe("the fan-out's budget from the Worker's vars", () => {
     expect(fixed).not.toBeInstanceOf(AdaptiveFrameBudget);
     expect(fixed).toMatchObject({ perSecond: 5_000, burst: 1_000 });
     expect(fixed.sent).toBeUndefined();
-    expect(fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: "10000" }))).toMatchObject({ adaptive: false, startFramesPerSecond: 10_000, shardAfterViewers: 1_000 });
+    expect(
+      fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: "10000" })),
+    ).toMatchObject({ adaptive: false, startFramesPerSecond: 10_000, shardAfterViewers: 1_000 });
   });
 
   it("falls back to the defaults for a var that is no number or no switch", () => {
-    expect(fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "lots", FRAME_BUDGET_ADAPTIVE: "maybe" }))).toMatchObject({ adaptive: true, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 40_000 });
+    expect(
+      fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "lots", FRAME_BUDGET_ADAPTIVE: "maybe" })),
+    ).toMatchObject({ adaptive: true, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 40_000 });
   });
 });

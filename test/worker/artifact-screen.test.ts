@@ -34,7 +34,10 @@ describe("screening an artifact on its way into R2", () => {
   it("redacts a text file wherever its chunks are cut, even inside a character, its BOM kept", async () => {
     const text = `# notes\nkey: ${VALUE}\nbasic: ${b64(`u:${VALUE}`)}\nurl: ?t=${encodeURIComponent(VALUE)}\nbye ${"é".repeat(5)}\n`;
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(text)]);
-    const expected = new TextDecoder().decode(bytes.subarray(3)).replace(VALUE, REDACTED).replace(encodeURIComponent(VALUE), REDACTED);
+    const expected = new TextDecoder()
+      .decode(bytes.subarray(3))
+      .replace(VALUE, REDACTED)
+      .replace(encodeURIComponent(VALUE), REDACTED);
     for (const size of [1, 2, 3, 7, 13, 64, bytes.length]) {
       const result = await screened(bytes, size);
       expect(result.refused, `chunks of ${size}`).toBeUndefined();
@@ -60,7 +63,11 @@ describe("screening an artifact on its way into R2", () => {
   it("refuses a binary file (a NUL, or not UTF-8) holding a secret in any form, also across chunks and past the head", async () => {
     const head = new Uint8Array(9000); // NULs: binary
     for (const secret of [utf8(VALUE), utf8(b64(`u:${VALUE}`)), utf8(encodeURIComponent(VALUE))]) {
-      for (const bytes of [new Uint8Array([0, ...secret]), new Uint8Array([0xff, 0xfe, ...secret]), new Uint8Array([...head, ...secret, 1, 2])]) {
+      for (const bytes of [
+        new Uint8Array([0, ...secret]),
+        new Uint8Array([0xff, 0xfe, ...secret]),
+        new Uint8Array([...head, ...secret, 1, 2]),
+      ]) {
         for (const size of [1, 5, 8192]) {
           const result = await screened(bytes, size);
           expect(result.refused, `chunks of ${size}`).toBeInstanceOf(ArtifactRefused);

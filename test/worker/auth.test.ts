@@ -82,7 +82,12 @@ describe("dev sign-in", () => {
   });
 
   it("requires a user on every /api route", async () => {
-    for (const path of ["/api/me", "/api/tokens", "/api/workspaces", `/api/workspaces/${crypto.randomUUID()}`]) {
+    for (const path of [
+      "/api/me",
+      "/api/tokens",
+      "/api/workspaces",
+      `/api/workspaces/${crypto.randomUUID()}`,
+    ]) {
       expect((await request(path)).status, path).toBe(401);
     }
   });
@@ -94,7 +99,12 @@ describe("Cloudflare Access", () => {
   const team = "tandem-test.cloudflareaccess.com";
   const audience = "tandem-test-audience";
   const certsURL = `https://${team}/cdn-cgi/access/certs`;
-  const accessEnv = { ...env, AUTH_MODE: "access" as const, ACCESS_TEAM_DOMAIN: team, ACCESS_AUDIENCE: audience };
+  const accessEnv = {
+    ...env,
+    AUTH_MODE: "access" as const,
+    ACCESS_TEAM_DOMAIN: team,
+    ACCESS_AUDIENCE: audience,
+  };
   let signingKey: CryptoKey;
   let otherKey: CryptoKey;
   let publicJwk: JWK;
@@ -115,7 +125,10 @@ describe("Cloudflare Access", () => {
   });
   afterAll(() => vi.restoreAllMocks());
 
-  function jwt(claims: Record<string, unknown>, options: { key?: CryptoKey; aud?: string; iss?: string; exp?: string | number } = {}) {
+  function jwt(
+    claims: Record<string, unknown>,
+    options: { key?: CryptoKey; aud?: string; iss?: string; exp?: string | number } = {},
+  ) {
     return new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: "test-key" })
       .setIssuer(options.iss ?? `https://${team}`)
@@ -126,17 +139,25 @@ describe("Cloudflare Access", () => {
   }
 
   async function call(path: string, headers: Record<string, string> = {}, method = "GET") {
-    return worker.fetch(new Request(`http://localhost:8787${path}`, { method, headers }), accessEnv, createExecutionContext());
+    return worker.fetch(
+      new Request(`http://localhost:8787${path}`, { method, headers }),
+      accessEnv,
+      createExecutionContext(),
+    );
   }
 
   it("accepts a valid JWT from the header, creating the user by email with the email's local part as name", async () => {
     const local = `carol.${crypto.randomUUID().slice(0, 8)}`;
-    const res = await call("/api/me", { "cf-access-jwt-assertion": await jwt({ email: `${local}@Example.com` }) });
+    const res = await call("/api/me", {
+      "cf-access-jwt-assertion": await jwt({ email: `${local}@Example.com` }),
+    });
     expect(res.status).toBe(200);
     const { user } = (await res.json()) as { user: { id: string; name: string; email: string } };
     expect(user).toEqual({ id: expect.any(String), name: local, email: `${local}@example.com` });
 
-    const again = await call("/api/me", { "cf-access-jwt-assertion": await jwt({ email: `${local}@example.com` }) });
+    const again = await call("/api/me", {
+      "cf-access-jwt-assertion": await jwt({ email: `${local}@example.com` }),
+    });
     expect(((await again.json()) as { user: { id: string } }).user.id).toBe(user.id);
   });
 
@@ -150,7 +171,9 @@ describe("Cloudflare Access", () => {
 
   it("fetches the team's keys once and keeps them", async () => {
     for (let i = 0; i < 3; i++) {
-      const res = await call("/api/me", { "cf-access-jwt-assertion": await jwt({ email: "eve@example.com" }) });
+      const res = await call("/api/me", {
+        "cf-access-jwt-assertion": await jwt({ email: "eve@example.com" }),
+      });
       expect(res.status).toBe(200);
     }
     expect(certsFetches).toBe(1);
@@ -172,7 +195,11 @@ describe("Cloudflare Access", () => {
 
   it("rejects garbage, an unsigned JWT, and no JWT at all", async () => {
     const unsigned = `${btoa(JSON.stringify({ alg: "none" }))}.${btoa(JSON.stringify({ email: "x@example.com", aud: audience, iss: `https://${team}` }))}.`;
-    for (const headers of [{ "cf-access-jwt-assertion": "not-a-jwt" }, { "cf-access-jwt-assertion": unsigned }, {}] as Record<string, string>[]) {
+    for (const headers of [
+      { "cf-access-jwt-assertion": "not-a-jwt" },
+      { "cf-access-jwt-assertion": unsigned },
+      {},
+    ] as Record<string, string>[]) {
       expect((await call("/api/me", headers)).status).toBe(401);
     }
   });
@@ -181,7 +208,10 @@ describe("Cloudflare Access", () => {
     const alice = await signIn(uniqueName("Alice"));
     expect((await call("/api/me", { cookie: alice.cookie })).status).toBe(401);
     const dev = await worker.fetch(
-      new Request("http://localhost:8787/api/auth/dev", { method: "POST", body: JSON.stringify({ name: "Mallory" }) }),
+      new Request("http://localhost:8787/api/auth/dev", {
+        method: "POST",
+        body: JSON.stringify({ name: "Mallory" }),
+      }),
       accessEnv,
       createExecutionContext(),
     );
@@ -203,9 +233,15 @@ describe("an AUTH_MODE that is neither dev nor access", () => {
     const alice = await signIn(uniqueName("Alice"));
     const mistyped = { ...env, AUTH_MODE: "production" } as unknown as typeof env;
     const call = (path: string, headers: Record<string, string>) =>
-      worker.fetch(new Request(`http://localhost:8787${path}`, { headers }), mistyped, createExecutionContext());
+      worker.fetch(
+        new Request(`http://localhost:8787${path}`, { headers }),
+        mistyped,
+        createExecutionContext(),
+      );
     expect((await call("/api/me", { cookie: alice.cookie })).status).toBe(401);
-    const { token } = (await (await alice.api("/api/tokens", { body: { name: "cli" } })).json()) as { token: string };
+    const { token } = (await (await alice.api("/api/tokens", { body: { name: "cli" } })).json()) as {
+      token: string;
+    };
     expect((await call("/api/me", { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 });
@@ -217,7 +253,12 @@ describe("OpenAPI", () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/auth/dev", "/api/me", "/api/tokens", "/api/workspaces/{ws}/members/{userId}"]),
+      expect.arrayContaining([
+        "/api/auth/dev",
+        "/api/me",
+        "/api/tokens",
+        "/api/workspaces/{ws}/members/{userId}",
+      ]),
     );
   });
 });

@@ -2,9 +2,17 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SessionUsage } from "@tandem/protocol/usage";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { createSession, eventsOf, eventually, getSession, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import {
+  createSession,
+  eventsOf,
+  eventually,
+  getSession,
+  waitForAgentStatus,
+  waitForPhase,
+} from "./session-helpers";
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 
 async function setBudget(owner: Client, ws: string, monthlyBudgetUsd: number | null) {
   const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd } });
@@ -27,8 +35,19 @@ async function running(owner: Client, ws: string) {
 
 const sinkOf = (ws: string) => `${env.AGENT_URL}/callback/sink?ws=${ws}`;
 async function callbacksTo(ws: string) {
-  const all = (await (await fetch(`${env.AGENT_URL}/control-callbacks`)).json()) as { headers: Record<string, string>; body: string }[];
-  return all.map((c) => ({ headers: c.headers, body: JSON.parse(c.body) as { type: string; workspace?: { id: string }; budget?: { spentUsd: number; budgetUsd: number } } }))
+  const all = (await (await fetch(`${env.AGENT_URL}/control-callbacks`)).json()) as {
+    headers: Record<string, string>;
+    body: string;
+  }[];
+  return all
+    .map((c) => ({
+      headers: c.headers,
+      body: JSON.parse(c.body) as {
+        type: string;
+        workspace?: { id: string };
+        budget?: { spentUsd: number; budgetUsd: number };
+      },
+    }))
     .filter((c) => c.body.workspace?.id === ws || JSON.stringify(c.body).includes(ws));
 }
 
@@ -38,11 +57,18 @@ describe("a workspace's monthly budget", () => {
     const editor = await signIn(uniqueName("editor"));
     const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
     expect((await setBudget(owner, ws, 25.5)).monthlyBudgetUsd).toBe(25.5);
-    const shown = (await (await editor.api(`/api/workspaces/${ws}`)).json()) as { workspace: { monthlyBudgetUsd: number } };
+    const shown = (await (await editor.api(`/api/workspaces/${ws}`)).json()) as {
+      workspace: { monthlyBudgetUsd: number };
+    };
     expect(shown.workspace.monthlyBudgetUsd).toBe(25.5);
-    expect((await editor.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd: 1 } })).status).toBe(403);
+    expect(
+      (await editor.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd: 1 } })).status,
+    ).toBe(403);
     for (const bad of [0, -1, "10", 2_000_000]) {
-      const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { monthlyBudgetUsd: bad } });
+      const res = await owner.api(`/api/workspaces/${ws}`, {
+        method: "PATCH",
+        body: { monthlyBudgetUsd: bad },
+      });
       expect(res.status).toBe(400);
       expect(await errorOf(res)).toMatchObject({ code: "invalid_input", field: "monthlyBudgetUsd" });
     }
@@ -52,21 +78,31 @@ describe("a workspace's monthly budget", () => {
   it("warns the workspace callback once at 80%; when reached, stops every running session (reason budget) and refuses new ones with 402", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
-    expect((await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: sinkOf(ws) } })).status).toBe(200);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: sinkOf(ws) } }))
+        .status,
+    ).toBe(200);
     await setBudget(owner, ws, 10);
     const a = await running(owner, ws);
     const b = await running(owner, ws);
 
     // $8.50 of $10 (50 requests of 170,000 input tokens): a warning, once.
     await say(owner, ws, a, "/usage 170000 0 0 0 50");
-    const warned = await eventually(() => callbacksTo(ws), (c) => c.some((x) => x.body.type === "workspace.budget_warning"), 10_000);
+    const warned = await eventually(
+      () => callbacksTo(ws),
+      (c) => c.some((x) => x.body.type === "workspace.budget_warning"),
+      10_000,
+    );
     expect(warned.find((x) => x.body.type === "workspace.budget_warning")).toMatchObject({
       headers: { "x-tandem-event": "workspace.budget_warning" },
-      body: { budget: { spentUsd: expect.closeTo(8.5 + 2 * (10 * 1 + 5 * 5) / 1e6, 9), budgetUsd: 10 } },
+      body: { budget: { spentUsd: expect.closeTo(8.5 + (2 * (10 * 1 + 5 * 5)) / 1e6, 9), budgetUsd: 10 } },
     });
     await waitForAgentStatus(owner, ws, a, "idle");
     await say(owner, ws, a, "/usage 100000 0 0 0");
-    await eventually(() => getSession(owner, ws, a), (s) => (s.usage as SessionUsage).inputTokens > 8_600_000);
+    await eventually(
+      () => getSession(owner, ws, a),
+      (s) => (s.usage as SessionUsage).inputTokens > 8_600_000,
+    );
     expect((await getSession(owner, ws, b)).phase).toBe("Running");
 
     // Past $10: a and b both stop, gracefully, with reason budget.
@@ -75,9 +111,16 @@ describe("a workspace's monthly budget", () => {
     for (const id of [a, b]) {
       await waitForPhase(owner, ws, id, "Stopped", 10_000);
       const events = await eventsOf(owner, ws, id);
-      expect(events.some((e) => e.phase === "Stopping" && e.reason === "budget"), JSON.stringify(events)).toBe(true);
+      expect(
+        events.some((e) => e.phase === "Stopping" && e.reason === "budget"),
+        JSON.stringify(events),
+      ).toBe(true);
     }
-    const reached = await eventually(() => callbacksTo(ws), (c) => c.some((x) => x.body.type === "workspace.budget_reached"), 10_000);
+    const reached = await eventually(
+      () => callbacksTo(ws),
+      (c) => c.some((x) => x.body.type === "workspace.budget_reached"),
+      10_000,
+    );
     expect(reached.filter((x) => x.body.type === "workspace.budget_warning")).toHaveLength(1);
     expect(reached.filter((x) => x.body.type === "workspace.budget_reached")).toHaveLength(1);
 
@@ -97,8 +140,15 @@ describe("a workspace's monthly budget", () => {
     const ws = await workspaceWith(owner);
     const id = await running(owner, ws);
     await say(owner, ws, id, "/usage 200000 0 0 0 5");
-    await eventually(() => getSession(owner, ws, id), (s) => (s.usage as SessionUsage).costUsd >= 1);
-    await eventually(async () => (await (await owner.api(`/api/workspaces/${ws}/usage`)).json()) as { month: { spentUsd: number } }, (u) => u.month.spentUsd >= 1);
+    await eventually(
+      () => getSession(owner, ws, id),
+      (s) => (s.usage as SessionUsage).costUsd >= 1,
+    );
+    await eventually(
+      async () =>
+        (await (await owner.api(`/api/workspaces/${ws}/usage`)).json()) as { month: { spentUsd: number } },
+      (u) => u.month.spentUsd >= 1,
+    );
     await setBudget(owner, ws, 0.5);
     await waitForPhase(owner, ws, id, "Stopped", 10_000);
     expect((await eventsOf(owner, ws, id)).some((e) => e.reason === "budget")).toBe(true);

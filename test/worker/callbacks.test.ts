@@ -45,14 +45,24 @@ async function setup(options: { triggerCallback?: boolean; workspaceCallback?: b
       ...(options.triggerCallback === false ? {} : { callbackUrl: "https://ci.example.com/tandem-hook" }),
     },
   });
-  const { trigger, secret: triggerSecret } = (await created.json()) as { trigger: { id: string }; secret: string };
+  const { trigger, secret: triggerSecret } = (await created.json()) as {
+    trigger: { id: string };
+    secret: string;
+  };
   let workspaceSecret = "";
   if (options.workspaceCallback !== false) {
-    const res = await owner.api(`/api/workspaces/${ws}/callback`, { method: "PUT", body: { url: "https://ops.example.com/hooks" } });
+    const res = await owner.api(`/api/workspaces/${ws}/callback`, {
+      method: "PUT",
+      body: { url: "https://ops.example.com/hooks" },
+    });
     expect(res.status).toBe(200);
     workspaceSecret = ((await res.json()) as { secret: string }).secret;
   }
-  const change = (phase: PhaseChange["phase"], at: number, previousPhase?: PhaseChange["phase"]): PhaseChange => ({
+  const change = (
+    phase: PhaseChange["phase"],
+    at: number,
+    previousPhase?: PhaseChange["phase"],
+  ): PhaseChange => ({
     sessionId: "session-1",
     workspaceId: ws,
     triggerId: trigger.id,
@@ -64,7 +74,8 @@ async function setup(options: { triggerCallback?: boolean; workspaceCallback?: b
   return { owner, ws, triggerId: trigger.id, triggerSecret, workspaceSecret, change };
 }
 
-const bodyOf = (sent: Sent) => JSON.parse(sent.body) as Record<string, unknown> & { session: Record<string, unknown> };
+const bodyOf = (sent: Sent) =>
+  JSON.parse(sent.body) as Record<string, unknown> & { session: Record<string, unknown> };
 
 describe("callback queue", () => {
   it("POSTs each phase change to the trigger's and the workspace's callback, signed with their secrets", async () => {
@@ -76,13 +87,22 @@ describe("callback queue", () => {
       return queue.flush(env, fetcher, T0);
     });
     expect(result).toEqual({ nextAt: null, dropped: [] });
-    expect(sent.map((s) => s.url).sort()).toEqual(["https://ci.example.com/tandem-hook", "https://ops.example.com/hooks"]);
+    expect(sent.map((s) => s.url).sort()).toEqual([
+      "https://ci.example.com/tandem-hook",
+      "https://ops.example.com/hooks",
+    ]);
     for (const request of sent) {
       const secret = request.url.startsWith("https://ci.") ? triggerSecret : workspaceSecret;
       const signature = request.headers.get("x-tandem-signature-256");
       expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
       expect(await verifySignature(secret, new TextEncoder().encode(request.body), signature)).toBe(true);
-      expect(await verifySignature(secret === triggerSecret ? workspaceSecret : triggerSecret, new TextEncoder().encode(request.body), signature)).toBe(false);
+      expect(
+        await verifySignature(
+          secret === triggerSecret ? workspaceSecret : triggerSecret,
+          new TextEncoder().encode(request.body),
+          signature,
+        ),
+      ).toBe(false);
       expect(request.headers.get("content-type")).toBe("application/json");
       expect(request.headers.get("x-tandem-event")).toBe("session.phase_changed");
       const body = bodyOf(request);
@@ -91,7 +111,14 @@ describe("callback queue", () => {
         type: "session.phase_changed",
         deliveryId: expect.any(String),
         at: "2026-11-26T15:00:00.000Z",
-        session: { id: "session-1", workspaceId: ws, url: `http://localhost:8787/w/${ws}/s/session-1`, phase: "Creating", previousPhase: "Pending", triggerId },
+        session: {
+          id: "session-1",
+          workspaceId: ws,
+          url: `http://localhost:8787/w/${ws}/s/session-1`,
+          phase: "Creating",
+          previousPhase: "Pending",
+          triggerId,
+        },
         reason: null,
         actor: null,
       });
@@ -117,7 +144,12 @@ describe("callback queue", () => {
       expect(result.nextAt).toBe(T0 + 1 + RETRY_DELAYS_MS[0] + RETRY_DELAYS_MS[1]);
 
       result = await queue.flush(env, fetcher, result.nextAt!);
-      expect(sent.map((s) => bodyOf(s).session.phase)).toEqual(["Creating", "Creating", "Creating", "Running"]);
+      expect(sent.map((s) => bodyOf(s).session.phase)).toEqual([
+        "Creating",
+        "Creating",
+        "Creating",
+        "Running",
+      ]);
       // A retry is the same callback: same delivery id, same signed body.
       expect(new Set(sent.slice(0, 3).map((s) => s.body)).size).toBe(1);
       expect(result).toEqual({ nextAt: null, dropped: [] });
@@ -183,12 +215,21 @@ describe("workspace callback routes", () => {
     const shown = await (await owner.api(path)).text();
     expect(shown).not.toContain(secret);
     expect(JSON.parse(shown)).toMatchObject({ callback: { url: "https://ops.example.com/a" } });
-    const replaced = (await (await owner.api(path, { method: "PUT", body: { url: "https://ops.example.com/b" } })).json()) as { secret: string };
+    const replaced = (await (
+      await owner.api(path, { method: "PUT", body: { url: "https://ops.example.com/b" } })
+    ).json()) as { secret: string };
     expect(replaced.secret).not.toBe(secret);
 
     expect((await editor.api(path)).status).toBe(403);
-    expect((await editor.api(path, { method: "PUT", body: { url: "https://evil.example.com" } })).status).toBe(403);
-    for (const body of [{ url: "javascript:alert(1)" }, { url: "" }, {}, { url: "https://x.example.com", more: 1 }]) {
+    expect(
+      (await editor.api(path, { method: "PUT", body: { url: "https://evil.example.com" } })).status,
+    ).toBe(403);
+    for (const body of [
+      { url: "javascript:alert(1)" },
+      { url: "" },
+      {},
+      { url: "https://x.example.com", more: 1 },
+    ]) {
       expect((await owner.api(path, { method: "PUT", body })).status).toBe(400);
     }
     expect((await owner.api(path, { method: "DELETE" })).status).toBe(204);
@@ -214,14 +255,23 @@ describe("callbacks from a running session", () => {
     const res = await request(`/webhooks/${triggerId}`, {
       method: "POST",
       body: payload,
-      headers: { "x-hub-signature-256": await signBody(triggerSecret, payload), "x-github-delivery": crypto.randomUUID() },
+      headers: {
+        "x-hub-signature-256": await signBody(triggerSecret, payload),
+        "x-github-delivery": crypto.randomUUID(),
+      },
     });
     expect(res.status).toBe(202);
     const { sessionId } = (await res.json()) as { sessionId: string };
     await waitForPhase(owner, ws, sessionId, "Completed");
-    await eventually(async () => received.map((r) => (JSON.parse(r.body) as { session: { phase: string } }).session.phase), (phases) => phases.includes("Completed"));
-    for (const r of received) expect(await verifySignature(triggerSecret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
-    const phases = received.map((r) => (JSON.parse(r.body) as { session: { id: string; phase: string } }).session);
+    await eventually(
+      async () => received.map((r) => (JSON.parse(r.body) as { session: { phase: string } }).session.phase),
+      (phases) => phases.includes("Completed"),
+    );
+    for (const r of received)
+      expect(await verifySignature(triggerSecret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
+    const phases = received.map(
+      (r) => (JSON.parse(r.body) as { session: { id: string; phase: string } }).session,
+    );
     expect(phases.every((p) => p.id === sessionId)).toBe(true);
     expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["Creating", "Running", "Completed"]));
   });
@@ -243,7 +293,11 @@ describe("the queue's upgrade from its former table name", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const req = new Request(input, init);
       if (!req.url.startsWith("https://upgrade.example.com/")) return original(input, init);
-      received.push({ url: req.url, body: await req.text(), signature: req.headers.get("x-tandem-signature-256") });
+      received.push({
+        url: req.url,
+        body: await req.text(),
+        signature: req.headers.get("x-tandem-signature-256"),
+      });
       return new Response(null, { status: req.url.endsWith("/gone") ? 500 : 204 });
     });
     await runInDurableObject(room(), async (_room, state) => {
@@ -251,11 +305,21 @@ describe("the queue's upgrade from its former table name", () => {
       // The room's storage as the previous version left it: the queue under its former name, one row due
       // and one on its last attempt, their secrets sealed under the context they were sealed with then.
       sql.exec(`ALTER TABLE callbacks RENAME TO notifications`);
-      for (const [target, attempts] of [["ok", 0], ["gone", RETRY_DELAYS_MS.length]] as const) {
+      for (const [target, attempts] of [
+        ["ok", 0],
+        ["gone", RETRY_DELAYS_MS.length],
+      ] as const) {
         const sealed = await sealValue(env, `callback-notification:trigger:${target}`, secret);
         sql.exec(
           `INSERT INTO notifications (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, attempts, next_at) VALUES ('{}', ?, ?, ?, ?, ?, ?, ?, ?)`,
-          `trigger:${target}`, `https://upgrade.example.com/${target}`, sealed.ciphertext, sealed.iv, `{"queued":"${target}"}`, `d-${target}`, attempts, Date.now(),
+          `trigger:${target}`,
+          `https://upgrade.example.com/${target}`,
+          sealed.ciphertext,
+          sealed.iv,
+          `{"queued":"${target}"}`,
+          `d-${target}`,
+          attempts,
+          Date.now(),
         );
       }
       // Far ahead, so it rings only when the test runs it, after the restart.
@@ -268,13 +332,16 @@ describe("the queue's upgrade from its former table name", () => {
       ["https://upgrade.example.com/gone", `{"queued":"gone"}`],
       ["https://upgrade.example.com/ok", `{"queued":"ok"}`],
     ]);
-    for (const r of received) expect(await verifySignature(secret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
+    for (const r of received)
+      expect(await verifySignature(secret, new TextEncoder().encode(r.body), r.signature)).toBe(true);
     const tables = await runInDurableObject(room(), (_room, state) => ({
       old: state.storage.sql.exec(`PRAGMA table_info(notifications)`).toArray().length,
       left: Number(state.storage.sql.exec(`SELECT count(*) AS n FROM callbacks`).one().n),
     }));
     expect(tables).toEqual({ old: 0, left: 0 });
     const dropped = (await eventsOf(owner, ws, id)).filter((e) => e.type === "callback_dropped");
-    expect(dropped.map((e) => e.reason)).toEqual([`gave up on upgrade.example.com after ${RETRY_DELAYS_MS.length + 1} attempts`]);
+    expect(dropped.map((e) => e.reason)).toEqual([
+      `gave up on upgrade.example.com after ${RETRY_DELAYS_MS.length + 1} attempts`,
+    ]);
   });
 });

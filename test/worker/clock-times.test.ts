@@ -1,17 +1,53 @@
 import { describe, expect, it } from "vitest";
 import { NO_USAGE } from "@tandem/protocol/usage";
-import { AGENT_WATCH_MS, ENDING_DEADLINE_MS, clockTimes, dueAction, nextClockAt } from "../../worker/session/clock";
+import {
+  AGENT_WATCH_MS,
+  ENDING_DEADLINE_MS,
+  clockTimes,
+  dueAction,
+  nextClockAt,
+} from "../../worker/session/clock";
 import type { SessionRecord } from "../../worker/session/record";
 
 const NOW = 1_800_000_000_000;
 
 function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
-    id: "s", workspaceId: "w", displayName: "s", repos: [], workflow: null, origin: { kind: "person" }, createdBy: { id: "u", name: "u" },
-    config: { model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000, timeoutSeconds: 300, thinking: false, effort: null, interactive: true, permissionMode: "auto" },
-    createdAt: NOW, updatedAt: NOW, phase: "Running", agentStatus: "idle", step: null, activeMs: 0, activeSince: NOW,
-    agentSeq: 0, inputSeq: 0, consumedSeq: 0, runBaseMs: 0, agentIncarnation: null, idleSince: null, idleStopMinutes: 15,
-    savedWorkspace: null, archivePending: false, ending: null, usage: { ...NO_USAGE },
+    id: "s",
+    workspaceId: "w",
+    displayName: "s",
+    repos: [],
+    workflow: null,
+    origin: { kind: "person" },
+    createdBy: { id: "u", name: "u" },
+    config: {
+      model: "claude-sonnet-4-5",
+      temperature: 0.7,
+      maxTokens: 4000,
+      timeoutSeconds: 300,
+      thinking: false,
+      effort: null,
+      interactive: true,
+      permissionMode: "auto",
+    },
+    createdAt: NOW,
+    updatedAt: NOW,
+    phase: "Running",
+    agentStatus: "idle",
+    step: null,
+    activeMs: 0,
+    activeSince: NOW,
+    agentSeq: 0,
+    inputSeq: 0,
+    consumedSeq: 0,
+    runBaseMs: 0,
+    agentIncarnation: null,
+    idleSince: null,
+    idleStopMinutes: 15,
+    savedWorkspace: null,
+    archivePending: false,
+    ending: null,
+    usage: { ...NO_USAGE },
     ...overrides,
   };
 }
@@ -39,11 +75,22 @@ describe("the session's clocks", () => {
   });
 
   it("while a run ends, only the stop's deadline counts; it is gone once the agent is done", () => {
-    const ending = record({ phase: "Stopping", idleSince: NOW - 3_600_000, activeSince: NOW - 3_600_000, ending: { event: "stopped", reason: "idle", agentDone: false, deadline: NOW + ENDING_DEADLINE_MS } });
-    expect(clockTimes(ending, NOW)).toMatchObject({ timeoutAt: null, idleStopAt: null, endingAt: NOW + ENDING_DEADLINE_MS });
+    const ending = record({
+      phase: "Stopping",
+      idleSince: NOW - 3_600_000,
+      activeSince: NOW - 3_600_000,
+      ending: { event: "stopped", reason: "idle", agentDone: false, deadline: NOW + ENDING_DEADLINE_MS },
+    });
+    expect(clockTimes(ending, NOW)).toMatchObject({
+      timeoutAt: null,
+      idleStopAt: null,
+      endingAt: NOW + ENDING_DEADLINE_MS,
+    });
     expect(dueAction(ending, NOW)).toBeNull();
     expect(dueAction(ending, NOW + ENDING_DEADLINE_MS)).toBe("ending_overdue");
-    expect(clockTimes(record({ ...ending, ending: { ...ending.ending!, agentDone: true } }), NOW).endingAt).toBeNull();
+    expect(
+      clockTimes(record({ ...ending, ending: { ...ending.ending!, agentDone: true } }), NOW).endingAt,
+    ).toBeNull();
   });
 
   it("runs no clock outside active phases", () => {

@@ -8,17 +8,32 @@ import { describe, expect, it } from "vitest";
 import { clockTimes } from "../../worker/session/clock";
 import type { SessionRecord } from "../../worker/session/record";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventsOf, eventually, getSession, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import {
+  createSession,
+  eventsOf,
+  eventually,
+  getSession,
+  waitForAgentStatus,
+  waitForPhase,
+} from "./session-helpers";
 
 const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));
 
 const storedRecord = (id: string) =>
-  runInDurableObject(roomStub(id), (_room, state) => JSON.parse(String(state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one().value)) as SessionRecord);
+  runInDurableObject(
+    roomStub(id),
+    (_room, state) =>
+      JSON.parse(
+        String(state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one().value),
+      ) as SessionRecord,
+  );
 
 /** Rewrites the stored record and restarts the room, which then loads it. */
 async function rewriteRecord(id: string, change: (record: SessionRecord) => void): Promise<void> {
   await runInDurableObject(roomStub(id), (_room, state) => {
-    const record = JSON.parse(String(state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one().value)) as SessionRecord;
+    const record = JSON.parse(
+      String(state.storage.sql.exec(`SELECT value FROM meta WHERE key = 'session'`).one().value),
+    ) as SessionRecord;
     change(record);
     state.storage.sql.exec(`UPDATE meta SET value = ? WHERE key = 'session'`, JSON.stringify(record));
   });
@@ -38,17 +53,27 @@ describe("idle stop", () => {
   it("stops a session idle for the workspace's idleStopMinutes: Stopping → Stopped, reason idle", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
-    expect((await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1 } })).status).toBe(200);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1 } })).status,
+    ).toBe(200);
     const { id } = await createSession(owner, ws, { timeoutSeconds: 1800 });
     await waitForPhase(owner, ws, id, "Running");
     // The idle clock runs from the agent's first idle, with the workspace's setting read then.
-    const record = await eventually(() => storedRecord(id), (r) => r.idleSince !== null && r.idleStopMinutes === 1);
+    const record = await eventually(
+      () => storedRecord(id),
+      (r) => r.idleSince !== null && r.idleStopMinutes === 1,
+    );
     expect(clockTimes(record, Date.now()).idleStopAt).toBe(record.idleSince! + 60_000);
-    expect(await runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm())).toBeLessThanOrEqual(record.idleSince! + 60_000);
+    expect(
+      await runInDurableObject(roomStub(id), (_r, state) => state.storage.getAlarm()),
+    ).toBeLessThanOrEqual(record.idleSince! + 60_000);
 
     // A person's message restarts the clock.
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "still here" } });
-    await eventually(() => storedRecord(id), (r) => r.idleSince !== null && r.idleSince > record.idleSince!);
+    await eventually(
+      () => storedRecord(id),
+      (r) => r.idleSince !== null && r.idleSince > record.idleSince!,
+    );
 
     await rewriteRecord(id, (r) => {
       r.idleSince = Date.now() - 61_000;
@@ -56,9 +81,14 @@ describe("idle stop", () => {
     expect(await runDurableObjectAlarm(roomStub(id))).toBe(true);
     await waitForPhase(owner, ws, id, "Stopped");
     const phases = (await eventsOf(owner, ws, id)).filter((e) => e.type === "phase").slice(-2);
-    expect(phases).toEqual([expect.objectContaining({ phase: "Stopping", reason: "idle" }), expect.objectContaining({ phase: "Stopped", reason: "idle" })]);
+    expect(phases).toEqual([
+      expect.objectContaining({ phase: "Stopping", reason: "idle" }),
+      expect.objectContaining({ phase: "Stopped", reason: "idle" }),
+    ]);
     // Nothing is lost: Resume continues it.
-    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(
+      202,
+    );
     await waitForPhase(owner, ws, id, "Running");
   });
 
@@ -83,7 +113,9 @@ describe("timeout per run", () => {
     expect(failed.runSeconds).toBeGreaterThanOrEqual(60);
     expect((await eventsOf(owner, ws, id)).at(-1)).toMatchObject({ phase: "Failed", reason: "timeout" });
 
-    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(
+      202,
+    );
     const resumed = await waitForPhase(owner, ws, id, "Running");
     expect(resumed.runSeconds).toBeLessThan(5);
     expect(resumed.activeSeconds).toBeGreaterThanOrEqual(60);

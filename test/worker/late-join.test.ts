@@ -32,7 +32,9 @@ describe("a late joiner of a large transcript", () => {
     await waitForPhase(owner, ws, id, "Running");
     await eventually(
       () => transcriptOf(owner, ws, id),
-      (messages) => messages.flatMap((m) => m.blocks).filter((b) => b.type === "tool_use" && typeof b.result === "string").length === 80,
+      (messages) =>
+        messages.flatMap((m) => m.blocks).filter((b) => b.type === "tool_use" && typeof b.result === "string")
+          .length === 80,
       15_000,
     );
     const clients: RoomClient[] = [];
@@ -43,7 +45,9 @@ describe("a late joiner of a large transcript", () => {
     }
     // The third viewer is on a shard (SHARD_AFTER_VIEWERS=2 in the worker project).
     for (const client of [clients[0], clients[2]]) {
-      const answer = syncKinds(client.frames).filter((frame) => frame.kind !== syncProtocol.messageYjsSyncStep1);
+      const answer = syncKinds(client.frames).filter(
+        (frame) => frame.kind !== syncProtocol.messageYjsSyncStep1,
+      );
       expect(answer.length).toBeGreaterThanOrEqual(3);
       for (const frame of answer) expect(frame.bytes).toBeLessThanOrEqual(SYNC_PART_BYTES + 16);
       expect(answer.at(-1)?.kind).toBe(syncProtocol.messageYjsSyncStep2);

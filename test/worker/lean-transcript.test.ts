@@ -20,7 +20,11 @@ const joined = (doc: Y.Doc) => {
   return copy;
 };
 const structs = (doc: Y.Doc) => Y.decodeUpdate(Y.encodeStateAsUpdate(doc)).structs.length;
-const settledIds = (doc: Y.Doc) => messageList(doc).toArray().filter(isSettled).map((m) => m.id);
+const settledIds = (doc: Y.Doc) =>
+  messageList(doc)
+    .toArray()
+    .filter(isSettled)
+    .map((m) => m.id);
 
 describe("a room written before issue 24", () => {
   it("is migrated in place on first load, the same JSON byte for byte, the streaming message left live", () => {
@@ -33,7 +37,12 @@ describe("a room written before issue 24", () => {
     new Transcript(doc);
     expect(settledIds(doc)).toEqual(["p1", "a1", "a2", "p2", "a4", "error-31", "lost-1"]);
     // Over the settled bound (a3: a 64 Ki tool output), still queued (p3), still streaming (a5): live.
-    expect(messageList(doc).toArray().filter((m) => !isSettled(m)).map((m) => (m as Y.Map<unknown>).get("id"))).toEqual(["a3", "p3", "a5"]);
+    expect(
+      messageList(doc)
+        .toArray()
+        .filter((m) => !isSettled(m))
+        .map((m) => (m as Y.Map<unknown>).get("id")),
+    ).toEqual(["a3", "p3", "a5"]);
     expect(asServed(doc)).toBe(recordedJSON());
     expect(asServed(joined(doc))).toBe(recordedJSON());
     expect(structs(joined(doc))).toBeLessThan(before / 2);
@@ -80,31 +89,58 @@ describe("the writer", () => {
 
     transcript.applyAgentFrame({ type: "message_start", seq: 4, id: "m2" }, 0);
     expect(settledIds(doc)).toEqual(["m1"]);
-    expect(transcriptToJSON(doc)[0]).toEqual({ id: "m1", role: "assistant", author: "agent", createdAt: 0, blocks: [{ type: "text", text: "Hello world" }] });
+    expect(transcriptToJSON(doc)[0]).toEqual({
+      id: "m1",
+      role: "assistant",
+      author: "agent",
+      createdAt: 0,
+      blocks: [{ type: "text", text: "Hello world" }],
+    });
   });
 
   it("keeps a message with a running tool live until its result, and reopens a settled one a late frame names", () => {
     const doc = new Y.Doc({ gc: true });
     const transcript = new Transcript(doc);
     transcript.applyAgentFrame({ type: "message_start", seq: 1, id: "m1" }, 0);
-    transcript.applyAgentFrame({ type: "tool_use", seq: 2, id: "task", messageId: "m1", name: "Task", input: { prompt: "look" } }, 1);
+    transcript.applyAgentFrame(
+      { type: "tool_use", seq: 2, id: "task", messageId: "m1", name: "Task", input: { prompt: "look" } },
+      1,
+    );
     transcript.applyAgentFrame({ type: "message_start", seq: 3, id: "m2" }, 2);
-    transcript.applyAgentFrame({ type: "tool_use", seq: 4, id: "read", messageId: "m2", name: "Read", input: {}, parentId: "task" }, 3);
-    transcript.applyAgentFrame({ type: "tool_result", seq: 5, id: "read", output: "text", isError: false }, 4);
+    transcript.applyAgentFrame(
+      { type: "tool_use", seq: 4, id: "read", messageId: "m2", name: "Read", input: {}, parentId: "task" },
+      3,
+    );
+    transcript.applyAgentFrame(
+      { type: "tool_result", seq: 5, id: "read", output: "text", isError: false },
+      4,
+    );
     expect(settledIds(doc)).toEqual([]);
-    transcript.applyAgentFrame({ type: "tool_result", seq: 6, id: "task", output: "found", isError: false }, 5);
+    transcript.applyAgentFrame(
+      { type: "tool_result", seq: 6, id: "task", output: "found", isError: false },
+      5,
+    );
     expect(settledIds(doc)).toEqual(["m1"]);
     transcript.applyAgentFrame({ type: "turn_end", seq: 7 }, 6);
     expect(settledIds(doc)).toEqual(["m1", "m2"]);
 
     // A replayed frame after a restart names a settled message: it reopens, takes the change, settles again.
-    transcript.applyAgentFrame({ type: "tool_result", seq: 6, id: "task", output: "found again", isError: false }, 7);
+    transcript.applyAgentFrame(
+      { type: "tool_result", seq: 6, id: "task", output: "found again", isError: false },
+      7,
+    );
     transcript.applyAgentFrame({ type: "text_delta", seq: 8, id: "m2", text: "more" }, 8);
     expect(settledIds(doc)).toEqual(["m1"]);
     transcript.applyAgentFrame({ type: "turn_end", seq: 9 }, 9);
     expect(settledIds(doc)).toEqual(["m1", "m2"]);
     const [m1, m2] = transcriptToJSON(joined(doc));
-    expect(m1.blocks[0]).toMatchObject({ type: "tool_use", id: "task", result: "found again", status: "done", endedAt: 7 });
+    expect(m1.blocks[0]).toMatchObject({
+      type: "tool_use",
+      id: "task",
+      result: "found again",
+      status: "done",
+      endedAt: 7,
+    });
     expect(m2.blocks.map((b) => b.type)).toEqual(["tool_use", "text"]);
   });
 
@@ -112,7 +148,18 @@ describe("the writer", () => {
     const doc = new Y.Doc({ gc: true });
     const transcript = new Transcript(doc);
     transcript.applyAgentFrame({ type: "message_start", seq: 1, id: "m1" }, 0);
-    transcript.applyAgentFrame({ type: "approval", seq: 2, id: "ap1", messageId: "m1", kind: "tool", tool: "Bash", input: { command: "rm -rf build" } }, 1);
+    transcript.applyAgentFrame(
+      {
+        type: "approval",
+        seq: 2,
+        id: "ap1",
+        messageId: "m1",
+        kind: "tool",
+        tool: "Bash",
+        input: { command: "rm -rf build" },
+      },
+      1,
+    );
     transcript.applyAgentFrame({ type: "message_start", seq: 3, id: "m2" }, 2);
     transcript.applyAgentFrame({ type: "turn_end", seq: 4 }, 3);
     expect(settledIds(doc)).toEqual(["m2"]);
@@ -121,9 +168,16 @@ describe("the writer", () => {
     expect(settledIds(doc)).toEqual(["m1", "m2"]);
     expect(transcript.approval("ap1")).toEqual({ status: "allowed", kind: "tool" });
     expect(transcript.awaitingDecision).toBe(false);
-    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({ type: "approval", status: "allowed", decidedBy: "Ada" });
+    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({
+      type: "approval",
+      status: "allowed",
+      decidedBy: "Ada",
+    });
     // A replayed approval frame after a restart does not add it twice.
-    transcript.applyAgentFrame({ type: "approval", seq: 2, id: "ap1", messageId: "m1", kind: "tool", tool: "Bash", input: {} }, 5);
+    transcript.applyAgentFrame(
+      { type: "approval", seq: 2, id: "ap1", messageId: "m1", kind: "tool", tool: "Bash", input: {} },
+      5,
+    );
     expect(transcriptToJSON(doc)[0].blocks).toHaveLength(1);
   });
 
@@ -131,13 +185,21 @@ describe("the writer", () => {
     const doc = new Y.Doc({ gc: true });
     const transcript = new Transcript(doc);
     transcript.applyAgentFrame({ type: "setup_start", seq: 1, id: "setup-1", source: "environment" }, 0);
-    transcript.applyAgentFrame({ type: "setup_output", seq: 2, id: "setup-1", text: "added 12 packages\n" }, 1);
+    transcript.applyAgentFrame(
+      { type: "setup_output", seq: 2, id: "setup-1", text: "added 12 packages\n" },
+      1,
+    );
     transcript.applyAgentFrame({ type: "message_start", seq: 3, id: "m1" }, 2);
     expect(settledIds(doc)).toEqual([]);
     transcript.applyAgentFrame({ type: "setup_output", seq: 4, id: "setup-1", text: "done\n" }, 3);
     transcript.applyAgentFrame({ type: "setup_end", seq: 5, id: "setup-1", status: "done", exitCode: 0 }, 4);
     expect(settledIds(doc)).toEqual(["setup-1"]);
-    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({ type: "setup", text: "added 12 packages\ndone\n", status: "done", exitCode: 0 });
+    expect(transcriptToJSON(joined(doc))[0].blocks[0]).toMatchObject({
+      type: "setup",
+      text: "added 12 packages\ndone\n",
+      status: "done",
+      exitCode: 0,
+    });
   });
 
   it("keeps a message over 16 KiB live: its long output is not sent to every viewer a second time", () => {
@@ -145,8 +207,20 @@ describe("the writer", () => {
     const transcript = new Transcript(doc);
     transcript.applyAgentFrame({ type: "message_start", seq: 1, id: "big" }, 0);
     for (let i = 0; i < 1; i++) {
-      transcript.applyAgentFrame({ type: "tool_use", seq: 2 + 2 * i, id: `t${i}`, messageId: "big", name: "Bash", input: {} }, 0);
-      transcript.applyAgentFrame({ type: "tool_result", seq: 3 + 2 * i, id: `t${i}`, output: "é".repeat(MAX_TOOL_RESULT_CHARS), isError: false }, 0);
+      transcript.applyAgentFrame(
+        { type: "tool_use", seq: 2 + 2 * i, id: `t${i}`, messageId: "big", name: "Bash", input: {} },
+        0,
+      );
+      transcript.applyAgentFrame(
+        {
+          type: "tool_result",
+          seq: 3 + 2 * i,
+          id: `t${i}`,
+          output: "é".repeat(MAX_TOOL_RESULT_CHARS),
+          isError: false,
+        },
+        0,
+      );
     }
     const sent: number[] = [];
     doc.on("update", (update: Uint8Array) => sent.push(update.length));
@@ -165,10 +239,24 @@ describe("the writer", () => {
       const id = `m${i}`;
       transcript.applyAgentFrame({ type: "message_start", seq: ++seq, id }, i);
       transcript.applyAgentFrame({ type: "thinking_delta", seq: ++seq, id, text: `thinking ${i}` }, i);
-      for (let d = 0; d < 4; d++) transcript.applyAgentFrame({ type: "text_delta", seq: ++seq, id, text: `part ${d} ` }, i);
+      for (let d = 0; d < 4; d++)
+        transcript.applyAgentFrame({ type: "text_delta", seq: ++seq, id, text: `part ${d} ` }, i);
       if (i % 3 === 0) {
-        transcript.applyAgentFrame({ type: "tool_use", seq: ++seq, id: `tool-${i}`, messageId: id, name: "Bash", input: { command: "ls" } }, i);
-        transcript.applyAgentFrame({ type: "tool_result", seq: ++seq, id: `tool-${i}`, output: "a\nb", isError: false }, i);
+        transcript.applyAgentFrame(
+          {
+            type: "tool_use",
+            seq: ++seq,
+            id: `tool-${i}`,
+            messageId: id,
+            name: "Bash",
+            input: { command: "ls" },
+          },
+          i,
+        );
+        transcript.applyAgentFrame(
+          { type: "tool_result", seq: ++seq, id: `tool-${i}`, output: "a\nb", isError: false },
+          i,
+        );
       }
     }
     transcript.applyAgentFrame({ type: "turn_end", seq: ++seq }, 0);

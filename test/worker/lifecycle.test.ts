@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ACTIVE_PHASES, LIFECYCLE_EVENTS, PHASES, transition, type LifecycleEvent, type Phase } from "@tandem/protocol/lifecycle";
+import {
+  ACTIVE_PHASES,
+  LIFECYCLE_EVENTS,
+  PHASES,
+  transition,
+  type LifecycleEvent,
+  type Phase,
+} from "@tandem/protocol/lifecycle";
 
 // SPEC §3, written out independently of the implementation's table: every pair not listed is refused.
 const ALLOWED: [Phase, LifecycleEvent, Phase][] = [

@@ -8,11 +8,20 @@ import { describe, expect, it } from "vitest";
 import { mcpURLRefusal } from "../../worker/secrets/mcp-servers";
 import { REDACTED } from "../../worker/secrets";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, fakeAgent, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import {
+  createSession,
+  eventually,
+  fakeAgent,
+  transcriptOf,
+  waitForAgentStatus,
+  waitForPhase,
+} from "./session-helpers";
 import { connectRoom, type RoomClient } from "./yjs-client";
 
 async function team() {
-  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
+  const [owner, editor, viewer, stranger] = await Promise.all(
+    ["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -20,7 +29,8 @@ async function team() {
   return { owner, editor, viewer, stranger, ws };
 }
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; field?: string; message: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; field?: string; message: string } }).error;
 
 describe("MCP servers of a workspace", () => {
   it("are added, listed, replaced and removed by owners; members see header names only", async () => {
@@ -29,7 +39,14 @@ describe("MCP servers of a workspace", () => {
     const literal = `literal-${crypto.randomUUID()}`;
     await owner.api(`/api/workspaces/${ws}/secrets/MCP_TOKEN`, { method: "PUT", body: { value: token } });
     const base = `/api/workspaces/${ws}/mcp-servers`;
-    const created = await owner.api(base, { body: { name: "docs", url: "https://mcp.example.com/mcp", transport: "http", headers: { Authorization: "secret:MCP_TOKEN", "X-Team": literal } } });
+    const created = await owner.api(base, {
+      body: {
+        name: "docs",
+        url: "https://mcp.example.com/mcp",
+        transport: "http",
+        headers: { Authorization: "secret:MCP_TOKEN", "X-Team": literal },
+      },
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     expect(((await created.json()) as { mcpServer: unknown }).mcpServer).toMatchObject({
       name: "docs",
@@ -38,7 +55,9 @@ describe("MCP servers of a workspace", () => {
       headerNames: ["Authorization", "X-Team"],
       secretHeaders: { Authorization: "MCP_TOKEN" },
     });
-    const again = await owner.api(base, { body: { name: "docs", url: "https://other.example.com/", transport: "sse" } });
+    const again = await owner.api(base, {
+      body: { name: "docs", url: "https://other.example.com/", transport: "sse" },
+    });
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe("exists");
 
@@ -54,8 +73,18 @@ describe("MCP servers of a workspace", () => {
     }
     expect((await stranger.api(base)).status).toBe(404);
     for (const client of [editor, viewer]) {
-      expect((await client.api(base, { body: { name: "x", url: "https://x.example.com/", transport: "http" } })).status).toBe(403);
-      expect((await client.api(`${base}/docs`, { method: "PUT", body: { url: "https://x.example.com/", transport: "http" } })).status).toBe(403);
+      expect(
+        (await client.api(base, { body: { name: "x", url: "https://x.example.com/", transport: "http" } }))
+          .status,
+      ).toBe(403);
+      expect(
+        (
+          await client.api(`${base}/docs`, {
+            method: "PUT",
+            body: { url: "https://x.example.com/", transport: "http" },
+          })
+        ).status,
+      ).toBe(403);
       expect((await client.api(`${base}/docs`, { method: "DELETE" })).status).toBe(403);
     }
 
@@ -63,10 +92,24 @@ describe("MCP servers of a workspace", () => {
     const row = await env.DB.prepare("SELECT * FROM mcp_servers WHERE workspace_id = ?").bind(ws).first();
     expect(JSON.stringify(row)).not.toContain(literal);
 
-    const replaced = await owner.api(`${base}/docs`, { method: "PUT", body: { url: "https://mcp2.example.com/sse", transport: "sse" } });
+    const replaced = await owner.api(`${base}/docs`, {
+      method: "PUT",
+      body: { url: "https://mcp2.example.com/sse", transport: "sse" },
+    });
     expect(replaced.status).toBe(200);
-    expect(((await replaced.json()) as { mcpServer: unknown }).mcpServer).toMatchObject({ url: "https://mcp2.example.com/sse", transport: "sse", headerNames: [] });
-    expect((await owner.api(`${base}/nope`, { method: "PUT", body: { url: "https://x.example.com/", transport: "http" } })).status).toBe(404);
+    expect(((await replaced.json()) as { mcpServer: unknown }).mcpServer).toMatchObject({
+      url: "https://mcp2.example.com/sse",
+      transport: "sse",
+      headerNames: [],
+    });
+    expect(
+      (
+        await owner.api(`${base}/nope`, {
+          method: "PUT",
+          body: { url: "https://x.example.com/", transport: "http" },
+        })
+      ).status,
+    ).toBe(404);
     expect((await owner.api(`${base}/docs`, { method: "DELETE" })).status).toBe(204);
     expect((await owner.api(`${base}/docs`, { method: "DELETE" })).status).toBe(404);
     expect(((await (await owner.api(base)).json()) as { mcpServers: unknown[] }).mcpServers).toEqual([]);
@@ -87,7 +130,10 @@ describe("MCP servers of a workspace", () => {
       [{ ...ok, headers: { Host: "evil.example.com" } }, "headers"],
       [{ ...ok, headers: { "X-A": "line\r\nInjected: 1" } }, "headers"],
       [{ ...ok, headers: { "X-A": "x".repeat(8 * 1024 + 1) } }, "headers"],
-      [{ ...ok, headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-${i}`, "v"])) }, "headers"],
+      [
+        { ...ok, headers: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`X-${i}`, "v"])) },
+        "headers",
+      ],
       [{ ...ok, headers: { Authorization: "secret:not a name" } }, "headers"],
       [{ ...ok, headers: { Authorization: "secret:NO_SUCH_SECRET" } }, "headers"],
     ];
@@ -103,14 +149,33 @@ describe("MCP servers of a workspace", () => {
   it("are limited to 20 a workspace", async () => {
     const { owner, ws } = await team();
     const base = `/api/workspaces/${ws}/mcp-servers`;
-    for (let i = 0; i < 20; i++) expect((await owner.api(base, { body: { name: `s${i}`, url: `https://s${i}.example.com/`, transport: "http" } })).status).toBe(201);
-    const over = await owner.api(base, { body: { name: "s20", url: "https://s20.example.com/", transport: "http" } });
+    for (let i = 0; i < 20; i++)
+      expect(
+        (
+          await owner.api(base, {
+            body: { name: `s${i}`, url: `https://s${i}.example.com/`, transport: "http" },
+          })
+        ).status,
+      ).toBe(201);
+    const over = await owner.api(base, {
+      body: { name: "s20", url: "https://s20.example.com/", transport: "http" },
+    });
     expect(over.status).toBe(400);
     expect((await errorOf(over)).message).toContain("at most 20");
   });
 
   it("follow the callbacks' URL rules outside dev: https only, no private, loopback or link-local host", () => {
-    for (const url of ["http://mcp.example.com/", "https://127.0.0.1/", "https://10.0.0.8/", "https://169.254.169.254/", "https://[::1]/", "https://[::ffff:127.0.0.1]/", "https://localhost/", "https://mcp.internal/", "https://intranet/"]) {
+    for (const url of [
+      "http://mcp.example.com/",
+      "https://127.0.0.1/",
+      "https://10.0.0.8/",
+      "https://169.254.169.254/",
+      "https://[::1]/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://localhost/",
+      "https://mcp.internal/",
+      "https://intranet/",
+    ]) {
       expect(mcpURLRefusal(url, "access"), url).not.toBeNull();
     }
     expect(mcpURLRefusal("https://mcp.example.com/mcp", "access")).toBeNull();
@@ -124,10 +189,27 @@ describe("a session's MCP servers", () => {
     const token = `mcp-token-${crypto.randomUUID()}`;
     const literal = `literal-${crypto.randomUUID()}`;
     await owner.api(`/api/workspaces/${ws}/secrets/MCP_TOKEN`, { method: "PUT", body: { value: token } });
-    await owner.api(`/api/workspaces/${ws}/secrets/GONE_TOKEN`, { method: "PUT", body: { value: `gone-${crypto.randomUUID()}` } });
+    await owner.api(`/api/workspaces/${ws}/secrets/GONE_TOKEN`, {
+      method: "PUT",
+      body: { value: `gone-${crypto.randomUUID()}` },
+    });
     const base = `/api/workspaces/${ws}/mcp-servers`;
-    await owner.api(base, { body: { name: "docs", url: "http://127.0.0.1:9/mcp", transport: "http", headers: { Authorization: "secret:MCP_TOKEN", "X-Team": literal } } });
-    await owner.api(base, { body: { name: "stale", url: "https://stale.example.com/", transport: "sse", headers: { Authorization: "secret:GONE_TOKEN" } } });
+    await owner.api(base, {
+      body: {
+        name: "docs",
+        url: "http://127.0.0.1:9/mcp",
+        transport: "http",
+        headers: { Authorization: "secret:MCP_TOKEN", "X-Team": literal },
+      },
+    });
+    await owner.api(base, {
+      body: {
+        name: "stale",
+        url: "https://stale.example.com/",
+        transport: "sse",
+        headers: { Authorization: "secret:GONE_TOKEN" },
+      },
+    });
     // Deleted after the server named it: the session starts all the same, with that server failed.
     await owner.api(`/api/workspaces/${ws}/secrets/GONE_TOKEN`, { method: "DELETE" });
 
@@ -135,8 +217,22 @@ describe("a session's MCP servers", () => {
     await waitForPhase(owner, ws, session.id, "Running");
     const start = (await fakeAgent(session.id)).received.find((frame) => frame.type === "start");
     expect(start?.mcpServers).toEqual([
-      { name: "docs", url: "http://127.0.0.1:9/mcp", transport: "http", headers: { Authorization: token, "X-Team": literal }, failure: null, privateHostsAllowed: true },
-      { name: "stale", url: "https://stale.example.com/", transport: "sse", headers: {}, failure: expect.stringContaining("GONE_TOKEN"), privateHostsAllowed: true },
+      {
+        name: "docs",
+        url: "http://127.0.0.1:9/mcp",
+        transport: "http",
+        headers: { Authorization: token, "X-Team": literal },
+        failure: null,
+        privateHostsAllowed: true,
+      },
+      {
+        name: "stale",
+        url: "https://stale.example.com/",
+        transport: "sse",
+        headers: {},
+        failure: expect.stringContaining("GONE_TOKEN"),
+        privateHostsAllowed: true,
+      },
     ]);
 
     const room = (await connectRoom(session.id, { cookie: viewer.cookie })) as RoomClient;
@@ -144,7 +240,9 @@ describe("a session's MCP servers", () => {
     await waitForAgentStatus(owner, ws, session.id, "idle");
     await owner.api(`/api/workspaces/${ws}/sessions/${session.id}/messages`, { body: { text: "/mcp" } });
     const servers = await eventually(
-      async () => room.doc.getMap("session").get("mcpServers") as { name: string; status: string; error?: string }[] | undefined,
+      async () =>
+        room.doc.getMap("session").get("mcpServers") as
+          { name: string; status: string; error?: string }[] | undefined,
       (value) => Array.isArray(value),
     );
     expect(servers).toEqual([
@@ -152,10 +250,19 @@ describe("a session's MCP servers", () => {
       { name: "stale", status: "failed", error: expect.stringContaining("the workspace does not have") },
     ]);
     // The fake agent printed the headers, as a careless MCP client might log them: redacted on the way in.
-    await eventually(() => transcriptOf(owner, ws, session.id), (messages) => JSON.stringify(messages).includes("docs X-Team"));
+    await eventually(
+      () => transcriptOf(owner, ws, session.id),
+      (messages) => JSON.stringify(messages).includes("docs X-Team"),
+    );
     const shown = JSON.stringify(await transcriptOf(viewer, ws, session.id));
     expect(shown).toContain(`docs X-Team: ${REDACTED}`);
-    for (const path of [`/sessions/${session.id}`, `/sessions/${session.id}/events`, `/sessions/${session.id}/transcript`, `/sessions/${session.id}/export?format=markdown`, "/mcp-servers"]) {
+    for (const path of [
+      `/sessions/${session.id}`,
+      `/sessions/${session.id}/events`,
+      `/sessions/${session.id}/transcript`,
+      `/sessions/${session.id}/export?format=markdown`,
+      "/mcp-servers",
+    ]) {
       const text = await (await viewer.api(`/api/workspaces/${ws}${path}`)).text();
       expect(text, path).not.toContain(token);
       expect(text, path).not.toContain(literal);

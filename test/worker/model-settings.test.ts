@@ -23,8 +23,12 @@ async function errorOf(res: Response) {
 
 describe("the settings check, as a pure function", () => {
   it("says why a model cannot take a setting, naming the field", () => {
-    expect(settingsProblems(always, { thinking: false, effort: null, maxTokens: 4000 })).toEqual([{ field: "thinking", message: `${always.label} always thinks: thinking cannot be turned off` }]);
-    expect(settingsProblems(noEffort, { thinking: false, effort: "low", maxTokens: 4000 })).toEqual([{ field: "effort", message: `${noEffort.label} takes no effort setting` }]);
+    expect(settingsProblems(always, { thinking: false, effort: null, maxTokens: 4000 })).toEqual([
+      { field: "thinking", message: `${always.label} always thinks: thinking cannot be turned off` },
+    ]);
+    expect(settingsProblems(noEffort, { thinking: false, effort: "low", maxTokens: 4000 })).toEqual([
+      { field: "effort", message: `${noEffort.label} takes no effort setting` },
+    ]);
     expect(settingsProblems(withEffort, { thinking: false, effort: "low", maxTokens: 4000 })).toEqual([]);
     // The web dialog lists every level with the reason it is disabled.
     const options = effortOptions(noEffort, false);
@@ -37,10 +41,14 @@ describe("triggers, schedules and clones check a session's model settings", () =
   it("refuses a trigger whose session turns off an always-thinking model: 400 naming session.thinking", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
-    const res = await owner.api(`/api/workspaces/${ws}/triggers`, { body: { name: "t", session: { model: always.id, thinking: false }, promptTemplate: "Go" } });
+    const res = await owner.api(`/api/workspaces/${ws}/triggers`, {
+      body: { name: "t", session: { model: always.id, thinking: false }, promptTemplate: "Go" },
+    });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ code: "invalid_input", field: "session.thinking" });
-    const listed = (await (await owner.api(`/api/workspaces/${ws}/triggers`)).json()) as { triggers: unknown[] };
+    const listed = (await (await owner.api(`/api/workspaces/${ws}/triggers`)).json()) as {
+      triggers: unknown[];
+    };
     expect(listed.triggers).toEqual([]);
   });
 
@@ -48,14 +56,21 @@ describe("triggers, schedules and clones check a session's model settings", () =
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
     const base = { name: "nightly", cron: "0 3 * * *", prompt: "Triage" };
-    const refused = await owner.api(`/api/workspaces/${ws}/schedules`, { body: { ...base, session: { model: noEffort.id, effort: "high" } } });
+    const refused = await owner.api(`/api/workspaces/${ws}/schedules`, {
+      body: { ...base, session: { model: noEffort.id, effort: "high" } },
+    });
     expect(refused.status).toBe(400);
     expect(await errorOf(refused)).toMatchObject({ code: "invalid_input", field: "session.effort" });
-    const made = await owner.api(`/api/workspaces/${ws}/schedules`, { body: { ...base, session: { model: withEffort.id, effort: "low" } } });
+    const made = await owner.api(`/api/workspaces/${ws}/schedules`, {
+      body: { ...base, session: { model: withEffort.id, effort: "low" } },
+    });
     expect(made.status).toBe(201);
     const { schedule } = (await made.json()) as { schedule: { id: string; session: { effort: string } } };
     expect(schedule.session.effort).toBe("low");
-    const patched = await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { session: { model: noEffort.id, effort: "low" } } });
+    const patched = await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, {
+      method: "PATCH",
+      body: { session: { model: noEffort.id, effort: "low" } },
+    });
     expect(patched.status).toBe(400);
     expect(await errorOf(patched)).toMatchObject({ field: "session.effort" });
   });
@@ -63,7 +78,12 @@ describe("triggers, schedules and clones check a session's model settings", () =
   it("a clone keeps its source's effort and thinking", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
-    const source = await createSession(owner, ws, { model: withEffort.id, effort: "low", thinking: true, maxTokens: 3000 });
+    const source = await createSession(owner, ws, {
+      model: withEffort.id,
+      effort: "low",
+      thinking: true,
+      maxTokens: 3000,
+    });
     const res = await owner.api(`/api/workspaces/${ws}/sessions/${source.id}/clone`, { method: "POST" });
     expect(res.status).toBe(201);
     const { session } = (await res.json()) as { session: Record<string, unknown> };
@@ -86,9 +106,13 @@ describe("GET /api/models", () => {
   });
 
   it("is in the OpenAPI document, with the create body's effort", async () => {
-    const doc = (await (await request("/api/openapi.json")).json()) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const doc = (await (await request("/api/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
     const { CreateSession, Model } = doc.components.schemas;
     expect(JSON.stringify(CreateSession.properties.effort)).toContain('"xhigh"');
-    expect(Object.keys(Model.properties)).toEqual(expect.arrayContaining(["thinking", "effort", "sampling", "maxOutputTokens", "pricing"]));
+    expect(Object.keys(Model.properties)).toEqual(
+      expect.arrayContaining(["thinking", "effort", "sampling", "maxOutputTokens", "pricing"]),
+    );
   });
 });

@@ -53,7 +53,11 @@ describe("streamed text", () => {
     expect(expected).toContain(`before ${REDACTED} middle`);
     for (let cut = 0; cut <= whole.length; cut++) {
       const streams = newStream();
-      const shown = [streams.push("m", whole.slice(0, cut)), streams.push("m", whole.slice(cut)), ...streams.flush().map((f) => f.text)];
+      const shown = [
+        streams.push("m", whole.slice(0, cut)),
+        streams.push("m", whole.slice(cut)),
+        ...streams.flush().map((f) => f.text),
+      ];
       expect(shown.join(""), `cut at ${cut}`).toBe(expected);
       for (const part of shown) expect(part).not.toContain(VALUE.slice(0, 8));
     }
@@ -90,7 +94,9 @@ describe("repository URLs with credentials", () => {
     expect(urlHasCredentials("ssh://git@example.com/acme/app.git")).toBe(false);
     expect(urlHasCredentials("git@github.com:acme/app.git")).toBe(false);
     expect(urlHasCredentials("https://github.com/acme/app")).toBe(false);
-    expect(withoutCredentials("https://x-access-token:ghp_secret@github.com/acme/app")).toBe("https://github.com/acme/app");
+    expect(withoutCredentials("https://x-access-token:ghp_secret@github.com/acme/app")).toBe(
+      "https://github.com/acme/app",
+    );
     expect(withoutCredentials("git@github.com:acme/app.git")).toBe("git@github.com:acme/app.git");
   });
 });

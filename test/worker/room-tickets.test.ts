@@ -8,13 +8,19 @@ import { connectRoom, docText, type RoomClient } from "./yjs-client";
 async function runningSession(owner: Client, ws: string) {
   const { id } = await createSession(owner, ws, { prompt: "ticketed", timeoutSeconds: 60 });
   await waitForPhase(owner, ws, id, "Running");
-  await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: ticketed"));
+  await eventually(
+    () => transcriptOf(owner, ws, id),
+    (m) => textOf(m).includes("echo: ticketed"),
+  );
   return id;
 }
 
 /** Whether the room has heard of a revocation (the API tells it in the background). */
 const remembered = (id: string) =>
-  runInDurableObject(roomStub(id), (_room, state) => state.storage.sql.exec(`SELECT count(*) AS n FROM viewer_revocations`).one().n !== 0);
+  runInDurableObject(
+    roomStub(id),
+    (_room, state) => state.storage.sql.exec(`SELECT count(*) AS n FROM viewer_revocations`).one().n !== 0,
+  );
 
 async function ticketFor(client: Client, ws: string, id: string) {
   const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/ticket`);
@@ -36,8 +42,13 @@ describe("room tickets", () => {
     const client = (await connectRoom(id, {}, `?ticket=${issued.ticket}`)) as RoomClient;
     await client.synced;
     expect(docText(client.doc)).toContain("echo: ticketed");
-    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "live over a ticket" } });
-    await eventually(async () => docText(client.doc), (text) => text.includes("echo: live over a ticket"));
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, {
+      body: { text: "live over a ticket" },
+    });
+    await eventually(
+      async () => docText(client.doc),
+      (text) => text.includes("echo: live over a ticket"),
+    );
     client.close();
   });
 
@@ -47,7 +58,9 @@ describe("room tickets", () => {
     const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
     const id = await runningSession(owner, ws);
     const { ticket } = await ticketFor(editor, ws, id);
-    expect((await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
     // The cookie path reads D1 and refuses at once; the room refuses the ticket once the revocation reaches it.
     expect(((await connectRoom(id, { cookie: editor.cookie })) as Response).status).toBe(404);
     await eventually(() => remembered(id), Boolean);
@@ -62,7 +75,13 @@ describe("room tickets", () => {
     const id = await runningSession(owner, ws);
     const other = await createSession(owner, ws, { timeoutSeconds: 60 });
     const { ticket } = await ticketFor(owner, ws, id);
-    const access = { userId: owner.user.id, userName: owner.user.name, role: "owner" as const, tokenId: null, expiresAt: null };
+    const access = {
+      userId: owner.user.id,
+      userName: owner.user.name,
+      role: "owner" as const,
+      tokenId: null,
+      expiresAt: null,
+    };
 
     const refused = async (query: string, target = id) => {
       const res = (await connectRoom(target, {}, query)) as Response;
@@ -72,7 +91,10 @@ describe("room tickets", () => {
     await refused(`?ticket=${ticket}`, other.id);
     const [header, payload, signature] = ticket.split(".");
     const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
-    const forged = btoa(JSON.stringify({ ...claims, sid: other.id, role: "owner" })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const forged = btoa(JSON.stringify({ ...claims, sid: other.id, role: "owner" }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     await refused(`?ticket=${header}.${forged}.${signature}`, other.id);
     await refused(`?ticket=${ticket.slice(0, -2)}xx`);
     await refused(`?ticket=not-a-ticket`);
@@ -92,7 +114,9 @@ describe("room tickets", () => {
     const id = await runningSession(owner, ws);
     expect((await stranger.api(`/api/workspaces/${ws}/sessions/${id}/ticket`)).status).toBe(404);
     expect((await stranger.api(`/api/workspaces/${strangerWs}/sessions/${id}/ticket`)).status).toBe(404);
-    expect((await SELF.fetch(`http://localhost:8787/api/workspaces/${ws}/sessions/${id}/ticket`)).status).toBe(401);
+    expect(
+      (await SELF.fetch(`http://localhost:8787/api/workspaces/${ws}/sessions/${id}/ticket`)).status,
+    ).toBe(401);
   });
 
   it("carry the API token they were issued through: revoking the token's access closes the socket", async () => {
@@ -108,12 +132,17 @@ describe("room tickets", () => {
     expect(await room.revokeConnections({ tokenId: cli.tokenId })).toBe(1);
     expect(await viaToken.closed).toMatchObject({ code: 4403, reason: "access revoked" });
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "still here" } });
-    await eventually(async () => docText(viaCookie.doc), (text) => text.includes("echo: still here"));
+    await eventually(
+      async () => docText(viaCookie.doc),
+      (text) => text.includes("echo: still here"),
+    );
     viaCookie.close();
   });
 
   it("are in the OpenAPI document", async () => {
-    const doc = (await (await SELF.fetch("http://localhost:8787/api/openapi.json")).json()) as { paths: Record<string, { get?: { description: string } }> };
+    const doc = (await (await SELF.fetch("http://localhost:8787/api/openapi.json")).json()) as {
+      paths: Record<string, { get?: { description: string } }>;
+    };
     expect(doc.paths["/api/workspaces/{ws}/sessions/{id}/ticket"]?.get?.description).toBe("Who: member.");
   });
 });
@@ -124,7 +153,9 @@ describe("the session socket's namespace", () => {
     const ws = await workspaceWith(owner);
     const id = await runningSession(owner, ws);
     for (const path of [`session-shard/${id}:shard:0`, `agent-container/${id}`]) {
-      const res = await SELF.fetch(`http://localhost:8787/parties/${path}`, { headers: { Upgrade: "websocket", cookie: owner.cookie } });
+      const res = await SELF.fetch(`http://localhost:8787/parties/${path}`, {
+        headers: { Upgrade: "websocket", cookie: owner.cookie },
+      });
       expect(res.status).toBe(404);
     }
   });

@@ -26,7 +26,9 @@ export interface RunJSON {
 export const at = (iso: string) => Date.parse(iso);
 
 export async function team() {
-  const [owner, editor, viewer] = await Promise.all(["owner", "editor", "viewer"].map((r) => signIn(uniqueName(`schedule ${r}`))));
+  const [owner, editor, viewer] = await Promise.all(
+    ["owner", "editor", "viewer"].map((r) => signIn(uniqueName(`schedule ${r}`))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -34,8 +36,14 @@ export async function team() {
   return { owner, editor, viewer, ws };
 }
 
-export async function create(client: Client, ws: string, body: Record<string, unknown>): Promise<ScheduleJSON> {
-  const res = await client.api(`/api/workspaces/${ws}/schedules`, { body: { name: "nightly", session: {}, prompt: "run the report", ...body } });
+export async function create(
+  client: Client,
+  ws: string,
+  body: Record<string, unknown>,
+): Promise<ScheduleJSON> {
+  const res = await client.api(`/api/workspaces/${ws}/schedules`, {
+    body: { name: "nightly", session: {}, prompt: "run the report", ...body },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as { schedule: ScheduleJSON }).schedule;
 }
@@ -51,7 +59,8 @@ export async function read(client: Client, ws: string, id: string) {
 }
 
 export const clock = (id: string) => env.ScheduleClock.get(env.ScheduleClock.idFromName(id));
-export const tick = (id: string, now: number) => runInDurableObject(clock(id), (instance: ScheduleClock) => instance.tick(now));
+export const tick = (id: string, now: number) =>
+  runInDurableObject(clock(id), (instance: ScheduleClock) => instance.tick(now));
 export const armedFor = (id: string) => clock(id).armedFor();
 
 /** Restarts the clock's object: its memory is gone, its storage (and alarm) stays. */
@@ -67,7 +76,9 @@ export async function restartClock(id: string) {
 
 export async function schedulesSessions(client: Client, ws: string, scheduleId: string) {
   const res = await client.api(`/api/workspaces/${ws}/sessions`);
-  const { sessions } = (await res.json()) as { sessions: { id: string; origin: { kind: string; scheduleId?: string } }[] };
+  const { sessions } = (await res.json()) as {
+    sessions: { id: string; origin: { kind: string; scheduleId?: string } }[];
+  };
   return sessions.filter((s) => s.origin.kind === "schedule" && s.origin.scheduleId === scheduleId);
 }
 
@@ -75,5 +86,9 @@ export async function schedulesSessions(client: Client, ws: string, scheduleId: 
 export async function waitForPrevious(client: Client, ws: string, scheduleId: string) {
   const last = (await read(client, ws, scheduleId)).runs.find((r) => r.outcome === "started");
   if (!last?.sessionId) return;
-  await eventually(() => getSession(client, ws, last.sessionId!), (s) => s.phase === "Completed" || s.phase === "Stopped" || s.phase === "Failed", 10_000);
+  await eventually(
+    () => getSession(client, ws, last.sessionId!),
+    (s) => s.phase === "Completed" || s.phase === "Stopped" || s.phase === "Failed",
+    10_000,
+  );
 }

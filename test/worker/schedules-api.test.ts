@@ -18,26 +18,55 @@ describe("schedules: the API", () => {
     expect(schedule.nextRunAt! - before).toBeLessThanOrEqual(86_400_000);
     expect(await armedFor(schedule.id)).toBe(schedule.nextRunAt);
 
-    expect((await viewer.api(`/api/workspaces/${ws}/schedules`, { body: { name: "x", cron: "0 9 * * *", session: {}, prompt: "p" } })).status).toBe(403);
-    const listed = (await (await viewer.api(`/api/workspaces/${ws}/schedules`)).json()) as { schedules: ScheduleJSON[] };
+    expect(
+      (
+        await viewer.api(`/api/workspaces/${ws}/schedules`, {
+          body: { name: "x", cron: "0 9 * * *", session: {}, prompt: "p" },
+        })
+      ).status,
+    ).toBe(403);
+    const listed = (await (await viewer.api(`/api/workspaces/${ws}/schedules`)).json()) as {
+      schedules: ScheduleJSON[];
+    };
     expect(listed.schedules.map((s) => s.id)).toEqual([schedule.id]);
     expect(await read(viewer, ws, schedule.id)).toMatchObject({ schedule: { id: schedule.id }, runs: [] });
 
-    const renamed = await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { name: "weekly", cron: "0 9 * * 1" } });
+    const renamed = await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, {
+      method: "PATCH",
+      body: { name: "weekly", cron: "0 9 * * 1" },
+    });
     expect(renamed.status).toBe(200);
     const weekly = ((await renamed.json()) as { schedule: ScheduleJSON }).schedule;
     expect(new Date(weekly.nextRunAt!).getUTCDay()).toBe(1);
     expect(await armedFor(schedule.id)).toBe(weekly.nextRunAt);
 
-    const paused = ((await (await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { enabled: false } })).json()) as { schedule: ScheduleJSON }).schedule;
+    const paused = (
+      (await (
+        await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, {
+          method: "PATCH",
+          body: { enabled: false },
+        })
+      ).json()) as { schedule: ScheduleJSON }
+    ).schedule;
     expect(paused).toMatchObject({ enabled: false, nextRunAt: null });
     expect(await armedFor(schedule.id)).toBeNull();
-    const resumed = ((await (await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "PATCH", body: { enabled: true } })).json()) as { schedule: ScheduleJSON }).schedule;
+    const resumed = (
+      (await (
+        await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, {
+          method: "PATCH",
+          body: { enabled: true },
+        })
+      ).json()) as { schedule: ScheduleJSON }
+    ).schedule;
     expect(resumed.nextRunAt).toBe(weekly.nextRunAt);
     expect(await armedFor(schedule.id)).toBe(weekly.nextRunAt);
 
-    expect((await viewer.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(403);
-    expect((await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await viewer.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status,
+    ).toBe(403);
+    expect(
+      (await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
     expect((await owner.api(`/api/workspaces/${ws}/schedules/${schedule.id}`)).status).toBe(404);
     expect(await armedFor(schedule.id)).toBeNull();
   });
@@ -61,21 +90,37 @@ describe("schedules: the API", () => {
       [{ cron: "0 9 * * *", name: "" }, "name"],
     ];
     for (const [body, field, message] of cases) {
-      const res = await owner.api(`/api/workspaces/${ws}/schedules`, { body: { name: "n", session: {}, prompt: "p", ...body } });
+      const res = await owner.api(`/api/workspaces/${ws}/schedules`, {
+        body: { name: "n", session: {}, prompt: "p", ...body },
+      });
       const text = await res.text();
       expect(res.status, `${JSON.stringify(body)}: ${text}`).toBe(400);
       const error = (JSON.parse(text) as { error: { field?: string; message: string } }).error;
       expect(error.field, JSON.stringify(body)).toBe(field);
       if (message) expect(error.message).toMatch(message);
     }
-    expect((await owner.api(`/api/workspaces/${ws}/schedules`, { body: { name: "n", cron: "*/5 * * * *", session: {}, prompt: "p" } })).status).toBe(201);
-    const { schedules } = (await (await owner.api(`/api/workspaces/${ws}/schedules`)).json()) as { schedules: unknown[] };
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/schedules`, {
+          body: { name: "n", cron: "*/5 * * * *", session: {}, prompt: "p" },
+        })
+      ).status,
+    ).toBe(201);
+    const { schedules } = (await (await owner.api(`/api/workspaces/${ws}/schedules`)).json()) as {
+      schedules: unknown[];
+    };
     expect(schedules).toHaveLength(1);
     const id = (schedules[0] as { id: string }).id;
-    const patch = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, { method: "PATCH", body: { cron: "*/2 * * * *" } });
+    const patch = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, {
+      method: "PATCH",
+      body: { cron: "*/2 * * * *" },
+    });
     expect(patch.status).toBe(400);
     expect(((await patch.json()) as { error: { field: string } }).error.field).toBe("cron");
-    const unknownFlow = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, { method: "PATCH", body: { session: { workflow: "no-such-flow" } } });
+    const unknownFlow = await owner.api(`/api/workspaces/${ws}/schedules/${id}`, {
+      method: "PATCH",
+      body: { session: { workflow: "no-such-flow" } },
+    });
     expect(unknownFlow.status).toBe(400);
     expect(((await unknownFlow.json()) as { error: { field: string } }).error.field).toBe("session.workflow");
   });
@@ -84,10 +129,17 @@ describe("schedules: the API", () => {
     const a = await team();
     const b = await team();
     const theirs = await create(b.owner, b.ws, { cron: "0 9 * * *" });
-    for (const [method, path] of [["GET", ""], ["PATCH", ""], ["DELETE", ""], ["POST", "/run"]] as const) {
-      const res = await a.owner.api(`/api/workspaces/${a.ws}/schedules/${theirs.id}${path}`, { method, ...(method === "PATCH" && { body: { name: "x" } }) });
+    for (const [method, path] of [
+      ["GET", ""],
+      ["PATCH", ""],
+      ["DELETE", ""],
+      ["POST", "/run"],
+    ] as const) {
+      const res = await a.owner.api(`/api/workspaces/${a.ws}/schedules/${theirs.id}${path}`, {
+        method,
+        ...(method === "PATCH" && { body: { name: "x" } }),
+      });
       expect(res.status, `${method} ${path}`).toBe(404);
     }
   });
 });
-

@@ -7,12 +7,27 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getSession, textOf, transcriptOf, waitForPhase } from "./session-helpers";
-import { armedFor, at, clock, create, read, restartClock, schedulesSessions, team, tick, waitForPrevious } from "./schedule-helpers";
+import {
+  armedFor,
+  at,
+  clock,
+  create,
+  read,
+  restartClock,
+  schedulesSessions,
+  team,
+  tick,
+  waitForPrevious,
+} from "./schedule-helpers";
 
 describe("schedules: the clock", () => {
   it("a run records itself, starts a non-interactive session with the prompt whose origin is the schedule, and moves on", async () => {
     const { owner, ws } = await team();
-    const schedule = await create(owner, ws, { name: "morning report", cron: "0 9 * * *", timezone: "Europe/Berlin" });
+    const schedule = await create(owner, ws, {
+      name: "morning report",
+      cron: "0 9 * * *",
+      timezone: "Europe/Berlin",
+    });
     const slot = schedule.nextRunAt!;
     // Rung early (a stale alarm): nothing runs.
     await tick(schedule.id, slot - 1000);
@@ -26,7 +41,11 @@ describe("schedules: the clock", () => {
     expect(await armedFor(schedule.id)).toBe(after.nextRunAt);
 
     const session = await getSession(owner, ws, runs[0]!.sessionId!);
-    expect(session.origin).toEqual({ kind: "schedule", scheduleId: schedule.id, scheduleName: "morning report" });
+    expect(session.origin).toEqual({
+      kind: "schedule",
+      scheduleId: schedule.id,
+      scheduleName: "morning report",
+    });
     expect(session.interactive).toBe(false);
     await waitForPhase(owner, ws, session.id, "Completed");
     expect(textOf(await transcriptOf(owner, ws, session.id))).toContain("run the report");
@@ -50,7 +69,10 @@ describe("schedules: the clock", () => {
     }
     const runs = (await read(owner, ws, nine.id)).runs;
     expect(runs.map((r) => r.outcome)).toEqual(["started", "started", "started"]);
-    expect(runs.map((r) => r.scheduledFor).slice(0, 2)).toEqual([at("2027-03-28T07:00:00Z"), at("2027-03-27T08:00:00Z")]);
+    expect(runs.map((r) => r.scheduledFor).slice(0, 2)).toEqual([
+      at("2027-03-28T07:00:00Z"),
+      at("2027-03-27T08:00:00Z"),
+    ]);
 
     // 02:30 does not exist in Berlin on the 28th: it runs once that day, at 03:30 CEST (01:30Z).
     const gap = await create(owner, ws, { cron: "30 2 * * *", timezone: "Europe/Berlin" });
@@ -84,7 +106,9 @@ describe("schedules: the clock", () => {
     // A run cut short after it was recorded but before its session started: the next ring starts that very session.
     const third = (await read(owner, ws, schedule.id)).schedule.nextRunAt!;
     const chosen = crypto.randomUUID();
-    await env.DB.prepare("INSERT INTO schedule_runs (id, schedule_id, slot, ran_at, session_id, outcome) VALUES (?, ?, ?, ?, ?, 'starting')")
+    await env.DB.prepare(
+      "INSERT INTO schedule_runs (id, schedule_id, slot, ran_at, session_id, outcome) VALUES (?, ?, ?, ?, ?, 'starting')",
+    )
       .bind(crypto.randomUUID(), schedule.id, third, third, chosen)
       .run();
     await waitForPrevious(owner, ws, schedule.id);
@@ -123,7 +147,10 @@ describe("schedules: the clock", () => {
     const { owner, editor, ws } = await team();
     const schedule = await create(editor, ws, { cron: "0 6 * * *", timezone: "UTC" });
     // Its creator is an editor no more: the clock may not start sessions in their name.
-    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "viewer" } });
+    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+      method: "PATCH",
+      body: { role: "viewer" },
+    });
     await tick(schedule.id, schedule.nextRunAt!);
     const { runs } = await read(owner, ws, schedule.id);
     expect(runs[0]).toMatchObject({ outcome: "failed", sessionId: null });
@@ -138,17 +165,33 @@ describe("schedules: the clock", () => {
     expect((session.createdBy as { id: string }).id).toBe(owner.user.id);
     const latest = (await read(owner, ws, schedule.id)).runs[0]!;
     expect(latest).toMatchObject({ manual: true, scheduledFor: null, sessionId, outcome: "started" });
-    expect((await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}/run`, { method: "POST" })).status).toBe(403);
+    expect(
+      (await editor.api(`/api/workspaces/${ws}/schedules/${schedule.id}/run`, { method: "POST" })).status,
+    ).toBe(403);
   });
 
   it("a session body that no longer validates (a model gone from the catalog) fails the run with the reason, and the schedule still lists", async () => {
     const { owner, ws } = await team();
-    const schedule = await create(owner, ws, { cron: "0 6 * * *", timezone: "UTC", session: { model: "claude-sonnet-4-5" } });
-    const stored = JSON.parse((await env.DB.prepare("SELECT session_config FROM schedules WHERE id = ?").bind(schedule.id).first<{ session_config: string }>())!.session_config);
-    await env.DB.prepare("UPDATE schedules SET session_config = ? WHERE id = ?").bind(JSON.stringify({ ...stored, model: "claude-retired-1" }), schedule.id).run();
+    const schedule = await create(owner, ws, {
+      cron: "0 6 * * *",
+      timezone: "UTC",
+      session: { model: "claude-sonnet-4-5" },
+    });
+    const stored = JSON.parse(
+      (await env.DB.prepare("SELECT session_config FROM schedules WHERE id = ?")
+        .bind(schedule.id)
+        .first<{ session_config: string }>())!.session_config,
+    );
+    await env.DB.prepare("UPDATE schedules SET session_config = ? WHERE id = ?")
+      .bind(JSON.stringify({ ...stored, model: "claude-retired-1" }), schedule.id)
+      .run();
     expect((await owner.api(`/api/workspaces/${ws}/schedules`)).status).toBe(200);
     await tick(schedule.id, schedule.nextRunAt!);
-    const run = await env.DB.prepare("SELECT outcome, reason, session_id FROM schedule_runs WHERE schedule_id = ?").bind(schedule.id).first<{ outcome: string; reason: string; session_id: string | null }>();
+    const run = await env.DB.prepare(
+      "SELECT outcome, reason, session_id FROM schedule_runs WHERE schedule_id = ?",
+    )
+      .bind(schedule.id)
+      .first<{ outcome: string; reason: string; session_id: string | null }>();
     expect(run).toMatchObject({ outcome: "failed", session_id: null });
     expect(run!.reason).toMatch(/^invalid_input: session\.model/);
     // The clock moved on: the next slot will try again (and fail again until the schedule is edited).
@@ -168,4 +211,3 @@ describe("schedules: the clock", () => {
     expect(after.nextRunAt).toBeGreaterThan(Date.now());
   });
 });
-

@@ -2,10 +2,19 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadWorkspaceSecrets, redactSecrets, REDACTED } from "../../worker/secrets";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, fakeAgent, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import {
+  createSession,
+  eventually,
+  fakeAgent,
+  transcriptOf,
+  waitForAgentStatus,
+  waitForPhase,
+} from "./session-helpers";
 
 async function team() {
-  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
+  const [owner, editor, viewer, stranger] = await Promise.all(
+    ["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -13,7 +22,8 @@ async function team() {
   return { owner, editor, viewer, stranger, ws };
 }
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; field?: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; field?: string } }).error;
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -21,8 +31,18 @@ describe("workspace secrets", () => {
   it("stores values for owners and lists names, scopes and dates only", async () => {
     const { owner, ws } = await team();
     const value = `ghp_${crypto.randomUUID()}`;
-    expect((await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value } })).status).toBe(204);
-    expect((await owner.api(`/api/workspaces/${ws}/secrets/ANTHROPIC_API_KEY`, { method: "PUT", body: { value: "sk-ant-1234" } })).status).toBe(204);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/secrets/GITHUB_TOKEN`, { method: "PUT", body: { value } }))
+        .status,
+    ).toBe(204);
+    expect(
+      (
+        await owner.api(`/api/workspaces/${ws}/secrets/ANTHROPIC_API_KEY`, {
+          method: "PUT",
+          body: { value: "sk-ant-1234" },
+        })
+      ).status,
+    ).toBe(204);
 
     const res = await owner.api(`/api/workspaces/${ws}/secrets`);
     const text = await res.text();
@@ -32,7 +52,10 @@ describe("workspace secrets", () => {
     expect(secrets.map((s) => s.name)).toEqual(["ANTHROPIC_API_KEY", "GITHUB_TOKEN"]);
     for (const secret of secrets) expect(Object.keys(secret).sort()).toEqual(["name", "scope", "updatedAt"]);
 
-    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({ ANTHROPIC_API_KEY: "sk-ant-1234", GITHUB_TOKEN: value });
+    expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({
+      ANTHROPIC_API_KEY: "sk-ant-1234",
+      GITHUB_TOKEN: value,
+    });
   });
 
   it("replaces a value on a second PUT and removes it on DELETE", async () => {
@@ -55,14 +78,22 @@ describe("workspace secrets", () => {
     const value = `secret-${crypto.randomUUID()}`;
     await owner.api(`/api/workspaces/${ws}/secrets/API_KEY`, { method: "PUT", body: { value } });
     await owner.api(`/api/workspaces/${ws}/secrets/OTHER_KEY`, { method: "PUT", body: { value } });
-    const { results } = await env.DB.prepare("SELECT * FROM secrets WHERE workspace_id = ?").bind(ws).all<Record<string, string>>();
+    const { results } = await env.DB.prepare("SELECT * FROM secrets WHERE workspace_id = ?")
+      .bind(ws)
+      .all<Record<string, string>>();
     expect(results).toHaveLength(2);
     expect(JSON.stringify(results)).not.toContain(value);
     expect(results[0].iv).not.toBe(results[1].iv);
 
     // A ciphertext copied under another name does not open.
-    await env.DB.prepare("UPDATE secrets SET ciphertext = ?, iv = ? WHERE workspace_id = ? AND name = 'OTHER_KEY'")
-      .bind(results.find((r) => r.name === "API_KEY")!.ciphertext, results.find((r) => r.name === "API_KEY")!.iv, ws)
+    await env.DB.prepare(
+      "UPDATE secrets SET ciphertext = ?, iv = ? WHERE workspace_id = ? AND name = 'OTHER_KEY'",
+    )
+      .bind(
+        results.find((r) => r.name === "API_KEY")!.ciphertext,
+        results.find((r) => r.name === "API_KEY")!.iv,
+        ws,
+      )
       .run();
     await expect(loadWorkspaceSecrets(env, ws)).rejects.toThrow();
   });
@@ -71,8 +102,13 @@ describe("workspace secrets", () => {
     const { editor, viewer, stranger, ws } = await team();
     for (const client of [editor, viewer]) {
       expect((await client.api(`/api/workspaces/${ws}/secrets`)).status).toBe(403);
-      expect((await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "PUT", body: { value: "v" } })).status).toBe(403);
-      expect((await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "DELETE" })).status).toBe(403);
+      expect(
+        (await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "PUT", body: { value: "v" } }))
+          .status,
+      ).toBe(403);
+      expect((await client.api(`/api/workspaces/${ws}/secrets/X_KEY`, { method: "DELETE" })).status).toBe(
+        403,
+      );
     }
     expect((await stranger.api(`/api/workspaces/${ws}/secrets`)).status).toBe(404);
     expect((await loadWorkspaceSecrets(env, ws)).byName).toEqual({});
@@ -80,7 +116,8 @@ describe("workspace secrets", () => {
 
   it("validates names and values with a 400 naming the field", async () => {
     const { owner, ws } = await team();
-    const put = (name: string, body: unknown) => owner.api(`/api/workspaces/${ws}/secrets/${name}`, { method: "PUT", body });
+    const put = (name: string, body: unknown) =>
+      owner.api(`/api/workspaces/${ws}/secrets/${name}`, { method: "PUT", body });
     const cases: [string, unknown, string, string?][] = [
       ["BAD-NAME", { value: "v" }, "invalid_input", "name"],
       ["1ABC", { value: "v" }, "invalid_input", "name"],
@@ -104,7 +141,9 @@ describe("workspace secrets", () => {
 describe("redactSecrets", () => {
   it("replaces every occurrence, longest value first, and ignores values too short to be credentials", () => {
     const text = "token=abcd1234 again abcd1234 and abcd1234-long; x=ab";
-    expect(redactSecrets(text, ["abcd1234", "abcd1234-long", "ab"])).toBe(`token=${REDACTED} again ${REDACTED} and ${REDACTED}; x=ab`);
+    expect(redactSecrets(text, ["abcd1234", "abcd1234-long", "ab"])).toBe(
+      `token=${REDACTED} again ${REDACTED} and ${REDACTED}; x=ab`,
+    );
     expect(redactSecrets("nothing here", [])).toBe("nothing here");
   });
 });
@@ -125,7 +164,10 @@ describe("a secret never leaves the agent", () => {
       await owner.api(`/api/workspaces/${ws}/sessions/${session.id}/messages`, { body: { text } });
       await waitForAgentStatus(owner, ws, session.id, "idle");
     }
-    await eventually(() => transcriptOf(owner, ws, session.id), (messages) => messages.filter((m) => m.role === "assistant").length >= 3);
+    await eventually(
+      () => transcriptOf(owner, ws, session.id),
+      (messages) => messages.filter((m) => m.role === "assistant").length >= 3,
+    );
 
     const base = `/api/workspaces/${ws}`;
     const paths = [
@@ -145,7 +187,9 @@ describe("a secret never leaves the agent", () => {
         expect(await res.text(), path).not.toContain(value);
       }
     }
-    const pdf = new Uint8Array(await (await viewer.api(`${base}/sessions/${session.id}/export?format=pdf`)).arrayBuffer());
+    const pdf = new Uint8Array(
+      await (await viewer.api(`${base}/sessions/${session.id}/export?format=pdf`)).arrayBuffer(),
+    );
     expect(new TextDecoder("latin1").decode(pdf)).not.toContain(value);
     const { extractText, getDocumentProxy } = await import("unpdf");
     const { text } = await extractText(await getDocumentProxy(pdf), { mergePages: true });

@@ -10,7 +10,11 @@ export interface SessionJSON {
   [key: string]: unknown;
 }
 
-export async function createSession(client: Client, ws: string, body: Record<string, unknown> = {}): Promise<SessionJSON> {
+export async function createSession(
+  client: Client,
+  ws: string,
+  body: Record<string, unknown> = {},
+): Promise<SessionJSON> {
   const res = await client.api(`/api/workspaces/${ws}/sessions`, { body });
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as { session: SessionJSON }).session;
@@ -23,11 +27,16 @@ export async function getSession(client: Client, ws: string, id: string): Promis
 }
 
 /** Polls until `check` passes or `timeoutMs` runs out (the agent and the DO work asynchronously). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!check(value)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
     value = await read();
   }
@@ -35,16 +44,32 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
 }
 
 export function waitForPhase(client: Client, ws: string, id: string, phase: string, timeoutMs = 5000) {
-  return eventually(() => getSession(client, ws, id), (s) => s.phase === phase, timeoutMs);
+  return eventually(
+    () => getSession(client, ws, id),
+    (s) => s.phase === phase,
+    timeoutMs,
+  );
 }
 
 export function waitForAgentStatus(client: Client, ws: string, id: string, status: string) {
-  return eventually(() => getSession(client, ws, id), (s) => s.agentStatus === status);
+  return eventually(
+    () => getSession(client, ws, id),
+    (s) => s.agentStatus === status,
+  );
 }
 
 export async function transcriptOf(client: Client, ws: string, id: string) {
   const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/transcript`);
-  return ((await res.json()) as { messages: { role: string; author: string | null; queued?: boolean; blocks: { type: string; text?: string; [k: string]: unknown }[] }[] }).messages;
+  return (
+    (await res.json()) as {
+      messages: {
+        role: string;
+        author: string | null;
+        queued?: boolean;
+        blocks: { type: string; text?: string; [k: string]: unknown }[];
+      }[];
+    }
+  ).messages;
 }
 
 export const textOf = (messages: Awaited<ReturnType<typeof transcriptOf>>) =>
@@ -52,7 +77,9 @@ export const textOf = (messages: Awaited<ReturnType<typeof transcriptOf>>) =>
 
 /** What the fake agent host received from and sent to this session's room. */
 export async function fakeAgent(id: string, action?: "release" | "drop" | "kill" | "restart" | "deaf") {
-  const res = await fetch(`${env.AGENT_URL}/control/${id}${action ? `/${action}` : ""}`, { method: action ? "POST" : "GET" });
+  const res = await fetch(`${env.AGENT_URL}/control/${id}${action ? `/${action}` : ""}`, {
+    method: action ? "POST" : "GET",
+  });
   return (await res.json()) as {
     received: { type: string; [k: string]: unknown }[];
     sent: { type: string; seq: number; [k: string]: unknown }[];
@@ -66,7 +93,11 @@ export async function fakeAgent(id: string, action?: "release" | "drop" | "kill"
 
 export async function eventsOf(client: Client, ws: string, id: string) {
   const res = await client.api(`/api/workspaces/${ws}/sessions/${id}/events`);
-  return ((await res.json()) as { events: { seq: number; type: string; phase?: string; actor?: string; reason?: string }[] }).events;
+  return (
+    (await res.json()) as {
+      events: { seq: number; type: string; phase?: string; actor?: string; reason?: string }[];
+    }
+  ).events;
 }
 
 export const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(id));

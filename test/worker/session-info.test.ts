@@ -18,6 +18,8 @@ describe("the session map", () => {
     expect(updates).toBe(written);
     transcript.setInfo({ repos: [{ url: "https://github.com/acme/app", branch: "release" }] });
     expect(updates).toBe(written + 1);
-    expect(doc.getMap("session").get("repos")).toEqual([{ url: "https://github.com/acme/app", branch: "release" }]);
+    expect(doc.getMap("session").get("repos")).toEqual([
+      { url: "https://github.com/acme/app", branch: "release" },
+    ]);
   });
 });

@@ -33,12 +33,16 @@ describe("session lifecycle with an agent", () => {
     const after = await transcriptOf(owner, ws, created.id);
     expect(after[0].queued).toBe(false);
 
-    const events = (await (await owner.api(`/api/workspaces/${ws}/sessions/${created.id}/events`)).json()) as {
+    const events = (await (
+      await owner.api(`/api/workspaces/${ws}/sessions/${created.id}/events`)
+    ).json()) as {
       events: { seq: number; type: string; phase?: string; reason?: string }[];
     };
     const phases = events.events.filter((e) => e.type === "phase").map((e) => e.phase);
     expect(phases).toEqual(["Creating", "Running"]);
-    expect(events.events.map((e) => e.seq)).toEqual([...events.events.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(events.events.map((e) => e.seq)).toEqual(
+      [...events.events.map((e) => e.seq)].sort((a, b) => a - b),
+    );
     expect(events.events.some((e) => e.type === "progress" && e.reason === "starting agent")).toBe(true);
   });
 
@@ -46,11 +50,16 @@ describe("session lifecycle with an agent", () => {
     const { owner, ws } = await setup();
     const { id } = await createSession(owner, ws, { prompt: "the first prompt" });
     await waitForPhase(owner, ws, id, "Running");
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: the first prompt"));
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("echo: the first prompt"),
+    );
     const agent = await fakeAgent(id);
     const start = agent.received.find((f) => f.type === "start") as unknown as { history: unknown[] };
     expect(start.history).toEqual([]);
-    expect(agent.received.filter((f) => f.type === "user_message").map((f) => f.text)).toEqual(["the first prompt"]);
+    expect(agent.received.filter((f) => f.type === "user_message").map((f) => f.text)).toEqual([
+      "the first prompt",
+    ]);
   });
 
   it("stop cancels the turn in flight, keeps what was streamed, and resumes with the history", async () => {
@@ -59,7 +68,10 @@ describe("session lifecycle with an agent", () => {
     await waitForPhase(owner, ws, id, "Running");
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/hold" } });
     await waitForAgentStatus(owner, ws, id, "working");
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("holding"));
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("holding"),
+    );
 
     const stop = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
     expect(stop.status).toBe(202);
@@ -76,16 +88,29 @@ describe("session lifecycle with an agent", () => {
     expect(resume.status).toBe(202);
     await waitForPhase(owner, ws, id, "Running");
     const agent = await fakeAgent(id);
-    const start = agent.received.find((f) => f.type === "start") as unknown as { incarnation: string | null; history: { role: string; blocks: { text?: string }[] }[] };
+    const start = agent.received.find((f) => f.type === "start") as unknown as {
+      incarnation: string | null;
+      history: { role: string; blocks: { text?: string }[] }[];
+    };
     expect(start.incarnation).toBeNull();
     expect(start.history.map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(start.history[0].blocks[0].text).toBe("/hold");
     expect(start.history[1].blocks[0].text).toBe("holding ");
 
-    const phases = ((await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
-      events: { type: string; phase?: string; actor?: string }[];
-    }).events.filter((e) => e.type === "phase");
-    expect(phases.map((e) => e.phase)).toEqual(["Creating", "Running", "Stopping", "Stopped", "Pending", "Creating", "Running"]);
+    const phases = (
+      (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+        events: { type: string; phase?: string; actor?: string }[];
+      }
+    ).events.filter((e) => e.type === "phase");
+    expect(phases.map((e) => e.phase)).toEqual([
+      "Creating",
+      "Running",
+      "Stopping",
+      "Stopped",
+      "Pending",
+      "Creating",
+      "Running",
+    ]);
     expect(phases.find((e) => e.phase === "Stopping")?.actor).toBe(owner.user.name);
   });
 
@@ -96,7 +121,11 @@ describe("session lifecycle with an agent", () => {
     const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
       events: { type: string; phase?: string; reason?: string }[];
     };
-    expect(events.at(-1)).toMatchObject({ type: "phase", phase: "Failed", reason: "the API key was rejected" });
+    expect(events.at(-1)).toMatchObject({
+      type: "phase",
+      phase: "Failed",
+      reason: "the API key was rejected",
+    });
   });
 
   it("fails during Creating when a repository cannot be cloned", async () => {
@@ -116,10 +145,15 @@ describe("session lifecycle with an agent", () => {
     await waitForPhase(owner, ws, id, "Completed");
     const msg = await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "more" } });
     expect(msg.status).toBe(409);
-    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(
+      202,
+    );
     await waitForPhase(owner, ws, id, "Running");
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "more" } });
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: more"));
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("echo: more"),
+    );
   });
 
   it("survives a dropped agent socket without losing a frame", async () => {
@@ -128,7 +162,10 @@ describe("session lifecycle with an agent", () => {
     await waitForPhase(owner, ws, id, "Running");
     await fakeAgent(id, "drop");
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "after the blip" } });
-    await eventually(() => transcriptOf(owner, ws, id), (m) => textOf(m).includes("echo: after the blip"));
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("echo: after the blip"),
+    );
     expect((await getSession(owner, ws, id)).phase).toBe("Running");
     const agent = await fakeAgent(id);
     expect(agent.received.filter((f) => f.type === "start")).toHaveLength(2);
@@ -142,8 +179,15 @@ describe("session lifecycle with an agent", () => {
     const stop = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
     expect(stop.status).toBe(202);
     await waitForPhase(owner, ws, id, "Stopped", 12_000);
-    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as { events: { type: string; phase?: string }[] };
-    expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual(["Creating", "Running", "Stopping", "Stopped"]);
+    const { events } = (await (await owner.api(`/api/workspaces/${ws}/sessions/${id}/events`)).json()) as {
+      events: { type: string; phase?: string }[];
+    };
+    expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual([
+      "Creating",
+      "Running",
+      "Stopping",
+      "Stopped",
+    ]);
     await fakeAgent(id, "restart");
   });
 
@@ -157,7 +201,9 @@ describe("session lifecycle with an agent", () => {
     expect(Date.now() - killedAt).toBeLessThan(5000);
     // Failed is not the end: once an agent can be reached again, Resume starts a new run.
     await fakeAgent(id, "restart");
-    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(202);
+    expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(
+      202,
+    );
     await waitForPhase(owner, ws, id, "Running");
   });
 });

@@ -6,9 +6,10 @@ import { catalogOf } from "../../worker/models/catalog";
 import { defaultModel } from "@tandem/protocol/models";
 import { liveModel, liveModels } from "../fakes/catalog";
 
-
 async function team() {
-  const [owner, editor, viewer, stranger] = await Promise.all(["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))));
+  const [owner, editor, viewer, stranger] = await Promise.all(
+    ["owner", "editor", "viewer", "stranger"].map((n) => signIn(uniqueName(n))),
+  );
   const ws = await workspaceWith(owner, [
     { client: editor, role: "editor" },
     { client: viewer, role: "viewer" },
@@ -25,7 +26,10 @@ const catalog = catalogOf(env);
 const always = liveModel((m) => m.thinking.mode === "always", catalog);
 const noEffort = liveModel((m) => m.effort.levels.length === 0, catalog);
 const noXhigh = liveModel((m) => m.effort.levels.length > 0 && !m.effort.levels.includes("xhigh"), catalog);
-const offCapped = liveModel((m) => m.thinking.offMaxEffort === "high" && m.effort.levels.includes("max"), catalog);
+const offCapped = liveModel(
+  (m) => m.thinking.offMaxEffort === "high" && m.effort.levels.includes("max"),
+  catalog,
+);
 
 describe("creating a session", () => {
   it("applies the defaults of SPEC §2 and a readable name", async () => {
@@ -57,13 +61,19 @@ describe("creating a session", () => {
     ["timeout 60", { timeoutSeconds: 60 }],
     ["timeout 1800", { timeoutSeconds: 1800 }],
     ["thinking with 1025 max tokens", { thinking: true, maxTokens: 1025 }],
-    ...liveModels(catalog).map((m): [string, Record<string, unknown>] => [`${m.id}, thinking as it takes it`, { model: m.id, thinking: m.thinking.mode === "always" }]),
+    ...liveModels(catalog).map((m): [string, Record<string, unknown>] => [
+      `${m.id}, thinking as it takes it`,
+      { model: m.id, thinking: m.thinking.mode === "always" },
+    ]),
     ["an always-thinking model's lowest effort", { model: always.id, effort: always.effort.levels[0] }],
     ["effort null: the model's default", { model: noXhigh.id, effort: null }],
     ["a model's highest effort with thinking on", { model: offCapped.id, thinking: true, effort: "max" }],
     ["a non-interactive session", { interactive: false }],
     ["a trimmed name", { displayName: "  Fix login  " }],
-    ["a repo and a workflow", { repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix" }],
+    [
+      "a repo and a workflow",
+      { repos: [{ url: "https://github.com/acme/app.git", branch: "main" }], workflow: "bug-fix" },
+    ],
   ];
   for (const [label, body] of accepted) {
     it(`accepts ${label}`, async () => {
@@ -91,14 +101,26 @@ describe("creating a session", () => {
     ["thinking off on an always-thinking model", { model: always.id, thinking: false }, "thinking"],
     ["an effort on a model that takes none", { model: noEffort.id, effort: "low" }, "effort"],
     ["an effort level the model does not take", { model: noXhigh.id, effort: "xhigh" }, "effort"],
-    ["an effort above the model's limit with thinking off", { model: offCapped.id, thinking: false, effort: "max" }, "effort"],
+    [
+      "an effort above the model's limit with thinking off",
+      { model: offCapped.id, thinking: false, effort: "max" },
+      "effort",
+    ],
     ["an unknown effort", { effort: "extreme" }, "effort"],
     ["an empty name", { displayName: "   " }, "displayName"],
     ["a 101-character name", { displayName: "x".repeat(101) }, "displayName"],
     ["an unknown workflow", { workflow: "world-domination" }, "workflow"],
     ["a repo without a URL", { repos: [{ branch: "main" }] }, "repos.0.url"],
-    ["a repo URL with a token in it", { repos: [{ url: "https://x-access-token:ghp_secret@github.com/acme/app" }] }, "repos.0.url"],
-    ["a repo URL with a token as its user", { repos: [{ url: "https://ghp_secret@github.com/acme/app" }] }, "repos.0.url"],
+    [
+      "a repo URL with a token in it",
+      { repos: [{ url: "https://x-access-token:ghp_secret@github.com/acme/app" }] },
+      "repos.0.url",
+    ],
+    [
+      "a repo URL with a token as its user",
+      { repos: [{ url: "https://ghp_secret@github.com/acme/app" }] },
+      "repos.0.url",
+    ],
     ["an unknown field", { max_tokens: 100 }, undefined],
     ["an array body", [], undefined],
   ];
@@ -110,7 +132,9 @@ describe("creating a session", () => {
       const error = await errorOf(res);
       expect(error.code).toBe("invalid_input");
       if (field) expect(error.field).toBe(field);
-      const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as { sessions: unknown[] };
+      const list = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as {
+        sessions: unknown[];
+      };
       expect(list.sessions).toHaveLength(0);
     });
   }
@@ -131,7 +155,13 @@ describe("roles on session routes", () => {
     const { owner, editor, viewer, stranger, ws } = await team();
     const session = await createSession(editor, ws);
     const base = `/api/workspaces/${ws}/sessions`;
-    const reads = [`${base}`, `${base}/${session.id}`, `${base}/${session.id}/events`, `${base}/${session.id}/transcript`, `${base}/${session.id}/artifacts`];
+    const reads = [
+      `${base}`,
+      `${base}/${session.id}`,
+      `${base}/${session.id}/events`,
+      `${base}/${session.id}/transcript`,
+      `${base}/${session.id}/artifacts`,
+    ];
     const writes: [string, string, unknown?][] = [
       ["POST", base, {}],
       ["PATCH", `${base}/${session.id}`, { displayName: "renamed" }],
@@ -150,7 +180,10 @@ describe("roles on session routes", () => {
       expect((await stranger.api(path, { method, body })).status, `${method} ${path}`).toBe(404);
     }
     expect((await getSession(owner, ws, session.id)).displayName).toBe(session.displayName);
-    const renamed = await editor.api(`${base}/${session.id}`, { method: "PATCH", body: { displayName: "renamed" } });
+    const renamed = await editor.api(`${base}/${session.id}`, {
+      method: "PATCH",
+      body: { displayName: "renamed" },
+    });
     expect(renamed.status).toBe(200);
     expect((await getSession(viewer, ws, session.id)).displayName).toBe("renamed");
   });
@@ -176,7 +209,9 @@ describe("listing sessions", () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await owner.api(`/api/workspaces/${ws}/sessions?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const res = await owner.api(
+        `/api/workspaces/${ws}/sessions?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       const body = (await res.json()) as { sessions: { displayName: string }[]; nextCursor: string | null };
       pages.push(body.sessions.map((s) => s.displayName));
       cursor = body.nextCursor;
@@ -186,7 +221,9 @@ describe("listing sessions", () => {
     await waitForPhase(owner, ws, created[0].id, "Running");
     await owner.api(`/api/workspaces/${ws}/sessions/${created[0].id}/stop`, { method: "POST" });
     await waitForPhase(owner, ws, created[0].id, "Stopped");
-    const stopped = (await (await owner.api(`/api/workspaces/${ws}/sessions?phase=Stopped`)).json()) as { sessions: { id: string; phase: string }[] };
+    const stopped = (await (await owner.api(`/api/workspaces/${ws}/sessions?phase=Stopped`)).json()) as {
+      sessions: { id: string; phase: string }[];
+    };
     expect(stopped.sessions).toEqual([expect.objectContaining({ id: created[0].id, phase: "Stopped" })]);
 
     expect((await owner.api(`/api/workspaces/${ws}/sessions?phase=Sleeping`)).status).toBe(400);
@@ -211,12 +248,22 @@ describe("clone and delete", () => {
     const res = await owner.api(`/api/workspaces/${ws}/sessions/${source.id}/clone`, { method: "POST" });
     expect(res.status).toBe(201);
     const { session: clone } = (await res.json()) as { session: Record<string, unknown> };
-    for (const key of ["model", "temperature", "maxTokens", "timeoutSeconds", "thinking", "repos", "workflow"]) {
+    for (const key of [
+      "model",
+      "temperature",
+      "maxTokens",
+      "timeoutSeconds",
+      "thinking",
+      "repos",
+      "workflow",
+    ]) {
       expect(clone[key], key).toEqual(source[key]);
     }
     expect(clone.id).not.toBe(source.id);
     expect(clone.displayName).toBe(`${source.displayName} (copy)`);
-    const transcript = (await (await owner.api(`/api/workspaces/${ws}/sessions/${clone.id}/transcript`)).json()) as { messages: unknown[] };
+    const transcript = (await (
+      await owner.api(`/api/workspaces/${ws}/sessions/${clone.id}/transcript`)
+    ).json()) as { messages: unknown[] };
     expect(transcript.messages).toEqual([]);
   });
 
@@ -224,7 +271,10 @@ describe("clone and delete", () => {
     const { owner, ws } = await team();
     const { id } = await createSession(owner, ws, { prompt: "/artifact notes/summary.md" });
     await waitForPhase(owner, ws, id, "Running");
-    await eventually(async () => (await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects.length, (n) => n === 1);
+    await eventually(
+      async () => (await env.ARTIFACTS.list({ prefix: `sessions/${id}/` })).objects.length,
+      (n) => n === 1,
+    );
     const res = await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" });
     expect(res.status).toBe(204);
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`)).status).toBe(404);
@@ -233,7 +283,11 @@ describe("clone and delete", () => {
     const { runInDurableObject } = await import("cloudflare:test");
     const stub = env.SessionRoom.get(env.SessionRoom.idFromName(id));
     const left = await runInDurableObject(stub, async (_instance, state) => ({
-      tables: state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name != 'sqlite_sequence'`).toArray(),
+      tables: state.storage.sql
+        .exec(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name != 'sqlite_sequence'`,
+        )
+        .toArray(),
       alarm: await state.storage.getAlarm(),
       keys: (await state.storage.list()).size,
     }));
@@ -246,7 +300,9 @@ describe("clone and delete", () => {
     const { id } = await createSession(owner, ws);
     await waitForPhase(owner, ws, id, "Running");
     // About 40 MiB streamed without a length: the copy (multipart, part by part) is still under way when Delete comes.
-    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/artifact chunked-40000000.bin" } });
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, {
+      body: { text: "/artifact chunked-40000000.bin" },
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}`, { method: "DELETE" })).status).toBe(204);
     // Long enough for the copy to have finished had it gone on (on main it lands within about 4 s here).

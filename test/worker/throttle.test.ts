@@ -15,7 +15,12 @@ describe("LeadingEdgeThrottle", () => {
 
   it("sends every delta at once, one apply each, while the room is under its budget", () => {
     const applied: string[][] = [];
-    const throttle = new LeadingEdgeThrottle<string>((items) => applied.push(items), () => 10, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      (items) => applied.push(items),
+      () => 10,
+      budget,
+      now,
+    );
     // 50 deltas a second to 10 viewers is 500 frames a second: far under 10,000.
     for (let i = 0; i < 50; i++) {
       throttle.push(`t${i}`, true);
@@ -28,7 +33,12 @@ describe("LeadingEdgeThrottle", () => {
 
   it("coalesces deltas only once a flush has overdrawn the budget, and sends them when it is repaid", () => {
     const applied: string[][] = [];
-    const throttle = new LeadingEdgeThrottle<string>((items) => applied.push(items), () => 1_000, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      (items) => applied.push(items),
+      () => 1_000,
+      budget,
+      now,
+    );
     throttle.push("t1", true); // burst 1000 → 0: still at once
     throttle.push("t2", true); // balance 0 is not overdrawn: at once, now -1000
     expect(applied).toEqual([["t1"], ["t2"]]);
@@ -47,7 +57,12 @@ describe("LeadingEdgeThrottle", () => {
 
   it("applies a non-delta frame at once, after the deltas that wait, in order", () => {
     const applied: string[][] = [];
-    const throttle = new LeadingEdgeThrottle<string>((items) => applied.push(items), () => 2_000, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      (items) => applied.push(items),
+      () => 2_000,
+      budget,
+      now,
+    );
     throttle.push("t1", true);
     throttle.push("t2", true);
     throttle.push("t3", true);
@@ -64,7 +79,12 @@ describe("LeadingEdgeThrottle", () => {
 
   it("counts the sockets once per flush, not once per delta", () => {
     let counted = 0;
-    const throttle = new LeadingEdgeThrottle<string>(() => {}, () => (counted++, 5_000), budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      () => {},
+      () => (counted++, 5_000),
+      budget,
+      now,
+    );
     for (let i = 0; i < 20; i++) throttle.push(`t${i}`, true);
     advance(1_000);
     expect(counted).toBe(2);
@@ -72,7 +92,12 @@ describe("LeadingEdgeThrottle", () => {
 
   it("goes back to sending at once after a quiet spell refills the bucket", () => {
     const applied: string[][] = [];
-    const throttle = new LeadingEdgeThrottle<string>((items) => applied.push(items), () => 1_500, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      (items) => applied.push(items),
+      () => 1_500,
+      budget,
+      now,
+    );
     throttle.push("a", true);
     throttle.push("b", true);
     advance(1_000);
@@ -93,13 +118,22 @@ describe("LeadingEdgeThrottle's send timers", () => {
 
   const recording = () => {
     const told: [number, number][] = [];
-    const budget: FrameBudget = { perSecond: 10_000, burst: 1_000, sent: (frames, busyMs) => told.push([frames, busyMs]) };
+    const budget: FrameBudget = {
+      perSecond: 10_000,
+      burst: 1_000,
+      sent: (frames, busyMs) => told.push([frames, busyMs]),
+    };
     return { budget, told };
   };
 
   it("tells the budget how long each flush kept the thread busy: a timer set at once fires that late", () => {
     const { budget, told } = recording();
-    const throttle = new LeadingEdgeThrottle<string>(() => busy(12), () => 300, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      () => busy(12),
+      () => 300,
+      budget,
+      now,
+    );
     throttle.push("t1", true);
     expect(told).toEqual([]);
     advance(0);
@@ -108,7 +142,12 @@ describe("LeadingEdgeThrottle's send timers", () => {
 
   it("measures flushes of one turn together, with one timer", () => {
     const { budget, told } = recording();
-    const throttle = new LeadingEdgeThrottle<string>(() => busy(5), () => 100, budget, now);
+    const throttle = new LeadingEdgeThrottle<string>(
+      () => busy(5),
+      () => 100,
+      budget,
+      now,
+    );
     throttle.push("t1", true);
     throttle.push("tool_use", false);
     expect(vi.getTimerCount()).toBe(1);
@@ -117,11 +156,21 @@ describe("LeadingEdgeThrottle's send timers", () => {
   });
 
   it("sets no send timer for a fixed budget, nor for a flush that reached nobody", () => {
-    const fixed = new LeadingEdgeThrottle<string>(() => busy(5), () => 100, budget, now);
+    const fixed = new LeadingEdgeThrottle<string>(
+      () => busy(5),
+      () => 100,
+      budget,
+      now,
+    );
     fixed.push("t1", true);
     expect(vi.getTimerCount()).toBe(0);
     const { budget: adaptive, told } = recording();
-    const empty = new LeadingEdgeThrottle<string>(() => {}, () => 0, adaptive, now);
+    const empty = new LeadingEdgeThrottle<string>(
+      () => {},
+      () => 0,
+      adaptive,
+      now,
+    );
     empty.push("t1", true);
     advance(0);
     expect(told).toEqual([]);
@@ -131,7 +180,12 @@ describe("LeadingEdgeThrottle's send timers", () => {
     // 100 viewers, a delta every 10 ms (10,000 frames a second), each flush 2 ms of the thread's time.
     const run = (budget: FrameBudget) => {
       const applied: string[][] = [];
-      const throttle = new LeadingEdgeThrottle<string>((items) => (applied.push(items), busy(2)), () => 100, budget, now);
+      const throttle = new LeadingEdgeThrottle<string>(
+        (items) => (applied.push(items), busy(2)),
+        () => 100,
+        budget,
+        now,
+      );
       for (let i = 0; i < 300; i++) {
         throttle.push(`t${i}`, true);
         advance(10);
@@ -149,7 +203,11 @@ describe("LeadingEdgeThrottle's send timers", () => {
 describe("LeadingEdgeThrottle's send timers in workerd (real clock, real timers)", () => {
   it("are told at least the time the flush's own work took", async () => {
     const told = new Promise<[number, number]>((resolve) => {
-      const budget: FrameBudget = { perSecond: 10_000, burst: 1_000, sent: (frames, busyMs) => resolve([frames, busyMs]) };
+      const budget: FrameBudget = {
+        perSecond: 10_000,
+        burst: 1_000,
+        sent: (frames, busyMs) => resolve([frames, busyMs]),
+      };
       let worked = 0;
       const throttle = new LeadingEdgeThrottle<string>(
         () => {

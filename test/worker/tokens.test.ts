@@ -10,7 +10,12 @@ describe("API tokens", () => {
     const res = await alice.api("/api/tokens", { body: { name: "  laptop CLI  " } });
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: string; token: string; name: string; createdAt: number };
-    expect(created).toEqual({ id: expect.any(String), token: expect.stringMatching(/^tdm_[A-Za-z0-9_-]{43}$/), name: "laptop CLI", createdAt: expect.any(Number) });
+    expect(created).toEqual({
+      id: expect.any(String),
+      token: expect.stringMatching(/^tdm_[A-Za-z0-9_-]{43}$/),
+      name: "laptop CLI",
+      createdAt: expect.any(Number),
+    });
 
     const bearer = await request("/api/me", { headers: { authorization: `Bearer ${created.token}` } });
     expect(bearer.status).toBe(200);
@@ -25,7 +30,9 @@ describe("API tokens", () => {
   it("stores only the SHA-256 of the token", async () => {
     const alice = await signIn(uniqueName("Alice"));
     const { token, tokenId } = await tokenClient(alice);
-    const row = await env.DB.prepare("SELECT hash FROM api_tokens WHERE id = ?").bind(tokenId).first<{ hash: string }>();
+    const row = await env.DB.prepare("SELECT hash FROM api_tokens WHERE id = ?")
+      .bind(tokenId)
+      .first<{ hash: string }>();
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
     expect(row?.hash).toBe([...digest].map((b) => b.toString(16).padStart(2, "0")).join(""));
   });
@@ -40,7 +47,8 @@ describe("API tokens", () => {
     expect(res.status).toBe(200);
     const { tokens } = (await res.json()) as TokenListing;
     expect(tokens.map((t) => t.name)).toEqual(["cli", "ci"]);
-    for (const token of tokens) expect(Object.keys(token).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name"]);
+    for (const token of tokens)
+      expect(Object.keys(token).sort()).toEqual(["createdAt", "id", "lastUsedAt", "name"]);
     expect(tokens[0].lastUsedAt).toEqual(expect.any(Number));
     expect(tokens[1].lastUsedAt).toBeNull();
     expect(JSON.stringify(tokens)).not.toContain(cli.token);
@@ -85,11 +93,16 @@ describe("API tokens", () => {
     const { token } = await tokenClient(alice);
     const bad = [`${token}x`, token.replace(/^tdm_/, ""), "tdm_", `tdm_${"A".repeat(43)}`, "garbage"];
     for (const value of bad) {
-      expect((await request("/api/me", { headers: { authorization: `Bearer ${value}` } })).status, value).toBe(401);
+      expect(
+        (await request("/api/me", { headers: { authorization: `Bearer ${value}` } })).status,
+        value,
+      ).toBe(401);
       expect((await request(`/api/me?token=${encodeURIComponent(value)}`)).status, value).toBe(401);
     }
     expect((await alice.api("/api/me", { headers: { authorization: "Bearer tdm_wrong" } })).status).toBe(401);
-    expect((await alice.api("/api/me", { headers: { authorization: `Basic ${btoa("a:b")}` } })).status).toBe(401);
+    expect((await alice.api("/api/me", { headers: { authorization: `Basic ${btoa("a:b")}` } })).status).toBe(
+      401,
+    );
   });
 
   it.each([
@@ -102,7 +115,9 @@ describe("API tokens", () => {
     const alice = await signIn(uniqueName("Alice"));
     const res = await alice.api("/api/tokens", { method: "POST", body });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code, message: expect.any(String), ...(field && { field }) } });
+    expect(await res.json()).toEqual({
+      error: { code, message: expect.any(String), ...(field && { field }) },
+    });
   });
 
   it("needs a signed-in user for every token route", async () => {

@@ -58,7 +58,8 @@ describe("splitUpdate", () => {
     const doc = transcriptDoc(400);
     const half = new Y.Doc();
     Y.applyUpdate(half, splitUpdate(Y.encodeStateAsUpdate(doc), 300_000)[0]);
-    for (const part of splitUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(half)), 100_000)) Y.applyUpdate(half, part);
+    for (const part of splitUpdate(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(half)), 100_000))
+      Y.applyUpdate(half, part);
     expect(json(half)).toBe(json(doc));
   });
 
@@ -76,7 +77,8 @@ describe("splitUpdate", () => {
     const half = new Y.Doc();
     Y.applyUpdate(half, parts[0]);
     Y.applyUpdate(half, parts[1]);
-    for (const part of encodeStateAsUpdateParts(doc, Y.encodeStateVector(half), 50_000)) Y.applyUpdate(half, part);
+    for (const part of encodeStateAsUpdateParts(doc, Y.encodeStateVector(half), 50_000))
+      Y.applyUpdate(half, part);
     expect(json(half)).toBe(json(doc));
     expect(encodeStateAsUpdateParts(doc, Y.encodeStateVector(doc), 50_000)).toHaveLength(1);
     // Small enough: one part, byte for byte what Yjs encodes.

@@ -13,7 +13,8 @@ interface TriggerJSON {
   [key: string]: unknown;
 }
 
-const TEMPLATE = "Triage issue #{{issue.number}} in {{repository.full_name}}: {{issue.title}}\n\n{{issue.body}}\n\nLabels: {{issue.labels.0.name}}, {{issue.labels.1.name}}{{issue.milestone.title}}";
+const TEMPLATE =
+  "Triage issue #{{issue.number}} in {{repository.full_name}}: {{issue.title}}\n\n{{issue.body}}\n\nLabels: {{issue.labels.0.name}}, {{issue.labels.1.name}}{{issue.milestone.title}}";
 
 async function team() {
   const [owner, editor] = await Promise.all(["owner", "editor"].map((n) => signIn(uniqueName(n))));
@@ -23,7 +24,13 @@ async function team() {
 
 async function createTrigger(owner: Client, ws: string, body: Record<string, unknown> = {}) {
   const res = await owner.api(`/api/workspaces/${ws}/triggers`, {
-    body: { name: "GitHub issues", session: { model: "claude-haiku-4-5", timeoutSeconds: 600 }, promptTemplate: TEMPLATE, filter: { event: "issues", action: "opened" }, ...body },
+    body: {
+      name: "GitHub issues",
+      session: { model: "claude-haiku-4-5", timeoutSeconds: 600 },
+      promptTemplate: TEMPLATE,
+      filter: { event: "issues", action: "opened" },
+      ...body,
+    },
   });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json()) as { trigger: TriggerJSON; secret: string };
@@ -33,10 +40,20 @@ async function createTrigger(owner: Client, ws: string, body: Record<string, unk
 async function deliver(
   triggerId: string,
   secret: string,
-  options: { body?: string; event?: string; delivery?: string | null; signature?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: string;
+    event?: string;
+    delivery?: string | null;
+    signature?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const body = options.body ?? JSON.stringify(issuesOpened);
-  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "GitHub-Hookshot/abc123", ...options.headers };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "user-agent": "GitHub-Hookshot/abc123",
+    ...options.headers,
+  };
   headers["x-github-event"] = options.event ?? "issues";
   if (options.delivery !== null) headers["x-github-delivery"] = options.delivery ?? crypto.randomUUID();
   const signature = options.signature === undefined ? await signBody(secret, body) : options.signature;
@@ -52,15 +69,28 @@ async function sessionsOf(owner: Client, ws: string) {
 async function deliveriesOf(owner: Client, ws: string, triggerId: string) {
   const res = await owner.api(`/api/workspaces/${ws}/triggers/${triggerId}/deliveries`);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { deliveries: { deliveryId: string; status: string; outcome: string | null; sessionId: string | null; event: string | null }[] }).deliveries;
+  return (
+    (await res.json()) as {
+      deliveries: {
+        deliveryId: string;
+        status: string;
+        outcome: string | null;
+        sessionId: string | null;
+        event: string | null;
+      }[];
+    }
+  ).deliveries;
 }
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; field?: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; field?: string } }).error;
 
 describe("trigger management", () => {
   it("creates a trigger with a secret shown once, lists and deletes it", async () => {
     const { owner, ws } = await team();
-    const { trigger, secret } = await createTrigger(owner, ws, { callbackUrl: "https://hooks.example.com/tandem" });
+    const { trigger, secret } = await createTrigger(owner, ws, {
+      callbackUrl: "https://hooks.example.com/tandem",
+    });
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(trigger).toMatchObject({
       name: "GitHub issues",
@@ -69,7 +99,13 @@ describe("trigger management", () => {
       callbackUrl: "https://hooks.example.com/tandem",
       webhookUrl: `http://localhost:8787/webhooks/${trigger.id}`,
       createdBy: { id: owner.user.id, name: owner.user.name },
-      session: { model: "claude-haiku-4-5", timeoutSeconds: 600, temperature: 0.7, maxTokens: 4000, repos: [] },
+      session: {
+        model: "claude-haiku-4-5",
+        timeoutSeconds: 600,
+        temperature: 0.7,
+        maxTokens: 4000,
+        repos: [],
+      },
     });
     // Thinking and effort left unset: each run takes them as its model does (on where it always thinks).
     expect(trigger.session).not.toHaveProperty("thinking");
@@ -80,15 +116,25 @@ describe("trigger management", () => {
     const stored = await env.DB.prepare("SELECT * FROM triggers WHERE id = ?").bind(trigger.id).first();
     expect(JSON.stringify(stored)).not.toContain(secret);
 
-    expect((await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}`, { method: "DELETE" })).status).toBe(204);
-    expect((await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}`, { method: "DELETE" })).status).toBe(404);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/triggers/${trigger.id}`, { method: "DELETE" })).status,
+    ).toBe(404);
     expect((await deliver(trigger.id, secret)).status).toBe(404);
   });
 
   it("is owner-only and validates every field", async () => {
     const { owner, editor, ws } = await team();
     expect((await editor.api(`/api/workspaces/${ws}/triggers`)).status).toBe(403);
-    expect((await editor.api(`/api/workspaces/${ws}/triggers`, { body: { name: "x", session: {}, promptTemplate: "x" } })).status).toBe(403);
+    expect(
+      (
+        await editor.api(`/api/workspaces/${ws}/triggers`, {
+          body: { name: "x", session: {}, promptTemplate: "x" },
+        })
+      ).status,
+    ).toBe(403);
     const cases: [Record<string, unknown>, string][] = [
       [{ name: "" }, "name"],
       [{ session: { temperature: 3 } }, "session.temperature"],
@@ -123,7 +169,11 @@ describe("POST /webhooks/:triggerId", () => {
     const { sessionId, url } = (await res.json()) as { sessionId: string; url: string };
     expect(url).toBe(`http://localhost:8787/w/${ws}/s/${sessionId}`);
 
-    const session = ((await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}`)).json()) as { session: Record<string, unknown> }).session;
+    const session = (
+      (await (await owner.api(`/api/workspaces/${ws}/sessions/${sessionId}`)).json()) as {
+        session: Record<string, unknown>;
+      }
+    ).session;
     expect(session).toMatchObject({
       model: "claude-haiku-4-5",
       timeoutSeconds: 600,
@@ -132,7 +182,10 @@ describe("POST /webhooks/:triggerId", () => {
       origin: { kind: "trigger", triggerId: trigger.id, triggerName: "GitHub issues", deliveryId: delivery },
     });
     await waitForPhase(owner, ws, sessionId, "Completed");
-    const messages = await eventually(() => transcriptOf(owner, ws, sessionId), (m) => m.some((x) => x.role === "assistant"));
+    const messages = await eventually(
+      () => transcriptOf(owner, ws, sessionId),
+      (m) => m.some((x) => x.role === "assistant"),
+    );
     const first = messages[0];
     expect(first.author).toBe("GitHub issues");
     // Text from the payload arrives quoted, under a notice that it is data, not instructions.
@@ -141,7 +194,9 @@ describe("POST /webhooks/:triggerId", () => {
         `Triage issue #1347 in "acme/webapp": "Login fails with “invalid state” after SSO redirect"\n\n` +
         `${JSON.stringify(issuesOpened.issue.body)}\n\nLabels: "bug", "auth"`,
     );
-    expect(await deliveriesOf(owner, ws, trigger.id)).toMatchObject([{ deliveryId: delivery, status: "accepted", sessionId, event: "issues" }]);
+    expect(await deliveriesOf(owner, ws, trigger.id)).toMatchObject([
+      { deliveryId: delivery, status: "accepted", sessionId, event: "issues" },
+    ]);
   });
 
   it("refuses forged, missing, malformed and replayed-onto-another-body signatures with 401 and creates nothing", async () => {
@@ -166,7 +221,9 @@ describe("POST /webhooks/:triggerId", () => {
     }
     // A valid signature from the other trigger's secret does not open this one.
     const other = await createTrigger(owner, ws, { name: "other" });
-    expect((await deliver(trigger.id, secret, { signature: await signBody(other.secret, body) })).status).toBe(401);
+    expect(
+      (await deliver(trigger.id, secret, { signature: await signBody(other.secret, body) })).status,
+    ).toBe(401);
     expect(await sessionsOf(owner, ws)).toEqual([]);
     expect(await deliveriesOf(owner, ws, trigger.id)).toEqual([]);
   });
@@ -188,7 +245,10 @@ describe("POST /webhooks/:triggerId", () => {
     const { owner, ws } = await team();
     const { trigger, secret } = await createTrigger(owner, ws);
     const delivery = crypto.randomUUID();
-    const responses = await Promise.all([deliver(trigger.id, secret, { delivery }), deliver(trigger.id, secret, { delivery })]);
+    const responses = await Promise.all([
+      deliver(trigger.id, secret, { delivery }),
+      deliver(trigger.id, secret, { delivery }),
+    ]);
     const bodies = (await Promise.all(responses.map((res) => res.json()))) as { sessionId: string }[];
     expect(responses.map((res) => res.status).sort()).toEqual([200, 202]);
     expect(bodies[0].sessionId).toBeTruthy();
@@ -204,12 +264,16 @@ describe("POST /webhooks/:triggerId", () => {
     const a = await deliver(trigger.id, secret, { delivery: null, headers: { "idempotency-key": key } });
     const b = await deliver(trigger.id, secret, { delivery: null, headers: { "idempotency-key": key } });
     expect([a.status, b.status]).toEqual([202, 200]);
-    expect(((await b.json()) as { sessionId: string }).sessionId).toBe(((await a.json()) as { sessionId: string }).sessionId);
+    expect(((await b.json()) as { sessionId: string }).sessionId).toBe(
+      ((await a.json()) as { sessionId: string }).sessionId,
+    );
     const other = JSON.stringify({ ...issuesOpened, issue: { ...issuesOpened.issue, number: 1348 } });
     expect((await deliver(trigger.id, secret, { delivery: null, body: other })).status).toBe(202);
     expect((await deliver(trigger.id, secret, { delivery: null, body: other })).status).toBe(200);
     expect(await sessionsOf(owner, ws)).toHaveLength(2);
-    const hashed = (await deliveriesOf(owner, ws, trigger.id)).find((d) => d.deliveryId.startsWith("sha256:"));
+    const hashed = (await deliveriesOf(owner, ws, trigger.id)).find((d) =>
+      d.deliveryId.startsWith("sha256:"),
+    );
     expect(hashed?.deliveryId).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect((await deliver(trigger.id, secret, { delivery: "x".repeat(201) })).status).toBe(400);
   });
@@ -221,7 +285,11 @@ describe("POST /webhooks/:triggerId", () => {
     const cases: [string, { event?: string; body?: string }, string][] = [
       ["another action", { body: closed }, "action closed does not match opened"],
       ["another event", { event: "push" }, "event push does not match issues"],
-      ["GitHub's ping", { event: "ping", body: JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 }) }, "ping event"],
+      [
+        "GitHub's ping",
+        { event: "ping", body: JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 }) },
+        "ping event",
+      ],
       ["a payload without an action", { body: "[1,2,3]" }, "action (none) does not match opened"],
     ];
     for (const [label, options, reason] of cases) {
@@ -278,13 +346,23 @@ describe("POST /webhooks/:triggerId", () => {
 
 describe("prompt templates", () => {
   const payload = {
-    issue: { title: "Crash", number: 7, draft: false, labels: [{ name: "bug" }], milestone: null, user: { login: "octocat" } },
+    issue: {
+      title: "Crash",
+      number: 7,
+      draft: false,
+      labels: [{ name: "bug" }],
+      milestone: null,
+      user: { login: "octocat" },
+    },
     empty: "",
   };
   const cases: [string, string, unknown?][] = [
     ["{{issue.title}} #{{issue.number}}", '"Crash" #7'],
     ["{{ issue.title }}", '"Crash"'],
-    ["[{{issue.missing}}] [{{nope.deeper.still}}] [{{issue.milestone}}] [{{issue.milestone.title}}]", "[] [] [] []"],
+    [
+      "[{{issue.missing}}] [{{nope.deeper.still}}] [{{issue.milestone}}] [{{issue.milestone.title}}]",
+      "[] [] [] []",
+    ],
     ["{{issue.labels.0.name}} {{issue.labels.1.name}}|{{issue.labels.length}}", '"bug" |1'],
     ["{{issue.draft}} {{empty}}.", 'false "".'],
     ["{{issue.user}}", '{"login":"octocat"}'],

@@ -28,7 +28,14 @@ describe("workspaces", () => {
     const res = await alice.api("/api/workspaces", { body: { name: "  Platform team " } });
     expect(res.status).toBe(201);
     const { workspace } = (await res.json()) as { workspace: { id: string } };
-    expect(workspace).toEqual({ id: expect.any(String), name: "Platform team", role: "owner", createdAt: expect.any(Number), idleStopMinutes: 15, monthlyBudgetUsd: null });
+    expect(workspace).toEqual({
+      id: expect.any(String),
+      name: "Platform team",
+      role: "owner",
+      createdAt: expect.any(Number),
+      idleStopMinutes: 15,
+      monthlyBudgetUsd: null,
+    });
 
     expect(await (await alice.api("/api/workspaces")).json()).toEqual({ workspaces: [workspace] });
     expect(await (await alice.api(`/api/workspaces/${workspace.id}`)).json()).toEqual({ workspace });
@@ -38,8 +45,13 @@ describe("workspaces", () => {
   it("lists every workspace I belong to with my role in each", async () => {
     const { owner, editor, viewer, ws } = await team();
     const own = await workspaceWith(editor);
-    const list = async (c: Client) => ((await (await c.api("/api/workspaces")).json()) as { workspaces: { id: string; role: Role }[] }).workspaces;
-    expect((await list(editor)).map((w) => [w.id, w.role])).toEqual([[ws, "editor"], [own, "owner"]]);
+    const list = async (c: Client) =>
+      ((await (await c.api("/api/workspaces")).json()) as { workspaces: { id: string; role: Role }[] })
+        .workspaces;
+    expect((await list(editor)).map((w) => [w.id, w.role])).toEqual([
+      [ws, "editor"],
+      [own, "owner"],
+    ]);
     expect((await list(viewer)).map((w) => [w.id, w.role])).toEqual([[ws, "viewer"]]);
     expect((await list(owner)).map((w) => [w.id, w.role])).toEqual([[ws, "owner"]]);
   });
@@ -77,11 +89,27 @@ describe("workspaces", () => {
 describe("workspace settings", () => {
   it("lets an owner set idleStopMinutes (1–1440) and the name; each member sees them", async () => {
     const { owner, viewer, ws } = await team();
-    const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1440, name: " Renamed " } });
+    const res = await owner.api(`/api/workspaces/${ws}`, {
+      method: "PATCH",
+      body: { idleStopMinutes: 1440, name: " Renamed " },
+    });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { workspace: unknown }).workspace).toMatchObject({ id: ws, name: "Renamed", idleStopMinutes: 1440, role: "owner" });
-    expect(await (await viewer.api(`/api/workspaces/${ws}`)).json()).toMatchObject({ workspace: { idleStopMinutes: 1440, role: "viewer" } });
-    expect(((await (await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1 } })).json()) as { workspace: { idleStopMinutes: number } }).workspace.idleStopMinutes).toBe(1);
+    expect(((await res.json()) as { workspace: unknown }).workspace).toMatchObject({
+      id: ws,
+      name: "Renamed",
+      idleStopMinutes: 1440,
+      role: "owner",
+    });
+    expect(await (await viewer.api(`/api/workspaces/${ws}`)).json()).toMatchObject({
+      workspace: { idleStopMinutes: 1440, role: "viewer" },
+    });
+    expect(
+      (
+        (await (
+          await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 1 } })
+        ).json()) as { workspace: { idleStopMinutes: number } }
+      ).workspace.idleStopMinutes,
+    ).toBe(1);
   });
 
   it.each([
@@ -96,18 +124,60 @@ describe("workspace settings", () => {
     const res = await owner.api(`/api/workspaces/${ws}`, { method: "PATCH", body });
     expect(res.status).toBe(400);
     expect((await error(res)).field).toBe(field);
-    expect(await (await owner.api(`/api/workspaces/${ws}`)).json()).toMatchObject({ workspace: { idleStopMinutes: 15 } });
+    expect(await (await owner.api(`/api/workspaces/${ws}`)).json()).toMatchObject({
+      workspace: { idleStopMinutes: 15 },
+    });
   });
 });
 
 describe("roles on every workspace and member route", () => {
-  const routes: { name: string; call: (c: Client, ws: string, target: Client) => Promise<Response>; allowed: Role[]; ok: number }[] = [
-    { name: "GET workspace", call: (c, ws) => c.api(`/api/workspaces/${ws}`), allowed: ["owner", "editor", "viewer"], ok: 200 },
-    { name: "PATCH workspace", call: (c, ws) => c.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 30 } }), allowed: ["owner"], ok: 200 },
-    { name: "GET members", call: (c, ws) => c.api(`/api/workspaces/${ws}/members`), allowed: ["owner", "editor", "viewer"], ok: 200 },
-    { name: "POST member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } }), allowed: ["owner"], ok: 201 },
-    { name: "PATCH member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "PATCH", body: { role: "editor" } }), allowed: ["owner"], ok: 200 },
-    { name: "DELETE member", call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "DELETE" }), allowed: ["owner"], ok: 204 },
+  const routes: {
+    name: string;
+    call: (c: Client, ws: string, target: Client) => Promise<Response>;
+    allowed: Role[];
+    ok: number;
+  }[] = [
+    {
+      name: "GET workspace",
+      call: (c, ws) => c.api(`/api/workspaces/${ws}`),
+      allowed: ["owner", "editor", "viewer"],
+      ok: 200,
+    },
+    {
+      name: "PATCH workspace",
+      call: (c, ws) => c.api(`/api/workspaces/${ws}`, { method: "PATCH", body: { idleStopMinutes: 30 } }),
+      allowed: ["owner"],
+      ok: 200,
+    },
+    {
+      name: "GET members",
+      call: (c, ws) => c.api(`/api/workspaces/${ws}/members`),
+      allowed: ["owner", "editor", "viewer"],
+      ok: 200,
+    },
+    {
+      name: "POST member",
+      call: (c, ws, target) =>
+        c.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } }),
+      allowed: ["owner"],
+      ok: 201,
+    },
+    {
+      name: "PATCH member",
+      call: (c, ws, target) =>
+        c.api(`/api/workspaces/${ws}/members/${target.user.id}`, {
+          method: "PATCH",
+          body: { role: "editor" },
+        }),
+      allowed: ["owner"],
+      ok: 200,
+    },
+    {
+      name: "DELETE member",
+      call: (c, ws, target) => c.api(`/api/workspaces/${ws}/members/${target.user.id}`, { method: "DELETE" }),
+      allowed: ["owner"],
+      ok: 204,
+    },
   ];
 
   for (const route of routes) {
@@ -116,7 +186,9 @@ describe("roles on every workspace and member route", () => {
       // A fresh person to add, already a member for PATCH/DELETE, so each call has a valid target.
       const target = await signIn(uniqueName("Target"));
       if (route.name !== "POST member") {
-        await owner.api(`/api/workspaces/${ws}/members`, { body: { user: target.user.email, role: "viewer" } });
+        await owner.api(`/api/workspaces/${ws}/members`, {
+          body: { user: target.user.email, role: "viewer" },
+        });
         await target.api(`/api/workspaces/${ws}`);
       }
       for (const role of ["viewer", "editor", "owner"] as Role[]) {
@@ -139,7 +211,9 @@ describe("roles on every workspace and member route", () => {
   it("answers 401 before anything else without a user", async () => {
     const { ws, editor } = await team();
     expect((await request(`/api/workspaces/${ws}`)).status).toBe(401);
-    expect((await request(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status).toBe(401);
+    expect(
+      (await request(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status,
+    ).toBe(401);
   });
 });
 
@@ -149,7 +223,11 @@ describe("members", () => {
     const res = await viewer.api(`/api/workspaces/${ws}/members`);
     const { members } = (await res.json()) as { members: Record<string, unknown>[] };
     expect(members).toEqual(
-      [[owner, "owner"], [editor, "editor"], [viewer, "viewer"]].map(([c, role]) => ({
+      [
+        [owner, "owner"],
+        [editor, "editor"],
+        [viewer, "viewer"],
+      ].map(([c, role]) => ({
         userId: (c as Client).user.id,
         name: (c as Client).user.name,
         email: expect.stringMatching(/@dev\.local$/),
@@ -162,15 +240,31 @@ describe("members", () => {
   it("invites a person by their exact email, in any case; they are a member once they come", async () => {
     const { owner, ws } = await team();
     const [lower, upper] = await Promise.all(["Lower", "Upper"].map((n) => signIn(uniqueName(n))));
-    for (const [client, user, role] of [[lower, lower.user.email, "viewer"], [upper, upper.user.email.toUpperCase(), "editor"]] as const) {
+    for (const [client, user, role] of [
+      [lower, lower.user.email, "viewer"],
+      [upper, upper.user.email.toUpperCase(), "editor"],
+    ] as const) {
       const res = await owner.api(`/api/workspaces/${ws}/members`, { body: { user, role } });
       expect(res.status).toBe(201);
-      expect(await res.json()).toEqual({ invitation: { email: client.user.email, role, invitedBy: owner.user.name, createdAt: expect.any(Number) } });
-      const listed = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string }[]; invitations: { email: string }[] };
+      expect(await res.json()).toEqual({
+        invitation: {
+          email: client.user.email,
+          role,
+          invitedBy: owner.user.name,
+          createdAt: expect.any(Number),
+        },
+      });
+      const listed = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as {
+        members: { userId: string }[];
+        invitations: { email: string }[];
+      };
       expect(listed.invitations.map((i) => i.email)).toContain(client.user.email);
       expect(listed.members.map((m) => m.userId)).not.toContain(client.user.id);
       expect((await client.api(`/api/workspaces/${ws}`)).status).toBe(200);
-      const after = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string; role: string }[]; invitations: { email: string }[] };
+      const after = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as {
+        members: { userId: string; role: string }[];
+        invitations: { email: string }[];
+      };
       expect(after.members.find((m) => m.userId === client.user.id)?.role).toBe(role);
       expect(after.invitations.map((i) => i.email)).not.toContain(client.user.email);
     }
@@ -201,14 +295,24 @@ describe("members", () => {
 
   it("invites an email no one has signed in with yet, and refuses an existing member (409)", async () => {
     const { owner, editor, ws } = await team();
-    const unknown = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: "nobody-at-all@example.com", role: "viewer" } });
+    const unknown = await owner.api(`/api/workspaces/${ws}/members`, {
+      body: { user: "nobody-at-all@example.com", role: "viewer" },
+    });
     expect(unknown.status).toBe(201);
-    expect(await unknown.json()).toMatchObject({ invitation: { email: "nobody-at-all@example.com", role: "viewer" } });
+    expect(await unknown.json()).toMatchObject({
+      invitation: { email: "nobody-at-all@example.com", role: "viewer" },
+    });
 
-    const again = await owner.api(`/api/workspaces/${ws}/members`, { body: { user: editor.user.email, role: "viewer" } });
+    const again = await owner.api(`/api/workspaces/${ws}/members`, {
+      body: { user: editor.user.email, role: "viewer" },
+    });
     expect(again.status).toBe(409);
     expect((await error(again)).code).toBe("already_member");
-    const roles = ((await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { userId: string; role: string }[] }).members;
+    const roles = (
+      (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as {
+        members: { userId: string; role: string }[];
+      }
+    ).members;
     expect(roles.find((m) => m.userId === editor.user.id)?.role).toBe("editor");
   });
 
@@ -227,11 +331,20 @@ describe("members", () => {
 
   it("changes a role, which takes effect at once", async () => {
     const { owner, editor, ws } = await team();
-    const res = await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "owner" } });
+    const res = await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+      method: "PATCH",
+      body: { role: "owner" },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ member: { userId: editor.user.id, role: "owner" } });
     const outsider = await signIn(uniqueName("New"));
-    expect((await editor.api(`/api/workspaces/${ws}/members`, { body: { user: outsider.user.email, role: "viewer" } })).status).toBe(201);
+    expect(
+      (
+        await editor.api(`/api/workspaces/${ws}/members`, {
+          body: { user: outsider.user.email, role: "viewer" },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it("rejects a bad role change (400) and an unknown member (404)", async () => {
@@ -248,7 +361,9 @@ describe("members", () => {
 
   it("removes a member, who then sees nothing of the workspace", async () => {
     const { owner, viewer, ws } = await team();
-    expect((await owner.api(`/api/workspaces/${ws}/members/${viewer.user.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members/${viewer.user.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
     expect((await viewer.api(`/api/workspaces/${ws}`)).status).toBe(404);
     expect(await (await viewer.api("/api/workspaces")).json()).toEqual({ workspaces: [] });
   });
@@ -263,27 +378,43 @@ describe("members", () => {
     expect((await owner.api(self, { method: "PATCH", body: { role: "owner" } })).status).toBe(200);
 
     // With a second owner, the first may step down and then leave.
-    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "owner" } });
+    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+      method: "PATCH",
+      body: { role: "owner" },
+    });
     expect((await owner.api(self, { method: "PATCH", body: { role: "viewer" } })).status).toBe(200);
     expect((await editor.api(self, { method: "DELETE" })).status).toBe(204);
     const lastOwner = `/api/workspaces/${ws}/members/${editor.user.id}`;
     expect((await editor.api(lastOwner, { method: "DELETE" })).status).toBe(409);
-    const { members } = (await (await editor.api(`/api/workspaces/${ws}/members`)).json()) as { members: { role: string }[] };
+    const { members } = (await (await editor.api(`/api/workspaces/${ws}/members`)).json()) as {
+      members: { role: string }[];
+    };
     expect(members.filter((m) => m.role === "owner")).toHaveLength(1);
   });
 
   it("never leaves a workspace without an owner when two owners demote each other at once", async () => {
     const { owner, editor, ws } = await team();
-    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "owner" } });
+    await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+      method: "PATCH",
+      body: { role: "owner" },
+    });
     const results = await Promise.all([
-      owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "PATCH", body: { role: "viewer" } }),
-      editor.api(`/api/workspaces/${ws}/members/${owner.user.id}`, { method: "PATCH", body: { role: "viewer" } }),
+      owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, {
+        method: "PATCH",
+        body: { role: "viewer" },
+      }),
+      editor.api(`/api/workspaces/${ws}/members/${owner.user.id}`, {
+        method: "PATCH",
+        body: { role: "viewer" },
+      }),
     ]);
     const statuses = results.map((r) => r.status).sort();
     // The loser is refused either by its role (already demoted: 403) or by the last-owner rule (409).
     expect(statuses[0]).toBe(200);
     expect([403, 409]).toContain(statuses[1]);
-    const { members } = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as { members: { role: string }[] };
+    const { members } = (await (await owner.api(`/api/workspaces/${ws}/members`)).json()) as {
+      members: { role: string }[];
+    };
     expect(members.filter((m) => m.role === "owner")).toHaveLength(1);
   });
 });

@@ -63,7 +63,9 @@ export async function connectRoom(
     if (encoding.length(reply) > 1) socket.send(encoding.toUint8Array(reply));
   });
   const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
-    socket.addEventListener("close", (event) => resolve({ code: event.code, reason: event.reason, at: Date.now() })),
+    socket.addEventListener("close", (event) =>
+      resolve({ code: event.code, reason: event.reason, at: Date.now() }),
+    ),
   );
   const hello = encoding.createEncoder();
   encoding.writeVarUint(hello, MESSAGE_SYNC);
@@ -78,7 +80,10 @@ export async function connectRoom(
       awareness.setLocalState(state);
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
+      encoding.writeVarUint8Array(
+        encoder,
+        awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]),
+      );
       socket.send(encoding.toUint8Array(encoder));
     },
     synced,
@@ -100,6 +105,10 @@ export async function connectRoom(
 export function docText(doc: Y.Doc): string {
   return messageList(doc)
     .toArray()
-    .map((m) => messageJSON(m).blocks.map((b) => ("text" in b ? b.text : "")).join(""))
+    .map((m) =>
+      messageJSON(m)
+        .blocks.map((b) => ("text" in b ? b.text : ""))
+        .join(""),
+    )
     .join("\n");
 }

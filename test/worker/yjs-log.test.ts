@@ -12,7 +12,10 @@ const roomStub = (id: string) => env.SessionRoom.get(env.SessionRoom.idFromName(
 
 /** A fresh room's storage, seen through the production row limit. */
 function limited(state: DurableObjectState): YjsLogStorage {
-  return { sql: rowLimited(state.storage.sql), transactionSync: (closure) => state.storage.transactionSync(closure) };
+  return {
+    sql: rowLimited(state.storage.sql),
+    transactionSync: (closure) => state.storage.transactionSync(closure),
+  };
 }
 
 /** Appends `count` tool outputs of `size` characters each, as the transcript would hold them. */
@@ -40,8 +43,12 @@ describe("the production row limit", () => {
       const sql = rowLimited(state.storage.sql);
       sql.exec(`CREATE TABLE t (data BLOB)`);
       sql.exec(`INSERT INTO t (data) VALUES (?)`, new Uint8Array(MAX_ROW_BYTES));
-      expect(() => sql.exec(`INSERT INTO t (data) VALUES (?)`, new Uint8Array(MAX_ROW_BYTES + 1))).toThrow(RowTooBigError);
-      expect(() => sql.exec(`INSERT INTO t (data) VALUES (?)`, "é".repeat(MAX_ROW_BYTES / 2 + 1))).toThrow(RowTooBigError);
+      expect(() => sql.exec(`INSERT INTO t (data) VALUES (?)`, new Uint8Array(MAX_ROW_BYTES + 1))).toThrow(
+        RowTooBigError,
+      );
+      expect(() => sql.exec(`INSERT INTO t (data) VALUES (?)`, "é".repeat(MAX_ROW_BYTES / 2 + 1))).toThrow(
+        RowTooBigError,
+      );
       expect(Number(sql.exec(`SELECT count(*) AS n FROM t`).one().n)).toBe(1);
     });
   });
@@ -91,7 +98,9 @@ describe("the Yjs log", () => {
       };
       expect(() => new YjsLog(failing).compact(Y.encodeStateAsUpdate(doc))).toThrow("disk full");
       expect(state.storage.sql.exec(`SELECT count(*) AS n FROM yjs_log`).one().n).toBe(before);
-      expect(Y.encodeStateAsUpdate(rebuild(new YjsLog(limited(state)).updates()))).toEqual(Y.encodeStateAsUpdate(doc));
+      expect(Y.encodeStateAsUpdate(rebuild(new YjsLog(limited(state)).updates()))).toEqual(
+        Y.encodeStateAsUpdate(doc),
+      );
     });
   });
 
@@ -117,7 +126,11 @@ describe("the Yjs log", () => {
       expect(compactions).toBe(0);
       for (let i = 0; i < 1100; i++) text.insert(text.length, "token ");
       expect(compactions).toBe(1);
-      expect(rebuild(new YjsLog(limited(state)).updates()).getText("reply").toString()).toBe(text.toString());
+      expect(
+        rebuild(new YjsLog(limited(state)).updates())
+          .getText("reply")
+          .toString(),
+      ).toBe(text.toString());
     });
   });
 
@@ -128,12 +141,17 @@ describe("the Yjs log", () => {
       doc.on("update", (update: Uint8Array) => legacy.push(update));
       growDocument(doc, 5, 100);
       state.storage.sql.exec(`DROP TABLE IF EXISTS yjs_log`);
-      state.storage.sql.exec(`CREATE TABLE yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`);
-      for (const update of legacy) state.storage.sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
+      state.storage.sql.exec(
+        `CREATE TABLE yjs_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)`,
+      );
+      for (const update of legacy)
+        state.storage.sql.exec(`INSERT INTO yjs_updates (data) VALUES (?)`, update);
       applyRoomSchema(state.storage);
       const log = new YjsLog(limited(state));
       expect(Y.encodeStateAsUpdate(rebuild(log.updates()))).toEqual(Y.encodeStateAsUpdate(doc));
-      expect(state.storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'yjs_updates'`).one().n).toBe(0);
+      expect(
+        state.storage.sql.exec(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'yjs_updates'`).one().n,
+      ).toBe(0);
     });
   });
 });
@@ -150,21 +168,35 @@ describe("a room with a transcript over 5 MB", () => {
       const messages = messageList(instance.document);
       for (let i = 0; i < 600; i++) {
         const result = `${i} `.padEnd(9_000, "x");
-        const block = { type: "tool_use" as const, id: `tool-${i}`, name: "bash", input: { command: `cat big-${i}.log` }, status: "done" as const, result, startedAt: 0 };
-        messages.push([{ id: `big-${i}`, role: "assistant", author: "agent", createdAt: 0, blocks: [block] }]);
+        const block = {
+          type: "tool_use" as const,
+          id: `tool-${i}`,
+          name: "bash",
+          input: { command: `cat big-${i}.log` },
+          status: "done" as const,
+          result,
+          startedAt: 0,
+        };
+        messages.push([
+          { id: `big-${i}`, role: "assistant", author: "agent", createdAt: 0, blocks: [block] },
+        ]);
       }
       return digest(instance.document);
     });
     expect(before.bytes).toBeGreaterThan(5_000_000);
     const transcript = await transcriptOf(owner, ws, id);
     const stored = await runInDurableObject(roomStub(id), (_instance, state) => ({
-      snapshots: Number(state.storage.sql.exec(`SELECT count(*) AS n FROM yjs_log WHERE snapshot = 1`).one().n),
+      snapshots: Number(
+        state.storage.sql.exec(`SELECT count(*) AS n FROM yjs_log WHERE snapshot = 1`).one().n,
+      ),
       largest: Number(state.storage.sql.exec(`SELECT max(length(data)) AS n FROM yjs_log`).one().n),
     }));
     expect(stored.snapshots).toBeGreaterThan(1); // a snapshot in several parts
     expect(stored.largest).toBeLessThanOrEqual(CHUNK_BYTES);
 
-    await runInDurableObject(roomStub(id), (_instance, state) => state.abort("restart")).catch(() => undefined);
+    await runInDurableObject(roomStub(id), (_instance, state) => state.abort("restart")).catch(
+      () => undefined,
+    );
     // The API wakes the room (it loads its document on start), then the document is compared whole.
     expect(await transcriptOf(owner, ws, id)).toEqual(transcript);
     const after = await runInDurableObject(roomStub(id), (instance) => digest(instance.document));

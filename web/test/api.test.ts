@@ -38,13 +38,19 @@ describe("api client", () => {
   });
 
   it("keeps the phase of a 409", async () => {
-    setFetch(reply(409, { error: { code: "invalid_transition", message: "cannot stop a Stopped session", phase: "Stopped" } }));
+    setFetch(
+      reply(409, {
+        error: { code: "invalid_transition", message: "cannot stop a Stopped session", phase: "Stopped" },
+      }),
+    );
     const err = await api.stop("w", "s").catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 409, code: "invalid_transition", phase: "Stopped" });
   });
 
   it("reports a non-JSON failure and a network failure as ApiError", async () => {
-    setFetch(async () => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
+    setFetch(
+      async () => new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" }),
+    );
     await expect(api.workspaces()).rejects.toMatchObject({ status: 502, code: "http_502" });
     setFetch(async () => {
       throw new TypeError("Failed to fetch");
@@ -87,11 +93,16 @@ describe("api client", () => {
     const seen: string[] = [];
     setFetch(async (url, init) => {
       seen.push(`${init?.method} ${String(url)}`);
-      if (init?.method === "POST") return new Response(JSON.stringify({ trigger: { id: "t1" }, secret: "s3cret" }), { status: 201 });
+      if (init?.method === "POST")
+        return new Response(JSON.stringify({ trigger: { id: "t1" }, secret: "s3cret" }), { status: 201 });
       if (init?.method === "DELETE") return new Response(null, { status: 204 });
       return new Response(JSON.stringify({ deliveries: [] }), { status: 200 });
     });
-    const created = await api.createTrigger("w", { name: "issues", session: {}, promptTemplate: "{{issue.title}}" });
+    const created = await api.createTrigger("w", {
+      name: "issues",
+      session: {},
+      promptTemplate: "{{issue.title}}",
+    });
     expect(created.secret).toBe("s3cret");
     await api.deliveries("w", "t1");
     await api.deleteTrigger("w", "t1");

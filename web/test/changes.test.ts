@@ -30,7 +30,9 @@ describe("the Changes panel's inputs", () => {
   });
 
   it("classifies diff lines and keeps their text as it is", () => {
-    const lines = diffLines("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+<script>alert(1)</script>\n same\n");
+    const lines = diffLines(
+      "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+<script>alert(1)</script>\n same\n",
+    );
     expect(lines.map((l) => l.kind)).toEqual(["meta", "meta", "meta", "hunk", "del", "add", "context"]);
     expect(lines[5].text).toBe("+<script>alert(1)</script>");
   });

@@ -10,7 +10,9 @@ describe("syntax highlighting", () => {
   });
 
   it("highlights a diff's code line by line, escaping it: markup in code stays text", async () => {
-    const lines = diffLines('diff --git a/a.ts b/a.ts\n+++ b/a.ts\n+const x = "<img src=x onerror=alert(1)>"; // note\n');
+    const lines = diffLines(
+      'diff --git a/a.ts b/a.ts\n+++ b/a.ts\n+const x = "<img src=x onerror=alert(1)>"; // note\n',
+    );
     expect(lines[2]).toMatchObject({ kind: "add", path: "a.ts" });
     const [html] = await highlightLines([lines[2].text.slice(1)], "typescript");
     expect(html).toContain('<span class="hljs-keyword">const</span>');
@@ -22,7 +24,8 @@ describe("syntax highlighting", () => {
 
   it("highlights fenced code in rendered markdown in place, once", async () => {
     const root = document.createElement("div");
-    root.innerHTML = '<pre><code class="language-python">def f():\n    return "&lt;b&gt;"</code></pre><pre><code>plain</code></pre>';
+    root.innerHTML =
+      '<pre><code class="language-python">def f():\n    return "&lt;b&gt;"</code></pre><pre><code>plain</code></pre>';
     await highlightCodeBlocks(root);
     const code = root.querySelector("code.language-python") as HTMLElement;
     expect(code.dataset.highlighted).toBe("yes");

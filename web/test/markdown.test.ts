@@ -11,7 +11,9 @@ describe("renderMarkdown", () => {
 
   it("shows raw HTML from a transcript as text", () => {
     const el = document.createElement("div");
-    el.innerHTML = renderMarkdown('look: <img src=x onerror="window.hacked=1"> and <script>window.hacked=2</script>');
+    el.innerHTML = renderMarkdown(
+      'look: <img src=x onerror="window.hacked=1"> and <script>window.hacked=2</script>',
+    );
     expect(el.querySelector("img")).toBeNull();
     expect(el.querySelector("script")).toBeNull();
     expect(el.textContent).toContain("<img src=x onerror=");
@@ -32,7 +34,12 @@ describe("renderBlocks", () => {
     const text = "# Title\n\nSome **bold** text.\n\n- a\n- b\n\n```\ncode\n\nmore\n```\n";
     const blocks = renderBlocks(text);
     expect(blocks.map((b) => b.html.split(">")[0])).toEqual(["<h1", "<p", "<ul", "<pre"]);
-    expect(blocks.map((b) => b.html).join("").replace(/\s/g, "")).toBe(renderMarkdown(text).replace(/\s/g, ""));
+    expect(
+      blocks
+        .map((b) => b.html)
+        .join("")
+        .replace(/\s/g, ""),
+    ).toBe(renderMarkdown(text).replace(/\s/g, ""));
   });
 
   it("keeps finished blocks as they were while the last one grows", () => {
@@ -44,7 +51,9 @@ describe("renderBlocks", () => {
 
   it("escapes raw HTML in every block", () => {
     const el = document.createElement("div");
-    el.innerHTML = renderBlocks('ok\n\n<img src=x onerror="alert(1)">\n\n> <script>x</script>').map((b) => b.html).join("");
+    el.innerHTML = renderBlocks('ok\n\n<img src=x onerror="alert(1)">\n\n> <script>x</script>')
+      .map((b) => b.html)
+      .join("");
     expect(el.querySelector("img, script")).toBeNull();
     expect(el.textContent).toContain("<img src=x");
   });

@@ -4,8 +4,24 @@ import { answersComplete, answerText } from "#lib/question-answer.ts";
 
 const asked = {
   questions: [
-    { question: "Which greeting?", header: "Greeting", multiSelect: false, options: [{ label: "hi", description: "short" }, { label: "hello", description: "long" }] },
-    { question: "Which extras?", header: "Extras", multiSelect: true, options: [{ label: "tests", description: "add tests" }, { label: "docs", description: "add docs" }] },
+    {
+      question: "Which greeting?",
+      header: "Greeting",
+      multiSelect: false,
+      options: [
+        { label: "hi", description: "short" },
+        { label: "hello", description: "long" },
+      ],
+    },
+    {
+      question: "Which extras?",
+      header: "Extras",
+      multiSelect: true,
+      options: [
+        { label: "tests", description: "add tests" },
+        { label: "docs", description: "add docs" },
+      ],
+    },
   ],
 } satisfies AskUserQuestionInput;
 
@@ -16,7 +32,9 @@ describe("the answer to AskUserQuestion", () => {
   });
 
   it("names each question when there are several", () => {
-    expect(answerText(asked.questions, [["hi"], ["tests", "docs"]])).toBe("Which greeting? → hi\nWhich extras? → tests, docs");
+    expect(answerText(asked.questions, [["hi"], ["tests", "docs"]])).toBe(
+      "Which greeting? → hi\nWhich extras? → tests, docs",
+    );
   });
 
   it("is complete once every question has a choice", () => {

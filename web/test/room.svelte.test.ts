@@ -46,8 +46,12 @@ function server() {
   setFetch(async (url) => {
     const path = String(url);
     if (!state.signedIn) return json(401, { error: { code: "unauthenticated", message: "sign in" } });
-    if (path.endsWith("/ticket")) return state.member ? json(200, { ticket: `t${++state.tickets}`, expiresAt: 0, url: "" }) : notFound();
-    if (path === "/api/workspaces/w1") return state.inWorkspace ? json(200, { workspace: { id: "w1", name: "W", role: "viewer", createdAt: 0, idleStopMinutes: 15 } }) : notFound();
+    if (path.endsWith("/ticket"))
+      return state.member ? json(200, { ticket: `t${++state.tickets}`, expiresAt: 0, url: "" }) : notFound();
+    if (path === "/api/workspaces/w1")
+      return state.inWorkspace
+        ? json(200, { workspace: { id: "w1", name: "W", role: "viewer", createdAt: 0, idleStopMinutes: 15 } })
+        : notFound();
     return notFound();
   });
   return state;
@@ -71,10 +75,15 @@ afterEach(() => {
 });
 
 async function connected(): Promise<{ room: Room; socket: ScriptedSocket }> {
-  room = new Room("w1", "s1", { id: "u1", name: "Ada", email: "ada@example.com" }, {
-    host: "tandem.test",
-    WebSocket: ScriptedSocket as unknown as typeof WebSocket,
-  });
+  room = new Room(
+    "w1",
+    "s1",
+    { id: "u1", name: "Ada", email: "ada@example.com" },
+    {
+      host: "tandem.test",
+      WebSocket: ScriptedSocket as unknown as typeof WebSocket,
+    },
+  );
   await until(() => ScriptedSocket.opened.length === 1);
   const socket = ScriptedSocket.opened[0];
   socket.accept();
@@ -100,7 +109,10 @@ describe("Room", () => {
     expect(room.ended).toBeNull();
   });
 
-  for (const [code, end] of [[4404, "deleted"], [4401, "expired"]] as const) {
+  for (const [code, end] of [
+    [4404, "deleted"],
+    [4401, "expired"],
+  ] as const) {
     it(`ends for good on close code ${code} (${end})`, async () => {
       server();
       const { room, socket } = await connected();
@@ -183,7 +195,12 @@ describe("Room", () => {
     const api = server();
     api.member = false;
     api.inWorkspace = false;
-    room = new Room("w1", "s1", { id: "u1", name: "Ada", email: "" }, { host: "tandem.test", WebSocket: ScriptedSocket as unknown as typeof WebSocket });
+    room = new Room(
+      "w1",
+      "s1",
+      { id: "u1", name: "Ada", email: "" },
+      { host: "tandem.test", WebSocket: ScriptedSocket as unknown as typeof WebSocket },
+    );
     await until(() => room?.ended !== null);
     expect(room.ended).toBe("revoked");
     await sleep(200);

@@ -9,7 +9,15 @@ const pick = (test: (m: ModelView) => boolean) => views.find(test)!;
 describe("session form", () => {
   it("accepts the defaults of SPEC §2", () => {
     const f = defaultForm();
-    expect(f).toMatchObject({ model: "", temperature: 0.7, effort: null, maxTokens: 4000, timeoutSeconds: 300, thinking: false, interactive: true });
+    expect(f).toMatchObject({
+      model: "",
+      temperature: 0.7,
+      effort: null,
+      maxTokens: 4000,
+      timeoutSeconds: 300,
+      thinking: false,
+      interactive: true,
+    });
     expect(validate(f)).toEqual({});
     // No model chosen: the server picks the catalog's default at creation (the first live model).
     expect(toBody(f)).not.toHaveProperty("model");
@@ -20,7 +28,13 @@ describe("session form", () => {
   it("enforces the bounds at both ends", () => {
     const ok = { ...defaultForm(), temperature: 2, maxTokens: 100, timeoutSeconds: 1800 };
     expect(validate(ok)).toEqual({});
-    const bad = { ...defaultForm(), temperature: 2.01, maxTokens: 8001, timeoutSeconds: 59, displayName: "x".repeat(101) };
+    const bad = {
+      ...defaultForm(),
+      temperature: 2.01,
+      maxTokens: 8001,
+      timeoutSeconds: 59,
+      displayName: "x".repeat(101),
+    };
     // Each field names its own rule, as the dialog shows it under the field.
     expect(validate(bad)).toEqual({
       displayName: "At most 100 characters.",
@@ -29,17 +43,25 @@ describe("session form", () => {
       timeoutSeconds: "Whole seconds from 60 to 1800.",
     });
     expect(validate({ ...defaultForm(), maxTokens: 99 }).maxTokens).toBe("A whole number from 100 to 8000.");
-    expect(validate({ ...defaultForm(), maxTokens: 1000.5 }).maxTokens).toBe("A whole number from 100 to 8000.");
+    expect(validate({ ...defaultForm(), maxTokens: 1000.5 }).maxTokens).toBe(
+      "A whole number from 100 to 8000.",
+    );
     expect(validate({ ...defaultForm(), temperature: -0.1 }).temperature).toBe("Between 0 and 2.");
-    expect(validate({ ...defaultForm(), timeoutSeconds: 1801 }).timeoutSeconds).toBe("Whole seconds from 60 to 1800.");
+    expect(validate({ ...defaultForm(), timeoutSeconds: 1801 }).timeoutSeconds).toBe(
+      "Whole seconds from 60 to 1800.",
+    );
     // An emptied number input binds null.
-    expect(validate({ ...defaultForm(), maxTokens: null as unknown as number }).maxTokens).toBe("A whole number from 100 to 8000.");
+    expect(validate({ ...defaultForm(), maxTokens: null as unknown as number }).maxTokens).toBe(
+      "A whole number from 100 to 8000.",
+    );
   });
 
   it("allows thinking only above 1024 max tokens", () => {
     expect(thinkingAllowed(1024)).toBe(false);
     expect(thinkingAllowed(1025)).toBe(true);
-    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1024 })).toEqual({ thinking: "Extended thinking needs max tokens of at least 1025." });
+    expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1024 })).toEqual({
+      thinking: "Extended thinking needs max tokens of at least 1025.",
+    });
     expect(validate({ ...defaultForm(), thinking: true, maxTokens: 1025 })).toEqual({});
   });
 
@@ -51,17 +73,29 @@ describe("session form", () => {
 
   it("with the chosen model's entry, refuses what the model cannot take, as the API would", () => {
     const noEffort = pick((m) => m.effort.levels.length === 0);
-    expect(validate({ ...defaultForm(), model: noEffort.id, effort: "low" }, noEffort).effort).toBe(`${noEffort.label} takes no effort setting.`);
+    expect(validate({ ...defaultForm(), model: noEffort.id, effort: "low" }, noEffort).effort).toBe(
+      `${noEffort.label} takes no effort setting.`,
+    );
     const always = pick((m) => m.thinking.mode === "always");
-    expect(validate({ ...defaultForm(), model: always.id, thinking: false }, always).thinking).toBe(`${always.label} always thinks: thinking cannot be turned off.`);
-    expect(validate({ ...defaultForm(), model: always.id, thinking: true, effort: always.effort.levels[0] }, always)).toEqual({});
+    expect(validate({ ...defaultForm(), model: always.id, thinking: false }, always).thinking).toBe(
+      `${always.label} always thinks: thinking cannot be turned off.`,
+    );
+    expect(
+      validate(
+        { ...defaultForm(), model: always.id, thinking: true, effort: always.effort.levels[0] },
+        always,
+      ),
+    ).toEqual({});
   });
 
   it("leaves empty optionals out and trims repositories", () => {
     const body = toBody({
       ...defaultForm(),
       displayName: "  fix  ",
-      repos: [{ url: " https://example.com/a.git ", branch: "" }, { url: "/tmp/b", branch: "dev" }],
+      repos: [
+        { url: " https://example.com/a.git ", branch: "" },
+        { url: "/tmp/b", branch: "dev" },
+      ],
     });
     expect(body.displayName).toBe("fix");
     expect(body.repos).toEqual([{ url: "https://example.com/a.git" }, { url: "/tmp/b", branch: "dev" }]);
@@ -71,7 +105,10 @@ describe("session form", () => {
 
   it("checks repository URLs and branches", () => {
     const e = validate({ ...defaultForm(), repos: [{ url: "nope", branch: "bad branch" }] });
-    expect(e).toEqual({ "repos.0.url": "A git URL (https://, git@, ssh://, file:// or a path).", "repos.0.branch": "Letters, digits and . _ / - only." });
+    expect(e).toEqual({
+      "repos.0.url": "A git URL (https://, git@, ssh://, file:// or a path).",
+      "repos.0.branch": "Letters, digits and . _ / - only.",
+    });
   });
 
   it("maps API field paths to form keys", () => {

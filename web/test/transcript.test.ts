@@ -6,7 +6,13 @@ import { readSession, readToolUse, sessionInfo, shortInput } from "#lib/transcri
 describe("transcript reading", () => {
   it("reads the session map with safe fallbacks", () => {
     const doc = new Y.Doc();
-    expect(readSession(sessionInfo(doc))).toMatchObject({ phase: null, agentStatus: null, runSeconds: 0, activeSince: null, artifacts: null });
+    expect(readSession(sessionInfo(doc))).toMatchObject({
+      phase: null,
+      agentStatus: null,
+      runSeconds: 0,
+      activeSince: null,
+      artifacts: null,
+    });
     doc.transact(() => {
       const m = sessionInfo(doc);
       m.set("phase", "Creating");
@@ -32,7 +38,10 @@ describe("transcript reading", () => {
   it("reads the MCP servers' statuses, and none from a malformed value", () => {
     const doc = new Y.Doc();
     expect(readSession(sessionInfo(doc)).mcpServers).toEqual([]);
-    const servers = [{ name: "docs", status: "connected" }, { name: "down", status: "failed", error: "connection refused" }];
+    const servers = [
+      { name: "docs", status: "connected" },
+      { name: "down", status: "failed", error: "connection refused" },
+    ];
     sessionInfo(doc).set("mcpServers", servers);
     expect(readSession(sessionInfo(doc)).mcpServers).toEqual(servers);
     sessionInfo(doc).set("mcpServers", [{ name: "docs", status: "exploded" }]);
@@ -42,7 +51,13 @@ describe("transcript reading", () => {
   it("reads the session's usage live, and nothing from a malformed one", () => {
     const doc = new Y.Doc();
     expect(readSession(sessionInfo(doc)).usage).toBeNull();
-    const usage = { inputTokens: 1200, outputTokens: 300, cacheReadTokens: 5000, cacheWriteTokens: 0, costUsd: 0.0096 };
+    const usage = {
+      inputTokens: 1200,
+      outputTokens: 300,
+      cacheReadTokens: 5000,
+      cacheWriteTokens: 0,
+      costUsd: 0.0096,
+    };
     sessionInfo(doc).set("usage", usage);
     expect(readSession(sessionInfo(doc)).usage).toEqual(usage);
     sessionInfo(doc).set("usage", { inputTokens: "lots" });
@@ -63,7 +78,11 @@ describe("transcript reading", () => {
     expect(readToolUse(b)).toMatchObject({ status: "error", isError: true, result: "exit 1" });
     b.set("status", "stopped");
     b.set("result", "partial output\n[stopped]");
-    expect(readToolUse(b)).toMatchObject({ status: "stopped", isError: true, result: "partial output\n[stopped]" });
+    expect(readToolUse(b)).toMatchObject({
+      status: "stopped",
+      isError: true,
+      result: "partial output\n[stopped]",
+    });
   });
 
   it("summarises tool input on one line", () => {

@@ -16,17 +16,28 @@ describe("trigger form", () => {
     const f = named();
     f.session.maxTokens = 99;
     f.session.temperature = 3;
-    expect(validateTrigger(f)).toEqual({ maxTokens: "A whole number from 100 to 8000.", temperature: "Between 0 and 2." });
+    expect(validateTrigger(f)).toEqual({
+      maxTokens: "A whole number from 100 to 8000.",
+      temperature: "Between 0 and 2.",
+    });
   });
 
   it("accepts only http(s) callback URLs and short filters", () => {
-    expect(validateTrigger({ ...named(), callbackUrl: "ftp://x" })).toEqual({ callbackUrl: "An http:// or https:// URL." });
+    expect(validateTrigger({ ...named(), callbackUrl: "ftp://x" })).toEqual({
+      callbackUrl: "An http:// or https:// URL.",
+    });
     expect(validateTrigger({ ...named(), callbackUrl: "https://hooks.example.com/t" })).toEqual({});
-    expect(validateTrigger({ ...named(), event: "e".repeat(101) })).toEqual({ "filter.event": "At most 100 characters." });
+    expect(validateTrigger({ ...named(), event: "e".repeat(101) })).toEqual({
+      "filter.event": "At most 100 characters.",
+    });
   });
 
   it("builds the create body: no session prompt, empty optionals left out", () => {
-    const body = toTriggerBody({ ...named(), name: "  New issues ", session: { ...named().session, prompt: "ignored" } });
+    const body = toTriggerBody({
+      ...named(),
+      name: "  New issues ",
+      session: { ...named().session, prompt: "ignored" },
+    });
     expect(body.name).toBe("New issues");
     expect(body.session).not.toHaveProperty("prompt");
     expect(body).not.toHaveProperty("filter");
@@ -34,7 +45,9 @@ describe("trigger form", () => {
     expect(body).not.toHaveProperty("requireApproval");
     expect(toTriggerBody({ ...named(), requireApproval: true }).requireApproval).toBe(true);
     expect(toTriggerBody({ ...named(), event: " issues ", action: "" }).filter).toEqual({ event: "issues" });
-    expect(toTriggerBody({ ...named(), event: "issues", action: "opened", callbackUrl: " https://x.test/cb " })).toMatchObject({
+    expect(
+      toTriggerBody({ ...named(), event: "issues", action: "opened", callbackUrl: " https://x.test/cb " }),
+    ).toMatchObject({
       filter: { event: "issues", action: "opened" },
       callbackUrl: "https://x.test/cb",
     });

@@ -5,7 +5,6 @@ import { clearDevCookie, setDevCookie, signInDevUser } from "../auth/dev";
 import { acceptInvitations } from "../db/invitations";
 import { DevSignInSchema, type User } from "../protocol/workspace";
 
-
 /** /api/auth: the dev sign-in (AUTH_MODE=dev only) and sign-out. */
 export const authRoutes = newApp()
   .post("/dev", async (c) => {

@@ -17,7 +17,11 @@ export const environmentRoutes = newApp();
 environmentRoutes.get("/", async (c) => {
   requireRole(c, "owner", "editor");
   const environment = await getEnvironment(c.env.DB, c.req.param("ws")!);
-  return c.json({ environment: environment ?? ({ ...EMPTY_ENVIRONMENT, updatedAt: null, updatedBy: null } satisfies WorkspaceEnvironment) });
+  return c.json({
+    environment:
+      environment ??
+      ({ ...EMPTY_ENVIRONMENT, updatedAt: null, updatedBy: null } satisfies WorkspaceEnvironment),
+  });
 });
 
 environmentRoutes.put("/", async (c) => {
@@ -27,7 +31,12 @@ environmentRoutes.put("/", async (c) => {
   // A variable named like a secret would hide the secret from the agent (or the secret would silently win).
   const secrets = new Set((await listSecretRows(c.env.DB, ws)).map((row) => row.name));
   const shadowing = Object.keys(environment.env).find((name) => secrets.has(name));
-  if (shadowing) throw new HttpError("invalid_input", `"${shadowing}" is the name of a secret of this workspace: a variable cannot shadow it`, { field: `env.${shadowing}` });
+  if (shadowing)
+    throw new HttpError(
+      "invalid_input",
+      `"${shadowing}" is the name of a secret of this workspace: a variable cannot shadow it`,
+      { field: `env.${shadowing}` },
+    );
   await putEnvironment(c.env.DB, ws, environment, c.var.user.id, Date.now());
   return c.json({ environment: (await getEnvironment(c.env.DB, ws))! });
 });

@@ -22,7 +22,8 @@ export const sessionExportRoutes = newApp();
 sessionExportRoutes.get("/", async (c) => {
   const { format } = parseInput(ExportQuerySchema, c.req.query());
   const input = await exportInput(c);
-  if (format === "pdf") return file(await sessionToPdf(input), "application/pdf", exportFileName(input.session, "pdf"));
+  if (format === "pdf")
+    return file(await sessionToPdf(input), "application/pdf", exportFileName(input.session, "pdf"));
   return file(sessionToMarkdown(input), "text/markdown; charset=utf-8", exportFileName(input.session, "md"));
 });
 
@@ -33,10 +34,17 @@ sessionExportRoutes.post("/", async (c) => {
   const secrets = await loadWorkspaceSecrets(c.env, c.req.param("ws")!);
   const token = secrets.byName[DRIVE_TOKEN_SECRET];
   if (!token) {
-    throw new HttpError("gdrive_not_configured", `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`);
+    throw new HttpError(
+      "gdrive_not_configured",
+      `the workspace has no ${DRIVE_TOKEN_SECRET} secret; an owner can add it under Secrets`,
+    );
   }
   const input = await exportInput(c, secrets.redact);
-  const uploaded = await uploadToDrive(token, `${input.session.displayName} (Tandem transcript)`, sessionToMarkdown(input));
+  const uploaded = await uploadToDrive(
+    token,
+    `${input.session.displayName} (Tandem transcript)`,
+    sessionToMarkdown(input),
+  );
   return c.json({ url: uploaded.webViewLink, fileId: uploaded.id });
 });
 
@@ -54,6 +62,10 @@ async function exportInput(c: Context<AppEnv>, secretValues?: string[]): Promise
 
 function file(body: string | Uint8Array, type: string, name: string): Response {
   return new Response(body, {
-    headers: { "content-type": type, "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
+    headers: {
+      "content-type": type,
+      "content-disposition": `attachment; filename="${name}"`,
+      "cache-control": "no-store",
+    },
   });
 }

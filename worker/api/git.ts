@@ -12,13 +12,21 @@ import { roomOf, unwrap } from "../sessions/rooms";
  */
 export const sessionGitRoutes = newApp();
 
-sessionGitRoutes.get("/changes", async (c) => c.json(unwrap(await (await roomOfPath(c)).changes({ id: c.var.user.id, name: c.var.user.name })) satisfies Changes));
+sessionGitRoutes.get("/changes", async (c) =>
+  c.json(
+    unwrap(
+      await (await roomOfPath(c)).changes({ id: c.var.user.id, name: c.var.user.name }),
+    ) satisfies Changes,
+  ),
+);
 
 sessionGitRoutes.post("/push", async (c) => {
   requireRole(c, "owner", "editor");
   const body = await readJson(c, PushSchema);
   const id = await sessionIdOfPath(c);
-  const result: PushResult = unwrap(await (await roomOf(c.env, id)).push(body, { id: c.var.user.id, name: c.var.user.name }));
+  const result: PushResult = unwrap(
+    await (await roomOf(c.env, id)).push(body, { id: c.var.user.id, name: c.var.user.name }),
+  );
   if (result.pullRequestUrl) await setSessionPullRequest(c.env.DB, id, result.pullRequestUrl);
   return c.json(result);
 });

@@ -6,7 +6,16 @@
  */
 import { z } from "zod";
 import { requireRole } from "../auth/membership";
-import { MAX_SCHEDULES_PER_WORKSPACE, deleteSchedule, findSchedule, insertSchedule, listRuns, listSchedules, updateSchedule, type ScheduleFields } from "../db/schedules";
+import {
+  MAX_SCHEDULES_PER_WORKSPACE,
+  deleteSchedule,
+  findSchedule,
+  insertSchedule,
+  listRuns,
+  listSchedules,
+  updateSchedule,
+  type ScheduleFields,
+} from "../db/schedules";
 import type { Env } from "../env";
 import { newApp } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
@@ -14,7 +23,12 @@ import { readJson } from "../http/body";
 import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { requireTemplateSettings } from "../models/catalog";
 import { enforceRateLimit } from "../http/rate-limit";
-import { CreateScheduleSchema, UpdateScheduleSchema, type Schedule, type ScheduleRun } from "../protocol/schedules";
+import {
+  CreateScheduleSchema,
+  UpdateScheduleSchema,
+  type Schedule,
+  type ScheduleRun,
+} from "../protocol/schedules";
 import { clockOf } from "../schedule/clock";
 import { nextRunAfter, validateCron } from "../schedule/cron";
 import { runNow } from "../schedule/run";
@@ -32,15 +46,31 @@ scheduleRoutes.post("/", async (c) => {
   await resolveWorkflow(c.env.DB, c.req.param("ws")!, body.session.workflow, "session.workflow");
   requireTemplateSettings(c.env, body.session, now);
   const id = crypto.randomUUID();
-  const fields: ScheduleFields = { ...body, nextRunAt: body.enabled ? nextRunAfter(body.cron, body.timezone, now) : null };
-  if (!(await insertSchedule(c.env.DB, { ...fields, id, workspaceId: c.req.param("ws")!, createdBy: c.var.user.id, now }))) {
-    throw new HttpError("limit_reached", `a workspace holds at most ${MAX_SCHEDULES_PER_WORKSPACE} schedules: delete one first`);
+  const fields: ScheduleFields = {
+    ...body,
+    nextRunAt: body.enabled ? nextRunAfter(body.cron, body.timezone, now) : null,
+  };
+  if (
+    !(await insertSchedule(c.env.DB, {
+      ...fields,
+      id,
+      workspaceId: c.req.param("ws")!,
+      createdBy: c.var.user.id,
+      now,
+    }))
+  ) {
+    throw new HttpError(
+      "limit_reached",
+      `a workspace holds at most ${MAX_SCHEDULES_PER_WORKSPACE} schedules: delete one first`,
+    );
   }
   await clockOf(c.env, id).arm(id, fields.nextRunAt);
   return c.json({ schedule: (await scheduleOfPath(c.env, c.req.param("ws")!, id)) satisfies Schedule }, 201);
 });
 
-scheduleRoutes.get("/", async (c) => c.json({ schedules: await listSchedules(c.env.DB, c.req.param("ws")!) }));
+scheduleRoutes.get("/", async (c) =>
+  c.json({ schedules: await listSchedules(c.env.DB, c.req.param("ws")!) }),
+);
 
 scheduleRoutes.get("/:id", async (c) => {
   const schedule = await scheduleOfPath(c.env, c.req.param("ws")!, c.req.param("id"));
@@ -59,8 +89,13 @@ scheduleRoutes.patch("/:id", async (c) => {
     requireTemplateSettings(c.env, patch.session, now);
   }
   // A change of clock or a resume starts from now; an edit of anything else keeps the slot it waits for.
-  const clockChanged = patch.cron !== undefined || patch.timezone !== undefined || (patch.enabled === true && !current.enabled);
-  const nextRunAt = !next.enabled ? null : clockChanged || current.nextRunAt === null ? nextRunAfter(next.cron, next.timezone, now) : current.nextRunAt;
+  const clockChanged =
+    patch.cron !== undefined || patch.timezone !== undefined || (patch.enabled === true && !current.enabled);
+  const nextRunAt = !next.enabled
+    ? null
+    : clockChanged || current.nextRunAt === null
+      ? nextRunAfter(next.cron, next.timezone, now)
+      : current.nextRunAt;
   await updateSchedule(c.env.DB, current.id, { ...next, nextRunAt }, c.var.user.id, now);
   await clockOf(c.env, current.id).arm(current.id, nextRunAt);
   return c.json({ schedule: await scheduleOfPath(c.env, c.req.param("ws")!, current.id) });

@@ -26,7 +26,9 @@ secretRoutes.use(ownerOnly);
 
 secretRoutes.get("/", async (c) => {
   const rows = await listSecretRows(c.env.DB, c.req.param("ws")!);
-  return c.json({ secrets: rows.map((row): Secret => ({ name: row.name, scope: row.scope, updatedAt: row.updated_at })) });
+  return c.json({
+    secrets: rows.map((row): Secret => ({ name: row.name, scope: row.scope, updatedAt: row.updated_at })),
+  });
 });
 
 secretRoutes.put("/:name", async (c) => {
@@ -38,6 +40,7 @@ secretRoutes.put("/:name", async (c) => {
 
 secretRoutes.delete("/:name", async (c) => {
   const { name } = parseInput(Params, { name: c.req.param("name") });
-  if (!(await deleteSecret(c.env.DB, c.req.param("ws")!, name, Date.now()))) throw notFound("secret not found");
+  if (!(await deleteSecret(c.env.DB, c.req.param("ws")!, name, Date.now())))
+    throw notFound("secret not found");
   return c.body(null, 204);
 });

@@ -1,6 +1,12 @@
 import type { Context } from "hono";
 import { requireRole } from "../auth/membership";
-import { deleteSessionRow, listSessions, markApproved, sessionSummary, type SessionPageCursor } from "../db/sessions";
+import {
+  deleteSessionRow,
+  listSessions,
+  markApproved,
+  sessionSummary,
+  type SessionPageCursor,
+} from "../db/sessions";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
@@ -56,23 +62,35 @@ sessionRoutes.patch("/:id", async (c) => {
     const stored = unwrap(await (await roomOf(c.env, id)).get());
     requireModelSettings(requireLiveModel(catalogOf(c.env), patch.model, Date.now()), stored);
   }
-  if (patch.workflow === undefined) return c.json({ session: unwrap(await (await roomOf(c.env, id)).update(patch, actorOf(c))) });
+  if (patch.workflow === undefined)
+    return c.json({ session: unwrap(await (await roomOf(c.env, id)).update(patch, actorOf(c))) });
   const workflowDefinition = await resolveWorkflow(c.env.DB, c.req.param("ws")!, patch.workflow);
-  const session = unwrap(await (await roomOf(c.env, id)).update({ ...patch, workflowDefinition }, actorOf(c)));
+  const session = unwrap(
+    await (await roomOf(c.env, id)).update({ ...patch, workflowDefinition }, actorOf(c)),
+  );
   await setSessionWorkflow(c.env.DB, id, session.workflow);
   return c.json({ session });
 });
 
-sessionRoutes.get("/:id/events", async (c) => c.json({ events: unwrap(await (await roomOfPath(c)).events()) }));
-sessionRoutes.get("/:id/transcript", async (c) => c.json({ messages: unwrap(await (await roomOfPath(c)).transcript()) }));
-sessionRoutes.get("/:id/artifacts", async (c) => c.json({ artifacts: unwrap(await (await roomOfPath(c)).artifacts()) }));
+sessionRoutes.get("/:id/events", async (c) =>
+  c.json({ events: unwrap(await (await roomOfPath(c)).events()) }),
+);
+sessionRoutes.get("/:id/transcript", async (c) =>
+  c.json({ messages: unwrap(await (await roomOfPath(c)).transcript()) }),
+);
+sessionRoutes.get("/:id/artifacts", async (c) =>
+  c.json({ artifacts: unwrap(await (await roomOfPath(c)).artifacts()) }),
+);
 
 sessionRoutes.get("/:id/artifacts/:name{.+}", async (c) => {
   // The router has decoded the path once already; decoding again would turn `100%25.txt` into an error.
   const name = c.req.param("name")!;
-  if (!isSafeArtifactName(name)) throw new HttpError("invalid_input", "name: not an artifact name", { field: "name" });
+  if (!isSafeArtifactName(name))
+    throw new HttpError("invalid_input", "name: not an artifact name", { field: "name" });
   const id = await sessionIdOfPath(c);
-  const listed = unwrap(await (await roomOf(c.env, id)).artifacts()).some((artifact) => artifact.name === name);
+  const listed = unwrap(await (await roomOf(c.env, id)).artifacts()).some(
+    (artifact) => artifact.name === name,
+  );
   const object = listed ? await c.env.ARTIFACTS.get(artifactKey(id, name)) : null;
   if (!object) throw notFound("artifact not found");
   const filename = name.split("/").pop() ?? name;

@@ -35,12 +35,23 @@ shareRoutes.post("/", async (c) => {
   const sessionId = await sessionIdOfPath(c);
   const token = generateShareToken();
   const now = Date.now();
-  const share = { id: crypto.randomUUID(), expiresAt: expiresInHours ? now + expiresInHours * 3_600_000 : null };
-  await insertShare(c.env.DB, { ...share, sessionId, hash: await hashShareToken(token), createdBy: c.var.user.id, createdAt: now });
+  const share = {
+    id: crypto.randomUUID(),
+    expiresAt: expiresInHours ? now + expiresInHours * 3_600_000 : null,
+  };
+  await insertShare(c.env.DB, {
+    ...share,
+    sessionId,
+    hash: await hashShareToken(token),
+    createdBy: c.var.user.id,
+    createdAt: now,
+  });
   return c.json({ share: { ...share, url: shareUrl(c.env, token) } satisfies CreatedShare }, 201);
 });
 
-shareRoutes.get("/", async (c) => c.json({ shares: await listShares(c.env.DB, await sessionIdOfPath(c), Date.now()) }));
+shareRoutes.get("/", async (c) =>
+  c.json({ shares: await listShares(c.env.DB, await sessionIdOfPath(c), Date.now()) }),
+);
 
 shareRoutes.delete("/:shareId", async (c) => {
   requireRole(c, "owner", "editor");

@@ -15,5 +15,8 @@ ticketRoutes.get("/", async (c) => {
   // Issued through an API token, the socket dies with the token; through an Access JWT, at its expiry.
   const issued = await issueRoomTicket(c.env, id, identityOf(c.var.credential, c.var.member.role));
   if (!issued) throw new HttpError("not_configured", "room tickets need AUTH_SECRET to be set");
-  return c.json({ ...issued, url: `/parties/session-room/${encodeURIComponent(id)}?ticket=${issued.ticket}` });
+  return c.json({
+    ...issued,
+    url: `/parties/session-room/${encodeURIComponent(id)}?ticket=${issued.ticket}`,
+  });
 });

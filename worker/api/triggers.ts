@@ -22,7 +22,13 @@ import { ownerOnly } from "./secrets";
 import type { CreateSessionBody } from "../protocol/session";
 import { resolveWorkflow } from "../sessions/workflow-lookup";
 import { requireTemplateSettings } from "../models/catalog";
-import { CreateTriggerSchema, PutCallbackSchema, type Delivery, type Trigger, type WorkspaceCallback } from "../protocol/triggers";
+import {
+  CreateTriggerSchema,
+  PutCallbackSchema,
+  type Delivery,
+  type Trigger,
+  type WorkspaceCallback,
+} from "../protocol/triggers";
 
 const Params = z.object({ id: z.string().min(1).max(100) });
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -32,7 +38,10 @@ const publicURL = (c: Context<AppEnv>) => c.env.PUBLIC_URL.replace(/\/+$/, "");
 /** A callback URL is checked when it is set (and again at every send): no private, loopback or link-local host. */
 function checkCallbackURL(c: Context<AppEnv>, url: string | null | undefined, field: string): void {
   const refused = url ? callbackURLRefusal(url, c.env.AUTH_MODE) : null;
-  if (refused) throw new HttpError("invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, { field });
+  if (refused)
+    throw new HttpError("invalid_input", `${field}: ${refused}; callbacks go to public hosts only`, {
+      field,
+    });
 }
 
 export function triggerView(row: TriggerRow, baseURL: string): Trigger {
@@ -96,7 +105,9 @@ triggerRoutes.delete("/:id", async (c) => {
 triggerRoutes.get("/:id/deliveries", async (c) => {
   const { limit } = parseInput(DeliveriesQuery, c.req.query());
   const row = await trigger(c);
-  return c.json({ deliveries: (await listDeliveries(c.env.DB, row.id, limit)).map((d): Delivery => deliveryView(d)) });
+  return c.json({
+    deliveries: (await listDeliveries(c.env.DB, row.id, limit)).map((d): Delivery => deliveryView(d)),
+  });
 });
 
 async function trigger(c: Context<AppEnv>): Promise<TriggerRow> {
@@ -126,7 +137,13 @@ workspaceCallbackRoutes.put("/", async (c) => {
   const ws = c.req.param("ws")!;
   const secret = newSigningSecret();
   const now = Date.now();
-  await putWorkspaceCallback(c.env.DB, ws, url, await sealValue(c.env, callbackSecretContext(ws), secret), now);
+  await putWorkspaceCallback(
+    c.env.DB,
+    ws,
+    url,
+    await sealValue(c.env, callbackSecretContext(ws), secret),
+    now,
+  );
   return c.json({ callback: { url, updatedAt: now } satisfies WorkspaceCallback, secret });
 });
 

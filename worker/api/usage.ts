@@ -10,7 +10,11 @@ export const usageRoutes = newApp().get("/", async (c) => {
   const { from, to } = parseInput(UsageQuerySchema, c.req.query());
   const ws = c.req.param("ws")!;
   const month = dayOf(Date.now()).slice(0, 7);
-  const [days, spentUsd, budgetUsd] = await Promise.all([usageByDay(c.env.DB, ws, from, to), monthSpendUsd(c.env.DB, ws, month), monthlyBudgetUsd(c.env.DB, ws)]);
+  const [days, spentUsd, budgetUsd] = await Promise.all([
+    usageByDay(c.env.DB, ws, from, to),
+    monthSpendUsd(c.env.DB, ws, month),
+    monthlyBudgetUsd(c.env.DB, ws),
+  ]);
   const body: WorkspaceUsage = { from, to, days, month: { month, spentUsd, budgetUsd } };
   return c.json(body);
 });

@@ -9,7 +9,14 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "../auth/api-token";
-import { claimBody, claimDelivery, finishDelivery, getDelivery, reclaimDelivery, type DeliveryRow } from "../db/deliveries";
+import {
+  claimBody,
+  claimDelivery,
+  finishDelivery,
+  getDelivery,
+  reclaimDelivery,
+  type DeliveryRow,
+} from "../db/deliveries";
 import { getTrigger, triggerSecretContext, type TriggerRow } from "../db/triggers";
 import type { Env } from "../env";
 import { newApp, type AppEnv } from "../http/app";
@@ -28,7 +35,12 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const DUPLICATE_WAIT_MS = 10_000;
 
 const Params = z.object({ triggerId: z.string().min(1).max(100) });
-const DeliveryIdSchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "must be printable ASCII");
+const DeliveryIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII");
 
 export const webhookRoutes = newApp();
 
@@ -38,7 +50,10 @@ webhookRoutes.post("/:triggerId", async (c) => {
   if (!trigger) throw notFound("trigger not found");
 
   const raw = await readBodyBytes(c.req.raw, MAX_WEBHOOK_BYTES);
-  const secret = await openValue(c.env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
+  const secret = await openValue(c.env, triggerSecretContext(trigger.id), {
+    ciphertext: trigger.secret_ciphertext,
+    iv: trigger.secret_iv,
+  });
   if (!(await verifySignature(secret, raw, c.req.header("x-hub-signature-256")))) {
     throw new HttpError("bad_signature", "X-Hub-Signature-256 is missing or does not match the body");
   }
@@ -52,12 +67,21 @@ webhookRoutes.post("/:triggerId", async (c) => {
 
   const now = Date.now();
   const claimed =
-    (await claimDelivery(c.env.DB, { id: crypto.randomUUID(), triggerId: trigger.id, deliveryId, event, now })) ||
-    (await reclaimDelivery(c.env.DB, trigger.id, deliveryId, now));
-  if (!claimed) return replay(c, await settledDelivery(c.env.DB, trigger.id, deliveryId), trigger.workspace_id);
+    (await claimDelivery(c.env.DB, {
+      id: crypto.randomUUID(),
+      triggerId: trigger.id,
+      deliveryId,
+      event,
+      now,
+    })) || (await reclaimDelivery(c.env.DB, trigger.id, deliveryId, now));
+  if (!claimed)
+    return replay(c, await settledDelivery(c.env.DB, trigger.id, deliveryId), trigger.workspace_id);
   const holder = await claimBody(c.env.DB, trigger.id, bodyHash, deliveryId, now);
   if (holder !== deliveryId) {
-    await finishDelivery(c.env.DB, trigger.id, deliveryId, { status: "skipped", outcome: `replay of delivery ${holder} (same body)` });
+    await finishDelivery(c.env.DB, trigger.id, deliveryId, {
+      status: "skipped",
+      outcome: `replay of delivery ${holder} (same body)`,
+    });
     return replay(c, await settledDelivery(c.env.DB, trigger.id, holder), trigger.workspace_id);
   }
 
@@ -78,11 +102,17 @@ webhookRoutes.post("/:triggerId", async (c) => {
   }
 });
 
-async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, payload: unknown): Promise<string> {
+async function startSession(
+  env: Env,
+  trigger: TriggerRow,
+  deliveryId: string,
+  payload: unknown,
+): Promise<string> {
   const prompt = triggerPrompt(trigger.prompt_template, payload).slice(0, LIMITS.prompt.max);
   const stored = JSON.parse(trigger.session_config) as Record<string, unknown>;
   const config = CreateSessionSchema.safeParse({ ...stored, prompt: prompt.trim() ? prompt : undefined });
-  if (!config.success) throw new HttpError("trigger_invalid", "the trigger's session configuration is no longer valid");
+  if (!config.success)
+    throw new HttpError("trigger_invalid", "the trigger's session configuration is no longer valid");
   const session = await createSession(
     env,
     trigger.workspace_id,
@@ -97,9 +127,17 @@ async function startSession(env: Env, trigger: TriggerRow, deliveryId: string, p
 /** The answer to a repeated delivery: the first one's session, or the same skip. */
 function replay(c: Context<AppEnv>, delivery: DeliveryRow, workspaceId: string): Response {
   if (delivery.status === "accepted" && delivery.session_id) {
-    return c.json({ sessionId: delivery.session_id, url: sessionURL(c.env, workspaceId, delivery.session_id), duplicate: true }, 200);
+    return c.json(
+      {
+        sessionId: delivery.session_id,
+        url: sessionURL(c.env, workspaceId, delivery.session_id),
+        duplicate: true,
+      },
+      200,
+    );
   }
-  if (delivery.status === "skipped") return c.json({ skipped: delivery.outcome ?? "skipped", duplicate: true }, 200);
+  if (delivery.status === "skipped")
+    return c.json({ skipped: delivery.outcome ?? "skipped", duplicate: true }, 200);
   throw new HttpError("delivery_in_progress", "this delivery is still being processed; retry later");
 }
 
@@ -117,17 +155,22 @@ async function settledDelivery(db: D1Database, triggerId: string, deliveryId: st
 /** Why a verified delivery starts nothing, or null when it should start a session. */
 function skipReason(trigger: TriggerRow, event: string | null, payload: unknown): string | null {
   if (event === "ping") return "ping event";
-  if (trigger.filter_event && event !== trigger.filter_event) return `event ${event ?? "(none)"} does not match ${trigger.filter_event}`;
+  if (trigger.filter_event && event !== trigger.filter_event)
+    return `event ${event ?? "(none)"} does not match ${trigger.filter_event}`;
   if (trigger.filter_action) {
     const action = lookup(payload, "action");
-    if (action !== trigger.filter_action) return `action ${typeof action === "string" ? action : "(none)"} does not match ${trigger.filter_action}`;
+    if (action !== trigger.filter_action)
+      return `action ${typeof action === "string" ? action : "(none)"} does not match ${trigger.filter_action}`;
   }
   return null;
 }
 
 function parseDeliveryId(header: string): string {
   const parsed = DeliveryIdSchema.safeParse(header);
-  if (!parsed.success) throw new HttpError("invalid_input", "delivery id: 1–200 printable characters", { field: "X-GitHub-Delivery" });
+  if (!parsed.success)
+    throw new HttpError("invalid_input", "delivery id: 1–200 printable characters", {
+      field: "X-GitHub-Delivery",
+    });
   return parsed.data;
 }
 

@@ -1,5 +1,12 @@
 import { requireRole } from "../auth/membership";
-import { deleteWorkflow, getWorkflow, insertWorkflow, listWorkflows, sessionsUsingWorkflow, updateWorkflow } from "../db/workflows";
+import {
+  deleteWorkflow,
+  getWorkflow,
+  insertWorkflow,
+  listWorkflows,
+  sessionsUsingWorkflow,
+  updateWorkflow,
+} from "../db/workflows";
 import { newApp } from "../http/app";
 import { readJson } from "../http/body";
 import { HttpError, notFound, parseInput } from "../http/errors";
@@ -17,7 +24,10 @@ import {
 export const workflowRoutes = newApp();
 
 const builtinRefusal = (name: string) =>
-  new HttpError("workflow_builtin", `"${name}" is a built-in workflow: it cannot be changed or deleted; create one of your own instead`);
+  new HttpError(
+    "workflow_builtin",
+    `"${name}" is a built-in workflow: it cannot be changed or deleted; create one of your own instead`,
+  );
 
 function nameOf(param: string | undefined): string {
   return parseInput(WorkflowParamsSchema, { name: param }).name;
@@ -30,7 +40,9 @@ workflowRoutes.get("/", async (c) => {
 
 workflowRoutes.get("/:name", async (c) => {
   const name = nameOf(c.req.param("name"));
-  const workflow = BUILTIN_WORKFLOW_LIST.find((w) => w.name === name) ?? (await getWorkflow(c.env.DB, c.req.param("ws")!, name));
+  const workflow =
+    BUILTIN_WORKFLOW_LIST.find((w) => w.name === name) ??
+    (await getWorkflow(c.env.DB, c.req.param("ws")!, name));
   if (!workflow) throw notFound("workflow not found");
   return c.json({ workflow });
 });
@@ -51,7 +63,8 @@ workflowRoutes.put("/:name", async (c) => {
   if (builtinWorkflow(name)) throw builtinRefusal(name);
   const definition = await readJson(c, UpdateWorkflowSchema);
   const ws = c.req.param("ws")!;
-  if (!(await updateWorkflow(c.env.DB, ws, name, definition, Date.now()))) throw notFound("workflow not found");
+  if (!(await updateWorkflow(c.env.DB, ws, name, definition, Date.now())))
+    throw notFound("workflow not found");
   return c.json({ workflow: (await getWorkflow(c.env.DB, ws, name))! });
 });
 
@@ -65,7 +78,10 @@ workflowRoutes.delete("/:name", async (c) => {
   const using = await sessionsUsingWorkflow(c.env.DB, ws, name);
   if (using > 0 && force !== "true") {
     const sessions = using === 1 ? "1 session uses" : `${using} sessions use`;
-    throw new HttpError("workflow_in_use", `${sessions} this workflow; delete with ?force=true to remove it anyway (those sessions keep their copy)`);
+    throw new HttpError(
+      "workflow_in_use",
+      `${sessions} this workflow; delete with ?force=true to remove it anyway (those sessions keep their copy)`,
+    );
   }
   await deleteWorkflow(c.env.DB, ws, name);
   return c.body(null, 204);

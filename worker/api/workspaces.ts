@@ -35,7 +35,10 @@ function settle(change: MemberChange): void {
 export const workspaceRoutes = newApp()
   .post("/", async (c) => {
     const { name } = await readJson(c, CreateWorkspaceSchema);
-    return c.json({ workspace: (await createWorkspace(c.env.DB, c.var.user.id, name)) satisfies Workspace }, 201);
+    return c.json(
+      { workspace: (await createWorkspace(c.env.DB, c.var.user.id, name)) satisfies Workspace },
+      201,
+    );
   })
   .get("/", async (c) => {
     // The person is here: workspaces that invited their email are theirs now.
@@ -52,14 +55,18 @@ export const workspaceRoutes = newApp()
     const patch = await readJson(c, UpdateWorkspaceSchema);
     await updateWorkspace(c.env.DB, c.var.member.workspaceId, patch);
     // A budget set below what the month has spent already stops the running sessions now.
-    if (patch.monthlyBudgetUsd != null) c.executionCtx.waitUntil(stopIfBudgetReached(c.env, c.var.member.workspaceId));
+    if (patch.monthlyBudgetUsd != null)
+      c.executionCtx.waitUntil(stopIfBudgetReached(c.env, c.var.member.workspaceId));
     const workspace = await getMyWorkspace(c.env.DB, c.var.user.id, c.var.member.workspaceId);
     if (!workspace) throw notFound("workspace not found");
     return c.json({ workspace: workspace satisfies Workspace });
   })
   .get("/:ws/members", async (c) => {
     const workspaceId = c.var.member.workspaceId;
-    const [members, invitations] = await Promise.all([listMembers(c.env.DB, workspaceId), listInvitations(c.env.DB, workspaceId)]);
+    const [members, invitations] = await Promise.all([
+      listMembers(c.env.DB, workspaceId),
+      listInvitations(c.env.DB, workspaceId),
+    ]);
     return c.json({ members: members satisfies Member[], invitations: invitations satisfies Invitation[] });
   })
   /**
@@ -75,13 +82,19 @@ export const workspaceRoutes = newApp()
     if (!(await invite(c.env.DB, workspaceId, body.user, body.role, c.var.user.id, now))) {
       throw new HttpError("already_member", `${body.user} is already a member`, { field: "user" });
     }
-    const invitation: Invitation = { email: body.user.toLowerCase(), role: body.role, invitedBy: c.var.user.name, createdAt: now };
+    const invitation: Invitation = {
+      email: body.user.toLowerCase(),
+      role: body.role,
+      invitedBy: c.var.user.name,
+      createdAt: now,
+    };
     return c.json({ invitation }, 201);
   })
   .delete("/:ws/invitations/:email", async (c) => {
     requireRole(c, "owner");
     const { email } = parseInput(InvitationParamsSchema, { email: c.req.param("email") });
-    if (!(await withdrawInvitation(c.env.DB, c.var.member.workspaceId, email))) throw notFound("invitation not found");
+    if (!(await withdrawInvitation(c.env.DB, c.var.member.workspaceId, email)))
+      throw notFound("invitation not found");
     return c.body(null, 204);
   })
   .patch("/:ws/members/:userId", async (c) => {
@@ -91,7 +104,9 @@ export const workspaceRoutes = newApp()
     settle(await changeRole(c.env.DB, c.var.member.workspaceId, userId, role));
     // Their sockets reconnect at once, authorized for the new role; a viewer's share links end.
     c.executionCtx.waitUntil((await revokeMember(c.env, c.var.member.workspaceId, userId, role))());
-    return c.json({ member: (await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId)) satisfies Member | null });
+    return c.json({
+      member: (await getMemberProfile(c.env.DB, c.var.member.workspaceId, userId)) satisfies Member | null,
+    });
   })
   .delete("/:ws/members/:userId", async (c) => {
     requireRole(c, "owner");

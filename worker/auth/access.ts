@@ -28,7 +28,10 @@ function accessJwtOf(request: Request): string | null {
  * The person Cloudflare Access vouches for, created on first sight, and when the JWT expires (ms); null
  * when the JWT is absent or invalid.
  */
-export async function accessUser(request: Request, env: Env): Promise<{ user: User; expiresAt: number | null } | null> {
+export async function accessUser(
+  request: Request,
+  env: Env,
+): Promise<{ user: User; expiresAt: number | null } | null> {
   const jwt = accessJwtOf(request);
   if (!jwt) return null;
   const teamDomain = env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, "");

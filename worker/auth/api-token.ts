@@ -9,7 +9,10 @@ export function generateApiToken(): string {
 export const hashApiToken = (token: string) => sha256Hex(token);
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", typeof data === "string" ? new TextEncoder().encode(data) : data);
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    typeof data === "string" ? new TextEncoder().encode(data) : data,
+  );
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 

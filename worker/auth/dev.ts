@@ -36,7 +36,10 @@ export async function signInDevUser(env: Env, name: string): Promise<User> {
 
 export async function devEmail(name: string): Promise<string> {
   const key = name.trim().toLowerCase();
-  const slug = key.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+  const slug = key
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
   if (slug === key) return `${slug}@dev.local`;
   const hash = (await sha256Hex(key)).slice(0, 8);
   return `${slug ? `${slug}-` : ""}${hash}@dev.local`;

@@ -22,7 +22,9 @@ export async function authenticateRequest(request: Request, env: Env): Promise<C
     // In a URL a token ends up in logs and histories: only a WebSocket upgrade, which cannot carry a
     // header from a browser, may put it there. Named in any other request's URL it is refused, not ignored.
     if (!fromHeader(request) && !isUpgrade(request)) return null;
-    const found = token.startsWith(API_TOKEN_PREFIX) ? await userForTokenHash(env.DB, await hashApiToken(token)) : null;
+    const found = token.startsWith(API_TOKEN_PREFIX)
+      ? await userForTokenHash(env.DB, await hashApiToken(token))
+      : null;
     return found && { user: found.user, tokenId: found.tokenId, expiresAt: null };
   }
   if (request.headers.has("authorization")) return null;
@@ -55,7 +57,8 @@ const isUpgrade = (request: Request) => request.headers.get("upgrade")?.toLowerC
 /** Every /api route but the dev sign-in goes through this. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   const credential = await authenticateRequest(c.req.raw, c.env);
-  if (!credential) return c.json(errorBody("unauthenticated", "sign in or send an API token"), ERROR_STATUS.unauthenticated);
+  if (!credential)
+    return c.json(errorBody("unauthenticated", "sign in or send an API token"), ERROR_STATUS.unauthenticated);
   c.set("user", credential.user);
   c.set("credential", credential);
   await next();

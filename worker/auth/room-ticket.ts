@@ -40,13 +40,24 @@ function ticketKey(env: Env): Promise<CryptoKey> | null {
   let key = keys.get(secret);
   if (!key) {
     // A key of its own: a ticket can never pass for a cookie signature or the other way round.
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(`room-ticket\0${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(`room-ticket\0${secret}`),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
     keys.set(secret, key);
   }
   return key;
 }
 
-export async function issueRoomTicket(env: Env, sessionId: string, access: Omit<ConnectionIdentity, "issuedAt">, now = Date.now()): Promise<{ ticket: string; expiresAt: number } | null> {
+export async function issueRoomTicket(
+  env: Env,
+  sessionId: string,
+  access: Omit<ConnectionIdentity, "issuedAt">,
+  now = Date.now(),
+): Promise<{ ticket: string; expiresAt: number } | null> {
   const key = ticketKey(env);
   if (!key) return null;
   const issuedAt = Math.floor(now / 1000);
@@ -68,7 +79,11 @@ export async function issueRoomTicket(env: Env, sessionId: string, access: Omit<
 }
 
 /** The access a ticket grants to this session's socket, or null if it is forged, expired or for another session. */
-export async function verifyRoomTicket(env: Env, ticket: string, sessionId: string): Promise<ConnectionIdentity | null> {
+export async function verifyRoomTicket(
+  env: Env,
+  ticket: string,
+  sessionId: string,
+): Promise<ConnectionIdentity | null> {
   const key = ticketKey(env);
   if (!key || ticket.length > 2048) return null;
   try {
@@ -78,15 +93,31 @@ export async function verifyRoomTicket(env: Env, ticket: string, sessionId: stri
     if (claims.data.cex !== undefined && claims.data.cex <= Date.now()) return null;
     const { sub, name, role, tid, cex, iat } = claims.data;
     // The issue time goes to the room, which refuses a ticket issued before a revocation it remembers.
-    return { userId: sub, userName: name, role, tokenId: tid ?? null, expiresAt: cex ?? null, issuedAt: iat * 1000 };
+    return {
+      userId: sub,
+      userName: name,
+      role,
+      tokenId: tid ?? null,
+      expiresAt: cex ?? null,
+      issuedAt: iat * 1000,
+    };
   } catch {
     return null;
   }
 }
 
 /** The upgrade with a `?ticket=`: forwarded with the ticket's access in headers, or 401. */
-export async function authorizeWithTicket(request: Request, env: Env, sessionId: string, ticket: string): Promise<Request | Response> {
+export async function authorizeWithTicket(
+  request: Request,
+  env: Env,
+  sessionId: string,
+  ticket: string,
+): Promise<Request | Response> {
   const access = await verifyRoomTicket(env, ticket, sessionId);
-  if (!access) return errorResponse("invalid_ticket", "the room ticket is invalid or expired; ask the API for a new one");
+  if (!access)
+    return errorResponse(
+      "invalid_ticket",
+      "the room ticket is invalid or expired; ask the API for a new one",
+    );
   return withIdentity(request, access, socketLeaseMs(env));
 }

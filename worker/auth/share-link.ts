@@ -10,13 +10,19 @@ import { ShareTokenSchema } from "../protocol/shares";
 const SHARE_TOKEN_PREFIX = "tds_";
 
 export function generateShareToken(): string {
-  return SHARE_TOKEN_PREFIX + [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return (
+    SHARE_TOKEN_PREFIX +
+    [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("")
+  );
 }
 
 export const hashShareToken = (token: string) => sha256Hex(token);
 
 /** The live link a token names (not revoked, not expired, its session not deleted), or null. */
-export async function shareOfToken(env: Env, token: string): Promise<{ id: string; sessionId: string; expiresAt: number | null } | null> {
+export async function shareOfToken(
+  env: Env,
+  token: string,
+): Promise<{ id: string; sessionId: string; expiresAt: number | null } | null> {
   if (!ShareTokenSchema.safeParse(token).success) return null;
   return shareByHash(env.DB, await hashShareToken(token), Date.now());
 }

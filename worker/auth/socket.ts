@@ -19,7 +19,11 @@ import { socketLeaseMs } from "../viewers/revocations";
  * cookie-authenticated upgrade from another site's page is 403. The room learns who connected from headers only the Worker can set, since a Durable
  * Object is not reachable from outside.
  */
-export async function authorizeRoomConnection(request: Request, env: Env, sessionId: string): Promise<Request | Response> {
+export async function authorizeRoomConnection(
+  request: Request,
+  env: Env,
+  sessionId: string,
+): Promise<Request | Response> {
   const ticket = new URL(request.url).searchParams.get("ticket");
   if (ticket !== null) return authorizeWithTicket(request, env, sessionId, ticket);
   // A share link is the guest's whole credential, for its one session (any other is a 404, as for a stranger).
@@ -43,5 +47,12 @@ export async function authorizeRoomConnection(request: Request, env: Env, sessio
 
 /** Who a signed-in member is on a socket: the credential they came with, and their role in the workspace. */
 export function identityOf(credential: Credential, role: Role): ConnectionIdentity {
-  return { userId: credential.user.id, userName: credential.user.name, role, tokenId: credential.tokenId, expiresAt: credential.expiresAt, issuedAt: null };
+  return {
+    userId: credential.user.id,
+    userName: credential.user.name,
+    role,
+    tokenId: credential.tokenId,
+    expiresAt: credential.expiresAt,
+    issuedAt: null,
+  };
 }

@@ -46,7 +46,11 @@ export class AgentContainer extends Container<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (this.#deleted) return Response.json({ error: { code: "not_found", message: "the session was deleted" } }, { status: 410 });
+    if (this.#deleted)
+      return Response.json(
+        { error: { code: "not_found", message: "the session was deleted" } },
+        { status: 410 },
+      );
     return super.fetch(request);
   }
 

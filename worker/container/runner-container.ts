@@ -34,13 +34,21 @@ export function runnerContainer(env: Env, sessionId: string): SessionContainer {
     if (!response.ok) throw await runnerFailure(response);
   };
   const configure = (patch: RunnerSessionPatch) =>
-    call(runnerSessionPath(sessionId), { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(patch) });
+    call(runnerSessionPath(sessionId), {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(patch),
+    });
   return {
     useAgentKey: (agentKey) => configure({ env: { [AGENT_KEY_ENV]: agentKey } }),
-    setSessionTimeout: (timeoutSeconds) => configure({ sleepAfterSeconds: timeoutSeconds + CONTAINER_GRACE_SECONDS }),
+    setSessionTimeout: (timeoutSeconds) =>
+      configure({ sleepAfterSeconds: timeoutSeconds + CONTAINER_GRACE_SECONDS }),
     async fetch(request) {
       const url = new URL(request.url);
-      const forwarded = new Request(`${runner}${runnerContainerPath(sessionId, url.pathname + url.search)}`, request);
+      const forwarded = new Request(
+        `${runner}${runnerContainerPath(sessionId, url.pathname + url.search)}`,
+        request,
+      );
       forwarded.headers.set(RUNNER_KEY_HEADER, key);
       const response = await fetch(forwarded);
       if (response.headers.has(RUNNER_ERROR_HEADER)) throw await runnerFailure(response);

@@ -34,7 +34,12 @@ export async function claimDelivery(
 }
 
 /** Takes over a failed (or abandoned) delivery so a redelivery can try again; false if it is not one. */
-export async function reclaimDelivery(db: D1Database, triggerId: string, deliveryId: string, now: number): Promise<boolean> {
+export async function reclaimDelivery(
+  db: D1Database,
+  triggerId: string,
+  deliveryId: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `UPDATE deliveries SET status = 'pending', outcome = NULL, updated_at = ?3
@@ -53,7 +58,13 @@ export async function reclaimDelivery(db: D1Database, triggerId: string, deliver
  * delivery again, answered as it was (its session, or its skip). One statement decides, so of two copies
  * under different ids exactly one holds the body.
  */
-export async function claimBody(db: D1Database, triggerId: string, bodyHash: string, deliveryId: string, now: number): Promise<string> {
+export async function claimBody(
+  db: D1Database,
+  triggerId: string,
+  bodyHash: string,
+  deliveryId: string,
+  now: number,
+): Promise<string> {
   const claimed = await db
     .prepare(
       `INSERT INTO delivery_bodies (trigger_id, body_hash, delivery_id, received_at) VALUES (?1, ?2, ?3, ?4)
@@ -70,8 +81,15 @@ export async function claimBody(db: D1Database, triggerId: string, bodyHash: str
   return holder?.delivery_id ?? deliveryId;
 }
 
-export function getDelivery(db: D1Database, triggerId: string, deliveryId: string): Promise<DeliveryRow | null> {
-  return db.prepare(`SELECT * FROM deliveries WHERE trigger_id = ? AND delivery_id = ?`).bind(triggerId, deliveryId).first<DeliveryRow>();
+export function getDelivery(
+  db: D1Database,
+  triggerId: string,
+  deliveryId: string,
+): Promise<DeliveryRow | null> {
+  return db
+    .prepare(`SELECT * FROM deliveries WHERE trigger_id = ? AND delivery_id = ?`)
+    .bind(triggerId, deliveryId)
+    .first<DeliveryRow>();
 }
 
 export async function finishDelivery(
@@ -81,12 +99,18 @@ export async function finishDelivery(
   result: { status: Exclude<DeliveryStatus, "pending">; outcome: string; sessionId?: string },
 ): Promise<void> {
   await db
-    .prepare(`UPDATE deliveries SET status = ?, outcome = ?, session_id = ?, updated_at = ? WHERE trigger_id = ? AND delivery_id = ?`)
+    .prepare(
+      `UPDATE deliveries SET status = ?, outcome = ?, session_id = ?, updated_at = ? WHERE trigger_id = ? AND delivery_id = ?`,
+    )
     .bind(result.status, result.outcome, result.sessionId ?? null, Date.now(), triggerId, deliveryId)
     .run();
 }
 
-export async function listDeliveries(db: D1Database, triggerId: string, limit: number): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: D1Database,
+  triggerId: string,
+  limit: number,
+): Promise<DeliveryRow[]> {
   const { results } = await db
     .prepare(`SELECT * FROM deliveries WHERE trigger_id = ? ORDER BY received_at DESC, rowid DESC LIMIT ?`)
     .bind(triggerId, limit)

@@ -20,7 +20,14 @@ interface InvitationRow {
 }
 
 /** Invites (or re-invites with a new role) this email; false when it already belongs to a member. */
-export async function invite(db: D1Database, workspaceId: string, email: string, role: Role, invitedBy: string, now: number): Promise<boolean> {
+export async function invite(
+  db: D1Database,
+  workspaceId: string,
+  email: string,
+  role: Role,
+  invitedBy: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `INSERT INTO invitations (workspace_id, email, role, invited_by, created_at)
@@ -41,12 +48,24 @@ export async function listInvitations(db: D1Database, workspaceId: string): Prom
     )
     .bind(workspaceId)
     .all<InvitationRow>();
-  return results.map((row) => ({ email: row.email, role: row.role, invitedBy: row.inviter_name ?? "", createdAt: row.created_at }));
+  return results.map((row) => ({
+    email: row.email,
+    role: row.role,
+    invitedBy: row.inviter_name ?? "",
+    createdAt: row.created_at,
+  }));
 }
 
 /** Withdraws an invitation; false when there was none. */
-export async function withdrawInvitation(db: D1Database, workspaceId: string, email: string): Promise<boolean> {
-  const result = await db.prepare(`DELETE FROM invitations WHERE workspace_id = ? AND email = ?`).bind(workspaceId, email.toLowerCase()).run();
+export async function withdrawInvitation(
+  db: D1Database,
+  workspaceId: string,
+  email: string,
+): Promise<boolean> {
+  const result = await db
+    .prepare(`DELETE FROM invitations WHERE workspace_id = ? AND email = ?`)
+    .bind(workspaceId, email.toLowerCase())
+    .run();
   return result.meta.changes > 0;
 }
 
@@ -54,10 +73,20 @@ export async function withdrawInvitation(db: D1Database, workspaceId: string, em
  * The person came: their invitations (to one workspace, or to every one) become memberships, in one batch,
  * and are gone. A person without an email has none.
  */
-export async function acceptInvitations(db: D1Database, user: { id: string; email: string | null }, now: number, workspaceId?: string): Promise<void> {
+export async function acceptInvitations(
+  db: D1Database,
+  user: { id: string; email: string | null },
+  now: number,
+  workspaceId?: string,
+): Promise<void> {
   if (!user.email) return;
   const only = workspaceId === undefined ? "" : " AND workspace_id = ?4";
-  const values = [user.id, user.email.toLowerCase(), now, ...(workspaceId === undefined ? [] : [workspaceId])];
+  const values = [
+    user.id,
+    user.email.toLowerCase(),
+    now,
+    ...(workspaceId === undefined ? [] : [workspaceId]),
+  ];
   await db.batch([
     db
       .prepare(
@@ -66,6 +95,8 @@ export async function acceptInvitations(db: D1Database, user: { id: string; emai
          ON CONFLICT (workspace_id, user_id) DO NOTHING`,
       )
       .bind(...values),
-    db.prepare(`DELETE FROM invitations WHERE email = ?2 AND ?1 IS NOT NULL AND ?3 IS NOT NULL${only}`).bind(...values),
+    db
+      .prepare(`DELETE FROM invitations WHERE email = ?2 AND ?1 IS NOT NULL AND ?3 IS NOT NULL${only}`)
+      .bind(...values),
   ]);
 }

@@ -28,7 +28,11 @@ const toMemberProfile = (row: MemberProfileRow): MemberProfile => ({
 const PROFILE_SELECT = `SELECT m.user_id, u.name, u.email, m.role, m.created_at
   FROM members m JOIN users u ON u.id = m.user_id`;
 
-export async function getMembership(db: D1Database, workspaceId: string, userId: string): Promise<Member | null> {
+export async function getMembership(
+  db: D1Database,
+  workspaceId: string,
+  userId: string,
+): Promise<Member | null> {
   const row = await db
     .prepare("SELECT role FROM members WHERE workspace_id = ? AND user_id = ?")
     .bind(workspaceId, userId)
@@ -44,7 +48,11 @@ export async function listMembers(db: D1Database, workspaceId: string): Promise<
   return results.map(toMemberProfile);
 }
 
-export async function getMemberProfile(db: D1Database, workspaceId: string, userId: string): Promise<MemberProfile | null> {
+export async function getMemberProfile(
+  db: D1Database,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberProfile | null> {
   const row = await db
     .prepare(`${PROFILE_SELECT} WHERE m.workspace_id = ? AND m.user_id = ?`)
     .bind(workspaceId, userId)
@@ -61,7 +69,12 @@ const KEEPS_AN_OWNER = `(role <> 'owner'
 
 export type MemberChange = "done" | "not_member" | "last_owner";
 
-export async function changeRole(db: D1Database, workspaceId: string, userId: string, role: Role): Promise<MemberChange> {
+export async function changeRole(
+  db: D1Database,
+  workspaceId: string,
+  userId: string,
+  role: Role,
+): Promise<MemberChange> {
   const result = await db
     .prepare(
       `UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND user_id = ?2
@@ -72,7 +85,11 @@ export async function changeRole(db: D1Database, workspaceId: string, userId: st
   return result.meta.changes > 0 ? "done" : whyUnchanged(db, workspaceId, userId);
 }
 
-export async function removeMember(db: D1Database, workspaceId: string, userId: string): Promise<MemberChange> {
+export async function removeMember(
+  db: D1Database,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberChange> {
   const result = await db
     .prepare(`DELETE FROM members WHERE workspace_id = ?1 AND user_id = ?2 AND ${KEEPS_AN_OWNER}`)
     .bind(workspaceId, userId)

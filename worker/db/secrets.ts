@@ -12,14 +12,20 @@ export const RETIRED_SECRET_MS = 30 * 24 * 60 * 60 * 1000;
 
 export async function listSecretRows(db: D1Database, workspaceId: string): Promise<SecretRow[]> {
   const { results } = await db
-    .prepare("SELECT name, scope, ciphertext, iv, updated_at FROM secrets WHERE workspace_id = ? ORDER BY name")
+    .prepare(
+      "SELECT name, scope, ciphertext, iv, updated_at FROM secrets WHERE workspace_id = ? ORDER BY name",
+    )
     .bind(workspaceId)
     .all<SecretRow>();
   return results;
 }
 
 /** Values replaced or deleted in the last 30 days, sealed as they were. */
-export async function listRetiredSecretRows(db: D1Database, workspaceId: string, now: number): Promise<(Sealed & { name: string })[]> {
+export async function listRetiredSecretRows(
+  db: D1Database,
+  workspaceId: string,
+  now: number,
+): Promise<(Sealed & { name: string })[]> {
   const { results } = await db
     .prepare("SELECT name, ciphertext, iv FROM retired_secrets WHERE workspace_id = ? AND retired_at >= ?")
     .bind(workspaceId, now - RETIRED_SECRET_MS)
@@ -30,7 +36,9 @@ export async function listRetiredSecretRows(db: D1Database, workspaceId: string,
 /** Keeps the value a change is about to replace (or delete) for redaction, and forgets those past 30 days. */
 function retire(db: D1Database, workspaceId: string, name: string, now: number): D1PreparedStatement[] {
   return [
-    db.prepare("DELETE FROM retired_secrets WHERE workspace_id = ? AND retired_at < ?").bind(workspaceId, now - RETIRED_SECRET_MS),
+    db
+      .prepare("DELETE FROM retired_secrets WHERE workspace_id = ? AND retired_at < ?")
+      .bind(workspaceId, now - RETIRED_SECRET_MS),
     db
       .prepare(
         `INSERT INTO retired_secrets (workspace_id, name, ciphertext, iv, retired_at)
@@ -62,7 +70,12 @@ export async function upsertSecret(
 }
 
 /** False when there was no such secret. */
-export async function deleteSecret(db: D1Database, workspaceId: string, name: string, now: number): Promise<boolean> {
+export async function deleteSecret(
+  db: D1Database,
+  workspaceId: string,
+  name: string,
+  now: number,
+): Promise<boolean> {
   const [, , deleted] = await db.batch([
     ...retire(db, workspaceId, name, now),
     db.prepare("DELETE FROM secrets WHERE workspace_id = ? AND name = ?").bind(workspaceId, name),

@@ -21,14 +21,33 @@ export interface SessionRow {
 
 export function insertSession(
   db: D1Database,
-  row: { id: string; workspaceId: string; name: string; model: string; createdBy: string; origin: Origin; createdAt: number; awaitingApproval: boolean },
+  row: {
+    id: string;
+    workspaceId: string;
+    name: string;
+    model: string;
+    createdBy: string;
+    origin: Origin;
+    createdAt: number;
+    awaitingApproval: boolean;
+  },
 ): Promise<D1Result> {
   return db
     .prepare(
       `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at, awaiting_approval)
        VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?)`,
     )
-    .bind(row.id, row.workspaceId, row.name, row.model, row.createdBy, JSON.stringify(row.origin), row.createdAt, row.createdAt, row.awaitingApproval ? 1 : 0)
+    .bind(
+      row.id,
+      row.workspaceId,
+      row.name,
+      row.model,
+      row.createdBy,
+      JSON.stringify(row.origin),
+      row.createdAt,
+      row.createdAt,
+      row.awaitingApproval ? 1 : 0,
+    )
     .run();
 }
 
@@ -38,16 +57,25 @@ export function markApproved(db: D1Database, sessionId: string): Promise<D1Resul
 }
 
 /** The session's index row if it belongs to this workspace: the check behind every session route. */
-export function findSession(db: D1Database, workspaceId: string, sessionId: string): Promise<SessionRow | null> {
+export function findSession(
+  db: D1Database,
+  workspaceId: string,
+  sessionId: string,
+): Promise<SessionRow | null> {
   return db
-    .prepare(`SELECT s.*, u.name AS creator_name FROM sessions s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = ? AND s.workspace_id = ?`)
+    .prepare(
+      `SELECT s.*, u.name AS creator_name FROM sessions s LEFT JOIN users u ON u.id = s.created_by WHERE s.id = ? AND s.workspace_id = ?`,
+    )
     .bind(sessionId, workspaceId)
     .first<SessionRow>();
 }
 
 /** The workspace a session belongs to (a room's WebSocket upgrade names only the session), or null. */
 export async function workspaceOfSession(db: D1Database, sessionId: string): Promise<string | null> {
-  const row = await db.prepare(`SELECT workspace_id FROM sessions WHERE id = ?`).bind(sessionId).first<{ workspace_id: string }>();
+  const row = await db
+    .prepare(`SELECT workspace_id FROM sessions WHERE id = ?`)
+    .bind(sessionId)
+    .first<{ workspace_id: string }>();
   return row?.workspace_id ?? null;
 }
 
@@ -64,14 +92,19 @@ export function updateSessionIndex(
 
 /** The ids of a workspace's sessions. */
 export async function sessionIdsOfWorkspace(db: D1Database, workspaceId: string): Promise<string[]> {
-  const { results } = await db.prepare(`SELECT id FROM sessions WHERE workspace_id = ?`).bind(workspaceId).all<{ id: string }>();
+  const { results } = await db
+    .prepare(`SELECT id FROM sessions WHERE workspace_id = ?`)
+    .bind(workspaceId)
+    .all<{ id: string }>();
   return results.map((row) => row.id);
 }
 
 /** The ids of the sessions of every workspace the user belongs to. */
 export async function sessionIdsOfUser(db: D1Database, userId: string): Promise<string[]> {
   const { results } = await db
-    .prepare(`SELECT s.id FROM sessions s JOIN members m ON m.workspace_id = s.workspace_id WHERE m.user_id = ?`)
+    .prepare(
+      `SELECT s.id FROM sessions s JOIN members m ON m.workspace_id = s.workspace_id WHERE m.user_id = ?`,
+    )
     .bind(userId)
     .all<{ id: string }>();
   return results.map((row) => row.id);
@@ -111,7 +144,10 @@ export async function listSessions(
     .all<SessionRow>();
   const rows = results.slice(0, options.limit);
   const last = rows[rows.length - 1];
-  return { rows, next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null };
+  return {
+    rows,
+    next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null,
+  };
 }
 
 /** A row of the session list (worker/protocol/session.ts SessionSummary). */

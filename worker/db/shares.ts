@@ -19,10 +19,19 @@ const toShare = (row: ShareRow): Share => ({
 
 export async function insertShare(
   db: D1Database,
-  row: { id: string; sessionId: string; hash: string; createdBy: string; createdAt: number; expiresAt: number | null },
+  row: {
+    id: string;
+    sessionId: string;
+    hash: string;
+    createdBy: string;
+    createdAt: number;
+    expiresAt: number | null;
+  },
 ): Promise<void> {
   await db
-    .prepare(`INSERT INTO session_shares (id, session_id, hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`)
+    .prepare(
+      `INSERT INTO session_shares (id, session_id, hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    )
     .bind(row.id, row.sessionId, row.hash, row.createdBy, row.createdAt, row.expiresAt)
     .run();
 }
@@ -42,9 +51,16 @@ export async function listShares(db: D1Database, sessionId: string, now: number)
 }
 
 /** Revokes one live link of the session; false when there is none by that id. */
-export async function revokeShare(db: D1Database, sessionId: string, shareId: string, now: number): Promise<boolean> {
+export async function revokeShare(
+  db: D1Database,
+  sessionId: string,
+  shareId: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
-    .prepare(`UPDATE session_shares SET revoked_at = ? WHERE id = ? AND session_id = ? AND revoked_at IS NULL`)
+    .prepare(
+      `UPDATE session_shares SET revoked_at = ? WHERE id = ? AND session_id = ? AND revoked_at IS NULL`,
+    )
     .bind(now, shareId, sessionId)
     .run();
   return result.meta.changes > 0;
@@ -55,7 +71,11 @@ export async function revokeShare(db: D1Database, sessionId: string, shareId: st
  * there (an owner or editor of the session's workspace): revoked, expired and orphaned links, and those of
  * a removed or demoted creator, are all simply not found.
  */
-export async function shareByHash(db: D1Database, hash: string, now: number): Promise<{ id: string; sessionId: string; expiresAt: number | null } | null> {
+export async function shareByHash(
+  db: D1Database,
+  hash: string,
+  now: number,
+): Promise<{ id: string; sessionId: string; expiresAt: number | null } | null> {
   const row = await db
     .prepare(
       `SELECT sh.id, sh.session_id, sh.expires_at FROM session_shares sh
@@ -72,7 +92,12 @@ export async function shareByHash(db: D1Database, hash: string, now: number): Pr
  * Revokes every live link this person made in the workspace's sessions (they were removed, or may no
  * longer share); returns them, so their guests' sockets can be closed.
  */
-export async function revokeSharesOf(db: D1Database, workspaceId: string, userId: string, now: number): Promise<{ id: string; sessionId: string }[]> {
+export async function revokeSharesOf(
+  db: D1Database,
+  workspaceId: string,
+  userId: string,
+  now: number,
+): Promise<{ id: string; sessionId: string }[]> {
   const { results } = await db
     .prepare(
       `UPDATE session_shares SET revoked_at = ?1

@@ -24,7 +24,12 @@ const toApiToken = (row: TokenRow): ApiToken => ({
 /** last_used_at is refreshed at most this often, so a busy script does not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function insertToken(db: D1Database, userId: string, name: string, hash: string): Promise<ApiToken> {
+export async function insertToken(
+  db: D1Database,
+  userId: string,
+  name: string,
+  hash: string,
+): Promise<ApiToken> {
   const token: ApiToken = { id: crypto.randomUUID(), name, createdAt: Date.now(), lastUsedAt: null };
   await db
     .prepare("INSERT INTO api_tokens (id, user_id, name, hash, created_at) VALUES (?, ?, ?, ?, ?)")
@@ -54,7 +59,10 @@ export async function revokeToken(db: D1Database, userId: string, id: string): P
 }
 
 /** The owner of a live token with this hash and the token's id, recording the use. */
-export async function userForTokenHash(db: D1Database, hash: string): Promise<{ user: User; tokenId: string } | null> {
+export async function userForTokenHash(
+  db: D1Database,
+  hash: string,
+): Promise<{ user: User; tokenId: string } | null> {
   const row = await db
     .prepare(
       `SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.email
@@ -62,7 +70,13 @@ export async function userForTokenHash(db: D1Database, hash: string): Promise<{ 
        WHERE t.hash = ? AND t.revoked_at IS NULL`,
     )
     .bind(hash)
-    .first<{ token_id: string; last_used_at: number | null; id: string; name: string; email: string | null }>();
+    .first<{
+      token_id: string;
+      last_used_at: number | null;
+      id: string;
+      name: string;
+      email: string | null;
+    }>();
   if (!row) return null;
   const now = Date.now();
   if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
@@ -70,4 +84,3 @@ export async function userForTokenHash(db: D1Database, hash: string): Promise<{ 
   }
   return { user: { id: row.id, name: row.name, email: row.email }, tokenId: row.token_id };
 }
-

@@ -47,20 +47,37 @@ export async function insertTrigger(db: D1Database, t: NewTrigger): Promise<void
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
-      t.id, t.workspaceId, t.name, t.secret.ciphertext, t.secret.iv, JSON.stringify(t.sessionConfig), t.promptTemplate,
-      t.filter?.event ?? null, t.filter?.action ?? null, t.callbackUrl, t.requireApproval ? 1 : 0, t.createdBy, t.createdAt,
+      t.id,
+      t.workspaceId,
+      t.name,
+      t.secret.ciphertext,
+      t.secret.iv,
+      JSON.stringify(t.sessionConfig),
+      t.promptTemplate,
+      t.filter?.event ?? null,
+      t.filter?.action ?? null,
+      t.callbackUrl,
+      t.requireApproval ? 1 : 0,
+      t.createdBy,
+      t.createdAt,
     )
     .run();
 }
 
 export async function listTriggers(db: D1Database, workspaceId: string): Promise<TriggerRow[]> {
-  const { results } = await db.prepare(`${SELECT} WHERE t.workspace_id = ? ORDER BY t.created_at, t.rowid`).bind(workspaceId).all<TriggerRow>();
+  const { results } = await db
+    .prepare(`${SELECT} WHERE t.workspace_id = ? ORDER BY t.created_at, t.rowid`)
+    .bind(workspaceId)
+    .all<TriggerRow>();
   return results;
 }
 
 /** A trigger of this workspace: the check behind every trigger route. */
 export function findTrigger(db: D1Database, workspaceId: string, id: string): Promise<TriggerRow | null> {
-  return db.prepare(`${SELECT} WHERE t.id = ? AND t.workspace_id = ?`).bind(id, workspaceId).first<TriggerRow>();
+  return db
+    .prepare(`${SELECT} WHERE t.id = ? AND t.workspace_id = ?`)
+    .bind(id, workspaceId)
+    .first<TriggerRow>();
 }
 
 /** A trigger by id alone: webhooks name only the trigger, and prove who they are by its secret. */
@@ -69,7 +86,10 @@ export function getTrigger(db: D1Database, id: string): Promise<TriggerRow | nul
 }
 
 export async function deleteTrigger(db: D1Database, workspaceId: string, id: string): Promise<boolean> {
-  const result = await db.prepare(`DELETE FROM triggers WHERE id = ? AND workspace_id = ?`).bind(id, workspaceId).run();
+  const result = await db
+    .prepare(`DELETE FROM triggers WHERE id = ? AND workspace_id = ?`)
+    .bind(id, workspaceId)
+    .run();
   return result.meta.changes > 0;
 }
 
@@ -81,11 +101,23 @@ export interface WorkspaceCallbackRow {
   updated_at: number;
 }
 
-export function getWorkspaceCallback(db: D1Database, workspaceId: string): Promise<WorkspaceCallbackRow | null> {
-  return db.prepare(`SELECT * FROM workspace_callbacks WHERE workspace_id = ?`).bind(workspaceId).first<WorkspaceCallbackRow>();
+export function getWorkspaceCallback(
+  db: D1Database,
+  workspaceId: string,
+): Promise<WorkspaceCallbackRow | null> {
+  return db
+    .prepare(`SELECT * FROM workspace_callbacks WHERE workspace_id = ?`)
+    .bind(workspaceId)
+    .first<WorkspaceCallbackRow>();
 }
 
-export async function putWorkspaceCallback(db: D1Database, workspaceId: string, url: string, secret: Sealed, now: number): Promise<void> {
+export async function putWorkspaceCallback(
+  db: D1Database,
+  workspaceId: string,
+  url: string,
+  secret: Sealed,
+  now: number,
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO workspace_callbacks (workspace_id, url, secret_ciphertext, secret_iv, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -97,6 +129,9 @@ export async function putWorkspaceCallback(db: D1Database, workspaceId: string, 
 }
 
 export async function deleteWorkspaceCallback(db: D1Database, workspaceId: string): Promise<boolean> {
-  const result = await db.prepare(`DELETE FROM workspace_callbacks WHERE workspace_id = ?`).bind(workspaceId).run();
+  const result = await db
+    .prepare(`DELETE FROM workspace_callbacks WHERE workspace_id = ?`)
+    .bind(workspaceId)
+    .run();
   return result.meta.changes > 0;
 }

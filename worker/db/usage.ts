@@ -24,7 +24,19 @@ export async function insertUsageTurns(db: D1Database, rows: readonly UsageTurnR
   );
   await db.batch(
     rows.map((r) =>
-      insert.bind(r.sessionId, r.turnSeq, r.workspaceId, r.day, r.model, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.costUsd, r.at),
+      insert.bind(
+        r.sessionId,
+        r.turnSeq,
+        r.workspaceId,
+        r.day,
+        r.model,
+        r.inputTokens,
+        r.outputTokens,
+        r.cacheReadTokens,
+        r.cacheWriteTokens,
+        r.costUsd,
+        r.at,
+      ),
     ),
   );
 }
@@ -41,7 +53,12 @@ interface UsageDayRow {
 }
 
 /** Totals per day and model from `from` to `to` (days, inclusive), oldest first. */
-export async function usageByDay(db: D1Database, workspaceId: string, from: string, to: string): Promise<UsageDay[]> {
+export async function usageByDay(
+  db: D1Database,
+  workspaceId: string,
+  from: string,
+  to: string,
+): Promise<UsageDay[]> {
   const { results } = await db
     .prepare(
       `SELECT day, model, COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
@@ -65,7 +82,9 @@ export async function usageByDay(db: D1Database, workspaceId: string, from: stri
 /** What the workspace has spent from the first day of `month` (YYYY-MM) on. */
 export async function monthSpendUsd(db: D1Database, workspaceId: string, month: string): Promise<number> {
   const row = await db
-    .prepare(`SELECT COALESCE(SUM(cost_usd), 0) AS spent FROM usage_turns WHERE workspace_id = ? AND day >= ? AND day <= ?`)
+    .prepare(
+      `SELECT COALESCE(SUM(cost_usd), 0) AS spent FROM usage_turns WHERE workspace_id = ? AND day >= ? AND day <= ?`,
+    )
     .bind(workspaceId, `${month}-01`, `${month}-31`)
     .first<{ spent: number }>();
   return row?.spent ?? 0;

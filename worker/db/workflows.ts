@@ -35,7 +35,11 @@ export async function listWorkflows(db: D1Database, workspaceId: string): Promis
   return results.map(toWorkflow);
 }
 
-export async function getWorkflow(db: D1Database, workspaceId: string, name: string): Promise<WorkspaceWorkflow | null> {
+export async function getWorkflow(
+  db: D1Database,
+  workspaceId: string,
+  name: string,
+): Promise<WorkspaceWorkflow | null> {
   const row = await db
     .prepare(`SELECT ${COLUMNS} FROM workflows WHERE workspace_id = ? AND name = ?`)
     .bind(workspaceId, name)
@@ -57,27 +61,51 @@ export async function insertWorkflow(
       `INSERT INTO workflows (workspace_id, name, title, system_prompt, first_message, created_by, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name) DO NOTHING`,
     )
-    .bind(workspaceId, name, definition.title, definition.systemPrompt, definition.firstMessage, createdBy, now, now)
+    .bind(
+      workspaceId,
+      name,
+      definition.title,
+      definition.systemPrompt,
+      definition.firstMessage,
+      createdBy,
+      now,
+      now,
+    )
     .run();
   return result.meta.changes > 0;
 }
 
 /** Replaces the workflow's definition; false when there is none of that name. */
-export async function updateWorkflow(db: D1Database, workspaceId: string, name: string, definition: WorkflowDefinition, now: number): Promise<boolean> {
+export async function updateWorkflow(
+  db: D1Database,
+  workspaceId: string,
+  name: string,
+  definition: WorkflowDefinition,
+  now: number,
+): Promise<boolean> {
   const result = await db
-    .prepare(`UPDATE workflows SET title = ?, system_prompt = ?, first_message = ?, updated_at = ? WHERE workspace_id = ? AND name = ?`)
+    .prepare(
+      `UPDATE workflows SET title = ?, system_prompt = ?, first_message = ?, updated_at = ? WHERE workspace_id = ? AND name = ?`,
+    )
     .bind(definition.title, definition.systemPrompt, definition.firstMessage, now, workspaceId, name)
     .run();
   return result.meta.changes > 0;
 }
 
 export async function deleteWorkflow(db: D1Database, workspaceId: string, name: string): Promise<boolean> {
-  const result = await db.prepare(`DELETE FROM workflows WHERE workspace_id = ? AND name = ?`).bind(workspaceId, name).run();
+  const result = await db
+    .prepare(`DELETE FROM workflows WHERE workspace_id = ? AND name = ?`)
+    .bind(workspaceId, name)
+    .run();
   return result.meta.changes > 0;
 }
 
 /** How many of the workspace's sessions name this workflow (the D1 index mirrors each session's). */
-export async function sessionsUsingWorkflow(db: D1Database, workspaceId: string, name: string): Promise<number> {
+export async function sessionsUsingWorkflow(
+  db: D1Database,
+  workspaceId: string,
+  name: string,
+): Promise<number> {
   const row = await db
     .prepare(`SELECT COUNT(*) AS n FROM sessions WHERE workspace_id = ? AND workflow = ?`)
     .bind(workspaceId, name)
@@ -86,6 +114,10 @@ export async function sessionsUsingWorkflow(db: D1Database, workspaceId: string,
 }
 
 /** The index follows a session's workflow (set at creation, changed by PATCH). */
-export function setSessionWorkflow(db: D1Database, sessionId: string, workflow: string | null): Promise<D1Result> {
+export function setSessionWorkflow(
+  db: D1Database,
+  sessionId: string,
+  workflow: string | null,
+): Promise<D1Result> {
   return db.prepare(`UPDATE sessions SET workflow = ? WHERE id = ?`).bind(workflow, sessionId).run();
 }

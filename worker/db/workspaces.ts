@@ -26,7 +26,14 @@ const toMyWorkspace = (row: MyWorkspaceRow): MyWorkspace => ({
 
 /** Creates the workspace and makes its creator the owner, atomically. */
 export async function createWorkspace(db: D1Database, userId: string, name: string): Promise<MyWorkspace> {
-  const workspace: MyWorkspace = { id: crypto.randomUUID(), name, role: "owner", createdAt: Date.now(), idleStopMinutes: LIMITS.idleStopMinutes.default, monthlyBudgetUsd: null };
+  const workspace: MyWorkspace = {
+    id: crypto.randomUUID(),
+    name,
+    role: "owner",
+    createdAt: Date.now(),
+    idleStopMinutes: LIMITS.idleStopMinutes.default,
+    monthlyBudgetUsd: null,
+  };
   await db.batch([
     db
       .prepare("INSERT INTO workspaces (id, name, created_by, created_at) VALUES (?, ?, ?, ?)")
@@ -49,7 +56,11 @@ export async function listMyWorkspaces(db: D1Database, userId: string): Promise<
   return results.map(toMyWorkspace);
 }
 
-export async function getMyWorkspace(db: D1Database, userId: string, workspaceId: string): Promise<MyWorkspace | null> {
+export async function getMyWorkspace(
+  db: D1Database,
+  userId: string,
+  workspaceId: string,
+): Promise<MyWorkspace | null> {
   const row = await db
     .prepare(`${MY_WORKSPACE_SELECT} WHERE w.id = ?`)
     .bind(userId, workspaceId)
@@ -58,7 +69,11 @@ export async function getMyWorkspace(db: D1Database, userId: string, workspaceId
 }
 
 /** Changes a workspace's settings; only the fields given. */
-export async function updateWorkspace(db: D1Database, workspaceId: string, patch: { name?: string; idleStopMinutes?: number; monthlyBudgetUsd?: number | null }): Promise<void> {
+export async function updateWorkspace(
+  db: D1Database,
+  workspaceId: string,
+  patch: { name?: string; idleStopMinutes?: number; monthlyBudgetUsd?: number | null },
+): Promise<void> {
   const sets: string[] = [];
   const values: (string | number | null)[] = [];
   if (patch.name !== undefined) {
@@ -74,11 +89,17 @@ export async function updateWorkspace(db: D1Database, workspaceId: string, patch
     values.push(patch.monthlyBudgetUsd);
   }
   if (sets.length === 0) return;
-  await db.prepare(`UPDATE workspaces SET ${sets.join(", ")} WHERE id = ?`).bind(...values, workspaceId).run();
+  await db
+    .prepare(`UPDATE workspaces SET ${sets.join(", ")} WHERE id = ?`)
+    .bind(...values, workspaceId)
+    .run();
 }
 
 /** How long a session of this workspace may sit idle before it is stopped. */
 export async function idleStopMinutes(db: D1Database, workspaceId: string): Promise<number> {
-  const row = await db.prepare("SELECT idle_stop_minutes FROM workspaces WHERE id = ?").bind(workspaceId).first<{ idle_stop_minutes: number }>();
+  const row = await db
+    .prepare("SELECT idle_stop_minutes FROM workspaces WHERE id = ?")
+    .bind(workspaceId)
+    .first<{ idle_stop_minutes: number }>();
   return row?.idle_stop_minutes ?? LIMITS.idleStopMinutes.default;
 }

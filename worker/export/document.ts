@@ -28,7 +28,12 @@ export function settingsRows(session: SessionView): [string, string][] {
     ["Temperature", `${session.temperature} (no effect)`],
     ["Phase", session.phase],
     ["Workflow", session.workflow ?? "none"],
-    ["Repositories", session.repos.length === 0 ? "none" : session.repos.map((r) => (r.branch ? `${r.url} (${r.branch})` : r.url)).join(", ")],
+    [
+      "Repositories",
+      session.repos.length === 0
+        ? "none"
+        : session.repos.map((r) => (r.branch ? `${r.url} (${r.branch})` : r.url)).join(", "),
+    ],
     ["Origin", originText(session.origin)],
     ["Created", `${formatTime(session.createdAt)} by ${session.createdBy.name}`],
     ["Active time", `${session.activeSeconds} s`],

@@ -5,7 +5,8 @@
  */
 import { HttpError } from "../http/errors";
 
-export const DRIVE_UPLOAD_URL = "https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart&fields=id,webViewLink";
+export const DRIVE_UPLOAD_URL =
+  "https://www.googleapis.com/upload/drive/v3/files?uploadType=multipart&fields=id,webViewLink";
 export const GOOGLE_DOC = "application/vnd.google-apps.document";
 
 export interface DriveFile {
@@ -30,22 +31,37 @@ export function driveUploadBody(name: string, markdown: string, boundary: string
   ].join("\r\n");
 }
 
-export async function uploadToDrive(token: string, name: string, markdown: string, fetcher: typeof fetch = fetch): Promise<DriveFile> {
+export async function uploadToDrive(
+  token: string,
+  name: string,
+  markdown: string,
+  fetcher: typeof fetch = fetch,
+): Promise<DriveFile> {
   const boundary = `tandem-${crypto.randomUUID()}`;
   let res: Response;
   try {
     res = await fetcher(DRIVE_UPLOAD_URL, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": `multipart/related; boundary=${boundary}` },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": `multipart/related; boundary=${boundary}`,
+      },
       body: driveUploadBody(name, markdown, boundary),
     });
   } catch {
     throw new HttpError("gdrive_unreachable", "Google Drive could not be reached");
   }
-  const body = (await res.json().catch(() => null)) as { id?: unknown; webViewLink?: unknown; error?: { message?: unknown } } | null;
+  const body = (await res.json().catch(() => null)) as {
+    id?: unknown;
+    webViewLink?: unknown;
+    error?: { message?: unknown };
+  } | null;
   const detail = typeof body?.error?.message === "string" ? `: ${body.error.message.slice(0, 200)}` : "";
   if (res.status === 401 || res.status === 403) {
-    throw new HttpError("gdrive_token_rejected", `Google Drive rejected the workspace's GOOGLE_DRIVE_TOKEN${detail}`);
+    throw new HttpError(
+      "gdrive_token_rejected",
+      `Google Drive rejected the workspace's GOOGLE_DRIVE_TOKEN${detail}`,
+    );
   }
   if (!res.ok || typeof body?.id !== "string" || typeof body.webViewLink !== "string") {
     throw new HttpError("gdrive_failed", `Google Drive upload failed (${res.status})${detail}`);

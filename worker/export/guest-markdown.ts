@@ -7,9 +7,16 @@ import type { TranscriptMessage } from "../protocol/transcript";
 import { formatTime } from "./document";
 import { inline, messageLines } from "./markdown";
 
-export function guestSessionToMarkdown(session: GuestSession, phases: GuestPhaseChange[], messages: TranscriptMessage[]): string {
+export function guestSessionToMarkdown(
+  session: GuestSession,
+  phases: GuestPhaseChange[],
+  messages: TranscriptMessage[],
+): string {
   const out: string[] = [`# ${inline(session.displayName)}`, ""];
-  out.push(`Shared read-only. Phase: ${session.phase}. Model: ${session.model}. Created ${formatTime(session.createdAt)}.`, "");
+  out.push(
+    `Shared read-only. Phase: ${session.phase}. Model: ${session.model}. Created ${formatTime(session.createdAt)}.`,
+    "",
+  );
   out.push("## Transcript", "");
   if (messages.length === 0) out.push("_No messages._", "");
   for (const message of messages) out.push(...messageLines(message));

@@ -12,7 +12,14 @@ import {
 import type { TranscriptBlock, TranscriptMessage } from "../protocol/transcript";
 
 export function sessionToMarkdown({ session, events, messages }: ExportInput): string {
-  const out: string[] = [`# ${inline(session.displayName)}`, "", "## Settings", "", "| Setting | Value |", "|---|---|"];
+  const out: string[] = [
+    `# ${inline(session.displayName)}`,
+    "",
+    "## Settings",
+    "",
+    "| Setting | Value |",
+    "|---|---|",
+  ];
   for (const [label, value] of settingsRows(session)) out.push(`| ${label} | ${cell(value)} |`);
   out.push("", "## Transcript", "");
   if (messages.length === 0) out.push("_No messages._", "");
@@ -21,7 +28,8 @@ export function sessionToMarkdown({ session, events, messages }: ExportInput): s
   if (events.length === 0) out.push("_No events._");
   else {
     out.push("| # | Time | Event | By | Detail |", "|---|---|---|---|---|");
-    for (const row of eventRows(events)) out.push(`| ${row.seq} | ${row.at} | ${cell(row.what)} | ${cell(row.who)} | ${cell(row.why)} |`);
+    for (const row of eventRows(events))
+      out.push(`| ${row.seq} | ${row.at} | ${cell(row.what)} | ${cell(row.who)} | ${cell(row.why)} |`);
   }
   return `${out.join("\n").trimEnd()}\n`;
 }
@@ -36,9 +44,16 @@ export function messageLines(message: TranscriptMessage): string[] {
 /** An approval as one line: what was asked, and who decided what (or why nobody did). */
 function approvalLine(block: Extract<TranscriptBlock, { type: "approval" }>): string {
   const what = block.kind === "plan" ? "Plan" : `Approval for ${inline(block.tool)}`;
-  const plan = block.kind === "plan" && typeof (block.input as { plan?: unknown } | null)?.plan === "string" ? `\n\n${String((block.input as { plan: string }).plan).trimEnd()}\n` : "";
+  const plan =
+    block.kind === "plan" && typeof (block.input as { plan?: unknown } | null)?.plan === "string"
+      ? `\n\n${String((block.input as { plan: string }).plan).trimEnd()}\n`
+      : "";
   const outcome =
-    block.status === "pending" ? "waiting for a decision" : block.status === "closed" ? `closed: ${block.closedReason ?? ""}` : `${block.decision} by ${inline(block.decidedBy ?? "")}${block.message ? `: ${inline(block.message)}` : ""}`;
+    block.status === "pending"
+      ? "waiting for a decision"
+      : block.status === "closed"
+        ? `closed: ${block.closedReason ?? ""}`
+        : `${block.decision} by ${inline(block.decidedBy ?? "")}${block.message ? `: ${inline(block.message)}` : ""}`;
   return `**${what}:** ${outcome}${plan}`;
 }
 
@@ -47,7 +62,14 @@ function blockLines(block: TranscriptBlock): string[] {
     case "text":
       return [block.text.trimEnd() || "_(empty)_"];
     case "thinking":
-      return ["> **Thinking**", ">", ...block.text.trimEnd().split("\n").map((line) => (line ? `> ${line}` : ">"))];
+      return [
+        "> **Thinking**",
+        ">",
+        ...block.text
+          .trimEnd()
+          .split("\n")
+          .map((line) => (line ? `> ${line}` : ">")),
+      ];
     case "question":
       return [`**Question:** ${block.text.trimEnd()}`];
     case "approval":
@@ -57,7 +79,11 @@ function blockLines(block: TranscriptBlock): string[] {
     case "tool_use":
       return toolLines(block);
     case "setup":
-      return [`**Setup: ${inline(block.source)}** (${block.status}${typeof block.exitCode === "number" ? `, exit code ${block.exitCode}` : ""})`, "", ...fenced(block.text, "text")];
+      return [
+        `**Setup: ${inline(block.source)}** (${block.status}${typeof block.exitCode === "number" ? `, exit code ${block.exitCode}` : ""})`,
+        "",
+        ...fenced(block.text, "text"),
+      ];
   }
 }
 
@@ -65,7 +91,8 @@ function toolLines(block: ToolBlock): string[] {
   const lines = [`**Tool \`${block.name}\`** (${toolStatus(block)})`, ""];
   const input = toolInputText(block.input);
   if (input) lines.push("Input:", "", ...fenced(input, typeof block.input === "string" ? "" : "json"), "");
-  if (block.result !== undefined) lines.push(block.isError ? "Error output:" : "Result:", "", ...fenced(block.result, "text"));
+  if (block.result !== undefined)
+    lines.push(block.isError ? "Error output:" : "Result:", "", ...fenced(block.result, "text"));
   return lines;
 }
 

@@ -78,7 +78,10 @@ export async function sessionToPdf(input: ExportInput): Promise<Uint8Array> {
   if (events.length === 0) layout.text("No events.", { font: fonts.italic, size: BODY, color: MUTED });
   for (const row of eventRows(events)) {
     const detail = [row.who && `by ${row.who}`, row.why].filter(Boolean).join(" · ");
-    layout.text(`${row.seq}. ${row.at}  ${row.what}${detail ? `  ${detail}` : ""}`, { font: fonts.regular, size: 8.5 });
+    layout.text(`${row.seq}. ${row.at}  ${row.what}${detail ? `  ${detail}` : ""}`, {
+      font: fonts.regular,
+      size: 8.5,
+    });
   }
 
   layout.footers(toEncodable(session.displayName, charsetOf(fonts.regular)));
@@ -113,7 +116,11 @@ function renderTool(layout: Layout, fonts: Fonts, block: ToolBlock): void {
     layout.code(input);
   }
   if (block.result !== undefined) {
-    layout.text(block.isError ? "Error output" : "Result", { font: fonts.regular, size: 8, color: block.isError ? DANGER : MUTED });
+    layout.text(block.isError ? "Error output" : "Result", {
+      font: fonts.regular,
+      size: 8,
+      color: block.isError ? DANGER : MUTED,
+    });
     layout.code(block.result.replace(/\n$/, ""));
   }
 }
@@ -150,7 +157,12 @@ class Layout {
 
   text(text: string, style: TextStyle): void {
     const indent = style.indent ?? 0;
-    const lines = wrap(toEncodable(text, charsetOf(style.font)), style.font, style.size, CONTENT_WIDTH - indent);
+    const lines = wrap(
+      toEncodable(text, charsetOf(style.font)),
+      style.font,
+      style.size,
+      CONTENT_WIDTH - indent,
+    );
     for (const line of lines) this.#line(line, MARGIN.x + indent, style);
   }
 
@@ -158,10 +170,16 @@ class Layout {
   labelled(label: string, value: string): void {
     const column = 110;
     const size = 9.5;
-    const lines = wrap(toEncodable(value, charsetOf(this.#fonts.regular)), this.#fonts.regular, size, CONTENT_WIDTH - column);
+    const lines = wrap(
+      toEncodable(value, charsetOf(this.#fonts.regular)),
+      this.#fonts.regular,
+      size,
+      CONTENT_WIDTH - column,
+    );
     lines.forEach((line, index) => {
       const y = this.#advance(size * LEADING);
-      if (index === 0) this.#page.drawText(label, { x: MARGIN.x, y, size, font: this.#fonts.bold, color: INK });
+      if (index === 0)
+        this.#page.drawText(label, { x: MARGIN.x, y, size, font: this.#fonts.bold, color: INK });
       this.#page.drawText(line, { x: MARGIN.x + column, y, size, font: this.#fonts.regular, color: INK });
     });
   }
@@ -174,7 +192,13 @@ class Layout {
     const height = MONO * LEADING;
     for (const line of lines) {
       const y = this.#advance(height);
-      this.#page.drawRectangle({ x: MARGIN.x, y: y - MONO * 0.3, width: CONTENT_WIDTH, height, color: SHADE });
+      this.#page.drawRectangle({
+        x: MARGIN.x,
+        y: y - MONO * 0.3,
+        width: CONTENT_WIDTH,
+        height,
+        color: SHADE,
+      });
       this.#page.drawText(line, { x: MARGIN.x + pad, y, size: MONO, font, color: INK });
     }
     this.gap(2);
@@ -185,14 +209,27 @@ class Layout {
     const font = this.#fonts.regular;
     pages.forEach((page, index) => {
       const label = `${index + 1} / ${pages.length}`;
-      page.drawText(truncate(title, font, 7.5, CONTENT_WIDTH - 60), { x: MARGIN.x, y: 32, size: 7.5, font, color: MUTED });
-      page.drawText(label, { x: PAGE.width - MARGIN.x - font.widthOfTextAtSize(label, 7.5), y: 32, size: 7.5, font, color: MUTED });
+      page.drawText(truncate(title, font, 7.5, CONTENT_WIDTH - 60), {
+        x: MARGIN.x,
+        y: 32,
+        size: 7.5,
+        font,
+        color: MUTED,
+      });
+      page.drawText(label, {
+        x: PAGE.width - MARGIN.x - font.widthOfTextAtSize(label, 7.5),
+        y: 32,
+        size: 7.5,
+        font,
+        color: MUTED,
+      });
     });
   }
 
   #line(line: string, x: number, style: TextStyle): void {
     const y = this.#advance(style.size * LEADING);
-    if (line) this.#page.drawText(line, { x, y, size: style.size, font: style.font, color: style.color ?? INK });
+    if (line)
+      this.#page.drawText(line, { x, y, size: style.size, font: style.font, color: style.color ?? INK });
   }
 
   /** Moves down by one line of `height` (a new page when it does not fit) and returns its baseline. */

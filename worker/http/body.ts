@@ -12,7 +12,8 @@ export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Tandem's own bodies nest a few levels; GitHub's payloads about ten. */
 export const MAX_JSON_DEPTH = 64;
 
-const tooLarge = (limit: number) => new HttpError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+const tooLarge = (limit: number) =>
+  new HttpError("payload_too_large", `request bodies are limited to ${limit} bytes`);
 
 /** The raw body, read once; over `limit` bytes (declared or actual) is a 413 before anything is parsed. */
 export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
@@ -55,7 +56,8 @@ export function parseJsonText(bytes: Uint8Array, what = "request body"): unknown
   } catch {
     throw new HttpError("invalid_json", `the ${what} must be UTF-8 JSON`);
   }
-  if (exceedsDepth(text, MAX_JSON_DEPTH)) throw new HttpError("invalid_json", `the ${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (exceedsDepth(text, MAX_JSON_DEPTH))
+    throw new HttpError("invalid_json", `the ${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -63,7 +65,11 @@ export function parseJsonText(bytes: Uint8Array, what = "request body"): unknown
     throw new HttpError("invalid_json", `the ${what} must be JSON`);
   }
   // `\ud800` escapes make text no UTF-8 can carry: stored, it would come back as something else.
-  if (hasLoneSurrogate(value)) throw new HttpError("invalid_json", `the ${what} has a lone surrogate (\\uD800–\\uDFFF): not Unicode text`);
+  if (hasLoneSurrogate(value))
+    throw new HttpError(
+      "invalid_json",
+      `the ${what} has a lone surrogate (\\uD800–\\uDFFF): not Unicode text`,
+    );
   return value;
 }
 
@@ -110,9 +116,13 @@ export function exceedsDepth(text: string, max: number): boolean {
  */
 export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const bytes = await readBodyBytes(c.req.raw, MAX_JSON_BODY_BYTES);
-  if (new TextDecoder().decode(bytes).trim() === "") throw new HttpError("missing_body", "request body is required");
+  if (new TextDecoder().decode(bytes).trim() === "")
+    throw new HttpError("missing_body", "request body is required");
   if (!isJsonContentType(c.req.header("content-type") ?? null)) {
-    throw new HttpError("unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+    throw new HttpError(
+      "unsupported_media_type",
+      "send the body as JSON with Content-Type: application/json",
+    );
   }
   return parseInput(schema, parseJsonText(bytes));
 }

@@ -84,19 +84,27 @@ export function errorBody(code: ErrorCode, message: string, extra: ErrorExtra = 
 }
 
 /** The error as a plain Response, for the paths outside the hono app (the room's WebSocket upgrade, the host check). */
-export function errorResponse(code: ErrorCode, message: string, extra: ErrorExtra = {}, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  code: ErrorCode,
+  message: string,
+  extra: ErrorExtra = {},
+  headers: Record<string, string> = {},
+): Response {
   return Response.json(errorBody(code, message, extra), { status: ERROR_STATUS[code], headers });
 }
 
 /** The single place where thrown errors become responses: a bad request is never a 500. */
 export function handleError(err: Error, c: Context): Response {
-  if (err instanceof HttpError) return c.json(errorBody(err.code, err.message, err.extra), err.status, err.headers);
+  if (err instanceof HttpError)
+    return c.json(errorBody(err.code, err.message, err.extra), err.status, err.headers);
   if (err instanceof z.ZodError) return c.json(zodErrorBody(err), ERROR_STATUS.invalid_input);
   console.error("unhandled error", err);
   return c.json(errorBody("internal", "internal error"), ERROR_STATUS.internal);
 }
 
-export function zodErrorBody(err: z.ZodError): { error: { code: ErrorCode; message: string; field?: string } } {
+export function zodErrorBody(err: z.ZodError): {
+  error: { code: ErrorCode; message: string; field?: string };
+} {
   const issue = err.issues[0];
   const field = issue?.path.map(String).join(".") || undefined;
   const message = issue ? (field ? `${field}: ${issue.message}` : issue.message) : "invalid input";

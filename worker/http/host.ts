@@ -17,7 +17,10 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** A refusal for a request under a host name that is not Tandem's (dev mode only), or null. */
-export function foreignHostRefusal(request: Request, env: { AUTH_MODE: string; PUBLIC_URL: string }): Response | null {
+export function foreignHostRefusal(
+  request: Request,
+  env: { AUTH_MODE: string; PUBLIC_URL: string },
+): Response | null {
   if (env.AUTH_MODE !== "dev") return null;
   const { hostname } = new URL(request.url);
   if (isLoopback(hostname)) return null;

@@ -20,9 +20,13 @@ export function crossSiteRefusal(request: Request, publicURL: string): HttpError
   if (origin === null) {
     // No Origin: not a browser (curl, a test), unless Sec-Fetch-Site says it came from another site.
     const site = request.headers.get("sec-fetch-site");
-    return site === null || site === "same-origin" || site === "none" ? null : refused(`Sec-Fetch-Site: ${site}`);
+    return site === null || site === "same-origin" || site === "none"
+      ? null
+      : refused(`Sec-Fetch-Site: ${site}`);
   }
-  return origin === url.origin || origin === originOf(publicURL) ? null : refused(`Origin: ${origin.slice(0, 200)}`);
+  return origin === url.origin || origin === originOf(publicURL)
+    ? null
+    : refused(`Origin: ${origin.slice(0, 200)}`);
 }
 
 /** For the API: every state change made with a cookie comes from Tandem's own pages. */
@@ -41,4 +45,7 @@ function originOf(url: string): string | null {
 }
 
 const refused = (what: string) =>
-  new HttpError("cross_site_request", `refused a cookie-authenticated request from another site (${what}); use an API token for scripts`);
+  new HttpError(
+    "cross_site_request",
+    `refused a cookie-authenticated request from another site (${what}); use an API token for scripts`,
+  );

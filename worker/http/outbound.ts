@@ -26,7 +26,8 @@ export function callbackURLRefusal(url: string, authMode: string): string | null
     return range === "unicast" ? null : `${host} is a ${range} address`;
   }
   const name = host.replace(/\.$/, "");
-  if (name === "localhost" || LOCAL_SUFFIXES.some((suffix) => name.endsWith(suffix))) return `${host} is a local host name`;
+  if (name === "localhost" || LOCAL_SUFFIXES.some((suffix) => name.endsWith(suffix)))
+    return `${host} is a local host name`;
   if (!name.includes(".")) return `${host} is not a public host name`;
   return null;
 }

@@ -16,7 +16,10 @@ const LIMITERS = {
   delivery: { binding: "DELIVERY_LIMIT", what: "webhook deliveries" },
   guest: { binding: "GUEST_LIMIT", what: "requests with this share link" },
   workbenchPerson: { binding: "WORKBENCH_PERSON_LIMIT", what: "reads of saved workspaces by you" },
-  workbenchWorkspace: { binding: "WORKBENCH_WORKSPACE_LIMIT", what: "reads of saved workspaces in this workspace" },
+  workbenchWorkspace: {
+    binding: "WORKBENCH_WORKSPACE_LIMIT",
+    what: "reads of saved workspaces in this workspace",
+  },
 } as const;
 
 /** Counts one request against `key` (a user, a trigger or a share link); over the limit is a 429 with Retry-After. */
@@ -26,7 +29,11 @@ export async function enforceRateLimit(env: Env, limiter: keyof typeof LIMITERS,
 }
 
 /** The same count, for the paths outside the hono app (a socket's upgrade): the 429 to answer, or null. */
-export async function rateLimitRefusal(env: Env, limiter: keyof typeof LIMITERS, key: string): Promise<HttpError | null> {
+export async function rateLimitRefusal(
+  env: Env,
+  limiter: keyof typeof LIMITERS,
+  key: string,
+): Promise<HttpError | null> {
   const { binding, what } = LIMITERS[limiter];
   const { success } = await env[binding].limit({ key });
   if (success) return null;

@@ -69,10 +69,21 @@ export interface RequestedSettings {
  * model's default) and checked: one the model cannot take is a 400 naming its field, under `prefix` for a
  * body inside another (a trigger's or schedule's `session.`).
  */
-export function requireModelSettings(entry: ModelEntry, requested: RequestedSettings, prefix = ""): { thinking: boolean; effort: Effort | null } {
-  const settings = { thinking: requested.thinking ?? defaultThinking(entry), effort: requested.effort ?? null, maxTokens: requested.maxTokens };
+export function requireModelSettings(
+  entry: ModelEntry,
+  requested: RequestedSettings,
+  prefix = "",
+): { thinking: boolean; effort: Effort | null } {
+  const settings = {
+    thinking: requested.thinking ?? defaultThinking(entry),
+    effort: requested.effort ?? null,
+    maxTokens: requested.maxTokens,
+  };
   const [problem] = settingsProblems(entry, settings);
-  if (problem) throw new HttpError("invalid_input", `${prefix}${problem.field}: ${problem.message}`, { field: `${prefix}${problem.field}` });
+  if (problem)
+    throw new HttpError("invalid_input", `${prefix}${problem.field}: ${problem.message}`, {
+      field: `${prefix}${problem.field}`,
+    });
   return { thinking: settings.thinking, effort: settings.effort };
 }
 
@@ -81,7 +92,15 @@ export function requireModelSettings(entry: ModelEntry, requested: RequestedSett
  * would start with now): a setting the model cannot take is a 400 naming `session.<field>`. Each run is
  * checked again when its session is created.
  */
-export function requireTemplateSettings(env: { MODEL_CATALOG?: string }, body: RequestedSettings & { model?: ModelId }, now: number): void {
+export function requireTemplateSettings(
+  env: { MODEL_CATALOG?: string },
+  body: RequestedSettings & { model?: ModelId },
+  now: number,
+): void {
   const catalog = catalogOf(env);
-  requireModelSettings(body.model ? entryOf(catalog, body.model) : defaultModel(catalog, now), body, "session.");
+  requireModelSettings(
+    body.model ? entryOf(catalog, body.model) : defaultModel(catalog, now),
+    body,
+    "session.",
+  );
 }

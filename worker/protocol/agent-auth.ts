@@ -21,7 +21,13 @@ export const NONCE_PATTERN = /^[0-9a-f]{16,64}$/;
 
 async function hmacHex(key: string, message: string): Promise<string> {
   const encoder = new TextEncoder();
-  const hmac = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const hmac = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmac, encoder.encode(message)));
   return [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
@@ -35,11 +41,16 @@ export function agentProof(key: string, sessionId: string, nonce: string): Promi
 }
 
 export function newNonce(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** A new random key: 256 bits, base64url. */
 export function newAgentKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }

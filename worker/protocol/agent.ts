@@ -117,7 +117,12 @@ export const UserMessageFrameSchema = z.object({
   text: z.string(),
   author: z.string(),
 });
-export const AnswerFrameSchema = z.object({ type: z.literal("answer"), seq, text: z.string(), author: z.string() });
+export const AnswerFrameSchema = z.object({
+  type: z.literal("answer"),
+  seq,
+  text: z.string(),
+  author: z.string(),
+});
 /** How a person answers an approval: the tool call (or plan) goes ahead, goes ahead for good in this session, or not. */
 export const APPROVAL_DECISIONS = ["allow", "allow_always", "deny"] as const;
 export const ApprovalDecisionSchema = z.enum(APPROVAL_DECISIONS);
@@ -145,7 +150,11 @@ export type DecisionFrame = z.infer<typeof DecisionFrameSchema>;
  * Settings changed while Running (PATCH): from the agent's next model request. Not numbered: the latest
  * settings are also in every `start`, so a reattached agent takes them from there.
  */
-export const SettingsFrameSchema = z.object({ type: z.literal("settings"), permissionMode: PermissionModeSchema, model: ModelIdSchema });
+export const SettingsFrameSchema = z.object({
+  type: z.literal("settings"),
+  permissionMode: PermissionModeSchema,
+  model: ModelIdSchema,
+});
 export const StopFrameSchema = z.object({ type: z.literal("stop") });
 export const AckFrameSchema = z.object({ type: z.literal("ack"), upTo: seq });
 
@@ -190,53 +199,125 @@ export type ModelUsage = z.infer<typeof ModelUsageSchema>;
 export const AskedQuestionSchema = z.object({
   question: z.string().max(FRAME_LIMITS.detail),
   header: z.string().max(FRAME_LIMITS.step).optional(),
-  options: z.array(z.object({ label: z.string().max(FRAME_LIMITS.step), description: z.string().max(FRAME_LIMITS.detail).optional() })).max(10),
+  options: z
+    .array(
+      z.object({
+        label: z.string().max(FRAME_LIMITS.step),
+        description: z.string().max(FRAME_LIMITS.detail).optional(),
+      }),
+    )
+    .max(10),
   multiSelect: z.boolean().optional(),
 });
 export type AskedQuestion = z.infer<typeof AskedQuestionSchema>;
 
 /** What the agent reports once, as an event of the session (not in the transcript). */
-export const NOTICE_KINDS = ["model_deprecated", "context_trimmed", "context_summarised", "environment_not_saved"] as const;
+export const NOTICE_KINDS = [
+  "model_deprecated",
+  "context_trimmed",
+  "context_summarised",
+  "environment_not_saved",
+] as const;
 
 /** How a setup step ended; `restored`: a saved environment took its place. */
 export const SETUP_END_STATUSES = ["done", "error", "stopped", "restored"] as const;
 
 export const FromAgentFrameSchema = z.discriminatedUnion("type", [
   /** Provisioning progress during Creating (cloning repo x of y, starting agent). */
-  z.object({ type: z.literal("progress"), seq, step: z.string().max(FRAME_LIMITS.step), detail: z.string().max(FRAME_LIMITS.detail).optional() }),
+  z.object({
+    type: z.literal("progress"),
+    seq,
+    step: z.string().max(FRAME_LIMITS.step),
+    detail: z.string().max(FRAME_LIMITS.detail).optional(),
+  }),
   /** Provisioning is done: the session may become Running. */
   z.object({ type: z.literal("ready"), seq, model: z.enum(["anthropic", "offline"]) }),
   z.object({ type: z.literal("status"), seq, state: AgentStatusSchema }),
   z.object({ type: z.literal("message_start"), seq, id }),
   z.object({ type: z.literal("text_delta"), seq, id, text: z.string() }),
-  z.object({ type: z.literal("thinking_delta"), seq, id, text: z.string(), signature: z.string().optional() }),
+  z.object({
+    type: z.literal("thinking_delta"),
+    seq,
+    id,
+    text: z.string(),
+    signature: z.string().optional(),
+  }),
   /** `parentId`: the subagent call (Claude Code's Task/Agent tool) this call runs inside, if any. */
-  z.object({ type: z.literal("tool_use"), seq, id, messageId: id, name: z.string().max(200), input: z.unknown(), parentId: id.optional() }),
+  z.object({
+    type: z.literal("tool_use"),
+    seq,
+    id,
+    messageId: id,
+    name: z.string().max(200),
+    input: z.unknown(),
+    parentId: id.optional(),
+  }),
   /** `stopped`: the tool was cancelled by a stop; `output` is what it wrote until then. */
-  z.object({ type: z.literal("tool_result"), seq, id, output: z.string(), isError: z.boolean(), stopped: z.boolean().optional() }),
+  z.object({
+    type: z.literal("tool_result"),
+    seq,
+    id,
+    output: z.string(),
+    isError: z.boolean(),
+    stopped: z.boolean().optional(),
+  }),
   /** `questions`: AskUserQuestion's questions with their options, when the agent asked through that tool. */
-  z.object({ type: z.literal("question"), seq, id, messageId: id, text: z.string(), questions: z.array(AskedQuestionSchema).max(8).optional() }),
+  z.object({
+    type: z.literal("question"),
+    seq,
+    id,
+    messageId: id,
+    text: z.string(),
+    questions: z.array(AskedQuestionSchema).max(8).optional(),
+  }),
   /**
    * A tool call Claude Code asks permission for (`ask`), or the plan it proposes (`plan`, kind `plan`, its
    * text in `input.plan`): the session waits for an owner's or editor's decision.
    */
-  z.object({ type: z.literal("approval"), seq, id, messageId: id, kind: z.enum(["tool", "plan"]), tool: z.string().max(200), input: z.unknown() }),
+  z.object({
+    type: z.literal("approval"),
+    seq,
+    id,
+    messageId: id,
+    kind: z.enum(["tool", "plan"]),
+    tool: z.string().max(200),
+    input: z.unknown(),
+  }),
   /** An approval no decision can reach any more (the turn was interrupted, the session stopped). */
   z.object({ type: z.literal("approval_closed"), seq, id, reason: z.string().max(FRAME_LIMITS.step) }),
   /** A turn ended (its usage came request by request, in `usage` frames). */
   z.object({ type: z.literal("turn_end"), seq }),
   z.object({ type: z.literal("usage"), seq, ...ModelUsageSchema.shape }),
   z.object({ type: z.literal("input_consumed"), seq, upTo: seq }),
-  z.object({ type: z.literal("artifact"), seq, name: z.string().max(500), size: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal("artifact"),
+    seq,
+    name: z.string().max(500),
+    size: z.number().int().nonnegative(),
+  }),
   /**
    * The workspace was archived (after a turn that changed files, on stop, before a fatal error): the DO
    * fetches it (GET agentWorkspacePath) into R2. `overLimit`: larger than the cap, not kept.
    */
-  z.object({ type: z.literal("workspace_archive"), seq, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
+  z.object({
+    type: z.literal("workspace_archive"),
+    seq,
+    size: z.number().int().nonnegative(),
+    overLimit: z.boolean(),
+  }),
   /** Something the session's events should record (a deprecated model, a trimmed context): appended as an event of that type. */
-  z.object({ type: z.literal("notice"), seq, kind: z.enum(NOTICE_KINDS), detail: z.string().max(FRAME_LIMITS.detail) }),
+  z.object({
+    type: z.literal("notice"),
+    seq,
+    kind: z.enum(NOTICE_KINDS),
+    detail: z.string().max(FRAME_LIMITS.detail),
+  }),
   /** Claude Code's connections to the workspace's MCP servers, each time one changes (the sidebar shows them). */
-  z.object({ type: z.literal("mcp_status"), seq, servers: z.array(McpConnectionSchema).max(MAX_MCP_SERVERS) }),
+  z.object({
+    type: z.literal("mcp_status"),
+    seq,
+    servers: z.array(McpConnectionSchema).max(MAX_MCP_SERVERS),
+  }),
   /** A turn-level error: shown in the transcript, the session goes on. */
   z.object({ type: z.literal("turn_error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
   /** The agent finished after a `stop`; its state is saved. */
@@ -249,11 +330,23 @@ export const FromAgentFrameSchema = z.discriminatedUnion("type", [
    */
   z.object({ type: z.literal("setup_start"), seq, id, source: z.string().max(FRAME_LIMITS.step) }),
   z.object({ type: z.literal("setup_output"), seq, id, text: z.string() }),
-  z.object({ type: z.literal("setup_end"), seq, id, status: z.enum(SETUP_END_STATUSES), exitCode: z.number().int().nullable() }),
+  z.object({
+    type: z.literal("setup_end"),
+    seq,
+    id,
+    status: z.enum(SETUP_END_STATUSES),
+    exitCode: z.number().int().nullable(),
+  }),
   /** After the clone: the warm-start key of this run's setup; the room PUTs the saved environment, or says it has none. */
   z.object({ type: z.literal("environment_key"), seq, key: EnvironmentKeySchema }),
   /** The setup succeeded and the workspace is archived for the next session with this key: the room keeps it in R2. */
-  z.object({ type: z.literal("environment_archive"), seq, key: EnvironmentKeySchema, size: z.number().int().nonnegative(), overLimit: z.boolean() }),
+  z.object({
+    type: z.literal("environment_archive"),
+    seq,
+    key: EnvironmentKeySchema,
+    size: z.number().int().nonnegative(),
+    overLimit: z.boolean(),
+  }),
   /** A fatal error: the session fails with this message. */
   z.object({ type: z.literal("error"), seq, message: z.string().max(FRAME_LIMITS.message) }),
 ]);
@@ -284,7 +377,11 @@ export const STREAMED_TEXT_FRAMES = ["text_delta", "thinking_delta", "setup_outp
  * The first frame on every socket, outside the numbered stream: which agent incarnation answers, and
  * whether it waits for its workspace (a new incarnation with `start.restore`).
  */
-export const AgentHelloSchema = z.object({ type: z.literal("hello"), incarnation: z.string().min(1).max(100), needsWorkspace: z.boolean() });
+export const AgentHelloSchema = z.object({
+  type: z.literal("hello"),
+  incarnation: z.string().min(1).max(100),
+  needsWorkspace: z.boolean(),
+});
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
 /** Anything the agent sends: its hello or a numbered frame. */
 export const AgentMessageSchema = z.union([AgentHelloSchema, FromAgentFrameSchema]);

@@ -17,19 +17,32 @@ export const ENV_VALUE_MAX_CHARS = 4096;
  */
 const RESERVED_PREFIXES = ["ANTHROPIC_", "CLAUDE_", "TANDEM_", "GIT_"];
 const RESERVED_NAMES = new Set(["HOME", "TMPDIR", "WORKSPACE", "IS_SANDBOX", "USER", "SHELL"]);
-export const isReservedEnvName = (name: string) => RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
+export const isReservedEnvName = (name: string) =>
+  RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
 
 const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
 export const EnvironmentSchema = z.strictObject({
   setupScript: z
     .string()
-    .refine((script) => utf8Bytes(script) <= SETUP_SCRIPT_MAX_BYTES, `must be at most ${SETUP_SCRIPT_MAX_BYTES / 1024} KB`)
+    .refine(
+      (script) => utf8Bytes(script) <= SETUP_SCRIPT_MAX_BYTES,
+      `must be at most ${SETUP_SCRIPT_MAX_BYTES / 1024} KB`,
+    )
     .refine((script) => !script.includes("\0"), "must not contain NUL"),
   env: z
     .record(
-      z.string().regex(ENV_NAME, "must be an environment variable name: capitals, digits, underscores, not starting with a digit").refine((name) => !isReservedEnvName(name), "is set by Tandem itself"),
-      z.string().max(ENV_VALUE_MAX_CHARS).refine((value) => !value.includes("\0"), "must not contain NUL"),
+      z
+        .string()
+        .regex(
+          ENV_NAME,
+          "must be an environment variable name: capitals, digits, underscores, not starting with a digit",
+        )
+        .refine((name) => !isReservedEnvName(name), "is set by Tandem itself"),
+      z
+        .string()
+        .max(ENV_VALUE_MAX_CHARS)
+        .refine((value) => !value.includes("\0"), "must not contain NUL"),
     )
     .refine((env) => Object.keys(env).length <= ENV_MAX_VARIABLES, `at most ${ENV_MAX_VARIABLES} variables`),
 });
@@ -47,7 +60,8 @@ export const EMPTY_ENVIRONMENT: Environment = { setupScript: "", env: {} };
 export const EnvironmentKeySchema = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** Where the setup's result waits for the next session with the same key; under the workspace, never a session. */
-export const environmentArchiveKey = (workspaceId: string, key: string) => `workspaces/${workspaceId}/environments/${key}.tar.gz`;
+export const environmentArchiveKey = (workspaceId: string, key: string) =>
+  `workspaces/${workspaceId}/environments/${key}.tar.gz`;
 
 /** On the agent: GET the environment archive after a setup; PUT one to restore, or a PUT with ENVIRONMENT_MISSING_HEADER to run the setup. */
 export function agentEnvironmentPath(sessionId: string): string {

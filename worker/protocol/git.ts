@@ -46,9 +46,14 @@ const BranchName = z
   .max(255)
   .regex(/^[A-Za-z0-9._\/-]+$/, "invalid branch name")
   .refine(
-  (name) => !name.startsWith("/") && !name.endsWith("/") && !name.endsWith(".lock") && !name.includes("..") && !name.includes("//"),
-  "invalid branch name",
-);
+    (name) =>
+      !name.startsWith("/") &&
+      !name.endsWith("/") &&
+      !name.endsWith(".lock") &&
+      !name.includes("..") &&
+      !name.includes("//"),
+    "invalid branch name",
+  );
 
 /** POST …/sessions/:id/push. */
 export const PushSchema = z.strictObject({
@@ -57,7 +62,9 @@ export const PushSchema = z.strictObject({
   /** Default: tandem/<display name>. */
   branch: BranchName.optional(),
   message: z.string().trim().min(1).max(10_000).optional(),
-  pullRequest: z.strictObject({ title: z.string().trim().min(1).max(256), body: z.string().max(60_000).optional() }).optional(),
+  pullRequest: z
+    .strictObject({ title: z.string().trim().min(1).max(256), body: z.string().max(60_000).optional() })
+    .optional(),
 });
 export type PushBody = z.infer<typeof PushSchema>;
 export type NewPush = z.input<typeof PushSchema>;
@@ -79,7 +86,9 @@ export const PushResultSchema = z.object({
 });
 export type PushResult = z.infer<typeof PushResultSchema>;
 
-export const AgentErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) });
+export const AgentErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
 
 /** The default branch of a push: `tandem/` and the session's display name as a branch-safe slug. */
 export function defaultBranch(displayName: string): string {

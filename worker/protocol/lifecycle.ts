@@ -2,14 +2,31 @@
  * The session lifecycle as data: one table of transitions and one function that applies it.
  * Nothing else in the code decides whether a phase may change.
  */
-export const PHASES = ["Pending", "Creating", "Running", "Stopping", "Stopped", "Completed", "Failed"] as const;
+export const PHASES = [
+  "Pending",
+  "Creating",
+  "Running",
+  "Stopping",
+  "Stopped",
+  "Completed",
+  "Failed",
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 /**
  * `agent_lost`: the run's agent is gone (lost, unreachable, a fatal error) or its own ending does not fit
  * the phase. The run fails, except while it stops: a stop the agent could not finish still ends in Stopped.
  */
-export const LIFECYCLE_EVENTS = ["provision", "ready", "stop", "stopped", "complete", "fail", "agent_lost", "resume"] as const;
+export const LIFECYCLE_EVENTS = [
+  "provision",
+  "ready",
+  "stop",
+  "stopped",
+  "complete",
+  "fail",
+  "agent_lost",
+  "resume",
+] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 const TRANSITIONS: Record<Phase, Partial<Record<LifecycleEvent, Phase>>> = {

@@ -15,7 +15,10 @@ export const MAX_MCP_HEADER_VALUE = 8 * 1024;
 /** The server's name is the middle of its tools' names (`mcp__<name>__<tool>`): no underscores. */
 export const McpServerNameSchema = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, "must be a slug: lowercase letters, digits and inner hyphens, at most 40");
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
+    "must be a slug: lowercase letters, digits and inner hyphens, at most 40",
+  );
 export const McpTransportSchema = z.enum(["http", "sse"]);
 export type McpTransport = z.infer<typeof McpTransportSchema>;
 
@@ -23,7 +26,13 @@ export type McpTransport = z.infer<typeof McpTransportSchema>;
 const HeaderNameSchema = z
   .string()
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, "must be an HTTP header name")
-  .refine((name) => !/^(host|content-length|connection|transfer-encoding|upgrade|te|trailer|keep-alive|proxy-.*)$/i.test(name), "is set by the connection itself");
+  .refine(
+    (name) =>
+      !/^(host|content-length|connection|transfer-encoding|upgrade|te|trailer|keep-alive|proxy-.*)$/i.test(
+        name,
+      ),
+    "is set by the connection itself",
+  );
 
 export const SECRET_HEADER_PREFIX = "secret:";
 const HeaderValueSchema = z
@@ -31,7 +40,11 @@ const HeaderValueSchema = z
   .min(1)
   .max(MAX_MCP_HEADER_VALUE)
   .refine((value) => !/[\r\n\0]/.test(value), "must not contain line breaks")
-  .refine((value) => !value.startsWith(SECRET_HEADER_PREFIX) || SECRET_NAME.test(value.slice(SECRET_HEADER_PREFIX.length)), "secret: must name a workspace secret");
+  .refine(
+    (value) =>
+      !value.startsWith(SECRET_HEADER_PREFIX) || SECRET_NAME.test(value.slice(SECRET_HEADER_PREFIX.length)),
+    "secret: must name a workspace secret",
+  );
 
 export const McpHeadersSchema = z
   .record(HeaderNameSchema, HeaderValueSchema)
@@ -48,7 +61,10 @@ const McpURLSchema = z
   .url({ protocol: /^https?$/, error: "must be an https URL" })
   .max(2000)
   // Members see the URL: a credential goes in a header (from a secret), never in the URL's user info.
-  .refine((url) => URL.canParse(url) && !new URL(url).username && !new URL(url).password, "must not carry a user name or password: put credentials in a header");
+  .refine(
+    (url) => URL.canParse(url) && !new URL(url).username && !new URL(url).password,
+    "must not carry a user name or password: put credentials in a header",
+  );
 
 export const McpServerDefinitionSchema = z.strictObject({
   url: McpURLSchema,

@@ -27,8 +27,10 @@ export const defaultThinking = (entry: ModelEntry): boolean => entry.thinking.mo
 
 /** Why thinking cannot be `on` (or off) with this model and these max tokens; null when it can. */
 export function thinkingProblem(entry: ModelEntry, thinking: boolean, maxTokens: number): string | null {
-  if (!thinking && entry.thinking.mode === "always") return `${entry.label} always thinks: thinking cannot be turned off`;
-  if (thinking && maxTokens < LIMITS.thinkingMinMaxTokens) return `extended thinking needs max tokens above ${LIMITS.thinkingMinMaxTokens - 1}`;
+  if (!thinking && entry.thinking.mode === "always")
+    return `${entry.label} always thinks: thinking cannot be turned off`;
+  if (thinking && maxTokens < LIMITS.thinkingMinMaxTokens)
+    return `extended thinking needs max tokens above ${LIMITS.thinkingMinMaxTokens - 1}`;
   return null;
 }
 
@@ -38,7 +40,8 @@ export function effortProblem(entry: ModelEntry, effort: Effort, thinking: boole
   if (levels.length === 0) return `${entry.label} takes no effort setting`;
   if (!levels.includes(effort)) return `${entry.label} takes effort ${levels.join(", ")}`;
   const cap = entry.thinking.offMaxEffort;
-  if (!thinking && cap !== null && rank(effort) > rank(cap)) return `${entry.label} takes effort up to ${cap} with thinking off`;
+  if (!thinking && cap !== null && rank(effort) > rank(cap))
+    return `${entry.label} takes effort up to ${cap} with thinking off`;
   return null;
 }
 
@@ -53,6 +56,9 @@ export function settingsProblems(entry: ModelEntry, settings: ModelSettings): Se
 }
 
 /** Every effort level with the reason this model cannot take it with thinking on or off (null: it can). */
-export function effortOptions(entry: ModelEntry, thinking: boolean): { level: Effort; reason: string | null }[] {
+export function effortOptions(
+  entry: ModelEntry,
+  thinking: boolean,
+): { level: Effort; reason: string | null }[] {
   return EFFORTS.map((level) => ({ level, reason: effortProblem(entry, level, thinking) }));
 }

@@ -95,7 +95,10 @@ export type Catalog = readonly ModelEntry[];
 export const CATALOG: Catalog = MODEL_IDS.map((id) => ModelEntrySchema.parse({ id, ...BUILT_IN[id] }));
 
 /** The labels the UI and exports show, by id. */
-export const MODEL_LABELS = Object.fromEntries(MODEL_IDS.map((id) => [id, BUILT_IN[id].label])) as Record<ModelId, string>;
+export const MODEL_LABELS = Object.fromEntries(MODEL_IDS.map((id) => [id, BUILT_IN[id].label])) as Record<
+  ModelId,
+  string
+>;
 
 /**
  * A deployment's changes to the catalog (the wrangler var MODEL_CATALOG, a JSON object): per known id, the
@@ -111,14 +114,19 @@ export const CatalogOverrideSchema = z.partialRecord(
 export type CatalogOverride = z.infer<typeof CatalogOverrideSchema>;
 
 export function withOverride(catalog: Catalog, override: CatalogOverride): Catalog {
-  return catalog.map((entry) => ({ ...entry, ...override[entry.id], pricing: { ...entry.pricing, ...override[entry.id]?.pricing } }));
+  return catalog.map((entry) => ({
+    ...entry,
+    ...override[entry.id],
+    pricing: { ...entry.pricing, ...override[entry.id]?.pricing },
+  }));
 }
 
 /** The day (UTC) a time falls on, as YYYY-MM-DD. */
 export const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
 
 /** Retired: past its last day. The end-of-life day itself still answers. */
-export const isRetired = (entry: ModelEntry, now: number) => entry.endOfLife !== null && dayOf(now) > entry.endOfLife;
+export const isRetired = (entry: ModelEntry, now: number) =>
+  entry.endOfLife !== null && dayOf(now) > entry.endOfLife;
 
 export function entryOf(catalog: Catalog, id: ModelId): ModelEntry {
   return catalog.find((entry) => entry.id === id) ?? CATALOG.find((entry) => entry.id === id)!;
@@ -161,11 +169,18 @@ export type ModelView = z.infer<typeof ModelViewSchema>;
 
 export function modelViews(catalog: Catalog, now: number): ModelView[] {
   const fallback = defaultModel(catalog, now).id;
-  return catalog.map((entry) => ({ ...entry, default: entry.id === fallback, retired: isRetired(entry, now) }));
+  return catalog.map((entry) => ({
+    ...entry,
+    default: entry.id === fallback,
+    retired: isRetired(entry, now),
+  }));
 }
 
 /** Cost in US dollars of some usage at a model's prices. */
-export function costUsd(pricing: Pricing, usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }): number {
+export function costUsd(
+  pricing: Pricing,
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number },
+): number {
   const perToken =
     usage.inputTokens * pricing.inputPerMTok +
     usage.outputTokens * pricing.outputPerMTok +

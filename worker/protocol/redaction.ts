@@ -28,7 +28,8 @@ export function binaryToBytes(text: string): Uint8Array {
 
 function toBinaryString(bytes: Uint8Array): string {
   let out = "";
-  for (let at = 0; at < bytes.length; at += 8192) out += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  for (let at = 0; at < bytes.length; at += 8192)
+    out += String.fromCharCode(...bytes.subarray(at, at + 8192));
   return out;
 }
 
@@ -64,7 +65,9 @@ function urlForms(value: string): string[] {
 export function secretForms(value: string): string[] {
   if (value.length < MIN_LEGACY_LENGTH) return [];
   if (value.length < MIN_SECRET_LENGTH) return [value];
-  const encoded = [...base64Forms(value), ...urlForms(value)].filter((form) => form.length >= MIN_FORM_LENGTH && form !== value);
+  const encoded = [...base64Forms(value), ...urlForms(value)].filter(
+    (form) => form.length >= MIN_FORM_LENGTH && form !== value,
+  );
   return [...new Set([value, ...encoded])];
 }
 
@@ -182,7 +185,9 @@ export class Redaction {
     if (typeof value === "string") return this.text(value);
     if (Array.isArray(value)) return value.map((item) => this.#deep(item));
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.text(key), this.#deep(item)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [this.text(key), this.#deep(item)]),
+      );
     }
     return value;
   }

@@ -22,7 +22,15 @@ export const AGENT_CONTAINER_PORT = 8788;
 /** `PATCH /sessions/:id`: what the session's next container starts with, as AgentContainer keeps it. */
 export const RunnerSessionPatchSchema = z.strictObject({
   /** The container's environment (AgentContainer.envVars): names as in a shell, values without NUL. */
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string().max(4096).refine((value) => !value.includes("\0"))).optional(),
+  env: z
+    .record(
+      z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
+      z
+        .string()
+        .max(4096)
+        .refine((value) => !value.includes("\0")),
+    )
+    .optional(),
   /** Idle this long (no request, no open socket), the container is stopped (AgentContainer.sleepAfter). */
   sleepAfterSeconds: z.int().min(1).max(86_400).optional(),
 });

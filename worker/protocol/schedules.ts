@@ -17,7 +17,10 @@ const Timezone = z.string().trim().min(1).max(100);
 const ScheduleSession = CreateSessionSchema.refine((body) => body.prompt === undefined, {
   path: ["prompt"],
   message: "a schedule's first message is its own prompt field",
-}).refine((body) => body.interactive === undefined, { path: ["interactive"], message: "a schedule's interactive field says this" });
+}).refine((body) => body.interactive === undefined, {
+  path: ["interactive"],
+  message: "a schedule's interactive field says this",
+});
 const Prompt = z.string().trim().min(1).max(LIMITS.prompt.max);
 
 export const CreateScheduleSchema = z.strictObject({

@@ -5,10 +5,22 @@
  * OpenAPI document is generated from them. No Worker-runtime imports: web/ imports this file.
  */
 import { z } from "zod";
-import { AgentStatusSchema, APPROVAL_MESSAGE_MAX, ApprovalDecisionSchema, PlanContinueModeSchema } from "./agent";
+import {
+  AgentStatusSchema,
+  APPROVAL_MESSAGE_MAX,
+  ApprovalDecisionSchema,
+  PlanContinueModeSchema,
+} from "./agent";
 import { PHASES } from "./lifecycle";
 import { EffortSchema } from "./models";
-import { LIMITS, MODEL_IDS, PermissionModeSchema, RepoInputSchema, RepoSchema, WorkflowNameSchema } from "./session-config";
+import {
+  LIMITS,
+  MODEL_IDS,
+  PermissionModeSchema,
+  RepoInputSchema,
+  RepoSchema,
+  WorkflowNameSchema,
+} from "./session-config";
 import { SessionUsageSchema } from "./usage";
 
 export const PhaseSchema = z.enum(PHASES);
@@ -89,7 +101,10 @@ export const SessionSummarySchema = SessionViewSchema.pick({
 });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
-export const SessionPageSchema = z.object({ sessions: z.array(SessionSummarySchema), nextCursor: z.string().nullable() });
+export const SessionPageSchema = z.object({
+  sessions: z.array(SessionSummarySchema),
+  nextCursor: z.string().nullable(),
+});
 export type SessionPage = z.infer<typeof SessionPageSchema>;
 
 /** One entry of the session's append-only events log; `actor` is the acting person's name. */
@@ -127,8 +142,17 @@ export const CreateSessionSchema = z
     displayName: DisplayName.optional(),
     /** Unset: the catalog's default at the time of creation (the first live model; worker/protocol/models.ts). */
     model: z.enum(MODEL_IDS, { error: `model must be one of ${MODEL_IDS.join(", ")}` }).optional(),
-    temperature: z.number().min(LIMITS.temperature.min).max(LIMITS.temperature.max).default(LIMITS.temperature.default),
-    maxTokens: z.number().int().min(LIMITS.maxTokens.min).max(LIMITS.maxTokens.max).default(LIMITS.maxTokens.default),
+    temperature: z
+      .number()
+      .min(LIMITS.temperature.min)
+      .max(LIMITS.temperature.max)
+      .default(LIMITS.temperature.default),
+    maxTokens: z
+      .number()
+      .int()
+      .min(LIMITS.maxTokens.min)
+      .max(LIMITS.maxTokens.max)
+      .default(LIMITS.maxTokens.default),
     timeoutSeconds: z
       .number()
       .int()
@@ -176,8 +200,15 @@ export const DecisionSchema = z.strictObject({
   mode: PlanContinueModeSchema.optional(),
 });
 export type DecisionBody = z.infer<typeof DecisionSchema>;
-export const ApprovalDecidedSchema = z.object({ approvalId: z.string(), decision: ApprovalDecisionSchema, decidedBy: z.string() });
-export const ApprovalParamsSchema = z.object({ id: z.string().min(1).max(100), approvalId: z.string().min(1).max(200) });
+export const ApprovalDecidedSchema = z.object({
+  approvalId: z.string(),
+  decision: ApprovalDecisionSchema,
+  decidedBy: z.string(),
+});
+export const ApprovalParamsSchema = z.object({
+  id: z.string().min(1).max(100),
+  approvalId: z.string().min(1).max(200),
+});
 
 export const MessageSchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.prompt.max) });
 

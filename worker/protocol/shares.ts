@@ -28,7 +28,11 @@ export const ShareSchema = z.object({
 export type Share = z.infer<typeof ShareSchema>;
 
 /** POST …/shares: the link with its token, shown this once. */
-export const CreatedShareSchema = z.object({ id: z.string(), url: z.string(), expiresAt: z.int().nullable() });
+export const CreatedShareSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  expiresAt: z.int().nullable(),
+});
 export type CreatedShare = z.infer<typeof CreatedShareSchema>;
 
 export const GuestSessionSchema = SessionViewSchema.pick({

@@ -15,7 +15,8 @@ import { ArtifactSchema, OriginSchema, PhaseSchema } from "./session";
 export const DOC_KEYS = { info: "session", messages: "messages" } as const;
 
 export const sessionInfo = (doc: Y.Doc): Y.Map<unknown> => doc.getMap<unknown>(DOC_KEYS.info);
-export const messageList = (doc: Y.Doc): Y.Array<MessageEntry> => doc.getArray<MessageEntry>(DOC_KEYS.messages);
+export const messageList = (doc: Y.Doc): Y.Array<MessageEntry> =>
+  doc.getArray<MessageEntry>(DOC_KEYS.messages);
 
 /**
  * A message in the `messages` array. While anything in it can still change (it streams, a tool in it runs,
@@ -84,7 +85,15 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 export const MESSAGE_ROLES = ["user", "assistant", "system"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const BLOCK_TYPES = ["text", "thinking", "tool_use", "question", "approval", "error", "setup"] as const;
+export const BLOCK_TYPES = [
+  "text",
+  "thinking",
+  "tool_use",
+  "question",
+  "approval",
+  "error",
+  "setup",
+] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];
 
 /** `stopped`: cancelled by a stop; `result` holds what it wrote until then. */

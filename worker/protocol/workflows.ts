@@ -50,13 +50,16 @@ export const BUILTIN_WORKFLOW_DEFINITIONS = {
 export type BuiltinWorkflowName = keyof typeof BUILTIN_WORKFLOW_DEFINITIONS;
 
 export function builtinWorkflow(name: string): (Workflow & { label: string }) | null {
-  return Object.hasOwn(BUILTIN_WORKFLOW_DEFINITIONS, name) ? BUILTIN_WORKFLOW_DEFINITIONS[name as BuiltinWorkflowName] : null;
+  return Object.hasOwn(BUILTIN_WORKFLOW_DEFINITIONS, name)
+    ? BUILTIN_WORKFLOW_DEFINITIONS[name as BuiltinWorkflowName]
+    : null;
 }
 
 /** Fills a workflow's first-message template; a template without the placeholder gets the prompt appended. */
 export function renderFirstMessage(workflow: Workflow, prompt: string): string {
   const template = workflow.firstMessage;
-  if (template.includes(WORKFLOW_PROMPT_PLACEHOLDER)) return template.split(WORKFLOW_PROMPT_PLACEHOLDER).join(prompt);
+  if (template.includes(WORKFLOW_PROMPT_PLACEHOLDER))
+    return template.split(WORKFLOW_PROMPT_PLACEHOLDER).join(prompt);
   return prompt ? `${template}\n\n${prompt}` : template;
 }
 
@@ -106,12 +109,14 @@ export const WorkflowParamsSchema = z.object({ name: WorkflowSlug });
 export const DeleteWorkflowQuerySchema = z.object({ force: z.enum(["true", "false"]).optional() });
 
 /** The built-ins as GET …/workflows lists them. */
-export const BUILTIN_WORKFLOW_LIST: WorkspaceWorkflow[] = Object.values(BUILTIN_WORKFLOW_DEFINITIONS).map((w) => ({
-  name: w.name,
-  title: w.label,
-  systemPrompt: w.systemPrompt,
-  firstMessage: w.firstMessage,
-  builtIn: true,
-  createdAt: null,
-  updatedAt: null,
-}));
+export const BUILTIN_WORKFLOW_LIST: WorkspaceWorkflow[] = Object.values(BUILTIN_WORKFLOW_DEFINITIONS).map(
+  (w) => ({
+    name: w.name,
+    title: w.label,
+    systemPrompt: w.systemPrompt,
+    firstMessage: w.firstMessage,
+    builtIn: true,
+    createdAt: null,
+    updatedAt: null,
+  }),
+);

@@ -45,7 +45,8 @@ export type SecretScope = z.infer<typeof SecretScopeSchema>;
 
 /** Secrets only the Worker uses: their scope is `integration` unless the owner says otherwise. */
 const INTEGRATION_SECRETS = new Set(["GOOGLE_DRIVE_TOKEN"]);
-export const defaultSecretScope = (name: string): SecretScope => (INTEGRATION_SECRETS.has(name) ? "integration" : "agent");
+export const defaultSecretScope = (name: string): SecretScope =>
+  INTEGRATION_SECRETS.has(name) ? "integration" : "agent";
 
 /**
  * An invitation: a member added by email, until the person with that email comes (signs in, or opens
@@ -72,7 +73,12 @@ export const CreateWorkspaceSchema = z.strictObject({ name: WorkspaceName });
 export const UpdateWorkspaceSchema = z
   .strictObject({
     name: WorkspaceName.optional(),
-    idleStopMinutes: z.number().int().min(LIMITS.idleStopMinutes.min).max(LIMITS.idleStopMinutes.max).optional(),
+    idleStopMinutes: z
+      .number()
+      .int()
+      .min(LIMITS.idleStopMinutes.min)
+      .max(LIMITS.idleStopMinutes.max)
+      .optional(),
     /** null removes the budget. */
     monthlyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   })
@@ -83,18 +89,26 @@ export type WorkspacePatch = z.input<typeof UpdateWorkspaceSchema>;
  * `user` is the person's exact email. Only an email: a display name (or id) would let an owner learn the
  * email of anyone who ever signed in, from the member added.
  */
-export const AddMemberSchema = z.strictObject({ user: z.email({ error: "must be the person's email" }).max(320), role: RoleSchema });
+export const AddMemberSchema = z.strictObject({
+  user: z.email({ error: "must be the person's email" }).max(320),
+  role: RoleSchema,
+});
 export const ChangeRoleSchema = z.strictObject({ role: RoleSchema });
 export const InvitationParamsSchema = z.object({ email: z.email().max(320) });
 
 /** Secret names are environment variable names: they become the agent's environment. */
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-export const SecretNameSchema = z.string().regex(SECRET_NAME, "must be an environment variable name (letters, digits, underscores)");
+export const SecretNameSchema = z
+  .string()
+  .regex(SECRET_NAME, "must be an environment variable name (letters, digits, underscores)");
 /** A value shorter than MIN_SECRET_LENGTH cannot be redacted reliably (it would match ordinary text): refused. */
 export const PutSecretSchema = z.strictObject({
   value: z
     .string()
-    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be kept out of transcripts reliably`)
+    .min(
+      MIN_SECRET_LENGTH,
+      `must be at least ${MIN_SECRET_LENGTH} characters: shorter values cannot be kept out of transcripts reliably`,
+    )
     .max(64 * 1024),
   /** Absent: the secret keeps its scope, or a new one takes `defaultSecretScope`. */
   scope: SecretScopeSchema.optional(),

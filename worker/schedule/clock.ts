@@ -48,7 +48,12 @@ export class ScheduleClock extends DurableObject<Env> {
     const slot = schedule.nextRunAt;
     if (slot > now) return this.ctx.storage.setAlarm(slot);
     await runSlot(this.env, schedule, slot, now);
-    await advanceSchedule(this.env.DB, scheduleId, slot, nextRunAfter(schedule.cron, schedule.timezone, Math.max(now, slot)));
+    await advanceSchedule(
+      this.env.DB,
+      scheduleId,
+      slot,
+      nextRunAfter(schedule.cron, schedule.timezone, Math.max(now, slot)),
+    );
     // The schedule as it is now: an edit during the run has set its own next slot.
     const current = await findSchedule(this.env.DB, scheduleId);
     if (current?.enabled && current.nextRunAt !== null) await this.ctx.storage.setAlarm(current.nextRunAt);
@@ -57,4 +62,5 @@ export class ScheduleClock extends DurableObject<Env> {
 }
 
 /** The clock of a schedule. */
-export const clockOf = (env: Env, scheduleId: string) => env.ScheduleClock.get(env.ScheduleClock.idFromName(scheduleId));
+export const clockOf = (env: Env, scheduleId: string) =>
+  env.ScheduleClock.get(env.ScheduleClock.idFromName(scheduleId));

@@ -26,16 +26,29 @@ function isTimezone(timezone: string): boolean {
 
 /** Checks an expression and zone as a request gives them: 400 naming the field, the minimum interval stated. */
 export function validateCron(cron: string, timezone: string, now = Date.now()): void {
-  if (!isTimezone(timezone)) throw new HttpError("invalid_input", `timezone: "${timezone}" is not an IANA time zone (e.g. Europe/Berlin)`, { field: "timezone" });
+  if (!isTimezone(timezone))
+    throw new HttpError(
+      "invalid_input",
+      `timezone: "${timezone}" is not an IANA time zone (e.g. Europe/Berlin)`,
+      { field: "timezone" },
+    );
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5) {
-    throw new HttpError("invalid_input", "cron: needs exactly 5 fields (minute hour day-of-month month day-of-week)", { field: "cron" });
+    throw new HttpError(
+      "invalid_input",
+      "cron: needs exactly 5 fields (minute hour day-of-month month day-of-week)",
+      { field: "cron" },
+    );
   }
   let job: Cron;
   try {
     job = pattern(cron, timezone);
   } catch (err) {
-    throw new HttpError("invalid_input", `cron: ${err instanceof Error ? err.message : "not a cron expression"}`, { field: "cron" });
+    throw new HttpError(
+      "invalid_input",
+      `cron: ${err instanceof Error ? err.message : "not a cron expression"}`,
+      { field: "cron" },
+    );
   }
   const runs = job.nextRuns(SAMPLE_RUNS, new Date(now)).map((date) => date.getTime());
   if (runs.length === 0) throw new HttpError("invalid_input", "cron: never runs", { field: "cron" });

@@ -31,21 +31,39 @@ export async function runSlot(env: Env, schedule: Schedule, slot: number, now: n
   const member = await getMembership(env.DB, schedule.workspaceId, runAs.id);
   if (!member || member.role === "viewer") {
     const who = runAs.id === schedule.createdBy.id ? "creator" : "last editor";
-    await finishRun(env.DB, run.id, "failed", null, `the schedule's ${who} (${runAs.name}) is no longer an owner or editor of the workspace`);
+    await finishRun(
+      env.DB,
+      run.id,
+      "failed",
+      null,
+      `the schedule's ${who} (${runAs.name}) is no longer an owner or editor of the workspace`,
+    );
     return;
   }
   const previous = await lastStartedSession(env.DB, schedule.id, run.id);
   if (previous && previous !== run.sessionId) {
     const phase = await phaseOf(env, previous);
     if (phase && isBusy(phase)) {
-      await finishRun(env.DB, run.id, "skipped", null, `the previous run's session ${previous} is still ${phase}`);
+      await finishRun(
+        env.DB,
+        run.id,
+        "skipped",
+        null,
+        `the previous run's session ${previous} is still ${phase}`,
+      );
       return;
     }
   }
   // A run the clock found unfinished was counted when it began.
   const limited = run.claimed ? await rateLimitRefusal(env, "sessionCreation", `user:${runAs.id}`) : null;
   if (limited) {
-    await finishRun(env.DB, run.id, "failed", null, `${limited.code}: ${runAs.name}, whom the schedule runs as, created too many sessions in the last minute`);
+    await finishRun(
+      env.DB,
+      run.id,
+      "failed",
+      null,
+      `${limited.code}: ${runAs.name}, whom the schedule runs as, created too many sessions in the last minute`,
+    );
     return;
   }
   await start(env, schedule, run.id, run.sessionId!, runAs);
@@ -61,15 +79,27 @@ export async function runNow(env: Env, schedule: Schedule, actor: Actor, now = D
 }
 
 /** Starts the run's session unless it exists already; records the outcome; returns the failure, if any. */
-async function start(env: Env, schedule: Schedule, runId: string, sessionId: string, actor: Actor): Promise<HttpError | null> {
+async function start(
+  env: Env,
+  schedule: Schedule,
+  runId: string,
+  sessionId: string,
+  actor: Actor,
+): Promise<HttpError | null> {
   if (await workspaceOfSession(env.DB, sessionId)) {
     await finishRun(env.DB, runId, "started", sessionId, null);
     return null;
   }
   // Checked again at each run: what was valid when the schedule was saved may not be now (a retired model).
-  const checked = CreateSessionSchema.safeParse({ ...schedule.session, prompt: schedule.prompt, interactive: schedule.interactive });
+  const checked = CreateSessionSchema.safeParse({
+    ...schedule.session,
+    prompt: schedule.prompt,
+    interactive: schedule.interactive,
+  });
   if (!checked.success) {
-    const failure = new HttpError("invalid_input", `session.${zodErrorBody(checked.error).error.message}`, { field: "session" });
+    const failure = new HttpError("invalid_input", `session.${zodErrorBody(checked.error).error.message}`, {
+      field: "session",
+    });
     await finishRun(env.DB, runId, "failed", null, `${failure.code}: ${failure.message}`);
     return failure;
   }
@@ -82,7 +112,13 @@ async function start(env: Env, schedule: Schedule, runId: string, sessionId: str
   } catch (err) {
     // Every member reads the run's reason: an unexpected failure's own words (storage, the runtime) stay in the log.
     if (!(err instanceof HttpError)) console.error(`schedule ${schedule.id}: run ${runId} failed`, err);
-    const failure = err instanceof HttpError ? err : new HttpError("internal", "the session could not be started: an internal error (recorded in the server's log)");
+    const failure =
+      err instanceof HttpError
+        ? err
+        : new HttpError(
+            "internal",
+            "the session could not be started: an internal error (recorded in the server's log)",
+          );
     await finishRun(env.DB, runId, "failed", null, `${failure.code}: ${failure.message}`);
     return failure;
   }

@@ -23,7 +23,8 @@ export function secretsKey(env: SecretsEnv): Promise<CryptoKey> {
   let cached = keys.get(encoded);
   if (!cached) {
     const raw = decodeBase64(encoded);
-    if (raw?.byteLength !== 32) throw new HttpError("secrets_unavailable", "SECRETS_KEY must be base64 of 32 bytes");
+    if (raw?.byteLength !== 32)
+      throw new HttpError("secrets_unavailable", "SECRETS_KEY must be base64 of 32 bytes");
     cached = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(encoded, cached);
   }

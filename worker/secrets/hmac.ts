@@ -3,7 +3,13 @@
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
 function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  return crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    [usage],
+  );
 }
 
 export async function signBody(secret: string, body: Uint8Array | string): Promise<string> {
@@ -13,7 +19,11 @@ export async function signBody(secret: string, body: Uint8Array | string): Promi
 }
 
 /** Checks a `sha256=<hex>` header; crypto.subtle.verify compares the MACs in constant time. */
-export async function verifySignature(secret: string, body: Uint8Array, header: string | null | undefined): Promise<boolean> {
+export async function verifySignature(
+  secret: string,
+  body: Uint8Array,
+  header: string | null | undefined,
+): Promise<boolean> {
   const hex = SIGNATURE.exec(header?.trim() ?? "")?.[1];
   if (!hex) return false;
   const mac = new Uint8Array(hex.length / 2);

@@ -15,9 +15,22 @@ export { MIN_SECRET_LENGTH, REDACTED } from "../protocol/redaction";
 /** The additional data of a workspace secret's ciphertext: its workspace and name. */
 const secretContext = (workspaceId: string, name: string) => `secret:${workspaceId}:${name}`;
 
-export async function putWorkspaceSecret(env: SecretsEnv, workspaceId: string, name: string, value: string, scope: SecretScope | null): Promise<void> {
+export async function putWorkspaceSecret(
+  env: SecretsEnv,
+  workspaceId: string,
+  name: string,
+  value: string,
+  scope: SecretScope | null,
+): Promise<void> {
   const sealed = await seal(await secretsKey(env), value, secretContext(workspaceId, name));
-  await upsertSecret(env.DB, workspaceId, name, sealed, { given: scope, newScope: defaultSecretScope(name) }, Date.now());
+  await upsertSecret(
+    env.DB,
+    workspaceId,
+    name,
+    sealed,
+    { given: scope, newScope: defaultSecretScope(name) },
+    Date.now(),
+  );
 }
 
 /** A workspace's secrets, opened: by name, those the agent may have, and every value to redact. */
@@ -31,15 +44,21 @@ export interface WorkspaceSecrets {
 }
 
 export async function loadWorkspaceSecrets(env: SecretsEnv, workspaceId: string): Promise<WorkspaceSecrets> {
-  const [rows, retired] = await Promise.all([listSecretRows(env.DB, workspaceId), listRetiredSecretRows(env.DB, workspaceId, Date.now())]);
+  const [rows, retired] = await Promise.all([
+    listSecretRows(env.DB, workspaceId),
+    listRetiredSecretRows(env.DB, workspaceId, Date.now()),
+  ]);
   if (rows.length === 0 && retired.length === 0) return { byName: {}, forAgent: {}, redact: [] };
   const key = await secretsKey(env);
-  const open = (row: { name: string; ciphertext: string; iv: string }) => unseal(key, row, secretContext(workspaceId, row.name));
+  const open = (row: { name: string; ciphertext: string; iv: string }) =>
+    unseal(key, row, secretContext(workspaceId, row.name));
   const current = await Promise.all(rows.map(async (row) => ({ ...row, value: await open(row) })));
   const old = await Promise.all(retired.map(open));
   return {
     byName: Object.fromEntries(current.map((row) => [row.name, row.value])),
-    forAgent: Object.fromEntries(current.filter((row) => row.scope === "agent").map((row) => [row.name, row.value])),
+    forAgent: Object.fromEntries(
+      current.filter((row) => row.scope === "agent").map((row) => [row.name, row.value]),
+    ),
     redact: [...current.map((row) => row.value), ...old],
   };
 }
@@ -59,11 +78,17 @@ export async function sealValue(env: SecretsEnv, context: string, value: string)
   return seal(await secretsKey(env), value, context);
 }
 
-export async function openValue(env: SecretsEnv, context: string, sealed: { ciphertext: string; iv: string }): Promise<string> {
+export async function openValue(
+  env: SecretsEnv,
+  context: string,
+  sealed: { ciphertext: string; iv: string },
+): Promise<string> {
   return unseal(await secretsKey(env), sealed, context);
 }
 
 /** A new random signing secret (256 bits, hex). */
 export function newSigningSecret(): string {
-  return [...crypto.getRandomValues(new Uint8Array(32))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return [...crypto.getRandomValues(new Uint8Array(32))]
+    .map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
 }

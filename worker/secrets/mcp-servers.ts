@@ -8,7 +8,12 @@
 import { listMcpServerRows, type McpServerRow, type McpServerWrite } from "../db/mcp-servers";
 import { callbackURLRefusal } from "../http/outbound";
 import type { StartMcpServer } from "../protocol/agent";
-import { headerSecretName, McpHeadersSchema, type McpHeaders, type McpServerDefinition } from "../protocol/mcp-servers";
+import {
+  headerSecretName,
+  McpHeadersSchema,
+  type McpHeaders,
+  type McpServerDefinition,
+} from "../protocol/mcp-servers";
 import { openValue, sealValue, type SecretsEnv } from "./index";
 
 const sealContext = (workspaceId: string, name: string) => `mcp:${workspaceId}:${name}`;
@@ -31,10 +36,21 @@ export function mcpURLRefusal(url: string, authMode: string): string | null {
 
 /** The secrets the headers name, each once. */
 export function namedSecrets(headers: McpHeaders): string[] {
-  return [...new Set(Object.values(headers).map(headerSecretName).filter((name): name is string => name !== null))];
+  return [
+    ...new Set(
+      Object.values(headers)
+        .map(headerSecretName)
+        .filter((name): name is string => name !== null),
+    ),
+  ];
 }
 
-export async function sealMcpServer(env: SecretsEnv, workspaceId: string, name: string, definition: McpServerDefinition): Promise<McpServerWrite> {
+export async function sealMcpServer(
+  env: SecretsEnv,
+  workspaceId: string,
+  name: string,
+  definition: McpServerDefinition,
+): Promise<McpServerWrite> {
   const headers = definition.headers ?? {};
   const secretHeaders = Object.fromEntries(
     Object.entries(headers).flatMap(([header, value]) => {
@@ -52,13 +68,26 @@ export async function sealMcpServer(env: SecretsEnv, workspaceId: string, name: 
 }
 
 async function openHeaders(env: SecretsEnv, workspaceId: string, row: McpServerRow): Promise<McpHeaders> {
-  const json = await openValue(env, sealContext(workspaceId, row.name), { ciphertext: row.headers_ciphertext, iv: row.headers_iv });
+  const json = await openValue(env, sealContext(workspaceId, row.name), {
+    ciphertext: row.headers_ciphertext,
+    iv: row.headers_iv,
+  });
   return McpHeadersSchema.parse(JSON.parse(json));
 }
 
 /** One server as this session's agent gets it: headers resolved, or the reason it cannot connect. */
-function resolveServer(row: McpServerRow, headers: McpHeaders, secrets: Record<string, string>, authMode: string): StartMcpServer {
-  const base = { name: row.name, url: row.url, transport: row.transport, privateHostsAllowed: authMode === "dev" };
+function resolveServer(
+  row: McpServerRow,
+  headers: McpHeaders,
+  secrets: Record<string, string>,
+  authMode: string,
+): StartMcpServer {
+  const base = {
+    name: row.name,
+    url: row.url,
+    transport: row.transport,
+    privateHostsAllowed: authMode === "dev",
+  };
   const refused = mcpURLRefusal(row.url, authMode);
   if (refused) return { ...base, headers: {}, failure: `not connected: ${refused}` };
   const resolved: Record<string, string> = {};
@@ -66,15 +95,27 @@ function resolveServer(row: McpServerRow, headers: McpHeaders, secrets: Record<s
     const secret = headerSecretName(value);
     if (secret === null) resolved[header] = value;
     else if (secret in secrets) resolved[header] = secrets[secret]!;
-    else return { ...base, headers: {}, failure: `not connected: the header ${header} names the secret ${secret}, which the workspace does not have for agents (no such secret, or an integration secret, which never reaches an agent)` };
+    else
+      return {
+        ...base,
+        headers: {},
+        failure: `not connected: the header ${header} names the secret ${secret}, which the workspace does not have for agents (no such secret, or an integration secret, which never reaches an agent)`,
+      };
   }
   return { ...base, headers: resolved, failure: null };
 }
 
 /** The workspace's servers for a session's `start` frame, read now (a server added later reaches sessions started later). */
-export async function sessionMcpServers(env: SecretsEnv, workspaceId: string, secrets: Record<string, string>, authMode: string): Promise<StartMcpServer[]> {
+export async function sessionMcpServers(
+  env: SecretsEnv,
+  workspaceId: string,
+  secrets: Record<string, string>,
+  authMode: string,
+): Promise<StartMcpServer[]> {
   const rows = await listMcpServerRows(env.DB, workspaceId);
-  return Promise.all(rows.map(async (row) => resolveServer(row, await openHeaders(env, workspaceId, row), secrets, authMode)));
+  return Promise.all(
+    rows.map(async (row) => resolveServer(row, await openHeaders(env, workspaceId, row), secrets, authMode)),
+  );
 }
 
 /** Every header value a session's servers carry: redacted like a secret wherever the session's words go. */

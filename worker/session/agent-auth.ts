@@ -36,7 +36,9 @@ async function agentKey(env: Env, storage: DurableObjectStorage, sessionId: stri
   if (env.AGENT_URL) {
     const key = env.AGENT_KEY?.trim();
     if (!key || key.length < MIN_AGENT_KEY_LENGTH) {
-      throw new AgentAuthError(`${AGENT_KEY_ENV} is not configured (at least ${MIN_AGENT_KEY_LENGTH} characters): the agent host refuses an unauthenticated link`);
+      throw new AgentAuthError(
+        `${AGENT_KEY_ENV} is not configured (at least ${MIN_AGENT_KEY_LENGTH} characters): the agent host refuses an unauthenticated link`,
+      );
     }
     return key;
   }
@@ -46,7 +48,11 @@ async function agentKey(env: Env, storage: DurableObjectStorage, sessionId: stri
 }
 
 /** The Bearer token this session's room presents. */
-export async function agentCredential(env: Env, storage: DurableObjectStorage, sessionId: string): Promise<string> {
+export async function agentCredential(
+  env: Env,
+  storage: DurableObjectStorage,
+  sessionId: string,
+): Promise<string> {
   return agentLinkToken(await agentKey(env, storage, sessionId), sessionId);
 }
 
@@ -74,5 +80,7 @@ export async function signedAgentRequest(
     response.webSocket.accept();
     response.webSocket.close(1008, "the agent did not prove its key");
   }
-  throw new AgentAuthError(`the agent answered ${response.status} without proving it holds the session's key`);
+  throw new AgentAuthError(
+    `the agent answered ${response.status} without proving it holds the session's key`,
+  );
 }

@@ -26,7 +26,13 @@ export interface FrameEffects {
   environmentArchived(key: string, size: number, overLimit: boolean): void;
 }
 
-export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, store: RoomStore, effects: FrameEffects, now: number): void {
+export function applyAgentFrame(
+  frame: FromAgentFrame,
+  state: SessionState,
+  store: RoomStore,
+  effects: FrameEffects,
+  now: number,
+): void {
   const record = state.record;
   const transcript = state.transcript;
   if (!record || !transcript) return;
@@ -79,8 +85,18 @@ export function applyAgentFrame(frame: FromAgentFrame, state: SessionState, stor
       return;
     case "setup_end":
       transcript.applyAgentFrame(frame, now);
-      if (frame.status === "restored") store.appendEvent({ at: now, type: "environment_restored", reason: "the saved environment was restored; the setup did not run" });
-      if (frame.status === "error") store.appendEvent({ at: now, type: "setup_failed", reason: `the setup exited with ${frame.exitCode ?? "a signal"}` });
+      if (frame.status === "restored")
+        store.appendEvent({
+          at: now,
+          type: "environment_restored",
+          reason: "the saved environment was restored; the setup did not run",
+        });
+      if (frame.status === "error")
+        store.appendEvent({
+          at: now,
+          type: "setup_failed",
+          reason: `the setup exited with ${frame.exitCode ?? "a signal"}`,
+        });
       return;
     case "stopped":
       effects.agentFinished("stopped", "agent stopped");

@@ -146,12 +146,19 @@ export interface AgentEndpoint {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function agentEndpoint(env: Env, sessionId: string, timeoutSeconds: number, storage: DurableObjectStorage): AgentEndpoint {
+export function agentEndpoint(
+  env: Env,
+  sessionId: string,
+  timeoutSeconds: number,
+  storage: DurableObjectStorage,
+): AgentEndpoint {
   const container = sessionContainer(env, sessionId);
   // Every request carries the session's token, every answer the agent's proof (agent-auth.ts).
   const request = (path: string, init?: RequestInit) =>
     signedAgentRequest(env, storage, sessionId, init, (signed) =>
-      container ? container.fetch(new Request(`http://agent${path}`, signed)) : fetch(new URL(path, env.AGENT_URL), signed),
+      container
+        ? container.fetch(new Request(`http://agent${path}`, signed))
+        : fetch(new URL(path, env.AGENT_URL), signed),
     );
   return {
     fetch: request,

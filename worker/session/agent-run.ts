@@ -28,7 +28,12 @@ import { DecisionFrameSchema, type DecisionFrame } from "../protocol/agent";
 
 /** A decision as the input queue keeps it (its JSON, written by state.ts): the frame's fields but seq and author. */
 function decisionOf(text: string): Omit<DecisionFrame, "type" | "seq" | "author"> {
-  const { type: _type, seq: _seq, author: _author, ...decision } = DecisionFrameSchema.parse({ type: "decision", seq: 0, author: "", ...(JSON.parse(text) as object) });
+  const {
+    type: _type,
+    seq: _seq,
+    author: _author,
+    ...decision
+  } = DecisionFrameSchema.parse({ type: "decision", seq: 0, author: "", ...(JSON.parse(text) as object) });
   return decision;
 }
 
@@ -76,7 +81,14 @@ export class AgentRun {
       state,
       store,
       endpoint: (record) => this.#endpoint(record),
-      stored: (record, savedAt) => keepChangesFromAgent(env.ARTIFACTS, record.id, savedAt, (path, init) => this.request(path, init), this.redaction.secrets),
+      stored: (record, savedAt) =>
+        keepChangesFromAgent(
+          env.ARTIFACTS,
+          record.id,
+          savedAt,
+          (path, init) => this.request(path, init),
+          this.redaction.secrets,
+        ),
       settled: () => this.ending.settle(),
       restoreFailed: (reason) => this.#giveUp(reason, null),
       redact: (text) => this.redaction.secrets.text(text),
@@ -85,8 +97,14 @@ export class AgentRun {
       bucket: env.ARTIFACTS,
       creatingAgent: () => {
         const record = this.#record;
-        if (!record || record.phase !== "Creating" || !record.agentIncarnation || !this.connected) return null;
-        return { sessionId: record.id, workspaceId: record.workspaceId, incarnation: record.agentIncarnation, endpoint: this.#endpoint(record) };
+        if (!record || record.phase !== "Creating" || !record.agentIncarnation || !this.connected)
+          return null;
+        return {
+          sessionId: record.id,
+          workspaceId: record.workspaceId,
+          incarnation: record.agentIncarnation,
+          endpoint: this.#endpoint(record),
+        };
       },
       event: (type, reason) => {
         if (this.#record) store.appendEvent({ at: Date.now(), type, reason });
@@ -157,7 +175,8 @@ export class AgentRun {
       onFrame: (frame) => this.#host.onFrame(frame),
       onConnected: () => this.#connected(),
       onLost: (reason) => this.#giveUp(reason, "agent_lost"),
-      onInvalidFrame: (detail) => this.#host.store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: detail }),
+      onInvalidFrame: (detail) =>
+        this.#host.store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: detail }),
     });
     this.#link = link;
     try {
@@ -170,9 +189,17 @@ export class AgentRun {
   async #startFrame(): Promise<StartFrame> {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
-    const [secrets, environment] = await Promise.all([loadWorkspaceSecrets(this.#host.env, record.workspaceId), getEnvironment(this.#host.env.DB, record.workspaceId)]);
+    const [secrets, environment] = await Promise.all([
+      loadWorkspaceSecrets(this.#host.env, record.workspaceId),
+      getEnvironment(this.#host.env.DB, record.workspaceId),
+    ]);
     // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
-    const mcpServers = await sessionMcpServers(this.#host.env, record.workspaceId, secrets.forAgent, this.#host.env.AUTH_MODE);
+    const mcpServers = await sessionMcpServers(
+      this.#host.env,
+      record.workspaceId,
+      secrets.forAgent,
+      this.#host.env.AUTH_MODE,
+    );
     // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
     // value is a credential too; only the `agent` scope goes to the agent.
     this.redaction.setSecrets([...secrets.redact, ...mcpHeaderValues(mcpServers)]);
@@ -223,13 +250,23 @@ export class AgentRun {
     const { state, store } = this.#host;
     const record = this.#record!;
     const now = Date.now();
-    store.appendEvent({ at: now, type: "agent_restarted", reason: "a new agent process answered; the previous one is gone" });
+    store.appendEvent({
+      at: now,
+      type: "agent_restarted",
+      reason: "a new agent process answered; the previous one is gone",
+    });
     if (record.agentStatus !== "idle") {
-      store.appendEvent({ at: now, type: "turn_lost", reason: "the turn in progress was lost with the previous agent process" });
+      store.appendEvent({
+        at: now,
+        type: "turn_lost",
+        reason: "the turn in progress was lost with the previous agent process",
+      });
       state.transcript?.addSystemError(`turn-lost-${now}`, TURN_LOST_TEXT, now);
     }
     state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
-    state.transcript?.closePendingApprovals("the agent restarted before anyone answered; Claude asks again if it still needs to");
+    state.transcript?.closePendingApprovals(
+      "the agent restarted before anyone answered; Claude asks again if it still needs to",
+    );
     state.setAgentStatus("idle");
     // An ending waited for that agent; it can save nothing newer now.
     state.run.agentGone();
@@ -326,7 +363,8 @@ export class AgentRun {
     workspaceArchived: (size, overLimit) => this.#saves.archived(size, overLimit),
     agentSaving: () => this.ending.agentSaving(),
     environmentWanted: (key) => this.#host.ctx.waitUntil(this.#environments.wanted(key)),
-    environmentArchived: (key, size, overLimit) => this.#host.ctx.waitUntil(this.#environments.archived(key, size, overLimit)),
+    environmentArchived: (key, size, overLimit) =>
+      this.#host.ctx.waitUntil(this.#environments.archived(key, size, overLimit)),
     modelUsed: (usage) => {
       if (!this.#record) return;
       const { env, state, store } = this.#host;
@@ -373,7 +411,12 @@ export class AgentRun {
   /** The session's mode and model changed while Running: the agent takes them from its next call (a reattach, from `start`). */
   sendSettings(): void {
     const record = this.#record;
-    if (record) this.send({ type: "settings", permissionMode: record.config.permissionMode, model: record.config.model });
+    if (record)
+      this.send({
+        type: "settings",
+        permissionMode: record.config.permissionMode,
+        model: record.config.model,
+      });
   }
 
   #endpoint(record: SessionRecord): AgentEndpoint {

@@ -15,17 +15,32 @@ export interface DecisionInput {
   mode?: "auto" | "ask";
 }
 
-export type DecidedApproval = { approvalId: string; decision: ApprovalDecision; decidedBy: string; seq: number };
+export type DecidedApproval = {
+  approvalId: string;
+  decision: ApprovalDecision;
+  decidedBy: string;
+  seq: number;
+};
 
-export function decideApproval(state: SessionState, approvalId: string, body: DecisionInput, actor: Actor): RoomResult<DecidedApproval & { input: ReturnType<SessionState["decideApproval"]> }> {
+export function decideApproval(
+  state: SessionState,
+  approvalId: string,
+  body: DecisionInput,
+  actor: Actor,
+): RoomResult<DecidedApproval & { input: ReturnType<SessionState["decideApproval"]> }> {
   const record = state.record;
   const transcript = state.transcript;
   if (!record || !transcript) return gone;
   const approval = transcript.approval(approvalId);
   if (!approval) return refused("not_found", "no such approval in this session");
-  if (approval.status !== "pending") return refused("already_decided", `this approval is ${approval.status} already`);
+  if (approval.status !== "pending")
+    return refused("already_decided", `this approval is ${approval.status} already`);
   // A plan's mode applies to plans only; a tool call's decision never changes the session's mode.
-  const decision: DecisionInput = { decision: body.decision, ...(body.message ? { message: body.message } : {}), ...(approval.kind === "plan" && body.decision !== "deny" ? { mode: body.mode ?? "ask" } : {}) };
+  const decision: DecisionInput = {
+    decision: body.decision,
+    ...(body.message ? { message: body.message } : {}),
+    ...(approval.kind === "plan" && body.decision !== "deny" ? { mode: body.mode ?? "ask" } : {}),
+  };
   const input = state.decideApproval(approvalId, decision, actor);
   return ok({ approvalId, decision: decision.decision, decidedBy: actor.name, seq: input.seq, input });
 }

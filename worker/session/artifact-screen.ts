@@ -41,10 +41,15 @@ export function screenArtifact(secrets: Redaction): ArtifactScreen {
   let tail = "";
   let redacted = false;
 
-  const pass = (chunk: Uint8Array, controller: TransformStreamDefaultController<Uint8Array>, final: boolean) => {
+  const pass = (
+    chunk: Uint8Array,
+    controller: TransformStreamDefaultController<Uint8Array>,
+    final: boolean,
+  ) => {
     const text = tail + bytesToBinary(chunk);
     if (kind === "binary") {
-      if (forms.scan(text, true).out !== text) throw new ArtifactRefused("it is a binary file that contains a workspace secret");
+      if (forms.scan(text, true).out !== text)
+        throw new ArtifactRefused("it is a binary file that contains a workspace secret");
       tail = text.slice(Math.max(0, text.length - overlap));
       if (chunk.byteLength > 0) controller.enqueue(chunk);
       return;

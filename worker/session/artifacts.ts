@@ -7,7 +7,12 @@ export const artifactKey = (sessionId: string, name: string) => `sessions/${sess
 
 /** Names as the agent reports them: relative paths under workspace/artifacts, never escaping it. */
 export function isSafeArtifactName(name: string): boolean {
-  return name.length > 0 && name.length <= 500 && !name.startsWith("/") && !name.split("/").some((part) => part === ".." || part === "." || part === "");
+  return (
+    name.length > 0 &&
+    name.length <= 500 &&
+    !name.startsWith("/") &&
+    !name.split("/").some((part) => part === ".." || part === "." || part === "")
+  );
 }
 
 /** The largest artifact kept; a larger one is refused with an `artifact_too_large` event. */
@@ -21,7 +26,8 @@ export class ArtifactTooLarge extends Error {
   }
 }
 
-export type ArtifactCopy = { kept: true; size: number; redacted: boolean } | { kept: false; code: "artifact_refused"; reason: string };
+export type ArtifactCopy =
+  { kept: true; size: number; redacted: boolean } | { kept: false; code: "artifact_refused"; reason: string };
 
 /**
  * Copies one artifact from the agent into R2 (the agent's workspace goes away with its container),
@@ -29,10 +35,17 @@ export type ArtifactCopy = { kept: true; size: number; redacted: boolean } | { k
  * pass the secrets on the way (artifact-screen.ts): a text file is kept redacted, a binary one holding a
  * secret is refused. Throws when the agent cannot be reached or answers with an error.
  */
-export async function copyArtifact(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, name: string, secrets: Redaction): Promise<ArtifactCopy> {
+export async function copyArtifact(
+  bucket: R2Bucket,
+  agent: AgentEndpoint,
+  sessionId: string,
+  name: string,
+  secrets: Redaction,
+): Promise<ArtifactCopy> {
   const path = `/sessions/${encodeURIComponent(sessionId)}/artifacts/${name.split("/").map(encodeURIComponent).join("/")}`;
   const response = await agent.fetch(path);
-  if (!response.ok || !response.body) throw new Error(`agent answered ${response.status} for artifact ${name}`);
+  if (!response.ok || !response.body)
+    throw new Error(`agent answered ${response.status} for artifact ${name}`);
   const key = artifactKey(sessionId, name);
   const httpMetadata = { contentType: response.headers.get("content-type") ?? "application/octet-stream" };
   const declared = response.headers.get("content-length");
@@ -46,13 +59,19 @@ export async function copyArtifact(bucket: R2Bucket, agent: AgentEndpoint, sessi
     const size = await streamInParts(bucket, key, response.body.pipeThrough(screen.stream), httpMetadata);
     return { kept: true, size, redacted: screen.redacted() };
   } catch (err) {
-    if (err instanceof ArtifactRefused) return { kept: false, code: "artifact_refused", reason: `artifact ${name} not kept: ${err.message}` };
+    if (err instanceof ArtifactRefused)
+      return { kept: false, code: "artifact_refused", reason: `artifact ${name} not kept: ${err.message}` };
     throw err;
   }
 }
 
 /** A body (its length changes when it is redacted): one put when it fits a part, else a multipart upload, a part at a time. */
-async function streamInParts(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, httpMetadata: R2HTTPMetadata): Promise<number> {
+async function streamInParts(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  httpMetadata: R2HTTPMetadata,
+): Promise<number> {
   const reader = body.getReader();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;

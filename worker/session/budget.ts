@@ -35,10 +35,24 @@ export interface BudgetStanding {
   level: BudgetLevel | null;
 }
 
-export async function budgetStanding(db: D1Database, workspaceId: string, now: number): Promise<BudgetStanding> {
+export async function budgetStanding(
+  db: D1Database,
+  workspaceId: string,
+  now: number,
+): Promise<BudgetStanding> {
   const month = dayOf(now).slice(0, 7);
-  const [spentUsd, budgetUsd] = await Promise.all([monthSpendUsd(db, workspaceId, month), monthlyBudgetUsd(db, workspaceId)]);
-  const level = budgetUsd === null ? null : spentUsd >= budgetUsd ? "reached" : spentUsd >= BUDGET_WARNING_SHARE * budgetUsd ? "warning" : null;
+  const [spentUsd, budgetUsd] = await Promise.all([
+    monthSpendUsd(db, workspaceId, month),
+    monthlyBudgetUsd(db, workspaceId),
+  ]);
+  const level =
+    budgetUsd === null
+      ? null
+      : spentUsd >= budgetUsd
+        ? "reached"
+        : spentUsd >= BUDGET_WARNING_SHARE * budgetUsd
+          ? "warning"
+          : null;
   return { month, spentUsd, budgetUsd, level };
 }
 
@@ -46,19 +60,39 @@ export async function budgetStanding(db: D1Database, workspaceId: string, now: n
  * The alerts not sent yet this month for where the spend stands (a jump past 100% sends both, warning
  * first); each is claimed in D1, so however many rooms report at once, one alert of a kind goes out a month.
  */
-export async function newBudgetAlerts(db: D1Database, standing: BudgetStanding, workspaceId: string, sessionId: string, now: number): Promise<BudgetAlert[]> {
+export async function newBudgetAlerts(
+  db: D1Database,
+  standing: BudgetStanding,
+  workspaceId: string,
+  sessionId: string,
+  now: number,
+): Promise<BudgetAlert[]> {
   if (standing.level === null || standing.budgetUsd === null) return [];
   const levels: BudgetLevel[] = standing.level === "reached" ? ["warning", "reached"] : ["warning"];
   const alerts: BudgetAlert[] = [];
   for (const level of levels) {
     if (!(await claimBudgetAlert(db, workspaceId, standing.month, level, now))) continue;
-    alerts.push({ kind: "budget", triggerId: null, level, workspaceId, month: standing.month, spentUsd: standing.spentUsd, budgetUsd: standing.budgetUsd, at: now, sessionId });
+    alerts.push({
+      kind: "budget",
+      triggerId: null,
+      level,
+      workspaceId,
+      month: standing.month,
+      spentUsd: standing.spentUsd,
+      budgetUsd: standing.budgetUsd,
+      at: now,
+      sessionId,
+    });
   }
   return alerts;
 }
 
 /** Stops every running session of the workspace but `except` (the caller stops itself). */
-export async function stopRunningSessions(env: Env, workspaceId: string, except: string | null): Promise<void> {
+export async function stopRunningSessions(
+  env: Env,
+  workspaceId: string,
+  except: string | null,
+): Promise<void> {
   const ids = (await runningSessionIds(env.DB, workspaceId)).filter((id) => id !== except);
   await Promise.all(ids.map(async (id) => (await getServerByName(env.SessionRoom, id)).stopForBudget()));
 }
@@ -69,8 +103,16 @@ export function budgetCallbackBody(alert: BudgetAlert, deliveryId: string, publi
     type: `workspace.budget_${alert.level}`,
     deliveryId,
     at: new Date(alert.at).toISOString(),
-    workspace: { id: alert.workspaceId, url: `${publicURL.replace(/\/+$/, "")}/w/${alert.workspaceId}/usage` },
-    budget: { month: alert.month, spentUsd: alert.spentUsd, budgetUsd: alert.budgetUsd, share: alert.spentUsd / alert.budgetUsd },
+    workspace: {
+      id: alert.workspaceId,
+      url: `${publicURL.replace(/\/+$/, "")}/w/${alert.workspaceId}/usage`,
+    },
+    budget: {
+      month: alert.month,
+      spentUsd: alert.spentUsd,
+      budgetUsd: alert.budgetUsd,
+      share: alert.spentUsd / alert.budgetUsd,
+    },
     sessionId: alert.sessionId,
   });
 }

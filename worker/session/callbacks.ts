@@ -7,7 +7,12 @@
  * kept sealed there like workspace secrets; redirects are never followed (the signature would go along),
  * and private addresses are refused outside AUTH_MODE=dev.
  */
-import { callbackSecretContext, getTrigger, getWorkspaceCallback, triggerSecretContext } from "../db/triggers";
+import {
+  callbackSecretContext,
+  getTrigger,
+  getWorkspaceCallback,
+  triggerSecretContext,
+} from "../db/triggers";
 import { callbackURLRefusal } from "../http/outbound";
 import { openValue, sealValue, type SecretsEnv } from "../secrets";
 import { signBody } from "../secrets/hmac";
@@ -51,11 +56,15 @@ export interface CallbackEntry {
 /** What a dropped callback's event says. */
 export function droppedReason(entry: CallbackEntry): string {
   const host = URL.canParse(entry.url) ? new URL(entry.url).host : entry.url;
-  return entry.refused ? `refused to send to ${host}: ${entry.refused}` : `gave up on ${host} after ${entry.attempts + 1} attempts`;
+  return entry.refused
+    ? `refused to send to ${host}: ${entry.refused}`
+    : `gave up on ${host} after ${entry.attempts + 1} attempts`;
 }
 
 /** Waits after the 1st, 2nd, … failed attempt; after the last one the callback is dropped. */
-export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000];
+export const RETRY_DELAYS_MS = [
+  10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000,
+];
 export const DELIVERY_TIMEOUT_MS = 10_000;
 export const SIGNATURE_HEADER = "X-Tandem-Signature-256";
 /** Sends per alarm before yielding: a long backlog continues at the next alarm, which is due at once. */
@@ -89,7 +98,9 @@ export function callbackBody(change: PhaseChange, deliveryId: string, publicURL:
 }
 
 const bodyOf = (change: PhaseChange | BudgetAlert, deliveryId: string, publicURL: string) =>
-  "kind" in change ? budgetCallbackBody(change, deliveryId, publicURL) : callbackBody(change, deliveryId, publicURL);
+  "kind" in change
+    ? budgetCallbackBody(change, deliveryId, publicURL)
+    : callbackBody(change, deliveryId, publicURL);
 
 /** The body's `type`, which the X-Tandem-Event header repeats. */
 function eventType(body: string): string {
@@ -98,16 +109,26 @@ function eventType(body: string): string {
 }
 
 /** The callback URLs a session's phase changes go to, with their signing secrets. */
-export async function callbackTargets(env: CallbacksEnv, workspaceId: string, triggerId: string | null): Promise<CallbackTarget[]> {
+export async function callbackTargets(
+  env: CallbacksEnv,
+  workspaceId: string,
+  triggerId: string | null,
+): Promise<CallbackTarget[]> {
   const targets: CallbackTarget[] = [];
   const trigger = triggerId ? await getTrigger(env.DB, triggerId) : null;
   if (trigger?.callback_url) {
-    const secret = await openValue(env, triggerSecretContext(trigger.id), { ciphertext: trigger.secret_ciphertext, iv: trigger.secret_iv });
+    const secret = await openValue(env, triggerSecretContext(trigger.id), {
+      ciphertext: trigger.secret_ciphertext,
+      iv: trigger.secret_iv,
+    });
     targets.push({ key: `trigger:${trigger.id}`, url: trigger.callback_url, secret });
   }
   const workspace = await getWorkspaceCallback(env.DB, workspaceId);
   if (workspace) {
-    const secret = await openValue(env, callbackSecretContext(workspaceId), { ciphertext: workspace.secret_ciphertext, iv: workspace.secret_iv });
+    const secret = await openValue(env, callbackSecretContext(workspaceId), {
+      ciphertext: workspace.secret_ciphertext,
+      iv: workspace.secret_iv,
+    });
     targets.push({ key: "workspace", url: workspace.url, secret });
   }
   return targets;
@@ -119,7 +140,11 @@ type Delivered = { ok: true } | { ok: false; error: string; permanent?: boolean 
  * Sends one callback; any 2xx is delivered, anything else (status, redirect, network error, timeout)
  * is a failure to retry, and a refused URL one that never will succeed.
  */
-export async function deliver(entry: CallbackEntry, authMode: string, fetcher: typeof fetch = fetch): Promise<Delivered> {
+export async function deliver(
+  entry: CallbackEntry,
+  authMode: string,
+  fetcher: typeof fetch = fetch,
+): Promise<Delivered> {
   const refused = callbackURLRefusal(entry.url, authMode);
   if (refused) return { ok: false, error: refused, permanent: true };
   try {
@@ -137,7 +162,11 @@ export async function deliver(entry: CallbackEntry, authMode: string, fetcher: t
       redirect: "manual",
     });
     await res.body?.cancel();
-    if (res.status >= 300 && res.status < 400) return { ok: false, error: `HTTP ${res.status} redirect to ${res.headers.get("location") ?? "?"}, not followed` };
+    if (res.status >= 300 && res.status < 400)
+      return {
+        ok: false,
+        error: `HTTP ${res.status} redirect to ${res.headers.get("location") ?? "?"}, not followed`,
+      };
     return res.ok ? { ok: true } : { ok: false, error: `HTTP ${res.status}` };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -175,19 +204,29 @@ export class CallbackQueue {
 
   /** Expands queued changes into one entry per target; a change whose session has no callback is dropped. */
   async resolve(env: CallbacksEnv): Promise<void> {
-    const pending = this.#sql.exec(`SELECT id, change FROM callbacks WHERE target IS NULL ORDER BY id`).toArray();
+    const pending = this.#sql
+      .exec(`SELECT id, change FROM callbacks WHERE target IS NULL ORDER BY id`)
+      .toArray();
     const cache = new Map<string, Promise<CallbackTarget[]>>();
     for (const row of pending) {
       const change = JSON.parse(String(row.change)) as PhaseChange | BudgetAlert;
       const cacheKey = `${change.workspaceId}/${change.triggerId ?? ""}`;
-      if (!cache.has(cacheKey)) cache.set(cacheKey, callbackTargets(env, change.workspaceId, change.triggerId));
+      if (!cache.has(cacheKey))
+        cache.set(cacheKey, callbackTargets(env, change.workspaceId, change.triggerId));
       const targets = await cache.get(cacheKey)!;
       for (const target of targets) {
         const deliveryId = crypto.randomUUID();
         const sealed = await sealValue(env, secretContext(target.key), target.secret);
         this.#sql.exec(
           `INSERT INTO callbacks (change, target, url, secret_ciphertext, secret_iv, body, delivery_id, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          String(row.change), target.key, target.url, sealed.ciphertext, sealed.iv, bodyOf(change, deliveryId, env.PUBLIC_URL), deliveryId, change.at,
+          String(row.change),
+          target.key,
+          target.url,
+          sealed.ciphertext,
+          sealed.iv,
+          bodyOf(change, deliveryId, env.PUBLIC_URL),
+          deliveryId,
+          change.at,
         );
       }
       this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, row.id);
@@ -196,9 +235,16 @@ export class CallbackQueue {
 
   /** Seals the clear signing secrets of rows queued before secrets were sealed. */
   async sealLegacySecrets(env: CallbacksEnv): Promise<void> {
-    for (const row of this.#sql.exec(`SELECT id, target, secret FROM callbacks WHERE secret IS NOT NULL`).toArray()) {
+    for (const row of this.#sql
+      .exec(`SELECT id, target, secret FROM callbacks WHERE secret IS NOT NULL`)
+      .toArray()) {
       const sealed = await sealValue(env, secretContext(String(row.target)), String(row.secret));
-      this.#sql.exec(`UPDATE callbacks SET secret = NULL, secret_ciphertext = ?, secret_iv = ? WHERE id = ?`, sealed.ciphertext, sealed.iv, row.id);
+      this.#sql.exec(
+        `UPDATE callbacks SET secret = NULL, secret_ciphertext = ?, secret_iv = ? WHERE id = ?`,
+        sealed.ciphertext,
+        sealed.iv,
+        row.id,
+      );
     }
   }
 
@@ -215,7 +261,10 @@ export class CallbackQueue {
     const entries: CallbackEntry[] = [];
     for (const row of rows) {
       try {
-        const secret = await openValue(env, secretContext(String(row.target)), { ciphertext: String(row.secret_ciphertext), iv: String(row.secret_iv) });
+        const secret = await openValue(env, secretContext(String(row.target)), {
+          ciphertext: String(row.secret_ciphertext),
+          iv: String(row.secret_iv),
+        });
         entries.push({ ...toEntry(row), secret });
       } catch {
         // Without its secret it cannot be signed; it waits (and is retried) like any failed send.
@@ -239,7 +288,13 @@ export class CallbackQueue {
       this.#sql.exec(`DELETE FROM callbacks WHERE id = ?`, id);
       return false;
     }
-    this.#sql.exec(`UPDATE callbacks SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`, attempts, now + delay, error, id);
+    this.#sql.exec(
+      `UPDATE callbacks SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`,
+      attempts,
+      now + delay,
+      error,
+      id,
+    );
     return true;
   }
 
@@ -258,12 +313,19 @@ export class CallbackQueue {
    * One pass, from the room's alarm: resolves targets, sends what is due, schedules retries. Returns when
    * to run again. A failure to resolve (D1 unreachable) is retried after the first backoff.
    */
-  async flush(env: CallbacksEnv, fetcher: typeof fetch = fetch, now = Date.now()): Promise<{ nextAt: number | null; dropped: CallbackEntry[] }> {
+  async flush(
+    env: CallbacksEnv,
+    fetcher: typeof fetch = fetch,
+    now = Date.now(),
+  ): Promise<{ nextAt: number | null; dropped: CallbackEntry[] }> {
     try {
       await this.sealLegacySecrets(env);
       await this.resolve(env);
     } catch (err) {
-      console.error("callback targets could not be resolved", err instanceof Error ? err.message : String(err));
+      console.error(
+        "callback targets could not be resolved",
+        err instanceof Error ? err.message : String(err),
+      );
       this.#sql.exec(`UPDATE callbacks SET next_at = ? WHERE target IS NULL`, now + RETRY_DELAYS_MS[0]);
     }
     const dropped: CallbackEntry[] = [];

@@ -24,8 +24,12 @@ export function clockTimes(
   now: number,
 ): { timeoutAt: number | null; idleStopAt: number | null; endingAt: number | null; watchAt: number | null } {
   const ending = record.ending;
-  const timeoutAt = !ending && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
-  const idleStopAt = !ending && record.phase === "Running" && record.idleSince !== null ? record.idleSince + record.idleStopMinutes * 60_000 : null;
+  const timeoutAt =
+    !ending && ACTIVE_PHASES.has(record.phase) ? now + Math.max(0, remainingMs(record, now)) : null;
+  const idleStopAt =
+    !ending && record.phase === "Running" && record.idleSince !== null
+      ? record.idleSince + record.idleStopMinutes * 60_000
+      : null;
   const endingAt = ending && !ending.agentDone ? ending.deadline : null;
   const watchAt = AGENT_PHASES.has(record.phase) ? now + AGENT_WATCH_MS : null;
   return { timeoutAt, idleStopAt, endingAt, watchAt };

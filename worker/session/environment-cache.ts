@@ -6,7 +6,11 @@
  * under another key, nor replace one after its setup (once Claude Code may have changed the workspace).
  */
 import { INCARNATION_HEADER, WORKSPACE_ARCHIVE_MAX_BYTES } from "../protocol/agent";
-import { ENVIRONMENT_MISSING_HEADER, agentEnvironmentPath, environmentArchiveKey } from "../protocol/environment";
+import {
+  ENVIRONMENT_MISSING_HEADER,
+  agentEnvironmentPath,
+  environmentArchiveKey,
+} from "../protocol/environment";
 import type { AgentEndpoint } from "./agent-link";
 import { formatBytes } from "./workspace-archive";
 
@@ -43,12 +47,20 @@ export class EnvironmentCache {
     const saved = await this.#host.bucket.get(environmentArchiveKey(agent.workspaceId, key));
     const headers: Record<string, string> = { [INCARNATION_HEADER]: agent.incarnation };
     const init: RequestInit = saved
-      ? { method: "PUT", headers: { ...headers, "content-type": "application/gzip", "content-length": String(saved.size) }, body: saved.body }
+      ? {
+          method: "PUT",
+          headers: { ...headers, "content-type": "application/gzip", "content-length": String(saved.size) },
+          body: saved.body,
+        }
       : { method: "PUT", headers: { ...headers, [ENVIRONMENT_MISSING_HEADER]: "1" } };
     try {
       const response = await agent.endpoint.fetch(agentEnvironmentPath(agent.sessionId), init);
       const detail = await response.text().catch(() => "");
-      if (response.status !== 204) this.#host.event("environment_restore_failed", `the agent refused the saved environment (${response.status}): ${detail.slice(0, 300)}`);
+      if (response.status !== 204)
+        this.#host.event(
+          "environment_restore_failed",
+          `the agent refused the saved environment (${response.status}): ${detail.slice(0, 300)}`,
+        );
     } catch (err) {
       // Without an answer the agent runs the setup itself.
       this.#host.event("environment_restore_failed", `the saved environment was not sent: ${message(err)}`);
@@ -61,20 +73,39 @@ export class EnvironmentCache {
     const announced = this.#announced;
     this.#announced = null;
     if (!agent || !announced || announced.key !== key || announced.incarnation !== agent.incarnation) {
-      return this.#host.event("environment_not_saved", "an environment archive the room did not ask for was refused");
+      return this.#host.event(
+        "environment_not_saved",
+        "an environment archive the room did not ask for was refused",
+      );
     }
     if (overLimit || size > WORKSPACE_ARCHIVE_MAX_BYTES) {
-      return this.#host.event("environment_not_saved", `the environment is ${formatBytes(size)}, over the ${formatBytes(WORKSPACE_ARCHIVE_MAX_BYTES)} cap: the next session runs the setup again`);
+      return this.#host.event(
+        "environment_not_saved",
+        `the environment is ${formatBytes(size)}, over the ${formatBytes(WORKSPACE_ARCHIVE_MAX_BYTES)} cap: the next session runs the setup again`,
+      );
     }
     try {
-      const response = await agent.endpoint.fetch(agentEnvironmentPath(agent.sessionId), { headers: { [INCARNATION_HEADER]: agent.incarnation } });
+      const response = await agent.endpoint.fetch(agentEnvironmentPath(agent.sessionId), {
+        headers: { [INCARNATION_HEADER]: agent.incarnation },
+      });
       const length = Number(response.headers.get("content-length"));
-      if (!response.ok || !response.body || !Number.isSafeInteger(length) || length > WORKSPACE_ARCHIVE_MAX_BYTES) {
+      if (
+        !response.ok ||
+        !response.body ||
+        !Number.isSafeInteger(length) ||
+        length > WORKSPACE_ARCHIVE_MAX_BYTES
+      ) {
         await response.body?.cancel();
-        return this.#host.event("environment_not_saved", `the agent answered ${response.status} for the environment archive`);
+        return this.#host.event(
+          "environment_not_saved",
+          `the agent answered ${response.status} for the environment archive`,
+        );
       }
       const body = response.body.pipeThrough(new FixedLengthStream(length));
-      await this.#host.bucket.put(environmentArchiveKey(agent.workspaceId, key), body, { httpMetadata: { contentType: "application/gzip" }, customMetadata: { sessionId: agent.sessionId } });
+      await this.#host.bucket.put(environmentArchiveKey(agent.workspaceId, key), body, {
+        httpMetadata: { contentType: "application/gzip" },
+        customMetadata: { sessionId: agent.sessionId },
+      });
     } catch (err) {
       this.#host.event("environment_not_saved", `the environment was not saved: ${message(err)}`);
     }

@@ -12,7 +12,10 @@ type TextStream = Pick<Delta, "type" | "id"> & { seq: number };
 
 export class FrameRedaction {
   #redaction = new Redaction([]);
-  readonly #streams = new StreamRedaction<TextStream>(this.#redaction, (stream) => `${stream.type}:${stream.id}`);
+  readonly #streams = new StreamRedaction<TextStream>(
+    this.#redaction,
+    (stream) => `${stream.type}:${stream.id}`,
+  );
 
   /** The secrets as last loaded: artifacts pass them too. */
   get secrets(): Redaction {
@@ -29,7 +32,8 @@ export class FrameRedaction {
   frames(frame: FromAgentFrame): FromAgentFrame[] {
     if (STREAM_NEUTRAL_FRAMES.has(frame.type)) return [this.#redaction.deep(frame)];
     // A setup's output is a stream too: a secret may be cut between two of its chunks.
-    if (frame.type !== "text_delta" && frame.type !== "thinking_delta" && frame.type !== "setup_output") return [...this.release(), this.#redaction.deep(frame)];
+    if (frame.type !== "text_delta" && frame.type !== "thinking_delta" && frame.type !== "setup_output")
+      return [...this.release(), this.#redaction.deep(frame)];
     const stream: TextStream = { type: frame.type, id: frame.id, seq: frame.seq };
     const released = this.#released(this.#streams.flush(stream));
     const text = this.#streams.push(stream, frame.text);

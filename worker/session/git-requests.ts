@@ -8,7 +8,17 @@
  * redaction once more here.
  */
 import type { z } from "zod";
-import { AgentErrorSchema, ChangesSchema, PushResultSchema, defaultBranch, type AgentPush, type Changes, type GitAction, type PushBody, type PushResult } from "../protocol/git";
+import {
+  AgentErrorSchema,
+  ChangesSchema,
+  PushResultSchema,
+  defaultBranch,
+  type AgentPush,
+  type Changes,
+  type GitAction,
+  type PushBody,
+  type PushResult,
+} from "../protocol/git";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, SessionRecord } from "./record";
 import { gone, ok, refused, type RoomErrorCode, type RoomResult } from "./room-result";
@@ -33,7 +43,14 @@ export interface GitRequester {
   sessionURL(record: Readonly<SessionRecord>): string;
 }
 
-const AGENT_CODES = new Set<RoomErrorCode>(["invalid_input", "github_token_missing", "nothing_to_push", "push_rejected", "github_error", "agent_not_running"]);
+const AGENT_CODES = new Set<RoomErrorCode>([
+  "invalid_input",
+  "github_token_missing",
+  "nothing_to_push",
+  "push_rejected",
+  "github_error",
+  "agent_not_running",
+]);
 
 /** Phases with no agent, whose saved workspace (if any) answers instead. */
 const SAVED_PHASES = new Set<Phase>(["Stopped", "Completed", "Failed"]);
@@ -41,16 +58,35 @@ const SAVED_PHASES = new Set<Phase>(["Stopped", "Completed", "Failed"]);
 type Failure = (phase: Phase, detail?: string) => RoomResult<never>;
 
 const notRunning: Failure = (phase, detail = "") =>
-  refused("agent_not_running", `the session is ${phase}${detail}: changes and push need its agent running; resume the session first`, phase);
+  refused(
+    "agent_not_running",
+    `the session is ${phase}${detail}: changes and push need its agent running; resume the session first`,
+    phase,
+  );
 
-const benchFailed: Failure = (phase, detail = "") => refused("agent_not_running", `the session is ${phase}, and its saved workspace could not be read${detail}`, phase);
+const benchFailed: Failure = (phase, detail = "") =>
+  refused(
+    "agent_not_running",
+    `the session is ${phase}, and its saved workspace could not be read${detail}`,
+    phase,
+  );
 
 const nothingSaved = (phase: Phase) =>
-  refused("agent_not_running", `the session is ${phase} and has no saved workspace: there is nothing saved to read changes from or push; resume the session to clone its repositories again`, phase);
+  refused(
+    "agent_not_running",
+    `the session is ${phase} and has no saved workspace: there is nothing saved to read changes from or push; resume the session to clone its repositories again`,
+    phase,
+  );
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-async function answer<T>(pending: Promise<Response>, schema: z.ZodType<T>, redact: (text: string) => string, phase: Phase, fail: Failure = notRunning): Promise<RoomResult<T>> {
+async function answer<T>(
+  pending: Promise<Response>,
+  schema: z.ZodType<T>,
+  redact: (text: string) => string,
+  phase: Phase,
+  fail: Failure = notRunning,
+): Promise<RoomResult<T>> {
   let res: Response;
   try {
     res = await pending;
@@ -64,13 +100,24 @@ async function answer<T>(pending: Promise<Response>, schema: z.ZodType<T>, redac
   }
   const error = AgentErrorSchema.safeParse(body);
   const code = error.success ? (error.data.error.code as RoomErrorCode) : null;
-  if (!error.success || !code || !AGENT_CODES.has(code)) return fail(phase, ` but its agent answered ${res.status}${error.success ? `: ${redact(error.data.error.message)}` : ""}`);
+  if (!error.success || !code || !AGENT_CODES.has(code))
+    return fail(
+      phase,
+      ` but its agent answered ${res.status}${error.success ? `: ${redact(error.data.error.message)}` : ""}`,
+    );
   const { message, field } = error.data.error;
   return { ok: false, error: { code, message: redact(message), ...(field && { field }) } };
 }
 
 /** The request on the saved workspace: redacted with the workspace's secrets as loaded for it, and the room's. */
-async function fromWorkbench<T>(git: GitRequester, phase: Phase, actor: Actor, schema: z.ZodType<T>, action: GitAction, push?: AgentPush): Promise<RoomResult<T>> {
+async function fromWorkbench<T>(
+  git: GitRequester,
+  phase: Phase,
+  actor: Actor,
+  schema: z.ZodType<T>,
+  action: GitAction,
+  push?: AgentPush,
+): Promise<RoomResult<T>> {
   const limited = await git.workbenchLimit(actor);
   if (limited) return limited;
   let bench: WorkbenchRequest | null;
@@ -94,32 +141,51 @@ async function savedChanges(git: GitRequester, phase: Phase, actor: Actor): Prom
   const kept = await git.keptChanges().catch(() => null);
   if (kept) return ok(git.redactDeep(kept));
   const made = await fromWorkbench(git, phase, actor, ChangesSchema, "changes");
-  if (made.ok) await git.keepChanges(made.value).catch((err: unknown) => console.error("changes not kept", err));
+  if (made.ok)
+    await git.keepChanges(made.value).catch((err: unknown) => console.error("changes not kept", err));
   return made;
 }
 
-export function sessionChanges(git: GitRequester, actor: Actor): Promise<RoomResult<Changes>> | RoomResult<Changes> {
+export function sessionChanges(
+  git: GitRequester,
+  actor: Actor,
+): Promise<RoomResult<Changes>> | RoomResult<Changes> {
   const record = git.record;
   if (!record) return gone;
-  if (SAVED_PHASES.has(record.phase)) return record.savedWorkspace ? savedChanges(git, record.phase, actor) : nothingSaved(record.phase);
-  const pending = record.phase === "Running" ? git.request(`/sessions/${encodeURIComponent(record.id)}/changes`) : null;
+  if (SAVED_PHASES.has(record.phase))
+    return record.savedWorkspace ? savedChanges(git, record.phase, actor) : nothingSaved(record.phase);
+  const pending =
+    record.phase === "Running" ? git.request(`/sessions/${encodeURIComponent(record.id)}/changes`) : null;
   if (!pending) return notRunning(record.phase);
   return answer(pending, ChangesSchema, (text) => git.redact(text), record.phase);
 }
 
 /** The commit message: the person's (or a default), then which session and who asked. */
-export function commitMessage(record: Readonly<SessionRecord>, message: string | undefined, actor: Actor, url: string): string {
+export function commitMessage(
+  record: Readonly<SessionRecord>,
+  message: string | undefined,
+  actor: Actor,
+  url: string,
+): string {
   const subject = message ?? `Changes from the Tandem session "${record.displayName}"`;
   return `${subject}\n\nTandem session: ${record.displayName} (${url})\nAsked by: ${actor.name}`;
 }
 
-export function pushChanges(git: GitRequester, body: PushBody, actor: Actor): Promise<RoomResult<PushResult>> | RoomResult<PushResult> {
+export function pushChanges(
+  git: GitRequester,
+  body: PushBody,
+  actor: Actor,
+): Promise<RoomResult<PushResult>> | RoomResult<PushResult> {
   const record = git.record;
   if (!record) return gone;
   const saved = SAVED_PHASES.has(record.phase);
   if (saved && !record.savedWorkspace) return nothingSaved(record.phase);
   if (!saved && record.phase !== "Running") return notRunning(record.phase);
-  if (!saved && record.agentStatus !== "idle") return refused("agent_busy", "the agent is working: push once it is idle, so the commit holds a finished change");
+  if (!saved && record.agentStatus !== "idle")
+    return refused(
+      "agent_busy",
+      "the agent is working: push once it is idle, so the commit holds a finished change",
+    );
   const request: AgentPush = {
     repo: body.repo,
     branch: body.branch ?? defaultBranch(record.displayName),

@@ -45,16 +45,24 @@ export class GuestViews {
     const redaction = await this.#secrets(record.workspaceId, now);
     const version = this.#version;
     if (this.#kept?.version !== version) {
-      const phases = this.#source.events().flatMap((event) => (event.phase ? [{ at: event.at, phase: event.phase }] : []));
+      const phases = this.#source
+        .events()
+        .flatMap((event) => (event.phase ? [{ at: event.at, phase: event.phase }] : []));
       // The room keeps secrets out of the transcript; redacted again, as every export is.
       this.#kept = { version, phases, messages: redaction.deep(this.#source.messages()) };
     }
-    return { session: redaction.deep(GuestSessionSchema.parse(sessionView(record, now))), phases: this.#kept.phases, messages: this.#kept.messages };
+    return {
+      session: redaction.deep(GuestSessionSchema.parse(sessionView(record, now))),
+      phases: this.#kept.phases,
+      messages: this.#kept.messages,
+    };
   }
 
   #secrets(workspaceId: string, now: number): Promise<Redaction> {
     if (!this.#redaction || now - this.#redaction.loadedAt > SECRETS_FRESH_MS) {
-      const redaction = loadWorkspaceSecrets(this.#source.env, workspaceId).then((secrets) => new Redaction(secrets.redact));
+      const redaction = loadWorkspaceSecrets(this.#source.env, workspaceId).then(
+        (secrets) => new Redaction(secrets.redact),
+      );
       this.#redaction = { loadedAt: now, redaction };
       // A failed load is not kept: the next guest tries again.
       redaction.catch(() => (this.#redaction = null));

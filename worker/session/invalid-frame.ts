@@ -4,7 +4,9 @@
  */
 import { FromAgentFrameSchema } from "../protocol/agent";
 
-const FRAME_TYPES: ReadonlySet<unknown> = new Set(FromAgentFrameSchema.options.map((option) => option.shape.type.value));
+const FRAME_TYPES: ReadonlySet<unknown> = new Set(
+  FromAgentFrameSchema.options.map((option) => option.shape.type.value),
+);
 /** Issue paths name schema keys; anything else (a key the agent made up) is not repeated. */
 const SCHEMA_KEY = /^[A-Za-z_]{1,40}$/;
 
@@ -22,14 +24,17 @@ export function describeInvalidFrame(data: unknown): string {
   } catch {
     return `invalid frame: not JSON (${data.length} characters)`;
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) return `invalid frame: not a JSON object (${data.length} characters)`;
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    return `invalid frame: not a JSON object (${data.length} characters)`;
   const type = (json as { type?: unknown }).type;
   const named = FRAME_TYPES.has(type) ? `"${String(type)}"` : "of unknown type";
   const parsed = FromAgentFrameSchema.safeParse(json);
   const issues = parsed.success
     ? []
     : parsed.error.issues.slice(0, 5).map((issue) => {
-        const where = issue.path.map((part) => (typeof part === "number" || SCHEMA_KEY.test(String(part)) ? String(part) : "?")).join(".");
+        const where = issue.path
+          .map((part) => (typeof part === "number" || SCHEMA_KEY.test(String(part)) ? String(part) : "?"))
+          .join(".");
         return `${where || "frame"}: ${issue.code}`;
       });
   return `invalid frame ${named} (${data.length} characters)${issues.length ? `: ${issues.join("; ")}` : ""}`;

@@ -20,12 +20,20 @@ export interface ArtifactKeeper {
 }
 
 /** Refuses a name that is not an artifact's; otherwise copies it and lists it. */
-export async function keepArtifact(keeper: ArtifactKeeper, name: string, reportedSize: number): Promise<void> {
+export async function keepArtifact(
+  keeper: ArtifactKeeper,
+  name: string,
+  reportedSize: number,
+): Promise<void> {
   const { env, state, store } = keeper;
   const record = state.record;
   if (!record) return;
   if (!isSafeArtifactName(name)) {
-    store.appendEvent({ at: Date.now(), type: "invalid_frame", reason: `artifact name refused: ${name.slice(0, 100)}` });
+    store.appendEvent({
+      at: Date.now(),
+      type: "invalid_frame",
+      reason: `artifact name refused: ${name.slice(0, 100)}`,
+    });
     return;
   }
   try {
@@ -36,11 +44,20 @@ export async function keepArtifact(keeper: ArtifactKeeper, name: string, reporte
       store.appendEvent({ at: Date.now(), type: copy.code, reason: copy.reason });
       return;
     }
-    if (copy.redacted) store.appendEvent({ at: Date.now(), type: "artifact_redacted", reason: `artifact ${name}: workspace secrets replaced by ${REDACTED}` });
+    if (copy.redacted)
+      store.appendEvent({
+        at: Date.now(),
+        type: "artifact_redacted",
+        reason: `artifact ${name}: workspace secrets replaced by ${REDACTED}`,
+      });
     store.putArtifact(name, copy.size, Date.now());
     state.transcript?.setInfo({ artifacts: store.artifacts() });
   } catch (err) {
     const reason = `artifact ${name} (${reportedSize} bytes) not kept: ${err instanceof Error ? err.message : String(err)}`;
-    store.appendEvent({ at: Date.now(), type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error", reason });
+    store.appendEvent({
+      at: Date.now(),
+      type: err instanceof ArtifactTooLarge ? "artifact_too_large" : "artifact_error",
+      reason,
+    });
   }
 }

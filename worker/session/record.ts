@@ -1,7 +1,13 @@
 import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
 import type { Actor, Origin, SessionView } from "../protocol/session";
-import { urlHasCredentials, withoutCredentials, type Repo, type SessionConfig, type Workflow } from "../protocol/session-config";
+import {
+  urlHasCredentials,
+  withoutCredentials,
+  type Repo,
+  type SessionConfig,
+  type Workflow,
+} from "../protocol/session-config";
 import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 
 // The room's files name these through the record; their one definition is the protocol's.
@@ -75,7 +81,9 @@ export interface Ending {
  * carries them (a GITHUB_TOKEN secret reaches git instead).
  */
 export function withDefaults(record: SessionRecord, idleStopMinutes: number): SessionRecord {
-  record.repos = record.repos.map((repo) => (urlHasCredentials(repo.url) ? { ...repo, url: withoutCredentials(repo.url) } : repo));
+  record.repos = record.repos.map((repo) =>
+    urlHasCredentials(repo.url) ? { ...repo, url: withoutCredentials(repo.url) } : repo,
+  );
   record.config.interactive ??= true;
   record.config.effort ??= null;
   record.config.permissionMode ??= "auto";

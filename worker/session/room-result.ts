@@ -31,4 +31,5 @@ export const refused = (code: RoomErrorCode, message: string, phase?: Phase): Ro
   error: phase ? { code, message, phase } : { code, message },
 });
 export const gone: RoomResult<never> = refused("not_found", "session not found");
-export const wrongPhase = (phase: Phase, action: string): RoomResult<never> => refused("invalid_transition", `cannot ${action} a session that is ${phase}`, phase);
+export const wrongPhase = (phase: Phase, action: string): RoomResult<never> =>
+  refused("invalid_transition", `cannot ${action} a session that is ${phase}`, phase);

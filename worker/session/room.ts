@@ -38,7 +38,6 @@ import { GuestViews } from "./guest-view";
 import type { GuestView } from "../protocol/shares";
 import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
 
-
 export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
 
@@ -87,14 +86,19 @@ export class SessionRoom extends ViewerRoom {
       messages: () => transcriptToJSON(this.document),
     });
     // One flush costs a frame per viewer socket of the room and a relay per shard (ViewerRoom.fanOut).
-    this.#throttle = new LeadingEdgeThrottle((frames) => this.#agent.applyFrames(frames), () => this.fanOut(), this.frameBudget());
+    this.#throttle = new LeadingEdgeThrottle(
+      (frames) => this.#agent.applyFrames(frames),
+      () => this.fanOut(),
+      this.frameBudget(),
+    );
     this.#agent = new AgentRun({
       env,
       ctx,
       state: this.#state,
       store: this.#store,
       history: () => transcriptToHistory(this.document),
-      onFrame: (frame) => this.#throttle.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
+      onFrame: (frame) =>
+        this.#throttle.push(frame, frame.type === "text_delta" || frame.type === "thinking_delta"),
       flushFrames: () => this.#throttle.flush(),
       transact: (change) => this.document.transact(change),
       scheduleAlarm: () => this.ctx.waitUntil(this.#scheduleAlarm()),
@@ -113,13 +117,17 @@ export class SessionRoom extends ViewerRoom {
       workbenchDone: () => this.#agent.benchDone(),
       keptChanges: async () => {
         const record = this.#state.record;
-        return record?.savedWorkspace ? readSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt) : null;
+        return record?.savedWorkspace
+          ? readSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt)
+          : null;
       },
       keepChanges: async (changes) => {
         const record = this.#state.record;
-        if (record?.savedWorkspace) await keepSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt, changes);
+        if (record?.savedWorkspace)
+          await keepSavedChanges(this.env.ARTIFACTS, record.id, record.savedWorkspace.savedAt, changes);
       },
-      sessionURL: (record) => `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
+      sessionURL: (record) =>
+        `${this.env.PUBLIC_URL.replace(/\/+$/, "")}/w/${record.workspaceId}/s/${record.id}`,
     };
   }
 
@@ -158,7 +166,8 @@ export class SessionRoom extends ViewerRoom {
     this.connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#callbacks.flush(this.env);
-    for (const entry of dropped) this.#store.appendEvent({ at: Date.now(), type: "callback_dropped", reason: droppedReason(entry) });
+    for (const entry of dropped)
+      this.#store.appendEvent({ at: Date.now(), type: "callback_dropped", reason: droppedReason(entry) });
     this.#runDueClock();
     await this.#scheduleAlarm();
   }
@@ -194,10 +203,18 @@ export class SessionRoom extends ViewerRoom {
     // A trigger's or schedule's stored model retired: the session runs as its successor, and says so.
     if (modelNote) this.#store.appendEvent({ at: Date.now(), type: "model_succeeded", reason: modelNote });
     const first = firstMessageFor(this.#state.workflow(), prompt);
-    const author = init.origin.kind === "trigger" ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName } : init.createdBy;
+    const author =
+      init.origin.kind === "trigger"
+        ? { id: `trigger:${init.origin.triggerId}`, name: init.origin.triggerName }
+        : init.createdBy;
     if (first) this.#agent.queueInput(first, author);
     const view = sessionView(record, Date.now());
-    if (record.awaitingApproval) this.#store.appendEvent({ at: Date.now(), type: "awaiting_approval", reason: "an owner or editor must approve it before it starts" });
+    if (record.awaitingApproval)
+      this.#store.appendEvent({
+        at: Date.now(),
+        type: "awaiting_approval",
+        reason: "an owner or editor must approve it before it starts",
+      });
     else this.ctx.waitUntil(this.#agent.provision());
     return ok(view);
   }
@@ -244,10 +261,14 @@ export class SessionRoom extends ViewerRoom {
     if (!record) return gone;
     const { permissionMode, model, ...fields } = patch;
     const changesSetup = fields.repos !== undefined || fields.workflow !== undefined;
-    if (changesSetup && AGENT_PHASES.has(record.phase)) return wrongPhase(record.phase, "change repositories or workflow of");
+    if (changesSetup && AGENT_PHASES.has(record.phase))
+      return wrongPhase(record.phase, "change repositories or workflow of");
     if (Object.keys(fields).length > 0) this.#state.update(fields, actor);
     if (permissionMode !== undefined || model !== undefined) {
-      this.#state.updateSettings({ ...(permissionMode ? { permissionMode } : {}), ...(model ? { model } : {}) }, actor);
+      this.#state.updateSettings(
+        { ...(permissionMode ? { permissionMode } : {}), ...(model ? { model } : {}) },
+        actor,
+      );
       // A Running agent takes them from its next call; one (re)connecting gets them in its start.
       this.#agent.sendSettings();
     }
@@ -255,7 +276,11 @@ export class SessionRoom extends ViewerRoom {
   }
 
   /** An owner's or editor's decision on an approval (approvals.ts): first answer wins, then the agent hears it. */
-  decide(approvalId: string, body: DecisionInput, actor: Actor): RoomResult<{ approvalId: string; decision: string; decidedBy: string }> {
+  decide(
+    approvalId: string,
+    body: DecisionInput,
+    actor: Actor,
+  ): RoomResult<{ approvalId: string; decision: string; decidedBy: string }> {
     const result = decideApproval(this.#state, approvalId, body, actor);
     if (!result.ok) return result;
     const { input, ...decided } = result.value;
@@ -280,7 +305,10 @@ export class SessionRoom extends ViewerRoom {
     if (!record) return gone;
     if (!INPUT_PHASES.has(record.phase)) return wrongPhase(record.phase, "send a message to");
     const input = this.#agent.queueInput(text, author);
-    return ok({ seq: input.seq, queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected });
+    return ok({
+      seq: input.seq,
+      queued: record.phase !== "Running" || record.agentStatus === "working" || !this.#agent.connected,
+    });
   }
 
   /** The workspace's budget is spent: a Running session stops gracefully, reason `budget`. */
@@ -325,9 +353,12 @@ export class SessionRoom extends ViewerRoom {
   /** The alarm rings at the earliest of the session's clocks, the next callback due, the index retry and the next socket's expiry. */
   async #scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const times = [nextClockAt(this.#state.record, now), this.#callbacks.nextDueAt(), this.#index.nextDueAt(), this.connections.nextExpiry()].filter(
-      (at): at is number => at !== null,
-    );
+    const times = [
+      nextClockAt(this.#state.record, now),
+      this.#callbacks.nextDueAt(),
+      this.#index.nextDueAt(),
+      this.connections.nextExpiry(),
+    ].filter((at): at is number => at !== null);
     if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
     else await this.ctx.storage.deleteAlarm();
   }
@@ -336,14 +367,16 @@ export class SessionRoom extends ViewerRoom {
   #runDueClock(): void {
     const record = this.#state.record;
     // The watch: a room that restarted with nobody watching reattaches to its agent.
-    if (record && AGENT_PHASES.has(record.phase) && !this.#agent.linked) this.ctx.waitUntil(this.#agent.connect());
+    if (record && AGENT_PHASES.has(record.phase) && !this.#agent.linked)
+      this.ctx.waitUntil(this.#agent.connect());
     switch (dueAction(record, Date.now())) {
       case "ending_overdue":
         return this.#agent.ending.overdue();
       case "timeout":
         return this.#agent.ending.end({ event: "fail", reason: "timeout" });
       case "idle_stop":
-        if (this.#state.apply("stop", { reason: "idle" })) this.#agent.ending.end({ event: "stopped", reason: "idle" });
+        if (this.#state.apply("stop", { reason: "idle" }))
+          this.#agent.ending.end({ event: "stopped", reason: "idle" });
         return;
     }
   }

@@ -51,7 +51,8 @@ export class RunContainer {
       .then(() => step(container))
       .catch((err: unknown) => {
         const reason = `the session's container was not stopped: ${err instanceof Error ? err.message : String(err)}`;
-        if (!this.#deleted) this.#store.appendEvent({ at: Date.now(), type: "container_not_stopped", reason });
+        if (!this.#deleted)
+          this.#store.appendEvent({ at: Date.now(), type: "container_not_stopped", reason });
       });
     this.#ctx.waitUntil(this.#retiring);
   }

@@ -59,7 +59,10 @@ export class RunEnding {
     const ending = this.#host.state.record?.ending;
     if (!ending || ending.agentDone) return;
     const now = Date.now();
-    const deadline = Math.min(now + ENDING_DEADLINE_MS, (ending.since ?? ending.deadline - ENDING_DEADLINE_MS) + ENDING_MAX_MS);
+    const deadline = Math.min(
+      now + ENDING_DEADLINE_MS,
+      (ending.since ?? ending.deadline - ENDING_DEADLINE_MS) + ENDING_MAX_MS,
+    );
     if (deadline <= ending.deadline) return;
     this.#host.state.run.extendEnding(deadline);
     this.#host.scheduleAlarm();
@@ -68,7 +71,11 @@ export class RunEnding {
   /** The agent did not answer a stop in time: the run ends with what was saved. */
   overdue(): void {
     const seconds = ENDING_DEADLINE_MS / 1000;
-    this.#host.store.appendEvent({ at: Date.now(), type: "agent_unresponsive", reason: `the agent did not stop within ${seconds} s; the workspace is as it was last saved` });
+    this.#host.store.appendEvent({
+      at: Date.now(),
+      type: "agent_unresponsive",
+      reason: `the agent did not stop within ${seconds} s; the workspace is as it was last saved`,
+    });
     this.finish();
   }
 

@@ -56,7 +56,9 @@ export class RunState {
    */
   agentDone(event: Ending["event"], reason: string, now: number): void {
     const ending = this.#record()?.ending;
-    this.#change({ ending: ending ? { ...ending, agentDone: true } : { event, reason, agentDone: true, deadline: now } });
+    this.#change({
+      ending: ending ? { ...ending, agentDone: true } : { event, reason, agentDone: true, deadline: now },
+    });
   }
 
   /** An ending waited for an agent that is gone: it can save nothing newer now. */
@@ -78,7 +80,11 @@ export class RunState {
     return ending;
   }
 
-  #change(fields: Partial<Pick<SessionRecord, "agentSeq" | "agentIncarnation" | "archivePending" | "savedWorkspace" | "ending">>): void {
+  #change(
+    fields: Partial<
+      Pick<SessionRecord, "agentSeq" | "agentIncarnation" | "archivePending" | "savedWorkspace" | "ending">
+    >,
+  ): void {
     const record = this.#record();
     if (!record) return;
     Object.assign(record, fields);

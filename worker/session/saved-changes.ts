@@ -8,7 +8,12 @@ import { ChangesSchema, type Changes } from "../protocol/git";
 
 export const savedChangesKey = (sessionId: string) => `sessions/${sessionId}/workspace-changes.json`;
 
-export async function keepSavedChanges(bucket: R2Bucket, sessionId: string, savedAt: number, changes: Changes): Promise<void> {
+export async function keepSavedChanges(
+  bucket: R2Bucket,
+  sessionId: string,
+  savedAt: number,
+  changes: Changes,
+): Promise<void> {
   await bucket.put(savedChangesKey(sessionId), JSON.stringify(changes), {
     httpMetadata: { contentType: "application/json" },
     customMetadata: { savedAt: String(savedAt) },
@@ -16,7 +21,11 @@ export async function keepSavedChanges(bucket: R2Bucket, sessionId: string, save
 }
 
 /** The changes kept for the archive saved at `savedAt`; null when none are (or they are of another archive). */
-export async function readSavedChanges(bucket: R2Bucket, sessionId: string, savedAt: number): Promise<Changes | null> {
+export async function readSavedChanges(
+  bucket: R2Bucket,
+  sessionId: string,
+  savedAt: number,
+): Promise<Changes | null> {
   const object = await bucket.get(savedChangesKey(sessionId));
   if (!object) return null;
   if (object.customMetadata?.savedAt !== String(savedAt)) {
@@ -42,11 +51,14 @@ export async function keepChangesFromAgent(
   redaction: { deep<T>(value: T): T },
 ): Promise<void> {
   try {
-    const pending = request(`/sessions/${encodeURIComponent(sessionId)}/changes`, { signal: AbortSignal.timeout(AGENT_CHANGES_MS) });
+    const pending = request(`/sessions/${encodeURIComponent(sessionId)}/changes`, {
+      signal: AbortSignal.timeout(AGENT_CHANGES_MS),
+    });
     if (!pending) return;
     const response = await pending;
     const parsed = ChangesSchema.safeParse(await response.json().catch(() => null));
-    if (response.ok && parsed.success) await keepSavedChanges(bucket, sessionId, savedAt, redaction.deep(parsed.data));
+    if (response.ok && parsed.success)
+      await keepSavedChanges(bucket, sessionId, savedAt, redaction.deep(parsed.data));
   } catch (err) {
     console.error("the saved workspace's changes were not kept", err);
   }

@@ -65,7 +65,11 @@ export class SessionIndex {
   }
 
   #setRetry(retry: RetryState | null): void {
-    if (retry) this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('index_retry', ?)`, JSON.stringify(retry));
+    if (retry)
+      this.#sql.exec(
+        `INSERT OR REPLACE INTO meta (key, value) VALUES ('index_retry', ?)`,
+        JSON.stringify(retry),
+      );
     else this.#sql.exec(`DELETE FROM meta WHERE key = 'index_retry'`);
   }
 }

@@ -6,7 +6,13 @@
 import type { PushResult } from "../protocol/git";
 import { LIMITS, withoutCredentials, type Workflow } from "../protocol/session-config";
 import { builtinWorkflow } from "../protocol/workflows";
-import { ACTIVE_PHASES, AGENT_PHASES, transition, type LifecycleEvent, type Phase } from "../protocol/lifecycle";
+import {
+  ACTIVE_PHASES,
+  AGENT_PHASES,
+  transition,
+  type LifecycleEvent,
+  type Phase,
+} from "../protocol/lifecycle";
 import { activeMs, withDefaults, type Actor, type SessionRecord } from "./record";
 import { NO_USAGE, type SessionUsage } from "../protocol/usage";
 import { RunState } from "./run-state";
@@ -35,13 +41,18 @@ export type SessionInit = Omit<
   | "ending"
   | "usage"
 >;
-export type SessionPatch = Partial<Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">>;
+export type SessionPatch = Partial<
+  Pick<SessionRecord, "displayName" | "repos" | "workflow" | "workflowDefinition">
+>;
 /** What a PATCH may change while the session runs: from the agent's next call. */
 export type SettingsPatch = Partial<Pick<SessionRecord["config"], "permissionMode" | "model">>;
 
 export interface SessionStateHooks {
   /** After a phase change (also the first, to Pending), with whether time counted before and counts now. */
-  phaseChanged(record: SessionRecord, change: { previousPhase?: Phase; wasActive: boolean; isActive: boolean; actor?: string; reason?: string }): void;
+  phaseChanged(
+    record: SessionRecord,
+    change: { previousPhase?: Phase; wasActive: boolean; isActive: boolean; actor?: string; reason?: string },
+  ): void;
   /** After anything the D1 index mirrors (phase, agent status, name) changed. */
   indexChanged(record: SessionRecord): void;
   /** After the idle clock started or stopped (idle stop is timed from `record.idleSince`). */
@@ -61,7 +72,10 @@ export class SessionState {
     this.#hooks = hooks;
     const loaded = store.loadSession();
     this.#record = loaded && withDefaults(loaded, LIMITS.idleStopMinutes.default);
-    this.run = new RunState(() => this.#record, () => this.save());
+    this.run = new RunState(
+      () => this.#record,
+      () => this.save(),
+    );
   }
 
   /** Read-only outside: a write goes through a named method here (or `run`), never straight to the record. */
@@ -164,7 +178,14 @@ export class SessionState {
     if (!record) return;
     Object.assign(record, patch, { updatedAt: Date.now() });
     this.save();
-    this.#store.appendEvent({ at: record.updatedAt, type: "updated", actor: actor.name, reason: Object.keys(patch).filter((key) => key !== "workflowDefinition").join(", ") });
+    this.#store.appendEvent({
+      at: record.updatedAt,
+      type: "updated",
+      actor: actor.name,
+      reason: Object.keys(patch)
+        .filter((key) => key !== "workflowDefinition")
+        .join(", "),
+    });
     this.publish();
     this.#hooks.indexChanged(record);
   }
@@ -176,7 +197,12 @@ export class SessionState {
     if (result.pullRequestUrl) record.pullRequestUrl = result.pullRequestUrl;
     this.save();
     const pr = result.pullRequestUrl ? `, pull request ${result.pullRequestUrl}` : "";
-    this.#store.appendEvent({ at: Date.now(), type: "pushed", actor: actor.name, reason: `${result.repo}: branch ${result.branch}, commit ${result.commit}${pr}` });
+    this.#store.appendEvent({
+      at: Date.now(),
+      type: "pushed",
+      actor: actor.name,
+      reason: `${result.repo}: branch ${result.branch}, commit ${result.commit}${pr}`,
+    });
     if (result.pullRequestUrl) this.#transcript?.setInfo({ pullRequestUrl: result.pullRequestUrl });
   }
 
@@ -195,7 +221,8 @@ export class SessionState {
     const record = this.#record;
     if (!record) return;
     // A wait for an approval is not idleness: the team has to answer, and idle stop would lose the call.
-    const idle = record.phase === "Running" && record.agentStatus !== "working" && !this.#transcript?.awaitingDecision;
+    const idle =
+      record.phase === "Running" && record.agentStatus !== "working" && !this.#transcript?.awaitingDecision;
     const since = idle ? (restart ? now : (record.idleSince ?? now)) : null;
     if (since === record.idleSince) return;
     record.idleSince = since;
@@ -230,14 +257,37 @@ export class SessionState {
   decideApproval(approvalId: string, decision: DecisionInput, author: Actor): Input {
     const record = this.#record!;
     const now = Date.now();
-    this.#transcript?.decideApproval(approvalId, { decision: decision.decision, by: author.name, at: now, ...(decision.message ? { message: decision.message } : {}), ...(decision.mode ? { mode: decision.mode } : {}) });
-    const input: Input = { seq: ++record.inputSeq, kind: "decision", text: JSON.stringify({ approvalId, ...decision }), authorId: author.id, authorName: author.name, consumed: false };
+    this.#transcript?.decideApproval(approvalId, {
+      decision: decision.decision,
+      by: author.name,
+      at: now,
+      ...(decision.message ? { message: decision.message } : {}),
+      ...(decision.mode ? { mode: decision.mode } : {}),
+    });
+    const input: Input = {
+      seq: ++record.inputSeq,
+      kind: "decision",
+      text: JSON.stringify({ approvalId, ...decision }),
+      authorId: author.id,
+      authorName: author.name,
+      consumed: false,
+    };
     this.#store.addInput(input);
     const said = decision.message ? `: ${decision.message}` : "";
-    this.#store.appendEvent({ at: now, type: "approval_decided", actor: author.name, reason: `${decision.decision} ${approvalId}${decision.mode ? ` (continues in ${decision.mode})` : ""}${said}`.slice(0, 1000) });
+    this.#store.appendEvent({
+      at: now,
+      type: "approval_decided",
+      actor: author.name,
+      reason:
+        `${decision.decision} ${approvalId}${decision.mode ? ` (continues in ${decision.mode})` : ""}${said}`.slice(
+          0,
+          1000,
+        ),
+    });
     // A plan approved into a mode: the session's mode is that one from now on.
     // A new object: the document's `session` map holds the old one, and an equal value is not published.
-    if (decision.mode && decision.decision !== "deny") record.config = { ...record.config, permissionMode: decision.mode };
+    if (decision.mode && decision.decision !== "deny")
+      record.config = { ...record.config, permissionMode: decision.mode };
     this.#trackIdle(now, true);
     this.save();
     this.publish();
@@ -250,11 +300,21 @@ export class SessionState {
     if (!record) return;
     const now = Date.now();
     if (change.permissionMode && change.permissionMode !== record.config.permissionMode) {
-      this.#store.appendEvent({ at: now, type: "permission_mode_changed", actor: actor.name, reason: `${record.config.permissionMode} → ${change.permissionMode}` });
+      this.#store.appendEvent({
+        at: now,
+        type: "permission_mode_changed",
+        actor: actor.name,
+        reason: `${record.config.permissionMode} → ${change.permissionMode}`,
+      });
       record.config = { ...record.config, permissionMode: change.permissionMode };
     }
     if (change.model && change.model !== record.config.model) {
-      this.#store.appendEvent({ at: now, type: "model_switched", actor: actor.name, reason: `${record.config.model} → ${change.model}` });
+      this.#store.appendEvent({
+        at: now,
+        type: "model_switched",
+        actor: actor.name,
+        reason: `${record.config.model} → ${change.model}`,
+      });
       record.config = { ...record.config, model: change.model };
     }
     record.updatedAt = now;
@@ -277,7 +337,13 @@ export class SessionState {
     this.#store.addInput(input);
     this.#trackIdle(Date.now(), true);
     this.save();
-    this.#transcript?.addPersonMessage({ id: `input-${input.seq}`, author: author.name, text, createdAt: Date.now(), seq: input.seq });
+    this.#transcript?.addPersonMessage({
+      id: `input-${input.seq}`,
+      author: author.name,
+      text,
+      createdAt: Date.now(),
+      seq: input.seq,
+    });
     return input;
   }
 

@@ -91,7 +91,12 @@ export class RoomStore {
   }
 
   putArtifact(name: string, size: number, at: number): void {
-    this.#sql.exec(`INSERT OR REPLACE INTO artifacts (name, size, updated_at) VALUES (?, ?, ?)`, name, size, at);
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO artifacts (name, size, updated_at) VALUES (?, ?, ?)`,
+      name,
+      size,
+      at,
+    );
   }
 
   artifacts(): Artifact[] {

@@ -39,7 +39,8 @@ export const MAX_SETUP_OUTPUT_CHARS = 256 * 1024;
  */
 function sameValue(stored: unknown, value: unknown): boolean {
   if (stored === value) return true;
-  if (typeof stored !== "object" || typeof value !== "object" || stored === null || value === null) return false;
+  if (typeof stored !== "object" || typeof value !== "object" || stored === null || value === null)
+    return false;
   return JSON.stringify(stored) === JSON.stringify(value);
 }
 
@@ -78,7 +79,8 @@ export class Transcript {
     for (const entry of entries) this.#index(entry);
     // After a restart the agent may go on with the last message: it stays live (settled later like any).
     const last = entries.at(-1);
-    const keep = last && !isSettled(last) && last.get("role") === "assistant" ? (last.get("id") as string) : null;
+    const keep =
+      last && !isSettled(last) && last.get("role") === "assistant" ? (last.get("id") as string) : null;
     doc.transact(() => this.#settleAll(keep));
   }
 
@@ -90,8 +92,16 @@ export class Transcript {
     }
   }
 
-  addPersonMessage(message: { id: string; author: string; text: string; createdAt: number; seq: number }): void {
-    const ymessage = newMessage(message.id, "user", message.author, message.createdAt, [textBlock("text", message.text)]);
+  addPersonMessage(message: {
+    id: string;
+    author: string;
+    text: string;
+    createdAt: number;
+    seq: number;
+  }): void {
+    const ymessage = newMessage(message.id, "user", message.author, message.createdAt, [
+      textBlock("text", message.text),
+    ]);
     ymessage.set("seq", message.seq);
     ymessage.set("queued", true);
     this.#append(ymessage);
@@ -102,7 +112,8 @@ export class Transcript {
     this.#doc.transact(() => {
       for (const message of this.#messages.values()) {
         const seq = message.get("seq");
-        if (typeof seq === "number" && seq <= upTo && message.get("queued") === true) message.set("queued", false);
+        if (typeof seq === "number" && seq <= upTo && message.get("queued") === true)
+          message.set("queued", false);
       }
       this.#settleAll(this.#streaming);
     });
@@ -110,7 +121,13 @@ export class Transcript {
 
   /** An error line: nothing in it changes, so it is written settled. */
   addSystemError(id: string, text: string, createdAt: number): void {
-    const settled: TranscriptMessage = { id, role: "system", author: null, createdAt, blocks: [{ type: "error", text }] };
+    const settled: TranscriptMessage = {
+      id,
+      role: "system",
+      author: null,
+      createdAt,
+      blocks: [{ type: "error", text }],
+    };
     messageList(this.#doc).push([settled]);
     this.#index(settled);
   }
@@ -146,7 +163,8 @@ export class Transcript {
         // The agent has moved on: what came before settles once its tools are done. Settled before the new
         // message is added, each message's live structs stay one range of clocks, which the GC collapses.
         this.#settleAll(frame.id);
-        if (!this.#messages.has(frame.id) && !this.#settledIds.has(frame.id)) this.#append(newMessage(frame.id, "assistant", "agent", now));
+        if (!this.#messages.has(frame.id) && !this.#settledIds.has(frame.id))
+          this.#append(newMessage(frame.id, "assistant", "agent", now));
         this.#streaming = frame.id;
         break;
       case "text_delta":
@@ -158,7 +176,13 @@ export class Transcript {
         break;
       }
       case "tool_use": {
-        const block = plainBlock({ type: "tool_use", id: frame.id, name: frame.name, status: "running", startedAt: now });
+        const block = plainBlock({
+          type: "tool_use",
+          id: frame.id,
+          name: frame.name,
+          status: "running",
+          startedAt: now,
+        });
         block.set("input", frame.input ?? null);
         // A subagent's call names the Task/Agent call it runs inside: the web nests it there.
         if (frame.parentId) block.set("parentId", frame.parentId);
@@ -181,11 +205,25 @@ export class Transcript {
         break;
       }
       case "question":
-        blocksOf(this.#message(frame.messageId, now)).push([plainBlock({ type: "question", id: frame.id, text: frame.text, ...(frame.questions ? { questions: frame.questions } : {}) })]);
+        blocksOf(this.#message(frame.messageId, now)).push([
+          plainBlock({
+            type: "question",
+            id: frame.id,
+            text: frame.text,
+            ...(frame.questions ? { questions: frame.questions } : {}),
+          }),
+        ]);
         break;
       case "approval": {
         if (this.#approvals.has(frame.id) || this.#settledApprovals.has(frame.id)) break;
-        const block = plainBlock({ type: "approval", id: frame.id, kind: frame.kind, tool: frame.tool, requestedAt: now, status: "pending" });
+        const block = plainBlock({
+          type: "approval",
+          id: frame.id,
+          kind: frame.kind,
+          tool: frame.tool,
+          requestedAt: now,
+          status: "pending",
+        });
         block.set("input", frame.input ?? null);
         blocksOf(this.#message(frame.messageId, now)).push([block]);
         this.#approvals.set(frame.id, block);
@@ -204,7 +242,13 @@ export class Transcript {
         break;
       case "setup_start": {
         const block = textBlock("setup", "");
-        for (const [key, value] of Object.entries({ id: frame.id, source: frame.source, status: "running", startedAt: now })) block.set(key, value);
+        for (const [key, value] of Object.entries({
+          id: frame.id,
+          source: frame.source,
+          status: "running",
+          startedAt: now,
+        }))
+          block.set(key, value);
         this.#append(newMessage(frame.id, "system", null, now, [block]));
         this.#setups.set(frame.id, block);
         break;
@@ -213,7 +257,12 @@ export class Transcript {
         const output = this.#setups.get(frame.id)?.get("text");
         if (!(output instanceof Y.Text) || output.length >= MAX_SETUP_OUTPUT_CHARS) break;
         const room = MAX_SETUP_OUTPUT_CHARS - output.length;
-        output.insert(output.length, frame.text.length <= room ? frame.text : `${frame.text.slice(0, room)}\n… [the rest of the setup's output is not kept]\n`);
+        output.insert(
+          output.length,
+          frame.text.length <= room
+            ? frame.text
+            : `${frame.text.slice(0, room)}\n… [the rest of the setup's output is not kept]\n`,
+        );
         break;
       }
       case "setup_end": {
@@ -244,7 +293,10 @@ export class Transcript {
   }
 
   /** Records a person's decision on a pending approval: every view shows it, and who decided. */
-  decideApproval(id: string, decision: { decision: ApprovalDecision; by: string; at: number; message?: string; mode?: "auto" | "ask" }): void {
+  decideApproval(
+    id: string,
+    decision: { decision: ApprovalDecision; by: string; at: number; message?: string; mode?: "auto" | "ask" },
+  ): void {
     const block = this.#approvals.get(id);
     if (!block || block.get("status") !== "pending") return;
     block.set("status", decision.decision === "deny" ? "denied" : "allowed");
@@ -305,7 +357,8 @@ export class Transcript {
       this.#settledIds.add(entry.id);
       for (const block of entry.blocks) {
         if (block.type === "tool_use") this.#toolMessage.set(block.id, entry.id);
-        if (block.type === "approval") this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
+        if (block.type === "approval")
+          this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
       }
       return;
     }
@@ -326,7 +379,8 @@ export class Transcript {
   /** Settles every live message but `keep` that nothing can change any more. */
   #settleAll(keep: string | null): void {
     if (!this.#settles) return;
-    for (const [id, message] of [...this.#messages]) if (id !== keep && settles(message)) this.#settle(id, message);
+    for (const [id, message] of [...this.#messages])
+      if (id !== keep && settles(message)) this.#settle(id, message);
   }
 
   /**
@@ -384,7 +438,10 @@ function settles(message: YMessage): boolean {
     .toArray()
     .every((block) => {
       const [type, status] = [block.get("type"), block.get("status")];
-      return !((type === "tool_use" || type === "setup") && status === "running") && !(type === "approval" && status === "pending");
+      return (
+        !((type === "tool_use" || type === "setup") && status === "running") &&
+        !(type === "approval" && status === "pending")
+      );
     });
 }
 
@@ -406,7 +463,13 @@ function liveMessage(message: SettledMessage): YMessage {
 }
 
 /** A message not yet in the document: Yjs types can be written but not read before they are added. */
-function newMessage(id: string, role: MessageRole, author: string | null, createdAt: number, blocks: YBlock[] = []): YMessage {
+function newMessage(
+  id: string,
+  role: MessageRole,
+  author: string | null,
+  createdAt: number,
+  blocks: YBlock[] = [],
+): YMessage {
   const message = new Y.Map<unknown>();
   message.set("id", id);
   message.set("role", role);

@@ -5,7 +5,13 @@
  */
 import * as Y from "yjs";
 import type { HistoryMessage } from "../protocol/agent";
-import { isSettled, messageList, type MessageRole, type TranscriptBlock, type TranscriptMessage } from "../protocol/transcript";
+import {
+  isSettled,
+  messageList,
+  type MessageRole,
+  type TranscriptBlock,
+  type TranscriptMessage,
+} from "../protocol/transcript";
 
 type YBlock = Y.Map<unknown>;
 type YMessage = Y.Map<unknown>;
@@ -51,10 +57,18 @@ export function transcriptToHistory(doc: Y.Doc): HistoryMessage[] {
     const blocks: HistoryMessage["blocks"] = [];
     for (const block of message.blocks) {
       if (block.type === "text") blocks.push({ type: "text", text: block.text });
-      else if (block.type === "thinking") blocks.push({ type: "thinking", text: block.text, signature: block.signature });
+      else if (block.type === "thinking")
+        blocks.push({ type: "thinking", text: block.text, signature: block.signature });
       else if (block.type === "question") blocks.push({ type: "question", text: block.text });
       else if (block.type === "tool_use")
-        blocks.push({ type: "tool_use", id: block.id, name: block.name, input: block.input, result: block.result, isError: block.isError });
+        blocks.push({
+          type: "tool_use",
+          id: block.id,
+          name: block.name,
+          input: block.input,
+          result: block.result,
+          isError: block.isError,
+        });
     }
     if (blocks.length > 0) history.push({ role: message.role, author: message.author ?? undefined, blocks });
   }

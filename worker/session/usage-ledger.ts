@@ -42,14 +42,23 @@ export class UsageLedger {
       .exec(
         `INSERT INTO usage_turns (seq, at, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
          VALUES (NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-        request.at, request.model, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.costUsd,
+        request.at,
+        request.model,
+        usage.inputTokens,
+        usage.outputTokens,
+        usage.cacheReadTokens,
+        usage.cacheWriteTokens,
+        usage.costUsd,
       )
       .toArray();
     return Number(row.seq);
   }
 
   unreported(): LedgerTurn[] {
-    return this.#sql.exec(`SELECT * FROM usage_turns WHERE reported = 0 ORDER BY seq LIMIT 100`).toArray().map(toTurn);
+    return this.#sql
+      .exec(`SELECT * FROM usage_turns WHERE reported = 0 ORDER BY seq LIMIT 100`)
+      .toArray()
+      .map(toTurn);
   }
 
   markReported(seqs: readonly number[]): void {
@@ -96,7 +105,11 @@ export function addUsage(total: SessionUsage, turn: SessionUsage): SessionUsage 
 }
 
 /** Sends the turns not reported yet to D1; true when something new was reported. */
-export async function reportUsage(db: D1Database, ledger: UsageLedger, record: SessionRecord): Promise<boolean> {
+export async function reportUsage(
+  db: D1Database,
+  ledger: UsageLedger,
+  record: SessionRecord,
+): Promise<boolean> {
   const turns = ledger.unreported();
   if (!turns.length) return false;
   const rows: UsageTurnRow[] = turns.map((turn) => ({

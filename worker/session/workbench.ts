@@ -7,7 +7,14 @@
  * answer is redacted here with every secret of the workspace.
  */
 import type { Env } from "../env";
-import { PUSH_SECRET_NAMES, WORKBENCH_LINE_MAX_BYTES, agentWorkbenchPath, type AgentPush, type GitAction, type WorkbenchLine } from "../protocol/git";
+import {
+  PUSH_SECRET_NAMES,
+  WORKBENCH_LINE_MAX_BYTES,
+  agentWorkbenchPath,
+  type AgentPush,
+  type GitAction,
+  type WorkbenchLine,
+} from "../protocol/git";
 import { Redaction } from "../protocol/redaction";
 import { loadWorkspaceSecrets } from "../secrets";
 import { agentEndpoint } from "./agent-link";
@@ -25,13 +32,28 @@ export interface WorkbenchRequest {
 export class WorkbenchError extends Error {}
 
 /** Sends the saved workspace to the workbench; null when storage holds no archive for the session. */
-export async function askWorkbench(env: Env, storage: DurableObjectStorage, record: Readonly<SessionRecord> | null, action: GitAction, push?: AgentPush): Promise<WorkbenchRequest | null> {
+export async function askWorkbench(
+  env: Env,
+  storage: DurableObjectStorage,
+  record: Readonly<SessionRecord> | null,
+  action: GitAction,
+  push?: AgentPush,
+): Promise<WorkbenchRequest | null> {
   if (!record) return null;
   const secrets = await loadWorkspaceSecrets(env, record.workspaceId);
-  const forPush = push ? Object.entries(secrets.forAgent).filter(([name]) => PUSH_SECRET_NAMES.includes(name)) : [];
-  const line: WorkbenchLine = { repos: record.repos, secrets: Object.fromEntries(forPush), ...(push && { push }) };
+  const forPush = push
+    ? Object.entries(secrets.forAgent).filter(([name]) => PUSH_SECRET_NAMES.includes(name))
+    : [];
+  const line: WorkbenchLine = {
+    repos: record.repos,
+    secrets: Object.fromEntries(forPush),
+    ...(push && { push }),
+  };
   const head = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
-  if (head.byteLength > WORKBENCH_LINE_MAX_BYTES) throw new WorkbenchError(`its repositories, secrets and push request take more than ${WORKBENCH_LINE_MAX_BYTES / 1024} KB`);
+  if (head.byteLength > WORKBENCH_LINE_MAX_BYTES)
+    throw new WorkbenchError(
+      `its repositories, secrets and push request take more than ${WORKBENCH_LINE_MAX_BYTES / 1024} KB`,
+    );
   const object = await env.ARTIFACTS.get(workspaceArchiveKey(record.id));
   if (!object) return null;
   // Streamed with its length known (the container's fetch, like R2, wants it): the line, then the archive.
@@ -47,7 +69,10 @@ export async function askWorkbench(env: Env, storage: DurableObjectStorage, reco
   const endpoint = agentEndpoint(env, record.id, record.config.timeoutSeconds, storage);
   const response = endpoint.fetch(agentWorkbenchPath(record.id, action), {
     method: "POST",
-    headers: { "content-type": "application/octet-stream", "content-length": String(head.byteLength + object.size) },
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-length": String(head.byteLength + object.size),
+    },
     body: readable,
   });
   const redaction = new Redaction(secrets.redact);
@@ -59,8 +84,13 @@ export async function askWorkbench(env: Env, storage: DurableObjectStorage, reco
  * shared by the whole deployment: a person, and a workspace, may ask only so often (WORKBENCH_PERSON_LIMIT,
  * WORKBENCH_WORKSPACE_LIMIT); past that, 429.
  */
-export async function workbenchLimit(env: Env, actor: Actor, record: Readonly<SessionRecord> | null): Promise<RoomResult<never> | null> {
+export async function workbenchLimit(
+  env: Env,
+  actor: Actor,
+  record: Readonly<SessionRecord> | null,
+): Promise<RoomResult<never> | null> {
   const refusal =
-    (await rateLimitRefusal(env, "workbenchPerson", actor.id)) ?? (record ? await rateLimitRefusal(env, "workbenchWorkspace", record.workspaceId) : null);
+    (await rateLimitRefusal(env, "workbenchPerson", actor.id)) ??
+    (record ? await rateLimitRefusal(env, "workbenchWorkspace", record.workspaceId) : null);
   return refusal ? refused("rate_limited", refusal.message) : null;
 }

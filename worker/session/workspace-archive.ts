@@ -24,11 +24,20 @@ export class WorkspaceArchiveError extends Error {
 }
 
 /** Streams the latest archive of `incarnation` into R2; returns its size. Refuses one over the cap. */
-export async function saveWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, incarnation: string): Promise<number> {
-  const response = await agent.fetch(agentWorkspacePath(sessionId), { headers: { [INCARNATION_HEADER]: incarnation } });
+export async function saveWorkspaceArchive(
+  bucket: R2Bucket,
+  agent: AgentEndpoint,
+  sessionId: string,
+  incarnation: string,
+): Promise<number> {
+  const response = await agent.fetch(agentWorkspacePath(sessionId), {
+    headers: { [INCARNATION_HEADER]: incarnation },
+  });
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new WorkspaceArchiveError(`the agent answered ${response.status} for the workspace archive`, { status: response.status });
+    throw new WorkspaceArchiveError(`the agent answered ${response.status} for the workspace archive`, {
+      status: response.status,
+    });
   }
   const size = Number(response.headers.get("content-length"));
   if (!Number.isSafeInteger(size) || size < 0) {
@@ -37,26 +46,43 @@ export async function saveWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoin
   }
   if (size > WORKSPACE_ARCHIVE_MAX_BYTES) {
     await response.body.cancel();
-    throw new WorkspaceArchiveError(`the workspace archive is ${formatBytes(size)}, over the ${formatBytes(WORKSPACE_ARCHIVE_MAX_BYTES)} cap`);
+    throw new WorkspaceArchiveError(
+      `the workspace archive is ${formatBytes(size)}, over the ${formatBytes(WORKSPACE_ARCHIVE_MAX_BYTES)} cap`,
+    );
   }
   // R2 takes a stream only with its length known; a short or long body fails the put and keeps the previous archive.
   const body = response.body.pipeThrough(new FixedLengthStream(size));
-  await bucket.put(workspaceArchiveKey(sessionId), body, { httpMetadata: { contentType: "application/gzip" } });
+  await bucket.put(workspaceArchiveKey(sessionId), body, {
+    httpMetadata: { contentType: "application/gzip" },
+  });
   return size;
 }
 
 /** Streams the stored archive to the agent incarnation waiting for it. */
-export async function restoreWorkspaceArchive(bucket: R2Bucket, agent: AgentEndpoint, sessionId: string, incarnation: string): Promise<void> {
+export async function restoreWorkspaceArchive(
+  bucket: R2Bucket,
+  agent: AgentEndpoint,
+  sessionId: string,
+  incarnation: string,
+): Promise<void> {
   const object = await bucket.get(workspaceArchiveKey(sessionId));
-  if (!object) throw new WorkspaceArchiveError("the saved workspace is missing from storage", { missing: true });
+  if (!object)
+    throw new WorkspaceArchiveError("the saved workspace is missing from storage", { missing: true });
   const response = await agent.fetch(agentWorkspacePath(sessionId), {
     method: "PUT",
-    headers: { [INCARNATION_HEADER]: incarnation, "content-type": "application/gzip", "content-length": String(object.size) },
+    headers: {
+      [INCARNATION_HEADER]: incarnation,
+      "content-type": "application/gzip",
+      "content-length": String(object.size),
+    },
     body: object.body,
   });
   const detail = await response.text().catch(() => "");
   if (response.status !== 204) {
-    throw new WorkspaceArchiveError(`the agent refused the saved workspace (${response.status}): ${detail.slice(0, 300)}`, { status: response.status });
+    throw new WorkspaceArchiveError(
+      `the agent refused the saved workspace (${response.status}): ${detail.slice(0, 300)}`,
+      { status: response.status },
+    );
   }
 }
 

@@ -9,7 +9,13 @@ import { ENDING_MAX_MS } from "./clock";
 import type { SessionRecord } from "./record";
 import type { SessionState } from "./state";
 import type { RoomStore } from "./storage";
-import { WorkspaceArchiveError, formatBytes, restoreWorkspaceArchive, saveWorkspaceArchive, workspaceArchiveKey } from "./workspace-archive";
+import {
+  WorkspaceArchiveError,
+  formatBytes,
+  restoreWorkspaceArchive,
+  saveWorkspaceArchive,
+  workspaceArchiveKey,
+} from "./workspace-archive";
 
 /** What the saves need from the run. */
 export interface WorkspaceSavesHost {
@@ -73,7 +79,12 @@ export class WorkspaceSaves {
     const record = state.record;
     try {
       if (!record) return;
-      const size = await saveWorkspaceArchive(env.ARTIFACTS, this.#host.endpoint(record), record.id, incarnation);
+      const size = await saveWorkspaceArchive(
+        env.ARTIFACTS,
+        this.#host.endpoint(record),
+        record.id,
+        incarnation,
+      );
       // Deleted while it streamed: the session's prefix is already gone, so this archive goes too.
       if (!state.record) return void (await env.ARTIFACTS.delete(workspaceArchiveKey(record.id)));
       const savedAt = Date.now();
@@ -81,7 +92,12 @@ export class WorkspaceSaves {
       await this.#host.stored(record, savedAt);
     } catch (err) {
       // A session deleted meanwhile has no events to add to.
-      if (state.record) store.appendEvent({ at: Date.now(), type: "workspace_not_saved", reason: this.#host.redact(`the workspace was not saved: ${message(err)}`) });
+      if (state.record)
+        store.appendEvent({
+          at: Date.now(),
+          type: "workspace_not_saved",
+          reason: this.#host.redact(`the workspace was not saved: ${message(err)}`),
+        });
     } finally {
       this.#saves--;
       if (this.#saves === 0) state.run.setArchivePending(false);

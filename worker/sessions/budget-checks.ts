@@ -18,5 +18,6 @@ export async function requireBudgetLeft(db: D1Database, workspaceId: string, now
 
 /** From the API (a budget changed): if the month's spend has reached it, the running sessions stop. */
 export async function stopIfBudgetReached(env: Env, workspaceId: string): Promise<void> {
-  if ((await budgetStanding(env.DB, workspaceId, Date.now())).level === "reached") await stopRunningSessions(env, workspaceId, null);
+  if ((await budgetStanding(env.DB, workspaceId, Date.now())).level === "reached")
+    await stopRunningSessions(env, workspaceId, null);
 }

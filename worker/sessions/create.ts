@@ -2,7 +2,15 @@ import { insertSession, deleteSessionRow } from "../db/sessions";
 import { setSessionWorkflow } from "../db/workflows";
 import type { Env } from "../env";
 import { catalogOf, requireLiveModel, requireModelSettings } from "../models/catalog";
-import { defaultModel, entryOf, isRetired, liveSuccessor, type Catalog, type ModelEntry, type ModelId } from "../protocol/models";
+import {
+  defaultModel,
+  entryOf,
+  isRetired,
+  liveSuccessor,
+  type Catalog,
+  type ModelEntry,
+  type ModelId,
+} from "../protocol/models";
 import type { Actor, CreateSessionBody, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
 import { requireBudgetLeft } from "./budget-checks";
@@ -15,11 +23,20 @@ import { resolveWorkflow } from "./workflow-lookup";
  * schedule's stored model that has retired since runs as its successor (`succeeded` says so, as an event of
  * the session) instead of failing unattended; a retired model with no successor is refused for them too.
  */
-function modelFor(catalog: Catalog, id: ModelId, origin: Origin, now: number): { entry: ModelEntry; succeeded: string | null } {
+function modelFor(
+  catalog: Catalog,
+  id: ModelId,
+  origin: Origin,
+  now: number,
+): { entry: ModelEntry; succeeded: string | null } {
   const stored = entryOf(catalog, id);
-  if (origin.kind === "person" || !isRetired(stored, now) || stored.successor === null) return { entry: requireLiveModel(catalog, id, now), succeeded: null };
+  if (origin.kind === "person" || !isRetired(stored, now) || stored.successor === null)
+    return { entry: requireLiveModel(catalog, id, now), succeeded: null };
   const entry = liveSuccessor(catalog, id, now);
-  return { entry, succeeded: `${stored.id} reached its end of life on ${stored.endOfLife}: this ${origin.kind}'s session runs as its successor ${entry.id}` };
+  return {
+    entry,
+    succeeded: `${stored.id} reached its end of life on ${stored.endOfLife}: this ${origin.kind}'s session runs as its successor ${entry.id}`,
+  };
 }
 
 /**
@@ -44,7 +61,16 @@ export async function createSession(
   const { thinking, effort } = requireModelSettings(entry, body);
   await requireBudgetLeft(env.DB, workspaceId, now);
   const displayName = body.displayName ?? generateDisplayName();
-  await insertSession(env.DB, { id, workspaceId, name: displayName, model, createdBy: createdBy.id, origin, createdAt: now, awaitingApproval });
+  await insertSession(env.DB, {
+    id,
+    workspaceId,
+    name: displayName,
+    model,
+    createdBy: createdBy.id,
+    origin,
+    createdAt: now,
+    awaitingApproval,
+  });
   if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
   const init: SessionInit & { prompt?: string; modelNote?: string } = {
     id,

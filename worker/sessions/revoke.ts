@@ -15,7 +15,11 @@ import type { Revocation } from "../viewers/revocations";
 /** Rooms asked at once; the rest wait their turn. */
 const CONCURRENCY = 25;
 
-export async function revokeInWorkspace(env: Env, workspaceId: string, revocation: Revocation): Promise<void> {
+export async function revokeInWorkspace(
+  env: Env,
+  workspaceId: string,
+  revocation: Revocation,
+): Promise<void> {
   await revokeInRooms(env, await sessionIdsOfWorkspace(env.DB, workspaceId), revocation);
 }
 
@@ -28,13 +32,23 @@ export async function revokeForUser(env: Env, userId: string, revocation: Revoca
  * A member was removed (`newRole` null) or given a new role. Their share links go first, in D1, before
  * the answer (guests are refused from then on); the sockets close after, in the background.
  */
-export async function revokeMember(env: Env, workspaceId: string, userId: string, newRole: Role | null): Promise<() => Promise<void>> {
-  const shares = newRole === null || newRole === "viewer" ? await revokeSharesOf(env.DB, workspaceId, userId, Date.now()) : [];
+export async function revokeMember(
+  env: Env,
+  workspaceId: string,
+  userId: string,
+  newRole: Role | null,
+): Promise<() => Promise<void>> {
+  const shares =
+    newRole === null || newRole === "viewer"
+      ? await revokeSharesOf(env.DB, workspaceId, userId, Date.now())
+      : [];
   return async () => {
     await revokeInWorkspace(env, workspaceId, newRole === null ? { userId } : { userId, newRole });
     for (let start = 0; start < shares.length; start += CONCURRENCY) {
       await Promise.allSettled(
-        shares.slice(start, start + CONCURRENCY).map(({ id, sessionId }) => room(env, sessionId).revokeConnections({ tokenId: shareTokenId(id) })),
+        shares
+          .slice(start, start + CONCURRENCY)
+          .map(({ id, sessionId }) => room(env, sessionId).revokeConnections({ tokenId: shareTokenId(id) })),
       );
     }
   };
@@ -46,6 +60,7 @@ async function revokeInRooms(env: Env, sessionIds: string[], revocation: Revocat
   for (let start = 0; start < sessionIds.length; start += CONCURRENCY) {
     const batch = sessionIds.slice(start, start + CONCURRENCY);
     const results = await Promise.allSettled(batch.map((id) => room(env, id).revokeConnections(revocation)));
-    for (const result of results) if (result.status === "rejected") console.error("closing revoked sockets failed", result.reason);
+    for (const result of results)
+      if (result.status === "rejected") console.error("closing revoked sockets failed", result.reason);
   }
 }

@@ -18,6 +18,7 @@ export function roomOf(env: Env, id: string) {
 export function unwrap<T>(result: RoomResult<T>): T {
   if (result.ok) return result.value;
   const { code, message, phase, field } = result.error;
-  const headers: Record<string, string> = code === "rate_limited" ? { "retry-after": String(RATE_LIMIT_PERIOD_SECONDS) } : {};
+  const headers: Record<string, string> =
+    code === "rate_limited" ? { "retry-after": String(RATE_LIMIT_PERIOD_SECONDS) } : {};
   throw new HttpError(code, message, { ...(phase && { phase }), ...(field && { field }) }, headers);
 }

@@ -59,11 +59,19 @@ export const shareTokenId = (shareId: string) => `share:${shareId}`;
  * whose socket closes when the link is revoked (its token id) or expires (its expires-at).
  */
 export function guestIdentity(share: { id: string; expiresAt: number | null }): ConnectionIdentity {
-  return { userId: shareTokenId(share.id), userName: "guest", role: "viewer", tokenId: shareTokenId(share.id), expiresAt: share.expiresAt, issuedAt: null };
+  return {
+    userId: shareTokenId(share.id),
+    userName: "guest",
+    role: "viewer",
+    tokenId: shareTokenId(share.id),
+    expiresAt: share.expiresAt,
+    issuedAt: null,
+  };
 }
 
 /** Whether a socket is a guest's, opened with a share link. */
-export const isGuest = (identity: Pick<ConnectionIdentity, "tokenId">) => identity.tokenId?.startsWith("share:") === true;
+export const isGuest = (identity: Pick<ConnectionIdentity, "tokenId">) =>
+  identity.tokenId?.startsWith("share:") === true;
 
 /**
  * The upgrade request as the room (or a shard) receives it: the identity set, anything a client sent under
@@ -71,7 +79,12 @@ export const isGuest = (identity: Pick<ConnectionIdentity, "tokenId">) => identi
  * up to the minute so that one alarm renews many sockets). Then the socket is closed, to be opened again
  * with access checked afresh.
  */
-export function withIdentity(request: Request, identity: ConnectionIdentity, leaseMs: number, now = Date.now()): Request {
+export function withIdentity(
+  request: Request,
+  identity: ConnectionIdentity,
+  leaseMs: number,
+  now = Date.now(),
+): Request {
   const forwarded = new Request(request);
   for (const name of Object.values(HEADER)) forwarded.headers.delete(name);
   forwarded.headers.set(HEADER.userId, identity.userId);
@@ -110,7 +123,8 @@ export function identityFrom(request: Request): ConnectionIdentity | null {
   return parsed.success ? parsed.data : null;
 }
 
-const factsOf = (connection: Connection): ConnectionFacts => (connection.state as ConnectionFacts | null) ?? {};
+const factsOf = (connection: Connection): ConnectionFacts =>
+  (connection.state as ConnectionFacts | null) ?? {};
 
 export class ViewerConnections {
   readonly #all: () => Iterable<Connection>;
@@ -133,7 +147,12 @@ export class ViewerConnections {
    * Records who is on a new socket and until when its lease runs; null (and the socket closed) when the
    * Worker's word is missing, already expired, or revoked since a ticket vouched for it.
    */
-  admit(connection: Connection, request: Request, now: number, revoked: (identity: ConnectionIdentity) => boolean): ConnectionIdentity | null {
+  admit(
+    connection: Connection,
+    request: Request,
+    now: number,
+    revoked: (identity: ConnectionIdentity) => boolean,
+  ): ConnectionIdentity | null {
     const identity = identityFrom(request);
     const renewAt = Number(request.headers.get(HEADER.renewAt));
     if (!identity || !Number.isSafeInteger(renewAt)) {
@@ -148,7 +167,12 @@ export class ViewerConnections {
       connection.close(CLOSE_REVOKED, "access revoked");
       return null;
     }
-    connection.setState((prev: unknown) => ({ ...(prev as object | null), identity, clientIds: [], renewAt }));
+    connection.setState((prev: unknown) => ({
+      ...(prev as object | null),
+      identity,
+      clientIds: [],
+      renewAt,
+    }));
     return identity;
   }
 
@@ -178,7 +202,8 @@ export class ViewerConnections {
       const facts = factsOf(connection);
       const expiresAt = facts.identity?.expiresAt;
       if (expiresAt != null && expiresAt <= now) connection.close(CLOSE_EXPIRED, "credential expired");
-      else if (facts.renewAt !== undefined && facts.renewAt <= now) connection.close(CLOSE_RENEW, "lease over: reconnect with a fresh ticket");
+      else if (facts.renewAt !== undefined && facts.renewAt <= now)
+        connection.close(CLOSE_RENEW, "lease over: reconnect with a fresh ticket");
     }
   }
 
@@ -187,7 +212,8 @@ export class ViewerConnections {
     let next: number | null = null;
     for (const connection of this.#all()) {
       const facts = factsOf(connection);
-      for (const at of [facts.identity?.expiresAt, facts.renewAt]) if (at != null && (next === null || at < next)) next = at;
+      for (const at of [facts.identity?.expiresAt, facts.renewAt])
+        if (at != null && (next === null || at < next)) next = at;
     }
     return next;
   }
@@ -207,7 +233,10 @@ export class ViewerConnections {
       user: { id: identity.userId, name: identity.userName },
       mayClaim: (ids) => {
         const fresh = ids.filter((id) => !owned.has(id));
-        return fresh.every((id) => !owners.has(id) && !this.#ownedElsewhere(id)) && owned.size + fresh.length <= MAX_CLIENT_IDS;
+        return (
+          fresh.every((id) => !owners.has(id) && !this.#ownedElsewhere(id)) &&
+          owned.size + fresh.length <= MAX_CLIENT_IDS
+        );
       },
     };
     const admitted = admitClientFrame(message, owner);
@@ -215,7 +244,10 @@ export class ViewerConnections {
     const fresh = admitted.clientIds.filter((id) => !owned.has(id));
     if (fresh.length > 0) {
       for (const id of fresh) owners.set(id, connection.id);
-      connection.setState((prev: unknown) => ({ ...(prev as object | null), clientIds: [...owned, ...fresh] }));
+      connection.setState((prev: unknown) => ({
+        ...(prev as object | null),
+        clientIds: [...owned, ...fresh],
+      }));
     }
     return admitted.frame;
   }

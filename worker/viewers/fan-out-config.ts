@@ -64,7 +64,11 @@ export function frameBudget(env: Env): FrameBudget {
   const config = fanOutConfig(env);
   const start = config.startFramesPerSecond;
   if (!config.adaptive) return { perSecond: start, burst: start / 5 };
-  return new AdaptiveFrameBudget({ start, ceiling: config.ceilingFramesPerSecond, floor: Math.min(FRAME_BUDGET_FLOOR, start) });
+  return new AdaptiveFrameBudget({
+    start,
+    ceiling: config.ceilingFramesPerSecond,
+    floor: Math.min(FRAME_BUDGET_FLOOR, start),
+  });
 }
 
 /** How a room answers an upgrade it places on a shard: the shard's name. */

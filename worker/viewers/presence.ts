@@ -26,9 +26,15 @@ export interface PresenceOwner {
 type Entry = { clientId: number; clock: number; state: Presence | null };
 
 /** The frame to apply (presence rewritten) and the awareness client ids it speaks for; null when refused. */
-export function admitClientFrame(message: ArrayBuffer | ArrayBufferView | string, owner: PresenceOwner): { frame: Uint8Array; clientIds: number[] } | null {
+export function admitClientFrame(
+  message: ArrayBuffer | ArrayBufferView | string,
+  owner: PresenceOwner,
+): { frame: Uint8Array; clientIds: number[] } | null {
   if (typeof message === "string") return null;
-  const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  const bytes =
+    message instanceof ArrayBuffer
+      ? new Uint8Array(message)
+      : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
   if (bytes.byteLength === 0 || bytes.byteLength > MAX_CLIENT_FRAME_BYTES) return null;
   try {
     const decoder = decoding.createDecoder(bytes);
@@ -69,7 +75,14 @@ function readPresenceUpdate(update: Uint8Array, user: PresenceOwner["user"]): En
     }
     const claimed = ClaimedPresenceSchema.safeParse(state);
     if (!claimed.success) return null;
-    entries.push({ clientId, clock, state: { user: { id: user.id, name: user.name, color: claimed.data.user.color }, typing: claimed.data.typing } });
+    entries.push({
+      clientId,
+      clock,
+      state: {
+        user: { id: user.id, name: user.name, color: claimed.data.user.color },
+        typing: claimed.data.typing,
+      },
+    });
   }
   return decoding.hasContent(decoder) ? null : entries;
 }

@@ -24,7 +24,12 @@ const ISSUE_SLACK_MS = 2000;
  * lost RPC) ends with the lease, and no socket outlives its person's access for long.
  */
 export function socketLeaseMs(env: Env): number {
-  const seconds = z.coerce.number().int().positive().catch(600).parse(env.SOCKET_LEASE_SECONDS || undefined);
+  const seconds = z.coerce
+    .number()
+    .int()
+    .positive()
+    .catch(600)
+    .parse(env.SOCKET_LEASE_SECONDS || undefined);
   return seconds * 1000;
 }
 
@@ -50,9 +55,15 @@ interface RevocationRow extends Record<string, SqlStorageValue> {
 }
 
 /** Whether the revocation names this identity's person or token. */
-export function revocationMatches(revocation: Revocation, identity: Pick<ConnectionIdentity, "userId" | "tokenId">): boolean {
+export function revocationMatches(
+  revocation: Revocation,
+  identity: Pick<ConnectionIdentity, "userId" | "tokenId">,
+): boolean {
   if (!revocation.userId && !revocation.tokenId) return false;
-  return (!revocation.userId || identity.userId === revocation.userId) && (!revocation.tokenId || identity.tokenId === revocation.tokenId);
+  return (
+    (!revocation.userId || identity.userId === revocation.userId) &&
+    (!revocation.tokenId || identity.tokenId === revocation.tokenId)
+  );
 }
 
 export class RevocationMemory {
@@ -82,7 +93,10 @@ export class RevocationMemory {
   revoked(identity: ConnectionIdentity, now: number): boolean {
     if (identity.issuedAt === null) return false;
     const rows = this.#sql
-      .exec<RevocationRow>(`SELECT at, user_id, token_id, new_role FROM viewer_revocations WHERE at >= ?`, now - REVOCATION_MEMORY_MS)
+      .exec<RevocationRow>(
+        `SELECT at, user_id, token_id, new_role FROM viewer_revocations WHERE at >= ?`,
+        now - REVOCATION_MEMORY_MS,
+      )
       .toArray();
     return rows.some((row) => {
       const revocation: Revocation = { userId: row.user_id ?? undefined, tokenId: row.token_id ?? undefined };

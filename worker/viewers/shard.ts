@@ -37,12 +37,19 @@ export class SessionShard extends ViewerServer {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // The shard's whole schema: its replica's log and what it knows of its room.
-    const storage = { sql: rowLimited(ctx.storage.sql), transactionSync: <T>(closure: () => T) => ctx.storage.transactionSync(closure) };
+    const storage = {
+      sql: rowLimited(ctx.storage.sql),
+      transactionSync: <T>(closure: () => T) => ctx.storage.transactionSync(closure),
+    };
     createYjsLogTable(storage);
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS shard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     createRevocationsTable(ctx.storage.sql);
     this.#log = new YjsLog(storage);
-    this.#throttle = new LeadingEdgeThrottle((updates) => this.#applyRelayed(updates), () => this.viewerCount(), frameBudget(env));
+    this.#throttle = new LeadingEdgeThrottle(
+      (updates) => this.#applyRelayed(updates),
+      () => this.viewerCount(),
+      frameBudget(env),
+    );
   }
 
   // ---- YServer hooks ----------------------------------------------------------------------------
@@ -61,11 +68,21 @@ export class SessionShard extends ViewerServer {
       if (this.#log.needsCompaction()) this.#log.compact(this.document);
     });
     // Presence of this shard's own viewers (set, renewed, or removed on close) goes to the room.
-    this.document.awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      if (origin === FROM_ROOM || !this.#attached) return;
-      const update = encodeAwarenessUpdate(this.document.awareness, [...added, ...updated, ...removed]);
-      this.ctx.waitUntil(this.#room().then((room) => room.shardPresence(this.name, update)).catch((err: unknown) => console.error("presence to room failed", err)));
-    });
+    this.document.awareness.on(
+      "update",
+      (
+        { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+        origin: unknown,
+      ) => {
+        if (origin === FROM_ROOM || !this.#attached) return;
+        const update = encodeAwarenessUpdate(this.document.awareness, [...added, ...updated, ...removed]);
+        this.ctx.waitUntil(
+          this.#room()
+            .then((room) => room.shardPresence(this.name, update))
+            .catch((err: unknown) => console.error("presence to room failed", err)),
+        );
+      },
+    );
   }
 
   /** Before a viewer's socket is accepted, the replica holds the whole document: nobody syncs from half of it. */
@@ -145,12 +162,14 @@ export class SessionShard extends ViewerServer {
 
   /** Whether the room relays here; kept in SQLite so it survives hibernation. */
   get #attached(): boolean {
-    this.#attachedCache ??= this.ctx.storage.sql.exec(`SELECT value FROM shard_meta WHERE key = 'attached'`).toArray().length > 0;
+    this.#attachedCache ??=
+      this.ctx.storage.sql.exec(`SELECT value FROM shard_meta WHERE key = 'attached'`).toArray().length > 0;
     return this.#attachedCache;
   }
 
   #setAttached(attached: boolean): void {
-    if (attached) this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO shard_meta (key, value) VALUES ('attached', '1')`);
+    if (attached)
+      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO shard_meta (key, value) VALUES ('attached', '1')`);
     else this.ctx.storage.sql.exec(`DELETE FROM shard_meta WHERE key = 'attached'`);
     this.#attachedCache = attached;
   }
@@ -165,7 +184,8 @@ export class SessionShard extends ViewerServer {
     this.#setAttached(true);
     this.#log.compact(this.document);
     if (presence) {
-      for (const { clientId, removed } of awarenessEntries(presence) ?? []) if (!removed) this.#presenceFromRoom.add(clientId);
+      for (const { clientId, removed } of awarenessEntries(presence) ?? [])
+        if (!removed) this.#presenceFromRoom.add(clientId);
       applyAwarenessUpdate(this.document.awareness, presence, FROM_ROOM);
     }
   }

@@ -6,7 +6,12 @@
  * registry lives in the room's SQLite, so relaying goes on after the room wakes from hibernation.
  */
 import * as encoding from "lib0/encoding";
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
+import {
+  applyAwarenessUpdate,
+  encodeAwarenessUpdate,
+  removeAwarenessStates,
+  type Awareness,
+} from "y-protocols/awareness";
 import type { Env } from "../env";
 import type { SessionShard } from "./shard";
 import { shardName, type FanOutConfig } from "./fan-out-config";
@@ -19,7 +24,8 @@ interface FromShard {
   shard: string;
 }
 type ShardStub = DurableObjectStub<SessionShard>;
-const isFromShard = (origin: unknown): origin is FromShard => typeof origin === "object" && origin !== null && "shard" in origin;
+const isFromShard = (origin: unknown): origin is FromShard =>
+  typeof origin === "object" && origin !== null && "shard" in origin;
 
 /** A viewer placed on the room is counted as present for this long before its socket arrives. */
 const PLACEMENT_GRACE_MS = 10_000;
@@ -48,7 +54,8 @@ export class ViewerShards {
     this.#env = env;
     this.#sessionId = sessionId;
     this.#config = config;
-    for (const row of sql.exec(`SELECT name, viewers FROM viewer_shards`)) this.#viewers.set(String(row.name), Number(row.viewers));
+    for (const row of sql.exec(`SELECT name, viewers FROM viewer_shards`))
+      this.#viewers.set(String(row.name), Number(row.viewers));
   }
 
   /** Shards the room relays to: each costs the room one message per update. */
@@ -94,7 +101,8 @@ export class ViewerShards {
   left(name: string, remaining: number, awarenessIds: number[]): boolean {
     const own = awarenessIds.filter((id) => this.#presenceOwners.get(id) === name);
     for (const id of own) this.#presenceOwners.delete(id);
-    if (this.#awareness && own.length > 0) removeAwarenessStates(this.#awareness, own, { shard: name } satisfies FromShard);
+    if (this.#awareness && own.length > 0)
+      removeAwarenessStates(this.#awareness, own, { shard: name } satisfies FromShard);
     if (!this.#viewers.has(name)) return true;
     if (remaining > 0) {
       this.#setViewers(name, remaining);
@@ -113,14 +121,21 @@ export class ViewerShards {
   /** Presence of the room's own viewers and of every shard's goes to every shard but the one it came from. */
   watchPresence(awareness: Awareness, broadcastToRoom: (message: Uint8Array) => void): void {
     this.#awareness = awareness;
-    awareness.on("update", ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      if (this.#viewers.size === 0 && !isFromShard(origin)) return;
-      const update = encodeAwarenessUpdate(awareness, [...added, ...updated, ...removed]);
-      const from = isFromShard(origin) ? origin.shard : null;
-      // The YServer broadcasts only what its own sockets sent; what a shard sent is ours to pass on.
-      if (from) broadcastToRoom(awarenessMessage(update));
-      for (const name of this.#viewers.keys()) if (name !== from) this.#call(name, (shard) => shard.relayAwareness(update));
-    });
+    awareness.on(
+      "update",
+      (
+        { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+        origin: unknown,
+      ) => {
+        if (this.#viewers.size === 0 && !isFromShard(origin)) return;
+        const update = encodeAwarenessUpdate(awareness, [...added, ...updated, ...removed]);
+        const from = isFromShard(origin) ? origin.shard : null;
+        // The YServer broadcasts only what its own sockets sent; what a shard sent is ours to pass on.
+        if (from) broadcastToRoom(awarenessMessage(update));
+        for (const name of this.#viewers.keys())
+          if (name !== from) this.#call(name, (shard) => shard.relayAwareness(update));
+      },
+    );
   }
 
   /**
@@ -130,7 +145,8 @@ export class ViewerShards {
   presenceFromShard(name: string, update: Uint8Array, ownedByRoom: (clientId: number) => boolean): boolean {
     const entries = awarenessEntries(update);
     if (!this.#awareness || !entries) return false;
-    const mayClaim = ({ clientId }: { clientId: number }) => !ownedByRoom(clientId) && (this.#presenceOwners.get(clientId) ?? name) === name;
+    const mayClaim = ({ clientId }: { clientId: number }) =>
+      !ownedByRoom(clientId) && (this.#presenceOwners.get(clientId) ?? name) === name;
     if (!entries.every(mayClaim)) return false;
     for (const { clientId, removed } of entries) {
       if (removed) this.#presenceOwners.delete(clientId);
@@ -153,13 +169,25 @@ export class ViewerShards {
   }
 
   async revoke(revocation: Revocation): Promise<number> {
-    const closed = await Promise.all([...this.#viewers.keys()].map((name) => this.#shard(name).revokeConnections(revocation).catch(() => 0)));
+    const closed = await Promise.all(
+      [...this.#viewers.keys()].map((name) =>
+        this.#shard(name)
+          .revokeConnections(revocation)
+          .catch(() => 0),
+      ),
+    );
     return closed.reduce((a, b) => a + b, 0);
   }
 
   /** The session is gone: every shard closes its sockets and forgets its replica. */
   async closeAll(code: number, reason: string): Promise<void> {
-    await Promise.all([...this.#viewers.keys()].map((name) => this.#shard(name).closeAll(code, reason).catch(() => undefined)));
+    await Promise.all(
+      [...this.#viewers.keys()].map((name) =>
+        this.#shard(name)
+          .closeAll(code, reason)
+          .catch(() => undefined),
+      ),
+    );
     this.#viewers.clear();
     this.#sql.exec(`DELETE FROM viewer_shards`);
   }

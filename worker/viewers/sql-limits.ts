@@ -9,7 +9,9 @@ export const MAX_ROW_BYTES = 2_000_000;
 
 export class RowTooBigError extends Error {
   constructor(readonly bytes: number) {
-    super(`SQLITE_TOOBIG: a row of ${bytes} bytes exceeds the ${MAX_ROW_BYTES}-byte limit of Durable Object storage`);
+    super(
+      `SQLITE_TOOBIG: a row of ${bytes} bytes exceeds the ${MAX_ROW_BYTES}-byte limit of Durable Object storage`,
+    );
   }
 }
 
@@ -17,7 +19,8 @@ const encoder = new TextEncoder();
 
 function valueBytes(value: unknown): number {
   // Short strings count at their UTF-8 upper bound; long ones are measured.
-  if (typeof value === "string") return value.length < 1024 ? value.length * 3 : encoder.encode(value).byteLength;
+  if (typeof value === "string")
+    return value.length < 1024 ? value.length * 3 : encoder.encode(value).byteLength;
   if (value instanceof ArrayBuffer) return value.byteLength;
   if (ArrayBuffer.isView(value)) return value.byteLength;
   return 8;

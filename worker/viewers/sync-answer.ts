@@ -34,7 +34,10 @@ export function syncAnswer(doc: Y.Doc, stateVector: Uint8Array): Uint8Array[] {
   return parts.map((part, i) => {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    encoding.writeVarUint(encoder, i === parts.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate);
+    encoding.writeVarUint(
+      encoder,
+      i === parts.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate,
+    );
     encoding.writeVarUint8Array(encoder, part);
     return encoding.toUint8Array(encoder);
   });

@@ -35,7 +35,12 @@ export class LeadingEdgeThrottle<T> {
   readonly #now: () => number;
 
   /** `cost` is the frames one flush sends (the sockets it reaches), read once per flush, never per delta. */
-  constructor(apply: (items: T[]) => void, cost: () => number, budget: FrameBudget = DEFAULT_FRAME_BUDGET, now = () => performance.now()) {
+  constructor(
+    apply: (items: T[]) => void,
+    cost: () => number,
+    budget: FrameBudget = DEFAULT_FRAME_BUDGET,
+    now = () => performance.now(),
+  ) {
     this.#apply = apply;
     this.#cost = cost;
     this.#budget = budget;

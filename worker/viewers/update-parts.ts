@@ -19,7 +19,11 @@ type DeleteSet = ReturnType<typeof Y.decodeUpdate>["ds"];
  * from the document's struct store: every struct is written once into one buffer, as Yjs does, and
  * the parts are cut from it between structs (no whole update is built and decoded again).
  */
-export function encodeStateAsUpdateParts(doc: Y.Doc, stateVector: Uint8Array, maxBytes: number): Uint8Array[] {
+export function encodeStateAsUpdateParts(
+  doc: Y.Doc,
+  stateVector: Uint8Array,
+  maxBytes: number,
+): Uint8Array[] {
   const known = Y.decodeStateVector(stateVector);
   const body = new Y.UpdateEncoderV1();
   const written: Written = { client: [], clock: [], end: [] };
@@ -50,7 +54,16 @@ export function encodeStateAsUpdateParts(doc: Y.Doc, stateVector: Uint8Array, ma
       start = written.end[i - 1];
     }
   }
-  parts.push(encodeSlices(bytes, written, first, written.end.length, start, Y.createDeleteSetFromStructStore(doc.store)));
+  parts.push(
+    encodeSlices(
+      bytes,
+      written,
+      first,
+      written.end.length,
+      start,
+      Y.createDeleteSetFromStructStore(doc.store),
+    ),
+  );
   return parts;
 }
 
@@ -64,11 +77,19 @@ interface Written {
 }
 
 /** Structs `from`…`to` (exclusive) of `bytes` as one update: runs of consecutive structs per client, then the delete set. */
-function encodeSlices(bytes: Uint8Array, written: Written, from: number, to: number, start: number, ds: DeleteSet | null): Uint8Array {
+function encodeSlices(
+  bytes: Uint8Array,
+  written: Written,
+  from: number,
+  to: number,
+  start: number,
+  ds: DeleteSet | null,
+): Uint8Array {
   const encoder = new Y.UpdateEncoderV1();
   const runs: [number, number][] = [];
   for (let i = from; i < to; i++) {
-    if (runs.length > 0 && written.client[runs[runs.length - 1][0]] === written.client[i]) runs[runs.length - 1][1] = i + 1;
+    if (runs.length > 0 && written.client[runs[runs.length - 1][0]] === written.client[i])
+      runs[runs.length - 1][1] = i + 1;
     else runs.push([i, i + 1]);
   }
   encoding.writeVarUint(encoder.restEncoder, runs.length);
@@ -76,7 +97,10 @@ function encodeSlices(bytes: Uint8Array, written: Written, from: number, to: num
     encoding.writeVarUint(encoder.restEncoder, end - first);
     encoder.writeClient(written.client[first]);
     encoding.writeVarUint(encoder.restEncoder, written.clock[first]);
-    encoding.writeUint8Array(encoder.restEncoder, bytes.subarray(first === from ? start : written.end[first - 1], written.end[end - 1]));
+    encoding.writeUint8Array(
+      encoder.restEncoder,
+      bytes.subarray(first === from ? start : written.end[first - 1], written.end[end - 1]),
+    );
   }
   writeDeleteSet(encoder, ds);
   return encoder.toUint8Array();

@@ -71,7 +71,8 @@ export abstract class ViewerRoom extends ViewerServer {
     if (request.headers.get("Upgrade")?.toLowerCase() === "websocket" && !this.upgradeRevoked(request)) {
       const identity = identityFrom(request);
       if (identity && isGuest(identity)) {
-        if (this.connections.countWithToken(identity.tokenId!) >= MAX_SOCKETS_PER_LINK) return new Response(null, { status: 429 });
+        if (this.connections.countWithToken(identity.tokenId!) >= MAX_SOCKETS_PER_LINK)
+          return new Response(null, { status: 429 });
       } else {
         const shard = this.#shards.place(this.viewerCount());
         if (shard !== null) return new Response(null, { status: 307, headers: { [SHARD_HEADER]: shard } });
@@ -85,7 +86,10 @@ export abstract class ViewerRoom extends ViewerServer {
   /** A shard joins the relay and gets the whole document, in parts, and the presence states. */
   attachShard(name: string): { parts: Uint8Array[]; presence: Uint8Array | null } {
     this.#shards.attach(name);
-    return { parts: encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES), presence: this.#shards.presenceSnapshot() };
+    return {
+      parts: encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES),
+      presence: this.#shards.presenceSnapshot(),
+    };
   }
 
   /** What a shard that missed a relay lacks. */

@@ -39,13 +39,18 @@ export abstract class ViewerServer extends YServer<Env> {
    */
   onConnect(connection: Connection, ctx: ConnectionContext): void | Promise<void> {
     const now = Date.now();
-    const identity = this.connections.admit(connection, ctx.request, now, (who) => this.revocations.revoked(who, now));
+    const identity = this.connections.admit(connection, ctx.request, now, (who) =>
+      this.revocations.revoked(who, now),
+    );
     if (!identity) return;
     const awareness = this.document.awareness;
     if (awareness.getStates().size > 0) {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [...awareness.getStates().keys()]));
+      encoding.writeVarUint8Array(
+        encoder,
+        encodeAwarenessUpdate(awareness, [...awareness.getStates().keys()]),
+      );
       connection.send(encoding.toUint8Array(encoder));
     }
     return this.viewerJoined(connection, identity);
@@ -87,7 +92,9 @@ export abstract class ViewerServer extends YServer<Env> {
     if (tag !== undefined) return super.getConnections<TState>(tag);
     const sockets = this.ctx.getWebSockets();
     if (sockets.every((socket) => this.#wrapped.has(socket))) {
-      return sockets.filter((socket) => socket.readyState === WebSocket.READY_STATE_OPEN) as unknown as Connection<TState>[];
+      return sockets.filter(
+        (socket) => socket.readyState === WebSocket.READY_STATE_OPEN,
+      ) as unknown as Connection<TState>[];
     }
     const connections = [...super.getConnections<TState>()];
     for (const connection of connections) this.#wrapped.add(connection as unknown as WebSocket);

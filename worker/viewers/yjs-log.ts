@@ -30,7 +30,9 @@ export class YjsLog {
   constructor(storage: YjsLogStorage) {
     this.#storage = storage;
     const { sql } = storage;
-    for (const row of sql.exec(`SELECT snapshot, count(DISTINCT entry) AS entries, sum(length(data)) AS bytes FROM yjs_log GROUP BY snapshot`)) {
+    for (const row of sql.exec(
+      `SELECT snapshot, count(DISTINCT entry) AS entries, sum(length(data)) AS bytes FROM yjs_log GROUP BY snapshot`,
+    )) {
       if (Number(row.snapshot) === 1) this.#snapshotBytes = Number(row.bytes);
       else {
         this.#updates = Number(row.entries);
@@ -108,7 +110,9 @@ export function createYjsLogTable(storage: YjsLogStorage): void {
     entry INTEGER NOT NULL, part INTEGER NOT NULL, snapshot INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (entry, part))`);
   storage.transactionSync(() => {
-    const exists = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'yjs_updates'`).toArray().length > 0;
+    const exists =
+      sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'yjs_updates'`).toArray().length >
+      0;
     if (!exists) return;
     let entry = Number(sql.exec(`SELECT coalesce(max(entry), 0) + 1 AS next FROM yjs_log`).one().next);
     for (const row of sql.exec(`SELECT data FROM yjs_updates ORDER BY id`).toArray()) {
@@ -123,7 +127,13 @@ function writeEntry(sql: SqlStorage, entry: number, bytes: Uint8Array, snapshot:
   for (let part = 0; part < parts; part++) {
     // A copy per part: a view would hand SQLite its whole underlying buffer on some runtimes.
     const chunk = parts === 1 ? bytes : bytes.slice(part * CHUNK_BYTES, (part + 1) * CHUNK_BYTES);
-    sql.exec(`INSERT INTO yjs_log (entry, part, snapshot, data) VALUES (?, ?, ?, ?)`, entry, part, snapshot ? 1 : 0, chunk);
+    sql.exec(
+      `INSERT INTO yjs_log (entry, part, snapshot, data) VALUES (?, ?, ?, ?)`,
+      entry,
+      part,
+      snapshot ? 1 : 0,
+      chunk,
+    );
   }
 }
 

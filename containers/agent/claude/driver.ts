@@ -18,7 +18,18 @@ import { readPlan } from "./plan-file";
 import { ContainedProcess, type LaunchOptions } from "./process";
 
 /** Tools that cannot change the workspace: a turn that ran only these leaves nothing new to archive. */
-const READ_ONLY_TOOLS = new Set(["Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "AskUserQuestion", "ToolSearch", "ListMcpResourcesTool", "ReadMcpResourceTool"]);
+const READ_ONLY_TOOLS = new Set([
+  "Read",
+  "Glob",
+  "Grep",
+  "WebFetch",
+  "WebSearch",
+  "TodoWrite",
+  "AskUserQuestion",
+  "ToolSearch",
+  "ListMcpResourcesTool",
+  "ReadMcpResourceTool",
+]);
 
 /** Claude Code's MCP statuses are asked again this often while one is still pending, for at most MCP_STATUS_POLLS times. */
 const MCP_STATUS_POLL_MS = 1000;
@@ -103,7 +114,10 @@ export class ClaudeDriver {
       prompt: this.#input,
       options: queryOptions({
         ...options,
-        canUseTool: toolPermissions({ ask: (question, signal) => this.#ask(question, signal), approve: (request, signal) => this.#approve(request, signal) }),
+        canUseTool: toolPermissions({
+          ask: (question, signal) => this.#ask(question, signal),
+          approve: (request, signal) => this.#approve(request, signal),
+        }),
         spawn: (spawnOptions: SpawnOptions) => {
           this.#process = ContainedProcess.launch(spawnOptions, options.launch);
           return this.#process.spawned;
@@ -185,7 +199,9 @@ export class ClaudeDriver {
     if (Object.keys(mcp.configs).length === 0 && mcp.refused.length === 0) return;
     let said = "";
     for (let poll = 0; poll < MCP_STATUS_POLLS && !this.#stopping && !this.#ended; poll++) {
-      const statuses = Object.keys(mcp.configs).length ? await this.#query.mcpServerStatus().catch(() => null) : [];
+      const statuses = Object.keys(mcp.configs).length
+        ? await this.#query.mcpServerStatus().catch(() => null)
+        : [];
       if (statuses === null || this.#stopping) return;
       const servers = connections(statuses, mcp);
       const text = JSON.stringify(servers);
@@ -196,10 +212,19 @@ export class ClaudeDriver {
     }
   }
 
-  async #ask(question: { toolUseId: string; text: string; questions: AskedQuestion[] }, signal: AbortSignal): Promise<Answer | null> {
+  async #ask(
+    question: { toolUseId: string; text: string; questions: AskedQuestion[] },
+    signal: AbortSignal,
+  ): Promise<Answer | null> {
     if (this.#stopping) return null;
     const messageId = this.#frames.currentMessage;
-    this.#options.emit({ type: "question", id: question.toolUseId, messageId, text: question.text, questions: question.questions });
+    this.#options.emit({
+      type: "question",
+      id: question.toolUseId,
+      messageId,
+      text: question.text,
+      questions: question.questions,
+    });
     this.setStatus("waiting_input");
     const answer = await new Promise<(Answer & { seq: number }) | null>((resolve) => {
       this.#question = { resolve };
@@ -219,8 +244,23 @@ export class ClaudeDriver {
     const messageId = this.#frames.currentMessage;
     // Claude Code keeps the plan in its plan file, not in ExitPlanMode's input: the card shows the file's text.
     // The plan file's path is the host's, not the team's business: the card shows the plan only.
-    const input = request.kind === "plan" ? { plan: typeof request.input.plan === "string" ? request.input.plan : await readPlan(this.#options.paths.claudeConfig) } : request.input;
-    this.#options.emit({ type: "approval", id: request.toolUseId, messageId, kind: request.kind, tool: request.tool, input });
+    const input =
+      request.kind === "plan"
+        ? {
+            plan:
+              typeof request.input.plan === "string"
+                ? request.input.plan
+                : await readPlan(this.#options.paths.claudeConfig),
+          }
+        : request.input;
+    this.#options.emit({
+      type: "approval",
+      id: request.toolUseId,
+      messageId,
+      kind: request.kind,
+      tool: request.tool,
+      input,
+    });
     this.setStatus("waiting_input");
     const decision = await new Promise<Decision | null>((resolve) => {
       this.#approvals.set(request.toolUseId, { resolve });
@@ -228,7 +268,12 @@ export class ClaudeDriver {
     });
     const stillWaiting = this.#approvals.delete(request.toolUseId);
     if (!decision) {
-      if (stillWaiting) this.#options.emit({ type: "approval_closed", id: request.toolUseId, reason: this.#stopping ? "the session stopped" : "the turn was interrupted" });
+      if (stillWaiting)
+        this.#options.emit({
+          type: "approval_closed",
+          id: request.toolUseId,
+          reason: this.#stopping ? "the session stopped" : "the turn was interrupted",
+        });
       return null;
     }
     if (request.kind === "plan" && decision.decision !== "deny") this.#mode = decision.mode ?? "ask";
@@ -239,7 +284,12 @@ export class ClaudeDriver {
   #emitToolFrame(frame: OutFrame): void {
     // A result that arrives while a stop cuts the turn is the stop's: shown as stopped.
     if (frame.type === "tool_result" && this.#stopping) {
-      this.#options.emit({ ...frame, output: `${frame.output}${frame.output ? "\n" : ""}[stopped]`, isError: true, stopped: true });
+      this.#options.emit({
+        ...frame,
+        output: `${frame.output}${frame.output ? "\n" : ""}[stopped]`,
+        isError: true,
+        stopped: true,
+      });
       return;
     }
     this.#options.emit(frame);
@@ -256,7 +306,10 @@ export class ClaudeDriver {
     this.#turnResult?.();
     if (this.#stopping) return;
     const code = this.#process?.child.exitCode;
-    this.#options.lost(code === null || code === undefined ? failure : `${failure} (exit code ${code})`, this.#started);
+    this.#options.lost(
+      code === null || code === undefined ? failure : `${failure} (exit code ${code})`,
+      this.#started,
+    );
   }
 
   async #turnEnded(result: SDKResultMessage): Promise<void> {

@@ -5,7 +5,13 @@
  * they were consumed; `result` ends a turn. AskUserQuestion is not a tool block: it is a question
  * (permissions.ts), so neither its call nor its result is shown as a tool.
  */
-import type { SDKAssistantMessage, SDKMessage, SDKPartialAssistantMessage, SDKResultMessage, SDKUserMessage } from "@anthropic-ai/claude-agent-sdk";
+import type {
+  SDKAssistantMessage,
+  SDKMessage,
+  SDKPartialAssistantMessage,
+  SDKResultMessage,
+  SDKUserMessage,
+} from "@anthropic-ai/claude-agent-sdk";
 import type { OutFrame } from "../outbox";
 
 export const ASK_USER_QUESTION = "AskUserQuestion";
@@ -42,7 +48,9 @@ export function toolOutput(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return content === undefined ? "" : JSON.stringify(content);
   return content
-    .map((block: { type?: string; text?: string }) => (block.type === "text" ? (block.text ?? "") : `[${block.type ?? "content"}]`))
+    .map((block: { type?: string; text?: string }) =>
+      block.type === "text" ? (block.text ?? "") : `[${block.type ?? "content"}]`,
+    )
     .join("\n");
 }
 
@@ -81,7 +89,8 @@ export class FrameTranslator {
 
   /** Closes the tool calls a stop cut short: their blocks show as stopped. */
   stopOpenTools(): void {
-    for (const id of this.#open) this.#events.emit({ type: "tool_result", id, output: "[stopped]", isError: true, stopped: true });
+    for (const id of this.#open)
+      this.#events.emit({ type: "tool_result", id, output: "[stopped]", isError: true, stopped: true });
     this.#open.clear();
   }
 
@@ -99,7 +108,11 @@ export class FrameTranslator {
         if (message.subtype === "init") this.#events.sessionId(message.session_id);
         if (message.subtype === "compact_boundary") {
           const { trigger, pre_tokens } = message.compact_metadata;
-          this.#events.emit({ type: "notice", kind: "context_summarised", detail: `Claude Code summarised the conversation (${trigger}, ${pre_tokens} tokens before)` });
+          this.#events.emit({
+            type: "notice",
+            kind: "context_summarised",
+            detail: `Claude Code summarised the conversation (${trigger}, ${pre_tokens} tokens before)`,
+          });
         }
         return;
       default:
@@ -125,20 +138,30 @@ export class FrameTranslator {
     }
     if (event.type !== "content_block_delta" || this.#current === null) return;
     const delta = event.delta;
-    if (delta.type === "text_delta") this.#events.emit({ type: "text_delta", id: this.#current, text: delta.text });
-    else if (delta.type === "thinking_delta") this.#events.emit({ type: "thinking_delta", id: this.#current, text: delta.thinking });
-    else if (delta.type === "signature_delta") this.#events.emit({ type: "thinking_delta", id: this.#current, text: "", signature: delta.signature });
+    if (delta.type === "text_delta")
+      this.#events.emit({ type: "text_delta", id: this.#current, text: delta.text });
+    else if (delta.type === "thinking_delta")
+      this.#events.emit({ type: "thinking_delta", id: this.#current, text: delta.thinking });
+    else if (delta.type === "signature_delta")
+      this.#events.emit({ type: "thinking_delta", id: this.#current, text: "", signature: delta.signature });
   }
 
   #assistant(message: SDKAssistantMessage): void {
     const parentId = message.parent_tool_use_id ?? undefined;
     const streamed = parentId === undefined ? this.#messageIds.get(message.message.id) : undefined;
     // A message that never streamed (Claude Code's own, e.g. an API error it reports): shown whole.
-    const messageId = parentId !== undefined ? (this.#toolMessage.get(parentId) ?? this.currentMessage) : (streamed ?? this.#newMessage(message.message.id));
+    const messageId =
+      parentId !== undefined
+        ? (this.#toolMessage.get(parentId) ?? this.currentMessage)
+        : (streamed ?? this.#newMessage(message.message.id));
     for (const block of message.message.content) {
       if (block.type === "text" && !streamed && parentId === undefined && block.text) {
         this.#events.emit({ type: "text_delta", id: messageId, text: block.text });
-      } else if (block.type === "tool_use" || block.type === "server_tool_use" || block.type === "mcp_tool_use") {
+      } else if (
+        block.type === "tool_use" ||
+        block.type === "server_tool_use" ||
+        block.type === "mcp_tool_use"
+      ) {
         this.#events.toolStarted(block.name);
         if (block.name === ASK_USER_QUESTION) {
           this.#questions.add(block.id);
@@ -146,7 +169,14 @@ export class FrameTranslator {
         }
         this.#toolMessage.set(block.id, messageId);
         this.#open.add(block.id);
-        this.#events.emit({ type: "tool_use", id: block.id, messageId, name: block.name, input: block.input, ...(parentId ? { parentId } : {}) });
+        this.#events.emit({
+          type: "tool_use",
+          id: block.id,
+          messageId,
+          name: block.name,
+          input: block.input,
+          ...(parentId ? { parentId } : {}),
+        });
       }
     }
   }
@@ -162,7 +192,12 @@ export class FrameTranslator {
       if (block.type !== "tool_result" || !this.#open.has(block.tool_use_id)) continue;
       this.#open.delete(block.tool_use_id);
       const output = cutPreviews(toolOutput(block.content), this.#events.cut);
-      this.#events.emit({ type: "tool_result", id: block.tool_use_id, output, isError: block.is_error === true });
+      this.#events.emit({
+        type: "tool_result",
+        id: block.tool_use_id,
+        output,
+        isError: block.is_error === true,
+      });
     }
   }
 }

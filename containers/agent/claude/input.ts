@@ -15,7 +15,12 @@ export class PromptStream implements AsyncIterable<SDKUserMessage> {
   /** Queues a message for Claude Code; returns the uuid its echo will carry. */
   push(text: string): string {
     const uuid = randomUUID();
-    this.#queue.push({ type: "user", message: { role: "user", content: text }, parent_tool_use_id: null, uuid });
+    this.#queue.push({
+      type: "user",
+      message: { role: "user", content: text },
+      parent_tool_use_id: null,
+      uuid,
+    });
     this.#wake?.();
     return uuid;
   }

@@ -31,7 +31,9 @@ export async function hostRefusal(url: string): Promise<string | null> {
   const literal = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
   let addresses: string[];
   try {
-    addresses = ipaddr.isValid(literal) ? [literal] : (await lookup(literal, { all: true, verbatim: true })).map((entry) => entry.address);
+    addresses = ipaddr.isValid(literal)
+      ? [literal]
+      : (await lookup(literal, { all: true, verbatim: true })).map((entry) => entry.address);
   } catch (error) {
     return `${host} does not resolve (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -54,7 +56,12 @@ export async function sessionMcp(servers: readonly StartMcpServer[]): Promise<Se
       }
       // alwaysLoad: the tools are in the first turn's prompt (not behind tool search); that turn waits for
       // the connection at most 5 s. The session does not wait: it is idle at once.
-      configs[server.name] = { type: server.transport, url: server.url, headers: server.headers, alwaysLoad: true };
+      configs[server.name] = {
+        type: server.transport,
+        url: server.url,
+        headers: server.headers,
+        alwaysLoad: true,
+      };
     }),
   );
   return { configs, refused };
@@ -64,6 +71,10 @@ export async function sessionMcp(servers: readonly StartMcpServer[]): Promise<Se
 export function connections(statuses: readonly McpServerStatus[], mcp: SessionMcp): McpConnection[] {
   const ours = statuses
     .filter((status) => status.name in mcp.configs)
-    .map((status): McpConnection => ({ name: status.name, status: status.status, ...(status.error ? { error: status.error.slice(0, 1800) } : {}) }));
+    .map((status): McpConnection => ({
+      name: status.name,
+      status: status.status,
+      ...(status.error ? { error: status.error.slice(0, 1800) } : {}),
+    }));
   return [...ours, ...mcp.refused].sort((a, b) => a.name.localeCompare(b.name));
 }

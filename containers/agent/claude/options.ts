@@ -38,12 +38,15 @@ export function cliEnvironment(options: {
   config: SessionConfig;
 }): Record<string, string> {
   const { secrets, paths, config } = options;
-  const agentSecrets = Object.fromEntries(Object.entries(secrets).filter(([name]) => !STEERING_SECRET.test(name)));
+  const agentSecrets = Object.fromEntries(
+    Object.entries(secrets).filter(([name]) => !STEERING_SECRET.test(name)),
+  );
   const base = childEnv(agentSecrets, options.workspace);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
   // Corepack's default cache is under HOME, which becomes the session's own below.
-  if (env.COREPACK_HOME === undefined && env.HOME) env.COREPACK_HOME = path.join(env.HOME, ".cache", "node", "corepack");
+  if (env.COREPACK_HOME === undefined && env.HOME)
+    env.COREPACK_HOME = path.join(env.HOME, ".cache", "node", "corepack");
   // Set last: no secret of the workspace can redirect the model endpoint or the session's directories.
   return {
     ...env,

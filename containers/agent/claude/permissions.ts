@@ -52,7 +52,10 @@ export interface ApprovalRequest {
 
 /** Where a question or an approval goes: the session shows it and waits for a person (null: stopped before anyone answered). */
 export interface QuestionDesk {
-  ask(question: { toolUseId: string; text: string; questions: AskedQuestion[] }, signal: AbortSignal): Promise<Answer | null>;
+  ask(
+    question: { toolUseId: string; text: string; questions: AskedQuestion[] },
+    signal: AbortSignal,
+  ): Promise<Answer | null>;
   approve(request: ApprovalRequest, signal: AbortSignal): Promise<Decision | null>;
 }
 
@@ -70,37 +73,68 @@ function shown(input: z.infer<typeof AskUserQuestionInput>): AskedQuestion[] {
   return input.questions.slice(0, 8).map((q) => ({
     question: cut(q.question, FRAME_LIMITS.detail),
     ...(q.header ? { header: cut(q.header, FRAME_LIMITS.step) } : {}),
-    options: q.options.slice(0, 10).map((o) => ({ label: cut(o.label, FRAME_LIMITS.step), ...(o.description ? { description: cut(o.description, FRAME_LIMITS.detail) } : {}) })),
+    options: q.options.slice(0, 10).map((o) => ({
+      label: cut(o.label, FRAME_LIMITS.step),
+      ...(o.description ? { description: cut(o.description, FRAME_LIMITS.detail) } : {}),
+    })),
     ...(q.multiSelect !== undefined ? { multiSelect: q.multiSelect } : {}),
   }));
 }
 
-async function answerQuestions(desk: QuestionDesk, input: Record<string, unknown>, toolUseId: string, signal: AbortSignal): Promise<PermissionResult> {
+async function answerQuestions(
+  desk: QuestionDesk,
+  input: Record<string, unknown>,
+  toolUseId: string,
+  signal: AbortSignal,
+): Promise<PermissionResult> {
   const parsed = AskUserQuestionInput.safeParse(input);
   if (!parsed.success) return { behavior: "deny", message: "AskUserQuestion needs at least one question" };
   const text = parsed.data.questions.map((q) => q.question).join("\n");
   const answer = await desk.ask({ toolUseId, text, questions: shown(parsed.data) }, signal);
-  if (!answer) return { behavior: "deny", message: "The session was stopped before anyone answered.", interrupt: true };
+  if (!answer)
+    return { behavior: "deny", message: "The session was stopped before anyone answered.", interrupt: true };
   // One reply answers every question asked at once; who answered is part of the answer, as in the chat.
-  const answers = Object.fromEntries(parsed.data.questions.map((q) => [q.question, `${answer.text} (answered by ${answer.author})`]));
+  const answers = Object.fromEntries(
+    parsed.data.questions.map((q) => [q.question, `${answer.text} (answered by ${answer.author})`]),
+  );
   return { behavior: "allow", updatedInput: { ...input, answers } };
 }
 
-async function decide(desk: QuestionDesk, request: ApprovalRequest, signal: AbortSignal): Promise<PermissionResult> {
+async function decide(
+  desk: QuestionDesk,
+  request: ApprovalRequest,
+  signal: AbortSignal,
+): Promise<PermissionResult> {
   const decision = await desk.approve(request, signal);
-  if (!decision) return { behavior: "deny", message: "The session was stopped before anyone answered.", interrupt: true };
+  if (!decision)
+    return { behavior: "deny", message: "The session was stopped before anyone answered.", interrupt: true };
   const said = decision.message ? `: ${decision.message}` : "";
   if (decision.decision === "deny") {
-    const what = request.kind === "plan" ? `${decision.author} rejected the plan; keep planning` : `${decision.author} denied this tool call`;
+    const what =
+      request.kind === "plan"
+        ? `${decision.author} rejected the plan; keep planning`
+        : `${decision.author} denied this tool call`;
     return { behavior: "deny", message: `${what}${said}` };
   }
   if (request.kind === "plan") {
     // Out of plan mode into the mode the approver chose, for the rest of the session.
-    return { behavior: "allow", updatedInput: request.input, updatedPermissions: [{ type: "setMode", mode: claudeMode(decision.mode ?? "ask"), destination: "session" }] };
+    return {
+      behavior: "allow",
+      updatedInput: request.input,
+      updatedPermissions: [
+        { type: "setMode", mode: claudeMode(decision.mode ?? "ask"), destination: "session" },
+      ],
+    };
   }
   if (decision.decision === "allow_always") {
     // The session's own rule, for this tool: never a settings file (the workspace or a later resume would keep it).
-    return { behavior: "allow", updatedInput: request.input, updatedPermissions: [{ type: "addRules", rules: [{ toolName: request.tool }], behavior: "allow", destination: "session" }] };
+    return {
+      behavior: "allow",
+      updatedInput: request.input,
+      updatedPermissions: [
+        { type: "addRules", rules: [{ toolName: request.tool }], behavior: "allow", destination: "session" },
+      ],
+    };
   }
   return { behavior: "allow", updatedInput: request.input };
 }

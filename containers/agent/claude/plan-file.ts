@@ -13,10 +13,14 @@ const PLAN_MAX_CHARS = 64 * 1024;
 export async function readPlan(configDir: string): Promise<string> {
   const dir = path.join(configDir, "plans");
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".md"));
-  const files = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(dir, name)).catch(() => null))?.mtimeMs ?? 0 })));
+  const files = await Promise.all(
+    names.map(async (name) => ({
+      name,
+      at: (await stat(path.join(dir, name)).catch(() => null))?.mtimeMs ?? 0,
+    })),
+  );
   const newest = files.sort((a, b) => b.at - a.at)[0];
   if (!newest) return "";
   const text = await readFile(path.join(dir, newest.name), "utf8").catch(() => "");
   return text.length > PLAN_MAX_CHARS ? `${text.slice(0, PLAN_MAX_CHARS)}\n…` : text;
 }
-

@@ -36,7 +36,10 @@ let orphanKill: Promise<boolean> | null = null;
 
 /** Whether `setpriv --pdeathsig` works here (util-linux, Linux). */
 export function probeOrphanKill(): Promise<boolean> {
-  orphanKill ??= process.platform === "linux" ? succeeds(ORPHAN_KILL[0], [...ORPHAN_KILL.slice(1), "true"]) : Promise.resolve(false);
+  orphanKill ??=
+    process.platform === "linux"
+      ? succeeds(ORPHAN_KILL[0], [...ORPHAN_KILL.slice(1), "true"])
+      : Promise.resolve(false);
   return orphanKill;
 }
 
@@ -82,13 +85,23 @@ export class ContainedProcess {
   /** Starts the CLI as `spawnClaudeCodeProcess` asks, inside the containment. */
   static launch(spawnOptions: SpawnOptions, options: LaunchOptions): ContainedProcess {
     const env = { ...spawnOptions.env, [SESSION_TAG_ENV]: options.tag };
-    const dropUser = options.runAs ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"] : [];
+    const dropUser = options.runAs
+      ? ["setpriv", `--reuid=${options.runAs.uid}`, `--regid=${options.runAs.gid}`, "--clear-groups", "--"]
+      : [];
     const command = [...dropUser, spawnOptions.command, ...spawnOptions.args];
     const { containment } = options;
-    const contained = containment === "pid-namespace" || containment === "user-pid-namespace" ? ["unshare", ...NAMESPACE_FLAGS[containment], "--", ...command] : command;
+    const contained =
+      containment === "pid-namespace" || containment === "user-pid-namespace"
+        ? ["unshare", ...NAMESPACE_FLAGS[containment], "--", ...command]
+        : command;
     const argv = options.orphanKill ? [...ORPHAN_KILL, ...contained] : contained;
     // detached: the CLI (or unshare) leads a process group of its own, which a kill takes whole.
-    const child = spawn(argv[0], argv.slice(1), { cwd: spawnOptions.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: spawnOptions.cwd,
+      env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     return new ContainedProcess(child, options);
   }
 
@@ -188,7 +201,8 @@ async function gone(pid: number): Promise<void> {
 /** The host alone in its container: every process there but the host, its ancestors and PID 1 is the session's. */
 async function killAllButSelf(): Promise<void> {
   const spared = new Set([1, process.pid]);
-  for (let pid = process.ppid; pid > 1 && !spared.has(pid); pid = (await statOf(pid))?.ppid ?? 1) spared.add(pid);
+  for (let pid = process.ppid; pid > 1 && !spared.has(pid); pid = (await statOf(pid))?.ppid ?? 1)
+    spared.add(pid);
   for (const wait of SWEEP_PASSES_MS) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     for (const pid of await processIds()) if (!spared.has(pid)) signal(pid);

@@ -7,7 +7,15 @@ import { emptyDirectory } from "../archive";
 import { readRepoInstructions } from "../instructions";
 import { cloneRepos, repoDirs } from "../workspace";
 import type { RunAs } from "./process";
-import { type HostState, type SessionPaths, chownTree, prepareSessionDirs, readHostState, resumable, writeHostState } from "./state";
+import {
+  type HostState,
+  type SessionPaths,
+  chownTree,
+  prepareSessionDirs,
+  readHostState,
+  resumable,
+  writeHostState,
+} from "./state";
 
 export interface StartingPoint {
   dirs: string[];
@@ -31,7 +39,10 @@ export async function prepareWorkspace(options: {
   if (options.restored) {
     dirs = repoDirs(repos);
     // Saved before Claude Code ran the session, nothing was kept: the restored tree is read once, now, and kept.
-    state = (await readHostState(paths)) ?? { claudeSessionId: null, instructions: await readRepoInstructions(workspace, repos, dirs) };
+    state = (await readHostState(paths)) ?? {
+      claudeSessionId: null,
+      instructions: await readRepoInstructions(workspace, repos, dirs),
+    };
   } else {
     // A container's /workspace may still hold an earlier run's files: never clone over them.
     await emptyDirectory(workspace);
@@ -43,6 +54,9 @@ export async function prepareWorkspace(options: {
   await writeHostState(paths, state);
   await prepareSessionDirs(paths, options.runAs);
   if (options.runAs) await chownTree(workspace, options.runAs);
-  const resume = state.claudeSessionId && (await resumable(paths, workspace, state.claudeSessionId)) ? state.claudeSessionId : null;
+  const resume =
+    state.claudeSessionId && (await resumable(paths, workspace, state.claudeSessionId))
+      ? state.claudeSessionId
+      : null;
   return { dirs, state, resume };
 }

@@ -39,7 +39,11 @@ export class ApiError extends Error {
 /** What a route token that is wrong, closed, or absent gets: nothing that tells it apart from a wrong path. */
 export const notFound = () => new ApiError(404, "not_found_error", "Not found");
 
-export function sendApiError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
+export function sendApiError(
+  res: ServerResponse,
+  error: ApiError,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return void res.end();
   res.writeHead(error.status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(error.body));

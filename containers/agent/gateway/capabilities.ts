@@ -3,19 +3,29 @@
  * catalog's capability table (containers/agent/models/request-shape.ts, worker/protocol/models.ts): the
  * session's model, max_tokens capped, thinking and effort as the model takes them, no sampling parameter.
  */
-import type { MessageCountTokensParams as BetaCountParams, MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import type {
+  MessageCountTokensParams as BetaCountParams,
+  MessageCreateParams as BetaCreateParams,
+} from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import { CATALOG, entryOf } from "@tandem/protocol/models";
 import { type RequestSettings, shapeCountRequest, shapeRequest } from "../models/request-shape";
 import type { CountTokensRequest, MessagesRequest } from "./request-body";
 import type { GatewaySettings } from "./types";
 
 function requestSettings(settings: GatewaySettings): RequestSettings {
-  return { model: settings.model, maxTokens: settings.maxTokens, thinking: settings.thinking, effort: settings.effort ?? null };
+  return {
+    model: settings.model,
+    maxTokens: settings.maxTokens,
+    thinking: settings.thinking,
+    effort: settings.effort ?? null,
+  };
 }
 
 /** Whether a shaped request has the model think. */
 export function asksForThinking(body: { thinking?: { type: string } }): boolean {
-  return body.thinking !== undefined && (body.thinking.type === "enabled" || body.thinking.type === "adaptive");
+  return (
+    body.thinking !== undefined && (body.thinking.type === "enabled" || body.thinking.type === "adaptive")
+  );
 }
 
 /**
@@ -38,7 +48,10 @@ function withoutStrayThinkingEdits<T extends CountTokensRequest>(body: T): T {
 function oneThinkingPerTurn<T extends CountTokensRequest>(body: T): T {
   if (body.thinking?.type !== "enabled") return body;
   const [previous, last] = body.messages.slice(-2);
-  const inToolLoop = last?.role === "user" && Array.isArray(last.content) && last.content.some((block) => block.type === "tool_result");
+  const inToolLoop =
+    last?.role === "user" &&
+    Array.isArray(last.content) &&
+    last.content.some((block) => block.type === "tool_result");
   if (!inToolLoop || previous?.role !== "assistant" || !Array.isArray(previous.content)) return body;
   const first = previous.content[0]?.type;
   if (first === "thinking" || first === "redacted_thinking") return body;
@@ -51,11 +64,19 @@ function oneThinkingPerTurn<T extends CountTokensRequest>(body: T): T {
 // output_config and the sampling parameters, so its result still passes that check: hence the casts.
 
 export function shapeMessages(body: MessagesRequest, settings: GatewaySettings): MessagesRequest {
-  const shaped = shapeRequest(body as unknown as BetaCreateParams, requestSettings(settings), entryOf(CATALOG, settings.model));
+  const shaped = shapeRequest(
+    body as unknown as BetaCreateParams,
+    requestSettings(settings),
+    entryOf(CATALOG, settings.model),
+  );
   return oneThinkingPerTurn(withoutStrayThinkingEdits(shaped as unknown as MessagesRequest));
 }
 
 export function shapeCountTokens(body: CountTokensRequest, settings: GatewaySettings): CountTokensRequest {
-  const shaped = shapeCountRequest(body as unknown as BetaCountParams, requestSettings(settings), entryOf(CATALOG, settings.model));
+  const shaped = shapeCountRequest(
+    body as unknown as BetaCountParams,
+    requestSettings(settings),
+    entryOf(CATALOG, settings.model),
+  );
   return oneThinkingPerTurn(withoutStrayThinkingEdits(shaped as unknown as CountTokensRequest));
 }

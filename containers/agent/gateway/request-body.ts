@@ -40,7 +40,12 @@ export type MessagesRequest = z.infer<typeof MessagesRequestSchema>;
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
-    const tooLarge = () => new ApiError(413, "request_too_large", `Request exceeds the maximum allowed number of bytes (${limit}).`);
+    const tooLarge = () =>
+      new ApiError(
+        413,
+        "request_too_large",
+        `Request exceeds the maximum allowed number of bytes (${limit}).`,
+      );
     if (declared > limit) {
       req.resume();
       return reject(tooLarge());
@@ -83,4 +88,5 @@ function parseWith<T>(schema: z.ZodType<T>, raw: Buffer): T {
 }
 
 export const parseMessagesRequest = (raw: Buffer): MessagesRequest => parseWith(MessagesRequestSchema, raw);
-export const parseCountTokensRequest = (raw: Buffer): CountTokensRequest => parseWith(CountTokensRequestSchema, raw);
+export const parseCountTokensRequest = (raw: Buffer): CountTokensRequest =>
+  parseWith(CountTokensRequestSchema, raw);

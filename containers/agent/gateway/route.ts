@@ -10,7 +10,13 @@ import { ApiError, sendApiError } from "./api-error";
 import { shapeCountTokens, shapeMessages } from "./capabilities";
 import { answerOffline, countTokensOffline, withoutOfflineThinking } from "./offline";
 import { type MessagesRequest, parseCountTokensRequest, parseMessagesRequest } from "./request-body";
-import { type GatewayRoute, type GatewayRouteOptions, type GatewaySettings, GatewaySettingsSchema, type GatewayUsage } from "./types";
+import {
+  type GatewayRoute,
+  type GatewayRouteOptions,
+  type GatewaySettings,
+  GatewaySettingsSchema,
+  type GatewayUsage,
+} from "./types";
 import { forward, upstreamClient } from "./upstream";
 import { UsageMeter } from "./usage";
 
@@ -35,7 +41,11 @@ export class Route implements GatewayRoute {
   #settings: GatewaySettings;
   #closed = false;
 
-  constructor(origin: string, options: GatewayRouteOptions, gateway: { tokenDelayMs: number; onClose(route: Route): void }) {
+  constructor(
+    origin: string,
+    options: GatewayRouteOptions,
+    gateway: { tokenDelayMs: number; onClose(route: Route): void },
+  ) {
     const token = randomBytes(32).toString("base64url");
     this.baseURL = `${origin}/${token}`;
     this.#digest = digestOf(token);
@@ -107,7 +117,17 @@ export class Route implements GatewayRoute {
     try {
       const body = shapeCountTokens(parseCountTokensRequest(call.raw), this.#settings);
       if (!this.#client) return countTokensOffline(call.res, body);
-      error = await forward(this.#client, { path: "/v1/messages/count_tokens", query: call.query, body: withoutOfflineThinking(body), headers: call.headers, signal }, call.res);
+      error = await forward(
+        this.#client,
+        {
+          path: "/v1/messages/count_tokens",
+          query: call.query,
+          body: withoutOfflineThinking(body),
+          headers: call.headers,
+          signal,
+        },
+        call.res,
+      );
     } catch (thrown) {
       if (!(thrown instanceof ApiError)) throw thrown;
       sendApiError(call.res, thrown);
@@ -131,15 +151,36 @@ export class Route implements GatewayRoute {
     const meter = new UsageMeter();
     let error: ApiError | null = null;
     try {
-      if (this.#client) error = await forward(this.#client, { path: "/v1/messages", query: call.query, body: withoutOfflineThinking(body), headers: call.headers, signal, meter }, call.res);
-      else await answerOffline(call.res, { body, workspace: this.#options.workspace, tokenDelayMs: this.#tokenDelayMs, signal, meter });
+      if (this.#client)
+        error = await forward(
+          this.#client,
+          {
+            path: "/v1/messages",
+            query: call.query,
+            body: withoutOfflineThinking(body),
+            headers: call.headers,
+            signal,
+            meter,
+          },
+          call.res,
+        );
+      else
+        await answerOffline(call.res, {
+          body,
+          workspace: this.#options.workspace,
+          tokenDelayMs: this.#tokenDelayMs,
+          signal,
+          meter,
+        });
     } catch (thrown) {
       if (!signal.aborted) throw thrown;
     } finally {
       const failed = error !== null || !meter.complete || signal.aborted;
       const figures = meter.figures;
       this.#report({ requestId, model: settings.model, ...figures, failed });
-      this.#log(`${requestId} ${settings.model} ${error ? `${error.status} ${error.type}` : failed ? "cut short" : "ok"} in ${figures.inputTokens} out ${figures.outputTokens}`);
+      this.#log(
+        `${requestId} ${settings.model} ${error ? `${error.status} ${error.type}` : failed ? "cut short" : "ok"} in ${figures.inputTokens} out ${figures.outputTokens}`,
+      );
     }
     if (error) this.#refused(error);
   }

@@ -29,7 +29,8 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const match = ROUTE_PATH.exec(url.pathname);
     // A browser never talks to the gateway (an Origin means a page is trying to).
-    const route = match && req.method === "POST" && req.headers.origin === undefined ? findRoute(routes, match[1]) : null;
+    const route =
+      match && req.method === "POST" && req.headers.origin === undefined ? findRoute(routes, match[1]) : null;
     if (!match || !route) {
       req.resume();
       return sendApiError(res, notFound());
@@ -41,7 +42,13 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
       if (error instanceof ApiError) return route.refuse(res, error);
       throw error;
     }
-    const call: RouteCall = { kind: match[2] ? "count_tokens" : "messages", raw, query: url.searchParams, headers: req.headers, res };
+    const call: RouteCall = {
+      kind: match[2] ? "count_tokens" : "messages",
+      raw,
+      query: url.searchParams,
+      headers: req.headers,
+      res,
+    };
     await route.handle(call);
   }
 
@@ -60,7 +67,10 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
   return {
     url: origin,
     open(routeOptions: GatewayRouteOptions) {
-      const route = new Route(origin, routeOptions, { tokenDelayMs, onClose: (closed) => routes.delete(closed) });
+      const route = new Route(origin, routeOptions, {
+        tokenDelayMs,
+        onClose: (closed) => routes.delete(closed),
+      });
       routes.add(route);
       return route;
     },

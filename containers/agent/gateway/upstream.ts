@@ -12,13 +12,20 @@ import type { GatewayUpstream } from "./types";
 import type { UsageMeter } from "./usage";
 
 /** Headers of the API's answer that the CLI acts on (retries, rate limits); nothing else is passed back. */
-const PASSED_BACK = /^(content-type|request-id|retry-after|retry-after-ms|x-should-retry|anthropic-ratelimit-.*)$/;
+const PASSED_BACK =
+  /^(content-type|request-id|retry-after|retry-after-ms|x-should-retry|anthropic-ratelimit-.*)$/;
 /** As long as the CLI itself waits (its x-stainless-timeout is 600 s); a longer stream is still read to its end. */
 const TIMEOUT_MS = 10 * 60 * 1000;
 
 export function upstreamClient(upstream: GatewayUpstream): Anthropic {
   // authToken null: a host's ANTHROPIC_AUTH_TOKEN must never ride along with the session's key.
-  return new Anthropic({ apiKey: upstream.apiKey, authToken: null, baseURL: upstream.baseURL, maxRetries: 0, timeout: TIMEOUT_MS });
+  return new Anthropic({
+    apiKey: upstream.apiKey,
+    authToken: null,
+    baseURL: upstream.baseURL,
+    maxRetries: 0,
+    timeout: TIMEOUT_MS,
+  });
 }
 
 export interface ForwardedRequest {
@@ -36,16 +43,33 @@ function passedBack(headers: Headers): Record<string, string> {
 }
 
 /** The API's refusal as the CLI must see it: its status, its own body when it has the API's shape. */
-function refusalOf(error: InstanceType<typeof Anthropic.APIError>): { error: ApiError; headers: Record<string, string> } {
+function refusalOf(error: InstanceType<typeof Anthropic.APIError>): {
+  error: ApiError;
+  headers: Record<string, string>;
+} {
   const status = error.status ?? 502;
   const body: unknown = error.error;
   const inner = typeof body === "object" && body !== null && "error" in body ? body.error : null;
-  const type = typeof inner === "object" && inner !== null && "type" in inner && typeof inner.type === "string" ? inner.type : errorTypeOf(status);
-  const message = typeof inner === "object" && inner !== null && "message" in inner && typeof inner.message === "string" ? inner.message : error.message;
-  return { error: new ApiError(status, type, message), headers: error.headers ? passedBack(error.headers) : {} };
+  const type =
+    typeof inner === "object" && inner !== null && "type" in inner && typeof inner.type === "string"
+      ? inner.type
+      : errorTypeOf(status);
+  const message =
+    typeof inner === "object" && inner !== null && "message" in inner && typeof inner.message === "string"
+      ? inner.message
+      : error.message;
+  return {
+    error: new ApiError(status, type, message),
+    headers: error.headers ? passedBack(error.headers) : {},
+  };
 }
 
-async function pipeBody(response: Response, res: ServerResponse, meter: UsageMeter | undefined, signal: AbortSignal): Promise<void> {
+async function pipeBody(
+  response: Response,
+  res: ServerResponse,
+  meter: UsageMeter | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const streamed = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
   const parser = createParser({
     onEvent: (event) => {
@@ -81,7 +105,11 @@ async function pipeBody(response: Response, res: ServerResponse, meter: UsageMet
  * refusal, an unreachable API, a stream broken midway or carrying an `error` event), or null: success, or
  * an abort (the route closed or the CLI went away), which the caller knows by its signal.
  */
-export async function forward(client: Anthropic, request: ForwardedRequest, res: ServerResponse): Promise<ApiError | null> {
+export async function forward(
+  client: Anthropic,
+  request: ForwardedRequest,
+  res: ServerResponse,
+): Promise<ApiError | null> {
   const beta = request.headers["anthropic-beta"];
   let response: Response;
   try {
@@ -103,7 +131,11 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
       res.end(JSON.stringify(refusal.error.body));
       return refusal.error;
     }
-    const unreachable = new ApiError(502, "api_error", `The gateway cannot reach the Anthropic API: ${error instanceof Error ? error.message : String(error)}`);
+    const unreachable = new ApiError(
+      502,
+      "api_error",
+      `The gateway cannot reach the Anthropic API: ${error instanceof Error ? error.message : String(error)}`,
+    );
     res.writeHead(unreachable.status, { "content-type": "application/json" });
     res.end(JSON.stringify(unreachable.body));
     return unreachable;
@@ -115,7 +147,11 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
   } catch (error) {
     if (request.signal.aborted) return null;
     // The API's own way to fail mid-stream: an SSE error event, then the end.
-    const broken = new ApiError(502, "api_error", `The connection to the Anthropic API broke mid-response: ${error instanceof Error ? error.message : String(error)}`);
+    const broken = new ApiError(
+      502,
+      "api_error",
+      `The connection to the Anthropic API broke mid-response: ${error instanceof Error ? error.message : String(error)}`,
+    );
     res.end(`event: error\ndata: ${JSON.stringify(broken.body)}\n\n`);
     return broken;
   }
@@ -127,6 +163,7 @@ export async function forward(client: Anthropic, request: ForwardedRequest, res:
 
 /** The status the API gives an error type, for an error that arrived as an SSE event (status 200 already sent). */
 function statusOfType(type: string): number {
-  for (const status of [400, 401, 402, 403, 404, 413, 429, 500, 504, 529]) if (errorTypeOf(status) === type) return status;
+  for (const status of [400, 401, 402, 403, 404, 413, 429, 500, 504, 529])
+    if (errorTypeOf(status) === type) return status;
   return 500;
 }

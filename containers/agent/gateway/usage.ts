@@ -15,7 +15,10 @@ type UsageFigures = z.infer<typeof UsageFiguresSchema>;
 const UsageEventSchema = z.union([
   z.looseObject({ type: z.literal("message_start"), message: z.looseObject({ usage: UsageFiguresSchema }) }),
   z.looseObject({ type: z.literal("message_delta"), usage: UsageFiguresSchema }),
-  z.looseObject({ type: z.literal("error"), error: z.looseObject({ type: z.string(), message: z.string() }) }),
+  z.looseObject({
+    type: z.literal("error"),
+    error: z.looseObject({ type: z.string(), message: z.string() }),
+  }),
 ]);
 
 const WholeMessageSchema = z.looseObject({ type: z.literal("message"), usage: UsageFiguresSchema });
@@ -56,7 +59,8 @@ export class UsageMeter {
 
   /** One SSE event of a streamed response (its `data`, parsed). */
   readEvent(data: unknown): void {
-    if (typeof data === "object" && data !== null && "type" in data && data.type === "message_stop") this.#complete = true;
+    if (typeof data === "object" && data !== null && "type" in data && data.type === "message_stop")
+      this.#complete = true;
     const event = UsageEventSchema.safeParse(data);
     if (!event.success) return;
     if (event.data.type === "message_start") this.#take(event.data.message.usage);

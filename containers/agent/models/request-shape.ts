@@ -13,7 +13,10 @@
  * Pure: the parameters in, new parameters out; the caller's object is not changed.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { MessageCountTokensParams as BetaCountParams, MessageCreateParams as BetaCreateParams } from "@anthropic-ai/sdk/resources/beta/messages/messages";
+import type {
+  MessageCountTokensParams as BetaCountParams,
+  MessageCreateParams as BetaCreateParams,
+} from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import type { Effort, ModelEntry, ModelId } from "@tandem/protocol/models";
 import { effortProblem } from "@tandem/protocol/model-settings";
 
@@ -57,7 +60,12 @@ function displayOf(thinking: unknown): { display?: "summarized" | "omitted" } {
 }
 
 /** The `thinking` to send (undefined: leave it out) for a session's thinking on this model at this max_tokens. */
-export function thinkingParam(entry: ModelEntry, on: boolean, maxTokens: number, requested?: unknown): Thinking | undefined {
+export function thinkingParam(
+  entry: ModelEntry,
+  on: boolean,
+  maxTokens: number,
+  requested?: unknown,
+): Thinking | undefined {
   const { mode, onByDefault, accepts } = entry.thinking;
   if (on || mode === "always") {
     if (mode !== "budget") return { type: "adaptive", ...displayOf(requested) };
@@ -71,14 +79,19 @@ export function thinkingParam(entry: ModelEntry, on: boolean, maxTokens: number,
 }
 
 /** The session's effort where the model takes it with this thinking; null: send none. */
-export function effortParam(entry: ModelEntry, settings: RequestSettings, thinkingOn: boolean): Effort | null {
+export function effortParam(
+  entry: ModelEntry,
+  settings: RequestSettings,
+  thinkingOn: boolean,
+): Effort | null {
   if (settings.effort === null) return null;
   return effortProblem(entry, settings.effort, thinkingOn) === null ? settings.effort : null;
 }
 
 /** `output_config` with the effort replaced (other fields, such as `format`, kept); undefined when nothing is left. */
 function outputConfigWith(requested: unknown, effort: Effort | null): Record<string, unknown> | undefined {
-  const { effort: _dropped, ...rest } = requested && typeof requested === "object" ? (requested as Record<string, unknown>) : {};
+  const { effort: _dropped, ...rest } =
+    requested && typeof requested === "object" ? (requested as Record<string, unknown>) : {};
   const shaped = effort === null ? rest : { ...rest, effort };
   return Object.keys(shaped).length > 0 ? shaped : undefined;
 }
@@ -88,10 +101,19 @@ function isOn(thinking: Thinking | undefined, entry: ModelEntry): boolean {
   return thinking.type === "adaptive" || thinking.type === "enabled";
 }
 
-function modelFields(entry: ModelEntry, settings: RequestSettings, maxTokens: number, requested: { thinking?: unknown; output_config?: unknown }) {
-  if (entry.id !== settings.model) throw new Error(`the catalog entry ${entry.id} is not the session's model ${settings.model}`);
+function modelFields(
+  entry: ModelEntry,
+  settings: RequestSettings,
+  maxTokens: number,
+  requested: { thinking?: unknown; output_config?: unknown },
+) {
+  if (entry.id !== settings.model)
+    throw new Error(`the catalog entry ${entry.id} is not the session's model ${settings.model}`);
   const thinking = thinkingParam(entry, settings.thinking, maxTokens, requested.thinking);
-  const outputConfig = outputConfigWith(requested.output_config, effortParam(entry, settings, isOn(thinking, entry)));
+  const outputConfig = outputConfigWith(
+    requested.output_config,
+    effortParam(entry, settings, isOn(thinking, entry)),
+  );
   return {
     model: entry.id,
     ...(thinking === undefined ? {} : { thinking }),
@@ -100,15 +122,27 @@ function modelFields(entry: ModelEntry, settings: RequestSettings, maxTokens: nu
 }
 
 /** A create-message request shaped for the session's model (see the file's comment). */
-export function shapeRequest<P extends CreateParams>(params: P, settings: RequestSettings, entry: ModelEntry): P {
+export function shapeRequest<P extends CreateParams>(
+  params: P,
+  settings: RequestSettings,
+  entry: ModelEntry,
+): P {
   const { temperature: _t, top_p: _p, top_k: _k, thinking, output_config, ...rest } = params as P & Sampling;
   const maxTokens = Math.min(params.max_tokens, settings.maxTokens, entry.maxOutputTokens);
   // The fields set here have the same types in the API's params and its beta's, so the result is still a P.
-  return { ...rest, max_tokens: maxTokens, ...modelFields(entry, settings, maxTokens, { thinking, output_config }) } as P;
+  return {
+    ...rest,
+    max_tokens: maxTokens,
+    ...modelFields(entry, settings, maxTokens, { thinking, output_config }),
+  } as P;
 }
 
 /** A count_tokens request shaped like the create request it measures (no max_tokens of its own: the session's). */
-export function shapeCountRequest<P extends CountParams>(params: P, settings: RequestSettings, entry: ModelEntry): P {
+export function shapeCountRequest<P extends CountParams>(
+  params: P,
+  settings: RequestSettings,
+  entry: ModelEntry,
+): P {
   const { temperature: _t, top_p: _p, top_k: _k, thinking, output_config, ...rest } = params as P & Sampling;
   const maxTokens = Math.min(settings.maxTokens, entry.maxOutputTokens);
   return { ...rest, ...modelFields(entry, settings, maxTokens, { thinking, output_config }) } as P;

@@ -5,7 +5,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type CanUseTool, type PermissionMode, type SDKMessage, type SDKUserMessage, type ThinkingConfig, query } from "@anthropic-ai/claude-agent-sdk";
+import {
+  type CanUseTool,
+  type PermissionMode,
+  type SDKMessage,
+  type SDKUserMessage,
+  type ThinkingConfig,
+  query,
+} from "@anthropic-ai/claude-agent-sdk";
 import { z } from "zod";
 
 export interface CliOptions {
@@ -37,19 +44,27 @@ export interface Cli {
   close(): Promise<void>;
 }
 
-const AskInputSchema = z.looseObject({ questions: z.array(z.looseObject({ question: z.string(), options: z.array(z.looseObject({ label: z.string() })) })) });
+const AskInputSchema = z.looseObject({
+  questions: z.array(
+    z.looseObject({ question: z.string(), options: z.array(z.looseObject({ label: z.string() })) }),
+  ),
+});
 
 /** Every tool is allowed unless refused; a question is answered with its first option, as a person picking it would. */
-const decide = (refused: Map<string, string>): CanUseTool => async (name, input) => {
-  const refusal = refused.get(name);
-  if (refusal !== undefined) return { behavior: "deny", message: refusal };
-  const asked = name === "AskUserQuestion" ? AskInputSchema.safeParse(input) : null;
-  if (asked?.success) {
-    const answers = Object.fromEntries(asked.data.questions.map((q) => [q.question, q.options[0]?.label ?? ""]));
-    return { behavior: "allow", updatedInput: { ...input, answers } };
-  }
-  return { behavior: "allow", updatedInput: input };
-};
+const decide =
+  (refused: Map<string, string>): CanUseTool =>
+  async (name, input) => {
+    const refusal = refused.get(name);
+    if (refusal !== undefined) return { behavior: "deny", message: refusal };
+    const asked = name === "AskUserQuestion" ? AskInputSchema.safeParse(input) : null;
+    if (asked?.success) {
+      const answers = Object.fromEntries(
+        asked.data.questions.map((q) => [q.question, q.options[0]?.label ?? ""]),
+      );
+      return { behavior: "allow", updatedInput: { ...input, answers } };
+    }
+    return { behavior: "allow", updatedInput: input };
+  };
 
 export async function startCli(options: CliOptions): Promise<Cli> {
   const home = await mkdtemp(path.join(os.tmpdir(), "tandem-gateway-cli-"));
@@ -64,7 +79,9 @@ export async function startCli(options: CliOptions): Promise<Cli> {
   };
   async function* input(): AsyncGenerator<SDKUserMessage> {
     for (;;) {
-      const message = queued.length ? queued.shift() : await new Promise<SDKUserMessage | null>((resolve) => waiting.push(resolve));
+      const message = queued.length
+        ? queued.shift()
+        : await new Promise<SDKUserMessage | null>((resolve) => waiting.push(resolve));
       if (!message) return;
       yield message;
     }
@@ -106,7 +123,13 @@ export async function startCli(options: CliOptions): Promise<Cli> {
     }
   })();
   reading.catch(() => {});
-  const send = (text: string) => give({ type: "user", message: { role: "user", content: text }, parent_tool_use_id: null, session_id: "" });
+  const send = (text: string) =>
+    give({
+      type: "user",
+      message: { role: "user", content: text },
+      parent_tool_use_id: null,
+      session_id: "",
+    });
   const nextResult = () => {
     const ready = turns.shift();
     return ready ? Promise.resolve(ready) : new Promise<SDKMessage[]>((resolve) => results.push(resolve));
@@ -133,14 +156,22 @@ export async function startCli(options: CliOptions): Promise<Cli> {
 /** The text of every assistant message of a turn (the CLI's own, not a subagent's), in order. */
 export function assistantTexts(messages: SDKMessage[]): string[] {
   return messages.flatMap((message) =>
-    message.type === "assistant" && message.parent_tool_use_id === null ? message.message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])) : [],
+    message.type === "assistant" && message.parent_tool_use_id === null
+      ? message.message.content.flatMap((block) => (block.type === "text" ? [block.text] : []))
+      : [],
   );
 }
 
 /** Every tool call of a turn, with the subagent call it ran in (null: the main agent's). */
 export function toolCalls(messages: SDKMessage[]): { name: string; input: unknown; parent: string | null }[] {
   return messages.flatMap((message) =>
-    message.type === "assistant" ? message.message.content.flatMap((block) => (block.type === "tool_use" ? [{ name: block.name, input: block.input, parent: message.parent_tool_use_id }] : [])) : [],
+    message.type === "assistant"
+      ? message.message.content.flatMap((block) =>
+          block.type === "tool_use"
+            ? [{ name: block.name, input: block.input, parent: message.parent_tool_use_id }]
+            : [],
+        )
+      : [],
   );
 }
 

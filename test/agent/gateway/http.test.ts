@@ -8,8 +8,21 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type GatewayError, type GatewayRoute, type GatewayUsage, type ModelGateway, OFFLINE_LABEL, startModelGateway } from "../../../containers/agent/gateway";
-import { type FakeAnthropic, type FakeResponse, fake, fakeTokens, startFakeAnthropic } from "../../fakes/anthropic";
+import {
+  type GatewayError,
+  type GatewayRoute,
+  type GatewayUsage,
+  type ModelGateway,
+  OFFLINE_LABEL,
+  startModelGateway,
+} from "../../../containers/agent/gateway";
+import {
+  type FakeAnthropic,
+  type FakeResponse,
+  fake,
+  fakeTokens,
+  startFakeAnthropic,
+} from "../../fakes/anthropic";
 import { liveModelThinking } from "../../fakes/catalog";
 
 const REAL_KEY = `sk-ant-api03-real-${randomBytes(12).toString("hex")}`;
@@ -29,8 +42,16 @@ let respond: () => FakeResponse = () => fake.message(fake.text("unscripted"));
 beforeAll(async () => {
   api = await startFakeAnthropic({ apiKeys: [REAL_KEY] });
   for (let i = 0; i < 200; i++) api.enqueue(() => respond());
-  gateway = await startModelGateway({ maxBodyBytes: 64 * 1024, offlineTokenDelayMs: 0, log: (line) => logs.push(line) });
-  const report = { onUsage: (u: GatewayUsage) => usage.push(u), onError: (e: GatewayError) => errors.push(e), log: (line: string) => logs.push(line) };
+  gateway = await startModelGateway({
+    maxBodyBytes: 64 * 1024,
+    offlineTokenDelayMs: 0,
+    log: (line) => logs.push(line),
+  });
+  const report = {
+    onUsage: (u: GatewayUsage) => usage.push(u),
+    onError: (e: GatewayError) => errors.push(e),
+    log: (line: string) => logs.push(line),
+  };
   route = gateway.open({ settings, upstream: { apiKey: REAL_KEY, baseURL: api.url }, ...report });
   offline = gateway.open({ settings, upstream: null, workspace: os.tmpdir(), ...report });
 });
@@ -47,7 +68,11 @@ beforeEach(() => {
 });
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 const hello = { model: "any-model", max_tokens: 64, messages: [{ role: "user", content: "hello" }] };
 
@@ -58,7 +83,10 @@ describe("what the gateway answers", () => {
       .flat()
       .find((address) => address && address.family === "IPv4" && !address.internal);
     if (!outside) return;
-    const reached = await fetch(gateway.url.replace("127.0.0.1", outside.address)).then(() => true, () => false);
+    const reached = await fetch(gateway.url.replace("127.0.0.1", outside.address)).then(
+      () => true,
+      () => false,
+    );
     expect(reached).toBe(false);
   });
 
@@ -90,10 +118,14 @@ describe("what the gateway answers", () => {
     expect(announced.status).toBe(413);
     expect(await announced.json()).toMatchObject({ type: "error", error: { type: "request_too_large" } });
     const streamed = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${offline.baseURL}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        `${offline.baseURL}/v1/messages`,
+        { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on("error", reject);
       for (let i = 0; i < 70; i++) req.write("x".repeat(1024));
       req.end();
@@ -120,7 +152,13 @@ describe("what the gateway answers", () => {
 
   it("rejects settings that are not a session's", () => {
     expect(() => route.update({ maxTokens: -1 })).toThrow();
-    expect(() => gateway.open({ settings: { ...settings, model: "claude-nonexistent" as typeof model.id }, upstream: null, onUsage: () => {} })).toThrow();
+    expect(() =>
+      gateway.open({
+        settings: { ...settings, model: "claude-nonexistent" as typeof model.id },
+        upstream: null,
+        onUsage: () => {},
+      }),
+    ).toThrow();
   });
 });
 
@@ -128,8 +166,23 @@ describe("forwarding, through the installed SDK as the client", () => {
   const client = () => new Anthropic({ apiKey: "dummy", baseURL: route.baseURL, maxRetries: 0 });
 
   it("sends the session's settings with the real key, and passes the API's JSON answer back with its usage", async () => {
-    respond = () => ({ kind: "message", content: [fake.text("Hi there.")], usage: { input_tokens: 21, output_tokens: 4, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 } });
-    const body = { ...hello, max_tokens: 9000, temperature: 0.5, top_p: 0.9, top_k: 5 } as Anthropic.MessageCreateParamsNonStreaming;
+    respond = () => ({
+      kind: "message",
+      content: [fake.text("Hi there.")],
+      usage: {
+        input_tokens: 21,
+        output_tokens: 4,
+        cache_read_input_tokens: 3,
+        cache_creation_input_tokens: 2,
+      },
+    });
+    const body = {
+      ...hello,
+      max_tokens: 9000,
+      temperature: 0.5,
+      top_p: 0.9,
+      top_k: 5,
+    } as Anthropic.MessageCreateParamsNonStreaming;
     const message = await client().messages.create(body);
     expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "Hi there." })]);
     const [sent] = api.requests;
@@ -138,18 +191,43 @@ describe("forwarding, through the installed SDK as the client", () => {
     expect(sent.body).not.toHaveProperty("top_p");
     expect(sent.body).not.toHaveProperty("top_k");
     expect(api.refusals).toEqual([]);
-    expect(usage).toEqual([{ requestId: expect.any(String), model: model.id, inputTokens: 21, outputTokens: 4, cacheReadTokens: 3, cacheWriteTokens: 2, failed: false }]);
+    expect(usage).toEqual([
+      {
+        requestId: expect.any(String),
+        model: model.id,
+        inputTokens: 21,
+        outputTokens: 4,
+        cacheReadTokens: 3,
+        cacheWriteTokens: 2,
+        failed: false,
+      },
+    ]);
   });
 
   it("leaves the offline model's thinking out of a conversation going upstream (a session resumed with a key)", async () => {
     respond = () => fake.message(fake.text("Online now."));
     offline.update({ thinking: true, maxTokens: 2000 });
-    const offlineReply = await new Anthropic({ apiKey: "dummy", baseURL: offline.baseURL, maxRetries: 0 }).messages.create({ ...hello, max_tokens: 2000 } as Anthropic.MessageCreateParamsNonStreaming).finally(() => offline.update(settings));
+    const offlineReply = await new Anthropic({
+      apiKey: "dummy",
+      baseURL: offline.baseURL,
+      maxRetries: 0,
+    }).messages
+      .create({ ...hello, max_tokens: 2000 } as Anthropic.MessageCreateParamsNonStreaming)
+      .finally(() => offline.update(settings));
     expect(offlineReply.content.map((block) => block.type)).toEqual(["thinking", "text"]);
-    const earlier = { role: "assistant" as const, content: [{ type: "thinking", thinking: "real", signature: "sig-from-the-api" }, ...offlineReply.content] };
+    const earlier = {
+      role: "assistant" as const,
+      content: [
+        { type: "thinking", thinking: "real", signature: "sig-from-the-api" },
+        ...offlineReply.content,
+      ],
+    };
     const messages = [hello.messages[0], earlier, { role: "user", content: "and now?" }];
     await client().messages.create({ ...hello, messages } as Anthropic.MessageCreateParamsNonStreaming);
-    expect(api.requests[0].body.messages[1].content).toEqual([{ type: "thinking", thinking: "real", signature: "sig-from-the-api" }, expect.objectContaining({ type: "text" })]);
+    expect(api.requests[0].body.messages[1].content).toEqual([
+      { type: "thinking", thinking: "real", signature: "sig-from-the-api" },
+      expect.objectContaining({ type: "text" }),
+    ]);
   });
 
   it("passes on Claude Code's beta switch and no other query parameter", async () => {
@@ -160,7 +238,10 @@ describe("forwarding, through the installed SDK as the client", () => {
 
   it("forwards count_tokens with the session's model", async () => {
     // The fake refuses an unknown model with a 404, count_tokens too: only the session's gets through.
-    const counted = await client().messages.countTokens({ model: "any-model", messages: [{ role: "user", content: "count me" }] });
+    const counted = await client().messages.countTokens({
+      model: "any-model",
+      messages: [{ role: "user", content: "count me" }],
+    });
     expect(counted.input_tokens).toBe(fakeTokens({ messages: [{ role: "user", content: "count me" }] }));
     expect(api.refusals).toEqual([]);
     expect(usage).toEqual([]);
@@ -176,34 +257,68 @@ describe("forwarding, through the installed SDK as the client", () => {
 
   it("closing a route cuts a stream its CLI stopped reading, and counts the request as failed", async () => {
     // An API that sends far more at once than the loopback sockets hold, so the gateway waits on the CLI.
-    const deltas = Array.from({ length: 2_000 }, (_, i) => sse("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: `${"x".repeat(10_000)}${i}` } }));
-    const flood = [sse("message_start", { type: "message_start", message: { id: "msg_flood", type: "message", role: "assistant", model: model.id, content: [], usage: { input_tokens: 5, output_tokens: 1 } } }), ...deltas].join("");
+    const deltas = Array.from({ length: 2_000 }, (_, i) =>
+      sse("content_block_delta", {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text: `${"x".repeat(10_000)}${i}` },
+      }),
+    );
+    const flood = [
+      sse("message_start", {
+        type: "message_start",
+        message: {
+          id: "msg_flood",
+          type: "message",
+          role: "assistant",
+          model: model.id,
+          content: [],
+          usage: { input_tokens: 5, output_tokens: 1 },
+        },
+      }),
+      ...deltas,
+    ].join("");
     const fastAPI = createServer((req, res) => {
       req.resume();
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(flood);
     });
     await new Promise<void>((resolve) => fastAPI.listen(0, "127.0.0.1", resolve));
-    const paused = gateway.open({ settings, upstream: { apiKey: REAL_KEY, baseURL: `http://127.0.0.1:${(fastAPI.address() as AddressInfo).port}` }, onUsage: (u) => usage.push(u) });
+    const paused = gateway.open({
+      settings,
+      upstream: { apiKey: REAL_KEY, baseURL: `http://127.0.0.1:${(fastAPI.address() as AddressInfo).port}` },
+      onUsage: (u) => usage.push(u),
+    });
     const client = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(`${paused.baseURL}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
-        res.pause();
-        resolve(res);
-      });
+      const req = httpRequest(
+        `${paused.baseURL}/v1/messages`,
+        { method: "POST", headers: { "content-type": "application/json" } },
+        (res) => {
+          res.pause();
+          resolve(res);
+        },
+      );
       req.on("error", reject);
       req.end(JSON.stringify({ ...hello, stream: true }));
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(usage).toEqual([]);
     paused.close();
-    await expect.poll(() => usage, { timeout: 5000 }).toEqual([expect.objectContaining({ inputTokens: 5, failed: true })]);
+    await expect
+      .poll(() => usage, { timeout: 5000 })
+      .toEqual([expect.objectContaining({ inputTokens: 5, failed: true })]);
     client.destroy();
     fastAPI.closeAllConnections();
     fastAPI.close();
   });
 
   it("answers 502 in the API's shape when the API cannot be reached", async () => {
-    const unreachable = gateway.open({ settings, upstream: { apiKey: REAL_KEY, baseURL: "http://127.0.0.1:9" }, onUsage: (u) => usage.push(u), onError: (e) => errors.push(e) });
+    const unreachable = gateway.open({
+      settings,
+      upstream: { apiKey: REAL_KEY, baseURL: "http://127.0.0.1:9" },
+      onUsage: (u) => usage.push(u),
+      onError: (e) => errors.push(e),
+    });
     const answer = await post(`${unreachable.baseURL}/v1/messages`, hello);
     expect(answer.status).toBe(502);
     expect(await answer.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
@@ -224,18 +339,40 @@ describe("the offline model, through the installed SDK", () => {
   const client = () => new Anthropic({ apiKey: "dummy", baseURL: offline.baseURL, maxRetries: 0 });
 
   it("streams a message the SDK assembles, and answers JSON and count_tokens", async () => {
-    const bash = { name: "Bash", description: "Runs a command", input_schema: { type: "object" as const, properties: { command: { type: "string" } } } };
-    const streamed = await client().messages.stream({ ...hello, messages: [{ role: "user", content: "/run echo hi" }], tools: [bash] } as Anthropic.MessageCreateParams).finalMessage();
+    const bash = {
+      name: "Bash",
+      description: "Runs a command",
+      input_schema: { type: "object" as const, properties: { command: { type: "string" } } },
+    };
+    const streamed = await client()
+      .messages.stream({
+        ...hello,
+        messages: [{ role: "user", content: "/run echo hi" }],
+        tools: [bash],
+      } as Anthropic.MessageCreateParams)
+      .finalMessage();
     expect(streamed.stop_reason).toBe("tool_use");
     expect(streamed.content).toEqual([
       expect.objectContaining({ type: "text", text: `${OFFLINE_LABEL} Running \`echo hi\`.` }),
-      expect.objectContaining({ type: "tool_use", name: "Bash", input: { command: "echo hi", description: "Run the command a person gave" } }),
+      expect.objectContaining({
+        type: "tool_use",
+        name: "Bash",
+        input: { command: "echo hi", description: "Run the command a person gave" },
+      }),
     ]);
-    const notOffered = await client().messages.create({ ...hello, messages: [{ role: "user", content: "/run echo hi" }] } as Anthropic.MessageCreateParamsNonStreaming);
-    expect(notOffered.content).toEqual([expect.objectContaining({ text: expect.stringContaining("does not offer the Bash tool") })]);
+    const notOffered = await client().messages.create({
+      ...hello,
+      messages: [{ role: "user", content: "/run echo hi" }],
+    } as Anthropic.MessageCreateParamsNonStreaming);
+    expect(notOffered.content).toEqual([
+      expect.objectContaining({ text: expect.stringContaining("does not offer the Bash tool") }),
+    ]);
     const whole = await client().messages.create(hello as Anthropic.MessageCreateParamsNonStreaming);
     expect(whole.content[0]).toMatchObject({ type: "text", text: expect.stringContaining("> hello") });
-    const counted = await client().messages.countTokens({ model: "any-model", messages: [{ role: "user", content: "count me" }] });
+    const counted = await client().messages.countTokens({
+      model: "any-model",
+      messages: [{ role: "user", content: "count me" }],
+    });
     expect(counted.input_tokens).toBeGreaterThan(0);
     expect(usage.map((u) => u.failed)).toEqual([false, false, false]);
   });

@@ -7,7 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type GatewayRoute, type GatewayUsage, type ModelGateway, OFFLINE_LABEL, startModelGateway } from "../../../containers/agent/gateway";
+import {
+  type GatewayRoute,
+  type GatewayUsage,
+  type ModelGateway,
+  OFFLINE_LABEL,
+  startModelGateway,
+} from "../../../containers/agent/gateway";
 import { liveModelThinking } from "../../fakes/catalog";
 import { type Cli, assistantTexts, startCli, toolCalls, toolResults } from "./cli";
 
@@ -22,7 +28,12 @@ beforeAll(async () => {
   workspace = await mkdtemp(path.join(os.tmpdir(), "tandem-gateway-offline-"));
   await writeFile(path.join(workspace, "notes.txt"), "first line\nsecond line\n");
   gateway = await startModelGateway({ offlineTokenDelayMs: 0 });
-  route = gateway.open({ settings: { model: model.id, maxTokens: 4000, thinking: false }, upstream: null, workspace, onUsage: (u) => usage.push(u) });
+  route = gateway.open({
+    settings: { model: model.id, maxTokens: 4000, thinking: false },
+    upstream: null,
+    workspace,
+    onUsage: (u) => usage.push(u),
+  });
   cli = await startCli({ baseURL: route.baseURL, cwd: workspace, model: model.id });
 }, 60_000);
 
@@ -56,7 +67,9 @@ describe("the offline model through the real Claude Code CLI", () => {
 
   it("/read reads a file with Read (an absolute path in the workspace), then shows it", async () => {
     const turn = await cli.turn("/read notes.txt");
-    expect(toolCalls(turn)).toEqual([{ name: "Read", input: { file_path: path.join(workspace, "notes.txt") }, parent: null }]);
+    expect(toolCalls(turn)).toEqual([
+      { name: "Read", input: { file_path: path.join(workspace, "notes.txt") }, parent: null },
+    ]);
     expect(lastText(turn)).toContain("second line");
   });
 
@@ -86,13 +99,18 @@ describe("the offline model through the real Claude Code CLI", () => {
     const turn = await cli.turn("/ask Which colour? | Teal | Amber");
     const [asked] = toolCalls(turn);
     expect(asked.name).toBe("AskUserQuestion");
-    expect(asked.input).toMatchObject({ questions: [{ question: "Which colour?", options: [{ label: "Teal" }, { label: "Amber" }] }] });
+    expect(asked.input).toMatchObject({
+      questions: [{ question: "Which colour?", options: [{ label: "Teal" }, { label: "Amber" }] }],
+    });
     expect(lastText(turn)).toContain("You answered:\n\n> Teal");
   });
 
   // Claude Code answers a bare "/plan" itself ("/plan isn't available in this environment") and never asks the
   // model: "/plan" works with its author's name before it, as people's messages carry it; "/todo" works bare.
-  it.each(["[ann] /plan read the code; fix the bug; run the tests", "/todo read the code; fix the bug; run the tests"])("%s sets a plan with TodoWrite, the first step in progress", async (message) => {
+  it.each([
+    "[ann] /plan read the code; fix the bug; run the tests",
+    "/todo read the code; fix the bug; run the tests",
+  ])("%s sets a plan with TodoWrite, the first step in progress", async (message) => {
     const turn = await cli.turn(message);
     const plan = toolCalls(turn).find((call) => call.name === "TodoWrite");
     expect(plan?.input).toEqual({
@@ -108,8 +126,13 @@ describe("the offline model through the real Claude Code CLI", () => {
   it("/task hands a prompt to a subagent (Agent), whose own requests the same rules answer", async () => {
     const turn = await cli.turn("/task /run echo from-the-subagent");
     const calls = toolCalls(turn);
-    const agent = turn.flatMap((m) => (m.type === "assistant" ? m.message.content : [])).find((block) => block.type === "tool_use" && block.name === "Agent");
-    expect(agent && agent.type === "tool_use" ? agent.input : null).toMatchObject({ prompt: "/run echo from-the-subagent", run_in_background: false });
+    const agent = turn
+      .flatMap((m) => (m.type === "assistant" ? m.message.content : []))
+      .find((block) => block.type === "tool_use" && block.name === "Agent");
+    expect(agent && agent.type === "tool_use" ? agent.input : null).toMatchObject({
+      prompt: "/run echo from-the-subagent",
+      run_in_background: false,
+    });
     const inner = calls.find((call) => call.name === "Bash");
     expect(inner?.parent).toBe(agent && agent.type === "tool_use" ? agent.id : "no Agent call");
     expect(lastText(turn)).toMatch(/The subagent finished:[\s\S]*from-the-subagent/);
@@ -122,7 +145,10 @@ describe("the offline model through the real Claude Code CLI", () => {
     cli.push("[bob] /run echo second-done");
     const turn = await cli.nextResult();
     const commands = toolCalls(turn).map((call) => call.input);
-    expect(commands).toEqual([expect.objectContaining({ command: "sleep 1.5; echo first-done" }), expect.objectContaining({ command: "echo second-done" })]);
+    expect(commands).toEqual([
+      expect.objectContaining({ command: "sleep 1.5; echo first-done" }),
+      expect.objectContaining({ command: "echo second-done" }),
+    ]);
     const texts = assistantTexts(turn).join("\n");
     expect(texts).toContain("> just saying hello");
     expect(texts).toContain("second-done");
@@ -135,8 +161,12 @@ describe("the offline model through the real Claude Code CLI", () => {
     expect(usage).toHaveLength(requests.size);
     expect(usage.every((u) => !u.failed && u.model === model.id)).toBe(true);
     expect(new Set(usage.map((u) => u.requestId)).size).toBe(usage.length);
-    expect(result?.type === "result" ? result.usage.output_tokens : -1).toBe(usage.reduce((sum, u) => sum + u.outputTokens, 0));
-    expect(result?.type === "result" ? result.usage.input_tokens : -1).toBe(usage.reduce((sum, u) => sum + u.inputTokens, 0));
+    expect(result?.type === "result" ? result.usage.output_tokens : -1).toBe(
+      usage.reduce((sum, u) => sum + u.outputTokens, 0),
+    );
+    expect(result?.type === "result" ? result.usage.input_tokens : -1).toBe(
+      usage.reduce((sum, u) => sum + u.inputTokens, 0),
+    );
   });
 
   it("thinks aloud when the session's settings turn thinking on, from the next request", async () => {
@@ -146,7 +176,11 @@ describe("the offline model through the real Claude Code CLI", () => {
     expect(blocks.some((block) => block.type === "thinking")).toBe(true);
     route.update({ thinking: false });
     const plain = await cli.turn("no thinking now");
-    expect(plain.flatMap((m) => (m.type === "assistant" ? m.message.content : [])).some((block) => block.type === "thinking")).toBe(false);
+    expect(
+      plain
+        .flatMap((m) => (m.type === "assistant" ? m.message.content : []))
+        .some((block) => block.type === "thinking"),
+    ).toBe(false);
   });
 
   it("in plan mode writes the plan and asks for its approval (ExitPlanMode) before changing anything, then carries it out", async () => {

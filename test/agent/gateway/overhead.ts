@@ -10,15 +10,29 @@ const pairs = Number(process.argv[2] ?? 200);
 const warmup = 10;
 const model = liveModelThinking("budget").id;
 const api = await startFakeAnthropic({ apiKeys: ["the-real-key"] });
-for (let i = 0; i < 2 * (pairs + warmup); i++) api.enqueue(fake.message(fake.text("one two three four five six seven eight")));
+for (let i = 0; i < 2 * (pairs + warmup); i++)
+  api.enqueue(fake.message(fake.text("one two three four five six seven eight")));
 const gateway = await startModelGateway({});
-const route = gateway.open({ settings: { model, maxTokens: 1000, thinking: false }, upstream: { apiKey: "the-real-key", baseURL: api.url }, onUsage: () => {} });
-const body = JSON.stringify({ model, max_tokens: 100, stream: true, messages: [{ role: "user", content: "hi" }] });
+const route = gateway.open({
+  settings: { model, maxTokens: 1000, thinking: false },
+  upstream: { apiKey: "the-real-key", baseURL: api.url },
+  onUsage: () => {},
+});
+const body = JSON.stringify({
+  model,
+  max_tokens: 100,
+  stream: true,
+  messages: [{ role: "user", content: "hi" }],
+});
 
 /** Milliseconds to the first text delta and to the end of the response. */
 async function timed(base: string, headers: Record<string, string>): Promise<[number, number]> {
   const start = performance.now();
-  const response = await fetch(`${base}/v1/messages?beta=true`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const response = await fetch(`${base}/v1/messages?beta=true`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let seen = "";
@@ -34,7 +48,8 @@ async function timed(base: string, headers: Record<string, string>): Promise<[nu
 
 const direct = () => timed(api.url, { "x-api-key": "the-real-key", "anthropic-version": SDK_API_VERSION });
 const through = () => timed(route.baseURL, {});
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(2);
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(2);
 
 for (let i = 0; i < warmup; i++) {
   await direct();
@@ -46,6 +61,8 @@ for (let i = 0; i < pairs; i++) {
   added.push([b[0] - a[0], b[1] - a[1]]);
 }
 if (api.refusals.length) throw new Error(`the fake refused ${api.refusals.length} requests`);
-console.log(`${pairs} pairs; added by the gateway, median of pairs: first text delta ${median(added.map((a) => a[0]))} ms, whole response ${median(added.map((a) => a[1]))} ms`);
+console.log(
+  `${pairs} pairs; added by the gateway, median of pairs: first text delta ${median(added.map((a) => a[0]))} ms, whole response ${median(added.map((a) => a[1]))} ms`,
+);
 await gateway.close();
 await api.close();

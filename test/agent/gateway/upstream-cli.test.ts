@@ -9,8 +9,21 @@ import os from "node:os";
 import path from "node:path";
 import type { SDKMessage } from "@anthropic-ai/claude-agent-sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type GatewayError, type GatewayRoute, type GatewayUsage, type ModelGateway, startModelGateway } from "../../../containers/agent/gateway";
-import { type FakeAnthropic, type FakeResponse, type RecordedRequest, SDK_API_VERSION, fake, startFakeAnthropic } from "../../fakes/anthropic";
+import {
+  type GatewayError,
+  type GatewayRoute,
+  type GatewayUsage,
+  type ModelGateway,
+  startModelGateway,
+} from "../../../containers/agent/gateway";
+import {
+  type FakeAnthropic,
+  type FakeResponse,
+  type RecordedRequest,
+  SDK_API_VERSION,
+  fake,
+  startFakeAnthropic,
+} from "../../fakes/anthropic";
 import { liveModel, liveModelThinking } from "../../fakes/catalog";
 import { type Cli, assistantTexts, startCli, toolResults } from "./cli";
 
@@ -46,7 +59,13 @@ beforeAll(async () => {
   // Told another model, and its own thinking off (then it sends `temperature: 1`, which the API refuses): the
   // gateway makes every request the session's. One retry, so the overloaded case takes a second, not
   // Claude Code's ten (about three minutes).
-  cli = await startCli({ baseURL: route.baseURL, cwd: workspace, model: told.id, thinking: { type: "disabled" }, env: { CLAUDE_CODE_MAX_RETRIES: "1" } });
+  cli = await startCli({
+    baseURL: route.baseURL,
+    cwd: workspace,
+    model: told.id,
+    thinking: { type: "disabled" },
+    env: { CLAUDE_CODE_MAX_RETRIES: "1" },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -71,7 +90,9 @@ const resultOf = (turn: SDKMessage[]) => {
 describe("the real Claude Code CLI through the gateway to the Messages API", () => {
   it("runs a Bash turn; printenv in the agent's shell shows the dummy key, never the real one", async () => {
     const answers = [
-      fake.message(fake.toolUse("toolu_printenv", "Bash", { command: "printenv", description: "Show the environment" })),
+      fake.message(
+        fake.toolUse("toolu_printenv", "Bash", { command: "printenv", description: "Show the environment" }),
+      ),
       fake.message(fake.text("The environment is shown.")),
     ];
     respond = () => answers.shift() ?? fake.message(fake.text("extra"));
@@ -99,7 +120,9 @@ describe("the real Claude Code CLI through the gateway to the Messages API", () 
       expect(body).not.toHaveProperty("top_k");
       expect(calledPath).toBe("/v1/messages?beta=true");
       // The real key, the way the installed SDK sends it, and its API version; the CLI's betas passed on.
-      expect([headers["x-api-key"], headers.authorization]).toContain(headers["x-api-key"] ? REAL_KEY : `Bearer ${REAL_KEY}`);
+      expect([headers["x-api-key"], headers.authorization]).toContain(
+        headers["x-api-key"] ? REAL_KEY : `Bearer ${REAL_KEY}`,
+      );
       expect(JSON.stringify(headers)).not.toContain(cli.dummyKey);
       expect(headers["anthropic-version"]).toBe(SDK_API_VERSION);
       expect(headers["anthropic-beta"]).toContain("claude-code-20250219");
@@ -124,29 +147,36 @@ describe("the real Claude Code CLI through the gateway to the Messages API", () 
     }
   });
 
-  it.each(["budget", "adaptive", "always"] as const)("shapes thinking as a model that thinks by %s takes it, on and off, and the API takes it", async (mode) => {
-    const entry = liveModelThinking(mode);
-    respond = () => fake.message(fake.text("shaped"));
-    try {
-      for (const thinking of [true, false]) {
-        route.update({ model: entry.id, thinking });
-        api.requests.length = 0;
-        await cli.turn(`thinking ${thinking ? "on" : "off"}`);
-        const sent = api.requests[0].body;
-        expect(sent.model).toBe(entry.id);
-        const thinks = sent.thinking?.type === "enabled" || sent.thinking?.type === "adaptive";
-        expect(thinks).toBe(thinking || mode === "always");
+  it.each(["budget", "adaptive", "always"] as const)(
+    "shapes thinking as a model that thinks by %s takes it, on and off, and the API takes it",
+    async (mode) => {
+      const entry = liveModelThinking(mode);
+      respond = () => fake.message(fake.text("shaped"));
+      try {
+        for (const thinking of [true, false]) {
+          route.update({ model: entry.id, thinking });
+          api.requests.length = 0;
+          await cli.turn(`thinking ${thinking ? "on" : "off"}`);
+          const sent = api.requests[0].body;
+          expect(sent.model).toBe(entry.id);
+          const thinks = sent.thinking?.type === "enabled" || sent.thinking?.type === "adaptive";
+          expect(thinks).toBe(thinking || mode === "always");
+        }
+        expect(api.refusals).toEqual([]);
+      } finally {
+        route.update({ model: session.id, thinking: true });
       }
-      expect(api.refusals).toEqual([]);
-    } finally {
-      route.update({ model: session.id, thinking: true });
-    }
-  });
+    },
+  );
 
   it("turns thinking on from the next turn when the session turns it on in the middle of one (one thinking configuration per turn)", async () => {
     route.update({ thinking: false });
-    const answers = [fake.message(fake.toolUse("toolu_slow", "Bash", { command: "sleep 1", description: "Wait a second" })), fake.message(fake.text("Waited."))];
-    respond = () => answers.shift() ?? fake.message(fake.thinking("Now I think.", "sig-thinking"), fake.text("Thought."));
+    const answers = [
+      fake.message(fake.toolUse("toolu_slow", "Bash", { command: "sleep 1", description: "Wait a second" })),
+      fake.message(fake.text("Waited.")),
+    ];
+    respond = () =>
+      answers.shift() ?? fake.message(fake.thinking("Now I think.", "sig-thinking"), fake.text("Thought."));
     try {
       cli.push("wait a second");
       await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBe(1);
@@ -163,17 +193,47 @@ describe("the real Claude Code CLI through the gateway to the Messages API", () 
 
   it("reports each request's usage exactly as the API streamed it, cache reads and writes included", async () => {
     const figures = [
-      { input_tokens: 1234, output_tokens: 56, cache_read_input_tokens: 7000, cache_creation_input_tokens: 890 },
-      { input_tokens: 1300, output_tokens: 12, cache_read_input_tokens: 8100, cache_creation_input_tokens: 0 },
+      {
+        input_tokens: 1234,
+        output_tokens: 56,
+        cache_read_input_tokens: 7000,
+        cache_creation_input_tokens: 890,
+      },
+      {
+        input_tokens: 1300,
+        output_tokens: 12,
+        cache_read_input_tokens: 8100,
+        cache_creation_input_tokens: 0,
+      },
     ];
     const answers: FakeResponse[] = [
-      { kind: "message", content: [fake.toolUse("toolu_count", "Bash", { command: "echo counted", description: "Print a word" })], usage: figures[0] },
+      {
+        kind: "message",
+        content: [
+          fake.toolUse("toolu_count", "Bash", { command: "echo counted", description: "Print a word" }),
+        ],
+        usage: figures[0],
+      },
       { kind: "message", content: [fake.text("Counted.")], usage: figures[1] },
     ];
     respond = () => answers.shift() ?? fake.message(fake.text("extra"));
     const turn = await cli.turn("count this");
-    expect(usage.map(({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, failed }) => ({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, failed }))).toEqual(
-      figures.map((f) => ({ inputTokens: f.input_tokens, outputTokens: f.output_tokens, cacheReadTokens: f.cache_read_input_tokens, cacheWriteTokens: f.cache_creation_input_tokens, failed: false })),
+    expect(
+      usage.map(({ inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, failed }) => ({
+        inputTokens,
+        outputTokens,
+        cacheReadTokens,
+        cacheWriteTokens,
+        failed,
+      })),
+    ).toEqual(
+      figures.map((f) => ({
+        inputTokens: f.input_tokens,
+        outputTokens: f.output_tokens,
+        cacheReadTokens: f.cache_read_input_tokens,
+        cacheWriteTokens: f.cache_creation_input_tokens,
+        failed: false,
+      })),
     );
     const result = resultOf(turn);
     expect(result.usage.output_tokens).toBe(56 + 12);
@@ -186,7 +246,14 @@ describe("the real Claude Code CLI through the gateway to the Messages API", () 
     const shown = JSON.stringify(failedTurn);
     expect(shown).toContain("scripted refusal for this test");
     expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((e) => e.status === 400 && e.type === "invalid_request_error" && e.message === "messages.0: scripted refusal for this test")).toBe(true);
+    expect(
+      errors.every(
+        (e) =>
+          e.status === 400 &&
+          e.type === "invalid_request_error" &&
+          e.message === "messages.0: scripted refusal for this test",
+      ),
+    ).toBe(true);
     expect(usage.length).toBe(api.requests.length);
     expect(usage.every((u) => u.failed && u.outputTokens === 0)).toBe(true);
     respond = () => fake.message(fake.text("Fine now."));

@@ -19,7 +19,16 @@ import type {
 import type { Delivery, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
 import type { CreatedShare, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 import type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
-import type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+import type {
+  Invitation,
+  Member,
+  Role,
+  Secret,
+  SecretScope,
+  User,
+  Workspace,
+  WorkspacePatch,
+} from "@tandem/protocol/workspace";
 import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
@@ -27,18 +36,46 @@ import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
-export type { Artifact, DecisionBody, NewSession, Origin, SessionEvent, SessionPatch, SessionSummary } from "@tandem/protocol/session";
+export type {
+  Artifact,
+  DecisionBody,
+  NewSession,
+  Origin,
+  SessionEvent,
+  SessionPatch,
+  SessionSummary,
+} from "@tandem/protocol/session";
 import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
 export type { SessionUsage, UsageDay, WorkspaceUsage } from "@tandem/protocol/usage";
-export type { Delivery, DeliveryStatus, NewTrigger, Trigger, WorkspaceCallback } from "@tandem/protocol/triggers";
-export type { Invitation, Member, Role, Secret, SecretScope, User, Workspace, WorkspacePatch } from "@tandem/protocol/workspace";
+export type {
+  Delivery,
+  DeliveryStatus,
+  NewTrigger,
+  Trigger,
+  WorkspaceCallback,
+} from "@tandem/protocol/triggers";
+export type {
+  Invitation,
+  Member,
+  Role,
+  Secret,
+  SecretScope,
+  User,
+  Workspace,
+  WorkspacePatch,
+} from "@tandem/protocol/workspace";
 export type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environment";
 export type { CreatedShare, GuestSession, GuestView, NewShare, Share } from "@tandem/protocol/shares";
 export type { NewSchedule, Schedule, SchedulePatch, ScheduleRun } from "@tandem/protocol/schedules";
 export type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
-export type { McpConnection, McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
+export type {
+  McpConnection,
+  McpServer,
+  McpServerDefinition,
+  NewMcpServer,
+} from "@tandem/protocol/mcp-servers";
 export type { ChangedFile, Changes, NewPush, PushResult, RepoChanges } from "@tandem/protocol/git";
 /** The session as GET …/sessions/:id returns it. */
 export type Session = SessionView;
@@ -80,7 +117,8 @@ async function toError(res: Response): Promise<ApiError> {
     // Not JSON (a proxy's error page, say): the status text is all there is.
   }
   const e = isRecord(body) && isRecord(body.error) ? body.error : null;
-  if (!e) return new ApiError(res.status, `http_${res.status}`, res.statusText || `Request failed (${res.status})`);
+  if (!e)
+    return new ApiError(res.status, `http_${res.status}`, res.statusText || `Request failed (${res.status})`);
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   return new ApiError(
     res.status,
@@ -97,11 +135,18 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     res = await fetcher(path, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+      headers:
+        body === undefined
+          ? { accept: "application/json" }
+          : { accept: "application/json", "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    throw new ApiError(0, "network", err instanceof Error ? `Network error: ${err.message}` : "Network error");
+    throw new ApiError(
+      0,
+      "network",
+      err instanceof Error ? `Network error: ${err.message}` : "Network error",
+    );
   }
   if (!res.ok) throw await toError(res);
   if (res.status === 204) return undefined as T;
@@ -121,17 +166,21 @@ export const api = {
   workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
   createWorkspace: (name: string) => request<{ workspace: Workspace }>("POST", "/api/workspaces", { name }),
   workspace: (id: string) => request<{ workspace: Workspace }>("GET", ws(id)),
-  updateWorkspace: (id: string, patch: WorkspacePatch) => request<{ workspace: Workspace }>("PATCH", ws(id), patch),
+  updateWorkspace: (id: string, patch: WorkspacePatch) =>
+    request<{ workspace: Workspace }>("PATCH", ws(id), patch),
   usage: (id: string, range: { from?: string; to?: string } = {}) =>
     request<WorkspaceUsage>("GET", `${ws(id)}/usage?${new URLSearchParams(range)}`),
 
-  members: (wsId: string) => request<{ members: Member[]; invitations: Invitation[] }>("GET", `${ws(wsId)}/members`),
+  members: (wsId: string) =>
+    request<{ members: Member[]; invitations: Invitation[] }>("GET", `${ws(wsId)}/members`),
   addMember: (wsId: string, user: string, role: Role) =>
     request<{ invitation: Invitation }>("POST", `${ws(wsId)}/members`, { user, role }),
-  withdrawInvitation: (wsId: string, email: string) => request<void>("DELETE", `${ws(wsId)}/invitations/${enc(email)}`),
+  withdrawInvitation: (wsId: string, email: string) =>
+    request<void>("DELETE", `${ws(wsId)}/invitations/${enc(email)}`),
   setRole: (wsId: string, userId: string, role: Role) =>
     request<{ member: Member }>("PATCH", `${ws(wsId)}/members/${enc(userId)}`, { role }),
-  removeMember: (wsId: string, userId: string) => request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
+  removeMember: (wsId: string, userId: string) =>
+    request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
 
   sessions: (wsId: string, opts: { phase?: Phase | ""; cursor?: string } = {}) => {
     const q = new URLSearchParams();
@@ -140,7 +189,8 @@ export const api = {
     const qs = q.toString();
     return request<SessionPage>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
   },
-  createSession: (wsId: string, body: NewSession) => request<{ session: SessionView }>("POST", `${ws(wsId)}/sessions`, body),
+  createSession: (wsId: string, body: NewSession) =>
+    request<{ session: SessionView }>("POST", `${ws(wsId)}/sessions`, body),
   session: (wsId: string, id: string) => request<{ session: SessionView }>("GET", ses(wsId, id)),
   updateSession: (wsId: string, id: string, patch: SessionPatch) =>
     request<{ session: SessionView }>("PATCH", ses(wsId, id), patch),
@@ -149,24 +199,35 @@ export const api = {
     request<MessageAccepted>("POST", `${ses(wsId, id)}/messages`, { text }),
   stop: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/stop`),
   resume: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/resume`),
-  approve: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/approve`),
+  approve: (wsId: string, id: string) =>
+    request<{ session: SessionView }>("POST", `${ses(wsId, id)}/approve`),
   clone: (wsId: string, id: string) => request<{ session: SessionView }>("POST", `${ses(wsId, id)}/clone`),
   deleteSession: (wsId: string, id: string) => request<void>("DELETE", ses(wsId, id)),
-  artifacts: (wsId: string, id: string) => request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
+  artifacts: (wsId: string, id: string) =>
+    request<{ artifacts: Artifact[] }>("GET", `${ses(wsId, id)}/artifacts`),
   decideApproval: (wsId: string, id: string, approvalId: string, body: DecisionBody) =>
-    request<{ approval: { approvalId: string; decision: string; decidedBy: string } }>("POST", `${ses(wsId, id)}/approvals/${encodeURIComponent(approvalId)}`, body),
-  exportToDrive: (wsId: string, id: string) => request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
+    request<{ approval: { approvalId: string; decision: string; decidedBy: string } }>(
+      "POST",
+      `${ses(wsId, id)}/approvals/${encodeURIComponent(approvalId)}`,
+      body,
+    ),
+  exportToDrive: (wsId: string, id: string) =>
+    request<{ url: string }>("POST", `${ses(wsId, id)}/export`, { format: "gdrive" }),
   roomTicket: (wsId: string, id: string) => request<RoomTicket>("GET", `${ses(wsId, id)}/ticket`),
   changes: (wsId: string, id: string) => request<Changes>("GET", `${ses(wsId, id)}/changes`),
-  push: (wsId: string, id: string, body: NewPush) => request<PushResult>("POST", `${ses(wsId, id)}/push`, body),
+  push: (wsId: string, id: string, body: NewPush) =>
+    request<PushResult>("POST", `${ses(wsId, id)}/push`, body),
 
-  workspaceCallback: (wsId: string) => request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
+  workspaceCallback: (wsId: string) =>
+    request<{ callback: WorkspaceCallback | null }>("GET", `${ws(wsId)}/callback`),
   setWorkspaceCallback: (wsId: string, url: string) =>
     request<{ callback: WorkspaceCallback; secret: string }>("PUT", `${ws(wsId)}/callback`, { url }),
   deleteWorkspaceCallback: (wsId: string) => request<void>("DELETE", `${ws(wsId)}/callback`),
 
-  environment: (wsId: string) => request<{ environment: WorkspaceEnvironment }>("GET", `${ws(wsId)}/environment`),
-  putEnvironment: (wsId: string, environment: Environment) => request<{ environment: WorkspaceEnvironment }>("PUT", `${ws(wsId)}/environment`, environment),
+  environment: (wsId: string) =>
+    request<{ environment: WorkspaceEnvironment }>("GET", `${ws(wsId)}/environment`),
+  putEnvironment: (wsId: string, environment: Environment) =>
+    request<{ environment: WorkspaceEnvironment }>("PUT", `${ws(wsId)}/environment`, environment),
 
   secrets: (wsId: string) => request<{ secrets: Secret[] }>("GET", `${ws(wsId)}/secrets`),
   putSecret: (wsId: string, name: string, value: string, scope?: SecretScope) =>
@@ -174,10 +235,12 @@ export const api = {
   deleteSecret: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/secrets/${enc(name)}`),
 
   mcpServers: (wsId: string) => request<{ mcpServers: McpServer[] }>("GET", `${ws(wsId)}/mcp-servers`),
-  createMcpServer: (wsId: string, body: NewMcpServer) => request<{ mcpServer: McpServer }>("POST", `${ws(wsId)}/mcp-servers`, body),
+  createMcpServer: (wsId: string, body: NewMcpServer) =>
+    request<{ mcpServer: McpServer }>("POST", `${ws(wsId)}/mcp-servers`, body),
   updateMcpServer: (wsId: string, name: string, body: McpServerDefinition) =>
     request<{ mcpServer: McpServer }>("PUT", `${ws(wsId)}/mcp-servers/${enc(name)}`, body),
-  deleteMcpServer: (wsId: string, name: string) => request<void>("DELETE", `${ws(wsId)}/mcp-servers/${enc(name)}`),
+  deleteMcpServer: (wsId: string, name: string) =>
+    request<void>("DELETE", `${ws(wsId)}/mcp-servers/${enc(name)}`),
 
   triggers: (wsId: string) => request<{ triggers: Trigger[] }>("GET", `${ws(wsId)}/triggers`),
   createTrigger: (wsId: string, body: NewTrigger) =>
@@ -187,19 +250,25 @@ export const api = {
     request<{ deliveries: Delivery[] }>("GET", `${ws(wsId)}/triggers/${enc(id)}/deliveries`),
 
   shares: (wsId: string, id: string) => request<{ shares: Share[] }>("GET", `${ses(wsId, id)}/shares`),
-  createShare: (wsId: string, id: string, body: NewShare) => request<{ share: CreatedShare }>("POST", `${ses(wsId, id)}/shares`, body),
-  revokeShare: (wsId: string, id: string, shareId: string) => request<void>("DELETE", `${ses(wsId, id)}/shares/${enc(shareId)}`),
+  createShare: (wsId: string, id: string, body: NewShare) =>
+    request<{ share: CreatedShare }>("POST", `${ses(wsId, id)}/shares`, body),
+  revokeShare: (wsId: string, id: string, shareId: string) =>
+    request<void>("DELETE", `${ses(wsId, id)}/shares/${enc(shareId)}`),
   guestView: (token: string) => request<GuestView>("GET", `/api/shares/${enc(token)}`),
 
   schedules: (wsId: string) => request<{ schedules: Schedule[] }>("GET", `${ws(wsId)}/schedules`),
-  schedule: (wsId: string, id: string) => request<{ schedule: Schedule; runs: ScheduleRun[] }>("GET", `${ws(wsId)}/schedules/${enc(id)}`),
-  createSchedule: (wsId: string, body: NewSchedule) => request<{ schedule: Schedule }>("POST", `${ws(wsId)}/schedules`, body),
+  schedule: (wsId: string, id: string) =>
+    request<{ schedule: Schedule; runs: ScheduleRun[] }>("GET", `${ws(wsId)}/schedules/${enc(id)}`),
+  createSchedule: (wsId: string, body: NewSchedule) =>
+    request<{ schedule: Schedule }>("POST", `${ws(wsId)}/schedules`, body),
   updateSchedule: (wsId: string, id: string, patch: SchedulePatch) =>
     request<{ schedule: Schedule }>("PATCH", `${ws(wsId)}/schedules/${enc(id)}`, patch),
   deleteSchedule: (wsId: string, id: string) => request<void>("DELETE", `${ws(wsId)}/schedules/${enc(id)}`),
-  runSchedule: (wsId: string, id: string) => request<{ sessionId: string }>("POST", `${ws(wsId)}/schedules/${enc(id)}/run`),
+  runSchedule: (wsId: string, id: string) =>
+    request<{ sessionId: string }>("POST", `${ws(wsId)}/schedules/${enc(id)}/run`),
   workflows: (wsId: string) => request<{ workflows: WorkspaceWorkflow[] }>("GET", `${ws(wsId)}/workflows`),
-  createWorkflow: (wsId: string, body: NewWorkflow) => request<{ workflow: WorkspaceWorkflow }>("POST", `${ws(wsId)}/workflows`, body),
+  createWorkflow: (wsId: string, body: NewWorkflow) =>
+    request<{ workflow: WorkspaceWorkflow }>("POST", `${ws(wsId)}/workflows`, body),
   updateWorkflow: (wsId: string, name: string, body: WorkflowChange) =>
     request<{ workflow: WorkspaceWorkflow }>("PUT", `${ws(wsId)}/workflows/${enc(name)}`, body),
   deleteWorkflow: (wsId: string, name: string, force = false) =>
@@ -209,7 +278,8 @@ export const api = {
 /** Addresses the browser opens directly (downloads), not through `request`. */
 export const links = {
   artifact: (wsId: string, id: string, name: string) => `${ses(wsId, id)}/artifacts/${enc(name)}`,
-  export: (wsId: string, id: string, format: "markdown" | "pdf") => `${ses(wsId, id)}/export?format=${format}`,
+  export: (wsId: string, id: string, format: "markdown" | "pdf") =>
+    `${ses(wsId, id)}/export?format=${format}`,
   guestExport: (token: string) => `/api/shares/${enc(token)}/export?format=markdown`,
 };
 

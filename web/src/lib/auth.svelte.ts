@@ -15,7 +15,8 @@ export async function loadMe(): Promise<void> {
   } catch (err) {
     auth.user = null;
     // 401 means "show the sign-in"; anything else is worth saying.
-    auth.error = err instanceof ApiError && err.status === 401 ? "" : err instanceof Error ? err.message : String(err);
+    auth.error =
+      err instanceof ApiError && err.status === 401 ? "" : err instanceof Error ? err.message : String(err);
   } finally {
     auth.checked = true;
   }

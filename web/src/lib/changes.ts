@@ -39,7 +39,19 @@ export interface DiffLine {
   path: string;
 }
 
-const META = ["+++ ", "--- ", "diff --git", "index ", "new file", "deleted file", "old mode", "new mode", "similarity", "rename ", "Binary files"];
+const META = [
+  "+++ ",
+  "--- ",
+  "diff --git",
+  "index ",
+  "new file",
+  "deleted file",
+  "old mode",
+  "new mode",
+  "similarity",
+  "rename ",
+  "Binary files",
+];
 
 /** Each line of a unified diff with its kind and file, for colouring; the text itself is shown as text, never as markup. */
 export function diffLines(diff: string): DiffLine[] {

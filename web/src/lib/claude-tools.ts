@@ -18,7 +18,10 @@ const EditSchema = z.object({
  * MultiEdit is not a tool of the Claude Code the SDK brings now (its BUILTIN_TOOL_NAMES has none); older
  * versions had it, with Edit's fields for each edit, and transcripts written by them still show it.
  */
-const MultiEditSchema = z.object({ file_path: z.string(), edits: z.array(EditSchema.omit({ file_path: true })).min(1) });
+const MultiEditSchema = z.object({
+  file_path: z.string(),
+  edits: z.array(EditSchema.omit({ file_path: true })).min(1),
+});
 const WriteSchema = z.object({ file_path: z.string(), content: z.string() });
 const BashSchema = z.object({
   command: z.string(),
@@ -26,13 +29,32 @@ const BashSchema = z.object({
   timeout: z.number().optional(),
   run_in_background: z.boolean().optional(),
 });
-const ReadSchema = z.object({ file_path: z.string(), offset: z.number().optional(), limit: z.number().optional(), pages: z.string().optional() });
+const ReadSchema = z.object({
+  file_path: z.string(),
+  offset: z.number().optional(),
+  limit: z.number().optional(),
+  pages: z.string().optional(),
+});
 const GlobSchema = z.object({ pattern: z.string(), path: z.string().optional() });
-const GrepSchema = z.object({ pattern: z.string(), path: z.string().optional(), glob: z.string().optional(), type: z.string().optional() });
+const GrepSchema = z.object({
+  pattern: z.string(),
+  path: z.string().optional(),
+  glob: z.string().optional(),
+  type: z.string().optional(),
+});
 const WebFetchSchema = z.object({ url: z.string(), prompt: z.string().optional() });
 const WebSearchSchema = z.object({ query: z.string() });
-const NotebookEditSchema = z.object({ notebook_path: z.string(), new_source: z.string(), cell_id: z.string().optional(), edit_mode: z.string().optional() });
-const SubagentSchema = z.object({ description: z.string(), prompt: z.string(), subagent_type: z.string().optional() });
+const NotebookEditSchema = z.object({
+  notebook_path: z.string(),
+  new_source: z.string(),
+  cell_id: z.string().optional(),
+  edit_mode: z.string().optional(),
+});
+const SubagentSchema = z.object({
+  description: z.string(),
+  prompt: z.string(),
+  subagent_type: z.string().optional(),
+});
 export const TODO_STATUSES = ["pending", "in_progress", "completed"] as const;
 const TodoSchema = z.object({ content: z.string(), status: z.enum(TODO_STATUSES), activeForm: z.string() });
 const TodoWriteSchema = z.object({ todos: z.array(TodoSchema) });
@@ -60,7 +82,13 @@ export const SUBAGENT_TOOLS: ReadonlySet<string> = new Set(["Agent", "Task"]);
 export const PLAN_TOOL = "TodoWrite";
 export const QUESTION_TOOL = "AskUserQuestion";
 /** Claude Code's tools after which the workspace may have changed (the Changes panel fetches again). */
-export const CLAUDE_CODE_WRITING_TOOLS: readonly string[] = ["Bash", "Edit", "MultiEdit", "Write", "NotebookEdit"];
+export const CLAUDE_CODE_WRITING_TOOLS: readonly string[] = [
+  "Bash",
+  "Edit",
+  "MultiEdit",
+  "Write",
+  "NotebookEdit",
+];
 
 export type Todo = z.infer<typeof TodoSchema>;
 export interface FileEdit {
@@ -99,22 +127,36 @@ function compact(name: string, input: unknown): ToolView | null {
       const read = ReadSchema.safeParse(input);
       if (!read.success) return null;
       const { file_path, offset, limit, pages } = read.data;
-      return { kind: "compact", summary: shownPath(file_path) + lines(offset, limit) + (pages ? ` pages ${pages}` : ""), detail: "" };
+      return {
+        kind: "compact",
+        summary: shownPath(file_path) + lines(offset, limit) + (pages ? ` pages ${pages}` : ""),
+        detail: "",
+      };
     }
     case "Glob": {
       const glob = GlobSchema.safeParse(input);
-      return glob.success ? { kind: "compact", summary: glob.data.pattern + (glob.data.path ? ` in ${shownPath(glob.data.path)}` : ""), detail: "" } : null;
+      return glob.success
+        ? {
+            kind: "compact",
+            summary: glob.data.pattern + (glob.data.path ? ` in ${shownPath(glob.data.path)}` : ""),
+            detail: "",
+          }
+        : null;
     }
     case "Grep": {
       const grep = GrepSchema.safeParse(input);
       if (!grep.success) return null;
       const { pattern, path, glob, type } = grep.data;
-      const within = [glob, type && `type ${type}`, path && `in ${shownPath(path)}`].filter(Boolean).join(" ");
+      const within = [glob, type && `type ${type}`, path && `in ${shownPath(path)}`]
+        .filter(Boolean)
+        .join(" ");
       return { kind: "compact", summary: within ? `${pattern}  ${within}` : pattern, detail: "" };
     }
     case "WebFetch": {
       const fetch = WebFetchSchema.safeParse(input);
-      return fetch.success ? { kind: "compact", summary: fetch.data.url, detail: fetch.data.prompt ?? "" } : null;
+      return fetch.success
+        ? { kind: "compact", summary: fetch.data.url, detail: fetch.data.prompt ?? "" }
+        : null;
     }
     case "WebSearch": {
       const search = WebSearchSchema.safeParse(input);
@@ -124,7 +166,13 @@ function compact(name: string, input: unknown): ToolView | null {
       const edit = NotebookEditSchema.safeParse(input);
       if (!edit.success) return null;
       const { notebook_path, cell_id, edit_mode, new_source } = edit.data;
-      return { kind: "compact", summary: [shownPath(notebook_path), edit_mode, cell_id && `cell ${cell_id}`].filter(Boolean).join(" · "), detail: new_source };
+      return {
+        kind: "compact",
+        summary: [shownPath(notebook_path), edit_mode, cell_id && `cell ${cell_id}`]
+          .filter(Boolean)
+          .join(" · "),
+        detail: new_source,
+      };
     }
     default:
       return null;
@@ -136,29 +184,51 @@ export function toolView(name: string, input: unknown): ToolView {
   const generic: ToolView = { kind: "generic" };
   if (SUBAGENT_TOOLS.has(name)) {
     const task = SubagentSchema.safeParse(input);
-    return task.success ? { kind: "subagent", description: task.data.description, prompt: task.data.prompt, agentType: task.data.subagent_type ?? "" } : generic;
+    return task.success
+      ? {
+          kind: "subagent",
+          description: task.data.description,
+          prompt: task.data.prompt,
+          agentType: task.data.subagent_type ?? "",
+        }
+      : generic;
   }
   switch (name) {
     case "Edit": {
       const edit = EditSchema.safeParse(input);
       if (!edit.success) return generic;
       const { file_path, old_string, new_string, replace_all } = edit.data;
-      return { kind: "edit", path: file_path, edits: [{ oldString: old_string, newString: new_string, replaceAll: replace_all ?? false }] };
+      return {
+        kind: "edit",
+        path: file_path,
+        edits: [{ oldString: old_string, newString: new_string, replaceAll: replace_all ?? false }],
+      };
     }
     case "MultiEdit": {
       const multi = MultiEditSchema.safeParse(input);
       if (!multi.success) return generic;
-      const edits = multi.data.edits.map((e) => ({ oldString: e.old_string, newString: e.new_string, replaceAll: e.replace_all ?? false }));
+      const edits = multi.data.edits.map((e) => ({
+        oldString: e.old_string,
+        newString: e.new_string,
+        replaceAll: e.replace_all ?? false,
+      }));
       return { kind: "edit", path: multi.data.file_path, edits };
     }
     case "Write": {
       const write = WriteSchema.safeParse(input);
-      return write.success ? { kind: "write", path: write.data.file_path, content: write.data.content } : generic;
+      return write.success
+        ? { kind: "write", path: write.data.file_path, content: write.data.content }
+        : generic;
     }
     case "Bash": {
       const bash = BashSchema.safeParse(input);
       if (!bash.success) return generic;
-      return { kind: "bash", command: bash.data.command, description: bash.data.description ?? "", background: bash.data.run_in_background ?? false };
+      return {
+        kind: "bash",
+        command: bash.data.command,
+        description: bash.data.description ?? "",
+        background: bash.data.run_in_background ?? false,
+      };
     }
     case PLAN_TOOL: {
       const plan = TodoWriteSchema.safeParse(input);

@@ -14,7 +14,11 @@ export function parseVariables(text: string): { env: Record<string, string>; err
     if (!line.trim()) continue;
     const at = line.indexOf("=");
     const name = at < 0 ? line.trim() : line.slice(0, at).trim();
-    if (at < 0 || !ENV_NAME.test(name)) return { env, error: `Line ${index + 1}: write NAME=value, the name in capitals, digits and underscores.` };
+    if (at < 0 || !ENV_NAME.test(name))
+      return {
+        env,
+        error: `Line ${index + 1}: write NAME=value, the name in capitals, digits and underscores.`,
+      };
     env[name] = line.slice(at + 1);
   }
   return { env };

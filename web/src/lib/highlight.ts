@@ -22,11 +22,25 @@ const LANGUAGES: Record<string, () => Promise<{ default: LanguageFn }>> = {
 };
 
 const ALIASES: Record<string, string> = {
-  ts: "typescript", tsx: "typescript", mts: "typescript", cts: "typescript",
-  js: "javascript", jsx: "javascript", mjs: "javascript", cjs: "javascript",
-  py: "python", rs: "rust", sh: "bash", shell: "bash", zsh: "bash",
-  html: "xml", svelte: "xml", vue: "xml", svg: "xml",
-  yml: "yaml", md: "markdown",
+  ts: "typescript",
+  tsx: "typescript",
+  mts: "typescript",
+  cts: "typescript",
+  js: "javascript",
+  jsx: "javascript",
+  mjs: "javascript",
+  cjs: "javascript",
+  py: "python",
+  rs: "rust",
+  sh: "bash",
+  shell: "bash",
+  zsh: "bash",
+  html: "xml",
+  svelte: "xml",
+  vue: "xml",
+  svg: "xml",
+  yml: "yaml",
+  md: "markdown",
 };
 
 /** The language a code block's name (`ts`, `python`) or a file's extension stands for, if one is known. */
@@ -42,7 +56,11 @@ const registered = new Map<string, Promise<void>>();
 async function withLanguage(language: string): Promise<HLJSApi> {
   core ??= import("highlight.js/lib/core").then((m) => m.default);
   const hljs = await core;
-  if (!registered.has(language)) registered.set(language, LANGUAGES[language]().then((m) => hljs.registerLanguage(language, m.default)));
+  if (!registered.has(language))
+    registered.set(
+      language,
+      LANGUAGES[language]().then((m) => hljs.registerLanguage(language, m.default)),
+    );
   await registered.get(language);
   return hljs;
 }

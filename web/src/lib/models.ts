@@ -24,7 +24,8 @@ export function resetModels(): void {
 export function modelOptionText(model: ModelView): string {
   const parts = [model.label];
   if (model.default) parts.push("default");
-  if (model.retired) parts.push(`retired ${model.endOfLife}${model.successor ? `, use ${model.successor}` : ""}`);
+  if (model.retired)
+    parts.push(`retired ${model.endOfLife}${model.successor ? `, use ${model.successor}` : ""}`);
   else if (model.endOfLife) parts.push(`end of life ${model.endOfLife}`);
   return parts.join(" · ");
 }
@@ -40,9 +41,16 @@ const tokens = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${Math.ro
 /** What a model can do, in one line: thinking, effort, limits and prices. */
 export function capabilityText(model: ModelView): string {
   const { levels, default: standard } = model.effort;
-  const effort = levels.length === 0 ? "no effort setting" : `effort ${levels.join(", ")} (default ${standard})`;
+  const effort =
+    levels.length === 0 ? "no effort setting" : `effort ${levels.join(", ")} (default ${standard})`;
   const price = `$${model.pricing.inputPerMTok} / $${model.pricing.outputPerMTok} per million tokens`;
-  return [THINKING_TEXT[model.thinking.mode], effort, `${tokens(model.contextWindow)} context`, `${tokens(model.maxOutputTokens)} output`, price].join(" · ");
+  return [
+    THINKING_TEXT[model.thinking.mode],
+    effort,
+    `${tokens(model.contextWindow)} context`,
+    `${tokens(model.maxOutputTokens)} output`,
+    price,
+  ].join(" · ");
 }
 
 /** The catalog entry a form's model names ("": the default), or undefined while the catalog cannot be had. */

@@ -54,7 +54,11 @@ export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
 };
 
 /** What the composer of an owner or editor says: why it is closed, or when the agent reads what is sent. */
-export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awaitingApproval: boolean): string {
+export function composerHint(
+  phase: Phase,
+  agentStatus: AgentStatus | null,
+  awaitingApproval: boolean,
+): string {
   switch (phase) {
     case "Completed":
       return "The agent finished its work and the session is Completed: resume it to send more.";
@@ -65,7 +69,8 @@ export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awai
     case "Stopping":
       return "The session is stopping: messages are accepted while it runs.";
     case "Pending":
-      if (awaitingApproval) return "This session waits for an owner or editor to approve it: a message sent now waits for the agent…";
+      if (awaitingApproval)
+        return "This session waits for an owner or editor to approve it: a message sent now waits for the agent…";
       return "The agent is starting: your message waits for it…";
     case "Creating":
       return "The agent is starting: your message waits for it…";
@@ -80,18 +85,26 @@ export function composerHint(phase: Phase, agentStatus: AgentStatus | null, awai
  * Why a session that ended is where it is, from the reason of the phase change that brought it there
  * (its last `phase` event): for the notice above the composer. Null when there is nothing to explain.
  */
-export function endingNote(phase: Phase, reason: string | undefined, interactive: boolean | null): { title: string; text: string } | null {
+export function endingNote(
+  phase: Phase,
+  reason: string | undefined,
+  interactive: boolean | null,
+): { title: string; text: string } | null {
   switch (phase) {
     case "Completed":
       return {
         title: "Completed.",
-        text: interactive === false
-          ? "The agent finished on its own: this session ends when a turn ends with no message queued."
-          : "The agent finished its work.",
+        text:
+          interactive === false
+            ? "The agent finished on its own: this session ends when a turn ends with no message queued."
+            : "The agent finished its work.",
       };
     case "Stopped":
       return reason === "idle"
-        ? { title: "Stopped while idle.", text: "The agent waited longer than the workspace's idle stop. Its files are saved." }
+        ? {
+            title: "Stopped while idle.",
+            text: "The agent waited longer than the workspace's idle stop. Its files are saved.",
+          }
         : null;
     case "Failed":
       return reason === "timeout"

@@ -10,13 +10,19 @@ export type { AskedQuestion };
  * One question: its choices, comma-separated. Several: one line each, `<question> → <choices>`, so each
  * answer names its question exactly.
  */
-export function answerText(questions: readonly AskedQuestion[], choices: readonly (readonly string[])[]): string {
+export function answerText(
+  questions: readonly AskedQuestion[],
+  choices: readonly (readonly string[])[],
+): string {
   const answers = questions.map((_, i) => (choices[i] ?? []).join(", "));
   if (questions.length === 1) return answers[0];
   return questions.map((q, i) => `${q.question} → ${answers[i]}`).join("\n");
 }
 
 /** Whether every question has a choice, so the answer can be sent. */
-export function answersComplete(questions: readonly AskedQuestion[], choices: readonly (readonly string[])[]): boolean {
+export function answersComplete(
+  questions: readonly AskedQuestion[],
+  choices: readonly (readonly string[])[],
+): boolean {
   return questions.every((_, i) => (choices[i]?.length ?? 0) > 0);
 }

@@ -9,7 +9,13 @@ import { api, ApiError } from "./api";
 export type RoomEnd = "expired" | "revoked" | "deleted";
 
 /** The close codes the SessionRoom (and its viewer shards) send (worker/viewers/connections.ts, room.ts). */
-export const CLOSE_CODES = { expired: 4401, revoked: 4403, deleted: 4404, renew: 4408, roleChanged: 4409 } as const;
+export const CLOSE_CODES = {
+  expired: 4401,
+  revoked: 4403,
+  deleted: 4404,
+  renew: 4408,
+  roleChanged: 4409,
+} as const;
 
 /**
  * What a close code means: the end, a check of access first (a role change: a fresh ticket carries the new
@@ -66,7 +72,8 @@ export async function guestAdmission(token: string): Promise<Admission> {
 export const END_MESSAGES: Record<RoomEnd, { title: string; detail: string }> = {
   revoked: {
     title: "Your access to this session ended",
-    detail: "You are no longer a member of this workspace, so the session stopped updating here. An owner can add you again.",
+    detail:
+      "You are no longer a member of this workspace, so the session stopped updating here. An owner can add you again.",
   },
   deleted: {
     title: "This session was deleted",

@@ -39,7 +39,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const presenceKey = (key: keyof Presence) => key;
 
 /** Peers from awareness states (the room has made each a valid Presence; a malformed one is skipped). */
-export function peersOf(states: Map<number, Partial<Record<keyof Presence, unknown>>>, selfId: number): Peer[] {
+export function peersOf(
+  states: Map<number, Partial<Record<keyof Presence, unknown>>>,
+  selfId: number,
+): Peer[] {
   const peers: Peer[] = [];
   for (const [clientId, state] of states) {
     const u = state.user as Partial<Record<keyof Presence["user"], unknown>> | undefined;
@@ -113,7 +116,10 @@ export class Room {
     // Runs before the provider sets its reconnect timer: once disconnected here, that timer opens nothing.
     this.provider.on("connection-close", (event: CloseEvent) => this.#closed(event.code));
     const awareness = this.provider.awareness;
-    const presence: Presence = { user: { id: user.id, name: user.name, color: colorFor(user.id) }, typing: false };
+    const presence: Presence = {
+      user: { id: user.id, name: user.name, color: colorFor(user.id) },
+      typing: false,
+    };
     awareness.setLocalState(presence);
     const refresh = () => {
       this.peers = peersOf(awareness.getStates() as Map<number, Record<string, unknown>>, awareness.clientID);

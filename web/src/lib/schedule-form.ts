@@ -59,7 +59,8 @@ export function validateSchedule(f: ScheduleForm, model?: ModelView): FieldError
   const name = f.name.trim();
   if (!name) e.name = "Give the schedule a name.";
   else if (name.length > 100) e.name = "At most 100 characters.";
-  if (f.cron.trim().split(/\s+/).length !== 5) e.cron = "Five fields: minute hour day-of-month month day-of-week.";
+  if (f.cron.trim().split(/\s+/).length !== 5)
+    e.cron = "Five fields: minute hour day-of-month month day-of-week.";
   if (!f.timezone.trim()) e.timezone = "An IANA time zone, e.g. Europe/Berlin.";
   if (!f.prompt.trim()) e.prompt = "The prompt is the session's first message: it cannot be empty.";
   else if (f.prompt.length > LIMITS.prompt.max) e.prompt = "The prompt is too long.";
@@ -68,7 +69,14 @@ export function validateSchedule(f: ScheduleForm, model?: ModelView): FieldError
 
 export function toScheduleBody(f: ScheduleForm): NewSchedule {
   const { interactive, prompt: _prompt, ...session } = toBody({ ...f.session, prompt: "" });
-  return { name: f.name.trim(), cron: f.cron.trim(), timezone: f.timezone.trim(), prompt: f.prompt, session, interactive: interactive ?? false };
+  return {
+    name: f.name.trim(),
+    cron: f.cron.trim(),
+    timezone: f.timezone.trim(),
+    prompt: f.prompt,
+    session,
+    interactive: interactive ?? false,
+  };
 }
 
 /** Maps an API error's field (`session.maxTokens`, `cron`) onto the form's keys. */
@@ -79,5 +87,13 @@ export function scheduleFieldKey(field: string): string {
 /** A time in the viewer's own zone, with the zone named. */
 export function inViewerZone(ms: number): string {
   // dateStyle/timeStyle cannot be combined with timeZoneName: the fields are spelled out.
-  return new Date(ms).toLocaleString(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  return new Date(ms).toLocaleString(undefined, {
+    weekday: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZoneName: "short",
+  });
 }

@@ -7,6 +7,7 @@ export const WELL_KNOWN_SECRETS = ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "GOOGLE_
 
 export function secretNameError(name: string): string {
   if (!name) return "Give the secret a name.";
-  if (!SECRET_NAME.test(name)) return "Letters, digits and underscores, not starting with a digit (an environment variable name).";
+  if (!SECRET_NAME.test(name))
+    return "Letters, digits and underscores, not starting with a digit (an environment variable name).";
   return "";
 }

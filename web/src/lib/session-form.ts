@@ -69,19 +69,28 @@ export function validate(f: SessionForm, model?: ModelView): FieldErrors {
   if (f.thinking && !thinkingAllowed(f.maxTokens))
     e.thinking = `Extended thinking needs max tokens of at least ${LIMITS.thinkingMinMaxTokens}.`;
   if (model && !e.thinking && !e.maxTokens) {
-    for (const problem of settingsProblems(model, { thinking: f.thinking, effort: f.effort, maxTokens: f.maxTokens })) e[problem.field] ??= `${problem.message}.`;
+    for (const problem of settingsProblems(model, {
+      thinking: f.thinking,
+      effort: f.effort,
+      maxTokens: f.maxTokens,
+    }))
+      e[problem.field] ??= `${problem.message}.`;
   }
   if (f.repos.length > LIMITS.repos.max) e.repos = `At most ${LIMITS.repos.max} repositories.`;
   f.repos.forEach((r, i) => {
-    if (!/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)/.test(r.url.trim())) e[`repos.${i}.url`] = "A git URL (https://, git@, ssh://, file:// or a path).";
-    if (r.branch.trim() && !/^[A-Za-z0-9._/-]+$/.test(r.branch.trim())) e[`repos.${i}.branch`] = "Letters, digits and . _ / - only.";
+    if (!/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)/.test(r.url.trim()))
+      e[`repos.${i}.url`] = "A git URL (https://, git@, ssh://, file:// or a path).";
+    if (r.branch.trim() && !/^[A-Za-z0-9._/-]+$/.test(r.branch.trim()))
+      e[`repos.${i}.branch`] = "Letters, digits and . _ / - only.";
   });
   if (f.prompt.length > LIMITS.prompt.max) e.prompt = "The prompt is too long.";
   return e;
 }
 
 export function toRepos(repos: SessionForm["repos"]): Repo[] {
-  return repos.map((r) => (r.branch.trim() ? { url: r.url.trim(), branch: r.branch.trim() } : { url: r.url.trim() }));
+  return repos.map((r) =>
+    r.branch.trim() ? { url: r.url.trim(), branch: r.branch.trim() } : { url: r.url.trim() },
+  );
 }
 
 /** The request body: empty optional fields are left out so the server's defaults apply. */
@@ -107,13 +116,18 @@ export function toBody(f: SessionForm): NewSession {
 /** How a session ends, in the words the dialog and the sidebar use. */
 export const FINISH_LABEL = "Finish on its own when a turn ends with nothing queued";
 export function finishesIn(interactive: boolean): string {
-  return interactive ? "when someone stops it (or it idles): it waits for the next message" : "on its own, when a turn ends with nothing queued";
+  return interactive
+    ? "when someone stops it (or it idles): it waits for the next message"
+    : "on its own, when a turn ends with nothing queued";
 }
 
 /** The aria attributes of a form control whose error, if any, is `<prefix>-<key>-error` (see FieldError). */
 export function fieldAria(errors: FieldErrors, prefix: string, key: string, hint?: string) {
   const describedBy = [errors[key] ? `${prefix}-${key}-error` : "", hint ?? ""].filter(Boolean).join(" ");
-  return { "aria-invalid": errors[key] ? ("true" as const) : undefined, "aria-describedby": describedBy || undefined };
+  return {
+    "aria-invalid": errors[key] ? ("true" as const) : undefined,
+    "aria-describedby": describedBy || undefined,
+  };
 }
 
 /** Maps an API error's field (`repos.0.url`, `repos[0].url`, `temperature`) onto the form's keys. */

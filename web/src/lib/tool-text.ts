@@ -36,7 +36,10 @@ export function diffStat(diff: string): { added: number; removed: number } {
 /** A file's whole content as an added file's diff lines (a Write shows what it wrote). */
 export function contentDiff(content: string): string {
   const text = content.endsWith("\n") ? content.slice(0, -1) : content;
-  return text.split("\n").map((line) => `+${line}`).join("\n");
+  return text
+    .split("\n")
+    .map((line) => `+${line}`)
+    .join("\n");
 }
 
 export interface CommandOutcome {

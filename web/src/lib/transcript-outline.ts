@@ -28,7 +28,13 @@ export interface Outline {
 export function readOutline(messages: readonly TranscriptNode[]): Outline {
   const blocks = messages.flatMap((message) => blocksOf(message));
   const questionIds = new Set(blocks.filter((b) => blockType(b) === "question").map((b) => str(b, "id")));
-  const outline: Outline = { nested: new Map(), hidden: new Set(), tools: new Map(), plan: null, lastQuestion: null };
+  const outline: Outline = {
+    nested: new Map(),
+    hidden: new Set(),
+    tools: new Map(),
+    plan: null,
+    lastQuestion: null,
+  };
   for (const block of blocks) {
     // A block nests only under a subagent call seen before it: inner calls always follow their call, and
     // a document naming parents out of order cannot make a cycle that would render forever.

@@ -83,7 +83,15 @@ function readArtifacts(v: unknown): Artifact[] | null {
   return v.flatMap((a: unknown) => {
     if (typeof a !== "object" || a === null) return [];
     const { name, size, updatedAt } = a as Partial<Record<keyof Artifact, unknown>>;
-    return typeof name === "string" ? [{ name, size: typeof size === "number" ? size : 0, updatedAt: typeof updatedAt === "number" ? updatedAt : 0 }] : [];
+    return typeof name === "string"
+      ? [
+          {
+            name,
+            size: typeof size === "number" ? size : 0,
+            updatedAt: typeof updatedAt === "number" ? updatedAt : 0,
+          },
+        ]
+      : [];
   });
 }
 
@@ -118,7 +126,10 @@ export function readSession(m: Y.Map<unknown>): SessionState {
 
 function liveSettings(config: unknown): { permissionMode: string; model: string } {
   const fields = typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {};
-  return { permissionMode: typeof fields.permissionMode === "string" ? fields.permissionMode : "", model: typeof fields.model === "string" ? fields.model : "" };
+  return {
+    permissionMode: typeof fields.permissionMode === "string" ? fields.permissionMode : "",
+    model: typeof fields.model === "string" ? fields.model : "",
+  };
 }
 
 export interface MessageHead {
@@ -136,7 +147,12 @@ export function readMessage(m: TranscriptNode): MessageHead {
     id: str(m, messageKey("id")),
     role: role === "user" || role === "system" ? role : "assistant",
     author: str(m, messageKey("author")),
-    createdAt: typeof created === "number" ? created : typeof created === "string" ? Date.parse(created) || null : null,
+    createdAt:
+      typeof created === "number"
+        ? created
+        : typeof created === "string"
+          ? Date.parse(created) || null
+          : null,
     queued: field(m, messageKey("queued")) === true,
   };
 }
@@ -145,7 +161,9 @@ export function readMessage(m: TranscriptNode): MessageHead {
 export function blocksOf(m: TranscriptNode): readonly TranscriptNode[] {
   const b = field(m, messageKey("blocks"));
   if (b instanceof Y.Array) return (b as Y.Array<TranscriptNode>).toArray();
-  return Array.isArray(b) ? (b as unknown[]).filter((block): block is TranscriptNode => typeof block === "object" && block !== null) : [];
+  return Array.isArray(b)
+    ? (b as unknown[]).filter((block): block is TranscriptNode => typeof block === "object" && block !== null)
+    : [];
 }
 
 /** A live message's blocks to observe; null once settled (nothing in it changes). */
@@ -200,8 +218,24 @@ export function readToolUse(b: TranscriptNode): ToolUse {
     id: str(b, toolKey("id")),
     name: str(b, toolKey("name")) || "tool",
     input: field(b, toolKey("input")),
-    status: status === "stopped" ? "stopped" : isError ? "error" : status === "done" ? "done" : status === "running" ? "running" : result === undefined ? "running" : "done",
-    result: typeof result === "string" ? result : result === undefined || result === null ? "" : JSON.stringify(result, null, 2),
+    status:
+      status === "stopped"
+        ? "stopped"
+        : isError
+          ? "error"
+          : status === "done"
+            ? "done"
+            : status === "running"
+              ? "running"
+              : result === undefined
+                ? "running"
+                : "done",
+    result:
+      typeof result === "string"
+        ? result
+        : result === undefined || result === null
+          ? ""
+          : JSON.stringify(result, null, 2),
     isError,
     startedAt: num(b, toolKey("startedAt")),
     endedAt: num(b, toolKey("endedAt")),

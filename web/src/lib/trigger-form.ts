@@ -49,7 +49,8 @@ export function validateTrigger(f: TriggerForm, model?: ModelView): FieldErrors 
   const name = f.name.trim();
   if (!name) e.name = "Give the trigger a name.";
   else if (name.length > 100) e.name = "At most 100 characters.";
-  if (!f.promptTemplate.trim()) e.promptTemplate = "The template becomes the session's first message: it cannot be empty.";
+  if (!f.promptTemplate.trim())
+    e.promptTemplate = "The template becomes the session's first message: it cannot be empty.";
   else if (f.promptTemplate.length > LIMITS.prompt.max) e.promptTemplate = "The template is too long.";
   if (f.event.trim().length > FILTER_MAX) e["filter.event"] = `At most ${FILTER_MAX} characters.`;
   if (f.action.trim().length > FILTER_MAX) e["filter.action"] = `At most ${FILTER_MAX} characters.`;

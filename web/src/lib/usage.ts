@@ -32,7 +32,10 @@ export function dayBars(days: readonly UsageDay[], from: string, to: string): Da
 }
 
 /** The share of the month's budget spent, and whether the 80% warning applies. */
-export function budgetState(spentUsd: number, budgetUsd: number | null): { share: number; warn: boolean; reached: boolean } | null {
+export function budgetState(
+  spentUsd: number,
+  budgetUsd: number | null,
+): { share: number; warn: boolean; reached: boolean } | null {
   if (budgetUsd === null || budgetUsd <= 0) return null;
   const share = spentUsd / budgetUsd;
   return { share, warn: share >= 0.8, reached: share >= 1 };

@@ -13,7 +13,10 @@ export function shellQuote(value: string): string {
 
 /** A minimal `issues` payload that passes the trigger's action filter. */
 export function samplePayload(action: string | null): string {
-  return JSON.stringify({ action: action ?? "opened", issue: { title: "Example", body: "Sent from the curl example", number: 1 } });
+  return JSON.stringify({
+    action: action ?? "opened",
+    issue: { title: "Example", body: "Sent from the curl example", number: 1 },
+  });
 }
 
 export function curlExample(trigger: Pick<Trigger, "webhookUrl" | "filter">, secret?: string): string {

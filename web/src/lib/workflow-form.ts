@@ -5,9 +5,19 @@ import type { NewWorkflow, WorkspaceWorkflow } from "./api";
 export type WorkflowForm = NewWorkflow;
 export type WorkflowErrors = Partial<Record<keyof WorkflowForm | "form", string>>;
 
-export const emptyWorkflowForm = (): WorkflowForm => ({ name: "", title: "", systemPrompt: "", firstMessage: `${WORKFLOW_PROMPT_PLACEHOLDER}` });
+export const emptyWorkflowForm = (): WorkflowForm => ({
+  name: "",
+  title: "",
+  systemPrompt: "",
+  firstMessage: `${WORKFLOW_PROMPT_PLACEHOLDER}`,
+});
 
-export const workflowFormOf = (w: WorkspaceWorkflow): WorkflowForm => ({ name: w.name, title: w.title, systemPrompt: w.systemPrompt, firstMessage: w.firstMessage });
+export const workflowFormOf = (w: WorkspaceWorkflow): WorkflowForm => ({
+  name: w.name,
+  title: w.title,
+  systemPrompt: w.systemPrompt,
+  firstMessage: w.firstMessage,
+});
 
 /** Field errors by field, as the API would name them; empty when the form may be sent. */
 export function validateWorkflow(form: WorkflowForm): WorkflowErrors {

@@ -8,12 +8,20 @@ export interface WorkflowOption {
   builtIn: boolean;
 }
 
-export const BUILTIN_OPTIONS: WorkflowOption[] = BUILTIN_WORKFLOW_LIST.map(({ name, title }) => ({ name, title, builtIn: true }));
+export const BUILTIN_OPTIONS: WorkflowOption[] = BUILTIN_WORKFLOW_LIST.map(({ name, title }) => ({
+  name,
+  title,
+  builtIn: true,
+}));
 
 /** The workspace's choices; the built-ins alone if the list cannot be read (the API still checks the name). */
 export async function workflowOptions(wsId: string): Promise<WorkflowOption[]> {
   try {
-    return (await api.workflows(wsId)).workflows.map(({ name, title, builtIn }) => ({ name, title, builtIn }));
+    return (await api.workflows(wsId)).workflows.map(({ name, title, builtIn }) => ({
+      name,
+      title,
+      builtIn,
+    }));
   } catch {
     return BUILTIN_OPTIONS;
   }

@@ -16,7 +16,11 @@ export const BUDGET_MAX_USD = 1_000_000;
 export const WORKSPACE_NAME_MAX = 100;
 
 export function workspaceForm(w: Workspace): WorkspaceForm {
-  return { name: w.name, idleStopMinutes: w.idleStopMinutes ?? LIMITS.idleStopMinutes.default, monthlyBudgetUsd: w.monthlyBudgetUsd ?? null };
+  return {
+    name: w.name,
+    idleStopMinutes: w.idleStopMinutes ?? LIMITS.idleStopMinutes.default,
+    monthlyBudgetUsd: w.monthlyBudgetUsd ?? null,
+  };
 }
 
 export function validateWorkspace(f: WorkspaceForm): FieldErrors {
@@ -38,8 +42,10 @@ export function validateWorkspace(f: WorkspaceForm): FieldErrors {
 export function workspacePatch(w: Workspace, f: WorkspaceForm): WorkspacePatch | null {
   const patch: WorkspacePatch = {};
   if (f.name.trim() !== w.name) patch.name = f.name.trim();
-  if (f.idleStopMinutes !== null && f.idleStopMinutes !== w.idleStopMinutes) patch.idleStopMinutes = f.idleStopMinutes;
-  if ((f.monthlyBudgetUsd ?? null) !== (w.monthlyBudgetUsd ?? null)) patch.monthlyBudgetUsd = f.monthlyBudgetUsd;
+  if (f.idleStopMinutes !== null && f.idleStopMinutes !== w.idleStopMinutes)
+    patch.idleStopMinutes = f.idleStopMinutes;
+  if ((f.monthlyBudgetUsd ?? null) !== (w.monthlyBudgetUsd ?? null))
+    patch.monthlyBudgetUsd = f.monthlyBudgetUsd;
   return Object.keys(patch).length ? patch : null;
 }
 

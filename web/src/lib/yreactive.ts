@@ -42,5 +42,7 @@ export function viewOf<T>(node: unknown, read: () => T, deep = false): { readonl
 }
 
 function isObserved(node: unknown): node is Observed {
-  return typeof node === "object" && node !== null && typeof (node as Partial<Observed>).observe === "function";
+  return (
+    typeof node === "object" && node !== null && typeof (node as Partial<Observed>).observe === "function"
+  );
 }

@@ -16,7 +16,9 @@ function render(interactive: boolean) {
   const app = mount(SessionSettingsFields, { target, props: { form, errors: {}, idPrefix: "t" } });
   flushSync();
   cleanup = () => unmount(app);
-  const box = [...target.querySelectorAll("label")].find((l) => l.textContent?.includes(FINISH_LABEL))?.querySelector("input");
+  const box = [...target.querySelectorAll("label")]
+    .find((l) => l.textContent?.includes(FINISH_LABEL))
+    ?.querySelector("input");
   if (!box) throw new Error("no finish-on-its-own checkbox");
   return { form, box };
 }
@@ -50,11 +52,17 @@ describe("SessionSettingsFields: workflows", () => {
       { name: "bug-fix", title: "Bug fix", builtIn: true },
       { name: "release-notes", title: "Release notes", builtIn: false },
     ];
-    const app = mount(SessionSettingsFields, { target, props: { form, errors: {}, idPrefix: "t", workflows } });
+    const app = mount(SessionSettingsFields, {
+      target,
+      props: { form, errors: {}, idPrefix: "t", workflows },
+    });
     flushSync();
     cleanup = () => unmount(app);
     const select = target.querySelector<HTMLSelectElement>("#t-workflow")!;
-    const groups = [...select.querySelectorAll("optgroup")].map((g) => [g.label, [...g.querySelectorAll("option")].map((o) => o.value)]);
+    const groups = [...select.querySelectorAll("optgroup")].map((g) => [
+      g.label,
+      [...g.querySelectorAll("option")].map((o) => o.value),
+    ]);
     expect(groups).toEqual([
       ["Built-in", ["bug-fix"]],
       ["This workspace", ["release-notes"]],

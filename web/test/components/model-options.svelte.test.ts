@@ -39,7 +39,9 @@ describe("the model select", () => {
     const options = [...target.querySelectorAll<HTMLOptionElement>("#t-model option")];
     expect(options).toHaveLength(CATALOG.length);
     const text = (id: string) => options.find((o) => o.value === id)?.textContent;
-    expect(text(retired.id)).toBe(`${retired.label} · retired ${retired.endOfLife}, use ${retired.successor}`);
+    expect(text(retired.id)).toBe(
+      `${retired.label} · retired ${retired.endOfLife}, use ${retired.successor}`,
+    );
     expect(text(standard.id)).toBe(`${standard.label} · default`);
     expect(text(ending.id)).toBe(`${ending.label} · end of life ${ending.endOfLife}`);
     expect(options.find((o) => o.value === retired.id)?.disabled).toBe(true);
@@ -66,7 +68,8 @@ describe("the model select", () => {
     flushSync();
     const capabilities = () => target.querySelector("#t-model-capabilities")?.textContent ?? "";
     const effort = () => target.querySelector<HTMLSelectElement>("#t-effort")!;
-    const thinking = () => target.querySelector<HTMLInputElement>('input[aria-describedby="t-thinking-hint"]')!;
+    const thinking = () =>
+      target.querySelector<HTMLInputElement>('input[aria-describedby="t-thinking-hint"]')!;
 
     const noEffort = CATALOG.find((m) => !m.retired && m.effort.levels.length === 0)!;
     form.model = noEffort.id;
@@ -89,7 +92,9 @@ describe("the model select", () => {
     expect(toBody(form)).toMatchObject({ model: always.id, effort: level, thinking: true });
 
     // A model that lacks the chosen level: the level is disabled with the reason, and the effort goes back to the default.
-    const fewer = CATALOG.find((m) => !m.retired && m.effort.levels.length > 0 && !m.effort.levels.includes("xhigh"))!;
+    const fewer = CATALOG.find(
+      (m) => !m.retired && m.effort.levels.length > 0 && !m.effort.levels.includes("xhigh"),
+    )!;
     form.effort = "xhigh";
     form.model = fewer.id;
     flushSync();

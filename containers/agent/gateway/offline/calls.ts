@@ -37,70 +37,169 @@ function absolute(file: string, workspace: string | null): string {
 }
 
 function shortDescription(prompt: string): string {
-  const words = prompt.replace(/^\/\w+\s*/, "").split(/\s+/).filter(Boolean).slice(0, 4);
+  const words = prompt
+    .replace(/^\/\w+\s*/, "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 4);
   return words.length ? words.join(" ") : "Offline subtask";
 }
 
 /** Claude Code writes over a file only after reading it in the same conversation. */
 function writeCalls(file: string, content: string, shown: string, made: readonly string[]): ToolCall[] {
-  const write: ToolCall = { name: "Write", input: { file_path: file, content }, intro: `Writing \`${shown}\`.` };
+  const write: ToolCall = {
+    name: "Write",
+    input: { file_path: file, content },
+    intro: `Writing \`${shown}\`.`,
+  };
   const readFirst = made.length ? made[0] === "Read" : existsSync(file);
-  return readFirst ? [{ name: "Read", input: { file_path: file }, intro: `Reading \`${shown}\` before writing it.`, quiet: true }, write] : [write];
+  return readFirst
+    ? [
+        {
+          name: "Read",
+          input: { file_path: file },
+          intro: `Reading \`${shown}\` before writing it.`,
+          quiet: true,
+        },
+        write,
+      ]
+    : [write];
 }
 
 /** With tool search on, Claude Code offers some tools by name only, until ToolSearch loads their schema. */
 function loadCalls(tool: string, offered: ReadonlySet<string>, made: readonly string[]): ToolCall[] {
   const load = made.length ? made[0] === "ToolSearch" : !offered.has(tool) && offered.has("ToolSearch");
-  return load ? [{ name: "ToolSearch", input: { query: `select:${tool}`, max_results: 1 }, intro: `Loading the ${tool} tool.`, quiet: true }] : [];
+  return load
+    ? [
+        {
+          name: "ToolSearch",
+          input: { query: `select:${tool}`, max_results: 1 },
+          intro: `Loading the ${tool} tool.`,
+          quiet: true,
+        },
+      ]
+    : [];
 }
 
 function planText(command: Command): string {
   const step =
-    command.name === "run" ? `Run \`${command.command}\`.` : command.name === "write" ? `Write \`${command.path}\`.` : command.name === "edit" ? `Edit \`${command.path}\`: \`${command.oldText}\` becomes \`${command.newText}\`.` : "";
+    command.name === "run"
+      ? `Run \`${command.command}\`.`
+      : command.name === "write"
+        ? `Write \`${command.path}\`.`
+        : command.name === "edit"
+          ? `Edit \`${command.path}\`: \`${command.oldText}\` becomes \`${command.newText}\`.`
+          : "";
   return `# Plan (offline model)\n\n1. ${step}\n`;
 }
 
 /** Plan mode: the plan written to Claude Code's plan file, then ExitPlanMode, which asks people to approve it. */
 function approvalCalls(command: Command, context: CallContext, made: readonly string[]): ToolCall[] {
   if (!context.planFile || !CHANGES.has(command.name)) return [];
-  const write = writeCalls(context.planFile, planText(command), "the plan", made).map((call) => ({ ...call, quiet: true, intro: call.name === "Write" ? "Writing the plan." : "Reading the plan first." }));
+  const write = writeCalls(context.planFile, planText(command), "the plan", made).map((call) => ({
+    ...call,
+    quiet: true,
+    intro: call.name === "Write" ? "Writing the plan." : "Reading the plan first.",
+  }));
   const load = loadCalls("ExitPlanMode", context.offered, made.slice(write.length));
-  return [...write, ...load, { name: "ExitPlanMode", input: {}, intro: "This changes the workspace: it waits for the plan's approval." }];
+  return [
+    ...write,
+    ...load,
+    {
+      name: "ExitPlanMode",
+      input: {},
+      intro: "This changes the workspace: it waits for the plan's approval.",
+    },
+  ];
 }
 
 function commandCalls(command: Command, context: CallContext, made: readonly string[]): ToolCall[] {
   const { workspace, offered } = context;
   switch (command.name) {
     case "ls":
-      return [{ name: "Bash", input: { command: `ls -A1p -- ${shellQuote(command.path)}`, description: "List the files in a folder" }, intro: `Listing \`${command.path}\`.` }];
+      return [
+        {
+          name: "Bash",
+          input: {
+            command: `ls -A1p -- ${shellQuote(command.path)}`,
+            description: "List the files in a folder",
+          },
+          intro: `Listing \`${command.path}\`.`,
+        },
+      ];
     case "read":
-      return [{ name: "Read", input: { file_path: absolute(command.path, workspace) }, intro: `Reading \`${command.path}\`.` }];
+      return [
+        {
+          name: "Read",
+          input: { file_path: absolute(command.path, workspace) },
+          intro: `Reading \`${command.path}\`.`,
+        },
+      ];
     case "run":
-      return [{ name: "Bash", input: { command: command.command, description: "Run the command a person gave" }, intro: `Running \`${command.command}\`.` }];
+      return [
+        {
+          name: "Bash",
+          input: { command: command.command, description: "Run the command a person gave" },
+          intro: `Running \`${command.command}\`.`,
+        },
+      ];
     case "write":
       return writeCalls(absolute(command.path, workspace), command.content, command.path, made);
     case "edit": {
       const file = absolute(command.path, workspace);
       return [
-        { name: "Read", input: { file_path: file }, intro: `Reading \`${command.path}\` before editing it.`, quiet: true },
-        { name: "Edit", input: { file_path: file, old_string: command.oldText, new_string: command.newText }, intro: `Editing \`${command.path}\`.` },
+        {
+          name: "Read",
+          input: { file_path: file },
+          intro: `Reading \`${command.path}\` before editing it.`,
+          quiet: true,
+        },
+        {
+          name: "Edit",
+          input: { file_path: file, old_string: command.oldText, new_string: command.newText },
+          intro: `Editing \`${command.path}\`.`,
+        },
       ];
     }
     case "ask": {
       const options = command.options.map((label) => ({ label, description: `Answer: ${label}` }));
-      return [{ name: "AskUserQuestion", input: { questions: [{ question: command.question, header: "Question", options, multiSelect: false }] }, intro: "I need to ask you something." }];
+      return [
+        {
+          name: "AskUserQuestion",
+          input: {
+            questions: [{ question: command.question, header: "Question", options, multiSelect: false }],
+          },
+          intro: "I need to ask you something.",
+        },
+      ];
     }
     case "plan": {
-      const todos = command.steps.map((step, index) => ({ content: step, status: index === 0 ? "in_progress" : "pending", activeForm: `Working on: ${step}` }));
-      const write: ToolCall = { name: "TodoWrite", input: { todos }, intro: `Planning ${command.steps.length} step${command.steps.length === 1 ? "" : "s"}.` };
+      const todos = command.steps.map((step, index) => ({
+        content: step,
+        status: index === 0 ? "in_progress" : "pending",
+        activeForm: `Working on: ${step}`,
+      }));
+      const write: ToolCall = {
+        name: "TodoWrite",
+        input: { todos },
+        intro: `Planning ${command.steps.length} step${command.steps.length === 1 ? "" : "s"}.`,
+      };
       return [...loadCalls("TodoWrite", offered, made), write];
     }
     case "task": {
-      const input = { description: shortDescription(command.prompt), prompt: command.prompt, subagent_type: "general-purpose", run_in_background: false };
+      const input = {
+        description: shortDescription(command.prompt),
+        prompt: command.prompt,
+        subagent_type: "general-purpose",
+        run_in_background: false,
+      };
       return [{ name: "Agent", input, intro: "Handing this to a subagent." }];
     }
     case "call":
-      return [...loadCalls(command.tool, offered, made), { name: command.tool, input: command.input, intro: `Calling \`${command.tool}\`.` }];
+      return [
+        ...loadCalls(command.tool, offered, made),
+        { name: command.tool, input: command.input, intro: `Calling \`${command.tool}\`.` },
+      ];
   }
 }
 

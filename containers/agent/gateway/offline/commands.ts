@@ -34,7 +34,9 @@ export function asTyped(text: string): string {
 const DEFAULT_OPTIONS = ["Yes", "No"];
 
 export function parseCommand(message: string): Command | null {
-  const match = /^\/(ls|read|run|write|edit|ask|plan|todo|task|call)(?:\s+([\s\S]*))?$/.exec(withoutAuthor(asTyped(message)).trim());
+  const match = /^\/(ls|read|run|write|edit|ask|plan|todo|task|call)(?:\s+([\s\S]*))?$/.exec(
+    withoutAuthor(asTyped(message)).trim(),
+  );
   if (!match) return null;
   const arg = (match[2] ?? "").trim();
   switch (match[1]) {
@@ -55,11 +57,16 @@ export function parseCommand(message: string): Command | null {
     case "ask": {
       const [question, ...options] = arg.split("|").map((part) => part.trim());
       const offered = options.filter(Boolean).slice(0, 4);
-      return question ? { name: "ask", question, options: offered.length >= 2 ? offered : DEFAULT_OPTIONS } : null;
+      return question
+        ? { name: "ask", question, options: offered.length >= 2 ? offered : DEFAULT_OPTIONS }
+        : null;
     }
     case "plan":
     case "todo": {
-      const steps = arg.split(/[;\n]/).map((step) => step.trim()).filter(Boolean);
+      const steps = arg
+        .split(/[;\n]/)
+        .map((step) => step.trim())
+        .filter(Boolean);
       return steps.length ? { name: "plan", steps } : null;
     }
     case "task":
@@ -77,7 +84,9 @@ function mcpCall(arg: string): Command | null {
   if (!json) return { name: "call", tool, input: {} };
   try {
     const input: unknown = JSON.parse(json);
-    return typeof input === "object" && input !== null && !Array.isArray(input) ? { name: "call", tool, input: input as Record<string, unknown> } : null;
+    return typeof input === "object" && input !== null && !Array.isArray(input)
+      ? { name: "call", tool, input: input as Record<string, unknown> }
+      : null;
   } catch {
     return null;
   }

@@ -8,12 +8,19 @@ import type { ContentBlock, CountTokensRequest, Message } from "../request-body"
 import { type Command, asTyped, parseCommand, withoutAuthor } from "./commands";
 
 const TextBlockSchema = z.looseObject({ type: z.literal("text"), text: z.string() });
-const ToolUseSchema = z.looseObject({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.unknown() });
+const ToolUseSchema = z.looseObject({
+  type: z.literal("tool_use"),
+  id: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+});
 const ToolResultSchema = z.looseObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string(),
   is_error: z.boolean().nullish(),
-  content: z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))]).nullish(),
+  content: z
+    .union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
+    .nullish(),
 });
 export type ToolUse = z.infer<typeof ToolUseSchema>;
 export type ToolResult = z.infer<typeof ToolResultSchema>;
@@ -25,7 +32,8 @@ const REMINDER = /\s*<system-reminder>[\s\S]*?<\/system-reminder>\s*/g;
 const SLASH_COMMAND = /^\s*<command-(name|message)>/;
 const SKILL = /^\s*<command-message>/;
 /** How Claude Code hands over a message a person sent while a tool ran, inside that tool's result. */
-const SENT_WHILE_WORKING = /The user sent (?:a )?(?:new )?messages? while you were working:\s*([\s\S]*?)\s*(?:\n\nThis is how Claude Code surfaces|<\/system-reminder>|$)/g;
+const SENT_WHILE_WORKING =
+  /The user sent (?:a )?(?:new )?messages? while you were working:\s*([\s\S]*?)\s*(?:\n\nThis is how Claude Code surfaces|<\/system-reminder>|$)/g;
 const WORKING_DIRECTORY = /Primary working directory: (.+)/;
 /** Claude Code's plan-mode reminder, and the plan file its "Plan File Info" names (new, or one that exists). */
 const PLAN_MODE = /Plan mode is active/;
@@ -65,7 +73,9 @@ export function resultText(result: ToolResult): string {
 
 function contentText(result: ToolResult): string {
   if (typeof result.content === "string") return result.content;
-  return (result.content ?? []).map((part) => (part.type === "text" ? (part.text ?? "") : `[${part.type}]`)).join("\n");
+  return (result.content ?? [])
+    .map((part) => (part.type === "text" ? (part.text ?? "") : `[${part.type}]`))
+    .join("\n");
 }
 
 function parsed<T>(schema: z.ZodType<T>, blocks: ContentBlock[]): T[] {
@@ -85,20 +95,33 @@ function peopleIn(message: Message): { said: string[]; startsTurn: boolean } {
   const blocks = blocksOf(message);
   const results = parsed(ToolResultSchema, blocks);
   const texts = parsed(TextBlockSchema, blocks).map((block) => block.text);
-  const sentWhileWorking = [...results.map(contentText), ...texts].flatMap((text) => [...text.matchAll(SENT_WHILE_WORKING)].map((match) => match[1]));
+  const sentWhileWorking = [...results.map(contentText), ...texts].flatMap((text) =>
+    [...text.matchAll(SENT_WHILE_WORKING)].map((match) => match[1]),
+  );
   const startsTurn = results.length === 0;
-  const own = !startsTurn ? [] : texts.flatMap((text, index) => {
-    if (index > 0 && SKILL.test(texts[index - 1])) return [];
-    // Claude Code's own commands (/compact, /clear…) are not words to answer; the offline commands are.
-    if (SLASH_COMMAND.test(text)) return parseCommand(asTyped(text)) ? [asTyped(text)] : [];
-    return text.trim() && !CLAUDE_CODE_CONTEXT.test(text) ? [text] : [];
-  });
-  return { said: [...own, ...sentWhileWorking].map((text) => withoutAuthor(text.trim())).filter(Boolean), startsTurn };
+  const own = !startsTurn
+    ? []
+    : texts.flatMap((text, index) => {
+        if (index > 0 && SKILL.test(texts[index - 1])) return [];
+        // Claude Code's own commands (/compact, /clear…) are not words to answer; the offline commands are.
+        if (SLASH_COMMAND.test(text)) return parseCommand(asTyped(text)) ? [asTyped(text)] : [];
+        return text.trim() && !CLAUDE_CODE_CONTEXT.test(text) ? [text] : [];
+      });
+  return {
+    said: [...own, ...sentWhileWorking].map((text) => withoutAuthor(text.trim())).filter(Boolean),
+    startsTurn,
+  };
 }
 
 function workspaceNamed(request: CountTokensRequest): string | null {
-  const system = typeof request.system === "string" ? [request.system] : parsed(TextBlockSchema, request.system ?? []).map((block) => block.text);
-  const texts = [...system, ...request.messages.flatMap((m) => parsed(TextBlockSchema, blocksOf(m)).map((block) => block.text))];
+  const system =
+    typeof request.system === "string"
+      ? [request.system]
+      : parsed(TextBlockSchema, request.system ?? []).map((block) => block.text);
+  const texts = [
+    ...system,
+    ...request.messages.flatMap((m) => parsed(TextBlockSchema, blocksOf(m)).map((block) => block.text)),
+  ];
   for (const text of texts) {
     const match = WORKING_DIRECTORY.exec(text);
     if (match) return match[1].trim();
@@ -109,7 +132,10 @@ function workspaceNamed(request: CountTokensRequest): string | null {
 /** Every text of a message, its tool results' included: where Claude Code's reminders may be. */
 function allTexts(message: Message): string[] {
   const blocks = blocksOf(message);
-  return [...parsed(TextBlockSchema, blocks).map((block) => block.text), ...parsed(ToolResultSchema, blocks).map(contentText)];
+  return [
+    ...parsed(TextBlockSchema, blocks).map((block) => block.text),
+    ...parsed(ToolResultSchema, blocks).map(contentText),
+  ];
 }
 
 function planFileIn(message: Message): string | null {
@@ -128,7 +154,11 @@ function commandInForce(messages: Message[]): Pick<Conversation, "command" | "pl
     const { said, startsTurn } = peopleIn(messages[index]);
     const command = said.map(parseCommand).findLast((found) => found !== null);
     if (command) {
-      const made = messages.slice(index + 1).flatMap((m) => (m.role === "assistant" ? parsed(ToolUseSchema, blocksOf(m)).map((use) => use.name) : []));
+      const made = messages
+        .slice(index + 1)
+        .flatMap((m) =>
+          m.role === "assistant" ? parsed(ToolUseSchema, blocksOf(m)).map((use) => use.name) : [],
+        );
       return { command: { command, made }, planFile: planFileIn(messages[index]) };
     }
     if (startsTurn && said.length) break;
@@ -137,12 +167,16 @@ function commandInForce(messages: Message[]): Pick<Conversation, "command" | "pl
 }
 
 function compactionOf(messages: Message[]): Conversation["compaction"] {
-  const asked = parsed(TextBlockSchema, blocksOf(messages.at(-1))).some((block) => COMPACTION.test(block.text));
+  const asked = parsed(TextBlockSchema, blocksOf(messages.at(-1))).some((block) =>
+    COMPACTION.test(block.text),
+  );
   if (!asked) return null;
   const before = messages.slice(0, -1);
   return {
     said: before.flatMap((message) => peopleIn(message).said),
-    tools: before.flatMap((message) => (message.role === "assistant" ? parsed(ToolUseSchema, blocksOf(message)).map((use) => use.name) : [])),
+    tools: before.flatMap((message) =>
+      message.role === "assistant" ? parsed(ToolUseSchema, blocksOf(message)).map((use) => use.name) : [],
+    ),
   };
 }
 
@@ -151,7 +185,10 @@ export function readConversation(request: CountTokensRequest, workspace: string 
   const last = messages.at(-1);
   const compaction = compactionOf(messages);
   const uses = parsed(ToolUseSchema, blocksOf(messages.at(-2)));
-  const results = parsed(ToolResultSchema, blocksOf(last)).map((result) => ({ use: uses.find((use) => use.id === result.tool_use_id), result }));
+  const results = parsed(ToolResultSchema, blocksOf(last)).map((result) => ({
+    use: uses.find((use) => use.id === result.tool_use_id),
+    result,
+  }));
   return {
     workspace: workspace ?? workspaceNamed(request),
     offered: new Set((request.tools ?? []).map((tool) => tool.name)),

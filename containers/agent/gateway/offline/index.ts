@@ -14,7 +14,10 @@ import { offlineTokens, writeMessage, writeStream } from "./respond";
 
 export { OFFLINE_LABEL } from "./reply";
 
-const OfflineThinkingSchema = z.looseObject({ type: z.literal("thinking"), signature: z.literal(OFFLINE_SIGNATURE) });
+const OfflineThinkingSchema = z.looseObject({
+  type: z.literal("thinking"),
+  signature: z.literal(OFFLINE_SIGNATURE),
+});
 
 /**
  * A conversation the offline model took part in (a session that ran without a key, resumed with one)
@@ -22,8 +25,15 @@ const OfflineThinkingSchema = z.looseObject({ type: z.literal("thinking"), signa
  */
 export function withoutOfflineThinking<T extends CountTokensRequest>(body: T): T {
   const offline = (block: unknown) => OfflineThinkingSchema.safeParse(block).success;
-  if (!body.messages.some((m) => m.role === "assistant" && Array.isArray(m.content) && m.content.some(offline))) return body;
-  const messages = body.messages.map((m) => (m.role === "assistant" && Array.isArray(m.content) ? { ...m, content: m.content.filter((block) => !offline(block)) } : m));
+  if (
+    !body.messages.some((m) => m.role === "assistant" && Array.isArray(m.content) && m.content.some(offline))
+  )
+    return body;
+  const messages = body.messages.map((m) =>
+    m.role === "assistant" && Array.isArray(m.content)
+      ? { ...m, content: m.content.filter((block) => !offline(block)) }
+      : m,
+  );
   return { ...body, messages };
 }
 
@@ -43,9 +53,16 @@ export interface OfflineRequest {
 
 export async function answerOffline(res: ServerResponse, request: OfflineRequest): Promise<void> {
   const { body } = request;
-  const blocks = await planReply(readConversation(body, request.workspace), { thinking: asksForThinking(body), newToolUseId: () => nextId("toolu") });
+  const blocks = await planReply(readConversation(body, request.workspace), {
+    thinking: asksForThinking(body),
+    newToolUseId: () => nextId("toolu"),
+  });
   const answer = { id: nextId("msg"), model: body.model, blocks, inputTokens: offlineTokens(body) };
-  if (body.stream) await writeStream(res, answer, request.meter, { tokenDelayMs: request.tokenDelayMs, signal: request.signal });
+  if (body.stream)
+    await writeStream(res, answer, request.meter, {
+      tokenDelayMs: request.tokenDelayMs,
+      signal: request.signal,
+    });
   else writeMessage(res, answer, request.meter);
 }
 

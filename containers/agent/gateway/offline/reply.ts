@@ -25,7 +25,10 @@ function fence(text: string): string {
 }
 
 function quote(text: string): string {
-  return text.split("\n").map((line) => `> ${line}`).join("\n");
+  return text
+    .split("\n")
+    .map((line) => `> ${line}`)
+    .join("\n");
 }
 
 /** A path as people named it: from the workspace when it is inside. */
@@ -56,7 +59,9 @@ function summarise({ use, result }: ResultToSummarise, workspace: string | null)
     case "Edit":
       return `Editing \`${file}\`${failed || " done"}: ${output}`;
     case "AskUserQuestion":
-      return result.is_error ? `No answer: ${output}` : `Thanks. You answered:\n\n${quote(answersIn(output))}`;
+      return result.is_error
+        ? `No answer: ${output}`
+        : `Thanks. You answered:\n\n${quote(answersIn(output))}`;
     case "ExitPlanMode":
       return result.is_error ? `The plan was not approved: ${output}` : "The plan is approved.";
     case "TodoWrite":
@@ -78,7 +83,11 @@ function answersIn(output: string): string {
 function subagentReport(output: string): string {
   const framed = /The report follows:\n([\s\S]*?)\n(?:agentId:|<usage>|$)/.exec(output);
   if (!framed) return output;
-  return framed[1].split("\n").map((line) => line.replace(/^ {2}/, "")).join("\n").trim();
+  return framed[1]
+    .split("\n")
+    .map((line) => line.replace(/^ {2}/, ""))
+    .join("\n")
+    .trim();
 }
 
 async function topLevelFiles(workspace: string | null): Promise<string> {
@@ -108,25 +117,39 @@ export interface ReplyOptions {
 
 /** The answer to Claude Code's compaction prompt: the `<analysis>` and `<summary>` it asks for, by rule. */
 function compactionSummary({ said, tools }: NonNullable<Conversation["compaction"]>): string {
-  const counts = [...new Set(tools)].map((name) => `${name} ×${tools.filter((tool) => tool === name).length}`);
+  const counts = [...new Set(tools)].map(
+    (name) => `${name} ×${tools.filter((tool) => tool === name).length}`,
+  );
   const messages = said.length ? said.map((text) => `- ${text.split("\n")[0]}`).join("\n") : "- (none)";
   return `<analysis>\nThe offline model summarises by rule: what people said, and the tools called.\n</analysis>\n\n<summary>\nWhat people said:\n${messages}\n\nTools called: ${counts.join(", ") || "none"}.\n</summary>`;
 }
 
 export async function planReply(conversation: Conversation, options: ReplyOptions): Promise<PlannedBlock[]> {
-  if (conversation.compaction) return [{ type: "text", text: `${OFFLINE_LABEL} ${compactionSummary(conversation.compaction)}` }];
-  const parts = conversation.results.filter((result) => !isQuiet(conversation, result)).map((result) => summarise(result, conversation.workspace));
+  if (conversation.compaction)
+    return [{ type: "text", text: `${OFFLINE_LABEL} ${compactionSummary(conversation.compaction)}` }];
+  const parts = conversation.results
+    .filter((result) => !isQuiet(conversation, result))
+    .map((result) => summarise(result, conversation.workspace));
   const plain = conversation.said.filter((text) => text && parseCommand(text) === null);
   const inForce = conversation.command;
   // A plan people did not approve ends the command there.
-  const refused = conversation.results.some(({ use, result }) => use?.name === "ExitPlanMode" && result.is_error);
+  const refused = conversation.results.some(
+    ({ use, result }) => use?.name === "ExitPlanMode" && result.is_error,
+  );
   const next = inForce && !refused ? nextCall(inForce.command, conversation, inForce.made) : null;
   if (plain.length) {
-    parts.push(`You said:\n\n${plain.map(quote).join("\n\n")}\n\n${await topLevelFiles(conversation.workspace)}`);
+    parts.push(
+      `You said:\n\n${plain.map(quote).join("\n\n")}\n\n${await topLevelFiles(conversation.workspace)}`,
+    );
     if (!conversation.results.length && !next) parts.push(COMMAND_HELP);
   }
   const blocks: PlannedBlock[] = [];
-  if (options.thinking) blocks.push({ type: "thinking", thinking: `Offline rules. ${ruleOf(next, conversation)}`, signature: OFFLINE_SIGNATURE });
+  if (options.thinking)
+    blocks.push({
+      type: "thinking",
+      thinking: `Offline rules. ${ruleOf(next, conversation)}`,
+      signature: OFFLINE_SIGNATURE,
+    });
   if (next && !conversation.offered.has(next.name)) {
     parts.push(`Claude Code does not offer the ${next.name} tool here, so I cannot do that.`);
   } else if (next) {

@@ -17,7 +17,9 @@ export interface OfflineAnswer {
 
 /** The offline model's token count of a request: a quarter of its characters (as the tests' fake API counts). */
 export function offlineTokens(request: { system?: unknown; messages?: unknown; tools?: unknown }): number {
-  return Math.ceil(JSON.stringify([request.system ?? "", request.messages ?? [], request.tools ?? []]).length / 4);
+  return Math.ceil(
+    JSON.stringify([request.system ?? "", request.messages ?? [], request.tools ?? []]).length / 4,
+  );
 }
 
 const tokensOf = (text: string) => text.match(/\s*\S+\s*|\s+/g) ?? [];
@@ -30,10 +32,16 @@ function outputTokens(blocks: PlannedBlock[]): number {
   }, 0);
 }
 
-const stopReason = (blocks: PlannedBlock[]) => (blocks.some((block) => block.type === "tool_use") ? "tool_use" : "end_turn");
+const stopReason = (blocks: PlannedBlock[]) =>
+  blocks.some((block) => block.type === "tool_use") ? "tool_use" : "end_turn";
 
 function usage(answer: OfflineAnswer, output: number) {
-  return { input_tokens: answer.inputTokens, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  return {
+    input_tokens: answer.inputTokens,
+    output_tokens: output,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
 }
 
 function startOf(block: PlannedBlock): Record<string, unknown> {
@@ -44,24 +52,48 @@ function startOf(block: PlannedBlock): Record<string, unknown> {
 
 /** The block's deltas: text and thinking a token at a time (paced), a tool call's input in two halves. */
 function deltasOf(block: PlannedBlock): { delta: Record<string, unknown>; paced: boolean }[] {
-  if (block.type === "text") return tokensOf(block.text).map((text) => ({ delta: { type: "text_delta", text }, paced: true }));
+  if (block.type === "text")
+    return tokensOf(block.text).map((text) => ({ delta: { type: "text_delta", text }, paced: true }));
   if (block.type === "thinking") {
-    const thinking = tokensOf(block.thinking).map((text) => ({ delta: { type: "thinking_delta", thinking: text }, paced: true }));
+    const thinking = tokensOf(block.thinking).map((text) => ({
+      delta: { type: "thinking_delta", thinking: text },
+      paced: true,
+    }));
     return [...thinking, { delta: { type: "signature_delta", signature: block.signature }, paced: false }];
   }
   const json = JSON.stringify(block.input);
   const half = Math.ceil(json.length / 2);
-  return [json.slice(0, half), json.slice(half)].map((partial_json) => ({ delta: { type: "input_json_delta", partial_json }, paced: false }));
+  return [json.slice(0, half), json.slice(half)].map((partial_json) => ({
+    delta: { type: "input_json_delta", partial_json },
+    paced: false,
+  }));
 }
 
-export async function writeStream(res: ServerResponse, answer: OfflineAnswer, meter: UsageMeter, options: { tokenDelayMs: number; signal: AbortSignal }): Promise<void> {
+export async function writeStream(
+  res: ServerResponse,
+  answer: OfflineAnswer,
+  meter: UsageMeter,
+  options: { tokenDelayMs: number; signal: AbortSignal },
+): Promise<void> {
   const send = (data: Record<string, unknown> & { type: string }) => {
     if (options.signal.aborted) throw options.signal.reason;
     res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
     meter.readEvent(data);
   };
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "request-id": answer.id.replace(/^msg_/, "req_") });
-  const message = { id: answer.id, type: "message", role: "assistant", model: answer.model, content: [], stop_reason: null, stop_sequence: null };
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "request-id": answer.id.replace(/^msg_/, "req_"),
+  });
+  const message = {
+    id: answer.id,
+    type: "message",
+    role: "assistant",
+    model: answer.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+  };
   send({ type: "message_start", message: { ...message, usage: usage(answer, 1) } });
   send({ type: "ping" });
   for (const [index, block] of answer.blocks.entries()) {
@@ -72,7 +104,11 @@ export async function writeStream(res: ServerResponse, answer: OfflineAnswer, me
     }
     send({ type: "content_block_stop", index });
   }
-  send({ type: "message_delta", delta: { stop_reason: stopReason(answer.blocks), stop_sequence: null }, usage: { output_tokens: outputTokens(answer.blocks) } });
+  send({
+    type: "message_delta",
+    delta: { stop_reason: stopReason(answer.blocks), stop_sequence: null },
+    usage: { output_tokens: outputTokens(answer.blocks) },
+  });
   send({ type: "message_stop" });
   res.end();
 }
@@ -89,6 +125,9 @@ export function writeMessage(res: ServerResponse, answer: OfflineAnswer, meter: 
     usage: usage(answer, outputTokens(answer.blocks)),
   };
   meter.readMessage(message);
-  res.writeHead(200, { "content-type": "application/json", "request-id": answer.id.replace(/^msg_/, "req_") });
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "request-id": answer.id.replace(/^msg_/, "req_"),
+  });
   res.end(JSON.stringify(message));
 }

@@ -10,7 +10,8 @@ describe("DiffView", () => {
   it("shows a diff as text: markup in it is never parsed, and lines are coloured by kind", () => {
     const target = document.createElement("div");
     document.body.append(target);
-    const diff = '@@ -1 +1 @@\n-<b>old</b>\n+<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>\n';
+    const diff =
+      '@@ -1 +1 @@\n-<b>old</b>\n+<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>\n';
     const app = mount(DiffView, { target, props: { diff } });
     flushSync();
     expect(target.querySelector("img, script, b")).toBeNull();

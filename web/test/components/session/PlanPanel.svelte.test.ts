@@ -12,7 +12,10 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-const items = (root: Element) => [...root.querySelectorAll(".plan li")].map((li) => `${li.className.split(" ")[0]}: ${li.querySelector(".what")?.textContent}`);
+const items = (root: Element) =>
+  [...root.querySelectorAll(".plan li")].map(
+    (li) => `${li.className.split(" ")[0]}: ${li.querySelector(".what")?.textContent}`,
+  );
 
 describe("the pinned plan", () => {
   it("pins the latest TodoWrite above the transcript and follows the next one live, never as a block in the flow", () => {
@@ -23,14 +26,22 @@ describe("the pinned plan", () => {
         { content: "Fix the bug", status: "pending", activeForm: "Fixing the bug" },
       ],
     } satisfies TodoWriteInput;
-    const message = addMessage(doc, "assistant", [{ type: "text", text: "Let me plan." }, toolCall("t1", "TodoWrite", first)]);
+    const message = addMessage(doc, "assistant", [
+      { type: "text", text: "Let me plan." },
+      toolCall("t1", "TodoWrite", first),
+    ]);
     const view = renderTranscript(doc, { agentStatus: "working" });
     cleanup = view.destroy;
 
     const plan = view.target.querySelector(".plan")!;
     // Above the transcript, not inside it.
-    expect(plan.compareDocumentPosition(view.target.querySelector("section.transcript")!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
-    expect(view.target.querySelector("section.transcript .plan, section.transcript [data-tool='TodoWrite']")).toBeNull();
+    expect(
+      plan.compareDocumentPosition(view.target.querySelector("section.transcript")!) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+    expect(
+      view.target.querySelector("section.transcript .plan, section.transcript [data-tool='TodoWrite']"),
+    ).toBeNull();
     expect(items(plan)).toEqual(["in_progress: Reading the code", "pending: Fix the bug"]);
     expect(plan.querySelector("summary")?.textContent).toContain("0 of 2 done");
     expect(plan.querySelector(".now")?.textContent).toBe("Reading the code");
@@ -58,11 +69,15 @@ describe("the pinned plan", () => {
     const view = renderTranscript(doc);
     cleanup = view.destroy;
     expect(view.target.querySelector(".plan")).toBeNull();
-    const todos = { todos: [{ content: "Ship", status: "pending", activeForm: "Shipping" }] } satisfies TodoWriteInput;
+    const todos = {
+      todos: [{ content: "Ship", status: "pending", activeForm: "Shipping" }],
+    } satisfies TodoWriteInput;
     addMessage(doc, "assistant", [toolCall("t1", "TodoWrite", todos)]);
     flushSync();
     expect(items(view.target)).toEqual(["pending: Ship"]);
-    addMessage(doc, "assistant", [toolCall("t2", "TodoWrite", { todos: [{ content: "Other", status: "completed", activeForm: "x" }] })]);
+    addMessage(doc, "assistant", [
+      toolCall("t2", "TodoWrite", { todos: [{ content: "Other", status: "completed", activeForm: "x" }] }),
+    ]);
     finishTool(doc, "t2", "<tool_use_error>Error: No such tool available: TodoWrite.</tool_use_error>", true);
     flushSync();
     expect(items(view.target)).toEqual(["pending: Ship"]);

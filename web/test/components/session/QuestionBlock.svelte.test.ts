@@ -10,13 +10,29 @@ import { addMessage, finishTool, question, toolCall } from "../../fixtures/trans
 const route = { wsId: "w 1", sessionId: "s1" };
 const one = {
   questions: [
-    { question: "Which greeting?", header: "Greeting", multiSelect: false, options: [{ label: "hi", description: "short" }, { label: "hello", description: "long" }] },
+    {
+      question: "Which greeting?",
+      header: "Greeting",
+      multiSelect: false,
+      options: [
+        { label: "hi", description: "short" },
+        { label: "hello", description: "long" },
+      ],
+    },
   ],
 } satisfies AskUserQuestionInput;
 const two = {
   questions: [
     one.questions[0],
-    { question: "Which extras?", header: "Extras", multiSelect: true, options: [{ label: "tests", description: "add tests" }, { label: "docs", description: "add docs" }] },
+    {
+      question: "Which extras?",
+      header: "Extras",
+      multiSelect: true,
+      options: [
+        { label: "tests", description: "add tests" },
+        { label: "docs", description: "add docs" },
+      ],
+    },
   ],
 } satisfies AskUserQuestionInput;
 
@@ -43,10 +59,14 @@ const settle = async () => {
 
 /** The room's document when the agent asks: AskUserQuestion's call, then the question block with its questions. */
 function asked(doc: Y.Doc, input: AskUserQuestionInput) {
-  addMessage(doc, "assistant", [toolCall("toolu_q", "AskUserQuestion", input), question("toolu_q", input.questions.map((q) => q.question).join("\n"), input.questions)]);
+  addMessage(doc, "assistant", [
+    toolCall("toolu_q", "AskUserQuestion", input),
+    question("toolu_q", input.questions.map((q) => q.question).join("\n"), input.questions),
+  ]);
 }
 
-const options = (root: Element) => [...root.querySelectorAll(".question button.option")] as HTMLButtonElement[];
+const options = (root: Element) =>
+  [...root.querySelectorAll(".question button.option")] as HTMLButtonElement[];
 
 describe("a question of the agent", () => {
   it("posts the clicked option as the answer through the message route", async () => {
@@ -65,7 +85,9 @@ describe("a question of the agent", () => {
 
     options(view.target)[1].click();
     await settle();
-    expect(posted).toEqual([{ url: "/api/workspaces/w%201/sessions/s1/messages", method: "POST", body: { text: "hello" } }]);
+    expect(posted).toEqual([
+      { url: "/api/workspaces/w%201/sessions/s1/messages", method: "POST", body: { text: "hello" } },
+    ]);
     expect(options(view.target).every((b) => b.disabled)).toBe(true);
     expect(block.textContent).toContain("Answer sent.");
   });
@@ -87,7 +109,9 @@ describe("a question of the agent", () => {
     expect(posted).toHaveLength(0);
     send.click();
     await settle();
-    expect(posted.map((p) => p.body)).toEqual([{ text: "Which greeting? → hi\nWhich extras? → tests, docs" }]);
+    expect(posted.map((p) => p.body)).toEqual([
+      { text: "Which greeting? → hi\nWhich extras? → tests, docs" },
+    ]);
   });
 
   it("shows a refused answer's reason and lets the person try again", async () => {
@@ -98,7 +122,9 @@ describe("a question of the agent", () => {
     cleanup = view.destroy;
     options(view.target)[0].click();
     await settle();
-    expect(view.target.querySelector(".question [role='alert']")?.textContent).toBe("The session is not running.");
+    expect(view.target.querySelector(".question [role='alert']")?.textContent).toBe(
+      "The session is not running.",
+    );
     expect(options(view.target)[0].disabled).toBe(false);
   });
 
@@ -109,7 +135,10 @@ describe("a question of the agent", () => {
     cleanup = view.destroy;
     const block = view.target.querySelector(".question")!;
     expect(block.querySelectorAll("button")).toHaveLength(0);
-    expect([...block.querySelectorAll("li.option .label")].map((l) => l.textContent)).toEqual(["hi", "hello"]);
+    expect([...block.querySelectorAll("li.option .label")].map((l) => l.textContent)).toEqual([
+      "hi",
+      "hello",
+    ]);
   });
 
   it("shows the answer once given, and no buttons once the agent no longer waits", () => {
@@ -129,7 +158,9 @@ describe("a question of the agent", () => {
 
   it("prefers the answer the room wrote, with who gave it", () => {
     const doc = new Y.Doc();
-    addMessage(doc, "assistant", [{ ...question("q9", "Which greeting?", one.questions), answer: "hi", answeredBy: "Ada" }]);
+    addMessage(doc, "assistant", [
+      { ...question("q9", "Which greeting?", one.questions), answer: "hi", answeredBy: "Ada" },
+    ]);
     const view = renderTranscript(doc, { agentStatus: "waiting_input", answerRoute: route });
     cleanup = view.destroy;
     expect(view.target.querySelector(".question .answer")?.textContent).toBe("Answer from Ada: hi");
@@ -140,7 +171,10 @@ describe("a question of the agent", () => {
 describe("a plain question", () => {
   it("takes no answer from another tool's result that shares its id", () => {
     const doc = new Y.Doc();
-    addMessage(doc, "assistant", [{ ...toolCall("same", "Bash", { command: "ls" }), status: "done", result: "a.txt" }, question("same", "Which branch should I use?")]);
+    addMessage(doc, "assistant", [
+      { ...toolCall("same", "Bash", { command: "ls" }), status: "done", result: "a.txt" },
+      question("same", "Which branch should I use?"),
+    ]);
     const view = renderTranscript(doc, { agentStatus: "waiting_input", answerRoute: route });
     cleanup = view.destroy;
     const block = view.target.querySelector(".question.waiting")!;

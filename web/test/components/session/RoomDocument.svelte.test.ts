@@ -23,9 +23,15 @@ function written(frames: FromAgentFrame[]): Y.Doc {
   return doc;
 }
 
-const edit = { file_path: "/workspace/app/src/app.ts", old_string: "'hello'", new_string: "'hi'" } satisfies FileEditInput;
+const edit = {
+  file_path: "/workspace/app/src/app.ts",
+  old_string: "'hello'",
+  new_string: "'hi'",
+} satisfies FileEditInput;
 const bash = { command: "npm test", description: "Run the tests" } satisfies BashInput;
-const plan = { todos: [{ content: "Fix the greeting", status: "in_progress", activeForm: "Fixing the greeting" }] } satisfies TodoWriteInput;
+const plan = {
+  todos: [{ content: "Fix the greeting", status: "in_progress", activeForm: "Fixing the greeting" }],
+} satisfies TodoWriteInput;
 
 describe("blocks over the room's own document", () => {
   it("shows the Edit's diff, the command's exit state and the pinned plan", () => {
@@ -39,7 +45,11 @@ describe("blocks over the room's own document", () => {
     ]);
     const view = renderTranscript(doc);
     cleanup = view.destroy;
-    expect([...view.target.querySelectorAll('[data-tool="Edit"] .diff .line')].map((l) => l.textContent?.trimEnd())).toEqual(["-'hello'", "+'hi'"]);
+    expect(
+      [...view.target.querySelectorAll('[data-tool="Edit"] .diff .line')].map((l) =>
+        l.textContent?.trimEnd(),
+      ),
+    ).toEqual(["-'hello'", "+'hi'"]);
     expect(view.target.querySelector('[data-tool="Bash"] .status')?.textContent?.trim()).toBe("exit 3");
     expect(view.target.querySelector('[data-tool="Bash"] .status + .dur')?.textContent).toBe("0.5 s");
     expect(view.target.querySelector(".plan .now")?.textContent).toBe("Fixing the greeting");
@@ -48,13 +58,32 @@ describe("blocks over the room's own document", () => {
   it("nests a subagent's call under its Task from the frames alone", () => {
     const doc = written([
       { type: "message_start", seq: 1, id: "msg_1" },
-      { type: "tool_use", seq: 2, id: "toolu_task", messageId: "msg_1", name: "Agent", input: { description: "Look", prompt: "ls" } },
+      {
+        type: "tool_use",
+        seq: 2,
+        id: "toolu_task",
+        messageId: "msg_1",
+        name: "Agent",
+        input: { description: "Look", prompt: "ls" },
+      },
       // The driver puts a subagent's calls in the message of the call that started it.
-      { type: "tool_use", seq: 3, id: "toolu_in", messageId: "msg_1", name: "Bash", input: bash, parentId: "toolu_task" },
+      {
+        type: "tool_use",
+        seq: 3,
+        id: "toolu_in",
+        messageId: "msg_1",
+        name: "Bash",
+        input: bash,
+        parentId: "toolu_task",
+      },
     ]);
     const view = renderTranscript(doc);
     cleanup = view.destroy;
-    expect(view.target.querySelector('[data-tool="Agent"] [aria-label="What the subagent did"] [data-tool="Bash"]')).not.toBeNull();
+    expect(
+      view.target.querySelector(
+        '[data-tool="Agent"] [aria-label="What the subagent did"] [data-tool="Bash"]',
+      ),
+    ).not.toBeNull();
   });
 
   it("offers AskUserQuestion's options from the question frame alone", () => {
@@ -66,10 +95,15 @@ describe("blocks over the room's own document", () => {
         id: "toolu_q",
         messageId: "msg_1",
         text: "Which greeting?",
-        questions: [{ question: "Which greeting?", header: "Greeting", options: [{ label: "hi" }, { label: "hello" }] }],
+        questions: [
+          { question: "Which greeting?", header: "Greeting", options: [{ label: "hi" }, { label: "hello" }] },
+        ],
       },
     ]);
-    const view = renderTranscript(doc, { agentStatus: "waiting_input", answerRoute: { wsId: "w", sessionId: "s" } });
+    const view = renderTranscript(doc, {
+      agentStatus: "waiting_input",
+      answerRoute: { wsId: "w", sessionId: "s" },
+    });
     cleanup = view.destroy;
     expect(view.target.querySelectorAll(".question button.option")).toHaveLength(2);
   });

@@ -11,7 +11,13 @@ afterEach(() => {
   setFetch((...args) => fetch(...args));
 });
 
-function render(props: { phase: Phase; awaitingApproval?: boolean; interactive?: boolean | null; reason?: string; role?: Role }) {
+function render(props: {
+  phase: Phase;
+  awaitingApproval?: boolean;
+  interactive?: boolean | null;
+  reason?: string;
+  role?: Role;
+}) {
   const target = document.createElement("div");
   document.body.append(target);
   const changed: Session[] = [];

@@ -12,7 +12,15 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-const setup = (extra: Partial<SetupBlock> = {}): SetupBlock => ({ type: "setup", id: "setup-1", source: "workspace setup script", text: "", status: "running", startedAt: 1_000, ...extra });
+const setup = (extra: Partial<SetupBlock> = {}): SetupBlock => ({
+  type: "setup",
+  id: "setup-1",
+  source: "workspace setup script",
+  text: "",
+  status: "running",
+  startedAt: 1_000,
+  ...extra,
+});
 
 describe("the setup block", () => {
   it("shows the setup's output as a terminal while it streams, then how it ended", () => {
@@ -41,7 +49,12 @@ describe("the setup block", () => {
 
   it("says when a saved environment was restored instead", () => {
     const doc = new Y.Doc();
-    addMessage(doc, "system", [setup({ source: "environment", status: "restored", text: "environment restored\n" })], "");
+    addMessage(
+      doc,
+      "system",
+      [setup({ source: "environment", status: "restored", text: "environment restored\n" })],
+      "",
+    );
     const view = renderTranscript(doc);
     cleanup = view.destroy;
     const block = view.target.querySelector('[aria-label="Environment"]')!;
@@ -51,7 +64,9 @@ describe("the setup block", () => {
 
 describe("the environment page's variables", () => {
   it("reads NAME=value lines (a value may hold '='), and names the first bad line", () => {
-    expect(parseVariables("NODE_ENV=test\n\nURL=http://x/?a=b\n")).toEqual({ env: { NODE_ENV: "test", URL: "http://x/?a=b" } });
+    expect(parseVariables("NODE_ENV=test\n\nURL=http://x/?a=b\n")).toEqual({
+      env: { NODE_ENV: "test", URL: "http://x/?a=b" },
+    });
     expect(parseVariables("OK=1\nlower=2").error).toMatch(/^Line 2:/);
     expect(parseVariables("NOVALUE").error).toMatch(/^Line 1:/);
     expect(variablesText({ A: "1", B: "x=y" })).toBe("A=1\nB=x=y");

@@ -15,8 +15,15 @@ afterEach(() => {
 describe("a subagent's block", () => {
   it("nests the calls made inside a Task, as they arrive, and shows its report when it ends", () => {
     const doc = new Y.Doc();
-    const task = { description: "Look around", prompt: "List the files and read app.ts", subagent_type: "general-purpose" } satisfies AgentInput;
-    const main = addMessage(doc, "assistant", [{ type: "text", text: "I'll delegate." }, toolCall("toolu_task", "Task", task)]);
+    const task = {
+      description: "Look around",
+      prompt: "List the files and read app.ts",
+      subagent_type: "general-purpose",
+    } satisfies AgentInput;
+    const main = addMessage(doc, "assistant", [
+      { type: "text", text: "I'll delegate." },
+      toolCall("toolu_task", "Task", task),
+    ]);
     const view = renderTranscript(doc, { agentStatus: "working" });
     cleanup = view.destroy;
     const block = view.target.querySelector('details[data-tool="Task"]') as HTMLDetailsElement;
@@ -26,19 +33,32 @@ describe("a subagent's block", () => {
     expect(block.querySelector("summary .count")?.textContent).toBe("0 steps");
 
     // The subagent's own assistant message: the room adds it as the SDK reports it, its calls naming the Task.
-    const inner = addMessage(doc, "assistant", [toolCall("toolu_sub_1", "Bash", { command: "ls", description: "List files" } satisfies BashInput, { parentId: "toolu_task" })]);
+    const inner = addMessage(doc, "assistant", [
+      toolCall("toolu_sub_1", "Bash", { command: "ls", description: "List files" } satisfies BashInput, {
+        parentId: "toolu_task",
+      }),
+    ]);
     flushSync();
-    addBlocks(doc, inner, [toolCall("toolu_sub_2", "Read", { file_path: "/workspace/app/app.ts" } satisfies FileReadInput, { parentId: "toolu_task" })]);
+    addBlocks(doc, inner, [
+      toolCall("toolu_sub_2", "Read", { file_path: "/workspace/app/app.ts" } satisfies FileReadInput, {
+        parentId: "toolu_task",
+      }),
+    ]);
     finishTool(doc, "toolu_sub_2", READ_OUTPUT);
     addBlocks(doc, main, [toolCall("toolu_after", "Bash", { command: "git status" } satisfies BashInput)]);
     flushSync();
 
     const steps = block.querySelector('[aria-label="What the subagent did"]')!;
-    expect([...steps.querySelectorAll("[data-tool]")].map((el) => el.getAttribute("data-tool"))).toEqual(["Bash", "Read"]);
+    expect([...steps.querySelectorAll("[data-tool]")].map((el) => el.getAttribute("data-tool"))).toEqual([
+      "Bash",
+      "Read",
+    ]);
     expect(steps.querySelector('[data-tool="Bash"] .command')?.textContent).toBe("$ ls");
     expect(block.querySelector("summary .count")?.textContent).toBe("2 steps");
     // Inner calls are not repeated in the flow, and a message of nothing but inner calls shows no empty bubble.
-    const flowTools = [...view.target.querySelectorAll("section.transcript > article [data-tool]")].filter((el) => !steps.contains(el));
+    const flowTools = [...view.target.querySelectorAll("section.transcript > article [data-tool]")].filter(
+      (el) => !steps.contains(el),
+    );
     expect(flowTools.map((el) => el.getAttribute("data-tool"))).toEqual(["Task", "Bash"]);
     expect(view.target.querySelectorAll("article.msg")).toHaveLength(1);
 

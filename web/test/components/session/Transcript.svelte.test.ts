@@ -6,7 +6,12 @@ import { messageList } from "#lib/transcript.ts";
 import Transcript from "#lib/components/session/Transcript.svelte";
 
 /** Writes a message the way the SessionRoom does; the browser itself never writes to the document. */
-function addMessage(doc: Y.Doc, role: string, author: string, blocks: Record<string, unknown>[]): Y.Map<unknown> {
+function addMessage(
+  doc: Y.Doc,
+  role: string,
+  author: string,
+  blocks: Record<string, unknown>[],
+): Y.Map<unknown> {
   const m = new Y.Map<unknown>();
   doc.transact(() => {
     m.set("id", `m${messageList(doc).length}`);
@@ -52,7 +57,7 @@ describe("Transcript", () => {
     // People's messages are plain text, not markdown.
     expect(user?.textContent).toContain("hello **there**");
 
-    const text = ((reply.get("blocks") as Y.Array<Y.Map<unknown>>).get(0).get("text")) as Y.Text;
+    const text = (reply.get("blocks") as Y.Array<Y.Map<unknown>>).get(0).get("text") as Y.Text;
     for (const token of ["Hel", "lo ", "**wor", "ld**"]) {
       text.insert(text.length, token);
       flushSync();
@@ -65,7 +70,10 @@ describe("Transcript", () => {
   it("renders HTML in agent text inert, as text", () => {
     const doc = new Y.Doc();
     const m = addMessage(doc, "assistant", "", [{ type: "text", text: "Y.Text" }]);
-    ((m.get("blocks") as Y.Array<Y.Map<unknown>>).get(0).get("text") as Y.Text).insert(0, "<img src=x onerror=alert(1)>");
+    ((m.get("blocks") as Y.Array<Y.Map<unknown>>).get(0).get("text") as Y.Text).insert(
+      0,
+      "<img src=x onerror=alert(1)>",
+    );
     const view = render(doc);
     cleanup = view.destroy;
     expect(view.target.querySelector("img")).toBeNull();
@@ -75,7 +83,14 @@ describe("Transcript", () => {
   it("collapses tool calls to a line that expands, and follows their status", () => {
     const doc = new Y.Doc();
     const m = addMessage(doc, "assistant", "", [
-      { type: "tool_use", id: "t1", name: "shell", input: { command: "sleep 2" }, status: "running", startedAt: 1000 },
+      {
+        type: "tool_use",
+        id: "t1",
+        name: "shell",
+        input: { command: "sleep 2" },
+        status: "running",
+        startedAt: 1000,
+      },
     ]);
     const view = render(doc, "working");
     cleanup = view.destroy;
@@ -131,7 +146,14 @@ describe("Transcript, settled messages (issue 24)", () => {
     const reply = addMessage(doc, "assistant", "agent", [
       { type: "thinking", text: "Y.Text" },
       { type: "text", text: "Y.Text" },
-      { type: "tool_use", id: "t1", name: "Bash", input: { command: "npm test" }, status: "running", startedAt: 1 },
+      {
+        type: "tool_use",
+        id: "t1",
+        name: "Bash",
+        input: { command: "npm test" },
+        status: "running",
+        startedAt: 1,
+      },
     ]);
     const blocks = reply.get("blocks") as Y.Array<Y.Map<unknown>>;
     (blocks.get(0).get("text") as Y.Text).insert(0, "Let me look.");
