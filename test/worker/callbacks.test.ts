@@ -262,7 +262,8 @@ describe("callbacks from a running session", () => {
     });
     expect(res.status).toBe(202);
     const { sessionId } = (await res.json()) as { sessionId: string };
-    await waitForPhase(owner, ws, sessionId, "Completed");
+    // Creating, Running and the turn's end, each a callback queued and sent: a chain, not one step.
+    await waitForPhase(owner, ws, sessionId, "Completed", 15_000);
     await eventually(
       async () => received.map((r) => (JSON.parse(r.body) as { session: { phase: string } }).session.phase),
       (phases) => phases.includes("Completed"),
