@@ -16,7 +16,9 @@ import { liveModel } from "../fakes/catalog";
 
 let h: ClaudeHarness;
 beforeAll(async () => {
-  h = await startClaudeHarness("approvals");
+  // A reconnect test closes the room's socket and opens another: the host must keep the session meanwhile,
+  // also on a busy machine (the harness's 300 ms grace was shorter than a reconnect there).
+  h = await startClaudeHarness("approvals", { graceMs: 10_000 });
 });
 afterEach(() => {
   h.clear();
