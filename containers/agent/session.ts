@@ -19,7 +19,7 @@ import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
 import type { GatewayRoute, ModelGateway } from "./gateway";
 import { type SessionMcp, sessionMcp } from "./claude/mcp";
-import { cliEnvironment } from "./claude/options";
+import { cliEnvironment, sessionHome } from "./claude/options";
 import type { Containment, RunAs } from "./claude/process";
 import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
 import { prepareWorkspace } from "./claude/workspace-state";
@@ -345,8 +345,7 @@ export class Session {
       repos,
       dirs,
       environment,
-      // The session's own HOME and TMPDIR, as Claude Code has them: the host's are not the agent user's to write.
-      env: { ...env, HOME: paths.home, TMPDIR: paths.tmp },
+      env: { ...env, ...sessionHome(env, paths) },
       launch: { containment, orphanKill, runAs, tag: this.incarnation },
       archiveFile: `${this.#options.archiveFile}.environment`,
       archiveMaxBytes: this.#options.archiveMaxBytes,

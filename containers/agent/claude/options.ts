@@ -30,6 +30,17 @@ const MCP_CONNECT_TIMEOUT_MS = "10000";
 /** Secrets that would steer Claude Code itself rather than the agent's commands: the gateway takes the model's. */
 const STEERING_SECRET = /^(ANTHROPIC_|CLAUDE_)/;
 
+/**
+ * The session's own HOME and TMPDIR, for all that runs as the agent (Claude Code, the setup script): the
+ * user's start-up files play no part and the host's folders are not written. Corepack's cache, under the
+ * user's HOME by default, stays where the image put pnpm and yarn.
+ */
+export function sessionHome(env: NodeJS.ProcessEnv, paths: SessionPaths): Record<string, string> {
+  const corepack =
+    env.COREPACK_HOME ?? (env.HOME ? path.join(env.HOME, ".cache", "node", "corepack") : undefined);
+  return { HOME: paths.home, TMPDIR: paths.tmp, ...(corepack ? { COREPACK_HOME: corepack } : {}) };
+}
+
 export function cliEnvironment(options: {
   secrets: Record<string, string>;
   workspace: string;
@@ -44,14 +55,10 @@ export function cliEnvironment(options: {
   const base = childEnv(agentSecrets, options.workspace);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
-  // Corepack's default cache is under HOME, which becomes the session's own below.
-  if (env.COREPACK_HOME === undefined && env.HOME)
-    env.COREPACK_HOME = path.join(env.HOME, ".cache", "node", "corepack");
   // Set last: no secret of the workspace can redirect the model endpoint or the session's directories.
   return {
     ...env,
-    HOME: paths.home,
-    TMPDIR: paths.tmp,
+    ...sessionHome(env, paths),
     CLAUDE_CONFIG_DIR: paths.claudeConfig,
     ANTHROPIC_BASE_URL: options.baseURL,
     ANTHROPIC_API_KEY: DUMMY_API_KEY,
