@@ -29,7 +29,7 @@ beforeAll(async () => {
     port: 0,
     workspaceRoot: await tempDir("tandem-host-"),
     stateRoot: await tempDir("tandem-state-"),
-    graceMs: 150,
+    graceMs: 600, // longer than a reconnect on a busy machine; the clean-up test waits 2 s
     offlineTokenDelayMs: 1,
     log: (l) => logLines.push(l),
   });
