@@ -55,10 +55,16 @@ const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
 const VARIANTS = list("variants", SMOKE ? "auto" : "auto,fixed");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
-/** lean: the transcript document as built (issue 24); before: every message left live, as before it (TRANSCRIPT_SETTLE=false). */
-const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,before").map((schema) => {
-  if (schema !== "lean" && schema !== "before") throw new Error(`unknown schema ${schema} (lean, before)`);
-  return schema;
+/**
+ * lean: the transcript document as built (issue 24); objects: settled messages as Yjs objects, the first
+ * lean document (TRANSCRIPT_SETTLE=objects); before: every message left live, as before it (=false).
+ */
+const SCHEMAS = ["lean", "objects", "before"] as const;
+type Schema = (typeof SCHEMAS)[number];
+const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,objects,before").map((schema) => {
+  if (!(SCHEMAS as readonly string[]).includes(schema))
+    throw new Error(`unknown schema ${schema} (${SCHEMAS.join(", ")})`);
+  return schema as Schema;
 });
 const MESSAGES = Number(arg("messages", SMOKE ? "20" : "10000"));
 const LONG_OUTPUTS = SMOKE ? 2 : 170;
@@ -143,9 +149,11 @@ async function main() {
 
   const late: Partial<Record<RuntimePath, LateJoins>> = {};
   const lateBefore: Partial<Record<RuntimePath, LateJoins>> = {};
+  const lateObjects: Partial<Record<RuntimePath, LateJoins>> = {};
   for (const path of LATE_JOIN_PATHS) {
-    // Both schemas on the same path one after the other: the same machine within minutes.
+    // Every schema on the same path one after the other: the same machine within minutes.
     if (LATE_JOIN_SCHEMAS.includes("lean")) late[path] = await lateJoins(path, "lean");
+    if (LATE_JOIN_SCHEMAS.includes("objects")) lateObjects[path] = await lateJoins(path, "objects");
     if (LATE_JOIN_SCHEMAS.includes("before")) lateBefore[path] = await lateJoins(path, "before");
   }
 
@@ -170,6 +178,7 @@ async function main() {
     rounds,
     lateJoin: late,
     lateJoinBefore: lateBefore,
+    lateJoinObjects: lateObjects,
   };
   const judged = goals(results);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
@@ -215,12 +224,17 @@ async function main() {
 }
 
 /** Long transcripts written into a room through the real DO ↔ agent protocol, then fresh viewers join. */
-async function lateJoins(path: RuntimePath, schema: "lean" | "before"): Promise<LateJoins> {
+async function lateJoins(path: RuntimePath, schema: Schema): Promise<LateJoins> {
   console.log(`\n== Late join (${path}, ${schema} schema) ==`);
   // The fake agent checks the room's token with the key the Worker has.
   const agentKey = ensureDevVars(8788).AGENT_KEY;
   const agentHost = await startFakeAgentHost(agentKey);
-  const vars: Record<string, string> = schema === "before" ? { TRANSCRIPT_SETTLE: "false" } : {};
+  const vars: Record<string, string> =
+    schema === "before"
+      ? { TRANSCRIPT_SETTLE: "false" }
+      : schema === "objects"
+        ? { TRANSCRIPT_SETTLE: "objects" }
+        : {};
   const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey, vars });
   const kill = () => stack.kill();
   process.on("exit", kill);

@@ -16,7 +16,7 @@ export interface Env {
   FRAME_BUDGET_PER_SECOND?: string;
   /** "false": the budget stays at FRAME_BUDGET_PER_SECOND instead of adapting to the object's thread. */
   FRAME_BUDGET_ADAPTIVE?: string;
-  /** "false": messages never settle, the transcript document as before issue 24 (the bench's comparison). */
+  /** "false": messages never settle, the document as before issue 24; "objects": settled as objects, not strings (the bench's comparisons). */
   TRANSCRIPT_SETTLE?: string;
   /** Seconds a viewer socket lives on one check of its access before it reconnects with fresh credentials; default in viewers/revocations.ts. */
   SOCKET_LEASE_SECONDS?: string;

@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { messageJSON, messageList } from "@tandem/protocol/transcript";
 import { waitForSession, type Tandem } from "./stack";
 import { now, openViewer } from "./viewers";
 
@@ -20,6 +21,8 @@ export interface LateJoin {
   largestSyncPart: number;
   /** From opening the socket to the whole document applied, per join. */
   syncMs: number[];
+  /** Then every message read as JSON, as a first render reads it (a settled one parsed), per join. */
+  readMs: number[];
   /** The room's Yjs log: every update as appended, against what is stored after compaction. */
   appendedBytes: number;
   storedBytes: number;
@@ -72,13 +75,16 @@ export async function lateJoin(
   const rssSeeded = tandem.runtimeRSS();
 
   const syncMs: number[] = [];
+  const readMs: number[] = [];
   let last = { syncBytes: 0, syncParts: 0, largestSyncPart: 0 };
   for (let i = 0; i < joins; i++) {
     const url = await tandem.socketURL(sessionId);
     const started = now();
     const viewer = openViewer(url, { kind: "tandem" }, { tokens: 0, keepDoc: true });
-    syncMs.push((await viewer.synced) - started);
-    const messages = viewer.doc!.getArray("messages").length;
+    const synced = await viewer.synced;
+    syncMs.push(synced - started);
+    const messages = messageList(viewer.doc!).toArray().map(messageJSON).length;
+    readMs.push(now() - synced);
     if (messages < expectMessages)
       throw new Error(`late joiner synced ${messages} of ${expectMessages} messages`);
     viewer.close();
@@ -92,6 +98,7 @@ export async function lateJoin(
     syncParts: last.syncParts,
     largestSyncPart: last.largestSyncPart,
     syncMs,
+    readMs,
     appendedBytes,
     ...roomLog(tandem.persistTo, sessionId),
     rssBefore,

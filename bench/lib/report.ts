@@ -34,6 +34,8 @@ export interface Results {
   lateJoin: Partial<Record<RuntimePath, LateJoins>>;
   /** The same late joins with every message left live: the document as before issue 24. */
   lateJoinBefore?: Partial<Record<RuntimePath, LateJoins>>;
+  /** The same late joins with settled messages as Yjs objects, not JSON strings: the first lean document. */
+  lateJoinObjects?: Partial<Record<RuntimePath, LateJoins>>;
 }
 
 export interface Goal {
@@ -139,6 +141,14 @@ export function tables(results: Results): string {
       `  ${lateLine("long tool outputs", late.longOutputs)}`,
     );
   }
+  for (const [path, late] of Object.entries(results.lateJoinObjects ?? {})) {
+    if (!late) continue;
+    out.push(
+      `\nLate joins (${path}, settled messages as objects, the first lean document):`,
+      `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`,
+      `  ${lateLine("long tool outputs", late.longOutputs)}`,
+    );
+  }
   for (const [path, late] of Object.entries(results.lateJoinBefore ?? {})) {
     if (!late) continue;
     out.push(
@@ -152,7 +162,8 @@ export function tables(results: Results): string {
 
 export function lateLine(label: string, r: LateJoin): string {
   const sorted = [...r.syncMs].sort((a, b) => a - b);
-  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms; ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
+  const read = [...(r.readMs ?? [])].sort((a, b) => a - b);
+  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms, then read in ${read.map((ms) => fmt(ms, 0)).join(", ")} ms; ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
 }
 
 /** Issue 24's goals, from one run: each met, or missed by how much. */
@@ -215,6 +226,19 @@ export function goals(results: Results): Goal[] {
       measure: `late join, lean ÷ before issue 24 (${path})`,
       goal: "report",
       result: `median ${fmt(a, 0)} against ${fmt(b, 0)} ms (${fmt(a / b, 2)}×); ${fmt(lean.transcript.syncBytes / 1e6, 2)} against ${fmt(before.transcript.syncBytes / 1e6, 2)} MB`,
+      met: null,
+    });
+  }
+  for (const [path, objects] of Object.entries(results.lateJoinObjects ?? {})) {
+    const lean = results.lateJoin[path as RuntimePath];
+    if (!objects || !lean) continue;
+    const both = (r: LateJoin) => median(r.syncMs.map((ms, i) => ms + (r.readMs?.[i] ?? 0)));
+    const [a, b] = [median(lean.transcript.syncMs), median(objects.transcript.syncMs)];
+    const [ar, br] = [both(lean.transcript), both(objects.transcript)];
+    out.push({
+      measure: `late join, settled as strings ÷ as objects (${path})`,
+      goal: "report",
+      result: `synced: median ${fmt(a, 0)} against ${fmt(b, 0)} ms (${fmt(a / b, 2)}×); synced and read: ${fmt(ar, 0)} against ${fmt(br, 0)} ms (${fmt(ar / br, 2)}×); ${fmt(lean.transcript.syncBytes / 1e6, 2)} against ${fmt(objects.transcript.syncBytes / 1e6, 2)} MB`,
       met: null,
     });
   }
