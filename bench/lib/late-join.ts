@@ -23,6 +23,11 @@ export interface LateJoin {
   syncMs: number[];
   /** Then every message read as JSON, as a first render reads it (a settled one parsed), per join. */
   readMs: number[];
+  /**
+   * Where each join's time went: the upgrade (ticket, placement, socket), the server's answer (from the
+   * socket open to its first part), receiving the parts (less applying them) and applying them.
+   */
+  phases: { upgradeMs: number; answerMs: number; receiveMs: number; applyMs: number }[];
   /** The room's Yjs log: every update as appended, against what is stored after compaction. */
   appendedBytes: number;
   storedBytes: number;
@@ -76,6 +81,7 @@ export async function lateJoin(
 
   const syncMs: number[] = [];
   const readMs: number[] = [];
+  const phases: LateJoin["phases"] = [];
   let last = { syncBytes: 0, syncParts: 0, largestSyncPart: 0 };
   for (let i = 0; i < joins; i++) {
     const url = await tandem.socketURL(sessionId);
@@ -85,6 +91,12 @@ export async function lateJoin(
     syncMs.push(synced - started);
     const messages = messageList(viewer.doc!).toArray().map(messageJSON).length;
     readMs.push(now() - synced);
+    phases.push({
+      upgradeMs: viewer.openedAt - started,
+      answerMs: viewer.firstSyncAt - viewer.openedAt,
+      receiveMs: synced - viewer.firstSyncAt - viewer.applyMs,
+      applyMs: viewer.applyMs,
+    });
     if (messages < expectMessages)
       throw new Error(`late joiner synced ${messages} of ${expectMessages} messages`);
     viewer.close();
@@ -99,6 +111,7 @@ export async function lateJoin(
     largestSyncPart: last.largestSyncPart,
     syncMs,
     readMs,
+    phases,
     appendedBytes,
     ...roomLog(tandem.persistTo, sessionId),
     rssBefore,

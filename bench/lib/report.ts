@@ -163,7 +163,9 @@ export function tables(results: Results): string {
 export function lateLine(label: string, r: LateJoin): string {
   const sorted = [...r.syncMs].sort((a, b) => a - b);
   const read = [...(r.readMs ?? [])].sort((a, b) => a - b);
-  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms, then read in ${read.map((ms) => fmt(ms, 0)).join(", ")} ms; ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
+  const phase = (key: keyof LateJoin["phases"][number]) =>
+    fmt(median((r.phases ?? []).map((p) => p[key])), 0);
+  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms, then read in ${read.map((ms) => fmt(ms, 0)).join(", ")} ms (medians: upgrade ${phase("upgradeMs")}, answer ${phase("answerMs")}, receive ${phase("receiveMs")}, apply ${phase("applyMs")} ms); ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
 }
 
 /** Issue 24's goals, from one run: each met, or missed by how much. */

@@ -7,7 +7,7 @@ import type { Connection } from "partyserver";
 import type { Env } from "../env";
 import { SHARD_HEADER, fanOutConfig, frameBudget } from "./fan-out-config";
 import { SYNC_PART_BYTES } from "./sync-answer";
-import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
+import { encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
@@ -87,7 +87,7 @@ export abstract class ViewerRoom extends ViewerServer {
   attachShard(name: string): { parts: Uint8Array[]; presence: Uint8Array | null } {
     this.#shards.attach(name);
     return {
-      parts: encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES),
+      parts: this.encodedState.everything(),
       presence: this.#shards.presenceSnapshot(),
     };
   }
