@@ -56,16 +56,25 @@ const VARIANTS = list("variants", SMOKE ? "auto" : "auto,fixed");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
 /**
- * lean: the transcript document as built (issue 24); objects: settled messages as Yjs objects, the first
- * lean document (TRANSCRIPT_SETTLE=objects); before: every message left live, as before it (=false).
+ * lean: the transcript document as built (issue 24); strings: the same, its state encoded again for every
+ * join (SYNC_KEEP_ENCODED=false); objects: settled messages as Yjs objects, encoded every join, the first
+ * lean document (and TRANSCRIPT_SETTLE=objects); before: every message left live (TRANSCRIPT_SETTLE=false).
  */
-const SCHEMAS = ["lean", "objects", "before"] as const;
+const SCHEMAS = ["lean", "strings", "objects", "before"] as const;
+const SCHEMA_VARS: Record<(typeof SCHEMAS)[number], Record<string, string>> = {
+  lean: {},
+  strings: { SYNC_KEEP_ENCODED: "false" },
+  objects: { SYNC_KEEP_ENCODED: "false", TRANSCRIPT_SETTLE: "objects" },
+  before: { SYNC_KEEP_ENCODED: "false", TRANSCRIPT_SETTLE: "false" },
+};
 type Schema = (typeof SCHEMAS)[number];
-const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,objects,before").map((schema) => {
-  if (!(SCHEMAS as readonly string[]).includes(schema))
-    throw new Error(`unknown schema ${schema} (${SCHEMAS.join(", ")})`);
-  return schema as Schema;
-});
+const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,strings,objects,before").map(
+  (schema) => {
+    if (!(SCHEMAS as readonly string[]).includes(schema))
+      throw new Error(`unknown schema ${schema} (${SCHEMAS.join(", ")})`);
+    return schema as Schema;
+  },
+);
 const MESSAGES = Number(arg("messages", SMOKE ? "20" : "10000"));
 const LONG_OUTPUTS = SMOKE ? 2 : 170;
 const JOINS = SMOKE ? 2 : 5;
@@ -150,9 +159,11 @@ async function main() {
   const late: Partial<Record<RuntimePath, LateJoins>> = {};
   const lateBefore: Partial<Record<RuntimePath, LateJoins>> = {};
   const lateObjects: Partial<Record<RuntimePath, LateJoins>> = {};
+  const lateStrings: Partial<Record<RuntimePath, LateJoins>> = {};
   for (const path of LATE_JOIN_PATHS) {
     // Every schema on the same path one after the other: the same machine within minutes.
     if (LATE_JOIN_SCHEMAS.includes("lean")) late[path] = await lateJoins(path, "lean");
+    if (LATE_JOIN_SCHEMAS.includes("strings")) lateStrings[path] = await lateJoins(path, "strings");
     if (LATE_JOIN_SCHEMAS.includes("objects")) lateObjects[path] = await lateJoins(path, "objects");
     if (LATE_JOIN_SCHEMAS.includes("before")) lateBefore[path] = await lateJoins(path, "before");
   }
@@ -179,6 +190,7 @@ async function main() {
     lateJoin: late,
     lateJoinBefore: lateBefore,
     lateJoinObjects: lateObjects,
+    lateJoinStrings: lateStrings,
   };
   const judged = goals(results);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
@@ -229,12 +241,7 @@ async function lateJoins(path: RuntimePath, schema: Schema): Promise<LateJoins> 
   // The fake agent checks the room's token with the key the Worker has.
   const agentKey = ensureDevVars(8788).AGENT_KEY;
   const agentHost = await startFakeAgentHost(agentKey);
-  const vars: Record<string, string> =
-    schema === "before"
-      ? { TRANSCRIPT_SETTLE: "false" }
-      : schema === "objects"
-        ? { TRANSCRIPT_SETTLE: "objects" }
-        : {};
+  const vars = SCHEMA_VARS[schema];
   const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey, vars });
   const kill = () => stack.kill();
   process.on("exit", kill);

@@ -18,6 +18,8 @@ export interface Env {
   FRAME_BUDGET_ADAPTIVE?: string;
   /** "false": messages never settle, the document as before issue 24; "objects": settled as objects, not strings (the bench's comparisons). */
   TRANSCRIPT_SETTLE?: string;
+  /** "false": every new viewer's sync encodes the whole document again, as before issue 24 (the bench's comparison). */
+  SYNC_KEEP_ENCODED?: string;
   /** Seconds a viewer socket lives on one check of its access before it reconnects with fresh credentials; default in viewers/revocations.ts. */
   SOCKET_LEASE_SECONDS?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */

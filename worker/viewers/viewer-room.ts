@@ -87,7 +87,7 @@ export abstract class ViewerRoom extends ViewerServer {
   attachShard(name: string): { parts: Uint8Array[]; presence: Uint8Array | null } {
     this.#shards.attach(name);
     return {
-      parts: this.encodedState.everything(),
+      parts: this.everything(),
       presence: this.#shards.presenceSnapshot(),
     };
   }

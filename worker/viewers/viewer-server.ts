@@ -12,6 +12,7 @@ import { encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awaren
 import type { Env } from "../env";
 import { MESSAGE_AWARENESS, SYNC_PART_BYTES, syncAnswer, syncStep1StateVector } from "./sync-answer";
 import { EncodedState } from "./encoded-state";
+import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerConnections, identityFrom, type ConnectionIdentity } from "./connections";
 import { RevocationMemory, type Revocation } from "./revocations";
 
@@ -26,7 +27,7 @@ export abstract class ViewerServer extends YServer<Env> {
   /** Access taken away lately: a ticket issued before it opens nothing (revocations.ts). */
   protected readonly revocations = new RevocationMemory(this.ctx.storage.sql);
   /** The whole document, kept encoded for the next viewer who joins knowing nothing of it. */
-  protected readonly encodedState = new EncodedState(this.document, SYNC_PART_BYTES);
+  readonly #encodedState = new EncodedState(this.document, SYNC_PART_BYTES);
   /** Sockets partyserver has wrapped as connections (see getConnections). */
   readonly #wrapped = new WeakSet<WebSocket>();
 
@@ -76,8 +77,14 @@ export abstract class ViewerServer extends YServer<Env> {
       super.onMessage(connection, frame);
       return;
     }
-    for (const part of syncAnswer(this.document, stateVector, () => this.encodedState.everything()))
-      connection.send(part);
+    for (const part of syncAnswer(this.document, stateVector, () => this.everything())) connection.send(part);
+  }
+
+  /** The whole document in parts: kept encoded between joins unless SYNC_KEEP_ENCODED=false. */
+  protected everything(): Uint8Array[] {
+    return this.env.SYNC_KEEP_ENCODED === "false"
+      ? encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES)
+      : this.#encodedState.everything();
   }
 
   /** The presence of a closed socket goes with it, whatever the client said last. */
