@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   AdaptiveFrameBudget,
   BUSY_SHARE,
+  ISOLATE_THREAD,
   MAX_CUT,
   RAISE,
+  ThreadMeter,
   WINDOW_MS,
 } from "../../worker/viewers/adaptive-budget";
 import { fanOutConfig, frameBudget } from "../../worker/viewers/fan-out-config";
@@ -118,7 +120,67 @@ describe("AdaptiveFrameBudget", () => {
   });
 });
 
+describe("AdaptiveFrameBudget, objects sharing one thread (a room and its shard in one isolate)", () => {
+  /**
+   * Two budgets on one clock, fed windows of interleaved flushes: each object's flushes keep the thread
+   * busy `share` of the time, the other's in between (so its own timer never sees them).
+   */
+  function twoOnOneThread(thread: () => ThreadMeter) {
+    let now = 0;
+    const room = new AdaptiveFrameBudget(limits, () => now, thread());
+    const shard = new AdaptiveFrameBudget(limits, () => now, thread());
+    const window = (framesPerSecond: number, share: number) => {
+      for (let i = 0; i < 10; i++) {
+        // The shard's timer fires half way between the room's; the room's windows end with its tenth flush.
+        for (const budget of [shard, room]) {
+          now += WINDOW_MS / 20;
+          budget.waited();
+          budget.sent((framesPerSecond * WINDOW_MS) / 10 / 1000, (share * WINDOW_MS) / 10);
+        }
+      }
+    };
+    return { room, shard, window };
+  }
+
+  it("raises neither while together they keep the thread busy, though each alone would have been raised", () => {
+    const shared = new ThreadMeter();
+    const together = twoOnOneThread(() => shared);
+    // 500 viewers each at the fixed budget's 5,000 frames a second, each taking 0.35 of the thread: 0.7 in all.
+    for (let i = 0; i < 4; i++) together.window(5_000, 0.35);
+    expect([together.room.perSecond, together.shard.perSecond]).toEqual([5_000, 5_000]);
+    // Each judging only its own flushes sees 0.35 and raises: the two overran the thread at 1,000 viewers.
+    const apart = twoOnOneThread(() => new ThreadMeter());
+    apart.window(5_000, 0.35);
+    expect(apart.room.perSecond).toBeCloseTo(5_000 * RAISE);
+  });
+
+  it("cuts in proportion to what it sent when together they lag, and raises when together they are on time", () => {
+    const shared = new ThreadMeter();
+    const { room, shard, window } = twoOnOneThread(() => shared);
+    window(5_000, 0.5); // 1.0 of the thread in all: cut to what keeps the two at BUSY_SHARE
+    expect(room.perSecond).toBeCloseTo(5_000 * BUSY_SHARE);
+    const cut = room.perSecond;
+    window(cut, 0.2); // 0.4 in all
+    expect(room.perSecond).toBeCloseTo(cut * RAISE);
+  });
+
+  it("counts a span once where the two objects' spans overlap", () => {
+    const thread = new ThreadMeter();
+    thread.busy(0, 10);
+    thread.busy(5, 12); // the shard's timer also waited for the room's flush
+    thread.busy(20, 25);
+    expect(thread.busyMs).toBe(17);
+  });
+});
+
 describe("the fan-out's budget from the Worker's vars", () => {
+  it("gives every object's budget the isolate's one thread to judge", () => {
+    const before = ISOLATE_THREAD.busyMs;
+    frameBudget({} as Env).sent?.(100, 5);
+    frameBudget({} as Env).sent?.(100, 5);
+    expect(ISOLATE_THREAD.busyMs).toBeGreaterThan(before);
+  });
+
   const env = (
     vars: Partial<
       Record<

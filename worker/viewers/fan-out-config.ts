@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "../env";
-import { AdaptiveFrameBudget } from "./adaptive-budget";
+import { AdaptiveFrameBudget, ISOLATE_THREAD } from "./adaptive-budget";
 import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "./throttle";
 
 /**
@@ -64,11 +64,11 @@ export function frameBudget(env: Env): FrameBudget {
   const config = fanOutConfig(env);
   const start = config.startFramesPerSecond;
   if (!config.adaptive) return { perSecond: start, burst: start / 5 };
-  return new AdaptiveFrameBudget({
-    start,
-    ceiling: config.ceilingFramesPerSecond,
-    floor: Math.min(FRAME_BUDGET_FLOOR, start),
-  });
+  return new AdaptiveFrameBudget(
+    { start, ceiling: config.ceilingFramesPerSecond, floor: Math.min(FRAME_BUDGET_FLOOR, start) },
+    undefined,
+    ISOLATE_THREAD,
+  );
 }
 
 /** How a room answers an upgrade it places on a shard: the shard's name. */
