@@ -31,15 +31,6 @@ export const ON_TIME = 0.75;
 export const RAISE = 1.2;
 /** One window cuts the budget at most this many times: a pause of the whole machine is not the fan-out's doing. */
 export const MAX_CUT = 2;
-/**
- * Below its start a budget is cut only while its flushes reach this many sockets. A smaller fan-out
- * (100 viewers: 5,000 frames a second at the agent's pace, which the fixed budget sends at once) cannot be
- * what keeps the thread busy: its timers lag because the machine is busy, and coalescing its deltas
- * would only delay them (p99 1.9× the fixed budget's at 100 viewers on a machine at load 14). A flush to
- * 250 sockets at every delta is 12,500 frames a second, 2.5× what the fixed budget sends: there the
- * fan-out is most of the thread's work, and cutting it is what keeps the thread on time.
- */
-export const CUT_BELOW_START_FROM_FRAMES = 250;
 
 export interface AdaptiveBudgetLimits {
   /** Where a new object starts, before it has measured anything. */
@@ -82,8 +73,6 @@ export class AdaptiveFrameBudget implements FrameBudget {
   /** The current window: since when, the frames sent, the thread's busy time when it began, whether deltas waited. */
   #since: number;
   #frames = 0;
-  /** The most frames one report of the window carried: how many sockets a flush reaches. */
-  #largestFlush = 0;
   #busyAtStart = 0;
   #waited = false;
 
@@ -118,19 +107,13 @@ export class AdaptiveFrameBudget implements FrameBudget {
     // After a quiet spell the window starts with this flush: idle time says nothing of the thread's cost.
     if (now - this.#since > 4 * WINDOW_MS) this.#restart(now - busyMs);
     this.#frames += frames;
-    this.#largestFlush = Math.max(this.#largestFlush, frames);
     this.#thread.busy(now - busyMs, now);
     const elapsed = now - this.#since;
     if (elapsed < WINDOW_MS) return;
     const share = (this.#thread.busyMs - this.#busyAtStart) / elapsed;
     if (share > BUSY_SHARE) {
       const keptAtShare = ((this.#frames * 1000) / elapsed) * (BUSY_SHARE / share);
-      const lowest = this.#largestFlush >= CUT_BELOW_START_FROM_FRAMES ? 0 : this.#limits.start;
-      this.#perSecond = Math.max(
-        Math.min(keptAtShare, this.#perSecond),
-        this.#perSecond / MAX_CUT,
-        Math.min(lowest, this.#perSecond),
-      );
+      this.#perSecond = Math.max(Math.min(keptAtShare, this.#perSecond), this.#perSecond / MAX_CUT);
     } else if (this.#waited && share < ON_TIME * BUSY_SHARE) this.#perSecond *= RAISE;
     this.#perSecond = clamp(this.#perSecond, this.#limits.floor, this.#limits.ceiling);
     this.#restart(now);
@@ -139,7 +122,6 @@ export class AdaptiveFrameBudget implements FrameBudget {
   #restart(since: number): void {
     this.#since = since;
     this.#frames = 0;
-    this.#largestFlush = 0;
     this.#busyAtStart = this.#thread.busyMs;
     this.#waited = false;
   }
