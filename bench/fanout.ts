@@ -1,18 +1,19 @@
 /**
  * Fan-out at the runtime's floor (issue 24): Tandem on both local paths, under `wrangler dev` (through its
- * proxy) and through Miniflare (workerd directly, as production has no proxy), with the adaptive frame
- * budget (auto) and the fixed one (fixed); the bare workerd floor on both paths; Hocuspocus. Every
+ * proxy) and through Miniflare (workerd directly, as production has no proxy), with the defaults (auto:
+ * the fixed frame budget) and the adaptive budget (adaptive); the bare workerd floor on both paths; Hocuspocus. Every
  * contender runs at each N before the next N, in a rotating order, so all see the same machine at the
  * same minutes. Prints p50/p95/p99 token → every viewer, delivered, connect, bytes per viewer and memory;
  * late joins of long transcripts; what each change bought; the issue's goals, met or missed by how much.
  * Saves bench/results/<date>.json and .svg.
- *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,fixed
+ *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,adaptive
  *     --paths wrangler,miniflare --min-samples 1000 --no-hocuspocus --no-floor --skip-late-join
  *     --late-join-paths wrangler,miniflare --messages 10000 --out <name> --smoke]
  * --smoke (npm test runs it): every part once at a tiny size, nothing saved; it proves the bench runs.
- * Variants: auto (the defaults), fixed (FRAME_BUDGET_ADAPTIVE=false: 5,000 frames/s), on (every viewer on
+ * Variants: auto (the defaults), adaptive (FRAME_BUDGET_ADAPTIVE=true), fixed (=false: 5,000 frames/s,
+ * the default since issue 24's finish), on (every viewer on
  * a shard), off (every viewer on the room), unthrottled (off, every delta at once), budget:<n> (off, fixed
- * at n frames/s), ceiling:<n> (the defaults, FRAME_BUDGET_PER_SECOND=n).
+ * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -52,7 +53,7 @@ const paths = (name: string) =>
 const SMOKE = flag("smoke");
 const VIEWERS = list("viewers", SMOKE ? "1,3" : "1,10,100,500,1000").map(Number);
 const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
-const VARIANTS = list("variants", SMOKE ? "auto" : "auto,fixed");
+const VARIANTS = list("variants", SMOKE ? "auto" : "auto,adaptive");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
 /**
@@ -85,6 +86,7 @@ if (TOKENS > 1000) throw new Error("at most 1000 tokens a round");
 const NEVER = "1000000";
 function varsOf(variant: string): Record<string, string> {
   if (variant === "auto") return {};
+  if (variant === "adaptive") return { FRAME_BUDGET_ADAPTIVE: "true" };
   if (variant === "fixed") return { FRAME_BUDGET_ADAPTIVE: "false" };
   if (variant === "on") return { SHARD_AFTER_VIEWERS: "0" };
   if (variant === "off") return { SHARD_AFTER_VIEWERS: NEVER };
@@ -97,7 +99,8 @@ function varsOf(variant: string): Record<string, string> {
   const [kind, value] = variant.split(":");
   if (kind === "budget" && /^\d+$/.test(value))
     return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: value };
-  if (kind === "ceiling" && /^\d+$/.test(value)) return { FRAME_BUDGET_PER_SECOND: value };
+  if (kind === "ceiling" && /^\d+$/.test(value))
+    return { FRAME_BUDGET_ADAPTIVE: "true", FRAME_BUDGET_PER_SECOND: value };
   throw new Error(`unknown variant ${variant}`);
 }
 

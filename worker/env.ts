@@ -12,9 +12,9 @@ export interface Env {
   /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in viewers/fan-out-config.ts. */
   SHARD_AFTER_VIEWERS?: string;
   VIEWERS_PER_SHARD?: string;
-  /** Frames a second one room or shard sends at most (its adaptive budget's ceiling); defaults in viewers/fan-out-config.ts. */
+  /** Frames a second one room or shard sends at most (an adaptive budget's ceiling); defaults in viewers/fan-out-config.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
-  /** "false": the budget stays at FRAME_BUDGET_PER_SECOND instead of adapting to the object's thread. */
+  /** "true": the budget adapts to the object's thread, up to FRAME_BUDGET_PER_SECOND; else it stays there (the default). */
   FRAME_BUDGET_ADAPTIVE?: string;
   /** "false": messages never settle, the document as before issue 24; "objects": settled as objects, not strings (the bench's comparisons). */
   TRANSCRIPT_SETTLE?: string;

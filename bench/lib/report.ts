@@ -111,11 +111,11 @@ export function tables(results: Results): string {
   ];
   const columns: [string, string, string][] = [];
   for (const path of results.config.paths) {
-    columns.push([
-      `adaptive ÷ fixed budget (${path})`,
-      tandemName(DEFAULTS, path),
-      tandemName("fixed", path),
-    ]);
+    // Since issue 24's finish the defaults (auto) fix the budget; before, auto adapted and `fixed` was the comparison.
+    const [adaptive, fixed] = results.rounds[tandemName("adaptive", path)]
+      ? ["adaptive", DEFAULTS]
+      : [DEFAULTS, "fixed"];
+    columns.push([`adaptive ÷ fixed budget (${path})`, tandemName(adaptive, path), tandemName(fixed, path)]);
     columns.push([`Tandem ÷ floor (${path})`, tandemName(DEFAULTS, path), floorName(path)]);
     columns.push([`Tandem ÷ Hocuspocus (${path})`, tandemName(DEFAULTS, path), HOCUSPOCUS]);
   }

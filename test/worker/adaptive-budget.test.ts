@@ -176,8 +176,9 @@ describe("AdaptiveFrameBudget, objects sharing one thread (a room and its shard 
 describe("the fan-out's budget from the Worker's vars", () => {
   it("gives every object's budget the isolate's one thread to judge", () => {
     const before = ISOLATE_THREAD.busyMs;
-    frameBudget({} as Env).sent?.(100, 5);
-    frameBudget({} as Env).sent?.(100, 5);
+    const adaptive = { FRAME_BUDGET_ADAPTIVE: "true" } as Env;
+    frameBudget(adaptive).sent?.(100, 5);
+    frameBudget(adaptive).sent?.(100, 5);
     expect(ISOLATE_THREAD.busyMs).toBeGreaterThan(before);
   });
 
@@ -190,11 +191,24 @@ describe("the fan-out's budget from the Worker's vars", () => {
     >,
   ) => vars as Env;
 
-  it("adapts by default, from 5,000 up to 40,000, and places viewers as the fixed 5,000 did (500 a room)", () => {
+  it("is fixed at 5,000 by default, with a fifth of a second as the burst, 500 viewers a room", () => {
     const budget = frameBudget(env({}));
+    expect(budget).not.toBeInstanceOf(AdaptiveFrameBudget);
+    expect(budget).toMatchObject({ perSecond: 5_000, burst: 1_000 });
+    expect(fanOutConfig(env({}))).toEqual({
+      adaptive: false,
+      startFramesPerSecond: 5_000,
+      ceilingFramesPerSecond: 5_000,
+      shardAfterViewers: 500,
+      viewersPerShard: 500,
+    });
+  });
+
+  it("adapts with FRAME_BUDGET_ADAPTIVE=true, from 5,000 up to 40,000, and places viewers as the fixed 5,000 does", () => {
+    const budget = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "true" }));
     expect(budget).toBeInstanceOf(AdaptiveFrameBudget);
     expect(budget.perSecond).toBe(5_000);
-    expect(fanOutConfig(env({}))).toEqual({
+    expect(fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "true" }))).toEqual({
       adaptive: true,
       startFramesPerSecond: 5_000,
       ceilingFramesPerSecond: 40_000,
@@ -204,25 +218,27 @@ describe("the fan-out's budget from the Worker's vars", () => {
   });
 
   it("gives each object a budget of its own", () => {
-    expect(frameBudget(env({}))).not.toBe(frameBudget(env({})));
+    const adaptive = env({ FRAME_BUDGET_ADAPTIVE: "true" });
+    expect(frameBudget(adaptive)).not.toBe(frameBudget(adaptive));
   });
 
-  it("takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
-    expect(fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
+  it("adapting, takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
+    const adaptive = { FRAME_BUDGET_ADAPTIVE: "true" };
+    expect(fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
       startFramesPerSecond: 5_000,
       ceilingFramesPerSecond: 8_000,
       shardAfterViewers: 500,
     });
-    const low = fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "2000" }));
+    const low = fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" }));
     expect(low).toMatchObject({
       startFramesPerSecond: 2_000,
       ceilingFramesPerSecond: 2_000,
       shardAfterViewers: 200,
     });
-    expect(frameBudget(env({ FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
+    expect(frameBudget(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
   });
 
-  it("is fixed with FRAME_BUDGET_ADAPTIVE=false: 5,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
+  it("is fixed, also with FRAME_BUDGET_ADAPTIVE=false: 5,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
     const fixed = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "false" }));
     expect(fixed).not.toBeInstanceOf(AdaptiveFrameBudget);
     expect(fixed).toMatchObject({ perSecond: 5_000, burst: 1_000 });
@@ -235,6 +251,6 @@ describe("the fan-out's budget from the Worker's vars", () => {
   it("falls back to the defaults for a var that is no number or no switch", () => {
     expect(
       fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "lots", FRAME_BUDGET_ADAPTIVE: "maybe" })),
-    ).toMatchObject({ adaptive: true, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 40_000 });
+    ).toMatchObject({ adaptive: false, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 5_000 });
   });
 });

@@ -40,7 +40,7 @@ export abstract class ViewerRoom extends ViewerServer {
     return this.viewerCount() + this.#shards.count;
   }
 
-  /** This room's own frame budget (adaptive unless FRAME_BUDGET_ADAPTIVE=false; at most FRAME_BUDGET_PER_SECOND). */
+  /** This room's own frame budget (fixed, or adaptive with FRAME_BUDGET_ADAPTIVE=true; at most FRAME_BUDGET_PER_SECOND). */
   protected frameBudget(): FrameBudget {
     return frameBudget(this.env);
   }
