@@ -35,7 +35,7 @@ beforeAll(async () => {
     stateRoot: await tempDir("tandem-state-"),
     workspaceRoot: await tempDir("tandem-host-"),
     archiveRoot: await tempDir("tandem-arch-"),
-    graceMs: 150,
+    graceMs: 10_000, // a reconnect on a busy CI run can take far longer than a short grace
     offlineTokenDelayMs: 1,
     log: quiet,
   });
@@ -46,7 +46,7 @@ beforeAll(async () => {
     stateRoot: await tempDir("tandem-state-"),
     workspace: containerWorkspace,
     archiveRoot: await tempDir("tandem-arch-"),
-    graceMs: 150,
+    graceMs: 10_000,
     offlineTokenDelayMs: 1,
     log: quiet,
   });
