@@ -48,10 +48,20 @@ export async function person(
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`[${name} page error]`, err.message));
   watch(name, context);
-  await page.goto("/");
-  await page.getByLabel("Your name").fill(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Workspaces" }).waitFor();
+  try {
+    await page.goto("/");
+    await page.getByLabel("Your name").fill(name);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Workspaces" }).waitFor();
+  } catch (err) {
+    const shown = await page
+      .locator("body")
+      .innerText({ timeout: 2_000 })
+      .catch(() => "(no body)");
+    console.error(`[${name}] could not sign in at ${page.url()}; the page shows: ${shown.slice(0, 500)}`);
+    for (const line of watched.get(name)?.recent ?? []) console.error(`[${name}]   ${line}`);
+    throw err;
+  }
   const me = (await (await page.request.get("/api/me")).json()) as { user: { email: string } };
   return { name, email: me.user.email, context, page };
 }
