@@ -16,6 +16,7 @@ import {
   until,
   HOST_KEY,
   linkHeaders,
+  STOPPED_WITHIN_MS,
 } from "./helpers";
 
 let host: AgentHost;
@@ -244,7 +245,7 @@ describe("agent host", () => {
     client.send({ type: "stop" });
     client.send({ type: "user_message", seq: 2, text: "not started after stop", author: "alice" });
     await client.waitFor((f) => f.type === "stopped", "stopped");
-    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(Date.now() - stoppedAt).toBeLessThan(STOPPED_WITHIN_MS);
     expect(client.of("tool_result")[0]).toMatchObject({
       isError: true,
       stopped: true,
