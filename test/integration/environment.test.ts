@@ -6,6 +6,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ENVIRONMENTS_KEPT, environmentsPrefix } from "../../worker/protocol/environment";
 import type { SessionRecord } from "../../worker/session/record";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import {
@@ -114,7 +115,10 @@ describe("the environment of a workspace", () => {
       const { owner, ws, setEnvironment } = await workspace();
       await setEnvironment(SETUP);
 
+      const environments = async () =>
+        (await env.ARTIFACTS.list({ prefix: environmentsPrefix(ws) })).objects.map((o) => o.key);
       const cold = await session(owner, ws);
+      const [first] = await eventually(environments, (keys) => keys.length === 1, 10_000);
       expect(cold.setups.map((b) => [b.source, b.status, b.exitCode])).toEqual([
         ["workspace setup script", "done", 0],
         ["envapp/.tandem/setup.sh", "done", 0],
@@ -152,6 +156,15 @@ describe("the environment of a workspace", () => {
       const moved = await session(owner, ws);
       expect(moved.setups.map((b) => b.status)).toEqual(["done", "done"]);
       expect(moved.files.get("repo-setup-ran")).toBe(commit);
+      // Three set up (the warm start made none): all kept.
+      expect(await eventually(environments, (keys) => keys.length === 3, 10_000)).toContain(first);
+
+      // One commit more: a fourth environment, and the workspace keeps the newest three.
+      await control("/repo/env/commit");
+      const fourth = await session(owner, ws);
+      expect(fourth.setups.map((b) => b.status)).toEqual(["done", "done"]);
+      const kept = await eventually(environments, (keys) => !keys.includes(first), 10_000);
+      expect(kept).toHaveLength(ENVIRONMENTS_KEPT);
     },
   );
 
