@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentHost, startAgentHost } from "../../containers/agent/server";
+import type { AgentHost } from "../../containers/agent/server";
 import { INCARNATION_HEADER } from "@tandem/protocol/agent";
 import {
   CONFIG,
@@ -16,6 +16,7 @@ import {
   linkHeaders,
   makeBareRepo,
   removeTempDirs,
+  testHost,
   startFrame,
   tempDir,
   until,
@@ -29,28 +30,10 @@ let counter = 0;
 const newId = () => `durable-${++counter}`;
 
 beforeAll(async () => {
-  const quiet = () => {};
-  host = await startAgentHost({
-    key: HOST_KEY,
-    port: 0,
-    stateRoot: await tempDir("tandem-state-"),
-    workspaceRoot: await tempDir("tandem-host-"),
-    archiveRoot: await tempDir("tandem-arch-"),
-    graceMs: 150, // the archive tests wait for a stopped session to go
-    offlineTokenDelayMs: 1,
-    log: quiet,
-  });
+  // The archive tests wait for a stopped session to go: a short grace.
+  host = await testHost({ graceMs: 150, offlineTokenDelayMs: 1 });
   containerWorkspace = await tempDir("tandem-container-ws-");
-  container = await startAgentHost({
-    key: HOST_KEY,
-    port: 0,
-    stateRoot: await tempDir("tandem-state-"),
-    workspace: containerWorkspace,
-    archiveRoot: await tempDir("tandem-arch-"),
-    graceMs: 150,
-    offlineTokenDelayMs: 1,
-    log: quiet,
-  });
+  container = await testHost({ workspace: containerWorkspace, graceMs: 150, offlineTokenDelayMs: 1 });
 });
 afterAll(async () => {
   await host.close();
@@ -101,16 +84,7 @@ describe("agent incarnations", () => {
   // Its own host, whose grace outlasts a reconnect on a busy CI run (150 ms did not, once).
   let patient: AgentHost;
   beforeAll(async () => {
-    patient = await startAgentHost({
-      key: HOST_KEY,
-      port: 0,
-      stateRoot: await tempDir("tandem-state-"),
-      workspaceRoot: await tempDir("tandem-host-"),
-      archiveRoot: await tempDir("tandem-arch-"),
-      graceMs: 30_000,
-      offlineTokenDelayMs: 1,
-      log: () => {},
-    });
+    patient = await testHost({ graceMs: 30_000, offlineTokenDelayMs: 1 });
   });
   afterAll(async () => {
     await patient.close();
@@ -217,16 +191,7 @@ describe.each([
 
 describe("stop and completion", () => {
   it("stop in the middle of a long streamed reply: stopped within 2 s, the partial reply kept", async () => {
-    const slow = await startAgentHost({
-      key: HOST_KEY,
-      port: 0,
-      stateRoot: await tempDir("tandem-state-"),
-      workspaceRoot: await tempDir("tandem-host-"),
-      archiveRoot: await tempDir("tandem-arch-"),
-      graceMs: 150,
-      offlineTokenDelayMs: 5,
-      log: () => {},
-    });
+    const slow = await testHost({ graceMs: 150, offlineTokenDelayMs: 5 });
     try {
       const id = newId();
       const client = await open(slow, id);
@@ -280,16 +245,7 @@ describe("stop and completion", () => {
   });
 
   it("reports an archive over the cap and keeps none", async () => {
-    const small = await startAgentHost({
-      key: HOST_KEY,
-      port: 0,
-      stateRoot: await tempDir("tandem-state-"),
-      workspaceRoot: await tempDir("tandem-host-"),
-      archiveRoot: await tempDir("tandem-arch-"),
-      archiveMaxBytes: 2048,
-      graceMs: 150,
-      log: () => {},
-    });
+    const small = await testHost({ archiveMaxBytes: 2048, graceMs: 150 });
     try {
       const id = newId();
       const client = await open(small, id);

@@ -13,6 +13,7 @@ import {
   type StartFrame,
   type ToAgentFrame,
 } from "@tandem/protocol/agent";
+import { type AgentHost, type AgentHostOptions, startAgentHost } from "../../containers/agent/server";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { agentLinkToken } from "@tandem/protocol/agent-auth";
 import { liveModelThinking } from "../fakes/catalog";
@@ -51,6 +52,22 @@ export async function tempDir(prefix = "tandem-test-"): Promise<string> {
   cleanups.push(dir);
   return dir;
 }
+/**
+ * An agent host on a free port with temporary state, archives and (unless `workspace` names the
+ * container's one) a workspace root, quiet, with whatever else the test sets.
+ */
+export async function testHost(options: Partial<AgentHostOptions> = {}): Promise<AgentHost> {
+  return startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    ...(options.workspace ? {} : { workspaceRoot: await tempDir("tandem-host-") }),
+    archiveRoot: await tempDir("tandem-arch-"),
+    log: () => {},
+    ...options,
+  });
+}
+
 export async function removeTempDirs(): Promise<void> {
   await Promise.all(cleanups.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
