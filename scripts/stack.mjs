@@ -2,7 +2,7 @@
 // `wrangler dev`. Used by `npm start` and by the end-to-end tests (with their own ports and state).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { agentImage, dockerHost, dockerUnavailable } from "./containers/engine.mjs";
@@ -31,15 +31,20 @@ export function buildWeb() {
   const web = join(root, "web");
   if (!existsSync(join(web, "package.json"))) return;
   if (!existsSync(join(web, "node_modules"))) run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: web });
-  const built = join(web, "build", "index.html");
+  // The stamp is written after a build that finished: a build that failed or was cut short (two builds at
+  // once, one removing what the other wrote) leaves none, and the next run builds again instead of serving
+  // an index.html whose assets are gone.
+  const stamp = join(web, "node_modules", ".tandem-web-built");
   const sources = Math.max(
     newest(join(web, "src")),
     newest(join(root, "worker", "protocol")),
     statSync(join(web, "vite.config.ts")).mtimeMs,
   );
-  if (existsSync(built) && statSync(built).mtimeMs > sources && process.env.TANDEM_REBUILD_WEB !== "1")
+  if (existsSync(stamp) && statSync(stamp).mtimeMs > sources && process.env.TANDEM_REBUILD_WEB !== "1")
     return;
+  rmSync(stamp, { force: true });
   run("npm", ["run", "build"], { cwd: web });
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
 /**

@@ -218,10 +218,36 @@ function start(part, index) {
           `\n${ok ? "✓" : "✗"} ${part.name}: ${seconds(from)} s, CPU ${cpu.toFixed(1)} s${ok ? "" : ` (exit ${code ?? signal})`}  [${file}]`,
         );
         console.log(shown.map((line) => `  │ ${line}`).join("\n"));
-        resolve({ part, ok, seconds: seconds(from), cpu });
+        resolve({ part, ok, seconds: seconds(from), cpu, file });
       });
     });
   });
+}
+
+/**
+ * The lines of a failed part's log that say why (vitest's FAIL and assertion lines, node:test's `not ok`
+ * and errors, the browser story's own account), printed again at the very end: a CI record that keeps
+ * only the end of the output still names the failing tests.
+ */
+function digest(part, file) {
+  const why =
+    /FAIL|×|not ok|Error|error:|expected|Expected|Received|Timeout|timed out|location:|waiting for|\[story\]|❯ .*:\d+:\d+/;
+  const all = readFileSync(file, "utf8")
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n");
+  // node:test reports every step after a failed one as `not ok … cancelled`: only the failure says why.
+  for (let i = 0; i < all.length; i++) {
+    if (!/did not finish before its parent/.test(all[i])) continue;
+    let from = i;
+    while (from > 0 && i - from < 6 && !/not ok/.test(all[from])) from--;
+    all.fill("", from, Math.min(i + 2, all.length));
+  }
+  const lines = all.filter(
+    (line) => why.test(line) && !/^\s*✓|uncaught exception|outputGateBroken|NOSENTRY|\[cause\]/.test(line),
+  );
+  const shown = lines.slice(0, 60).map((line) => `  │ ${line.slice(0, 300)}`);
+  if (lines.length > shown.length) shown.push(`  │ … ${lines.length - shown.length} more in ${file}`);
+  return [`why "${part.name}" failed:`, ...shown].join("\n");
 }
 
 /** User + system seconds of the part's children, from bash's `times` (its second line). */
@@ -255,6 +281,7 @@ const cpu = results.reduce((sum, result) => sum + result.cpu, 0);
 console.log(
   `  ${"total (wall clock, with the preparation)".padEnd(56)} ${seconds(started).padStart(8)} ${cpu.toFixed(1).padStart(7)}`,
 );
-const failed = results.filter((result) => !result.ok).length;
-console.log(`\nparts: ${results.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+const failed = results.filter((result) => !result.ok);
+for (const { part, file } of failed) console.log(`\n${digest(part, file)}`);
+console.log(`\nparts: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_TAG_ENV } from "../../containers/agent/claude/process";
 import { DUMMY_API_KEY } from "../../containers/agent/claude/options";
 import { type ClaudeHarness, environOf, reply, startClaudeHarness } from "./claude-harness";
-import { CONFIG, DoClient, removeTempDirs, startFrame, until } from "./helpers";
+import { CONFIG, DoClient, removeTempDirs, startFrame, STOPPED_WITHIN_MS, until } from "./helpers";
 
 let h: ClaudeHarness;
 beforeAll(async () => {
@@ -80,7 +80,7 @@ describe("Stop", () => {
     const asked = Date.now();
     client.send({ type: "stop" });
     await client.waitFor((f) => f.type === "stopped", "stopped");
-    expect(Date.now() - asked).toBeLessThan(2000);
+    expect(Date.now() - asked).toBeLessThan(STOPPED_WITHIN_MS);
     expect(await processesNamed(stray)).toEqual([]);
     const result = client.of("tool_result").find((f) => f.id === "toolu_long");
     expect(result).toMatchObject({ stopped: true, isError: true });

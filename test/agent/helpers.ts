@@ -13,11 +13,20 @@ import {
   type StartFrame,
   type ToAgentFrame,
 } from "@tandem/protocol/agent";
+import { type AgentHost, type AgentHostOptions, startAgentHost } from "../../containers/agent/server";
 import type { SessionConfig } from "@tandem/protocol/session-config";
 import { agentLinkToken } from "@tandem/protocol/agent-auth";
 import { liveModelThinking } from "../fakes/catalog";
 
 /** The agent host's key in these tests; DoClient signs its socket with it, as the room does. */
+/**
+ * How long a stop may take in these tests: far below the 20 s commands and long replies they stop (the
+ * work was cancelled, not waited out), but not the product's 2 s. These files run under `nice` beside the
+ * rest of the suite, where a stop that takes 0.3 s quiet once took 2.7 s; the 2 s promise is timed by
+ * test/reliability/stop.test.ts, at normal priority, many times over.
+ */
+export const STOPPED_WITHIN_MS = 6_000;
+
 export const HOST_KEY = "test-agent-host-key-0123456789abcdef";
 
 /** The headers the room sends on every request to the agent. */
@@ -43,6 +52,22 @@ export async function tempDir(prefix = "tandem-test-"): Promise<string> {
   cleanups.push(dir);
   return dir;
 }
+/**
+ * An agent host on a free port with temporary state, archives and (unless `workspace` names the
+ * container's one) a workspace root, quiet, with whatever else the test sets.
+ */
+export async function testHost(options: Partial<AgentHostOptions> = {}): Promise<AgentHost> {
+  return startAgentHost({
+    key: HOST_KEY,
+    port: 0,
+    stateRoot: await tempDir("tandem-state-"),
+    ...(options.workspace ? {} : { workspaceRoot: await tempDir("tandem-host-") }),
+    archiveRoot: await tempDir("tandem-arch-"),
+    log: () => {},
+    ...options,
+  });
+}
+
 export async function removeTempDirs(): Promise<void> {
   await Promise.all(cleanups.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }

@@ -47,12 +47,47 @@ export async function person(
   if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`[${name} page error]`, err.message));
-  await page.goto("/");
-  await page.getByLabel("Your name").fill(name);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Workspaces" }).waitFor();
+  watch(name, context);
+  try {
+    await page.goto("/");
+    await page.getByLabel("Your name").fill(name);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Workspaces" }).waitFor();
+  } catch (err) {
+    const shown = await page
+      .locator("body")
+      .innerText({ timeout: 2_000 })
+      .catch(() => "(no body)");
+    console.error(`[${name}] could not sign in at ${page.url()}; the page shows: ${shown.slice(0, 500)}`);
+    for (const line of watched.get(name)?.recent ?? []) console.error(`[${name}]   ${line}`);
+    throw err;
+  }
   const me = (await (await page.request.get("/api/me")).json()) as { user: { email: string } };
   return { name, email: me.user.email, context, page };
+}
+
+/**
+ * What each person's pages said lately (console errors, API answers of 400 and up, failed requests): a
+ * failed story step prints it with a screenshot of every page, so a CI log says why a wait ran out.
+ */
+export const watched = new Map<string, { context: BrowserContext; recent: string[] }>();
+
+function watch(name: string, context: BrowserContext) {
+  const recent: string[] = [];
+  const note = (line: string) => {
+    recent.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (recent.length > 30) recent.shift();
+  };
+  context.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") note(`console ${msg.type()}: ${msg.text()}`);
+  });
+  context.on("response", (res) => {
+    if (res.status() >= 400) note(`${res.request().method()} ${res.url()} → ${res.status()}`);
+  });
+  context.on("requestfailed", (req) =>
+    note(`${req.method()} ${req.url()} failed: ${req.failure()?.errorText}`),
+  );
+  watched.set(name, { context, recent });
 }
 
 export interface SocketSwitch {

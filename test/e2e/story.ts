@@ -2,7 +2,7 @@
 import path from "node:path";
 import { it as test, type TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { Person, SocketSwitch } from "./browser.ts";
+import { watched, type Person, type SocketSwitch } from "./browser.ts";
 import type { Stack } from "./stack.ts";
 
 /**
@@ -56,9 +56,31 @@ export function it(name: string, fn: () => Promise<void>) {
       await fn();
     } catch (err) {
       broken = true;
+      await explain(name).catch((why: unknown) =>
+        console.error("[story] could not explain the failure:", why),
+      );
       throw err;
     }
   });
+}
+
+/** Prints what every person's pages show and said lately, and screenshots them, for a failed step. */
+async function explain(step: string) {
+  const slug = step.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+  for (const [name, { context, recent }] of watched) {
+    for (const [index, page] of context.pages().entries()) {
+      if (page.isClosed()) continue;
+      const file = path.join(SHOTS, `failed-${slug}-${name}-${index}.png`);
+      await page.screenshot({ path: file, fullPage: true, timeout: 5_000 }).catch(() => {});
+      const alerts = await page
+        .locator('[role="alert"]')
+        .allInnerTexts()
+        .catch(() => []);
+      console.error(`[story] ${name}'s page ${index}: ${page.url()} (screenshot ${file})`);
+      if (alerts.length) console.error(`[story]   alerts: ${alerts.join(" | ")}`);
+    }
+    for (const line of recent) console.error(`[story]   ${name}: ${line}`);
+  }
 }
 
 /** The provider's longest wait between reconnects (web/src/lib/room.svelte.ts, maxBackoffTime). */

@@ -6,6 +6,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ENVIRONMENTS_KEPT, environmentsPrefix } from "../../worker/protocol/environment";
 import type { SessionRecord } from "../../worker/session/record";
 import { signIn, uniqueName, workspaceWith, type Client } from "../worker/helpers";
 import {
@@ -16,6 +17,7 @@ import {
   roomStub,
   transcriptOf,
   waitForPhase,
+  STOPPED_WITHIN_MS,
 } from "../worker/session-helpers";
 
 const control = async (path: string, body?: unknown) =>
@@ -113,7 +115,10 @@ describe("the environment of a workspace", () => {
       const { owner, ws, setEnvironment } = await workspace();
       await setEnvironment(SETUP);
 
+      const environments = async () =>
+        (await env.ARTIFACTS.list({ prefix: environmentsPrefix(ws) })).objects.map((o) => o.key);
       const cold = await session(owner, ws);
+      const [first] = await eventually(environments, (keys) => keys.length === 1, 10_000);
       expect(cold.setups.map((b) => [b.source, b.status, b.exitCode])).toEqual([
         ["workspace setup script", "done", 0],
         ["envapp/.tandem/setup.sh", "done", 0],
@@ -151,6 +156,15 @@ describe("the environment of a workspace", () => {
       const moved = await session(owner, ws);
       expect(moved.setups.map((b) => b.status)).toEqual(["done", "done"]);
       expect(moved.files.get("repo-setup-ran")).toBe(commit);
+      // Three set up (the warm start made none): all kept.
+      expect(await eventually(environments, (keys) => keys.length === 3, 10_000)).toContain(first);
+
+      // One commit more: a fourth environment, and the workspace keeps the newest three.
+      await control("/repo/env/commit");
+      const fourth = await session(owner, ws);
+      expect(fourth.setups.map((b) => b.status)).toEqual(["done", "done"]);
+      const kept = await eventually(environments, (keys) => !keys.includes(first), 10_000);
+      expect(kept).toHaveLength(ENVIRONMENTS_KEPT);
     },
   );
 
@@ -201,9 +215,9 @@ describe("the environment of a workspace", () => {
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" })).status).toBe(
       202,
     );
-    await waitForPhase(owner, ws, id, "Stopped", 5000);
+    await waitForPhase(owner, ws, id, "Stopped", STOPPED_WITHIN_MS + 1000);
     const took = Date.now() - asked;
-    expect(took).toBeLessThan(2000);
+    expect(took).toBeLessThan(STOPPED_WITHIN_MS);
     expect(
       ((await control("/processes", { marker: `sleep${"\0"}${marker}` })) as { count: number }).count,
     ).toBe(0);

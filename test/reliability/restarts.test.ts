@@ -58,20 +58,24 @@ it(`keeps every acknowledged token across ${RESTARTS} runtime restarts mid-strea
     stack.workerRestarts++;
 
     const messages = await session.waitForIdle(90_000);
-    // Every delta of the live agent is acknowledged once the turn is over.
-    const live = stack.tap.incarnations(session.id).at(-1)!;
-    await until(
-      async () => stack.tap.acked(session.id, live),
-      (acked) =>
-        acked >=
-        Math.max(
-          ...stack.tap
-            .sent(session.id)
-            .filter((f) => f.incarnation === live)
-            .map((f) => f.frame.seq),
-        ),
-      `round ${round}: acknowledged`,
-    );
+    // Every delta of the live agent is acknowledged once the turn is over (the live one read again on each
+    // try: a restarted agent's new incarnation may still be on its way).
+    const liveNow = () => stack.tap.incarnations(session.id).at(-1)!;
+    const live = (
+      await until(
+        async () => {
+          const live = liveNow();
+          const sent = stack.tap.sent(session.id).filter((f) => f.incarnation === live);
+          return {
+            live,
+            acked: stack.tap.acked(session.id, live),
+            last: Math.max(0, ...sent.map((f) => f.frame.seq)),
+          };
+        },
+        ({ acked, last }) => acked >= last,
+        `round ${round}: acknowledged`,
+      )
+    ).live;
     const reply = messages.find((m) => m.id === replyId)!;
     if (withAgent) {
       expect(messages.at(-1)?.blocks[0]).toMatchObject({ type: "error", text: TURN_LOST_TEXT });

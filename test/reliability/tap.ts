@@ -30,8 +30,12 @@ export class FrameRecorder {
       fromAgent(link, text) {
         const parsed = AgentMessageSchema.safeParse(safeJSON(text));
         if (!parsed.success) return;
-        if (parsed.data.type === "hello") incarnations.set(link, parsed.data.incarnation);
-        else if (recorder && incarnations.has(link))
+        if (parsed.data.type === "hello") {
+          incarnations.set(link, parsed.data.incarnation);
+          // Known from its hello, not from its first numbered frame: a test asking for the live incarnation
+          // right after a restart gets the new one even before it has sent anything.
+          if (recorder) recorder.#known(sessionOf(link.url), parsed.data.incarnation);
+        } else if (recorder && incarnations.has(link))
           recorder.#record(sessionOf(link.url), incarnations.get(link)!, parsed.data);
       },
       fromRoom(link, text) {
@@ -52,6 +56,11 @@ export class FrameRecorder {
     const bySession = this.#sent.get(sessionId) ?? this.#sent.set(sessionId, new Map()).get(sessionId)!;
     const frames = bySession.get(incarnation) ?? bySession.set(incarnation, new Map()).get(incarnation)!;
     frames.set(frame.seq, frame);
+  }
+
+  #known(sessionId: string, incarnation: string): void {
+    const bySession = this.#sent.get(sessionId) ?? this.#sent.set(sessionId, new Map()).get(sessionId)!;
+    if (!bySession.has(incarnation)) bySession.set(incarnation, new Map());
   }
 
   #ack(sessionId: string, incarnation: string, upTo: number): void {

@@ -2,6 +2,9 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { Client } from "./helpers";
 
+/** As test/agent/helpers.ts's: a stop cancels the work (seconds, not its length); the 2 s promise is the reliability suite's. */
+export const STOPPED_WITHIN_MS = 6_000;
+
 export interface SessionJSON {
   id: string;
   phase: string;

@@ -61,7 +61,15 @@ export const EnvironmentKeySchema = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** Where the setup's result waits for the next session with the same key; under the workspace, never a session. */
 export const environmentArchiveKey = (workspaceId: string, key: string) =>
-  `workspaces/${workspaceId}/environments/${key}.tar.gz`;
+  `${environmentsPrefix(workspaceId)}${key}.tar.gz`;
+export const environmentsPrefix = (workspaceId: string) => `workspaces/${workspaceId}/environments/`;
+
+/**
+ * The saved environments a workspace keeps: the newest three. A key names every repository's commit, so each
+ * new commit set up makes a new archive (up to the workspace cap each); kept forever they would only grow,
+ * while a warm start needs the commit sessions start from now (main's tip, a branch or two).
+ */
+export const ENVIRONMENTS_KEPT = 3;
 
 /** On the agent: GET the environment archive after a setup; PUT one to restore, or a PUT with ENVIRONMENT_MISSING_HEADER to run the setup. */
 export function agentEnvironmentPath(sessionId: string): string {

@@ -23,7 +23,7 @@
  * then every later model. A model added later goes after them, so a new model never becomes the default by
  * accident.
  */
-import type { BuiltInEntry } from "./models";
+import type { BuiltInEntry } from "./model-capabilities";
 
 const ALL_EFFORTS = ["low", "medium", "high", "xhigh", "max"] as const;
 

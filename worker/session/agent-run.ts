@@ -1,16 +1,15 @@
 /**
  * The session's agent as its room sees it, from provisioning to the end of a run: it opens (and reopens)
- * the link, learns from each hello which agent incarnation answers, applies the agent's frames, sends
- * people's input, and acknowledges what was applied. Its workspace archives are workspace-saves.ts's; how
+ * the link (what it says on it: agent-start.ts), learns from each hello which agent incarnation answers,
+ * applies the agent's frames, sends people's input, and acknowledges what was applied. Its workspace archives are workspace-saves.ts's; how
  * the run ends (only once the agent is done and its workspace stored) is run-ending.ts's.
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";
 import { AGENT_PHASES } from "../protocol/lifecycle";
-import { mcpHeaderValues, sessionMcpServers } from "../secrets/mcp-servers";
-import { loadWorkspaceSecrets } from "../secrets";
-import { getEnvironment } from "../db/environments";
+import { inputFrame, startFrame } from "./agent-start";
 import { EnvironmentCache } from "./environment-cache";
+import { incarnationLost } from "./incarnation-lost";
 import { applyAgentFrame, type FrameEffects } from "./agent-frames";
 import { pricedRequest } from "./usage-ledger";
 import { AgentLink, agentEndpoint, type AgentEndpoint } from "./agent-link";
@@ -22,20 +21,7 @@ import type { Actor, SessionRecord } from "./record";
 import { RunEnding } from "./run-ending";
 import type { SessionState } from "./state";
 import type { Input, RoomStore } from "./storage";
-import { TURN_LOST_TEXT } from "./transcript-doc";
 import { WorkspaceSaves, message } from "./workspace-saves";
-import { DecisionFrameSchema, type DecisionFrame } from "../protocol/agent";
-
-/** A decision as the input queue keeps it (its JSON, written by state.ts): the frame's fields but seq and author. */
-function decisionOf(text: string): Omit<DecisionFrame, "type" | "seq" | "author"> {
-  const {
-    type: _type,
-    seq: _seq,
-    author: _author,
-    ...decision
-  } = DecisionFrameSchema.parse({ type: "decision", seq: 0, author: "", ...(JSON.parse(text) as object) });
-  return decision;
-}
 
 /** What the run needs from its room. */
 export interface AgentRunHost {
@@ -189,35 +175,11 @@ export class AgentRun {
   async #startFrame(): Promise<StartFrame> {
     const record = this.#record;
     if (!record) throw new Error("the session was deleted");
-    const [secrets, environment] = await Promise.all([
-      loadWorkspaceSecrets(this.#host.env, record.workspaceId),
-      getEnvironment(this.#host.env.DB, record.workspaceId),
-    ]);
-    // The agent's MCP headers reach the agent too: they may name `agent` secrets only.
-    const mcpServers = await sessionMcpServers(
-      this.#host.env,
-      record.workspaceId,
-      secrets.forAgent,
-      this.#host.env.AUTH_MODE,
-    );
-    // Every value (retired ones included) is kept out of what the agent sends back, and a literal header
-    // value is a credential too; only the `agent` scope goes to the agent.
-    this.redaction.setSecrets([...secrets.redact, ...mcpHeaderValues(mcpServers)]);
-    return {
-      type: "start",
-      sessionId: record.id,
-      config: record.config,
+    return startFrame(this.#host.env, record, {
       workflow: this.#host.state.workflow(),
-      repos: record.repos,
-      secrets: secrets.forAgent,
-      mcpServers,
       history: this.#host.history(),
-      ackedUpTo: record.agentSeq,
-      incarnation: record.agentIncarnation,
-      restore: record.savedWorkspace !== null,
-      // Read at every start: a run that sets up (a fresh one) uses the environment as it is now.
-      ...(environment ? { environment: { setupScript: environment.setupScript, env: environment.env } } : {}),
-    };
+      redaction: this.redaction,
+    });
   }
 
   #connected(): void {
@@ -236,40 +198,13 @@ export class AgentRun {
       const previous = record.agentIncarnation;
       // A new incarnation numbers its frames from 1: nothing of it is a duplicate.
       this.#host.state.run.newIncarnation(hello.incarnation);
-      if (previous !== null) this.#incarnationLost();
+      if (previous !== null) incarnationLost(this.#host.state, this.#host.store);
     } else {
       // A restart interrupted a save; the incarnation still has the archive.
       this.#saves.resumeInterrupted();
     }
     if (record.ending?.agentDone) return this.ending.settle();
     if (hello.needsWorkspace) this.#host.ctx.waitUntil(this.#saves.restore(hello.incarnation));
-  }
-
-  /** The incarnation the room knew is gone: what it was doing is reported, and the session goes on. */
-  #incarnationLost(): void {
-    const { state, store } = this.#host;
-    const record = this.#record!;
-    const now = Date.now();
-    store.appendEvent({
-      at: now,
-      type: "agent_restarted",
-      reason: "a new agent process answered; the previous one is gone",
-    });
-    if (record.agentStatus !== "idle") {
-      store.appendEvent({
-        at: now,
-        type: "turn_lost",
-        reason: "the turn in progress was lost with the previous agent process",
-      });
-      state.transcript?.addSystemError(`turn-lost-${now}`, TURN_LOST_TEXT, now);
-    }
-    state.transcript?.closeRunningTools("the agent restarted before this tool finished", now);
-    state.transcript?.closePendingApprovals(
-      "the agent restarted before anyone answered; Claude asks again if it still needs to",
-    );
-    state.setAgentStatus("idle");
-    // An ending waited for that agent; it can save nothing newer now.
-    state.run.agentGone();
   }
 
   /** The agent is gone or unusable: an ending applies now, otherwise the run ends as lost (lifecycle.ts). */
@@ -397,10 +332,8 @@ export class AgentRun {
     for (const input of this.#host.store.pendingInputs()) this.#sendInput(input);
   }
 
-  #sendInput({ seq, kind, text, authorName: author }: Input): void {
-    if (kind === "answer") this.send({ type: "answer", seq, text, author });
-    else if (kind === "decision") this.send({ type: "decision", seq, author, ...decisionOf(text) });
-    else this.send({ type: "user_message", seq, text, author });
+  #sendInput(input: Input): void {
+    this.send(inputFrame(input));
   }
 
   /** Queues an approval's decision (the room decided it: first answer wins); a Running agent gets it at once. */

@@ -8,8 +8,10 @@
 import { INCARNATION_HEADER, WORKSPACE_ARCHIVE_MAX_BYTES } from "../protocol/agent";
 import {
   ENVIRONMENT_MISSING_HEADER,
+  ENVIRONMENTS_KEPT,
   agentEnvironmentPath,
   environmentArchiveKey,
+  environmentsPrefix,
 } from "../protocol/environment";
 import type { AgentEndpoint } from "./agent-link";
 import { formatBytes } from "./workspace-archive";
@@ -108,6 +110,26 @@ export class EnvironmentCache {
       });
     } catch (err) {
       this.#host.event("environment_not_saved", `the environment was not saved: ${message(err)}`);
+      return;
     }
+    await this.#prune(agent.workspaceId).catch((err: unknown) =>
+      this.#host.event("environment_prune_failed", `older environments were not removed: ${message(err)}`),
+    );
+  }
+
+  /** Keeps the workspace's newest ENVIRONMENTS_KEPT environments; the next session on an older commit sets up again. */
+  async #prune(workspaceId: string): Promise<void> {
+    const objects: R2Object[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#host.bucket.list({ prefix: environmentsPrefix(workspaceId), cursor });
+      objects.push(...page.objects);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    const older = objects
+      .sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())
+      .slice(ENVIRONMENTS_KEPT)
+      .map((object) => object.key);
+    if (older.length > 0) await this.#host.bucket.delete(older);
   }
 }
