@@ -76,7 +76,8 @@ export default defineConfig({
       workerProject("worker", {
         include: ["test/worker/**/*.test.ts"],
         globalSetup: "test/worker/global-setup.ts",
-        testTimeout: 15_000,
+        // Above the helpers' waits (20 s): a test that fails says what it waited for, not only that it timed out.
+        testTimeout: 60_000,
         // Every file names its people, workspaces and sessions uniquely, so files share a workerd: starting
         // one and loading the Worker into it for each of 40 files cost more than the tests themselves.
         shareRuntime: true,

@@ -89,8 +89,11 @@ export function startFrame(sessionId: string, overrides: Partial<StartFrame> = {
   };
 }
 
-/** Waits until `check` returns a value (not undefined), polling. */
-export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+/**
+ * Waits until `check` returns a value (not undefined), polling. Generous by default, as the worker tests'
+ * `eventually`: a passing wait returns at once; timing promises are asserted as such (STOPPED_WITHIN_MS).
+ */
+export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -6,7 +6,7 @@ import { AgentAuthError, agentCredential } from "../../worker/session/agent-auth
 import { agentEndpoint } from "../../worker/session/agent-link";
 import type { Env } from "../../worker/env";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, fakeAgent, waitForPhase } from "./session-helpers";
+import { createSession, eventually, FAILED_WITHIN_MS, fakeAgent, waitForPhase } from "./session-helpers";
 
 async function runningSession() {
   const [owner, viewer] = await Promise.all([signIn(uniqueName("owner")), signIn(uniqueName("viewer"))]);
@@ -81,7 +81,7 @@ describe("the room's agent link", () => {
 
     // The socket drops; every reconnect reaches the impostor, which never gets a start frame (nor its secrets).
     await fakeAgent(id, "drop");
-    await waitForPhase(owner, ws, id, "Failed", 6000);
+    await waitForPhase(owner, ws, id, "Failed", FAILED_WITHIN_MS);
     expect((await events()).find((e) => e.type === "agent_lost")?.reason).toContain(
       "without proving it holds the session's key",
     );

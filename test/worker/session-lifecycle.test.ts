@@ -9,6 +9,8 @@ import {
   transcriptOf,
   waitForAgentStatus,
   waitForPhase,
+  FAILED_WITHIN_MS,
+  STOPPED_WITHIN_MS,
 } from "./session-helpers";
 
 async function setup() {
@@ -77,7 +79,7 @@ describe("session lifecycle with an agent", () => {
     expect(stop.status).toBe(202);
     expect(((await stop.json()) as { session: { phase: string } }).session.phase).toBe("Stopping");
     // No release: the stop itself ends the turn.
-    await waitForPhase(owner, ws, id, "Stopped", 2000);
+    await waitForPhase(owner, ws, id, "Stopped", STOPPED_WITHIN_MS);
     expect(textOf(await transcriptOf(owner, ws, id))).toContain("holding");
 
     const again = await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
@@ -197,8 +199,8 @@ describe("session lifecycle with an agent", () => {
     await waitForPhase(owner, ws, id, "Running");
     const killedAt = Date.now();
     await fakeAgent(id, "kill");
-    await waitForPhase(owner, ws, id, "Failed", 6000);
-    expect(Date.now() - killedAt).toBeLessThan(5000);
+    await waitForPhase(owner, ws, id, "Failed", FAILED_WITHIN_MS);
+    expect(Date.now() - killedAt).toBeLessThan(FAILED_WITHIN_MS);
     // Failed is not the end: once an agent can be reached again, Resume starts a new run.
     await fakeAgent(id, "restart");
     expect((await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" })).status).toBe(
