@@ -24,7 +24,7 @@ import { startFakeAnthropic } from "../test/fakes/anthropic";
 import { latencyChart, type Series } from "./lib/chart";
 import { HocuspocusFanOut, TandemFanOut, pool, type Contender, type Round } from "./lib/fanout";
 import { WorkerdFloorFanOut } from "./lib/floor";
-import { lateJoin } from "./lib/late-join";
+import { LateJoinRun } from "./lib/late-join";
 import {
   fmt,
   goalTable,
@@ -35,7 +35,7 @@ import {
   type LateJoins,
   type Results,
 } from "./lib/report";
-import { RUNTIME_PATHS, startTandem, type RuntimePath } from "./lib/stack";
+import { RUNTIME_PATHS, startTandem, type RuntimePath, type Tandem } from "./lib/stack";
 import { now } from "./lib/viewers";
 
 const arg = (name: string, fallback: string) => {
@@ -164,11 +164,12 @@ async function main() {
   const lateObjects: Partial<Record<RuntimePath, LateJoins>> = {};
   const lateStrings: Partial<Record<RuntimePath, LateJoins>> = {};
   for (const path of LATE_JOIN_PATHS) {
-    // Every schema on the same path one after the other: the same machine within minutes.
-    if (LATE_JOIN_SCHEMAS.includes("lean")) late[path] = await lateJoins(path, "lean");
-    if (LATE_JOIN_SCHEMAS.includes("strings")) lateStrings[path] = await lateJoins(path, "strings");
-    if (LATE_JOIN_SCHEMAS.includes("objects")) lateObjects[path] = await lateJoins(path, "objects");
-    if (LATE_JOIN_SCHEMAS.includes("before")) lateBefore[path] = await lateJoins(path, "before");
+    // Every schema on the same path, their joins alternating: the same machine in the same seconds.
+    const joined = await lateJoins(path, LATE_JOIN_SCHEMAS);
+    late[path] = joined.get("lean");
+    lateStrings[path] = joined.get("strings");
+    lateObjects[path] = joined.get("objects");
+    lateBefore[path] = joined.get("before");
   }
 
   const results: Results = {
@@ -238,26 +239,53 @@ async function main() {
   console.log(`\nsaved bench/results/${name}.json and .svg`);
 }
 
-/** Long transcripts written into a room through the real DO ↔ agent protocol, then fresh viewers join. */
-async function lateJoins(path: RuntimePath, schema: Schema): Promise<LateJoins> {
-  console.log(`\n== Late join (${path}, ${schema} schema) ==`);
+/**
+ * Long transcripts written into a room through the real DO ↔ agent protocol, one runtime per schema, then
+ * fresh viewers join each in turn: the schemas' joins alternate (in an order that rotates), so none is
+ * always measured in a busier minute.
+ */
+async function lateJoins(path: RuntimePath, schemas: Schema[]): Promise<Map<Schema, LateJoins>> {
+  console.log(`\n== Late join (${path}: ${schemas.join(", ")}) ==`);
   // The fake agent checks the room's token with the key the Worker has.
   const agentKey = ensureDevVars(8788).AGENT_KEY;
-  const agentHost = await startFakeAgentHost(agentKey);
-  const vars = SCHEMA_VARS[schema];
-  const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey, vars });
-  const kill = () => stack.kill();
+  const started: { schema: Schema; stack: Tandem; close: () => Promise<void> }[] = [];
+  const kill = () => started.forEach(({ stack }) => stack.kill());
   process.on("exit", kill);
   try {
-    const transcript = await lateJoin(stack, `/transcript ${MESSAGES}`, MESSAGES, JOINS);
-    console.log(lateLine(`${MESSAGES} messages`, transcript));
-    const longOutputs = await lateJoin(stack, `/long-output ${LONG_OUTPUTS}`, 1, JOINS);
-    console.log(lateLine(`${LONG_OUTPUTS} tool outputs of 30,000 characters`, longOutputs));
-    return { transcript, longOutputs };
+    for (const schema of schemas) {
+      const agentHost = await startFakeAgentHost(agentKey);
+      const stack = await startTandem({
+        path,
+        agentURL: `http://127.0.0.1:${agentHost.port}`,
+        agentKey,
+        vars: SCHEMA_VARS[schema],
+      });
+      started.push({ schema, stack, close: () => agentHost.close() });
+    }
+    const alternate = async (prompt: string, expectMessages: number, label: string) => {
+      const runs: LateJoinRun[] = [];
+      for (const { stack } of started) runs.push(await LateJoinRun.seed(stack, prompt, expectMessages));
+      for (let i = 0; i < JOINS; i++)
+        for (let k = 0; k < runs.length; k++) await runs[(i + k) % runs.length].join();
+      const results = runs.map((run) => run.result());
+      started.forEach(({ schema }, k) => console.log(`${schema}: ${lateLine(label, results[k])}`));
+      return results;
+    };
+    const transcripts = await alternate(`/transcript ${MESSAGES}`, MESSAGES, `${MESSAGES} messages`);
+    const longOutputs = await alternate(
+      `/long-output ${LONG_OUTPUTS}`,
+      1,
+      `${LONG_OUTPUTS} tool outputs of 30,000 characters`,
+    );
+    return new Map(
+      started.map(({ schema }, k) => [schema, { transcript: transcripts[k], longOutputs: longOutputs[k] }]),
+    );
   } finally {
-    await stack.stop();
+    for (const { stack, close } of started) {
+      await stack.stop();
+      await close();
+    }
     process.off("exit", kill);
-    await agentHost.close();
   }
 }
 
