@@ -1,18 +1,19 @@
 /**
  * Fan-out at the runtime's floor (issue 24): Tandem on both local paths, under `wrangler dev` (through its
- * proxy) and through Miniflare (workerd directly, as production has no proxy), with the adaptive frame
- * budget (auto) and the fixed one (fixed); the bare workerd floor on both paths; Hocuspocus. Every
+ * proxy) and through Miniflare (workerd directly, as production has no proxy), with the defaults (auto:
+ * the fixed frame budget) and the adaptive budget (adaptive); the bare workerd floor on both paths; Hocuspocus. Every
  * contender runs at each N before the next N, in a rotating order, so all see the same machine at the
  * same minutes. Prints p50/p95/p99 token → every viewer, delivered, connect, bytes per viewer and memory;
  * late joins of long transcripts; what each change bought; the issue's goals, met or missed by how much.
  * Saves bench/results/<date>.json and .svg.
- *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,fixed
+ *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,adaptive
  *     --paths wrangler,miniflare --min-samples 1000 --no-hocuspocus --no-floor --skip-late-join
  *     --late-join-paths wrangler,miniflare --messages 10000 --out <name> --smoke]
  * --smoke (npm test runs it): every part once at a tiny size, nothing saved; it proves the bench runs.
- * Variants: auto (the defaults), fixed (FRAME_BUDGET_ADAPTIVE=false: 5,000 frames/s), on (every viewer on
+ * Variants: auto (the defaults), adaptive (FRAME_BUDGET_ADAPTIVE=true), fixed (=false: 5,000 frames/s,
+ * the default since issue 24's finish), on (every viewer on
  * a shard), off (every viewer on the room), unthrottled (off, every delta at once), budget:<n> (off, fixed
- * at n frames/s), ceiling:<n> (the defaults, FRAME_BUDGET_PER_SECOND=n).
+ * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -23,7 +24,7 @@ import { startFakeAnthropic } from "../test/fakes/anthropic";
 import { latencyChart, type Series } from "./lib/chart";
 import { HocuspocusFanOut, TandemFanOut, pool, type Contender, type Round } from "./lib/fanout";
 import { WorkerdFloorFanOut } from "./lib/floor";
-import { lateJoin } from "./lib/late-join";
+import { LateJoinRun } from "./lib/late-join";
 import {
   fmt,
   goalTable,
@@ -34,7 +35,7 @@ import {
   type LateJoins,
   type Results,
 } from "./lib/report";
-import { RUNTIME_PATHS, startTandem, type RuntimePath } from "./lib/stack";
+import { RUNTIME_PATHS, startTandem, type RuntimePath, type Tandem } from "./lib/stack";
 import { now } from "./lib/viewers";
 
 const arg = (name: string, fallback: string) => {
@@ -52,14 +53,29 @@ const paths = (name: string) =>
 const SMOKE = flag("smoke");
 const VIEWERS = list("viewers", SMOKE ? "1,3" : "1,10,100,500,1000").map(Number);
 const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
-const VARIANTS = list("variants", SMOKE ? "auto" : "auto,fixed");
+const VARIANTS = list("variants", SMOKE ? "auto" : "auto,adaptive");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
-/** lean: the transcript document as built (issue 24); before: every message left live, as before it (TRANSCRIPT_SETTLE=false). */
-const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,before").map((schema) => {
-  if (schema !== "lean" && schema !== "before") throw new Error(`unknown schema ${schema} (lean, before)`);
-  return schema;
-});
+/**
+ * lean: the transcript document as built (issue 24); strings: the same, its state encoded again for every
+ * join (SYNC_KEEP_ENCODED=false); objects: settled messages as Yjs objects, encoded every join, the first
+ * lean document (and TRANSCRIPT_SETTLE=objects); before: every message left live (TRANSCRIPT_SETTLE=false).
+ */
+const SCHEMAS = ["lean", "strings", "objects", "before"] as const;
+const SCHEMA_VARS: Record<(typeof SCHEMAS)[number], Record<string, string>> = {
+  lean: {},
+  strings: { SYNC_KEEP_ENCODED: "false" },
+  objects: { SYNC_KEEP_ENCODED: "false", TRANSCRIPT_SETTLE: "objects" },
+  before: { SYNC_KEEP_ENCODED: "false", TRANSCRIPT_SETTLE: "false" },
+};
+type Schema = (typeof SCHEMAS)[number];
+const LATE_JOIN_SCHEMAS = list("late-join-schemas", SMOKE ? "lean" : "lean,strings,objects,before").map(
+  (schema) => {
+    if (!(SCHEMAS as readonly string[]).includes(schema))
+      throw new Error(`unknown schema ${schema} (${SCHEMAS.join(", ")})`);
+    return schema as Schema;
+  },
+);
 const MESSAGES = Number(arg("messages", SMOKE ? "20" : "10000"));
 const LONG_OUTPUTS = SMOKE ? 2 : 170;
 const JOINS = SMOKE ? 2 : 5;
@@ -70,6 +86,7 @@ if (TOKENS > 1000) throw new Error("at most 1000 tokens a round");
 const NEVER = "1000000";
 function varsOf(variant: string): Record<string, string> {
   if (variant === "auto") return {};
+  if (variant === "adaptive") return { FRAME_BUDGET_ADAPTIVE: "true" };
   if (variant === "fixed") return { FRAME_BUDGET_ADAPTIVE: "false" };
   if (variant === "on") return { SHARD_AFTER_VIEWERS: "0" };
   if (variant === "off") return { SHARD_AFTER_VIEWERS: NEVER };
@@ -82,7 +99,8 @@ function varsOf(variant: string): Record<string, string> {
   const [kind, value] = variant.split(":");
   if (kind === "budget" && /^\d+$/.test(value))
     return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: value };
-  if (kind === "ceiling" && /^\d+$/.test(value)) return { FRAME_BUDGET_PER_SECOND: value };
+  if (kind === "ceiling" && /^\d+$/.test(value))
+    return { FRAME_BUDGET_ADAPTIVE: "true", FRAME_BUDGET_PER_SECOND: value };
   throw new Error(`unknown variant ${variant}`);
 }
 
@@ -143,10 +161,15 @@ async function main() {
 
   const late: Partial<Record<RuntimePath, LateJoins>> = {};
   const lateBefore: Partial<Record<RuntimePath, LateJoins>> = {};
+  const lateObjects: Partial<Record<RuntimePath, LateJoins>> = {};
+  const lateStrings: Partial<Record<RuntimePath, LateJoins>> = {};
   for (const path of LATE_JOIN_PATHS) {
-    // Both schemas on the same path one after the other: the same machine within minutes.
-    if (LATE_JOIN_SCHEMAS.includes("lean")) late[path] = await lateJoins(path, "lean");
-    if (LATE_JOIN_SCHEMAS.includes("before")) lateBefore[path] = await lateJoins(path, "before");
+    // Every schema on the same path, their joins alternating: the same machine in the same seconds.
+    const joined = await lateJoins(path, LATE_JOIN_SCHEMAS);
+    late[path] = joined.get("lean");
+    lateStrings[path] = joined.get("strings");
+    lateObjects[path] = joined.get("objects");
+    lateBefore[path] = joined.get("before");
   }
 
   const results: Results = {
@@ -170,6 +193,8 @@ async function main() {
     rounds,
     lateJoin: late,
     lateJoinBefore: lateBefore,
+    lateJoinObjects: lateObjects,
+    lateJoinStrings: lateStrings,
   };
   const judged = goals(results);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
@@ -214,26 +239,53 @@ async function main() {
   console.log(`\nsaved bench/results/${name}.json and .svg`);
 }
 
-/** Long transcripts written into a room through the real DO ↔ agent protocol, then fresh viewers join. */
-async function lateJoins(path: RuntimePath, schema: "lean" | "before"): Promise<LateJoins> {
-  console.log(`\n== Late join (${path}, ${schema} schema) ==`);
+/**
+ * Long transcripts written into a room through the real DO ↔ agent protocol, one runtime per schema, then
+ * fresh viewers join each in turn: the schemas' joins alternate (in an order that rotates), so none is
+ * always measured in a busier minute.
+ */
+async function lateJoins(path: RuntimePath, schemas: Schema[]): Promise<Map<Schema, LateJoins>> {
+  console.log(`\n== Late join (${path}: ${schemas.join(", ")}) ==`);
   // The fake agent checks the room's token with the key the Worker has.
   const agentKey = ensureDevVars(8788).AGENT_KEY;
-  const agentHost = await startFakeAgentHost(agentKey);
-  const vars: Record<string, string> = schema === "before" ? { TRANSCRIPT_SETTLE: "false" } : {};
-  const stack = await startTandem({ path, agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey, vars });
-  const kill = () => stack.kill();
+  const started: { schema: Schema; stack: Tandem; close: () => Promise<void> }[] = [];
+  const kill = () => started.forEach(({ stack }) => stack.kill());
   process.on("exit", kill);
   try {
-    const transcript = await lateJoin(stack, `/transcript ${MESSAGES}`, MESSAGES, JOINS);
-    console.log(lateLine(`${MESSAGES} messages`, transcript));
-    const longOutputs = await lateJoin(stack, `/long-output ${LONG_OUTPUTS}`, 1, JOINS);
-    console.log(lateLine(`${LONG_OUTPUTS} tool outputs of 30,000 characters`, longOutputs));
-    return { transcript, longOutputs };
+    for (const schema of schemas) {
+      const agentHost = await startFakeAgentHost(agentKey);
+      const stack = await startTandem({
+        path,
+        agentURL: `http://127.0.0.1:${agentHost.port}`,
+        agentKey,
+        vars: SCHEMA_VARS[schema],
+      });
+      started.push({ schema, stack, close: () => agentHost.close() });
+    }
+    const alternate = async (prompt: string, expectMessages: number, label: string) => {
+      const runs: LateJoinRun[] = [];
+      for (const { stack } of started) runs.push(await LateJoinRun.seed(stack, prompt, expectMessages));
+      for (let i = 0; i < JOINS; i++)
+        for (let k = 0; k < runs.length; k++) await runs[(i + k) % runs.length].join();
+      const results = runs.map((run) => run.result());
+      started.forEach(({ schema }, k) => console.log(`${schema}: ${lateLine(label, results[k])}`));
+      return results;
+    };
+    const transcripts = await alternate(`/transcript ${MESSAGES}`, MESSAGES, `${MESSAGES} messages`);
+    const longOutputs = await alternate(
+      `/long-output ${LONG_OUTPUTS}`,
+      1,
+      `${LONG_OUTPUTS} tool outputs of 30,000 characters`,
+    );
+    return new Map(
+      started.map(({ schema }, k) => [schema, { transcript: transcripts[k], longOutputs: longOutputs[k] }]),
+    );
   } finally {
-    await stack.stop();
+    for (const { stack, close } of started) {
+      await stack.stop();
+      await close();
+    }
     process.off("exit", kill);
-    await agentHost.close();
   }
 }
 

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWeb, startStack } from "../scripts/stack.mjs";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
-import { isSettled, messageList } from "@tandem/protocol/transcript";
+import { isSettled, messageList, settledMessage } from "@tandem/protocol/transcript";
 import { connectRoom } from "./lib/room-client";
 import { freePort } from "./lib/stack";
 import { summary } from "./lib/stats";
@@ -29,9 +29,10 @@ function assistantTexts(doc: Y.Doc): number {
   for (const message of messageList(doc)) {
     // A settled message is its JSON (issue 24): its text blocks are strings.
     if (isSettled(message)) {
+      const settled = settledMessage(message);
       if (
-        message.role === "assistant" &&
-        message.blocks.some((block) => block.type === "text" && block.text.length > 0)
+        settled.role === "assistant" &&
+        settled.blocks.some((block) => block.type === "text" && block.text.length > 0)
       )
         count++;
       continue;

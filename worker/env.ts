@@ -12,12 +12,14 @@ export interface Env {
   /** Viewers a room holds before it places new ones on shards ("0": all on shards); default in viewers/fan-out-config.ts. */
   SHARD_AFTER_VIEWERS?: string;
   VIEWERS_PER_SHARD?: string;
-  /** Frames a second one room or shard sends at most (its adaptive budget's ceiling); defaults in viewers/fan-out-config.ts. */
+  /** Frames a second one room or shard sends at most (an adaptive budget's ceiling); defaults in viewers/fan-out-config.ts. */
   FRAME_BUDGET_PER_SECOND?: string;
-  /** "false": the budget stays at FRAME_BUDGET_PER_SECOND instead of adapting to the object's thread. */
+  /** "true": the budget adapts to the object's thread, up to FRAME_BUDGET_PER_SECOND; else it stays there (the default). */
   FRAME_BUDGET_ADAPTIVE?: string;
-  /** "false": messages never settle, the transcript document as before issue 24 (the bench's comparison). */
+  /** "false": messages never settle, the document as before issue 24; "objects": settled as objects, not strings (the bench's comparisons). */
   TRANSCRIPT_SETTLE?: string;
+  /** "false": every new viewer's sync encodes the whole document again, as before issue 24 (the bench's comparison). */
+  SYNC_KEEP_ENCODED?: string;
   /** Seconds a viewer socket lives on one check of its access before it reconnects with fresh credentials; default in viewers/revocations.ts. */
   SOCKET_LEASE_SECONDS?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */

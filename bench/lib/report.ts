@@ -34,6 +34,10 @@ export interface Results {
   lateJoin: Partial<Record<RuntimePath, LateJoins>>;
   /** The same late joins with every message left live: the document as before issue 24. */
   lateJoinBefore?: Partial<Record<RuntimePath, LateJoins>>;
+  /** The same late joins with settled messages as Yjs objects, encoded every join: the first lean document. */
+  lateJoinObjects?: Partial<Record<RuntimePath, LateJoins>>;
+  /** The same late joins with the state encoded every join (no kept encoding). */
+  lateJoinStrings?: Partial<Record<RuntimePath, LateJoins>>;
 }
 
 export interface Goal {
@@ -107,11 +111,11 @@ export function tables(results: Results): string {
   ];
   const columns: [string, string, string][] = [];
   for (const path of results.config.paths) {
-    columns.push([
-      `adaptive ÷ fixed budget (${path})`,
-      tandemName(DEFAULTS, path),
-      tandemName("fixed", path),
-    ]);
+    // Since issue 24's finish the defaults (auto) fix the budget; before, auto adapted and `fixed` was the comparison.
+    const [adaptive, fixed] = results.rounds[tandemName("adaptive", path)]
+      ? ["adaptive", DEFAULTS]
+      : [DEFAULTS, "fixed"];
+    columns.push([`adaptive ÷ fixed budget (${path})`, tandemName(adaptive, path), tandemName(fixed, path)]);
     columns.push([`Tandem ÷ floor (${path})`, tandemName(DEFAULTS, path), floorName(path)]);
     columns.push([`Tandem ÷ Hocuspocus (${path})`, tandemName(DEFAULTS, path), HOCUSPOCUS]);
   }
@@ -139,6 +143,22 @@ export function tables(results: Results): string {
       `  ${lateLine("long tool outputs", late.longOutputs)}`,
     );
   }
+  for (const [path, late] of Object.entries(results.lateJoinStrings ?? {})) {
+    if (!late) continue;
+    out.push(
+      `\nLate joins (${path}, the state encoded again for every join):`,
+      `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`,
+      `  ${lateLine("long tool outputs", late.longOutputs)}`,
+    );
+  }
+  for (const [path, late] of Object.entries(results.lateJoinObjects ?? {})) {
+    if (!late) continue;
+    out.push(
+      `\nLate joins (${path}, settled messages as objects, encoded every join: the first lean document):`,
+      `  ${lateLine(`${late.transcript.messages} messages`, late.transcript)}`,
+      `  ${lateLine("long tool outputs", late.longOutputs)}`,
+    );
+  }
   for (const [path, late] of Object.entries(results.lateJoinBefore ?? {})) {
     if (!late) continue;
     out.push(
@@ -152,7 +172,10 @@ export function tables(results: Results): string {
 
 export function lateLine(label: string, r: LateJoin): string {
   const sorted = [...r.syncMs].sort((a, b) => a - b);
-  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms; ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
+  const read = [...(r.readMs ?? [])].sort((a, b) => a - b);
+  const phase = (key: keyof LateJoin["phases"][number]) =>
+    fmt(median((r.phases ?? []).map((p) => p[key])), 0);
+  return `${label}: synced in ${sorted.map((ms) => fmt(ms, 0)).join(", ")} ms, then read in ${read.map((ms) => fmt(ms, 0)).join(", ")} ms (medians: upgrade ${phase("upgradeMs")}, answer ${phase("answerMs")}, receive ${phase("receiveMs")}, apply ${phase("applyMs")} ms); ${fmt(r.syncBytes / 1e6, 2)} MB in ${r.syncParts} messages (largest ${fmt(r.largestSyncPart / 1e6, 2)} MB), ${fmt(r.ratioToJSON, 2)}× its JSON (${fmt(r.jsonBytes / 1e6, 2)} MB); log ${fmt(r.appendedBytes / 1e6, 2)} MB appended → ${fmt(r.storedBytes / 1e6, 2)} MB stored in ${r.storedRows} rows (largest ${fmt(r.largestRow / 1e6, 2)} MB); runtime ${mb(r.rssBefore)} → ${mb(r.rssSeeded)} written → ${mb(r.rssAfterJoins)} after the joins`;
 }
 
 /** Issue 24's goals, from one run: each met, or missed by how much. */
@@ -217,6 +240,25 @@ export function goals(results: Results): Goal[] {
       result: `median ${fmt(a, 0)} against ${fmt(b, 0)} ms (${fmt(a / b, 2)}×); ${fmt(lean.transcript.syncBytes / 1e6, 2)} against ${fmt(before.transcript.syncBytes / 1e6, 2)} MB`,
       met: null,
     });
+  }
+  const others: [string, Results["lateJoinObjects"]][] = [
+    ["the state encoded every join", results.lateJoinStrings],
+    ["the first lean document (settled as objects, encoded every join)", results.lateJoinObjects],
+  ];
+  for (const [what, runs] of others) {
+    for (const [path, other] of Object.entries(runs ?? {})) {
+      const lean = results.lateJoin[path as RuntimePath];
+      if (!other || !lean) continue;
+      const both = (r: LateJoin) => median(r.syncMs.map((ms, i) => ms + (r.readMs?.[i] ?? 0)));
+      const [a, b] = [median(lean.transcript.syncMs), median(other.transcript.syncMs)];
+      const [ar, br] = [both(lean.transcript), both(other.transcript)];
+      out.push({
+        measure: `late join, lean ÷ ${what} (${path})`,
+        goal: "report",
+        result: `synced: median ${fmt(a, 0)} against ${fmt(b, 0)} ms (${fmt(a / b, 2)}×); synced and read: ${fmt(ar, 0)} against ${fmt(br, 0)} ms (${fmt(ar / br, 2)}×); ${fmt(lean.transcript.syncBytes / 1e6, 2)} against ${fmt(other.transcript.syncBytes / 1e6, 2)} MB`,
+        met: null,
+      });
+    }
   }
   out.push({
     measure: "token to paint, three browsers",

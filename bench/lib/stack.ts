@@ -174,6 +174,7 @@ async function throughMiniflare(persistTo: string, options: TandemOptions): Prom
     port,
     vars,
     verbose: Boolean(process.env.BENCH_VERBOSE),
+    inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) || undefined,
   });
   return {
     port,

@@ -40,6 +40,9 @@ export interface Viewer {
   syncBytes: number;
   syncParts: number;
   largestSyncPart: number;
+  /** When the first part of the sync answer arrived; time spent applying updates (with `keepDoc`). */
+  firstSyncAt: number;
+  applyMs: number;
   /** Bytes of the updates received after the initial sync (what the server's document grew by). */
   updateBytes: number;
   doc: Y.Doc | null;
@@ -75,6 +78,8 @@ export function openViewer(
     syncBytes: 0,
     syncParts: 0,
     largestSyncPart: 0,
+    firstSyncAt: Number.NaN,
+    applyMs: 0,
     updateBytes: 0,
     doc,
     resetCounters() {
@@ -136,12 +141,16 @@ export function openViewer(
     }
     const update = decoding.readVarUint8Array(decoder);
     if (!isSynced) {
+      if (viewer.syncParts === 0) viewer.firstSyncAt = at;
       viewer.syncBytes += data.byteLength;
       viewer.syncParts++;
       viewer.largestSyncPart = Math.max(viewer.largestSyncPart, data.byteLength);
     } else viewer.updateBytes += update.byteLength;
-    if (doc) Y.applyUpdate(doc, update);
-    else noteMarkers(update, at, viewer.received, firstToken);
+    if (doc) {
+      const applying = now();
+      Y.applyUpdate(doc, update);
+      viewer.applyMs += now() - applying;
+    } else noteMarkers(update, at, viewer.received, firstToken);
     if (step === STEP2 && !isSynced) {
       isSynced = true;
       markSynced(now());

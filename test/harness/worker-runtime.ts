@@ -17,6 +17,8 @@ export interface WorkerRuntimeOptions {
   /** Worker vars over wrangler.toml's `[vars]` (`wrangler dev --var`). */
   vars: Record<string, string>;
   verbose?: boolean;
+  /** A port for workerd's inspector (DevTools protocol: profiles of the Worker and its objects). */
+  inspectorPort?: number;
 }
 
 export class WorkerRuntime {
@@ -100,6 +102,7 @@ function miniflareOptions(options: WorkerRuntimeOptions) {
     host: "127.0.0.1",
     port: options.port,
     ...(options.verbose && { log: new Log(LogLevel.INFO) }),
+    ...(options.inspectorPort && { inspectorPort: options.inspectorPort }),
   } as Parameters<typeof convertV4MiniflareOptions>[0]);
   return { ...converted, resourcePersistencePath: path.join(options.state, "v3") };
 }

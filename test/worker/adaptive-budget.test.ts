@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   AdaptiveFrameBudget,
   BUSY_SHARE,
+  ISOLATE_THREAD,
   MAX_CUT,
   RAISE,
+  ThreadMeter,
   WINDOW_MS,
 } from "../../worker/viewers/adaptive-budget";
 import { fanOutConfig, frameBudget } from "../../worker/viewers/fan-out-config";
@@ -118,7 +120,68 @@ describe("AdaptiveFrameBudget", () => {
   });
 });
 
+describe("AdaptiveFrameBudget, objects sharing one thread (a room and its shard in one isolate)", () => {
+  /**
+   * Two budgets on one clock, fed windows of interleaved flushes: each object's flushes keep the thread
+   * busy `share` of the time, the other's in between (so its own timer never sees them).
+   */
+  function twoOnOneThread(thread: () => ThreadMeter) {
+    let now = 0;
+    const room = new AdaptiveFrameBudget(limits, () => now, thread());
+    const shard = new AdaptiveFrameBudget(limits, () => now, thread());
+    const window = (framesPerSecond: number, share: number) => {
+      for (let i = 0; i < 10; i++) {
+        // The shard's timer fires half way between the room's; the room's windows end with its tenth flush.
+        for (const budget of [shard, room]) {
+          now += WINDOW_MS / 20;
+          budget.waited();
+          budget.sent((framesPerSecond * WINDOW_MS) / 10 / 1000, (share * WINDOW_MS) / 10);
+        }
+      }
+    };
+    return { room, shard, window };
+  }
+
+  it("raises neither while together they keep the thread busy, though each alone would have been raised", () => {
+    const shared = new ThreadMeter();
+    const together = twoOnOneThread(() => shared);
+    // 500 viewers each at the fixed budget's 5,000 frames a second, each taking 0.35 of the thread: 0.7 in all.
+    for (let i = 0; i < 4; i++) together.window(5_000, 0.35);
+    expect([together.room.perSecond, together.shard.perSecond]).toEqual([5_000, 5_000]);
+    // Each judging only its own flushes sees 0.35 and raises: the two overran the thread at 1,000 viewers.
+    const apart = twoOnOneThread(() => new ThreadMeter());
+    apart.window(5_000, 0.35);
+    expect(apart.room.perSecond).toBeCloseTo(5_000 * RAISE);
+  });
+
+  it("cuts in proportion to what it sent when together they lag, and raises when together they are on time", () => {
+    const shared = new ThreadMeter();
+    const { room, shard, window } = twoOnOneThread(() => shared);
+    window(5_000, 0.5); // 1.0 of the thread in all: cut to what keeps the two at BUSY_SHARE
+    expect(room.perSecond).toBeCloseTo(5_000 * BUSY_SHARE);
+    const cut = room.perSecond;
+    window(cut, 0.2); // 0.4 in all
+    expect(room.perSecond).toBeCloseTo(cut * RAISE);
+  });
+
+  it("counts a span once where the two objects' spans overlap", () => {
+    const thread = new ThreadMeter();
+    thread.busy(0, 10);
+    thread.busy(5, 12); // the shard's timer also waited for the room's flush
+    thread.busy(20, 25);
+    expect(thread.busyMs).toBe(17);
+  });
+});
+
 describe("the fan-out's budget from the Worker's vars", () => {
+  it("gives every object's budget the isolate's one thread to judge", () => {
+    const before = ISOLATE_THREAD.busyMs;
+    const adaptive = { FRAME_BUDGET_ADAPTIVE: "true" } as Env;
+    frameBudget(adaptive).sent?.(100, 5);
+    frameBudget(adaptive).sent?.(100, 5);
+    expect(ISOLATE_THREAD.busyMs).toBeGreaterThan(before);
+  });
+
   const env = (
     vars: Partial<
       Record<
@@ -128,11 +191,24 @@ describe("the fan-out's budget from the Worker's vars", () => {
     >,
   ) => vars as Env;
 
-  it("adapts by default, from 5,000 up to 40,000, and places viewers as the fixed 5,000 did (500 a room)", () => {
+  it("is fixed at 5,000 by default, with a fifth of a second as the burst, 500 viewers a room", () => {
     const budget = frameBudget(env({}));
+    expect(budget).not.toBeInstanceOf(AdaptiveFrameBudget);
+    expect(budget).toMatchObject({ perSecond: 5_000, burst: 1_000 });
+    expect(fanOutConfig(env({}))).toEqual({
+      adaptive: false,
+      startFramesPerSecond: 5_000,
+      ceilingFramesPerSecond: 5_000,
+      shardAfterViewers: 500,
+      viewersPerShard: 500,
+    });
+  });
+
+  it("adapts with FRAME_BUDGET_ADAPTIVE=true, from 5,000 up to 40,000, and places viewers as the fixed 5,000 does", () => {
+    const budget = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "true" }));
     expect(budget).toBeInstanceOf(AdaptiveFrameBudget);
     expect(budget.perSecond).toBe(5_000);
-    expect(fanOutConfig(env({}))).toEqual({
+    expect(fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "true" }))).toEqual({
       adaptive: true,
       startFramesPerSecond: 5_000,
       ceilingFramesPerSecond: 40_000,
@@ -142,25 +218,27 @@ describe("the fan-out's budget from the Worker's vars", () => {
   });
 
   it("gives each object a budget of its own", () => {
-    expect(frameBudget(env({}))).not.toBe(frameBudget(env({})));
+    const adaptive = env({ FRAME_BUDGET_ADAPTIVE: "true" });
+    expect(frameBudget(adaptive)).not.toBe(frameBudget(adaptive));
   });
 
-  it("takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
-    expect(fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
+  it("adapting, takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
+    const adaptive = { FRAME_BUDGET_ADAPTIVE: "true" };
+    expect(fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
       startFramesPerSecond: 5_000,
       ceilingFramesPerSecond: 8_000,
       shardAfterViewers: 500,
     });
-    const low = fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "2000" }));
+    const low = fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" }));
     expect(low).toMatchObject({
       startFramesPerSecond: 2_000,
       ceilingFramesPerSecond: 2_000,
       shardAfterViewers: 200,
     });
-    expect(frameBudget(env({ FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
+    expect(frameBudget(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
   });
 
-  it("is fixed with FRAME_BUDGET_ADAPTIVE=false: 5,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
+  it("is fixed, also with FRAME_BUDGET_ADAPTIVE=false: 5,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
     const fixed = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "false" }));
     expect(fixed).not.toBeInstanceOf(AdaptiveFrameBudget);
     expect(fixed).toMatchObject({ perSecond: 5_000, burst: 1_000 });
@@ -173,6 +251,6 @@ describe("the fan-out's budget from the Worker's vars", () => {
   it("falls back to the defaults for a var that is no number or no switch", () => {
     expect(
       fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "lots", FRAME_BUDGET_ADAPTIVE: "maybe" })),
-    ).toMatchObject({ adaptive: true, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 40_000 });
+    ).toMatchObject({ adaptive: false, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 5_000 });
   });
 });

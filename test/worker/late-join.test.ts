@@ -5,7 +5,7 @@ import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { SYNC_PART_BYTES } from "../../worker/viewers/sync-answer";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession, eventually, transcriptOf, waitForPhase } from "./session-helpers";
+import { createSession, eventually, transcriptOf, waitForAgentStatus, waitForPhase } from "./session-helpers";
 import { connectRoom, type RoomClient } from "./yjs-client";
 
 /** The kind of each sync frame a client received: 1 = SyncStep2, 2 = update. */
@@ -57,5 +57,47 @@ describe("a late joiner of a large transcript", () => {
       expect(results.every((length) => length === 30_000)).toBe(true);
     }
     for (const client of clients) client.close();
+  });
+});
+
+describe("the whole document kept encoded between joins", () => {
+  it("gives a viewer who joins after the transcript changed the document as it is now, the same as GET …/transcript", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const { id } = await createSession(owner, ws, { prompt: "/long-output 20", timeoutSeconds: 60 });
+    await waitForPhase(owner, ws, id, "Running");
+    const toolCalls = (messages: Awaited<ReturnType<typeof transcriptOf>>) =>
+      messages.flatMap((m) => m.blocks).filter((b) => b.type === "tool_use" && typeof b.result === "string");
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (messages) => toolCalls(messages).length === 20,
+      15_000,
+    );
+    const first = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+    await first.synced;
+    const joined = async () => {
+      const client = (await connectRoom(id, { cookie: owner.cookie })) as RoomClient;
+      await client.synced;
+      client.close();
+      return messageList(client.doc).toArray().map(messageJSON);
+    };
+    // Unchanged since the first join: the kept encoding as it is.
+    expect(await joined()).toEqual(await transcriptOf(owner, ws, id));
+
+    // A few more messages (a small share of the kept encoding): they settle once the turn ends, so live
+    // maps are deleted and strings inserted after the encoding was kept.
+    const before = (await transcriptOf(owner, ws, id)).length;
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/transcript 6" } });
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (messages) => messages.length >= before + 7,
+      15_000,
+    );
+    await waitForAgentStatus(owner, ws, id, "idle");
+    const now = await transcriptOf(owner, ws, id);
+    expect(now.length).toBeGreaterThanOrEqual(before + 7);
+    expect(await joined()).toEqual(now);
+    expect(messageList(first.doc).toArray().map(messageJSON)).toEqual(now);
+    first.close();
   });
 });

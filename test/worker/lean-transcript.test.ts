@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { isSettled, messageList, SETTLED_MESSAGE_MAX_BYTES } from "../../worker/protocol/transcript";
+import {
+  isSettled,
+  messageList,
+  settledMessage,
+  SETTLED_MESSAGE_MAX_BYTES,
+} from "../../worker/protocol/transcript";
 import { MAX_TOOL_RESULT_CHARS, Transcript, transcriptToJSON } from "../../worker/session/transcript-doc";
 import recordedBase64 from "../fixtures/transcript-v1/document.base64?raw";
 import recordedText from "../fixtures/transcript-v1/transcript.json?raw";
@@ -24,7 +29,7 @@ const settledIds = (doc: Y.Doc) =>
   messageList(doc)
     .toArray()
     .filter(isSettled)
-    .map((m) => m.id);
+    .map((m) => settledMessage(m).id);
 
 describe("a room written before issue 24", () => {
   it("is migrated in place on first load, the same JSON byte for byte, the streaming message left live", () => {
@@ -67,7 +72,41 @@ describe("a room written before issue 24", () => {
   });
 });
 
+describe("a room the first lean writer wrote (settled messages as Yjs objects)", () => {
+  it("is rewritten on load with each settled message as its JSON string, the same JSON byte for byte", () => {
+    const doc = new Y.Doc({ gc: true });
+    writeSession(new Transcript(doc, { settle: "objects" }));
+    const objects = messageList(doc).toArray().filter(isSettled);
+    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.every((m) => typeof m === "object")).toBe(true);
+    expect(asServed(doc)).toBe(recordedJSON());
+
+    new Transcript(doc);
+    const settled = messageList(doc).toArray().filter(isSettled);
+    expect(settled).toHaveLength(objects.length);
+    expect(settled.every((m) => typeof m === "string")).toBe(true);
+    expect(asServed(doc)).toBe(recordedJSON());
+    expect(asServed(joined(doc))).toBe(recordedJSON());
+
+    let updates = 0;
+    doc.on("update", () => updates++);
+    new Transcript(doc);
+    expect(updates).toBe(0);
+  });
+});
+
 describe("the writer", () => {
+  it("stores a settled message as one string, its JSON, which a late joiner decodes as one value", () => {
+    const doc = new Y.Doc({ gc: true });
+    writeSession(new Transcript(doc));
+    const settled = messageList(joined(doc)).toArray().filter(isSettled);
+    expect(settled.length).toBeGreaterThan(0);
+    for (const entry of settled) {
+      expect(typeof entry).toBe("string");
+      expect(JSON.parse(entry as string)).toEqual(settledMessage(entry));
+    }
+  });
+
   it("writes what it wrote before issue 24, byte for byte in GET …/transcript", () => {
     const doc = new Y.Doc({ gc: true });
     writeSession(new Transcript(doc));

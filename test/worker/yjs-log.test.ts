@@ -162,8 +162,9 @@ describe("a room with a transcript over 5 MB", () => {
     const ws = await workspaceWith(owner);
     const { id } = await createSession(owner, ws, { prompt: "hello", timeoutSeconds: 60 });
     await waitForPhase(owner, ws, id, "Running");
-    // Long tool outputs, written into the room's own document as its agent frames leave them: settled (a
-    // live message would be settled on the restart's load, a change this test is not about).
+    // Long tool outputs, written into the room's own document as its agent frames leave them: settled, as
+    // JSON strings (a live message, or one settled as an object, would be rewritten on the restart's load,
+    // a change this test is not about).
     const before = await runInDurableObject(roomStub(id), async (instance) => {
       const messages = messageList(instance.document);
       for (let i = 0; i < 600; i++) {
@@ -178,7 +179,13 @@ describe("a room with a transcript over 5 MB", () => {
           startedAt: 0,
         };
         messages.push([
-          { id: `big-${i}`, role: "assistant", author: "agent", createdAt: 0, blocks: [block] },
+          JSON.stringify({
+            id: `big-${i}`,
+            role: "assistant",
+            author: "agent",
+            createdAt: 0,
+            blocks: [block],
+          }),
         ]);
       }
       return digest(instance.document);

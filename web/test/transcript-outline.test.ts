@@ -2,7 +2,7 @@ import type { AgentInput, TodoWriteInput } from "@anthropic-ai/claude-agent-sdk/
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { readOutline } from "#lib/transcript-outline.ts";
-import { messageList, str, type TranscriptNode } from "#lib/transcript.ts";
+import { messageEntries, messageList, str, type TranscriptNode } from "#lib/transcript.ts";
 import { addMessage, finished, question, settle, toolCall } from "./fixtures/transcript-doc";
 
 const task = {
@@ -13,7 +13,7 @@ const task = {
 const plan = (status: "pending" | "in_progress" | "completed") =>
   ({ todos: [{ content: "Fix it", status, activeForm: "Fixing it" }] }) satisfies TodoWriteInput;
 
-const outlineOf = (doc: Y.Doc) => readOutline(messageList(doc).toArray());
+const outlineOf = (doc: Y.Doc) => readOutline(messageEntries(messageList(doc)));
 const ids = (blocks: TranscriptNode[] | undefined) => (blocks ?? []).map((b) => str(b, "id"));
 
 describe("the transcript's outline", () => {

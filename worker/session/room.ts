@@ -36,7 +36,13 @@ import { RoomStore, type SessionEvent } from "./storage";
 import { applyRoomSchema } from "./schema";
 import { GuestViews } from "./guest-view";
 import type { GuestView } from "../protocol/shares";
-import { Transcript, transcriptToHistory, transcriptToJSON, type TranscriptMessage } from "./transcript-doc";
+import {
+  Transcript,
+  settleMode,
+  transcriptToHistory,
+  transcriptToJSON,
+  type TranscriptMessage,
+} from "./transcript-doc";
 
 export class SessionRoom extends ViewerRoom {
   static options = { hibernate: true };
@@ -141,7 +147,7 @@ export class SessionRoom extends ViewerRoom {
 
   async onStart(): Promise<void> {
     await super.onStart();
-    this.#state.attach(new Transcript(this.document, { settle: this.env.TRANSCRIPT_SETTLE !== "false" }));
+    this.#state.attach(new Transcript(this.document, { settle: settleMode(this.env.TRANSCRIPT_SETTLE) }));
     // Appended in the same synchronous turn as the change that caused it: no window in which it can be lost.
     this.document.on("update", (update: Uint8Array) => {
       this.#guests.changed();

@@ -11,6 +11,7 @@ import {
   isSettled,
   messageList,
   sessionInfo,
+  settledMessage,
   type MessageEntry,
   type MessageRole,
   type SessionInfo,
@@ -44,6 +45,17 @@ function sameValue(stored: unknown, value: unknown): boolean {
   return JSON.stringify(stored) === JSON.stringify(value);
 }
 
+/**
+ * How the room writes a settled message: "strings", its JSON as one string (the default); "objects", as
+ * one Yjs object, as the first lean writer did; "off", never settled, the document as before issue 24.
+ * The last two are the bench's comparisons (TRANSCRIPT_SETTLE=objects, =false).
+ */
+export type SettleMode = "strings" | "objects" | "off";
+
+export function settleMode(setting: string | undefined): SettleMode {
+  return setting === "false" ? "off" : setting === "objects" ? "objects" : "strings";
+}
+
 type YBlock = Y.Map<unknown>;
 type YMessage = Y.Map<unknown>;
 
@@ -64,24 +76,38 @@ export class Transcript {
   readonly #toolMessage = new Map<string, string>();
   /** The assistant message the agent is streaming into, until its turn ends. */
   #streaming: string | null = null;
-  /** False: every message stays live, the document as before issue 24 (TRANSCRIPT_SETTLE=false, for the bench). */
-  readonly #settles: boolean;
+  /** How settled messages are written (`SettleMode`); "off": every message stays live. */
+  readonly #settleAs: SettleMode;
   /** Approval blocks of live messages by id (a pending one keeps its message live). */
   readonly #approvals = new Map<string, YBlock>();
   /** Approvals in settled messages: decided or closed, as they stand. */
   readonly #settledApprovals = new Map<string, { status: string; kind: "tool" | "plan" }>();
 
   /** Settles what an older room left live: a room written before issue 24 is migrated here, on first load. */
-  constructor(doc: Y.Doc, options: { settle?: boolean } = {}) {
+  constructor(doc: Y.Doc, options: { settle?: SettleMode | boolean } = {}) {
     this.#doc = doc;
-    this.#settles = options.settle ?? true;
+    const { settle = "strings" } = options;
+    this.#settleAs = settle === true ? "strings" : settle === false ? "off" : settle;
     const entries = messageList(doc).toArray();
     for (const entry of entries) this.#index(entry);
     // After a restart the agent may go on with the last message: it stays live (settled later like any).
     const last = entries.at(-1);
     const keep =
       last && !isSettled(last) && last.get("role") === "assistant" ? (last.get("id") as string) : null;
-    doc.transact(() => this.#settleAll(keep));
+    doc.transact(() => {
+      this.#settleAll(keep);
+      if (this.#settleAs === "strings") this.#restringify();
+    });
+  }
+
+  /** Settled messages the first lean writer left as objects become their JSON strings (one decode each, not one per key). */
+  #restringify(): void {
+    const list = messageList(this.#doc);
+    list.toArray().forEach((entry, index) => {
+      if (typeof entry === "string" || !isSettled(entry)) return;
+      list.delete(index, 1);
+      list.insert(index, [JSON.stringify(entry)]);
+    });
   }
 
   /** Mirrors these session fields into the document's `session` map, writing only what changed. */
@@ -128,8 +154,9 @@ export class Transcript {
       createdAt,
       blocks: [{ type: "error", text }],
     };
-    messageList(this.#doc).push([settled]);
-    this.#index(settled);
+    const stored = this.#settleAs === "objects" ? settled : JSON.stringify(settled);
+    messageList(this.#doc).push([stored]);
+    this.#index(stored);
   }
 
   /** Ends the tool and setup blocks still running (their agent is gone), so none shows as running forever. */
@@ -354,9 +381,10 @@ export class Transcript {
 
   #index(entry: MessageEntry): void {
     if (isSettled(entry)) {
-      this.#settledIds.add(entry.id);
-      for (const block of entry.blocks) {
-        if (block.type === "tool_use") this.#toolMessage.set(block.id, entry.id);
+      const message = settledMessage(entry);
+      this.#settledIds.add(message.id);
+      for (const block of message.blocks) {
+        if (block.type === "tool_use") this.#toolMessage.set(block.id, message.id);
         if (block.type === "approval")
           this.#settledApprovals.set(block.id, { status: block.status, kind: block.kind });
       }
@@ -378,18 +406,20 @@ export class Transcript {
 
   /** Settles every live message but `keep` that nothing can change any more. */
   #settleAll(keep: string | null): void {
-    if (!this.#settles) return;
+    if (this.#settleAs === "off") return;
     for (const [id, message] of [...this.#messages])
       if (id !== keep && settles(message)) this.#settle(id, message);
   }
 
   /**
-   * Replaces a live message by its JSON, in place: viewers receive one value, late joiners integrate one
-   * struct, and what anyone reads of it is the same (`transcriptToJSON` gives equal JSON before and after).
+   * Replaces a live message by its JSON string, in place: viewers receive one value, late joiners decode
+   * one string, and what anyone reads of it is the same (`transcriptToJSON` gives equal JSON before and after).
    */
   #settle(id: string, message: YMessage): void {
     const json = messageToJSON(message);
-    if (new TextEncoder().encode(JSON.stringify(json)).length > SETTLED_MESSAGE_MAX_BYTES) return;
+    const text = JSON.stringify(json);
+    if (new TextEncoder().encode(text).length > SETTLED_MESSAGE_MAX_BYTES) return;
+    const stored = this.#settleAs === "objects" ? json : text;
     const index = this.#indexOf(id);
     if (index < 0) return;
     // A deleted Y.Map reads as empty: forget its tool and approval blocks first.
@@ -402,7 +432,7 @@ export class Transcript {
     }
     const list = messageList(this.#doc);
     list.delete(index, 1);
-    list.insert(index, [json]);
+    list.insert(index, [stored]);
     this.#messages.delete(id);
     this.#settledIds.add(id);
   }
@@ -412,7 +442,7 @@ export class Transcript {
     const index = this.#indexOf(id);
     const entry = index < 0 ? undefined : messageList(this.#doc).get(index);
     if (!entry || !isSettled(entry)) return undefined;
-    const live = liveMessage(entry);
+    const live = liveMessage(settledMessage(entry));
     const list = messageList(this.#doc);
     list.delete(index, 1);
     list.insert(index, [live]);
@@ -429,7 +459,8 @@ export class Transcript {
   }
 }
 
-const entryId = (entry: MessageEntry): string => (isSettled(entry) ? entry.id : (entry.get("id") as string));
+const entryId = (entry: MessageEntry): string =>
+  isSettled(entry) ? settledMessage(entry).id : (entry.get("id") as string);
 
 /** A live message that nothing will change: no tool or setup in it runs, no approval in it waits, it is not waiting to be read. */
 function settles(message: YMessage): boolean {

@@ -8,6 +8,7 @@ import type { HistoryMessage } from "../protocol/agent";
 import {
   isSettled,
   messageList,
+  settledMessage,
   type MessageRole,
   type TranscriptBlock,
   type TranscriptMessage,
@@ -24,7 +25,7 @@ export function blocksOf(message: YMessage): Y.Array<YBlock> {
 export function transcriptToJSON(doc: Y.Doc): TranscriptMessage[] {
   return messageList(doc)
     .toArray()
-    .map((entry) => (isSettled(entry) ? entry : messageToJSON(entry)));
+    .map((entry) => (isSettled(entry) ? settledMessage(entry) : messageToJSON(entry)));
 }
 
 /** A live message's JSON: the keys in the order GET …/transcript has always given them. */

@@ -13,6 +13,12 @@
  * the thread would otherwise fall behind. A machine that gets slower, or a thread shared with other
  * objects, lowers it; a quiet one raises it. A plain object with an injected clock: the throttle feeds
  * it, tests drive it in milliseconds.
+ *
+ * Objects that share a thread (a room and its shards in one isolate: always locally, sometimes deployed)
+ * judge the thread's busy share together (`ThreadMeter`): each object's timer sees only the flushes near
+ * its own, so two objects each measured about half the thread, both raised, and together overran it (at
+ * 1,000 viewers, a room and a shard: p99 1.2-1.8× the fixed budget's). Each keeps its own budget, cut in
+ * proportion to what it sent; none raises while the thread they share is busy.
  */
 import type { FrameBudget } from "./throttle";
 
@@ -35,21 +41,49 @@ export interface AdaptiveBudgetLimits {
   floor: number;
 }
 
+/**
+ * The busy time of one thread, as every budget on it reports it: the union of the spans from a flush to
+ * its send timer (spans of objects on the same thread overlap; overlaps count once).
+ */
+export class ThreadMeter {
+  #busyMs = 0;
+  #busyUntil = Number.NEGATIVE_INFINITY;
+
+  /** The thread was busy from `from` to `to` (reported in the order the spans end). */
+  busy(from: number, to: number): void {
+    const start = Math.max(from, this.#busyUntil);
+    if (to > start) this.#busyMs += to - start;
+    this.#busyUntil = Math.max(this.#busyUntil, to);
+  }
+
+  /** Busy milliseconds so far: a window's share is the difference over its length. */
+  get busyMs(): number {
+    return this.#busyMs;
+  }
+}
+
+/** This isolate's thread: every room and shard in it sends on it (fan-out-config.ts). */
+export const ISOLATE_THREAD = new ThreadMeter();
+
 export class AdaptiveFrameBudget implements FrameBudget {
   readonly #limits: AdaptiveBudgetLimits;
   readonly #now: () => number;
+  readonly #thread: ThreadMeter;
   #perSecond: number;
-  /** The current window: since when, the frames sent and the thread's time they took, whether deltas waited. */
+  /** The current window: since when, the frames sent, the thread's busy time when it began, whether deltas waited. */
   #since: number;
   #frames = 0;
-  #busyMs = 0;
+  #busyAtStart = 0;
   #waited = false;
 
-  constructor(limits: AdaptiveBudgetLimits, now = () => performance.now()) {
+  /** `thread`: the meter of the thread this object shares with others (its own, by default). */
+  constructor(limits: AdaptiveBudgetLimits, now = () => performance.now(), thread = new ThreadMeter()) {
     this.#limits = limits;
     this.#now = now;
+    this.#thread = thread;
     this.#perSecond = clamp(limits.start, limits.floor, limits.ceiling);
     this.#since = now();
+    this.#busyAtStart = thread.busyMs;
   }
 
   get perSecond(): number {
@@ -73,10 +107,10 @@ export class AdaptiveFrameBudget implements FrameBudget {
     // After a quiet spell the window starts with this flush: idle time says nothing of the thread's cost.
     if (now - this.#since > 4 * WINDOW_MS) this.#restart(now - busyMs);
     this.#frames += frames;
-    this.#busyMs += busyMs;
+    this.#thread.busy(now - busyMs, now);
     const elapsed = now - this.#since;
     if (elapsed < WINDOW_MS) return;
-    const share = this.#busyMs / elapsed;
+    const share = (this.#thread.busyMs - this.#busyAtStart) / elapsed;
     if (share > BUSY_SHARE) {
       const keptAtShare = ((this.#frames * 1000) / elapsed) * (BUSY_SHARE / share);
       this.#perSecond = Math.max(Math.min(keptAtShare, this.#perSecond), this.#perSecond / MAX_CUT);
@@ -88,7 +122,7 @@ export class AdaptiveFrameBudget implements FrameBudget {
   #restart(since: number): void {
     this.#since = since;
     this.#frames = 0;
-    this.#busyMs = 0;
+    this.#busyAtStart = this.#thread.busyMs;
     this.#waited = false;
   }
 }

@@ -123,6 +123,9 @@ export function identityFrom(request: Request): ConnectionIdentity | null {
   return parsed.success ? parsed.data : null;
 }
 
+const earliest = (times: (number | null | undefined)[]): number | null =>
+  times.reduce<number | null>((next, at) => (at != null && (next === null || at < next) ? at : next), null);
+
 const factsOf = (connection: Connection): ConnectionFacts =>
   (connection.state as ConnectionFacts | null) ?? {};
 
@@ -131,6 +134,13 @@ export class ViewerConnections {
   readonly #ownedElsewhere: (clientId: number) => boolean;
   /** Awareness client id → the connection that introduced it; rebuilt from connection states after a wake. */
   #owners: Map<number, string> | null = null;
+  /**
+   * The earliest expiry or lease end of the sockets here, kept as they are admitted (undefined: not known,
+   * read from every socket at the next ask). Reading it from every socket deserializes each one's state,
+   * and it is asked at every join (the alarm is set then): a thousand viewers made that a million reads.
+   * A socket that closed may leave it early: the alarm then rings for nothing and it is read afresh.
+   */
+  #nextExpiry: number | null | undefined = undefined;
 
   /** `ownedElsewhere`: a client id a viewer on another object (room or shard) speaks for, which no socket here may claim. */
   constructor(all: () => Iterable<Connection>, ownedElsewhere: (clientId: number) => boolean = () => false) {
@@ -173,6 +183,8 @@ export class ViewerConnections {
       clientIds: [],
       renewAt,
     }));
+    if (this.#nextExpiry !== undefined)
+      this.#nextExpiry = earliest([this.#nextExpiry, identity.expiresAt, renewAt]);
     return identity;
   }
 
@@ -198,6 +210,7 @@ export class ViewerConnections {
 
   /** Closes the sockets whose credential has expired by `now`, and those whose lease ran out (to renew). */
   closeExpired(now: number): void {
+    this.#nextExpiry = undefined;
     for (const connection of this.#all()) {
       const facts = factsOf(connection);
       const expiresAt = facts.identity?.expiresAt;
@@ -209,13 +222,15 @@ export class ViewerConnections {
 
   /** When the next open socket's credential expires or lease runs out, for the room's alarm. */
   nextExpiry(): number | null {
-    let next: number | null = null;
-    for (const connection of this.#all()) {
-      const facts = factsOf(connection);
-      for (const at of [facts.identity?.expiresAt, facts.renewAt])
-        if (at != null && (next === null || at < next)) next = at;
+    if (this.#nextExpiry === undefined) {
+      const times: (number | null | undefined)[] = [];
+      for (const connection of this.#all()) {
+        const facts = factsOf(connection);
+        times.push(facts.identity?.expiresAt, facts.renewAt);
+      }
+      this.#nextExpiry = earliest(times);
     }
-    return next;
+    return this.#nextExpiry;
   }
 
   /**

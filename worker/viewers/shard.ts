@@ -30,6 +30,8 @@ export class SessionShard extends ViewerServer {
   /** Relayed updates go out at once while this shard is under its frame budget, together under pressure. */
   readonly #throttle: LeadingEdgeThrottle<Uint8Array>;
   #healing = false;
+  /** The alarm as this object last set it (undefined: not known, after a wake or once it rang). */
+  #alarmAt: number | null | undefined = undefined;
   #attachedCache: boolean | null = null;
   /** Awareness client ids of viewers elsewhere (the room relayed their presence): no viewer here may claim them. */
   readonly #presenceFromRoom = new Set<number>();
@@ -119,6 +121,7 @@ export class SessionShard extends ViewerServer {
 
   /** Closes the sockets whose credential has expired or whose lease ran out. */
   async onAlarm(): Promise<void> {
+    this.#alarmAt = undefined;
     this.connections.closeExpired(Date.now());
     await this.#scheduleExpiry();
   }
@@ -237,6 +240,9 @@ export class SessionShard extends ViewerServer {
 
   async #scheduleExpiry(): Promise<void> {
     const next = this.connections.nextExpiry();
+    // Viewers joining in a crowd mostly share one lease end (rounded to the minute): one write, not one each.
+    if (next === this.#alarmAt) return;
+    this.#alarmAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }

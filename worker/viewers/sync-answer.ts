@@ -6,7 +6,7 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import { encodeStateAsUpdateParts } from "./update-parts";
 
 export const MESSAGE_SYNC = 0;
@@ -29,8 +29,23 @@ export function syncStep1StateVector(bytes: Uint8Array): Uint8Array | null {
   }
 }
 
-export function syncAnswer(doc: Y.Doc, stateVector: Uint8Array): Uint8Array[] {
-  const parts = encodeStateAsUpdateParts(doc, stateVector, SYNC_PART_BYTES);
+/** Whether a state vector knows nothing: the client asks for the whole document. */
+export function knowsNothing(stateVector: Uint8Array): boolean {
+  return Y.decodeStateVector(stateVector).size === 0;
+}
+
+/**
+ * What the client lacks, as sync messages: `everything` (the kept encoding, encoded-state.ts) for a
+ * client that knows nothing, else encoded for its state vector.
+ */
+export function syncAnswer(
+  doc: Y.Doc,
+  stateVector: Uint8Array,
+  everything: () => Uint8Array[],
+): Uint8Array[] {
+  const parts = knowsNothing(stateVector)
+    ? everything()
+    : encodeStateAsUpdateParts(doc, stateVector, SYNC_PART_BYTES);
   return parts.map((part, i) => {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);

@@ -19,7 +19,7 @@ export interface FrameBudget {
   waited?(): void;
 }
 
-/** The fixed budget (FRAME_BUDGET_ADAPTIVE=false): a frame budget measured once, bench/README.md. */
+/** The fixed budget (the default; FRAME_BUDGET_ADAPTIVE=true adapts instead): a frame budget measured once, bench/README.md. */
 export const DEFAULT_FRAME_BUDGET: FrameBudget = { perSecond: 5_000, burst: 1_000 };
 
 export class LeadingEdgeThrottle<T> {

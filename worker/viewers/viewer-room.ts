@@ -7,7 +7,7 @@ import type { Connection } from "partyserver";
 import type { Env } from "../env";
 import { SHARD_HEADER, fanOutConfig, frameBudget } from "./fan-out-config";
 import { SYNC_PART_BYTES } from "./sync-answer";
-import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
+import { encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerShards } from "./shards";
 import type { FrameBudget } from "./throttle";
 import { ViewerServer } from "./viewer-server";
@@ -40,7 +40,7 @@ export abstract class ViewerRoom extends ViewerServer {
     return this.viewerCount() + this.#shards.count;
   }
 
-  /** This room's own frame budget (adaptive unless FRAME_BUDGET_ADAPTIVE=false; at most FRAME_BUDGET_PER_SECOND). */
+  /** This room's own frame budget (fixed, or adaptive with FRAME_BUDGET_ADAPTIVE=true; at most FRAME_BUDGET_PER_SECOND). */
   protected frameBudget(): FrameBudget {
     return frameBudget(this.env);
   }
@@ -87,7 +87,7 @@ export abstract class ViewerRoom extends ViewerServer {
   attachShard(name: string): { parts: Uint8Array[]; presence: Uint8Array | null } {
     this.#shards.attach(name);
     return {
-      parts: encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES),
+      parts: this.everything(),
       presence: this.#shards.presenceSnapshot(),
     };
   }

@@ -3,14 +3,16 @@
  * viewer is treated the same wherever it is placed. Who a socket belongs to is set at connect and kept
  * in its state (connections.ts); what it may send is checked on every frame (presence.ts: the reading
  * half of sync, and presence for its own client ids as the person it is); its SyncStep1 is answered in
- * parts (sync-answer.ts); revoked, expired or deleted access closes it.
+ * parts (sync-answer.ts; a new viewer's from the kept encoding, encoded-state.ts); revoked, expired or deleted access closes it.
  */
 import * as encoding from "lib0/encoding";
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import { encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import type { Env } from "../env";
-import { MESSAGE_AWARENESS, syncAnswer, syncStep1StateVector } from "./sync-answer";
+import { MESSAGE_AWARENESS, SYNC_PART_BYTES, syncAnswer, syncStep1StateVector } from "./sync-answer";
+import { EncodedState } from "./encoded-state";
+import { EVERYTHING, encodeStateAsUpdateParts } from "./update-parts";
 import { ViewerConnections, identityFrom, type ConnectionIdentity } from "./connections";
 import { RevocationMemory, type Revocation } from "./revocations";
 
@@ -24,6 +26,8 @@ export abstract class ViewerServer extends YServer<Env> {
   );
   /** Access taken away lately: a ticket issued before it opens nothing (revocations.ts). */
   protected readonly revocations = new RevocationMemory(this.ctx.storage.sql);
+  /** The whole document, kept encoded for the next viewer who joins knowing nothing of it. */
+  readonly #encodedState = new EncodedState(this.document, SYNC_PART_BYTES);
   /** Sockets partyserver has wrapped as connections (see getConnections). */
   readonly #wrapped = new WeakSet<WebSocket>();
 
@@ -73,7 +77,14 @@ export abstract class ViewerServer extends YServer<Env> {
       super.onMessage(connection, frame);
       return;
     }
-    for (const part of syncAnswer(this.document, stateVector)) connection.send(part);
+    for (const part of syncAnswer(this.document, stateVector, () => this.everything())) connection.send(part);
+  }
+
+  /** The whole document in parts: kept encoded between joins unless SYNC_KEEP_ENCODED=false. */
+  protected everything(): Uint8Array[] {
+    return this.env.SYNC_KEEP_ENCODED === "false"
+      ? encodeStateAsUpdateParts(this.document, EVERYTHING, SYNC_PART_BYTES)
+      : this.#encodedState.everything();
   }
 
   /** The presence of a closed socket goes with it, whatever the client said last. */

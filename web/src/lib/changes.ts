@@ -2,7 +2,7 @@
 import * as Y from "yjs";
 import { WRITING_TOOL_NAMES } from "@tandem/protocol/git";
 import { CLAUDE_CODE_WRITING_TOOLS } from "./claude-tools";
-import { blocksOf, blockType, messageList, readToolUse } from "./transcript";
+import { blocksOf, blockType, messageEntries, messageList, readToolUse } from "./transcript";
 import { YView } from "./yreactive";
 
 // Today's agent's names and Claude Code's (Bash, Edit, Write…): either agent may write this session's transcript.
@@ -18,7 +18,7 @@ export function finishedWrites(doc: Y.Doc): YView<number> {
     list,
     () => {
       let count = 0;
-      for (const message of list.toArray()) {
+      for (const message of messageEntries(list)) {
         for (const block of blocksOf(message)) {
           if (blockType(block) !== "tool_use") continue;
           const use = readToolUse(block);

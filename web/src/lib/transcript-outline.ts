@@ -7,7 +7,16 @@ import { createSubscriber } from "svelte/reactivity";
 import * as Y from "yjs";
 import type { MessageEntry } from "@tandem/protocol/transcript";
 import { PLAN_TOOL, planOf, QUESTION_TOOL, SUBAGENT_TOOLS, type Todo } from "./claude-tools";
-import { blocksOf, blockType, field, messageList, parentOf, str, type TranscriptNode } from "./transcript";
+import {
+  blocksOf,
+  blockType,
+  field,
+  messageEntries,
+  messageList,
+  parentOf,
+  str,
+  type TranscriptNode,
+} from "./transcript";
 
 /** A block, live or settled. */
 type Block = TranscriptNode;
@@ -90,7 +99,7 @@ export class OutlineView {
   get current(): Outline {
     this.#subscribe();
     // Outside an effect nothing observes the document, so nothing would say a kept outline is stale.
-    if (!this.#observing) return readOutline(this.#list.toArray());
-    return (this.#cached ??= readOutline(this.#list.toArray()));
+    if (!this.#observing) return readOutline(messageEntries(this.#list));
+    return (this.#cached ??= readOutline(messageEntries(this.#list)));
   }
 }

@@ -1,13 +1,14 @@
 /**
  * Reading the transcript document (docs/architecture.md, "Transcript"). The browser never writes to it: the
  * SessionRoom is its only author, so everything here is a read with a safe fallback. A message and its
- * blocks are live Y.Maps while they can change and plain values once settled: every reader here takes
- * either (`TranscriptNode`).
+ * blocks are live Y.Maps while they can change and plain values once settled (stored as JSON strings,
+ * parsed once by `messageEntries`): every reader here takes either (`TranscriptNode`).
  */
 import * as Y from "yjs";
 import {
   BLOCK_TYPES,
   isSettled,
+  messageEntries,
   messageList,
   sessionInfo,
   type BlockType,
@@ -26,7 +27,15 @@ import { McpConnectionSchema, type McpConnection } from "@tandem/protocol/mcp-se
 import { z } from "zod";
 import type { AgentStatus, Artifact, Phase } from "./api";
 
-export { isSettled, messageList, sessionInfo, type BlockType, type MessageRole, type ToolStatus };
+export {
+  isSettled,
+  messageEntries,
+  messageList,
+  sessionInfo,
+  type BlockType,
+  type MessageRole,
+  type ToolStatus,
+};
 
 /** A message or a block: a live Y.Map, or the plain value it settled into. */
 export type TranscriptNode = Y.Map<unknown> | SettledMessage | Readonly<TranscriptBlock>;

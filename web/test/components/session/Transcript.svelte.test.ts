@@ -141,47 +141,54 @@ describe("Transcript", () => {
 });
 
 describe("Transcript, settled messages (issue 24)", () => {
-  it("shows a message the same once it settles into one value, keeping its element and an open disclosure open", () => {
-    const doc = new Y.Doc();
-    const reply = addMessage(doc, "assistant", "agent", [
-      { type: "thinking", text: "Y.Text" },
-      { type: "text", text: "Y.Text" },
-      {
-        type: "tool_use",
-        id: "t1",
-        name: "Bash",
-        input: { command: "npm test" },
-        status: "running",
-        startedAt: 1,
-      },
-    ]);
-    const blocks = reply.get("blocks") as Y.Array<Y.Map<unknown>>;
-    (blocks.get(0).get("text") as Y.Text).insert(0, "Let me look.");
-    (blocks.get(1).get("text") as Y.Text).insert(0, "Running **the tests**.");
-    doc.transact(() => {
-      blocks.get(2).set("result", "1 passing");
-      blocks.get(2).set("status", "done");
-      blocks.get(2).set("endedAt", 2);
-    });
-    const view = render(doc);
-    cleanup = view.destroy;
-    flushSync();
-    const article = view.target.querySelector('[data-role="assistant"]');
-    const disclosure = view.target.querySelector("details.thinking") as HTMLDetailsElement;
-    disclosure.open = true;
-    const before = view.target.innerHTML;
+  // The room writes a settled message as its JSON string; the first lean writer wrote it as an object.
+  it.each([
+    ["its JSON string", (json: TranscriptMessage) => JSON.stringify(json)],
+    ["an object", (json: TranscriptMessage) => json],
+  ])(
+    "shows a message the same once it settles into %s, keeping its element and an open disclosure open",
+    (_, stored) => {
+      const doc = new Y.Doc();
+      const reply = addMessage(doc, "assistant", "agent", [
+        { type: "thinking", text: "Y.Text" },
+        { type: "text", text: "Y.Text" },
+        {
+          type: "tool_use",
+          id: "t1",
+          name: "Bash",
+          input: { command: "npm test" },
+          status: "running",
+          startedAt: 1,
+        },
+      ]);
+      const blocks = reply.get("blocks") as Y.Array<Y.Map<unknown>>;
+      (blocks.get(0).get("text") as Y.Text).insert(0, "Let me look.");
+      (blocks.get(1).get("text") as Y.Text).insert(0, "Running **the tests**.");
+      doc.transact(() => {
+        blocks.get(2).set("result", "1 passing");
+        blocks.get(2).set("status", "done");
+        blocks.get(2).set("endedAt", 2);
+      });
+      const view = render(doc);
+      cleanup = view.destroy;
+      flushSync();
+      const article = view.target.querySelector('[data-role="assistant"]');
+      const disclosure = view.target.querySelector("details.thinking") as HTMLDetailsElement;
+      disclosure.open = true;
+      const before = view.target.innerHTML;
 
-    // As the room settles it (worker/session/transcript-doc.ts): the Y.Map replaced in place by its JSON.
-    const json = reply.toJSON() as TranscriptMessage;
-    doc.transact(() => {
-      messageList(doc).delete(0, 1);
-      messageList(doc).insert(0, [json]);
-    });
-    flushSync();
-    expect(messageList(doc).get(0)).not.toBeInstanceOf(Y.Map);
-    expect(view.target.innerHTML).toBe(before);
-    expect(view.target.querySelector('[data-role="assistant"]')).toBe(article);
-    expect((view.target.querySelector("details.thinking") as HTMLDetailsElement).open).toBe(true);
-    expect(view.target.textContent).toContain("npm test");
-  });
+      // As the room settles it (worker/session/transcript-doc.ts): the Y.Map replaced in place by its JSON.
+      const json = reply.toJSON() as TranscriptMessage;
+      doc.transact(() => {
+        messageList(doc).delete(0, 1);
+        messageList(doc).insert(0, [stored(json)]);
+      });
+      flushSync();
+      expect(messageList(doc).get(0)).not.toBeInstanceOf(Y.Map);
+      expect(view.target.innerHTML).toBe(before);
+      expect(view.target.querySelector('[data-role="assistant"]')).toBe(article);
+      expect((view.target.querySelector("details.thinking") as HTMLDetailsElement).open).toBe(true);
+      expect(view.target.textContent).toContain("npm test");
+    },
+  );
 });
