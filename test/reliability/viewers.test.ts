@@ -3,6 +3,7 @@
  * restarts) converge on the same document as the viewers that never left and as a late joiner.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { messageJSON, messageList } from "../../worker/protocol/transcript";
 import { Api, textOf, until } from "./api";
 import { count } from "./figures";
 import { Stack } from "./stack";
@@ -73,10 +74,9 @@ it("converges after drops mid-stream and after a runtime restart", async () => {
   }
   expect(
     JSON.stringify(
-      late.doc
-        .getArray("messages")
-        .toJSON()
-        .map((m: { id: string }) => m.id),
+      messageList(late.doc)
+        .toArray()
+        .map((m) => messageJSON(m).id),
     ),
   ).toBe(JSON.stringify(messages.map((m) => m.id)));
   for (const viewer of [steady, dropper, other, late]) viewer.close();
