@@ -2,6 +2,9 @@
  * Token-to-paint latency (issue 4, Performance): the time from a token leaving the agent to its being
  * painted in a viewer's page, p50/p95 over 200 tokens, with 3 viewers open on one session.
  * Run: npm --prefix test/e2e run bench   (needs web/build and Debian's chromium).
+ * BENCH_TOKEN_DELAY_MS sets the offline model's pace: 20 ms a delta by default (50 a second, about the rate
+ * at which the Messages API streams text deltas); at 5 ms (the agent's test default, 200 a second) three
+ * Chromium pages, workerd, the agent and Claude Code saturate two cores and the figure measures the queue.
  */
 import type { Page } from "playwright-core";
 import { startAgentTap, type Delta } from "./agent-tap.ts";
@@ -9,6 +12,9 @@ import { createWorkspace, launch, person } from "./browser.ts";
 import { startStack } from "./stack.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
+const TOKEN_DELAY_MS = Number(process.env.BENCH_TOKEN_DELAY_MS ?? 20);
+// The agent host the stack starts takes the offline model's pace from its environment.
+process.env.AGENT_OFFLINE_TOKEN_DELAY_MS = String(TOKEN_DELAY_MS);
 const words = Array.from({ length: TOKENS }, (_, i) => `tok${String(i).padStart(4, "0")}`);
 
 interface Seen {
@@ -141,7 +147,9 @@ async function main() {
     console.log(`  agent → page's socket: ${ms(parts.wire)}`);
     console.log(`  socket → DOM (Yjs + Svelte + markdown): ${ms(parts.apply)}`);
     console.log(`  DOM → next frame: ${ms(parts.paint)}`);
-    console.log(`token-to-paint, 3 viewers, ${TOKENS} tokens: ${ms(all)} (${all.length} samples)`);
+    console.log(
+      `token-to-paint, 3 viewers, ${TOKENS} tokens, one every ${TOKEN_DELAY_MS} ms: ${ms(all)} (${all.length} samples)`,
+    );
   } finally {
     await browser.close();
     tap?.close();
