@@ -1,8 +1,9 @@
 /**
  * The session's agent as its room sees it, from provisioning to the end of a run: it opens (and reopens)
  * the link (what it says on it: agent-start.ts), learns from each hello which agent incarnation answers,
- * applies the agent's frames, sends people's input, and acknowledges what was applied. Its workspace archives are workspace-saves.ts's; how
- * the run ends (only once the agent is done and its workspace stored) is run-ending.ts's.
+ * applies the agent's frames, sends people's input, and acknowledges what was applied. Its workspace
+ * archives are workspace-saves.ts's; how the run ends (only once the agent is done and its workspace
+ * stored) is run-ending.ts's.
  */
 import type { Env } from "../env";
 import type { AgentHello, FromAgentFrame, HistoryMessage, StartFrame, ToAgentFrame } from "../protocol/agent";

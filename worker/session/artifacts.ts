@@ -1,6 +1,7 @@
 import type { Redaction } from "../protocol/redaction";
 import { ArtifactRefused, screenArtifact } from "./artifact-screen";
 import type { AgentEndpoint } from "./agent-link";
+import { r2Pages } from "./r2-pages";
 
 /** Where a session's artifact lives in R2: one prefix a session, so delete removes them all. */
 export const artifactKey = (sessionId: string, name: string) => `sessions/${sessionId}/artifacts/${name}`;
@@ -120,11 +121,6 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 export async function deleteArtifacts(bucket: R2Bucket, sessionId: string): Promise<void> {
-  const prefix = `sessions/${sessionId}/`;
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, cursor });
-    if (page.objects.length > 0) await bucket.delete(page.objects.map((object) => object.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  for await (const objects of r2Pages(bucket, `sessions/${sessionId}/`))
+    if (objects.length > 0) await bucket.delete(objects.map((object) => object.key));
 }

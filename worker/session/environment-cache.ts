@@ -14,6 +14,7 @@ import {
   environmentsPrefix,
 } from "../protocol/environment";
 import type { AgentEndpoint } from "./agent-link";
+import { r2Pages } from "./r2-pages";
 import { formatBytes } from "./workspace-archive";
 
 /** The run's agent while it is in Creating: the only time its environment is asked for or kept. */
@@ -120,12 +121,8 @@ export class EnvironmentCache {
   /** Keeps the workspace's newest ENVIRONMENTS_KEPT environments; the next session on an older commit sets up again. */
   async #prune(workspaceId: string): Promise<void> {
     const objects: R2Object[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#host.bucket.list({ prefix: environmentsPrefix(workspaceId), cursor });
-      objects.push(...page.objects);
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
+    for await (const page of r2Pages(this.#host.bucket, environmentsPrefix(workspaceId)))
+      objects.push(...page);
     const older = objects
       .sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())
       .slice(ENVIRONMENTS_KEPT)
