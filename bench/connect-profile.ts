@@ -4,9 +4,9 @@
  * connect and sync, and the functions with the most time of their own. Figures, not a test.
  *   npx tsx bench/connect-profile.ts [--viewers 1000]
  */
-import { createServer } from "node:net";
 import WebSocket from "ws";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
+import { freePort } from "../test/harness/ports.ts";
 import { connectAll } from "./lib/fanout";
 import { startTandem, waitForSession } from "./lib/stack";
 import { openViewer } from "./lib/viewers";
@@ -22,15 +22,6 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A DevTools protocol session with one inspector target. */

@@ -146,6 +146,13 @@ const PARTS = [
   {
     lane: "serial",
     group: "bench",
+    name: "bench: connect profile (3 viewers)",
+    cmd: [bin("tsx"), "bench/connect-profile.ts", "--viewers", "3"],
+    nice: true,
+  },
+  {
+    lane: "serial",
+    group: "bench",
     name: "bench: token to paint (5 tokens)",
     cmd: ["npm", "--prefix", "test/e2e", "run", "bench"],
     env: { BENCH_TOKENS: "5" },
