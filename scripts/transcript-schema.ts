@@ -9,7 +9,7 @@ import { Transcript } from "../worker/session/transcript-doc";
 import type { FromAgentFrame } from "../worker/protocol/agent";
 function build(settle: boolean): Uint8Array {
   const doc = new Y.Doc({ gc: true });
-  const t = new Transcript(doc, { settle });
+  const t = new Transcript(doc, { settle: settle ? "strings" : "off" });
   let seq = 0;
   const send = (f: Record<string, unknown>) =>
     t.applyAgentFrame({ ...f, seq: ++seq } as FromAgentFrame, Date.now());

@@ -84,10 +84,9 @@ export class Transcript {
   readonly #settledApprovals = new Map<string, { status: string; kind: "tool" | "plan" }>();
 
   /** Settles what an older room left live: a room written before issue 24 is migrated here, on first load. */
-  constructor(doc: Y.Doc, options: { settle?: SettleMode | boolean } = {}) {
+  constructor(doc: Y.Doc, options: { settle?: SettleMode } = {}) {
     this.#doc = doc;
-    const { settle = "strings" } = options;
-    this.#settleAs = settle === true ? "strings" : settle === false ? "off" : settle;
+    this.#settleAs = options.settle ?? "strings";
     const entries = messageList(doc).toArray();
     for (const entry of entries) this.#index(entry);
     // After a restart the agent may go on with the last message: it stays live (settled later like any).
