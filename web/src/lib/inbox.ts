@@ -101,7 +101,8 @@ export function noticeFor(
   if (before && before.phase !== after.phase && (after.phase === "Completed" || after.phase === "Failed"))
     return {
       title: `${name} ${after.phase === "Completed" ? "finished" : "failed"}`,
-      body: after.phase === "Completed" ? "The agent finished its work." : "The session failed: see its events.",
+      body:
+        after.phase === "Completed" ? "The agent finished its work." : "The session failed: see its events.",
       tag: `${after.id}:${after.phase}`,
     };
   return null;
