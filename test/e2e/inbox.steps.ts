@@ -77,7 +77,11 @@ export function inboxSteps(cast: () => Cast) {
 
     // The chips count and filter; the search finds the session by its prompt's words.
     const waitingChip = b.locator('[data-chip="waiting"]');
-    assert.ok(Number(await waitingChip.locator("[data-count]").textContent()) >= 1);
+    await b.waitForFunction(
+      () => Number(document.querySelector('[data-chip="waiting"] [data-count]')?.textContent) >= 1,
+      null,
+      WAIT,
+    );
     await waitingChip.click();
     await row(b, askedId).waitFor(WAIT);
     assert.equal(

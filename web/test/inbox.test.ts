@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyFeedEvent, inboxTitle, isUnread, noticeFor, sortInbox } from "#lib/inbox.ts";
+import { applyFeedEvent, countChange, inboxTitle, isUnread, noticeFor, sortInbox } from "#lib/inbox.ts";
 import type { SessionListItem, SessionSummary } from "#lib/api.ts";
 
 const row = (id: string, fields: Partial<SessionListItem> = {}): SessionListItem => ({
@@ -101,5 +101,16 @@ describe("the inbox", () => {
     const waiting = { ...mine, status: "waiting" as const };
     expect(noticeFor(waiting, { ...waiting, lastActivityAt: 99 }, "u1")).toBeNull();
     expect(noticeFor(mine, { ...mine, phase: "Stopped", status: "ended" }, "u1")).toBeNull();
+  });
+
+  it("moves the chips' counts by a change at once", () => {
+    const counts = { all: 2, waiting: 0, working: 1, idle: 1, ended: 0, unread: 1 };
+    const idle = summary(row("a"));
+    const waiting = { ...idle, status: "waiting" as const };
+    expect(countChange(counts, idle, waiting, false)).toMatchObject({ all: 2, waiting: 1, idle: 0 });
+    expect(countChange(counts, undefined, idle, false)).toMatchObject({ all: 3, idle: 2 });
+    expect(countChange(counts, idle, null, false)).toMatchObject({ all: 1, idle: 0 });
+    // Searching: a newcomer may match by its prompt; the API says.
+    expect(countChange(counts, undefined, idle, true)).toEqual(counts);
   });
 });

@@ -4,7 +4,7 @@
  * the page holds, the tab's title, and what a desktop notification says when a person's own session
  * needs them or ends.
  */
-import type { FeedEvent, InboxStatus, SessionListItem, SessionSummary } from "./api";
+import type { FeedEvent, InboxCounts, InboxStatus, SessionListItem, SessionSummary } from "./api";
 
 export const STATUS_LABEL: Record<InboxStatus, string> = {
   waiting: "Waiting for you",
@@ -106,4 +106,24 @@ export function noticeFor(
       tag: `${after.id}:${after.phase}`,
     };
   return null;
+}
+
+/**
+ * The chips' counts moved by one change at once (the page asks the API again a moment later, which has
+ * the last word): a session that changed status leaves one chip for another, a new one adds to All, a
+ * deleted one leaves. Under a search the counts wait for the API (a newcomer may match by its prompt).
+ */
+export function countChange(
+  counts: InboxCounts,
+  before: SessionSummary | undefined,
+  after: SessionSummary | null,
+  searching: boolean,
+): InboxCounts {
+  if (searching && !before) return counts;
+  const next = { ...counts };
+  if (before) next[before.status] = Math.max(0, next[before.status] - 1);
+  if (after) next[after.status] += 1;
+  if (!before && after) next.all += 1;
+  if (before && !after) next.all = Math.max(0, next.all - 1);
+  return next;
 }
