@@ -83,11 +83,17 @@ export function inboxSteps(cast: () => Cast) {
       WAIT,
     );
     await waitingChip.click();
-    await row(b, askedId).waitFor(WAIT);
-    assert.equal(
-      await b.locator('tbody tr:not([data-status="waiting"])').count(),
-      0,
-      "a session that does not wait is listed under Waiting for you",
+    // The list under the chip: only sessions that wait, this one among them.
+    await b.waitForFunction(
+      (id) => {
+        const rows = [...document.querySelectorAll("tbody tr")];
+        return (
+          rows.some((r) => r.getAttribute("data-session") === id) &&
+          rows.every((r) => r.getAttribute("data-status") === "waiting")
+        );
+      },
+      askedId,
+      WAIT,
     );
     await b.locator('[data-chip="all"]').click();
     await b.locator("[data-search]").fill(`colour for ${run}`);
