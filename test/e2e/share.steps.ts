@@ -25,6 +25,7 @@ export function shareSteps(cast: () => Cast) {
     const url = await page.getByLabel("New share link").inputValue();
     assert.match(url, /\/share\/tds_[0-9a-f]{64}$/);
     await page.keyboard.press("Escape");
+    await page.locator(".popover.share").waitFor({ state: "detached" });
 
     guest = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1280, height: 800 } });
     guestPage = await guest.newPage();
@@ -88,6 +89,8 @@ export function shareSteps(cast: () => Cast) {
       .click();
     await guestPage.getByRole("heading", { name: "This link no longer works" }).waitFor({ timeout: 5000 });
     assert.ok(Date.now() - revokedAt < 5000);
+    await alice.page.keyboard.press("Escape");
+    await alice.page.locator(".popover.share").waitFor({ state: "detached" });
     await guestPage.reload();
     await guestPage.getByRole("heading", { name: "This link no longer works" }).waitFor(WAIT);
     await guest.close();
