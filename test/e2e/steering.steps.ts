@@ -96,6 +96,7 @@ export function steeringSteps(cast: () => Cast) {
         `the composer is at ${JSON.stringify(composer)}, outside the 844 px viewport`,
       );
       assert.equal(await phone.evaluate(() => window.scrollY), 0);
+      assert.equal(await phone.getByRole("heading", { name: "Settings" }).isVisible(), false, "Details show in Chat");
       console.log(`[phone] header ${header.height} px; composer bottom ${composer.y + composer.height} px of 844`);
       await phone.screenshot({ path: path.join(SHOTS, "session-phone-chat.png") });
 
