@@ -80,6 +80,24 @@ export function steeringSteps(cast: () => Cast) {
     }
   });
 
+  it("A renames the session from the ⋯ menu by keyboard", async () => {
+    const { alice, run } = cast();
+    const rename = async (name: string) => {
+      await alice.page.getByRole("button", { name: "More actions" }).click();
+      await alice.page.getByRole("menuitem", { name: "Rename…" }).click();
+      // The menu gives focus to the name's field, not back to ⋯.
+      await alice.page.waitForFunction(() => document.activeElement?.id === "rename");
+      await alice.page.keyboard.press("ControlOrMeta+a");
+      await alice.page.keyboard.type(name);
+      await alice.page.keyboard.press("Enter");
+      await alice.page.locator("#rename").waitFor({ state: "detached", ...WAIT });
+      await alice.page.locator("header.head h1", { hasText: name }).waitFor(WAIT);
+    };
+    await rename(`e2e-${run} renamed`);
+    await rename(`e2e-${run}`);
+    await alice.page.locator("header.head h1", { hasText: new RegExp(`^e2e-${run}$`) }).waitFor(WAIT);
+  });
+
   it("on a 390×844 phone the header is one line, the composer is in view, and the details are in tabs", async () => {
     const { bob, sessionURL } = cast();
     const phone = await bob.context.newPage();
