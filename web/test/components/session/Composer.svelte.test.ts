@@ -2,8 +2,8 @@ import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { setFetch } from "#lib/api.ts";
 import type { AgentStatus, Phase, Session } from "#lib/api.ts";
-import { Room } from "#lib/room.svelte.ts";
 import Composer from "#lib/components/session/Composer.svelte";
+import { unopenedRoom } from "./unopened-room.ts";
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {
@@ -18,13 +18,7 @@ function render(phase: Phase, agentStatus: AgentStatus | null, canStop = true) {
     calls.push(`${init?.method} ${String(url)}`);
     return new Response(JSON.stringify({ session: { id: "s1", phase: "Stopping" } }), { status: 202 });
   });
-  // The room's socket never opens: its admission never answers.
-  const room = new Room(
-    "w1",
-    "s1",
-    { id: "u1", name: "Ada", email: "" },
-    { host: "tandem.test", admit: () => new Promise(() => {}) },
-  );
+  const room = unopenedRoom();
   const stopped: Session[] = [];
   const target = document.createElement("div");
   document.body.append(target);
