@@ -125,6 +125,9 @@ export function steeringSteps(cast: () => Cast) {
       await phone.getByRole("tab", { name: "Details" }).click();
       await phone.getByRole("tabpanel").getByRole("heading", { name: "Settings" }).waitFor(WAIT);
       assert.equal(await transcript(phone).isVisible(), false);
+      const panel = phone.getByRole("tabpanel");
+      const [scrollWidth, clientWidth] = await panel.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      assert.ok(scrollWidth <= clientWidth, `the Details tab scrolls sideways: ${scrollWidth} > ${clientWidth} px`);
       await phone.screenshot({ path: path.join(SHOTS, "session-phone-details.png") });
       // The tabs follow the arrow keys.
       await phone.keyboard.press("ArrowLeft");
