@@ -56,6 +56,8 @@ export interface TandemOptions {
   /** An agent host the caller runs (none is started); it checks the room's tokens with `agentKey`. */
   agentURL?: string;
   agentKey?: string;
+  /** Where the agent host listens, when the caller puts something before it (`vars.AGENT_URL`). */
+  agentPort?: number;
 }
 
 export async function startTandem(options: TandemOptions): Promise<Tandem> {
@@ -120,7 +122,7 @@ export async function startTandem(options: TandemOptions): Promise<Tandem> {
 
 /** `wrangler dev` and the agent host (scripts/stack.mjs, as `npm start` runs them). */
 async function underWrangler(persistTo: string, options: TandemOptions): Promise<Runtime> {
-  const [port, agentPort] = [await freePort(), await freePort()];
+  const [port, agentPort] = [await freePort(), options.agentPort ?? (await freePort())];
   const stack = await startStack({
     port,
     agentPort,
@@ -140,7 +142,7 @@ async function underWrangler(persistTo: string, options: TandemOptions): Promise
 
 /** The same Worker from wrangler.toml, bundled as `wrangler deploy` bundles it, in workerd through Miniflare. */
 async function throughMiniflare(persistTo: string, options: TandemOptions): Promise<Runtime> {
-  const [port, agentPort] = [await freePort(), await freePort()];
+  const [port, agentPort] = [await freePort(), options.agentPort ?? (await freePort())];
   const AGENT_KEY = options.agentKey ?? randomBytes(32).toString("base64url");
   let agent: ChildProcess | null = null;
   if (!options.agentURL) {
