@@ -1,6 +1,7 @@
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueRoomTicket } from "../../worker/auth/room-ticket";
+import { RevocationMemory } from "../../worker/viewers/revocations";
 import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, roomStub, textOf, transcriptOf, waitForPhase } from "./session-helpers";
 import { connectRoom, docText, type RoomClient } from "./yjs-client";
@@ -67,6 +68,34 @@ describe("room tickets", () => {
     const client = (await connectRoom(id, {}, `?ticket=${ticket}`)) as RoomClient;
     expect(await client.closed).toMatchObject({ code: 4403, reason: "access revoked" });
     expect(client.frames).toHaveLength(0);
+  });
+
+  it("are refused after a removal the room heard of while it kept its revocations in memory, and after a wake", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const editor = await signIn(uniqueName("editor"));
+    const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
+    const id = await runningSession(owner, ws);
+    // A ticket opens a socket first: the room has read its revocations (none) and keeps them in memory.
+    const first = (await connectRoom(id, {}, `?ticket=${(await ticketFor(editor, ws, id)).ticket}`)) as RoomClient;
+    await first.synced;
+    const { ticket } = await ticketFor(editor, ws, id);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
+    expect(await first.closed).toMatchObject({ code: 4403, reason: "access revoked" });
+    await eventually(() => remembered(id), Boolean);
+    const client = (await connectRoom(id, {}, `?ticket=${ticket}`)) as RoomClient;
+    expect(await client.closed).toMatchObject({ code: 4403, reason: "access revoked" });
+    expect(client.frames).toHaveLength(0);
+    // A woken room has nothing in memory: it reads the table, as a fresh memory of it does.
+    const issuedAt = Date.now() - 1000;
+    const revokedAfterWake = await runInDurableObject(roomStub(id), (_room, state) =>
+      new RevocationMemory(state.storage.sql).revoked(
+        { userId: editor.user.id, userName: "", role: "editor", tokenId: null, expiresAt: null, issuedAt },
+        Date.now(),
+      ),
+    );
+    expect(revokedAfterWake).toBe(true);
   });
 
   it("refuses a ticket that is forged, expired, for another session or of another signing key, with 401", async () => {

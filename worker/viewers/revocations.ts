@@ -63,8 +63,16 @@ export function revocationMatches(
   );
 }
 
+/**
+ * Only this class writes `viewer_revocations`, and only through the object that holds it: the rows are read
+ * once after a wake and kept in memory beside the table, so an upgrade is checked without a query (two
+ * a join before: the room's placement and the socket's admission), and none at all while nothing was
+ * revoked. The table is what survives hibernation; the memory is rebuilt from it.
+ */
 export class RevocationMemory {
   readonly #sql: SqlStorage;
+  /** The table's rows, oldest first; null until first read after a wake. */
+  #kept: RevocationRow[] | null = null;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -73,13 +81,20 @@ export class RevocationMemory {
   remember(revocation: Revocation, now: number): void {
     if (!revocation.userId && !revocation.tokenId) return;
     this.#sql.exec(`DELETE FROM viewer_revocations WHERE at < ?`, now - REVOCATION_MEMORY_MS);
+    const row: RevocationRow = {
+      at: now,
+      user_id: revocation.userId ?? null,
+      token_id: revocation.tokenId ?? null,
+      new_role: revocation.newRole ?? null,
+    };
     this.#sql.exec(
       `INSERT INTO viewer_revocations (at, user_id, token_id, new_role) VALUES (?, ?, ?, ?)`,
-      now,
-      revocation.userId ?? null,
-      revocation.tokenId ?? null,
-      revocation.newRole ?? null,
+      row.at,
+      row.user_id,
+      row.token_id,
+      row.new_role,
     );
+    this.#kept = [...this.#rows(now), row];
   }
 
   /**
@@ -89,17 +104,26 @@ export class RevocationMemory {
    */
   revoked(identity: ConnectionIdentity, now: number): boolean {
     if (identity.issuedAt === null) return false;
-    const rows = this.#sql
-      .exec<RevocationRow>(
-        `SELECT at, user_id, token_id, new_role FROM viewer_revocations WHERE at >= ?`,
-        now - REVOCATION_MEMORY_MS,
-      )
-      .toArray();
-    return rows.some((row) => {
+    return this.#rows(now).some((row) => {
       const revocation: Revocation = { userId: row.user_id ?? undefined, tokenId: row.token_id ?? undefined };
       if (!revocationMatches(revocation, identity)) return false;
       if (row.new_role !== null && row.new_role === identity.role) return false;
       return identity.issuedAt! <= row.at + ISSUE_SLACK_MS;
     });
+  }
+
+  /** The revocations still remembered at `now` (older ones can no longer match a live ticket). */
+  #rows(now: number): RevocationRow[] {
+    const since = now - REVOCATION_MEMORY_MS;
+    if (this.#kept === null)
+      this.#kept = this.#sql
+        .exec<RevocationRow>(
+          `SELECT at, user_id, token_id, new_role FROM viewer_revocations WHERE at >= ? ORDER BY at`,
+          since,
+        )
+        .toArray();
+    else if (this.#kept.length > 0 && this.#kept[0].at < since)
+      this.#kept = this.#kept.filter((row) => row.at >= since);
+    return this.#kept;
   }
 }
