@@ -1,4 +1,4 @@
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueRoomTicket } from "../../worker/auth/room-ticket";
 import { RevocationMemory } from "../../worker/viewers/revocations";
@@ -133,6 +133,34 @@ describe("room tickets", () => {
     await refused(`?ticket=${otherKey!.ticket}`);
     const credentialExpired = await issueRoomTicket(env, id, { ...access, expiresAt: Date.now() - 1 });
     await refused(`?ticket=${credentialExpired!.ticket}`);
+  });
+
+  it("move the room's alarm when their credential ends before it, and only then", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const id = await runningSession(owner, ws);
+    const alarm = () => runInDurableObject(roomStub(id), (_room, state) => state.storage.getAlarm());
+    // Once the phase-change callbacks are out, the alarm is the agent watch's, within 20 s. Two sockets,
+    // both on the room (SHARD_AFTER_VIEWERS=2 here).
+    const watch = await eventually(alarm, (at) => at !== null && at > Date.now() + 15_000);
+    const access = { userId: owner.user.id, userName: owner.user.name, role: "owner" as const, tokenId: null };
+    const later = await issueRoomTicket(env, id, { ...access, expiresAt: watch! + 60_000 });
+    const lasting = (await connectRoom(id, {}, `?ticket=${later!.ticket}`)) as RoomClient;
+    await lasting.synced;
+    // Its credential ends after the alarm rings: nothing is written (before, the watch moved on by the join).
+    expect(await alarm()).toBe(watch);
+    // A credential that ends sooner brings the alarm forward: its socket closes then.
+    const expiresAt = Date.now() + 1500;
+    const soon = await issueRoomTicket(env, id, { ...access, expiresAt });
+    const expiring = (await connectRoom(id, {}, `?ticket=${soon!.ticket}`)) as RoomClient;
+    await expiring.synced;
+    expect(await eventually(alarm, (at) => at === expiresAt)).toBe(expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
+    await runDurableObjectAlarm(roomStub(id));
+    expect(await expiring.closed).toMatchObject({ code: 4401 });
+    // It rang: the next alarm is written again.
+    expect(await eventually(alarm, (at) => at !== null && at > Date.now())).not.toBeNull();
+    lasting.close();
   });
 
   it("are only issued to members, for sessions of their workspace", async () => {
