@@ -17,6 +17,9 @@
  * writers of the tokens: room (the bench is the agent, speaking the DO ↔ agent protocol: the room alone,
  * like with like against the floor's writer) and tapped (the product path with a tap after the agent
  * host: Claude Code + the host's hop, and the room after it, on the same tokens).
+ * `<variant>@<name>` runs the variant with a Worker built from another checkout, named by `--bundles
+ * <name>=<dir>,…` (each dir the --outdir of `wrangler deploy --dry-run` there; miniflare path only): a change
+ * against the code before it, in one run, rounds interleaved.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -93,6 +96,23 @@ const JOINS = SMOKE ? 2 : 5;
 const MIN_SAMPLES = Number(arg("min-samples", SMOKE ? "0" : "1000"));
 if (TOKENS > 1000) throw new Error("at most 1000 tokens a round");
 
+/** Workers built from other checkouts, by name: `--bundles before=/tmp/x,…` (each its index.js). */
+const BUNDLES = new Map(
+  list("bundles", "").map((pair) => {
+    const [name, dir] = pair.split("=");
+    if (!name || !dir) throw new Error(`--bundles takes name=dir pairs, not ${pair}`);
+    return [name, join(dir, "index.js")] as const;
+  }),
+);
+/** A variant's Worker: this tree's, or after `@` one of --bundles. */
+function bundleOf(variant: string): { variant: string; bundle?: string } {
+  const [base, name] = variant.split("@");
+  if (name === undefined) return { variant };
+  const bundle = BUNDLES.get(name);
+  if (!bundle) throw new Error(`no --bundles entry named ${name}`);
+  return { variant: base, bundle };
+}
+
 const NEVER = "1000000";
 /** Who writes the tokens into the room for a variant: the product's agent unless it says otherwise. */
 function sourceOf(variant: string): TokenSource {
@@ -138,15 +158,18 @@ async function main() {
 
   const contenders: Contender[] = PATHS.flatMap((path) =>
     VARIANTS.map(
-      (variant) =>
-        new TandemFanOut(
-          tandemName(variant, path),
+      (named) => {
+        const { variant, bundle } = bundleOf(named);
+        return new TandemFanOut(
+          tandemName(named, path),
           path,
           varsOf(variant),
           sourceOf(variant),
           anthropic,
           sentAt,
-        ),
+          bundle,
+        );
+      },
     ),
   );
   if (!flag("no-floor")) contenders.push(...PATHS.map((path) => new WorkerdFloorFanOut(path)));
@@ -318,7 +341,7 @@ function line(label: string, r: Round): string {
   const split = r.split
     ? `  hop p50/p99 ${fmt(r.split.hop.p50)}/${fmt(r.split.hop.p99)}, room ${fmt(r.split.room.p50)}/${fmt(r.split.room.p99)} ms`
     : "";
-  return `${label.padEnd(28)} N=${String(r.viewers).padStart(4)}  p50 ${fmt(r.p50).padStart(7)}  p95 ${fmt(r.p95).padStart(7)}  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${fmt(r.delivered, 2)}%  connect ${fmt(r.connectMs, 0)} ms  ${fmt(r.bytesPerViewer, 0)} B/viewer  server ${fmt(r.serverRSS / 2 ** 20, 0)} MB${split}  load ${loadavg()[0].toFixed(2)}`;
+  return `${label.padEnd(28)} N=${String(r.viewers).padStart(4)}  p50 ${fmt(r.p50).padStart(7)}  p95 ${fmt(r.p95).padStart(7)}  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${fmt(r.delivered, 2)}%  connect ${fmt(r.connectMs, 0)} ms (CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)})  ${fmt(r.bytesPerViewer, 0)} B/viewer  server ${fmt(r.serverRSS / 2 ** 20, 0)} MB${split}  load ${loadavg()[0].toFixed(2)}`;
 }
 
 main().then(

@@ -11,7 +11,7 @@ import { ensureDevVars } from "../../scripts/stack.mjs";
 import { startFakeAgentHost } from "../../test/fakes/agent-host";
 import type { FakeAnthropic } from "../../test/fakes/anthropic";
 import { startAgentTap, type AgentTap } from "./agent-tap";
-import { freePort, rssOf, startTandem, waitForSession, type RuntimePath, type Tandem } from "./stack";
+import { cpuOf, freePort, rssOf, startTandem, waitForSession, type RuntimePath, type Tandem } from "./stack";
 import { marker, now, openViewer, type Framing, type Viewer } from "./viewers";
 
 export const TOKEN_INTERVAL_MS = 20;
@@ -27,6 +27,8 @@ export interface Round {
   connectMs: number;
   /** From opening the first socket to the last one upgraded (the rest of connectMs is the sync). */
   upgradedMs: number;
+  /** CPU time the server's processes used while the viewers connected and synced (ms): load does not move it. */
+  connectCPUMs?: number;
   /** Bytes each viewer received while the tokens streamed. */
   bytesPerViewer: number;
   /** Resident memory of the server side with these viewers connected (workerd, or the Hocuspocus process). */
@@ -95,6 +97,9 @@ export function pool(rounds: Round[]): Round {
     delivered: mean((r) => r.delivered),
     connectMs: connects[Math.floor(connects.length / 2)],
     upgradedMs: rounds.map((r) => r.upgradedMs).sort((a, b) => a - b)[Math.floor(rounds.length / 2)],
+    connectCPUMs: rounds.map((r) => r.connectCPUMs ?? Number.NaN).sort((a, b) => a - b)[
+      Math.floor(rounds.length / 2)
+    ],
     bytesPerViewer: mean((r) => r.bytesPerViewer),
     serverRSS: Math.max(...rounds.map((r) => r.serverRSS)),
     serverRSSAfter: Math.max(...rounds.map((r) => r.serverRSSAfter)),
@@ -119,7 +124,10 @@ export async function connectAll(
   };
 }
 
-type Measured = Omit<Round, "viewers" | "connectMs" | "upgradedMs" | "serverRSS" | "serverRSSAfter" | "split">;
+type Measured = Omit<
+  Round,
+  "viewers" | "connectMs" | "upgradedMs" | "connectCPUMs" | "serverRSS" | "serverRSSAfter" | "split"
+>;
 
 /** Waits until every viewer has every token, or `graceMs` after the last token was sent. */
 export async function collect(viewers: Viewer[], sentAt: Float64Array, graceMs: number): Promise<Measured> {
@@ -160,6 +168,7 @@ export class TandemFanOut implements Contender {
   readonly #path: RuntimePath;
   readonly #vars: Record<string, string>;
   readonly #source: TokenSource;
+  readonly #workerBundle: string | undefined;
   readonly #anthropic: FakeAnthropic;
   /** When each token was written: by the fake Messages API (shared), or by the bench's own agent. */
   #sentAt: Map<number, number>;
@@ -177,11 +186,13 @@ export class TandemFanOut implements Contender {
     source: TokenSource,
     anthropic: FakeAnthropic,
     sentAt: Map<number, number>,
+    workerBundle?: string,
   ) {
     this.name = name;
     this.#path = path;
     this.#vars = vars;
     this.#source = source;
+    this.#workerBundle = workerBundle;
     this.#anthropic = anthropic;
     this.#sentAt = sentAt;
   }
@@ -206,6 +217,7 @@ export class TandemFanOut implements Contender {
         vars: this.#vars,
         agentURL: `http://127.0.0.1:${host.port}`,
         agentKey,
+        workerBundle: this.#workerBundle,
       });
     } else if (this.#source === "tapped") {
       const [agentPort, tapPort] = [await freePort(), await freePort()];
@@ -215,8 +227,15 @@ export class TandemFanOut implements Contender {
         vars: { ...this.#vars, AGENT_URL: `http://127.0.0.1:${tapPort}` },
         agentPort,
         agentEnv,
+        workerBundle: this.#workerBundle,
       });
-    } else this.#tandem = await startTandem({ path: this.#path, vars: this.#vars, agentEnv });
+    } else
+      this.#tandem = await startTandem({
+        path: this.#path,
+        vars: this.#vars,
+        agentEnv,
+        workerBundle: this.#workerBundle,
+      });
     await this.#newSession();
   }
 
@@ -237,9 +256,11 @@ export class TandemFanOut implements Contender {
     const tandem = this.#tandem!;
     if (Date.now() - this.#sessionStarted > SESSION_REUSE_MS) await this.#newSession();
     const url = await tandem.socketURL(this.#sessionId);
+    const cpuBefore = tandem.runtimeCPU();
     const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
       openViewer(url, { kind: "tandem" }, { tokens, firstToken }),
     );
+    const connectCPUMs = tandem.runtimeCPU() - cpuBefore;
     await settle(500);
     const serverRSS = tandem.runtimeRSS();
     for (const viewer of viewers) viewer.resetCounters();
@@ -268,7 +289,7 @@ export class TandemFanOut implements Contender {
     for (const viewer of viewers) viewer.close();
     await waitForSession(tandem, this.#sessionId, (s) => s.agentStatus === "idle");
     await settle(500);
-    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result, split };
+    return { viewers: count, connectMs, upgradedMs, connectCPUMs, serverRSS, serverRSSAfter, ...result, split };
   }
 
   /** The same tokens timed where they left the agent host: the hop before it, the room after it. */
@@ -313,9 +334,11 @@ export class HocuspocusFanOut implements Contender {
     const child = this.#child!;
     const document = `bench-${firstToken}`;
     const framing: Framing = { kind: "hocuspocus", document };
+    const cpuBefore = cpuOf(child.pid ?? 0);
     const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
       openViewer(`ws://127.0.0.1:${this.#port}/`, framing, { tokens, firstToken }),
     );
+    const connectCPUMs = cpuOf(child.pid ?? 0) - cpuBefore;
     await settle(500);
     const serverRSS = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.resetCounters();
@@ -332,7 +355,7 @@ export class HocuspocusFanOut implements Contender {
     const serverRSSAfter = rssOf(child.pid ?? 0);
     for (const viewer of viewers) viewer.close();
     await settle(500);
-    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
+    return { viewers: count, connectMs, upgradedMs, connectCPUMs, serverRSS, serverRSSAfter, ...result };
   }
 
   async stop(): Promise<void> {

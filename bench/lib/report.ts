@@ -97,10 +97,10 @@ export function tables(results: Results): string {
       ["viewers", ...names],
       n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => triple(results.rounds[name][i]))]),
     ),
-    "\nConnect all, ms (all synced; all upgraded):",
+    "\nConnect all, ms (all synced; all upgraded; the server's CPU time meanwhile):",
     table(
       ["viewers", ...names],
-      row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}`),
+      row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}; CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)}`),
     ),
     "\nServer memory with the viewers connected (workerd processes of the path, or the Hocuspocus process):",
     table(
@@ -256,6 +256,14 @@ export function goals(results: Results): Goal[] {
         result: `${fmt(got / 1000, 2)} s${got > limit ? `, over by ${fmt((got - limit) / 1000, 2)} s (${fmt(got / floor[thousand].connectMs, 2)}× the floor)` : ""}`,
         met: got <= limit,
       });
+      const [cpu, floorCPU] = [ours[thousand].connectCPUMs, floor[thousand].connectCPUMs];
+      if (cpu !== undefined && floorCPU !== undefined)
+        out.push({
+          measure: `connect 1,000 viewers, the server's CPU time (${path})`,
+          goal: "report (what load does not move)",
+          result: `${fmt(cpu, 0)} ms against the floor's ${fmt(floorCPU, 0)} ms (${fmt(cpu / floorCPU, 2)}×)`,
+          met: null,
+        });
     }
     const short = ours.filter((r) => r.delivered < 100);
     out.push({
