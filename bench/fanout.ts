@@ -157,20 +157,18 @@ async function main() {
   const nextFirstToken = () => ++round * 1000;
 
   const contenders: Contender[] = PATHS.flatMap((path) =>
-    VARIANTS.map(
-      (named) => {
-        const { variant, bundle } = bundleOf(named);
-        return new TandemFanOut(
-          tandemName(named, path),
-          path,
-          varsOf(variant),
-          sourceOf(variant),
-          anthropic,
-          sentAt,
-          bundle,
-        );
-      },
-    ),
+    VARIANTS.map((named) => {
+      const { variant, bundle } = bundleOf(named);
+      return new TandemFanOut(
+        tandemName(named, path),
+        path,
+        varsOf(variant),
+        sourceOf(variant),
+        anthropic,
+        sentAt,
+        bundle,
+      );
+    }),
   );
   if (!flag("no-floor")) contenders.push(...PATHS.map((path) => new WorkerdFloorFanOut(path)));
   if (!flag("no-hocuspocus")) contenders.push(new HocuspocusFanOut());

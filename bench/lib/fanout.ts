@@ -266,8 +266,7 @@ export class TandemFanOut implements Contender {
     for (const viewer of viewers) viewer.resetCounters();
     const chunks = Array.from({ length: tokens }, (_, i) => `${marker(firstToken + i)} `);
     let prompt = `round of ${count}`;
-    if (this.#source === "bench")
-      prompt = `/stream ${TOKEN_INTERVAL_MS} ${firstToken} ${tokens}`;
+    if (this.#source === "bench") prompt = `/stream ${TOKEN_INTERVAL_MS} ${firstToken} ${tokens}`;
     else
       this.#anthropic.enqueue({
         kind: "message",
@@ -289,7 +288,16 @@ export class TandemFanOut implements Contender {
     for (const viewer of viewers) viewer.close();
     await waitForSession(tandem, this.#sessionId, (s) => s.agentStatus === "idle");
     await settle(500);
-    return { viewers: count, connectMs, upgradedMs, connectCPUMs, serverRSS, serverRSSAfter, ...result, split };
+    return {
+      viewers: count,
+      connectMs,
+      upgradedMs,
+      connectCPUMs,
+      serverRSS,
+      serverRSSAfter,
+      ...result,
+      split,
+    };
   }
 
   /** The same tokens timed where they left the agent host: the hop before it, the room after it. */

@@ -100,7 +100,9 @@ export function tables(results: Results): string {
     "\nConnect all, ms (all synced; all upgraded; the server's CPU time meanwhile):",
     table(
       ["viewers", ...names],
-      row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}; CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)}`),
+      row(
+        (r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}; CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)}`,
+      ),
     ),
     "\nServer memory with the viewers connected (workerd processes of the path, or the Hocuspocus process):",
     table(

@@ -76,7 +76,11 @@ describe("room tickets", () => {
     const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
     const id = await runningSession(owner, ws);
     // A ticket opens a socket first: the room has read its revocations (none) and keeps them in memory.
-    const first = (await connectRoom(id, {}, `?ticket=${(await ticketFor(editor, ws, id)).ticket}`)) as RoomClient;
+    const first = (await connectRoom(
+      id,
+      {},
+      `?ticket=${(await ticketFor(editor, ws, id)).ticket}`,
+    )) as RoomClient;
     await first.synced;
     const { ticket } = await ticketFor(editor, ws, id);
     expect(
@@ -143,7 +147,12 @@ describe("room tickets", () => {
     // Once the phase-change callbacks are out, the alarm is the agent watch's, within 20 s. Two sockets,
     // both on the room (SHARD_AFTER_VIEWERS=2 here).
     const watch = await eventually(alarm, (at) => at !== null && at > Date.now() + 15_000);
-    const access = { userId: owner.user.id, userName: owner.user.name, role: "owner" as const, tokenId: null };
+    const access = {
+      userId: owner.user.id,
+      userName: owner.user.name,
+      role: "owner" as const,
+      tokenId: null,
+    };
     const later = await issueRoomTicket(env, id, { ...access, expiresAt: watch! + 60_000 });
     const lasting = (await connectRoom(id, {}, `?ticket=${later!.ticket}`)) as RoomClient;
     await lasting.synced;
