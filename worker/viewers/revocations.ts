@@ -86,6 +86,7 @@ export class RevocationMemory {
 
   remember(revocation: Revocation, now: number): void {
     if (!revocation.userId && !revocation.tokenId) return;
+    const kept = this.#rows(now);
     this.#sql.exec(`DELETE FROM viewer_revocations WHERE at < ?`, now - REVOCATION_MEMORY_MS);
     const row: RevocationRow = {
       at: now,
@@ -100,7 +101,7 @@ export class RevocationMemory {
       row.token_id,
       row.new_role,
     );
-    this.#kept = [...this.#rows(now), row];
+    this.#kept = [...kept, row];
   }
 
   /**
