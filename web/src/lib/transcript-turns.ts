@@ -9,7 +9,17 @@ import { blockType, field, num, readMessage, str, type TranscriptNode } from "./
 
 export type TranscriptItem =
   | { kind: "day"; key: string; day: string }
-  | { kind: "turn"; key: string; messages: TranscriptNode[]; keys: string[] };
+  | {
+      kind: "turn";
+      key: string;
+      messages: TranscriptNode[];
+      keys: string[];
+      /** The rest of a long turn, after its first TURN_MESSAGES: shown without a header of its own. */
+      continued: boolean;
+    };
+
+/** A turn holds at most this many messages: the transcript renders (and windows) in pieces of this size. */
+export const TURN_MESSAGES = 50;
 
 /** The local calendar day of a time, as `YYYY-MM-DD` (a key, and what a divider compares). */
 export function dayOf(ms: number): string {
@@ -54,16 +64,34 @@ export function transcriptItems(
       day = messageDay;
       turn = null;
     }
-    if (turn && head.role === "assistant" && turnRole === "assistant") {
+    const continues = turn !== null && head.role === "assistant" && turnRole === "assistant";
+    if (turn && continues && turn.messages.length < TURN_MESSAGES) {
       turn.messages.push(message);
       turn.keys.push(keys[i]);
       return;
     }
-    turn = { kind: "turn", key: keys[i], messages: [message], keys: [keys[i]] };
+    turn = { kind: "turn", key: keys[i], messages: [message], keys: [keys[i]], continued: continues };
     turnRole = head.role;
     items.push(turn);
   });
   return items;
+}
+
+/**
+ * Where the rendered window starts so that it holds at least `messages` more messages before `end` (and
+ * the divider of the first day it shows). A long session renders its latest messages first and earlier
+ * ones as the reader scrolls up to them.
+ */
+export function windowStart(items: readonly TranscriptItem[], end: number, messages: number): number {
+  let start = Math.min(end, items.length);
+  let count = 0;
+  while (start > 0 && count < messages) {
+    start--;
+    const item = items[start];
+    if (item.kind === "turn") count += item.messages.length;
+  }
+  if (start > 0 && items[start - 1].kind === "day") start--;
+  return start;
 }
 
 /** A block with where it comes from: its message's id (on the first block of each message) and a stable key. */
