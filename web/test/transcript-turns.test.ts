@@ -137,6 +137,26 @@ describe("grouping consecutive tool calls", () => {
     expect(rows[1].key).toBe("m:1");
   });
 
+  it("takes the thinking between calls into their group, not the thinking after the last", () => {
+    const thinking = (t: string): TranscriptBlock => ({ type: "thinking", text: t });
+    const rows = turnRows(
+      placed([
+        thinking("first"),
+        tool("Read", { file_path: "/a.ts" }),
+        thinking("then"),
+        tool("Bash", { command: "ls" }),
+        thinking("now what"),
+        text("Done."),
+      ]),
+    );
+    expect(shape(rows)).toEqual(["thinking", "tools×3", "thinking", "text"]);
+    // A single call with thinking after it is no group.
+    expect(shape(turnRows(placed([tool("Read", { file_path: "/a.ts" }), thinking("hm")])))).toEqual([
+      "tool_use",
+      "thinking",
+    ]);
+  });
+
   it("keeps an edit's diff and a subagent in view: they break a run", () => {
     const rows = turnRows(
       placed([

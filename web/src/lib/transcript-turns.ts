@@ -118,23 +118,31 @@ export function groupable(block: TranscriptNode): boolean {
 
 /**
  * A turn's shown blocks in rows: two or more consecutive tool calls make one group (keyed by its first
- * call, so it keeps its element, and its open state, as it grows); anything else is a row of its own.
+ * call, so it keeps its element, and its open state, as it grows), with the thinking between them (a
+ * model that thinks between calls still ran them in a row); anything else is a row of its own.
  */
 export function turnRows(blocks: readonly PlacedBlock[]): TurnRow[] {
   const rows: TurnRow[] = [];
   let run: PlacedBlock[] = [];
+  const alone = (placed: PlacedBlock) => rows.push({ kind: "block", key: placed.key, placed });
   const flush = () => {
-    if (run.length === 1) rows.push({ kind: "block", key: run[0].key, placed: run[0] });
-    else if (run.length > 1) rows.push({ kind: "tools", key: run[0].key, tools: run });
+    // Thinking after the run's last call begins what follows it.
+    let calls = run.length;
+    while (calls > 0 && !groupable(run[calls - 1].block)) calls--;
+    const grouped = run.slice(0, calls);
+    if (grouped.filter((p) => groupable(p.block)).length > 1)
+      rows.push({ kind: "tools", key: grouped[0].key, tools: grouped });
+    else grouped.forEach(alone);
+    run.slice(calls).forEach(alone);
     run = [];
   };
   for (const placed of blocks) {
-    if (groupable(placed.block)) {
+    if (groupable(placed.block) || (run.length > 0 && blockType(placed.block) === "thinking")) {
       run.push(placed);
       continue;
     }
     flush();
-    rows.push({ kind: "block", key: placed.key, placed });
+    alone(placed);
   }
   flush();
   return rows;
