@@ -1,7 +1,8 @@
 import type { BashInput, FileReadInput, GrepInput } from "@anthropic-ai/claude-agent-sdk/sdk-tools";
-import { flushSync } from "svelte";
+import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
+import Transcript from "#lib/components/session/Transcript.svelte";
 import { messageList } from "#lib/transcript.ts";
 import { renderTranscript } from "../../fixtures/render-transcript.svelte";
 import { addBlocks, addMessage, finished, finishTool, toolCall } from "../../fixtures/transcript-doc";
@@ -167,6 +168,45 @@ describe("a transcript that scales", () => {
     expect(view.target.querySelector("[data-jump]")).toBeNull();
     expect(messageList(doc).length).toBe(2);
   });
+});
+
+describe("a long session", () => {
+  it("renders its latest messages once synced, even as the document arrives in parts, and earlier ones on request", () => {
+    const doc = new Y.Doc();
+    const say = (n: number) => addMessage(doc, "user", [{ type: "text", text: `message ${n}` }]);
+    for (let n = 0; n < 50; n++) say(n);
+    const target = document.createElement("div");
+    document.body.append(target);
+    const props = $state({ doc, agentStatus: "idle" as const, synced: false });
+    const app = mount(Transcript, { target, props });
+    cleanup = () => unmount(app);
+    flushSync();
+    // The rest of the sync lands: still only the latest are rendered.
+    for (let n = 50; n < 320; n++) say(n);
+    props.synced = true;
+    flushSync();
+    const shown = () =>
+      [...target.querySelectorAll("article")].map((a) => a.textContent?.match(/message (\d+)/)?.[1]);
+    expect(shown()).toHaveLength(150);
+    expect(shown()[0]).toBe("170");
+    expect(shown().at(-1)).toBe("319");
+
+    // What comes next adds at the end; the window's start stays.
+    say(320);
+    flushSync();
+    expect(shown()[0]).toBe("170");
+    expect(shown().at(-1)).toBe("320");
+
+    const earlier = target.querySelector<HTMLButtonElement>(".earlier button")!;
+    expect(earlier.textContent).toBe("Show earlier messages");
+    earlier.click();
+    flushSync();
+    expect(shown()[0]).toBe("20");
+    target.querySelector<HTMLButtonElement>(".earlier button")!.click();
+    flushSync();
+    expect(shown()[0]).toBe("0");
+    expect(target.querySelector(".earlier")).toBeNull();
+  }, 60_000);
 });
 
 describe("disclosures look expandable (issue 25's defect)", () => {
