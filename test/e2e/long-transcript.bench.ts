@@ -60,29 +60,35 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function seed(page: Page, apiSession: string): Promise<string> {
-  const sent = await page.evaluate(
-    async ({ path, text }) =>
-      (
-        await fetch(`${path}/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json" },
-          body: JSON.stringify({ text }),
-        })
-      ).status,
-    { path: apiSession, text: `/transcript ${MESSAGES}` },
+/**
+ * Starts a session whose first prompt asks the scriptable agent for the transcript (through the API: the
+ * longest timeout, so a slow machine's seeding is not cut short), and waits until it is all there.
+ */
+async function seed(page: Page, workspace: string): Promise<{ sessionURL: string; lastId: string }> {
+  const created = await page.evaluate(
+    async ({ path, prompt }) => {
+      const res = await fetch(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ prompt, timeoutSeconds: 1800, displayName: "Long transcript" }),
+      });
+      return { status: res.status, body: (await res.json()) as { session?: { id: string } } };
+    },
+    { path: `/api/workspaces/${workspace}/sessions`, prompt: `/transcript ${MESSAGES}` },
   );
-  if (sent !== 202 && sent !== 200) throw new Error(`sending the script answered ${sent}`);
-  const deadline = Date.now() + 600_000;
+  const id = created.body.session?.id;
+  if (!id)
+    throw new Error(`creating the session answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const deadline = Date.now() + 1_800_000;
   for (;;) {
     const ids = await page.evaluate(async (path) => {
-      const res = await fetch(`${path}/transcript`, { headers: { accept: "application/json" } });
+      const res = await fetch(path, { headers: { accept: "application/json" } });
       const body = (await res.json()) as { messages: { id: string }[] };
       return body.messages.map((m) => m.id);
-    }, apiSession);
+    }, `/api/workspaces/${workspace}/sessions/${id}/transcript`);
     // The person's message, then the agent's MESSAGES.
-    if (ids.length > MESSAGES) return ids[ids.length - 1];
-    if (Date.now() > deadline) throw new Error(`only ${ids.length} messages after 10 min`);
+    if (ids.length > MESSAGES) return { sessionURL: `/w/${workspace}/s/${id}`, lastId: ids[ids.length - 1] };
+    if (Date.now() > deadline) throw new Error(`only ${ids.length} messages after 30 min`);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }
@@ -94,17 +100,11 @@ export async function longTranscriptBench(): Promise<void> {
     const run = Date.now().toString(36).slice(-5);
     const ann = await person(browser, stack.baseURL, `Ann ${run}`);
     const ben = await person(browser, stack.baseURL, `Ben ${run}`);
-    await createWorkspace(ann.page, `Long ${run}`, [[ben, "viewer"]]);
-    await ann.page.getByRole("button", { name: "New session" }).click();
-    await ann.page.getByRole("button", { name: "Create session" }).click();
-    await ann.page.waitForURL(/\/s\/[^/]+$/);
-    const sessionURL = new URL(ann.page.url()).pathname;
-    await ann.page.locator('header.head [data-phase="Running"]').waitFor({ timeout: 60_000 });
-    const [, ws, , id] = sessionURL.split("/").slice(1);
+    const workspaceURL = await createWorkspace(ann.page, `Long ${run}`, [[ben, "viewer"]]);
+    const workspace = new URL(workspaceURL, stack.baseURL).pathname.split("/")[2];
     // Seeded from a page that is not the session's, so no page renders the transcript as it is written.
-    await ann.page.goto("/");
     const started = Date.now();
-    const lastId = await seed(ann.page, `/api/workspaces/${ws}/sessions/${id}`);
+    const { sessionURL, lastId } = await seed(ann.page, workspace);
     console.log(`seeded ${MESSAGES} messages in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     await ben.context.addInitScript(watchForMessage, lastId);

@@ -5,8 +5,9 @@
  * down to it.
  */
 import assert from "node:assert/strict";
+import path from "node:path";
 import type { Page } from "playwright-core";
-import { agentSaid, it, send, transcript, WAIT, type Cast } from "./story.ts";
+import { agentSaid, it, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
 
 /** How far the transcript's view is from its end, in pixels. */
 const fromEnd = (page: Page) =>
@@ -44,6 +45,8 @@ export function transcriptSteps(cast: () => Cast) {
       ["$ sleep 2", "$ echo two-$((1 + 1))", "$ sleep 2"],
     );
     await group.locator('[data-tool="Bash"] samp', { hasText: "two-2" }).waitFor(WAIT);
+    await group.scrollIntoViewIfNeeded();
+    await bob.page.screenshot({ path: path.join(SHOTS, "transcript-tool-group.png") });
   });
 
   it("B, scrolled up to read, is offered Jump to latest when A's prompt makes the agent write", async () => {
