@@ -1,5 +1,5 @@
 import type { BashInput, FileReadInput, GrepInput } from "@anthropic-ai/claude-agent-sdk/sdk-tools";
-import { flushSync, mount, unmount } from "svelte";
+import { flushSync, mount, tick, unmount } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
 import Transcript from "#lib/components/session/Transcript.svelte";
@@ -150,6 +150,8 @@ describe("a transcript that scales", () => {
     const doc = new Y.Doc();
     addMessage(doc, "user", [{ type: "text", text: "first" }]);
     const view = render(doc, "working");
+    // The session opened at its end; then the reader scrolls up.
+    await tick();
     const scroller = view.target.querySelector<HTMLElement>("section.transcript")!;
     // jsdom lays nothing out: the scroller's geometry is set by hand.
     Object.defineProperty(scroller, "scrollHeight", { value: 5_000, configurable: true });
@@ -162,11 +164,24 @@ describe("a transcript that scales", () => {
     await vi.waitFor(() => expect(view.target.querySelector("[data-jump]")).not.toBeNull());
     expect(scroller.scrollTop).toBe(1_000);
 
+    // The reader's own changes (a disclosure opened) are not news.
+    view.target.querySelector<HTMLButtonElement>("[data-jump]")!.click();
+    flushSync();
+    scroller.scrollTop = 1_000;
+    scroller.dispatchEvent(new Event("scroll"));
+    view.target.querySelector("article")!.append(document.createElement("p"));
+    await Promise.resolve();
+    flushSync();
+    expect(view.target.querySelector("[data-jump]")).toBeNull();
+    view.target.querySelector<HTMLButtonElement>('button[aria-label="Copy message"]')!.focus();
+    addMessage(doc, "assistant", [{ type: "text", text: "more words" }]);
+    flushSync();
+    await vi.waitFor(() => expect(view.target.querySelector("[data-jump]")).not.toBeNull());
     view.target.querySelector<HTMLButtonElement>("[data-jump]")!.click();
     flushSync();
     expect(scroller.scrollTop).toBe(5_000);
     expect(view.target.querySelector("[data-jump]")).toBeNull();
-    expect(messageList(doc).length).toBe(2);
+    expect(messageList(doc).length).toBe(3);
   });
 });
 
