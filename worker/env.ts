@@ -2,6 +2,7 @@ import type { SessionRoom } from "./session/room";
 import type { AgentContainer } from "./container/agent-container";
 import type { SessionShard } from "./viewers/shard";
 import type { ScheduleClock } from "./schedule/clock";
+import type { WorkspaceFeed } from "./feed/workspace-feed";
 
 export interface Env {
   DB: D1Database;
@@ -24,6 +25,8 @@ export interface Env {
   SOCKET_LEASE_SECONDS?: string;
   /** One per schedule: its alarm rings at the schedule's next run (worker/schedule/clock.ts). */
   ScheduleClock: DurableObjectNamespace<ScheduleClock>;
+  /** One per workspace: the sockets of its open session lists, told what changed (worker/feed/). */
+  WorkspaceFeed: DurableObjectNamespace<WorkspaceFeed>;
   /** Production: one container per session, running containers/agent. */
   AgentContainer: DurableObjectNamespace<AgentContainer>;
   AUTH_MODE: "dev" | "access";

@@ -22,6 +22,7 @@ import { environmentRoutes } from "./api/environments";
 import { sessionGitRoutes } from "./api/git";
 import { modelRoutes } from "./api/models";
 import { usageRoutes } from "./api/usage";
+import { feedRoutes } from "./api/feed";
 import { authorizeRoomConnection } from "./auth/socket";
 import { foreignHostRefusal } from "./http/host";
 import { rejectCrossSite } from "./http/origin";
@@ -31,6 +32,7 @@ export { SessionRoom } from "./session/room";
 export { AgentContainer } from "./container/agent-container";
 export { SessionShard } from "./viewers/shard";
 export { ScheduleClock } from "./schedule/clock";
+export { WorkspaceFeed } from "./feed/workspace-feed";
 
 const app = newApp();
 app.onError(handleError);
@@ -67,6 +69,7 @@ app.route("/api/workspaces/:ws/callback", workspaceCallbackRoutes);
 app.route("/api/workspaces/:ws/workflows", workflowRoutes);
 app.route("/api/workspaces/:ws/environment", environmentRoutes);
 app.route("/api/workspaces/:ws/usage", usageRoutes);
+app.route("/api/workspaces/:ws/feed", feedRoutes);
 app.route("/api/workspaces", workspaceRoutes);
 
 /**

@@ -242,15 +242,23 @@ const BAD_QUERY = [
   "1;DROP TABLE sessions",
 ];
 
+/**
+ * Free text (the session list's search, `q`): any words up to its bound are a fair search, so only what
+ * breaks the bound (over 100 characters, blank, a control character) must be refused.
+ */
+const FREE_TEXT = new Set(["q"]);
+const isFairSearch = (value: string) =>
+  !value.includes("%00") && value.trim().length >= 1 && value.trim().length <= 100;
+
 export function queryProbes(op: Operation, path: string, auth: Record<string, string>): Probe[] {
   return op.query.flatMap((name) =>
-    BAD_QUERY.map((value) => ({
+    [...BAD_QUERY, ...(FREE_TEXT.has(name) ? ["   ", "a%0Ab", "x".repeat(101)] : [])].map((value) => ({
       label: `${op.method} ${op.path}: ?${name}=${value.slice(0, 20)}`,
       path: `${path}?${name}=${encodeURIComponent(value).replaceAll("%25", "%")}`,
       method: op.method,
       headers: auth,
       // An empty optional parameter reads as one not given.
-      mayPass: value === "",
+      mayPass: value === "" || (FREE_TEXT.has(name) && isFairSearch(value)),
     })),
   );
 }

@@ -136,6 +136,8 @@ export function accessSteps(cast: () => Cast) {
     const b = bob.page;
     await b.goto(workspaceURL);
     await b.getByRole("button", { name: "New session" }).click();
+    // Name and finishing on its own are under the dialog's Advanced.
+    await b.locator("details.advanced summary").click();
     await b.getByLabel("Display name", { exact: false }).fill(`once-${run}`);
     await b.getByLabel("Finish on its own when a turn ends with nothing queued").check();
     await b.getByLabel(/First prompt/).fill("list the open questions");

@@ -66,6 +66,7 @@ export function gitSteps(cast: () => Cast) {
 
     await page.goto(workspaceURL);
     await page.getByRole("button", { name: "New session" }).click();
+    await page.locator("details.advanced summary").click();
     await page.getByLabel("Display name", { exact: false }).fill(`Git notes ${run}`);
     await page.getByRole("button", { name: "Add repository" }).click();
     await page.getByLabel("Git URL 1").fill(`${github.url}/acme/app.git`);

@@ -91,6 +91,7 @@ export function modelSteps(cast: () => Cast) {
     await page.getByRole("button", { name: "New session" }).click();
     await page.locator("#ns-model").selectOption(model.id);
     await page.locator("#ns-model-capabilities", { hasText: "always thinks" }).waitFor(WAIT);
+    await page.locator("details.advanced summary").click();
     const thinking = page.getByLabel("Extended thinking");
     assert.equal(await thinking.isChecked(), true);
     assert.equal(await thinking.isDisabled(), true);

@@ -17,6 +17,7 @@ import { steerSteps } from "./steer.steps.ts";
 import { transcriptSteps } from "./transcript.steps.ts";
 import { steeringSteps } from "./steering.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
+import { inboxSteps } from "./inbox.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -59,6 +60,9 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
       [carol, "viewer"],
     ]);
     await page.getByRole("button", { name: "New session" }).click();
+    // The prompt comes first, focused; the settings beyond repositories, workflow and model are under Advanced.
+    await page.locator("#ns-prompt:focus").waitFor(WAIT);
+    await page.locator("details.advanced summary").click();
     // The dialog enforces the bounds before the API sees them.
     await page.getByLabel(/Max tokens/).fill("99");
     await page.getByRole("button", { name: "Create session" }).click();
@@ -366,4 +370,5 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   modelSteps(cast);
   steerSteps(cast);
   mcpSteps(cast);
+  inboxSteps(cast);
 });

@@ -151,6 +151,7 @@ describe("every answer of the API, as its document publishes it", () => {
       (a) => a.artifacts.length > 0,
     );
     await waitForAgentStatus(owner, ws, session.id, "idle");
+    await call(owner, "POST", "/api/workspaces/{ws}/sessions/{id}/seen", p);
     await call(owner, "GET", "/api/workspaces/{ws}/sessions", { ws });
     await call(owner, "GET", "/api/workspaces/{ws}/sessions/{id}", p);
     await call(owner, "GET", "/api/workspaces/{ws}/sessions/{id}/transcript", p);

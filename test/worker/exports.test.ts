@@ -228,7 +228,10 @@ async function team() {
 /** A session whose transcript holds a person's unicode message, the agent's echo and a tool call. */
 async function sessionWithTool() {
   const t = await team();
-  const session = await createSession(t.owner, t.ws, { prompt: "héllo → 世界" });
+  const session = await createSession(t.owner, t.ws, {
+    prompt: "héllo → 世界",
+    displayName: "unicode-export",
+  });
   await waitForPhase(t.owner, t.ws, session.id, "Running");
   await waitForAgentStatus(t.owner, t.ws, session.id, "idle");
   await t.owner.api(`/api/workspaces/${t.ws}/sessions/${session.id}/messages`, { body: { text: "/tool" } });

@@ -112,6 +112,7 @@ async function sessionMadeEarlier(owner: Client, ws: string, model: "claude-opus
     id,
     workspaceId: ws,
     name: "earlier",
+    prompt: "",
     model,
     createdBy: owner.user.id,
     origin: { kind: "person" },

@@ -10,7 +10,7 @@ import {
   MessageSchema,
   RoomTicketSchema,
   SessionEventSchema,
-  SessionSummarySchema,
+  SessionListItemSchema,
   SessionViewSchema,
   UpdateSessionSchema,
   DecisionSchema,
@@ -37,6 +37,7 @@ import {
   WorkspaceSchema,
 } from "../protocol/workspace";
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
+import { InboxCountsSchema } from "../protocol/inbox";
 import { EnvironmentSchema, WorkspaceEnvironmentSchema } from "../protocol/environment";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateMcpServerSchema, McpServerSchema, UpdateMcpServerSchema } from "../protocol/mcp-servers";
@@ -75,7 +76,8 @@ const schemas = {
   Member: MemberSchema,
   Invitation: InvitationSchema,
   Session: SessionViewSchema,
-  SessionSummary: SessionSummarySchema,
+  SessionListItem: SessionListItemSchema,
+  InboxCounts: InboxCountsSchema,
   SessionEvent: SessionEventSchema,
   Artifact: ArtifactSchema,
   MessageAccepted: MessageAcceptedSchema,
@@ -371,12 +373,23 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
       responses: { 201: ["created", one("session", "Session")] },
     },
     get: {
-      summary: "Sessions, newest first",
+      summary:
+        "Sessions, newest first, each with its inbox status, last activity and when the caller last looked (seenAt); " +
+        "filtered by phase or status (waiting, working, idle, ended), searched by name or first prompt (q, 1–100 characters); " +
+        "counts are the status chips' over the workspace with the search applied. The same rows, as they change, come on " +
+        "the workspace's feed: a WebSocket at GET /api/workspaces/{ws}/feed (members; frames {type:'session',session}, " +
+        "{type:'removed',sessionId}; a client may send only {type:'ping'})",
       who: "member",
       access: "member",
-      query: ["phase", "cursor", "limit"],
+      query: ["phase", "status", "q", "cursor", "limit"],
       responses: {
-        200: ["a page", list("sessions", "SessionSummary", { nextCursor: { type: ["string", "null"] } })],
+        200: [
+          "a page",
+          list("sessions", "SessionListItem", {
+            nextCursor: { type: ["string", "null"] },
+            counts: ref("InboxCounts"),
+          }),
+        ],
       },
     },
   },
@@ -399,6 +412,15 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
       who: "owner, editor",
       access: "editor",
       responses: { 204: "deleted" },
+    },
+  },
+  [`${s}/seen`]: {
+    post: {
+      summary:
+        "Mark the session seen by the caller now: what happened to it until now is no longer unread for them",
+      who: "member",
+      access: "member",
+      responses: { 204: "seen" },
     },
   },
   [`${s}/ticket`]: {

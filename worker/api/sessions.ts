@@ -1,12 +1,8 @@
 import type { Context } from "hono";
 import { requireRole } from "../auth/membership";
-import {
-  deleteSessionRow,
-  listSessions,
-  markApproved,
-  sessionSummary,
-  type SessionPageCursor,
-} from "../db/sessions";
+import { deleteSessionRow, markApproved, sessionSummary } from "../db/sessions";
+import { countSessions, listSessions, markSeen, type SessionPageCursor } from "../db/session-list";
+import { publishToFeed } from "../feed/publish";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
@@ -28,6 +24,7 @@ import {
   MessageSchema,
   UpdateSessionSchema,
   type CreateSessionBody,
+  type SessionPage,
 } from "../protocol/session";
 
 /** Sessions of a workspace: /api/workspaces/:ws/sessions (membership is checked before these run). */
@@ -43,12 +40,23 @@ sessionRoutes.post("/", async (c) => {
 
 sessionRoutes.get("/", async (c) => {
   const query = parseInput(ListSessionsQuerySchema, c.req.query());
-  const { rows, next } = await listSessions(c.env.DB, c.req.param("ws")!, {
-    phase: query.phase,
-    cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
-    limit: query.limit,
-  });
-  return c.json({ sessions: rows.map(sessionSummary), nextCursor: next ? encodeCursor(next) : null });
+  const ws = c.req.param("ws")!;
+  const [{ rows, next }, counts] = await Promise.all([
+    listSessions(c.env.DB, ws, c.var.user.id, {
+      phase: query.phase,
+      status: query.status,
+      search: query.q,
+      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit,
+    }),
+    countSessions(c.env.DB, ws, c.var.user.id, query.q),
+  ]);
+  const page: SessionPage = {
+    sessions: rows.map((row) => ({ ...sessionSummary(row), seenAt: row.seen_at })),
+    nextCursor: next ? encodeCursor(next) : null,
+    counts,
+  };
+  return c.json(page);
 });
 
 sessionRoutes.get("/:id", async (c) => c.json({ session: unwrap(await (await roomOfPath(c)).get()) }));
@@ -168,6 +176,14 @@ sessionRoutes.delete("/:id", async (c) => {
   const id = await sessionIdOfPath(c);
   await (await roomOf(c.env, id)).destroy();
   await deleteSessionRow(c.env.DB, id);
+  await publishToFeed(c.env, c.req.param("ws")!, { type: "removed", sessionId: id });
+  return c.body(null, 204);
+});
+
+/** The caller has looked at the session (its page is open): what happened to it until now is read, for them. */
+sessionRoutes.post("/:id/seen", async (c) => {
+  const id = await sessionIdOfPath(c);
+  await markSeen(c.env.DB, c.var.user.id, id, Date.now());
   return c.body(null, 204);
 });
 

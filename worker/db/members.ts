@@ -100,3 +100,12 @@ export async function removeMember(
 async function whyUnchanged(db: D1Database, workspaceId: string, userId: string): Promise<MemberChange> {
   return (await getMembership(db, workspaceId, userId)) ? "last_owner" : "not_member";
 }
+
+/** The workspaces the user belongs to (where their API tokens may hold a socket). */
+export async function workspaceIdsOfUser(db: D1Database, userId: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT workspace_id FROM members WHERE user_id = ?`)
+    .bind(userId)
+    .all<{ workspace_id: string }>();
+  return results.map((row) => row.workspace_id);
+}

@@ -1,5 +1,6 @@
 import type { AgentStatus } from "../protocol/agent";
 import type { Phase } from "../protocol/lifecycle";
+import { inboxStatusOf } from "../protocol/inbox";
 import type { Origin, SessionSummary } from "../protocol/session";
 import type { ModelId } from "../protocol/session-config";
 
@@ -17,7 +18,13 @@ export interface SessionRow {
   updated_at: number;
   awaiting_approval: number;
   pull_request_url: string | null;
+  last_activity_at: number;
+  awaiting_decision: number;
+  prompt: string;
 }
+
+/** How much of the first prompt the index keeps: enough to search by, not the whole brief. */
+export const PROMPT_KEPT_CHARS = 500;
 
 export function insertSession(
   db: D1Database,
@@ -30,12 +37,14 @@ export function insertSession(
     origin: Origin;
     createdAt: number;
     awaitingApproval: boolean;
+    /** The first prompt, kept (its start) so the list can be searched by it. */
+    prompt: string;
   },
 ): Promise<D1Result> {
   return db
     .prepare(
-      `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at, awaiting_approval)
-       VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, workspace_id, name, phase, model, created_by, origin, created_at, updated_at, awaiting_approval, last_activity_at, prompt)
+       VALUES (?, ?, ?, 'Pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.id,
@@ -47,6 +56,8 @@ export function insertSession(
       row.createdAt,
       row.createdAt,
       row.awaitingApproval ? 1 : 0,
+      row.createdAt,
+      row.prompt.slice(0, PROMPT_KEPT_CHARS),
     )
     .run();
 }
@@ -82,11 +93,30 @@ export async function workspaceOfSession(db: D1Database, sessionId: string): Pro
 /** The index fields the room keeps in step with its record (the room is the truth). */
 export function updateSessionIndex(
   db: D1Database,
-  row: { id: string; phase: Phase; agentStatus: string; name: string; updatedAt: number },
+  row: {
+    id: string;
+    phase: Phase;
+    agentStatus: string;
+    name: string;
+    updatedAt: number;
+    awaitingDecision: boolean;
+    lastActivityAt: number;
+  },
 ): Promise<D1Result> {
   return db
-    .prepare(`UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ? WHERE id = ?`)
-    .bind(row.phase, row.agentStatus, row.name, row.updatedAt, row.id)
+    .prepare(
+      `UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ?, awaiting_decision = ?,
+       last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`,
+    )
+    .bind(
+      row.phase,
+      row.agentStatus,
+      row.name,
+      row.updatedAt,
+      row.awaitingDecision ? 1 : 0,
+      row.lastActivityAt,
+      row.id,
+    )
     .run();
 }
 
@@ -114,44 +144,9 @@ export function deleteSessionRow(db: D1Database, sessionId: string): Promise<D1R
   return db.prepare(`DELETE FROM sessions WHERE id = ?`).bind(sessionId).run();
 }
 
-export interface SessionPageCursor {
-  createdAt: number;
-  id: string;
-}
-
-/** Newest first; the cursor is the last row of the previous page (created_at, id), so pages never overlap. */
-export async function listSessions(
-  db: D1Database,
-  workspaceId: string,
-  options: { phase?: Phase; cursor?: SessionPageCursor; limit: number },
-): Promise<{ rows: SessionRow[]; next: SessionPageCursor | null }> {
-  const where = ["s.workspace_id = ?"];
-  const params: (string | number)[] = [workspaceId];
-  if (options.phase) {
-    where.push("s.phase = ?");
-    params.push(options.phase);
-  }
-  if (options.cursor) {
-    where.push("(s.created_at < ? OR (s.created_at = ? AND s.id < ?))");
-    params.push(options.cursor.createdAt, options.cursor.createdAt, options.cursor.id);
-  }
-  const { results } = await db
-    .prepare(
-      `SELECT s.*, u.name AS creator_name FROM sessions s LEFT JOIN users u ON u.id = s.created_by
-       WHERE ${where.join(" AND ")} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`,
-    )
-    .bind(...params, options.limit + 1)
-    .all<SessionRow>();
-  const rows = results.slice(0, options.limit);
-  const last = rows[rows.length - 1];
-  return {
-    rows,
-    next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null,
-  };
-}
-
 /** A row of the session list (worker/protocol/session.ts SessionSummary). */
 export function sessionSummary(row: SessionRow): SessionSummary {
+  const awaitingApproval = row.phase === "Pending" && row.awaiting_approval === 1;
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -163,7 +158,10 @@ export function sessionSummary(row: SessionRow): SessionSummary {
     createdBy: { id: row.created_by, name: row.creator_name ?? "" },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    awaitingApproval: row.phase === "Pending" && row.awaiting_approval === 1,
+    awaitingApproval,
     pullRequestUrl: row.pull_request_url ?? null,
+    status: inboxStatusOf({ phase: row.phase, agentStatus: row.agent_status, awaitingApproval }),
+    awaitingDecision: row.awaiting_decision === 1,
+    lastActivityAt: row.last_activity_at,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from "./agent";
 import { PHASES } from "./lifecycle";
 import { EffortSchema } from "./models";
+import { InboxCountsSchema, InboxStatusSchema, SessionSearchSchema } from "./inbox";
 import {
   LIMITS,
   MODEL_IDS,
@@ -98,12 +99,25 @@ export const SessionSummarySchema = SessionViewSchema.pick({
   updatedAt: true,
   awaitingApproval: true,
   pullRequestUrl: true,
+}).extend({
+  /** Where it stands for the workspace's people (worker/protocol/inbox.ts): "waiting" sorts first. */
+  status: InboxStatusSchema,
+  /** A question or an approval waits for an owner or editor (status "waiting" says so too). */
+  awaitingDecision: z.boolean(),
+  /** The last time anything the list shows happened to it: a phase, a turn begun or ended, a question. */
+  lastActivityAt: z.int(),
 });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
+/** A row as one person's list shows it: when they last looked (null: never), so what happened since is unread. */
+export const SessionListItemSchema = SessionSummarySchema.extend({ seenAt: z.int().nullable() });
+export type SessionListItem = z.infer<typeof SessionListItemSchema>;
+
 export const SessionPageSchema = z.object({
-  sessions: z.array(SessionSummarySchema),
+  sessions: z.array(SessionListItemSchema),
   nextCursor: z.string().nullable(),
+  /** Over the whole workspace (the search applied, not the status or phase filter): the chips' counts. */
+  counts: InboxCountsSchema,
 });
 export type SessionPage = z.infer<typeof SessionPageSchema>;
 
@@ -214,6 +228,9 @@ export const MessageSchema = z.strictObject({ text: z.string().trim().min(1).max
 
 export const ListSessionsQuerySchema = z.object({
   phase: PhaseSchema.optional(),
+  status: InboxStatusSchema.optional(),
+  /** By name or first prompt. */
+  q: SessionSearchSchema.optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

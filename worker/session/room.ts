@@ -27,6 +27,7 @@ import { sessionView, type Actor, type SessionRecord, type SessionView } from ".
 import { reportUsage } from "./usage-ledger";
 import { budgetStanding, newBudgetAlerts, stopRunningSessions } from "./budget";
 import { SessionIndex } from "./session-index";
+import { publishToFeed } from "../feed/publish";
 import { SessionState, type SessionInit, type SessionPatch, type SettingsPatch } from "./state";
 import { decideApproval, type DecisionInput } from "./approvals";
 import { gone, ok, refused, wrongPhase, type RoomResult } from "./room-result";
@@ -68,7 +69,11 @@ export class SessionRoom extends ViewerRoom {
     super(ctx, env);
     this.#store = new RoomStore(ctx.storage);
     this.#callbacks = new CallbackQueue(ctx.storage.sql);
-    this.#index = new SessionIndex(env.DB, ctx.storage.sql, () => this.ctx.waitUntil(this.#scheduleAlarm()));
+    this.#index = new SessionIndex(env.DB, ctx.storage.sql, {
+      retryScheduled: () => this.ctx.waitUntil(this.#scheduleAlarm()),
+      awaitingDecision: () => this.#state.transcript?.awaitingDecision === true,
+      publish: (workspaceId, event) => publishToFeed(env, workspaceId, event),
+    });
     this.#state = new SessionState(this.#store, {
       phaseChanged: (record, change) => {
         // Queued in the same synchronous turn as the change: a phase change is never announced twice or lost.

@@ -2,9 +2,13 @@
  * The session's row in the D1 index (what lists and searches read) follows the room, which is the truth.
  * Writes are chained so they land in order. A write that fails is not lost: the room's alarm retries it,
  * with backoff, until one lands; the retry's due time is kept in the room's SQLite, so it survives a
- * restart.
+ * restart. After each write the workspace's feed hears the row as the list shows it (worker/feed/), so
+ * every open list shows the change at once and a list loaded after it reads the same from D1.
  */
 import { updateSessionIndex } from "../db/sessions";
+import type { FeedEvent } from "../protocol/feed";
+import { inboxStatusOf } from "../protocol/inbox";
+import type { SessionSummary } from "../protocol/session";
 import type { SessionRecord } from "./record";
 
 /** Waits after the 1st, 2nd, … failed write; the last one repeats until a write lands. */
@@ -15,33 +19,55 @@ interface RetryState {
   dueAt: number;
 }
 
+export interface SessionIndexHooks {
+  /** A retry became due at a new time: the room moves its alarm. */
+  retryScheduled(): void;
+  /** Whether a question or an approval waits for a person now (the transcript knows). */
+  awaitingDecision(): boolean;
+  /** Tells the workspace's open lists (worker/feed/publish.ts; never throws). */
+  publish(workspaceId: string, event: FeedEvent): Promise<void>;
+}
+
 export class SessionIndex {
   readonly #db: D1Database;
   readonly #sql: SqlStorage;
-  readonly #retryScheduled: () => void;
+  readonly #hooks: SessionIndexHooks;
   #writes: Promise<unknown> = Promise.resolve();
 
-  /** `retryScheduled` is called when a retry becomes due at a new time: the room moves its alarm. */
-  constructor(db: D1Database, sql: SqlStorage, retryScheduled: () => void) {
+  constructor(db: D1Database, sql: SqlStorage, hooks: SessionIndexHooks) {
     this.#db = db;
     this.#sql = sql;
-    this.#retryScheduled = retryScheduled;
+    this.#hooks = hooks;
   }
 
-  /** Writes the record's indexed fields; a failure schedules a retry. Settles when the write is done. */
+  /**
+   * Writes the record's indexed fields (and now as its last activity: every write follows something the
+   * list shows), then tells the feed; a failed write schedules a retry. Settles when both are done.
+   */
   write(record: SessionRecord): Promise<unknown> {
     const { phase, agentStatus, displayName, updatedAt, id } = record;
+    const summary = summaryOf(record, this.#hooks.awaitingDecision(), Date.now());
+    const { awaitingDecision, lastActivityAt } = summary;
     this.#writes = this.#writes.then(async () => {
       try {
-        await updateSessionIndex(this.#db, { id, phase, agentStatus, name: displayName, updatedAt });
+        await updateSessionIndex(this.#db, {
+          id,
+          phase,
+          agentStatus,
+          name: displayName,
+          updatedAt,
+          awaitingDecision,
+          lastActivityAt,
+        });
         this.#setRetry(null);
       } catch (err) {
         console.error("session index update failed; retrying from the alarm", err);
         const attempts = (this.#retry()?.attempts ?? 0) + 1;
         const delay = INDEX_RETRY_DELAYS_MS[Math.min(attempts, INDEX_RETRY_DELAYS_MS.length) - 1];
         this.#setRetry({ attempts, dueAt: Date.now() + delay });
-        this.#retryScheduled();
+        this.#hooks.retryScheduled();
       }
+      await this.#hooks.publish(record.workspaceId, { type: "session", session: summary });
     });
     return this.#writes;
   }
@@ -72,4 +98,26 @@ export class SessionIndex {
       );
     else this.#sql.exec(`DELETE FROM meta WHERE key = 'index_retry'`);
   }
+}
+
+/** The list's row for this record (the D1 row's fields as `db/sessions.ts` reads them back). */
+export function summaryOf(record: SessionRecord, awaitingDecision: boolean, at: number): SessionSummary {
+  const awaitingApproval = record.phase === "Pending" && record.awaitingApproval === true;
+  return {
+    id: record.id,
+    workspaceId: record.workspaceId,
+    displayName: record.displayName,
+    phase: record.phase,
+    agentStatus: record.agentStatus,
+    model: record.config.model,
+    origin: record.origin,
+    createdBy: record.createdBy,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    awaitingApproval,
+    pullRequestUrl: record.pullRequestUrl ?? null,
+    status: inboxStatusOf({ phase: record.phase, agentStatus: record.agentStatus, awaitingApproval }),
+    awaitingDecision,
+    lastActivityAt: at,
+  };
 }

@@ -53,7 +53,7 @@ export interface SessionStateHooks {
     record: SessionRecord,
     change: { previousPhase?: Phase; wasActive: boolean; isActive: boolean; actor?: string; reason?: string },
   ): void;
-  /** After anything the D1 index mirrors (phase, agent status, name) changed. */
+  /** After anything the D1 index and the workspace's lists mirror (phase, agent status, name, pull request) changed. */
   indexChanged(record: SessionRecord): void;
   /** After the idle clock started or stopped (idle stop is timed from `record.idleSince`). */
   idleChanged(record: SessionRecord): void;
@@ -119,6 +119,8 @@ export class SessionState {
     this.#store.appendEvent({ at: now, type: "created", phase: "Pending", actor: init.createdBy.name });
     this.publish();
     this.#hooks.phaseChanged(record, { wasActive: false, isActive: false, actor: init.createdBy.name });
+    // The Worker wrote the index row; this tells the workspace's open lists (and stamps its activity).
+    this.#hooks.indexChanged(record);
     return record;
   }
 
@@ -204,6 +206,8 @@ export class SessionState {
       reason: `${result.repo}: branch ${result.branch}, commit ${result.commit}${pr}`,
     });
     if (result.pullRequestUrl) this.#transcript?.setInfo({ pullRequestUrl: result.pullRequestUrl });
+    // The list shows the pull request.
+    if (result.pullRequestUrl) this.#hooks.indexChanged(record);
   }
 
   setAgentStatus(state: SessionRecord["agentStatus"]): void {

@@ -14,7 +14,8 @@ import {
 import type { Actor, CreateSessionBody, Origin } from "../protocol/session";
 import type { SessionInit } from "../session/state";
 import { requireBudgetLeft } from "./budget-checks";
-import { generateDisplayName } from "./names";
+import { namesLike } from "../db/session-list";
+import { generateDisplayName, nameFromPrompt, numbered } from "./names";
 import { roomOf, unwrap } from "./rooms";
 import { resolveWorkflow } from "./workflow-lookup";
 
@@ -40,6 +41,23 @@ function modelFor(
 }
 
 /**
+ * A new session's name when none was given: a person's from their prompt's first words, a trigger's or
+ * schedule's from its own name (its prompt is a template, the same every time), numbered when the
+ * workspace has one of that name; a readable random one when there is nothing to name it by.
+ */
+async function nameFor(db: D1Database, workspaceId: string, body: CreateSessionBody, origin: Origin) {
+  const base =
+    origin.kind === "trigger"
+      ? origin.triggerName
+      : origin.kind === "schedule"
+        ? origin.scheduleName
+        : nameFromPrompt(body.prompt);
+  if (!base?.trim()) return generateDisplayName();
+  const name = base.trim().slice(0, 90);
+  return numbered(name, await namesLike(db, workspaceId, name));
+}
+
+/**
  * Creates a session: its index row first (so it is listed and authorized), then its room. One that awaits
  * approval stays in Pending until an owner or editor approves it.
  */
@@ -60,7 +78,7 @@ export async function createSession(
   // Thinking and effort as the model takes them: unset thinking is on where it always thinks.
   const { thinking, effort } = requireModelSettings(entry, body);
   await requireBudgetLeft(env.DB, workspaceId, now);
-  const displayName = body.displayName ?? generateDisplayName();
+  const displayName = body.displayName ?? (await nameFor(env.DB, workspaceId, body, origin));
   await insertSession(env.DB, {
     id,
     workspaceId,
@@ -70,6 +88,7 @@ export async function createSession(
     origin,
     createdAt: now,
     awaitingApproval,
+    prompt: body.prompt ?? "",
   });
   if (workflowDefinition) await setSessionWorkflow(env.DB, id, workflowDefinition.name);
   const init: SessionInit & { prompt?: string; modelNote?: string } = {

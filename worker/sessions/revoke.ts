@@ -7,6 +7,8 @@
  */
 import { sessionIdsOfUser, sessionIdsOfWorkspace } from "../db/sessions";
 import { revokeSharesOf } from "../db/shares";
+import { workspaceIdsOfUser } from "../db/members";
+import { revokeInFeed } from "../feed/publish";
 import type { Env } from "../env";
 import type { Role } from "../protocol/workspace";
 import { shareTokenId } from "../viewers/connections";
@@ -20,11 +22,15 @@ export async function revokeInWorkspace(
   workspaceId: string,
   revocation: Revocation,
 ): Promise<void> {
+  // The session list's feed first: it shows every session of the workspace.
+  await revokeInFeed(env, workspaceId, revocation);
   await revokeInRooms(env, await sessionIdsOfWorkspace(env.DB, workspaceId), revocation);
 }
 
 /** Every session of every workspace the user belongs to: where one of their API tokens may hold a socket. */
 export async function revokeForUser(env: Env, userId: string, revocation: Revocation): Promise<void> {
+  for (const workspaceId of await workspaceIdsOfUser(env.DB, userId))
+    await revokeInFeed(env, workspaceId, revocation);
   await revokeInRooms(env, await sessionIdsOfUser(env.DB, userId), revocation);
 }
 

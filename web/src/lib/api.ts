@@ -33,6 +33,7 @@ import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environ
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
+import type { InboxStatus } from "@tandem/protocol/inbox";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
@@ -42,9 +43,12 @@ export type {
   NewSession,
   Origin,
   SessionEvent,
+  SessionListItem,
   SessionPatch,
   SessionSummary,
 } from "@tandem/protocol/session";
+export type { InboxCounts, InboxStatus } from "@tandem/protocol/inbox";
+export type { FeedEvent } from "@tandem/protocol/feed";
 import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
 export type { ModelView } from "@tandem/protocol/models";
@@ -182,13 +186,21 @@ export const api = {
   removeMember: (wsId: string, userId: string) =>
     request<void>("DELETE", `${ws(wsId)}/members/${enc(userId)}`),
 
-  sessions: (wsId: string, opts: { phase?: Phase | ""; cursor?: string } = {}) => {
+  sessions: (
+    wsId: string,
+    opts: { phase?: Phase | ""; cursor?: string; status?: InboxStatus | ""; q?: string; limit?: number } = {},
+  ) => {
     const q = new URLSearchParams();
     if (opts.phase) q.set("phase", opts.phase);
+    if (opts.status) q.set("status", opts.status);
+    if (opts.q?.trim()) q.set("q", opts.q.trim());
+    if (opts.limit) q.set("limit", String(opts.limit));
     if (opts.cursor) q.set("cursor", opts.cursor);
     const qs = q.toString();
     return request<SessionPage>("GET", `${ws(wsId)}/sessions${qs ? `?${qs}` : ""}`);
   },
+  /** The caller has looked at the session: what happened to it until now is read, for them. */
+  markSeen: (wsId: string, id: string) => request<void>("POST", `${ses(wsId, id)}/seen`),
   createSession: (wsId: string, body: NewSession) =>
     request<{ session: SessionView }>("POST", `${ws(wsId)}/sessions`, body),
   session: (wsId: string, id: string) => request<{ session: SessionView }>("GET", ses(wsId, id)),

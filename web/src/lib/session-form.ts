@@ -134,3 +134,55 @@ export function fieldAria(errors: FieldErrors, prefix: string, key: string, hint
 export function fieldKey(field: string): string {
   return field.replace(/\[(\d+)\]/g, ".$1");
 }
+
+/** The choices the New Session dialog remembers per workspace (never the prompt or the name). */
+const REMEMBERED = [
+  "model",
+  "effort",
+  "maxTokens",
+  "timeoutSeconds",
+  "thinking",
+  "interactive",
+  "permissionMode",
+  "repos",
+  "workflow",
+] as const satisfies readonly (keyof SessionForm)[];
+
+const rememberKey = (workspaceId: string) => `tandem.new-session.${workspaceId}`;
+
+/** The last choices made in this workspace, saved when a session was created with them. */
+export function rememberChoices(storage: Storage, workspaceId: string, form: SessionForm): void {
+  const kept = Object.fromEntries(REMEMBERED.map((key) => [key, form[key]]));
+  storage.setItem(rememberKey(workspaceId), JSON.stringify(kept));
+}
+
+/**
+ * A fresh form with this workspace's last choices: each stored value only if it has the type of the
+ * default it replaces, and the whole set only if the form's own checks pass it (an older version's values,
+ * a hand-edited store: the defaults instead).
+ */
+export function rememberedForm(storage: Storage, workspaceId: string): SessionForm {
+  const fresh = defaultForm();
+  let stored: unknown;
+  try {
+    stored = JSON.parse(storage.getItem(rememberKey(workspaceId)) ?? "null");
+  } catch {
+    return fresh;
+  }
+  if (typeof stored !== "object" || stored === null) return fresh;
+  const form: SessionForm = { ...fresh };
+  const values = stored as Record<string, unknown>;
+  for (const key of REMEMBERED) {
+    const value = values[key];
+    const like = fresh[key];
+    const sameType =
+      key === "effort"
+        ? value === null || typeof value === "string"
+        : key === "repos"
+          ? Array.isArray(value) &&
+            value.every((r) => typeof r?.url === "string" && typeof r?.branch === "string")
+          : typeof value === typeof like;
+    if (sameType) (form as unknown as Record<string, unknown>)[key] = value;
+  }
+  return Object.keys(validate(form)).length === 0 ? form : fresh;
+}
