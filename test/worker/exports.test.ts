@@ -230,7 +230,6 @@ async function sessionWithTool() {
   const t = await team();
   const session = await createSession(t.owner, t.ws, {
     prompt: "héllo → 世界",
-    displayName: "unicode-export",
   });
   await waitForPhase(t.owner, t.ws, session.id, "Running");
   await waitForAgentStatus(t.owner, t.ws, session.id, "idle");
@@ -253,7 +252,13 @@ describe("export routes", () => {
     const md = await viewer.api(`${base}?format=markdown`);
     expect(md.status).toBe(200);
     expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
-    expect(md.headers.get("content-disposition")).toBe(`attachment; filename="${session.displayName}.md"`);
+    // Named from its prompt, the file keeps the name's script (UTF-8), with an ASCII name for old clients.
+    expect(session.displayName).toBe("héllo → 世界");
+    const disposition = md.headers.get("content-disposition") ?? "";
+    expect(disposition).toMatch(
+      /^attachment; filename="hello \.md"; filename\*=UTF-8''[A-Za-z0-9%._~!$&+^`|-]+$/,
+    );
+    expect(decodeURIComponent(disposition.split("UTF-8''")[1]!)).toBe("héllo → 世界.md");
     const markdown = await md.text();
     expect(markdown).toContain(`### ${owner.user.name} · `);
     expect(markdown).toContain("héllo → 世界");

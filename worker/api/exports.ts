@@ -4,6 +4,7 @@ import { exportFileName, type ExportInput } from "../export/document";
 import { uploadToDrive } from "../export/gdrive";
 import { sessionToMarkdown } from "../export/markdown";
 import { sessionToPdf } from "../export/pdf";
+import { attachment } from "../http/attachment";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
@@ -64,7 +65,7 @@ function file(body: string | Uint8Array, type: string, name: string): Response {
   return new Response(body, {
     headers: {
       "content-type": type,
-      "content-disposition": `attachment; filename="${name}"`,
+      "content-disposition": attachment(name),
       "cache-control": "no-store",
     },
   });

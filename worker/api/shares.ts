@@ -13,6 +13,7 @@ import { insertShare, listShares, revokeShare } from "../db/shares";
 import type { Env } from "../env";
 import { exportFileName } from "../export/document";
 import { guestSessionToMarkdown } from "../export/guest-markdown";
+import { attachment } from "../http/attachment";
 import { newApp, type AppEnv } from "../http/app";
 import { notFound, parseInput } from "../http/errors";
 import { readJson } from "../http/body";
@@ -74,7 +75,7 @@ guestRoutes.get("/:token/export", async (c) => {
   return new Response(guestSessionToMarkdown(view.session, view.phases, view.messages), {
     headers: {
       "content-type": "text/markdown; charset=utf-8",
-      "content-disposition": `attachment; filename="${exportFileName(view.session, "md")}"`,
+      "content-disposition": attachment(exportFileName(view.session, "md")),
       "cache-control": "no-store",
     },
   });

@@ -83,8 +83,12 @@ export function eventRows(events: SessionEvent[]): EventRow[] {
   }));
 }
 
-/** A name safe for a Content-Disposition filename and a Drive title. */
+/** A file name for a download and a Drive title: the session's name in any script, less what file systems refuse. */
 export function exportFileName(session: Pick<SessionView, "displayName">, extension: string): string {
-  const base = session.displayName.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "session";
+  const base =
+    session.displayName
+      .replace(/[\p{Cc}\p{Cf}/\\:*?"<>|]+/gu, "-")
+      .replace(/\s+/g, " ")
+      .replace(/^[-. ]+|[-. ]+$/g, "") || "session";
   return `${base}.${extension}`;
 }
