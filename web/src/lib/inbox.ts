@@ -6,12 +6,8 @@
  */
 import type { FeedEvent, InboxCounts, InboxStatus, SessionListItem, SessionSummary } from "./api";
 
-export const STATUS_LABEL: Record<InboxStatus, string> = {
-  waiting: "Waiting for you",
-  working: "Working",
-  idle: "Idle",
-  ended: "Ended",
-};
+/** The chip's words are the session page's (one status, one label everywhere). */
+export { STATUS_LABEL } from "./phases";
 
 /** The chips, in the order they show: everything, then where each session stands. */
 export const CHIPS: readonly ("all" | InboxStatus)[] = ["all", "waiting", "working", "idle", "ended"];

@@ -1,6 +1,7 @@
 /** What the UI offers in each phase: the API has the last word and answers 409 otherwise. */
 import { AGENT_PHASES, INPUT_PHASES, canApply } from "./config";
 import type { AgentStatus, Phase, Role } from "./api";
+import { inboxStatusOf, type InboxStatus } from "@tandem/protocol/inbox";
 
 /** A time as the API sends it (ms since the epoch); an ISO string is read too. */
 export type Timestamp = number | string;
@@ -54,7 +55,7 @@ export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
 };
 
 /** The one thing a person needs to know about a session at a glance: the status chip, in the session and the list. */
-export type SessionStatus = "working" | "waiting" | "idle" | "ended";
+export type SessionStatus = InboxStatus;
 
 export const STATUS_LABEL: Record<SessionStatus, string> = {
   working: "Working",
@@ -64,29 +65,15 @@ export const STATUS_LABEL: Record<SessionStatus, string> = {
 };
 
 /**
- * The status chip's state. A session on its way (Pending, Creating) or on its way out (Stopping) counts as
- * working: something happens without a person. One that waits for a person's answer or approval is waiting.
+ * The status chip's state, by the list's own rule (`inboxStatusOf`, which the Worker's list SQL mirrors), so
+ * a session reads the same in the list and on its page. Before the agent's first status it counts as idle.
  */
 export function statusOf(
   phase: Phase,
   agentStatus: AgentStatus | null,
   awaitingApproval = false,
 ): SessionStatus {
-  switch (phase) {
-    case "Stopped":
-    case "Completed":
-    case "Failed":
-      return "ended";
-    case "Pending":
-      return awaitingApproval ? "waiting" : "working";
-    case "Creating":
-    case "Stopping":
-      return "working";
-    case "Running":
-      if (agentStatus === "working") return "working";
-      if (agentStatus === "waiting_input") return "waiting";
-      return "idle";
-  }
+  return inboxStatusOf({ phase, agentStatus: agentStatus ?? "idle", awaitingApproval });
 }
 
 /** What the composer of an owner or editor says: why it is closed, or when the agent reads what is sent. */
