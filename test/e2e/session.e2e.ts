@@ -15,6 +15,7 @@ import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
 import { steerSteps } from "./steer.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
+import { tourSteps } from "./tour.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -359,4 +360,5 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   modelSteps(cast);
   steerSteps(cast);
   mcpSteps(cast);
+  tourSteps(cast);
 });
