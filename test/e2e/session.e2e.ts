@@ -15,6 +15,7 @@ import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
 import { steerSteps } from "./steer.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
+import { shellSteps } from "./shell.steps.ts";
 import { tourSteps } from "./tour.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
@@ -259,12 +260,12 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     const page = alice.page;
     const value = `ghp_e2e_${run}_never_shown`;
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "GITHUB_TOKEN", value);
     assert.ok(!(await pageText(page)).includes(value), "the secret's value is still in the page");
 
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Triggers" }).click();
     const trigger = await createTrigger(page, `issues ${run}`, { event: "issues", action: "opened" });
     assert.match(trigger.secret, /\S{16,}/);
     assert.ok(
@@ -309,7 +310,7 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   it("a trigger that requires approval starts a session that waits until B approves it", async () => {
     const page = alice.page;
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Triggers" }).click();
     const trigger = await createTrigger(
       page,
       `approved ${run}`,
@@ -360,5 +361,6 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   modelSteps(cast);
   steerSteps(cast);
   mcpSteps(cast);
+  shellSteps(cast);
   tourSteps(cast);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shortcutFor } from "#lib/components/ui/keyboard.svelte.ts";
+import { paletteKeys, shortcutFor } from "#lib/components/ui/keyboard.svelte.ts";
 
 function press(key: string, target: Element = document.body, mods: KeyboardEventInit = {}) {
   const e = new KeyboardEvent("keydown", { key, bubbles: true, ...mods });
@@ -36,5 +36,13 @@ describe("shortcutFor", () => {
       expect(press("k", el, { ctrlKey: true }), html).toBe("palette");
     }
     expect(press("c", field('<input type="checkbox">'))).toBe("new-session");
+  });
+});
+
+describe("paletteKeys", () => {
+  it("spells the palette's key the way the computer's keyboard does", () => {
+    expect(paletteKeys("MacIntel")).toEqual(["⌘", "K"]);
+    expect(paletteKeys("Linux x86_64")).toEqual(["Ctrl", "K"]);
+    expect(paletteKeys("Win32")).toEqual(["Ctrl", "K"]);
   });
 });

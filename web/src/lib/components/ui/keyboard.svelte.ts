@@ -4,10 +4,15 @@
  */
 export const keyboard = $state({ paletteOpen: false, helpOpen: false });
 
+/** The palette's key as this computer spells it: ⌘K on a Mac, Ctrl K elsewhere. */
+export function paletteKeys(platform: string = globalThis.navigator?.platform ?? ""): string[] {
+  return /mac|iphone|ipad/i.test(platform) ? ["⌘", "K"] : ["Ctrl", "K"];
+}
+
 export type Shortcut = "palette" | "new-session" | "search" | "help";
 
 export const SHORTCUTS: { keys: string[]; does: string }[] = [
-  { keys: ["⌘", "K"], does: "Open the command palette (Ctrl+K on Windows and Linux)" },
+  { keys: paletteKeys(), does: "Open the command palette" },
   { keys: ["c"], does: "New session in this workspace" },
   { keys: ["/"], does: "Search the session list" },
   { keys: ["?"], does: "Show these keys" },
