@@ -49,6 +49,8 @@ function pages({ workspaceURL, sessionURL }: Cast): [string, string][] {
 /** Waits until the page has its heading and nothing says it is still loading. */
 async function settled(page: Page) {
   await page.locator("h1").first().waitFor(WAIT);
+  // The page's and the shell's API calls answered (sockets do not count), then no "Loading…" left.
+  await page.waitForLoadState("networkidle");
   await page.getByRole("status").filter({ hasText: /^Loading…$/ }).first().waitFor({ state: "detached", ...WAIT });
   // Fonts and the last layout pass, so the screenshot shows the page as a person sees it.
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
