@@ -21,29 +21,37 @@ export async function axeViolations(page: Page, opts: { bestPractice?: boolean }
   await page.evaluate(axeSource);
   const tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", ...(opts.bestPractice ? ["best-practice"] : [])];
   const impacts = opts.bestPractice ? ["moderate", "serious", "critical"] : ["serious", "critical"];
-  return await page.evaluate(async ({ tags, impacts }) => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            ctx: Document,
-            opts: object,
-          ): Promise<{
-            violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: tags },
-    });
-    return result.violations
-      .filter((v) => v.impact !== null && impacts.includes(v.impact))
-      .map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
-      }));
-  }, { tags, impacts });
+  return await page.evaluate(
+    async ({ tags, impacts }) => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(
+              ctx: Document,
+              opts: object,
+            ): Promise<{
+              violations: {
+                id: string;
+                impact: string | null;
+                help: string;
+                nodes: { target: string[] }[];
+              }[];
+            }>;
+          };
+        }
+      ).axe;
+      const result = await axe.run(document, {
+        runOnly: { type: "tag", values: tags },
+      });
+      return result.violations
+        .filter((v) => v.impact !== null && impacts.includes(v.impact))
+        .map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+        }));
+    },
+    { tags, impacts },
+  );
 }

@@ -55,7 +55,10 @@ export function gitSteps(cast: () => Cast) {
     await setSecret(page, "GITHUB_API_URL", github.apiURL);
 
     await page.goto(workspaceURL);
-    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Workflows" }).click();
+    await page
+      .getByRole("navigation", { name: "Workspace" })
+      .getByRole("link", { name: "Workflows" })
+      .click();
     await page.locator("#wf-name").fill("release-notes");
     await page.locator("#wf-title").fill("Release notes");
     await page.locator("#wf-systemPrompt").fill("Workflow: release notes. Keep them short.");

@@ -13,10 +13,15 @@ export function scheduleSteps(cast: () => Cast) {
     const { bob, run, workspaceURL } = cast();
     const page = bob.page;
     await page.goto(workspaceURL);
-    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Schedules" }).click();
+    await page
+      .getByRole("navigation", { name: "Workspace" })
+      .getByRole("link", { name: "Schedules" })
+      .click();
     await page.getByRole("button", { name: "New schedule" }).click();
     // The dialog shows the catalog's default model, not an empty select.
-    await page.waitForFunction(() => (document.querySelector("#sc-model") as HTMLSelectElement | null)?.value);
+    await page.waitForFunction(
+      () => (document.querySelector("#sc-model") as HTMLSelectElement | null)?.value,
+    );
     await page.getByLabel("Schedule name").fill(`standup ${run}`);
     await page.getByLabel("Cron").fill("* * * * *");
     await page.getByLabel("Time zone").fill("Europe/Berlin");

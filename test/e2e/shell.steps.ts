@@ -11,11 +11,20 @@ import { pageText } from "./integrations.ts";
 import { confirmWith, it, WAIT, type Cast } from "./story.ts";
 
 const nav = (page: Page) => page.getByRole("navigation", { name: "Workspace" });
-const userMenu = (page: Page, name: string) =>
-  page.locator("[data-user-menu]").filter({ hasText: name });
+const userMenu = (page: Page, name: string) => page.locator("[data-user-menu]").filter({ hasText: name });
 
 /** The workspace pages a person reaches from the shell, each with its `main.page`. */
-const PAGES = ["members", "secrets", "usage", "schedules", "triggers", "workflows", "environment", "mcp", "settings"];
+const PAGES = [
+  "members",
+  "secrets",
+  "usage",
+  "schedules",
+  "triggers",
+  "workflows",
+  "environment",
+  "mcp",
+  "settings",
+];
 
 async function asBearer(baseURL: string, token: string) {
   const res = await fetch(`${baseURL}/api/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -89,7 +98,10 @@ export function shellSteps(cast: () => Cast) {
       await menu.waitFor(WAIT);
       assert.equal(await nav(phone).getByRole("link", { name: "Usage" }).isVisible(), false);
       await menu.click();
-      assert.equal(await phone.getByRole("button", { name: "Close menu" }).getAttribute("aria-expanded"), "true");
+      assert.equal(
+        await phone.getByRole("button", { name: "Close menu" }).getAttribute("aria-expanded"),
+        "true",
+      );
       await nav(phone).getByRole("link", { name: "Usage" }).click();
       await phone.waitForURL(`**${workspaceURL}/usage`);
       await phone.getByRole("heading", { name: "Usage", level: 1 }).waitFor(WAIT);
@@ -133,8 +145,7 @@ export function shellSteps(cast: () => Cast) {
   it("A picks the dark theme in the user menu; it stays after a reload, and System hands it back", async () => {
     const { alice } = cast();
     const page = alice.page;
-    const background = () =>
-      page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     const light = await background();
     await userMenu(page, alice.name).click();
     await page.getByRole("menuitemradio", { name: "Dark" }).click();

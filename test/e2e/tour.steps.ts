@@ -51,7 +51,11 @@ async function settled(page: Page) {
   await page.locator("h1").first().waitFor(WAIT);
   // The page's and the shell's API calls answered (sockets do not count), then no "Loading…" left.
   await page.waitForLoadState("networkidle");
-  await page.getByRole("status").filter({ hasText: /^Loading…$/ }).first().waitFor({ state: "detached", ...WAIT });
+  await page
+    .getByRole("status")
+    .filter({ hasText: /^Loading…$/ })
+    .first()
+    .waitFor({ state: "detached", ...WAIT });
   // Fonts and the last layout pass, so the screenshot shows the page as a person sees it.
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
 }
@@ -82,7 +86,9 @@ export function tourSteps(cast: () => Cast) {
     }
     writeFileSync(path.join(TOUR, "axe.json"), JSON.stringify(found, null, 2));
     const failing = Object.fromEntries(
-      Object.entries(found).filter(([shot]) => !RECORDED_ONLY.has(shot.replace(/-(desktop|phone)-(light|dark)$/, ""))),
+      Object.entries(found).filter(
+        ([shot]) => !RECORDED_ONLY.has(shot.replace(/-(desktop|phone)-(light|dark)$/, "")),
+      ),
     );
     if (process.env.TOUR_RECORD !== "1") assert.deepEqual(failing, {}, JSON.stringify(failing, null, 2));
   });

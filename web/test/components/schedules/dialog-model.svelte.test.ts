@@ -47,7 +47,10 @@ describe("the schedule and trigger dialogs' model", () => {
       );
       const target = document.createElement("div");
       document.body.append(target);
-      const app = mount(Dialog, { target, props: { workspaceId: "w1", onsaved: () => {}, oncreated: () => {} } });
+      const app = mount(Dialog, {
+        target,
+        props: { workspaceId: "w1", onsaved: () => {}, oncreated: () => {} },
+      });
       cleanup = () => unmount(app);
       for (let round = 0; round < 2; round++) {
         (app as { open: () => void }).open();

@@ -29,7 +29,12 @@ const button = (name: string) =>
 describe("confirm()", () => {
   it("asks in an alert dialog and resolves true when the person confirms", async () => {
     host();
-    const answer = confirm({ title: "Delete secret FOO?", body: "Sessions lose it.", confirmLabel: "Delete", danger: true });
+    const answer = confirm({
+      title: "Delete secret FOO?",
+      body: "Sessions lose it.",
+      confirmLabel: "Delete",
+      danger: true,
+    });
     await settle();
     const dialog = document.querySelector('[role="alertdialog"]');
     expect(dialog?.textContent).toContain("Delete secret FOO?");

@@ -26,7 +26,13 @@ describe("shortcutFor", () => {
   });
 
   it("ignores single keys while typing in a field, but not ⌘K", () => {
-    for (const html of ["<input>", '<input type="search">', "<textarea></textarea>", "<select></select>", '<div contenteditable="true"></div>']) {
+    for (const html of [
+      "<input>",
+      '<input type="search">',
+      "<textarea></textarea>",
+      "<select></select>",
+      '<div contenteditable="true"></div>',
+    ]) {
       const el = field(html);
       if (el instanceof HTMLElement && el.hasAttribute("contenteditable")) {
         Object.defineProperty(el, "isContentEditable", { value: true });
