@@ -4,22 +4,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SESSION_TAG_ENV } from "../../containers/agent/claude/process";
+import { freePort } from "../harness/ports";
 import { environOf } from "./claude-harness";
 import { DoClient, HOST_KEY, removeTempDirs, startFrame, tempDir } from "./helpers";
 
 afterAll(removeTempDirs);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Live (not zombie) processes whose environment carries `tag`, or whose command line starts with `name`. */
 async function sessionProcesses(tag: string, name: string): Promise<number[]> {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { waitFor } from "../../scripts/stack.mjs";
+import { freePort } from "../harness/ports";
 import { startFakeAnthropic, type FakeResponse } from "../fakes/anthropic";
 import { FAKE_GITHUB_TOKEN, startFakeGitHub } from "../fakes/github";
 import { newAgentKey } from "@tandem/protocol/agent-auth";
@@ -230,14 +231,6 @@ function killClaudeOf(stateDir: string): number {
     }
   }
   return killed;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
 }
 
 function killGroup(child: ChildProcess): void {
