@@ -111,7 +111,13 @@ export function gitSteps(cast: () => Cast) {
   it("A pushes with a pull request; the session and the list link to it", async () => {
     const { alice, carol, run } = cast();
     const page = alice.page;
-    await page.getByRole("button", { name: "Push…" }).click();
+    const push = page.locator("[data-changes]").getByRole("button", { name: "Push…" });
+    await push.click({ trial: true }); // enabled once the agent is idle
+    // The header's ⋯ menu leads to the Changes panel's Push…, focused: Enter opens the form.
+    await page.getByRole("button", { name: "More actions" }).click();
+    await page.getByRole("menuitem", { name: "Push…" }).click();
+    await page.waitForFunction(() => document.activeElement?.hasAttribute("data-push-open"));
+    await page.keyboard.press("Enter");
     assert.equal(await page.locator("#push-branch").getAttribute("placeholder"), `tandem/git-notes-${run}`);
     await page.locator("#push-pr-title").fill("Release notes");
     await page.getByRole("button", { name: "Push", exact: true }).click();

@@ -14,6 +14,7 @@ import { scheduleSteps } from "./schedule.steps.ts";
 import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
 import { steerSteps } from "./steer.steps.ts";
+import { steeringSteps } from "./steering.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
 import { shellSteps } from "./shell.steps.ts";
 import { tourSteps } from "./tour.steps.ts";
@@ -167,7 +168,8 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   });
 
   it("C, a viewer, exports the transcript as Markdown", async () => {
-    const link = carol.page.getByRole("link", { name: "Export Markdown" });
+    await carol.page.getByRole("button", { name: "Export" }).click();
+    const link = carol.page.getByRole("menuitem", { name: "Markdown" });
     await link.waitFor(WAIT);
     const [download] = await Promise.all([carol.page.waitForEvent("download"), link.click()]);
     const file = await download.path();
@@ -175,6 +177,8 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     assert.match(text, /hello from Alice/);
     assert.match(text, /interrupt: use the main branch/);
   });
+
+  steeringSteps(cast);
 
   it("takes screenshots of the session view at desktop and phone width", async () => {
     await alice.page.screenshot({ path: path.join(SHOTS, "session-desktop.png") });

@@ -1,5 +1,5 @@
 /**
- * Share links in the browser: A makes a link from the session's sidebar; a guest with no account opens it
+ * Share links in the browser: A makes a link from the header's Share popover; a guest with no account opens it
  * and watches A's message and the agent's streamed reply arrive live, shown in presence as "guest", with
  * no composer or operations; the guest exports Markdown; A revokes the link and the guest's page ends.
  */
@@ -19,10 +19,13 @@ export function shareSteps(cast: () => Cast) {
     const page = alice.page;
     await page.goto(sessionURL);
     await phaseIs(page, "Running");
+    await page.getByRole("button", { name: "Share", exact: true }).click();
     await page.getByLabel("Link expires after").selectOption("24");
     await page.getByRole("button", { name: "Create link" }).click();
     const url = await page.getByLabel("New share link").inputValue();
     assert.match(url, /\/share\/tds_[0-9a-f]{64}$/);
+    await page.keyboard.press("Escape");
+    await page.locator(".popover.share").waitFor({ state: "detached" });
 
     guest = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1280, height: 800 } });
     guestPage = await guest.newPage();
@@ -78,6 +81,7 @@ export function shareSteps(cast: () => Cast) {
 
   it("A revokes the link: the guest's page ends, and the link answers nothing more", async () => {
     const { alice } = cast();
+    await alice.page.getByRole("button", { name: "Share", exact: true }).click();
     const revokedAt = Date.now();
     await alice.page
       .getByRole("button", { name: /^Revoke link/ })
@@ -85,6 +89,8 @@ export function shareSteps(cast: () => Cast) {
       .click();
     await guestPage.getByRole("heading", { name: "This link no longer works" }).waitFor({ timeout: 5000 });
     assert.ok(Date.now() - revokedAt < 5000);
+    await alice.page.keyboard.press("Escape");
+    await alice.page.locator(".popover.share").waitFor({ state: "detached" });
     await guestPage.reload();
     await guestPage.getByRole("heading", { name: "This link no longer works" }).waitFor(WAIT);
     await guest.close();

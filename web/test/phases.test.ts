@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { age, allowed, composerHint, formatDuration, remainingSeconds } from "#lib/phases.ts";
+import {
+  age,
+  allowed,
+  composerHint,
+  formatDuration,
+  remainingSeconds,
+  STATUS_LABEL,
+  statusOf,
+} from "#lib/phases.ts";
 
 describe("phases", () => {
   it("offers each operation in the phases SPEC §3/§5 allow", () => {
@@ -51,7 +59,22 @@ describe("phases", () => {
     expect(composerHint("Creating", "idle", false)).toMatch(/agent is starting/);
     expect(composerHint("Completed", "idle", false)).toMatch(/Completed: resume it/);
     expect(composerHint("Failed", "idle", false)).toMatch(/resume it to try again/);
-    expect(composerHint("Running", "working", false)).toMatch(/^Interrupt/);
+    expect(composerHint("Running", "working", false)).toMatch(/after its current step/);
     expect(composerHint("Running", "waiting_input", false)).toMatch(/question/);
+  });
+
+  it("reduces a phase and the agent's status to one chip: Working, Waiting for you, Idle or Ended", () => {
+    const chip = (...args: Parameters<typeof statusOf>) => STATUS_LABEL[statusOf(...args)];
+    expect(chip("Running", "working")).toBe("Working");
+    expect(chip("Running", "waiting_input")).toBe("Waiting for you");
+    expect(chip("Running", "idle")).toBe("Idle");
+    expect(chip("Running", null)).toBe("Idle");
+    expect(chip("Pending", null)).toBe("Working");
+    expect(chip("Pending", null, true)).toBe("Waiting for you");
+    expect(chip("Creating", null)).toBe("Working");
+    expect(chip("Stopping", "working")).toBe("Working");
+    for (const phase of ["Stopped", "Completed", "Failed"] as const) {
+      expect(chip(phase, "working")).toBe("Ended");
+    }
   });
 });

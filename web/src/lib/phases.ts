@@ -53,6 +53,42 @@ export const AGENT_STATUS_LABEL: Record<AgentStatus, string> = {
   waiting_input: "Waiting for input",
 };
 
+/** The one thing a person needs to know about a session at a glance: the status chip, in the session and the list. */
+export type SessionStatus = "working" | "waiting" | "idle" | "ended";
+
+export const STATUS_LABEL: Record<SessionStatus, string> = {
+  working: "Working",
+  waiting: "Waiting for you",
+  idle: "Idle",
+  ended: "Ended",
+};
+
+/**
+ * The status chip's state. A session on its way (Pending, Creating) or on its way out (Stopping) counts as
+ * working: something happens without a person. One that waits for a person's answer or approval is waiting.
+ */
+export function statusOf(
+  phase: Phase,
+  agentStatus: AgentStatus | null,
+  awaitingApproval = false,
+): SessionStatus {
+  switch (phase) {
+    case "Stopped":
+    case "Completed":
+    case "Failed":
+      return "ended";
+    case "Pending":
+      return awaitingApproval ? "waiting" : "working";
+    case "Creating":
+    case "Stopping":
+      return "working";
+    case "Running":
+      if (agentStatus === "working") return "working";
+      if (agentStatus === "waiting_input") return "waiting";
+      return "idle";
+  }
+}
+
 /** What the composer of an owner or editor says: why it is closed, or when the agent reads what is sent. */
 export function composerHint(
   phase: Phase,
@@ -76,7 +112,7 @@ export function composerHint(
       return "The agent is starting: your message waits for it…";
     case "Running":
       if (agentStatus === "waiting_input") return "Answer the agent's question…";
-      if (agentStatus === "working") return "Interrupt: the agent reads this after its current step…";
+      if (agentStatus === "working") return "The agent reads this after its current step…";
       return "Message the agent…";
   }
 }
@@ -105,7 +141,7 @@ export function endingNote(
             title: "Stopped while idle.",
             text: "The agent waited longer than the workspace's idle stop. Its files are saved.",
           }
-        : null;
+        : { title: "Stopped.", text: "Its files are saved." };
     case "Failed":
       return reason === "timeout"
         ? { title: "Timed out.", text: "This run reached the session's timeout. Its files are saved." }

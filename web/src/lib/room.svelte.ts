@@ -11,6 +11,7 @@ import { readSession, sessionInfo, type SessionState } from "./transcript";
 import type { Presence } from "@tandem/protocol/presence";
 import type { User } from "./api";
 import { YView } from "./yreactive";
+import { presenceColor } from "./presence";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting";
 
@@ -23,13 +24,9 @@ export interface Peer {
   self: boolean;
 }
 
-// Distinct hues that keep white initials readable in light and dark.
-const COLORS = ["#c92a2a", "#237032", "#1864ab", "#862e9c", "#0b7285", "#a61e4d", "#5f3dc4", "#8f5300"];
-
+/** The colour a viewer claims in awareness (its light-scheme shade); avatars take both shades from the id. */
 export function colorFor(id: string): string {
-  let h = 0;
-  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return COLORS[h % COLORS.length];
+  return presenceColor(id).light;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -2,8 +2,8 @@ import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { setFetch } from "#lib/api.ts";
 import type { AgentStatus, Changes as ChangesBody, Phase } from "#lib/api.ts";
-import { Room } from "#lib/room.svelte.ts";
 import Changes from "#lib/components/session/Changes.svelte";
+import { unopenedRoom } from "./unopened-room.ts";
 
 let cleanup: (() => void) | undefined;
 afterEach(() => {
@@ -32,13 +32,7 @@ function render(phase: Phase, agentStatus: AgentStatus | null, answer: () => Res
     calls.push(`${init?.method} ${String(url)}`);
     return answer();
   });
-  // The room's socket never opens: its admission never answers.
-  const room = new Room(
-    "w1",
-    "s1",
-    { id: "u1", name: "Ada", email: "" },
-    { host: "tandem.test", admit: () => new Promise(() => {}) },
-  );
+  const room = unopenedRoom();
   const target = document.createElement("div");
   document.body.append(target);
   const app = mount(Changes, {

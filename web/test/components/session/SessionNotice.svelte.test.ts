@@ -75,7 +75,27 @@ describe("SessionNotice", () => {
       expect(target.textContent).toMatch(/Resume it to go on/);
       cleanup?.();
     }
-    // A person's own stop needs no explanation.
-    expect(render({ phase: "Stopped", reason: "agent stopped" }).target.textContent?.trim()).toBe("");
+    // A person's own stop needs no explanation, only the way back.
+    expect(render({ phase: "Stopped", reason: "agent stopped" }).target.textContent).toMatch(
+      /^\s*Stopped\. Its files are saved\. Resume it/,
+    );
+  });
+
+  it("puts Resume inside the ended notice for an editor, and it resumes through the API", async () => {
+    const calls: string[] = [];
+    setFetch(async (url, init) => {
+      calls.push(`${init?.method} ${String(url)}`);
+      return new Response(JSON.stringify({ session: { id: "s1", phase: "Creating" } }), { status: 202 });
+    });
+    const { target, changed } = render({ phase: "Completed", role: "editor" });
+    const button = target.querySelector<HTMLButtonElement>('[data-notice="completed"] button');
+    expect(button?.textContent).toBe("Resume");
+    button?.click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual(["POST /api/workspaces/w1/sessions/s1/resume"]);
+    expect(changed.map((s) => s.phase)).toEqual(["Creating"]);
+    cleanup?.();
+    // A viewer reads why it ended and gets no button.
+    expect(render({ phase: "Failed", role: "viewer" }).target.querySelector("button")).toBeNull();
   });
 });
