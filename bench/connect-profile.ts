@@ -1,17 +1,23 @@
 /**
  * Where connecting N viewers spends workerd's time: Tandem through Miniflare with workerd's inspector
  * open, a CPU profile of the Worker's isolate (the Worker and every Durable Object) taken while N viewers
- * connect and sync, and the functions with the most time of their own. Figures, not a test.
- *   npx tsx bench/connect-profile.ts [--viewers 1000]
+ * connect and sync, and the functions with the most time of their own. Figures, not a test. With
+ * `--stream <n>` it profiles instead the room streaming n tokens at 50 a second to the viewers connected,
+ * the bench being the agent (the scriptable agent host's /stream), as `bench:fanout`'s `room` variant.
+ *   npx tsx bench/connect-profile.ts [--viewers 1000] [--stream 250]
  */
 import WebSocket from "ws";
+import { ensureDevVars } from "../scripts/stack.mjs";
+import { startFakeAgentHost } from "../test/fakes/agent-host";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
 import { freePort } from "../test/harness/ports.ts";
-import { connectAll } from "./lib/fanout";
+import { TOKEN_INTERVAL_MS, connectAll, settle } from "./lib/fanout";
 import { startTandem, waitForSession } from "./lib/stack";
 import { openViewer } from "./lib/viewers";
 
-const VIEWERS = Number(process.argv[process.argv.indexOf("--viewers") + 1]) || 1000;
+const arg = (name: string) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || 0;
+const VIEWERS = arg("viewers") || 1000;
+const STREAM = process.argv.includes("--stream") ? arg("stream") || 250 : 0;
 
 interface ProfileNode {
   id: number;
@@ -52,9 +58,13 @@ async function main() {
   const inspectorPort = await freePort();
   process.env.BENCH_INSPECTOR_PORT = String(inspectorPort);
   const anthropic = await startFakeAnthropic({});
+  // Streaming, the bench is the agent: what is profiled is the room's own work per token.
+  const agentKey = ensureDevVars(8788).AGENT_KEY;
+  const agentHost = STREAM ? await startFakeAgentHost(agentKey) : null;
   const tandem = await startTandem({
     path: "miniflare",
     agentEnv: { ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: anthropic.url },
+    ...(agentHost && { agentURL: `http://127.0.0.1:${agentHost.port}`, agentKey }),
   });
   try {
     const { owner, workspaceId } = tandem;
@@ -65,18 +75,30 @@ async function main() {
     const inspector = await devtools(inspectorPort);
     await inspector.send("Profiler.enable");
     await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
-    await inspector.send("Profiler.start");
+    if (!STREAM) await inspector.send("Profiler.start");
     const { viewers, connectMs } = await connectAll(VIEWERS, () =>
-      openViewer(url, { kind: "tandem" }, { tokens: 0 }),
+      openViewer(url, { kind: "tandem" }, { tokens: STREAM, firstToken: 1 }),
     );
+    if (STREAM) {
+      await settle(500);
+      await inspector.send("Profiler.start");
+      await tandem.api(owner, `/api/workspaces/${workspaceId}/sessions/${sessionId}/messages`, {
+        text: `/stream ${TOKEN_INTERVAL_MS} 1 ${STREAM}`,
+      });
+      await waitForSession(tandem, sessionId, (s) => s.agentStatus === "idle", 120_000);
+      await settle(500);
+    }
     const { profile } = (await inspector.send("Profiler.stop")) as { profile: Profile };
     inspector.close();
+    const received = viewers.reduce((sum, v) => sum + v.received.filter((at) => !Number.isNaN(at)).length, 0);
     for (const viewer of viewers) viewer.close();
     console.log(`${VIEWERS} viewers connected and synced in ${connectMs.toFixed(0)} ms (${inspector.title})`);
+    if (STREAM) console.log(`then ${STREAM} tokens streamed: ${received} of ${STREAM * VIEWERS} received`);
     report(profile);
   } finally {
     await tandem.stop();
     await anthropic.close();
+    await agentHost?.close();
   }
 }
 

@@ -6,14 +6,20 @@
  * same minutes. Prints p50/p95/p99 token → every viewer, delivered, connect, bytes per viewer and memory;
  * late joins of long transcripts; what each change bought; the issue's goals, met or missed by how much.
  * Saves bench/results/<date>.json and .svg.
- *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,adaptive
+ *   npm run bench:fanout [-- --viewers 1,10,100,500,1000 --tokens 250 --variants auto,room,tapped
  *     --paths wrangler,miniflare --min-samples 1000 --no-hocuspocus --no-floor --skip-late-join
  *     --late-join-paths wrangler,miniflare --messages 10000 --out <name> --smoke]
  * --smoke (npm test runs it): every part once at a tiny size, nothing saved; it proves the bench runs.
  * Variants: auto (the defaults), adaptive (FRAME_BUDGET_ADAPTIVE=true), fixed (=false: 5,000 frames/s,
  * the default since issue 24's finish), on (every viewer on
  * a shard), off (every viewer on the room), unthrottled (off, every delta at once), budget:<n> (off, fixed
- * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n).
+ * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n); and, with the defaults, two other
+ * writers of the tokens: room (the bench is the agent, speaking the DO ↔ agent protocol: the room alone,
+ * like with like against the floor's writer) and tapped (the product path with a tap after the agent
+ * host: Claude Code + the host's hop, and the room after it, on the same tokens).
+ * `<variant>@<name>` runs the variant with a Worker built from another checkout, named by `--bundles
+ * <name>=<dir>,…` (each dir the --outdir of `wrangler deploy --dry-run` there; miniflare path only): a change
+ * against the code before it, in one run, rounds interleaved.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -22,7 +28,14 @@ import { ensureDevVars } from "../scripts/stack.mjs";
 import { startFakeAgentHost } from "../test/fakes/agent-host";
 import { startFakeAnthropic } from "../test/fakes/anthropic";
 import { latencyChart, type Series } from "./lib/chart";
-import { HocuspocusFanOut, TandemFanOut, pool, type Contender, type Round } from "./lib/fanout";
+import {
+  HocuspocusFanOut,
+  TandemFanOut,
+  pool,
+  type Contender,
+  type Round,
+  type TokenSource,
+} from "./lib/fanout";
 import { WorkerdFloorFanOut } from "./lib/floor";
 import { LateJoinRun } from "./lib/late-join";
 import {
@@ -53,7 +66,7 @@ const paths = (name: string) =>
 const SMOKE = flag("smoke");
 const VIEWERS = list("viewers", SMOKE ? "1,3" : "1,10,100,500,1000").map(Number);
 const TOKENS = Number(arg("tokens", SMOKE ? "5" : "250"));
-const VARIANTS = list("variants", SMOKE ? "auto" : "auto,adaptive");
+const VARIANTS = list("variants", SMOKE ? "auto,room,tapped" : "auto,room,tapped");
 const PATHS = paths("paths");
 const LATE_JOIN_PATHS = flag("skip-late-join") ? [] : paths("late-join-paths");
 /**
@@ -83,9 +96,33 @@ const JOINS = SMOKE ? 2 : 5;
 const MIN_SAMPLES = Number(arg("min-samples", SMOKE ? "0" : "1000"));
 if (TOKENS > 1000) throw new Error("at most 1000 tokens a round");
 
+/** Workers built from other checkouts, by name: `--bundles before=/tmp/x,…` (each its index.js). */
+const BUNDLES = new Map(
+  list("bundles", "").map((pair) => {
+    const [name, dir] = pair.split("=");
+    if (!name || !dir) throw new Error(`--bundles takes name=dir pairs, not ${pair}`);
+    return [name, join(dir, "index.js")] as const;
+  }),
+);
+/** A variant's Worker: this tree's, or after `@` one of --bundles. */
+function bundleOf(variant: string): { variant: string; bundle?: string } {
+  const [base, name] = variant.split("@");
+  if (name === undefined) return { variant };
+  const bundle = BUNDLES.get(name);
+  if (!bundle) throw new Error(`no --bundles entry named ${name}`);
+  return { variant: base, bundle };
+}
+
 const NEVER = "1000000";
+/** Who writes the tokens into the room for a variant: the product's agent unless it says otherwise. */
+function sourceOf(variant: string): TokenSource {
+  if (variant === "room") return "bench";
+  if (variant === "tapped") return "tapped";
+  return "claude-code";
+}
+
 function varsOf(variant: string): Record<string, string> {
-  if (variant === "auto") return {};
+  if (variant === "auto" || variant === "room" || variant === "tapped") return {};
   if (variant === "adaptive") return { FRAME_BUDGET_ADAPTIVE: "true" };
   if (variant === "fixed") return { FRAME_BUDGET_ADAPTIVE: "false" };
   if (variant === "on") return { SHARD_AFTER_VIEWERS: "0" };
@@ -120,9 +157,18 @@ async function main() {
   const nextFirstToken = () => ++round * 1000;
 
   const contenders: Contender[] = PATHS.flatMap((path) =>
-    VARIANTS.map(
-      (variant) => new TandemFanOut(tandemName(variant, path), path, varsOf(variant), anthropic, sentAt),
-    ),
+    VARIANTS.map((named) => {
+      const { variant, bundle } = bundleOf(named);
+      return new TandemFanOut(
+        tandemName(named, path),
+        path,
+        varsOf(variant),
+        sourceOf(variant),
+        anthropic,
+        sentAt,
+        bundle,
+      );
+    }),
   );
   if (!flag("no-floor")) contenders.push(...PATHS.map((path) => new WorkerdFloorFanOut(path)));
   if (!flag("no-hocuspocus")) contenders.push(new HocuspocusFanOut());
@@ -290,7 +336,10 @@ async function lateJoins(path: RuntimePath, schemas: Schema[]): Promise<Map<Sche
 }
 
 function line(label: string, r: Round): string {
-  return `${label.padEnd(28)} N=${String(r.viewers).padStart(4)}  p50 ${fmt(r.p50).padStart(7)}  p95 ${fmt(r.p95).padStart(7)}  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${fmt(r.delivered, 2)}%  connect ${fmt(r.connectMs, 0)} ms  ${fmt(r.bytesPerViewer, 0)} B/viewer  server ${fmt(r.serverRSS / 2 ** 20, 0)} MB  load ${loadavg()[0].toFixed(2)}`;
+  const split = r.split
+    ? `  hop p50/p99 ${fmt(r.split.hop.p50)}/${fmt(r.split.hop.p99)}, room ${fmt(r.split.room.p50)}/${fmt(r.split.room.p99)} ms`
+    : "";
+  return `${label.padEnd(28)} N=${String(r.viewers).padStart(4)}  p50 ${fmt(r.p50).padStart(7)}  p95 ${fmt(r.p95).padStart(7)}  p99 ${fmt(r.p99).padStart(7)} ms  delivered ${fmt(r.delivered, 2)}%  connect ${fmt(r.connectMs, 0)} ms (CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)})  ${fmt(r.bytesPerViewer, 0)} B/viewer  server ${fmt(r.serverRSS / 2 ** 20, 0)} MB${split}  load ${loadavg()[0].toFixed(2)}`;
 }
 
 main().then(

@@ -16,7 +16,15 @@ import WebSocket from "ws";
 import { root, waitFor } from "../../scripts/stack.mjs";
 import { TOKEN_INTERVAL_MS, collect, connectAll, settle, type Contender, type Round } from "./fanout";
 import { floorName } from "./report";
-import { freePort, killMiniflare, miniflareRSS, workerdRSS, type RuntimePath } from "./stack";
+import {
+  freePort,
+  killMiniflare,
+  miniflareCPU,
+  miniflareRSS,
+  workerdCPU,
+  workerdRSS,
+  type RuntimePath,
+} from "./stack";
 import { marker, now, openViewer } from "./viewers";
 
 const FLOOR = join(root, "bench", "workerd-floor");
@@ -87,15 +95,21 @@ export class WorkerdFloorFanOut implements Contender {
     await this.#miniflare.ready;
   }
 
+  #cpu(): number {
+    return this.#path === "miniflare" ? miniflareCPU(this.#port) : workerdCPU(this.#wrangler?.pid ?? 0);
+  }
+
   #rss(): number {
     return this.#path === "miniflare" ? miniflareRSS(this.#port) : workerdRSS(this.#wrangler?.pid ?? 0);
   }
 
   async round(count: number, tokens: number, firstToken: number): Promise<Round> {
     const path = `ws://127.0.0.1:${this.#port}/floor-${firstToken}`;
+    const cpuBefore = this.#cpu();
     const { viewers, connectMs, upgradedMs } = await connectAll(count, () =>
       openViewer(path, { kind: "tandem" }, { tokens, firstToken }),
     );
+    const connectCPUMs = this.#cpu() - cpuBefore;
     const writer = new WebSocket(`${path}?writer`);
     await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
     await settle(500);
@@ -118,7 +132,7 @@ export class WorkerdFloorFanOut implements Contender {
     writer.close();
     for (const viewer of viewers) viewer.close();
     await settle(500);
-    return { viewers: count, connectMs, upgradedMs, serverRSS, serverRSSAfter, ...result };
+    return { viewers: count, connectMs, upgradedMs, connectCPUMs, serverRSS, serverRSSAfter, ...result };
   }
 
   async stop(): Promise<void> {

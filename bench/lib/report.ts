@@ -53,6 +53,10 @@ export const floorName = (path: RuntimePath) => `floor (${path})`;
 export const HOCUSPOCUS = "Hocuspocus";
 /** The variant the goals judge: the defaults. */
 export const DEFAULTS = "auto";
+/** The defaults with the bench as the agent: the room alone, written to as the floor is. */
+export const ROOM_ALONE = "room";
+/** The defaults with a tap after the agent host: the product figure split into the hop and the room. */
+export const TAPPED = "tapped";
 
 export const fmt = (n: number, digits = 1) =>
   Number.isFinite(n)
@@ -93,10 +97,12 @@ export function tables(results: Results): string {
       ["viewers", ...names],
       n.map((viewers, i) => [fmt(viewers, 0), ...names.map((name) => triple(results.rounds[name][i]))]),
     ),
-    "\nConnect all, ms (all synced; all upgraded):",
+    "\nConnect all, ms (all synced; all upgraded; the server's CPU time meanwhile):",
     table(
       ["viewers", ...names],
-      row((r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}`),
+      row(
+        (r) => `${fmt(r.connectMs, 0)}; ${fmt(r.upgradedMs, 0)}; CPU ${fmt(r.connectCPUMs ?? Number.NaN, 0)}`,
+      ),
     ),
     "\nServer memory with the viewers connected (workerd processes of the path, or the Hocuspocus process):",
     table(
@@ -117,6 +123,7 @@ export function tables(results: Results): string {
       : [DEFAULTS, "fixed"];
     columns.push([`adaptive ÷ fixed budget (${path})`, tandemName(adaptive, path), tandemName(fixed, path)]);
     columns.push([`Tandem ÷ floor (${path})`, tandemName(DEFAULTS, path), floorName(path)]);
+    columns.push([`the room alone ÷ floor (${path})`, tandemName(ROOM_ALONE, path), floorName(path)]);
     columns.push([`Tandem ÷ Hocuspocus (${path})`, tandemName(DEFAULTS, path), HOCUSPOCUS]);
   }
   columns.push([
@@ -135,6 +142,7 @@ export function tables(results: Results): string {
       ),
     );
   }
+  out.push(...splitTable(results));
   for (const [path, late] of Object.entries(results.lateJoin)) {
     if (!late) continue;
     out.push(
@@ -170,6 +178,51 @@ export function tables(results: Results): string {
   return out.join("\n");
 }
 
+/**
+ * The product figure beside its parts, measured: the room alone (the bench as the agent), and on the
+ * tapped product path the Claude Code + agent host hop and the room after it, on the same tokens.
+ */
+function splitTable(results: Results): string[] {
+  const n = results.config.viewers;
+  const out: string[] = [];
+  for (const path of results.config.paths) {
+    const [whole, alone, tapped, floor] = [
+      results.rounds[tandemName(DEFAULTS, path)],
+      results.rounds[tandemName(ROOM_ALONE, path)],
+      results.rounds[tandemName(TAPPED, path)],
+      results.rounds[floorName(path)],
+    ];
+    if (!alone && !tapped) continue;
+    out.push(
+      `\nWhere the product path's time goes (${path}), ms p50 / p95 / p99:`,
+      table(
+        [
+          "viewers",
+          "product path (API write → viewer)",
+          "the room alone (the bench as agent)",
+          "floor",
+          "tapped: whole",
+          "tapped: Claude Code + agent host (API write → frame to the room)",
+          "tapped: the room (frame → viewer)",
+        ],
+        n.map((viewers, i) => [
+          fmt(viewers, 0),
+          triple(whole?.[i]),
+          triple(alone?.[i]),
+          triple(floor?.[i]),
+          triple(tapped?.[i]),
+          parts(tapped?.[i]?.split?.hop),
+          parts(tapped?.[i]?.split?.room),
+        ]),
+      ),
+    );
+  }
+  return out;
+}
+
+const parts = (p: { p50: number; p95: number; p99: number } | undefined) =>
+  p ? `${fmt(p.p50)} / ${fmt(p.p95)} / ${fmt(p.p99)}` : "—";
+
 export function lateLine(label: string, r: LateJoin): string {
   const sorted = [...r.syncMs].sort((a, b) => a - b);
   const read = [...(r.readMs ?? [])].sort((a, b) => a - b);
@@ -186,19 +239,15 @@ export function goals(results: Results): Goal[] {
   for (const path of results.config.paths) {
     const ours = results.rounds[tandemName(DEFAULTS, path)];
     const floor = results.rounds[floorName(path)];
+    // The product path is judged; the room alone, written to as the floor is, is judged beside it.
+    for (const [variant, what] of [
+      [DEFAULTS, ""],
+      [ROOM_ALONE, ", the room alone"],
+    ]) {
+      const judged = results.rounds[tandemName(variant, path)];
+      if (judged) out.push(...p99Goals(judged, floor, hocuspocus, n, `${what} (${path})`));
+    }
     if (!ours) continue;
-    n.forEach((viewers, i) => {
-      const bounds = [floor?.[i]?.p99, hocuspocus?.[i]?.p99].filter((b): b is number => Number.isFinite(b));
-      if (!ours[i] || bounds.length === 0) return;
-      const bound = Math.max(...bounds);
-      const over = ours[i].p99 - bound;
-      out.push({
-        measure: `p99, ${fmt(viewers, 0)} viewers (${path})`,
-        goal: `≤ ${fmt(bound)} ms (floor ${fmt(floor?.[i]?.p99 ?? Number.NaN)}, Hocuspocus ${fmt(hocuspocus?.[i]?.p99 ?? Number.NaN)})`,
-        result: `${fmt(ours[i].p99)} ms${over > 0 ? `, over by ${fmt(over)} ms (${fmt(ours[i].p99 / bound, 2)}×)` : ""}`,
-        met: over <= 0,
-      });
-    });
     const thousand = n.indexOf(1000);
     if (thousand >= 0 && ours[thousand] && floor?.[thousand]) {
       const limit = floor[thousand].connectMs * 1.1;
@@ -209,6 +258,14 @@ export function goals(results: Results): Goal[] {
         result: `${fmt(got / 1000, 2)} s${got > limit ? `, over by ${fmt((got - limit) / 1000, 2)} s (${fmt(got / floor[thousand].connectMs, 2)}× the floor)` : ""}`,
         met: got <= limit,
       });
+      const [cpu, floorCPU] = [ours[thousand].connectCPUMs, floor[thousand].connectCPUMs];
+      if (cpu !== undefined && floorCPU !== undefined)
+        out.push({
+          measure: `connect 1,000 viewers, the server's CPU time (${path})`,
+          goal: "report (what load does not move)",
+          result: `${fmt(cpu, 0)} ms against the floor's ${fmt(floorCPU, 0)} ms (${fmt(cpu / floorCPU, 2)}×)`,
+          met: null,
+        });
     }
     const short = ours.filter((r) => r.delivered < 100);
     out.push({
@@ -268,6 +325,30 @@ export function goals(results: Results): Goal[] {
   });
   out.push(...memory(results));
   return out;
+}
+
+/** p99 at each N against max(floor, Hocuspocus) on the same path, same run. */
+function p99Goals(
+  ours: Round[],
+  floor: Round[] | undefined,
+  hocuspocus: Round[] | undefined,
+  n: number[],
+  label: string,
+): Goal[] {
+  return n.flatMap((viewers, i) => {
+    const bounds = [floor?.[i]?.p99, hocuspocus?.[i]?.p99].filter((b): b is number => Number.isFinite(b));
+    if (!ours[i] || bounds.length === 0) return [];
+    const bound = Math.max(...bounds);
+    const over = ours[i].p99 - bound;
+    return [
+      {
+        measure: `p99, ${fmt(viewers, 0)} viewers${label}`,
+        goal: `≤ ${fmt(bound)} ms (floor ${fmt(floor?.[i]?.p99 ?? Number.NaN)}, Hocuspocus ${fmt(hocuspocus?.[i]?.p99 ?? Number.NaN)})`,
+        result: `${fmt(ours[i].p99)} ms${over > 0 ? `, over by ${fmt(over)} ms (${fmt(ours[i].p99 / bound, 2)}×)` : ""}`,
+        met: over <= 0,
+      },
+    ];
+  });
 }
 
 /** Memory is reported, not judged: the runtime's at 1,000 viewers, and what streaming adds to it. */

@@ -37,6 +37,8 @@ export interface Tandem {
   socketURL(sessionId: string): Promise<string>;
   /** Resident memory of the runtime (every workerd process of this path), in bytes. */
   runtimeRSS(): number;
+  /** CPU time the runtime's workerd processes have used so far (user + system), in ms. */
+  runtimeCPU(): number;
   stop(): Promise<void>;
   /** At the bench's exit, whatever happened: signals every process of this stack, waits for nothing. */
   kill(): void;
@@ -45,6 +47,7 @@ export interface Tandem {
 interface Runtime {
   port: number;
   rss(): number;
+  cpu(): number;
   stop(): Promise<void>;
   kill(): void;
 }
@@ -56,6 +59,10 @@ export interface TandemOptions {
   /** An agent host the caller runs (none is started); it checks the room's tokens with `agentKey`. */
   agentURL?: string;
   agentKey?: string;
+  /** Where the agent host listens, when the caller puts something before it (`vars.AGENT_URL`). */
+  agentPort?: number;
+  /** Miniflare only: a Worker bundled from another checkout (its index.js), to measure it beside this one. */
+  workerBundle?: string;
 }
 
 export async function startTandem(options: TandemOptions): Promise<Tandem> {
@@ -110,6 +117,7 @@ export async function startTandem(options: TandemOptions): Promise<Tandem> {
       return `ws://127.0.0.1:${port}${url}`;
     },
     runtimeRSS: () => runtime.rss(),
+    runtimeCPU: () => runtime.cpu(),
     async stop() {
       await runtime.stop();
       rmSync(persistTo, { recursive: true, force: true });
@@ -120,7 +128,8 @@ export async function startTandem(options: TandemOptions): Promise<Tandem> {
 
 /** `wrangler dev` and the agent host (scripts/stack.mjs, as `npm start` runs them). */
 async function underWrangler(persistTo: string, options: TandemOptions): Promise<Runtime> {
-  const [port, agentPort] = [await freePort(), await freePort()];
+  if (options.workerBundle) throw new Error("a Worker built elsewhere runs on the miniflare path only");
+  const [port, agentPort] = [await freePort(), options.agentPort ?? (await freePort())];
   const stack = await startStack({
     port,
     agentPort,
@@ -133,6 +142,7 @@ async function underWrangler(persistTo: string, options: TandemOptions): Promise
   return {
     port,
     rss: () => workerdRSS(stack.worker.pid ?? 0),
+    cpu: () => workerdCPU(stack.worker.pid ?? 0),
     stop: async () => stack.stop(),
     kill: () => stack.stop(),
   };
@@ -140,7 +150,7 @@ async function underWrangler(persistTo: string, options: TandemOptions): Promise
 
 /** The same Worker from wrangler.toml, bundled as `wrangler deploy` bundles it, in workerd through Miniflare. */
 async function throughMiniflare(persistTo: string, options: TandemOptions): Promise<Runtime> {
-  const [port, agentPort] = [await freePort(), await freePort()];
+  const [port, agentPort] = [await freePort(), options.agentPort ?? (await freePort())];
   const AGENT_KEY = options.agentKey ?? randomBytes(32).toString("base64url");
   let agent: ChildProcess | null = null;
   if (!options.agentURL) {
@@ -175,10 +185,12 @@ async function throughMiniflare(persistTo: string, options: TandemOptions): Prom
     vars,
     verbose: Boolean(process.env.BENCH_VERBOSE),
     inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) || undefined,
+    bundle: options.workerBundle,
   });
   return {
     port,
     rss: () => miniflareRSS(port),
+    cpu: () => miniflareCPU(port),
     async stop() {
       await worker.stop();
       if (agent && agent.exitCode === null) agent.kill("SIGTERM");
@@ -214,6 +226,13 @@ export function workerdRSS(pid: number): number {
     .reduce((sum, child) => sum + rssOf(child), 0);
 }
 
+/** CPU time of the workerd processes `wrangler dev` (process `pid`) runs, in ms. */
+export function workerdCPU(pid: number): number {
+  return descendants(pid)
+    .filter((child) => commandOf(child).includes("workerd"))
+    .reduce((sum, child) => sum + cpuOf(child), 0);
+}
+
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
@@ -240,6 +259,25 @@ function descendants(pid: number): number[] {
 /** Resident memory of the workerd Miniflare started on `port` (its entry socket is on the command line). */
 export function miniflareRSS(port: number): number {
   return miniflarePids(port).reduce((sum, pid) => sum + rssOf(pid), 0);
+}
+
+/** CPU time of the workerd Miniflare started on `port`, in ms. */
+export function miniflareCPU(port: number): number {
+  return miniflarePids(port).reduce((sum, pid) => sum + cpuOf(pid), 0);
+}
+
+/**
+ * User + system CPU time a process has used, in ms (clock ticks of 10 ms): what a connect costs the
+ * server whatever else the machine runs meanwhile, where wall time measures the load too.
+ */
+export function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** Stops at once the workerd Miniflare started on `port` (at the bench's exit, when dispose cannot be awaited). */

@@ -1,7 +1,8 @@
 /**
  * Token-to-paint latency (issue 4, Performance): the time from a token leaving the agent to its being
  * painted in a viewer's page, p50/p95 over 200 tokens, with 3 viewers open on one session.
- * Run: npm --prefix test/e2e run bench   (needs web/build and Debian's chromium).
+ * Then a 10,000-message session's first paint and scroll frame times (long-transcript.bench.ts).
+ * Run: npm run bench:ui (builds web/); BENCH_UI=tokens or BENCH_UI=transcript runs one part.
  * BENCH_TOKEN_DELAY_MS sets the offline model's pace: 20 ms a delta by default (50 a second, about the rate
  * at which the Messages API streams text deltas); at 5 ms (the agent's test default, 200 a second) three
  * Chromium pages, workerd, the agent and Claude Code saturate two cores and the figure measures the queue.
@@ -9,6 +10,7 @@
 import type { Page } from "playwright-core";
 import { startAgentTap, type Delta } from "./agent-tap.ts";
 import { createWorkspace, launch, person } from "./browser.ts";
+import { longTranscriptBench } from "./long-transcript.bench.ts";
 import { startStack } from "./stack.ts";
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
@@ -157,4 +159,6 @@ async function main() {
   }
 }
 
-await main();
+const part = process.env.BENCH_UI ?? "all";
+if (part === "all" || part === "tokens") await main();
+if (part === "all" || part === "transcript") await longTranscriptBench();

@@ -14,6 +14,7 @@ import { scheduleSteps } from "./schedule.steps.ts";
 import { gitSteps } from "./git.steps.ts";
 import { modelSteps } from "./model.steps.ts";
 import { steerSteps } from "./steer.steps.ts";
+import { transcriptSteps } from "./transcript.steps.ts";
 import { steeringSteps } from "./steering.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
 import { shellSteps } from "./shell.steps.ts";
@@ -143,6 +144,8 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     await tool.locator(".terminal .command", { hasText: "sleep 2" }).waitFor(WAIT);
     assert.match((await tool.locator(".dur").textContent()) ?? "", /^\d+\.\d s$/);
   });
+
+  transcriptSteps(cast);
 
   it("`/ask` puts the session in waiting_input and B's answer resumes it", async () => {
     await send(alice.page, "/ask Which branch should I use?");

@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startAgentHost } from "../harness/agent-host.ts";
-import { ROOT } from "../harness/bundles.ts";
+import { NODE, ROOT } from "../harness/bundles.ts";
 import { freePort } from "../harness/ports.ts";
-import type { Proc } from "../harness/process.ts";
+import { Proc, waitUntilUp } from "../harness/process.ts";
 import { WorkerRuntime } from "../harness/worker-runtime.ts";
 
 export interface Stack {
@@ -20,8 +20,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * `agent: "scriptable"` starts the tests' scriptable agent host (test/fakes/agent-host.ts) instead of the
+ * real one: it writes long transcripts on command ("/transcript 10000") in seconds.
+ */
 export async function startStack(
-  opts: { agentTap?: (realAgentPort: number) => Promise<number> } = {},
+  opts: { agentTap?: (realAgentPort: number) => Promise<number>; agent?: "real" | "scriptable" } = {},
 ): Promise<Stack> {
   const given = process.env.E2E_BASE_URL;
   if (given) return { baseURL: given.replace(/\/$/, ""), agentPort: 0, close: async () => {} };
@@ -41,16 +45,19 @@ export async function startStack(
     const agentPort = await freePort();
     // The agent host's key: the Worker makes its link tokens with it, the host checks them.
     const agentKey = randomBytes(32).toString("base64url");
-    agent = await startAgentHost({
-      port: agentPort,
-      env: {
-        AGENT_KEY: agentKey,
-        AGENT_WORKSPACE_ROOT: path.join(state, "agent"),
-        AGENT_STATE_ROOT: path.join(state, "agent-state"),
-        ANTHROPIC_API_KEY: "",
-      },
-      verbose,
-    });
+    agent =
+      opts.agent === "scriptable"
+        ? await startScriptableAgentHost(agentPort, agentKey, verbose)
+        : await startAgentHost({
+            port: agentPort,
+            env: {
+              AGENT_KEY: agentKey,
+              AGENT_WORKSPACE_ROOT: path.join(state, "agent"),
+              AGENT_STATE_ROOT: path.join(state, "agent-state"),
+              ANTHROPIC_API_KEY: "",
+            },
+            verbose,
+          });
     const dialPort = opts.agentTap ? await opts.agentTap(agentPort) : agentPort;
     const apiPort = await freePort();
     worker = await WorkerRuntime.start({
@@ -70,4 +77,17 @@ export async function startStack(
     await close();
     throw err;
   }
+}
+
+/** The scriptable agent host as its own process (through tsx: its imports are the Worker tests' TypeScript). */
+async function startScriptableAgentHost(port: number, key: string, verbose: boolean): Promise<Proc> {
+  const host = path.join(ROOT, "test", "fakes", "agent-host.ts");
+  const start = `import(${JSON.stringify(host)}).then((m) => m.startFakeAgentHost(process.env.AGENT_KEY, ${port}))`;
+  const proc = new Proc("scriptable-agent", NODE, ["--import", "tsx", "--eval", start], {
+    cwd: ROOT,
+    env: { AGENT_KEY: key },
+    verbose,
+  });
+  await waitUntilUp(`http://127.0.0.1:${port}/control/none`, [proc], 30_000);
+  return proc;
 }

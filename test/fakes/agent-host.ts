@@ -27,7 +27,10 @@
  * <status> <code> <message>" (the next push is refused so: agent-git.ts answers changes and pushes), "/files"
  * (lists the workspace), "/huge" (an archive over the cap), "/long-output <n>" (n tool calls with
  * 30,000-character results, as the agent caps them), "/transcript <n>" (n more assistant messages with
- * thinking, text and every third a tool call); anything else is echoed back word by word.
+ * thinking, text and every third a tool call), "/stream <ms> <first> <n>" (n text_deltas, one every <ms>
+ * ms as a model streams, each the fan-out bench's marker of a token from <first>: `~000123~ `); anything
+ * else is echoed back word by word.
+ * `onSent` hears every frame as it is sent (the bench timestamps its tokens there).
  * Artifacts: `secret-*` is text holding the secrets, `binary-secret-*` binary holding them, `binary-*`
  * binary without them, "chunked-<n>.bin" streams n pattern bytes (patternByte) with no length, "huge…"
  * declares 200 MB; any other name is 42 bytes naming itself.
@@ -61,6 +64,8 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof impor
 
 type Outgoing = FromAgentFrame extends infer F ? (F extends FromAgentFrame ? Omit<F, "seq"> : never) : never;
 
+type SentListener = (frame: FromAgentFrame) => void;
+
 class FakeSession {
   readonly incarnation = randomUUID();
   seq = 0;
@@ -93,9 +98,11 @@ class FakeSession {
   finished = false;
   stop: (() => void) | null = null;
   readonly start: StartFrame;
+  readonly #onSent: SentListener | undefined;
 
-  constructor(start: StartFrame) {
+  constructor(start: StartFrame, onSent?: SentListener) {
     this.start = start;
+    this.#onSent = onSent;
     this.secrets = start.secrets;
     this.needsWorkspace = start.restore;
   }
@@ -113,6 +120,7 @@ class FakeSession {
     const full = { ...frame, seq: ++this.seq } as FromAgentFrame;
     this.sent.push(full);
     this.socket?.send(JSON.stringify(full));
+    this.#onSent?.(full);
   }
 
   replayAfter(upTo: number): void {
@@ -139,7 +147,7 @@ function streamPattern(res: ServerResponse, n: number): void {
   next();
 }
 
-export async function startFakeAgentHost(key: string, port = 0) {
+export async function startFakeAgentHost(key: string, port = 0, options: { onSent?: SentListener } = {}) {
   requireAgentKey(key);
   /** Requests the link check refused, for tests that prove the room presents its token. */
   const refused: { url: string; status: number }[] = [];
@@ -181,7 +189,7 @@ export async function startFakeAgentHost(key: string, port = 0) {
       if (frame.type === "start") {
         // A start naming the live incarnation is a reconnect; anything else starts a new incarnation.
         const live = current !== undefined && !current.killed && frame.incarnation === current.incarnation;
-        const target = live ? current : new FakeSession(frame);
+        const target = live ? current : new FakeSession(frame, options.onSent);
         if (!live) {
           if (current) current.stop?.();
           sessions.set(id, target);
@@ -416,6 +424,17 @@ export async function startFakeAgentHost(key: string, port = 0) {
       }
     } else if (command === "/transcript") {
       for (let i = 0; i < Number(argument); i++) transcriptMessage(s, `${id}-${i}`, i);
+    } else if (command === "/stream") {
+      // The tokens are numbered here, not quoted in the prompt: the prompt is in the transcript too.
+      const [interval, first, count] = rest.map(Number);
+      const started = performance.now();
+      for (let i = 0; i < count; i++) {
+        // Paced from the start, not from the last send: a late timer does not push every later token back.
+        const wait = started + i * interval - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (s.stopping) break;
+        s.send({ type: "text_delta", id, text: `~${String(first + i).padStart(6, "0")}~ ` });
+      }
     } else if (command === "/artifact") {
       s.send({ type: "artifact", name: argument, size: 42 });
     } else if (command === "/notice") {

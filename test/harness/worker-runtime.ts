@@ -19,6 +19,8 @@ export interface WorkerRuntimeOptions {
   verbose?: boolean;
   /** A port for workerd's inspector (DevTools protocol: profiles of the Worker and its objects). */
   inspectorPort?: number;
+  /** A Worker bundled elsewhere (`wrangler deploy --dry-run --outdir`: its index.js), instead of this tree's. */
+  bundle?: string;
 }
 
 export class WorkerRuntime {
@@ -81,7 +83,7 @@ export class WorkerRuntime {
 
 /** wrangler.toml's Worker, as wrangler dev gives it to Miniflare, running the prebuilt bundle. */
 function miniflareOptions(options: WorkerRuntimeOptions) {
-  const bundle = bundleWorker();
+  const bundle = options.bundle ?? bundleWorker();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"), undefined, {
     overrides: { enableContainers: false },
   });

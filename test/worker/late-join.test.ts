@@ -97,7 +97,18 @@ describe("the whole document kept encoded between joins", () => {
     const now = await transcriptOf(owner, ws, id);
     expect(now.length).toBeGreaterThanOrEqual(before + 7);
     expect(await joined()).toEqual(now);
-    expect(messageList(first.doc).toArray().map(messageJSON)).toEqual(now);
+    // Again: what changed since the kept encoding is itself kept until the next change, then encoded anew.
+    expect(await joined()).toEqual(now);
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "/transcript 2" } });
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (messages) => messages.length >= now.length + 3,
+      15_000,
+    );
+    await waitForAgentStatus(owner, ws, id, "idle");
+    const later = await transcriptOf(owner, ws, id);
+    expect(await joined()).toEqual(later);
+    expect(messageList(first.doc).toArray().map(messageJSON)).toEqual(later);
     first.close();
   });
 });

@@ -18,6 +18,23 @@ import { writeSession } from "../fixtures/transcript-v1/session";
 const recordedDocument = () => Uint8Array.from(atob(recordedBase64.trim()), (c) => c.charCodeAt(0));
 const recordedJSON = () => recordedText;
 const asServed = (doc: Y.Doc) => `${JSON.stringify(transcriptToJSON(doc), null, 2)}\n`;
+/**
+ * What the writer serves, less what it has written since the recording: thinking's start and end (issue
+ * 25, "Thought for N s"). Everything else is still byte for byte what it wrote before issue 24.
+ */
+const asServedThen = (doc: Y.Doc) =>
+  `${JSON.stringify(
+    transcriptToJSON(doc).map((m) => ({
+      ...m,
+      blocks: m.blocks.map((b) => {
+        if (b.type !== "thinking") return b;
+        const { startedAt: _started, endedAt: _ended, ...then } = b;
+        return then;
+      }),
+    })),
+    null,
+    2,
+  )}\n`;
 /** A late joiner's copy: the whole state as a sync sends it. */
 const joined = (doc: Y.Doc) => {
   const copy = new Y.Doc();
@@ -79,14 +96,14 @@ describe("a room the first lean writer wrote (settled messages as Yjs objects)",
     const objects = messageList(doc).toArray().filter(isSettled);
     expect(objects.length).toBeGreaterThan(0);
     expect(objects.every((m) => typeof m === "object")).toBe(true);
-    expect(asServed(doc)).toBe(recordedJSON());
+    expect(asServedThen(doc)).toBe(recordedJSON());
 
     new Transcript(doc);
     const settled = messageList(doc).toArray().filter(isSettled);
     expect(settled).toHaveLength(objects.length);
     expect(settled.every((m) => typeof m === "string")).toBe(true);
-    expect(asServed(doc)).toBe(recordedJSON());
-    expect(asServed(joined(doc))).toBe(recordedJSON());
+    expect(asServedThen(doc)).toBe(recordedJSON());
+    expect(asServedThen(joined(doc))).toBe(recordedJSON());
 
     let updates = 0;
     doc.on("update", () => updates++);
@@ -110,8 +127,27 @@ describe("the writer", () => {
   it("writes what it wrote before issue 24, byte for byte in GET …/transcript", () => {
     const doc = new Y.Doc({ gc: true });
     writeSession(new Transcript(doc));
-    expect(asServed(doc)).toBe(recordedJSON());
-    expect(asServed(joined(doc))).toBe(recordedJSON());
+    expect(asServedThen(doc)).toBe(recordedJSON());
+    expect(asServedThen(joined(doc))).toBe(recordedJSON());
+  });
+
+  it('times thinking: from its first delta to the next block (the web\'s "Thought for N s")', () => {
+    const doc = new Y.Doc({ gc: true });
+    const transcript = new Transcript(doc);
+    transcript.applyAgentFrame({ type: "message_start", seq: 1, id: "m1" }, 1_000);
+    transcript.applyAgentFrame({ type: "thinking_delta", seq: 2, id: "m1", text: "Let me " }, 1_000);
+    transcript.applyAgentFrame({ type: "thinking_delta", seq: 3, id: "m1", text: "see." }, 4_000);
+    transcript.applyAgentFrame({ type: "text_delta", seq: 4, id: "m1", text: "Done." }, 7_200);
+    transcript.applyAgentFrame({ type: "thinking_delta", seq: 5, id: "m1", text: "Again." }, 8_000);
+    transcript.applyAgentFrame(
+      { type: "tool_use", seq: 6, id: "t1", messageId: "m1", name: "Bash", input: { command: "ls" } },
+      9_500,
+    );
+    const thinking = transcriptToJSON(doc)[0].blocks.filter((b) => b.type === "thinking");
+    expect(thinking).toEqual([
+      { type: "thinking", text: "Let me see.", startedAt: 1_000, endedAt: 7_200 },
+      { type: "thinking", text: "Again.", startedAt: 8_000, endedAt: 9_500 },
+    ]);
   });
 
   it("sends a streaming message's new characters only, and settles it into one value when the agent moves on", () => {

@@ -1,6 +1,7 @@
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueRoomTicket } from "../../worker/auth/room-ticket";
+import { RevocationMemory } from "../../worker/viewers/revocations";
 import { signIn, tokenClient, uniqueName, workspaceWith, type Client } from "./helpers";
 import { createSession, eventually, roomStub, textOf, transcriptOf, waitForPhase } from "./session-helpers";
 import { connectRoom, docText, type RoomClient } from "./yjs-client";
@@ -69,6 +70,38 @@ describe("room tickets", () => {
     expect(client.frames).toHaveLength(0);
   });
 
+  it("are refused after a removal the room heard of while it kept its revocations in memory, and after a wake", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const editor = await signIn(uniqueName("editor"));
+    const ws = await workspaceWith(owner, [{ client: editor, role: "editor" }]);
+    const id = await runningSession(owner, ws);
+    // A ticket opens a socket first: the room has read its revocations (none) and keeps them in memory.
+    const first = (await connectRoom(
+      id,
+      {},
+      `?ticket=${(await ticketFor(editor, ws, id)).ticket}`,
+    )) as RoomClient;
+    await first.synced;
+    const { ticket } = await ticketFor(editor, ws, id);
+    expect(
+      (await owner.api(`/api/workspaces/${ws}/members/${editor.user.id}`, { method: "DELETE" })).status,
+    ).toBe(204);
+    expect(await first.closed).toMatchObject({ code: 4403, reason: "access revoked" });
+    await eventually(() => remembered(id), Boolean);
+    const client = (await connectRoom(id, {}, `?ticket=${ticket}`)) as RoomClient;
+    expect(await client.closed).toMatchObject({ code: 4403, reason: "access revoked" });
+    expect(client.frames).toHaveLength(0);
+    // A woken room has nothing in memory: it reads the table, as a fresh memory of it does.
+    const issuedAt = Date.now() - 1000;
+    const revokedAfterWake = await runInDurableObject(roomStub(id), (_room, state) =>
+      new RevocationMemory(state.storage.sql).revoked(
+        { userId: editor.user.id, userName: "", role: "editor", tokenId: null, expiresAt: null, issuedAt },
+        Date.now(),
+      ),
+    );
+    expect(revokedAfterWake).toBe(true);
+  });
+
   it("refuses a ticket that is forged, expired, for another session or of another signing key, with 401", async () => {
     const owner = await signIn(uniqueName("owner"));
     const ws = await workspaceWith(owner);
@@ -104,6 +137,39 @@ describe("room tickets", () => {
     await refused(`?ticket=${otherKey!.ticket}`);
     const credentialExpired = await issueRoomTicket(env, id, { ...access, expiresAt: Date.now() - 1 });
     await refused(`?ticket=${credentialExpired!.ticket}`);
+  });
+
+  it("move the room's alarm when their credential ends before it, and only then", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const id = await runningSession(owner, ws);
+    const alarm = () => runInDurableObject(roomStub(id), (_room, state) => state.storage.getAlarm());
+    // Once the phase-change callbacks are out, the alarm is the agent watch's, within 20 s. Two sockets,
+    // both on the room (SHARD_AFTER_VIEWERS=2 here).
+    const watch = await eventually(alarm, (at) => at !== null && at > Date.now() + 15_000);
+    const access = {
+      userId: owner.user.id,
+      userName: owner.user.name,
+      role: "owner" as const,
+      tokenId: null,
+    };
+    const later = await issueRoomTicket(env, id, { ...access, expiresAt: watch! + 60_000 });
+    const lasting = (await connectRoom(id, {}, `?ticket=${later!.ticket}`)) as RoomClient;
+    await lasting.synced;
+    // Its credential ends after the alarm rings: nothing is written (before, the watch moved on by the join).
+    expect(await alarm()).toBe(watch);
+    // A credential that ends sooner brings the alarm forward: its socket closes then.
+    const expiresAt = Date.now() + 1500;
+    const soon = await issueRoomTicket(env, id, { ...access, expiresAt });
+    const expiring = (await connectRoom(id, {}, `?ticket=${soon!.ticket}`)) as RoomClient;
+    await expiring.synced;
+    expect(await eventually(alarm, (at) => at === expiresAt)).toBe(expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
+    await runDurableObjectAlarm(roomStub(id));
+    expect(await expiring.closed).toMatchObject({ code: 4401 });
+    // It rang: the next alarm is written again.
+    expect(await eventually(alarm, (at) => at !== null && at > Date.now())).not.toBeNull();
+    lasting.close();
   });
 
   it("are only issued to members, for sessions of their workspace", async () => {

@@ -205,7 +205,14 @@ export interface ApprovalBlock {
 /** A block as JSON; in the document, `text` of text and thinking blocks is a Y.Text that grows. */
 export type TranscriptBlock =
   | { type: "text"; text: string }
-  | { type: "thinking"; text: string; signature?: string }
+  | {
+      type: "thinking";
+      text: string;
+      signature?: string;
+      /** When the agent began thinking, and when its next block began ("Thought for N s"); older documents have neither. */
+      startedAt?: number;
+      endedAt?: number;
+    }
   | ToolUseBlock
   | QuestionBlock
   | SetupBlock

@@ -59,6 +59,8 @@ export class SessionRoom extends ViewerRoom {
   readonly #index: SessionIndex;
   /** What guests with a share link read, kept per version of the document. */
   readonly #guests: GuestViews;
+  /** The alarm's time as this object last wrote it (null: none); undefined when not known (a wake, a ring, a failed write). */
+  #alarmAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     // Before the viewer side reads its table: every table first (schema.ts).
@@ -164,11 +166,16 @@ export class SessionRoom extends ViewerRoom {
   /** A viewer's lease (and a credential's expiry, an Access JWT's) moves the alarm: its socket closes then. */
   protected viewerJoined(connection: Connection, identity: ConnectionIdentity): void {
     super.viewerJoined(connection, identity);
+    // Written only when the new socket's end comes before the alarm: a thousand joins wrote it a thousand
+    // times (the agent watch moves it with the clock). An alarm that rings early only sets the next.
+    const expiry = this.connections.nextExpiry();
+    if (this.#alarmAt != null && (expiry === null || expiry >= this.#alarmAt)) return;
     this.ctx.waitUntil(this.#scheduleAlarm());
   }
 
   /** One alarm serves the session's clocks (clock.ts: timeout, idle stop, a stop's deadline), the callbacks due, the D1 index retry and the sockets' credentials. */
   async onAlarm(): Promise<void> {
+    this.#alarmAt = undefined; // it rang: no alarm is set until the next is written
     this.connections.closeExpired(Date.now());
     await this.#index.retryIfDue(this.#state.record, Date.now());
     const { dropped } = await this.#callbacks.flush(this.env);
@@ -351,6 +358,7 @@ export class SessionRoom extends ViewerRoom {
     this.#state.forget();
     if (id) await deleteArtifacts(this.env.ARTIFACTS, id);
     await this.ctx.storage.deleteAlarm();
+    this.#alarmAt = null;
     await this.ctx.storage.deleteAll();
   }
 
@@ -365,8 +373,15 @@ export class SessionRoom extends ViewerRoom {
       this.#index.nextDueAt(),
       this.connections.nextExpiry(),
     ].filter((at): at is number => at !== null);
-    if (times.length > 0) await this.ctx.storage.setAlarm(Math.min(...times));
-    else await this.ctx.storage.deleteAlarm();
+    const at = times.length > 0 ? Math.min(...times) : null;
+    this.#alarmAt = at;
+    try {
+      if (at !== null) await this.ctx.storage.setAlarm(at);
+      else await this.ctx.storage.deleteAlarm();
+    } catch (err) {
+      this.#alarmAt = undefined;
+      throw err;
+    }
   }
 
   /** Timeout: the agent stops, its workspace is saved, then Failed. Idle stop: Stopping → Stopped, reason idle. */

@@ -212,7 +212,7 @@ export class Transcript {
         block.set("input", frame.input ?? null);
         // A subagent's call names the Task/Agent call it runs inside: the web nests it there.
         if (frame.parentId) block.set("parentId", frame.parentId);
-        blocksOf(this.#message(frame.messageId, now)).push([block]);
+        this.#push(frame.messageId, block, now);
         this.#tools.set(frame.id, block);
         this.#toolMessage.set(frame.id, frame.messageId);
         break;
@@ -231,14 +231,16 @@ export class Transcript {
         break;
       }
       case "question":
-        blocksOf(this.#message(frame.messageId, now)).push([
+        this.#push(
+          frame.messageId,
           plainBlock({
             type: "question",
             id: frame.id,
             text: frame.text,
             ...(frame.questions ? { questions: frame.questions } : {}),
           }),
-        ]);
+          now,
+        );
         break;
       case "approval": {
         if (this.#approvals.has(frame.id) || this.#settledApprovals.has(frame.id)) break;
@@ -251,7 +253,7 @@ export class Transcript {
           status: "pending",
         });
         block.set("input", frame.input ?? null);
-        blocksOf(this.#message(frame.messageId, now)).push([block]);
+        this.#push(frame.messageId, block, now);
         this.#approvals.set(frame.id, block);
         break;
       }
@@ -357,8 +359,18 @@ export class Transcript {
       return last;
     }
     const block = textBlock(type, text);
-    blocks.push([block]);
+    if (type === "thinking") block.set("startedAt", now);
+    this.#push(messageId, block, now);
     return block;
+  }
+
+  /** Appends a block to a message; thinking before it ends now (the web shows "Thought for N s"). */
+  #push(messageId: string, block: YBlock, now: number): void {
+    const blocks = blocksOf(this.#message(messageId, now));
+    const last = blocks.length > 0 ? blocks.get(blocks.length - 1) : undefined;
+    if (last && last.get("type") === "thinking" && last.get("endedAt") === undefined)
+      last.set("endedAt", now);
+    blocks.push([block]);
   }
 
   /**

@@ -79,6 +79,21 @@ describe("the offline model through the real Claude Code CLI", () => {
     expect(lastText(turn)).toContain("offline-42");
   });
 
+  it("/steps runs each command with Bash in turn, saying nothing between the calls", async () => {
+    const turn = await cli.turn("/steps echo one; echo two; echo three");
+    expect(toolCalls(turn).map((call) => call.input)).toEqual(
+      ["echo one", "echo two", "echo three"].map((command) => ({
+        command,
+        description: "Run one of the commands a person gave",
+      })),
+    );
+    // Words before the first call and after the last; between them, the calls alone.
+    expect(assistantTexts(turn)).toEqual([
+      `${OFFLINE_LABEL} Running 3 commands, one after another.`,
+      `${OFFLINE_LABEL} Done.`,
+    ]);
+  });
+
   it("/write creates a file with Write, and reads an existing one before writing over it", async () => {
     const created = await cli.turn("/write made.txt made by the offline model");
     expect(toolCalls(created).map((call) => call.name)).toEqual(["Write"]);

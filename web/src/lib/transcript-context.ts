@@ -15,6 +15,8 @@ export interface TranscriptContext {
   readonly openQuestion: TranscriptNode | null;
   /** Null for viewers and guests: they see a question's options but cannot answer. */
   readonly answerRoute: AnswerRoute | null;
+  /** The agent works now: the last block of a live message is the one it is writing (thinking shows live). */
+  readonly working: boolean;
 }
 
 export const [transcriptContext, setTranscriptContext] = createContext<TranscriptContext>();

@@ -24,7 +24,7 @@ export interface CallContext {
 }
 
 /** Commands that change the workspace: in plan mode they wait for the plan's approval. */
-const CHANGES: ReadonlySet<Command["name"]> = new Set(["run", "write", "edit"]);
+const CHANGES: ReadonlySet<Command["name"]> = new Set(["run", "steps", "write", "edit"]);
 
 /** A POSIX shell word that means exactly `text`. */
 function shellQuote(text: string): string {
@@ -85,11 +85,13 @@ function planText(command: Command): string {
   const step =
     command.name === "run"
       ? `Run \`${command.command}\`.`
-      : command.name === "write"
-        ? `Write \`${command.path}\`.`
-        : command.name === "edit"
-          ? `Edit \`${command.path}\`: \`${command.oldText}\` becomes \`${command.newText}\`.`
-          : "";
+      : command.name === "steps"
+        ? `Run ${command.commands.map((c) => `\`${c}\``).join(", then ")}.`
+        : command.name === "write"
+          ? `Write \`${command.path}\`.`
+          : command.name === "edit"
+            ? `Edit \`${command.path}\`: \`${command.oldText}\` becomes \`${command.newText}\`.`
+            : "";
   return `# Plan (offline model)\n\n1. ${step}\n`;
 }
 
@@ -143,6 +145,15 @@ function commandCalls(command: Command, context: CallContext, made: readonly str
           intro: `Running \`${command.command}\`.`,
         },
       ];
+    case "steps":
+      // One call after another with no words between (as a model that explores in silence): each result
+      // read, none summarised.
+      return command.commands.map((line, index) => ({
+        name: "Bash",
+        input: { command: line, description: "Run one of the commands a person gave" },
+        intro: index === 0 ? `Running ${command.commands.length} commands, one after another.` : "",
+        quiet: true,
+      }));
     case "write":
       return writeCalls(absolute(command.path, workspace), command.content, command.path, made);
     case "edit": {

@@ -4,6 +4,7 @@ export type Command =
   | { name: "ls"; path: string }
   | { name: "read"; path: string }
   | { name: "run"; command: string }
+  | { name: "steps"; commands: string[] }
   | { name: "write"; path: string; content: string }
   | { name: "edit"; path: string; oldText: string; newText: string }
   | { name: "ask"; question: string; options: string[] }
@@ -12,7 +13,7 @@ export type Command =
   | { name: "call"; tool: string; input: Record<string, unknown> };
 
 export const COMMAND_HELP =
-  "No API key is set, so I follow simple rules: try `/ls [dir]`, `/read <path>`, `/run <command>`, `/write <path> <text>`, " +
+  "No API key is set, so I follow simple rules: try `/ls [dir]`, `/read <path>`, `/run <command>`, `/steps <command>; <command>`, `/write <path> <text>`, " +
   "`/edit <path> <old> => <new>`, `/ask <question> [| option | option]`, `/plan <step>; <step>` (or `/todo`), `/task <prompt>` or `/call mcp__<server>__<tool> [JSON input]`.";
 
 /** Strips the `[author] ` prefix a person's message may carry. */
@@ -34,7 +35,7 @@ export function asTyped(text: string): string {
 const DEFAULT_OPTIONS = ["Yes", "No"];
 
 export function parseCommand(message: string): Command | null {
-  const match = /^\/(ls|read|run|write|edit|ask|plan|todo|task|call)(?:\s+([\s\S]*))?$/.exec(
+  const match = /^\/(ls|read|run|steps|write|edit|ask|plan|todo|task|call)(?:\s+([\s\S]*))?$/.exec(
     withoutAuthor(asTyped(message)).trim(),
   );
   if (!match) return null;
@@ -46,6 +47,13 @@ export function parseCommand(message: string): Command | null {
       return arg ? { name: "read", path: arg } : null;
     case "run":
       return arg ? { name: "run", command: arg } : null;
+    case "steps": {
+      const commands = arg
+        .split(";")
+        .map((command) => command.trim())
+        .filter(Boolean);
+      return commands.length ? { name: "steps", commands } : null;
+    }
     case "write": {
       const [, file, text] = /^(\S+)\s*([\s\S]*)$/.exec(arg) ?? [];
       return file ? { name: "write", path: file, content: text ?? "" } : null;

@@ -153,8 +153,9 @@ export async function planReply(conversation: Conversation, options: ReplyOption
   if (next && !conversation.offered.has(next.name)) {
     parts.push(`Claude Code does not offer the ${next.name} tool here, so I cannot do that.`);
   } else if (next) {
-    parts.push(next.intro);
-    blocks.push({ type: "text", text: `${OFFLINE_LABEL} ${parts.join("\n\n")}` });
+    if (next.intro) parts.push(next.intro);
+    // A call that goes on with a run of calls says nothing: the reply is the call alone.
+    if (parts.length) blocks.push({ type: "text", text: `${OFFLINE_LABEL} ${parts.join("\n\n")}` });
     blocks.push({ type: "tool_use", id: options.newToolUseId(), name: next.name, input: next.input });
     return blocks;
   }

@@ -56,7 +56,7 @@ describe("a subagent's block", () => {
     expect(steps.querySelector('[data-tool="Bash"] .command')?.textContent).toBe("$ ls");
     expect(block.querySelector("summary .count")?.textContent).toBe("2 steps");
     // Inner calls are not repeated in the flow, and a message of nothing but inner calls shows no empty bubble.
-    const flowTools = [...view.target.querySelectorAll("section.transcript > article [data-tool]")].filter(
+    const flowTools = [...view.target.querySelectorAll("section.transcript article [data-tool]")].filter(
       (el) => !steps.contains(el),
     );
     expect(flowTools.map((el) => el.getAttribute("data-tool"))).toEqual(["Task", "Bash"]);

@@ -27,9 +27,13 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
+/** Renders the transcript with every group of consecutive calls opened: these tests read each call's block. */
 function render(doc: Y.Doc) {
   const view = renderTranscript(doc, { agentStatus: "working" });
   cleanup = view.destroy;
+  for (const button of view.target.querySelectorAll<HTMLButtonElement>("[data-tool-group] > button"))
+    button.click();
+  flushSync();
   return view.target;
 }
 

@@ -1,0 +1,82 @@
+/**
+ * A transcript that scales (issue 25), two people on one session: the agent's calls in a row fold into one
+ * group that shows the running call, both see the "agent is working" line while it works, and B, scrolled
+ * up to read, is offered "Jump to latest" when A's prompt makes the agent write, instead of being pulled
+ * down to it.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { agentSaid, it, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
+
+/** How far the transcript's view is from its end, in pixels. */
+const fromEnd = (page: Page) =>
+  transcript(page).evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+
+export function transcriptSteps(cast: () => Cast) {
+  it("A's three commands in a row show as one group of calls for A and B, with the working line while they run", async () => {
+    const { alice, bob } = cast();
+    const people = [alice.page, bob.page];
+    await send(alice.page, "/steps sleep 2; echo two-$((1 + 1)); sleep 2");
+    for (const page of people) {
+      await transcript(page).locator("[data-working]", { hasText: "The agent is working" }).waitFor(WAIT);
+      // Folded while it runs: the summary says so, and the running call shows below it.
+      const group = transcript(page).locator("[data-tool-group]", { hasText: "Running 3 tools" });
+      await group.locator('[data-tool="Bash"] .status', { hasText: "running" }).waitFor(WAIT);
+    }
+    for (const page of people) {
+      const group = transcript(page).locator("[data-tool-group]", { hasText: "Ran 3 tools" }).last();
+      await group.waitFor(WAIT);
+      await transcript(page)
+        .locator("[data-working]")
+        .waitFor({ state: "detached", ...WAIT });
+      assert.equal(await group.locator("[data-tool]").count(), 0, "a finished group stays folded");
+    }
+    // B opens it: a button that says it expands, with a chevron, and each call as a terminal inside.
+    const group = transcript(bob.page).locator("[data-tool-group]", { hasText: "Ran 3 tools" }).last();
+    const toggle = group.getByRole("button", { name: /Ran 3 tools/ });
+    assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+    await toggle.click();
+    assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+    assert.equal(await toggle.locator("[data-chevron].open").count(), 1);
+    const commands = await group.locator('[data-tool="Bash"] .terminal .command').allTextContents();
+    assert.deepEqual(
+      commands.map((c) => c.trim()),
+      ["$ sleep 2", "$ echo two-$((1 + 1))", "$ sleep 2"],
+    );
+    await group.locator('[data-tool="Bash"] samp', { hasText: "two-2" }).waitFor(WAIT);
+    await group.scrollIntoViewIfNeeded();
+    await bob.page.screenshot({ path: path.join(SHOTS, "transcript-tool-group.png") });
+  });
+
+  it("B, scrolled up to read, is offered Jump to latest when A's prompt makes the agent write", async () => {
+    const { alice, bob } = cast();
+    const said = "a reply for Bob to catch up on";
+    const room = await transcript(bob.page).evaluate((el) => el.scrollHeight - el.clientHeight);
+    assert.ok(room > 200, `B's transcript is too short to scroll up in (${room} px)`);
+    await transcript(bob.page).evaluate((el) => (el.scrollTop = 0));
+    await bob.page.waitForFunction(() => !document.querySelector("[data-jump]"));
+
+    await send(alice.page, said);
+    await agentSaid(alice.page, said).waitFor(WAIT);
+    await agentSaid(bob.page, said).waitFor({ state: "attached", ...WAIT });
+    const jump = bob.page.getByRole("button", { name: "Jump to latest" });
+    await jump.waitFor(WAIT);
+    // B stays where B was reading; A, at the end, follows and is offered nothing.
+    assert.equal(await transcript(bob.page).evaluate((el) => el.scrollTop), 0);
+    assert.equal(await alice.page.locator("[data-jump]").count(), 0);
+    await alice.page.waitForFunction(() => {
+      const el = document.querySelector("section.transcript");
+      return el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    });
+
+    await jump.click();
+    await jump.waitFor({ state: "detached", ...WAIT });
+    await bob.page.waitForFunction(() => {
+      const el = document.querySelector("section.transcript");
+      return el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    });
+    assert.ok((await fromEnd(bob.page)) < 80);
+    assert.ok(await agentSaid(bob.page, said).isVisible());
+  });
+}
