@@ -10,6 +10,7 @@ const needDom = [
   "test/markdown.test.ts",
   "test/highlight.test.ts",
   "test/room.svelte.test.ts",
+  "test/theme.svelte.test.ts",
 ];
 
 export default defineConfig({

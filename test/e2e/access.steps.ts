@@ -10,6 +10,7 @@ import { axeViolations } from "./a11y.ts";
 import { socketSwitch } from "./browser.ts";
 import {
   agentSaid,
+  confirmWith,
   it,
   MAX_RECONNECT_DELAY_MS,
   phaseIs,
@@ -89,7 +90,7 @@ export function accessSteps(cast: () => Cast) {
     const { alice, bob, workspaceURL } = cast();
     const page = alice.page;
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Settings" }).click();
     await page.waitForURL(/\/settings$/);
     const idle = page.getByLabel(/Idle stop/);
     await idle.waitFor(WAIT);
@@ -121,8 +122,8 @@ export function accessSteps(cast: () => Cast) {
     await page.reload();
     await page.locator(`[data-callback-url="${hook}"]`).waitFor(WAIT);
     assert.equal(await page.locator("[data-callback-secret]").count(), 0);
-    page.once("dialog", (d) => void d.accept());
     await page.getByRole("button", { name: "Remove callback" }).click();
+    await confirmWith(page, "Remove");
     await page.getByText("No callback is set.").waitFor(WAIT);
 
     await bob.page.goto(`${workspaceURL}/settings`);
@@ -186,8 +187,8 @@ export function accessSteps(cast: () => Cast) {
     await c.locator("#composer-text").waitFor(WAIT);
     await c.getByRole("button", { name: "Resume", exact: true }).waitFor(WAIT);
 
-    alice.page.once("dialog", (d) => void d.accept());
     await alice.page.getByRole("button", { name: `Remove ${carol.name}` }).click();
+    await confirmWith(alice.page, "Remove");
     const ended = c.locator('[data-ended="revoked"]');
     await ended
       .getByRole("heading", { name: "Your access to this session ended" })

@@ -134,7 +134,7 @@ export async function createWorkspace(
   await page.getByRole("button", { name: "Create workspace" }).click();
   await page.waitForURL(/\/w\/[^/]+$/);
   const workspaceURL = new URL(page.url()).pathname;
-  await page.getByRole("link", { name: "Members" }).click();
+  await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Members" }).click();
   for (const [who, role] of members) {
     await page.getByLabel("Email", { exact: true }).fill(who.email);
     await page.getByLabel("Role", { exact: true }).selectOption(role);

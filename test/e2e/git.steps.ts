@@ -50,12 +50,15 @@ export function gitSteps(cast: () => Cast) {
     const page = alice.page;
     await page.goto("/");
     workspaceURL = await createWorkspace(page, `Git ${run}`, [[carol, "viewer"]]);
-    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "GITHUB_TOKEN", TOKEN);
     await setSecret(page, "GITHUB_API_URL", github.apiURL);
 
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Workflows" }).click();
+    await page
+      .getByRole("navigation", { name: "Workspace" })
+      .getByRole("link", { name: "Workflows" })
+      .click();
     await page.locator("#wf-name").fill("release-notes");
     await page.locator("#wf-title").fill("Release notes");
     await page.locator("#wf-systemPrompt").fill("Workflow: release notes. Keep them short.");

@@ -68,10 +68,13 @@ export function mcpSteps(cast: () => Cast) {
     const page = alice.page;
     await page.goto("/");
     const workspaceURL = await createWorkspace(page, `MCP ${run}`, [[carol, "viewer"]]);
-    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "MCP_TOKEN", token);
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "MCP servers" }).click();
+    await page
+      .getByRole("navigation", { name: "Workspace" })
+      .getByRole("link", { name: "MCP servers" })
+      .click();
     await addServer(page, "docs", `${mcp.origin}/mcp`, ["Authorization", "MCP_TOKEN"]);
     await addServer(page, "silent", `http://127.0.0.1:${await silentPort()}/mcp`);
     await page.locator('tr[data-mcp-server="docs"]', { hasText: "secret MCP_TOKEN" }).waitFor(WAIT);

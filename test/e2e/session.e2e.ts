@@ -18,6 +18,8 @@ import { transcriptSteps } from "./transcript.steps.ts";
 import { steeringSteps } from "./steering.steps.ts";
 import { mcpSteps } from "./mcp.steps.ts";
 import { inboxSteps } from "./inbox.steps.ts";
+import { shellSteps } from "./shell.steps.ts";
+import { tourSteps } from "./tour.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
@@ -269,12 +271,12 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     const page = alice.page;
     const value = `ghp_e2e_${run}_never_shown`;
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "GITHUB_TOKEN", value);
     assert.ok(!(await pageText(page)).includes(value), "the secret's value is still in the page");
 
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Triggers" }).click();
     const trigger = await createTrigger(page, `issues ${run}`, { event: "issues", action: "opened" });
     assert.match(trigger.secret, /\S{16,}/);
     assert.ok(
@@ -319,7 +321,7 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   it("a trigger that requires approval starts a session that waits until B approves it", async () => {
     const page = alice.page;
     await page.goto(workspaceURL);
-    await page.getByRole("link", { name: "Triggers" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Triggers" }).click();
     const trigger = await createTrigger(
       page,
       `approved ${run}`,
@@ -371,4 +373,6 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
   steerSteps(cast);
   mcpSteps(cast);
   inboxSteps(cast);
+  shellSteps(cast);
+  tourSteps(cast);
 });

@@ -42,7 +42,7 @@ export function steerSteps(cast: () => Cast) {
     const page = alice.page;
     await page.goto("/");
     const workspaceURL = await createWorkspace(page, `Steer ${run}`, [[carol, "viewer"]]);
-    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Secrets" }).click();
     await setSecret(page, "ANTHROPIC_API_KEY", `sk-ant-e2e-${run}-0123456789`);
     await setSecret(page, "ANTHROPIC_BASE_URL", fake.url);
     models = (

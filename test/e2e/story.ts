@@ -114,3 +114,11 @@ export async function socketsOpened(page: Page): Promise<() => Promise<number>> 
   }
   return () => page.evaluate(() => (window as unknown as { __sessionSockets: number }).__sessionSockets);
 }
+
+/** Answers the app's confirm dialog (components/ui/ConfirmHost.svelte) with its confirming button. */
+export async function confirmWith(page: Page, label: string) {
+  const dialog = page.getByRole("alertdialog");
+  await dialog.waitFor(WAIT);
+  await dialog.getByRole("button", { name: label, exact: true }).click();
+  await dialog.waitFor({ state: "detached", ...WAIT });
+}

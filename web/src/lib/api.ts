@@ -101,6 +101,20 @@ export class ApiError extends Error {
   }
 }
 
+/** One of the signed-in person's API tokens (worker/api/tokens.ts); its secret is shown once, at creation. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+export interface CreatedApiToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  token: string;
+}
+
 type Fetch = typeof fetch;
 let fetcher: Fetch = (...args) => fetch(...args);
 
@@ -165,6 +179,10 @@ const ses = (wsId: string, id: string) => `${ws(wsId)}/sessions/${enc(id)}`;
 export const api = {
   signIn: (name: string) => request<{ user: User }>("POST", "/api/auth/dev", { name }),
   me: () => request<{ user: User }>("GET", "/api/me"),
+  signOut: () => request<void>("POST", "/api/auth/signout"),
+  tokens: () => request<{ tokens: ApiToken[] }>("GET", "/api/tokens"),
+  createToken: (name: string) => request<CreatedApiToken>("POST", "/api/tokens", { name }),
+  revokeToken: (id: string) => request<void>("DELETE", `/api/tokens/${enc(id)}`),
   models: () => request<{ models: ModelView[] }>("GET", "/api/models"),
 
   workspaces: () => request<{ workspaces: Workspace[] }>("GET", "/api/workspaces"),
