@@ -163,9 +163,9 @@ export function accessSteps(cast: () => Cast) {
     const opened = await socketsOpened(carol.page);
     await carol.page.goto(onceURL);
     await phaseIs(carol.page, "Running");
-    bob.page.once("dialog", (d) => void d.accept());
     await bob.page.getByRole("button", { name: "More actions" }).click();
     await bob.page.getByRole("menuitem", { name: "Delete" }).click();
+    await confirmWith(bob.page, "Delete");
     await bob.page.waitForURL(`**${workspaceURL}`);
     const ended = carol.page.locator('[data-ended="deleted"]');
     await ended.getByRole("heading", { name: "This session was deleted" }).waitFor(WAIT);

@@ -23,7 +23,7 @@ import { tourSteps } from "./tour.steps.ts";
 import { createWorkspace, launch, person, socketSwitch, type Person, type SocketSwitch } from "./browser.ts";
 import { createTrigger, deliver, pageText, setSecret } from "./integrations.ts";
 import { startStack, type Stack } from "./stack.ts";
-import { agentSaid, it, phaseIs, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
+import { agentSaid, confirmWith, it, phaseIs, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
 
 const run = Date.now().toString(36).slice(-5);
 
@@ -261,8 +261,8 @@ describe("a session watched and steered by three people", { timeout: 600_000 }, 
     await page.goto(workspaceURL);
     const clone = page.locator("tr", { hasText: cloneName });
     await clone.waitFor(WAIT);
-    page.once("dialog", (d) => void d.accept());
     await clone.getByRole("button", { name: /^Delete/ }).click();
+    await confirmWith(page, "Delete");
     await clone.waitFor({ state: "detached", ...WAIT });
     await page.locator("tr", { hasText: `e2e-${run}` }).waitFor();
   });

@@ -45,7 +45,9 @@ export function steeringSteps(cast: () => Cast) {
     const pressed = Date.now();
     await bob.page.keyboard.press("Enter");
     await Promise.all(
-      everyone.map((p) => p.page.locator('header.head [data-status="ended"][data-phase="Stopped"]').waitFor(WAIT)),
+      everyone.map((p) =>
+        p.page.locator('header.head [data-status="ended"][data-phase="Stopped"]').waitFor(WAIT),
+      ),
     );
     console.log(`[stop] Enter on Stop to Ended on all three pages: ${Date.now() - pressed} ms`);
     for (const p of everyone) assert.match((await chip(p.page, "ended").textContent()) ?? "", /^Ended/);
@@ -68,9 +70,14 @@ export function steeringSteps(cast: () => Cast) {
     await alice.page.locator(`[data-watcher="${alice.name}"]`, { hasText: "(you)" }).waitFor();
     await alice.page.screenshot({ path: path.join(SHOTS, "session-watchers.png") });
     await alice.page.keyboard.press("Escape");
-    await alice.page.locator("[data-watcher]").first().waitFor({ state: "detached", ...WAIT });
+    await alice.page
+      .locator("[data-watcher]")
+      .first()
+      .waitFor({ state: "detached", ...WAIT });
     const background = (page: Page, name: string) =>
-      page.locator(`header.head [data-peer="${name}"]`).evaluate((el) => getComputedStyle(el).backgroundColor);
+      page
+        .locator(`header.head [data-peer="${name}"]`)
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
     const light = PRESENCE_PALETTE.map((c) => hexToRgb(c.light));
     const dark = PRESENCE_PALETTE.map((c) => hexToRgb(c.dark));
     for (const p of everyone) {
@@ -118,8 +125,14 @@ export function steeringSteps(cast: () => Cast) {
         `the composer is at ${JSON.stringify(composer)}, outside the 844 px viewport`,
       );
       assert.equal(await phone.evaluate(() => window.scrollY), 0);
-      assert.equal(await phone.getByRole("heading", { name: "Settings" }).isVisible(), false, "Details show in Chat");
-      console.log(`[phone] header ${header.height} px; composer bottom ${composer.y + composer.height} px of 844`);
+      assert.equal(
+        await phone.getByRole("heading", { name: "Settings" }).isVisible(),
+        false,
+        "Details show in Chat",
+      );
+      console.log(
+        `[phone] header ${header.height} px; composer bottom ${composer.y + composer.height} px of 844`,
+      );
       await phone.screenshot({ path: path.join(SHOTS, "session-phone-chat.png") });
 
       await phone.getByRole("tab", { name: "Details" }).click();
@@ -127,7 +140,10 @@ export function steeringSteps(cast: () => Cast) {
       assert.equal(await transcript(phone).isVisible(), false);
       const panel = phone.getByRole("tabpanel");
       const [scrollWidth, clientWidth] = await panel.evaluate((el) => [el.scrollWidth, el.clientWidth]);
-      assert.ok(scrollWidth <= clientWidth, `the Details tab scrolls sideways: ${scrollWidth} > ${clientWidth} px`);
+      assert.ok(
+        scrollWidth <= clientWidth,
+        `the Details tab scrolls sideways: ${scrollWidth} > ${clientWidth} px`,
+      );
       await phone.screenshot({ path: path.join(SHOTS, "session-phone-details.png") });
       // The tabs follow the arrow keys.
       await phone.keyboard.press("ArrowLeft");
@@ -160,7 +176,11 @@ export function steeringSteps(cast: () => Cast) {
       await box.waitFor(WAIT);
       const colours = await box.evaluate((el) => {
         const style = getComputedStyle(el);
-        return { bg: style.backgroundColor, fg: style.color, page: getComputedStyle(document.body).backgroundColor };
+        return {
+          bg: style.backgroundColor,
+          fg: style.color,
+          page: getComputedStyle(document.body).backgroundColor,
+        };
       });
       await page.screenshot({ path: path.join(SHOTS, "budget-warning-dark.png") });
       assert.ok(luminance(colours.bg) < 0.1, `a bright box on the dark page: ${colours.bg}`);

@@ -48,3 +48,16 @@ export function duration(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   return m ? `${h} h ${m} min` : `${h} h`;
 }
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const longDayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
+
+/** A time of day to the minute, for what happened today beside its day (a message, an event). */
+export function clockTime(ms: number): string {
+  return Number.isFinite(ms) ? clockFormat.format(ms) : "";
+}
+
+/** A day in full ("Monday, 3 March 2025"), for a transcript's day dividers. */
+export function dayName(ms: number): string {
+  return Number.isFinite(ms) ? longDayFormat.format(ms) : "";
+}

@@ -5,6 +5,7 @@
  * tools"), except those that stay in view (an edit's diff, a subagent). Pure functions over the document's nodes: the components only render what these return.
  */
 import { toolView } from "./claude-tools";
+import { dayName } from "./time";
 import { blockType, field, num, readMessage, str, type TranscriptNode } from "./transcript";
 
 export type TranscriptItem =
@@ -35,12 +36,7 @@ export function dayLabel(day: string, now = Date.now()): string {
   yesterday.setDate(yesterday.getDate() - 1);
   if (day === dayOf(yesterday.getTime())) return "Yesterday";
   const [y, m, d] = day.split("-").map(Number);
-  return new Date(y, m - 1, d).toLocaleDateString([], {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-  });
+  return dayName(new Date(y, m - 1, d).getTime());
 }
 
 /**

@@ -62,7 +62,9 @@ describe("Presence", () => {
 
   it("gives each person a colour pair of their own", () => {
     const target = render(room);
-    const styles = [...target.querySelectorAll<HTMLElement>("[data-peer]")].map((a) => a.getAttribute("style"));
+    const styles = [...target.querySelectorAll<HTMLElement>("[data-peer]")].map((a) =>
+      a.getAttribute("style"),
+    );
     expect(styles[0]).toMatch(/--swatch-light: #[0-9a-f]{6}; --swatch-dark: #[0-9a-f]{6}/);
     expect(new Set(styles).size).toBeGreaterThan(1);
   });
