@@ -257,11 +257,12 @@ async function main() {
   const name = arg("out", started.toISOString().slice(0, 10));
   const dir = join(import.meta.dirname, "results");
   mkdirSync(dir, { recursive: true });
-  // The pooled samples are the figures' source, not a result: they stay out of the file.
+  // Samples (every Float64Array: the pooled ones, a split's hop and room) are the figures' source, not a
+  // result: they stay out of the file (a tapped run's wrote 15 MB of them).
   const saved = { ...results, goals: judged };
   writeFileSync(
     join(dir, `${name}.json`),
-    `${JSON.stringify(saved, (key, value) => (key === "samples" ? undefined : value), 2)}\n`,
+    `${JSON.stringify(saved, (_key, value) => (value instanceof Float64Array ? undefined : value), 2)}\n`,
   );
   const colors = ["#1864ab", "#74c0fc", "#2b8a3e", "#8ce99a", "#e67700", "#862e9c", "#c92a2a", "#0b7285"];
   const series: Series[] = Object.entries(rounds).map(([label, points], i) => ({
