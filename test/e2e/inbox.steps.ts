@@ -137,25 +137,35 @@ export function inboxSteps(cast: () => Cast) {
     await a.waitForFunction(() => localStorage.getItem("tandem.notifications") === "on");
 
     const ws = workspaceURL.split("/").pop();
-    const id = await a.evaluate(
-      async ({ ws, prompt }) => {
-        const res = await fetch(`/api/workspaces/${ws}/sessions`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ prompt }),
-        });
-        return ((await res.json()) as { session: { id: string } }).session.id;
-      },
-      { ws, prompt: `/ask Notify me ${run}?` },
-    );
+    const start = (prompt: string) =>
+      a.evaluate(
+        async ({ ws, prompt }) => {
+          const res = await fetch(`/api/workspaces/${ws}/sessions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ prompt }),
+          });
+          return ((await res.json()) as { session: { id: string } }).session.id;
+        },
+        { ws, prompt },
+      );
+    const notified = (name: string) =>
+      a.waitForFunction(
+        (name) =>
+          (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications.some(
+            (n) => n.title === `${name} waits for your answer`,
+          ),
+        name,
+        WAIT,
+      );
+    const id = await start(`/ask Notify me ${run}?`);
     await row(a, id).locator('[data-inbox-status="waiting"]').waitFor(WAIT);
-    await a.waitForFunction(
-      (name) =>
-        (window as unknown as { shownNotifications: { title: string }[] }).shownNotifications.some(
-          (n) => n.title === `${name} waits for your answer`,
-        ),
-      `/ask Notify me ${run}`,
-      WAIT,
-    );
+    await notified(`/ask Notify me ${run}`);
+
+    // On a session's page the workspace shell holds the feed: A is still told when another session waits.
+    await a.goto(`${workspaceURL}/s/${id}`);
+    await a.locator(".question.waiting").waitFor(WAIT);
+    await start(`/ask Notify me again ${run}?`);
+    await notified(`/ask Notify me again ${run}`);
   });
 }
