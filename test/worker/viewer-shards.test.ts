@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { messageJSON, messageList } from "../../worker/protocol/transcript";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
@@ -238,7 +238,7 @@ describe("viewer shards", () => {
 
     // Long enough to be admitted on a busy machine: a credential already expired at the join is refused
     // there (4401 before the sync), and this test is about the one that expires while connected.
-    const expiresAt = Date.now() + 3_000;
+    const expiresAt = Date.now() + 2_000;
     // The owner's: a ticket of the viewer issued now would be one issued at their revocation, and refused.
     const issued = await issueRoomTicket(env, id, {
       userId: owner.user.id,
@@ -251,9 +251,11 @@ describe("viewer shards", () => {
     await expiring.synced;
     const shard = shardStub(id, 0);
     expect(await socketsOn(shard)).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
-    await runDurableObjectAlarm(shard);
+    // The shard's own alarm, set for the expiry at the join, closes it. (Running the alarm by hand at the
+    // expiry raced the real one: the runtime cancelled the handler that had begun, and the hand-run found
+    // no alarm left to run, so the socket stayed open.)
     expect(await expiring.closed).toMatchObject({ code: 4401 });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     for (const client of ownerSockets) client.close();
   });
 
