@@ -1,4 +1,4 @@
-import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueRoomTicket } from "../../worker/auth/room-ticket";
 import { RevocationMemory } from "../../worker/viewers/revocations";
@@ -164,9 +164,9 @@ describe("room tickets", () => {
     const expiring = (await connectRoom(id, {}, `?ticket=${soon!.ticket}`)) as RoomClient;
     await expiring.synced;
     expect(await eventually(alarm, (at) => at === expiresAt)).toBe(expiresAt);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
-    await runDurableObjectAlarm(roomStub(id));
+    // The room's own alarm closes it (run by hand at the expiry, it raced the real one: viewer-shards).
     expect(await expiring.closed).toMatchObject({ code: 4401 });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     // It rang: the next alarm is written again.
     expect(await eventually(alarm, (at) => at !== null && at > Date.now())).not.toBeNull();
     lasting.close();
