@@ -250,8 +250,15 @@ function digest(part, file) {
     all.fill("", from, Math.min(i + 2, all.length));
   }
   const lines = all.filter(
-    (line) => why.test(line) && !/^\s*✓|uncaught exception|outputGateBroken|NOSENTRY|\[cause\]/.test(line),
+    (line) =>
+      why.test(line) &&
+      // Noise that matches "Error" on a green run too: workerd's own logs, and its warning for the
+      // malformed suite's non-ASCII headers ("…would likely result in a TypeError…", hundreds of lines).
+      !/^\s*✓|uncaught exception|outputGateBroken|NOSENTRY|\[cause\]|^A header value for /.test(line),
   );
+  // vitest's own summary of its failures says the most: it goes first.
+  const summary = all.findIndex((line) => /⎯ Failed Tests \d+ ⎯/.test(line));
+  if (summary >= 0) lines.unshift(...all.slice(summary, summary + 20).filter((line) => line.trim()));
   const shown = lines.slice(0, 60).map((line) => `  │ ${line.slice(0, 300)}`);
   if (lines.length > shown.length) shown.push(`  │ … ${lines.length - shown.length} more in ${file}`);
   return [`why "${part.name}" failed:`, ...shown].join("\n");

@@ -8,6 +8,8 @@
  *   POST /control/:id/kill       closes it and refuses every reconnect (the agent is gone)
  *   POST /control/:id/restart    forgets the session, as a restarted host would: the next start is a new incarnation
  *   POST /control/:id/deaf       the agent stops answering `stop`
+ *   POST /control/:id/unanswered the next N upgrades (body "N") are cut off unanswered, as a pooled connection
+ *                                the host had just closed would be; GET /control/:id tells how many are left
  * Like the real host, it checks the room's token (containers/agent/link-auth.ts) on the socket, on
  * artifact downloads and on workspace archives, and answers with its proof, so the Worker tests run the
  * real check both ways; the control API needs no token. `POST /control/impostor/:id` (body "on"/"off")
@@ -157,6 +159,8 @@ export async function startFakeAgentHost(key: string, port = 0, options: { onSen
   const wss = new WebSocketServer({ noServer: true });
   /** Sessions the fake answers without its proof. */
   const impostors = new Set<string>();
+  /** Per session, how many more upgrades are cut off unanswered. */
+  const unanswered = new Map<string, number>();
   const proofs = new WeakMap<IncomingMessage, string>();
   wss.on("headers", (headers, req) => {
     const proof = proofs.get(req);
@@ -173,6 +177,12 @@ export async function startFakeAgentHost(key: string, port = 0, options: { onSen
     }
     if (check.proof && !impostors.has(check.sessionId)) proofs.set(req, check.proof);
     const id = /^\/sessions\/([^/]+)\/socket$/.exec(req.url ?? "")?.[1];
+    const left = id ? (unanswered.get(decodeURIComponent(id)) ?? 0) : 0;
+    if (id && left > 0) {
+      unanswered.set(decodeURIComponent(id), left - 1);
+      socket.destroy();
+      return;
+    }
     if (!id || sessions.get(decodeURIComponent(id))?.killed) {
       socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
       return;
@@ -625,6 +635,13 @@ export async function startFakeAgentHost(key: string, port = 0, options: { onSen
         .end(JSON.stringify({ impostor: impostors.has(id) }));
       return;
     }
+    const cutOff = /^\/control\/([^/]+)\/unanswered$/.exec(req.url ?? "");
+    if (cutOff && req.method === "POST") {
+      const body: Buffer[] = [];
+      for await (const chunk of req) body.push(chunk as Buffer);
+      unanswered.set(decodeURIComponent(cutOff[1]), Number(Buffer.concat(body).toString()) || 0);
+      return void res.writeHead(204).end();
+    }
     if (req.url === "/callback/redirect") {
       res.writeHead(307, { location: "/callback/sink" }).end();
       return;
@@ -720,8 +737,18 @@ export async function startFakeAgentHost(key: string, port = 0, options: { onSen
     if (match[2] === "deaf") s.deaf = true;
     res.writeHead(200, { "content-type": "application/json" });
     const { received, sent, acked, incarnation, files, pushes } = s;
+    const left = unanswered.get(decodeURIComponent(match[1])) ?? 0;
     res.end(
-      JSON.stringify({ received, sent, acked, connected: s.socket !== null, incarnation, files, pushes }),
+      JSON.stringify({
+        received,
+        sent,
+        acked,
+        connected: s.socket !== null,
+        incarnation,
+        files,
+        pushes,
+        unanswered: left,
+      }),
     );
   }
 

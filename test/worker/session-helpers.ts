@@ -60,12 +60,26 @@ export async function eventually<T>(
   return value;
 }
 
-export function waitForPhase(client: Client, ws: string, id: string, phase: string, timeoutMs = WAIT_MS) {
-  return eventually(
-    () => getSession(client, ws, id),
-    (s) => s.phase === phase,
-    timeoutMs,
-  );
+export async function waitForPhase(
+  client: Client,
+  ws: string,
+  id: string,
+  phase: string,
+  timeoutMs = WAIT_MS,
+) {
+  try {
+    return await eventually(
+      () => getSession(client, ws, id),
+      (s) => s.phase === phase,
+      timeoutMs,
+    );
+  } catch (err) {
+    // What the session's events say (an agent lost, a failure's reason) tells why it never got there.
+    const reasons = (await eventsOf(client, ws, id)).flatMap((e) =>
+      e.reason ? [`${e.type}: ${e.reason}`] : [],
+    );
+    throw new Error(`${(err as Error).message}; the session's reasons: ${reasons.join("; ") || "none"}`);
+  }
 }
 
 export function waitForAgentStatus(client: Client, ws: string, id: string, status: string) {
@@ -105,7 +119,18 @@ export async function fakeAgent(id: string, action?: "release" | "drop" | "kill"
     incarnation: string;
     files: Record<string, string>;
     pushes: unknown[];
+    /** How many more upgrades it cuts off unanswered (cutOffUpgrades). */
+    unanswered: number;
   };
+}
+
+/** Has the fake agent host cut off the next `count` upgrades of this session unanswered. */
+export async function cutOffUpgrades(id: string, count: number): Promise<void> {
+  const res = await fetch(`${env.AGENT_URL}/control/${id}/unanswered`, {
+    method: "POST",
+    body: String(count),
+  });
+  if (res.status !== 204) throw new Error(`the fake agent host answered ${res.status}`);
 }
 
 export async function eventsOf(client: Client, ws: string, id: string) {

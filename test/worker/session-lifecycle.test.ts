@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { signIn, uniqueName, workspaceWith } from "./helpers";
 import {
   createSession,
+  cutOffUpgrades,
+  eventsOf,
   eventually,
   fakeAgent,
   getSession,
@@ -207,5 +209,51 @@ describe("session lifecycle with an agent", () => {
       202,
     );
     await waitForPhase(owner, ws, id, "Running");
+  });
+
+  it("reaches its agent when the first connections are cut off unanswered (a passing fault, not a lost agent)", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Stopped");
+    await cutOffUpgrades(id, 2);
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Running");
+    expect((await fakeAgent(id)).unanswered, "both cut-off upgrades were tried").toBe(0);
+    const events = await eventsOf(owner, ws, id);
+    expect(events.filter((e) => e.type === "agent_lost")).toEqual([]);
+    expect(events.filter((e) => e.type === "phase").map((e) => e.phase)).toEqual([
+      "Creating",
+      "Running",
+      "Stopping",
+      "Stopped",
+      "Pending",
+      "Creating",
+      "Running",
+    ]);
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/messages`, { body: { text: "still here" } });
+    await eventually(
+      () => transcriptOf(owner, ws, id),
+      (m) => textOf(m).includes("echo: still here"),
+    );
+  });
+
+  it("fails within 5 s, saying the agent was unreachable, when no connection is ever answered", async () => {
+    const { owner, ws } = await setup();
+    const { id } = await createSession(owner, ws);
+    await waitForPhase(owner, ws, id, "Running");
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Stopped");
+    await cutOffUpgrades(id, 1000);
+    const resumedAt = Date.now();
+    await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
+    await waitForPhase(owner, ws, id, "Failed", FAILED_WITHIN_MS);
+    expect(Date.now() - resumedAt).toBeLessThan(FAILED_WITHIN_MS);
+    const lost = (await eventsOf(owner, ws, id)).filter((e) => e.type === "agent_lost");
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.reason).toMatch(/^agent unreachable/);
+    expect((await fakeAgent(id)).unanswered, "it tried more than once").toBeLessThan(999);
+    await cutOffUpgrades(id, 0);
   });
 });

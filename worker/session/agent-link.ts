@@ -13,7 +13,7 @@ import {
   type ToAgentFrame,
 } from "../protocol/agent";
 import type { Env } from "../env";
-import { signedAgentRequest } from "./agent-auth";
+import { AgentAuthError, signedAgentRequest } from "./agent-auth";
 import { sessionContainer } from "../container/session-container";
 import { describeInvalidFrame } from "./invalid-frame";
 
@@ -54,8 +54,23 @@ export class AgentLink {
     return this.#socket !== null;
   }
 
-  /** Opens the socket and sends `start`; throws when the agent cannot be reached. */
+  /**
+   * Opens the socket and sends `start`; throws when the agent cannot be reached within the reconnect
+   * window. A first attempt that fails is tried again like a reconnect: one refused or dropped connection
+   * (a pooled keep-alive connection the host had just closed, a container still binding its port) is not
+   * a lost agent. An agent that cannot prove its key is not tried again: that is not a passing fault.
+   */
   async connect(): Promise<void> {
+    const deadline = Date.now() + RECONNECT_WINDOW_MS;
+    for (const delay of RECONNECT_DELAYS_MS) {
+      try {
+        return await this.#attach(false);
+      } catch (err) {
+        if (err instanceof AgentAuthError || Date.now() + delay > deadline) throw err;
+      }
+      await sleep(delay);
+      if (this.#closedOnPurpose) return;
+    }
     await this.#attach(false);
   }
 
