@@ -119,7 +119,7 @@ export function shellSteps(cast: () => Cast) {
     await page.waitForURL("**/tokens");
     await page.getByLabel("Token name").fill(`cli ${run}`);
     await page.getByRole("button", { name: "Create token" }).click();
-    const secret = (await page.locator("[data-token-secret]").textContent())?.trim() ?? "";
+    const secret = (await page.locator("[data-created-token] [data-secret]").textContent())?.trim() ?? "";
     assert.match(secret, /\S{20,}/);
 
     const used = await asBearer(stack.baseURL, secret);
