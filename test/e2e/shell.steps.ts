@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { axeViolations } from "./a11y.ts";
-import { person } from "./browser.ts";
+import { createWorkspace, person } from "./browser.ts";
 import { pageText } from "./integrations.ts";
 import { confirmWith, it, WAIT, type Cast } from "./story.ts";
 
@@ -211,6 +211,72 @@ export function shellSteps(cast: () => Cast) {
         (location.search.includes("new=1") || document.querySelector("dialog[open]") !== null),
       workspaceURL,
     );
+  });
+
+  it("the palette offers what the person's role allows: C, a viewer, gets no New session, Secrets or Triggers; A does", async () => {
+    const { alice, carol, run } = cast();
+    await alice.page.goto("/");
+    const workspaceURL = await createWorkspace(alice.page, `Palette ${run}`, [[carol, "viewer"]]);
+    // C's invitation becomes a membership when C's workspace list is next read.
+    await carol.page.goto("/");
+    await carol.page.getByRole("link", { name: `Palette ${run}` }).waitFor(WAIT);
+    const offered = async (page: Page) => {
+      await page.goto(`${workspaceURL}/members`);
+      await page.getByRole("heading", { name: "Members", level: 1 }).waitFor(WAIT);
+      await page.keyboard.press("Control+k");
+      const palette = page.locator("[data-palette]");
+      // The workspaces list (which says the role) has answered once this workspace is offered.
+      await palette.getByRole("option", { name: `Palette ${run}`, exact: true }).waitFor(WAIT);
+      const names = (await palette.getByRole("option").allInnerTexts()).map((t) =>
+        t.replace(/\s+/g, " ").trim(),
+      );
+      await page.keyboard.press("Escape");
+      await palette.waitFor({ state: "detached", ...WAIT });
+      return names;
+    };
+    const refused = ["New session c", "Secrets", "Triggers", "Environment"];
+    const viewer = await offered(carol.page);
+    for (const name of refused) assert.ok(!viewer.includes(name), `a viewer is offered ${name}: ${viewer}`);
+    assert.ok(viewer.includes("Members") && viewer.includes("Usage"), viewer.join(", "));
+    const owner = await offered(alice.page);
+    for (const name of refused) assert.ok(owner.includes(name), `an owner is not offered ${name}: ${owner}`);
+  });
+
+  it("A reads the API reference: the served document's real routes by tag, the raw JSON a link away", async () => {
+    const { alice } = cast();
+    const page = alice.page;
+    await userMenu(page, alice.name).click();
+    await page.getByRole("menuitem", { name: "API reference" }).click();
+    await page.waitForURL("**/docs");
+    await page.getByRole("heading", { name: "API reference", level: 1 }).waitFor(WAIT);
+    const create = page.locator(
+      '[data-api-group="Sessions"] [data-operation="POST /api/workspaces/{ws}/sessions"]',
+    );
+    await create.getByText("Create a session").waitFor(WAIT);
+    await create.getByText("Who: owner, editor").waitFor();
+    await create.locator("summary", { hasText: "CreateSession" }).click();
+    await create.locator("li", { hasText: "prompt" }).first().waitFor();
+    await create.locator('[data-status="201"]', { hasText: "session: Session" }).waitFor();
+    // Every path the served document has is on the page, under one of the contents' sections.
+    const raw = page.locator("[data-raw-openapi]");
+    const served = (await (await page.request.get((await raw.getAttribute("href")) ?? "")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(served.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    assert.ok(operations.length > 40, `${operations.length} operations`);
+    const shown = await page
+      .locator("[data-operation]")
+      .evaluateAll((els) => els.map((el) => el.getAttribute("data-operation")));
+    assert.deepEqual([...shown].sort(), [...operations].sort());
+    await page
+      .getByRole("navigation", { name: "API sections" })
+      .getByRole("link", { name: "Secrets" })
+      .click();
+    assert.ok(page.url().endsWith("#tag-secrets"), page.url());
+    const found = await axeViolations(page, { bestPractice: true });
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
   });
 
   it("a person signs out from the user menu and is asked to sign in again", async () => {

@@ -37,6 +37,7 @@ function pages({ workspaceURL, sessionURL }: Cast): [string, string][] {
     ["mcp", `${workspaceURL}/mcp`],
     ["settings", `${workspaceURL}/settings`],
     ["tokens", "/tokens"],
+    ["docs", "/docs"],
   ];
 }
 
