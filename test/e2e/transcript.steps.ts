@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import type { Page } from "playwright-core";
+import { axeViolations } from "./a11y.ts";
 import { agentSaid, it, send, SHOTS, transcript, WAIT, type Cast } from "./story.ts";
 
 /** How far the transcript's view is from its end, in pixels. */
@@ -78,5 +79,41 @@ export function transcriptSteps(cast: () => Cast) {
     });
     assert.ok((await fromEnd(bob.page)) < 80);
     assert.ok(await agentSaid(bob.page, said).isVisible());
+  });
+
+  it("on a 390×844 phone, B reaches time left, model and permission mode from the one-line header", async () => {
+    const { bob, sessionURL } = cast();
+    const phone = await bob.context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(sessionURL);
+      const header = phone.locator("header.head");
+      const facts = header.getByRole("button", { name: /^\d+:\d\d left, session details$/ });
+      await facts.waitFor(WAIT);
+      // The desktop's in-line figures are hidden here; the button carries the time and stays on the one line.
+      assert.equal(await header.locator("[data-time-left]").isVisible(), false);
+      const box = await header.boundingBox();
+      assert.ok(box && box.height < 64, `the phone's header is ${box?.height} px tall`);
+      assert.ok(box && box.width <= 390, `the phone's header is ${box?.width} px wide`);
+      await facts.click();
+      const details = phone.locator(".session-facts");
+      await details.getByRole("heading", { name: "Session details" }).waitFor(WAIT);
+      assert.match(
+        (await details.locator('[data-fact="time-left"]').innerText()).trim(),
+        /^\d+:\d\d of its budget$/,
+      );
+      assert.match((await details.locator('[data-fact="model"]').innerText()).trim(), /offline model/);
+      assert.ok((await details.locator('[data-fact="permission-mode"]').innerText()).trim().length > 0);
+      const found = await axeViolations(phone, { bestPractice: true });
+      assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+      await phone.keyboard.press("Escape");
+      await details.waitFor({ state: "detached", ...WAIT });
+      // A desktop keeps its layout: the figures in line, no button for them.
+      await phone.setViewportSize({ width: 1280, height: 800 });
+      await header.locator("[data-time-left]").waitFor(WAIT);
+      assert.equal(await header.locator("[data-session-facts]").isVisible(), false);
+    } finally {
+      await phone.close();
+    }
   });
 }

@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 /** A running session whose 15-minute budget has `leftSeconds` to go, its clock running since now. */
-function render(leftSeconds: number) {
+function render(leftSeconds: number, settings = { permissionMode: "auto", model: "" }) {
   const live: SessionState = {
     name: "fix-login",
     phase: "Running",
@@ -26,8 +26,7 @@ function render(leftSeconds: number) {
     awaitingApproval: false,
     pullRequestUrl: null,
     usage: null,
-    permissionMode: "auto",
-    model: "",
+    ...settings,
     mcpServers: [],
   };
   const target = document.createElement("div");
@@ -77,5 +76,25 @@ describe("SessionHeader", () => {
       "5 minutes left of this session's time budget.",
       "1 minute left of this session's time budget.",
     ]);
+  });
+
+  it("puts time left, model and permission mode behind one button a phone's header keeps, the time on it", async () => {
+    const target = render(889, { permissionMode: "ask", model: "claude-test-model" });
+    const toggle = target.querySelector<HTMLButtonElement>("button[data-session-facts]");
+    // Its name is its text: the visible time, then what it opens.
+    expect(toggle?.textContent?.replace(/\s+/g, " ").trim()).toBe("14:49 left, session details");
+    expect(toggle?.getAttribute("aria-label")).toBeNull();
+    expect(toggle?.closest('[aria-live], [role="status"], [role="alert"]')).toBeNull();
+    toggle?.click();
+    await vi.advanceTimersByTimeAsync(50);
+    flushSync();
+    const facts = document.querySelector(".session-facts");
+    expect(facts?.querySelector('[data-fact="time-left"]')?.textContent?.trim()).toBe("14:49 of its budget");
+    expect(facts?.querySelector('[data-fact="model"]')?.textContent?.trim()).toBe(
+      "claude-test-model (offline model: local, no network)",
+    );
+    expect(facts?.querySelector('[data-fact="permission-mode"]')?.textContent?.trim()).toMatch(
+      /^asks for approval/,
+    );
   });
 });
