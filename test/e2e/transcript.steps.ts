@@ -116,4 +116,40 @@ export function transcriptSteps(cast: () => Cast) {
       await phone.close();
     }
   });
+
+  it("B finds words in the transcript with /: a count, the match marked and scrolled into view", async () => {
+    const { bob } = cast();
+    const page = bob.page;
+    await transcript(page).evaluate((el) => (el.scrollTop = el.scrollHeight));
+    // Out of the composer: `/` typed in a field is a character, not the shortcut.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press("/");
+    const field = page.getByRole("searchbox", { name: "Find in transcript" });
+    await field.waitFor(WAIT);
+    await field.fill("hello from alice");
+    const count = page.locator("[data-find-count]");
+    await count.filter({ hasText: /^\d+ of \d+$/ }).waitFor(WAIT);
+    const [at, total] = ((await count.textContent()) ?? "").split(" of ").map(Number);
+    assert.ok(total >= 2 && at === total, `${at} of ${total}`);
+    // Back to the first: A's own message, near the top, brought into view and highlighted.
+    await field.press("Enter");
+    await count.filter({ hasText: `1 of ${total}` }).waitFor(WAIT);
+    const first = transcript(page).locator("article[data-find-current]");
+    assert.equal(await first.getAttribute("data-role"), "user");
+    assert.ok(await first.isVisible());
+    assert.ok(
+      await first.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const view = el.closest("section.transcript")!.getBoundingClientRect();
+        return box.bottom > view.top && box.top < view.bottom;
+      }),
+      "the match is not scrolled into view",
+    );
+    assert.equal(await page.evaluate(() => CSS.highlights.has("transcript-find-current")), true);
+    const found = await axeViolations(page, { bestPractice: true });
+    assert.deepEqual(found, [], JSON.stringify(found, null, 2));
+    await field.press("Escape");
+    await field.waitFor({ state: "detached", ...WAIT });
+    assert.equal(await transcript(page).locator("article[data-find-current]").count(), 0);
+  });
 }

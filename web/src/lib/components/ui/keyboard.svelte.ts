@@ -14,7 +14,7 @@ export type Shortcut = "palette" | "new-session" | "search" | "help";
 export const SHORTCUTS: { keys: string[]; does: string }[] = [
   { keys: paletteKeys(), does: "Open the command palette" },
   { keys: ["c"], does: "New session in this workspace" },
-  { keys: ["/"], does: "Search the session list" },
+  { keys: ["/"], does: "Search the session list, or find in a transcript" },
   { keys: ["?"], does: "Show these keys" },
   { keys: ["Esc"], does: "Close a dialog or menu" },
 ];
