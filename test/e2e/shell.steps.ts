@@ -259,7 +259,9 @@ export function shellSteps(cast: () => Cast) {
     await create.locator('[data-status="201"]', { hasText: "session: Session" }).waitFor();
     // Every path the served document has is on the page, under one of the contents' sections.
     const raw = page.locator("[data-raw-openapi]");
-    const served = (await (await page.request.get((await raw.getAttribute("href")) ?? "")).json()) as {
+    const served = (await (
+      await page.request.get(new URL((await raw.getAttribute("href")) ?? "", page.url()).href)
+    ).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
     const operations = Object.entries(served.paths).flatMap(([path, methods]) =>

@@ -102,7 +102,8 @@ export function transcriptSteps(cast: () => Cast) {
         (await details.locator('[data-fact="time-left"]').innerText()).trim(),
         /^\d+:\d\d of its budget$/,
       );
-      assert.match((await details.locator('[data-fact="model"]').innerText()).trim(), /offline model/);
+      // The model by its label, and, once the room has it from the agent, that it is the offline one.
+      await details.locator('[data-fact="model"]', { hasText: /offline model/ }).waitFor(WAIT);
       assert.ok((await details.locator('[data-fact="permission-mode"]').innerText()).trim().length > 0);
       const found = await axeViolations(phone, { bestPractice: true });
       assert.deepEqual(found, [], JSON.stringify(found, null, 2));

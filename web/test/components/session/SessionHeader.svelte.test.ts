@@ -2,6 +2,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SessionState } from "#lib/transcript.ts";
 import SessionHeader from "#lib/components/session/SessionHeader.svelte";
+import { MODEL_IDS, MODEL_LABELS } from "@tandem/protocol/session-config";
 
 let cleanup: (() => void) | undefined;
 beforeEach(() => vi.useFakeTimers({ now: 1_000_000_000_000 }));
@@ -79,7 +80,7 @@ describe("SessionHeader", () => {
   });
 
   it("puts time left, model and permission mode behind one button a phone's header keeps, the time on it", async () => {
-    const target = render(889, { permissionMode: "ask", model: "claude-test-model" });
+    const target = render(889, { permissionMode: "ask", model: MODEL_IDS[0] });
     const toggle = target.querySelector<HTMLButtonElement>("button[data-session-facts]");
     // Its name is its text: the visible time, then what it opens.
     expect(toggle?.textContent?.replace(/\s+/g, " ").trim()).toBe("14:49 left, session details");
@@ -91,7 +92,7 @@ describe("SessionHeader", () => {
     const facts = document.querySelector(".session-facts");
     expect(facts?.querySelector('[data-fact="time-left"]')?.textContent?.trim()).toBe("14:49 of its budget");
     expect(facts?.querySelector('[data-fact="model"]')?.textContent?.trim()).toBe(
-      "claude-test-model (offline model: local, no network)",
+      `${MODEL_LABELS[MODEL_IDS[0]]} (offline model: local, no network)`,
     );
     expect(facts?.querySelector('[data-fact="permission-mode"]')?.textContent?.trim()).toMatch(
       /^asks for approval/,
