@@ -140,8 +140,11 @@ export function forward(call: ForwardCall): void {
     () => upstream.destroy(new Error(`no answer within ${limits.responseTimeoutMs} ms`)),
     limits.responseTimeoutMs,
   );
+  /** The address the one lookup gave: where this request's connection went. */
+  let address = "";
   upstream.on("socket", (socket) => {
-    if (!socket.connecting) return;
+    if (!socket.connecting) return void (address = socket.remoteAddress ?? "");
+    socket.once("lookup", (_error: Error | null, answer: string) => (address = answer));
     const connectTimer = setTimeout(
       () => upstream.destroy(new Error(`no connection within ${limits.connectTimeoutMs} ms`)),
       limits.connectTimeoutMs,
@@ -171,7 +174,9 @@ export function forward(call: ForwardCall): void {
     // The session's route closed: Claude Code is going too.
     if (call.signal.aborted) return void res.destroy();
     const problem =
-      error instanceof McpRefusal ? error.message : `${target.host} could not be reached: ${error.message}`;
+      error instanceof McpRefusal
+        ? error.message
+        : `${target.host}${address ? ` (${address})` : ""} could not be reached: ${error.message}`;
     fail(502, problem, true);
   });
 
