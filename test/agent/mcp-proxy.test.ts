@@ -74,17 +74,39 @@ function open(...servers: (Partial<McpUpstream> & { name: string; url: string })
   return route;
 }
 
-/** A real MCP client of the proxied URL; it holds no credential of its own but a forged one. */
+/**
+ * A real MCP client of the proxied URL; it holds no credential of its own but a forged one, and follows
+ * every redirect (fetch's default, and what the proxy cannot count on a client not to do).
+ */
 async function connect(url: string, transport: "http" | "sse" = "http"): Promise<Client> {
   const client = new Client({ name: "tandem-test-client", version: "1.0.0" });
-  const requestInit = { headers: { Authorization: "Bearer forged-by-the-client" } };
+  const options = {
+    requestInit: { headers: { Authorization: "Bearer forged-by-the-client" } },
+    redirectPolicy: "follow" as const,
+  };
   await client.connect(
     transport === "http"
-      ? new StreamableHTTPClientTransport(new URL(url), { requestInit })
-      : new SSEClientTransport(new URL(url), { requestInit }),
+      ? new StreamableHTTPClientTransport(new URL(url), options)
+      : new SSEClientTransport(new URL(url), options),
   );
   clients.push(client);
   return client;
+}
+
+/** What a GET of `url` delivers until it ends, fails or `ms` pass. */
+async function readFor(url: string, ms: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    const answer = await fetch(url, {
+      headers: { accept: "text/event-stream" },
+      signal: AbortSignal.timeout(ms),
+    });
+    for await (const chunk of answer.body!) text += decoder.decode(chunk, { stream: true });
+  } catch {
+    // cut off, or still open after `ms`: what arrived is the answer
+  }
+  return text;
 }
 
 const initialize = (url: string, headers: Record<string, string> = {}) =>
@@ -196,10 +218,8 @@ describe("what the proxy forwards", () => {
       transport: "sse",
       privateHostsAllowed: true,
     });
-    // The stream is cut off where the endpoint was: whatever the client got before names no other origin.
-    const seen = await fetch(route.urlOf("foreign"), { headers: { accept: "text/event-stream" } })
-      .then((answer) => answer.text())
-      .catch(() => "");
+    // The stream is cut off where the endpoint was: what the client got before names no other origin.
+    const seen = await readFor(route.urlOf("foreign"), 3000);
     expect(seen).not.toContain("localhost");
     expect(route.problem("foreign")).toMatch(
       new RegExp(
@@ -220,11 +240,12 @@ describe("what the proxy forwards", () => {
     const moved = await connect(route.urlOf("moved"));
     expect((await moved.listTools()).tools.map((tool) => tool.name)).toEqual(["echo"]);
     expect(fake.requests.filter((request) => request.path === "/mcp").length).toBeGreaterThan(0);
-    await expect(connect(route.urlOf("away"))).rejects.toThrow();
+    const away = await connect(route.urlOf("away")).catch(() => null);
+    expect(inner.requests).toEqual([]);
+    expect(away).toBeNull();
     expect(route.problem("away")).toBe(
       `${new URL(fake.origin).host} redirected to ${inner.origin}, another origin: not followed`,
     );
-    expect(inner.requests).toEqual([]);
   });
 
   it("refuses a body over 4 MiB, a wrong or closed token, and a request from a page", async () => {
