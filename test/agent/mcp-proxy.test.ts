@@ -10,6 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { connections, sessionMcp } from "../../containers/agent/claude/mcp";
 import {
   type McpProxy,
   type McpRoute,
@@ -262,5 +263,61 @@ describe("what the proxy forwards", () => {
     expect((await initialize(url)).status).toBe(200);
     route.close();
     expect((await initialize(url)).status).toBe(404);
+  });
+});
+
+describe("what Claude Code is given", () => {
+  it("the proxy's URL under the incarnation's token and no header; the proxy's refusal as a failed server's reason", async () => {
+    answers.set("loop.test", [["127.0.0.1"]]);
+    const server = (name: string, url: string, transport: "http" | "sse" = "http") => ({
+      name,
+      url,
+      transport,
+      headers: { Authorization: token, "X-Key": `key-${name}` },
+      failure: null,
+      privateHostsAllowed: false,
+    });
+    const mcp = sessionMcp(
+      [
+        server("docs", `http://loop.test:${port(fake)}/mcp?tenant=a`),
+        server("legacy", `https://mcp.example.com/sse`, "sse"),
+        server("odd", "ftp://mcp.example.com/"),
+        { ...server("stale", "https://stale.example.com/"), failure: "the secret GONE is gone" },
+      ],
+      proxy,
+      () => undefined,
+    );
+    routes.push(mcp.route!);
+    const text = JSON.stringify(mcp.configs);
+    expect(text).not.toContain(token.slice("Bearer ".length));
+    expect(text).not.toContain("key-");
+    expect(text).not.toContain("loop.test");
+    const tokenPath = new RegExp(`^${proxy.url}/mcp/[A-Za-z0-9_-]{43}/`);
+    expect(mcp.configs).toEqual({
+      docs: { type: "http", url: expect.stringMatching(tokenPath), alwaysLoad: true },
+      legacy: { type: "sse", url: expect.stringMatching(tokenPath), alwaysLoad: true },
+    });
+    expect(mcp.configs.docs).toMatchObject({ url: expect.stringMatching(/\/docs\/mcp\?tenant=a$/) });
+    expect(mcp.refused).toEqual([
+      { name: "odd", status: "failed", error: "ftp: is not http or https" },
+      { name: "stale", status: "failed", error: "the secret GONE is gone" },
+    ]);
+    // Claude Code connects, the proxy refuses: the session shows the proxy's reason, not Claude Code's.
+    const url = (mcp.configs.docs as { url: string }).url;
+    expect((await initialize(url)).status).toBe(502);
+    const statuses = connections(
+      [
+        { name: "docs", status: "failed", error: "Streamable HTTP error: HTTP 502" },
+        { name: "legacy", status: "pending" },
+      ],
+      mcp,
+    );
+    expect(statuses).toEqual([
+      { name: "docs", status: "failed", error: "loop.test resolves to 127.0.0.1, a loopback address" },
+      { name: "legacy", status: "pending" },
+      { name: "odd", status: "failed", error: "ftp: is not http or https" },
+      { name: "stale", status: "failed", error: "the secret GONE is gone" },
+    ]);
+    expect(fake.requests).toEqual([]);
   });
 });
