@@ -5,6 +5,7 @@
  * requests in flight (aborted when it closes), and each server's latest problem for the session to show.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { digestOf } from "../gateway/route";
@@ -48,6 +49,8 @@ export class McpRoute {
     this.#limits = proxy.limits;
     this.#log = options.log ?? (() => undefined);
     this.#onClose = proxy.onClose;
+    // Every request in flight listens for the close (a legacy stream and a GET stream per server stay open).
+    setMaxListeners(0, this.#closing.signal);
     for (const server of options.servers) {
       const url = new URL(server.url);
       const base = `${this.#base}/${server.name}`;
