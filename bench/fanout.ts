@@ -16,7 +16,8 @@
  * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n); and, with the defaults, two other
  * writers of the tokens: room (the bench is the agent, speaking the DO ↔ agent protocol: the room alone,
  * like with like against the floor's writer) and tapped (the product path with a tap after the agent
- * host: Claude Code + the host's hop, and the room after it, on the same tokens).
+ * host: Claude Code + the host's hop, and the room after it, on the same tokens). `room/<variant>` is the
+ * variant's settings with the bench as the agent (`room/shards:100`: the room alone, sharded at 100).
  * `<variant>@<name>` runs the variant with a Worker built from another checkout, named by `--bundles
  * <name>=<dir>,…` (each dir the --outdir of `wrangler deploy --dry-run` there; miniflare path only): a change
  * against the code before it, in one run, rounds interleaved.
@@ -116,12 +117,13 @@ function bundleOf(variant: string): { variant: string; bundle?: string } {
 const NEVER = "1000000";
 /** Who writes the tokens into the room for a variant: the product's agent unless it says otherwise. */
 function sourceOf(variant: string): TokenSource {
-  if (variant === "room") return "bench";
+  if (variant === "room" || variant.startsWith("room/")) return "bench";
   if (variant === "tapped") return "tapped";
   return "claude-code";
 }
 
 function varsOf(variant: string): Record<string, string> {
+  if (variant.startsWith("room/")) return varsOf(variant.slice("room/".length));
   if (variant === "auto" || variant === "room" || variant === "tapped") return {};
   if (variant === "adaptive") return { FRAME_BUDGET_ADAPTIVE: "true" };
   if (variant === "fixed") return { FRAME_BUDGET_ADAPTIVE: "false" };
@@ -136,6 +138,8 @@ function varsOf(variant: string): Record<string, string> {
   const [kind, value] = variant.split(":");
   if (kind === "budget" && /^\d+$/.test(value))
     return { SHARD_AFTER_VIEWERS: NEVER, FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: value };
+  if (kind === "shards" && /^[1-9]\d*$/.test(value))
+    return { SHARD_AFTER_VIEWERS: value, VIEWERS_PER_SHARD: value };
   if (kind === "ceiling" && /^\d+$/.test(value))
     return { FRAME_BUDGET_ADAPTIVE: "true", FRAME_BUDGET_PER_SECOND: value };
   throw new Error(`unknown variant ${variant}`);

@@ -1,4 +1,5 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -15,7 +16,15 @@ const needDom = [
 
 export default defineConfig({
   plugins: [svelte()],
-  resolve: { conditions: ["browser"], dedupe: ["zod", "yjs"] },
+  resolve: {
+    conditions: ["browser"],
+    dedupe: ["zod", "yjs"],
+    // A route mounted in a test (the workspace shell, the session list) gets SvelteKit's modules as the test sets them.
+    alias: {
+      "$app/state": fileURLToPath(new URL("./test/fixtures/app-state.ts", import.meta.url)),
+      "$app/navigation": fileURLToPath(new URL("./test/fixtures/app-navigation.ts", import.meta.url)),
+    },
+  },
   test: {
     projects: [
       {

@@ -21,6 +21,7 @@ import { byteLimit } from "./archive";
 import { privateDirectory } from "./directories";
 import { GIT_PATH, serveGitRequest } from "./git-routes";
 import { type ModelGateway, startModelGateway } from "./gateway";
+import { type McpProxy, startMcpProxy } from "./mcp-proxy";
 import {
   CONTAINMENTS,
   type Containment,
@@ -56,6 +57,8 @@ export interface AgentHostOptions {
   anthropic?: { apiKey?: string; baseURL?: string };
   /** The model gateway every session's Claude Code talks to (one route per incarnation); the host starts its own if not given. */
   gateway?: ModelGateway;
+  /** The proxy every session's Claude Code reaches its workspace's MCP servers through; the host starts its own if not given. */
+  mcpProxy?: McpProxy;
   /** The offline model's pause between streamed tokens, for a gateway the host starts. */
   offlineTokenDelayMs?: number;
   /** The user Claude Code runs as when the host runs as root (the container's non-root user). */
@@ -121,6 +124,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         log: (line) => log(`gateway: ${line}`),
       });
   const gateway = options.gateway ?? ownGateway!;
+  const ownMcpProxy = options.mcpProxy ? null : await startMcpProxy();
+  const mcpProxy = options.mcpProxy ?? ownMcpProxy!;
   log(`sessions' processes held by: ${containment}`);
   if (containment === "process-group")
     log(
@@ -292,6 +297,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         graceMs: options.graceMs ?? 60_000,
         anthropic: options.anthropic,
         gateway,
+        mcpProxy,
         containment,
         orphanKill,
         runAs: options.runAs,
@@ -371,6 +377,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       // Each session's processes killed and its files removed before the host says it is closed.
       await Promise.all(removals.values());
       await ownGateway?.close();
+      await ownMcpProxy?.close();
     },
   };
 }

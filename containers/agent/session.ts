@@ -19,6 +19,7 @@ import { WorkspaceArchive } from "./archive";
 import { ClaudeDriver, type TurnOutcome } from "./claude/driver";
 import type { GatewayRoute, ModelGateway } from "./gateway";
 import { type SessionMcp, sessionMcp } from "./claude/mcp";
+import type { McpProxy, McpRoute } from "./mcp-proxy";
 import { cliEnvironment, sessionHome } from "./claude/options";
 import type { Containment, RunAs } from "./claude/process";
 import { type HostState, STATE_MEMBER, type SessionPaths, writeHostState } from "./claude/state";
@@ -45,6 +46,8 @@ export interface SessionOptions {
   /** How long a session waits for its DO to reconnect before it is cleaned up. */
   graceMs: number;
   gateway: ModelGateway;
+  /** The proxy every connection of Claude Code's to a workspace's MCP server goes through (one route per incarnation). */
+  mcpProxy: McpProxy;
   /** The host's Anthropic settings; a session's own ANTHROPIC_API_KEY secret takes precedence. */
   anthropic?: { apiKey?: string; baseURL?: string };
   containment: Containment;
@@ -77,6 +80,7 @@ export class Session {
   readonly #pushed = new Map<string, number>();
   #driver: ClaudeDriver | null = null;
   #route: GatewayRoute | null = null;
+  #mcpRoute: McpRoute | null = null;
   #artifacts: ArtifactTracker | null = null;
   /** The setup in Creating (a fresh run's, after the clone); null before and after. */
   #setup: EnvironmentSetup | null = null;
@@ -308,8 +312,10 @@ export class Session {
       });
       // With no Claude conversation to resume, the transcript so far is context in Tandem's append.
       const earlier = start.resume ? null : historyAsContext(history);
-      const mcp = await sessionMcp(this.#start.mcpServers);
-      if (this.#disposed) return;
+      const mcp = sessionMcp(this.#start.mcpServers, this.#options.mcpProxy, (line) =>
+        this.#options.log(this.redact(`session ${this.id}: mcp: ${line}`)),
+      );
+      this.#mcpRoute = mcp.route;
       this.#driver = this.#startDriver(
         start.resume,
         mcp,
@@ -490,6 +496,7 @@ export class Session {
     this.#state = "stopping";
     const { touched } = (await this.#driver?.stop()) ?? { touched: false };
     this.#route?.close();
+    this.#mcpRoute?.close();
     // Claude's own files changed with every turn: the archive is what a resume continues from.
     if (touched || this.#turns > 0) await this.#saveArchive();
     if (!this.#disposed) this.#finish({ type: "stopped" });
@@ -532,6 +539,7 @@ export class Session {
     clearTimeout(this.#graceTimer);
     const stopped = this.#driver?.dispose() ?? Promise.resolve();
     this.#route?.close();
+    this.#mcpRoute?.close();
     this.#outbox.socket?.close(1001, "session closed");
     const setupStopped = this.#setup?.stop() ?? Promise.resolve();
     const files = Promise.all([stopped, setupStopped]).then(() =>

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { type AgentHost, startAgentHost } from "../../containers/agent/server";
 import { type ModelGateway, startModelGateway } from "../../containers/agent/gateway";
+import { type McpProxy, startMcpProxy } from "../../containers/agent/mcp-proxy";
 import {
   type FakeAnthropic,
   type FakeBlock,
@@ -22,6 +23,8 @@ export const HOST_API_KEY = "sk-ant-host-key-that-stays-in-the-host-0123456789";
 export interface ClaudeHarness {
   host: AgentHost;
   gateway: ModelGateway;
+  /** The proxy Claude Code reaches the workspace's MCP servers through. */
+  mcpProxy: McpProxy;
   api: FakeAnthropic;
   /** Queues responses, one per model request in order (Claude Code's retries take one each). */
   enqueue(...responses: Script[]): void;
@@ -49,6 +52,7 @@ export async function startClaudeHarness(
   api.enqueue(dispatch);
   const logs: string[] = [];
   const gateway = await startModelGateway({ log: (line) => logs.push(line) });
+  const mcpProxy = await startMcpProxy();
   const host = await startAgentHost({
     key: HOST_KEY,
     port: 0,
@@ -57,6 +61,7 @@ export async function startClaudeHarness(
     stateRoot: await tempDir(`tandem-${name}-state-`),
     graceMs: options.graceMs ?? 300,
     gateway,
+    mcpProxy,
     // The gateway forwards to the fake API with the host's key: the real path of every model request.
     anthropic: { apiKey: HOST_API_KEY, baseURL: api.url },
     log: (line) => logs.push(line),
@@ -65,6 +70,7 @@ export async function startClaudeHarness(
   return {
     host,
     gateway,
+    mcpProxy,
     api,
     enqueue: (...responses) => void queue.push(...responses),
     clear: () => void queue.splice(0),
@@ -79,6 +85,7 @@ export async function startClaudeHarness(
     async close() {
       await host.close();
       await gateway.close();
+      await mcpProxy.close();
       await api.close();
     },
   };

@@ -1,10 +1,13 @@
 /**
- * A workspace's MCP servers through the real Claude Code CLI: a real MCP server (the MCP SDK's own) on
- * loopback over Streamable HTTP and SSE, with the header the room resolved from a secret; one that does not
- * answer, one whose name resolves to loopback while private hosts are not allowed, and one the room already
- * refused (a secret deleted since). The session starts with each one's status, and a tool call against the
- * live server is a tool call like any other, named `mcp__<server>__<tool>`.
+ * A workspace's MCP servers through the real Claude Code CLI and the agent host's MCP proxy: a real MCP
+ * server (the MCP SDK's own) on loopback over Streamable HTTP and SSE, with the header the room resolved
+ * from a secret (added by the proxy: no process's command line or environment holds it); one that does
+ * not answer, one whose name resolves to loopback while private hosts are not allowed, one that redirects to
+ * another origin, one whose SSE endpoint names another origin, and one the room already refused (a secret
+ * deleted since). The session starts with each one's status, and a tool call against the live server is a
+ * tool call like any other, named `mcp__<server>__<tool>`.
  */
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FromAgentFrame, StartMcpServer } from "@tandem/protocol/agent";
@@ -23,6 +26,17 @@ afterAll(async () => {
   await removeTempDirs();
 });
 
+/** Every process's command line and environment on this machine, as text, by pid. */
+async function processTexts(): Promise<Map<number, string>> {
+  const texts = new Map<number, string>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const read = (file: string) => readFile(`/proc/${entry}/${file}`, "utf8").catch(() => "");
+    texts.set(Number(entry), `${await read("cmdline")}\n${await read("environ")}`);
+  }
+  return texts;
+}
+
 const ofType = <T extends FromAgentFrame["type"]>(frames: FromAgentFrame[], type: T) =>
   frames.filter((f): f is Extract<FromAgentFrame, { type: T }> => f.type === type);
 
@@ -39,8 +53,12 @@ describe("a workspace's MCP servers in Claude Code", () => {
       privateHostsAllowed: true,
       ...extra,
     });
+    const localhost = mcp.origin.replace("127.0.0.1", "localhost");
+    mcp.redirects.set("/away", `${localhost}/mcp`);
     const mcpServers = [
       server("docs", `${mcp.origin}/mcp`, { headers: { Authorization: token } }),
+      server("hop", `${mcp.origin}/away`, { headers: { Authorization: token } }),
+      server("foreign", `${mcp.origin}/sse-foreign`, { transport: "sse" }),
       server("legacy", `${mcp.origin}/sse`, { transport: "sse", headers: { Authorization: token } }),
       server("down", `http://127.0.0.1:${silent}/mcp`),
       server("sneaky", `${mcp.origin.replace("127.0.0.1", "localhost")}/mcp`, { privateHostsAllowed: false }),
@@ -59,7 +77,15 @@ describe("a workspace's MCP servers in Claude Code", () => {
       30_000,
     );
     const byName = Object.fromEntries(settled.map((s) => [s.name, s]));
-    expect(Object.keys(byName).sort()).toEqual(["docs", "down", "legacy", "sneaky", "stale"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "docs",
+      "down",
+      "foreign",
+      "hop",
+      "legacy",
+      "sneaky",
+      "stale",
+    ]);
     expect(byName.docs).toEqual({ name: "docs", status: "connected" });
     expect(byName.legacy).toEqual({ name: "legacy", status: "connected" });
     expect(byName.down).toMatchObject({ status: "failed" });
@@ -69,6 +95,24 @@ describe("a workspace's MCP servers in Claude Code", () => {
       error: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1), a loopback address/),
     });
     expect(byName.stale).toMatchObject({ status: "failed", error: expect.stringContaining("GONE") });
+    // Refused by the proxy at connect time, with its reason (the CLI alone would say only "HTTP 502").
+    expect(byName.hop).toEqual({
+      name: "hop",
+      status: "failed",
+      error: `${new URL(mcp.origin).host} redirected to ${localhost}, another origin: not followed`,
+    });
+    expect(byName.foreign).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(
+        /^the server's SSE endpoint "http:\/\/localhost:\d+\/messages" is not on its own origin/,
+      ),
+    });
+    // The credential is in no process's command line or environment (the SDK hands Claude Code its MCP
+    // servers over stdin: mcp-proxy.test.ts checks that config holds the proxy's URLs and no header).
+    const texts = await processTexts();
+    expect([...texts.entries()].filter(([, text]) => text.includes(token.slice("Bearer ".length)))).toEqual(
+      [],
+    );
     // The credential went to the server, and to nothing the room receives.
     expect(mcp.requests.some((r) => r.path === "/mcp" && r.headers.authorization === token)).toBe(true);
     expect(mcp.requests.some((r) => r.path === "/sse" && r.headers.authorization === token)).toBe(true);
@@ -90,9 +134,7 @@ describe("a workspace's MCP servers in Claude Code", () => {
     // The model was offered the live servers' tools in the prompt (alwaysLoad), not the failed ones'.
     const tools = (h.api.requests.at(-2)?.body.tools ?? []).map((tool: { name: string }) => tool.name);
     expect(tools).toEqual(expect.arrayContaining(["mcp__docs__echo", "mcp__legacy__echo"]));
-    expect(
-      tools.some((name: string) => name.startsWith("mcp__down__") || name.startsWith("mcp__sneaky__")),
-    ).toBe(false);
+    expect(tools.some((name: string) => /^mcp__(down|sneaky|hop|foreign)__/.test(name))).toBe(false);
     expect(client.raw.join("\n")).not.toContain(token.slice("Bearer ".length));
     expect(client.invalid).toEqual([]);
   }, 90_000);

@@ -1,6 +1,7 @@
 /**
  * The session list as an inbox, through HTTP and the feed's WebSocket: each row's inbox status, last
- * activity and the caller's seenAt; the chips' counts; search; sessions named from their prompt; unread
+ * activity and the caller's seenAt; the chips' counts; search; "Waiting for you" first (order=attention),
+ * paged by a cursor of that order; sessions named from their prompt; unread
  * state per person; and the workspace feed, which shows a new session, a question and a deletion to every
  * open list at once and closes a removed member's socket.
  */
@@ -12,7 +13,7 @@ import { PHASES } from "../../worker/protocol/lifecycle";
 import type { SessionPage } from "../../worker/protocol/session";
 import { connectFeed, type FeedClient } from "./feed-client";
 import { signIn, uniqueName, workspaceWith, type Client } from "./helpers";
-import { createSession, waitForAgentStatus, waitForPhase } from "./session-helpers";
+import { createSession, eventually, waitForAgentStatus, waitForPhase } from "./session-helpers";
 
 async function list(client: Client, ws: string, query = ""): Promise<SessionPage> {
   const res = await client.api(`/api/workspaces/${ws}/sessions${query}`);
@@ -102,6 +103,75 @@ describe("the list's rows and counts", () => {
         .first<{ status: string }>();
       expect(INBOX_STATUSES).toContain(sql?.status);
       expect(sql?.status, JSON.stringify(row)).toBe(inboxStatusOf(row));
+    }
+  });
+});
+
+describe("Waiting for you first (order=attention)", () => {
+  it("orders the whole list in the API, pages through it with a cursor of that order, and refuses a mixed one", async () => {
+    const owner = await signIn(uniqueName("Ada"));
+    const ws = await workspaceWith(owner);
+    // The waiting ones are the oldest: newest first, a page of two would not hold them.
+    const asking = [
+      await createSession(owner, ws, { prompt: "/ask Which branch?" }),
+      await createSession(owner, ws, { prompt: "/ask Which tests?" }),
+    ];
+    const quiet = [];
+    for (const prompt of ["tidy the docs", "rename the flag", "bump the lockfile"])
+      quiet.push(await createSession(owner, ws, { prompt }));
+    for (const s of asking) await waitForAgentStatus(owner, ws, s.id, "waiting_input");
+    for (const s of quiet) await waitForAgentStatus(owner, ws, s.id, "idle");
+    // The index follows the room a moment later: page once it holds still.
+    const all = await eventually(
+      () => list(owner, ws, "?order=attention&limit=100"),
+      (page) => page.counts.waiting === 2 && page.counts.idle === 3,
+    );
+
+    const expected = [...all.sessions]
+      .sort(
+        (a, b) =>
+          Number(b.status === "waiting") - Number(a.status === "waiting") ||
+          b.lastActivityAt - a.lastActivityAt ||
+          (a.id < b.id ? 1 : -1),
+      )
+      .map((s) => s.id);
+    expect(all.sessions.map((s) => s.id)).toEqual(expected);
+    expect(new Set(expected.slice(0, 2))).toEqual(new Set(asking.map((s) => s.id)));
+    expect((await list(owner, ws, "?limit=2")).sessions.map((s) => s.id)).not.toContain(asking[0].id);
+
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?order=attention&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await list(owner, ws, query);
+      paged.push(...page.sessions.map((s) => s.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(paged).toEqual(expected);
+
+    // Filters keep the order: the waiting chip is all waiting; the rest still newest activity first.
+    expect((await list(owner, ws, "?order=attention&status=idle")).sessions.map((s) => s.id)).toEqual(
+      expected.slice(2),
+    );
+
+    const attentionCursor = (await list(owner, ws, "?order=attention&limit=2")).nextCursor!;
+    const newestCursor = (await list(owner, ws, "?limit=2")).nextCursor!;
+    for (const [query, field] of [
+      ["?order=oldest", "order"],
+      ["?order=", "order"],
+      [`?cursor=${encodeURIComponent(attentionCursor)}`, "cursor"],
+      [`?order=attention&cursor=${encodeURIComponent(newestCursor)}`, "cursor"],
+      [`?order=attention&cursor=${btoa(JSON.stringify(["attention", 2, 1, "x"]))}`, "cursor"],
+    ]) {
+      const res = await owner.api(`/api/workspaces/${ws}/sessions${query}`);
+      expect(res.status, query).toBe(400);
+      expect(((await res.json()) as { error: { code: string; field: string } }).error).toMatchObject({
+        code: "invalid_input",
+        field,
+      });
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Settings a model cannot take are refused wherever a session's settings are given, naming the field:
  * triggers and schedules when they are saved (`session.effort`, `session.thinking`), and a clone keeps the
- * effort of its source. GET /api/models shows each model's capabilities.
+ * effort of its source. A running session's model switched (PATCH {model}) is the model its list row, its
+ * summary and the workspace feed show. GET /api/models shows each model's capabilities.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -9,8 +10,10 @@ import { catalogOf } from "../../worker/models/catalog";
 import type { ModelView } from "@tandem/protocol/models";
 import { effortOptions, settingsProblems } from "@tandem/protocol/model-settings";
 import { liveModel } from "../fakes/catalog";
+import type { SessionPage } from "../../worker/protocol/session";
+import { connectFeed } from "./feed-client";
 import { request, signIn, uniqueName, workspaceWith } from "./helpers";
-import { createSession } from "./session-helpers";
+import { createSession, eventsOf, waitForPhase } from "./session-helpers";
 
 const catalog = catalogOf(env);
 const always = liveModel((m) => m.thinking.mode === "always", catalog);
@@ -88,6 +91,37 @@ describe("triggers, schedules and clones check a session's model settings", () =
     expect(res.status).toBe(201);
     const { session } = (await res.json()) as { session: Record<string, unknown> };
     expect(session).toMatchObject({ model: withEffort.id, effort: "low", thinking: true, maxTokens: 3000 });
+  });
+});
+
+describe("a model switched while the session runs", () => {
+  it("is the model the list shows and the workspace feed sends, as the room runs it", async () => {
+    const owner = await signIn(uniqueName("owner"));
+    const ws = await workspaceWith(owner);
+    const session = await createSession(owner, ws, { model: withEffort.id });
+    await waitForPhase(owner, ws, session.id, "Running");
+    const other = liveModel((m) => m.id !== withEffort.id && m.thinking.mode !== "always", catalog);
+    const watching = await connectFeed(ws, { cookie: owner.cookie });
+    if (watching instanceof Response) throw new Error(`feed refused: ${watching.status}`);
+
+    const patched = await owner.api(`/api/workspaces/${ws}/sessions/${session.id}`, {
+      method: "PATCH",
+      body: { model: other.id },
+    });
+    expect(patched.status).toBe(200);
+    const sent = await watching.next(
+      (e) => e.type === "session" && e.session.id === session.id && e.session.model === other.id,
+    );
+    expect(sent).toMatchObject({ session: { model: other.id } });
+    // The feed hears the row after it is written: a list loaded now reads the same model from D1.
+    const listed = (await (await owner.api(`/api/workspaces/${ws}/sessions`)).json()) as SessionPage;
+    expect(listed.sessions.find((s) => s.id === session.id)?.model).toBe(other.id);
+    const events = await eventsOf(owner, ws, session.id);
+    expect(events.find((e) => e.type === "model_switched")).toMatchObject({
+      actor: owner.user.name,
+      reason: `${withEffort.id} → ${other.id}`,
+    });
+    watching.socket.close();
   });
 });
 

@@ -32,6 +32,9 @@ describe("the inbox", () => {
       row("d", { status: "waiting", lastActivityAt: 20 }),
     ];
     expect(sortInbox(rows).map((r) => r.id)).toEqual(["d", "b", "c", "a"]);
+    // Equal activity: the later id first, as the API's order=attention breaks the tie.
+    const tied = [row("m", { lastActivityAt: 9 }), row("z", { lastActivityAt: 9 }), row("k")];
+    expect(sortInbox(tied).map((r) => r.id)).toEqual(["k", "z", "m"]);
   });
 
   it("marks unread what happened since the person last looked", () => {

@@ -37,7 +37,7 @@ import {
   WorkspaceSchema,
 } from "../protocol/workspace";
 import { ChangesSchema, PushResultSchema, PushSchema } from "../protocol/git";
-import { InboxCountsSchema } from "../protocol/inbox";
+import { INBOX_STATUSES, InboxCountsSchema, SESSION_ORDERS } from "../protocol/inbox";
 import { EnvironmentSchema, WorkspaceEnvironmentSchema } from "../protocol/environment";
 import { CreateWorkflowSchema, UpdateWorkflowSchema, WorkspaceWorkflowSchema } from "../protocol/workflows";
 import { CreateMcpServerSchema, McpServerSchema, UpdateMcpServerSchema } from "../protocol/mcp-servers";
@@ -148,6 +148,8 @@ interface Operation {
   access: Access;
   body?: keyof typeof bodies;
   query?: string[];
+  /** Query parameters that take one of a few words: the words, so a client knows them. */
+  queryValues?: Record<string, readonly string[]>;
   responses: Record<number, string | [string, object]>;
   public?: boolean;
 }
@@ -176,7 +178,7 @@ function operation(op: Operation, path: string) {
     name,
     in: "query",
     required: false,
-    schema: { type: "string" },
+    schema: { type: "string", ...(op.queryValues?.[name] && { enum: op.queryValues[name] }) },
   }));
   const responses: Record<string, object> = {};
   for (const [status, spec] of Object.entries(op.responses)) {
@@ -374,14 +376,16 @@ const routes: Record<string, Partial<Record<"get" | "post" | "put" | "patch" | "
     },
     get: {
       summary:
-        "Sessions, newest first, each with its inbox status, last activity and when the caller last looked (seenAt); " +
+        "Sessions, newest first (order=newest, the default) or waiting for a person first, then the latest activity " +
+        "(order=attention; a cursor is for the order it came with), each with its inbox status, last activity and when the caller last looked (seenAt); " +
         "filtered by phase or status (waiting, working, idle, ended), searched by name or first prompt (q, 1–100 characters); " +
         "counts are the status chips' over the workspace with the search applied. The same rows, as they change, come on " +
         "the workspace's feed: a WebSocket at GET /api/workspaces/{ws}/feed (members; frames {type:'session',session}, " +
         "{type:'removed',sessionId}; a client may send only {type:'ping'})",
       who: "member",
       access: "member",
-      query: ["phase", "status", "q", "cursor", "limit"],
+      query: ["phase", "status", "q", "order", "cursor", "limit"],
+      queryValues: { phase: PHASES, status: INBOX_STATUSES, order: SESSION_ORDERS },
       responses: {
         200: [
           "a page",

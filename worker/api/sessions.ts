@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { requireRole } from "../auth/membership";
 import { deleteSessionRow, markApproved, sessionSummary } from "../db/sessions";
-import { countSessions, listSessions, markSeen, type SessionPageCursor } from "../db/session-list";
+import { countSessions, listSessions, markSeen } from "../db/session-list";
 import { publishToFeed } from "../feed/publish";
 import { newApp, type AppEnv } from "../http/app";
 import { HttpError, notFound, parseInput } from "../http/errors";
@@ -10,6 +10,7 @@ import { enforceRateLimit } from "../http/rate-limit";
 import { artifactKey, isSafeArtifactName } from "../session/artifacts";
 import type { Actor } from "../protocol/session";
 import { roomOfPath, sessionIdOfPath } from "./room";
+import { decodeCursor, encodeCursor } from "./session-cursor";
 import { createSession } from "../sessions/create";
 import { roomOf, unwrap } from "../sessions/rooms";
 import { resolveWorkflow } from "../sessions/workflow-lookup";
@@ -46,7 +47,8 @@ sessionRoutes.get("/", async (c) => {
       phase: query.phase,
       status: query.status,
       search: query.q,
-      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+      order: query.order,
+      cursor: query.cursor ? decodeCursor(query.cursor, query.order) : undefined,
       limit: query.limit,
     }),
     countSessions(c.env.DB, ws, c.var.user.id, query.q),
@@ -190,17 +192,3 @@ sessionRoutes.post("/:id/seen", async (c) => {
 const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, name: c.var.user.name });
 
 const cloneName = (name: string) => `${name.slice(0, 93)} (copy)`;
-
-function encodeCursor(cursor: SessionPageCursor): string {
-  return btoa(JSON.stringify([cursor.createdAt, cursor.id])).replaceAll("=", "");
-}
-
-function decodeCursor(text: string): SessionPageCursor {
-  try {
-    const [createdAt, id] = JSON.parse(atob(text)) as [unknown, unknown];
-    if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
-  } catch {
-    // falls through to the 400 below
-  }
-  throw new HttpError("invalid_input", "cursor: not a cursor this API returned", { field: "cursor" });
-}

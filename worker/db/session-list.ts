@@ -1,10 +1,11 @@
 /**
- * The session list of a workspace as one person sees it: newest first, filtered by phase or inbox status,
+ * The session list of a workspace as one person sees it: newest first or "Waiting for you" first (then
+ * the latest activity), filtered by phase or inbox status,
  * searched by name or first prompt, each row with when that person last looked; and the filter chips'
  * counts. The inbox status in SQL is `worker/protocol/inbox.ts`'s `inboxStatusOf`, said once more here so
  * D1 can filter and count by it (test/worker/inbox-list.test.ts checks they agree).
  */
-import type { InboxCounts, InboxStatus } from "../protocol/inbox";
+import type { InboxCounts, InboxStatus, SessionOrder } from "../protocol/inbox";
 import type { Phase } from "../protocol/lifecycle";
 import type { SessionRow } from "./sessions";
 
@@ -14,10 +15,38 @@ export const STATUS_SQL = `CASE
   WHEN s.phase = 'Running' AND s.agent_status = 'idle' THEN 'idle'
   ELSE 'working' END`;
 
-export interface SessionPageCursor {
-  createdAt: number;
-  id: string;
+/** Waiting for a person (the "Waiting for you" chip): such rows come first in the `attention` order. */
+const WAITING_SQL = `(${STATUS_SQL} = 'waiting')`;
+
+/** The last row of a page, as its order sorts it: the next page starts after it, so pages never overlap. */
+export type SessionPageCursor =
+  | { order: "newest"; createdAt: number; id: string }
+  | { order: "attention"; waiting: 0 | 1; lastActivityAt: number; id: string };
+
+/** Each order's sort and the condition "after the cursor" in that sort (every key descending, the id last). */
+const ORDERS = {
+  newest: {
+    by: "s.created_at DESC, s.id DESC",
+    after: "(s.created_at, s.id) < (?, ?)",
+  },
+  attention: {
+    by: `${WAITING_SQL} DESC, s.last_activity_at DESC, s.id DESC`,
+    after: `(${WAITING_SQL}, s.last_activity_at, s.id) < (?, ?, ?)`,
+  },
+} as const;
+
+type ListedRow = SessionRow & { seen_at: number | null; waiting: 0 | 1 };
+
+function cursorAfter(order: SessionOrder, row: ListedRow): SessionPageCursor {
+  return order === "newest"
+    ? { order, createdAt: row.created_at, id: row.id }
+    : { order, waiting: row.waiting, lastActivityAt: row.last_activity_at, id: row.id };
 }
+
+const cursorKeys = (cursor: SessionPageCursor) =>
+  cursor.order === "newest"
+    ? [cursor.createdAt, cursor.id]
+    : [cursor.waiting, cursor.lastActivityAt, cursor.id];
 
 export interface ListFilter {
   phase?: Phase;
@@ -35,13 +64,18 @@ function searchWhere(search: string | undefined, where: string[], params: (strin
   params.push(likePattern(search), likePattern(search));
 }
 
-/** Newest first; the cursor is the last row of the previous page (created_at, id), so pages never overlap. */
+/**
+ * A page in the order asked for; the cursor is the previous page's last row in that order (its order
+ * must be this one: the API refuses another). Under `attention` a session's place moves as it changes
+ * (it starts or stops waiting, something happens), so a list paging while that happens may see it on two
+ * pages or on none; the live feed tells the page of every such change.
+ */
 export async function listSessions(
   db: D1Database,
   workspaceId: string,
   userId: string,
-  options: ListFilter & { cursor?: SessionPageCursor; limit: number },
-): Promise<{ rows: (SessionRow & { seen_at: number | null })[]; next: SessionPageCursor | null }> {
+  options: ListFilter & { order: SessionOrder; cursor?: SessionPageCursor; limit: number },
+): Promise<{ rows: ListedRow[]; next: SessionPageCursor | null }> {
   const where = ["s.workspace_id = ?"];
   const params: (string | number)[] = [workspaceId];
   if (options.phase) {
@@ -53,25 +87,24 @@ export async function listSessions(
     params.push(options.status);
   }
   searchWhere(options.search, where, params);
+  const order = ORDERS[options.order];
   if (options.cursor) {
-    where.push("(s.created_at < ? OR (s.created_at = ? AND s.id < ?))");
-    params.push(options.cursor.createdAt, options.cursor.createdAt, options.cursor.id);
+    if (options.cursor.order !== options.order) throw new Error("a cursor of another order");
+    where.push(order.after);
+    params.push(...cursorKeys(options.cursor));
   }
   const { results } = await db
     .prepare(
-      `SELECT s.*, u.name AS creator_name, v.seen_at FROM sessions s
+      `SELECT s.*, u.name AS creator_name, v.seen_at, ${WAITING_SQL} AS waiting FROM sessions s
        LEFT JOIN users u ON u.id = s.created_by
        LEFT JOIN session_seen v ON v.session_id = s.id AND v.user_id = ?
-       WHERE ${where.join(" AND ")} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`,
+       WHERE ${where.join(" AND ")} ORDER BY ${order.by} LIMIT ?`,
     )
     .bind(userId, ...params, options.limit + 1)
-    .all<SessionRow & { seen_at: number | null }>();
+    .all<ListedRow>();
   const rows = results.slice(0, options.limit);
   const last = rows[rows.length - 1];
-  return {
-    rows,
-    next: results.length > options.limit && last ? { createdAt: last.created_at, id: last.id } : null,
-  };
+  return { rows, next: results.length > options.limit && last ? cursorAfter(options.order, last) : null };
 }
 
 /** The chips' counts over the workspace (the search applied), and how many are unread for this person. */

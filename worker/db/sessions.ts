@@ -98,6 +98,8 @@ export function updateSessionIndex(
     phase: Phase;
     agentStatus: string;
     name: string;
+    /** The model it runs now (a person may switch it while it runs). */
+    model: string;
     updatedAt: number;
     awaitingDecision: boolean;
     lastActivityAt: number;
@@ -105,13 +107,14 @@ export function updateSessionIndex(
 ): Promise<D1Result> {
   return db
     .prepare(
-      `UPDATE sessions SET phase = ?, agent_status = ?, name = ?, updated_at = ?, awaiting_decision = ?,
+      `UPDATE sessions SET phase = ?, agent_status = ?, name = ?, model = ?, updated_at = ?, awaiting_decision = ?,
        last_activity_at = MAX(last_activity_at, ?) WHERE id = ?`,
     )
     .bind(
       row.phase,
       row.agentStatus,
       row.name,
+      row.model,
       row.updatedAt,
       row.awaitingDecision ? 1 : 0,
       row.lastActivityAt,

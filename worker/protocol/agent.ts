@@ -78,8 +78,9 @@ export const StartMcpServerSchema = z.object({
   headers: z.record(z.string(), z.string()),
   failure: z.string().max(FRAME_LIMITS.detail).nullable(),
   /**
-   * The agent checks where the URL's host resolves before Claude Code connects: a private, loopback or
-   * link-local address is refused unless this says otherwise (AUTH_MODE=dev: a loopback server).
+   * Claude Code connects through the agent's MCP proxy, which checks every connection's resolved address
+   * and connects to that same address: a private, loopback or link-local one is refused unless this says
+   * otherwise (AUTH_MODE=dev: a loopback server).
    */
   privateHostsAllowed: z.boolean(),
 });

@@ -31,6 +31,15 @@ export function inboxStatusOf(session: {
   return "working";
 }
 
+/**
+ * The list's order: `newest` (created last first, the API's default) or `attention` ("Waiting for you"
+ * first: a question, an approval or a start to approve, then the latest activity first, as the list page
+ * shows it).
+ */
+export const SESSION_ORDERS = ["newest", "attention"] as const;
+export const SessionOrderSchema = z.enum(SESSION_ORDERS);
+export type SessionOrder = z.infer<typeof SessionOrderSchema>;
+
 /** How many sessions of the workspace (matching the search, if any) each chip holds; `unread` is the caller's. */
 export const InboxCountsSchema = z.object({
   all: z.int(),

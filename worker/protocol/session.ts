@@ -13,7 +13,7 @@ import {
 } from "./agent";
 import { PHASES } from "./lifecycle";
 import { EffortSchema } from "./models";
-import { InboxCountsSchema, InboxStatusSchema, SessionSearchSchema } from "./inbox";
+import { InboxCountsSchema, InboxStatusSchema, SessionOrderSchema, SessionSearchSchema } from "./inbox";
 import {
   LIMITS,
   MODEL_IDS,
@@ -231,6 +231,8 @@ export const ListSessionsQuerySchema = z.object({
   status: InboxStatusSchema.optional(),
   /** By name or first prompt. */
   q: SessionSearchSchema.optional(),
+  order: SessionOrderSchema.default("newest"),
+  /** The last row of the previous page in the same order (the cursor says which order it was). */
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

@@ -55,6 +55,7 @@ export class SessionIndex {
           phase,
           agentStatus,
           name: displayName,
+          model: record.config.model,
           updatedAt,
           awaitingDecision,
           lastActivityAt,

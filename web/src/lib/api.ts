@@ -33,7 +33,7 @@ import type { Environment, WorkspaceEnvironment } from "@tandem/protocol/environ
 import type { NewWorkflow, WorkflowChange, WorkspaceWorkflow } from "@tandem/protocol/workflows";
 import type { McpServer, McpServerDefinition, NewMcpServer } from "@tandem/protocol/mcp-servers";
 import type { Changes, NewPush, PushResult } from "@tandem/protocol/git";
-import type { InboxStatus } from "@tandem/protocol/inbox";
+import type { InboxStatus, SessionOrder } from "@tandem/protocol/inbox";
 
 export type { AgentStatus } from "@tandem/protocol/agent";
 export type { Phase } from "@tandem/protocol/lifecycle";
@@ -44,10 +44,11 @@ export type {
   Origin,
   SessionEvent,
   SessionListItem,
+  SessionPage,
   SessionPatch,
   SessionSummary,
 } from "@tandem/protocol/session";
-export type { InboxCounts, InboxStatus } from "@tandem/protocol/inbox";
+export type { InboxCounts, InboxStatus, SessionOrder } from "@tandem/protocol/inbox";
 export type { FeedEvent } from "@tandem/protocol/feed";
 import type { DecisionBody } from "@tandem/protocol/session";
 export type { Repo } from "@tandem/protocol/session-config";
@@ -206,12 +207,20 @@ export const api = {
 
   sessions: (
     wsId: string,
-    opts: { phase?: Phase | ""; cursor?: string; status?: InboxStatus | ""; q?: string; limit?: number } = {},
+    opts: {
+      phase?: Phase | "";
+      cursor?: string;
+      status?: InboxStatus | "";
+      q?: string;
+      order?: SessionOrder;
+      limit?: number;
+    } = {},
   ) => {
     const q = new URLSearchParams();
     if (opts.phase) q.set("phase", opts.phase);
     if (opts.status) q.set("status", opts.status);
     if (opts.q?.trim()) q.set("q", opts.q.trim());
+    if (opts.order) q.set("order", opts.order);
     if (opts.limit) q.set("limit", String(opts.limit));
     if (opts.cursor) q.set("cursor", opts.cursor);
     const qs = q.toString();

@@ -1,6 +1,6 @@
 /**
  * The session list as an inbox, as pure functions the page and its tests share: the order ("Waiting for
- * you" first, then the latest activity), what is unread for this person, a feed event applied to the rows
+ * you" first, then the latest activity, as the API sends the pages), what is unread for this person, a feed event applied to the rows
  * the page holds, the tab's title, and what a desktop notification says when a person's own session
  * needs them or ends.
  */
@@ -12,11 +12,16 @@ export { STATUS_LABEL } from "./phases";
 /** The chips, in the order they show: everything, then where each session stands. */
 export const CHIPS: readonly ("all" | InboxStatus)[] = ["all", "waiting", "working", "idle", "ended"];
 
-/** Waiting for you first; within each part the latest activity first. */
+/**
+ * Waiting for you first; within each part the latest activity first, then the id: the API's
+ * `order=attention` (worker/db/session-list.ts), by which the page puts a live change in its place.
+ */
 export function sortInbox<T extends SessionSummary>(rows: readonly T[]): T[] {
   return [...rows].sort(
     (a, b) =>
-      Number(b.status === "waiting") - Number(a.status === "waiting") || b.lastActivityAt - a.lastActivityAt,
+      Number(b.status === "waiting") - Number(a.status === "waiting") ||
+      b.lastActivityAt - a.lastActivityAt ||
+      (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
   );
 }
 

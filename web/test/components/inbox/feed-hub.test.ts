@@ -1,26 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { feedHub } from "#lib/feed-hub.svelte.ts";
 import { notifyFromFeed } from "#lib/feed-notices.ts";
-import type { FeedEvent, SessionSummary } from "#lib/api.ts";
+import type { FeedEvent } from "#lib/api.ts";
 import type { FeedHandlers } from "#lib/workspace-feed.ts";
+import { sessionSummary } from "../../fixtures/session-summary";
 
-const session: SessionSummary = {
-  id: "s1",
-  workspaceId: "ws1",
-  displayName: "Fix the login test",
-  phase: "Running",
-  agentStatus: "working",
-  model: "claude-sonnet-4-6",
-  origin: { kind: "person" },
-  createdBy: { id: "u1", name: "Ada" },
-  createdAt: 1,
-  updatedAt: 2,
-  awaitingApproval: false,
-  pullRequestUrl: null,
-  status: "working",
-  awaitingDecision: false,
-  lastActivityAt: 2,
-} as SessionSummary;
+const session = sessionSummary();
 
 /** A feed opened by the test instead of a socket: it says open, sends events, ends. */
 function fakeFeed() {

@@ -1,50 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { feedURL, openFeed } from "#lib/workspace-feed.ts";
 import type { FeedEvent } from "#lib/api.ts";
+import { FakeSocket } from "../../fixtures/fake-socket";
+import { sessionSummary } from "../../fixtures/session-summary";
 
-/** A socket as the browser's, driven by the test: open, a frame, a close with a code. */
-class FakeSocket extends EventTarget {
-  sent: string[] = [];
-  closedWith: number | null = null;
-  constructor(readonly url: string) {
-    super();
-  }
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close(code = 1000) {
-    this.closedWith = code;
-  }
-  open() {
-    this.dispatchEvent(new Event("open"));
-  }
-  frame(data: unknown) {
-    this.dispatchEvent(
-      new MessageEvent("message", { data: typeof data === "string" ? data : JSON.stringify(data) }),
-    );
-  }
-  drop(code: number) {
-    this.dispatchEvent(new CloseEvent("close", { code }));
-  }
-}
-
-const summary = {
-  id: "s1",
-  workspaceId: "ws1",
-  displayName: "Fix the login test",
-  phase: "Running",
-  agentStatus: "waiting_input",
-  model: "claude-sonnet-4-6",
-  origin: { kind: "person" },
-  createdBy: { id: "u1", name: "Ada" },
-  createdAt: 1,
-  updatedAt: 2,
-  awaitingApproval: false,
-  pullRequestUrl: null,
-  status: "waiting",
-  awaitingDecision: false,
-  lastActivityAt: 2,
-};
+const summary = sessionSummary({ agentStatus: "waiting_input", status: "waiting" });
 
 afterEach(() => vi.useRealTimers());
 
