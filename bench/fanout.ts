@@ -10,7 +10,7 @@
  *     --paths wrangler,miniflare --min-samples 1000 --no-hocuspocus --no-floor --skip-late-join
  *     --late-join-paths wrangler,miniflare --messages 10000 --out <name> --smoke]
  * --smoke (npm test runs it): every part once at a tiny size, nothing saved; it proves the bench runs.
- * Variants: auto (the defaults), adaptive (FRAME_BUDGET_ADAPTIVE=true), fixed (=false: 5,000 frames/s,
+ * Variants: auto (the defaults), adaptive (FRAME_BUDGET_ADAPTIVE=true), fixed (=false: 15,000 frames/s,
  * the default since issue 24's finish), on (every viewer on
  * a shard), off (every viewer on the room), unthrottled (off, every delta at once), budget:<n> (off, fixed
  * at n frames/s), ceiling:<n> (adaptive, FRAME_BUDGET_PER_SECOND=n); and, with the defaults, two other

@@ -191,29 +191,29 @@ describe("the fan-out's budget from the Worker's vars", () => {
     >,
   ) => vars as Env;
 
-  it("is fixed at 5,000 by default, with a fifth of a second as the burst, 500 viewers a room", () => {
+  it("is fixed at 15,000 by default, with a fifth of a second as the burst, 1,500 viewers a room", () => {
     const budget = frameBudget(env({}));
     expect(budget).not.toBeInstanceOf(AdaptiveFrameBudget);
-    expect(budget).toMatchObject({ perSecond: 5_000, burst: 1_000 });
+    expect(budget).toMatchObject({ perSecond: 15_000, burst: 3_000 });
     expect(fanOutConfig(env({}))).toEqual({
       adaptive: false,
-      startFramesPerSecond: 5_000,
-      ceilingFramesPerSecond: 5_000,
-      shardAfterViewers: 500,
-      viewersPerShard: 500,
+      startFramesPerSecond: 15_000,
+      ceilingFramesPerSecond: 15_000,
+      shardAfterViewers: 1_500,
+      viewersPerShard: 1_500,
     });
   });
 
-  it("adapts with FRAME_BUDGET_ADAPTIVE=true, from 5,000 up to 40,000, and places viewers as the fixed 5,000 does", () => {
+  it("adapts with FRAME_BUDGET_ADAPTIVE=true, from 15,000 up to 40,000, and places viewers as the fixed 15,000 does", () => {
     const budget = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "true" }));
     expect(budget).toBeInstanceOf(AdaptiveFrameBudget);
-    expect(budget.perSecond).toBe(5_000);
+    expect(budget.perSecond).toBe(15_000);
     expect(fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "true" }))).toEqual({
       adaptive: true,
-      startFramesPerSecond: 5_000,
+      startFramesPerSecond: 15_000,
       ceilingFramesPerSecond: 40_000,
-      shardAfterViewers: 500,
-      viewersPerShard: 500,
+      shardAfterViewers: 1_500,
+      viewersPerShard: 1_500,
     });
   });
 
@@ -224,10 +224,10 @@ describe("the fan-out's budget from the Worker's vars", () => {
 
   it("adapting, takes FRAME_BUDGET_PER_SECOND as the ceiling, and starts under it when it is lower", () => {
     const adaptive = { FRAME_BUDGET_ADAPTIVE: "true" };
-    expect(fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "8000" }))).toMatchObject({
-      startFramesPerSecond: 5_000,
-      ceilingFramesPerSecond: 8_000,
-      shardAfterViewers: 500,
+    expect(fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "20000" }))).toMatchObject({
+      startFramesPerSecond: 15_000,
+      ceilingFramesPerSecond: 20_000,
+      shardAfterViewers: 1_500,
     });
     const low = fanOutConfig(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" }));
     expect(low).toMatchObject({
@@ -238,10 +238,10 @@ describe("the fan-out's budget from the Worker's vars", () => {
     expect(frameBudget(env({ ...adaptive, FRAME_BUDGET_PER_SECOND: "2000" })).perSecond).toBe(2_000);
   });
 
-  it("is fixed, also with FRAME_BUDGET_ADAPTIVE=false: 5,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
+  it("is fixed, also with FRAME_BUDGET_ADAPTIVE=false: 15,000, or FRAME_BUDGET_PER_SECOND, and the shards follow it", () => {
     const fixed = frameBudget(env({ FRAME_BUDGET_ADAPTIVE: "false" }));
     expect(fixed).not.toBeInstanceOf(AdaptiveFrameBudget);
-    expect(fixed).toMatchObject({ perSecond: 5_000, burst: 1_000 });
+    expect(fixed).toMatchObject({ perSecond: 15_000, burst: 3_000 });
     expect(fixed.sent).toBeUndefined();
     expect(
       fanOutConfig(env({ FRAME_BUDGET_ADAPTIVE: "false", FRAME_BUDGET_PER_SECOND: "10000" })),
@@ -251,6 +251,6 @@ describe("the fan-out's budget from the Worker's vars", () => {
   it("falls back to the defaults for a var that is no number or no switch", () => {
     expect(
       fanOutConfig(env({ FRAME_BUDGET_PER_SECOND: "lots", FRAME_BUDGET_ADAPTIVE: "maybe" })),
-    ).toMatchObject({ adaptive: false, startFramesPerSecond: 5_000, ceilingFramesPerSecond: 5_000 });
+    ).toMatchObject({ adaptive: false, startFramesPerSecond: 15_000, ceilingFramesPerSecond: 15_000 });
   });
 });

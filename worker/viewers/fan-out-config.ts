@@ -7,7 +7,7 @@ import { DEFAULT_FRAME_BUDGET, type FrameBudget } from "./throttle";
  * The fan-out's tuning, from the Worker's vars (empty: these defaults; how they were measured is in
  * bench/README.md, "Where the numbers come from"). One object sends at most its frame budget; with
  * more viewers than the budget allows at the agent's delta rate, deltas are coalesced, and the
- * interval between updates grows with the viewers. The budget is fixed (5,000 frames a second) unless
+ * interval between updates grows with the viewers. The budget is fixed (15,000 frames a second) unless
  * FRAME_BUDGET_ADAPTIVE=true, where it adapts to its thread (adaptive-budget.ts), from the fixed
  * budget's value up to the ceiling. Not by default: raising it is blind to whatever sends the frames
  * off the object's thread (wrangler's proxy locally), and there it lost to the fixed budget
@@ -23,7 +23,7 @@ export const DEFAULT_FRAME_CEILING = 40_000;
 const FanOutConfigSchema = z.object({
   /** Adaptive: the most frames a second one object (room or shard) sends; fixed: what it sends at most. */
   framesPerSecond: z.coerce.number().positive().optional().catch(undefined),
-  /** "true" lets the budget adapt up to FRAME_BUDGET_PER_SECOND (default 40,000); else it is fixed there (default 5,000). */
+  /** "true" lets the budget adapt up to FRAME_BUDGET_PER_SECOND (default 40,000); else it is fixed there (default 15,000). */
   adaptive: z.enum(["true", "false"]).optional().catch(undefined),
   /** Viewers the room holds itself before it places new ones on shards; 0 shards every viewer. */
   shardAfterViewers: z.coerce.number().int().nonnegative().optional().catch(undefined),
