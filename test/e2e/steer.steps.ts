@@ -147,7 +147,17 @@ export function steerSteps(cast: () => Cast) {
     const before = (await sent()).length;
     await enqueue({ kind: "message", content: [{ type: "text", text: `Now on another model, ${run}.` }] });
     await send(page, "which model now?");
-    await agentSaid(carol.page, `Now on another model, ${run}.`).waitFor(WAIT);
+    await agentSaid(carol.page, `Now on another model, ${run}.`)
+      .waitFor(WAIT)
+      .catch(async (error: unknown) => {
+        // A rare failure (the scripted answer taken by another request): say which requests Claude made.
+        const made = (await sent())
+          .slice(Math.max(0, before - 2))
+          .map((r) => JSON.stringify(r.body.messages.at(-1)).slice(0, 200));
+        throw new Error(
+          [String(error), "the model's last requests (their last message):", ...made].join("\n"),
+        );
+      });
     const after = (await sent()).slice(before);
     assert.ok(
       after.length > 0 && after.every((r) => r.body.model === other.id),
