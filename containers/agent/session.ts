@@ -85,6 +85,8 @@ export class Session {
   /** The setup in Creating (a fresh run's, after the clone); null before and after. */
   #setup: EnvironmentSetup | null = null;
   #turns = 0;
+  /** The save in flight and the turns it covers: a stop with nothing run since waits for it, not for a second tar. */
+  #saving: { done: Promise<void>; turns: number } | null = null;
   #state: State;
   #stopRequested = false;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -497,8 +499,11 @@ export class Session {
     const { touched } = (await this.#driver?.stop()) ?? { touched: false };
     this.#route?.close();
     this.#mcpRoute?.close();
-    // Claude's own files changed with every turn: the archive is what a resume continues from.
-    if (touched || this.#turns > 0) await this.#saveArchive();
+    // Claude's own files changed with every turn: the archive is what a resume continues from. A save that
+    // began after the last turn (the turn's own, still running) already holds it all: the stop waits for it.
+    const saving = this.#saving;
+    if (!touched && saving && saving.turns === this.#turns) await saving.done;
+    else if (touched || this.#turns > 0) await this.#saveArchive();
     if (!this.#disposed) this.#finish({ type: "stopped" });
   }
 
@@ -511,6 +516,16 @@ export class Session {
   }
 
   async #saveArchive(): Promise<void> {
+    const saving = { done: this.#writeArchive(), turns: this.#turns };
+    this.#saving = saving;
+    try {
+      await saving.done;
+    } finally {
+      if (this.#saving === saving) this.#saving = null;
+    }
+  }
+
+  async #writeArchive(): Promise<void> {
     // Said now and every few seconds while tar runs: a large workspace takes longer than a stop's deadline.
     const saying = () =>
       this.#send({ type: "progress", step: SAVE_PROGRESS_STEP, detail: "saving the workspace" });
