@@ -145,7 +145,13 @@ export function steerSteps(cast: () => Cast) {
     await page.getByLabel("Model", { exact: true }).selectOption(other.id);
     await page.locator(`[data-model="${other.id}"]`).waitFor(WAIT);
     const before = (await sent()).length;
-    await enqueue({ kind: "message", content: [{ type: "text", text: `Now on another model, ${run}.` }] });
+    // Claude Code greets the new model with a "Hi" of its own, sometimes after this is queued: the answer
+    // is for the message only (twice in ~60 runs the greeting took it).
+    await enqueue({
+      kind: "message",
+      answers: "which model now?",
+      content: [{ type: "text", text: `Now on another model, ${run}.` }],
+    });
     await send(page, "which model now?");
     await agentSaid(carol.page, `Now on another model, ${run}.`)
       .waitFor(WAIT)

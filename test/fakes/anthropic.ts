@@ -35,11 +35,19 @@ import {
 export type { FakeBlock, SentListener } from "./anthropic-stream";
 export { API_VERSIONS, SDK_API_VERSION, type Refusal } from "./anthropic-refusals";
 
-export type FakeResponse =
+export type FakeResponse = (
   | FakeMessage
   | { kind: "error"; status: number; type?: string; message?: string; retryAfterMs?: number }
   /** A stream that starts fine then sends an SSE `error` event (e.g. overloaded mid-response). */
-  | { kind: "stream_error"; type: string; message: string };
+  | { kind: "stream_error"; type: string; message: string }
+) & {
+  /**
+   * Answers only a request whose last message holds this text; others pass it by. Claude Code sends
+   * requests of its own (a "Hi" to the new model on a model switch), which would otherwise take a
+   * scripted turn meant for the next message.
+   */
+  answers?: string;
+};
 
 /** A request as it arrived: the parsed JSON body, the headers, and the path with its query string. */
 export interface RecordedRequest {
@@ -211,7 +219,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         `prompt is too long: ${tokens} tokens > ${window.contextWindow} maximum`,
       );
     }
-    const script = queue.shift();
+    const last = JSON.stringify(recorded.body.messages?.at(-1) ?? null);
+    const at = queue.findIndex(
+      (script) =>
+        typeof script === "function" || script.answers === undefined || last.includes(script.answers),
+    );
+    const script = at < 0 ? undefined : queue.splice(at, 1)[0];
     const response = typeof script === "function" ? script(recorded) : script;
     if (!response)
       return sendError(res, 400, "invalid_request_error", "fake anthropic: no scripted response left");

@@ -130,14 +130,24 @@ export class SessionClient {
   }
 
   /** Running with the agent idle, and no person's message left unread. */
-  waitForIdle(timeoutMs = 30_000): Promise<TranscriptMessage[]> {
-    return until(
-      async () => ({ view: await this.view(), messages: await this.transcript() }),
-      ({ view, messages }) =>
-        view.phase === "Running" && view.agentStatus === "idle" && !messages.some((m) => m.queued),
-      `${this.id} idle`,
-      timeoutMs,
-    ).then(({ messages }) => messages);
+  async waitForIdle(timeoutMs = 30_000): Promise<TranscriptMessage[]> {
+    try {
+      const { messages } = await until(
+        async () => ({ view: await this.view(), messages: await this.transcript() }),
+        ({ view, messages }) =>
+          view.phase === "Running" && view.agentStatus === "idle" && !messages.some((m) => m.queued),
+        `${this.id} idle`,
+        timeoutMs,
+      );
+      return messages;
+    } catch (error) {
+      // Why it never got there (an agent lost, a failure's reason) is in the session's events.
+      const reasons = await this.events().then(
+        (events) => events.flatMap((e) => (e.reason ? [`${e.type}: ${e.reason}`] : [])).join("; "),
+        (err: unknown) => `its events could not be read: ${String(err)}`,
+      );
+      throw new Error(`${(error as Error).message}\nthe session's reasons: ${reasons || "none"}`);
+    }
   }
 
   /** Says something and waits for the turn it starts to end. */

@@ -80,7 +80,7 @@ describe("find in the transcript", () => {
     flushSync();
     expect(count()).toBe("No matches");
     expect(current()).toBeUndefined();
-  });
+  }, 30_000); // 400 messages rendered in jsdom: seconds on a loaded machine
 
   it("gives the latest back after a jump far away, and closes with Escape", async () => {
     const { target } = longSession();
@@ -108,5 +108,5 @@ describe("find in the transcript", () => {
     flushSync();
     expect(target.querySelector("[data-transcript-find]")).toBeNull();
     expect(target.querySelector("[data-find-current]")).toBeNull();
-  });
+  }, 30_000); // 400 messages rendered in jsdom: seconds on a loaded machine
 });
