@@ -3,9 +3,10 @@
  * request), the upstream or the offline model, and the requests in flight (aborted when it closes), and
  * reports each request's usage once, and each error the CLI got.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type Anthropic from "@anthropic-ai/sdk";
+import { mintToken } from "../route-token";
 import { ApiError, sendApiError } from "./api-error";
 import { shapeCountTokens, shapeMessages } from "./capabilities";
 import { answerOffline, countTokensOffline, withoutOfflineThinking } from "./offline";
@@ -28,8 +29,6 @@ export type RouteCall = {
   res: ServerResponse;
 };
 
-export const digestOf = (token: string) => createHash("sha256").update(token).digest();
-
 export class Route implements GatewayRoute {
   readonly baseURL: string;
   readonly #digest: Buffer;
@@ -46,9 +45,9 @@ export class Route implements GatewayRoute {
     options: GatewayRouteOptions,
     gateway: { tokenDelayMs: number; onClose(route: Route): void },
   ) {
-    const token = randomBytes(32).toString("base64url");
+    const { token, digest } = mintToken();
     this.baseURL = `${origin}/${token}`;
-    this.#digest = digestOf(token);
+    this.#digest = digest;
     this.#options = options;
     this.#settings = GatewaySettingsSchema.parse(options.settings);
     this.#client = options.upstream ? upstreamClient(options.upstream) : null;

@@ -6,19 +6,12 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { ApiError, notFound, sendApiError } from "./api-error";
 import { DEFAULT_MAX_BODY_BYTES, readBody } from "./request-body";
-import { Route, type RouteCall, digestOf } from "./route";
+import { findByToken } from "../route-token";
+import { Route, type RouteCall } from "./route";
 import type { GatewayRouteOptions, ModelGateway, ModelGatewayOptions } from "./types";
 
 const ROUTE_PATH = /^\/([A-Za-z0-9_-]{1,100})\/v1\/messages(\/count_tokens)?$/;
 const DEFAULT_TOKEN_DELAY_MS = 5;
-
-function findRoute(routes: Iterable<Route>, token: string): Route | null {
-  const digest = digestOf(token);
-  let found: Route | null = null;
-  // Every route is compared, so the time taken says nothing about which one came close.
-  for (const route of routes) if (route.matches(digest)) found = route;
-  return found;
-}
 
 export async function startModelGateway(options: ModelGatewayOptions = {}): Promise<ModelGateway> {
   const routes = new Set<Route>();
@@ -30,7 +23,9 @@ export async function startModelGateway(options: ModelGatewayOptions = {}): Prom
     const match = ROUTE_PATH.exec(url.pathname);
     // A browser never talks to the gateway (an Origin means a page is trying to).
     const route =
-      match && req.method === "POST" && req.headers.origin === undefined ? findRoute(routes, match[1]) : null;
+      match && req.method === "POST" && req.headers.origin === undefined
+        ? findByToken(routes, match[1])
+        : null;
     if (!match || !route) {
       req.resume();
       return sendApiError(res, notFound());

@@ -4,11 +4,11 @@
  * connection pools (a socket checked under one session's rules is never reused under another's), the
  * requests in flight (aborted when it closes), and each server's latest problem for the session to show.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { digestOf } from "../gateway/route";
+import { mintToken } from "../route-token";
 import { type ProxiedServer, type ProxyLimits, forward } from "./forward";
 import { type Resolve, pinnedLookup } from "./pinned-lookup";
 
@@ -43,9 +43,9 @@ export class McpRoute {
     options: McpRouteOptions,
     proxy: { resolve: Resolve; limits: ProxyLimits; onClose(route: McpRoute): void },
   ) {
-    const token = randomBytes(32).toString("base64url");
+    const { token, digest } = mintToken();
     this.#base = `${origin}/mcp/${token}`;
-    this.#digest = digestOf(token);
+    this.#digest = digest;
     this.#limits = proxy.limits;
     this.#log = options.log ?? (() => undefined);
     this.#onClose = proxy.onClose;

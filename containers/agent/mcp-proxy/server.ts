@@ -5,7 +5,7 @@
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { digestOf } from "../gateway/route";
+import { findByToken } from "../route-token";
 import type { ProxyLimits } from "./forward";
 import { type Resolve, systemResolve } from "./pinned-lookup";
 import { McpRoute, type McpRouteOptions } from "./route";
@@ -35,14 +35,6 @@ export interface McpProxy {
   close(): Promise<void>;
 }
 
-function findRoute(routes: Iterable<McpRoute>, token: string): McpRoute | null {
-  const digest = digestOf(token);
-  let found: McpRoute | null = null;
-  // Every route is compared, so the time taken says nothing about which one came close.
-  for (const route of routes) if (route.matches(digest)) found = route;
-  return found;
-}
-
 export async function startMcpProxy(options: McpProxyOptions = {}): Promise<McpProxy> {
   const routes = new Set<McpRoute>();
   const limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
@@ -52,7 +44,7 @@ export async function startMcpProxy(options: McpProxyOptions = {}): Promise<McpP
     const match = ROUTE_PATH.exec(req.url ?? "/");
     const route =
       match && METHODS.has(req.method ?? "") && req.headers.origin === undefined
-        ? findRoute(routes, match[1]!)
+        ? findByToken(routes, match[1]!)
         : null;
     if (match && route?.handle(req, res, match[2]!, match[3] ?? "/", match[4] ?? "")) return;
     req.resume();
