@@ -3,18 +3,10 @@
  * came in above Members when the role arrived and moved it from under the pointer: a click on Members was
  * lost (the browser story's rare "Members' Email field" failure).
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { setFetch } from "#lib/api.ts";
-import { renderWorkspace, settle } from "../fixtures/render-workspace";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderWorkspace, settle, unmountWorkspace } from "../fixtures/render-workspace";
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  cleanup?.();
-  document.body.innerHTML = "";
-  localStorage.clear();
-  vi.unstubAllGlobals();
-  setFetch((...args) => fetch(...args));
-});
+afterEach(unmountWorkspace);
 
 const links = (target: HTMLElement) =>
   [...target.querySelectorAll('nav[aria-label="Workspace"] a')].map((a) => a.textContent?.trim());
@@ -34,7 +26,6 @@ describe("the workspace shell's page links", () => {
       ],
       workspaceAfter: role,
     });
-    cleanup = shell.unmount;
     await settle();
     expect(links(shell.target)).toEqual([]);
     answer();
@@ -56,7 +47,6 @@ describe("the workspace shell's page links", () => {
       ],
       workspaceAfter: Promise.reject(new Error("offline")),
     });
-    cleanup = shell.unmount;
     await settle();
     expect(links(shell.target)).toContain("Members");
     expect(links(shell.target)).not.toContain("Secrets");

@@ -3,9 +3,9 @@
  * each session was before a change) takes the same answer. On any other page of the workspace the notifier
  * asks alone. Either way a session of the person's that finishes is a notification.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { setFetch, type SessionPage } from "#lib/api.ts";
-import { renderWorkspace, settle } from "../../fixtures/render-workspace";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SessionPage } from "#lib/api.ts";
+import { renderWorkspace, settle, unmountWorkspace } from "../../fixtures/render-workspace";
 import { listItem, sessionSummary } from "../../fixtures/session-summary";
 
 const page: SessionPage = {
@@ -18,19 +18,11 @@ const page: SessionPage = {
 };
 const finished = sessionSummary({ id: "s1", phase: "Completed", status: "ended", lastActivityAt: 9 });
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  cleanup?.();
-  document.body.innerHTML = "";
-  localStorage.clear();
-  vi.unstubAllGlobals();
-  setFetch((...args) => fetch(...args));
-});
+afterEach(unmountWorkspace);
 
 describe("the first page of sessions, asked once", () => {
   it("on the list page: one request, in attention order; the list shows it and the notifier knows it", async () => {
     const shell = renderWorkspace("/w/ws1", { list: true, pages: [page] });
-    cleanup = shell.unmount;
     await settle();
     expect(shell.asked).toEqual(["?order=attention"]);
     expect(shell.rows()).toHaveLength(2);
@@ -48,7 +40,6 @@ describe("the first page of sessions, asked once", () => {
 
   it("on another page of the workspace: the notifier asks for itself, and still notifies", async () => {
     const shell = renderWorkspace("/w/ws1/members", { list: false, pages: [page] });
-    cleanup = shell.unmount;
     await settle();
     expect(shell.asked).toEqual(["?order=attention"]);
     shell.sockets[0].open();

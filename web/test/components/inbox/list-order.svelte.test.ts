@@ -3,9 +3,9 @@
  * loaded): the next page is asked for in that order with the cursor, a session that moved between pages
  * is shown once, and a session that starts waiting moves to the top as the feed tells it.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { setFetch, type SessionPage } from "#lib/api.ts";
-import { renderWorkspace, settle } from "../../fixtures/render-workspace";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SessionPage } from "#lib/api.ts";
+import { renderWorkspace, settle, unmountWorkspace } from "../../fixtures/render-workspace";
 import { listItem, sessionSummary } from "../../fixtures/session-summary";
 
 const counts = { all: 4, waiting: 1, working: 3, idle: 0, ended: 0, unread: 4 };
@@ -28,19 +28,11 @@ const second: SessionPage = {
   counts,
 };
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  cleanup?.();
-  document.body.innerHTML = "";
-  localStorage.clear();
-  vi.unstubAllGlobals();
-  setFetch((...args) => fetch(...args));
-});
+afterEach(unmountWorkspace);
 
 describe("the list's order", () => {
   it("shows the API's order, asks for the next page in it, shows a row once, and moves a waiting one up", async () => {
     const shell = renderWorkspace("/w/ws1", { list: true, pages: [first, second] });
-    cleanup = shell.unmount;
     const named = () =>
       shell.rows().map((text) => ["Asks", "Busy", "Calm", "Dormant"].find((n) => text.includes(n)));
     await settle();
