@@ -21,6 +21,16 @@ async function setup() {
   return { owner, ws };
 }
 
+/** A session that ran and was stopped: its Resume opens a new connection to the agent. */
+async function stoppedSession() {
+  const { owner, ws } = await setup();
+  const { id } = await createSession(owner, ws);
+  await waitForPhase(owner, ws, id, "Running");
+  await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
+  await waitForPhase(owner, ws, id, "Stopped");
+  return { owner, ws, id };
+}
+
 describe("session lifecycle with an agent", () => {
   it("goes Pending → Creating → Running and streams a reply into the transcript", async () => {
     const { owner, ws } = await setup();
@@ -212,11 +222,7 @@ describe("session lifecycle with an agent", () => {
   });
 
   it("reaches its agent when the first connections are cut off unanswered (a passing fault, not a lost agent)", async () => {
-    const { owner, ws } = await setup();
-    const { id } = await createSession(owner, ws);
-    await waitForPhase(owner, ws, id, "Running");
-    await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
-    await waitForPhase(owner, ws, id, "Stopped");
+    const { owner, ws, id } = await stoppedSession();
     await cutOffUpgrades(id, 2);
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
     await waitForPhase(owner, ws, id, "Running");
@@ -240,11 +246,7 @@ describe("session lifecycle with an agent", () => {
   });
 
   it("fails within 5 s, saying the agent was unreachable, when no connection is ever answered", async () => {
-    const { owner, ws } = await setup();
-    const { id } = await createSession(owner, ws);
-    await waitForPhase(owner, ws, id, "Running");
-    await owner.api(`/api/workspaces/${ws}/sessions/${id}/stop`, { method: "POST" });
-    await waitForPhase(owner, ws, id, "Stopped");
+    const { owner, ws, id } = await stoppedSession();
     await cutOffUpgrades(id, 1000);
     const resumedAt = Date.now();
     await owner.api(`/api/workspaces/${ws}/sessions/${id}/resume`, { method: "POST" });
